@@ -1,0 +1,1 @@
+"""Shared foundation for every package: configuration, database, staff authentication, CLI."""

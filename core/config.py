@@ -1,0 +1,89 @@
+"""Where the app keeps its data and which database it talks to.
+
+Everything is read from the environment so that one code base serves a laptop demo
+(SQLite in ``./data``) and a real deployment (PostgreSQL, several app replicas).
+
+Environment variables
+---------------------
+HUMAN_TOUCH_DATA
+    Folder for the SQLite database, clip files, originals, the numba cache and the
+    generated staff password hash. Default ``./data`` (git-ignored).
+HUMAN_TOUCH_DATABASE_URL
+    SQLAlchemy URL of the database. Default: SQLite file ``<data>/human_touch.db``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Folders below the data folder. All are created on demand by :func:`ensure_dirs`."""
+
+    data: Path
+
+    @property
+    def clips(self) -> Path:
+        """Processed clips exactly as participants hear them, named by content hash."""
+        return self.data / "clips"
+
+    @property
+    def originals(self) -> Path:
+        """Uploaded originals, kept so clips can be re-processed when settings change."""
+        return self.data / "originals"
+
+    @property
+    def numba_cache(self) -> Path:
+        return self.data / "numba-cache"
+
+    @property
+    def staff_password_hash(self) -> Path:
+        return self.data / "staff_password.hash"
+
+    @property
+    def exports(self) -> Path:
+        return self.data / "exports"
+
+
+def data_dir() -> Path:
+    """The data folder, from ``HUMAN_TOUCH_DATA`` (default ``./data``), as an absolute path."""
+    return Path(os.environ.get("HUMAN_TOUCH_DATA", "data")).expanduser().resolve()
+
+
+def paths() -> Paths:
+    return Paths(data_dir())
+
+
+def ensure_dirs(p: Paths | None = None) -> Paths:
+    """Create the data folder tree if missing and return it."""
+    p = p or paths()
+    for folder in (p.data, p.clips, p.originals, p.numba_cache, p.exports):
+        folder.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def database_url() -> str:
+    """``HUMAN_TOUCH_DATABASE_URL`` or the embedded SQLite file in the data folder."""
+    url = os.environ.get("HUMAN_TOUCH_DATABASE_URL", "").strip()
+    if url:
+        # Accept the common Heroku-style scheme and pick the psycopg 3 driver.
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{data_dir() / 'human_touch.db'}"
+
+
+def configure_numba_cache() -> None:
+    """Point numba's on-disk cache at the persistent data folder (before librosa is imported).
+
+    Numba's first compile of librosa's kernels costs tens of seconds; a persistent cache
+    makes every later start and every worker process cheap.
+    """
+    p = paths()
+    p.numba_cache.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(p.numba_cache))

@@ -1,0 +1,218 @@
+"""The schema: one declarative model per table, shared by all three packages.
+
+Tables
+------
+study_versions   every saved version of the organiser's study settings (JSON config);
+                 the newest is in force, and each participant and response records its version.
+clips            the clip library: processed-file facts, loudness, and catalogue metadata.
+clip_features    librosa features of exactly what participants hear (JSON name -> float).
+participants     one row per consenting participant: resume token, Prolific ids,
+                 questionnaire, screening result, progress, completion, quality flags.
+consent_declines a bare count per study version of people who declined consent.
+trials           the participant's stored trial list (assignment), in presentation order.
+responses        one row per answered trial; unique per (participant, trial index), so a
+                 double submit cannot create a second row.
+
+Schema changes go through Alembic migrations in ``core/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current UTC time (stored as UTC in both SQLite and PostgreSQL)."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StudyVersion(Base):
+    """One saved version of the study settings; ``config`` is ``experiment.settings.StudySettings`` as JSON."""
+
+    __tablename__ = "study_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    config: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Clip(Base):
+    """A processed clip. ``served_name`` is the opaque content-hash file name under ``data/clips``."""
+
+    __tablename__ = "clips"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Files. Hashes are hex SHA-256.
+    served_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    served_name: Mapped[str] = mapped_column(String(128))
+    original_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(128))
+    uploaded_filename: Mapped[str | None] = mapped_column(String(255))
+
+    # Processing facts (what participants hear).
+    start_offset_s: Mapped[float] = mapped_column(Float, default=0.0)
+    duration_s: Mapped[float] = mapped_column(Float)
+    sample_rate: Mapped[int] = mapped_column(Integer)
+    channels: Mapped[int] = mapped_column(Integer)
+    codec: Mapped[str] = mapped_column(String(64))
+    original_duration_s: Mapped[float | None] = mapped_column(Float)
+    original_sample_rate: Mapped[int | None] = mapped_column(Integer)
+    original_channels: Mapped[int | None] = mapped_column(Integer)
+    loudness_before_lufs: Mapped[float | None] = mapped_column(Float)
+    loudness_after_lufs: Mapped[float | None] = mapped_column(Float)
+    true_peak_dbtp: Mapped[float | None] = mapped_column(Float)
+    loudness_flag: Mapped[str | None] = mapped_column(Text)
+    processing: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # Catalogue metadata (never sent to a participant before the debrief).
+    source: Mapped[str] = mapped_column(String(8))  # "human" | "ai"
+    title: Mapped[str | None] = mapped_column(String(300))
+    creator: Mapped[str | None] = mapped_column(String(300))
+    ai_system: Mapped[str | None] = mapped_column(String(200))
+    ai_version: Mapped[str | None] = mapped_column(String(100))
+    prompt: Mapped[str | None] = mapped_column(Text)
+    genre: Mapped[str | None] = mapped_column(String(100))
+    vocals: Mapped[str | None] = mapped_column(String(16))  # "vocal" | "instrumental"
+    pair_id: Mapped[str | None] = mapped_column(String(100))
+    licence: Mapped[str | None] = mapped_column(String(200))
+    provenance: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    features: Mapped[ClipFeatures | None] = relationship(back_populates="clip", uselist=False)
+
+
+class ClipFeatures(Base):
+    """librosa features of the served audio; ``values`` maps feature name to a float."""
+
+    __tablename__ = "clip_features"
+
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), primary_key=True)
+    extractor_version: Mapped[str] = mapped_column(String(32))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    values: Mapped[dict] = mapped_column(JSON)
+
+    clip: Mapped[Clip] = relationship(back_populates="features")
+
+
+class Participant(Base):
+    """A participant who consented. The resume token is random, never derived from a Prolific id."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("prolific_pid", "prolific_study_id", name="uq_participant_prolific"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resume_token: Mapped[str] = mapped_column(String(64), unique=True)
+    study_version_id: Mapped[int] = mapped_column(ForeignKey("study_versions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    prolific_pid: Mapped[str | None] = mapped_column(String(64))
+    prolific_study_id: Mapped[str | None] = mapped_column(String(64))
+    prolific_session_id: Mapped[str | None] = mapped_column(String(64))
+
+    seed: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(32), default="questionnaire")
+    questionnaire: Mapped[dict | None] = mapped_column(JSON)
+    screening: Mapped[dict | None] = mapped_column(JSON)
+    screening_passed: Mapped[bool | None] = mapped_column(Boolean)
+    practice_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completion_code: Mapped[str | None] = mapped_column(String(64))
+    flags: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    trials: Mapped[list[Trial]] = relationship(back_populates="participant", order_by="Trial.trial_index")
+
+
+class ConsentDecline(Base):
+    """How many people declined consent, per study version; nothing else about them is stored."""
+
+    __tablename__ = "consent_declines"
+
+    study_version_id: Mapped[int] = mapped_column(ForeignKey("study_versions.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Trial(Base):
+    """One entry of a participant's stored trial list, in presentation order (``trial_index`` from 0).
+
+    ``kind`` is "practice", "main", "attention" or "repeat". ``audio_nonce`` is a random
+    per-participant, per-trial handle used in the browser instead of any clip identifier.
+    """
+
+    __tablename__ = "trials"
+    __table_args__ = (UniqueConstraint("participant_id", "trial_index", name="uq_trial_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    trial_index: Mapped[int] = mapped_column(Integer)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="main")
+    audio_nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    first_shown_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    participant: Mapped[Participant] = relationship(back_populates="trials")
+    clip: Mapped[Clip] = relationship()
+    response: Mapped[Response | None] = relationship(back_populates="trial", uselist=False)
+
+
+class Response(Base):
+    """The answer to one trial, stored once. Ratings are integers on the study's scales.
+
+    valence, arousal: 1..9 self-assessment manikin scales (felt emotion).
+    moved, liking: 1..9 (configurable in the study settings, recorded as given).
+    confidence: 1..6, 1 = "sure human" ... 6 = "sure AI"; ``guess`` is derived ("human" if <= 3).
+    Timings in milliseconds, listening in seconds.
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("participant_id", "trial_index", name="uq_response_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), unique=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    trial_index: Mapped[int] = mapped_column(Integer)
+    study_version_id: Mapped[int] = mapped_column(ForeignKey("study_versions.id"))
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    valence: Mapped[int | None] = mapped_column(Integer)
+    arousal: Mapped[int | None] = mapped_column(Integer)
+    moved: Mapped[int | None] = mapped_column(Integer)
+    liking: Mapped[int | None] = mapped_column(Integer)
+    guess: Mapped[str | None] = mapped_column(String(8))  # "human" | "ai"
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    familiar: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+    attention_answer: Mapped[str | None] = mapped_column(String(64))
+
+    plays: Mapped[int] = mapped_column(Integer, default=0)
+    pauses: Mapped[int] = mapped_column(Integer, default=0)
+    seeks: Mapped[int] = mapped_column(Integer, default=0)
+    listened_s: Mapped[float] = mapped_column(Float, default=0.0)
+    time_to_first_play_ms: Mapped[int | None] = mapped_column(Integer)
+    time_to_answer_ms: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    trial: Mapped[Trial] = relationship(back_populates="response")
