@@ -4,6 +4,7 @@ Tables
 ------
 study_versions   every saved version of the organiser's study settings (JSON config);
                  the newest is in force, and each participant and response records its version.
+library_settings every saved version of the clip processing settings (JSON config).
 clips            the clip library: processed-file facts, loudness, and catalogue metadata.
 clip_features    librosa features of exactly what participants hear (JSON name -> float).
 participants     one row per consenting participant: resume token, Prolific ids,
@@ -52,6 +53,20 @@ class StudyVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     config: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class LibrarySettings(Base):
+    """One saved version of the clip processing settings (``audio.processing.ProcessingSettings`` as JSON).
+
+    Owned by the audio package; the newest row is in force. The study's clip length lives here
+    because it decides how every clip is cut.
+    """
+
+    __tablename__ = "library_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    config: Mapped[dict] = mapped_column(JSON)
 
 
 class Clip(Base):

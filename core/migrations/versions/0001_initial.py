@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:07:11.926203
+Create Date: 2026-11-25 19:08:54.034246
 """
 from alembic import op
 import sqlalchemy as sa
@@ -55,6 +55,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('original_sha256'),
     sa.UniqueConstraint('served_sha256')
+    )
+    op.create_table('library_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
     )
     op.create_table('study_versions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -155,5 +161,6 @@ def downgrade() -> None:
     op.drop_table('consent_declines')
     op.drop_table('clip_features')
     op.drop_table('study_versions')
+    op.drop_table('library_settings')
     op.drop_table('clips')
     # ### end Alembic commands ###

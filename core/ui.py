@@ -1,0 +1,70 @@
+"""Streamlit side of staff authentication: the login page and the guard every staff page calls."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core import auth
+
+
+def _secrets() -> dict:
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets.toml at all: that is the normal demo case
+        return {}
+
+
+def oidc_configured() -> bool:
+    """True when ``[auth]`` is configured in secrets, so ``st.login`` (OIDC) is used."""
+    return "auth" in _secrets()
+
+
+def is_staff() -> bool:
+    """Whether this browser session belongs to a logged-in staff member."""
+    if oidc_configured():
+        try:
+            return bool(st.user.is_logged_in)
+        except Exception:
+            return False
+    return bool(st.session_state.get("_staff_authenticated"))
+
+
+def require_staff() -> None:
+    """Stop the page unless a staff member is logged in (defence in depth behind the navigation)."""
+    if not is_staff():
+        st.error("This page is for study staff. Please log in.")
+        st.stop()
+
+
+def logout() -> None:
+    if oidc_configured():
+        st.logout()
+    st.session_state.pop("_staff_authenticated", None)
+
+
+def login_page() -> None:
+    """The staff login page: OIDC button when configured, otherwise the staff password."""
+    st.title("Staff login")
+    if oidc_configured():
+        st.write("Log in with your institution's account to manage clips and see results.")
+        if st.button("Log in", type="primary"):
+            st.login()
+        return
+    hashed = auth.configured_hash(_secrets().get("staff_password_hash"))
+    if hashed is None:
+        st.error("No staff password is configured. Run `human-touch staff set-password`.")
+        return
+    with st.form("staff_login"):
+        password = st.text_input("Staff password", type="password")
+        submitted = st.form_submit_button("Log in", type="primary")
+    if submitted:
+        if auth.verify_password(password, hashed):
+            st.session_state["_staff_authenticated"] = True
+            st.rerun()
+        else:
+            time.sleep(1.0)  # slows guessing; scrypt already costs ~50 ms per try
+            st.error("That password is not right.")
+    st.caption("On a local demo the password was printed in the terminal at first start; "
+               "`human-touch staff set-password` sets a new one.")
