@@ -9,16 +9,17 @@ import streamlit as st
 from core import auth
 
 
-def _secrets() -> dict:
+def secrets_dict() -> dict:
+    """Streamlit secrets as a dict; empty when no secrets file exists (the normal demo case)."""
     try:
         return dict(st.secrets)
-    except Exception:  # no secrets.toml at all: that is the normal demo case
+    except Exception:
         return {}
 
 
 def oidc_configured() -> bool:
     """True when ``[auth]`` is configured in secrets, so ``st.login`` (OIDC) is used."""
-    return "auth" in _secrets()
+    return "auth" in secrets_dict()
 
 
 def is_staff() -> bool:
@@ -52,7 +53,7 @@ def login_page() -> None:
         if st.button("Log in", type="primary"):
             st.login()
         return
-    hashed = auth.configured_hash(_secrets().get("staff_password_hash"))
+    hashed = auth.configured_hash(secrets_dict().get("staff_password_hash"))
     if hashed is None:
         st.error("No staff password is configured. Run `human-touch staff set-password`.")
         return
@@ -68,3 +69,13 @@ def login_page() -> None:
             st.error("That password is not right.")
     st.caption("On a local demo the password was printed in the terminal at first start; "
                "`human-touch staff set-password` sets a new one.")
+
+
+def staff_home() -> None:
+    """Landing page after login: where things are, and log out."""
+    st.title("Staff home")
+    st.write("Use the sidebar: **Study** to set up and share the study, **Clip library** to add and "
+             "check clips, **Results** for live results and exports.")
+    if st.button("Log out"):
+        logout()
+        st.rerun()

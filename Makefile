@@ -1,0 +1,37 @@
+# The two commands of the README:  make run  (the app on SQLite + demo clips)  and  make test.
+# Both create a virtual environment in .venv unless one is already active, and install the
+# project only when pyproject.toml changed since the last install.
+
+VENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),.venv)
+PYTHON   := $(VENV_DIR)/bin/python
+BOOT_PY  ?= python3
+STAMP    := $(VENV_DIR)/.human-touch-installed
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install system-deps benchmarks clean-data
+
+run: $(STAMP)
+	$(PYTHON) -m core.cli prepare
+	$(PYTHON) -m streamlit run app.py --server.headless true --browser.gatherUsageStats false
+
+test: $(STAMP) system-deps
+	HUMAN_TOUCH_TEST_PG_URL="$${HUMAN_TOUCH_TEST_PG_URL:-$$(bash scripts/start_test_postgres.sh 2>/dev/null || true)}" \
+		$(PYTHON) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PYTHON) || $(BOOT_PY) -m venv $(VENV_DIR)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+benchmarks: $(STAMP)
+	for script in benchmarks/*.py; do $(PYTHON) $$script || exit 1; done
+
+clean-data:
+	rm -rf data

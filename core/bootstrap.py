@@ -1,0 +1,80 @@
+"""Start-up work shared by ``human-touch prepare`` and ``app.py``.
+
+Order: data folders -> database migrations -> staff credential -> demo clips when the library
+is empty. Safe to run from several processes at once: migrations take a PostgreSQL advisory
+lock, the password file is created with O_EXCL, and the demo build holds a file lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Callable
+
+from core import auth, config, db
+
+_PASSWORD_BANNER = """
+======================================================================
+ Human Touch staff password (shown once; only its hash is stored):
+
+     {password}
+
+ Staff login: http://localhost:8501/staff
+ Change it any time with:  human-touch staff set-password
+======================================================================
+"""
+
+
+def prepare(*, build_demo: bool = True, secret_hash: str | None = None,
+            oidc: bool = False, echo: Callable[[str], None] = print) -> None:
+    """Make the data folder, database, staff credential and (optionally) demo library ready.
+
+    Parameters
+    ----------
+    build_demo : bool
+        Build the offline demo clips when the clip library has no active clip.
+    secret_hash : str or None
+        A staff password hash configured in Streamlit secrets, if any.
+    oidc : bool
+        True when OIDC login is configured; then no local password is generated.
+    echo : callable
+        Where to print the one-time password and progress (the terminal).
+    """
+    config.ensure_dirs()
+    db.migrate()
+    if not oidc:
+        password = auth.ensure_staff_password(secret_hash)
+        if password:
+            echo(_PASSWORD_BANNER.format(password=password))
+    if build_demo:
+        build_demo_if_empty(echo=echo)
+
+
+def build_demo_if_empty(echo: Callable[[str], None] = print) -> None:
+    """Build the demo library unless clips exist; one process at a time (file lock)."""
+    from audio.demo import build_demo_library
+
+    lock_path = config.paths().data / ".demo-build.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            build_demo_library(echo=echo)  # a no-op when the library already has clips
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+_background: threading.Thread | None = None
+
+
+def build_demo_in_background(echo: Callable[[str], None] = print) -> threading.Thread:
+    """Start the demo build in a daemon thread so the app serves pages meanwhile."""
+    global _background
+    if _background is None or not _background.is_alive():
+        _background = threading.Thread(target=build_demo_if_empty, kwargs={"echo": echo},
+                                       name="demo-build", daemon=True)
+        _background.start()
+    return _background
+
+
+def demo_build_running() -> bool:
+    return _background is not None and _background.is_alive()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the system packages the full test suite uses (Debian's chromium and postgresql)
+# when they are missing. Uses sudo when not root; prints a note and carries on when neither
+# is possible (the browser and PostgreSQL tests then skip locally; under CI=true they fail).
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+[ ${#need[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "note: install ${need[*]} with your package manager to run the browser/PostgreSQL tests" >&2
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "note: need root to apt-get install ${need[*]}" >&2; exit 0; fi
+fi
+echo "Installing ${need[*]} with apt-get ..."
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
