@@ -157,6 +157,9 @@ class Participant(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completion_code: Mapped[str | None] = mapped_column(String(64))
     flags: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A staff member trying the study from the preview page: same code path as a real
+    # participant, but excluded from exposure counts, scores and every result.
+    is_preview: Mapped[bool] = mapped_column(Boolean, default=False)
 
     trials: Mapped[list[Trial]] = relationship(back_populates="participant", order_by="Trial.trial_index")
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:08:54.034246
+Create Date: 2026-11-25 19:11:31.788215
 """
 from alembic import op
 import sqlalchemy as sa
@@ -101,6 +101,7 @@ def upgrade() -> None:
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completion_code', sa.String(length=64), nullable=True),
     sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('is_preview', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['study_version_id'], ['study_versions.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('prolific_pid', 'prolific_study_id', name='uq_participant_prolific'),
