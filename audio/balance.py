@@ -249,7 +249,8 @@ def balance_report(
     flags += _loudness_warning_flags(groups)
     flags += _feature_flags(table)
     flags += _composition_flags(groups, composition_tolerance)
-    flags += _pair_flags(active, source)
+    if counts["human"] and counts["ai"]:
+        flags += _pair_flags(active, source)
     return BalanceReport(table=table, flags=flags, counts=counts, formats=formats, g_threshold=g_threshold)
 
 

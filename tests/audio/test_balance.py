@@ -1,0 +1,201 @@
+"""The balance report flags what could give a clip's source away, and stays quiet otherwise."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audio.balance import balance_report, describe_difference, hedges_g
+
+
+def _with_mean_sd(n: int, mean: float, sd: float, seed: int) -> np.ndarray:
+    """``n`` values whose sample mean and SD (ddof=1) are exactly ``mean`` and ``sd``."""
+    raw = np.random.default_rng(seed).normal(size=n)
+    return mean + sd * (raw - raw.mean()) / raw.std(ddof=1)
+
+
+def _clip(clip_id: int, source: str, **overrides) -> dict:
+    row = {
+        "clip_id": clip_id,
+        "source": source,
+        "title": f"clip {clip_id}",
+        "genre": "pop",
+        "vocals": "instrumental",
+        "pair_id": None,
+        "duration_s": 10.0,
+        "sample_rate": 44100,
+        "channels": 2,
+        "codec": "mp3",
+        "loudness_before_lufs": -14.0,
+        "loudness_after_lufs": -23.0,
+        "true_peak_dbtp": -1.5,
+        "loudness_flag": None,
+        "retired": False,
+    }
+    row.update(overrides)
+    return row
+
+
+# Values used for both sources of the balanced library: same set, so every g is exactly 0.
+CENTROIDS = [1800.0, 1950.0, 2100.0, 2250.0, 2400.0, 2550.0]
+TEMPI = [96.0, 104.0, 112.0, 120.0, 128.0, 136.0]
+
+
+def balanced_frame() -> pd.DataFrame:
+    rows = []
+    for i in range(6):
+        for source, order in (("human", i), ("ai", 5 - i)):
+            rows.append(
+                _clip(
+                    len(rows) + 1,
+                    source,
+                    pair_id=f"pair-{i}",
+                    genre="pop" if i % 2 else "folk",
+                    loudness_after_lufs=-23.0 + 0.05 * (order % 2),
+                    feat_spectral_centroid=CENTROIDS[order],
+                    feat_tempo=TEMPI[(order + 2) % 6],
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def unbalanced_frame() -> pd.DataFrame:
+    rows = []
+    for i in range(5):
+        rows.append(_clip(len(rows) + 1, "human", pair_id=f"pair-{i}", feat_spectral_centroid=CENTROIDS[i],
+                          feat_spectral_rolloff=4000.0 + 100 * i, feat_tempo=TEMPI[i]))
+    for i in range(7):
+        rows.append(
+            _clip(
+                len(rows) + 1,
+                "ai",
+                pair_id=f"pair-{i}",  # pair-5 and pair-6 have no human partner
+                genre="electronic",
+                duration_s=10.4 if i == 0 else 10.0,
+                sample_rate=48000 if i == 1 else 44100,
+                channels=1 if i == 2 else 2,
+                codec="vorbis" if i == 3 else "mp3",
+                loudness_after_lufs=-25.5 if i == 4 else -23.0,
+                loudness_flag="could not reach the target without exceeding the ceiling" if i == 4 else None,
+                feat_spectral_centroid=CENTROIDS[i % 6] + 900.0,  # AI clips much brighter
+                feat_spectral_rolloff=6000.0 + 100 * i,
+                feat_tempo=TEMPI[i % 6],
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def test_hedges_g_matches_borenstein_worked_example():
+    # Borenstein, Hedges, Higgins & Rothstein (2009), Introduction to Meta-Analysis, ch. 4:
+    # means 103 / 100, SDs 5.5 / 4.5, n = 50 / 50 -> d = 0.5970, J = 0.9923, g = 0.5924,
+    # SE(g) = 0.2028, so the 95% CI is 0.5924 +- 1.96 * 0.2028.
+    treated = _with_mean_sd(50, 103.0, 5.5, seed=1)
+    control = _with_mean_sd(50, 100.0, 4.5, seed=2)
+    g, low, high = hedges_g(treated, control)
+    assert g == pytest.approx(0.5924, abs=5e-5)
+    # statsmodels' variance uses (n - 3.94) in the second term instead of Borenstein's J^2 * V_d;
+    # the two interval ends agree to within 0.005.
+    assert low == pytest.approx(0.5924 - 1.96 * 0.2028, abs=0.005)
+    assert high == pytest.approx(0.5924 + 1.96 * 0.2028, abs=0.005)
+    # AI is the signal: swapping the groups flips the sign.
+    assert hedges_g(control, treated)[0] == pytest.approx(-g)
+
+
+def test_hedges_g_needs_two_values_per_group():
+    assert np.isnan(hedges_g(np.array([1.0]), np.array([1.0, 2.0]))[0])
+
+
+def test_balanced_library_raises_no_flag():
+    report = balance_report(balanced_frame())
+    assert report.flags == []
+    assert report.balanced
+    assert report.counts == {"human": 6, "ai": 6}
+    row = report.table.set_index("feature").loc["spectral_centroid"]
+    assert row["g"] == pytest.approx(0.0, abs=1e-12)
+    assert not report.table["flagged"].any()
+    assert "No flags" in report.to_text()
+
+
+def test_unbalanced_library_flags_every_tell():
+    report = balance_report(unbalanced_frame())
+    text = "\n".join(report.flags)
+    assert "5 human vs 7 AI" in text
+    assert "sample rate" in text and "48000 Hz ×1" in text
+    assert "channel count" in text
+    assert "codec" in text and "vorbis" in text
+    assert "Clip durations range from 10.00 to 10.40 s" in text
+    assert "Loudness after normalisation range from -25.50 to -23.00 LUFS" in text
+    assert "1 clip(s) carry a loudness warning (human 0, AI 1)" in text
+    assert "AI clips are brighter than human clips (higher spectral centroid)" in text
+    assert "AI clips have more high-frequency energy than human clips (higher spectral roll-off)" in text
+    assert "Genre mix differs" in text
+    assert "pair-5 (only AI)" in text and "pair-6 (only AI)" in text
+    # Tempo is drawn from the same values in both sources and is not flagged.
+    assert "tempo" not in text
+    flagged = set(report.table.loc[report.table["flagged"], "feature"])
+    assert {"spectral_centroid", "spectral_rolloff"} <= flagged
+    assert "tempo" not in flagged
+
+
+def test_threshold_decides_which_features_are_flagged():
+    frame = balanced_frame()
+    frame.loc[frame["source"] == "ai", "feat_tempo"] += 6.0  # a small shift: g about 0.3
+    tempo = balance_report(frame).table.set_index("feature").loc["tempo"]
+    assert 0.2 < tempo["g"] < 0.5
+    assert balance_report(frame, g_threshold=0.5).flags == []
+    assert balance_report(frame, g_threshold=0.2).flags == [
+        f"AI clips are faster than human clips (higher tempo); g = {tempo['g']:+.2f} "
+        f"(95% CI {tempo['g_low']:+.2f} to {tempo['g_high']:+.2f})."
+    ]
+
+
+def test_retired_clips_are_left_out():
+    frame = balanced_frame()
+    extra = pd.DataFrame([_clip(99, "ai", retired=True, sample_rate=8000, feat_spectral_centroid=9000.0,
+                                feat_tempo=200.0)])
+    report = balance_report(pd.concat([frame, extra], ignore_index=True))
+    assert report.flags == []
+    assert report.counts == {"human": 6, "ai": 6}
+
+
+def test_constant_but_different_values_are_a_perfect_tell_and_json_safe():
+    frame = balanced_frame()
+    frame["feat_bandwidth_hz"] = np.where(frame["source"] == "ai", 5000.0, 3000.0)
+    report = balance_report(frame)
+    row = report.table.set_index("feature").loc["bandwidth_hz"]
+    assert row["g"] == np.inf and row["flagged"]
+    assert any(flag.startswith("AI clips have a wider spectrum than human clips") for flag in report.flags)
+    data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    exported = {feature["feature"]: feature for feature in data["features"]}
+    assert exported["bandwidth_hz"]["g"] is None
+    assert "different between them" in exported["bandwidth_hz"]["note"]
+    assert data["balanced"] is False and data["flags"] == report.flags
+    assert "+inf (separated)" in report.to_text()
+
+
+def test_missing_source_is_flagged_without_crashing():
+    frame = balanced_frame()
+    report = balance_report(frame[frame["source"] == "human"])
+    assert report.flags == ["There are no active AI clips: a study needs both sources (6 human, 0 AI)."]
+    assert report.table["g"].isna().all()
+    json.dumps(report.to_dict(), allow_nan=False)
+
+
+def test_spread_features_are_described_as_variability():
+    assert describe_difference("spectral_centroid_std", 0.8) == (
+        "AI clips have more variable spectral centroid than human clips (spectral_centroid_std)")
+    assert describe_difference("spectral_centroid_mean", -0.8) == (
+        "AI clips are darker than human clips (lower spectral centroid)")
+    assert describe_difference("mfcc_3_mean", 0.8) == "AI clips have higher mfcc 3 mean than human clips"
+
+
+def test_text_table_lists_every_feature_with_its_interval():
+    report = balance_report(unbalanced_frame())
+    text = report.to_text()
+    for feature in report.table["feature"]:
+        assert feature in text
+    row = report.table.set_index("feature").loc["spectral_centroid"]
+    assert f"{row['g']:+.2f} [{row['g_low']:+.2f}, {row['g_high']:+.2f}]" in text
