@@ -1,0 +1,166 @@
+// Blind audio player for Streamlit components v2.
+//
+// The MP3 arrives inside the component's data (never as a URL), framed as
+//   "HTP1" | uint32 big-endian header length | UTF-8 JSON header | audio bytes
+// and plays from a blob: URL that exists only in this browser tab, so no URL is
+// shared between participants and nothing names the clip. The player reports
+// what was heard: plays, pauses, seeks, listened_s (the union of heard intervals of
+// the clip, so seeking forward or replaying the same part does not count twice),
+// first_play_ms (from mount to first play) and ended.
+//
+// Reports go to Python with setStateValue("report", ...) only at discrete events
+// (play, pause, seek, end, requirement reached): each one is a script rerun.
+
+const MAGIC = "HTP1";
+// Gaps between two timeupdate positions above this are seeks, not listening (s).
+const MAX_STEP_S = 1.5;
+// Players survive a re-invocation of this function on the same mount point
+// (Streamlit may call it again with identical data); keyed by parentElement.
+const players = new WeakMap();
+
+function decodeFrame(data) {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
+  if (magic !== MAGIC) throw new Error("blind player: unexpected data");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(4, false);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  return { header, audio: bytes.subarray(8 + headerLength) };
+}
+
+function mergeInterval(intervals, start, end) {
+  if (!(end > start)) return intervals;
+  const all = intervals.concat([[start, end]]).sort((a, b) => a[0] - b[0]);
+  const merged = [];
+  for (const [s, e] of all) {
+    const last = merged[merged.length - 1];
+    if (last && s <= last[1] + 0.05) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  return merged;
+}
+
+function totalLength(intervals) {
+  return intervals.reduce((sum, [s, e]) => sum + (e - s), 0);
+}
+
+function createPlayer(root, header, audioBytes) {
+  const wrapper = document.createElement("div");
+  wrapper.className = "ht-player";
+  const audio = document.createElement("audio");
+  audio.controls = true;
+  audio.preload = "auto";
+  // No download (nothing to learn from it, but keeps the file in the study) and no
+  // playback-rate menu (speeding up would defeat the listening requirement).
+  audio.setAttribute("controlsList", "nodownload noplaybackrate");
+  audio.setAttribute("aria-label", header.label || "Music clip");
+  const url = URL.createObjectURL(new Blob([audioBytes], { type: header.mime || "audio/mpeg" }));
+  audio.src = url;
+  const status = document.createElement("p");
+  status.className = "ht-status";
+  status.setAttribute("aria-live", "polite");
+  wrapper.append(audio, status);
+  root.appendChild(wrapper);
+
+  const mountedAt = performance.now();
+  const required = Number(header.required_s || 0);
+  const player = {
+    header, audio, url, wrapper, status,
+    intervals: [], lastPos: null,
+    plays: 0, pauses: 0, seeks: 0, firstPlayMs: null, ended: false, requirementMet: required <= 0,
+    setStateValue: null,
+  };
+
+  const listened = () => totalLength(player.intervals);
+  const report = () => {
+    if (!player.setStateValue) return;
+    player.setStateValue("report", {
+      plays: player.plays,
+      pauses: player.pauses,
+      seeks: player.seeks,
+      listened_s: Math.round(listened() * 1000) / 1000,
+      first_play_ms: player.firstPlayMs,
+      ended: player.ended,
+      requirement_met: player.requirementMet,
+    });
+  };
+  const showStatus = () => {
+    if (!required) { status.textContent = ""; return; }
+    status.textContent = player.requirementMet
+      ? (header.done_text || "Thank you, you can answer now.")
+      : (header.todo_text || "Please listen to the whole clip before answering.");
+  };
+  const account = () => {
+    // Count the stretch since the last position if it was continuous playback.
+    const pos = audio.currentTime;
+    if (player.lastPos !== null && pos >= player.lastPos && pos - player.lastPos <= MAX_STEP_S) {
+      player.intervals = mergeInterval(player.intervals, player.lastPos, pos);
+    }
+    player.lastPos = pos;
+    if (!player.requirementMet && listened() >= required - (header.tolerance_s || 0)) {
+      player.requirementMet = true;
+      showStatus();
+      report();
+    }
+  };
+
+  audio.addEventListener("play", () => {
+    player.plays += 1;
+    if (player.firstPlayMs === null) player.firstPlayMs = Math.round(performance.now() - mountedAt);
+    player.lastPos = audio.currentTime;
+    report();
+  });
+  audio.addEventListener("timeupdate", () => { if (!audio.paused) account(); });
+  audio.addEventListener("pause", () => {
+    account();
+    player.lastPos = null;
+    // The browser fires "pause" right before "ended"; count only real pauses.
+    if (!audio.ended) { player.pauses += 1; report(); }
+  });
+  audio.addEventListener("seeking", () => { account(); player.lastPos = null; });
+  audio.addEventListener("seeked", () => {
+    player.seeks += 1;
+    player.lastPos = audio.paused ? null : audio.currentTime;
+    report();
+  });
+  audio.addEventListener("ended", () => {
+    if (player.lastPos !== null) {
+      player.intervals = mergeInterval(player.intervals, player.lastPos, audio.duration);
+    }
+    player.lastPos = null;
+    player.ended = true;
+    if (listened() >= required - (header.tolerance_s || 0)) player.requirementMet = true;
+    showStatus();
+    report();
+  });
+  showStatus();
+  return player;
+}
+
+export default function (component) {
+  const { data, setStateValue, parentElement } = component;
+  if (!data) return undefined;
+  const { header, audio } = decodeFrame(data);
+  let player = players.get(parentElement);
+  if (player && player.header.instance !== header.instance) {
+    player.audio.pause();
+    URL.revokeObjectURL(player.url);
+    player.wrapper.remove();
+    player = undefined;
+  }
+  if (!player) {
+    player = createPlayer(parentElement, header, audio);
+    players.set(parentElement, player);
+  }
+  player.setStateValue = setStateValue;
+  return () => {
+    // Called before a re-invocation and on unmount; only an unmount detaches the root.
+    setTimeout(() => {
+      if (!parentElement.isConnected) {
+        player.audio.pause();
+        URL.revokeObjectURL(player.url);
+        players.delete(parentElement);
+      }
+    }, 0);
+  };
+}
