@@ -1,0 +1,1 @@
+"""Researchers' area: the tidy trial table, statistics, charts, exports and the report."""

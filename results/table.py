@@ -1,0 +1,373 @@
+"""The tidy tables every analysis reads: trials, participants, clips, and their codebook.
+
+One row per answered trial (practice left out, attention and repeat trials kept with their
+``kind``), joined with the participant's questionnaire, screening and quality flags and with the
+clip's catalogue metadata and acoustic features (``feat_<name>`` columns). Preview sessions run
+by staff (``Participant.is_preview``) are left out. The statistics, the charts, the exports and
+the report all read exactly this table, so an exported file reproduces every number in the app.
+
+The column types are fixed by :data:`TRIAL_COLUMNS` (also on an empty database), so code that
+reads the table never has to guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from core.db import get_engine, session_scope
+from results import repository
+
+FEATURE_PREFIX = "feat_"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One codebook entry.
+
+    Attributes
+    ----------
+    name : column name.
+    dtype : pandas dtype the loader guarantees (``Int64``/``boolean`` allow missing values).
+    unit : unit of measurement, or "" when the value has none.
+    allowed : allowed values or range in words.
+    description : what the value means and where it comes from.
+    """
+
+    name: str
+    dtype: str
+    unit: str
+    allowed: str
+    description: str
+
+
+_RATING = "1..scale_points (5, 7 or 9, see the study version); missing when not asked"
+
+TRIAL_COLUMNS: tuple[Column, ...] = (
+    Column("participant_id", "int64", "", "positive integer", "Participant (anonymous database id)."),
+    Column("study_version_id", "int64", "", "positive integer", "Study settings version the answer was given under."),
+    Column("trial_index", "int64", "", "0, 1, 2 ...", "Position in the participant's trial list (practice trials count but are not rows)."),
+    Column("kind", "str", "", "main, attention, repeat", "Trial kind: main trial, attention check, or a repeated clip (consistency check)."),
+    Column("clip_id", "int64", "", "positive integer", "Clip heard on this trial."),
+    Column("source", "str", "", "human, ai", "True source of the clip."),
+    Column("is_ai", "bool", "", "True, False", "True when the clip is AI-generated (the signal in detection analyses)."),
+    Column("guess", "str", "", "human, ai, missing", "Participant's judgement of the source (derived from confidence: human if confidence <= 3)."),
+    Column("guessed_ai", "boolean", "", "True, False, missing", "True when the participant judged the clip AI-generated."),
+    Column("correct", "boolean", "", "True, False, missing", "True when the judgement matches the true source."),
+    Column("confidence", "Int64", "scale points", "1..6", "Source judgement with confidence: 1 = sure human, 3 = guess human, 4 = guess AI, 6 = sure AI."),
+    Column("valence", "Int64", "scale points", _RATING, "Felt valence (self-assessment manikin): 1 = unpleasant ... 9 = pleasant."),
+    Column("arousal", "Int64", "scale points", _RATING, "Felt arousal (self-assessment manikin): 1 = calm ... 9 = excited."),
+    Column("moved", "Int64", "scale points", _RATING, "How moved the participant felt: 1 = not at all ... 9 = very much."),
+    Column("liking", "Int64", "scale points", _RATING, "How much the participant liked the clip: 1 = not at all ... 9 = very much."),
+    Column("familiar", "boolean", "", "True, False, missing", "Participant said they knew the piece."),
+    Column("comment", "str", "", "free text, missing", "Optional free-text comment."),
+    Column("attention_answer", "str", "", "free text, missing", "Answer given on an attention-check trial."),
+    Column("plays", "int64", "count", ">= 0", "Times playback was started."),
+    Column("pauses", "int64", "count", ">= 0", "Times playback was paused."),
+    Column("seeks", "int64", "count", ">= 0", "Times the participant jumped within the clip."),
+    Column("listened_s", "float64", "s", ">= 0", "Seconds of audio actually played (verified listening)."),
+    Column("time_to_first_play_ms", "Int64", "ms", ">= 0, missing", "Time from the trial being shown to the first play."),
+    Column("time_to_answer_ms", "Int64", "ms", ">= 0, missing", "Time from the trial being shown to the answer being submitted."),
+    Column("answered_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601", "When the answer was stored."),
+    Column("clip_title", "str", "", "free text, missing", "Title of the piece (catalogue)."),
+    Column("clip_creator", "str", "", "free text, missing", "Composer/performer (human clips) or person who prompted the AI."),
+    Column("ai_system", "str", "", "free text, missing", "AI system that generated the clip (AI clips)."),
+    Column("ai_version", "str", "", "free text, missing", "Version of the AI system."),
+    Column("genre", "str", "", "free text, missing", "Genre label from the catalogue."),
+    Column("vocals", "str", "", "vocal, instrumental, missing", "Whether the clip has vocals."),
+    Column("pair_id", "str", "", "free text, missing", "Matched-pair label shared by a human clip and its AI counterpart."),
+    Column("completed", "bool", "", "True, False", "Participant reached the debrief (completed the study)."),
+    Column("age_band", "str", "", "questionnaire options, missing", "Participant's age band (questionnaire)."),
+    Column("training_years", "str", "", "questionnaire options, missing", "Years of formal musical training (questionnaire band)."),
+    Column("training_self_rating", "str", "", "questionnaire options, missing", "Self-rated musicianship (questionnaire)."),
+    Column("ai_exposure", "str", "", "questionnaire options, missing", "How often the participant hears AI music (questionnaire)."),
+    Column("ai_attitude", "str", "", "questionnaire options, missing", "Attitude towards AI music (questionnaire)."),
+    Column("screening_passed", "boolean", "", "True, False, missing", "Passed the audio/headphone screening (missing: not screened)."),
+    Column("flag_attention_failed", "bool", "", "True, False", "Participant failed one or more attention checks."),
+    Column("flag_inconsistent", "bool", "", "True, False", "Participant answered repeated clips inconsistently."),
+    Column("flag_too_fast", "bool", "", "True, False", "Participant answered implausibly fast (before listening)."),
+)
+
+PARTICIPANT_COLUMNS: tuple[Column, ...] = (
+    Column("participant_id", "int64", "", "positive integer", "Participant (anonymous database id)."),
+    Column("study_version_id", "int64", "", "positive integer", "Study settings version the participant started under."),
+    Column("via_prolific", "bool", "", "True, False", "Arrived through Prolific (the Prolific ids themselves are not exported)."),
+    Column("created_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601", "When the participant record was created (consent)."),
+    Column("completed_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601, missing", "When the participant reached the debrief."),
+    Column("completed", "bool", "", "True, False", "Participant reached the debrief."),
+    Column("step", "str", "", "journey step name", "Last step of the journey reached."),
+    *(c for c in TRIAL_COLUMNS if c.name in (
+        "age_band", "training_years", "training_self_rating", "ai_exposure", "ai_attitude",
+        "screening_passed", "flag_attention_failed", "flag_inconsistent", "flag_too_fast")),
+    Column("n_trials_assigned", "int64", "count", ">= 0", "Non-practice trials in the participant's stored list."),
+    Column("n_answered", "int64", "count", ">= 0", "Non-practice trials answered."),
+    Column("first_answer_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601, missing", "First non-practice answer."),
+    Column("last_answer_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601, missing", "Last non-practice answer."),
+    Column("duration_min", "float64", "min", ">= 0, missing", "Time from consent to debrief (completed) or to the last answer."),
+)
+
+CLIP_COLUMNS: tuple[Column, ...] = (
+    Column("clip_id", "int64", "", "positive integer", "Clip (database id)."),
+    *(c for c in TRIAL_COLUMNS if c.name in ("source", "is_ai")),
+    *(c for c in TRIAL_COLUMNS if c.name.startswith("clip_") and c.name != "clip_id"),
+    *(c for c in TRIAL_COLUMNS if c.name in ("ai_system", "ai_version", "genre", "vocals", "pair_id")),
+    Column("licence", "str", "", "free text, missing", "Licence under which the clip may be used."),
+    Column("is_demo", "bool", "", "True, False", "Clip belongs to the built-in demo corpus."),
+    Column("retired", "bool", "", "True, False", "Clip was retired from the library (it may still have answers)."),
+    Column("served_name", "str", "", "file name", "Opaque file name of the served audio under the data folder's clips/."),
+    Column("duration_s", "float64", "s", "> 0", "Duration of the served excerpt."),
+    Column("loudness_lufs", "float64", "LUFS", "typically -30..-5", "Integrated loudness (ITU-R BS.1770) of the served excerpt."),
+    Column("true_peak_dbtp", "float64", "dBTP", "<= 0", "True peak of the served excerpt."),
+    Column("n_ratings", "int64", "count", ">= 0", "Main-trial answers for this clip in the (filtered) trial table."),
+)
+
+# Questionnaire answers are stored as JSON by the experiment package; several spellings are
+# accepted so that renaming a question key does not silently empty a column.
+_QUESTIONNAIRE_KEYS: dict[str, tuple[str, ...]] = {
+    "age_band": ("age_band", "age"),
+    "training_years": ("training_years", "musical_training_years", "music_training"),
+    "training_self_rating": ("training_self_rating", "musician_self_rating", "musicianship"),
+    "ai_exposure": ("ai_exposure", "ai_music_exposure"),
+    "ai_attitude": ("ai_attitude", "ai_music_attitude"),
+}
+_FLAG_KEYS: dict[str, tuple[str, ...]] = {
+    "flag_attention_failed": ("attention_failed",),
+    "flag_inconsistent": ("inconsistent",),
+    "flag_too_fast": ("too_fast",),
+}
+
+
+def _engine(engine: Engine | None) -> Engine:
+    return engine or get_engine()
+
+
+def feature_column(name: str) -> str:
+    """The table column for feature ``name``: ``feat_`` + the name in lower snake case."""
+    return FEATURE_PREFIX + re.sub(r"[^0-9a-zA-Z]+", "_", str(name)).strip("_").lower()
+
+
+def feature_columns(df: pd.DataFrame) -> list[str]:
+    """The ``feat_*`` columns of ``df``, in table order."""
+    return [c for c in df.columns if c.startswith(FEATURE_PREFIX)]
+
+
+def _first_present(mapping: Mapping | None, keys: Iterable[str]):
+    if not isinstance(mapping, Mapping):
+        return None
+    for key in keys:
+        value = mapping.get(key)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def _as_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def participant_descriptors(questionnaire: Mapping | None, flags: Mapping | None) -> dict:
+    """Questionnaire answers and quality flags of one participant as table columns.
+
+    Missing answers become None; a missing flag is False (the quality checks set flags only
+    when they fire).
+    """
+    row = {name: _as_text(_first_present(questionnaire, keys)) for name, keys in _QUESTIONNAIRE_KEYS.items()}
+    for name, keys in _FLAG_KEYS.items():
+        row[name] = bool(_first_present(flags, keys))
+    return row
+
+
+def _features_frame(records: list[dict], key: str) -> pd.DataFrame:
+    """``feat_*`` columns (float) per distinct ``key`` from the records' ``feature_values``."""
+    by_key: dict[int, dict[str, float]] = {}
+    for record in records:
+        if record[key] in by_key:
+            continue
+        values = record.get("feature_values") or {}
+        by_key[record[key]] = {
+            feature_column(name): pd.to_numeric(value, errors="coerce") if np.isscalar(value) else np.nan
+            for name, value in values.items()
+        }
+    frame = pd.DataFrame.from_dict(by_key, orient="index", dtype="float64")
+    frame.index.name = key
+    return frame[sorted(frame.columns)] if len(frame.columns) else frame
+
+
+def _apply_dtypes(df: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
+    """Columns in codebook order with codebook dtypes, then any ``feat_*`` columns."""
+    out = pd.DataFrame(index=df.index)
+    for column in columns:
+        values = df[column.name] if column.name in df.columns else pd.Series(None, index=df.index, dtype="object")
+        if column.dtype.startswith("datetime"):
+            out[column.name] = pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
+        elif column.dtype == "str":
+            out[column.name] = values.astype("object").where(values.notna(), None).astype("str")
+        elif column.dtype in ("Int64", "boolean"):
+            out[column.name] = pd.array(values.astype("object").where(values.notna(), None), dtype=column.dtype)
+        else:
+            out[column.name] = values.astype(column.dtype)
+    for name in feature_columns(df):
+        out[name] = df[name].astype("float64")
+    return out.reset_index(drop=True)
+
+
+def trial_table_from_records(records: list[dict]) -> pd.DataFrame:
+    """Build the tidy trial table from :func:`results.repository.fetch_trial_records` output.
+
+    Parameters
+    ----------
+    records : list of dict
+        One dict per answered non-practice trial.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per answered trial, columns and dtypes of :data:`TRIAL_COLUMNS` followed by the
+        ``feat_*`` feature columns (float64; NaN where a clip lacks that feature).
+    """
+    if not records:
+        return _apply_dtypes(pd.DataFrame(), TRIAL_COLUMNS)
+    df = pd.DataFrame.from_records(records)
+
+    participants = {}
+    for record in records:
+        pid = record["participant_id"]
+        if pid not in participants:
+            participants[pid] = participant_descriptors(record.get("questionnaire"), record.get("flags"))
+    df = df.join(pd.DataFrame.from_dict(participants, orient="index"), on="participant_id")
+
+    df["is_ai"] = df["source"].eq("ai")
+    confidence = pd.to_numeric(df["confidence"], errors="coerce")
+    # The stored guess is derived from confidence at answer time; derive it again only when absent.
+    from_confidence = np.where(confidence.isna(), None, np.where(confidence >= 4, "ai", "human"))
+    df["guess"] = df["guess"].where(df["guess"].notna(), pd.Series(from_confidence, index=df.index))
+    has_guess = df["guess"].notna()
+    df["guessed_ai"] = pd.array(np.where(has_guess, df["guess"].eq("ai"), None), dtype="boolean")
+    df["correct"] = pd.array(np.where(has_guess, df["guess"].eq(df["source"]), None), dtype="boolean")
+    df["completed"] = df["completed_at"].notna()
+
+    features = _features_frame(records, "clip_id")
+    if len(features.columns):
+        df = df.join(features, on="clip_id")
+    return _apply_dtypes(df, TRIAL_COLUMNS)
+
+
+def load_trial_table(engine: Engine | None = None) -> pd.DataFrame:
+    """The tidy trial table from the database (see :func:`trial_table_from_records`)."""
+    with session_scope(_engine(engine)) as session:
+        records = repository.fetch_trial_records(session)
+    return trial_table_from_records(records)
+
+
+def participants_table_from_records(records: list[dict]) -> pd.DataFrame:
+    """Build the participants table (one row per participant, :data:`PARTICIPANT_COLUMNS`)."""
+    if not records:
+        return _apply_dtypes(pd.DataFrame(), PARTICIPANT_COLUMNS)
+    rows = []
+    for record in records:
+        row = dict(record)
+        row.update(participant_descriptors(record.get("questionnaire"), record.get("flags")))
+        row["created_at"] = record["participant_created_at"]
+        rows.append(row)
+    df = pd.DataFrame.from_records(rows)
+    df["completed"] = df["completed_at"].notna()
+    start = pd.to_datetime(df["consented_at"].where(df["consented_at"].notna(), df["created_at"]), utc=True)
+    end = pd.to_datetime(df["completed_at"].where(df["completed_at"].notna(), df["last_answer_at"]), utc=True)
+    df["duration_min"] = (end - start).dt.total_seconds() / 60.0
+    return _apply_dtypes(df, PARTICIPANT_COLUMNS)
+
+
+def load_participants_table(engine: Engine | None = None) -> pd.DataFrame:
+    """The participants table from the database (see :func:`participants_table_from_records`)."""
+    with session_scope(_engine(engine)) as session:
+        records = repository.fetch_participant_records(session)
+    return participants_table_from_records(records)
+
+
+def clips_table_from_records(records: list[dict], trials: pd.DataFrame) -> pd.DataFrame:
+    """Build the clips table (:data:`CLIP_COLUMNS` then ``feat_*``), counting ratings in ``trials``.
+
+    Parameters
+    ----------
+    records : list of dict
+        :func:`results.repository.fetch_clip_records` output.
+    trials : pandas.DataFrame
+        The (possibly filtered) trial table; ``n_ratings`` counts its main trials per clip.
+    """
+    if not records:
+        return _apply_dtypes(pd.DataFrame(), CLIP_COLUMNS)
+    df = pd.DataFrame.from_records(records)
+    df["is_ai"] = df["source"].eq("ai")
+    df["retired"] = df["retired_at"].notna()
+    df["loudness_lufs"] = df["loudness_after_lufs"]
+    main = trials[trials["kind"] == "main"] if len(trials) else trials
+    counts = main.groupby("clip_id").size() if len(main) else pd.Series(dtype="int64")
+    df["n_ratings"] = df["clip_id"].map(counts).fillna(0).astype("int64")
+    features = _features_frame(records, "clip_id")
+    if len(features.columns):
+        df = df.join(features, on="clip_id")
+    return _apply_dtypes(df, CLIP_COLUMNS)
+
+
+def load_clips_table(engine: Engine | None = None, trials: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The clips table from the database; ``n_ratings`` counts ``trials`` (default: all answers)."""
+    engine = _engine(engine)
+    with session_scope(engine) as session:
+        records = repository.fetch_clip_records(session)
+    if trials is None:
+        trials = load_trial_table(engine)
+    return clips_table_from_records(records, trials)
+
+
+def load_study_versions(engine: Engine | None = None) -> pd.DataFrame:
+    """Saved study versions: ``study_version_id``, ``created_at`` (UTC), ``note``."""
+    with session_scope(_engine(engine)) as session:
+        records = repository.fetch_study_versions(session)
+    frame = pd.DataFrame.from_records(records, columns=["study_version_id", "created_at", "note", "config"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    return frame.drop(columns="config")
+
+
+def _feature_entry(name: str, table: str) -> Column:
+    feature = name[len(FEATURE_PREFIX):]
+    return Column(name, "float64", "see feature name (e.g. _hz, _db, _bpm)", "real number, missing",
+                  f"Acoustic feature '{feature}' computed with librosa from exactly the audio participants heard"
+                  + (" (same value on every trial of the clip)." if table == "trials" else "."))
+
+
+def codebook(df: pd.DataFrame, table: str) -> list[Column]:
+    """Codebook entries for every column of ``df`` (a trials, participants or clips table).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as exported.
+    table : {"trials", "participants", "clips"}
+
+    Raises
+    ------
+    ValueError
+        For an unknown table name or a column that has no codebook entry.
+    """
+    known = {"trials": TRIAL_COLUMNS, "participants": PARTICIPANT_COLUMNS, "clips": CLIP_COLUMNS}
+    if table not in known:
+        raise ValueError(f"unknown table {table!r}; expected one of {sorted(known)}")
+    by_name = {c.name: c for c in known[table]}
+    entries = []
+    for name in df.columns:
+        if name in by_name:
+            entries.append(by_name[name])
+        elif name.startswith(FEATURE_PREFIX):
+            entries.append(_feature_entry(name, table))
+        else:
+            raise ValueError(f"column {name!r} of the {table} table has no codebook entry")
+    return entries
