@@ -1,0 +1,140 @@
+"""``human-touch export``, ``human-touch stats`` and ``human-touch report``: results from the shell.
+
+All three take the same filter flags as the results pages, so a number printed here is the
+number shown in the app under the same filters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from results.dataset import Filters
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filter flags shared by every results command (see :class:`results.dataset.Filters`)."""
+    group = parser.add_argument_group("filters (default: completed participants, no quality exclusions)")
+    group.add_argument("--include-incomplete", action="store_true",
+                       help="keep participants who did not reach the debrief")
+    group.add_argument("--exclude-failed-screening", action="store_true",
+                       help="drop participants who failed the headphone screening")
+    group.add_argument("--exclude-attention-failed", action="store_true",
+                       help="drop participants who failed an attention check")
+    group.add_argument("--exclude-too-fast", action="store_true",
+                       help="drop participants flagged for answering too fast")
+    group.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
+                       help="keep answers given on or after this UTC date")
+    group.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
+                       help="keep answers given on or before this UTC date")
+    group.add_argument("--study-version", dest="study_versions", type=int, action="append", metavar="ID",
+                       help="keep answers given under this study version (repeat for several)")
+
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
+    """The :class:`Filters` the flags describe."""
+    return Filters(
+        completed_only=not args.include_incomplete,
+        exclude_failed_screening=args.exclude_failed_screening,
+        exclude_attention_failed=args.exclude_attention_failed,
+        exclude_too_fast=args.exclude_too_fast,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        study_versions=tuple(args.study_versions) if args.study_versions else None,
+    )
+
+
+def _check_dates(filters: Filters) -> str | None:
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        return f"--from {filters.date_from} is after --to {filters.date_to}"
+    return None
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from results import export
+
+    filters = filters_from_args(args)
+    problem = _check_dates(filters)
+    try:
+        formats = export.check_formats(args.format.split(","))
+    except ValueError as exc:
+        problem = problem or str(exc)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    written = export.export_all(args.out, filters=filters, formats=formats)
+    if args.report:
+        from results.dataset import load_dataset
+        from results.report import build_report_html
+
+        dataset = load_dataset(filters)
+        path = Path(args.out) / "report.html"
+        path.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts),
+                        encoding="utf-8")
+        written.append(path)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from results.dataset import load_dataset
+    from results.stats import headline_stats
+
+    filters = filters_from_args(args)
+    problem = _check_dates(filters)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    dataset = load_dataset(filters)
+    payload = {"filters": filters.describe(), "exclusions": dataset.counts, **headline_stats(dataset.trials)}
+    json.dump(payload, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from results.dataset import load_dataset
+    from results.report import build_report_html
+
+    filters = filters_from_args(args)
+    problem = _check_dates(filters)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    dataset = load_dataset(filters)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts), encoding="utf-8")
+    print(out)
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``export``, ``stats`` and ``report`` to the ``human-touch`` command line."""
+    export_parser = subparsers.add_parser("export", help="write trials, participants, clips and the codebook")
+    export_parser.add_argument("--out", required=True, type=Path, help="folder to write into")
+    export_parser.add_argument("--format", default="csv,parquet",
+                               help="comma-separated formats: csv, parquet (default both)")
+    export_parser.add_argument("--report", action="store_true", help="also write report.html")
+    add_filter_arguments(export_parser)
+    export_parser.set_defaults(handler=_cmd_export)
+
+    stats_parser = subparsers.add_parser("stats", help="print the headline statistics as JSON")
+    add_filter_arguments(stats_parser)
+    stats_parser.set_defaults(handler=_cmd_stats)
+
+    report_parser = subparsers.add_parser("report", help="write the self-contained HTML report")
+    report_parser.add_argument("--out", required=True, type=Path, help="HTML file to write")
+    add_filter_arguments(report_parser)
+    report_parser.set_defaults(handler=_cmd_report)

@@ -1,0 +1,153 @@
+"""Exports for analysis elsewhere: trials, participants and clips as CSV and Parquet, with a codebook.
+
+The exported trial table is exactly the filtered table the app's statistics read, so R, SPSS or
+a notebook reproduces every number shown in the app. CSV files are UTF-8 with a header row,
+``,`` as separator, empty fields for missing values, ``True``/``False`` for booleans and ISO 8601
+UTC timestamps. Parquet keeps the column types (nullable integers and booleans included).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from results import table
+from results.dataset import Dataset, Filters, load_dataset
+
+FORMATS: tuple[str, ...] = ("csv", "parquet")
+TABLES: tuple[str, ...] = ("trials", "participants", "clips")
+CODEBOOK_FIELDS: tuple[str, ...] = ("table", "column", "type", "unit", "allowed", "description")
+
+
+def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    """The requested formats, validated.
+
+    Raises
+    ------
+    ValueError
+        When a format is unknown or none is given.
+    """
+    requested = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    unknown = [f for f in requested if f not in FORMATS]
+    if unknown or not requested:
+        raise ValueError(f"unknown export format(s) {unknown or '(none given)'}; choose from {', '.join(FORMATS)}")
+    return requested
+
+
+def _tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
+    return {"trials": dataset.trials, "participants": dataset.participants, "clips": dataset.clips}
+
+
+def codebook_frame(dataset: Dataset) -> pd.DataFrame:
+    """Every exported column of every table: type, unit, allowed values and description."""
+    rows = [
+        {"table": name, "column": entry.name, "type": entry.dtype, "unit": entry.unit,
+         "allowed": entry.allowed, "description": entry.description}
+        for name, frame in _tables(dataset).items()
+        for entry in table.codebook(frame, name)
+    ]
+    return pd.DataFrame(rows, columns=list(CODEBOOK_FIELDS))
+
+
+def codebook_markdown(dataset: Dataset) -> str:
+    """The codebook as Markdown: one section per table, one table row per column."""
+    book = codebook_frame(dataset)
+    lines = ["# Codebook", "",
+             f"Filters: {dataset.filters.describe()}.", "",
+             f"Exported {dataset.loaded_at:%Y-%m-%d %H:%M} UTC: {dataset.n_participants} participants, "
+             f"{len(dataset.trials)} answered trials ({dataset.n_main_trials} main).", "",
+             "Missing values are empty fields in CSV and nulls in Parquet. Times are UTC.", ""]
+    for name in TABLES:
+        lines += [f"## {name}", "", "| column | type | unit | allowed | description |", "|---|---|---|---|---|"]
+        for row in book[book["table"] == name].itertuples():
+            cells = [f"`{row.column}`", row.type, row.unit, row.allowed, row.description]
+            lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def codebook_json(dataset: Dataset) -> str:
+    """The codebook as JSON: ``{"filters": ..., "tables": {name: [entry, ...]}}``."""
+    book = codebook_frame(dataset)
+    payload = {
+        "filters": dataset.filters.describe(),
+        "exported_at": dataset.loaded_at.isoformat(),
+        "tables": {name: book[book["table"] == name].drop(columns="table").to_dict(orient="records")
+                   for name in TABLES},
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def table_to_csv(frame: pd.DataFrame) -> bytes:
+    """One table as CSV bytes (see the module docstring for the conventions)."""
+    return frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ").encode("utf-8")
+
+
+def table_to_parquet(frame: pd.DataFrame) -> bytes:
+    """One table as Parquet bytes (pyarrow), types kept."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, engine="pyarrow", index=False)
+    return buffer.getvalue()
+
+
+def export_files(dataset: Dataset, formats: Iterable[str] = FORMATS) -> dict[str, bytes]:
+    """File name -> content for every table in every format, plus the codebook (CSV, Markdown, JSON)."""
+    formats = check_formats(formats)
+    files: dict[str, bytes] = {}
+    for name, frame in _tables(dataset).items():
+        if "csv" in formats:
+            files[f"{name}.csv"] = table_to_csv(frame)
+        if "parquet" in formats:
+            files[f"{name}.parquet"] = table_to_parquet(frame)
+    files["codebook.csv"] = codebook_frame(dataset).to_csv(index=False).encode("utf-8")
+    files["codebook.md"] = codebook_markdown(dataset).encode("utf-8")
+    files["codebook.json"] = codebook_json(dataset).encode("utf-8")
+    return files
+
+
+def export_zip(dataset: Dataset, formats: Iterable[str] = FORMATS, report_html: str | None = None) -> bytes:
+    """Every export file in one zip archive (with ``report.html`` when given)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in export_files(dataset, formats).items():
+            archive.writestr(name, content)
+        if report_html is not None:
+            archive.writestr("report.html", report_html)
+    return buffer.getvalue()
+
+
+def export_all(out_dir: Path | str, engine: Engine | None = None, filters: Filters | None = None,
+               formats: Iterable[str] = FORMATS) -> list[Path]:
+    """Write trials, participants and clips (each requested format) and the codebook to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : path
+        Folder to write into (created if missing); existing export files are overwritten.
+    engine : sqlalchemy.Engine, optional
+        Database to read (default: the app's).
+    filters : Filters, optional
+        Which participants and answers to export (default: completed participants).
+    formats : iterable of {"csv", "parquet"}
+
+    Returns
+    -------
+    list of Path
+        The files written, tables first, then the codebook files.
+    """
+    formats = check_formats(formats)
+    dataset = load_dataset(filters, engine)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in export_files(dataset, formats).items():
+        path = out / name
+        path.write_bytes(content)
+        written.append(path)
+    return written
