@@ -1,0 +1,312 @@
+"""Trial assignment: which clips a participant hears, and in what order. Pure functions.
+
+Policy
+------
+Selection
+    Each participant gets ``n_trials / 2`` distinct human and ``n_trials / 2`` distinct AI clips.
+    Clips are taken least-exposed first (exposure = main trials already stored for the clip across
+    earlier participants), ties broken by the participant's seeded RNG, so that when participants
+    are assigned one after another every clip of a source collects the same number of ratings
+    to within one.
+Pairs
+    When ``use_pairs`` is on and the library holds at least ``n_trials / 2`` *complete* pairs
+    (a ``pair_id`` shared by at least one human and one AI clip), whole pairs are drawn instead
+    (least-exposed pairs first) and both members are included, with at least ``pair_gap`` other
+    trials between them. Clips without a complete pair are then not used at all, so an organiser
+    who wants pairs should pair every clip. With too few complete pairs, pairs are ignored.
+Extras
+    ``repeat_check``: one main clip, chosen at random, is heard again as a "repeat" trial at least
+    :data:`REPEAT_MIN_GAP` trials later. ``attention_check``: one "attention" trial (never first)
+    whose clip comes from outside the main list when the library allows, of the opposite source
+    to the repeat so the two extras keep the sources balanced. ``practice``: one "practice" trial
+    first, with a clip from outside the main list when possible. Extras do not count as exposure.
+Order
+    A seeded random order in which no more than ``max_same_source_run`` consecutive trials
+    (everything after the practice trial, extras included) share a source. It is found by a
+    randomised depth-first search with a feasibility bound, so it never loops forever; if the
+    pair gap cannot be met (very short studies) it is relaxed one trial at a time.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+SOURCES: tuple[str, ...] = ("human", "ai")
+REPEAT_MIN_GAP = 3
+"""Minimum number of other trials between a clip and its deliberate repeat."""
+
+_NODE_BUDGET = 20_000
+
+
+class AssignmentError(ValueError):
+    """The library or the rules cannot produce a valid trial list; the message says why."""
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    """What assignment needs to know about one active clip (nothing else about it)."""
+
+    clip_id: int
+    source: str  # "human" | "ai"
+    pair_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AssignmentRules:
+    """The parts of :class:`experiment.settings.StudySettings` that shape a trial list."""
+
+    n_trials: int = 12
+    max_same_source_run: int = 3
+    use_pairs: bool = True
+    pair_gap: int = 2
+    practice: bool = True
+    attention_check: bool = True
+    repeat_check: bool = True
+
+    @classmethod
+    def from_settings(cls, settings) -> AssignmentRules:
+        """Rules from a :class:`~experiment.settings.StudySettings`."""
+        return cls(
+            n_trials=settings.n_trials,
+            max_same_source_run=settings.max_same_source_run,
+            use_pairs=settings.use_pairs,
+            pair_gap=settings.pair_gap,
+            practice=settings.practice_trial,
+            attention_check=settings.attention_check,
+            repeat_check=settings.repeat_check,
+        )
+
+
+@dataclass(frozen=True)
+class PlannedTrial:
+    """One entry of a trial list, in presentation order.
+
+    ``kind`` is "practice", "main", "attention" or "repeat" (as stored in ``Trial.kind``).
+    """
+
+    kind: str
+    clip_id: int
+
+
+@dataclass(frozen=True)
+class _Item:
+    kind: str
+    clip_id: int
+    source: str
+    partner: int | None = None  # index of the other pair member
+    original: int | None = None  # for the repeat: index of the main trial it repeats
+
+
+def complete_pairs(clips: Sequence[ClipInfo]) -> dict[str, dict[str, list[ClipInfo]]]:
+    """Pair ids that have at least one human and one AI clip, with their members per source.
+
+    Returns
+    -------
+    dict
+        ``{pair_id: {"human": [...], "ai": [...]}}``, members sorted by clip id.
+    """
+    grouped: dict[str, dict[str, list[ClipInfo]]] = {}
+    for clip in sorted(clips, key=lambda c: c.clip_id):
+        if clip.pair_id:
+            grouped.setdefault(clip.pair_id, {s: [] for s in SOURCES})[clip.source].append(clip)
+    return {pid: members for pid, members in grouped.items() if all(members[s] for s in SOURCES)}
+
+
+def longest_source_run(sources: Sequence[str]) -> int:
+    """Length of the longest stretch of equal consecutive values in ``sources`` (0 if empty)."""
+    longest = run = 0
+    previous = None
+    for source in sources:
+        run = run + 1 if source == previous else 1
+        previous = source
+        longest = max(longest, run)
+    return longest
+
+
+def assign_trials(
+    clips: Sequence[ClipInfo],
+    exposure: Mapping[int, int],
+    rules: AssignmentRules,
+    seed: int,
+) -> list[PlannedTrial]:
+    """A participant's trial list: balanced, exposure-spread, seeded, run-limited.
+
+    Parameters
+    ----------
+    clips : sequence of ClipInfo
+        The active clips of the library.
+    exposure : mapping clip id -> int
+        Main trials already stored per clip (missing ids count as 0).
+    rules : AssignmentRules
+    seed : int
+        The participant's seed; the same inputs and seed give the same list.
+
+    Returns
+    -------
+    list of PlannedTrial
+        Practice first (if on), then main, repeat and attention trials interleaved.
+
+    Raises
+    ------
+    AssignmentError
+        Too few clips of a source, an odd ``n_trials``, or no order satisfying the run limit.
+    """
+    if rules.n_trials < 2 or rules.n_trials % 2:
+        raise AssignmentError(f"n_trials must be an even number of at least 2, got {rules.n_trials}")
+    if rules.max_same_source_run < 1:
+        raise AssignmentError("max_same_source_run must be at least 1")
+    unknown = sorted({c.source for c in clips} - set(SOURCES))
+    if unknown:
+        raise AssignmentError(f"clips with unknown source {unknown}")
+    rng = random.Random(seed)
+    need = rules.n_trials // 2
+
+    def least_exposed(candidates: Sequence[ClipInfo], k: int) -> list[ClipInfo]:
+        ordered = sorted(candidates, key=lambda c: c.clip_id)
+        keys = {c.clip_id: (exposure.get(c.clip_id, 0), rng.random()) for c in ordered}
+        return sorted(ordered, key=lambda c: keys[c.clip_id])[:k]
+
+    by_source = {s: [c for c in clips if c.source == s] for s in SOURCES}
+    for source in SOURCES:
+        if len(by_source[source]) < need:
+            raise AssignmentError(
+                f"n_trials={rules.n_trials} needs {need} {source} clips, "
+                f"but only {len(by_source[source])} are active"
+            )
+
+    items: list[_Item] = []
+    pairs = complete_pairs(clips)
+    if rules.use_pairs and len(pairs) >= need:
+        candidates = []
+        for pair_id in sorted(pairs):
+            human = least_exposed(pairs[pair_id]["human"], 1)[0]
+            ai = least_exposed(pairs[pair_id]["ai"], 1)[0]
+            load = exposure.get(human.clip_id, 0) + exposure.get(ai.clip_id, 0)
+            candidates.append((load, rng.random(), human, ai))
+        candidates.sort(key=lambda entry: entry[:2])
+        for _, _, human, ai in candidates[:need]:
+            items.append(_Item("main", human.clip_id, "human", partner=len(items) + 1))
+            items.append(_Item("main", ai.clip_id, "ai", partner=len(items) - 1))
+    else:
+        for source in SOURCES:
+            items.extend(_Item("main", c.clip_id, source) for c in least_exposed(by_source[source], need))
+
+    main_ids = {item.clip_id for item in items}
+    unused = [c for c in clips if c.clip_id not in main_ids]
+    repeat_source = None
+    if rules.repeat_check:
+        original = rng.randrange(len(items))
+        repeat_source = items[original].source
+        items.append(_Item("repeat", items[original].clip_id, repeat_source, original=original))
+    if rules.attention_check:
+        wanted = "ai" if repeat_source == "human" else "human" if repeat_source == "ai" else rng.choice(SOURCES)
+        pool = [c for c in unused if c.source == wanted] or [
+            ClipInfo(item.clip_id, item.source) for item in items if item.kind == "main" and item.source == wanted
+        ]
+        attention = least_exposed(pool, 1)[0]
+        unused = [c for c in unused if c.clip_id != attention.clip_id]
+        items.append(_Item("attention", attention.clip_id, attention.source))
+
+    order = _order(items, rules, rng)
+    planned = [PlannedTrial(items[i].kind, items[i].clip_id) for i in order]
+    if rules.practice:
+        pool = unused or [ClipInfo(item.clip_id, item.source) for item in items if item.kind == "main"]
+        planned.insert(0, PlannedTrial("practice", least_exposed(pool, 1)[0].clip_id))
+    return planned
+
+
+def _run_feasible(counts: dict[str, int], last: str | None, run: int, limit: int) -> bool:
+    """Can ``counts`` still be laid out after a run of ``run`` x ``last`` with runs <= ``limit``?"""
+    for source in SOURCES:
+        other = counts["ai" if source == "human" else "human"]
+        head_room = limit - run if source == last else limit
+        if counts[source] > head_room + limit * other:
+            return False
+    return True
+
+
+def _order(items: list[_Item], rules: AssignmentRules, rng: random.Random) -> list[int]:
+    """Indices of ``items`` in a valid presentation order (see module docstring)."""
+    n = len(items)
+    limit = rules.max_same_source_run
+    counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
+    if not _run_feasible(counts, None, 0, limit):
+        raise AssignmentError(
+            f"no order of {counts['human']} human and {counts['ai']} AI trials keeps runs "
+            f"of one source at most {limit} long"
+        )
+    repeat_gap = min(REPEAT_MIN_GAP, max(0, n - 2))
+    for pair_gap in range(rules.pair_gap, -1, -1):
+        for _attempt in range(20):
+            order = _search(items, limit, pair_gap, repeat_gap, rng)
+            if order is not None:
+                return order
+    raise AssignmentError("could not find a trial order meeting the run limit; raise max_same_source_run")
+
+
+def _search(
+    items: list[_Item], limit: int, pair_gap: int, repeat_gap: int, rng: random.Random
+) -> list[int] | None:
+    """Randomised depth-first search for an order; ``None`` when the node budget runs out."""
+    n = len(items)
+    position: dict[int, int] = {}
+    order: list[int] = []
+    counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
+    repeated = {item.original for item in items if item.original is not None}
+    budget = [_NODE_BUDGET]
+
+    def allowed(index: int, pos: int, last: str | None, run: int) -> bool:
+        item = items[index]
+        if item.source == last and run >= limit:
+            return False
+        if item.kind == "attention" and pos == 0 and n > 1:
+            return False
+        if item.partner is not None:
+            placed = position.get(item.partner)
+            if placed is not None and pos - placed - 1 < pair_gap:
+                return False
+            if placed is None and (n - 1) - pos - 1 < pair_gap:
+                return False
+        if item.original is not None:
+            placed = position.get(item.original)
+            if placed is None or pos - placed - 1 < repeat_gap:
+                return False
+        if index in repeated and (n - 1) - pos - 1 < repeat_gap:
+            return False
+        return True
+
+    def extend(last: str | None, run: int) -> bool:
+        pos = len(order)
+        if pos == n:
+            return True
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        candidates = [i for i in range(n) if i not in position]
+        rng.shuffle(candidates)
+        tried_sources_kinds = set()
+        for index in candidates:
+            item = items[index]
+            if not allowed(index, pos, last, run):
+                continue
+            new_run = run + 1 if item.source == last else 1
+            counts[item.source] -= 1
+            if _run_feasible(counts, item.source, new_run, limit):
+                # Interchangeable plain items fail the same way: try one of each kind per source.
+                signature = (item.source, item.kind, item.partner is None and index not in repeated)
+                if signature[2] and signature in tried_sources_kinds:
+                    counts[item.source] += 1
+                    continue
+                tried_sources_kinds.add(signature)
+                position[index] = pos
+                order.append(index)
+                if extend(item.source, new_run):
+                    return True
+                order.pop()
+                del position[index]
+            counts[item.source] += 1
+        return False
+
+    return list(order) if extend(None, 0) else None

@@ -1,0 +1,273 @@
+"""All SQL of the experiment package: settings versions, participants, trials, responses.
+
+Every function takes an open :class:`sqlalchemy.orm.Session` (from ``core.db.session_scope``)
+and leaves committing to the caller, except where a docstring says it commits (answers must be
+durable before the next clip is shown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial, utcnow
+from experiment.assignment import ClipInfo, PlannedTrial
+from experiment.settings import StudySettings, library_problems, settings_problems
+
+
+# ----------------------------------------------------------------------------------------------
+# Settings
+
+
+def current_settings(session: Session) -> tuple[int, StudySettings]:
+    """The settings in force and their version id; stores the defaults as version 1 if none exist."""
+    row = session.scalars(select(StudyVersion).order_by(StudyVersion.id.desc()).limit(1)).first()
+    if row is None:
+        row = StudyVersion(config=StudySettings().to_dict(), note="defaults")
+        session.add(row)
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # another process created it at the same moment
+            return current_settings(session)
+    return row.id, StudySettings.from_dict(row.config)
+
+
+def settings_version(session: Session, version_id: int) -> StudySettings:
+    """The settings stored as version ``version_id`` (KeyError if there is no such version)."""
+    row = session.get(StudyVersion, version_id)
+    if row is None:
+        raise KeyError(f"no study version {version_id}")
+    return StudySettings.from_dict(row.config)
+
+
+def save_settings(
+    session: Session, settings: StudySettings, note: str | None = None, check_library: bool = True
+) -> int:
+    """Validate and store ``settings`` as a new version; returns its id.
+
+    Raises
+    ------
+    ValueError
+        Invalid settings, or (with ``check_library``) more trials than the active library
+        supports per source. Nothing stored.
+    """
+    problems = settings_problems(settings)
+    if check_library:
+        problems += library_problems(settings, clips_per_source(session))
+    if problems:
+        raise ValueError("; ".join(problems))
+    row = StudyVersion(config=settings.to_dict(), note=note)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def settings_history(session: Session) -> list[tuple[int, datetime, str | None, StudySettings]]:
+    """Every stored version, newest first: ``(id, created_at, note, settings)``."""
+    rows = session.scalars(select(StudyVersion).order_by(StudyVersion.id.desc())).all()
+    return [(r.id, r.created_at, r.note, StudySettings.from_dict(r.config)) for r in rows]
+
+
+# ----------------------------------------------------------------------------------------------
+# Library (read only)
+
+
+def active_clips(session: Session) -> list[ClipInfo]:
+    """Every clip that is not retired, as assignment sees it, ordered by id."""
+    rows = session.execute(
+        select(Clip.id, Clip.source, Clip.pair_id).where(Clip.retired_at.is_(None)).order_by(Clip.id)
+    ).all()
+    return [ClipInfo(clip_id=r.id, source=r.source, pair_id=r.pair_id) for r in rows]
+
+
+def clips_per_source(session: Session) -> dict[str, int]:
+    """Active clip count per source, e.g. ``{"human": 20, "ai": 20}`` (missing sources are 0)."""
+    rows = session.execute(
+        select(Clip.source, func.count()).where(Clip.retired_at.is_(None)).group_by(Clip.source)
+    ).all()
+    counts = {"human": 0, "ai": 0}
+    counts.update({source: int(n) for source, n in rows})
+    return counts
+
+
+def exposure_counts(session: Session) -> dict[int, int]:
+    """Main trials stored per active clip across real participants (previews and screened-out excluded).
+
+    Every active clip is present (0 when never assigned).
+    """
+    counts = {clip.clip_id: 0 for clip in active_clips(session)}
+    rows = session.execute(
+        select(Trial.clip_id, func.count())
+        .join(Participant, Participant.id == Trial.participant_id)
+        .where(Trial.kind == "main", Participant.is_preview.is_(False), Participant.step != "screened_out")
+        .group_by(Trial.clip_id)
+    ).all()
+    for clip_id, n in rows:
+        if clip_id in counts:
+            counts[clip_id] = int(n)
+    return counts
+
+
+def clip(session: Session, clip_id: int) -> Clip:
+    """The clip row (KeyError if missing)."""
+    row = session.get(Clip, clip_id)
+    if row is None:
+        raise KeyError(f"no clip {clip_id}")
+    return row
+
+
+# ----------------------------------------------------------------------------------------------
+# Participants
+
+
+def create_participant(
+    session: Session,
+    *,
+    resume_token: str,
+    study_version_id: int,
+    seed: int,
+    prolific_pid: str | None = None,
+    prolific_study_id: str | None = None,
+    prolific_session_id: str | None = None,
+    is_preview: bool = False,
+) -> Participant | None:
+    """Insert a consenting participant; ``None`` if the Prolific ids already exist (race lost)."""
+    participant = Participant(
+        resume_token=resume_token,
+        study_version_id=study_version_id,
+        seed=seed,
+        consented_at=utcnow(),
+        prolific_pid=prolific_pid,
+        prolific_study_id=prolific_study_id,
+        prolific_session_id=prolific_session_id,
+        step="questionnaire",
+        flags={},
+        is_preview=is_preview,
+    )
+    session.add(participant)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        return None
+    return participant
+
+
+def participant_by_token(session: Session, token: str) -> Participant | None:
+    return session.scalars(select(Participant).where(Participant.resume_token == token)).first()
+
+
+def participant_by_prolific(session: Session, prolific_pid: str, study_id: str | None) -> Participant | None:
+    """The participant with these Prolific ids (``study_id`` None matches a missing STUDY_ID)."""
+    query = select(Participant).where(Participant.prolific_pid == prolific_pid)
+    if study_id is None:
+        query = query.where(Participant.prolific_study_id.is_(None))
+    else:
+        query = query.where(Participant.prolific_study_id == study_id)
+    return session.scalars(query).first()
+
+
+def record_decline(session: Session, study_version_id: int) -> None:
+    """Add one to the decline count of ``study_version_id`` (atomic on both backends)."""
+    updated = session.execute(
+        update(ConsentDecline)
+        .where(ConsentDecline.study_version_id == study_version_id)
+        .values(count=ConsentDecline.count + 1)
+    ).rowcount
+    if updated:
+        return
+    try:
+        with session.begin_nested():
+            session.add(ConsentDecline(study_version_id=study_version_id, count=1))
+            session.flush()
+    except IntegrityError:  # a concurrent first decline created the row: count on it
+        record_decline(session, study_version_id)
+
+
+def decline_count(session: Session, study_version_id: int | None = None) -> int:
+    """Declines for one version, or for all versions when ``study_version_id`` is None."""
+    query = select(func.coalesce(func.sum(ConsentDecline.count), 0))
+    if study_version_id is not None:
+        query = query.where(ConsentDecline.study_version_id == study_version_id)
+    return int(session.scalar(query))
+
+
+# ----------------------------------------------------------------------------------------------
+# Trials and responses
+
+
+def store_trials(session: Session, participant: Participant, planned: Sequence[PlannedTrial], nonces: Sequence[str]) -> list[Trial]:
+    """Insert the participant's trial list (``trial_index`` 0..n-1) with the given audio nonces."""
+    trials = [
+        Trial(participant_id=participant.id, trial_index=i, clip_id=p.clip_id, kind=p.kind, audio_nonce=nonce)
+        for i, (p, nonce) in enumerate(zip(planned, nonces, strict=True))
+    ]
+    session.add_all(trials)
+    session.flush()
+    return trials
+
+
+def trials_of(session: Session, participant: Participant) -> list[Trial]:
+    """The participant's trials in presentation order."""
+    return list(
+        session.scalars(select(Trial).where(Trial.participant_id == participant.id).order_by(Trial.trial_index))
+    )
+
+
+def trial_at(session: Session, participant: Participant, trial_index: int) -> Trial | None:
+    return session.scalars(
+        select(Trial).where(Trial.participant_id == participant.id, Trial.trial_index == trial_index)
+    ).first()
+
+
+def trial_by_nonce(session: Session, participant: Participant, audio_nonce: str) -> Trial | None:
+    """The participant's trial with this nonce (None if the nonce is someone else's or unknown)."""
+    return session.scalars(
+        select(Trial).where(Trial.participant_id == participant.id, Trial.audio_nonce == audio_nonce)
+    ).first()
+
+
+def answered_indices(session: Session, participant: Participant) -> set[int]:
+    return set(session.scalars(select(Response.trial_index).where(Response.participant_id == participant.id)))
+
+
+def responses_of(session: Session, participant: Participant) -> dict[int, Response]:
+    """The participant's responses by trial index."""
+    rows = session.scalars(select(Response).where(Response.participant_id == participant.id))
+    return {r.trial_index: r for r in rows}
+
+
+def insert_response(session: Session, response: Response) -> bool:
+    """Insert ``response`` inside a savepoint; False (nothing changed) if that trial was already answered."""
+    try:
+        with session.begin_nested():
+            session.add(response)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def completed_accuracies(session: Session, exclude_participant_id: int | None = None) -> list[float]:
+    """Main-trial accuracy of every completed real (non-preview) participant."""
+    correct = func.sum(case((Response.guess == Clip.source, 1), else_=0))
+    query = (
+        select(Participant.id, correct, func.count(Response.id))
+        .join(Response, Response.participant_id == Participant.id)
+        .join(Trial, Trial.id == Response.trial_id)
+        .join(Clip, Clip.id == Trial.clip_id)
+        .where(
+            Participant.completed_at.is_not(None),
+            Participant.is_preview.is_(False),
+            Trial.kind == "main",
+        )
+        .group_by(Participant.id)
+    )
+    if exclude_participant_id is not None:
+        query = query.where(Participant.id != exclude_participant_id)
+    return [float(c) / n for _, c, n in session.execute(query).all() if n]
