@@ -8,6 +8,7 @@ lock, the password file is created with O_EXCL, and the demo build holds a file 
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 from collections.abc import Callable
 
@@ -64,13 +65,21 @@ def build_demo_if_empty(echo: Callable[[str], None] = print) -> None:
 
 
 _background: threading.Thread | None = None
+_log = logging.getLogger(__name__)
+
+
+def _build_logging_errors(echo: Callable[[str], None]) -> None:
+    try:
+        build_demo_if_empty(echo=echo)
+    except Exception:  # the app keeps serving; organisers can still add clips by hand
+        _log.exception("building the demo clips failed")
 
 
 def build_demo_in_background(echo: Callable[[str], None] = print) -> threading.Thread:
     """Start the demo build in a daemon thread so the app serves pages meanwhile."""
     global _background
     if _background is None or not _background.is_alive():
-        _background = threading.Thread(target=build_demo_if_empty, kwargs={"echo": echo},
+        _background = threading.Thread(target=_build_logging_errors, kwargs={"echo": echo},
                                        name="demo-build", daemon=True)
         _background.start()
     return _background
