@@ -17,6 +17,8 @@ from core import db
 from core.models import Clip, ClipFeatures, Participant, Response, StudyVersion, Trial
 
 _counter = itertools.count(1)
+_QUESTIONNAIRE = ("age_band", "training_years", "training_self_rating", "ai_exposure", "ai_attitude")
+_FLAGS = ("attention_failed", "inconsistent", "too_fast")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
@@ -72,8 +74,8 @@ def write_simulated_study(engine, trials: pd.DataFrame) -> None:
     """Store a simulated tidy trial table (``results.simulate.simulate_study`` output) as real rows.
 
     Needs the columns ``participant_id``, ``clip_id``, ``source``, ``trial_index`` and
-    ``confidence``; ratings, ``kind``, ``completed``, ``answered_at`` and ``feat_*`` columns are
-    used when present. Database ids are assigned afresh; the row order per participant is kept.
+    ``confidence``; ratings, ``kind``, ``completed``, ``answered_at``, questionnaire, screening,
+    ``flag_*`` and ``feat_*`` columns are used when present. Database ids are assigned afresh; the row order per participant is kept.
     """
     features = [c for c in trials.columns if c.startswith("feat_")]
     scales = [s for s in ("valence", "arousal", "moved", "liking", "familiar") if s in trials.columns]
@@ -87,13 +89,18 @@ def write_simulated_study(engine, trials: pd.DataFrame) -> None:
                                       title=f"Clip {clip_id}", genre=str(first.get("genre", "pop")))
         for participant_id, rows in trials.groupby("participant_id", sort=True):
             rows = rows.sort_values("trial_index")
-            completed = bool(rows["completed"].iloc[0]) if "completed" in rows else True
-            participant = add_participant(session, version, completed=completed)
+            first = rows.iloc[0]
+            completed = bool(first["completed"]) if "completed" in rows else True
+            questionnaire = {key: first[key] for key in _QUESTIONNAIRE if key in rows and pd.notna(first[key])}
+            flags = {key: bool(first["flag_" + key]) for key in _FLAGS if "flag_" + key in rows}
+            screening = first["screening_passed"] if "screening_passed" in rows else None
+            participant = add_participant(session, version, completed=completed, questionnaire=questionnaire,
+                                          flags=flags, screening_passed=None if pd.isna(screening) else bool(screening))
             for _, row in rows.iterrows():
                 response = {s: (None if pd.isna(row[s]) else (bool(row[s]) if s == "familiar" else int(row[s])))
                             for s in scales}
                 if "answered_at" in row and pd.notna(row["answered_at"]):
-                    response["answered_at"] = pd.Timestamp(row["answered_at"]).to_pydatetime()
+                    response["answered_at"] = pd.Timestamp(row["answered_at"]).floor("us").to_pydatetime()
                 add_trial(session, participant, int(row["trial_index"]), clips[row["clip_id"]],
                           kind=str(row.get("kind", "main")),
                           confidence=None if pd.isna(row["confidence"]) else int(row["confidence"]), **response)

@@ -139,3 +139,22 @@ def test_codebook_covers_every_column_and_refuses_unknown_ones(engine):
         assert "mystery" in str(exc)
     else:
         raise AssertionError("an undocumented column must be refused")
+
+
+def test_a_simulated_study_written_to_the_database_reads_back_unchanged(sqlite_engine):
+    from results.simulate import simulate_study
+    from tests.results.conftest import write_simulated_study
+
+    simulated = simulate_study(12, 8, n_clips=16, n_attention_trials=1, rating_missing_rate=0.1,
+                               share_incomplete=0.3, share_flagged=0.3, seed=3)
+    write_simulated_study(sqlite_engine, simulated)
+    loaded = table.load_trial_table(sqlite_engine)
+
+    assert len(loaded) == len(simulated)
+    same = ["trial_index", "kind", "source", "is_ai", "guess", "guessed_ai", "correct", "confidence",
+            "valence", "arousal", "moved", "liking", "familiar", "answered_at",
+            "completed", "age_band", "training_years", "training_self_rating", "ai_exposure", "ai_attitude",
+            "screening_passed", "flag_attention_failed", "flag_inconsistent", "flag_too_fast",
+            "feat_listener_cue", "feat_source_marker"]
+    expected = simulated[same].assign(answered_at=simulated["answered_at"].dt.floor("us"))  # DB keeps microseconds
+    pd.testing.assert_frame_equal(loaded[same], expected, check_dtype=True)
