@@ -1,0 +1,168 @@
+"""Acoustic features of exactly what participants hear (the decoded served MP3).
+
+:func:`extract_features` computes one magnitude STFT and derives every spectral feature from
+it (``S=`` is passed to each librosa function), instead of letting each feature recompute its
+own transform. Numba's compiled kernels are cached on disk (``NUMBA_CACHE_DIR``, set by
+:func:`core.config.configure_numba_cache` before librosa is imported), so only the very first
+process on a machine pays the compile time.
+
+Tempo and key are *estimates* (named ``*_estimate``): librosa's tempo can land on half or double
+the perceived tempo, and a key profile match is a summary of pitch-class content, not an
+analysis. Every value is a plain ``float``; names are stable snake_case with units in the name.
+Bump :data:`FEATURE_VERSION` whenever a definition changes.
+"""
+
+from __future__ import annotations
+
+from core.config import configure_numba_cache
+
+configure_numba_cache()
+
+import librosa  # noqa: E402  (the numba cache location must be set first)
+import numpy as np  # noqa: E402
+
+from audio.processing import integrated_loudness  # noqa: E402
+
+#: Version of the feature definitions; stored with every feature row.
+FEATURE_VERSION = "1"
+
+N_FFT = 2048
+HOP_LENGTH = 512
+N_MELS = 128
+N_MFCC = 13
+
+PITCH_CLASS_NAMES = ("c", "c_sharp", "d", "d_sharp", "e", "f", "f_sharp", "g", "g_sharp", "a", "a_sharp", "b")
+
+# Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
+_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+#: Every feature name with a short human description (unit included). Stable order.
+FEATURE_DESCRIPTIONS: dict[str, str] = {
+    "duration_s": "duration of the served clip, s",
+    "loudness_before_lufs": "integrated loudness of the excerpt before normalisation, LUFS",
+    "loudness_lufs": "integrated loudness of the served clip, LUFS",
+    "true_peak_dbtp": "true peak of the served clip (4x oversampled), dBTP",
+    "rms_db_mean": "mean frame RMS level, dBFS",
+    "rms_db_dynamic_range_db": "95th minus 5th percentile of frame RMS level, dB",
+    "spectral_centroid_hz_mean": "mean spectral centroid, Hz",
+    "spectral_bandwidth_hz_mean": "mean spectral bandwidth, Hz",
+    "spectral_rolloff_hz_mean": "mean frequency below which 85% of the spectral energy lies, Hz",
+    "spectral_rolloff_99_hz_mean": "mean frequency below which 99% of the spectral energy lies, Hz "
+                                   "(reveals band-limited sources)",
+    "spectral_flatness_mean": "mean spectral flatness (0 tonal .. 1 noise-like)",
+    "spectral_contrast_db_mean": "mean spectral contrast over bands and frames, dB",
+    "zero_crossing_rate_mean": "mean zero-crossing rate, crossings per sample",
+    "onset_rate_per_s": "detected onsets per second",
+    "tempo_estimate_bpm": "estimated tempo, beats per minute (may be half or double the felt tempo)",
+    "key_estimate": "estimated key tonic as pitch class (0 = C ... 11 = B)",
+    "key_mode_estimate": "estimated mode: 1 = major, 0 = minor",
+    "key_clarity": "correlation of the mean chroma with the best Krumhansl-Kessler key profile (-1..1)",
+    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB",
+    **{f"mfcc_{i}_mean": f"mean MFCC coefficient {i}" for i in range(1, N_MFCC + 1)},
+    **{f"chroma_{name}_mean": f"mean chroma energy of pitch class {name.replace('_sharp', '#').upper()} (0..1)"
+       for name in PITCH_CLASS_NAMES},
+}
+
+#: Names :func:`extract_features` returns (everything except the pre-normalisation loudness,
+#: which only the ingest pipeline knows).
+SIGNAL_FEATURES = tuple(name for name in FEATURE_DESCRIPTIONS if name != "loudness_before_lufs")
+
+_EPS = 1e-10
+
+
+def estimate_key(chroma_mean: np.ndarray) -> tuple[int, int, float]:
+    """Best-matching key of a 12-bin mean chroma vector (Krumhansl-Schmuckler method).
+
+    Parameters
+    ----------
+    chroma_mean : np.ndarray, shape (12,)
+        Mean chroma, pitch classes C..B.
+
+    Returns
+    -------
+    pitch_class : int
+        Tonic, 0 = C ... 11 = B.
+    major : int
+        1 for major, 0 for minor.
+    clarity : float
+        Pearson correlation with the winning profile (-1..1); higher means a clearer key.
+    """
+    best = (0, 1, -np.inf)
+    for major, profile in ((1, _MAJOR_PROFILE), (0, _MINOR_PROFILE)):
+        for tonic in range(12):
+            correlation = float(np.corrcoef(chroma_mean, np.roll(profile, tonic))[0, 1])
+            if correlation > best[2]:
+                best = (tonic, major, correlation)
+    return best
+
+
+def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
+    """Compute every signal feature of one clip from a single shared STFT.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (n_frames,) or (n_frames, channels)
+        The audio as participants hear it (soundfile layout); stereo is averaged to mono for
+        the spectral features, loudness and true peak use all channels.
+    sr : int
+        Sample rate, Hz. Kept as is (not resampled to 22.05 kHz) so the spectral features
+        see the full band up to ``sr / 2``.
+
+    Returns
+    -------
+    dict of str to float
+        One entry per name in :data:`SIGNAL_FEATURES`.
+    """
+    from audio.processing import true_peak_dbtp
+
+    y = np.asarray(y, dtype=np.float32)
+    y2d = y[:, np.newaxis] if y.ndim == 1 else y
+    mono = np.ascontiguousarray(y2d.mean(axis=1))
+    features: dict[str, float] = {
+        "duration_s": mono.shape[0] / sr,
+        "loudness_lufs": integrated_loudness(y2d, sr),
+        "true_peak_dbtp": true_peak_dbtp(y2d, sr),
+    }
+
+    magnitude = np.abs(librosa.stft(mono, n_fft=N_FFT, hop_length=HOP_LENGTH))
+    power = magnitude**2
+
+    rms_db = librosa.amplitude_to_db(librosa.feature.rms(S=magnitude, frame_length=N_FFT)[0], ref=1.0, amin=_EPS)
+    features["rms_db_mean"] = rms_db.mean()
+    features["rms_db_dynamic_range_db"] = np.percentile(rms_db, 95) - np.percentile(rms_db, 5)
+
+    features["spectral_centroid_hz_mean"] = librosa.feature.spectral_centroid(S=magnitude, sr=sr).mean()
+    features["spectral_bandwidth_hz_mean"] = librosa.feature.spectral_bandwidth(S=magnitude, sr=sr).mean()
+    features["spectral_rolloff_hz_mean"] = librosa.feature.spectral_rolloff(S=magnitude, sr=sr, roll_percent=0.85).mean()
+    features["spectral_rolloff_99_hz_mean"] = librosa.feature.spectral_rolloff(S=magnitude, sr=sr, roll_percent=0.99).mean()
+    features["spectral_flatness_mean"] = librosa.feature.spectral_flatness(S=magnitude).mean()
+    features["spectral_contrast_db_mean"] = librosa.feature.spectral_contrast(S=magnitude, sr=sr).mean()
+    features["zero_crossing_rate_mean"] = librosa.feature.zero_crossing_rate(
+        mono, frame_length=N_FFT, hop_length=HOP_LENGTH).mean()
+
+    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS))
+    onset_envelope = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=HOP_LENGTH)
+    onsets = librosa.onset.onset_detect(onset_envelope=onset_envelope, sr=sr, hop_length=HOP_LENGTH)
+    features["onset_rate_per_s"] = len(onsets) / features["duration_s"]
+    tempo = librosa.feature.tempo(onset_envelope=onset_envelope, sr=sr, hop_length=HOP_LENGTH)
+    features["tempo_estimate_bpm"] = np.atleast_1d(tempo)[0]
+
+    chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=N_FFT)
+    chroma_mean = chroma.mean(axis=1)
+    tonic, major, clarity = estimate_key(chroma_mean)
+    features["key_estimate"] = tonic
+    features["key_mode_estimate"] = major
+    features["key_clarity"] = clarity
+
+    harmonic, percussive = librosa.decompose.hpss(magnitude)
+    features["harmonic_percussive_ratio_db"] = 10.0 * np.log10(
+        (np.sum(harmonic**2) + _EPS) / (np.sum(percussive**2) + _EPS))
+
+    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=N_MFCC)
+    for i in range(N_MFCC):
+        features[f"mfcc_{i + 1}_mean"] = mfcc[i].mean()
+    for name, value in zip(PITCH_CLASS_NAMES, chroma_mean):
+        features[f"chroma_{name}_mean"] = value
+
+    return {name: float(features[name]) for name in SIGNAL_FEATURES}
