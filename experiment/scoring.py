@@ -1,0 +1,39 @@
+"""Scoring a participant's guesses: signal detection with "AI" as the signal."""
+
+from __future__ import annotations
+
+from scipy.stats import norm
+
+
+def dprime(hits: int, misses: int, false_alarms: int, correct_rejections: int) -> float:
+    """Sensitivity d' with the log-linear correction (Hautus 1995).
+
+    Parameters
+    ----------
+    hits : int
+        AI clips guessed "ai".
+    misses : int
+        AI clips guessed "human".
+    false_alarms : int
+        Human clips guessed "ai".
+    correct_rejections : int
+        Human clips guessed "human".
+
+    Returns
+    -------
+    float
+        ``z(H) - z(F)`` with ``H = (hits + 0.5) / (n_ai + 1)`` and
+        ``F = (false_alarms + 0.5) / (n_human + 1)``; finite even for perfect scores.
+    """
+    hit_rate = (hits + 0.5) / (hits + misses + 1.0)
+    false_alarm_rate = (false_alarms + 0.5) / (false_alarms + correct_rejections + 1.0)
+    return float(norm.ppf(hit_rate) - norm.ppf(false_alarm_rate))
+
+
+def percentile_rank(score: float, others: list[float]) -> float | None:
+    """Percentage (0..100) of ``others`` below ``score``, ties counting half; None if no others."""
+    if not others:
+        return None
+    below = sum(1 for other in others if other < score)
+    ties = sum(1 for other in others if other == score)
+    return 100.0 * (below + 0.5 * ties) / len(others)
