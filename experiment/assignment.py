@@ -237,19 +237,26 @@ def _order(items: list[_Item], rules: AssignmentRules, rng: random.Random) -> li
             f"no order of {counts['human']} human and {counts['ai']} AI trials keeps runs "
             f"of one source at most {limit} long"
         )
-    repeat_gap = min(REPEAT_MIN_GAP, max(0, n - 2))
-    for pair_gap in range(rules.pair_gap, -1, -1):
-        for _attempt in range(20):
-            order = _search(items, limit, pair_gap, repeat_gap, rng)
-            if order is not None:
-                return order
+    # Relax the spacing rules one trial at a time only when a short study cannot meet them.
+    for repeat_gap in range(min(REPEAT_MIN_GAP, max(0, n - 2)), -1, -1):
+        for pair_gap in range(rules.pair_gap, -1, -1):
+            for _attempt in range(20):
+                order, exhausted = _search(items, limit, pair_gap, repeat_gap, rng)
+                if order is not None:
+                    return order
+                if exhausted:  # the whole tree was searched: no order with these gaps
+                    break
     raise AssignmentError("could not find a trial order meeting the run limit; raise max_same_source_run")
 
 
 def _search(
     items: list[_Item], limit: int, pair_gap: int, repeat_gap: int, rng: random.Random
-) -> list[int] | None:
-    """Randomised depth-first search for an order; ``None`` when the node budget runs out."""
+) -> tuple[list[int] | None, bool]:
+    """Randomised depth-first search for an order.
+
+    Returns ``(order, exhausted)``: ``order`` is None when no order was found, and
+    ``exhausted`` tells whether that is certain (whole tree searched) or the node budget ran out.
+    """
     n = len(items)
     position: dict[int, int] = {}
     order: list[int] = []
@@ -309,4 +316,6 @@ def _search(
             counts[item.source] += 1
         return False
 
-    return list(order) if extend(None, 0) else None
+    if extend(None, 0):
+        return list(order), False
+    return None, budget[0] >= 0
