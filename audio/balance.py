@@ -31,6 +31,16 @@ FEATURE_PREFIX = "feat_"
 
 # Processing facts that are numbers a listener could perceive; compared like features.
 PROCESSING_COLUMNS = ("duration_s", "loudness_after_lufs", "true_peak_dbtp")
+# Features that repeat a processing fact (the ingest stores both); the processing column is kept.
+DUPLICATE_FEATURES = {
+    "feat_duration_s": "duration_s",
+    "feat_loudness_lufs": "loudness_after_lufs",
+    "feat_true_peak_dbtp": "true_peak_dbtp",
+}
+# Features without a meaningful mean difference (pitch class 0..11 is circular).
+CATEGORICAL_FEATURES = {"feat_key_estimate"}
+# Features listed for information but never flagged: participants do not hear them.
+NOT_HEARD_FEATURES = {"feat_loudness_before_lufs": "measured before normalisation; not what participants hear"}
 
 # Format facts that should be identical for every clip after processing.
 FORMAT_COLUMNS = {"sample_rate": "sample rate", "channels": "channel count", "codec": "codec"}
@@ -50,10 +60,13 @@ _WORDING: tuple[tuple[str, str, str, str], ...] = (
     (r"zero_?crossing|zcr", "zero-crossing rate", "are noisier or brighter", "are smoother"),
     (r"onset", "onset rate", "are busier", "are sparser"),
     (r"tempo|bpm", "tempo", "are faster", "are slower"),
-    (r"loudness_after", "loudness after normalisation", "are louder", "are quieter"),
+    (r"harmonic_percussive", "harmonic-to-percussive ratio", "are more harmonic", "are more percussive"),
+    (r"key_mode", "share of major keys", "are more often in a major key", "are more often in a minor key"),
+    (r"key_clarity", "key clarity", "are more clearly in a key", "are less clearly in a key"),
+    (r"loudness_after|loudness_lufs", "loudness after normalisation", "are louder", "are quieter"),
     (r"true_peak", "true peak", "have higher peaks", "have lower peaks"),
+    (r"dynamic_range|crest", "dynamic range", "are more dynamic", "are more compressed"),
     (r"rms", "RMS level", "are louder on average", "are quieter on average"),
-    (r"crest|dynamic", "dynamic range", "are more dynamic", "are more compressed"),
     (r"duration", "duration", "are longer", "are shorter"),
 )
 # Suffixes naming a spread statistic: "higher" then means "more variable", not "brighter".
@@ -172,9 +185,17 @@ def hedges_g(ai: np.ndarray, human: np.ndarray, confidence: float = 0.95) -> tup
 
 
 def numeric_feature_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns compared by standardised difference: processing facts, then ``feat_*``."""
+    """The columns compared by standardised difference: processing facts, then ``feat_*``.
+
+    Features that repeat a processing fact and categorical features (key) are left out.
+    """
     processing = [column for column in PROCESSING_COLUMNS if column in frame.columns]
-    features = sorted(column for column in frame.columns if column.startswith(FEATURE_PREFIX))
+    features = sorted(
+        column for column in frame.columns
+        if column.startswith(FEATURE_PREFIX)
+        and column not in CATEGORICAL_FEATURES
+        and DUPLICATE_FEATURES.get(column) not in processing
+    )
     return processing + features
 
 
@@ -299,8 +320,8 @@ def _feature_table(groups: dict[str, pd.DataFrame], columns: list[str], g_thresh
                 "g_high": high,
                 "p_mannwhitney": p_value,
                 "auc": auc,
-                "note": note,
-                "flagged": bool(not np.isnan(g) and abs(g) >= g_threshold),
+                "note": NOT_HEARD_FEATURES.get(column, note),
+                "flagged": bool(column not in NOT_HEARD_FEATURES and not np.isnan(g) and abs(g) >= g_threshold),
             }
         )
     columns_out = ["feature", "column", "n_human", "n_ai", "mean_human", "sd_human", "mean_ai", "sd_ai",

@@ -199,3 +199,60 @@ def test_text_table_lists_every_feature_with_its_interval():
         assert feature in text
     row = report.table.set_index("feature").loc["spectral_centroid"]
     assert f"{row['g']:+.2f} [{row['g_low']:+.2f}, {row['g_high']:+.2f}]" in text
+
+
+def test_ingest_feature_names_are_compared_once_and_sensibly():
+    frame = balanced_frame()
+    # The ingest also stores duration, loudness and true peak among the features, a pitch
+    # class (circular, no meaningful mean) and the loudness before normalisation (not heard).
+    frame["feat_duration_s"] = frame["duration_s"]
+    frame["feat_loudness_lufs"] = frame["loudness_after_lufs"]
+    frame["feat_true_peak_dbtp"] = frame["true_peak_dbtp"]
+    frame["feat_key_estimate"] = np.where(frame["source"] == "ai", 11.0, 0.0)
+    frame["feat_loudness_before_lufs"] = np.where(frame["source"] == "ai", -9.0, -16.0) + frame["clip_id"] * 0.1
+    report = balance_report(frame)
+    features = list(report.table["feature"])
+    assert features.count("duration_s") == 1 and "feat_duration_s" not in features
+    assert "loudness_lufs" not in features and "true_peak_dbtp" in features
+    assert "key_estimate" not in features
+    before = report.table.set_index("feature").loc["loudness_before_lufs"]
+    assert before["g"] > 5 and not before["flagged"]
+    assert "not what participants hear" in before["note"]
+    assert report.flags == []
+
+
+def _tone_wav(frequencies: list[float], seconds: float = 4.0, sr: int = 44100, seed: int = 0) -> bytes:
+    """A stereo WAV of summed sines (plus a little noise so every file is distinct)."""
+    import io
+
+    import soundfile as sf
+
+    t = np.arange(int(seconds * sr)) / sr
+    mono = sum(np.sin(2 * np.pi * f * t) / (k + 1) for k, f in enumerate(frequencies))
+    mono = mono + 0.01 * np.random.default_rng(seed).normal(size=t.size)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.column_stack([mono, mono]) * 0.2, sr, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def test_report_of_an_ingested_library_flags_brighter_ai_clips(data_env):
+    from audio.balance import build_report
+    from audio.ingest import ClipMetadata, ingest_bytes
+    from audio.processing import ProcessingSettings
+    from core.db import session_scope
+
+    settings = ProcessingSettings(excerpt_seconds=2.0, fade_seconds=0.1)
+    for i in range(3):
+        ingest_bytes(_tone_wav([220.0 + 20 * i, 440.0 + 40 * i], seed=i), f"human{i}.wav",
+                     ClipMetadata(source="human", pair_id=f"p{i}"), settings, start_offset_s=0.5)
+        ingest_bytes(_tone_wav([2200.0 + 200 * i, 4400.0 + 400 * i], seed=10 + i), f"ai{i}.wav",
+                     ClipMetadata(source="ai", pair_id=f"p{i}"), settings, start_offset_s=0.5)
+    with session_scope() as session:
+        report = build_report(session)
+    assert report.counts == {"human": 3, "ai": 3}
+    centroid = report.table.set_index("feature").loc["spectral_centroid_hz_mean"]
+    assert centroid["g"] > 2 and centroid["flagged"]
+    assert any(flag.startswith("AI clips are brighter than human clips") for flag in report.flags)
+    # Processing made every format fact identical, so none of those checks fires.
+    assert not any("differ in" in flag or "durations range" in flag for flag in report.flags)
+    json.dumps(report.to_dict(), allow_nan=False)
