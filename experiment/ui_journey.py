@@ -1,0 +1,161 @@
+"""The participant's journey as Streamlit pages: which step to draw, for a participant or a staff preview.
+
+Progress lives in the database. A participant's browser holds only the resume token, in the URL
+(``?resume=<token>``, set right after consent), so a refresh, a new tab with that link or a server
+restart lands on the step - and the first unanswered trial - stored in the database. A staff
+preview runs the same steps for a preview participant (``is_preview``, never counted) whose token
+stays in the browser session instead of the URL.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from core import db
+from core.models import Participant
+from experiment import journey, repository, ui_steps
+
+# Browser-session keys of the journey's own (non-widget) state; cleared when a preview restarts.
+_SESSION_KEYS = ("calibrated", "screening_answers", "screening_message", "declined")
+_PREVIEW_TOKEN = "preview_token"
+
+
+def current_page_url() -> str | None:
+    """This page's address without query or fragment (None outside a browser, e.g. in AppTest)."""
+    url = st.context.url
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def participant_page() -> None:
+    """The public study page: arrival, consent, then the participant's current step."""
+    try:
+        entry = journey.parse_entry(st.query_params.to_dict())
+    except journey.JourneyError as error:
+        st.error(str(error))
+        return
+    with db.session_scope() as session:
+        changed = _participant_flow(session, entry)
+    if changed:
+        st.rerun()
+
+
+def _participant_flow(session: Session, entry: journey.Entry) -> bool:
+    try:
+        arrival = journey.arrive(session, entry)
+    except journey.JourneyError as error:
+        st.error(str(error))
+        return False
+    settings = arrival.settings
+    if arrival.status == "resume":
+        participant = arrival.participant
+        if entry.resume_token is None:  # a returning Prolific participant: switch to the resume link
+            st.query_params.from_dict({journey.RESUME_PARAM: participant.resume_token})
+        settings = journey.settings_for(session, participant)
+        st.title(settings.title)
+        page_url = current_page_url()
+        resume_url = journey.resume_link(page_url, participant) if page_url else None
+        return draw_step(session, participant, resume_url)
+
+    st.title(settings.title)
+    if arrival.status != "consent":
+        st.info(arrival.message)
+        return False
+    if st.session_state.get("declined"):
+        ui_steps.declined_message()
+        return False
+    choice = ui_steps.consent_form(settings)
+    if choice == "decline":
+        journey.decline(session)
+        st.session_state["declined"] = True
+        return True
+    if choice == "agree":
+        try:
+            participant = journey.begin(session, entry)
+        except journey.JourneyError as error:
+            st.error(str(error))
+            return False
+        # From now on the URL carries only the resume token (the Prolific ids are stored).
+        st.query_params.from_dict({journey.RESUME_PARAM: participant.resume_token})
+        return True
+    return False
+
+
+def draw_step(session: Session, participant: Participant, resume_url: str | None) -> bool:
+    """Draw the participant's stored step; True when progress changed and the page should rerun."""
+    settings = journey.settings_for(session, participant)
+    step = journey.current_step(participant)
+    if step == "questionnaire":
+        return ui_steps.questionnaire_step(session, participant)
+    if step == "audio_check":
+        return ui_steps.audio_check_step(session, participant, settings)
+    if step == journey.SCREENED_OUT:
+        ui_steps.screened_out_step(settings)
+        return False
+    if step == "instructions":
+        return ui_steps.instructions_step(session, participant, settings, resume_url)
+    if step in ("practice", "trials"):
+        if step == "trials" and resume_url:
+            st.caption(f"Your answers are saved after every clip. To continue later, use: {resume_url}")
+        return ui_steps.trial_step(session, participant)
+    if step == "debrief":
+        try:
+            ui_steps.debrief_step(session, participant)
+        except journey.JourneyError as error:
+            st.error(str(error))
+        return False
+    st.error("Something went wrong with your session. Please reload the page.")
+    return False
+
+
+# ----------------------------------------------------------------------------------------------
+# Staff preview
+
+
+def preview_page() -> None:
+    """Walk through the participant journey as a preview participant (stored, but never counted)."""
+    st.caption(
+        "Preview: this is exactly what participants see, under the current settings. Preview answers "
+        "are marked as previews and excluded from exposure counts, scores and every result."
+    )
+    if st.button("Restart preview", key="preview_restart"):
+        for key in (_PREVIEW_TOKEN, *_SESSION_KEYS):
+            st.session_state.pop(key, None)
+        st.rerun()
+    with db.session_scope() as session:
+        changed = _preview_flow(session)
+    if changed:
+        st.rerun()
+
+
+def _preview_flow(session: Session) -> bool:
+    token = st.session_state.get(_PREVIEW_TOKEN)
+    if token is None:
+        _, settings = repository.current_settings(session)
+        st.title(settings.title)
+        choice = ui_steps.consent_form(settings, key="preview_consent")
+        if choice == "decline":
+            st.info("A participant who declines sees a short thank-you; only the number of declines is stored "
+                    "(not counted for previews).")
+            return False
+        if choice == "agree":
+            try:
+                participant = journey.start_preview(session)
+            except journey.JourneyError as error:
+                st.error(str(error))
+                return False
+            st.session_state[_PREVIEW_TOKEN] = participant.resume_token
+            return True
+        return False
+    try:
+        participant = journey.load_participant(session, token)
+    except journey.JourneyError:
+        st.session_state.pop(_PREVIEW_TOKEN, None)
+        return True
+    st.title(journey.settings_for(session, participant).title)
+    return draw_step(session, participant, resume_url=None)
