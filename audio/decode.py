@@ -148,6 +148,15 @@ def _read_prefix(source: Source, n: int) -> bytes:
         return handle.read(n)
 
 
+def _read_suffix(source: Source, n: int) -> bytes:
+    if isinstance(source, bytes):
+        return source[-n:]
+    with open(source, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        handle.seek(max(handle.tell() - n, 0))
+        return handle.read()
+
+
 def _size_of(source: Source) -> int:
     if isinstance(source, bytes):
         return len(source)
@@ -209,7 +218,8 @@ def probe(source: Source, filename: str, limits: DecodeLimits | None = None) -> 
     ------
     IngestError
         Empty or oversized file, unsupported or unrecognised format, no frames, a sample
-        rate, channel count or duration outside the limits.
+        rate, channel count or duration outside the limits, an Ogg file without its
+        end-of-stream page, a WAV file whose data chunk is cut short.
     """
     limits = limits or DecodeLimits()
     size = _size_of(source)
@@ -250,6 +260,10 @@ def probe(source: Source, filename: str, limits: DecodeLimits | None = None) -> 
         )
     if raw.frames <= 0:
         raise IngestError(f"{filename}: the file contains no audio frames.")
+    if raw.format == "OGG" and not _ogg_complete(_read_suffix(source, _OGG_MAX_PAGE_BYTES)):
+        raise IngestError(f"{filename}: the Ogg file is truncated (its end is missing).")
+    if raw.format in ("WAV", "WAVEX") and _wav_data_truncated(_read_prefix(source, 1 << 20), size):
+        raise IngestError(f"{filename}: the WAV file is truncated (its audio data is cut short).")
     duration_s = raw.frames / raw.samplerate
     if duration_s > limits.max_duration_s:
         raise IngestError(
@@ -268,12 +282,16 @@ def probe(source: Source, filename: str, limits: DecodeLimits | None = None) -> 
     )
 
 
-def _ogg_complete(data: bytes) -> bool:
-    """True when the last Ogg page is whole and carries the end-of-stream flag.
+_OGG_MAX_PAGE_BYTES = 27 + 255 + 255 * 255
+
+
+def _ogg_complete(tail: bytes) -> bool:
+    """True when the last Ogg page in ``tail`` (the file's last bytes) is whole and ends the stream.
 
     libsndfile reports a truncated Ogg file's length from its last granule position, so the
     frame count alone cannot reveal the cut; the missing end-of-stream page does.
     """
+    data = tail
     position = data.rfind(b"OggS")
     if position < 0 or len(data) < position + 27:
         return False
@@ -286,8 +304,12 @@ def _ogg_complete(data: bytes) -> bool:
     return bool(header_type & 0x04) and len(data) >= table_end + body
 
 
-def _wav_data_truncated(data: bytes) -> bool:
-    """True when a RIFF/WAVE file's data chunk announces more bytes than the file holds."""
+def _wav_data_truncated(head: bytes, size: int) -> bool:
+    """True when a RIFF/WAVE file's data chunk announces more bytes than the file (``size``) holds.
+
+    ``head`` is the start of the file; the chunks before the audio data are small.
+    """
+    data = head
     if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         return False
     offset = 12
@@ -298,15 +320,9 @@ def _wav_data_truncated(data: bytes) -> bool:
             # 0 and 0xFFFFFFFF are placeholders written by streaming recorders, not a size.
             if chunk_size in (0, 0xFFFFFFFF):
                 return False
-            return offset + 8 + chunk_size > len(data)
+            return offset + 8 + chunk_size > size
         offset += 8 + chunk_size + (chunk_size & 1)
     return False
-
-
-def _whole_bytes(source: Source) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    return Path(source).read_bytes()
 
 
 def decode_excerpt(
@@ -362,13 +378,6 @@ def decode_excerpt(
             f"{max(info.duration_s - excerpt_seconds, 0.0):.1f} s."
         )
 
-    if info.format == "OGG" or info.format in ("WAV", "WAVEX"):
-        whole = _whole_bytes(source)
-        if info.format == "OGG" and not _ogg_complete(whole):
-            raise IngestError(f"{filename}: the Ogg file is truncated (its end is missing).")
-        if info.format != "OGG" and _wav_data_truncated(whole):
-            raise IngestError(f"{filename}: the WAV file is truncated (its audio data is cut short).")
-
     first = int(round(chosen_start * info.sample_rate))
     wanted = int(round(excerpt_seconds * info.sample_rate))
     pieces: list[np.ndarray] = []
@@ -376,7 +385,9 @@ def decode_excerpt(
     file_peak = 0.0
     try:
         with sf.SoundFile(_open(source)) as handle:
-            for block in handle.blocks(blocksize=_BLOCK_FRAMES, dtype="float32", always_2d=True):
+            # A plain read loop, not SoundFile.blocks(): blocks() trusts the announced length and
+            # would pad a truncated file's missing end with stale buffer contents.
+            while (block := handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)).shape[0]:
                 if not np.isfinite(block).all():
                     raise IngestError(
                         f"{filename}: the file contains invalid samples (NaN or infinity) at about "

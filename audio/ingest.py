@@ -243,7 +243,8 @@ def process_audio(
                 f"(target {settings.target_lufs:g} LUFS)")
 
     features = extract_features(decoded, sr)
-    features["loudness_before_lufs"] = float(loudness.before_lufs)
+    features.update(loudness_before_lufs=float(loudness.before_lufs), loudness_lufs=float(loudness_after),
+                    true_peak_dbtp=float(decoded_peak))
     start_rule = "default: one third in" if start_offset_s is None else "set by organiser"
     processing = {
         "settings": settings.to_dict(),

@@ -238,6 +238,13 @@ def read_served_bytes(clip: Clip) -> bytes:
     return clip_path(clip).read_bytes()
 
 
+def describe_ingest(result) -> str:
+    """One line for the organiser about a clip just added or re-processed (an ``IngestResult``)."""
+    text = (f"clip #{result.clip_id}: excerpt from {result.start_offset_s:g} s, "
+            f"{result.loudness_after_lufs:.1f} LUFS, true peak {result.true_peak_dbtp:.1f} dBTP")
+    return f"{text}; {result.loudness_flag}" if result.loudness_flag else text
+
+
 def active_counts(session: Session) -> dict[str, int]:
     """Number of active (not retired) clips per source: ``{"human": n, "ai": n}``."""
     counts = dict.fromkeys(SOURCES, 0)
