@@ -1,0 +1,90 @@
+"""The organiser's study-settings page (AppTest, temporary SQLite): versions, open/close, links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import db
+from experiment import repository
+from experiment.ui_settings import app_root_url
+from tests.experiment.playable_clips import add_playable_clips
+
+PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages" / "study_settings.py")
+
+
+@pytest.fixture
+def library(sqlite_data_env):
+    return add_playable_clips(3, 3.0)
+
+
+def open_settings(staff: bool = True) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    if staff:
+        at.session_state["_staff_authenticated"] = True
+    return at.run()
+
+
+def versions() -> list:
+    with db.session_scope() as session:
+        return repository.settings_history(session)
+
+
+def test_page_is_for_staff_only(library):
+    at = open_settings(staff=False)
+    assert at.error and "for study staff" in at.error[0].value
+    assert not at.text_input and not at.toggle
+
+
+def test_library_shortfall_is_shown(library):
+    at = open_settings()
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Human clips", "3"), ("AI clips", "3"), ("Declined consent", "0")]
+    assert any("needs 6 human clips" in w.value for w in at.warning)
+
+
+def test_saving_creates_a_new_version_and_closing_works(library):
+    at = open_settings()
+    trials = next(n for n in at.number_input if n.key.endswith("n_trials"))
+    trials.set_value(4)
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.exception
+    assert any("Saved as a new version" in s.value for s in at.success)
+    newest = versions()[0]
+    assert newest[3].n_trials == 4 and newest[3].is_open
+
+    at.toggle[0].set_value(False).run()
+    newest = versions()[0]
+    assert newest[2] == "closed" and not newest[3].is_open and newest[3].n_trials == 4
+
+
+def test_invalid_settings_are_explained_and_not_saved(library):
+    at = open_settings()
+    before = len(versions())
+    next(n for n in at.number_input if n.key.endswith("screening_pass")).set_value(9)  # > 6 sounds
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(8)  # library has 3 per source
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    message = at.error[0].value
+    assert "Not saved" in message and "screening_pass" in message and "only 3 active human clips" in message
+    assert len(versions()) == before
+
+
+def test_links_carry_the_prolific_placeholders(library):
+    at = open_settings()
+    at.text_input(key="public_base_url").set_value("https://lab.example.org/ht/").run()
+    assert [c.value for c in at.code] == [
+        "https://lab.example.org/ht/",
+        "https://lab.example.org/ht/?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}"
+        "&SESSION_ID={{%SESSION_ID%}}",
+    ]
+
+
+@pytest.mark.parametrize("page_url, root", [
+    ("http://localhost:8501/study_settings", "http://localhost:8501/"),
+    ("https://lab.example.org/ht/study_settings", "https://lab.example.org/ht/"),
+    (None, ""),
+])
+def test_app_root_url_keeps_a_base_path(page_url, root):
+    assert app_root_url(page_url) == root
