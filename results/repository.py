@@ -49,7 +49,7 @@ def fetch_trial_records(session: Session) -> list[dict]:
     -------
     list of dict
         Keys: the response fields (``participant_id``, ``study_version_id``, ``trial_index``,
-        ratings, listening counters, ``answered_at``), ``kind``, ``clip_id``, the participant
+        ratings, listening counters, ``answered_at``, ``extra``), ``kind``, ``clip_id``, the participant
         fields (``questionnaire``, ``screening``, ``screening_passed``, ``flags``,
         ``completed_at`` ...), the clip catalogue fields (``source``, ``clip_title`` ...), and
         ``feature_values`` (dict name -> float, or None when the clip has no features yet).
@@ -78,6 +78,7 @@ def fetch_trial_records(session: Session) -> list[dict]:
             Response.time_to_first_play_ms,
             Response.time_to_answer_ms,
             Response.answered_at,
+            Response.extra,
             *_PARTICIPANT_FIELDS,
             *_CLIP_FIELDS,
             ClipFeatures.values.label("feature_values"),

@@ -13,7 +13,7 @@ reads the table never has to guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,15 +82,27 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
     Column("vocals", "str", "", "vocal, instrumental, missing", "Whether the clip has vocals."),
     Column("pair_id", "str", "", "free text, missing", "Matched-pair label shared by a human clip and its AI counterpart."),
     Column("completed", "bool", "", "True, False", "Participant reached the debrief (completed the study)."),
-    Column("age_band", "str", "", "questionnaire options, missing", "Participant's age band (questionnaire)."),
-    Column("training_years", "str", "", "questionnaire options, missing", "Years of formal musical training (questionnaire band)."),
-    Column("training_self_rating", "str", "", "questionnaire options, missing", "Self-rated musicianship (questionnaire)."),
-    Column("ai_exposure", "str", "", "questionnaire options, missing", "How often the participant hears AI music (questionnaire)."),
-    Column("ai_attitude", "str", "", "questionnaire options, missing", "Attitude towards AI music (questionnaire)."),
+    Column("age_band", "str", "", "18-24, 25-34, 35-44, 45-54, 55-64, 65 or older, Prefer not to say, missing",
+           "Participant's age band (questionnaire)."),
+    Column("training_years", "str", "years", "0, 0.5, 1, 2, 3-5, 6-9, 10 or more, missing",
+           "Years of formal training on a musical instrument including voice (Gold-MSI training item)."),
+    Column("practice_years", "str", "years", "0, 1, 2, 3, 4-5, 6-9, 10 or more, missing",
+           "Years of regular daily practice of an instrument including voice (Gold-MSI training item)."),
+    Column("training_self_rating", "Int64", "scale points", "1..7, missing",
+           "Self-rated musicianship: Gold-MSI item 'I would not consider myself a musician' reverse-scored, "
+           "so 1 = not a musician ... 7 = a musician."),
+    Column("ai_exposure", "str", "", "None, One or two pieces, Some, A lot, missing",
+           "How much music the participant has heard that they knew was made by AI (questionnaire)."),
+    Column("ai_attitude", "Int64", "scale points", "1..7, missing",
+           "Attitude towards AI being used to make music: 1 = very negative ... 7 = very positive."),
     Column("screening_passed", "boolean", "", "True, False, missing", "Passed the audio/headphone screening (missing: not screened)."),
     Column("flag_attention_failed", "bool", "", "True, False", "Participant failed one or more attention checks."),
-    Column("flag_inconsistent", "bool", "", "True, False", "Participant answered repeated clips inconsistently."),
-    Column("flag_too_fast", "bool", "", "True, False", "Participant answered implausibly fast (before listening)."),
+    Column("flag_inconsistent", "bool", "", "True, False",
+           "The repeated clip got the opposite source judgement with confidence differing by more than 2 points."),
+    Column("flag_too_fast", "bool", "", "True, False",
+           "Participant answered at least one rated trial sooner than the study's minimum answer time."),
+    Column("answer_too_fast", "bool", "", "True, False",
+           "This answer came sooner after the trial was shown than the study's minimum answer time."),
 )
 
 PARTICIPANT_COLUMNS: tuple[Column, ...] = (
@@ -102,7 +114,7 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
     Column("completed", "bool", "", "True, False", "Participant reached the debrief."),
     Column("step", "str", "", "journey step name", "Last step of the journey reached."),
     *(c for c in TRIAL_COLUMNS if c.name in (
-        "age_band", "training_years", "training_self_rating", "ai_exposure", "ai_attitude",
+        "age_band", "training_years", "practice_years", "training_self_rating", "ai_exposure", "ai_attitude",
         "screening_passed", "flag_attention_failed", "flag_inconsistent", "flag_too_fast")),
     Column("n_trials_assigned", "int64", "count", ">= 0", "Non-practice trials in the participant's stored list."),
     Column("n_answered", "int64", "count", ">= 0", "Non-practice trials answered."),
@@ -126,19 +138,24 @@ CLIP_COLUMNS: tuple[Column, ...] = (
     Column("n_ratings", "int64", "count", ">= 0", "Main-trial answers for this clip in the (filtered) trial table."),
 )
 
-# Questionnaire answers are stored as JSON by the experiment package; several spellings are
-# accepted so that renaming a question key does not silently empty a column.
-_QUESTIONNAIRE_KEYS: dict[str, tuple[str, ...]] = {
-    "age_band": ("age_band", "age"),
-    "training_years": ("training_years", "musical_training_years", "music_training"),
-    "training_self_rating": ("training_self_rating", "musician_self_rating", "musicianship"),
-    "ai_exposure": ("ai_exposure", "ai_music_exposure"),
-    "ai_attitude": ("ai_attitude", "ai_music_attitude"),
+# Questionnaire keys of ``experiment.journey.QUESTIONNAIRE`` -> table columns. Scale items are
+# integers; "musician_self_rating" is the Gold-MSI item "I would not consider myself a musician",
+# which the Gold-MSI scores in reverse, so the table turns it round to read "higher = musician".
+_QUESTIONNAIRE_CHOICES: dict[str, str] = {
+    "age_band": "age_band",
+    "training_years": "instrument_training_years",
+    "practice_years": "instrument_practice_years",
+    "ai_exposure": "ai_music_heard",
 }
-_FLAG_KEYS: dict[str, tuple[str, ...]] = {
-    "flag_attention_failed": ("attention_failed",),
-    "flag_inconsistent": ("inconsistent",),
-    "flag_too_fast": ("too_fast",),
+_QUESTIONNAIRE_SCALES: dict[str, tuple[str, int | None]] = {
+    "training_self_rating": ("musician_self_rating", 8),  # reverse-scored: 8 - answer on 1..7
+    "ai_attitude": ("ai_music_attitude", None),
+}
+# Flag keys of ``experiment.quality`` -> table columns; a flag that never fired is absent (False).
+_FLAG_KEYS: dict[str, str] = {
+    "flag_attention_failed": "attention_failed",
+    "flag_inconsistent": "repeat_inconsistent",
+    "flag_too_fast": "too_fast",
 }
 
 
@@ -156,22 +173,20 @@ def feature_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c.startswith(FEATURE_PREFIX)]
 
 
-def _first_present(mapping: Mapping | None, keys: Iterable[str]):
-    if not isinstance(mapping, Mapping):
-        return None
-    for key in keys:
-        value = mapping.get(key)
-        if value is not None and value != "":
-            return value
-    return None
-
-
 def _as_text(value) -> str | None:
-    if value is None:
+    if value is None or value == "":
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
+
+
+def _as_scale(value, reverse_from: int | None) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return reverse_from - number if reverse_from else number
 
 
 def participant_descriptors(questionnaire: Mapping | None, flags: Mapping | None) -> dict:
@@ -180,9 +195,13 @@ def participant_descriptors(questionnaire: Mapping | None, flags: Mapping | None
     Missing answers become None; a missing flag is False (the quality checks set flags only
     when they fire).
     """
-    row = {name: _as_text(_first_present(questionnaire, keys)) for name, keys in _QUESTIONNAIRE_KEYS.items()}
-    for name, keys in _FLAG_KEYS.items():
-        row[name] = bool(_first_present(flags, keys))
+    questionnaire = questionnaire if isinstance(questionnaire, Mapping) else {}
+    flags = flags if isinstance(flags, Mapping) else {}
+    row: dict = {column: _as_text(questionnaire.get(key)) for column, key in _QUESTIONNAIRE_CHOICES.items()}
+    for column, (key, reverse_from) in _QUESTIONNAIRE_SCALES.items():
+        row[column] = _as_scale(questionnaire.get(key), reverse_from)
+    for column, key in _FLAG_KEYS.items():
+        row[column] = bool(flags.get(key))
     return row
 
 
@@ -254,6 +273,8 @@ def trial_table_from_records(records: list[dict]) -> pd.DataFrame:
     df["guessed_ai"] = pd.array(np.where(has_guess, df["guess"].eq("ai"), None), dtype="boolean")
     df["correct"] = pd.array(np.where(has_guess, df["guess"].eq(df["source"]), None), dtype="boolean")
     df["completed"] = df["completed_at"].notna()
+    df["answer_too_fast"] = [bool(extra.get("too_fast")) if isinstance(extra, Mapping) else False
+                             for extra in df["extra"]]
 
     features = _features_frame(records, "clip_id")
     if len(features.columns):

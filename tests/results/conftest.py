@@ -17,8 +17,13 @@ from core import db
 from core.models import Clip, ClipFeatures, Participant, Response, StudyVersion, Trial
 
 _counter = itertools.count(1)
-_QUESTIONNAIRE = ("age_band", "training_years", "training_self_rating", "ai_exposure", "ai_attitude")
-_FLAGS = ("attention_failed", "inconsistent", "too_fast")
+# Table column -> questionnaire key (experiment.journey.QUESTIONNAIRE) and how to store it.
+_QUESTIONNAIRE = {"age_band": ("age_band", str), "training_years": ("instrument_training_years", str),
+                  "ai_exposure": ("ai_music_heard", str), "ai_attitude": ("ai_music_attitude", int),
+                  "training_self_rating": ("musician_self_rating", lambda v: 8 - int(v))}
+# Table column -> flag key (experiment.quality).
+_FLAGS = {"flag_attention_failed": "attention_failed", "flag_inconsistent": "repeat_inconsistent",
+          "flag_too_fast": "too_fast"}
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
@@ -91,8 +96,9 @@ def write_simulated_study(engine, trials: pd.DataFrame) -> None:
             rows = rows.sort_values("trial_index")
             first = rows.iloc[0]
             completed = bool(first["completed"]) if "completed" in rows else True
-            questionnaire = {key: first[key] for key in _QUESTIONNAIRE if key in rows and pd.notna(first[key])}
-            flags = {key: bool(first["flag_" + key]) for key in _FLAGS if "flag_" + key in rows}
+            questionnaire = {key: convert(first[column]) for column, (key, convert) in _QUESTIONNAIRE.items()
+                             if column in rows and pd.notna(first[column])}
+            flags = {key: bool(first[column]) for column, key in _FLAGS.items() if column in rows}
             screening = first["screening_passed"] if "screening_passed" in rows else None
             participant = add_participant(session, version, completed=completed, questionnaire=questionnaire,
                                           flags=flags, screening_passed=None if pd.isna(screening) else bool(screening))

@@ -19,13 +19,13 @@ def _small_study(engine):
                       genre="classical", vocals="instrumental", pair_id="p1")
         bare = add_clip(s, "human")  # no features computed yet
 
-        alice = add_participant(s, version, questionnaire={"age_band": "25-34", "training_years": "3-5",
-                                                           "ai_exposure": "weekly"},
-                                screening_passed=True, flags={"attention_failed": True})
+        alice = add_participant(s, version, questionnaire={"age_band": "25-34", "instrument_training_years": "3-5",
+                                                           "musician_self_rating": 2, "ai_music_heard": "Some"},
+                                screening_passed=True, flags={"attention_failed": True, "too_fast": True})
         add_trial(s, alice, 0, human, kind="practice", confidence=6)
         add_trial(s, alice, 1, human, confidence=2, valence=7, arousal=3, moved=8, liking=9, familiar=False,
                   comment="lovely", time_to_answer_ms=12000, time_to_first_play_ms=800, pauses=1, seeks=2)
-        add_trial(s, alice, 2, ai, confidence=3, valence=4)
+        add_trial(s, alice, 2, ai, confidence=3, valence=4, extra={"too_fast": True})
         add_trial(s, alice, 3, bare, kind="attention", confidence=None, guess=None, attention_answer="blue")
         add_trial(s, alice, 4, human, kind="repeat", confidence=1)
         add_trial(s, alice, 5, ai, answered=False)
@@ -62,9 +62,11 @@ def test_participant_and_clip_columns_are_joined(engine):
     df = table.load_trial_table(engine).set_index(["participant_id", "trial_index"])
 
     a = df.loc[(alice, 1)]
-    assert (a.completed, a.age_band, a.training_years, a.ai_exposure) == (True, "25-34", "3-5", "weekly")
-    assert pd.isna(a.ai_attitude) and pd.isna(a.training_self_rating)
-    assert (a.screening_passed, a.flag_attention_failed, a.flag_inconsistent, a.flag_too_fast) == (True, True, False, False)
+    assert (a.completed, a.age_band, a.training_years, a.ai_exposure) == (True, "25-34", "3-5", "Some")
+    assert a.training_self_rating == 6  # "I would not consider myself a musician": 2 of 7, reverse-scored
+    assert pd.isna(a.ai_attitude) and pd.isna(a.practice_years)
+    assert (a.screening_passed, a.flag_attention_failed, a.flag_inconsistent, a.flag_too_fast) == (True, True, False, True)
+    assert (a.answer_too_fast, df.loc[(alice, 2), "answer_too_fast"]) == (False, True)
     assert (a.clip_title, a.clip_creator, a.genre, a.vocals, a.pair_id) == (
         "Nocturne", "A. Person", "classical", "instrumental", "p1")
     b = df.loc[(bob, 0)]
