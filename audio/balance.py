@@ -53,6 +53,7 @@ COMPOSITION_COLUMNS = {"genre": "genre", "vocals": "vocals"}
 # what "lower" sounds like). The first matching pattern wins, so specific names come first.
 _WORDING: tuple[tuple[str, str, str, str], ...] = (
     (r"centroid", "spectral centroid", "are brighter", "are darker"),
+    (r"roll_?off_99", "99% spectral roll-off", "reach higher frequencies", "stop at lower frequencies"),
     (r"roll_?off", "spectral roll-off", "have more high-frequency energy", "have less high-frequency energy"),
     (r"bandwidth", "spectral bandwidth", "have a wider spectrum", "have a narrower spectrum"),
     (r"flatness", "spectral flatness", "sound noisier", "sound more tonal"),
@@ -69,6 +70,8 @@ _WORDING: tuple[tuple[str, str, str, str], ...] = (
     (r"rms", "RMS level", "are louder on average", "are quieter on average"),
     (r"duration", "duration", "are longer", "are shorter"),
 )
+# Feature families summarised in one flag (many coefficients, no plain word per coefficient).
+FEATURE_FAMILIES = {r"mfcc_": "timbre (MFCC coefficients)", r"chroma_": "pitch-class profile (chroma)"}
 # Suffixes naming a spread statistic: "higher" then means "more variable", not "brighter".
 _SPREAD_SUFFIX = re.compile(r"_(std|sd|var|iqr)$")
 
@@ -158,8 +161,11 @@ class BalanceReport:
 def hedges_g(ai: np.ndarray, human: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
     """Hedges' g of ``ai`` minus ``human`` with a normal-approximation confidence interval.
 
-    Uses :func:`statsmodels.stats.meta_analysis.effectsize_smd` (pooled SD, small-sample bias
-    correction ``J = 1 - 3 / (4 (n1 + n2) - 9)``; Borenstein et al. 2009, ch. 4).
+    g comes from :func:`statsmodels.stats.meta_analysis.effectsize_smd` (pooled SD,
+    small-sample correction ``J = 1 - 3 / (4 (n1 + n2) - 9)``). Its variance is Borenstein et
+    al. (2009, eq. 4.20 and 4.24): ``V_g = J^2 ((n1 + n2) / (n1 n2) + d^2 / (2 (n1 + n2)))``.
+    statsmodels' own variance divides by ``n1 + n2 - 3.94`` instead, which explodes for the
+    tiny groups a library starts with (four clips: a 0.06 denominator).
 
     Parameters
     ----------
@@ -179,7 +185,11 @@ def hedges_g(ai: np.ndarray, human: np.ndarray, confidence: float = 0.95) -> tup
     sd_ai, sd_human = np.std(ai, ddof=1), np.std(human, ddof=1)
     if sd_ai == 0 and sd_human == 0:
         return math.nan, math.nan, math.nan
-    g, variance = effectsize_smd(np.mean(ai), sd_ai, n_ai, np.mean(human), sd_human, n_human)
+    g, _ = effectsize_smd(np.mean(ai), sd_ai, n_ai, np.mean(human), sd_human, n_human)
+    n_total = n_ai + n_human
+    correction = 1 - 3 / (4 * n_total - 9)
+    d = g / correction
+    variance = correction**2 * (n_total / (n_ai * n_human) + d**2 / (2 * n_total))
     half_width = stats.norm.ppf(0.5 + confidence / 2) * math.sqrt(variance)
     return float(g), float(g - half_width), float(g + half_width)
 
@@ -408,16 +418,30 @@ def _loudness_warning_flags(groups: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def _feature_flags(table: pd.DataFrame) -> list[str]:
+    """One sentence per flagged feature, largest |g| first; MFCC and chroma get one sentence per family."""
     flagged = table[table["flagged"]].copy()
-    flagged["order"] = -flagged["g"].abs()
-    flags = []
-    for row in flagged.sort_values("order").itertuples():
-        sentence = describe_difference(row.feature, row.g)
-        if math.isinf(row.g):
-            flags.append(f"{sentence}: {row.note}.")
-        else:
-            flags.append(f"{sentence}; g = {row.g:+.2f} (95% CI {row.g_low:+.2f} to {row.g_high:+.2f}).")
-    return flags
+    flagged["size"] = flagged["g"].abs()
+    flagged["family"] = [next((f for f in FEATURE_FAMILIES if re.match(f, name)), "") for name in flagged["feature"]]
+    sentences = []
+    for family, rows in flagged.groupby("family", sort=False):
+        rows = rows.sort_values("size", ascending=False)
+        if family:
+            largest = rows.iloc[0]
+            of_family = table["feature"].str.match(family).sum()
+            sentence = (f"AI and human clips differ in {FEATURE_FAMILIES[family]}: {len(rows)} of {of_family} "
+                        f"at or above the threshold, largest {largest['feature']} {_g_clause(largest)}.")
+            sentences.append((largest["size"], sentence))
+            continue
+        for _, row in rows.iterrows():
+            sentence = describe_difference(row["feature"], row["g"])
+            sentences.append((row["size"], f"{sentence}{': ' if math.isinf(row['g']) else '; '}{_g_clause(row)}."))
+    return [sentence for _, sentence in sorted(sentences, key=lambda item: -item[0])]
+
+
+def _g_clause(row: pd.Series) -> str:
+    if math.isinf(row["g"]):
+        return row["note"]
+    return f"g = {row['g']:+.2f} (95% CI {row['g_low']:+.2f} to {row['g_high']:+.2f})"
 
 
 def _composition_flags(groups: dict[str, pd.DataFrame], tolerance: float) -> list[str]:

@@ -96,10 +96,9 @@ def test_hedges_g_matches_borenstein_worked_example():
     control = _with_mean_sd(50, 100.0, 4.5, seed=2)
     g, low, high = hedges_g(treated, control)
     assert g == pytest.approx(0.5924, abs=5e-5)
-    # statsmodels' variance uses (n - 3.94) in the second term instead of Borenstein's J^2 * V_d;
-    # the two interval ends agree to within 0.005.
-    assert low == pytest.approx(0.5924 - 1.96 * 0.2028, abs=0.005)
-    assert high == pytest.approx(0.5924 + 1.96 * 0.2028, abs=0.005)
+    # The published values are rounded to 4 decimals; 1.96 * 0.00005 bounds the rounding error.
+    assert low == pytest.approx(0.5924 - 1.96 * 0.2028, abs=2e-4)
+    assert high == pytest.approx(0.5924 + 1.96 * 0.2028, abs=2e-4)
     # AI is the signal: swapping the groups flips the sign.
     assert hedges_g(control, treated)[0] == pytest.approx(-g)
 
@@ -254,5 +253,19 @@ def test_report_of_an_ingested_library_flags_brighter_ai_clips(data_env):
     assert centroid["g"] > 2 and centroid["flagged"]
     assert any(flag.startswith("AI clips are brighter than human clips") for flag in report.flags)
     # Processing made every format fact identical, so none of those checks fires.
-    assert not any("differ in" in flag or "durations range" in flag for flag in report.flags)
+    assert not any(flag.startswith(("Clips differ in", "Clip durations", "Loudness after")) for flag in report.flags)
     json.dumps(report.to_dict(), allow_nan=False)
+
+
+def test_mfcc_and_chroma_differences_are_summarised_per_family():
+    frame = balanced_frame()
+    is_ai = frame["source"] == "ai"
+    for k in range(1, 4):
+        frame[f"feat_mfcc_{k}_mean"] = frame["feat_tempo"] + np.where(is_ai, 40.0 * k, 0.0)
+    frame["feat_mfcc_4_mean"] = frame["feat_tempo"]  # same values in both sources
+    report = balance_report(frame)
+    largest = report.table.set_index("feature").loc["mfcc_3_mean"]
+    assert report.flags == [
+        f"AI and human clips differ in timbre (MFCC coefficients): 3 of 4 at or above the threshold, "
+        f"largest mfcc_3_mean g = {largest['g']:+.2f} (95% CI {largest['g_low']:+.2f} to {largest['g_high']:+.2f})."
+    ]
