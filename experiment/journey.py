@@ -264,7 +264,6 @@ def begin(session: Session, entry: Entry) -> Participant:
         prolific_session_id=entry.session_id,
     )
     if participant is None:  # the same Prolific participant consented in another tab just now
-        session.rollback()
         return begin(session, entry)
     session.commit()
     return participant
@@ -728,6 +727,8 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
         return SubmitResult("duplicate", "Your answer to this clip was already recorded.", participant.step)
     current = current_trial(session, participant)
     if current is None or current.trial_index != trial_index:
+        if trial_index in repository.answered_indices(session, participant):  # answered meanwhile
+            return SubmitResult("duplicate", "Your answer to this clip was already recorded.", participant.step)
         return SubmitResult("rejected", "Please answer the clip currently shown. Reload the page if in doubt.",
                             participant.step)
     settings = settings_for(session, participant)
@@ -766,7 +767,6 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
         **ratings,
     )
     if not repository.insert_response(session, response):
-        session.rollback()
         return SubmitResult("duplicate", "Your answer to this clip was already recorded.", participant.step)
 
     _update_flags(session, participant, settings, trial, response)

@@ -29,11 +29,7 @@ def current_settings(session: Session) -> tuple[int, StudySettings]:
     if row is None:
         row = StudyVersion(config=StudySettings().to_dict(), note="defaults")
         session.add(row)
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:  # another process created it at the same moment
-            return current_settings(session)
+        session.flush()
     return row.id, StudySettings.from_dict(row.config)
 
 
@@ -136,7 +132,10 @@ def create_participant(
     prolific_session_id: str | None = None,
     is_preview: bool = False,
 ) -> Participant | None:
-    """Insert a consenting participant; ``None`` if the Prolific ids already exist (race lost)."""
+    """Insert a consenting participant; ``None`` if the Prolific ids already exist (race lost).
+
+    On ``None`` the session's transaction has been rolled back (call this before other writes).
+    """
     participant = Participant(
         resume_token=resume_token,
         study_version_id=study_version_id,
@@ -151,9 +150,9 @@ def create_participant(
     )
     session.add(participant)
     try:
-        with session.begin_nested():
-            session.flush()
+        session.flush()
     except IntegrityError:
+        session.rollback()
         return None
     return participant
 
@@ -243,12 +242,18 @@ def responses_of(session: Session, participant: Participant) -> dict[int, Respon
 
 
 def insert_response(session: Session, response: Response) -> bool:
-    """Insert ``response`` inside a savepoint; False (nothing changed) if that trial was already answered."""
+    """Insert ``response``; False if that trial was already answered (a concurrent submit won).
+
+    On False the session's transaction has been rolled back, so call this before any other
+    write of the same transaction. A plain transaction rather than a savepoint on purpose:
+    with pysqlite a savepoint that opens the transaction commits on release, which would split
+    the answer from the progress and completion written with it.
+    """
+    session.add(response)
     try:
-        with session.begin_nested():
-            session.add(response)
-            session.flush()
+        session.flush()
     except IntegrityError:
+        session.rollback()
         return False
     return True
 
