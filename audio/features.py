@@ -41,7 +41,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "loudness_before_lufs": "integrated loudness of the excerpt before normalisation, LUFS",
     "loudness_lufs": "integrated loudness of the served clip, LUFS",
     "true_peak_dbtp": "true peak of the served clip (4x oversampled), dBTP",
-    "rms_db_mean": "mean frame RMS level, dBFS",
+    "rms_db_mean": "mean frame RMS level, dB re amplitude 1 (a full-scale sine is -3 dB)",
     "rms_db_dynamic_range_db": "95th minus 5th percentile of frame RMS level, dB",
     "spectral_centroid_hz_mean": "mean spectral centroid, Hz",
     "spectral_bandwidth_hz_mean": "mean spectral bandwidth, Hz",
@@ -56,7 +56,8 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "key_estimate": "estimated key tonic as pitch class (0 = C ... 11 = B)",
     "key_mode_estimate": "estimated mode: 1 = major, 0 = minor",
     "key_clarity": "correlation of the mean chroma with the best Krumhansl-Kessler key profile (-1..1)",
-    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB",
+    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, "
+                                    "limited to +-60 dB",
     **{f"mfcc_{i}_mean": f"mean MFCC coefficient {i}" for i in range(1, N_MFCC + 1)},
     **{f"chroma_{name}_mean": f"mean chroma energy of pitch class {name.replace('_sharp', '#').upper()} (0..1)"
        for name in PITCH_CLASS_NAMES},
@@ -75,6 +76,7 @@ _EPS = 1e-10
 # median filter over the full STFT costs ~2.5 s per 30 s clip, the pooled one ~0.05 s, and
 # the energy ratio stays within ~1-2 dB of the full-resolution one.
 _HPSS_POOL = 4
+HPR_LIMIT_DB = 60.0
 _HPSS_KERNEL = 9  # pooled cells: ~0.4 s along time, ~0.8 kHz along frequency, as librosa's 31 bins
 
 
@@ -92,7 +94,7 @@ def harmonic_percussive_ratio_db(magnitude: np.ndarray) -> float:
     Returns
     -------
     float
-        ``10 log10(E_harmonic / E_percussive)``.
+        ``10 log10(E_harmonic / E_percussive)``, limited to +-``HPR_LIMIT_DB``.
     """
     power = magnitude**2
     n_bins = (power.shape[0] - 1) // _HPSS_POOL * _HPSS_POOL  # drop the Nyquist bin
@@ -101,7 +103,10 @@ def harmonic_percussive_ratio_db(magnitude: np.ndarray) -> float:
     pooled = power.reshape(n_bins // _HPSS_POOL, _HPSS_POOL, n_frames).sum(axis=1)
     pooled = pooled.reshape(pooled.shape[0], n_frames // _HPSS_POOL, _HPSS_POOL).sum(axis=2)
     harmonic, percussive = librosa.decompose.hpss(np.sqrt(pooled), kernel_size=_HPSS_KERNEL)
-    return float(10.0 * np.log10((np.sum(harmonic**2) + _EPS) / (np.sum(percussive**2) + _EPS)))
+    ratio_db = 10.0 * np.log10((np.sum(harmonic**2) + _EPS) / (np.sum(percussive**2) + _EPS))
+    # Synthetic sounds can lack one component entirely (-160 dB); such outliers would swamp
+    # any comparison between clips, and beyond 60 dB the weaker part is inaudible anyway.
+    return float(np.clip(ratio_db, -HPR_LIMIT_DB, HPR_LIMIT_DB))
 
 
 def estimate_key(chroma_mean: np.ndarray) -> tuple[int, int, float]:
@@ -153,7 +158,10 @@ def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     magnitude = np.abs(librosa.stft(mono, n_fft=N_FFT, hop_length=HOP_LENGTH))
     power = magnitude**2
 
-    rms_db = librosa.amplitude_to_db(librosa.feature.rms(S=magnitude, frame_length=N_FFT)[0], ref=1.0, amin=_EPS)
+    # RMS and zero crossings are time-domain frame statistics (no transform to share); RMS from
+    # the Hann-windowed STFT would read 4.3 dB low.
+    frame_rms = librosa.feature.rms(y=mono, frame_length=N_FFT, hop_length=HOP_LENGTH)[0]
+    rms_db = librosa.amplitude_to_db(frame_rms, ref=1.0, amin=_EPS)
     features["rms_db_mean"] = rms_db.mean()
     features["rms_db_dynamic_range_db"] = np.percentile(rms_db, 95) - np.percentile(rms_db, 5)
 
