@@ -85,7 +85,6 @@ def pass_screening(token: str, correct: bool = True) -> journey.ScreeningOutcome
         return journey.save_screening(s, participant, answers)
 
 
-
 def good_answer(view: journey.TrialView, confidence: int = 2, rating: int = 5) -> Answer:
     return Answer(
         confidence=confidence, valence=rating, arousal=rating, moved=rating, liking=rating, familiar=False,
