@@ -1,0 +1,126 @@
+"""Exports: the files hold exactly the table the statistics read, documented column by column."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from results import detection, export
+from results.dataset import Filters, load_dataset
+from results.simulate import simulate_study
+from tests.results.conftest import write_simulated_study
+
+
+@pytest.fixture
+def study(sqlite_engine):
+    """A simulated study with dropouts, flags, attention trials and missing ratings, stored in SQLite."""
+    simulated = simulate_study(30, 10, n_clips=20, share_incomplete=0.2, share_flagged=0.2, n_attention_trials=1,
+                               rating_missing_rate=0.05, seed=11)
+    write_simulated_study(sqlite_engine, simulated)
+    return sqlite_engine
+
+
+def test_parquet_round_trip_is_exact(study, tmp_path):
+    filters = Filters(completed_only=False)
+    written = export.export_all(tmp_path, engine=study, filters=filters)
+    assert {p.name for p in written} == {"trials.csv", "trials.parquet", "participants.csv", "participants.parquet",
+                                         "clips.csv", "clips.parquet", "codebook.csv", "codebook.md", "codebook.json"}
+    dataset = load_dataset(filters, study)
+    for name, frame in (("trials", dataset.trials), ("participants", dataset.participants), ("clips", dataset.clips)):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), frame, check_dtype=True)
+
+
+def test_csv_round_trip_keeps_values(study, tmp_path):
+    filters = Filters(completed_only=False)
+    export.export_all(tmp_path, engine=study, filters=filters, formats=["csv"])
+    assert not (tmp_path / "trials.parquet").exists()
+    original = load_dataset(filters, study).trials
+    reread = pd.read_csv(tmp_path / "trials.csv")
+    assert list(reread.columns) == list(original.columns)
+    assert len(reread) == len(original)
+    for column in ("participant_id", "clip_id", "trial_index", "confidence", "valence", "liking", "is_ai",
+                   "guessed_ai", "correct", "completed", "flag_too_fast", "feat_source_marker"):
+        left = original[column].astype("float64").to_numpy()
+        right = reread[column].astype("float64").to_numpy()
+        np.testing.assert_allclose(right, left, equal_nan=True, rtol=1e-12, err_msg=column)
+    assert (reread["kind"] == original["kind"]).all()
+    times = pd.to_datetime(reread["answered_at"], utc=True)
+    assert (times == original["answered_at"]).all()
+
+
+def test_filters_shape_every_exported_table(study, tmp_path):
+    everyone = tmp_path / "all"
+    completed = tmp_path / "completed"
+    export.export_all(everyone, engine=study, filters=Filters(completed_only=False), formats=["csv"])
+    export.export_all(completed, engine=study, filters=Filters(completed_only=True), formats=["csv"])
+    all_trials, done_trials = pd.read_csv(everyone / "trials.csv"), pd.read_csv(completed / "trials.csv")
+    assert done_trials["completed"].all() and not all_trials["completed"].all()
+    done_people = pd.read_csv(completed / "participants.csv")
+    assert set(done_people["participant_id"]) == set(done_trials["participant_id"])
+    clips = pd.read_csv(completed / "clips.csv").set_index("clip_id")
+    main = done_trials[done_trials["kind"] == "main"]
+    assert (clips["n_ratings"] == main.groupby("clip_id").size().reindex(clips.index, fill_value=0)).all()
+
+
+def test_codebook_documents_every_exported_column(study, tmp_path):
+    export.export_all(tmp_path, engine=study, filters=Filters(completed_only=False))
+    book = pd.read_csv(tmp_path / "codebook.csv")
+    as_json = json.loads((tmp_path / "codebook.json").read_text())
+    markdown = (tmp_path / "codebook.md").read_text()
+    for name in export.TABLES:
+        columns = list(pd.read_parquet(tmp_path / f"{name}.parquet").columns)
+        assert list(book.loc[book["table"] == name, "column"]) == columns
+        assert [entry["column"] for entry in as_json["tables"][name]] == columns
+        assert all(f"`{c}`" in markdown for c in columns)
+    assert book[["type", "allowed", "description"]].notna().all().all()
+    assert "completed and incomplete participants" in as_json["filters"]
+
+
+def test_statistics_recomputed_from_the_exported_file_match_the_app(study, tmp_path):
+    filters = Filters(completed_only=True, exclude_attention_failed=True)
+    export.export_all(tmp_path, engine=study, filters=filters, formats=["csv"])
+    app = detection.detection_summary(load_dataset(filters, study).trials)
+
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    main = trials[trials["kind"] == "main"]
+    ai, human = main[main["is_ai"]], main[~main["is_ai"]]
+    hits, false_alarms = int(ai["guessed_ai"].sum()), int(human["guessed_ai"].sum())
+    correct = int((main["is_ai"] == main["guessed_ai"]).sum())
+    assert (app["n_trials"], app["hit_rate"]["successes"], app["fa_rate"]["successes"]) == (
+        len(main), hits, false_alarms)
+    low, high = proportion_confint(hits, len(ai), method="wilson")
+    assert app["hit_rate"]["ci_low"] == pytest.approx(low) and app["hit_rate"]["ci_high"] == pytest.approx(high)
+    assert app["accuracy"]["p_value"] == pytest.approx(stats.binomtest(correct, len(main)).pvalue)
+
+    # Per-participant d' with the log-linear correction, then a one-sample t-test, by hand with scipy.
+    per = main.groupby("participant_id").apply(lambda g: pd.Series({
+        "h": (g["is_ai"] & g["guessed_ai"]).sum(), "s": g["is_ai"].sum(),
+        "f": (~g["is_ai"] & g["guessed_ai"]).sum(), "n": (~g["is_ai"]).sum()}), include_groups=False)
+    d_prime = stats.norm.ppf((per["h"] + 0.5) / (per["s"] + 1)) - stats.norm.ppf((per["f"] + 0.5) / (per["n"] + 1))
+    test = stats.ttest_1samp(d_prime, 0.0)
+    assert app["d_prime"]["mean"] == pytest.approx(d_prime.mean())
+    assert app["d_prime"]["p_value"] == pytest.approx(test.pvalue)
+    interval = test.confidence_interval()
+    assert (app["d_prime"]["ci_low"], app["d_prime"]["ci_high"]) == pytest.approx((interval.low, interval.high))
+
+
+def test_zip_holds_tables_codebook_and_report(study):
+    dataset = load_dataset(Filters(), study)
+    archive = zipfile.ZipFile(io.BytesIO(export.export_zip(dataset, ["parquet"], report_html="<html></html>")))
+    assert set(archive.namelist()) == {"trials.parquet", "participants.parquet", "clips.parquet", "codebook.csv",
+                                       "codebook.md", "codebook.json", "report.html"}
+    trials = pd.read_parquet(io.BytesIO(archive.read("trials.parquet")))
+    pd.testing.assert_frame_equal(trials, dataset.trials)
+
+
+def test_unknown_format_is_refused_before_anything_is_written(study, tmp_path):
+    with pytest.raises(ValueError, match="xlsx"):
+        export.export_all(tmp_path / "out", engine=study, formats=["csv", "xlsx"])
+    assert not (tmp_path / "out").exists()
