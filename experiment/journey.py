@@ -70,7 +70,8 @@ class Step:
         A short heading for the page.
     settings_flag : str or None
         Name of the boolean :class:`StudySettings` field that switches the step on, or
-        ``None`` when the step is always shown ("screening" is shown unless ``screening == "off"``).
+        ``None`` when the step is always shown. Exception: "audio_check" (calibration sound and
+        headphone screening) is shown unless ``settings.screening == "off"``.
     """
 
     name: str
@@ -209,7 +210,7 @@ def parse_entry(params: Mapping[str, Any]) -> Entry:
 
 
 def arrive(session: Session, entry: Entry) -> Arrival:
-    """Decide what an arriving visitor sees; stores nothing.
+    """Decide what an arriving visitor sees; stores nothing about the visitor.
 
     A resume token (or Prolific ids of an unfinished participant) resumes that participant,
     even when the study has since closed. Raises :class:`JourneyError` for an unknown token.
