@@ -88,14 +88,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from results.dataset import load_dataset
-    from results.stats import headline_stats
-
     filters = filters_from_args(args)
     problem = _check_dates(filters)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    from results.dataset import load_dataset
+    from results.stats import headline_stats
+
     dataset = load_dataset(filters)
     payload = {"filters": filters.describe(), "exclusions": dataset.counts, **headline_stats(dataset.trials)}
     json.dump(payload, sys.stdout, indent=2, default=str)
@@ -104,14 +104,14 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from results.dataset import load_dataset
-    from results.report import build_report_html
-
     filters = filters_from_args(args)
     problem = _check_dates(filters)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    from results.dataset import load_dataset
+    from results.report import build_report_html
+
     dataset = load_dataset(filters)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

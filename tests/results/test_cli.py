@@ -1,0 +1,61 @@
+"""``human-touch export`` and ``human-touch stats``: the same rows and numbers as the app."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from core import db
+from core.cli import main
+from results import detection
+from results.dataset import Filters, load_dataset
+from results.simulate import simulate_study
+from tests.results.conftest import write_simulated_study
+
+
+@pytest.fixture
+def study(sqlite_data_env):
+    simulated = simulate_study(24, 8, n_clips=16, share_incomplete=0.25, share_flagged=0.2, seed=5)
+    write_simulated_study(db.get_engine(), simulated)
+    return db.get_engine()
+
+
+def test_export_writes_the_chosen_formats_under_the_filters(study, tmp_path, capsys):
+    out = tmp_path / "export"
+    assert main(["export", "--out", str(out), "--format", "parquet", "--include-incomplete",
+                 "--exclude-too-fast"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(p.rsplit("/", 1)[-1] for p in printed) == sorted(
+        ["trials.parquet", "participants.parquet", "clips.parquet", "codebook.csv", "codebook.md", "codebook.json"])
+    trials = pd.read_parquet(out / "trials.parquet")
+    expected = load_dataset(Filters(completed_only=False, exclude_too_fast=True), study).trials
+    pd.testing.assert_frame_equal(trials, expected)
+    assert not trials["flag_too_fast"].any() and not trials["completed"].all()
+
+
+def test_stats_prints_the_headline_numbers_as_json(study, capsys):
+    assert main(["stats", "--exclude-attention-failed"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    app = detection.detection_summary(load_dataset(Filters(exclude_attention_failed=True), study).trials)
+    assert "failed attention check" in payload["filters"]
+    text = json.dumps(payload)
+    assert str(app["n_trials"]) in text
+    assert f"{app['d_prime']['mean']:.6f}"[:6] in text
+
+
+def test_bad_flags_are_refused_with_a_message(study, tmp_path, capsys):
+    assert main(["export", "--out", str(tmp_path / "x"), "--format", "xlsx"]) == 2
+    assert "xlsx" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+    assert main(["stats", "--from", "2025-05-01", "--to", "2025-04-01"]) == 2
+    assert "after" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["stats", "--from", "yesterday"])
+
+
+def test_report_command_writes_html(study, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
