@@ -358,11 +358,24 @@ def load_study_versions(engine: Engine | None = None) -> pd.DataFrame:
     return frame.drop(columns="config")
 
 
+# Feature names carry their unit as a token (audio.features naming): spectral_centroid_hz_mean.
+_UNIT_TOKENS = {"hz": "Hz", "db": "dB", "bpm": "BPM", "lufs": "LUFS", "dbtp": "dBTP", "s": "s"}
+
+
 def _feature_entry(name: str, table: str) -> Column:
+    """Codebook entry of a ``feat_*`` column, described by the audio package's feature list."""
+    from audio.features import FEATURE_DESCRIPTIONS
+
     feature = name[len(FEATURE_PREFIX):]
-    return Column(name, "float64", "see feature name (e.g. _hz, _db, _bpm)", "real number, missing",
-                  f"Acoustic feature '{feature}' computed with librosa from exactly the audio participants heard"
-                  + (" (same value on every trial of the clip)." if table == "trials" else "."))
+    described = FEATURE_DESCRIPTIONS.get(feature)
+    tokens = feature.split("_")
+    unit = "1/s" if feature.endswith("_per_s") else next(
+        (_UNIT_TOKENS[t] for t in tokens if t in _UNIT_TOKENS), "none (see description)")
+    what = described or f"acoustic feature '{feature}'"
+    where = " (same value on every trial of the clip)" if table == "trials" else ""
+    return Column(name, "float64", unit, "real number, missing when not computed",
+                  f"{what[0].upper() + what[1:]}; computed with librosa from exactly the audio participants "
+                  f"heard{where}.")
 
 
 def codebook(df: pd.DataFrame, table: str) -> list[Column]:
