@@ -109,14 +109,6 @@ def exposure_counts(session: Session) -> dict[int, int]:
     return counts
 
 
-def clip(session: Session, clip_id: int) -> Clip:
-    """The clip row (KeyError if missing)."""
-    row = session.get(Clip, clip_id)
-    if row is None:
-        raise KeyError(f"no clip {clip_id}")
-    return row
-
-
 # ----------------------------------------------------------------------------------------------
 # Participants
 

@@ -240,11 +240,6 @@ def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int
     return problems
 
 
-def field_names() -> tuple[str, ...]:
-    """Names of all settings fields, in declaration order (for forms and the CLI)."""
-    return tuple(f.name for f in fields(StudySettings))
-
-
 __all__ = [
     "DEFAULT_CONSENT_TEXT",
     "DEFAULT_DEBRIEF_TEXT",
@@ -254,7 +249,6 @@ __all__ = [
     "SCALE_POINTS_ALLOWED",
     "SCREENING_MODES",
     "StudySettings",
-    "field_names",
     "library_problems",
     "settings_problems",
 ]
