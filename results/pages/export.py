@@ -10,11 +10,12 @@ import streamlit as st  # noqa: E402
 
 from results import export  # noqa: E402
 from results.report import build_report_html  # noqa: E402
-from results.ui_filters import filtered_dataset, show_data_caption  # noqa: E402
+from results.ui_filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
 
 st.title("Export")
 dataset = filtered_dataset()
 show_data_caption(dataset)
+stop_if_empty(dataset)
 st.write(f"The files hold exactly the rows the results pages use under these filters: "
          f"**{dataset.n_participants} participants**, **{len(dataset.trials)} answered trials** "
          f"({dataset.n_main_trials} main), **{len(dataset.clips)} clips**. The codebook lists every column "

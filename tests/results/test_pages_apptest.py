@@ -1,0 +1,74 @@
+"""The results pages: staff only, and they render on a database filled with a simulated study."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import db
+from results.simulate import simulate_study
+from tests.results.conftest import write_simulated_study
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["results/pages/overview.py", "results/pages/clips.py", "results/pages/features.py",
+         "results/pages/export.py"]
+TIMEOUT_S = 120
+
+
+def _page(path: str, staff: bool) -> AppTest:
+    app = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT_S)
+    if staff:
+        app.session_state["_staff_authenticated"] = True
+    return app
+
+
+@pytest.fixture
+def filled_study(sqlite_data_env):
+    simulated = simulate_study(24, 10, n_clips=20, share_incomplete=0.2, share_flagged=0.2, n_attention_trials=1,
+                               seed=21)
+    write_simulated_study(db.get_engine(), simulated)
+    return simulated
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_stop_without_staff_login(sqlite_data_env, path):
+    app = _page(path, staff=False).run()
+    assert not app.exception
+    assert [e.value for e in app.error] == ["This page is for study staff. Please log in."]
+    assert not app.title
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_render_for_staff_on_a_simulated_study(filled_study, path):
+    app = _page(path, staff=True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    assert app.title
+    captions = " ".join(c.value for c in app.caption)
+    assert "completed participants only" in captions
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_explain_an_empty_study(sqlite_data_env, path):
+    app = _page(path, staff=True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("No answered main trials" in i.value for i in app.info)
+
+
+def test_overview_states_the_n_behind_the_figures(filled_study):
+    app = _page("results/pages/overview.py", staff=True).run()
+    completed = filled_study[filled_study["completed"] & (filled_study["kind"] == "main")]
+    n_participants, n_trials = completed["participant_id"].nunique(), len(completed)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Participants / main trials"] == f"{n_participants} / {n_trials}"
+
+
+def test_filters_in_the_sidebar_change_the_data(filled_study):
+    app = _page("results/pages/overview.py", staff=True).run()
+    app.sidebar.checkbox(key="rf_completed_only").uncheck().run()
+    assert not app.exception
+    everyone = filled_study[filled_study["kind"] == "main"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Participants / main trials"] == f"{everyone['participant_id'].nunique()} / {len(everyone)}"
