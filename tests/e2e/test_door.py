@@ -26,8 +26,8 @@ def test_staff_pages_need_login(streamlit_server, page):
         assert "Download" not in text and "Balance" not in text
         assert page.locator('[data-testid="stSidebarNav"]').count() == 0
     page.goto(f"{streamlit_server.url}/staff")
-    wait_for_app(page, "Staff login")
-    assert page.get_by_label("Staff password").count() == 1
+    page.get_by_label("Staff password").wait_for()
+    assert page.get_by_role("button", name="Log in").count() == 1
 
 
 def test_wrong_password_is_refused_and_right_one_opens_staff_pages(streamlit_server, page):
