@@ -7,12 +7,16 @@ import math
 import altair as alt
 import pandas as pd
 
-from audio.balance import SOURCE_LABELS
+from audio.balance import NOT_HEARD_FEATURES, SOURCE_LABELS
 
 SOURCE_COLOURS = alt.Scale(domain=["human", "AI"], range=["#1f77b4", "#d62728"])
 
 
-def forest_chart(table: pd.DataFrame, g_threshold: float) -> alt.LayerChart:
+#: Largest |g| the forest plot shows; intervals beyond it are drawn against the edge.
+FOREST_LIMIT = 4.0
+
+
+def forest_chart(table: pd.DataFrame, g_threshold: float, limit: float = FOREST_LIMIT) -> alt.LayerChart:
     """A dot-and-interval plot of Hedges' g (AI minus human) per feature.
 
     Parameters
@@ -22,13 +26,23 @@ def forest_chart(table: pd.DataFrame, g_threshold: float) -> alt.LayerChart:
         perfectly separated values) are left out, the report's flags cover them.
     g_threshold : float
         Dashed rules are drawn at ``-g_threshold`` and ``+g_threshold``.
+    limit : float
+        The x axis spans at most ``[-limit, limit]``; larger values are clamped to the edge
+        (tiny libraries give |g| in the hundreds, which would squash every other feature).
     """
     finite = table[[math.isfinite(g) for g in table["g"]]] if len(table) else table
-    data = finite[["feature", "g", "g_low", "g_high", "flagged", "n_human", "n_ai"]].copy()
-    data["status"] = ["flagged" if flagged else "ok" for flagged in data["flagged"]]
+    data = finite[["feature", "column", "g", "g_low", "g_high", "flagged", "n_human", "n_ai"]].copy()
+    data["status"] = [
+        "flagged" if flagged else "not heard" if column in NOT_HEARD_FEATURES else "ok"
+        for flagged, column in zip(data["flagged"], data["column"])
+    ]
     order = data.sort_values("g")["feature"].tolist()
-    y = alt.Y("feature:N", sort=order, title=None)
-    colour = alt.Color("status:N", scale=alt.Scale(domain=["ok", "flagged"], range=["#4c78a8", "#e45756"]),
+    widest = max([g_threshold * 2, 1.0, *data["g_low"].abs(), *data["g_high"].abs()])
+    span = min(widest, limit)
+    x_scale = alt.Scale(domain=[-span, span], clamp=True, nice=False)
+    y = alt.Y("feature:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    colour = alt.Color("status:N", scale=alt.Scale(domain=["ok", "flagged", "not heard"],
+                                                   range=["#4c78a8", "#e45756", "#aaaaaa"]),
                        title=None)
     tooltip = [
         alt.Tooltip("feature:N"),
@@ -39,13 +53,15 @@ def forest_chart(table: pd.DataFrame, g_threshold: float) -> alt.LayerChart:
         alt.Tooltip("n_ai:Q", title="n AI"),
     ]
     intervals = alt.Chart(data).mark_rule(strokeWidth=2).encode(
-        x=alt.X("g_low:Q", title="Hedges' g (AI − human), 95% CI"), x2="g_high:Q", y=y, color=colour,
+        x=alt.X("g_low:Q", title="Hedges' g (AI − human), 95% CI", scale=x_scale), x2="g_high:Q", y=y,
+        color=colour,
         tooltip=tooltip,
     )
-    dots = alt.Chart(data).mark_circle(size=70, opacity=1).encode(x="g:Q", y=y, color=colour, tooltip=tooltip)
+    dots = alt.Chart(data).mark_circle(size=70, opacity=1).encode(x=alt.X("g:Q", scale=x_scale), y=y,
+                                                                    color=colour, tooltip=tooltip)
     rules = pd.DataFrame({"x": [-g_threshold, 0.0, g_threshold], "kind": ["threshold", "zero", "threshold"]})
     references = alt.Chart(rules).mark_rule().encode(
-        x="x:Q",
+        x=alt.X("x:Q", scale=x_scale),
         strokeDash=alt.condition(alt.datum.kind == "threshold", alt.value([4, 4]), alt.value([1, 0])),
         color=alt.value("#888888"),
     )

@@ -6,8 +6,8 @@ require_staff()
 
 import streamlit as st  # noqa: E402
 
-from audio.balance import balance_report, numeric_feature_columns, feature_name  # noqa: E402
-from audio.balance_charts import distribution_chart, forest_chart  # noqa: E402
+from audio.balance import balance_report, feature_name, numeric_feature_columns  # noqa: E402
+from audio.balance_charts import FOREST_LIMIT, distribution_chart, forest_chart  # noqa: E402
 from audio.library import features_frame  # noqa: E402
 from core.db import session_scope  # noqa: E402
 
@@ -39,10 +39,18 @@ if report.table.empty:
 
 st.subheader("Standardised differences")
 st.altair_chart(forest_chart(report.table, g_threshold), width="stretch")
+st.caption(f"Dots: g; lines: 95% confidence intervals; dashed: ±{g_threshold:.2f}. Values beyond "
+           f"±{FOREST_LIMIT:g} are drawn at the edge; the table has the exact numbers.")
 st.dataframe(
     report.table.drop(columns=["column"]),
     hide_index=True,
     column_config={
+        "n_human": st.column_config.NumberColumn("n human"),
+        "n_ai": st.column_config.NumberColumn("n AI"),
+        "mean_human": st.column_config.NumberColumn("human mean", format="%.4g"),
+        "sd_human": st.column_config.NumberColumn("human SD", format="%.3g"),
+        "mean_ai": st.column_config.NumberColumn("AI mean", format="%.4g"),
+        "sd_ai": st.column_config.NumberColumn("AI SD", format="%.3g"),
         "g": st.column_config.NumberColumn("g", format="%+.2f"),
         "g_low": st.column_config.NumberColumn("95% CI low", format="%+.2f"),
         "g_high": st.column_config.NumberColumn("95% CI high", format="%+.2f"),

@@ -14,8 +14,8 @@ from core.db import session_scope  # noqa: E402
 
 SOURCE_LABELS = {"human": "Human", "ai": "AI"}
 VOCALS_CHOICES = {"": "not set", "instrumental": "Instrumental", "vocal": "With vocals"}
-TABLE_COLUMNS = ["clip_id", "title", "source", "genre", "vocals", "pair_id", "creator", "ai_system",
-                 "duration_s", "loudness_after_lufs", "true_peak_dbtp", "loudness_flag", "is_demo", "retired"]
+TABLE_COLUMNS = ["clip_id", "title", "source", "genre", "vocals", "pair_id", "loudness_flag", "duration_s",
+                 "loudness_after_lufs", "true_peak_dbtp", "creator", "ai_system", "is_demo", "retired"]
 
 st.title("Clip library")
 notice = st.session_state.pop("library_notice", None)
@@ -54,6 +54,13 @@ st.dataframe(
     hide_index=True,
     column_config={
         "clip_id": st.column_config.NumberColumn("#", format="%d"),
+        "title": st.column_config.TextColumn("Title"),
+        "source": st.column_config.TextColumn("Source"),
+        "genre": st.column_config.TextColumn("Genre"),
+        "vocals": st.column_config.TextColumn("Vocals"),
+        "pair_id": st.column_config.TextColumn("Pair id"),
+        "creator": st.column_config.TextColumn("Creator"),
+        "ai_system": st.column_config.TextColumn("AI system"),
         "duration_s": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
         "loudness_after_lufs": st.column_config.NumberColumn("Loudness (LUFS)", format="%.1f"),
         "true_peak_dbtp": st.column_config.NumberColumn("True peak (dBTP)", format="%.1f"),
@@ -100,7 +107,7 @@ facts = pd.DataFrame(
             "" if clip.loudness_before_lufs is None else f"{clip.loudness_before_lufs:.1f}",
             "" if clip.loudness_after_lufs is None else f"{clip.loudness_after_lufs:.1f}",
             "" if clip.true_peak_dbtp is None else f"{clip.true_peak_dbtp:.1f}",
-            str(processing.get("gain_db", "")),
+            f"{processing['gain_db']:+.1f}" if "gain_db" in processing else "",
             f"{clip.created_at:%Y-%m-%d %H:%M}",
         ],
     }

@@ -254,3 +254,30 @@ def test_processing_settings_save_and_reprocess(clip_library):
     assert durations == pytest.approx([1.5] * 4)
     # Nothing is outdated any more.
     assert not any("processed with other settings" in w.value for w in at.warning)
+
+
+def test_add_clips_ai_batch_records_the_system_and_refuses_duplicates(clip_library):
+    before = set(clips_by_title())
+    violin = tone_wav([330.0, 660.0], seed=42)
+    at = staff_page("add_clips")
+    at.radio(key="add_clips_source").set_value("ai").run()
+    # AI clips ask for the system, version and prompt instead of a composer.
+    assert not any(w.key == "add_clips_creator" for w in at.text_input)
+    at.text_input(key="add_clips_ai_system").set_value("TestGen")
+    at.text_input(key="add_clips_ai_version").set_value("2.1")
+    at.text_area(key="add_clips_prompt").set_value("a calm violin etude")
+    at.file_uploader(key="add_clips_files").set_value([
+        ("etude.wav", violin, "audio/wav"),
+        ("same-audio.wav", violin, "audio/wav"),
+    ]).run()
+    at.button(key="add_clips_process").click().run()
+    no_exceptions(at)
+    results = at.dataframe[-1].value.set_index("file")
+    assert results.loc["etude.wav", "result"] == "added"
+    assert results.loc["same-audio.wav", "result"] == "not added"
+    assert "already in the library" in results.loc["same-audio.wav", "message"]
+    added = {title: clip for title, clip in clips_by_title().items() if title not in before}
+    assert list(added) == ["etude"]
+    clip = added["etude"]
+    assert (clip.source, clip.ai_system, clip.ai_version, clip.prompt, clip.creator) == (
+        "ai", "TestGen", "2.1", "a calm violin etude", None)
