@@ -15,7 +15,8 @@ st.title("Balance report")
 st.caption(
     "Before launch, human and AI clips should differ only in who made them. Each flag below is a "
     "difference a listener could use instead of musical judgement. g is Hedges' standardised "
-    "difference of AI minus human (positive: AI clips are higher)."
+    "difference of AI minus human (positive: AI clips are higher). With few clips some features differ "
+    "by chance: listen to the clips at both ends of a flagged feature before replacing any."
 )
 
 with session_scope() as session:
