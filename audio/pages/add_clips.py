@@ -24,7 +24,6 @@ SOURCE_CHOICES = {"human": "Human-composed", "ai": "AI-generated"}
 VOCALS_CHOICES = {"": "not set", "instrumental": "Instrumental", "vocal": "With vocals"}
 
 
-
 def _describe(outcome: IngestResult) -> str:
     """One line about an added clip: its id, where the excerpt starts, its level and any warning."""
     text = (f"clip #{outcome.clip_id}, from {outcome.start_offset_s:.1f} s, "
@@ -78,7 +77,7 @@ else:
         }
     )
     # The editor is keyed by the set of files so that a new upload starts from fresh defaults.
-    editor_key = "add_clips_table_" + str(abs(hash(tuple(upload.file_id for upload in uploads))))
+    editor_key = "add_clips_table_" + "_".join(upload.file_id for upload in uploads)
     per_file = st.data_editor(
         per_file_default,
         hide_index=True,
