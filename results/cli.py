@@ -33,12 +33,14 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
                        help="drop participants who failed an attention check")
     group.add_argument("--exclude-too-fast", action="store_true",
                        help="drop participants flagged for answering too fast")
+    group.add_argument("--exclude-inconsistent", action="store_true",
+                       help="drop participants who answered the repeated clip inconsistently")
     group.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
-                       help="keep answers given on or after this UTC date")
+                       help="keep participants whose first answer is on or after this UTC date")
     group.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
-                       help="keep answers given on or before this UTC date")
+                       help="keep participants whose first answer is on or before this UTC date")
     group.add_argument("--study-version", dest="study_versions", type=int, action="append", metavar="ID",
-                       help="keep answers given under this study version (repeat for several)")
+                       help="keep participants who answered under this study version (repeat for several)")
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters:
@@ -48,6 +50,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         exclude_failed_screening=args.exclude_failed_screening,
         exclude_attention_failed=args.exclude_attention_failed,
         exclude_too_fast=args.exclude_too_fast,
+        exclude_inconsistent=args.exclude_inconsistent,
         date_from=args.date_from,
         date_to=args.date_to,
         study_versions=tuple(args.study_versions) if args.study_versions else None,

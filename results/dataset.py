@@ -27,14 +27,16 @@ class Filters:
     exclude_failed_screening : drop participants who failed the headphone screening.
     exclude_attention_failed : drop participants who failed an attention check.
     exclude_too_fast : drop participants flagged for answering too fast.
-    date_from, date_to : keep answers given on or after / on or before these UTC dates.
-    study_versions : keep only answers given under these study version ids (None = all).
+    exclude_inconsistent : drop participants who answered the repeated clip inconsistently.
+    date_from, date_to : keep participants whose first answer falls in this UTC date range.
+    study_versions : keep only participants who answered under these study version ids (None = all).
     """
 
     completed_only: bool = True
     exclude_failed_screening: bool = False
     exclude_attention_failed: bool = False
     exclude_too_fast: bool = False
+    exclude_inconsistent: bool = False
     date_from: date | None = None
     date_to: date | None = None
     study_versions: tuple[int, ...] | None = None
@@ -53,11 +55,13 @@ class Filters:
             (self.exclude_failed_screening, "failed headphone screening"),
             (self.exclude_attention_failed, "failed attention check"),
             (self.exclude_too_fast, "answered too fast"),
+            (self.exclude_inconsistent, "answered the repeated clip inconsistently"),
         ) if flag]
         parts.append("excluding participants who " + ", ".join(exclusions) if exclusions
                      else "no quality exclusions")
         if self.date_from or self.date_to:
-            parts.append(f"answers from {self.date_from or 'the start'} to {self.date_to or 'today'} (UTC)")
+            parts.append(f"participants who started between {self.date_from or 'the start'} and "
+                         f"{self.date_to or 'today'} (UTC)")
         if self.study_versions is not None:
             parts.append("study version(s) " + ", ".join(str(v) for v in self.study_versions))
         else:
@@ -74,7 +78,7 @@ class Dataset:
     trials : tidy trial table after the filters (see :mod:`results.table`).
     participants : participants table restricted to the participants left in ``trials``.
     clips : every clip, ``n_ratings`` counted in the filtered trials.
-    counts : the exclusion counts returned by ``results.filters.apply_filters``.
+    counts : what each filter step removed (``results.filters.apply_filters`` counts).
     filters : the filters applied.
     loaded_at : when the data was read (UTC).
     """
@@ -96,6 +100,16 @@ class Dataset:
 
     def study_version_ids(self) -> list[int]:
         return sorted(int(v) for v in self.trials["study_version_id"].unique())
+
+
+def exclusion_lines(counts: dict) -> list[str]:
+    """The filter counts as sentences: the start, then the participants and trials left after each step."""
+    if not counts:
+        return []
+    lines = [f"Before filtering: {counts['n_participants_before']} participants, {counts['n_trials_before']} main trials."]
+    lines += [f"After '{step['step']}': {step['n_participants']} participants, {step['n_trials']} main trials."
+              for step in counts.get("steps", [])]
+    return lines
 
 
 def filter_trials(trials: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, dict]:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from results import charts, detection
+from results.dataset import exclusion_lines
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:980px;margin:2em auto;
@@ -117,8 +118,7 @@ def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | Non
         ["Study version(s)", versions],
         ["Answers from", f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first is not None else "n/a"],
     ]
-    if counts:
-        rows += [[f"Filter count: {key.replace('_', ' ')}", _esc(value)] for key, value in counts.items()]
+    rows += [["Exclusions", line] for line in exclusion_lines(counts or {})]
     return "<h2>Data</h2>" + _table(["", ""], rows, numeric_from=99)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import database_url
-from results.dataset import Dataset, Filters, load_dataset
+from results.dataset import Dataset, Filters, exclusion_lines, load_dataset
 from results.table import load_study_versions
 
 CACHE_TTL_S = 30
@@ -46,11 +46,12 @@ def sidebar_filters() -> Filters:
         exclude_screening = st.checkbox("Exclude failed headphone screening", key="rf_exclude_screening")
         exclude_attention = st.checkbox("Exclude failed attention check", key="rf_exclude_attention")
         exclude_fast = st.checkbox("Exclude too-fast answerers", key="rf_exclude_fast")
-        use_dates = st.checkbox("Limit to a date range (UTC)", key="rf_use_dates")
+        exclude_inconsistent = st.checkbox("Exclude inconsistent on the repeated clip", key="rf_exclude_inconsistent")
+        use_dates = st.checkbox("Limit to participants who started in a date range (UTC)", key="rf_use_dates")
         date_from = date_to = None
         if use_dates:
             today = date.today()
-            chosen = st.date_input("Answers given between", value=(today.replace(day=1), today), key="rf_dates")
+            chosen = st.date_input("Started between", value=(today.replace(day=1), today), key="rf_dates")
             if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
                 date_from, date_to = chosen
             elif isinstance(chosen, (tuple, list)) and len(chosen) == 1:
@@ -68,6 +69,7 @@ def sidebar_filters() -> Filters:
             _cached_study_versions.clear()
     return Filters(completed_only=completed_only, exclude_failed_screening=exclude_screening,
                    exclude_attention_failed=exclude_attention, exclude_too_fast=exclude_fast,
+                   exclude_inconsistent=exclude_inconsistent,
                    date_from=date_from, date_to=date_to, study_versions=study_versions)
 
 
@@ -77,16 +79,10 @@ def filtered_dataset() -> Dataset:
     return _cached_dataset(filters, database_url())
 
 
-def describe_exclusions(dataset: Dataset) -> str:
-    """The filters and what they removed, for the top of every page."""
-    counts = ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in dataset.counts.items()
-                       if isinstance(value, (int, float)))
-    return f"Filters: {dataset.filters.describe()}." + (f" ({counts})" if counts else "")
-
-
 def show_data_caption(dataset: Dataset) -> None:
-    """A caption with the filters, the counts and when the data was read."""
-    st.caption(f"{describe_exclusions(dataset)} Data read {dataset.loaded_at:%H:%M:%S} UTC.")
+    """A caption with the filters, what they removed and when the data was read."""
+    st.caption(f"Filters: {dataset.filters.describe()}. {' '.join(exclusion_lines(dataset.counts))} "
+               f"Data read {dataset.loaded_at:%H:%M:%S} UTC.")
 
 
 def stop_if_empty(dataset: Dataset) -> None:

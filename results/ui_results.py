@@ -7,12 +7,14 @@ Each section draws statistics from :mod:`results.detection`, :mod:`results.emoti
 from __future__ import annotations
 
 import math
+import mimetypes
 
 import pandas as pd
 import streamlit as st
 
-from core.config import database_url
-from results import charts, detection
+from core.config import database_url, paths
+from results import charts, detection, emotion, lens
+from results.table import feature_columns
 from results.dataset import Dataset, Filters
 from results.ui_filters import CACHE_TTL_S, _cached_dataset
 
@@ -75,61 +77,163 @@ def breakdown_section(trials: pd.DataFrame, by: str) -> None:
                "correction; the mean participant d′ averages participants' own d′ in the group.")
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the mixed model ...")
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection mixed model ...")
 def _detection_mixed_model(filters: Filters, url: str) -> dict:
     return detection.detection_mixed_model(_cached_dataset(filters, url).trials)
 
 
-def _model_table(result: dict) -> pd.DataFrame | None:
-    """The fixed-effects table of a model result, whichever key holds it."""
-    for key in ("fixed_effects", "fixed", "coefficients"):
-        value = result.get(key)
-        if isinstance(value, pd.DataFrame):
-            return value
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            return pd.DataFrame(value)
-    return None
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the emotion mixed model ...")
+def _emotion_mixed_model(filters: Filters, url: str, scale: str) -> dict:
+    return emotion.emotion_mixed_model(_cached_dataset(filters, url).trials, scale)
+
+
+def show_model_result(result: dict) -> None:
+    """A mixed-model result: n, fixed effects with Wald 95 % intervals, variance components, method."""
+    if "error" in result:
+        st.warning(f"No model: {result['error']}")
+        return
+    counts = {key: result[key] for key in ("n_trials", "n_ratings", "n_participants", "n_clips") if key in result}
+    st.caption(", ".join(f"{value} {key.removeprefix('n_')}" for key, value in counts.items())
+               + ("" if result.get("converged", True) else " — the optimiser did not report convergence; "
+                  "treat the estimates with care"))
+    st.dataframe(pd.DataFrame(result["fixed_effects"]), hide_index=True)
+    st.dataframe(pd.DataFrame(result["variance_components"]), hide_index=True)
+    st.caption(result.get("method", ""))
 
 
 def mixed_model_section(dataset: Dataset) -> None:
     """Detection mixed model (participants and clips as crossed random effects), fitted on request."""
     st.subheader("Mixed model")
-    st.caption("Probit model of 'judged AI' with participants and clips as crossed random effects: the slope for "
-               "'clip is AI' estimates d′ for a typical listener and clip, and its interval allows for both "
-               "samples. Fitted on request because it takes a few seconds.")
-    if not st.toggle("Fit the mixed model", key="overview_fit_detection_model"):
+    st.caption("Probit model of 'judged AI' with participants and clips as crossed random effects: the 'is_ai' "
+               "coefficient is d′ for a typical listener on a typical clip, and its interval allows for both "
+               "samples. Fitted on request because it can take a while on a large study.")
+    if not st.toggle("Fit the detection mixed model", key="overview_fit_detection_model"):
         return
     result = _detection_mixed_model(dataset.filters, database_url())
+    if "d_prime" in result:
+        d, c = result["d_prime"], result["criterion"]
+        left, right = st.columns(2)
+        left.metric("d′ (mixed model)", fmt(d["estimate"]), delta=f"[{fmt(d['ci_low'])}, {fmt(d['ci_high'])}]",
+                    delta_color="off", delta_arrow="off", help=f"Wald 95% interval; p = {fmt(d['p_value'], 4)}")
+        right.metric("Criterion c (mixed model)", fmt(c["estimate"]), delta=f"[{fmt(c['ci_low'])}, {fmt(c['ci_high'])}]",
+                     delta_color="off", delta_arrow="off", help=f"Wald 95% interval; p = {fmt(c['p_value'], 4)}")
     show_model_result(result)
 
 
-def show_model_result(result: dict) -> None:
-    """A model result dict: its fixed-effects table, variance components and notes."""
-    table = _model_table(result)
-    if table is not None:
-        st.dataframe(table, hide_index=True)
-    scalars = {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool)) and k != "methods"}
-    if scalars:
-        st.dataframe(pd.DataFrame({"quantity": list(scalars), "value": [str(v) for v in scalars.values()]}),
-                     hide_index=True)
-    for key in ("random_effects", "random_sd"):
-        if isinstance(result.get(key), (list, pd.DataFrame)):
-            st.dataframe(pd.DataFrame(result[key]), hide_index=True)
-    if result.get("methods"):
-        st.caption(result["methods"])
-
-
 def emotion_section(dataset: Dataset) -> None:
-    """Emotion ratings by true and perceived source (drawn once the emotion statistics exist)."""
-    from results import emotion
-
+    """Emotion ratings by true and by perceived source: 2 x 2 charts, paired tests, mixed models."""
     trials = dataset.trials
-    scales = [s for s in ("valence", "arousal", "moved", "liking") if trials[s].notna().any()]
+    scales = [s for s in emotion.SCALES if trials[s].notna().any()]
     if not scales:
         st.info("No emotion ratings under these filters.")
         return
+    st.write("Do ratings differ between AI and human clips (**true source**), and between clips a listener "
+             "*believed* were AI or human (**perceived source**, the 'AI label' effect)? Parallel lines: no "
+             "interaction; a drop from left to right: clips judged AI were rated lower.")
     by_source = emotion.emotion_by_source(trials, scales)
-    for scale in scales:
-        st.altair_chart(charts.emotion_interaction_chart(by_source, scale))
-    st.subheader("Tests")
-    st.dataframe(emotion.emotion_tests(trials, scales), hide_index=True)
+    columns = st.columns(2)
+    for position, scale in enumerate(scales):
+        columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale))
+    st.subheader("Paired tests (participants as the unit)")
+    tests = emotion.emotion_tests(trials, scales)
+    st.dataframe(tests, hide_index=True)
+    st.caption("Mean difference = AI minus human, in scale points, with a 95% t interval; Cohen's d_z with an "
+               "exact interval; p_holm: Holm correction across scales within each effect.")
+    st.subheader("Mixed model per scale")
+    scale = st.selectbox("Scale", scales, key="overview_emotion_model_scale")
+    if st.toggle("Fit the emotion mixed model", key="overview_fit_emotion_model"):
+        show_model_result(_emotion_mixed_model(dataset.filters, database_url(), scale))
+
+
+_OVERVIEW_COLUMNS = ("clip_id", "clip_title", "clip_creator", "source", "ai_system", "ai_version", "genre", "vocals",
+                     "pair_id", "n_ratings", "prop_judged_ai", "prop_ci_low", "prop_ci_high", "mean_confidence",
+                     *(f"mean_{s}" for s in emotion.SCALES))
+
+
+def clip_overview_table(summary: pd.DataFrame, clips: pd.DataFrame) -> pd.DataFrame:
+    """One row per rated clip: catalogue fields next to how it was judged and rated."""
+    catalogue = clips[["clip_id", "clip_creator", "ai_version", "pair_id"]]
+    table = summary.merge(catalogue, on="clip_id", how="left")
+    return table[[c for c in _OVERVIEW_COLUMNS if c in table.columns]]
+
+
+def fooling_clips_section(trials: pd.DataFrame) -> None:
+    """The AI clips most often taken for human and the human clips most often taken for AI."""
+    left, right = st.columns([1, 1])
+    k = left.number_input("Clips per list", min_value=1, max_value=50, value=5, key="clips_top_k")
+    min_ratings = right.number_input("Only clips with at least this many ratings", min_value=1, value=5,
+                                     key="clips_min_ratings")
+    shown = ["clip_id", "clip_title", "n_ratings", "prop_judged_ai", "prop_ci_low", "prop_ci_high", "mean_confidence"]
+    config = {"prop_judged_ai": st.column_config.NumberColumn("judged AI", format="percent"),
+              "prop_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+              "prop_ci_high": st.column_config.NumberColumn("95% CI high", format="percent")}
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Most human-sounding AI clips**")
+        st.dataframe(lens.most_human_sounding_ai(trials, int(k), min_ratings=int(min_ratings))[shown + ["ai_system"]],
+                     hide_index=True, column_config=config)
+    with right:
+        st.markdown("**Most AI-sounding human clips**")
+        st.dataframe(lens.most_ai_sounding_human(trials, int(k), min_ratings=int(min_ratings))[shown],
+                     hide_index=True, column_config=config)
+
+
+def served_audio(served_name: str) -> tuple[bytes, str] | None:
+    """The bytes participants heard for a clip and their MIME type, or None when the file is missing."""
+    path = paths().clips / served_name
+    if not path.is_file():
+        return None
+    return path.read_bytes(), mimetypes.guess_type(path.name)[0] or "audio/mpeg"
+
+
+def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
+    """Pick a clip: its judgement with interval and n, mean ratings, a player and its features."""
+    rated = summary.merge(clips, on=["clip_id"], how="left", suffixes=("", "_catalogue"))
+    labels = {int(row.clip_id): f"#{row.clip_id} · {row.source} · {row.clip_title or 'untitled'}"
+              for row in rated.itertuples()}
+    clip_id = st.selectbox("Clip", options=list(labels), format_func=labels.get, key="clips_detail")
+    row = rated[rated["clip_id"] == clip_id].iloc[0]
+    columns = st.columns(3)
+    columns[0].metric("Judged AI", pct(row["prop_judged_ai"]),
+                      delta=f"[{pct(row['prop_ci_low'])}, {pct(row['prop_ci_high'])}]", delta_color="off",
+                      delta_arrow="off", help=f"Wilson 95% interval; {row['n_ratings']} ratings")
+    columns[1].metric("Mean confidence (1 sure human … 6 sure AI)", fmt(row["mean_confidence"]))
+    columns[2].metric("Ratings", int(row["n_ratings"]))
+    creator = row["ai_system"] if row["source"] == "ai" else row["clip_creator"]
+    st.write(f"**{row['clip_title'] or 'Untitled'}** — {'AI' if row['source'] == 'ai' else 'human'}"
+             f"{f', {creator}' if isinstance(creator, str) else ''}"
+             f"{f', genre {row.genre}' if isinstance(row.genre, str) else ''}")
+    audio = served_audio(str(row["served_name"])) if isinstance(row["served_name"], str) else None
+    if audio is None:
+        st.warning("The audio file of this clip is not in the data folder.")
+    else:
+        st.audio(audio[0], format=audio[1])
+    means = {scale: row[f"mean_{scale}"] for scale in emotion.SCALES}
+    st.dataframe(pd.DataFrame({"scale": list(means), "mean rating": [fmt(v) for v in means.values()]}),
+                 hide_index=True)
+    features = feature_columns(clips)
+    if features:
+        values = pd.DataFrame({"feature": [f.removeprefix("feat_") for f in features],
+                               "value": [row[f] for f in features]})
+        st.dataframe(values, hide_index=True)
+
+
+def lens_summary_section(trials: pd.DataFrame) -> None:
+    """Achievement and its lens-model decomposition across clips, with the caveat on cue selection."""
+    summary = lens.lens_summary(trials)
+    achievement = summary["achievement"]
+    columns = st.columns(4)
+    columns[0].metric("Achievement r", fmt(achievement["r"]),
+                      delta=f"[{fmt(achievement['ci_low'])}, {fmt(achievement['ci_high'])}]", delta_color="off",
+                      delta_arrow="off", help=f"Correlation across {summary['n_clips']} clips between the true source "
+                                              "and the proportion judged AI (Fisher-z 95% interval)")
+    if summary["environment"] is None:
+        st.caption("Too few clips or usable features to fit the lens models.")
+        return
+    columns[1].metric("Environment R (cues → source)", fmt(summary["environment"]["multiple_r"]))
+    columns[2].metric("Listener R (cues → judgements)", fmt(summary["judgement"]["multiple_r"]))
+    columns[3].metric("Matching G", fmt(summary["matching_g"]))
+    st.caption(f"Linear models over {summary['n_clips_model']} clips with the cues "
+               f"{', '.join(c.removeprefix('feat_') for c in summary['cues'])} ({summary['cue_selection']}; "
+               "choosing cues on the same data flatters both R). Unmodelled agreement "
+               f"C = {fmt(summary['unmodelled_c'])}.")
