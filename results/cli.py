@@ -82,8 +82,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
         dataset = load_dataset(filters)
         path = Path(args.out) / "report.html"
-        path.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts),
-                        encoding="utf-8")
+        path.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts,
+                                          include_mixed_models=args.mixed_models), encoding="utf-8")
         written.append(path)
     for path in written:
         print(path)
@@ -100,7 +100,8 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     from results.stats import headline_stats
 
     dataset = load_dataset(filters)
-    payload = {"filters": filters.describe(), "exclusions": dataset.counts, **headline_stats(dataset.trials)}
+    payload = {"filters": filters.describe(), "exclusions": dataset.counts,
+               **headline_stats(dataset.trials, include_mixed_models=args.mixed_models)}
     json.dump(payload, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
     return 0
@@ -118,9 +119,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     dataset = load_dataset(filters)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts), encoding="utf-8")
+    out.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts,
+                                     include_mixed_models=args.mixed_models), encoding="utf-8")
     print(out)
     return 0
+
+
+_MIXED_HELP = "also fit the mixed models (crossed participant and clip effects; slower on large studies)"
 
 
 def register(subparsers) -> None:
@@ -130,14 +135,17 @@ def register(subparsers) -> None:
     export_parser.add_argument("--format", default="csv,parquet",
                                help="comma-separated formats: csv, parquet (default both)")
     export_parser.add_argument("--report", action="store_true", help="also write report.html")
+    export_parser.add_argument("--mixed-models", action="store_true", help=_MIXED_HELP)
     add_filter_arguments(export_parser)
     export_parser.set_defaults(handler=_cmd_export)
 
     stats_parser = subparsers.add_parser("stats", help="print the headline statistics as JSON")
+    stats_parser.add_argument("--mixed-models", action="store_true", help=_MIXED_HELP)
     add_filter_arguments(stats_parser)
     stats_parser.set_defaults(handler=_cmd_stats)
 
     report_parser = subparsers.add_parser("report", help="write the self-contained HTML report")
     report_parser.add_argument("--out", required=True, type=Path, help="HTML file to write")
+    report_parser.add_argument("--mixed-models", action="store_true", help=_MIXED_HELP)
     add_filter_arguments(report_parser)
     report_parser.set_defaults(handler=_cmd_report)

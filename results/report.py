@@ -13,15 +13,20 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from results import charts, detection
+from results import charts, detection, emotion, lens
 from results.dataset import exclusion_lines
+from results.stats import BREAKDOWN_COLUMNS, ROC_METHOD
+
+BREAKDOWN_LABELS = {"training_years": "Years of musical training", "ai_exposure": "AI music heard before",
+                    "genre": "Genre", "vocals": "Vocals", "ai_system": "AI system (AI clips only)"}
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:980px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
 h1{margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:.6em 0} th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
-th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.grid{display:flex;flex-wrap:wrap;gap:0 1.5em}
 figure{margin:1.2em 0} figcaption{font-size:.9em;color:#555} .meta{color:#555;font-size:.95em}
 .note{background:#f7f7f2;border-left:4px solid #bbb;padding:.5em .8em}
 """
@@ -53,10 +58,11 @@ def _interval(low, high, fmt=_num) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
-def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+def _table(header: list[str], rows: list[list[str]], numeric: tuple[int, ...] = ()) -> str:
+    """An HTML table; the columns at the ``numeric`` positions are right-aligned and never wrapped."""
     head = "".join(f"<th>{_esc(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f'<td class="num">{_esc(c)}</td>' if i >= numeric_from else f"<td>{_esc(c)}</td>"
+        "<tr>" + "".join(f'<td class="num">{_esc(c)}</td>' if i in numeric else f"<td>{_esc(c)}</td>"
                          for i, c in enumerate(row)) + "</tr>"
         for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -95,13 +101,141 @@ def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
         "<h2>Could listeners tell?</h2>",
         f'<p class="meta">Rests on {_esc(rests_on)}. "AI" is the signal: a hit is an AI clip judged AI, '
         "a false alarm a human clip judged AI. Positive c means reluctant to answer “AI”.</p>",
-        _table(["Measure", "Estimate", "95% interval", "n", "Test"], rows),
+        _table(["Measure", "Estimate", "95% interval", "n", "Test"], rows, numeric=(1, 2)),
         _figure(charts.hit_fa_chart(summary), f"Hits and false alarms with Wilson 95% intervals ({rests_on})."),
         _figure(charts.dprime_distribution_chart(per_participant, summary),
                 f"Per-participant d′ ({d['n']} participants with both AI and human trials; {n_t} trials)."),
         _figure(charts.roc_chart(roc, n_p, n_t), f"Empirical ROC from the 6-point confidence scale ({rests_on})."),
     ]
     return "\n".join(parts), summary["methods"]
+
+
+def _breakdown_section(df: pd.DataFrame) -> str:
+    parts = ["<h3>Detection by group</h3>",
+             '<p class="meta">Mean d′ of the participants in each group (95% t interval) and the pooled accuracy '
+             "(95% Wilson interval). A group holding only AI clips (an AI system) uses all human trials for its "
+             "false alarms.</p>"]
+    for column in BREAKDOWN_COLUMNS:
+        if column not in df.columns:
+            continue
+        table = detection.breakdown(df, column)
+        if table.empty:
+            continue
+        rows = [[row.level, str(row.n_participants), str(row.n_trials),
+                 f"{_num(row.mean_participant_d_prime)} {_interval(row.mean_participant_d_prime_ci_low, row.mean_participant_d_prime_ci_high)}",
+                 f"{_pct(row.accuracy)} {_interval(row.accuracy_ci_low, row.accuracy_ci_high, _pct)}",
+                 row.d_prime_basis] for row in table.itertuples()]
+        parts += [f"<h4>{_esc(BREAKDOWN_LABELS.get(column, column))}</h4>",
+                  _table(["Group", "Participants", "Trials", "Mean d′ [95% CI]", "Accuracy [95% CI]", "d′ basis"],
+                         rows, numeric=(1, 2, 3, 4))]
+    return "\n".join(parts)
+
+
+def _emotion_section(df: pd.DataFrame) -> str:
+    scales = [s for s in emotion.SCALES if s in df.columns and df[s].notna().any()]
+    if not scales:
+        return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
+    by_source = emotion.emotion_by_source(df, scales)
+    tests = emotion.emotion_tests(df, scales)
+    rows = [[row.scale, row.effect.replace("_", " "), str(row.n_participants), _num(row.mean_ai), _num(row.mean_human),
+             f"{_num(row.mean_difference)} {_interval(row.ci_low, row.ci_high)}",
+             f"t({_num(row.df, 0)}) = {_num(row.t)}", _p(row.p_value), _p(row.p_holm),
+             f"{_num(row.cohen_dz)} {_interval(row.dz_ci_low, row.dz_ci_high)}"] for row in tests.itertuples()]
+    parts = ["<h2>How did the clips make listeners feel?</h2>",
+             '<p class="meta">True source: AI vs human clips. Perceived source: clips the same listener judged AI '
+             "vs judged human, whatever their true source (the “AI label” effect).</p>",
+             _table(["Scale", "Effect", "Participants", "Mean AI", "Mean human", "Difference [95% CI]", "t", "p",
+                     "p (Holm)", "d_z [95% CI]"], rows, numeric=tuple(range(2, 10))),
+             '<div class="grid">']
+    for scale in scales:
+        cells = by_source[by_source["scale"] == scale]
+        parts.append(_figure(charts.emotion_interaction_chart(by_source, scale),
+                             f"{scale}: cell means with 95% t intervals over participants "
+                             f"(up to {int(cells['n_participants'].max())} participants per cell, "
+                             f"{int(cells['n_ratings'].sum())} ratings)."))
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _clips_section(df: pd.DataFrame, top_k: int) -> str:
+    summary = lens.clip_summary(df)
+    if summary.empty:
+        return ""
+
+    def listing(frame: pd.DataFrame) -> str:
+        rows = [[f"#{row.clip_id}", row.clip_title if isinstance(row.clip_title, str) else "", str(row.n_ratings),
+                 f"{_pct(row.prop_judged_ai)} {_interval(row.prop_ci_low, row.prop_ci_high, _pct)}",
+                 _num(row.mean_confidence)] for row in frame.itertuples()]
+        return _table(["Clip", "Title", "Ratings", "Judged AI [95% CI]", "Mean confidence (1-6)"], rows,
+                      numeric=(2, 3, 4))
+
+    return "\n".join([
+        "<h2>Clips</h2>",
+        _figure(charts.clip_judged_ai_chart(summary),
+                f"Proportion of 'AI' judgements per clip with Wilson 95% intervals ({len(summary)} clips, "
+                f"{int(summary['n_ratings'].sum())} trials)."),
+        f"<h3>Most human-sounding AI clips (top {top_k})</h3>", listing(lens.most_human_sounding_ai(df, top_k)),
+        f"<h3>Most AI-sounding human clips (top {top_k})</h3>", listing(lens.most_ai_sounding_human(df, top_k)),
+    ])
+
+
+def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
+    associations = lens.feature_associations(df)
+    if associations.empty:
+        return "<h2>Acoustic features (lens model)</h2><p>The clips have no acoustic features.</p>"
+    summary = lens.lens_summary(df)
+    achievement = summary["achievement"]
+    rows = [["Achievement r (source vs proportion judged AI)", _num(achievement["r"]),
+             _interval(achievement["ci_low"], achievement["ci_high"]), f"{summary['n_clips']} clips"]]
+    if summary["environment"] is not None:
+        rows += [["Environment R (cues predict the source)", _num(summary["environment"]["multiple_r"]), "",
+                  f"{summary['n_clips_model']} clips"],
+                 ["Listener R (cues predict judgements)", _num(summary["judgement"]["multiple_r"]), "",
+                  f"{summary['n_clips_model']} clips"],
+                 ["Matching G", _num(summary["matching_g"]), "", ""],
+                 ["Unmodelled agreement C", _num(summary["unmodelled_c"]), "", ""]]
+    parts = ["<h2>Acoustic features (lens model)</h2>",
+             _table(["Quantity", "Value", "95% interval", "n"], rows, numeric=(1, 2, 3))]
+    if summary["cues"]:
+        parts.append(f'<p class="meta">Cues: {_esc(", ".join(c.removeprefix("feat_") for c in summary["cues"]))} '
+                     f"({_esc(summary['cue_selection'])}; choosing cues on the same data flatters both R).</p>")
+    parts.append(_figure(charts.lens_chart(associations, n_participants),
+                         f"Per-feature correlations across {int(associations['n_clips'].max())} clips with the true "
+                         f"source and with the proportion judged AI (95% Fisher-z intervals; judgements of "
+                         f"{n_participants} participants)."))
+    ranked = associations.assign(strength=associations["judgement_r"].abs()).dropna(subset=["strength"])
+    if len(ranked):
+        feature = ranked.sort_values("strength", ascending=False)["feature"].iloc[0]
+        clips = lens.clip_summary(df).merge(df.groupby("clip_id")[[feature]].first().reset_index(), on="clip_id")
+        parts.append(_figure(charts.feature_scatter_chart(clips, feature, n_participants),
+                             f"The feature most associated with listeners' judgements, clips as points "
+                             f"({len(clips)} clips)."))
+    return "\n".join(parts)
+
+
+def _mixed_models_section(df: pd.DataFrame) -> tuple[str, list[str]]:
+    """(HTML, methods sentences) of the detection GLMM and one emotion LMM per scale."""
+    parts, methods = ["<h2>Mixed models</h2>"], []
+    scales = [s for s in emotion.SCALES if s in df.columns and df[s].notna().any()]
+    results = [("Detection (probit GLMM)", detection.detection_mixed_model(df))]
+    results += [(f"Emotion: {scale} (LMM)", emotion.emotion_mixed_model(df, scale)) for scale in scales]
+    for title, result in results:
+        parts.append(f"<h3>{_esc(title)}</h3>")
+        if "error" in result:
+            parts.append(f"<p>Not fitted: {_esc(result['error'])}</p>")
+            continue
+        n = ", ".join(f"{result[k]} {k.removeprefix('n_')}" for k in ("n_trials", "n_ratings", "n_participants",
+                                                                      "n_clips") if k in result)
+        rows = [[r["term"], _num(r["estimate"], 3), _interval(r["ci_low"], r["ci_high"]), _num(r["se"], 3),
+                 _num(r["z"]), _p(r["p_value"])] for r in result["fixed_effects"]]
+        parts += [f'<p class="meta">Rests on {_esc(n)}.'
+                  + ("" if result.get("converged", True) else " The optimiser did not report convergence.") + "</p>",
+                  _table(["Term", "Estimate", "95% CI", "SE", "z", "p"], rows, numeric=(1, 2, 3, 4, 5)),
+                  _table(["Random effect", "Term", "SD"],
+                         [[v["group"], v["term"], _num(v["sd"], 3)] for v in result["variance_components"]],
+                         numeric=(2,))]
+        methods.append(result["method"])
+    return "\n".join(parts), methods
 
 
 def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | None) -> str:
@@ -119,10 +253,23 @@ def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | Non
         ["Answers from", f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first is not None else "n/a"],
     ]
     rows += [["Exclusions", line] for line in exclusion_lines(counts or {})]
-    return "<h2>Data</h2>" + _table(["", ""], rows, numeric_from=99)
+    return "<h2>Data</h2>" + _table(["Item", "Value"], rows)
 
 
-def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict | None = None,
+EMOTION_METHODS = (
+    "Emotion ratings: each participant's ratings are averaged per condition first (participants are the unit). "
+    "The true-source effect compares AI with human clips, the perceived-source effect clips judged AI with clips "
+    "judged human, both by paired t-tests with t intervals of the mean difference and Cohen's d_z with an exact "
+    "noncentral-t interval; Holm's correction across scales within each effect.")
+LENS_METHODS = (
+    "Lens model (Brunswik; Juslin 2000): per clip, the proportion of 'AI' judgements over all listeners. Each "
+    "feature's point-biserial correlation with the true source (cue validity) and Pearson correlation with the "
+    "proportion judged AI (cue use), Fisher-z 95% intervals, Benjamini-Hochberg FDR across features. Linear "
+    "environment and judgement models on the strongest cues give R_e, R_s, matching G and unmodelled C.")
+
+
+def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict | None = None, *,
+                      include_mixed_models: bool = False, top_k: int = 5,
                       title: str = "Human Touch: results report") -> str:
     """The full report as one self-contained HTML document.
 
@@ -134,6 +281,10 @@ def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict |
         The filters in words (:meth:`results.dataset.Filters.describe`), printed in the report.
     counts : dict, optional
         What the filters removed (``results.filters.apply_filters`` counts), listed under "Data".
+    include_mixed_models : bool
+        Also fit and report the detection GLMM and the emotion LMMs (seconds to a minute).
+    top_k : int
+        Clips per list of most human-sounding AI and most AI-sounding human clips.
     title : str
         Heading and HTML title.
 
@@ -143,16 +294,28 @@ def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict |
         HTML with inline CSS and inline SVG figures; no external resources.
     """
     generated = datetime.now(timezone.utc)
+    n_participants = int(detection.main_trials(df)["participant_id"].nunique()) if len(df) else 0
     detection_html, detection_methods = _detection_section(df)
-    methods = [detection_methods]
+    methods = [detection_methods, ROC_METHOD]
     body = [
         f"<h1>{_esc(title)}</h1>",
         f'<p class="meta">Generated {generated:%Y-%m-%d %H:%M} UTC. Filters: {_esc(filters_description)}.</p>',
         _data_section(df, filters_description, counts),
         detection_html,
-        "<h2>Methods</h2>",
-        *(f"<p>{_esc(m)}</p>" for m in methods),
     ]
+    if n_participants:
+        body += [_breakdown_section(df), _emotion_section(df), _clips_section(df, top_k),
+                 _lens_section(df, n_participants)]
+        methods += [EMOTION_METHODS, LENS_METHODS]
+        if include_mixed_models:
+            mixed_html, mixed_methods = _mixed_models_section(df)
+            body.append(mixed_html)
+            methods += mixed_methods
+        else:
+            body.append('<p class="note">Mixed models (crossed random effects for participants and clips) were not '
+                        "fitted for this report; see the results pages or build the report with mixed models.</p>")
+    body += ["<h2>Methods</h2>", *(f"<p>{_esc(m)}</p>" for m in methods),
+             "<p>Software: Human Touch; statistics with scipy and statsmodels; figures with Altair/Vega-Lite.</p>"]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")

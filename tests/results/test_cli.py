@@ -38,11 +38,15 @@ def test_export_writes_the_chosen_formats_under_the_filters(study, tmp_path, cap
 def test_stats_prints_the_headline_numbers_as_json(study, capsys):
     assert main(["stats", "--exclude-attention-failed"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    app = detection.detection_summary(load_dataset(Filters(exclude_attention_failed=True), study).trials)
+    dataset = load_dataset(Filters(exclude_attention_failed=True), study)
+    app = detection.detection_summary(dataset.trials)
     assert "failed attention check" in payload["filters"]
-    text = json.dumps(payload)
-    assert str(app["n_trials"]) in text
-    assert f"{app['d_prime']['mean']:.6f}"[:6] in text
+    assert payload["exclusions"]["n_participants_after"] == dataset.n_participants
+    printed = payload["detection"]
+    assert (printed["n_participants"], printed["n_trials"]) == (app["n_participants"], app["n_trials"])
+    assert printed["hit_rate"]["successes"] == app["hit_rate"]["successes"]
+    assert printed["d_prime"]["mean"] == pytest.approx(app["d_prime"]["mean"])
+    assert printed["accuracy"]["ci_low"] == pytest.approx(app["accuracy"]["ci_low"])
 
 
 def test_bad_flags_are_refused_with_a_message(study, tmp_path, capsys):

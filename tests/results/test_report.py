@@ -1,0 +1,74 @@
+"""The HTML report: self-contained, with the headline numbers and the n behind every figure."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from results import detection, emotion
+from results.report import build_report_html
+from results.simulate import simulate_study
+from results.table import trial_table_from_records
+
+
+@pytest.fixture(scope="module")
+def trials():
+    return simulate_study(30, 12, n_clips=24, n_attention_trials=1, seed=8)
+
+
+@pytest.fixture(scope="module")
+def html(trials):
+    return build_report_html(trials, "completed participants only; no quality exclusions",
+                             counts={"n_participants_before": 35, "n_trials_before": 420,
+                                     "n_participants_after": 30, "n_trials_after": 360,
+                                     "steps": [{"step": "completed", "n_participants": 30, "n_trials": 360}]})
+
+
+def test_report_shows_the_headline_numbers(trials, html):
+    summary = detection.detection_summary(trials)
+    roc = detection.roc_from_confidence(trials)
+    hit, d = summary["hit_rate"], summary["d_prime"]
+    assert f"{100 * hit['estimate']:.1f}%" in html
+    assert f"[{100 * hit['ci_low']:.1f}%, {100 * hit['ci_high']:.1f}%]" in html
+    assert f"{hit['successes']} of {hit['n']} AI trials" in html
+    assert f"{d['mean']:.2f}" in html and f"[{d['ci_low']:.2f}, {d['ci_high']:.2f}]" in html
+    assert f"AUC = {roc.auc:.2f} [{roc.auc_ci[0]:.2f}, {roc.auc_ci[1]:.2f}]" in html
+    moved = emotion.emotion_tests(trials, ["moved"]).set_index("effect").loc["perceived_source"]
+    assert f"{moved['mean_difference']:.2f} [{moved['ci_low']:.2f}, {moved['ci_high']:.2f}]" in html
+
+
+def test_report_states_data_filters_and_n_for_every_figure(trials, html):
+    n_participants = trials["participant_id"].nunique()
+    n_main = int((trials["kind"] == "main").sum())
+    assert "completed participants only; no quality exclusions" in html
+    assert f"Rests on {n_participants} participants, {n_main} main trials" in html
+    assert "Before filtering: 35 participants, 420 main trials." in html
+    assert "After &#x27;completed&#x27;: 30 participants, 360 main trials." in html
+    assert "Study version(s)" in html
+    figures = re.findall(r"<figure>(.*?)</figure>", html, flags=re.S)
+    assert len(figures) >= 8
+    for figure in figures:
+        caption = re.search(r"<figcaption>(.*?)</figcaption>", figure, flags=re.S).group(1)
+        assert re.search(r"\d+ (participants|clips|ratings|trials)", caption), caption
+        assert figure.lstrip().startswith("<svg")
+
+
+def test_report_is_self_contained(html):
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<script" not in html and "<link" not in html
+    assert not re.search(r"""(src|href)=["']?https?://""", html)
+
+
+def test_report_with_mixed_models_reports_their_estimates(trials):
+    html = build_report_html(trials, "all", include_mixed_models=True)
+    model = detection.detection_mixed_model(trials)
+    is_ai = next(row for row in model["fixed_effects"] if row["term"] == "is_ai")
+    assert "Detection (probit GLMM)" in html
+    assert f"{is_ai['estimate']:.3f}" in html
+    assert model["method"] in html.replace("&#x27;", "'")
+
+
+def test_report_of_an_empty_table_says_so():
+    html = build_report_html(trial_table_from_records([]), "completed participants only")
+    assert "No answered main trials under these filters." in html
