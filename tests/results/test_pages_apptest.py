@@ -72,3 +72,34 @@ def test_filters_in_the_sidebar_change_the_data(filled_study):
     everyone = filled_study[filled_study["kind"] == "main"]
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Participants / main trials"] == f"{everyone['participant_id'].nunique()} / {len(everyone)}"
+
+
+def test_overview_fits_the_mixed_models_on_request(filled_study):
+    app = _page("results/pages/overview.py", staff=True).run()
+    app.toggle(key="overview_fit_detection_model").set_value(True).run()
+    app.toggle(key="overview_fit_emotion_model").set_value(True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["d′ (mixed model)"]) > 0  # the simulated listeners can tell (d' = 1)
+    terms = [list(frame.value["term"]) for frame in app.dataframe if "term" in frame.value.columns]
+    assert ["(Intercept)", "is_ai"] in terms
+    assert ["(Intercept)", "is_ai", "guessed_ai", "is_ai:guessed_ai"] in terms
+
+
+def test_clip_page_plays_the_served_file_and_warns_when_it_is_missing(filled_study, sqlite_data_env):
+    from results.table import load_clips_table
+
+    clips = load_clips_table(db.get_engine())
+    first = clips.sort_values("clip_id").iloc[0]
+    clips_folder = sqlite_data_env / "clips"
+    clips_folder.mkdir(exist_ok=True)
+    (clips_folder / first["served_name"]).write_bytes(b"\x00" * 64)
+
+    app = _page("results/pages/clips.py", staff=True).run()
+    app.selectbox(key="clips_detail").set_value(int(first["clip_id"])).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert len(app.get("audio")) == 1 and not app.warning
+    other = int(clips.sort_values("clip_id").iloc[1]["clip_id"])
+    app.selectbox(key="clips_detail").set_value(other).run()
+    assert not app.get("audio")
+    assert [w.value for w in app.warning] == ["The audio file of this clip is not in the data folder."]
