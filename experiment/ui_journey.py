@@ -100,9 +100,10 @@ def draw_step(session: Session, participant: Participant, resume_url: str | None
     if step == "instructions":
         return ui_steps.instructions_step(session, participant, settings, resume_url)
     if step in ("practice", "trials"):
+        changed = ui_steps.trial_step(session, participant)
         if step == "trials" and resume_url:
             st.caption(f"Your answers are saved after every clip. To continue later, use: {resume_url}")
-        return ui_steps.trial_step(session, participant)
+        return changed
     if step == "debrief":
         try:
             ui_steps.debrief_step(session, participant)

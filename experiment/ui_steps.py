@@ -28,6 +28,11 @@ SCALE_QUESTIONS: dict[str, tuple[str, str, str]] = {
     "liking": ("Liking: how much did you like it?", "not at all", "very much"),
 }
 CONFIDENCE_OPTIONS: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+# Narrower scale buttons so a 9-point scale stays on one row on a 390 px phone (default: 41 px each).
+_COMPACT_SCALES_CSS = (
+    "<style>[data-testid='stForm'] button[data-variant='segmented_control']"
+    "{padding-left:0.7rem;padding-right:0.7rem}</style>"
+)
 SCREENING_SOUND_S = 3 * screening.INTERVAL_S + 2 * screening.GAP_S
 """Length of one headphone-check sound (three noises and two gaps), seconds."""
 
@@ -260,21 +265,25 @@ def trial_step(session: Session, participant: Participant) -> bool:
         st.warning(view.instructions)
 
     form_key = f"trial_{view.trial_index}"
+    st.html(_COMPACT_SCALES_CSS)
     with st.form(form_key, border=False):
         st.markdown("#### How did this music make YOU feel?")
         st.caption("Not what the music expresses, but what you felt while listening.")
         ratings: dict[str, int | None] = {}
         for scale in view.scales:
             question, low, high = SCALE_QUESTIONS[scale]
-            ratings[scale] = st.radio(
+            # A segmented control keeps all 9 points on one row even on a 390 px phone screen
+            # (a horizontal radio wraps after 7); nothing is preselected, so no default biases.
+            ratings[scale] = st.segmented_control(
                 f"{question}  \n*1 = {low}, {view.scale_points} = {high}*",
-                list(range(1, view.scale_points + 1)),
-                index=None, horizontal=True, key=f"{form_key}_{scale}",
+                list(range(1, view.scale_points + 1)), key=f"{form_key}_{scale}",
             )
         st.markdown("#### Who do you think made this clip?")
+        # Vertical: six labels in one column read as a scale on a phone too (a horizontal
+        # radio wraps them into uneven rows there).
         confidence = st.radio(
             "Who made it: a person or an AI system?",
-            CONFIDENCE_OPTIONS, index=None, horizontal=True, format_func=confidence_label,
+            CONFIDENCE_OPTIONS, index=None, format_func=confidence_label,
             key=f"{form_key}_confidence", label_visibility="collapsed",
         )
         familiar = None
@@ -340,7 +349,8 @@ def debrief_step(session: Session, participant: Participant) -> None:
             "Made by": made_by,
             "Right?": "✓" if item.correct else "✗",
         })
-    st.dataframe(rows, hide_index=True, width="stretch")
+    # A plain HTML table (not the canvas data grid): readable by screen readers and on phones.
+    st.table(rows, hide_index=True, border="horizontal")
 
     if info.completion_code:
         st.markdown("#### Your completion code")

@@ -80,6 +80,14 @@ def listened(at: AppTest, key: str, seconds: float = 3.0, met: bool = True) -> N
     }}
 
 
+def rate(at: AppTest, confidence: int, familiar: str = "No", rating: int = 5) -> None:
+    """Fill the trial form: every rating scale, the guess and the familiarity question."""
+    for scale in at.segmented_control:
+        scale.set_value(rating)
+    for radio in at.radio:
+        radio.set_value(confidence if radio.key.endswith("_confidence") else familiar)
+
+
 def consent(at: AppTest) -> str:
     at.button(key="consent_agree").click().run()
     assert not at.exception
@@ -107,13 +115,7 @@ def answer_trial(at: AppTest, token: str, confidence: int = 6, heard: bool = Tru
     if heard:
         listened(at, f"player_{nonce}")
         at.run()
-    for radio in at.radio:
-        if radio.key.endswith("_confidence"):
-            radio.set_value(confidence)
-        elif radio.key.endswith("_familiar"):
-            radio.set_value("No")
-        else:
-            radio.set_value(5)
+    rate(at, confidence)
     submit = next(b for b in at.button if b.label == "Save and continue")
     submit.click().run()
     assert not at.exception
@@ -141,7 +143,7 @@ def test_consent_to_debrief_stores_every_answer_once(study):
     page = texts(at)
     assert "Thank you!" in page and "Which clips were made by AI?" in page
     assert at.get("metric")[0].proto.body.endswith("of 2 correct")
-    reveal = at.dataframe[0].value
+    reveal = at.table[0].value
     assert list(reveal["Clip"]) == [1, 2] and set(reveal["Made by"].str.split(" ").str[0]) <= {"AI", "A"}
     with db.session_scope() as session:
         participant = session.scalars(select(Participant)).one()
@@ -195,8 +197,7 @@ def test_refresh_and_second_tab_resume_at_first_unanswered_trial_without_double_
     answer_trial(tab_a, token, confidence=2)  # tab A answers clip 1
     # Tab B still shows clip 1 and sends its (now stale) form: clip 1 keeps tab A's answer, and
     # tab B moves to clip 2 - the first unanswered trial in the database, not "its index + 1".
-    for radio in tab_b.radio:
-        radio.set_value(5 if radio.key.endswith("_confidence") or not radio.key.endswith("_familiar") else "Yes")
+    rate(tab_b, confidence=5, familiar="Yes")
     next(b for b in tab_b.button if b.label == "Save and continue").click().run()
     assert progress(tab_b) == ["Clip 2 of 2"]
 

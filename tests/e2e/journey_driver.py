@@ -1,0 +1,126 @@
+"""Drive the participant journey in a real browser, the way a participant does (clicks, real playback).
+
+Shared by the real-browser journey and blinding tests. The study is prepared in the test process
+(real MP3 clips, settings version) before the Streamlit server starts on the same data folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from core import db
+from experiment import repository
+from experiment.journey import QUESTIONNAIRE
+from experiment.settings import StudySettings
+from tests.e2e.conftest import StreamlitServer, wait_for_app
+from tests.experiment.playable_clips import ClipIdentity, add_playable_clips
+
+
+def prepare_study(data_dir: Path, monkeypatch, settings: StudySettings, n_per_source: int = 3,
+                  clip_seconds: float = 3.0) -> list[ClipIdentity]:
+    """Point this process at ``data_dir`` (SQLite), add playable clips and store ``settings``."""
+    url = f"sqlite:///{data_dir / 'human_touch.db'}"
+    monkeypatch.setenv("HUMAN_TOUCH_DATA", str(data_dir))
+    monkeypatch.setenv("HUMAN_TOUCH_DATABASE_URL", url)
+    db.migrate(url)
+    identities = add_playable_clips(n_per_source, clip_seconds)
+    with db.session_scope() as session:
+        repository.save_settings(session, settings)
+    return identities
+
+
+def start_server(data_dir: Path) -> StreamlitServer:
+    server = StreamlitServer(data_dir)
+    server.start()
+    return server
+
+
+def click_button(page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def consent(page) -> str:
+    """Agree on the consent page; returns the resume token the page put into the URL."""
+    wait_for_app(page, "Information about this study")
+    click_button(page, "I agree, start the study")
+    page.wait_for_url(re.compile(r"[?&]resume=[A-Za-z0-9_-]{20,}"))
+    return re.search(r"resume=([A-Za-z0-9_-]+)", page.url).group(1)
+
+
+def wait_for_radios(page, count: int) -> None:
+    """Wait until ``count`` radio groups are drawn (widget code loads lazily, after the page text)."""
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"stRadio\"]').length >= n", arg=count)
+
+
+def choose_first_options(page) -> None:
+    """Pick the first option of every radio group on the page (questionnaire)."""
+    groups = page.locator('[data-testid="stRadio"]')
+    for i in range(groups.count()):
+        groups.nth(i).locator('label[data-testid="stRadioOption"]').first.click()
+
+
+def answer_questionnaire(page) -> None:
+    wait_for_app(page, "About you")
+    wait_for_radios(page, len(QUESTIONNAIRE))
+    choose_first_options(page)
+    click_button(page, "Continue")
+
+
+def play_through(page, timeout_ms: int = 30_000) -> None:
+    """Start the (only) audio element and wait until the browser says it ended.
+
+    Playwright's CSS locators pierce the player's open shadow root, so this is the player's own
+    <audio> element playing the blob URL - the real thing, in real time.
+    """
+    audio = page.locator("audio")
+    audio.wait_for(state="attached")
+    audio.evaluate("a => a.play()")
+    page.wait_for_function(
+        """() => { const h = [...document.querySelectorAll('*')].find(e => e.shadowRoot && e.shadowRoot.querySelector('audio'));
+                   return h && h.shadowRoot.querySelector('audio').ended; }""", timeout=timeout_ms)
+
+
+def pass_audio_check(page) -> None:
+    wait_for_app(page, "Audio check")
+    click_button(page, "My volume is set, continue")
+    wait_for_app(page, "Sound 1 of")
+    play_through(page)
+    button = page.get_by_role("button", name="1", exact=True)
+    page.wait_for_function("b => !b.disabled", arg=button.element_handle(), timeout=30_000)
+    button.click()
+
+
+def read_instructions(page) -> None:
+    wait_for_app(page, "Instructions")
+    click_button(page, "Start")
+
+
+def answer_current_trial(page, confidence: str, expected: str, n_scales: int = 4) -> None:
+    """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI") and submit.
+
+    ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
+    ``n_scales`` the number of rating scales on it.
+    """
+    wait_for_app(page, expected)
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n",
+                           arg=n_scales)
+    wait_for_radios(page, 1)
+    submit = page.get_by_role("button", name="Save and continue")
+    assert submit.is_disabled(), "answers must stay locked until the clip was heard"
+    play_through(page)
+    page.wait_for_function("b => !b.disabled", arg=submit.element_handle(), timeout=30_000)
+    wait_for_app(page)
+    scales = page.locator('[data-testid="stButtonGroup"]')
+    for i in range(scales.count()):
+        buttons = scales.nth(i).locator("button")
+        buttons.nth(buttons.count() // 2).click()  # the middle of each rating scale
+    page.locator('[data-testid="stRadio"]').filter(has_text="Sure human").get_by_text(confidence, exact=True).click()
+    familiarity = page.locator('[data-testid="stRadio"]').filter(has_text="Did you know this piece")
+    if familiarity.count():
+        familiarity.get_by_text("No", exact=True).click()
+    submit.click()
+
+
+def current_audio_src(page) -> str:
+    return page.locator("audio").get_attribute("src")
