@@ -136,7 +136,7 @@ def _steps_for(seconds: float) -> int:
 def _pick_human_chorales(paths: list[Path], modes: list[str], seconds: float,
                          rng: np.random.Generator) -> list[ChoraleGrid]:
     """Seeded choice of held-out chorales, one per entry of ``modes``, each long enough."""
-    wanted = {mode: modes.count(mode) for mode in set(modes)}
+    wanted = {mode: modes.count(mode) for mode in dict.fromkeys(modes)}
     chosen: dict[str, list[ChoraleGrid]] = {mode: [] for mode in wanted}
     for index in rng.permutation(len(paths)):
         if all(len(chosen[mode]) >= count for mode, count in wanted.items()):
