@@ -235,12 +235,16 @@ def process_audio(
 
     served, decoded, decoded_peak, gain_correction_db, passes = _encode_under_ceiling(y, sr, settings)
     loudness_after = integrated_loudness(decoded, sr)
-    flag = loudness.flag
-    if flag is None and gain_correction_db < 0 and settings.target_lufs - loudness_after > LOUDNESS_TOLERANCE_LU:
+    # The flag describes the served file as measured, after any codec-peak correction.
+    held_down = loudness.flag is not None or (
+        gain_correction_db < 0 and settings.target_lufs - loudness_after > LOUDNESS_TOLERANCE_LU)
+    if held_down:
         flag = below_target_flag(loudness_after, settings.target_lufs, settings.true_peak_ceiling_dbtp)
-    if flag is None and abs(loudness_after - settings.target_lufs) > LOUDNESS_TOLERANCE_LU:
+    elif abs(loudness_after - settings.target_lufs) > LOUDNESS_TOLERANCE_LU:
         flag = (f"off target: {loudness_after:.1f} LUFS measured on the served file "
                 f"(target {settings.target_lufs:g} LUFS)")
+    else:
+        flag = None
 
     features = extract_features(decoded, sr)
     features.update(loudness_before_lufs=float(loudness.before_lufs), loudness_lufs=float(loudness_after),
