@@ -112,6 +112,11 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
     interval. Holm's correction (statsmodels ``multipletests``) runs across scales within each
     effect family.
 
+    These by-participant tests treat the clips as fixed: they say whether *these* clips were
+    rated differently, and generalise to new listeners but not to new clips (Clark 1973). With
+    few clips, chance differences between the AI and the human clips alone can be
+    "significant"; :func:`emotion_mixed_model` treats clips as a sample too.
+
     Parameters
     ----------
     df : pandas.DataFrame
