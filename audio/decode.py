@@ -28,7 +28,7 @@ import io
 import math
 import os
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -125,17 +125,11 @@ class DecodedExcerpt:
         The file's header facts.
     start_s : float
         Where the excerpt starts in the file, seconds.
-    decoded_frames : int
-        Frames the whole file decoded to (validated against ``info.frames``).
-    notes : list of str
-        Remarks for the organiser that do not stop the ingest.
     """
 
     samples: np.ndarray
     info: AudioInfo
     start_s: float
-    decoded_frames: int
-    notes: list[str] = field(default_factory=list)
 
 
 Source = str | os.PathLike | bytes
@@ -393,8 +387,7 @@ def decode_excerpt(
                         f"{filename}: the file contains invalid samples (NaN or infinity) at about "
                         f"{decoded / info.sample_rate:.1f} s."
                     )
-                if block.size:
-                    file_peak = max(file_peak, float(np.abs(block).max()))
+                file_peak = max(file_peak, float(np.abs(block).max()))
                 lo = max(first - decoded, 0)
                 hi = min(first + wanted - decoded, block.shape[0])
                 if hi > lo:
@@ -426,7 +419,7 @@ def decode_excerpt(
         raise IngestError(
             f"{filename}: the excerpt starting at {chosen_start:g} s is digital silence; choose another start offset."
         )
-    return DecodedExcerpt(samples=samples, info=info, start_s=chosen_start, decoded_frames=decoded)
+    return DecodedExcerpt(samples=samples, info=info, start_s=chosen_start)
 
 
 def default_start_s(duration_s: float, excerpt_seconds: float) -> float:

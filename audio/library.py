@@ -132,12 +132,12 @@ def clean_metadata(fields: dict, *, partial: bool = False) -> dict:
     if "source" in cleaned or not partial:
         source = (cleaned.get("source") or "").lower()
         if source not in SOURCES:
-            raise MetadataError("source must be 'human' or 'ai'")
+            raise MetadataError(f"source must be {' or '.join(map(repr, SOURCES))}")
         cleaned["source"] = source
     if cleaned.get("vocals") is not None:
         vocals = _VOCALS_SYNONYMS.get(cleaned["vocals"].lower())
         if vocals is None:
-            raise MetadataError("vocals must be 'vocal' or 'instrumental' (or empty)")
+            raise MetadataError(f"vocals must be {' or '.join(map(repr, VOCALS))} (or empty)")
         cleaned["vocals"] = vocals
     return cleaned
 
@@ -236,13 +236,6 @@ def original_path(clip: Clip) -> Path:
 def read_served_bytes(clip: Clip) -> bytes:
     """The exact bytes participants are sent for ``clip``."""
     return clip_path(clip).read_bytes()
-
-
-def describe_ingest(result) -> str:
-    """One line for the organiser about a clip just added or re-processed (an ``IngestResult``)."""
-    text = (f"clip #{result.clip_id}: excerpt from {result.start_offset_s:g} s, "
-            f"{result.loudness_after_lufs:.1f} LUFS, true peak {result.true_peak_dbtp:.1f} dBTP")
-    return f"{text}; {result.loudness_flag}" if result.loudness_flag else text
 
 
 def active_counts(session: Session) -> dict[str, int]:
