@@ -38,21 +38,25 @@ METHODS = (
 )
 
 
-def main_trials(df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS) -> pd.DataFrame:
+def main_trials(df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS,
+                optional: Sequence[str] = ()) -> pd.DataFrame:
     """The scored trials of a trial table: main trials that have a source judgement.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        The tidy trial table (any extra columns are kept).
+        The tidy trial table.
     required : sequence of str
         Columns the caller needs.
+    optional : sequence of str
+        Columns the caller uses when present.
 
     Returns
     -------
     pandas.DataFrame
-        Rows with ``kind == "main"`` (when the column exists) and a non-missing ``guessed_ai``;
-        ``is_ai`` and ``guessed_ai`` as plain numpy ``bool``.
+        Rows with ``kind == "main"`` (when the column exists) and a non-missing ``guessed_ai``,
+        holding only the required and the present optional columns (copying the whole wide
+        table would cost more than the statistics); ``is_ai`` and ``guessed_ai`` as numpy ``bool``.
 
     Raises
     ------
@@ -65,10 +69,9 @@ def main_trials(df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS) ->
     keep = df["guessed_ai"].notna().to_numpy()
     if "kind" in df.columns:
         keep = keep & (df["kind"] == "main").to_numpy()
-    out = df.loc[keep].copy()
-    out["is_ai"] = out["is_ai"].astype(bool).to_numpy()
-    out["guessed_ai"] = out["guessed_ai"].astype(bool).to_numpy()
-    return out
+    columns = list(dict.fromkeys([*required, *(c for c in optional if c in df.columns)]))
+    out = df.loc[keep, columns]
+    return out.assign(is_ai=out["is_ai"].astype(bool).to_numpy(), guessed_ai=out["guessed_ai"].astype(bool).to_numpy())
 
 
 @dataclass(frozen=True)
@@ -338,7 +341,9 @@ def roc_from_confidence(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0,
         return ROC(points, auc, (float("nan"), float("nan")))
     rng = np.random.default_rng(seed)
     # Each bootstrap sample weights participants by how often they were drawn.
-    weights = rng.multinomial(n_participants, np.full(n_participants, 1 / n_participants), size=n_boot)
+    draws = rng.integers(0, n_participants, size=(n_boot, n_participants))
+    rows = np.repeat(np.arange(n_boot) * n_participants, n_participants)
+    weights = np.bincount(rows + draws.ravel(), minlength=n_boot * n_participants).reshape(n_boot, n_participants)
     boot = weights @ histogram.reshape(n_participants, 12)
     boot = boot.reshape(n_boot, 2, 6)
     aucs = _auc_from_counts(boot[:, 1], boot[:, 0])

@@ -16,10 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from results.detection import main_trials, mixed_model_problem
-from results.intervals import cohen_dz, one_sample_t, t_interval, wald_table
+from results.intervals import cohen_dz, holm, one_sample_t, t_interval, wald_table
 from results.mixed import RandomFactor, fit_gaussian
 
 SCALES: tuple[str, ...] = ("valence", "arousal", "moved", "liking")
@@ -109,7 +108,7 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
     source), and over clips judged AI and judged human (perceived source). Participants with
     both means enter a paired t-test (scipy); the mean difference (AI minus human) has a t
     interval and Cohen's d_z (mean difference / SD of differences) an exact noncentral-t
-    interval. Holm's correction (statsmodels ``multipletests``) runs across scales within each
+    interval. Holm's correction runs across scales within each
     effect family.
 
     These by-participant tests treat the clips as fixed: they say whether *these* clips were
@@ -144,7 +143,7 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
     for effect, family in out.groupby("effect"):
         valid = family["p_value"].notna()
         if valid.any():
-            reject, adjusted, _, _ = multipletests(family.loc[valid, "p_value"], alpha=0.05, method="holm")
+            reject, adjusted = holm(family.loc[valid, "p_value"])
             out.loc[family.index[valid], "p_holm"] = adjusted
             out.loc[family.index[valid], "significant_holm"] = reject
     return out[list(TEST_COLUMNS)]

@@ -48,15 +48,15 @@ def clip_summary(df: pd.DataFrame) -> pd.DataFrame:
         ``n_ratings`` scored trials, ``prop_judged_ai`` with a Wilson 95 % interval, the mean
         confidence (1 = sure human ... 6 = sure AI) and the mean of each rating scale.
     """
-    trials = main_trials(df)
     numeric = {"confidence": "mean_confidence", **{s: f"mean_{s}" for s in SCALES}}
+    catalogue = [c for c in ("clip_title", "source", "ai_system", "genre", "vocals") if c in df.columns]
+    trials = main_trials(df, optional=[*numeric, *catalogue])
     for column in numeric:
         if column in trials.columns:
             trials[column] = trials[column].astype("float64")
     means = trials.groupby("clip_id")[[c for c in numeric if c in trials.columns]].mean().rename(columns=numeric)
     counts = trials.groupby("clip_id").agg(n_ratings=("guessed_ai", "size"), n_judged_ai=("guessed_ai", "sum"),
                                            is_ai=("is_ai", "first"))
-    catalogue = [c for c in ("clip_title", "source", "ai_system", "genre", "vocals") if c in trials.columns]
     first = trials.groupby("clip_id")[catalogue].first()
     out = counts.join(first).join(means).reset_index()
     out["prop_judged_ai"] = out["n_judged_ai"] / out["n_ratings"]
@@ -92,8 +92,8 @@ def most_ai_sounding_human(df: pd.DataFrame, k: int = 5, *, min_ratings: int = 1
 
 def _clip_table(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Per clip: is_ai (0/1), proportion judged AI, and the features (first value per clip)."""
-    trials = main_trials(df)
-    features = [c for c in trials.columns if c.startswith(FEATURE_PREFIX)]
+    features = [c for c in df.columns if c.startswith(FEATURE_PREFIX)]
+    trials = main_trials(df, optional=features)
     clips = trials.groupby("clip_id").agg(is_ai=("is_ai", "first"), prop_judged_ai=("guessed_ai", "mean"),
                                           n_ratings=("guessed_ai", "size"))
     clips["is_ai"] = clips["is_ai"].astype(float)
