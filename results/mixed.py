@@ -25,7 +25,7 @@ dense system.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, special
@@ -78,8 +78,8 @@ class MixedFit:
     fixed_cov : ndarray, shape (p, p)
         Their covariance, conditional on the estimated variance components (as lme4 reports).
     random_sd : list of dict
-        ``group, term, sd`` per random term, on the scale of the linear predictor (and, for the
-        Gaussian family, ``residual`` as its own entry).
+        ``group, term, sd`` per random term in the order the factors were given, on the scale
+        of the linear predictor (for the Gaussian family followed by ``residual``).
     n_obs : int
     n_levels : dict of str to int
     deviance : float
@@ -99,7 +99,6 @@ class MixedFit:
     deviance: float
     converged: bool
     message: str = ""
-    theta: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def fixed_se(self) -> np.ndarray:
@@ -147,6 +146,12 @@ class _Design:
         self.n_theta = next_theta
         self.theta_labels = [(big.group, t) for t in big.terms] + [
             (f.group, t) for f in factors[1:] for t in f.terms]
+
+    def random_sds(self, sds: np.ndarray, factors: list[RandomFactor]) -> list[dict]:
+        """``group, term, sd`` per random term, in the order of ``factors`` as the caller gave them."""
+        rank = {factor.group: i for i, factor in enumerate(factors)}
+        entries = [{"group": g, "term": t, "sd": float(sd)} for (g, t), sd in zip(self.theta_labels, sds)]
+        return sorted(entries, key=lambda entry: rank[entry["group"]])
 
     def random_part(self, theta: np.ndarray, u_big: np.ndarray, u_small: np.ndarray) -> np.ndarray:
         """Z Lambda u, shape (n,)."""
@@ -323,10 +328,10 @@ def fit_gaussian(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
     factor, beta, prss = solve(theta)
     sigma2 = prss / (n - p if reml else n)
     cov = sigma2 * np.linalg.inv(factor.fixed_precision(p))
-    sds = [{"group": g, "term": t, "sd": float(np.sqrt(sigma2) * th)} for (g, t), th in zip(design.theta_labels, theta)]
+    sds = design.random_sds(theta * np.sqrt(sigma2), factors)
     sds.append({"group": "residual", "term": "", "sd": float(np.sqrt(sigma2))})
     return MixedFit(list(fixed_names), beta, cov, sds, n, {f.group: f.n_levels for f in design.factors},
-                    float(result.fun), bool(result.success), str(result.message), theta)
+                    float(result.fun), bool(result.success), str(result.message))
 
 
 # Binomial -----------------------------------------------------------------------------------
@@ -474,6 +479,6 @@ def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
         _, weight = pirls(theta, beta)
         factor = _Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=True)
         cov = np.linalg.inv(factor.fixed_precision(p))
-    sds = [{"group": g, "term": t, "sd": float(th)} for (g, t), th in zip(design.theta_labels, theta)]
+    sds = design.random_sds(theta, factors)
     return MixedFit(list(fixed_names), beta, cov, sds, design.n, {f.group: f.n_levels for f in design.factors},
-                    float(result.fun), bool(result.success), str(result.message), theta)
+                    float(result.fun), bool(result.success), str(result.message))

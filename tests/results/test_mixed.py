@@ -51,6 +51,11 @@ def test_crossed_lmm_reproduces_lme4_penicillin():
     assert sds["residual"] == pytest.approx(0.5499, abs=1e-4)
     assert fit.fixed[0] == pytest.approx(22.9722, abs=1e-4)
     assert fit.fixed_se[0] == pytest.approx(0.8086, abs=1e-4)
+    # Results come back in the order the factors were given, whichever is eliminated first.
+    swapped = fit_gaussian(diameters, np.ones((144, 1)), ["(Intercept)"],
+                           [intercept_factor("sample", sample), intercept_factor("plate", plate)])
+    assert [entry["group"] for entry in swapped.random_sd] == ["sample", "plate", "residual"]
+    assert swapped.random_sd[0]["sd"] == pytest.approx(sds["sample"], rel=1e-6)
 
 
 def test_binomial_glmm_reproduces_lme4_cbpp():
