@@ -401,7 +401,8 @@ def breakdown(df: pd.DataFrame, by: str) -> pd.DataFrame:
     participant_noise = all_noise.set_index("participant_id")
     borrow_rows = participant_counts["level"].isin(counts.loc[borrow, "level"])
     own = participant_counts.copy()
-    own_noise = (participant_noise["n_trials"] - participant_noise["n_signal"]).reindex(own["participant_id"]).to_numpy()
+    noise_per_participant = participant_noise["n_trials"] - participant_noise["n_signal"]
+    own_noise = noise_per_participant.reindex(own["participant_id"]).to_numpy()
     own_fa = participant_noise["false_alarms"].reindex(own["participant_id"]).to_numpy()
     own.loc[borrow_rows, "false_alarms"] = own_fa[borrow_rows.to_numpy()]
     own.loc[borrow_rows, "n_trials"] = own.loc[borrow_rows, "n_signal"] + own_noise[borrow_rows.to_numpy()]

@@ -211,8 +211,10 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     """
     clips, available = _clip_table(df)
     achievement = _correlation(clips["is_ai"].to_numpy(), clips["prop_judged_ai"].to_numpy(dtype=float))
-    out = {"n_clips": int(len(clips)), "achievement": {k: achievement[k] for k in ("r", "ci_low", "ci_high", "p_value")},
-           "cues": [], "n_clips_model": 0, "environment": None, "judgement": None, "matching_g": None, "unmodelled_c": None,
+    out = {"n_clips": int(len(clips)),
+           "achievement": {k: achievement[k] for k in ("r", "ci_low", "ci_high", "p_value")},
+           "cues": [], "n_clips_model": 0, "environment": None, "judgement": None, "matching_g": None,
+           "unmodelled_c": None,
            "lens_equation": None, "cue_selection": "given" if features is not None else "top |r| on the same data"}
     if features is None:
         associations = feature_associations(df)
@@ -237,6 +239,7 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     g = _correlation(np.asarray(predicted_env), np.asarray(predicted_judge))["r"]
     c = _correlation(residual_env, residual_judge)["r"]
     r_e, r_s = environment["multiple_r"], judgement["multiple_r"]
-    out.update(cues=features, n_clips_model=int(len(usable)), environment=environment, judgement=judgement, matching_g=g, unmodelled_c=c,
+    out.update(cues=features, n_clips_model=int(len(usable)), environment=environment, judgement=judgement,
+               matching_g=g, unmodelled_c=c,
                lens_equation=float(g * r_e * r_s + c * np.sqrt(1 - r_e ** 2) * np.sqrt(1 - r_s ** 2)))
     return out
