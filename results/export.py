@@ -2,8 +2,9 @@
 
 The exported trial table is exactly the filtered table the app's statistics read, so R, SPSS or
 a notebook reproduces every number shown in the app. CSV files are UTF-8 with a header row,
-``,`` as separator, empty fields for missing values, ``True``/``False`` for booleans and ISO 8601
-UTC timestamps. Parquet keeps the column types (nullable integers and booleans included).
+``,`` as separator, quoted text, empty fields for missing values, ``true``/``false`` for
+booleans, full-precision numbers and UTC timestamps as ``2025-03-01 00:30:04.318366Z``.
+Parquet keeps the column types (nullable integers and booleans included).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pyarrow_csv
 from sqlalchemy import Engine
 
 from results import table
@@ -85,8 +88,14 @@ def codebook_json(dataset: Dataset) -> str:
 
 
 def table_to_csv(frame: pd.DataFrame) -> bytes:
-    """One table as CSV bytes (see the module docstring for the conventions)."""
-    return frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ").encode("utf-8")
+    """One table as CSV bytes (see the module docstring for the conventions).
+
+    Written by pyarrow: several times faster than pandas on wide tables of floats, and every
+    float is printed with the shortest text that reads back to the same value.
+    """
+    buffer = io.BytesIO()
+    pyarrow_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer)
+    return buffer.getvalue()
 
 
 def table_to_parquet(frame: pd.DataFrame) -> bytes:

@@ -1,8 +1,11 @@
 """Every SQL query of the results package (read only).
 
-Each function runs one query with joins (no per-row follow-up queries), so a study with
-40,000 answered trials loads in one round trip. Rows come back as plain dicts; turning them
-into typed tables is :mod:`results.table`'s job.
+The trial table is assembled from three queries with a fixed cost whatever the study size (no
+per-row follow-up queries): the answers (one row each, scalar columns only), the participants
+(questionnaire and flags JSON, once per participant) and the clips (catalogue and features JSON,
+once per clip). Decoding the JSON once per participant and clip rather than once per answer is
+what keeps a 40,000-answer study quick to load. Turning the rows into typed tables is
+:mod:`results.table`'s job.
 
 Practice trials and preview participants (staff trying the study) are left out here, in SQL,
 because they are never data.
@@ -10,6 +13,7 @@ because they are never data.
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -41,54 +45,52 @@ _CLIP_FIELDS = (
     Clip.pair_id,
 )
 
+ANSWER_COLUMNS: tuple[str, ...] = (
+    "participant_id", "study_version_id", "trial_index", "kind", "clip_id", "guess", "confidence", "valence",
+    "arousal", "moved", "liking", "familiar", "comment", "attention_answer", "plays", "pauses", "seeks",
+    "listened_s", "time_to_first_play_ms", "time_to_answer_ms", "answered_at", "answer_too_fast",
+)
 
-def fetch_trial_records(session: Session) -> list[dict]:
-    """One dict per answered, non-practice trial, joined with its participant, clip and features.
+
+def fetch_answers(session: Session) -> pd.DataFrame:
+    """Every answered, non-practice trial of a non-preview participant, one row each.
 
     Returns
     -------
-    list of dict
-        Keys: the response fields (``participant_id``, ``study_version_id``, ``trial_index``,
-        ratings, listening counters, ``answered_at``, ``extra``), ``kind``, ``clip_id``, the participant
-        fields (``questionnaire``, ``screening``, ``screening_passed``, ``flags``,
-        ``completed_at`` ...), the clip catalogue fields (``source``, ``clip_title`` ...), and
-        ``feature_values`` (dict name -> float, or None when the clip has no features yet).
-        Ordered by participant, then trial index.
+    pandas.DataFrame
+        Columns :data:`ANSWER_COLUMNS` (the response fields, the trial's ``kind`` and
+        ``clip_id``; ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when
+        absent), ordered by participant, then trial index. Values are as the database driver
+        returns them (typing is done by the caller).
     """
     statement = (
         select(
-            Response.participant_id,
-            Response.study_version_id,
-            Response.trial_index,
-            Trial.kind,
-            Trial.clip_id,
-            Response.guess,
-            Response.confidence,
-            Response.valence,
-            Response.arousal,
-            Response.moved,
-            Response.liking,
-            Response.familiar,
-            Response.comment,
-            Response.attention_answer,
-            Response.plays,
-            Response.pauses,
-            Response.seeks,
-            Response.listened_s,
-            Response.time_to_first_play_ms,
-            Response.time_to_answer_ms,
-            Response.answered_at,
-            Response.extra,
-            *_PARTICIPANT_FIELDS,
-            *_CLIP_FIELDS,
-            ClipFeatures.values.label("feature_values"),
+            Response.participant_id, Response.study_version_id, Response.trial_index, Trial.kind, Trial.clip_id,
+            Response.guess, Response.confidence, Response.valence, Response.arousal, Response.moved,
+            Response.liking, Response.familiar, Response.comment, Response.attention_answer, Response.plays,
+            Response.pauses, Response.seeks, Response.listened_s, Response.time_to_first_play_ms,
+            Response.time_to_answer_ms, Response.answered_at,
+            # Read the one flag in SQL: decoding every answer's JSON in Python would dominate the load time.
+            Response.extra["too_fast"].as_boolean(),
         )
         .join(Trial, Trial.id == Response.trial_id)
         .join(Participant, Participant.id == Response.participant_id)
-        .join(Clip, Clip.id == Trial.clip_id)
-        .outerjoin(ClipFeatures, ClipFeatures.clip_id == Clip.id)
         .where(Trial.kind != PRACTICE_KIND, _NOT_PREVIEW)
         .order_by(Response.participant_id, Response.trial_index)
+    )
+    # Core execution (no ORM row processing) and plain tuples keep 40,000 rows quick to read.
+    rows = session.connection().execute(statement).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=list(ANSWER_COLUMNS))
+
+
+def fetch_participant_descriptors(session: Session) -> list[dict]:
+    """Per non-preview participant: ``participant_id``, ``completed_at``, ``screening_passed``,
+    ``questionnaire`` and ``flags`` (JSON dicts or None)."""
+    statement = (
+        select(Participant.id.label("participant_id"), Participant.completed_at, Participant.screening_passed,
+               Participant.questionnaire, Participant.flags)
+        .where(_NOT_PREVIEW)
+        .order_by(Participant.id)
     )
     return [dict(row) for row in session.execute(statement).mappings()]
 
@@ -180,7 +182,3 @@ def fetch_study_versions(session: Session) -> list[dict]:
     ).order_by(StudyVersion.id)
     return [dict(row) for row in session.execute(statement).mappings()]
 
-
-def fetch_served_name(session: Session, clip_id: int) -> str | None:
-    """The opaque file name of a clip's served audio, or None for an unknown clip."""
-    return session.execute(select(Clip.served_name).where(Clip.id == clip_id)).scalar_one_or_none()

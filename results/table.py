@@ -239,13 +239,43 @@ def _apply_dtypes(df: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame
     return out.reset_index(drop=True)
 
 
-def trial_table_from_records(records: list[dict]) -> pd.DataFrame:
-    """Build the tidy trial table from :func:`results.repository.fetch_trial_records` output.
+def empty_trial_table() -> pd.DataFrame:
+    """A trial table without rows: the columns and dtypes of :data:`TRIAL_COLUMNS`."""
+    return _apply_dtypes(pd.DataFrame(), TRIAL_COLUMNS)
+
+
+def _participant_frame(participants: list[dict]) -> pd.DataFrame:
+    """Participant columns of the trial table, indexed by ``participant_id``."""
+    rows = {
+        record["participant_id"]: {
+            "completed": record["completed_at"] is not None,
+            "screening_passed": record["screening_passed"],
+            **participant_descriptors(record.get("questionnaire"), record.get("flags")),
+        }
+        for record in participants
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _clip_frame(clips: list[dict]) -> pd.DataFrame:
+    """Clip catalogue and ``feat_*`` columns of the trial table, indexed by ``clip_id``."""
+    catalogue = ["clip_title", "clip_creator", "source", "ai_system", "ai_version", "genre", "vocals", "pair_id"]
+    frame = pd.DataFrame.from_records(clips, columns=["clip_id", *catalogue]).set_index("clip_id")
+    features = _features_frame(clips, "clip_id")
+    return frame.join(features) if len(features.columns) else frame
+
+
+def trial_table_from_parts(answers: pd.DataFrame, participants: list[dict], clips: list[dict]) -> pd.DataFrame:
+    """Build the tidy trial table from the three repository queries.
 
     Parameters
     ----------
-    records : list of dict
-        One dict per answered non-practice trial.
+    answers : pandas.DataFrame
+        :func:`results.repository.fetch_answers` output (one row per answered trial).
+    participants : list of dict
+        :func:`results.repository.fetch_participant_descriptors` output.
+    clips : list of dict
+        :func:`results.repository.fetch_clip_records` output.
 
     Returns
     -------
@@ -253,16 +283,9 @@ def trial_table_from_records(records: list[dict]) -> pd.DataFrame:
         One row per answered trial, columns and dtypes of :data:`TRIAL_COLUMNS` followed by the
         ``feat_*`` feature columns (float64; NaN where a clip lacks that feature).
     """
-    if not records:
-        return _apply_dtypes(pd.DataFrame(), TRIAL_COLUMNS)
-    df = pd.DataFrame.from_records(records)
-
-    participants = {}
-    for record in records:
-        pid = record["participant_id"]
-        if pid not in participants:
-            participants[pid] = participant_descriptors(record.get("questionnaire"), record.get("flags"))
-    df = df.join(pd.DataFrame.from_dict(participants, orient="index"), on="participant_id")
+    if answers.empty:
+        return empty_trial_table()
+    df = answers.join(_participant_frame(participants), on="participant_id").join(_clip_frame(clips), on="clip_id")
 
     df["is_ai"] = df["source"].eq("ai")
     confidence = pd.to_numeric(df["confidence"], errors="coerce")
@@ -272,21 +295,17 @@ def trial_table_from_records(records: list[dict]) -> pd.DataFrame:
     has_guess = df["guess"].notna()
     df["guessed_ai"] = pd.array(np.where(has_guess, df["guess"].eq("ai"), None), dtype="boolean")
     df["correct"] = pd.array(np.where(has_guess, df["guess"].eq(df["source"]), None), dtype="boolean")
-    df["completed"] = df["completed_at"].notna()
-    df["answer_too_fast"] = [bool(extra.get("too_fast")) if isinstance(extra, Mapping) else False
-                             for extra in df["extra"]]
-
-    features = _features_frame(records, "clip_id")
-    if len(features.columns):
-        df = df.join(features, on="clip_id")
+    df["answer_too_fast"] = df["answer_too_fast"].fillna(False).astype(bool)
     return _apply_dtypes(df, TRIAL_COLUMNS)
 
 
 def load_trial_table(engine: Engine | None = None) -> pd.DataFrame:
-    """The tidy trial table from the database (see :func:`trial_table_from_records`)."""
+    """The tidy trial table from the database (see :func:`trial_table_from_parts`)."""
     with session_scope(_engine(engine)) as session:
-        records = repository.fetch_trial_records(session)
-    return trial_table_from_records(records)
+        answers = repository.fetch_answers(session)
+        participants = repository.fetch_participant_descriptors(session)
+        clips = repository.fetch_clip_records(session)
+    return trial_table_from_parts(answers, participants, clips)
 
 
 def participants_table_from_records(records: list[dict]) -> pd.DataFrame:

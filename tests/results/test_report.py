@@ -9,7 +9,7 @@ import pytest
 from results import detection, emotion
 from results.report import build_report_html
 from results.simulate import simulate_study
-from results.table import trial_table_from_records
+from results.table import empty_trial_table
 
 
 @pytest.fixture(scope="module")
@@ -70,5 +70,5 @@ def test_report_with_mixed_models_reports_their_estimates(trials):
 
 
 def test_report_of_an_empty_table_says_so():
-    html = build_report_html(trial_table_from_records([]), "completed participants only")
+    html = build_report_html(empty_trial_table(), "completed participants only")
     assert "No answered main trials under these filters." in html

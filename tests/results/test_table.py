@@ -87,7 +87,7 @@ def test_features_become_float_columns_with_missing_values(engine):
 
 def test_column_types_follow_the_codebook_even_when_empty(engine):
     _small_study(engine)
-    for df in (table.load_trial_table(engine), table.trial_table_from_records([])):
+    for df in (table.load_trial_table(engine), table.empty_trial_table()):
         expected = [c.name for c in table.TRIAL_COLUMNS]
         assert list(df.columns[: len(expected)]) == expected
         for column in table.TRIAL_COLUMNS:
