@@ -160,3 +160,29 @@ def test_a_simulated_study_written_to_the_database_reads_back_unchanged(sqlite_e
             "feat_listener_cue", "feat_source_marker"]
     expected = simulated[same].assign(answered_at=simulated["answered_at"].dt.floor("us"))  # DB keeps microseconds
     pd.testing.assert_frame_equal(loaded[same], expected, check_dtype=True)
+
+
+def _statements_to_load(engine) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        table.load_trial_table(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_loading_costs_the_same_few_queries_whatever_the_study_size(engine):
+    from results.simulate import simulate_study
+    from tests.results.conftest import write_simulated_study
+
+    write_simulated_study(engine, simulate_study(2, 4, n_clips=8, seed=1))
+    small = _statements_to_load(engine)
+    write_simulated_study(engine, simulate_study(20, 8, n_clips=16, seed=2))
+    assert _statements_to_load(engine) == small <= 4
