@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +24,13 @@ import soundfile as sf  # noqa: E402
 from synthetic_audio import synthetic_clip  # noqa: E402
 
 SR = 44100
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished child processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -51,14 +59,18 @@ def main() -> None:
             items.append(ImportItem(path=path, metadata=ClipMetadata(source="ai" if i % 2 else "human")))
 
         start = time.perf_counter()
+        cpu_before = _cpu_seconds()
         outcomes = import_items(items, workers=args.workers)
         elapsed = time.perf_counter() - start
+        cpu = _cpu_seconds() - cpu_before
         failed = [outcome.message for outcome in outcomes if not outcome.ok]
         db.dispose_engines()
 
     print(f"ingest of {args.clips} clips of {args.seconds:g} s with {args.workers} worker processes")
     print(f"  total:      {elapsed:7.1f} s")
     print(f"  throughput: {args.clips / elapsed:7.2f} clips/s  ({elapsed / args.clips:.2f} s per clip)")
+    print(f"  cpu time:   {cpu:7.1f} s in this process and its workers "
+          f"({cpu / args.clips:.2f} s per clip; {cpu / (os.cpu_count() or 1):.1f} s on idle cores)")
     print(f"  failed:     {len(failed)}" + (f"  first: {failed[0]}" if failed else ""))
     print(f"  cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
