@@ -234,13 +234,15 @@ def emotion_interaction_chart(by_source: pd.DataFrame, scale: str) -> alt.LayerC
                      f"up to {n_participants} participants per cell, {int(data['n_ratings'].sum())} ratings"))
 
 
-def clip_judged_ai_chart(clips: pd.DataFrame) -> alt.LayerChart:
+def clip_judged_ai_chart(clips: pd.DataFrame, n_participants: int) -> alt.LayerChart:
     """Every clip's proportion of "AI" judgements with its Wilson 95 % interval, coloured by true source.
 
     Parameters
     ----------
     clips : pandas.DataFrame
         :func:`results.lens.clip_summary` output.
+    n_participants : int
+        Participants whose judgements the proportions rest on.
     """
     data = clips.sort_values(["prop_judged_ai", "clip_id"]).reset_index(drop=True)
     data = data.assign(rank=np.arange(1, len(data) + 1),
@@ -267,18 +269,19 @@ def clip_judged_ai_chart(clips: pd.DataFrame) -> alt.LayerChart:
         title=_title("How often was each clip judged AI?",
                      "Points: clips; lines: 95% Wilson intervals; if listeners could tell, purple would sit high "
                      "and green low",
-                     f"{len(clips)} clips, {n_trials} trials"))
+                     f"{len(clips)} clips, {n_trials} trials, {n_participants} participants"))
 
 
-def lens_chart(associations: pd.DataFrame, n_participants: int, max_features: int = 15) -> alt.LayerChart:
+def lens_chart(associations: pd.DataFrame, n_participants: int, n_trials: int,
+               max_features: int = 15) -> alt.LayerChart:
     """Each feature's correlation with the true source and with listeners' judgements, side by side.
 
     Parameters
     ----------
     associations : pandas.DataFrame
         :func:`results.lens.feature_associations` output.
-    n_participants : int
-        Participants whose judgements the clip proportions rest on.
+    n_participants, n_trials : int
+        Participants and main trials whose judgements the clip proportions rest on.
     max_features : int
         Only the features with the strongest association (either side) are drawn.
     """
@@ -317,8 +320,8 @@ def lens_chart(associations: pd.DataFrame, n_participants: int, max_features: in
         title=_title("Lens model: what gave the source away, and what listeners went by",
                      "Purple: cue validity (feature vs true source); orange: cue use (feature vs judgements); "
                      "lines: 95% Fisher-z intervals",
-                     f"{len(order)} of {len(associations)} features (strongest first); {n_clips} clips, judgements "
-                     f"of {n_participants} participants"))
+                     f"{len(order)} of {len(associations)} features (strongest first); {n_clips} clips, "
+                     f"{n_trials} trials, {n_participants} participants"))
 
 
 def feature_scatter_chart(clips: pd.DataFrame, feature: str, n_participants: int) -> alt.LayerChart:

@@ -157,7 +157,7 @@ def _emotion_section(df: pd.DataFrame) -> str:
     return "\n".join(parts)
 
 
-def _clips_section(df: pd.DataFrame, top_k: int) -> str:
+def _clips_section(df: pd.DataFrame, top_k: int, n_participants: int) -> str:
     summary = lens.clip_summary(df)
     if summary.empty:
         return ""
@@ -171,9 +171,9 @@ def _clips_section(df: pd.DataFrame, top_k: int) -> str:
 
     return "\n".join([
         "<h2>Clips</h2>",
-        _figure(charts.clip_judged_ai_chart(summary),
+        _figure(charts.clip_judged_ai_chart(summary, n_participants),
                 f"Proportion of 'AI' judgements per clip with Wilson 95% intervals ({len(summary)} clips, "
-                f"{int(summary['n_ratings'].sum())} trials)."),
+                f"{int(summary['n_ratings'].sum())} trials, {n_participants} participants)."),
         f"<h3>Most human-sounding AI clips (top {top_k})</h3>", listing(lens.most_human_sounding_ai(df, top_k)),
         f"<h3>Most AI-sounding human clips (top {top_k})</h3>", listing(lens.most_ai_sounding_human(df, top_k)),
     ])
@@ -199,9 +199,10 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
     if summary["cues"]:
         parts.append(f'<p class="meta">Cues: {_esc(", ".join(c.removeprefix("feat_") for c in summary["cues"]))} '
                      f"({_esc(summary['cue_selection'])}; choosing cues on the same data flatters both R).</p>")
-    parts.append(_figure(charts.lens_chart(associations, n_participants),
+    n_trials = int(detection.main_trials(df)["clip_id"].size)
+    parts.append(_figure(charts.lens_chart(associations, n_participants, n_trials),
                          f"Per-feature correlations across {int(associations['n_clips'].max())} clips with the true "
-                         f"source and with the proportion judged AI (95% Fisher-z intervals; judgements of "
+                         f"source and with the proportion judged AI (95% Fisher-z intervals; {n_trials} trials of "
                          f"{n_participants} participants)."))
     ranked = associations.assign(strength=associations["judgement_r"].abs()).dropna(subset=["strength"])
     if len(ranked):
@@ -209,7 +210,7 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
         clips = lens.clip_summary(df).merge(df.groupby("clip_id")[[feature]].first().reset_index(), on="clip_id")
         parts.append(_figure(charts.feature_scatter_chart(clips, feature, n_participants),
                              f"The feature most associated with listeners' judgements, clips as points "
-                             f"({len(clips)} clips)."))
+                             f"({len(clips)} clips, {n_trials} trials, {n_participants} participants)."))
     return "\n".join(parts)
 
 
@@ -304,7 +305,7 @@ def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict |
         detection_html,
     ]
     if n_participants:
-        body += [_breakdown_section(df), _emotion_section(df), _clips_section(df, top_k),
+        body += [_breakdown_section(df), _emotion_section(df), _clips_section(df, top_k, n_participants),
                  _lens_section(df, n_participants)]
         methods += [EMOTION_METHODS, LENS_METHODS]
         if include_mixed_models:

@@ -28,7 +28,7 @@ st.write("Each feature is set against two things across clips: the **true source
 lens_summary_section(trials)
 
 associations = lens.feature_associations(trials)
-st.altair_chart(charts.lens_chart(associations, dataset.n_participants))
+st.altair_chart(charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials))
 with st.expander("All features (table)"):
     st.dataframe(associations, hide_index=True)
     st.caption("source_r: point-biserial r with the source (AI = 1); source_d: Cohen's d, AI minus human; "
