@@ -18,7 +18,9 @@ Policies
 * Sample rates below 8 kHz or above 192 kHz, files over 200 MB and files longer than 20 min
   are rejected from the header alone (limits in :class:`DecodeLimits`).
 * A file that decodes to fewer frames than its header announces, an Ogg stream without its
-  end-of-stream page, or a WAV whose data chunk is cut short is reported as truncated.
+  end-of-stream page, or a WAV whose data chunk is cut short is reported as truncated. A
+  variable-bitrate MP3 without a Xing/VBRI length header is rejected: libsndfile would guess
+  its length from the first frame and silently cut it.
 * Non-finite samples (NaN/inf in float WAV) and files that are digitally silent are rejected.
 """
 
@@ -258,6 +260,11 @@ def probe(source: Source, filename: str, limits: DecodeLimits | None = None) -> 
         raise IngestError(f"{filename}: the Ogg file is truncated (its end is missing).")
     if raw.format in ("WAV", "WAVEX") and _wav_data_truncated(_read_prefix(source, 1 << 20), size):
         raise IngestError(f"{filename}: the WAV file is truncated (its audio data is cut short).")
+    if raw.format == "MP3" and _mp3_vbr_without_length_header(source):
+        raise IngestError(
+            f"{filename}: this variable-bitrate MP3 has no length header (Xing/VBRI), so its length "
+            f"cannot be known and it would be cut short. Please re-export it, or upload WAV or FLAC."
+        )
     duration_s = raw.frames / raw.samplerate
     if duration_s > limits.max_duration_s:
         raise IngestError(
@@ -296,6 +303,47 @@ def _ogg_complete(tail: bytes) -> bool:
         return False
     body = sum(data[position + 27:table_end])
     return bool(header_type & 0x04) and len(data) >= table_end + body
+
+
+_MP3_BITRATES_KBPS = {  # Layer III bitrate tables by MPEG version bits (3: MPEG-1; 2, 0: MPEG-2, 2.5)
+    3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    0: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_MP3_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mp3_vbr_without_length_header(source: Source, frames_to_check: int = 30) -> bool:
+    """True for a Layer III stream whose bitrate varies but that has no Xing/Info/VBRI frame.
+
+    libsndfile estimates such a file's length from the first frame's bitrate and stops
+    decoding there, silently dropping the rest; a CBR file without the header is estimated
+    correctly. Only the first ``frames_to_check`` frames are inspected.
+    """
+    head = _read_prefix(source, 10)
+    offset = 0
+    if head[:3] == b"ID3" and len(head) == 10:
+        offset = 10 + ((head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F))
+        offset += 10 if head[5] & 0x10 else 0  # ID3v2.4 footer
+    data = _read_prefix(source, offset + 65536)
+    while offset + 4 <= len(data) and not (data[offset] == 0xFF and data[offset + 1] & 0xE0 == 0xE0):
+        offset += 1
+    bitrates = set()
+    for index in range(frames_to_check):
+        if offset + 4 > len(data) or data[offset] != 0xFF or data[offset + 1] & 0xE0 != 0xE0:
+            break
+        version, layer = (data[offset + 1] >> 3) & 3, (data[offset + 1] >> 1) & 3
+        bitrate_index, rate_index = data[offset + 2] >> 4, (data[offset + 2] >> 2) & 3
+        if layer != 1 or version == 1 or bitrate_index in (0, 15) or rate_index == 3:
+            return False  # not a plain Layer III frame: leave the judgement to the decoder
+        bitrate = _MP3_BITRATES_KBPS[version][bitrate_index] * 1000
+        length = (144 if version == 3 else 72) * bitrate // _MP3_SAMPLE_RATES[version][rate_index]
+        length += (data[offset + 2] >> 1) & 1
+        if index == 0 and any(tag in data[offset:offset + length] for tag in (b"Xing", b"Info", b"VBRI")):
+            return False
+        bitrates.add(bitrate)
+        offset += length
+    return len(bitrates) > 1
 
 
 def _wav_data_truncated(head: bytes, size: int) -> bool:

@@ -197,3 +197,27 @@ def test_uploaded_names_with_paths_and_markup_are_sanitised_and_files_are_hash_n
         assert clip.original_name == f"{clip.original_sha256}.wav"
     assert sorted(p.name for p in (sqlite_data_env / "clips").iterdir()) == [f"{result.served_sha256}.mp3"]
     assert not (tmp_path / "etc").exists()
+
+
+def _mp3(y: np.ndarray, mode: str) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, y, SR, format="MP3", bitrate_mode=mode, compression_level=0.3)
+    return buffer.getvalue()
+
+
+def _without_info_frame(mp3: bytes) -> bytes:
+    """Drop the first (Xing/Info) frame, as some tools do."""
+    return mp3[mp3.find(b"\xff\xfb", 10):]
+
+
+def test_mp3_with_an_id3_tag_or_cbr_without_info_frame_is_accepted():
+    y = music_like(9.0)
+    id3_tag = b"ID3\x03\x00\x00\x00\x00\x10\x00" + b"\x00TIT2" + bytes(2043)  # ID3v2.3, 2048-byte body
+    for data in (id3_tag + _mp3(y, "VARIABLE"), _without_info_frame(_mp3(y, "CONSTANT"))):
+        excerpt = decode_excerpt(data, "ok.mp3", excerpt_seconds=4.0)
+        assert excerpt.samples.shape == (4 * SR, 2)
+
+
+def test_vbr_mp3_without_length_header_is_rejected_instead_of_silently_cut():
+    with pytest.raises(IngestError, match="no length header"):
+        decode_excerpt(_without_info_frame(_mp3(music_like(9.0), "VARIABLE")), "cut.mp3", excerpt_seconds=4.0)
