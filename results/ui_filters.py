@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import database_url
+from core.db import get_engine
 from results.dataset import Dataset, Filters, exclusion_lines, load_dataset
 from results.table import load_study_versions
 
@@ -20,16 +21,14 @@ CACHE_TTL_S = 30
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Reading the answers ...")
-def _cached_dataset(filters: Filters, url: str) -> Dataset:
-    from core.db import get_engine
-
+def cached_dataset(filters: Filters, url: str) -> Dataset:
+    """:func:`results.dataset.load_dataset` for the database at ``url``, cached for :data:`CACHE_TTL_S` seconds."""
     return load_dataset(filters, get_engine(url))
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _cached_study_versions(url: str) -> pd.DataFrame:
-    from core.db import get_engine
-
+def cached_study_versions(url: str) -> pd.DataFrame:
+    """The saved study versions, cached like the data."""
     return load_study_versions(get_engine(url))
 
 
@@ -56,7 +55,7 @@ def sidebar_filters() -> Filters:
                 date_from, date_to = chosen
             elif isinstance(chosen, (tuple, list)) and len(chosen) == 1:
                 date_from = chosen[0]
-        versions = _cached_study_versions(url)
+        versions = cached_study_versions(url)
         study_versions = None
         if len(versions) > 1:
             labels = {int(row.study_version_id): f"v{row.study_version_id} · {row.created_at:%Y-%m-%d}"
@@ -65,8 +64,8 @@ def sidebar_filters() -> Filters:
                                              format_func=labels.get, key="rf_versions")
             study_versions = tuple(chosen_versions) or None
         if st.button("Refresh data", key="rf_refresh", help=f"Data is re-read at most every {CACHE_TTL_S} s."):
-            _cached_dataset.clear()
-            _cached_study_versions.clear()
+            cached_dataset.clear()
+            cached_study_versions.clear()
     return Filters(completed_only=completed_only, exclude_failed_screening=exclude_screening,
                    exclude_attention_failed=exclude_attention, exclude_too_fast=exclude_fast,
                    exclude_inconsistent=exclude_inconsistent,
@@ -76,7 +75,7 @@ def sidebar_filters() -> Filters:
 def filtered_dataset() -> Dataset:
     """Sidebar filters plus the data they select (cached for :data:`CACHE_TTL_S` seconds)."""
     filters = sidebar_filters()
-    return _cached_dataset(filters, database_url())
+    return cached_dataset(filters, database_url())
 
 
 def show_data_caption(dataset: Dataset) -> None:

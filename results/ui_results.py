@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import mimetypes
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +17,7 @@ from core.config import database_url, paths
 from results import charts, detection, emotion, lens
 from results.table import feature_columns
 from results.dataset import Dataset, Filters
-from results.ui_filters import CACHE_TTL_S, _cached_dataset
+from results.ui_filters import CACHE_TTL_S, cached_dataset
 
 BREAKDOWN_CHOICES: dict[str, str] = {
     "training_years": "Years of musical training",
@@ -77,14 +78,16 @@ def breakdown_section(trials: pd.DataFrame, by: str) -> None:
                "correction; the mean participant d′ averages participants' own d′ in the group.")
 
 
+# Model fits are keyed on the data's read time too (``loaded_at``, hashed by st.cache_data but not
+# otherwise used), so fresh data after "Refresh data" is refitted rather than served from the cache.
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection mixed model ...")
-def _detection_mixed_model(filters: Filters, url: str) -> dict:
-    return detection.detection_mixed_model(_cached_dataset(filters, url).trials)
+def _detection_mixed_model(filters: Filters, url: str, loaded_at: datetime) -> dict:
+    return detection.detection_mixed_model(cached_dataset(filters, url).trials)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the emotion mixed model ...")
-def _emotion_mixed_model(filters: Filters, url: str, scale: str) -> dict:
-    return emotion.emotion_mixed_model(_cached_dataset(filters, url).trials, scale)
+def _emotion_mixed_model(filters: Filters, url: str, loaded_at: datetime, scale: str) -> dict:
+    return emotion.emotion_mixed_model(cached_dataset(filters, url).trials, scale)
 
 
 def show_model_result(result: dict) -> None:
@@ -109,7 +112,7 @@ def mixed_model_section(dataset: Dataset) -> None:
                "samples. Fitted on request because it can take a while on a large study.")
     if not st.toggle("Fit the detection mixed model", key="overview_fit_detection_model"):
         return
-    result = _detection_mixed_model(dataset.filters, database_url())
+    result = _detection_mixed_model(dataset.filters, database_url(), dataset.loaded_at)
     if "d_prime" in result:
         d, c = result["d_prime"], result["criterion"]
         left, right = st.columns(2)
@@ -142,7 +145,7 @@ def emotion_section(dataset: Dataset) -> None:
     st.subheader("Mixed model per scale")
     scale = st.selectbox("Scale", scales, key="overview_emotion_model_scale")
     if st.toggle("Fit the emotion mixed model", key="overview_fit_emotion_model"):
-        show_model_result(_emotion_mixed_model(dataset.filters, database_url(), scale))
+        show_model_result(_emotion_mixed_model(dataset.filters, database_url(), dataset.loaded_at, scale))
 
 
 _OVERVIEW_COLUMNS = ("clip_id", "clip_title", "clip_creator", "source", "ai_system", "ai_version", "genre", "vocals",

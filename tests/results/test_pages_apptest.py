@@ -103,3 +103,14 @@ def test_clip_page_plays_the_served_file_and_warns_when_it_is_missing(filled_stu
     app.selectbox(key="clips_detail").set_value(other).run()
     assert not app.get("audio")
     assert [w.value for w in app.warning] == ["The audio file of this clip is not in the data folder."]
+
+
+def test_refresh_shows_answers_that_arrived_meanwhile(filled_study):
+    app = _page("results/pages/overview.py", staff=True).run()
+    write_simulated_study(db.get_engine(), simulate_study(3, 10, n_clips=20, seed=99))
+    app.sidebar.button(key="rf_refresh").click().run()
+    assert not app.exception
+    completed = filled_study[filled_study["completed"] & (filled_study["kind"] == "main")]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Participants / main trials"] == (
+        f"{completed['participant_id'].nunique() + 3} / {len(completed) + 30}")
