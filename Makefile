@@ -5,32 +5,38 @@
 VENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),.venv)
 PYTHON   := $(VENV_DIR)/bin/python
 BOOT_PY  ?= python3
-STAMP    := $(VENV_DIR)/.human-touch-installed
+RUN_STAMP  := $(VENV_DIR)/.human-touch-installed
+TEST_STAMP := $(VENV_DIR)/.human-touch-test-installed
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test install system-deps benchmarks clean-data
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PYTHON) -m core.cli prepare
 	$(PYTHON) -m streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
-test: $(STAMP) system-deps
+test: $(TEST_STAMP) system-deps
 	HUMAN_TOUCH_TEST_PG_URL="$${HUMAN_TOUCH_TEST_PG_URL:-$$(bash scripts/start_test_postgres.sh 2>/dev/null || true)}" \
 		$(PYTHON) -m pytest
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-$(STAMP): pyproject.toml
+# The app needs only the runtime dependencies; the test extra adds Playwright and friends.
+$(RUN_STAMP): pyproject.toml
 	@test -x $(PYTHON) || $(BOOT_PY) -m venv $(VENV_DIR)
 	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -e .
+	@touch $(RUN_STAMP)
+
+$(TEST_STAMP): $(RUN_STAMP)
 	$(PYTHON) -m pip install -q -e '.[test]'
-	@touch $(STAMP)
+	@touch $(TEST_STAMP)
 
 system-deps:
 	@bash scripts/system_deps.sh
 
-benchmarks: $(STAMP)
+benchmarks: $(TEST_STAMP)
 	for script in benchmarks/*.py; do $(PYTHON) $$script || exit 1; done
 
 clean-data:
