@@ -29,10 +29,6 @@ CORPUS_LICENCE = ("Public domain score (J.S. Bach); encoding from the music21 co
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
-# Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-
 _PLAIN_CHORALE = re.compile(r"^bwv(\d+)(?:\.(\d+))?\.mxl$")
 
 
@@ -106,7 +102,7 @@ def estimate_key(pitches: np.ndarray, *, margin: float = 0.05) -> tuple[int, str
     """Key of a chorale: tonic from the final bass note, mode from Krumhansl-Schmuckler.
 
     The pitch-class durations are correlated with the Krumhansl-Kessler major and minor
-    profiles. The final bass note gives the tonic (chorales end on it); the better-correlated
+    profiles (as music21 ships them). The final bass note gives the tonic (chorales end on it); the better-correlated
     mode on that tonic is taken, provided it is within ``margin`` of the best key overall,
     so modal or ambiguous endings (e.g. a Phrygian close on the dominant) are refused.
 
@@ -122,14 +118,16 @@ def estimate_key(pitches: np.ndarray, *, margin: float = 0.05) -> tuple[int, str
     (tonic, mode) or None
         Tonic pitch class (0 = C ... 11 = B) and "major"/"minor"; None when refused.
     """
+    from music21.analysis.discrete import KrumhanslKessler
+
     bass = pitches[:, -1][pitches[:, -1] > REST]
     if bass.size == 0:
         return None
     sounding = pitches[pitches > REST].astype(np.int64) % 12
     histogram = np.bincount(sounding, minlength=12).astype(float)
-    correlations = {(tonic, mode): float(np.corrcoef(histogram, np.roll(profile, tonic))[0, 1])
-                    for mode, profile in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE))
-                    for tonic in range(12)}
+    profiles = KrumhanslKessler()
+    correlations = {(tonic, mode): float(np.corrcoef(histogram, np.roll(profiles.getWeights(mode), tonic))[0, 1])
+                    for mode in ("major", "minor") for tonic in range(12)}
     tonic = int(bass[-1]) % 12
     mode = max(("major", "minor"), key=lambda m: correlations[(tonic, m)])
     if correlations[(tonic, mode)] < max(correlations.values()) - margin:
@@ -212,8 +210,7 @@ def load_chorale(path: Path) -> ChoraleGrid:
     )
 
 
-def load_chorales(paths: list[Path], *, limit: int | None = None,
-                  modes: dict[str, int] | None = None) -> list[ChoraleGrid]:
+def load_chorales(paths: list[Path], *, limit: int | None = None) -> list[ChoraleGrid]:
     """Load suitable chorales from ``paths`` in order, skipping unsuitable ones.
 
     Parameters
@@ -221,26 +218,14 @@ def load_chorales(paths: list[Path], *, limit: int | None = None,
     paths : list of Path
         Candidate corpus files, tried in the given order.
     limit : int, optional
-        Stop after this many suitable chorales.
-    modes : dict, optional
-        Quota per mode, e.g. ``{"major": 3, "minor": 3}``: stop when every quota is met and
-        skip chorales whose mode is already full. Parsing is the slow part, so stopping early
-        matters.
+        Stop after this many suitable chorales (parsing is the slow part).
     """
-    quota = dict(modes) if modes else None
     loaded: list[ChoraleGrid] = []
     for path in paths:
         if limit is not None and len(loaded) >= limit:
             break
-        if quota is not None and all(count <= 0 for count in quota.values()):
-            break
         try:
-            chorale = load_chorale(path)
+            loaded.append(load_chorale(path))
         except UnsuitableChorale:
             continue
-        if quota is not None:
-            if quota.get(chorale.mode, 0) <= 0:
-                continue
-            quota[chorale.mode] -= 1
-        loaded.append(chorale)
     return loaded
