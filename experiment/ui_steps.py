@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Participant
 from experiment import journey, quality, screening
-from experiment.player import blind_player
+from experiment.player import blind_player, player_key
 from experiment.settings import StudySettings
 
 # Felt (not perceived) emotion, worded as such; names match experiment.quality.SCALE_NAMES so the
@@ -253,7 +253,7 @@ def trial_step(session: Session, participant: Participant) -> bool:
 
     report = blind_player(
         audio,
-        key=f"player_{view.audio_nonce}",
+        key=player_key(view.audio_nonce),
         required_s=view.required_listen_s,
         tolerance_s=0.0,  # the service's required_listen_s already includes the tolerance
         label="Music clip",

@@ -88,6 +88,15 @@ def encode_payload(audio: bytes, header: Mapping[str, Any]) -> bytes:
     return _MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes + bytes(audio)
 
 
+def player_key(audio_nonce: str) -> str:
+    """The widget key of the player for a trial: ``player_`` + the nonce as hex.
+
+    Hex because Streamlit forbids ``__`` in a component's id and URL-safe nonces may contain it;
+    the mapping stays one-to-one, so no two trials share a key (or a stale listening report).
+    """
+    return "player_" + audio_nonce.encode("utf-8").hex()
+
+
 def _ignore_report() -> None:
     """State-change callback; declaring it is what makes ``report`` a state of the component."""
 
@@ -110,8 +119,9 @@ def blind_player(
     audio : bytes
         The encoded clip exactly as stored (MP3 by default).
     key : str
-        Widget key; must come from the trial's random ``audio_nonce`` or a position counter,
-        never from a clip id, file name or hash (it reaches the browser).
+        Widget key; must come from the trial's random ``audio_nonce`` (see :func:`player_key`) or
+        a position counter, never from a clip id, file name or hash (it reaches the browser).
+        Must not contain "__" (Streamlit reserves it in component ids).
     required_s : float
         Seconds of the clip that must be heard (union of intervals) before the requirement is met;
         0 means no requirement.

@@ -7,6 +7,7 @@ Shared by the real-browser journey and blinding tests. The study is prepared in 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from core import db
@@ -96,11 +97,12 @@ def read_instructions(page) -> None:
     click_button(page, "Start")
 
 
-def answer_current_trial(page, confidence: str, expected: str, n_scales: int = 4) -> None:
+def answer_current_trial(page, confidence: str, expected: str, n_scales: int = 4,
+                         before_submit: Callable[[], None] | None = None) -> None:
     """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI") and submit.
 
     ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
-    ``n_scales`` the number of rating scales on it.
+    ``n_scales`` the number of rating scales on it; ``before_submit`` runs right before the click.
     """
     wait_for_app(page, expected)
     page.wait_for_function("n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n",
@@ -119,6 +121,8 @@ def answer_current_trial(page, confidence: str, expected: str, n_scales: int = 4
     familiarity = page.locator('[data-testid="stRadio"]').filter(has_text="Did you know this piece")
     if familiarity.count():
         familiarity.get_by_text("No", exact=True).click()
+    if before_submit is not None:
+        before_submit()
     submit.click()
 
 

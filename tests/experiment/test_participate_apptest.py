@@ -2,7 +2,7 @@
 
 AppTest runs the real page script but no browser, so the blind player's JavaScript never runs and
 cannot fire its events. Where a test needs "the participant listened", it sets the session state
-the component would have set: ``session_state["player_<audio_nonce>"] = {"report": {...}}`` (the
+the component would have set: ``session_state[player_key(audio_nonce)] = {"report": {...}}`` (the
 component's state under its widget key, exactly what ``setStateValue("report", ...)`` produces).
 The real player is exercised in tests/e2e/test_participant_journey.py.
 """
@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from core import db
 from core.models import ConsentDecline, Participant, Response, Trial
 from experiment import repository
+from experiment.player import player_key
 from experiment.settings import StudySettings
 from tests.experiment.playable_clips import add_playable_clips
 
@@ -113,7 +114,7 @@ def pass_audio_check(at: AppTest) -> None:
 def answer_trial(at: AppTest, token: str, confidence: int = 6, heard: bool = True) -> None:
     nonce = current_nonce(token)
     if heard:
-        listened(at, f"player_{nonce}")
+        listened(at, player_key(nonce))
         at.run()
     rate(at, confidence)
     submit = next(b for b in at.button if b.label == "Save and continue")
@@ -169,7 +170,7 @@ def test_answers_stay_locked_until_the_clip_was_heard(study):
 
     # A forged report claiming the requirement with too little heard is refused by the server.
     nonce = current_nonce(token)
-    at.session_state[f"player_{nonce}"] = {"report": {
+    at.session_state[player_key(nonce)] = {"report": {
         "plays": 1, "pauses": 1, "seeks": 3, "listened_s": 0.5, "first_play_ms": 10,
         "ended": True, "requirement_met": True,
     }}
@@ -191,7 +192,7 @@ def test_refresh_and_second_tab_resume_at_first_unanswered_trial_without_double_
     # A second tab with the resume link shows the same trial as the first; there it is heard too.
     tab_b = open_page({"resume": token})
     assert progress(tab_b) == ["Clip 1 of 2"]
-    listened(tab_b, f"player_{current_nonce(token)}")
+    listened(tab_b, player_key(current_nonce(token)))
     tab_b.run()
 
     answer_trial(tab_a, token, confidence=2)  # tab A answers clip 1

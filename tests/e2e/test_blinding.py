@@ -1,0 +1,200 @@
+"""Blinding, checked on everything a real browser receives before the debrief.
+
+Two participants take the study in Chromium. Until right before the last answer is sent, the
+test records every HTTP response (URL, headers, body), every websocket frame in both directions,
+the page URL, and the DOM including the player's shadow root on every trial. None of it may contain
+any clip's identity: file names, hashes, uploaded name, title, creator or AI system. No clip is
+served from a ``/media/`` URL (st.audio's shared content-hash URLs), every clip plays from a
+``blob:`` URL private to the tab, the two participants share no audio URL or player key, and the
+visible trial page is word for word the same for human and AI clips.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import select
+
+from core import db
+from core.models import Participant, Trial
+from experiment.settings import StudySettings
+from tests.e2e import journey_driver as drive
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+STUDY = StudySettings(
+    n_trials=4, attention_check=True, repeat_check=False, practice_trial=True, screening="off",
+    listening_requirement=1.0, ask_comment=False,
+)
+
+# Every widget key the participant page may use; anything else (e.g. a clip id) fails the test.
+ALLOWED_KEY = re.compile(
+    r"st-key-(consent_(agree|decline)|q_[a-z_]+|calibration(_done)?|screening_\d+(_\d)?|instructions_done"
+    r"|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment)|player_[0-9a-f]{48}"
+    r"|FormSubmitter-(questionnaire-Continue|trial_\d+-Save-and-continue))"
+)
+
+# Streamlit's media endpoint (st.audio, st.image ...); its own fonts live under /static/media/.
+MEDIA_URL = re.compile(rb"(?<!/static)/media/")
+
+_DOM_WITH_SHADOW_ROOTS = """() => {
+    const parts = [document.documentElement.outerHTML];
+    for (const element of document.querySelectorAll('*')) {
+        if (element.shadowRoot) parts.push(element.shadowRoot.innerHTML);
+    }
+    return parts.join('\\n');
+}"""
+
+
+@dataclass
+class Capture:
+    """Everything the browser received (and sent) while ``active``."""
+
+    active: bool = True
+    responses: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    frames: list[bytes] = field(default_factory=list)
+    doms: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    trial_texts: list[tuple[int, str]] = field(default_factory=list)  # (trial index, visible text)
+    audio_srcs: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        def on_response(response) -> None:
+            if not self.active:
+                return
+            try:
+                body = response.body()
+            except Exception:  # redirects and aborted requests have no body
+                body = b""
+            self.responses.append((response.url, response.all_headers(), body))
+
+        def on_frame(payload) -> None:
+            if self.active:
+                self.frames.append(payload if isinstance(payload, bytes) else payload.encode("utf-8"))
+
+        def on_websocket(ws) -> None:
+            ws.on("framereceived", on_frame)
+            ws.on("framesent", on_frame)
+
+        page.on("response", on_response)
+        page.on("websocket", on_websocket)
+
+    def snapshot(self, page) -> None:
+        self.doms.append(page.evaluate(_DOM_WITH_SHADOW_ROOTS))
+        self.urls.append(page.url)
+
+    def haystacks(self):
+        """(where, bytes) for everything captured."""
+        for url, headers, body in self.responses:
+            yield f"response URL {url}", url.encode()
+            yield f"headers of {url}", repr(sorted(headers.items())).encode()
+            yield f"body of {url}", body
+        for i, frame in enumerate(self.frames):
+            yield f"websocket frame {i}", frame
+        for i, dom in enumerate(self.doms):
+            yield f"DOM snapshot {i}", dom.encode()
+        for url in self.urls:
+            yield "page URL", url.encode()
+
+
+def take_study(page, base_url: str, capture: Capture, confidences: list[str]) -> str:
+    """One participant's whole journey; capture stops right before the last answer is sent."""
+    capture.attach(page)
+    page.goto(base_url)
+    capture.snapshot(page)
+    token = drive.consent(page)
+    capture.snapshot(page)
+    drive.answer_questionnaire(page)
+    drive.read_instructions(page)
+    with db.session_scope() as session:
+        participant = session.scalars(select(Participant).where(Participant.resume_token == token)).one()
+        trials = session.scalars(select(Trial).where(Trial.participant_id == participant.id)
+                                 .order_by(Trial.trial_index)).all()
+        kinds = [t.kind for t in trials]
+    n_rated = sum(kind != "practice" for kind in kinds)
+    for index, kind in enumerate(kinds):
+        expected = "Practice clip" if kind == "practice" else f"Clip {index + (kinds[0] != 'practice')} of {n_rated}"
+        wait_for_app(page, expected)
+        page.locator("audio").wait_for(state="attached")
+
+        def record(index=index, last=index == len(kinds) - 1) -> None:
+            capture.snapshot(page)
+            capture.audio_srcs.append(drive.current_audio_src(page))
+            capture.trial_texts.append((index, page.locator('[data-testid="stMain"]').inner_text()))
+            if last:
+                capture.active = False  # the answer below leads to the debrief, which may reveal
+
+        drive.answer_current_trial(page, confidences[index % len(confidences)], expected, before_submit=record)
+    wait_for_app(page, "Which clips were made by AI?")
+    return token
+
+
+def normalised_trial_text(text: str) -> str:
+    """The trial page's words without what legitimately differs between trials.
+
+    That is the position ("Clip 3 of 5", or the practice heading), the attention-check
+    instruction and the resume-link caption (shown from the main trials on).
+    """
+    text = re.sub(r"Clip \d+ of \d+", "POSITION", text)
+    text = re.sub(r"Practice clip\s+This one is for practice and is not scored\.", "POSITION", text)
+    text = re.sub(r"Attention check:[^\n]*", "", text)
+    text = re.sub(r"Your answers are saved after every clip\.[^\n]*", "", text)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatch, chromium):
+    identities = drive.prepare_study(e2e_data_dir, monkeypatch, STUDY, n_per_source=3)
+    server = drive.start_server(e2e_data_dir)
+    captures, tokens = [], []
+    try:
+        for confidences in (["Sure AI", "Sure human"], ["Maybe human", "Probably AI"]):
+            context = chromium.new_context(viewport={"width": 1000, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            capture = Capture()
+            tokens.append(take_study(page, server.url, capture, confidences))
+            captures.append(capture)
+            context.close()
+    finally:
+        server.stop()
+
+    secrets = {secret: identity.clip_id for identity in identities for secret in identity.secrets()}
+    audio_samples = [(e2e_data_dir / "clips" / i.served_name).read_bytes()[1000:3000] for i in identities]
+    for capture in captures:
+        assert capture.responses and capture.frames and capture.doms, "nothing was captured"
+        # Positive control: the clips' audio really travelled through the captured websocket frames.
+        assert any(sample in frame for sample in audio_samples for frame in capture.frames)
+        for where, data in capture.haystacks():
+            for secret, clip_id in secrets.items():
+                assert secret.encode() not in data, f"clip {clip_id}'s {secret!r} reached the browser in {where}"
+            # st.audio would put its shared /media/ URL into a websocket frame and the DOM, and the
+            # browser would request it. (Streamlit's static bundles mention the route; not checked.)
+            if not where.startswith("body of"):
+                assert not MEDIA_URL.search(data), f"a /media/ URL reached the browser in {where}"
+
+        keys = set()
+        for dom in capture.doms:
+            keys |= set(re.findall(r"st-key-[A-Za-z0-9_-]+", dom))
+        assert keys, "no widget keys found"
+        assert all(ALLOWED_KEY.fullmatch(key) for key in keys), sorted(k for k in keys if not ALLOWED_KEY.fullmatch(k))
+
+        assert capture.audio_srcs and all(src.startswith("blob:") for src in capture.audio_srcs)
+
+    # Two participants: no common audio URL and no common player key.
+    srcs = [set(capture.audio_srcs) for capture in captures]
+    assert not srcs[0] & srcs[1]
+    player_keys = [{k for dom in c.doms for k in re.findall(r"st-key-player_[A-Za-z0-9_-]+", dom)} for c in captures]
+    assert player_keys[0] and player_keys[1] and not player_keys[0] & player_keys[1]
+
+    # The visible trial page is the same, word for word, whatever the clip's source.
+    with db.session_scope() as session:
+        source_of = {(t.participant.resume_token, t.trial_index): t.clip.source for t in session.scalars(select(Trial))}
+    for capture, token in zip(captures, tokens, strict=True):
+        texts_by_source: dict[str, set[str]] = {"human": set(), "ai": set()}
+        for index, text in capture.trial_texts:
+            texts_by_source[source_of[(token, index)]].add(normalised_trial_text(text))
+        assert texts_by_source["human"] and texts_by_source["ai"], "both sources must have been heard"
+        assert len(texts_by_source["human"] | texts_by_source["ai"]) == 1, texts_by_source
