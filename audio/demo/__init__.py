@@ -264,7 +264,8 @@ def render_demo_pieces(out_dir: str | Path, *, seed: int, n_per_source: int, sec
         pieces.append(DemoPiece(
             path=path, source="human", number=number, pair_id=pair_id, mode=mode, key=key,
             creator=HUMAN_CREATOR, ai_system=None, ai_version=None, licence=CORPUS_LICENCE,
-            provenance=_human_provenance(human, key), notes=pair_note, pitches=pitches, onsets=onsets, fermatas=fermatas,
+            provenance=_human_provenance(human, key), notes=pair_note,
+            pitches=pitches, onsets=onsets, fermatas=fermatas,
             bar_positions=bar_positions, transpose=shift,
         ))
 
@@ -276,7 +277,8 @@ def render_demo_pieces(out_dir: str | Path, *, seed: int, n_per_source: int, sec
         pieces.append(DemoPiece(
             path=path, source="ai", number=number, pair_id=pair_id, mode=mode, key=key,
             creator=None, ai_system=AI_SYSTEM, ai_version=markov.MODEL_VERSION, licence=AI_LICENCE,
-            provenance=_generated_provenance(training, seed, index, mode, key, run, draws), notes=pair_note, pitches=pitches, onsets=onsets, fermatas=fermatas,
+            provenance=_generated_provenance(training, seed, index, mode, key, run, draws), notes=pair_note,
+            pitches=pitches, onsets=onsets, fermatas=fermatas,
             bar_positions=bar_positions, transpose=shift,
             longest_verbatim_run=run,
         ))
@@ -375,7 +377,8 @@ def build_demo_library(engine: Engine | None = None, *, seed: int = 2026, n_per_
             is_demo=True)) for piece in pieces]
         say("Demo library: processing and adding the clips ...")
         clock = time.perf_counter()
-        outcomes = import_items(items, settings, engine=engine)
+        outcomes = import_items(items, settings, engine=engine, progress=lambda _outcome, done, total: say(
+            f"Demo library: {done}/{total} clips processed"))
         timings["ingest"] = time.perf_counter() - clock
     failures = [outcome.message for outcome in outcomes if not outcome.ok]
     if failures:

@@ -9,9 +9,10 @@ exact
     the last 1..``max_order`` states themselves;
 harmonic
     the last 1..``harmonic_max_order`` states described only by bar position, fermata,
-    bass and soprano pitch class and the chord's pitch-class set (then a coarser view
-    without the soprano). Different voicings of the same progression share these contexts,
-    which is what lets the model recombine its training pieces instead of replaying them.
+    bass and soprano pitch class and the chord's pitch-class set (then, at orders 2 and 1,
+    a coarser view without the soprano). Different voicings of the same progression share
+    these contexts, which lets the model recombine its training pieces instead of replaying
+    them.
 
 Generation takes the most specific context the training pieces continued in at least
 ``min_choices`` different admissible ways (a context with a single continuation could only
