@@ -62,6 +62,10 @@ __all__ = [
 #: Allowed distance of a served clip's loudness from the target before it is flagged, LU.
 LOUDNESS_TOLERANCE_LU = 0.5
 
+#: ``clips.processing["start_offset_rule"]``: how the excerpt start was chosen.
+START_RULE_DEFAULT = "default: one third in"
+START_RULE_ORGANISER = "set by organiser"
+
 #: Most encode passes spent pulling a clip's decoded true peak under the ceiling.
 _MAX_ENCODE_PASSES = 4
 
@@ -113,7 +117,6 @@ class ProcessedClip:
     served_bytes: bytes
     served_sha256: str
     start_offset_s: float
-    start_offset_rule: str
     duration_s: float
     sample_rate: int
     channels: int
@@ -249,7 +252,7 @@ def process_audio(
     features = extract_features(decoded, sr)
     features.update(loudness_before_lufs=float(loudness.before_lufs), loudness_lufs=float(loudness_after),
                     true_peak_dbtp=float(decoded_peak))
-    start_rule = "default: one third in" if start_offset_s is None else "set by organiser"
+    start_rule = START_RULE_DEFAULT if start_offset_s is None else START_RULE_ORGANISER
     processing = {
         "settings": settings.to_dict(),
         "feature_version": FEATURE_VERSION,
@@ -265,7 +268,6 @@ def process_audio(
         served_bytes=served,
         served_sha256=sha256_hex(served),
         start_offset_s=excerpt.start_s,
-        start_offset_rule=start_rule,
         duration_s=decoded.shape[0] / sr,
         sample_rate=sr,
         channels=settings.channels,
@@ -550,7 +552,7 @@ def reprocess(
         original = library.original_path(clip)
         display = clip.uploaded_filename or f"clip #{clip_id}"
         previous_rule = (clip.processing or {}).get("start_offset_rule", "")
-        if start_offset_s is None and previous_rule == "set by organiser":
+        if start_offset_s is None and previous_rule == START_RULE_ORGANISER:
             start_offset_s = clip.start_offset_s
         old_served_name = clip.served_name
         original_sha256 = clip.original_sha256
