@@ -13,7 +13,8 @@ and rows (SQLite has one writer). Bad input raises :class:`IngestError` and stor
 Re-processing (:func:`reprocess`) rebuilds a clip's served file from its kept original with the
 current settings. It refuses clips that participants have already heard or answered, unless
 forced, because their responses describe the old audio; a forced re-process records the
-previous served hash in ``clips.processing["replaced_served_sha256"]``.
+previous served hash and processing (settings and start) in ``clips.processing`` under
+``replaced_served_sha256`` and ``replaced_processing``, so the old audio can be rebuilt.
 """
 
 from __future__ import annotations
@@ -570,7 +571,10 @@ def reprocess(
             clip = library.get_clip(session, clip_id)
             processing = dict(processed.processing)
             if clip.served_sha256 != processed.served_sha256 and library.clip_has_been_heard(session, clip_id):
+                # What participants heard can be rebuilt from the original with these.
                 processing["replaced_served_sha256"] = clip.served_sha256
+                processing["replaced_processing"] = {**(clip.processing or {}),
+                                                     "start_offset_s": clip.start_offset_s}
             clip.served_sha256 = processed.served_sha256
             clip.served_name = served_path.name
             clip.start_offset_s = processed.start_offset_s

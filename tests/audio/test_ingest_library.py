@@ -151,6 +151,7 @@ def test_library_edits_retirement_reprocessing_and_the_feature_frame(tmp_path, d
     with db.session_scope() as session:
         clip = library.get_clip(session, human.clip_id)
         assert clip.processing["replaced_served_sha256"] == human.served_sha256
+        assert clip.processing["replaced_processing"]["settings"]["excerpt_seconds"] == 6.0
         assert clip.start_offset_s == pytest.approx(4.0)  # default rule re-applied: 12 s / 3
         assert forced.served_sha256 == clip.served_sha256
         assert library.clips_needing_reprocess(session, shorter) == []
