@@ -20,6 +20,9 @@ SOURCE_SCALE = alt.Scale(domain=["human", "ai"], range=[HUMAN_COLOUR, AI_COLOUR]
 SOURCE_LEGEND = alt.Legend(title="True source", labelExpr="datum.value == 'ai' ? 'AI' : 'Human'")
 NEUTRAL = "#555555"
 WIDTH = 420
+# Sizes below are of the plotting area; titles, axes and legends are added around it. Without
+# "pad", Streamlit squeezes the whole chart (three-line title included) into width x height.
+PAD = alt.AutoSizeParams(type="pad", contains="padding")
 
 
 def _fmt(value, digits: int = 2) -> str:
@@ -77,7 +80,7 @@ def hit_fa_chart(summary: dict) -> alt.LayerChart:
     chance = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
     acc = summary["accuracy"]
     return alt.layer(bars, errors, labels, chance).properties(
-        width=WIDTH, height=120,
+        autosize=PAD, width=WIDTH, height=120,
         title=_title("Could listeners tell? Hits vs false alarms",
                      f"Accuracy {_pct(acc['estimate'])} [{_pct(acc['ci_low'])}, {_pct(acc['ci_high'])}]; "
                      f"bars: 95% Wilson intervals; if listeners could not tell, both bars would be equal",
@@ -114,7 +117,7 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: dict) -> a
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
     n_trials = int(per_participant["n_trials"].sum()) if len(per_participant) else 0
     return alt.layer(bars, band, rule, zero).properties(
-        width=WIDTH, height=220,
+        autosize=PAD, width=WIDTH, height=220,
         title=_title("How well did each listener tell them apart?",
                      f"Mean d′ = {_fmt(d['mean'])} [{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}] (black line, grey band: "
                      f"95% t interval); dashed line: chance",
@@ -146,7 +149,7 @@ def roc_chart(roc, n_participants: int, n_trials: int) -> alt.LayerChart:
         strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q", y="y:Q")
     low, high = roc.auc_ci
     return alt.layer(diagonal, curve).properties(
-        width=320, height=320,
+        autosize=PAD, width=320, height=320,
         title=_title("ROC from confidence ratings",
                      f"AUC = {_fmt(roc.auc)} [{_fmt(low)}, {_fmt(high)}] (95% bootstrap over participants); "
                      "diagonal: chance (AUC 0.5)",
@@ -186,7 +189,7 @@ def breakdown_chart(table: pd.DataFrame, by_label: str) -> alt.LayerChart:
     n_trials = int(table["n_trials"].sum())
     n_participants = int(table["n_participants"].max()) if len(table) else 0
     return alt.layer(zero, errors, points, counts).properties(
-        width=WIDTH, height=max(80, 34 * len(data)),
+        autosize=PAD, width=WIDTH, height=max(80, 34 * len(data)),
         title=_title(f"Detection by {by_label.lower()}",
                      "Points: mean d′ of participants in the group; bars: 95% t intervals; small numbers: participants",
                      f"{n_trials} trials in {len(data)} groups (largest group {n_participants} participants)"))
@@ -228,7 +231,7 @@ def emotion_interaction_chart(by_source: pd.DataFrame, scale: str) -> alt.LayerC
     points = base.mark_point(filled=True, size=90).encode(y=alt.Y("mean:Q", title=y_title), tooltip=tooltip)
     n_participants = int(data["n_participants"].max()) if len(data) else 0
     return alt.layer(lines, errors, points).properties(
-        width=320, height=260,
+        autosize=PAD, width=320, height=260,
         title=_title(f"{scale.capitalize()}: true source × perceived source",
                      "Means of participants' cell means; bars: 95% t intervals over participants",
                      f"up to {n_participants} participants per cell, {int(data['n_ratings'].sum())} ratings"))
@@ -265,7 +268,7 @@ def clip_judged_ai_chart(clips: pd.DataFrame, n_participants: int) -> alt.LayerC
     half = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(y="y:Q")
     n_trials = int(clips["n_ratings"].sum())
     return alt.layer(half, errors, points).properties(
-        width=WIDTH + 80, height=260,
+        autosize=PAD, width=WIDTH + 80, height=260,
         title=_title("How often was each clip judged AI?",
                      "Points: clips; lines: 95% Wilson intervals; if listeners could tell, purple would sit high "
                      "and green low",
@@ -316,7 +319,7 @@ def lens_chart(associations: pd.DataFrame, n_participants: int, n_trials: int,
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=NEUTRAL).encode(x="x:Q")
     n_clips = int(associations["n_clips"].max()) if len(associations) else 0
     return alt.layer(zero, errors, points).properties(
-        width=WIDTH, height=max(120, 34 * len(order)),
+        autosize=PAD, width=WIDTH, height=max(120, 34 * len(order)),
         title=_title("Lens model: what gave the source away, and what listeners went by",
                      "Purple: cue validity (feature vs true source); orange: cue use (feature vs judgements); "
                      "lines: 95% Fisher-z intervals",
@@ -355,7 +358,7 @@ def feature_scatter_chart(clips: pd.DataFrame, feature: str, n_participants: int
         x=x, y=alt.Y("prop_judged_ai:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         color=colour, tooltip=tooltip)
     return alt.layer(errors, points).properties(
-        width=WIDTH, height=300,
+        autosize=PAD, width=WIDTH, height=300,
         title=_title(f"{name} vs how often clips were judged AI",
                      "Points: clips; lines: 95% Wilson intervals",
                      f"{len(data)} clips, {int(data['n_ratings'].sum())} trials, {n_participants} participants"))

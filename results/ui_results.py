@@ -69,7 +69,7 @@ def breakdown_section(trials: pd.DataFrame, by: str) -> None:
         st.info("No scored trials to break down.")
         return
     label = BREAKDOWN_CHOICES.get(by, by)
-    st.altair_chart(charts.breakdown_chart(table, label))
+    st.altair_chart(charts.breakdown_chart(table, label), width="content")
     shown = table[["level", "n_participants", "n_trials", "hits", "false_alarms", "hit_rate", "fa_rate",
                    "d_prime", "criterion", "d_prime_basis", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
                    "mean_participant_d_prime", "mean_participant_d_prime_ci_low", "mean_participant_d_prime_ci_high"]]
@@ -136,7 +136,7 @@ def emotion_section(dataset: Dataset) -> None:
     by_source = emotion.emotion_by_source(trials, scales)
     columns = st.columns(2)
     for position, scale in enumerate(scales):
-        columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale))
+        columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale), width="content")
     st.subheader("Paired tests (participants as the unit)")
     tests = emotion.emotion_tests(trials, scales)
     st.dataframe(tests, hide_index=True)

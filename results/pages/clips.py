@@ -16,7 +16,7 @@ show_data_caption(dataset)
 stop_if_empty(dataset)
 
 summary = lens.clip_summary(dataset.trials)
-st.altair_chart(charts.clip_judged_ai_chart(summary, dataset.n_participants))
+st.altair_chart(charts.clip_judged_ai_chart(summary, dataset.n_participants), width="content")
 
 fooling_clips_section(dataset.trials)
 

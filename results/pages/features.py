@@ -28,7 +28,7 @@ st.write("Each feature is set against two things across clips: the **true source
 lens_summary_section(trials)
 
 associations = lens.feature_associations(trials)
-st.altair_chart(charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials))
+st.altair_chart(charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials), width="content")
 with st.expander("All features (table)"):
     st.dataframe(associations, hide_index=True)
     st.caption("source_r: point-biserial r with the source (AI = 1); source_d: Cohen's d, AI minus human; "
@@ -42,4 +42,4 @@ strongest = associations.assign(strength=associations[["source_r", "judgement_r"
     "strength", ascending=False)["feature"].tolist()
 choices = [f for f in strongest if f in summary.columns]
 feature = st.selectbox("Feature", choices, format_func=lambda f: f.removeprefix("feat_"), key="features_scatter")
-st.altair_chart(charts.feature_scatter_chart(summary, feature, dataset.n_participants))
+st.altair_chart(charts.feature_scatter_chart(summary, feature, dataset.n_participants), width="content")

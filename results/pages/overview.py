@@ -23,9 +23,9 @@ with detection_tab:
     summary = detection.detection_summary(trials)
     roc = detection.roc_from_confidence(trials)
     detection_metrics(summary, roc)
-    st.altair_chart(charts.hit_fa_chart(summary))
-    st.altair_chart(charts.dprime_distribution_chart(detection.per_participant_sdt(trials), summary))
-    st.altair_chart(charts.roc_chart(roc, summary["n_participants"], summary["n_trials"]))
+    st.altair_chart(charts.hit_fa_chart(summary), width="content")
+    st.altair_chart(charts.dprime_distribution_chart(detection.per_participant_sdt(trials), summary), width="content")
+    st.altair_chart(charts.roc_chart(roc, summary["n_participants"], summary["n_trials"]), width="content")
     mixed_model_section(dataset)
     with st.expander("Methods"):
         st.write(summary["methods"])
