@@ -51,7 +51,8 @@ def store(engine, trials, n_features: int) -> None:
         rows = trials.reset_index(drop=True)
         session.execute(insert(Trial), [
             {"id": i + 1, "participant_id": int(r.participant_id), "trial_index": int(r.trial_index),
-             "clip_id": int(r.clip_id), "kind": r.kind, "audio_nonce": f"n{i}"} for i, r in enumerate(rows.itertuples())])
+             "clip_id": int(r.clip_id), "kind": r.kind, "audio_nonce": f"n{i}"}
+            for i, r in enumerate(rows.itertuples())])
         session.execute(insert(Response), [
             {"trial_id": i + 1, "participant_id": int(r.participant_id), "trial_index": int(r.trial_index),
              "study_version_id": 1, "answered_at": r.answered_at.floor("us").to_pydatetime(), "guess": r.guess,

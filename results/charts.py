@@ -119,8 +119,8 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: dict) -> a
     return alt.layer(bars, band, rule, zero).properties(
         autosize=PAD, width=WIDTH, height=220,
         title=_title("How well did each listener tell them apart?",
-                     f"Mean d′ = {_fmt(d['mean'])} [{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}] (black line, grey band: "
-                     f"95% t interval); dashed line: chance",
+                     f"Mean d′ = {_fmt(d['mean'])} [{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}] "
+                     "(black line, grey band: 95% t interval); dashed line: chance",
                      rests_on(d["n"], n_trials)))
 
 
@@ -134,8 +134,8 @@ def roc_chart(roc, n_participants: int, n_trials: int) -> alt.LayerChart:
     n_participants, n_trials : int
         What the curve rests on (main trials with a confidence rating).
     """
-    labels = {7: "nothing judged AI", 6: "sure AI", 5: "≥ probably AI", 4: "≥ guess AI",
-              3: "≥ guess human", 2: "≥ probably human", 1: "everything judged AI"}
+    labels = {7: "nothing judged AI", 6: "sure AI", 5: "≥ probably AI", 4: "≥ maybe AI",
+              3: "≥ maybe human", 2: "≥ probably human", 1: "everything judged AI"}
     points = roc.points.assign(criterion=lambda f: f["threshold"].map(labels))
     tooltip = [alt.Tooltip("criterion:N", title="Counted as 'AI' when confidence"),
                alt.Tooltip("fpr:Q", title="False-alarm rate", format=".1%"),
@@ -191,7 +191,8 @@ def breakdown_chart(table: pd.DataFrame, by_label: str) -> alt.LayerChart:
     return alt.layer(zero, errors, points, counts).properties(
         autosize=PAD, width=WIDTH, height=max(80, 34 * len(data)),
         title=_title(f"Detection by {by_label.lower()}",
-                     "Points: mean d′ of participants in the group; bars: 95% t intervals; small numbers: participants",
+                     "Points: mean d′ of participants in the group; bars: 95% t intervals; "
+                     "small numbers: participants",
                      f"{n_trials} trials in {len(data)} groups (largest group {n_participants} participants)"))
 
 
@@ -257,7 +258,8 @@ def clip_judged_ai_chart(clips: pd.DataFrame, n_participants: int) -> alt.LayerC
                alt.Tooltip("prop_ci_low:Q", title="95% CI low", format=".0%"),
                alt.Tooltip("prop_ci_high:Q", title="95% CI high", format=".0%"),
                alt.Tooltip("n_ratings:Q", title="Ratings (n)")]
-    x = alt.X("rank:Q", title="Clips, sorted by how often they were judged AI", axis=alt.Axis(labels=False, ticks=False))
+    x = alt.X("rank:Q", title="Clips, sorted by how often they were judged AI",
+              axis=alt.Axis(labels=False, ticks=False))
     y_title = "Proportion judged AI"
     colour = alt.Color("source:N", scale=SOURCE_SCALE, legend=SOURCE_LEGEND)
     errors = alt.Chart(data).mark_rule(opacity=0.5).encode(x=x, y=alt.Y("prop_ci_low:Q", title=y_title),

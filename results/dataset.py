@@ -106,7 +106,8 @@ def exclusion_lines(counts: dict) -> list[str]:
     """The filter counts as sentences: the start, then the participants and trials left after each step."""
     if not counts:
         return []
-    lines = [f"Before filtering: {counts['n_participants_before']} participants, {counts['n_trials_before']} main trials."]
+    lines = [f"Before filtering: {counts['n_participants_before']} participants, "
+             f"{counts['n_trials_before']} main trials."]
     lines += [f"After '{step['step']}': {step['n_participants']} participants, {step['n_trials']} main trials."
               for step in counts.get("steps", [])]
     return lines

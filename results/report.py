@@ -122,7 +122,8 @@ def _breakdown_section(df: pd.DataFrame) -> str:
         if table.empty:
             continue
         rows = [[row.level, str(row.n_participants), str(row.n_trials),
-                 f"{_num(row.mean_participant_d_prime)} {_interval(row.mean_participant_d_prime_ci_low, row.mean_participant_d_prime_ci_high)}",
+                 f"{_num(row.mean_participant_d_prime)} "
+                 f"{_interval(row.mean_participant_d_prime_ci_low, row.mean_participant_d_prime_ci_high)}",
                  f"{_pct(row.accuracy)} {_interval(row.accuracy_ci_low, row.accuracy_ci_high, _pct)}",
                  row.d_prime_basis] for row in table.itertuples()]
         parts += [f"<h4>{_esc(BREAKDOWN_LABELS.get(column, column))}</h4>",

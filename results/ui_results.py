@@ -52,14 +52,16 @@ def detection_metrics(summary: dict, roc: detection.ROC) -> None:
     columns[0].metric("Participants / main trials", f"{summary['n_participants']} / {summary['n_trials']}")
     columns[1].metric("Accuracy", pct(acc["estimate"]), help=(
         f"95% Wilson interval {pct(acc['ci_low'])} to {pct(acc['ci_high'])}; {acc['successes']} of {acc['n']} "
-        f"trials correct; binomial test against 50%: p = {fmt(acc['p_value'], 4)}"), delta_color="off", delta_arrow="off",
+        f"trials correct; binomial test against 50%: p = {fmt(acc['p_value'], 4)}"),
+        delta_color="off", delta_arrow="off",
         delta=f"[{pct(acc['ci_low'])}, {pct(acc['ci_high'])}]")
     columns[2].metric("Mean d′", fmt(d["mean"]), delta=f"[{fmt(d['ci_low'])}, {fmt(d['ci_high'])}]",
                       delta_color="off", delta_arrow="off", help=(
                           f"Mean of {d['n']} participants' d′ with a 95% t interval; t-test against 0: "
                           f"p = {fmt(d['p_value'], 4)}"))
     columns[3].metric("AUC (confidence)", fmt(roc.auc), delta=f"[{fmt(roc.auc_ci[0])}, {fmt(roc.auc_ci[1])}]",
-                      delta_color="off", delta_arrow="off", help="Area under the confidence ROC; 95% bootstrap interval over participants")
+                      delta_color="off", delta_arrow="off",
+                      help="Area under the confidence ROC; 95% bootstrap interval over participants")
 
 
 def breakdown_section(trials: pd.DataFrame, by: str) -> None:
@@ -118,7 +120,8 @@ def mixed_model_section(dataset: Dataset) -> None:
         left, right = st.columns(2)
         left.metric("d′ (mixed model)", fmt(d["estimate"]), delta=f"[{fmt(d['ci_low'])}, {fmt(d['ci_high'])}]",
                     delta_color="off", delta_arrow="off", help=f"Wald 95% interval; p = {fmt(d['p_value'], 4)}")
-        right.metric("Criterion c (mixed model)", fmt(c["estimate"]), delta=f"[{fmt(c['ci_low'])}, {fmt(c['ci_high'])}]",
+        right.metric("Criterion c (mixed model)", fmt(c["estimate"]),
+                     delta=f"[{fmt(c['ci_low'])}, {fmt(c['ci_high'])}]",
                      delta_color="off", delta_arrow="off", help=f"Wald 95% interval; p = {fmt(c['p_value'], 4)}")
     show_model_result(result)
 

@@ -67,7 +67,7 @@ def add_trial(session, participant: Participant, trial_index: int, clip: Clip, k
     if answered:
         confidence = response.pop("confidence", 5)
         response.setdefault("guess", None if confidence is None else ("ai" if confidence >= 4 else "human"))
-        response.setdefault("answered_at", (participant.created_at or START) + timedelta(seconds=30 * (trial_index + 1)))
+        response.setdefault("answered_at", participant.created_at + timedelta(seconds=30 * (trial_index + 1)))
         response.setdefault("plays", 1)
         response.setdefault("listened_s", 20.0)
         session.add(Response(trial_id=trial.id, participant_id=participant.id, trial_index=trial_index,
@@ -80,7 +80,8 @@ def write_simulated_study(engine, trials: pd.DataFrame) -> None:
 
     Needs the columns ``participant_id``, ``clip_id``, ``source``, ``trial_index`` and
     ``confidence``; ratings, ``kind``, ``completed``, ``answered_at``, questionnaire, screening,
-    ``flag_*`` and ``feat_*`` columns are used when present. Database ids are assigned afresh; the row order per participant is kept.
+    ``flag_*`` and ``feat_*`` columns are used when present. Database ids are assigned afresh;
+    the row order per participant is kept.
     """
     features = [c for c in trials.columns if c.startswith("feat_")]
     scales = [s for s in ("valence", "arousal", "moved", "liking", "familiar") if s in trials.columns]
@@ -100,8 +101,11 @@ def write_simulated_study(engine, trials: pd.DataFrame) -> None:
                              if column in rows and pd.notna(first[column])}
             flags = {key: bool(first[column]) for column, key in _FLAGS.items() if column in rows}
             screening = first["screening_passed"] if "screening_passed" in rows else None
+            started = (pd.Timestamp(rows["answered_at"].min()).floor("us").to_pydatetime() - timedelta(minutes=1)
+                       if "answered_at" in rows else START)
             participant = add_participant(session, version, completed=completed, questionnaire=questionnaire,
-                                          flags=flags, screening_passed=None if pd.isna(screening) else bool(screening))
+                                          flags=flags, screening_passed=None if pd.isna(screening) else bool(screening),
+                                          created_at=started)
             for _, row in rows.iterrows():
                 response = {s: (None if pd.isna(row[s]) else (bool(row[s]) if s == "familiar" else int(row[s])))
                             for s in scales}

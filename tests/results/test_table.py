@@ -65,7 +65,8 @@ def test_participant_and_clip_columns_are_joined(engine):
     assert (a.completed, a.age_band, a.training_years, a.ai_exposure) == (True, "25-34", "3-5", "Some")
     assert a.training_self_rating == 6  # "I would not consider myself a musician": 2 of 7, reverse-scored
     assert pd.isna(a.ai_attitude) and pd.isna(a.practice_years)
-    assert (a.screening_passed, a.flag_attention_failed, a.flag_inconsistent, a.flag_too_fast) == (True, True, False, True)
+    flags = (a.screening_passed, a.flag_attention_failed, a.flag_inconsistent, a.flag_too_fast)
+    assert flags == (True, True, False, True)
     assert (a.answer_too_fast, df.loc[(alice, 2), "answer_too_fast"]) == (False, True)
     assert (a.clip_title, a.clip_creator, a.genre, a.vocals, a.pair_id) == (
         "Nocturne", "A. Person", "classical", "instrumental", "p1")
