@@ -38,7 +38,7 @@ SCREENING_SOUND_S = 3 * screening.INTERVAL_S + 2 * screening.GAP_S
 
 
 def confidence_label(value: int) -> str:
-    """ "Sure human" ... "Sure AI" for the 1..6 guess scale."""
+    """The label of a 1..6 guess: "Sure human" ... "Sure AI"."""
     text = quality.CONFIDENCE_LABELS[value]
     return text[0].upper() + text[1:]
 

@@ -98,7 +98,7 @@ def consent(at: AppTest) -> str:
 def answer_questionnaire(at: AppTest) -> None:
     for radio in at.radio:
         radio.set_value(radio.options[0] if not radio.options[0].isdigit() else int(radio.options[0]))
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == "Continue").click().run()
     assert not at.exception
 
 
@@ -276,3 +276,46 @@ def test_required_screening_failure_ends_politely(study):
         participant = repository.participant_by_token(session, token)
         assert participant.step == "screened_out" and participant.screening_passed is False
         assert session.scalar(select(func.count()).select_from(Trial)) == 0  # no clips used up
+
+
+def test_prolific_debrief_offers_the_completion_link_only_after_the_last_answer(study):
+    with db.session_scope() as session:
+        repository.save_settings(session, SHORT_STUDY.with_changes(
+            prolific_enabled=True, completion_code="C0DE42", screening="off", practice_trial=False))
+    at = open_page({"PROLIFIC_PID": "pid1", "STUDY_ID": "s1", "SESSION_ID": "x1"})
+    token = consent(at)
+    answer_questionnaire(at)
+    at.button(key="instructions_done").click().run()
+    answer_trial(at, token)
+    assert not at.get("link_button") and "C0DE42" not in texts(at)  # not before the last answer
+    answer_trial(at, token)
+    (link,) = at.get("link_button")
+    assert link.proto.url == "https://app.prolific.com/submissions/complete?cc=C0DE42"
+    assert "C0DE42" in texts(at)
+
+
+PREVIEW_PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages" / "preview.py")
+
+
+def test_staff_preview_walks_the_journey_as_a_preview_participant(study):
+    with db.session_scope() as session:
+        repository.save_settings(session, SHORT_STUDY.with_changes(is_open=False, screening="off"))
+    anonymous = AppTest.from_file(PREVIEW_PAGE, default_timeout=60).run()
+    assert "for study staff" in anonymous.error[0].value
+
+    at = AppTest.from_file(PREVIEW_PAGE, default_timeout=60)
+    at.session_state["_staff_authenticated"] = True
+    at.run()
+    assert "Information about this study" in texts(at)  # works while the study is closed
+    at.button(key="preview_consent_agree").click().run()
+    (participant,) = participants()
+    assert participant.is_preview
+    assert at.query_params.get("resume") in (None, [])  # the preview token stays in the session
+    answer_questionnaire(at)
+    at.button(key="instructions_done").click().run()
+    for _ in range(3):  # practice and two clips
+        answer_trial(at, participant.resume_token)
+    assert "Which clips were made by AI?" in texts(at) and "PREVIEW" in texts(at)
+
+    at.button(key="preview_restart").click().run()
+    assert "Information about this study" in texts(at)
