@@ -25,10 +25,12 @@ stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
 formats = st.multiselect("Table formats", options=list(export.FORMATS), default=list(export.FORMATS),
                          key="export_formats")
 include_report = st.checkbox("Include the HTML report in the zip", value=True, key="export_include_report")
+with_models = st.checkbox("Fit the mixed models for the report (slower on a large study)", key="export_with_models")
 
 
 def _report() -> str:
-    return build_report_html(dataset.trials, dataset.filters.describe(), counts=dataset.counts)
+    return build_report_html(dataset.trials, dataset.filters.describe(), counts=dataset.counts,
+                             include_mixed_models=with_models)
 
 
 # Files are built when a button is clicked (callables), not on every rerun of the page.

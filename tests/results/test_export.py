@@ -124,3 +124,20 @@ def test_unknown_format_is_refused_before_anything_is_written(study, tmp_path):
     with pytest.raises(ValueError, match="xlsx"):
         export.export_all(tmp_path / "out", engine=study, formats=["csv", "xlsx"])
     assert not (tmp_path / "out").exists()
+
+
+def test_emotion_tests_recomputed_from_the_exported_parquet_match_the_app(study, tmp_path):
+    from results import emotion
+
+    filters = Filters(completed_only=False)
+    export.export_all(tmp_path, engine=study, filters=filters, formats=["parquet"])
+    app = emotion.emotion_tests(load_dataset(filters, study).trials, ["moved"]).set_index("effect")
+
+    trials = pd.read_parquet(tmp_path / "trials.parquet")
+    main = trials[(trials["kind"] == "main") & trials["moved"].notna()]
+    means = main.groupby(["participant_id", "guessed_ai"])["moved"].mean().unstack().dropna()
+    test = stats.ttest_rel(means[True], means[False])
+    perceived = app.loc["perceived_source"]
+    assert perceived["n_participants"] == len(means)
+    assert perceived["mean_difference"] == pytest.approx((means[True] - means[False]).mean())
+    assert perceived["p_value"] == pytest.approx(test.pvalue)

@@ -114,3 +114,13 @@ def test_refresh_shows_answers_that_arrived_meanwhile(filled_study):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Participants / main trials"] == (
         f"{completed['participant_id'].nunique() + 3} / {len(completed) + 30}")
+
+
+def test_export_page_offers_every_download(filled_study):
+    app = _page("results/pages/export.py", staff=True).run()
+    assert not app.exception
+    labels = [button.proto.label for button in app.get("download_button")]
+    assert labels == ["Download everything (zip)", "Trials (CSV)", "Codebook (Markdown)", "Codebook (CSV)",
+                      "Download the report (HTML)"]
+    app.multiselect(key="export_formats").set_value([]).run()
+    assert [w.value for w in app.warning] == ["Choose at least one format."]
