@@ -131,6 +131,19 @@ def export_zip(dataset: Dataset, formats: Iterable[str] = FORMATS, report_html: 
     return buffer.getvalue()
 
 
+def write_export(dataset: Dataset, out_dir: Path | str, formats: Iterable[str] = FORMATS) -> list[Path]:
+    """Write :func:`export_files` of ``dataset`` into ``out_dir`` (created if missing); return the paths."""
+    files = export_files(dataset, formats)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in files.items():
+        path = out / name
+        path.write_bytes(content)
+        written.append(path)
+    return written
+
+
 def export_all(out_dir: Path | str, engine: Engine | None = None, filters: Filters | None = None,
                formats: Iterable[str] = FORMATS) -> list[Path]:
     """Write trials, participants and clips (each requested format) and the codebook to ``out_dir``.
@@ -149,14 +162,11 @@ def export_all(out_dir: Path | str, engine: Engine | None = None, filters: Filte
     -------
     list of Path
         The files written, tables first, then the codebook files.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format (nothing is read or written).
     """
     formats = check_formats(formats)
-    dataset = load_dataset(filters, engine)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in export_files(dataset, formats).items():
-        path = out / name
-        path.write_bytes(content)
-        written.append(path)
-    return written
+    return write_export(load_dataset(filters, engine), out_dir, formats)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -59,7 +60,12 @@ def test_bad_flags_are_refused_with_a_message(study, tmp_path, capsys):
         main(["stats", "--from", "yesterday"])
 
 
-def test_report_command_writes_html(study, tmp_path):
+def test_report_command_and_export_report_write_the_same_report(study, tmp_path):
     out = tmp_path / "report.html"
     assert main(["report", "--out", str(out)]) == 0
-    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    alone = out.read_text(encoding="utf-8")
+    assert alone.startswith("<!DOCTYPE html>")
+    assert main(["export", "--out", str(tmp_path / "bundle"), "--format", "csv", "--report"]) == 0
+    bundled = (tmp_path / "bundle" / "report.html").read_text(encoding="utf-8")
+    drop_time = re.compile(r"Generated [^.]*UTC")
+    assert drop_time.sub("", bundled) == drop_time.sub("", alone)
