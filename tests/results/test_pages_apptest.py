@@ -124,3 +124,14 @@ def test_export_page_offers_every_download(filled_study):
                       "Download the report (HTML)"]
     app.multiselect(key="export_formats").set_value([]).run()
     assert [w.value for w in app.warning] == ["Choose at least one format."]
+
+
+def test_every_breakdown_renders(filled_study):
+    from results.ui_results import BREAKDOWN_CHOICES
+
+    app = _page("results/pages/overview.py", staff=True).run()
+    for column in BREAKDOWN_CHOICES:
+        app.selectbox(key="overview_breakdown_by").set_value(column).run()
+        assert not app.exception, (column, [e.value for e in app.exception])
+        groups = [frame.value for frame in app.dataframe if BREAKDOWN_CHOICES[column] in frame.value.columns]
+        assert len(groups) == 1 and len(groups[0]) >= 1, column
