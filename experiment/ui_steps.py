@@ -137,7 +137,7 @@ def audio_check_step(session: Session, participant: Participant, settings: Study
         blind_player(journey.calibration_wav(), key="calibration", label="Calibration noise", mime="audio/wav")
         if st.button("My volume is set, continue", type="primary", key="calibration_done"):
             st.session_state["calibrated"] = True
-            st.rerun()
+            return True
         return False
 
     screening_sounds = journey.screening_trials(session, participant)
