@@ -83,9 +83,9 @@ def links_section(page_url: str | None) -> None:
         st.error(str(error))
         return
     st.write("Anonymous participant link:")
-    st.code(participant_link, language=None)
+    st.code(participant_link, language=None, wrap_lines=True)
     st.write("Study URL for Prolific (Prolific fills in the placeholders):")
-    st.code(prolific_url, language=None)
+    st.code(prolific_url, language=None, wrap_lines=True)
     st.caption("In Prolific, choose \"I'll use URL parameters\" and paste the completion code Prolific "
                "gives you into the settings below.")
 
