@@ -16,8 +16,6 @@ from core import bootstrap, ui  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="Human Touch", page_icon="🎧", layout="centered")
-
 
 @st.cache_resource(show_spinner=False)
 def _start_once() -> None:
@@ -28,46 +26,43 @@ def _start_once() -> None:
     bootstrap.build_demo_in_background()
 
 
-_start_once()
+def _page(relative: str, title: str, icon: str, **kwargs) -> st.Page:
+    return st.Page(str(ROOT / relative), title=title, icon=f":material/{icon}:", **kwargs)
 
 
-def _page(relative: str, title: str, icon: str, **kwargs) -> st.Page | None:
-    """A page from its file, or None while that package has not shipped the page yet."""
-    path = ROOT / relative
-    return st.Page(str(path), title=title, icon=icon, **kwargs) if path.exists() else None
+def main() -> None:
+    st.set_page_config(page_title="Human Touch", page_icon=":material/headphones:", layout="centered")
+    _start_once()
+    study = _page("experiment/pages/participate.py", "Listening study", "headphones", default=True)
+
+    if ui.is_staff():
+        navigation = {
+            "Study": [
+                study,
+                _page("experiment/pages/study_settings.py", "Study settings", "settings"),
+                _page("experiment/pages/preview.py", "Preview", "visibility"),
+            ],
+            "Clip library": [
+                _page("audio/pages/add_clips.py", "Add clips", "library_add"),
+                _page("audio/pages/library.py", "Library", "library_music"),
+                _page("audio/pages/balance.py", "Balance report", "balance"),
+            ],
+            "Results": [
+                _page("results/pages/overview.py", "Overview", "monitoring"),
+                _page("results/pages/clips.py", "Per clip", "queue_music"),
+                _page("results/pages/features.py", "Features", "science"),
+                _page("results/pages/export.py", "Export", "download"),
+            ],
+            "Account": [st.Page(ui.staff_home, title="Staff home", icon=":material/key:", url_path="staff")],
+        }
+        st.navigation(navigation, position="sidebar").run()
+    else:
+        # Participants get no sidebar at all; staff reach the login page by its URL (/staff).
+        login = st.Page(ui.login_page, title="Staff login", icon=":material/key:", url_path="staff")
+        st.navigation([study, login], position="hidden").run()
 
 
-def _section(*pages: st.Page | None) -> list[st.Page]:
-    return [p for p in pages if p is not None]
-
-
-participant_pages = _section(
-    _page("experiment/pages/participate.py", "Listening study", "🎧", default=True, url_path="study"),
-)
-
-if ui.is_staff():
-    navigation = {
-        "Study": participant_pages + _section(
-            _page("experiment/pages/study_settings.py", "Study settings", "⚙️"),
-            _page("experiment/pages/preview.py", "Preview", "👀"),
-        ),
-        "Clip library": _section(
-            _page("audio/pages/add_clips.py", "Add clips", "➕"),
-            _page("audio/pages/library.py", "Library", "🎼"),
-            _page("audio/pages/balance.py", "Balance report", "⚖️"),
-        ),
-        "Results": _section(
-            _page("results/pages/overview.py", "Overview", "📊"),
-            _page("results/pages/clips.py", "Per clip", "🎵"),
-            _page("results/pages/features.py", "Features", "🔬"),
-            _page("results/pages/export.py", "Export", "📦"),
-        ),
-        "Account": [st.Page(ui.staff_home, title="Staff home", icon="🔑", url_path="staff")],
-    }
-    st.navigation(navigation, position="sidebar").run()
-else:
-    # Participants get no sidebar at all; staff reach the login page by its URL (/staff).
-    st.navigation(
-        participant_pages + [st.Page(ui.login_page, title="Staff login", icon="🔑", url_path="staff")],
-        position="hidden",
-    ).run()
+# Worker processes started with multiprocessing's "spawn" (bulk ingest) import this file as
+# __mp_main__; they must not start a second app, migrations or demo build.
+if __name__ != "__mp_main__":
+    main()
