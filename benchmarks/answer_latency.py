@@ -82,7 +82,7 @@ def build_library(processed: list, per_source: int) -> None:
 def simulate(n_answers: int) -> list[float]:
     """Answer ``n_answers`` trials as successive participants; milliseconds per measured step."""
     from core import db
-    from experiment import journey
+    from experiment import entry, questionnaire, trials
     from experiment.player import encode_payload
 
     timings: list[float] = []
@@ -90,27 +90,27 @@ def simulate(n_answers: int) -> list[float]:
     while len(timings) < n_answers:
         participant_number += 1
         with db.session_scope() as session:
-            participant = journey.begin(session, journey.Entry())
+            participant = entry.begin(session, entry.Entry())
             token = participant.resume_token
-            answers = {q.key: (q.options[0] if q.kind == "choice" else q.low) for q in journey.QUESTIONNAIRE}
-            journey.save_questionnaire(session, participant, answers)
-            journey.acknowledge_instructions(session, participant)
-            view = journey.current_trial(session, participant)
-            journey.mark_shown(session, participant, view.trial_index)
+            answers = {q.key: (q.options[0] if q.kind == "choice" else q.low) for q in questionnaire.QUESTIONNAIRE}
+            questionnaire.save_questionnaire(session, participant, answers)
+            trials.acknowledge_instructions(session, participant)
+            view = trials.current_trial(session, participant)
+            trials.mark_shown(session, participant, view.trial_index)
         while view is not None and len(timings) < n_answers:
-            answer = journey.Answer(confidence=4, valence=5, arousal=5, moved=5, liking=5, familiar=False,
-                                    plays=1, listened_s=view.duration_s, time_to_first_play_ms=500)
+            answer = trials.Answer(confidence=4, valence=5, arousal=5, moved=5, liking=5, familiar=False,
+                                   plays=1, listened_s=view.duration_s, time_to_first_play_ms=500)
             start = time.perf_counter()
             with db.session_scope() as session:
-                participant = journey.load_participant(session, token)
-                result = journey.submit_answer(session, participant, view.trial_index, answer)
+                participant = entry.load_participant(session, token)
+                result = trials.submit_answer(session, participant, view.trial_index, answer)
             assert result.status == "recorded", result
             with db.session_scope() as session:  # the rerun that draws the next clip
-                participant = journey.load_participant(session, token)
-                view = journey.current_trial(session, participant)
+                participant = entry.load_participant(session, token)
+                view = trials.current_trial(session, participant)
                 if view is not None:
-                    journey.mark_shown(session, participant, view.trial_index)
-                    encode_payload(journey.audio_for(session, participant, view.audio_nonce),
+                    trials.mark_shown(session, participant, view.trial_index)
+                    encode_payload(trials.audio_for(session, participant, view.audio_nonce),
                                    {"instance": view.audio_nonce, "required_s": view.required_listen_s})
             timings.append((time.perf_counter() - start) * 1000)
     print(f"  ({participant_number} simulated participants)")

@@ -40,7 +40,7 @@ def bench_journey() -> None:
         os.environ["HUMAN_TOUCH_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
         from core import db
         from core.models import Clip
-        from experiment import journey, repository, screening
+        from experiment import audio_check, entry, questionnaire, repository, screening, trials
         from experiment.settings import StudySettings
 
         db.migrate()
@@ -50,27 +50,27 @@ def bench_journey() -> None:
                            original_name=f"{i}.wav", duration_s=20.0, sample_rate=44100, channels=2,
                            codec="mp3-vbr", source="human" if i % 2 else "ai"))
             repository.save_settings(s, StudySettings(min_answer_seconds=0))
-        answers = {q.key: (q.options[0] if q.kind == "choice" else q.low) for q in journey.QUESTIONNAIRE}
+        answers = {q.key: (q.options[0] if q.kind == "choice" else q.low) for q in questionnaire.QUESTIONNAIRE}
 
         submit_times: list[float] = []
 
         def one_participant() -> None:
             with db.session_scope() as s:
-                token = journey.begin(s, journey.Entry()).resume_token
+                token = entry.begin(s, entry.Entry()).resume_token
             with db.session_scope() as s:
-                p = journey.load_participant(s, token)
-                journey.save_questionnaire(s, p, answers)
-                journey.save_screening(s, p, screening.screening_targets(p.seed, 6))
-                journey.acknowledge_instructions(s, p)
+                p = entry.load_participant(s, token)
+                questionnaire.save_questionnaire(s, p, answers)
+                audio_check.save_screening(s, p, screening.screening_targets(p.seed, 6))
+                trials.acknowledge_instructions(s, p)
             while True:
                 start = time.perf_counter()
                 with db.session_scope() as s:
-                    p = journey.load_participant(s, token)
-                    view = journey.current_trial(s, p)
+                    p = entry.load_participant(s, token)
+                    view = trials.current_trial(s, p)
                     if view is None:
                         break
-                    journey.mark_shown(s, p, view.trial_index)
-                    journey.submit_answer(s, p, view.trial_index, journey.Answer(
+                    trials.mark_shown(s, p, view.trial_index)
+                    trials.submit_answer(s, p, view.trial_index, trials.Answer(
                         confidence=3, valence=5, arousal=5, moved=5, liking=5, listened_s=20.0))
                 submit_times.append((time.perf_counter() - start) * 1000)
 

@@ -17,6 +17,16 @@ from sqlalchemy.orm import Session
 from core import db
 from core.models import Participant
 from experiment import journey, repository, ui_steps
+from experiment.entry import (
+    Entry,
+    arrive,
+    begin,
+    decline,
+    load_participant,
+    parse_entry,
+    resume_link,
+    start_preview,
+)
 
 # Browser-session keys of the journey's own (non-widget) state; cleared when a preview restarts.
 _SESSION_KEYS = ("calibrated", "screening_answers", "screening_message", "declined")
@@ -35,7 +45,7 @@ def current_page_url() -> str | None:
 def participant_page() -> None:
     """The public study page: arrival, consent, then the participant's current step."""
     try:
-        entry = journey.parse_entry(st.query_params.to_dict())
+        entry = parse_entry(st.query_params.to_dict())
     except journey.JourneyError as error:
         st.error(str(error))
         return
@@ -45,9 +55,9 @@ def participant_page() -> None:
         st.rerun()
 
 
-def _participant_flow(session: Session, entry: journey.Entry) -> bool:
+def _participant_flow(session: Session, entry: Entry) -> bool:
     try:
-        arrival = journey.arrive(session, entry)
+        arrival = arrive(session, entry)
     except journey.JourneyError as error:
         st.error(str(error))
         return False
@@ -59,7 +69,7 @@ def _participant_flow(session: Session, entry: journey.Entry) -> bool:
         settings = journey.settings_for(session, participant)
         st.title(settings.title)
         page_url = current_page_url()
-        resume_url = journey.resume_link(page_url, participant) if page_url else None
+        resume_url = resume_link(page_url, participant) if page_url else None
         return draw_step(session, participant, resume_url)
 
     st.title(settings.title)
@@ -71,12 +81,12 @@ def _participant_flow(session: Session, entry: journey.Entry) -> bool:
         return False
     choice = ui_steps.consent_form(settings)
     if choice == "decline":
-        journey.decline(session)
+        decline(session)
         st.session_state["declined"] = True
         return True
     if choice == "agree":
         try:
-            participant = journey.begin(session, entry)
+            participant = begin(session, entry)
         except journey.JourneyError as error:
             st.error(str(error))
             return False
@@ -146,7 +156,7 @@ def _preview_flow(session: Session) -> bool:
             return False
         if choice == "agree":
             try:
-                participant = journey.start_preview(session)
+                participant = start_preview(session)
             except journey.JourneyError as error:
                 st.error(str(error))
                 return False
@@ -154,7 +164,7 @@ def _preview_flow(session: Session) -> bool:
             return True
         return False
     try:
-        participant = journey.load_participant(session, token)
+        participant = load_participant(session, token)
     except journey.JourneyError:
         st.session_state.pop(_PREVIEW_TOKEN, None)
         return True

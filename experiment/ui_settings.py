@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from audio import library
-from experiment import journey, repository
+from experiment import entry, repository
 from experiment.settings import (
     SCALE_POINTS_ALLOWED,
     SCALES,
@@ -77,8 +77,8 @@ def links_section(page_url: str | None) -> None:
         st.info("Enter the public address of this app to see the links.")
         return
     try:
-        participant_link = journey.participant_link(base)
-        prolific_url = journey.prolific_study_url(base)
+        participant_link = entry.participant_link(base)
+        prolific_url = entry.prolific_study_url(base)
     except ValueError as error:
         st.error(str(error))
         return

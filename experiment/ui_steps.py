@@ -3,7 +3,9 @@
 Every function draws one step for a participant loaded from the database and returns ``True`` when
 it changed the participant's stored progress, so the caller reruns the script *after* closing the
 database session (``st.rerun`` inside ``session_scope`` would roll the session back). The logic -
-validation, storage, assignment, scoring - lives in :mod:`experiment.journey`; nothing here writes SQL.
+validation, storage, assignment, scoring - lives in the step services (:mod:`experiment.questionnaire`,
+:mod:`experiment.audio_check`, :mod:`experiment.trials`, :mod:`experiment.debrief`); nothing here
+writes SQL.
 
 Blinding: widget keys are built from the step name and the trial's position or its random
 ``audio_nonce``, never from a clip id, and the trial page shows nothing about the clip.
@@ -15,7 +17,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core.models import Participant
-from experiment import journey, quality, screening
+from experiment import audio_check, debrief, journey, quality, questionnaire, screening, trials
 from experiment.player import blind_player, player_key
 from experiment.settings import StudySettings
 
@@ -95,7 +97,7 @@ def questionnaire_step(session: Session, participant: Participant) -> bool:
     st.write("A few short questions before we start. There are no right or wrong answers.")
     answers: dict[str, object] = {}
     with st.form("questionnaire", border=False):
-        for question in journey.QUESTIONNAIRE:
+        for question in questionnaire.QUESTIONNAIRE:
             if question.kind == "choice":
                 answers[question.key] = st.radio(
                     question.prompt, question.options, index=None, key=f"q_{question.key}"
@@ -111,7 +113,7 @@ def questionnaire_step(session: Session, participant: Participant) -> bool:
     if not submitted:
         return False
     try:
-        journey.save_questionnaire(session, participant, answers)
+        questionnaire.save_questionnaire(session, participant, answers)
     except journey.JourneyError as error:
         st.error(str(error))
         return False
@@ -134,13 +136,13 @@ def audio_check_step(session: Session, participant: Participant, settings: Study
             "Please put on your headphones. Play this sound and set your volume so that it is "
             "comfortable but clearly audible. Keep that volume for the rest of the study."
         )
-        blind_player(journey.calibration_wav(), key="calibration", label="Calibration noise", mime="audio/wav")
+        blind_player(audio_check.calibration_wav(), key="calibration", label="Calibration noise", mime="audio/wav")
         if st.button("My volume is set, continue", type="primary", key="calibration_done"):
             st.session_state["calibrated"] = True
             return True
         return False
 
-    screening_sounds = journey.screening_trials(session, participant)
+    screening_sounds = audio_check.screening_trials(session, participant)
     answers: list[int] = st.session_state.setdefault("screening_answers", [])
     if len(answers) >= len(screening_sounds):
         answers.clear()  # a stale list from an earlier attempt in this browser session
@@ -172,7 +174,7 @@ def audio_check_step(session: Session, participant: Participant, settings: Study
     if len(answers) < len(screening_sounds):
         return True
     try:
-        outcome = journey.save_screening(session, participant, answers)
+        outcome = audio_check.save_screening(session, participant, answers)
     except journey.JourneyError as error:
         answers.clear()
         st.error(str(error))
@@ -219,7 +221,7 @@ def instructions_step(session: Session, participant: Participant, settings: Stud
         st.caption(f"Your progress is saved after every clip. To continue later, keep this link: {resume_url}")
     if st.button("Start", type="primary", key="instructions_done"):
         try:
-            journey.acknowledge_instructions(session, participant)
+            trials.acknowledge_instructions(session, participant)
         except journey.JourneyError as error:
             st.error(str(error))
             return False
@@ -239,11 +241,11 @@ def trial_step(session: Session, participant: Participant) -> bool:
     it again. After a recorded (or duplicate) answer the caller reruns, and the page shows whatever
     trial is now first unanswered in the database - never "index + 1" from the browser session.
     """
-    view = journey.current_trial(session, participant)
+    view = trials.current_trial(session, participant)
     if view is None:
         return True  # nothing left in this step: the stored step has moved on
-    journey.mark_shown(session, participant, view.trial_index)
-    audio = journey.audio_for(session, participant, view.audio_nonce)
+    trials.mark_shown(session, participant, view.trial_index)
+    audio = trials.audio_for(session, participant, view.audio_nonce)
 
     if view.kind == "practice":
         st.subheader("Practice clip")
@@ -300,7 +302,7 @@ def trial_step(session: Session, participant: Participant) -> bool:
     if not submitted:
         return False
 
-    answer = journey.Answer(
+    answer = trials.Answer(
         confidence=confidence,
         familiar=None if familiar is None else familiar == "Yes",
         comment=comment or None,
@@ -311,7 +313,7 @@ def trial_step(session: Session, participant: Participant) -> bool:
         time_to_first_play_ms=report.first_play_ms,
         **{scale: ratings.get(scale) for scale in view.scales},
     )
-    result = journey.submit_answer(session, participant, view.trial_index, answer)
+    result = trials.submit_answer(session, participant, view.trial_index, answer)
     if result.status == "rejected":
         st.error(result.message)
         return False
@@ -324,7 +326,7 @@ def trial_step(session: Session, participant: Participant) -> bool:
 
 def debrief_step(session: Session, participant: Participant) -> None:
     """The reveal, the score, the comparison with everyone so far and the completion code."""
-    info = journey.debrief(session, participant)
+    info = debrief.debrief(session, participant)
     st.subheader("Thank you!")
     st.markdown(info.text)
 

@@ -161,7 +161,7 @@ CLIP_COLUMNS: tuple[Column, ...] = (
     Column("n_ratings", "int64", "count", ">= 0", "Main-trial answers for this clip in the (filtered) trial table."),
 )
 
-# Questionnaire keys of ``experiment.journey.QUESTIONNAIRE`` -> table columns. Scale items are
+# Questionnaire keys of ``experiment.questionnaire.QUESTIONNAIRE`` -> table columns. Scale items are
 # integers; "musician_self_rating" is the Gold-MSI item "I would not consider myself a musician",
 # which the Gold-MSI scores in reverse, so the table turns it round to read "higher = musician".
 _QUESTIONNAIRE_CHOICES: dict[str, str] = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core import db
 from experiment import repository
-from experiment.journey import QUESTIONNAIRE
+from experiment.questionnaire import QUESTIONNAIRE
 from experiment.settings import StudySettings
 from tests.e2e.conftest import StreamlitServer, wait_for_app
 from tests.experiment.playable_clips import ClipIdentity, add_playable_clips

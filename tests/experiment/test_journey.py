@@ -16,9 +16,34 @@ from sqlalchemy import func, select
 
 from core import config, db
 from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial
-from experiment import journey, quality, repository, screening
-from experiment.journey import Answer, Entry, JourneyError
+from experiment import quality, repository, screening
+from experiment.audio_check import ScreeningOutcome, calibration_wav, save_screening, screening_trials
+from experiment.debrief import debrief
+from experiment.entry import (
+    Entry,
+    arrive,
+    begin,
+    decline,
+    load_participant,
+    parse_entry,
+    participant_link,
+    prolific_study_url,
+    start_preview,
+)
+from experiment.journey import RESUME_PARAM, SCREENED_OUT, JourneyError, current_step, settings_for
+from experiment.questionnaire import save_questionnaire
 from experiment.settings import StudySettings
+from experiment.trials import (
+    LISTEN_TOLERANCE_S,
+    Answer,
+    SubmitResult,
+    TrialView,
+    acknowledge_instructions,
+    audio_for,
+    current_trial,
+    mark_shown,
+    submit_answer,
+)
 
 DURATION_S = 20.0
 QUESTIONNAIRE = {
@@ -62,30 +87,30 @@ def configure(**changes) -> int:
 
 
 def prolific(pid: str, study: str = "STUDY1", session_id: str = "SESS1") -> Entry:
-    return journey.parse_entry({"PROLIFIC_PID": pid, "STUDY_ID": study, "SESSION_ID": session_id})
+    return parse_entry({"PROLIFIC_PID": pid, "STUDY_ID": study, "SESSION_ID": session_id})
 
 
 def consent(entry: Entry = Entry()) -> str:
     with db.session_scope() as s:
-        assert journey.arrive(s, entry).status in ("consent", "resume")
-        return journey.begin(s, entry).resume_token
+        assert arrive(s, entry).status in ("consent", "resume")
+        return begin(s, entry).resume_token
 
 
 def step(token: str) -> str:
     with db.session_scope() as s:
-        return journey.current_step(journey.load_participant(s, token))
+        return current_step(load_participant(s, token))
 
 
-def pass_screening(token: str, correct: bool = True) -> journey.ScreeningOutcome:
+def pass_screening(token: str, correct: bool = True) -> ScreeningOutcome:
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
-        n = journey.settings_for(s, participant).screening_trials
+        participant = load_participant(s, token)
+        n = settings_for(s, participant).screening_trials
         targets = screening.screening_targets(participant.seed, n)
         answers = targets if correct else [t % 3 + 1 for t in targets]
-        return journey.save_screening(s, participant, answers)
+        return save_screening(s, participant, answers)
 
 
-def good_answer(view: journey.TrialView, confidence: int = 2, rating: int = 5) -> Answer:
+def good_answer(view: TrialView, confidence: int = 2, rating: int = 5) -> Answer:
     return Answer(
         confidence=confidence, valence=rating, arousal=rating, moved=rating, liking=rating, familiar=False,
         plays=1, listened_s=view.duration_s, time_to_first_play_ms=800, client_time_to_answer_ms=25_000,
@@ -93,11 +118,11 @@ def good_answer(view: journey.TrialView, confidence: int = 2, rating: int = 5) -
 
 
 def answer_current(token: str, *, guess_right: bool | None = None, follow_attention: bool = True,
-                   confidence: int = 2) -> journey.SubmitResult:
+                   confidence: int = 2) -> SubmitResult:
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
-        view = journey.current_trial(s, participant)
-        journey.mark_shown(s, participant, view.trial_index)
+        participant = load_participant(s, token)
+        view = current_trial(s, participant)
+        mark_shown(s, participant, view.trial_index)
         answer = good_answer(view, confidence=confidence)
         if guess_right is not None:
             truth = repository.trial_at(s, participant, view.trial_index).clip.source
@@ -106,17 +131,17 @@ def answer_current(token: str, *, guess_right: bool | None = None, follow_attent
         if view.kind == "attention" and follow_attention:
             target = quality.attention_target(participant.seed, view.scales, view.scale_points)
             answer = dataclasses.replace(answer, confidence=target.confidence, **{target.scale: target.value})
-        return journey.submit_answer(s, participant, view.trial_index, answer)
+        return submit_answer(s, participant, view.trial_index, answer)
 
 
 def reach_trials(entry: Entry = Entry()) -> str:
     token = consent(entry)
     with db.session_scope() as s:
-        journey.save_questionnaire(s, journey.load_participant(s, token), QUESTIONNAIRE)
+        save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
     if step(token) == "audio_check":
         pass_screening(token)
     with db.session_scope() as s:
-        journey.acknowledge_instructions(s, journey.load_participant(s, token))
+        acknowledge_instructions(s, load_participant(s, token))
     if step(token) == "practice":
         assert answer_current(token).status == "recorded"
     assert step(token) == "trials"
@@ -142,31 +167,31 @@ def test_a_full_prolific_participant(data_env):
     version = configure(n_trials=8, prolific_enabled=True, completion_code="C0DE1234")
     entry = prolific("pid_A-1")
     with db.session_scope() as s:
-        arrival = journey.arrive(s, entry)
+        arrival = arrive(s, entry)
         assert arrival.status == "consent" and arrival.settings.prolific_enabled
     token = consent(entry)
     assert len(token) >= 32 and "pid_A-1" not in token
     assert step(token) == "questionnaire"
 
     with db.session_scope() as s, pytest.raises(JourneyError, match="How old are you"):
-        journey.save_questionnaire(s, journey.load_participant(s, token), {**QUESTIONNAIRE, "age_band": "12"})
+        save_questionnaire(s, load_participant(s, token), {**QUESTIONNAIRE, "age_band": "12"})
     assert step(token) == "questionnaire"
     with db.session_scope() as s:
-        journey.save_questionnaire(s, journey.load_participant(s, token), QUESTIONNAIRE)
+        save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
     assert step(token) == "audio_check"
     with db.session_scope() as s:
-        views = journey.screening_trials(s, journey.load_participant(s, token))
+        views = screening_trials(s, load_participant(s, token))
         assert len(views) == 6 and all(v.wav[:4] == b"RIFF" for v in views)
-        assert journey.calibration_wav()[:4] == b"RIFF"
+        assert calibration_wav()[:4] == b"RIFF"
     outcome = pass_screening(token)
     assert outcome.passed and outcome.may_continue and outcome.n_correct == 6
     assert step(token) == "instructions"
     with db.session_scope() as s:
-        journey.acknowledge_instructions(s, journey.load_participant(s, token))
+        acknowledge_instructions(s, load_participant(s, token))
     assert step(token) == "practice"
 
     with db.session_scope() as s:
-        practice = journey.current_trial(s, journey.load_participant(s, token))
+        practice = current_trial(s, load_participant(s, token))
         assert (practice.kind, practice.position, practice.n_total) == ("practice", 0, 10)  # 8 + repeat + attention
     assert answer_current(token).status == "recorded"
     assert step(token) == "trials"
@@ -174,26 +199,26 @@ def test_a_full_prolific_participant(data_env):
     seen_positions, kinds = [], Counter()
     while step(token) == "trials":
         with db.session_scope() as s:
-            participant = journey.load_participant(s, token)
-            view = journey.current_trial(s, participant)
+            participant = load_participant(s, token)
+            view = current_trial(s, participant)
             seen_positions.append(view.position)
             kinds[view.kind] += 1
             assert participant.completion_code is None
             with pytest.raises(JourneyError):
-                journey.debrief(s, participant)
+                debrief(s, participant)
         result = answer_current(token, guess_right=True)
         assert result.status == "recorded"
         # The same submit again (double click, second tab) changes nothing.
         with db.session_scope() as s:
-            participant = journey.load_participant(s, token)
-            again = journey.submit_answer(s, participant, view.trial_index, good_answer(view, confidence=6))
+            participant = load_participant(s, token)
+            again = submit_answer(s, participant, view.trial_index, good_answer(view, confidence=6))
             assert again.status == "duplicate" and "already recorded" in again.message
     assert seen_positions == list(range(1, 11))
     assert kinds == Counter({"main": 9, "attention": 1})  # the repeat is presented as "main"
 
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
-        info = journey.debrief(s, participant)
+        participant = load_participant(s, token)
+        info = debrief(s, participant)
         assert participant.completed_at is not None and participant.study_version_id == version
         assert (info.n_main, info.n_correct, info.accuracy) == (8, 8, 1.0)
         assert info.dprime > 2
@@ -211,9 +236,9 @@ def test_a_full_prolific_participant(data_env):
 
     # Completing twice with the same Prolific id is refused; the record is unchanged.
     with db.session_scope() as s:
-        assert journey.arrive(s, entry).status == "already_completed"
+        assert arrive(s, entry).status == "already_completed"
         with pytest.raises(JourneyError, match="already completed"):
-            journey.begin(s, prolific("pid_A-1", session_id="OTHER"))
+            begin(s, prolific("pid_A-1", session_id="OTHER"))
         assert s.scalar(select(func.count()).select_from(Participant)) == 1
 
 
@@ -222,12 +247,12 @@ def test_nothing_in_a_trial_view_identifies_the_clip(data_env):
     configure(n_trials=4, screening="off")
     token = reach_trials()
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         secrets_of_clips = set()
         for trial in repository.trials_of(s, participant):
             clip = trial.clip
             secrets_of_clips |= {str(clip.id), clip.served_sha256, clip.served_name, clip.title, clip.creator}
-        view = journey.current_trial(s, participant)
+        view = current_trial(s, participant)
         text = repr(dataclasses.asdict(view))
         assert "human" not in text.lower() and "'ai'" not in text.lower() and "repeat" not in text
         assert not any(secret in text for secret in secrets_of_clips if len(secret) > 3)
@@ -239,17 +264,17 @@ def test_audio_is_served_only_for_the_participants_own_nonces(data_env):
     configure(n_trials=4, screening="off")
     first, second = reach_trials(), reach_trials()
     with db.session_scope() as s:
-        participant = journey.load_participant(s, first)
-        view = journey.current_trial(s, participant)
+        participant = load_participant(s, first)
+        view = current_trial(s, participant)
         trial = repository.trial_at(s, participant, view.trial_index)
-        data = journey.audio_for(s, participant, view.audio_nonce)
+        data = audio_for(s, participant, view.audio_nonce)
         assert data == (config.paths().clips / trial.clip.served_name).read_bytes()
         assert view.audio_mime == "audio/mpeg"
-        other = journey.current_trial(s, journey.load_participant(s, second))
+        other = current_trial(s, load_participant(s, second))
         with pytest.raises(JourneyError):
-            journey.audio_for(s, participant, other.audio_nonce)
+            audio_for(s, participant, other.audio_nonce)
         with pytest.raises(JourneyError):
-            journey.audio_for(s, participant, "made-up")
+            audio_for(s, participant, "made-up")
 
 
 def test_resume_after_a_server_restart_returns_to_the_first_unanswered_trial(data_env):
@@ -259,19 +284,19 @@ def test_resume_after_a_server_restart_returns_to_the_first_unanswered_trial(dat
     for _ in range(3):
         answer_current(token)
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         before = [(t.trial_index, t.clip_id, t.kind, t.audio_nonce) for t in repository.trials_of(s, participant)]
-        expected_index = journey.current_trial(s, participant).trial_index
+        expected_index = current_trial(s, participant).trial_index
     db.dispose_engines()  # the server restarts: every pooled connection is gone
 
-    entry = journey.parse_entry({journey.RESUME_PARAM: token})
+    entry = parse_entry({RESUME_PARAM: token})
     with db.session_scope() as s:
-        arrival = journey.arrive(s, entry)
+        arrival = arrive(s, entry)
         assert arrival.status == "resume"
         participant = arrival.participant
         after = [(t.trial_index, t.clip_id, t.kind, t.audio_nonce) for t in repository.trials_of(s, participant)]
         assert after == before
-        view = journey.current_trial(s, participant)
+        view = current_trial(s, participant)
         assert view.trial_index == expected_index == 4  # practice + three answered
     finish(token)
     assert step(token) == "debrief"
@@ -283,9 +308,9 @@ def test_an_unfinished_prolific_participant_resumes_instead_of_starting_again(da
     entry = prolific("P2")
     first = consent(entry)
     with db.session_scope() as s:
-        arrival = journey.arrive(s, prolific("P2", session_id="NEWTAB"))
+        arrival = arrive(s, prolific("P2", session_id="NEWTAB"))
         assert arrival.status == "resume" and arrival.participant.resume_token == first
-        assert journey.begin(s, entry).resume_token == first
+        assert begin(s, entry).resume_token == first
         assert s.scalar(select(func.count()).select_from(Participant)) == 1
     # The same person in another Prolific study is a different participant.
     assert consent(prolific("P2", study="STUDY2")) != first
@@ -298,22 +323,22 @@ def test_an_unfinished_prolific_participant_resumes_instead_of_starting_again(da
     {"PROLIFIC_PID": ""},
     {"PROLIFIC_PID": "ok", "STUDY_ID": "semi;colon"},
     {"STUDY_ID": "S1"},
-    {journey.RESUME_PARAM: "short"},
-    {journey.RESUME_PARAM: "'; DROP TABLE participants; --"},
+    {RESUME_PARAM: "short"},
+    {RESUME_PARAM: "'; DROP TABLE participants; --"},
 ])
 def test_malformed_url_parameters_get_a_message_and_store_nothing(data_env, params):
     add_clips(4, 4)
     with pytest.raises(JourneyError) as caught:
-        journey.parse_entry(params)
+        parse_entry(params)
     assert len(str(caught.value)) > 20
     with db.session_scope() as s:
         assert s.scalar(select(func.count()).select_from(Participant)) == 0
 
 
 def test_parse_entry_accepts_lists_and_valid_ids():
-    entry = journey.parse_entry({"PROLIFIC_PID": ["5f1a_B-c"], "STUDY_ID": "s" * 64, "SESSION_ID": "x"})
+    entry = parse_entry({"PROLIFIC_PID": ["5f1a_B-c"], "STUDY_ID": "s" * 64, "SESSION_ID": "x"})
     assert entry == Entry("5f1a_B-c", "s" * 64, "x", None)
-    assert journey.parse_entry({}) == Entry()
+    assert parse_entry({}) == Entry()
 
 
 def test_unknown_or_malformed_tokens_are_refused(data_env):
@@ -321,18 +346,18 @@ def test_unknown_or_malformed_tokens_are_refused(data_env):
     with db.session_scope() as s:
         for token in ("A" * 32, "bad token", ""):
             with pytest.raises(JourneyError, match="link"):
-                journey.load_participant(s, token)
+                load_participant(s, token)
         with pytest.raises(JourneyError):
-            journey.arrive(s, Entry(resume_token="B" * 32))
+            arrive(s, Entry(resume_token="B" * 32))
 
 
 def test_declining_consent_stores_only_a_count(data_env):
     add_clips(4, 4)
     version = configure(n_trials=4)
     with db.session_scope() as s:
-        journey.decline(s)
+        decline(s)
     with db.session_scope() as s:
-        journey.decline(s)
+        decline(s)
     with db.session_scope() as s:
         assert repository.decline_count(s, version) == 2
         assert s.scalar(select(func.count()).select_from(Participant)) == 0
@@ -344,9 +369,9 @@ def test_answers_that_break_the_rules_are_rejected_and_nothing_is_stored(data_en
     configure(n_trials=4, screening="off", listening_requirement=0.5, ask_comment=True)
     token = reach_trials()
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
-        view = journey.current_trial(s, participant)
-        assert view.required_listen_s == pytest.approx(DURATION_S * 0.5 - journey.LISTEN_TOLERANCE_S)
+        participant = load_participant(s, token)
+        view = current_trial(s, participant)
+        assert view.required_listen_s == pytest.approx(DURATION_S * 0.5 - LISTEN_TOLERANCE_S)
         good = good_answer(view)
         bad = [
             dataclasses.replace(good, listened_s=view.required_listen_s - 1),
@@ -360,18 +385,18 @@ def test_answers_that_break_the_rules_are_rejected_and_nothing_is_stored(data_en
             dataclasses.replace(good, comment="x" * 2001),
         ]
         for answer in bad:
-            result = journey.submit_answer(s, participant, view.trial_index, answer)
+            result = submit_answer(s, participant, view.trial_index, answer)
             assert result.status == "rejected" and result.message, answer
-        listen = journey.submit_answer(s, participant, view.trial_index, bad[0])
+        listen = submit_answer(s, participant, view.trial_index, bad[0])
         assert "listen" in listen.message.lower()
-        later = journey.submit_answer(s, participant, view.trial_index + 1, good)
+        later = submit_answer(s, participant, view.trial_index + 1, good)
         assert later.status == "rejected"
-        assert journey.submit_answer(s, participant, 999, good).status == "rejected"
+        assert submit_answer(s, participant, 999, good).status == "rejected"
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         assert len(repository.responses_of(s, participant)) == 1  # only the practice answer
-        result = journey.submit_answer(s, participant, view.trial_index,
-                                       dataclasses.replace(good, comment="  lovely strings  "))
+        result = submit_answer(s, participant, view.trial_index,
+                               dataclasses.replace(good, comment="  lovely strings  "))
         assert result.status == "recorded"
         assert repository.responses_of(s, participant)[view.trial_index].comment == "lovely strings"
 
@@ -381,18 +406,18 @@ def test_required_screening_failure_ends_politely_and_uses_no_clips(data_env):
     configure(n_trials=4, screening="required", prolific_enabled=True, completion_code="ABC")
     token = consent(prolific("P9"))
     with db.session_scope() as s:
-        journey.save_questionnaire(s, journey.load_participant(s, token), QUESTIONNAIRE)
+        save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
     outcome = pass_screening(token, correct=False)
     assert not outcome.passed and not outcome.may_continue and "Prolific" in outcome.message
-    assert step(token) == journey.SCREENED_OUT
+    assert step(token) == SCREENED_OUT
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         assert participant.screening_passed is False and participant.screening["n_correct"] == 0
         assert participant.flags["screening_failed"] is True
         assert repository.trials_of(s, participant) == []
-        assert journey.current_trial(s, participant) is None
+        assert current_trial(s, participant) is None
         # Re-sending the answers (refresh) reports the same outcome and changes nothing.
-        assert journey.save_screening(s, participant, [1] * 6) == outcome
+        assert save_screening(s, participant, [1] * 6) == outcome
 
 
 def test_optional_screening_failure_is_flagged_but_continues(data_env):
@@ -400,9 +425,9 @@ def test_optional_screening_failure_is_flagged_but_continues(data_env):
     configure(n_trials=4, screening="optional")
     token = consent()
     with db.session_scope() as s:
-        journey.save_questionnaire(s, journey.load_participant(s, token), QUESTIONNAIRE)
+        save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
         with pytest.raises(JourneyError):
-            journey.save_screening(s, journey.load_participant(s, token), [1, 2])
+            save_screening(s, load_participant(s, token), [1, 2])
     outcome = pass_screening(token, correct=False)
     assert not outcome.passed and outcome.may_continue
     assert step(token) == "instructions"
@@ -413,17 +438,17 @@ def test_quality_flags_attention_repeat_and_speed(data_env):
     configure(n_trials=6, screening="off", min_answer_seconds=600.0)
     token = reach_trials()
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         trials = repository.trials_of(s, participant)
         repeat_clip = next(t.clip_id for t in trials if t.kind == "repeat")
         original_index = next(t.trial_index for t in trials if t.kind == "main" and t.clip_id == repeat_clip)
     while step(token) == "trials":
         with db.session_scope() as s:
-            view = journey.current_trial(s, journey.load_participant(s, token))
+            view = current_trial(s, load_participant(s, token))
         # The original says "sure human", its repeat "sure AI": a flip with a 5-point difference.
         answer_current(token, follow_attention=False, confidence=1 if view.trial_index == original_index else 6)
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         flags = participant.flags
         assert flags["attention_failed"] is True  # the instruction always asks for a scale end, not 5
         assert flags["repeat_inconsistent"] is True and flags["repeat_confidence_diff"] == 5
@@ -437,7 +462,7 @@ def test_attention_followed_is_not_flagged(data_env):
     configure(n_trials=4, screening="off")
     token = complete_participant()
     with db.session_scope() as s:
-        flags = journey.load_participant(s, token).flags
+        flags = load_participant(s, token).flags
         assert flags["attention_failed"] is False and "too_fast" not in flags
 
 
@@ -447,14 +472,14 @@ def test_exposure_spreads_over_sequential_participants_and_ignores_previews(data
     for _ in range(9):
         consent_token = consent()
         with db.session_scope() as s:
-            journey.save_questionnaire(s, journey.load_participant(s, consent_token), QUESTIONNAIRE)
-            journey.acknowledge_instructions(s, journey.load_participant(s, consent_token))
+            save_questionnaire(s, load_participant(s, consent_token), QUESTIONNAIRE)
+            acknowledge_instructions(s, load_participant(s, consent_token))
     with db.session_scope() as s:
         counts = repository.exposure_counts(s)
         assert sorted(counts.values()) == [3] * 12  # 9 x 4 over 12 clips
-        preview = journey.start_preview(s)
-        journey.save_questionnaire(s, preview, QUESTIONNAIRE)
-        journey.acknowledge_instructions(s, preview)
+        preview = start_preview(s)
+        save_questionnaire(s, preview, QUESTIONNAIRE)
+        acknowledge_instructions(s, preview)
         assert repository.trials_of(s, preview)
         assert repository.exposure_counts(s) == counts
 
@@ -466,18 +491,18 @@ def test_percentile_compares_with_completed_real_participants_only(data_env):
     complete_participant(guess_right=True)  # 4 of 4
     reach_trials()  # unfinished: not compared
     with db.session_scope() as s:
-        preview = journey.start_preview(s)
+        preview = start_preview(s)
         preview_token = preview.resume_token
     with db.session_scope() as s:
-        p = journey.load_participant(s, preview_token)
-        journey.save_questionnaire(s, p, QUESTIONNAIRE)
-        journey.acknowledge_instructions(s, p)
+        p = load_participant(s, preview_token)
+        save_questionnaire(s, p, QUESTIONNAIRE)
+        acknowledge_instructions(s, p)
     finish_practice_and_trials(preview_token)
     third = complete_participant(guess_right=True)
     with db.session_scope() as s:
-        info = journey.debrief(s, journey.load_participant(s, third))
+        info = debrief(s, load_participant(s, third))
         assert info.n_compared == 2 and info.percentile == pytest.approx(75.0)  # above one, tied with one
-        preview_info = journey.debrief(s, journey.load_participant(s, preview_token))
+        preview_info = debrief(s, load_participant(s, preview_token))
         assert preview_info.completion_code == "PREVIEW" and preview_info.completion_url == ""
         assert preview_info.n_compared == 3  # the preview sees how it would compare; it is never compared
 
@@ -493,11 +518,11 @@ def test_closed_study_refuses_newcomers_but_lets_participants_finish(data_env):
     token = reach_trials()
     configure(n_trials=4, screening="off", is_open=False)
     with db.session_scope() as s:
-        arrival = journey.arrive(s, Entry())
+        arrival = arrive(s, Entry())
         assert arrival.status == "closed" and "closed" in arrival.message
         with pytest.raises(JourneyError, match="closed"):
-            journey.begin(s, Entry())
-        assert journey.start_preview(s).is_preview  # staff can still preview
+            begin(s, Entry())
+        assert start_preview(s).is_preview  # staff can still preview
     finish(token)
     assert step(token) == "debrief"
 
@@ -506,9 +531,9 @@ def test_prolific_only_study_asks_for_prolific_parameters(data_env):
     add_clips(6, 6)
     configure(n_trials=4, prolific_enabled=True, completion_code="XYZ")
     with db.session_scope() as s:
-        assert journey.arrive(s, Entry()).status == "needs_prolific"
+        assert arrive(s, Entry()).status == "needs_prolific"
         with pytest.raises(JourneyError, match="Prolific"):
-            journey.begin(s, Entry())
+            begin(s, Entry())
 
 
 def test_settings_are_versioned_and_checked_against_the_library(data_env):
@@ -526,7 +551,7 @@ def test_settings_are_versioned_and_checked_against_the_library(data_env):
         assert new_id > first_id
         assert repository.current_settings(s) == (new_id, StudySettings(n_trials=10, title="Second"))
     with db.session_scope() as s:
-        assert journey.arrive(s, Entry()).status == "consent"
+        assert arrive(s, Entry()).status == "consent"
 
 
 def test_a_too_small_library_keeps_newcomers_out_politely(data_env):
@@ -535,10 +560,10 @@ def test_a_too_small_library_keeps_newcomers_out_politely(data_env):
         repository.save_settings(s, StudySettings(n_trials=4), check_library=True)
         s.execute(Clip.__table__.update().where(Clip.id == 1).values(retired_at=func.now()))
     with db.session_scope() as s:
-        arrival = journey.arrive(s, Entry())
+        arrival = arrive(s, Entry())
         assert arrival.status == "closed" and "not ready" in arrival.message
         with pytest.raises(JourneyError, match="cannot run"):
-            journey.start_preview(s)
+            start_preview(s)
 
 
 def test_consenting_in_two_tabs_makes_one_prolific_participant(data_env):
@@ -546,21 +571,21 @@ def test_consenting_in_two_tabs_makes_one_prolific_participant(data_env):
     configure(n_trials=4)
     entry = prolific("TWIN")
     with db.session_scope() as s1, db.session_scope() as s2:
-        a = journey.begin(s1, entry)
-        b = journey.begin(s2, entry)
+        a = begin(s1, entry)
+        b = begin(s2, entry)
         assert a.resume_token == b.resume_token
 
 
 def test_share_links():
-    assert journey.participant_link("https://lab.example.org/") == "https://lab.example.org/"
-    assert journey.prolific_study_url("https://lab.example.org/") == (
+    assert participant_link("https://lab.example.org/") == "https://lab.example.org/"
+    assert prolific_study_url("https://lab.example.org/") == (
         "https://lab.example.org/?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}"
         "&SESSION_ID={{%SESSION_ID%}}"
     )
-    assert journey.prolific_study_url("https://lab.example.org/?lang=en").startswith(
+    assert prolific_study_url("https://lab.example.org/?lang=en").startswith(
         "https://lab.example.org/?lang=en&PROLIFIC_PID=")
     with pytest.raises(ValueError, match="http"):
-        journey.participant_link("lab.example.org")
+        participant_link("lab.example.org")
 
 
 def test_trial_rows_match_the_assignment(data_env):
@@ -568,7 +593,7 @@ def test_trial_rows_match_the_assignment(data_env):
     configure(n_trials=4, screening="off")
     token = reach_trials()
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         trials = s.scalars(select(Trial).where(Trial.participant_id == participant.id)).all()
         kinds = Counter(t.kind for t in trials)
         assert kinds == Counter({"main": 4, "practice": 1, "repeat": 1, "attention": 1})
@@ -580,9 +605,9 @@ def _submit_from_threads(token: str, n_threads: int) -> Counter:
     import threading
 
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
-        view = journey.current_trial(s, participant)
-        journey.mark_shown(s, participant, view.trial_index)
+        participant = load_participant(s, token)
+        view = current_trial(s, participant)
+        mark_shown(s, participant, view.trial_index)
     barrier = threading.Barrier(n_threads)
     statuses: list[str] = []
     errors: list[BaseException] = []
@@ -590,9 +615,9 @@ def _submit_from_threads(token: str, n_threads: int) -> Counter:
     def submit(confidence: int) -> None:
         try:
             with db.session_scope() as s:
-                participant = journey.load_participant(s, token)
+                participant = load_participant(s, token)
                 barrier.wait()
-                result = journey.submit_answer(s, participant, view.trial_index, good_answer(view, confidence))
+                result = submit_answer(s, participant, view.trial_index, good_answer(view, confidence))
                 statuses.append(result.status)
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -613,7 +638,7 @@ def test_simultaneous_submits_of_one_trial_store_exactly_one_answer(data_env):
     for _ in range(3):
         assert _submit_from_threads(token, 4) == Counter({"recorded": 1, "duplicate": 3})
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         assert sorted(repository.responses_of(s, participant)) == [0, 1, 2]
 
 
@@ -622,13 +647,13 @@ def test_a_lost_insert_race_reports_duplicate_and_leaves_the_session_usable(data
     configure(n_trials=4, screening="off", practice_trial=False)
     token = reach_trials()
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         trial = repository.trial_at(s, participant, 0)
         first = Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
                          study_version_id=participant.study_version_id, guess="ai", confidence=5)
         assert repository.insert_response(s, first)
     with db.session_scope() as s:
-        participant = journey.load_participant(s, token)
+        participant = load_participant(s, token)
         trial = repository.trial_at(s, participant, 0)
         second = Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
                           study_version_id=participant.study_version_id, guess="human", confidence=1)

@@ -17,7 +17,7 @@ from core import db
 from core.models import Clip, ClipFeatures, Participant, Response, StudyVersion, Trial
 
 _counter = itertools.count(1)
-# Table column -> questionnaire key (experiment.journey.QUESTIONNAIRE) and how to store it.
+# Table column -> questionnaire key (experiment.questionnaire.QUESTIONNAIRE) and how to store it.
 _QUESTIONNAIRE = {"age_band": ("age_band", str), "training_years": ("instrument_training_years", str),
                   "ai_exposure": ("ai_music_heard", str), "ai_attitude": ("ai_music_attitude", int),
                   "training_self_rating": ("musician_self_rating", lambda v: 8 - int(v))}

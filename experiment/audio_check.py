@@ -1,0 +1,139 @@
+"""The audio check step: the calibration sound and the headphone screening. No Streamlit here.
+
+The sounds come from :mod:`experiment.screening`; the correct intervals stay on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.models import Participant
+from experiment import screening
+from experiment.journey import SCREENED_OUT, JourneyError, advance, settings_for
+from experiment.settings import StudySettings
+
+
+@dataclass(frozen=True)
+class ScreeningTrialView:
+    """One headphone-screening trial as the page plays it: three noises, one holds a faint tone.
+
+    ``wav`` is a stereo 16-bit WAV (three intervals separated by silence); the correct interval
+    stays on the server.
+    """
+
+    number: int  # 1-based
+    wav: bytes
+    n_intervals: int = 3
+
+
+@dataclass(frozen=True)
+class ScreeningOutcome:
+    """The stored screening result.
+
+    ``may_continue`` is False only when screening is "required" and the participant failed;
+    the participant is then at :data:`SCREENED_OUT` and ``message`` says so politely.
+    """
+
+    n_correct: int
+    n_trials: int
+    passed: bool
+    may_continue: bool
+    message: str
+
+
+def calibration_wav() -> bytes:
+    """The calibration sound (stereo pink noise at a fixed level) as WAV bytes."""
+    return _calibration_wav_cached()
+
+
+def screening_trials(session: Session, participant: Participant) -> list[ScreeningTrialView]:
+    """The participant's headphone-screening trials (deterministic from their seed)."""
+    settings = settings_for(session, participant)
+    return [
+        ScreeningTrialView(number=i + 1, wav=wav)
+        for i, wav in enumerate(_screening_wavs(participant.seed, settings.screening_trials))
+    ]
+
+
+def save_screening(session: Session, participant: Participant, answers: Sequence[int]) -> ScreeningOutcome:
+    """Score and store the screening answers (1-based interval numbers), then advance.
+
+    Raises
+    ------
+    JourneyError
+        Wrong number of answers or an answer outside 1..3; nothing stored.
+    """
+    settings = settings_for(session, participant)
+    if participant.step != "audio_check":
+        if participant.screening:  # already stored: report it again, change nothing
+            return _screening_outcome(participant.screening, settings, participant.step != SCREENED_OUT)
+        raise JourneyError("The audio check is not the current step.")
+    targets = screening.screening_targets(participant.seed, settings.screening_trials)
+    try:
+        values = [int(a) for a in answers]
+    except (TypeError, ValueError):
+        raise JourneyError("Please choose 1, 2 or 3 for every sound.") from None
+    if len(values) != len(targets) or any(v not in (1, 2, 3) for v in values):
+        raise JourneyError(f"Please choose 1, 2 or 3 for each of the {len(targets)} sounds.")
+    score = screening.score_screening(values, targets, settings.screening_pass)
+    participant.screening = {
+        "test": "huggins_pitch",
+        "mode": settings.screening,
+        "answers": values,
+        "targets": targets,
+        "n_correct": score.n_correct,
+        "n_trials": score.n_trials,
+        "pass_mark": settings.screening_pass,
+        "passed": score.passed,
+    }
+    participant.screening_passed = score.passed
+    may_continue = score.passed or settings.screening != "required"
+    if not score.passed:
+        participant.flags = {**(participant.flags or {}), "screening_failed": True}
+    if may_continue:
+        advance(session, participant)
+    else:
+        participant.step = SCREENED_OUT
+    session.commit()
+    return _screening_outcome(participant.screening, settings, may_continue)
+
+
+# ----------------------------------------------------------------------------------------------
+# Internals
+
+
+@lru_cache(maxsize=1)
+def _calibration_wav_cached() -> bytes:
+    return screening.to_wav_bytes(screening.calibration_noise(), screening.SAMPLE_RATE)
+
+
+@lru_cache(maxsize=32)
+def _screening_wavs(seed: int, n_trials: int) -> tuple[bytes, ...]:
+    return tuple(screening.to_wav_bytes(t.audio, t.sample_rate) for t in screening.screening_test(seed, n_trials))
+
+
+def _screening_outcome(stored: Mapping[str, Any], settings: StudySettings, may_continue: bool) -> ScreeningOutcome:
+    passed = bool(stored["passed"])
+    if passed:
+        message = "Thank you - your audio setup works for this study."
+    elif may_continue:
+        message = "Thank you. Please make sure you are wearing headphones for the rest of the study."
+    else:
+        message = (
+            "Thank you for trying. This study needs headphones, and the audio check suggests they are "
+            "not in use, so we cannot continue. No further answers are needed."
+        )
+        if settings.prolific_enabled:
+            message += " Please return your submission on Prolific."
+    return ScreeningOutcome(
+        n_correct=int(stored["n_correct"]),
+        n_trials=int(stored["n_trials"]),
+        passed=passed,
+        may_continue=may_continue,
+        message=message,
+    )

@@ -1,0 +1,139 @@
+"""The debrief: the reveal of which clips were AI, the participant's score and the completion details.
+
+No Streamlit here. This is the first and only place a participant is told a clip's source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from core.models import Clip, Participant
+from experiment import repository
+from experiment.journey import JourneyError, settings_for
+from experiment.scoring import dprime, percentile_rank
+from experiment.settings import PROLIFIC_COMPLETE_URL, StudySettings
+
+
+@dataclass(frozen=True)
+class RevealItem:
+    """One main trial in the reveal (in presentation order)."""
+
+    position: int  # 1-based among non-practice trials
+    guess: str  # "human" | "ai"
+    confidence: int
+    truth: str  # "human" | "ai"
+    correct: bool
+    creator: str | None  # creator (human) or AI system + version; None when hidden by settings
+
+
+@dataclass(frozen=True)
+class Debrief:
+    """Everything the debrief page shows.
+
+    Attributes
+    ----------
+    items : tuple of RevealItem
+    n_correct, n_main : int
+    accuracy : float
+        ``n_correct / n_main``.
+    dprime : float
+        Sensitivity d' ("AI" is the signal) with the log-linear correction.
+    percentile : float or None
+        Percentage (0..100) of other completed participants scoring lower (ties count half);
+        None when nobody else has completed or the setting is off.
+    n_compared : int
+        Number of other completed participants in the comparison.
+    text : str
+        The organiser's debrief text.
+    completion_code : str
+    completion_url : str
+        Where the finish button leads ('' for none).
+    """
+
+    items: tuple[RevealItem, ...]
+    n_correct: int
+    n_main: int
+    accuracy: float
+    dprime: float
+    percentile: float | None
+    n_compared: int
+    text: str
+    completion_code: str
+    completion_url: str
+
+
+def debrief(session: Session, participant: Participant) -> Debrief:
+    """The reveal, score and completion details.
+
+    Raises
+    ------
+    JourneyError
+        The participant has not answered every trial yet.
+    """
+    if participant.completed_at is None:
+        raise JourneyError("The debrief is available once every clip has been answered.")
+    settings = settings_for(session, participant)
+    _, current = repository.current_settings(session)
+    responses = repository.responses_of(session, participant)
+    trials = repository.trials_of(session, participant)
+    rated = [t for t in trials if t.kind != "practice"]
+    items = []
+    for trial in trials:
+        if trial.kind != "main":
+            continue
+        response = responses[trial.trial_index]
+        clip = trial.clip
+        items.append(
+            RevealItem(
+                position=rated.index(trial) + 1,
+                guess=response.guess,
+                confidence=response.confidence,
+                truth=clip.source,
+                correct=response.guess == clip.source,
+                creator=_creator(clip) if settings.show_creator_in_debrief else None,
+            )
+        )
+    n_main = len(items)
+    n_correct = sum(item.correct for item in items)
+    accuracy = n_correct / n_main if n_main else 0.0
+    hits = sum(1 for i in items if i.truth == "ai" and i.guess == "ai")
+    misses = sum(1 for i in items if i.truth == "ai" and i.guess == "human")
+    false_alarms = sum(1 for i in items if i.truth == "human" and i.guess == "ai")
+    correct_rejections = sum(1 for i in items if i.truth == "human" and i.guess == "human")
+    others = repository.completed_accuracies(session, exclude_participant_id=participant.id)
+    percentile = percentile_rank(accuracy, others) if settings.show_percentile else None
+    return Debrief(
+        items=tuple(items),
+        n_correct=n_correct,
+        n_main=n_main,
+        accuracy=accuracy,
+        dprime=dprime(hits, misses, false_alarms, correct_rejections),
+        percentile=percentile,
+        n_compared=len(others) if settings.show_percentile else 0,
+        text=settings.debrief_text,
+        completion_code=participant.completion_code or "",
+        completion_url=_completion_url(current, participant),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Internals
+
+
+def _completion_url(current: StudySettings, participant: Participant) -> str:
+    if participant.is_preview:
+        return ""
+    if current.completion_url:
+        return current.completion_url
+    if current.prolific_enabled and participant.completion_code:
+        return PROLIFIC_COMPLETE_URL.format(code=participant.completion_code)
+    return ""
+
+
+def _creator(clip: Clip) -> str | None:
+    if clip.source == "ai":
+        system = " ".join(part for part in (clip.ai_system, clip.ai_version) if part)
+        return system or clip.creator
+    return clip.creator

@@ -1,0 +1,291 @@
+"""Entering the study: arrival, consent, resuming, the staff preview and the share links. No Streamlit here.
+
+A visitor's URL parameters are checked (:func:`parse_entry`); :func:`arrive` decides what they
+see, :func:`begin` creates the participant once they consent and :func:`decline` counts a refusal.
+Every later rerun finds the participant again by the resume token (:func:`load_participant`).
+
+Preview
+-------
+:func:`start_preview` creates a real participant row with ``is_preview = True`` that walks the
+identical code path (so the preview really shows what participants get) but is excluded from
+exposure counts, percentiles and - by contract with ``results`` - from every result.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from sqlalchemy.orm import Session
+
+from core.models import Participant
+from experiment import repository
+from experiment.journey import NOT_READY, RESUME_PARAM, JourneyError
+from experiment.settings import StudySettings, library_problems
+
+PROLIFIC_PARAMS: tuple[str, ...] = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Validated URL parameters of an arrival (all optional)."""
+
+    prolific_pid: str | None = None
+    study_id: str | None = None
+    session_id: str | None = None
+    resume_token: str | None = None
+
+    @property
+    def is_prolific(self) -> bool:
+        return self.prolific_pid is not None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What to show someone who just opened the study link.
+
+    Attributes
+    ----------
+    status : {"consent", "resume", "closed", "already_completed", "needs_prolific"}
+        "consent": show the information sheet and consent question.
+        "resume": ``participant`` is set; continue at ``current_step(participant)``.
+        "closed": the study is not accepting new participants.
+        "already_completed": this Prolific participant has already completed the study.
+        "needs_prolific": the study runs on Prolific and the link lacks its parameters.
+    message : str
+        A participant-facing sentence for every status except "consent" and "resume".
+    participant : Participant or None
+        The existing participant when ``status == "resume"``.
+    settings : StudySettings
+        The settings in force (texts for the information and consent page).
+    """
+
+    status: str
+    message: str
+    participant: Participant | None
+    settings: StudySettings
+
+
+def parse_entry(params: Mapping[str, Any]) -> Entry:
+    """Validate the arrival's URL parameters.
+
+    Parameters
+    ----------
+    params : mapping
+        Query parameters (``st.query_params`` or a plain dict); values may be strings or lists
+        of strings (the first is used). Recognised: ``PROLIFIC_PID``, ``STUDY_ID``,
+        ``SESSION_ID`` (each 1-64 characters of ``[A-Za-z0-9_-]``) and :data:`RESUME_PARAM`.
+
+    Raises
+    ------
+    JourneyError
+        A malformed parameter, or ``STUDY_ID``/``SESSION_ID`` without ``PROLIFIC_PID``.
+    """
+    values: dict[str, str | None] = {}
+    for name in (*PROLIFIC_PARAMS, RESUME_PARAM):
+        raw = params.get(name) if hasattr(params, "get") else None
+        if isinstance(raw, (list, tuple)):
+            raw = raw[0] if raw else None
+        if raw is None:
+            values[name] = None
+            continue
+        value = str(raw).strip()
+        if name == RESUME_PARAM:
+            if not _TOKEN_PATTERN.fullmatch(value):
+                raise JourneyError(
+                    "This resume link is not valid. Please use the full link you were given, "
+                    "or start again from the study's original link."
+                )
+        elif not _ID_PATTERN.fullmatch(value):
+            raise JourneyError(
+                f"The link you followed has an invalid {name} (1 to 64 letters, digits, '-' or '_' "
+                "expected). Please go back to Prolific and open the study from there."
+            )
+        values[name] = value
+    if values["PROLIFIC_PID"] is None and (values["STUDY_ID"] or values["SESSION_ID"]):
+        raise JourneyError(
+            "The link you followed is missing PROLIFIC_PID. Please go back to Prolific and open "
+            "the study from there."
+        )
+    return Entry(
+        prolific_pid=values["PROLIFIC_PID"],
+        study_id=values["STUDY_ID"],
+        session_id=values["SESSION_ID"],
+        resume_token=values[RESUME_PARAM],
+    )
+
+
+def arrive(session: Session, entry: Entry) -> Arrival:
+    """Decide what an arriving visitor sees; stores nothing about the visitor.
+
+    A resume token (or Prolific ids of an unfinished participant) resumes that participant,
+    even when the study has since closed. Raises :class:`JourneyError` for an unknown token.
+    """
+    _, settings = repository.current_settings(session)
+    if entry.resume_token is not None:
+        participant = load_participant(session, entry.resume_token)
+        return Arrival("resume", "", participant, settings)
+    if entry.is_prolific:
+        participant = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
+        if participant is not None and participant.completed_at is not None:
+            return Arrival("already_completed", _ALREADY_COMPLETED, None, settings)
+        if participant is not None:
+            return Arrival("resume", "", participant, settings)
+    refusal = _refusal(session, settings, entry)
+    if refusal is not None:
+        return Arrival(refusal[0], refusal[1], None, settings)
+    return Arrival("consent", "", None, settings)
+
+
+def begin(session: Session, entry: Entry) -> Participant:
+    """Consent given: create the participant (or return the unfinished one with the same Prolific ids).
+
+    The participant gets a fresh resume token (``secrets.token_urlsafe(24)``), a random seed,
+    the current study version and ``step = "questionnaire"``. Committed before returning.
+
+    Raises
+    ------
+    JourneyError
+        Study closed, Prolific participant already completed, or Prolific parameters missing
+        while the study requires them.
+    """
+    if entry.resume_token is not None:
+        return load_participant(session, entry.resume_token)
+    version_id, settings = repository.current_settings(session)
+    if entry.is_prolific:
+        existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
+        if existing is not None:
+            if existing.completed_at is not None:
+                raise JourneyError(_ALREADY_COMPLETED)
+            return existing
+    refusal = _refusal(session, settings, entry)
+    if refusal is not None:
+        raise JourneyError(refusal[1])
+    participant = repository.create_participant(
+        session,
+        resume_token=secrets.token_urlsafe(24),
+        study_version_id=version_id,
+        seed=secrets.randbits(31),
+        prolific_pid=entry.prolific_pid,
+        prolific_study_id=entry.study_id,
+        prolific_session_id=entry.session_id,
+    )
+    if participant is None:  # the same Prolific participant consented in another tab just now
+        return begin(session, entry)
+    session.commit()
+    return participant
+
+
+def decline(session: Session) -> None:
+    """Consent declined: add one to the current version's ``ConsentDecline`` count; nothing else."""
+    version_id, _ = repository.current_settings(session)
+    repository.record_decline(session, version_id)
+    session.commit()
+
+
+def start_preview(session: Session) -> Participant:
+    """A staff preview participant (``is_preview = True``) under the current settings.
+
+    Works while the study is closed; never counted anywhere.
+    """
+    version_id, settings = repository.current_settings(session)
+    problems = library_problems(settings, repository.clips_per_source(session))
+    if problems:
+        raise JourneyError("The study cannot run with the current library: " + "; ".join(problems))
+    participant = repository.create_participant(
+        session,
+        resume_token=secrets.token_urlsafe(24),
+        study_version_id=version_id,
+        seed=secrets.randbits(31),
+        is_preview=True,
+    )
+    session.commit()
+    return participant
+
+
+def load_participant(session: Session, token: str) -> Participant:
+    """The participant with resume token ``token``.
+
+    Raises
+    ------
+    JourneyError
+        Malformed or unknown token.
+    """
+    if not isinstance(token, str) or not _TOKEN_PATTERN.fullmatch(token):
+        raise JourneyError(
+            "This resume link is not valid. Please use the full link you were given, "
+            "or start again from the study's original link."
+        )
+    participant = repository.participant_by_token(session, token)
+    if participant is None:
+        raise JourneyError(
+            "We could not find a session for this link. Please check that you copied the whole "
+            "link, or start again from the study's original link."
+        )
+    return participant
+
+
+def resume_link(base_url: str, participant: Participant) -> str:
+    """A link that returns this participant to where they left off (``base_url?resume=TOKEN``)."""
+    return _with_query(base_url, {RESUME_PARAM: participant.resume_token})
+
+
+# ----------------------------------------------------------------------------------------------
+# Share links
+
+
+def participant_link(base_url: str) -> str:
+    """The anonymous study link (the app's public page)."""
+    return _check_base_url(base_url)
+
+
+def prolific_study_url(base_url: str) -> str:
+    """The study URL to paste into Prolific, with its placeholders.
+
+    ``base_url?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}``
+    """
+    base = _check_base_url(base_url)
+    placeholders = "&".join(f"{name}={{{{%{name}%}}}}" for name in PROLIFIC_PARAMS)
+    return f"{base}{'&' if '?' in base else '?'}{placeholders}"
+
+
+# ----------------------------------------------------------------------------------------------
+# Internals
+
+_ALREADY_COMPLETED = (
+    "Our records show you have already completed this study - thank you! "
+    "Each person can take part only once."
+)
+
+
+def _refusal(session: Session, settings: StudySettings, entry: Entry) -> tuple[str, str] | None:
+    """Why a new participant may not start now, as ``(status, message)``; None when they may."""
+    if not settings.is_open:
+        return "closed", "This study is closed at the moment and is not accepting new participants. Thank you for your interest."
+    if library_problems(settings, repository.clips_per_source(session)):
+        return "closed", NOT_READY
+    if settings.prolific_enabled and not (entry.is_prolific and entry.study_id):
+        return "needs_prolific", (
+            "This study runs on Prolific. Please open it from the Prolific website so that "
+            "your participation can be recorded."
+        )
+    return None
+
+
+def _check_base_url(base_url: str) -> str:
+    base = (base_url or "").strip()
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be an http(s) address such as https://lab.example.org/, got {base_url!r}")
+    return base
+
+
+def _with_query(base_url: str, params: Mapping[str, str]) -> str:
+    base = _check_base_url(base_url)
+    return f"{base}{'&' if '?' in base else '?'}{urlencode(params)}"
