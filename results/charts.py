@@ -8,11 +8,11 @@ Each title states the participants and trials the chart rests on, and every esti
 
 from __future__ import annotations
 
-import math
-
 import altair as alt
 import numpy as np
 import pandas as pd
+
+from results.formatting import format_number, format_percent
 
 HUMAN_COLOUR = "#1b7837"
 AI_COLOUR = "#762a83"
@@ -23,18 +23,6 @@ WIDTH = 420
 # Sizes below are of the plotting area; titles, axes and legends are added around it. Without
 # "pad", Streamlit squeezes the whole chart (three-line title included) into width x height.
 PAD = alt.AutoSizeParams(type="pad", contains="padding")
-
-
-def _fmt(value, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def _pct(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{100 * value:.0f}%"
 
 
 def rests_on(n_participants: int, n_trials: int) -> str:
@@ -60,7 +48,8 @@ def hit_fa_chart(summary: dict) -> alt.LayerChart:
         p = summary[key]
         rows.append({"label": label, "source": source, "estimate": p["estimate"], "ci_low": p["ci_low"],
                      "ci_high": p["ci_high"], "successes": p["successes"], "n": p["n"],
-                     "text": f"{_pct(p['estimate'])} [{_pct(p['ci_low'])}, {_pct(p['ci_high'])}]"})
+                     "text": f"{format_percent(p['estimate'], digits=0)} "
+                             f"[{format_percent(p['ci_low'], digits=0)}, {format_percent(p['ci_high'], digits=0)}]"})
     data = pd.DataFrame(rows)
     tooltip = [alt.Tooltip("label:N", title="Rate"), alt.Tooltip("estimate:Q", title="Proportion", format=".1%"),
                alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
@@ -82,7 +71,8 @@ def hit_fa_chart(summary: dict) -> alt.LayerChart:
     return alt.layer(bars, errors, labels, chance).properties(
         autosize=PAD, width=WIDTH, height=120,
         title=_title("Could listeners tell? Hits vs false alarms",
-                     f"Accuracy {_pct(acc['estimate'])} [{_pct(acc['ci_low'])}, {_pct(acc['ci_high'])}]; "
+                     f"Accuracy {format_percent(acc['estimate'], digits=0)} "
+                     f"[{format_percent(acc['ci_low'], digits=0)}, {format_percent(acc['ci_high'], digits=0)}]; "
                      f"bars: 95% Wilson intervals; if listeners could not tell, both bars would be equal",
                      rests_on(summary["n_participants"], summary["n_trials"])))
 
@@ -119,7 +109,8 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: dict) -> a
     return alt.layer(bars, band, rule, zero).properties(
         autosize=PAD, width=WIDTH, height=220,
         title=_title("How well did each listener tell them apart?",
-                     f"Mean d′ = {_fmt(d['mean'])} [{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}] "
+                     f"Mean d′ = {format_number(d['mean'])} "
+                     f"[{format_number(d['ci_low'])}, {format_number(d['ci_high'])}] "
                      "(black line, grey band: 95% t interval); dashed line: chance",
                      rests_on(d["n"], n_trials)))
 
@@ -151,7 +142,8 @@ def roc_chart(roc, n_participants: int, n_trials: int) -> alt.LayerChart:
     return alt.layer(diagonal, curve).properties(
         autosize=PAD, width=320, height=320,
         title=_title("ROC from confidence ratings",
-                     f"AUC = {_fmt(roc.auc)} [{_fmt(low)}, {_fmt(high)}] (95% bootstrap over participants); "
+                     f"AUC = {format_number(roc.auc)} [{format_number(low)}, {format_number(high)}] "
+                     "(95% bootstrap over participants); "
                      "diagonal: chance (AUC 0.5)",
                      rests_on(n_participants, n_trials)))
 

@@ -13,7 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from results.dataset import Filters
+from results.dataset import Dataset, Filters, load_dataset
 
 
 def _date(text: str) -> date:
@@ -64,21 +64,36 @@ def _check_dates(filters: Filters) -> str | None:
     return None
 
 
+def _load_filtered(args: argparse.Namespace, command_problem: str | None = None) -> tuple[Filters, Dataset] | None:
+    """The filters the flags describe and the dataset under them, or None after printing why not.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed flags of a results command (see :func:`add_filter_arguments`).
+    command_problem : str or None
+        A problem the command found in its own flags; reported only if the filters have none.
+    """
+    filters = filters_from_args(args)
+    problem = _check_dates(filters) or command_problem
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return None
+    return filters, load_dataset(filters)
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from results import export
 
-    filters = filters_from_args(args)
-    problem = _check_dates(filters)
+    formats, format_problem = [], None
     try:
         formats = export.check_formats(args.format.split(","))
     except ValueError as exc:
-        problem = problem or str(exc)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
+        format_problem = str(exc)
+    loaded = _load_filtered(args, format_problem)
+    if loaded is None:
         return 2
-    from results.dataset import load_dataset
-
-    dataset = load_dataset(filters)
+    filters, dataset = loaded
     written = export.write_export(dataset, args.out, formats)
     if args.report:
         from results.report import build_report_html
@@ -93,15 +108,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    filters = filters_from_args(args)
-    problem = _check_dates(filters)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
+    loaded = _load_filtered(args)
+    if loaded is None:
         return 2
-    from results.dataset import load_dataset
     from results.stats import headline_stats
 
-    dataset = load_dataset(filters)
+    filters, dataset = loaded
     payload = {"filters": filters.describe(), "exclusions": dataset.counts,
                **headline_stats(dataset.trials, include_mixed_models=args.mixed_models)}
     json.dump(payload, sys.stdout, indent=2, default=str)
@@ -110,15 +122,12 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    filters = filters_from_args(args)
-    problem = _check_dates(filters)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
+    loaded = _load_filtered(args)
+    if loaded is None:
         return 2
-    from results.dataset import load_dataset
     from results.report import build_report_html
 
-    dataset = load_dataset(filters)
+    filters, dataset = loaded
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts,

@@ -8,13 +8,13 @@ later without the app. Every figure and table states the participants and trials
 from __future__ import annotations
 
 import html
-import math
 from datetime import datetime, timezone
 
 import pandas as pd
 
 from results import charts, detection, emotion, lens
 from results.dataset import exclusion_lines
+from results.formatting import format_number, format_p, format_percent
 from results.stats import BREAKDOWN_COLUMNS, ROC_METHOD
 
 BREAKDOWN_LABELS = {"training_years": "Years of musical training", "ai_exposure": "AI music heard before",
@@ -36,25 +36,7 @@ def _esc(text) -> str:
     return html.escape(str(text))
 
 
-def _num(value, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def _pct(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{100 * value:.1f}%"
-
-
-def _p(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return "< .001" if value < 0.001 else f"{value:.3f}"
-
-
-def _interval(low, high, fmt=_num) -> str:
+def _interval(low, high, fmt=format_number) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
@@ -83,17 +65,21 @@ def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
     hit, fa, acc = summary["hit_rate"], summary["fa_rate"], summary["accuracy"]
     d, c = summary["d_prime"], summary["criterion"]
     rows = [
-        ["Hit rate (AI clips judged AI)", _pct(hit["estimate"]), _interval(hit["ci_low"], hit["ci_high"], _pct),
+        ["Hit rate (AI clips judged AI)", format_percent(hit["estimate"]),
+         _interval(hit["ci_low"], hit["ci_high"], format_percent),
          f"{hit['successes']} of {hit['n']} AI trials", ""],
-        ["False-alarm rate (human clips judged AI)", _pct(fa["estimate"]), _interval(fa["ci_low"], fa["ci_high"], _pct),
+        ["False-alarm rate (human clips judged AI)", format_percent(fa["estimate"]),
+         _interval(fa["ci_low"], fa["ci_high"], format_percent),
          f"{fa['successes']} of {fa['n']} human trials", ""],
-        ["Accuracy", _pct(acc["estimate"]), _interval(acc["ci_low"], acc["ci_high"], _pct),
-         f"{acc['successes']} of {acc['n']} trials", f"binomial test vs 50%: p {_p(acc['p_value'])}"],
-        ["Mean d′ (per participant)", _num(d["mean"]), _interval(d["ci_low"], d["ci_high"]),
-         f"{d['n']} participants", f"t({_num(d['df'], 0)}) = {_num(d['t'])}, p {_p(d['p_value'])}"],
-        ["Mean criterion c (per participant)", _num(c["mean"]), _interval(c["ci_low"], c["ci_high"]),
-         f"{c['n']} participants", f"t({_num(c['df'], 0)}) = {_num(c['t'])}, p {_p(c['p_value'])}"],
-        ["AUC (confidence ROC)", _num(roc.auc), _interval(*roc.auc_ci), f"{n_p} participants, {n_t} trials",
+        ["Accuracy", format_percent(acc["estimate"]), _interval(acc["ci_low"], acc["ci_high"], format_percent),
+         f"{acc['successes']} of {acc['n']} trials", f"binomial test vs 50%: p {format_p(acc['p_value'])}"],
+        ["Mean d′ (per participant)", format_number(d["mean"]), _interval(d["ci_low"], d["ci_high"]),
+         f"{d['n']} participants",
+         f"t({format_number(d['df'], 0)}) = {format_number(d['t'])}, p {format_p(d['p_value'])}"],
+        ["Mean criterion c (per participant)", format_number(c["mean"]), _interval(c["ci_low"], c["ci_high"]),
+         f"{c['n']} participants",
+         f"t({format_number(c['df'], 0)}) = {format_number(c['t'])}, p {format_p(c['p_value'])}"],
+        ["AUC (confidence ROC)", format_number(roc.auc), _interval(*roc.auc_ci), f"{n_p} participants, {n_t} trials",
          "bootstrap over participants"],
     ]
     rests_on = f"{n_p} participants, {n_t} main trials"
@@ -122,9 +108,10 @@ def _breakdown_section(df: pd.DataFrame) -> str:
         if table.empty:
             continue
         rows = [[row.level, str(row.n_participants), str(row.n_trials),
-                 f"{_num(row.mean_participant_d_prime)} "
+                 f"{format_number(row.mean_participant_d_prime)} "
                  f"{_interval(row.mean_participant_d_prime_ci_low, row.mean_participant_d_prime_ci_high)}",
-                 f"{_pct(row.accuracy)} {_interval(row.accuracy_ci_low, row.accuracy_ci_high, _pct)}",
+                 f"{format_percent(row.accuracy)} "
+                 f"{_interval(row.accuracy_ci_low, row.accuracy_ci_high, format_percent)}",
                  row.d_prime_basis] for row in table.itertuples()]
         parts += [f"<h4>{_esc(BREAKDOWN_LABELS.get(column, column))}</h4>",
                   _table(["Group", "Participants", "Trials", "Mean d′ [95% CI]", "Accuracy [95% CI]", "d′ basis"],
@@ -138,10 +125,11 @@ def _emotion_section(df: pd.DataFrame) -> str:
         return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
     by_source = emotion.emotion_by_source(df, scales)
     tests = emotion.emotion_tests(df, scales)
-    rows = [[row.scale, row.effect.replace("_", " "), str(row.n_participants), _num(row.mean_ai), _num(row.mean_human),
-             f"{_num(row.mean_difference)} {_interval(row.ci_low, row.ci_high)}",
-             f"t({_num(row.df, 0)}) = {_num(row.t)}", _p(row.p_value), _p(row.p_holm),
-             f"{_num(row.cohen_dz)} {_interval(row.dz_ci_low, row.dz_ci_high)}"] for row in tests.itertuples()]
+    rows = [[row.scale, row.effect.replace("_", " "), str(row.n_participants),
+             format_number(row.mean_ai), format_number(row.mean_human),
+             f"{format_number(row.mean_difference)} {_interval(row.ci_low, row.ci_high)}",
+             f"t({format_number(row.df, 0)}) = {format_number(row.t)}", format_p(row.p_value), format_p(row.p_holm),
+             f"{format_number(row.cohen_dz)} {_interval(row.dz_ci_low, row.dz_ci_high)}"] for row in tests.itertuples()]
     parts = ["<h2>How did the clips make listeners feel?</h2>",
              '<p class="meta">True source: AI vs human clips. Perceived source: clips the same listener judged AI '
              "vs judged human, whatever their true source (the “AI label” effect).</p>",
@@ -165,8 +153,8 @@ def _clips_section(df: pd.DataFrame, top_k: int, n_participants: int) -> str:
 
     def listing(frame: pd.DataFrame) -> str:
         rows = [[f"#{row.clip_id}", row.clip_title if isinstance(row.clip_title, str) else "", str(row.n_ratings),
-                 f"{_pct(row.prop_judged_ai)} {_interval(row.prop_ci_low, row.prop_ci_high, _pct)}",
-                 _num(row.mean_confidence)] for row in frame.itertuples()]
+                 f"{format_percent(row.prop_judged_ai)} {_interval(row.prop_ci_low, row.prop_ci_high, format_percent)}",
+                 format_number(row.mean_confidence)] for row in frame.itertuples()]
         return _table(["Clip", "Title", "Ratings", "Judged AI [95% CI]", "Mean confidence (1-6)"], rows,
                       numeric=(2, 3, 4))
 
@@ -186,15 +174,15 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
         return "<h2>Acoustic features (lens model)</h2><p>The clips have no acoustic features.</p>"
     summary = lens.lens_summary(df)
     achievement = summary["achievement"]
-    rows = [["Achievement r (source vs proportion judged AI)", _num(achievement["r"]),
+    rows = [["Achievement r (source vs proportion judged AI)", format_number(achievement["r"]),
              _interval(achievement["ci_low"], achievement["ci_high"]), f"{summary['n_clips']} clips"]]
     if summary["environment"] is not None:
-        rows += [["Environment R (cues predict the source)", _num(summary["environment"]["multiple_r"]), "",
+        rows += [["Environment R (cues predict the source)", format_number(summary["environment"]["multiple_r"]), "",
                   f"{summary['n_clips_model']} clips"],
-                 ["Listener R (cues predict judgements)", _num(summary["judgement"]["multiple_r"]), "",
+                 ["Listener R (cues predict judgements)", format_number(summary["judgement"]["multiple_r"]), "",
                   f"{summary['n_clips_model']} clips"],
-                 ["Matching G", _num(summary["matching_g"]), "", ""],
-                 ["Unmodelled agreement C", _num(summary["unmodelled_c"]), "", ""]]
+                 ["Matching G", format_number(summary["matching_g"]), "", ""],
+                 ["Unmodelled agreement C", format_number(summary["unmodelled_c"]), "", ""]]
     parts = ["<h2>Acoustic features (lens model)</h2>",
              _table(["Quantity", "Value", "95% interval", "n"], rows, numeric=(1, 2, 3))]
     if summary["cues"]:
@@ -228,13 +216,14 @@ def _mixed_models_section(df: pd.DataFrame) -> tuple[str, list[str]]:
             continue
         n = ", ".join(f"{result[k]} {k.removeprefix('n_')}" for k in ("n_trials", "n_ratings", "n_participants",
                                                                       "n_clips") if k in result)
-        rows = [[r["term"], _num(r["estimate"], 3), _interval(r["ci_low"], r["ci_high"]), _num(r["se"], 3),
-                 _num(r["z"]), _p(r["p_value"])] for r in result["fixed_effects"]]
+        rows = [[r["term"], format_number(r["estimate"], 3), _interval(r["ci_low"], r["ci_high"]),
+                 format_number(r["se"], 3),
+                 format_number(r["z"]), format_p(r["p_value"])] for r in result["fixed_effects"]]
         parts += [f'<p class="meta">Rests on {_esc(n)}.'
                   + ("" if result.get("converged", True) else " The optimiser did not report convergence.") + "</p>",
                   _table(["Term", "Estimate", "95% CI", "SE", "z", "p"], rows, numeric=(1, 2, 3, 4, 5)),
                   _table(["Random effect", "Term", "SD"],
-                         [[v["group"], v["term"], _num(v["sd"], 3)] for v in result["variance_components"]],
+                         [[v["group"], v["term"], format_number(v["sd"], 3)] for v in result["variance_components"]],
                          numeric=(2,))]
         methods.append(result["method"])
     return "\n".join(parts), methods

@@ -6,7 +6,6 @@ Each section draws statistics from :mod:`results.detection`, :mod:`results.emoti
 
 from __future__ import annotations
 
-import math
 import mimetypes
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from core.config import database_url, paths
 from results import charts, detection, emotion, lens
 from results.table import feature_columns
 from results.dataset import Dataset, Filters
+from results.formatting import format_number, format_percent
 from results.ui_filters import CACHE_TTL_S, cached_dataset
 
 BREAKDOWN_CHOICES: dict[str, str] = {
@@ -32,34 +32,24 @@ BREAKDOWN_CHOICES: dict[str, str] = {
 }
 
 
-def fmt(value, digits: int = 2) -> str:
-    """A number for display; "n/a" for missing or undefined values."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def pct(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{100 * value:.1f}%"
-
-
 def detection_metrics(summary: dict, roc: detection.ROC) -> None:
     """Four headline metrics, each with its 95 % interval and n."""
     acc, d = summary["accuracy"], summary["d_prime"]
     columns = st.columns(4)
     columns[0].metric("Participants / main trials", f"{summary['n_participants']} / {summary['n_trials']}")
-    columns[1].metric("Accuracy", pct(acc["estimate"]), help=(
-        f"95% Wilson interval {pct(acc['ci_low'])} to {pct(acc['ci_high'])}; {acc['successes']} of {acc['n']} "
-        f"trials correct; binomial test against 50%: p = {fmt(acc['p_value'], 4)}"),
+    columns[1].metric("Accuracy", format_percent(acc["estimate"]), help=(
+        f"95% Wilson interval {format_percent(acc['ci_low'])} to {format_percent(acc['ci_high'])}; "
+        f"{acc['successes']} of {acc['n']} "
+        f"trials correct; binomial test against 50%: p = {format_number(acc['p_value'], 4)}"),
         delta_color="off", delta_arrow="off",
-        delta=f"[{pct(acc['ci_low'])}, {pct(acc['ci_high'])}]")
-    columns[2].metric("Mean d′", fmt(d["mean"]), delta=f"[{fmt(d['ci_low'])}, {fmt(d['ci_high'])}]",
+        delta=f"[{format_percent(acc['ci_low'])}, {format_percent(acc['ci_high'])}]")
+    columns[2].metric("Mean d′", format_number(d["mean"]),
+                      delta=f"[{format_number(d['ci_low'])}, {format_number(d['ci_high'])}]",
                       delta_color="off", delta_arrow="off", help=(
                           f"Mean of {d['n']} participants' d′ with a 95% t interval; t-test against 0: "
-                          f"p = {fmt(d['p_value'], 4)}"))
-    columns[3].metric("AUC (confidence)", fmt(roc.auc), delta=f"[{fmt(roc.auc_ci[0])}, {fmt(roc.auc_ci[1])}]",
+                          f"p = {format_number(d['p_value'], 4)}"))
+    columns[3].metric("AUC (confidence)", format_number(roc.auc),
+                      delta=f"[{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]",
                       delta_color="off", delta_arrow="off",
                       help="Area under the confidence ROC; 95% bootstrap interval over participants")
 
@@ -118,11 +108,14 @@ def mixed_model_section(dataset: Dataset) -> None:
     if "d_prime" in result:
         d, c = result["d_prime"], result["criterion"]
         left, right = st.columns(2)
-        left.metric("d′ (mixed model)", fmt(d["estimate"]), delta=f"[{fmt(d['ci_low'])}, {fmt(d['ci_high'])}]",
-                    delta_color="off", delta_arrow="off", help=f"Wald 95% interval; p = {fmt(d['p_value'], 4)}")
-        right.metric("Criterion c (mixed model)", fmt(c["estimate"]),
-                     delta=f"[{fmt(c['ci_low'])}, {fmt(c['ci_high'])}]",
-                     delta_color="off", delta_arrow="off", help=f"Wald 95% interval; p = {fmt(c['p_value'], 4)}")
+        left.metric("d′ (mixed model)", format_number(d["estimate"]),
+                    delta=f"[{format_number(d['ci_low'])}, {format_number(d['ci_high'])}]",
+                    delta_color="off", delta_arrow="off",
+                    help=f"Wald 95% interval; p = {format_number(d['p_value'], 4)}")
+        right.metric("Criterion c (mixed model)", format_number(c["estimate"]),
+                     delta=f"[{format_number(c['ci_low'])}, {format_number(c['ci_high'])}]",
+                     delta_color="off", delta_arrow="off",
+                     help=f"Wald 95% interval; p = {format_number(c['p_value'], 4)}")
     show_model_result(result)
 
 
@@ -200,10 +193,11 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
     clip_id = st.selectbox("Clip", options=list(labels), format_func=labels.get, key="clips_detail")
     row = rated[rated["clip_id"] == clip_id].iloc[0]
     columns = st.columns(3)
-    columns[0].metric("Judged AI", pct(row["prop_judged_ai"]),
-                      delta=f"[{pct(row['prop_ci_low'])}, {pct(row['prop_ci_high'])}]", delta_color="off",
+    columns[0].metric("Judged AI", format_percent(row["prop_judged_ai"]),
+                      delta=f"[{format_percent(row['prop_ci_low'])}, {format_percent(row['prop_ci_high'])}]",
+                      delta_color="off",
                       delta_arrow="off", help=f"Wilson 95% interval; {row['n_ratings']} ratings")
-    columns[1].metric("Mean confidence (1 sure human … 6 sure AI)", fmt(row["mean_confidence"]))
+    columns[1].metric("Mean confidence (1 sure human … 6 sure AI)", format_number(row["mean_confidence"]))
     columns[2].metric("Ratings", int(row["n_ratings"]))
     creator = row["ai_system"] if row["source"] == "ai" else row["clip_creator"]
     st.write(f"**{row['clip_title'] or 'Untitled'}** — {'AI' if row['source'] == 'ai' else 'human'}"
@@ -215,7 +209,7 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
     else:
         st.audio(audio[0], format=audio[1])
     means = {scale: row[f"mean_{scale}"] for scale in emotion.SCALES}
-    st.dataframe(pd.DataFrame({"scale": list(means), "mean rating": [fmt(v) for v in means.values()]}),
+    st.dataframe(pd.DataFrame({"scale": list(means), "mean rating": [format_number(v) for v in means.values()]}),
                  hide_index=True)
     features = feature_columns(clips)
     if features:
@@ -229,17 +223,18 @@ def lens_summary_section(trials: pd.DataFrame) -> None:
     summary = lens.lens_summary(trials)
     achievement = summary["achievement"]
     columns = st.columns(4)
-    columns[0].metric("Achievement r", fmt(achievement["r"]),
-                      delta=f"[{fmt(achievement['ci_low'])}, {fmt(achievement['ci_high'])}]", delta_color="off",
+    columns[0].metric("Achievement r", format_number(achievement["r"]),
+                      delta=f"[{format_number(achievement['ci_low'])}, {format_number(achievement['ci_high'])}]",
+                      delta_color="off",
                       delta_arrow="off", help=f"Correlation across {summary['n_clips']} clips between the true source "
                                               "and the proportion judged AI (Fisher-z 95% interval)")
     if summary["environment"] is None:
         st.caption("Too few clips or usable features to fit the lens models.")
         return
-    columns[1].metric("Environment R (cues → source)", fmt(summary["environment"]["multiple_r"]))
-    columns[2].metric("Listener R (cues → judgements)", fmt(summary["judgement"]["multiple_r"]))
-    columns[3].metric("Matching G", fmt(summary["matching_g"]))
+    columns[1].metric("Environment R (cues → source)", format_number(summary["environment"]["multiple_r"]))
+    columns[2].metric("Listener R (cues → judgements)", format_number(summary["judgement"]["multiple_r"]))
+    columns[3].metric("Matching G", format_number(summary["matching_g"]))
     st.caption(f"Linear models over {summary['n_clips_model']} clips with the cues "
                f"{', '.join(c.removeprefix('feat_') for c in summary['cues'])} ({summary['cue_selection']}; "
                "choosing cues on the same data flatters both R). Unmodelled agreement "
-               f"C = {fmt(summary['unmodelled_c'])}.")
+               f"C = {format_number(summary['unmodelled_c'])}.")
