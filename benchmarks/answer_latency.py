@@ -83,7 +83,7 @@ def simulate(n_answers: int) -> list[float]:
     """Answer ``n_answers`` trials as successive participants; milliseconds per measured step."""
     from core import db
     from experiment import entry, questionnaire, trials
-    from experiment.player import encode_payload
+    from experiment.ui.player import encode_payload
 
     timings: list[float] = []
     participant_number = 0
@@ -180,7 +180,7 @@ def main() -> None:
         os.environ["HUMAN_TOUCH_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
         from core import db
         from experiment import repository
-        from experiment.player import encode_payload
+        from experiment.ui.player import encode_payload
         from experiment.settings import StudySettings
 
         db.migrate()

@@ -4,6 +4,6 @@ from core.ui import require_staff
 
 require_staff()
 
-from experiment import ui_journey  # noqa: E402
+from experiment.ui import journey as ui_journey  # noqa: E402
 
 ui_journey.preview_page()

@@ -7,7 +7,8 @@ require_staff()
 import streamlit as st  # noqa: E402
 
 from core import db  # noqa: E402
-from experiment import repository, ui_journey, ui_settings  # noqa: E402
+from experiment import repository  # noqa: E402
+from experiment.ui import journey as ui_journey, study_settings as ui_settings  # noqa: E402
 
 st.title("Study settings")
 if st.session_state.pop("settings_saved", False):

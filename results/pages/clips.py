@@ -7,8 +7,8 @@ require_staff()
 import streamlit as st  # noqa: E402
 
 from results import charts, lens  # noqa: E402
-from results.ui_filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
-from results.ui_results import clip_detail, clip_overview_table, fooling_clips_section  # noqa: E402
+from results.ui.filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
+from results.ui.sections import clip_detail, clip_overview_table, fooling_clips_section  # noqa: E402
 
 st.title("Per clip")
 dataset = filtered_dataset()

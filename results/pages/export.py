@@ -10,7 +10,7 @@ import streamlit as st  # noqa: E402
 
 from results import export  # noqa: E402
 from results.report import build_report_html  # noqa: E402
-from results.ui_filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
+from results.ui.filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
 
 st.title("Export")
 dataset = filtered_dataset()

@@ -8,8 +8,8 @@ import streamlit as st  # noqa: E402
 
 from results import charts, lens  # noqa: E402
 from results.table import feature_columns  # noqa: E402
-from results.ui_filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
-from results.ui_results import lens_summary_section  # noqa: E402
+from results.ui.filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
+from results.ui.sections import lens_summary_section  # noqa: E402
 
 st.title("Features and the lens model")
 dataset = filtered_dataset()

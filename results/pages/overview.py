@@ -7,8 +7,8 @@ require_staff()
 import streamlit as st  # noqa: E402
 
 from results import charts, detection  # noqa: E402
-from results.ui_filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
-from results.ui_results import (  # noqa: E402
+from results.ui.filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
+from results.ui.sections import (  # noqa: E402
     BREAKDOWN_CHOICES, breakdown_section, detection_metrics, emotion_section, mixed_model_section)
 
 st.title("Results overview")

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from core import db
 from core.models import ConsentDecline, Participant, Response, Trial
 from experiment import repository
-from experiment.player import player_key
+from experiment.ui.player import player_key
 from experiment.settings import StudySettings
 from tests.experiment.playable_clips import add_playable_clips
 

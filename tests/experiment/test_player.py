@@ -7,7 +7,7 @@ import struct
 
 from streamlit.testing.v1 import AppTest
 
-from experiment.player import ListeningReport, encode_payload, player_key
+from experiment.ui.player import ListeningReport, encode_payload, player_key
 
 
 def test_payload_frames_header_and_audio_bytes_unchanged():
@@ -39,7 +39,7 @@ def test_reports_from_the_browser_are_read_defensively():
 def _player_page() -> None:
     import streamlit as st
 
-    from experiment.player import blind_player, player_key
+    from experiment.ui.player import blind_player, player_key
 
     report = blind_player(b"\x00" * 64, key=player_key("nonce__with_double_underscore"), required_s=3.0)
     st.write(f"heard {report.listened_s} s, unlocked {report.requirement_met}")

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import db
 from experiment import repository
-from experiment.ui_settings import app_root_url
+from experiment.ui.study_settings import app_root_url
 from tests.experiment.playable_clips import add_playable_clips
 
 PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages" / "study_settings.py")

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from core import db
 from core.models import Participant
-from experiment import journey, repository, ui_steps
+from experiment import journey, repository
+from experiment.ui import steps as ui_steps
 from experiment.entry import (
     Entry,
     arrive,

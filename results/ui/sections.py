@@ -17,7 +17,7 @@ from results import charts, detection, emotion, lens
 from results.table import feature_columns
 from results.dataset import Dataset, Filters
 from results.formatting import format_number, format_percent
-from results.ui_filters import CACHE_TTL_S, cached_dataset
+from results.ui.filters import CACHE_TTL_S, cached_dataset
 
 BREAKDOWN_CHOICES: dict[str, str] = {
     "training_years": "Years of musical training",

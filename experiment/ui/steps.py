@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Participant
 from experiment import audio_check, debrief, journey, quality, questionnaire, screening, trials
-from experiment.player import blind_player, player_key
+from experiment.ui.player import blind_player, player_key
 from experiment.settings import StudySettings
 
 # Felt (not perceived) emotion, worded as such; names match experiment.quality.SCALE_NAMES so the
