@@ -26,6 +26,15 @@ def _cmd_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_hash(args: argparse.Namespace) -> int:
+    password = args.password or getpass.getpass("Staff password to hash: ")
+    if len(password) < 8:
+        print("error: use at least 8 characters", file=sys.stderr)
+        return 2
+    print(auth.hash_password(password))
+    return 0
+
+
 def _cmd_prepare(args: argparse.Namespace) -> int:
     from core.bootstrap import prepare
 
@@ -48,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     setpw = staff_sub.add_parser("set-password", help="set or reset the staff password")
     setpw.add_argument("--password", help="the new password (prompted for when omitted)")
     setpw.set_defaults(handler=_cmd_set_password)
+    hash_cmd = staff_sub.add_parser(
+        "hash", help="print a password hash for the secret staff_password_hash (deployments)")
+    hash_cmd.add_argument("--password", help="the password (prompted for when omitted)")
+    hash_cmd.set_defaults(handler=_cmd_hash)
 
     for package in ("audio", "experiment", "results"):
         try:

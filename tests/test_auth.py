@@ -49,3 +49,10 @@ def test_cli_resets_the_password(sqlite_data_env, capsys):
     assert auth.verify_password("a new long one", stored)
     assert cli_main(["staff", "set-password", "--password", "short"]) == 2
     assert auth.verify_password("a new long one", (sqlite_data_env / "staff_password.hash").read_text())
+
+
+def test_cli_prints_a_hash_for_secrets_that_verifies(capsys):
+    assert cli_main(["staff", "hash", "--password", "deploy password"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert auth.verify_password("deploy password", printed)
+    assert "deploy password" not in printed
