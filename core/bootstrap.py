@@ -75,15 +75,23 @@ def _build_logging_errors(echo: Callable[[str], None]) -> None:
         _log.exception("building the demo clips failed")
 
 
-def build_demo_in_background(echo: Callable[[str], None] = print) -> threading.Thread:
-    """Start the demo build in a daemon thread so the app serves pages meanwhile."""
+def build_demo_in_background(echo: Callable[[str], None] = print) -> threading.Thread | None:
+    """Start the demo build in a daemon thread when the library is empty; the app serves meanwhile.
+
+    Returns the thread, or None when the library already has clips. Both the emptiness check
+    and the heavy imports (librosa, numba, music21) happen in the calling thread: importing
+    them from a background thread while a page run imports them too can hang both threads.
+    """
     global _background
+    from audio.library import active_counts
+
+    with db.session_scope() as session:
+        if sum(active_counts(session).values()):
+            return None
+    import audio.demo  # noqa: F401  (see the docstring: imports before the thread starts)
+
     if _background is None or not _background.is_alive():
         _background = threading.Thread(target=_build_logging_errors, kwargs={"echo": echo},
                                        name="demo-build", daemon=True)
         _background.start()
     return _background
-
-
-def demo_build_running() -> bool:
-    return _background is not None and _background.is_alive()
