@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiment.scoring import loglinear_rates
 from results.intervals import one_sample_t, wald_table, wilson_interval
 from results.mixed import RandomFactor, fit_binomial
 
@@ -147,8 +148,7 @@ def sdt_from_counts(hits, misses, false_alarms, correct_rejections) -> SDT:
     hits, misses, false_alarms, correct_rejections = np.broadcast_arrays(*counts)
     n_signal = hits + misses
     n_noise = false_alarms + correct_rejections
-    hit_rate = (hits + 0.5) / (n_signal + 1)
-    fa_rate = (false_alarms + 0.5) / (n_noise + 1)
+    hit_rate, fa_rate = loglinear_rates(hits, misses, false_alarms, correct_rejections)
     defined = (n_signal > 0) & (n_noise > 0)
     values = {
         "hits": hits, "misses": misses, "false_alarms": false_alarms, "correct_rejections": correct_rejections,
