@@ -3,8 +3,13 @@
 Staff pages are protected either by OIDC (``st.login``, when ``[auth]`` is configured in
 ``.streamlit/secrets.toml``) or by a password whose *hash* is configured. The hash comes from,
 in order: the secret ``staff_password_hash``, the environment variable
-``HUMAN_TOUCH_STAFF_PASSWORD_HASH``, or the file ``<data>/staff_password.hash`` that the first
-run creates (printing the random password once, as Jupyter prints its token).
+``HUMAN_TOUCH_STAFF_PASSWORD_HASH``, or the database (table ``staff_credential``), where the first
+run stores it (printing the random password once, as Jupyter prints its token). Keeping it in the
+database gives every app replica the same credential whatever its data folder. A hash file left
+in the data folder by an earlier version is moved into the database once.
+
+Failed logins are throttled per client address and globally, with exponential back-off, and each
+one is logged (logger ``human_touch.auth``) and stored with its time and address.
 
 Hash format: ``scrypt$<n>$<r>$<p>$<salt b64>$<digest b64>`` (hashlib.scrypt, stdlib).
 """
@@ -14,11 +19,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from core import config
+from core import config, db, repository
+from core.models import utcnow
+
+_log = logging.getLogger("human_touch.auth")
 
 _N, _R, _P = 2**14, 8, 1  # ~16 MiB and ~50 ms per check: slow for guessing, fine for a login.
 
@@ -48,44 +58,123 @@ def verify_password(password: str, encoded: str) -> bool:
 
 
 def configured_hash(secret_hash: str | None = None) -> str | None:
-    """The staff password hash in force: the secret, else the environment, else the data-folder file."""
+    """The staff password hash in force: the secret, else the environment, else the database."""
     if secret_hash:
         return secret_hash.strip()
     env_hash = os.environ.get("HUMAN_TOUCH_STAFF_PASSWORD_HASH", "").strip()
     if env_hash:
         return env_hash
-    path = config.paths().staff_password_hash
-    if path.exists():
-        return path.read_text().strip() or None
-    return None
+    with db.session_scope() as session:
+        return repository.staff_hash(session)
 
 
-def set_staff_password(password: str, path: Path | None = None) -> Path:
-    """Store the hash of ``password`` in the data folder (mode 0600) and return the file path."""
-    path = path or config.paths().staff_password_hash
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(hash_password(password) + "\n")
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return path
+def set_staff_password(password: str) -> None:
+    """Store the hash of ``password`` as this database's staff credential (replacing any)."""
+    with db.session_scope() as session:
+        repository.replace_staff_hash(session, hash_password(password))
 
 
 def ensure_staff_password(secret_hash: str | None = None) -> str | None:
     """Create a random staff password on first run when none is configured.
 
     Returns the new password (to print once; only its hash is kept) or ``None`` when a
-    credential already exists.
+    credential already exists: configured, stored in the database, or created at this moment by
+    another process starting at the same time (the fixed credential row lets only one win).
     """
     if configured_hash(secret_hash):
         return None
-    password = secrets.token_urlsafe(12)
-    path = config.paths().staff_password_hash
-    try:
-        # O_EXCL: two processes starting at once must not both create (and print) a password.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return None
-    with os.fdopen(fd, "w") as handle:
-        handle.write(hash_password(password) + "\n")
-    return password
+    legacy_file = config.paths().staff_password_hash
+    legacy_hash = legacy_file.read_text().strip() if legacy_file.exists() else ""
+    password = None if legacy_hash else secrets.token_urlsafe(12)
+    with db.session_scope() as session:
+        created = repository.create_staff_hash(session, legacy_hash or hash_password(password or ""))
+    if legacy_hash and created:
+        legacy_file.unlink(missing_ok=True)  # moved into the database; one credential, one place
+    return password if created else None
+
+
+# ----------------------------------------------------------------------------------------------
+# Throttling failed logins
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Back-off policy for failed staff logins.
+
+    Attributes
+    ----------
+    window_s : float
+        Failures older than this many seconds are forgotten.
+    free_per_client : int
+        Failures a client may make in the window before it must wait.
+    free_overall : int
+        Failures from all clients together in the window before everybody must wait (a guesser
+        with many addresses).
+    base_wait_s, max_wait_s : float
+        The first wait and its cap; each further failure doubles the wait.
+    """
+
+    window_s: float = 900.0
+    free_per_client: int = 5
+    free_overall: int = 50
+    base_wait_s: float = 2.0
+    max_wait_s: float = 900.0
+
+    def wait_after(self, failures: int, free: int) -> float:
+        """Seconds to wait after the newest failure, given ``failures`` in the window."""
+        if failures < free:
+            return 0.0
+        return min(self.base_wait_s * 2.0 ** (failures - free), self.max_wait_s)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The result of one login attempt: ``ok``, or the message and the seconds left to wait."""
+
+    ok: bool
+    wait_s: float = 0.0
+    message: str = ""
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands timezone-aware columns back naive; they were stored as UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def seconds_until_login_allowed(client: str, now: datetime | None = None,
+                                policy: LoginThrottle = LoginThrottle()) -> float:
+    """Seconds ``client`` must still wait before its next attempt is checked (0 = allowed now)."""
+    now = now or utcnow()
+    since = now - timedelta(seconds=policy.window_s)
+    with db.session_scope() as session:
+        mine, my_newest = repository.login_failures_since(session, since, client)
+        overall, newest = repository.login_failures_since(session, since)
+    waits = []
+    if my_newest is not None:
+        waits.append(policy.wait_after(mine, policy.free_per_client) - (now - _as_utc(my_newest)).total_seconds())
+    if newest is not None:
+        waits.append(policy.wait_after(overall, policy.free_overall) - (now - _as_utc(newest)).total_seconds())
+    return max([0.0, *waits])
+
+
+def attempt_login(password: str, hashed: str, client: str, now: datetime | None = None,
+                  policy: LoginThrottle = LoginThrottle()) -> LoginOutcome:
+    """Check ``password`` unless ``client`` must wait; log and store every failure.
+
+    While a client is throttled its attempts are refused without checking the password, so
+    guessing gains nothing from them (they are not stored either: waiting resets nothing).
+    """
+    now = now or utcnow()
+    wait = seconds_until_login_allowed(client, now, policy)
+    if wait > 0:
+        _log.warning("staff login refused (throttled %.0f s) from %s at %s", wait, client, now.isoformat())
+        return LoginOutcome(False, wait, f"Too many failed attempts. Please wait {wait:.0f} seconds.")
+    if verify_password(password, hashed):
+        _log.info("staff login from %s at %s", client, now.isoformat())
+        return LoginOutcome(True)
+    _log.warning("failed staff login from %s at %s", client, now.isoformat())
+    with db.session_scope() as session:
+        repository.record_login_failure(session, client, now)
+    return LoginOutcome(False, seconds_until_login_allowed(client, now, policy), "That password is not right.")

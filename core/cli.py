@@ -12,22 +12,33 @@ import getpass
 import importlib
 import sys
 
-from core import auth, config
+from core import auth, config, db
+
+
+def _read_password(prompt: str, from_stdin: bool) -> str:
+    """A password from the terminal prompt, or the first line of standard input with ``--stdin``.
+
+    Never from the command line: arguments are visible to every user in ``ps`` and shell history.
+    """
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return getpass.getpass(prompt)
 
 
 def _cmd_set_password(args: argparse.Namespace) -> int:
     config.ensure_dirs()
-    password = args.password or getpass.getpass("New staff password: ")
+    password = _read_password("New staff password: ", args.stdin)
     if len(password) < 8:
         print("error: use at least 8 characters", file=sys.stderr)
         return 2
-    path = auth.set_staff_password(password)
-    print(f"Staff password hash stored in {path}")
+    db.migrate()
+    auth.set_staff_password(password)
+    print("Staff password hash stored in the database (the password itself is kept nowhere).")
     return 0
 
 
 def _cmd_hash(args: argparse.Namespace) -> int:
-    password = args.password or getpass.getpass("Staff password to hash: ")
+    password = _read_password("Staff password to hash: ", args.stdin)
     if len(password) < 8:
         print("error: use at least 8 characters", file=sys.stderr)
         return 2
@@ -55,11 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("staff", help="staff credentials")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     setpw = staff_sub.add_parser("set-password", help="set or reset the staff password")
-    setpw.add_argument("--password", help="the new password (prompted for when omitted)")
+    setpw.add_argument("--stdin", action="store_true", help="read the password from standard input")
     setpw.set_defaults(handler=_cmd_set_password)
     hash_cmd = staff_sub.add_parser(
         "hash", help="print a password hash for the secret staff_password_hash (deployments)")
-    hash_cmd.add_argument("--password", help="the password (prompted for when omitted)")
+    hash_cmd.add_argument("--stdin", action="store_true", help="read the password from standard input")
     hash_cmd.set_defaults(handler=_cmd_hash)
 
     for package in ("audio", "experiment", "results"):

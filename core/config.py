@@ -61,7 +61,10 @@ def ensure_dirs(p: Paths | None = None) -> Paths:
     """Create the data folder tree if missing and return it."""
     p = p or paths()
     for folder in (p.data, p.clips, p.originals, p.numba_cache, p.exports):
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The folder holds resume tokens, Prolific ids and unpublished clips: owner only, even when it
+    # existed before (mkdir's mode applies only to new folders).
+    p.data.chmod(0o700)
     return p
 
 

@@ -7,12 +7,15 @@ SQLite (WAL mode, foreign keys on) is the embedded default; PostgreSQL is used w
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import config
@@ -34,11 +37,23 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite would create it world-readable.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's permissions, so they follow.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the project's connection settings."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(Path(url[len("sqlite:///"):]))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
@@ -95,9 +110,44 @@ def migrate(url: str | None = None) -> None:
     url = url or config.database_url()
     engine = get_engine(url)
     cfg = alembic_config(url)
-    with engine.begin() as connection:
+    with _sqlite_file_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Several app replicas may start at once: let one migrate, the others wait.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations of one SQLite file across processes (a lock file beside it).
+
+    SQLite's DDL is not covered by Alembic's version check: two processes migrating a fresh file
+    at once both see "no version" and the second fails with "table ... already exists".
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with os.fdopen(os.open(f"{database}.migrate-lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def hold_lock(session: Session, name: str) -> None:
+    """Take the lock ``name`` until ``session``'s transaction ends (commit or rollback).
+
+    For read-then-write decisions that must not interleave across processes or replicas, e.g.
+    balancing clip exposure when many participants are assigned at once. PostgreSQL: a
+    transaction-level advisory lock keyed by the name. SQLite: the database's write lock, taken
+    now by a statement that writes nothing (SQLite has one writer at a time, and a transaction
+    that starts by writing reads the newest data).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        session.execute(text("UPDATE staff_credential SET id = id WHERE 0 = 1"))

@@ -13,6 +13,11 @@ consent_declines a bare count per study version of people who declined consent.
 trials           the participant's stored trial list (assignment), in presentation order.
 responses        one row per answered trial; unique per (participant, trial index), so a
                  double submit cannot create a second row.
+clip_blobs       the served bytes of every clip, by content hash, so any app replica with any
+                 data folder can serve any clip (files on disk are only a cache).
+staff_credential the one staff password hash of this database (local login), so every replica
+                 checks the same credential.
+login_failures   failed staff logins (time, client address) for throttling and the audit log.
 
 Schema changes go through Alembic migrations in ``core/migrations``.
 """
@@ -28,6 +33,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -234,3 +240,42 @@ class Response(Base):
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
 
     trial: Mapped[Trial] = relationship(back_populates="response")
+
+
+class ClipBlob(Base):
+    """The served bytes of one clip, keyed by their SHA-256 (``Clip.served_sha256``).
+
+    Kept in the database rather than only in the data folder because every replica must be able to
+    serve every clip; a replica caches the bytes in memory and on disk after the first read.
+    """
+
+    __tablename__ = "clip_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StaffCredential(Base):
+    """The local staff password hash of this database: at most one row (``id`` is always 1).
+
+    A single fixed primary key makes "create the first credential" race-free across processes: the
+    second insert fails on the key instead of creating a second password.
+    """
+
+    __tablename__ = "staff_credential"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    password_hash: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoginFailure(Base):
+    """One failed staff login: when and from which client address (for throttling and audit)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)

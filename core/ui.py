@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import ipaddress
 
 import streamlit as st
 
@@ -15,6 +15,24 @@ def secrets_dict() -> dict:
         return dict(st.secrets)
     except Exception:
         return {}
+
+
+def client_address() -> str:
+    """The visitor's address: the peer, or the proxy's ``X-Real-IP`` when the peer is loopback.
+
+    Forwarding headers are trusted only from a proxy on this machine (deploy/'s nginx), because
+    anyone else could write them to dodge the login throttle.
+    """
+    peer = st.context.ip_address or "unknown"
+    try:
+        trusted = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        trusted = False
+    if trusted:
+        forwarded = st.context.headers.get("X-Real-IP") or ""
+        if forwarded:
+            return forwarded.strip()[:64]
+    return peer
 
 
 def oidc_configured() -> bool:
@@ -61,12 +79,12 @@ def login_page() -> None:
         password = st.text_input("Staff password", type="password")
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
-        if auth.verify_password(password, hashed):
+        outcome = auth.attempt_login(password, hashed, client_address())
+        if outcome.ok:
             st.session_state["_staff_authenticated"] = True
             st.rerun()
         else:
-            time.sleep(1.0)  # slows guessing; scrypt already costs ~50 ms per try
-            st.error("That password is not right.")
+            st.error(outcome.message)
     st.caption("On a local demo the password was printed in the terminal at first start; "
                "`human-touch staff set-password` sets a new one.")
 

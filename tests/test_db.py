@@ -71,3 +71,61 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     with db.get_engine(url).connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     db.dispose_engines()
+
+
+def test_four_processes_starting_on_one_fresh_sqlite_file_all_succeed(tmp_path):
+    """Replicas on one machine share the SQLite file; their first starts must not race the DDL."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = "import sys; from core import db; db.migrate(sys.argv[1])"
+    starts = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True)
+              for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in starts]
+    assert [p.returncode for p in starts] == [0, 0, 0, 0], errors
+    db.migrate(url)  # and the result is at head
+
+
+def test_hold_lock_serialises_read_then_write_across_connections(database_url):
+    """Without the lock, concurrent read-modify-write loses updates (exposure balancing relies on it)."""
+    import threading
+
+    from sqlalchemy import text
+
+    engine = db.get_engine(database_url)
+    with db.session_scope(engine) as session:
+        session.add(StudyVersion(config={"n": 0}))
+
+    def bump() -> None:
+        for _ in range(10):
+            with db.session_scope(engine) as session:
+                session.execute(text("SELECT count(*) FROM participants")).all()  # an earlier read
+                db.hold_lock(session, "test-counter")
+                version = session.query(StudyVersion).one()
+                version.config = {"n": version.config["n"] + 1}
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with db.session_scope(engine) as session:
+        assert session.query(StudyVersion).one().config == {"n": 40}
+
+
+def test_the_data_folder_and_database_are_private(tmp_path, monkeypatch):
+    import stat
+
+    from core import config
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("HUMAN_TOUCH_DATA", str(data))
+    config.ensure_dirs()
+    url = f"sqlite:///{data / 'human_touch.db'}"
+    db.migrate(url)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for name in ("human_touch.db", "human_touch.db-wal"):
+        if (data / name).exists():
+            assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
+    db.dispose_engines()

@@ -1,5 +1,9 @@
 """The door in a real browser: a fresh app shows participants the study, and staff pages are locked."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 from tests.e2e.conftest import wait_for_app
 
 
@@ -13,9 +17,11 @@ def test_empty_data_folder_shows_the_participant_landing_page(streamlit_server, 
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     # Participants get no navigation to staff pages.
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
-    # The first run created a staff credential, keeping only its hash.
-    hash_file = streamlit_server.data_dir / "staff_password.hash"
-    assert hash_file.read_text().startswith("scrypt$")
+    # The first run created a staff credential in the database, keeping only its hash.
+    import sqlite3
+    with sqlite3.connect(streamlit_server.data_dir / "human_touch.db") as connection:
+        (stored,) = connection.execute("SELECT password_hash FROM staff_credential").fetchone()
+    assert stored.startswith("scrypt$")
 
 
 def test_staff_pages_need_login(streamlit_server, page):
@@ -31,9 +37,10 @@ def test_staff_pages_need_login(streamlit_server, page):
 
 
 def test_wrong_password_is_refused_and_right_one_opens_staff_pages(streamlit_server, page):
-    from core.auth import set_staff_password
-
-    set_staff_password("correct horse battery", streamlit_server.data_dir / "staff_password.hash")
+    # The password goes in on standard input (never argv), into the server's own database.
+    human_touch = Path(sys.executable).parent / "human-touch"
+    subprocess.run([str(human_touch), "staff", "set-password", "--stdin"], input="correct horse battery\n",
+                   text=True, env=streamlit_server.env, check=True, capture_output=True)
     page.goto(f"{streamlit_server.url}/staff")
     wait_for_app(page, "Staff login")
     field = page.get_by_label("Staff password")
