@@ -110,31 +110,12 @@ def migrate(url: str | None = None) -> None:
     url = url or config.database_url()
     engine = get_engine(url)
     cfg = alembic_config(url)
-    with _sqlite_file_lock(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Several app replicas may start at once: let one migrate, the others wait.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+    # Several replicas may start at once: one migrates, the others wait and then find nothing to
+    # do. (On SQLite, Alembic's version check alone does not stop two processes from both seeing
+    # "no version" and the second failing with "table ... already exists".)
+    with exclusive("migrate", engine), engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
-
-
-@contextmanager
-def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
-    """Serialise migrations of one SQLite file across processes (a lock file beside it).
-
-    SQLite's DDL is not covered by Alembic's version check: two processes migrating a fresh file
-    at once both see "no version" and the second fails with "table ... already exists".
-    """
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
-        return
-    with os.fdopen(os.open(f"{database}.migrate-lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def hold_lock(session: Session, name: str) -> None:
@@ -147,7 +128,44 @@ def hold_lock(session: Session, name: str) -> None:
     that starts by writing reads the newest data).
     """
     if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
     else:
         session.execute(text("UPDATE staff_credential SET id = id WHERE 0 = 1"))
+
+
+@contextmanager
+def exclusive(name: str, engine: Engine | None = None) -> Iterator[None]:
+    """Hold the lock ``name`` across processes and replicas for a long task (e.g. the demo build).
+
+    Unlike :func:`hold_lock` this blocks no database writes meanwhile. PostgreSQL: a session-level
+    advisory lock on a dedicated connection. SQLite: an ``flock`` on a file beside the database
+    (every process sharing a SQLite file shares its folder).
+    """
+    engine = engine or get_engine()
+    if engine.dialect.name == "postgresql":
+        key = _lock_key(name)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
+        return
+    database = engine.url.database
+    lock_path = f"{database}.{name}-lock" if database and database != ":memory:" else None
+    if lock_path is None:
+        yield
+        return
+    with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL advisory locks."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
