@@ -94,8 +94,32 @@ def table_to_csv(frame: pd.DataFrame) -> bytes:
     float is printed with the shortest text that reads back to the same value.
     """
     buffer = io.BytesIO()
-    pyarrow_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer)
+    pyarrow_csv.write_csv(pa.Table.from_pandas(neutralise_formulas(frame), preserve_index=False), buffer)
     return buffer.getvalue()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula (CSV injection, OWASP).
+
+    Participants type free text (comments, questionnaire answers) that ends up in the CSV; a
+    cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return could run in Excel or
+    LibreOffice when a researcher opens the file. Only text columns change; numbers (negative
+    ones included) stay numbers, and the Parquet export keeps the text exactly as typed.
+    """
+    text_columns = [name for name in frame.columns
+                    if pd.api.types.is_object_dtype(frame[name]) or pd.api.types.is_string_dtype(frame[name])]
+    if not text_columns:
+        return frame
+    frame = frame.copy()
+    for name in text_columns:
+        column = frame[name]
+        risky = column.map(lambda cell: isinstance(cell, str) and cell.startswith(_FORMULA_STARTS))
+        if risky.any():
+            frame[name] = column.where(~risky, "'" + column.astype("string"))
+    return frame
 
 
 def table_to_parquet(frame: pd.DataFrame) -> bytes:

@@ -141,3 +141,20 @@ def test_emotion_tests_recomputed_from_the_exported_parquet_match_the_app(study,
     assert perceived["n_participants"] == len(means)
     assert perceived["mean_difference"] == pytest.approx((means[True] - means[False]).mean())
     assert perceived["p_value"] == pytest.approx(test.pvalue)
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas():
+    import io
+
+    import pandas as pd
+
+    from results.export import table_to_csv
+
+    frame = pd.DataFrame({
+        "comment": ["=HYPERLINK(\"http://evil\")", "+1", "-2+3", "@SUM(A1)", "lovely", None],
+        "valence": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0],
+    })
+    back = pd.read_csv(io.BytesIO(table_to_csv(frame)))
+    assert back["comment"].tolist()[:5] == ["'=HYPERLINK(\"http://evil\")", "'+1", "'-2+3", "'@SUM(A1)", "lovely"]
+    assert pd.isna(back["comment"].iloc[5])
+    assert back["valence"].tolist() == [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0]  # numbers stay numbers
