@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent
 def _start_once() -> None:
     """Migrate, ensure a staff credential, and build the demo clips in the background if empty."""
     secrets = ui.secrets_dict()
+    ui.refuse_anonymous_uploads()
     bootstrap.prepare(build_demo=False, secret_hash=secrets.get("staff_password_hash"),
                       oidc="auth" in secrets)
     bootstrap.build_demo_in_background()

@@ -40,14 +40,51 @@ def oidc_configured() -> bool:
     return "auth" in secrets_dict()
 
 
+_UPLOADS_ALLOWED = "_staff_may_upload"
+
+
 def is_staff() -> bool:
     """Whether this browser session belongs to a logged-in staff member."""
     if oidc_configured():
         try:
-            return bool(st.user.is_logged_in)
+            staff = bool(st.user.is_logged_in)
         except Exception:
-            return False
-    return bool(st.session_state.get("_staff_authenticated"))
+            staff = False
+    else:
+        staff = bool(st.session_state.get("_staff_authenticated"))
+    # Read by the upload guard, which runs outside any script and cannot ask st.user itself.
+    if staff:
+        st.session_state[_UPLOADS_ALLOWED] = True
+    else:
+        st.session_state.pop(_UPLOADS_ALLOWED, None)
+    return staff
+
+
+def refuse_anonymous_uploads() -> None:
+    """Make Streamlit's upload endpoint accept files only from logged-in staff sessions.
+
+    Anyone with the study link has a Streamlit session, and ``PUT /_stcore/upload_file/<session>/..``
+    keeps each file in that process's memory until the session ends (five 199 MB PUTs took a
+    server from 0.5 to 1.5 GB). Participants never upload, so the endpoint's session check
+    (``Runtime.is_active_session``, used by nothing else; it runs before the body is read) is
+    narrowed to sessions whose staff login set :data:`_UPLOADS_ALLOWED`. A refused upload costs
+    no memory: the request fails with 400 before its body is read.
+    """
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return
+    runtime = Runtime.instance()
+    if getattr(runtime, "_human_touch_upload_guard", False):
+        return
+    session_manager = runtime._session_mgr  # noqa: SLF001 (no public way to read another session)
+
+    def staff_session_only(session_id: str) -> bool:
+        info = session_manager.get_active_session_info(session_id)
+        return info is not None and _UPLOADS_ALLOWED in info.session.session_state
+
+    runtime.is_active_session = staff_session_only
+    runtime._human_touch_upload_guard = True
 
 
 def require_staff() -> None:
@@ -61,6 +98,7 @@ def logout() -> None:
     if oidc_configured():
         st.logout()
     st.session_state.pop("_staff_authenticated", None)
+    st.session_state.pop(_UPLOADS_ALLOWED, None)
 
 
 def login_page() -> None:
