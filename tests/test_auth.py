@@ -3,7 +3,7 @@
 import stat
 
 from core import auth
-from core.cli import main as cli_main
+from human_touch.cli import main as cli_main
 
 
 def test_hash_verifies_only_the_right_password():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core import db
-from core.cli import main
+from human_touch.cli import main
 from results import detection
 from results.dataset import Filters, load_dataset
 from results.simulate import simulate_study
