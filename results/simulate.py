@@ -28,7 +28,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from results.table import TRIAL_COLUMNS
+from results.codebook import TRIAL_COLUMNS
 
 SCALES: tuple[str, ...] = ("valence", "arousal", "moved", "liking")
 CONFIDENCE_OFFSETS = np.array([-1.2, -0.5, 0.0, 0.5, 1.2])
@@ -160,7 +160,7 @@ def simulate_study(
     -------
     pandas.DataFrame
         One row per answered trial, the columns and dtypes of
-        :data:`results.table.TRIAL_COLUMNS` followed by ``feat_source_marker`` (AI clips higher by
+        :data:`results.codebook.TRIAL_COLUMNS` followed by ``feat_source_marker`` (AI clips higher by
         :data:`SOURCE_MARKER_SMD` SD, unused by listeners), ``feat_listener_cue`` (used by
         listeners, unrelated to the source), ``feat_unrelated_a`` and ``feat_unrelated_b``.
     """
