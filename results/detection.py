@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from core.vocabulary import TrialKind
 from experiment.scoring import loglinear_rates
 from results.intervals import one_sample_t, wald_table, wilson_interval
 from results.mixed import RandomFactor, fit_binomial
@@ -69,7 +70,7 @@ def main_trials(df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS,
         raise ValueError(f"the trial table lacks the column(s) {missing}")
     keep = df["guessed_ai"].notna().to_numpy()
     if "kind" in df.columns:
-        keep = keep & (df["kind"] == "main").to_numpy()
+        keep = keep & (df["kind"] == TrialKind.MAIN).to_numpy()
     columns = list(dict.fromkeys([*required, *(c for c in optional if c in df.columns)]))
     out = df.loc[keep, columns]
     return out.assign(is_ai=out["is_ai"].astype(bool).to_numpy(), guessed_ai=out["guessed_ai"].astype(bool).to_numpy())

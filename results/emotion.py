@@ -17,12 +17,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from core.vocabulary import SCALES, Source
 from results.detection import main_trials, mixed_model_problem
 from results.intervals import cohen_dz, holm, one_sample_t, t_interval, wald_table
 from results.mixed import RandomFactor, fit_gaussian
 
-SCALES: tuple[str, ...] = ("valence", "arousal", "moved", "liking")
-_LABELS = {True: "ai", False: "human"}
+_LABELS = {True: Source.AI.value, False: Source.HUMAN.value}
 
 
 def _scales_present(df: pd.DataFrame, scales: Sequence[str]) -> list[str]:

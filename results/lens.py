@@ -20,8 +20,8 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from core.vocabulary import SCALES
 from results.detection import main_trials
-from results.emotion import SCALES
 from results.intervals import cohen_d_two_groups, fisher_z_interval, wilson_interval
 
 FEATURE_PREFIX = "feat_"

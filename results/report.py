@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from core.vocabulary import SCALES, TrialKind
 from results import charts, detection, emotion, lens
 from results.dataset import exclusion_lines
 from results.formatting import format_number, format_p, format_percent
@@ -120,7 +121,7 @@ def _breakdown_section(df: pd.DataFrame) -> str:
 
 
 def _emotion_section(df: pd.DataFrame) -> str:
-    scales = [s for s in emotion.SCALES if s in df.columns and df[s].notna().any()]
+    scales = [s for s in SCALES if s in df.columns and df[s].notna().any()]
     if not scales:
         return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
     by_source = emotion.emotion_by_source(df, scales)
@@ -206,7 +207,7 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
 def _mixed_models_section(df: pd.DataFrame) -> tuple[str, list[str]]:
     """(HTML, methods sentences) of the detection GLMM and one emotion LMM per scale."""
     parts, methods = ["<h2>Mixed models</h2>"], []
-    scales = [s for s in emotion.SCALES if s in df.columns and df[s].notna().any()]
+    scales = [s for s in SCALES if s in df.columns and df[s].notna().any()]
     results = [("Detection (probit GLMM)", detection.detection_mixed_model(df))]
     results += [(f"Emotion: {scale} (LMM)", emotion.emotion_mixed_model(df, scale)) for scale in scales]
     for title, result in results:
@@ -230,15 +231,15 @@ def _mixed_models_section(df: pd.DataFrame) -> tuple[str, list[str]]:
 
 
 def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | None) -> str:
-    main = df[df["kind"] == "main"] if len(df) else df
+    main = df[df["kind"] == TrialKind.MAIN] if len(df) else df
     versions = ", ".join(str(v) for v in sorted(df["study_version_id"].unique())) if len(df) else "none"
     first = main["answered_at"].min() if len(main) else None
     last = main["answered_at"].max() if len(main) else None
     rows = [
         ["Filters", filters_description],
         ["Participants", str(df["participant_id"].nunique() if len(df) else 0)],
-        ["Answered trials", f"{len(df)} ({len(main)} main, {int((df['kind'] == 'attention').sum()) if len(df) else 0} "
-                            f"attention, {int((df['kind'] == 'repeat').sum()) if len(df) else 0} repeat)"],
+        ["Answered trials", f"{len(df)} ({len(main)} main, {int((df['kind'] == TrialKind.ATTENTION).sum()) if len(df) else 0} "
+                            f"attention, {int((df['kind'] == TrialKind.REPEAT).sum()) if len(df) else 0} repeat)"],
         ["Clips heard", str(main["clip_id"].nunique() if len(main) else 0)],
         ["Study version(s)", versions],
         ["Answers from", f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first is not None else "n/a"],

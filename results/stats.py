@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from core.vocabulary import SCALES
 from results import detection, emotion, lens
 
 BREAKDOWN_COLUMNS: tuple[str, ...] = ("training_years", "ai_exposure", "genre", "vocals", "ai_system")
@@ -70,7 +71,7 @@ def headline_stats(df: pd.DataFrame, *, include_mixed_models: bool = False, top_
         result). Missing values are None.
     """
     trials = detection.main_trials(df)
-    scales = [s for s in emotion.SCALES if s in df.columns]
+    scales = [s for s in SCALES if s in df.columns]
     out: dict = {"detection": detection.detection_summary(df)}
     if trials.empty:
         return to_jsonable(out)

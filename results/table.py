@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from core.db import get_engine, session_scope
+from core.vocabulary import Source, TrialKind
 from results import repository
 from results.codebook import CLIP_COLUMNS, FEATURE_PREFIX, PARTICIPANT_COLUMNS, TRIAL_COLUMNS, Column
 
@@ -172,13 +173,13 @@ def trial_table_from_parts(answers: pd.DataFrame, participants: list[dict], clip
         return empty_trial_table()
     df = answers.join(_participant_frame(participants), on="participant_id").join(_clip_frame(clips), on="clip_id")
 
-    df["is_ai"] = df["source"].eq("ai")
+    df["is_ai"] = df["source"].eq(Source.AI)
     confidence = pd.to_numeric(df["confidence"], errors="coerce")
     # The stored guess is derived from confidence at answer time; derive it again only when absent.
-    from_confidence = np.where(confidence.isna(), None, np.where(confidence >= 4, "ai", "human"))
+    from_confidence = np.where(confidence.isna(), None, np.where(confidence >= 4, Source.AI, Source.HUMAN))
     df["guess"] = df["guess"].where(df["guess"].notna(), pd.Series(from_confidence, index=df.index))
     has_guess = df["guess"].notna()
-    df["guessed_ai"] = pd.array(np.where(has_guess, df["guess"].eq("ai"), None), dtype="boolean")
+    df["guessed_ai"] = pd.array(np.where(has_guess, df["guess"].eq(Source.AI), None), dtype="boolean")
     df["correct"] = pd.array(np.where(has_guess, df["guess"].eq(df["source"]), None), dtype="boolean")
     df["answer_too_fast"] = df["answer_too_fast"].fillna(False).astype(bool)
     return _apply_dtypes(df, TRIAL_COLUMNS)
@@ -231,10 +232,10 @@ def clips_table_from_records(records: list[dict], trials: pd.DataFrame) -> pd.Da
     if not records:
         return _apply_dtypes(pd.DataFrame(), CLIP_COLUMNS)
     df = pd.DataFrame.from_records(records)
-    df["is_ai"] = df["source"].eq("ai")
+    df["is_ai"] = df["source"].eq(Source.AI)
     df["retired"] = df["retired_at"].notna()
     df["loudness_lufs"] = df["loudness_after_lufs"]
-    main = trials[trials["kind"] == "main"] if len(trials) else trials
+    main = trials[trials["kind"] == TrialKind.MAIN] if len(trials) else trials
     counts = main.groupby("clip_id").size() if len(main) else pd.Series(dtype="int64")
     df["n_ratings"] = df["clip_id"].map(counts).fillna(0).astype("int64")
     features = _features_frame(records, "clip_id")

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import database_url, paths
+from core.vocabulary import SCALES, Source
 from results import charts, detection, emotion, lens
 from results.table import feature_columns
 from results.dataset import Dataset, Filters
@@ -122,7 +123,7 @@ def mixed_model_section(dataset: Dataset) -> None:
 def emotion_section(dataset: Dataset) -> None:
     """Emotion ratings by true and by perceived source: 2 x 2 charts, paired tests, mixed models."""
     trials = dataset.trials
-    scales = [s for s in emotion.SCALES if trials[s].notna().any()]
+    scales = [s for s in SCALES if trials[s].notna().any()]
     if not scales:
         st.info("No emotion ratings under these filters.")
         return
@@ -146,7 +147,7 @@ def emotion_section(dataset: Dataset) -> None:
 
 _OVERVIEW_COLUMNS = ("clip_id", "clip_title", "clip_creator", "source", "ai_system", "ai_version", "genre", "vocals",
                      "pair_id", "n_ratings", "prop_judged_ai", "prop_ci_low", "prop_ci_high", "mean_confidence",
-                     *(f"mean_{s}" for s in emotion.SCALES))
+                     *(f"mean_{s}" for s in SCALES))
 
 
 def clip_overview_table(summary: pd.DataFrame, clips: pd.DataFrame) -> pd.DataFrame:
@@ -199,7 +200,7 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
                       delta_arrow="off", help=f"Wilson 95% interval; {row['n_ratings']} ratings")
     columns[1].metric("Mean confidence (1 sure human … 6 sure AI)", format_number(row["mean_confidence"]))
     columns[2].metric("Ratings", int(row["n_ratings"]))
-    creator = row["ai_system"] if row["source"] == "ai" else row["clip_creator"]
+    creator = row["ai_system"] if row["source"] == Source.AI else row["clip_creator"]
     st.write(f"**{row['clip_title'] or 'Untitled'}** — {'AI' if row['source'] == 'ai' else 'human'}"
              f"{f', {creator}' if isinstance(creator, str) else ''}"
              f"{f', genre {row.genre}' if isinstance(row.genre, str) else ''}")
@@ -208,7 +209,7 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
         st.warning("The audio file of this clip is not in the data folder.")
     else:
         st.audio(audio[0], format=audio[1])
-    means = {scale: row[f"mean_{scale}"] for scale in emotion.SCALES}
+    means = {scale: row[f"mean_{scale}"] for scale in SCALES}
     st.dataframe(pd.DataFrame({"scale": list(means), "mean rating": [format_number(v) for v in means.values()]}),
                  hide_index=True)
     features = feature_columns(clips)

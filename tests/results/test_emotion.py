@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from core.vocabulary import SCALES
 from results import emotion
 from results.intervals import cohen_dz
 from results.simulate import simulate_study
@@ -28,7 +29,7 @@ def participant_means(data: pd.DataFrame, scale: str, by: str) -> pd.DataFrame:
 def test_paired_tests_match_scipy_and_holm_matches_statsmodels(study):
     table = emotion.emotion_tests(study)
     assert list(table.columns) == list(emotion.TEST_COLUMNS)
-    assert list(table["scale"].unique()) == list(emotion.SCALES)
+    assert list(table["scale"].unique()) == list(SCALES)
     for _, row in table.iterrows():
         by = "is_ai" if row["effect"] == "true_source" else "guessed_ai"
         means = participant_means(study, row["scale"], by)
