@@ -62,7 +62,8 @@ class Design:
     def random_sds(self, sds: np.ndarray, factors: list[RandomFactor]) -> list[VarianceComponent]:
         """``group, term, sd`` per random term, in the order of ``factors`` as the caller gave them."""
         rank = {factor.group: i for i, factor in enumerate(factors)}
-        entries: list[VarianceComponent] = [{"group": g, "term": t, "sd": float(sd)} for (g, t), sd in zip(self.theta_labels, sds)]
+        entries: list[VarianceComponent] = [{"group": g, "term": t, "sd": float(sd)}
+                                            for (g, t), sd in zip(self.theta_labels, sds)]
         return sorted(entries, key=lambda entry: rank[entry["group"]])
 
     def random_part(self, theta: np.ndarray, u_big: np.ndarray, u_small: np.ndarray) -> np.ndarray:

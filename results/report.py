@@ -244,11 +244,12 @@ def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | Non
     versions = ", ".join(str(v) for v in sorted(df["study_version_id"].unique())) if len(df) else "none"
     first = main["answered_at"].min() if len(main) else None
     last = main["answered_at"].max() if len(main) else None
+    n_attention = int((df["kind"] == TrialKind.ATTENTION).sum()) if len(df) else 0
+    n_repeat = int((df["kind"] == TrialKind.REPEAT).sum()) if len(df) else 0
     rows = [
         ["Filters", filters_description],
         ["Participants", str(df["participant_id"].nunique() if len(df) else 0)],
-        ["Answered trials", f"{len(df)} ({len(main)} main, {int((df['kind'] == TrialKind.ATTENTION).sum()) if len(df) else 0} "
-                            f"attention, {int((df['kind'] == TrialKind.REPEAT).sum()) if len(df) else 0} repeat)"],
+        ["Answered trials", f"{len(df)} ({len(main)} main, {n_attention} attention, {n_repeat} repeat)"],
         ["Clips heard", str(main["clip_id"].nunique() if len(main) else 0)],
         ["Study version(s)", versions],
         ["Answers from", f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first is not None else "n/a"],
