@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: run test install system-deps benchmarks clean-data
 
 run: $(RUN_STAMP)
-	$(PYTHON) -m core.cli prepare
+	$(PYTHON) -m human_touch.cli prepare
 	$(PYTHON) -m streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
 test: $(TEST_STAMP) system-deps

@@ -12,7 +12,8 @@ from core import config
 
 config.configure_numba_cache()  # before anything imports librosa
 
-from core import bootstrap, ui  # noqa: E402
+from core import ui  # noqa: E402
+from human_touch import startup  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 
@@ -22,9 +23,9 @@ def _start_once() -> None:
     """Migrate, ensure a staff credential, and build the demo clips in the background if empty."""
     secrets = ui.secrets_dict()
     ui.refuse_anonymous_uploads()
-    bootstrap.prepare(build_demo=False, secret_hash=secrets.get("staff_password_hash"),
-                      oidc="auth" in secrets)
-    bootstrap.build_demo_in_background()
+    startup.prepare(build_demo=False, secret_hash=secrets.get("staff_password_hash"),
+                    oidc="auth" in secrets)
+    startup.build_demo_in_background()
 
 
 def _page(relative: str, title: str, icon: str, **kwargs) -> st.Page:

@@ -12,8 +12,9 @@ import argparse
 import statistics
 import time
 
-from results import detection, emotion, lens
+from results import breakdown, detection, emotion, lens, models, roc
 from results.filters import apply_filters
+from results.mixed import ModelFitError
 from results.simulate import simulate_study
 from results.stats import BREAKDOWN_COLUMNS, headline_stats
 
@@ -43,8 +44,8 @@ def main() -> None:
         "apply_filters": lambda: apply_filters(data),
         "per_participant_sdt": lambda: detection.per_participant_sdt(data),
         "detection_summary": lambda: detection.detection_summary(data),
-        "roc_from_confidence": lambda: detection.roc_from_confidence(data),
-        **{f"breakdown({column})": (lambda column=column: detection.breakdown(data, column))
+        "roc_from_confidence": lambda: roc.roc_from_confidence(data),
+        **{f"breakdown({column})": (lambda column=column: breakdown.breakdown(data, column))
            for column in BREAKDOWN_COLUMNS},
         "emotion_by_source": lambda: emotion.emotion_by_source(data),
         "emotion_tests": lambda: emotion.emotion_tests(data),
@@ -64,12 +65,16 @@ def main() -> None:
           "   target < 2 s")
 
     print("Mixed models, one run each:")
-    for name, step in (("detection_mixed_model", lambda: detection.detection_mixed_model(data)),
-                       ("emotion_mixed_model(moved)", lambda: emotion.emotion_mixed_model(data, "moved"))):
+    for name, step in (("detection_mixed_model", lambda: models.detection_mixed_model(data)),
+                       ("emotion_mixed_model(moved)", lambda: models.emotion_mixed_model(data, "moved"))):
         start = time.perf_counter()
-        result = step()
+        try:
+            step()
+            outcome = "ok"
+        except ModelFitError as error:
+            outcome = f"error: {error}"
         seconds = time.perf_counter() - start
-        print(f"  {name:<32} {seconds:8.3f} s   {'error: ' + result['error'] if 'error' in result else 'ok'}")
+        print(f"  {name:<32} {seconds:8.3f} s   {outcome}")
 
 
 if __name__ == "__main__":

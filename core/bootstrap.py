@@ -1,15 +1,11 @@
-"""Start-up work shared by ``human-touch prepare`` and ``app.py``.
+"""The ground's part of start-up: data folders, database migrations, the staff credential.
 
-Order: data folders -> database migrations -> staff credential -> demo clips when the library
-is empty. Safe to run from several processes at once: migrations take a PostgreSQL advisory
-lock, the password file is created with O_EXCL, and the demo build holds a file lock.
+The whole start-up (this, then the demo clips) is :func:`human_touch.startup.prepare`; it lives
+above the packages because the demo build belongs to ``audio``.
 """
 
 from __future__ import annotations
 
-import fcntl
-import logging
-import threading
 from collections.abc import Callable
 
 from core import auth, config, db
@@ -26,20 +22,18 @@ _PASSWORD_BANNER = """
 """
 
 
-def prepare(*, build_demo: bool = True, secret_hash: str | None = None,
-            oidc: bool = False, echo: Callable[[str], None] = print) -> None:
-    """Make the data folder, database, staff credential and (optionally) demo library ready.
+def prepare_ground(*, secret_hash: str | None = None, oidc: bool = False,
+                   echo: Callable[[str], None] = print) -> None:
+    """Make the data folder, the database schema and the staff credential ready.
 
     Parameters
     ----------
-    build_demo : bool
-        Build the offline demo clips when the clip library has no active clip.
     secret_hash : str or None
         A staff password hash configured in Streamlit secrets, if any.
     oidc : bool
         True when OIDC login is configured; then no local password is generated.
     echo : callable
-        Where to print the one-time password and progress (the terminal).
+        Where to print the one-time password (the terminal).
     """
     config.ensure_dirs()
     db.migrate()
@@ -47,51 +41,3 @@ def prepare(*, build_demo: bool = True, secret_hash: str | None = None,
         password = auth.ensure_staff_password(secret_hash)
         if password:
             echo(_PASSWORD_BANNER.format(password=password))
-    if build_demo:
-        build_demo_if_empty(echo=echo)
-
-
-def build_demo_if_empty(echo: Callable[[str], None] = print) -> None:
-    """Build the demo library unless clips exist; one process at a time (file lock)."""
-    from audio.demo import build_demo_library
-
-    lock_path = config.paths().data / ".demo-build.lock"
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            build_demo_library(echo=echo)  # a no-op when the library already has clips
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-_background: threading.Thread | None = None
-_log = logging.getLogger(__name__)
-
-
-def _build_logging_errors(echo: Callable[[str], None]) -> None:
-    try:
-        build_demo_if_empty(echo=echo)
-    except Exception:  # the app keeps serving; organisers can still add clips by hand
-        _log.exception("building the demo clips failed")
-
-
-def build_demo_in_background(echo: Callable[[str], None] = print) -> threading.Thread | None:
-    """Start the demo build in a daemon thread when the library is empty; the app serves meanwhile.
-
-    Returns the thread, or None when the library already has clips. Both the emptiness check
-    and the heavy imports (librosa, numba, music21) happen in the calling thread: importing
-    them from a background thread while a page run imports them too can hang both threads.
-    """
-    global _background
-    from audio.library import active_counts
-
-    with db.session_scope() as session:
-        if sum(active_counts(session).values()):
-            return None
-    import audio.demo  # noqa: F401  (see the docstring: imports before the thread starts)
-
-    if _background is None or not _background.is_alive():
-        _background = threading.Thread(target=_build_logging_errors, kwargs={"echo": echo},
-                                       name="demo-build", daemon=True)
-        _background.start()
-    return _background

@@ -1,15 +1,13 @@
-"""The ``human-touch`` command line.
+"""The ``human-touch staff`` subcommands: the staff credential belongs to the ground.
 
-Subcommands live with the package they belong to: ``audio/cli.py``, ``experiment/cli.py`` and
-``results/cli.py`` each define ``register(subparsers)``; this module only assembles them.
-A handler returns the process exit code (0 on success, non-zero with a message on stderr).
+:func:`register` adds them to the command line that :mod:`human_touch.cli` assembles. A handler
+returns the process exit code (0 on success, non-zero with a message on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
 import sys
 
 from core import auth, config, db
@@ -25,10 +23,13 @@ def _read_password(prompt: str, from_stdin: bool) -> str:
     return getpass.getpass(prompt)
 
 
+MIN_PASSWORD_LENGTH = 8
+
+
 def _cmd_set_password(args: argparse.Namespace) -> int:
     config.ensure_dirs()
     password = _read_password("New staff password: ", args.stdin)
-    if len(password) < 8:
+    if len(password) < MIN_PASSWORD_LENGTH:
         print("error: use at least 8 characters", file=sys.stderr)
         return 2
     db.migrate()
@@ -39,31 +40,16 @@ def _cmd_set_password(args: argparse.Namespace) -> int:
 
 def _cmd_hash(args: argparse.Namespace) -> int:
     password = _read_password("Staff password to hash: ", args.stdin)
-    if len(password) < 8:
+    if len(password) < MIN_PASSWORD_LENGTH:
         print("error: use at least 8 characters", file=sys.stderr)
         return 2
     print(auth.hash_password(password))
     return 0
 
 
-def _cmd_prepare(args: argparse.Namespace) -> int:
-    from core.bootstrap import prepare
-
-    prepare(build_demo=not args.no_demo, echo=print)
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="human-touch",
-        description="Human Touch: a blind listening lab for human-composed vs AI-generated music.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    prep = sub.add_parser("prepare", help="migrate the database, create the staff password, build the demo")
-    prep.add_argument("--no-demo", action="store_true", help="do not build the demo clips")
-    prep.set_defaults(handler=_cmd_prepare)
-
-    staff = sub.add_parser("staff", help="staff credentials")
+def register(subparsers) -> None:
+    """Add ``staff set-password`` and ``staff hash`` to the ``human-touch`` command line."""
+    staff = subparsers.add_parser("staff", help="staff credentials")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     setpw = staff_sub.add_parser("set-password", help="set or reset the staff password")
     setpw.add_argument("--stdin", action="store_true", help="read the password from standard input")
@@ -72,23 +58,3 @@ def build_parser() -> argparse.ArgumentParser:
         "hash", help="print a password hash for the secret staff_password_hash (deployments)")
     hash_cmd.add_argument("--stdin", action="store_true", help="read the password from standard input")
     hash_cmd.set_defaults(handler=_cmd_hash)
-
-    for package in ("audio", "experiment", "results"):
-        try:
-            module = importlib.import_module(f"{package}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{package}.cli":
-                raise
-            continue
-        module.register(sub)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    config.configure_numba_cache()
-    args = build_parser().parse_args(argv)
-    return int(args.handler(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

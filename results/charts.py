@@ -12,7 +12,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.vocabulary import Source
+from results.detection import DetectionSummary
 from results.formatting import format_number, format_percent
+from results.roc import ROC
 
 HUMAN_COLOUR = "#1b7837"
 AI_COLOUR = "#762a83"
@@ -34,22 +37,21 @@ def _title(text: str, *subtitle: str) -> alt.TitleParams:
     return alt.TitleParams(text=text, subtitle=list(subtitle), anchor="start")
 
 
-def hit_fa_chart(summary: dict) -> alt.LayerChart:
+def hit_fa_chart(summary: DetectionSummary) -> alt.LayerChart:
     """Hit rate (AI clips judged AI) next to false-alarm rate (human clips judged AI), with Wilson 95 % CIs.
 
     Parameters
     ----------
-    summary : dict
+    summary : DetectionSummary
         :func:`results.detection.detection_summary` output.
     """
     rows = []
-    for key, label, source in (("hit_rate", "AI clips judged AI (hits)", "ai"),
-                               ("fa_rate", "Human clips judged AI (false alarms)", "human")):
-        p = summary[key]
-        rows.append({"label": label, "source": source, "estimate": p["estimate"], "ci_low": p["ci_low"],
-                     "ci_high": p["ci_high"], "successes": p["successes"], "n": p["n"],
-                     "text": f"{format_percent(p['estimate'], digits=0)} "
-                             f"[{format_percent(p['ci_low'], digits=0)}, {format_percent(p['ci_high'], digits=0)}]"})
+    for p, label, source in ((summary.hit_rate, "AI clips judged AI (hits)", Source.AI.value),
+                             (summary.fa_rate, "Human clips judged AI (false alarms)", Source.HUMAN.value)):
+        rows.append({"label": label, "source": source, "estimate": p.estimate, "ci_low": p.ci_low,
+                     "ci_high": p.ci_high, "successes": p.successes, "n": p.n,
+                     "text": f"{format_percent(p.estimate, digits=0)} "
+                             f"[{format_percent(p.ci_low, digits=0)}, {format_percent(p.ci_high, digits=0)}]"})
     data = pd.DataFrame(rows)
     tooltip = [alt.Tooltip("label:N", title="Rate"), alt.Tooltip("estimate:Q", title="Proportion", format=".1%"),
                alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
@@ -67,35 +69,35 @@ def hit_fa_chart(summary: dict) -> alt.LayerChart:
     labels = base.mark_text(align="left", dx=6, dy=-18, color="black").encode(
         x=alt.X("ci_high:Q", title=x_title), text="text:N")
     chance = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
-    acc = summary["accuracy"]
+    acc = summary.accuracy
     return alt.layer(bars, errors, labels, chance).properties(
         autosize=PAD, width=WIDTH, height=120,
         title=_title("Could listeners tell? Hits vs false alarms",
-                     f"Accuracy {format_percent(acc['estimate'], digits=0)} "
-                     f"[{format_percent(acc['ci_low'], digits=0)}, {format_percent(acc['ci_high'], digits=0)}]; "
+                     f"Accuracy {format_percent(acc.estimate, digits=0)} "
+                     f"[{format_percent(acc.ci_low, digits=0)}, {format_percent(acc.ci_high, digits=0)}]; "
                      f"bars: 95% Wilson intervals; if listeners could not tell, both bars would be equal",
-                     rests_on(summary["n_participants"], summary["n_trials"])))
+                     rests_on(summary.n_participants, summary.n_trials)))
 
 
-def dprime_distribution_chart(per_participant: pd.DataFrame, summary: dict) -> alt.LayerChart:
+def dprime_distribution_chart(per_participant: pd.DataFrame, summary: DetectionSummary) -> alt.LayerChart:
     """Histogram of participants' d' with the mean and its 95 % t interval; 0 = cannot tell.
 
     Parameters
     ----------
     per_participant : pandas.DataFrame
         :func:`results.detection.per_participant_sdt` output.
-    summary : dict
+    summary : DetectionSummary
         :func:`results.detection.detection_summary` output (for the mean d' and its interval).
     """
-    d = summary["d_prime"]
+    d = summary.d_prime
     data = per_participant[["participant_id", "d_prime", "n_trials", "hits", "false_alarms", "accuracy"]].dropna(
         subset=["d_prime"])
     bars = alt.Chart(data).mark_bar(color=AI_COLOUR, opacity=0.7).encode(
         x=alt.X("d_prime:Q", bin=alt.Bin(maxbins=20), title="d′ per participant (0 = cannot tell human from AI)"),
         y=alt.Y("count():Q", title="Participants"),
         tooltip=[alt.Tooltip("count():Q", title="Participants")])
-    mean = pd.DataFrame({"mean": [d["mean"]], "ci_low": [d["ci_low"]], "ci_high": [d["ci_high"]], "n": [d["n"]],
-                         "p_value": [d["p_value"]]})
+    mean = pd.DataFrame({"mean": [d.mean], "ci_low": [d.ci_low], "ci_high": [d.ci_high], "n": [d.n],
+                         "p_value": [d.p_value]})
     mean_tooltip = [alt.Tooltip("mean:Q", title="Mean d′", format=".2f"),
                     alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
                     alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
@@ -109,19 +111,19 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: dict) -> a
     return alt.layer(bars, band, rule, zero).properties(
         autosize=PAD, width=WIDTH, height=220,
         title=_title("How well did each listener tell them apart?",
-                     f"Mean d′ = {format_number(d['mean'])} "
-                     f"[{format_number(d['ci_low'])}, {format_number(d['ci_high'])}] "
+                     f"Mean d′ = {format_number(d.mean)} "
+                     f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}] "
                      "(black line, grey band: 95% t interval); dashed line: chance",
-                     rests_on(d["n"], n_trials)))
+                     rests_on(d.n, n_trials)))
 
 
-def roc_chart(roc, n_participants: int, n_trials: int) -> alt.LayerChart:
+def roc_chart(roc: ROC, n_participants: int, n_trials: int) -> alt.LayerChart:
     """Empirical ROC from the 6-point confidence scale, with AUC and its bootstrap 95 % interval.
 
     Parameters
     ----------
-    roc : results.detection.ROC
-        :func:`results.detection.roc_from_confidence` output.
+    roc : results.roc.ROC
+        :func:`results.roc.roc_from_confidence` output.
     n_participants, n_trials : int
         What the curve rests on (main trials with a confidence rating).
     """
@@ -154,7 +156,7 @@ def breakdown_chart(table: pd.DataFrame, by_label: str) -> alt.LayerChart:
     Parameters
     ----------
     table : pandas.DataFrame
-        :func:`results.detection.breakdown` output.
+        :func:`results.breakdown.breakdown` output.
     by_label : str
         What the groups are, in words (e.g. "Years of musical training").
     """

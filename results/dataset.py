@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from core.db import get_engine
+from core.vocabulary import TrialKind
 from results import table
 
 
@@ -96,7 +97,7 @@ class Dataset:
 
     @property
     def n_main_trials(self) -> int:
-        return int((self.trials["kind"] == "main").sum())
+        return int((self.trials["kind"] == TrialKind.MAIN).sum())
 
     def study_version_ids(self) -> list[int]:
         return sorted(int(v) for v in self.trials["study_version_id"].unique())

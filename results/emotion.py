@@ -4,7 +4,7 @@ Two questions are kept apart. The *true source* effect compares ratings of AI an
 The *perceived source* ("AI label") effect compares ratings of clips a listener judged AI with
 clips the same listener judged human, whatever their true source. Because listeners judge
 AI clips "AI" more often, a label bias leaks into the true-source comparison; the mixed model
-(:func:`emotion_mixed_model`) estimates both effects together.
+(:func:`results.models.emotion_mixed_model`) estimates both effects together.
 
 Participants are the unit of the tests: each participant's ratings are averaged per condition
 first, so a participant with many trials does not count as many independent people.
@@ -17,12 +17,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from results.detection import main_trials, mixed_model_problem
-from results.intervals import cohen_dz, holm, one_sample_t, t_interval, wald_table
-from results.mixed import RandomFactor, fit_gaussian
+from core.vocabulary import SCALES, Source
+from results.detection import main_trials
+from results.intervals import cohen_dz, holm, one_sample_t, t_interval
 
-SCALES: tuple[str, ...] = ("valence", "arousal", "moved", "liking")
-_LABELS = {True: "ai", False: "human"}
+_LABELS = {True: Source.AI.value, False: Source.HUMAN.value}
 
 
 def _scales_present(df: pd.DataFrame, scales: Sequence[str]) -> list[str]:
@@ -33,7 +32,8 @@ def _scales_present(df: pd.DataFrame, scales: Sequence[str]) -> list[str]:
     return [s for s in scales if df[s].notna().any()]
 
 
-def _rated_trials(df: pd.DataFrame, scales: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+def rated_trials(df: pd.DataFrame, scales: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Scored trials with the rating columns as float, and the scales among ``scales`` that hold a rating."""
     trials = main_trials(df, ("participant_id", "clip_id", "is_ai", "guessed_ai", *scales))
     present = _scales_present(trials, scales)
     for scale in present:
@@ -62,7 +62,7 @@ def emotion_by_source(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.Da
         in the cell, ``sd`` their SD and ``ci_low, ci_high`` the Student-t interval over
         participants; ``n_ratings`` counts the ratings behind it.
     """
-    trials, present = _rated_trials(df, scales)
+    trials, present = rated_trials(df, scales)
     frames = []
     for scale in present:
         rated = trials[trials[scale].notna()]
@@ -71,7 +71,7 @@ def emotion_by_source(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.Da
             n_participants=("mean", "size"), n_ratings=("size", "sum"), mean=("mean", "mean"), sd=("mean", "std"))
         low, high = t_interval(summary["mean"], summary["sd"], summary["n_participants"])
         summary = summary.assign(ci_low=low, ci_high=high).reset_index()
-        summary["scale"] = scale
+        summary["scale"] = str(scale)
         summary["source"] = summary["is_ai"].map(_LABELS)
         summary["perceived"] = summary["guessed_ai"].map(_LABELS)
         frames.append(summary)
@@ -94,10 +94,10 @@ def _paired_test(per_participant: pd.DataFrame) -> dict:
     differences = (ai - human).to_numpy()
     summary = one_sample_t(differences)
     effect = cohen_dz(differences)
-    return {"n_participants": summary["n"], "mean_ai": float(ai.mean()) if len(ai) else np.nan,
-            "mean_human": float(human.mean()) if len(human) else np.nan, "mean_difference": summary["mean"],
-            "ci_low": summary["ci_low"], "ci_high": summary["ci_high"], "t": summary["t"], "df": summary["df"],
-            "p_value": summary["p_value"], "cohen_dz": effect["dz"], "dz_ci_low": effect["ci_low"],
+    return {"n_participants": summary.n, "mean_ai": float(ai.mean()) if len(ai) else np.nan,
+            "mean_human": float(human.mean()) if len(human) else np.nan, "mean_difference": summary.mean,
+            "ci_low": summary.ci_low, "ci_high": summary.ci_high, "t": summary.t, "df": summary.df,
+            "p_value": summary.p_value, "cohen_dz": effect["dz"], "dz_ci_low": effect["ci_low"],
             "dz_ci_high": effect["ci_high"]}
 
 
@@ -114,7 +114,7 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
     These by-participant tests treat the clips as fixed: they say whether *these* clips were
     rated differently, and generalise to new listeners but not to new clips (Clark 1973). With
     few clips, chance differences between the AI and the human clips alone can be
-    "significant"; :func:`emotion_mixed_model` treats clips as a sample too.
+    "significant"; :func:`results.models.emotion_mixed_model` treats clips as a sample too.
 
     Parameters
     ----------
@@ -130,13 +130,13 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
         :data:`TEST_COLUMNS`. ``p_holm`` is NaN (and ``significant_holm`` False) where the test
         is undefined.
     """
-    trials, present = _rated_trials(df, scales)
+    trials, present = rated_trials(df, scales)
     rows = []
     for scale in present:
         rated = trials[trials[scale].notna()]
         for effect, column in (("true_source", "is_ai"), ("perceived_source", "guessed_ai")):
             means = rated.groupby(["participant_id", column])[scale].mean().unstack(column)
-            rows.append({"scale": scale, "effect": effect, **_paired_test(means)})
+            rows.append({"scale": str(scale), "effect": effect, **_paired_test(means)})
     out = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c not in ("p_holm", "significant_holm")])
     out["p_holm"] = np.nan
     out["significant_holm"] = False
@@ -147,66 +147,3 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
             out.loc[family.index[valid], "p_holm"] = adjusted
             out.loc[family.index[valid], "significant_holm"] = reject
     return out[list(TEST_COLUMNS)]
-
-
-MIXED_TERMS = ("(Intercept)", "is_ai", "guessed_ai", "is_ai:guessed_ai")
-
-
-def emotion_mixed_model(df: pd.DataFrame, scale: str) -> dict:
-    """Linear mixed model of one scale: true source, perceived source and their interaction.
-
-    ``rating ~ is_ai * guessed_ai + (1 | participant) + (1 | clip)``, crossed random
-    intercepts, REML (fitted by :func:`results.mixed.fit_gaussian`, which reproduces lme4).
-    Both predictors are coded -0.5 (human) / +0.5 (AI), so the intercept is the grand mean,
-    each main effect is the AI-minus-human difference averaged over the other factor, and the
-    interaction is the difference of those differences.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The tidy trial table.
-    scale : str
-        A rating column, e.g. "moved".
-
-    Returns
-    -------
-    dict
-        ``scale, n_ratings, n_participants, n_clips``; ``fixed_effects``: list of dicts
-        ``term, estimate, se, ci_low, ci_high, z, p_value`` (Wald, normal reference: with
-        crossed effects the denominator degrees of freedom are not defined; read p-values
-        near 0.05 with care when there are few clips); ``variance_components``: list of
-        ``group, term, sd`` (participant, clip, residual); ``reml_criterion``, ``converged``,
-        ``method``. On degenerate data (too few participants, clips or ratings, or a predictor
-        without both values) ``{"error": message}`` instead.
-    """
-    try:
-        trials, present = _rated_trials(df, (scale,))
-    except ValueError as error:
-        return {"error": str(error)}
-    if scale not in present:
-        return {"error": f"no {scale} ratings in the selected data"}
-    rated = trials[trials[scale].notna()]
-    participants = pd.factorize(rated["participant_id"])[0]
-    clips = pd.factorize(rated["clip_id"])[0]
-    problem = mixed_model_problem(rated, participants, clips, ("is_ai", "guessed_ai"))
-    if problem:
-        return {"error": problem}
-    is_ai = rated["is_ai"].to_numpy() - 0.5
-    guessed = rated["guessed_ai"].to_numpy() - 0.5
-    X = np.column_stack([np.ones_like(is_ai), is_ai, guessed, is_ai * guessed])
-    ones = np.ones((len(rated), 1))
-    try:
-        fit = fit_gaussian(rated[scale].to_numpy(), X, list(MIXED_TERMS),
-                           [RandomFactor("participant", participants, ones, ("(Intercept)",)),
-                            RandomFactor("clip", clips, ones, ("(Intercept)",))])
-    except (np.linalg.LinAlgError, ValueError) as error:
-        return {"error": f"the model could not be fitted: {error}"}
-    return {
-        "scale": scale, "n_ratings": int(fit.n_obs), "n_participants": int(fit.n_levels["participant"]),
-        "n_clips": int(fit.n_levels["clip"]), "fixed_effects": wald_table(fit.fixed_names, fit.fixed, fit.fixed_se),
-        "variance_components": fit.random_sd, "reml_criterion": fit.deviance, "converged": fit.converged,
-        "method": (f"Linear mixed model {scale} ~ is_ai * guessed_ai + (1 | participant) + (1 | clip), crossed "
-                   "random intercepts, REML (lme4's algorithm, Bates et al. 2015). Predictors coded -0.5/+0.5 "
-                   "(human/AI): main effects are AI-minus-human differences averaged over the other factor. "
-                   "Wald 95% intervals and z-tests."),
-    }

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pyarrow_csv
 from sqlalchemy import Engine
 
-from results import table
+from results.codebook import codebook
 from results.dataset import Dataset, Filters, load_dataset
 
 FORMATS: tuple[str, ...] = ("csv", "parquet")
@@ -53,7 +53,7 @@ def codebook_frame(dataset: Dataset) -> pd.DataFrame:
         {"table": name, "column": entry.name, "type": entry.dtype, "unit": entry.unit,
          "allowed": entry.allowed, "description": entry.description}
         for name, frame in _tables(dataset).items()
-        for entry in table.codebook(frame, name)
+        for entry in codebook(frame, name)
     ]
     return pd.DataFrame(rows, columns=list(CODEBOOK_FIELDS))
 

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from core.vocabulary import TrialKind
+
 
 def _counts(df: pd.DataFrame) -> tuple[int, int]:
     """Participants and main trials in ``df``."""
-    main = df[df["kind"] == "main"] if "kind" in df.columns else df
+    main = df[df["kind"] == TrialKind.MAIN] if "kind" in df.columns else df
     return int(df["participant_id"].nunique()), int(len(main))
 
 

@@ -8,6 +8,9 @@ Cumming & Finch (2001) and Steiger (2004).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TypedDict
+
 import numpy as np
 from scipy import optimize, stats
 from statsmodels.stats.proportion import proportion_confint
@@ -49,27 +52,52 @@ def t_interval(mean, sd, n, confidence: float = 0.95) -> tuple[np.ndarray, np.nd
     return (low.item(), high.item()) if low.ndim == 0 else (low, high)
 
 
-def one_sample_t(values, popmean: float = 0.0, confidence: float = 0.95) -> dict:
+@dataclass(frozen=True)
+class MeanTest:
+    """A mean with its t interval and a two-sided one-sample t-test.
+
+    Attributes
+    ----------
+    mean, sd : float
+        Mean and SD (ddof 1) of the values.
+    n : int
+        Number of values.
+    ci_low, ci_high : float
+        Student-t interval of the mean.
+    t, df, p_value : float
+        The t-test against the reference mean.
+    """
+
+    mean: float
+    sd: float
+    n: int
+    ci_low: float
+    ci_high: float
+    t: float
+    df: float
+    p_value: float
+
+
+def one_sample_t(values, popmean: float = 0.0, confidence: float = 0.95) -> MeanTest:
     """Mean with t interval and a two-sided one-sample t-test (scipy ``ttest_1samp``).
 
-    NaN values are dropped. Returns a dict with ``mean, sd, n, ci_low, ci_high, t, df, p_value``
-    (NaN where fewer than two values, or where all values are equal so t is undefined).
+    NaN values are dropped. Fields are NaN where there are fewer than two values, or (t and p)
+    where all values are equal so t is undefined.
     """
     values = np.asarray(values, dtype=float)
     values = values[~np.isnan(values)]
     n = values.size
-    out = {"mean": float(values.mean()) if n else float("nan"),
-           "sd": float(values.std(ddof=1)) if n > 1 else float("nan"), "n": int(n),
-           "ci_low": float("nan"), "ci_high": float("nan"), "t": float("nan"), "df": float("nan"),
-           "p_value": float("nan")}
+    nan = float("nan")
+    mean = float(values.mean()) if n else nan
+    sd = float(values.std(ddof=1)) if n > 1 else nan
     if n < 2:
-        return out
-    low, high = t_interval(out["mean"], out["sd"], n, confidence)
-    out.update(ci_low=float(low), ci_high=float(high), df=float(n - 1))
-    if out["sd"] > 0:
+        return MeanTest(mean, sd, int(n), nan, nan, nan, nan, nan)
+    low, high = t_interval(mean, sd, n, confidence)
+    t, p_value = nan, nan
+    if sd > 0:
         result = stats.ttest_1samp(values, popmean)
-        out.update(t=float(result.statistic), p_value=float(result.pvalue))
-    return out
+        t, p_value = float(result.statistic), float(result.pvalue)
+    return MeanTest(mean, sd, int(n), float(low), float(high), t, float(n - 1), p_value)
 
 
 def fisher_z_interval(r, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -145,13 +173,22 @@ def cohen_d_two_groups(first, second, confidence: float = 0.95) -> dict:
     return out
 
 
-def wald_table(names, estimates, standard_errors, confidence: float = 0.95) -> list[dict]:
-    """Wald intervals and two-sided z-tests of model coefficients, one dict per coefficient.
+class FixedEffect(TypedDict):
+    """One model coefficient with its Wald interval and z-test (a row of a coefficient table)."""
 
-    Each dict has ``term, estimate, se, ci_low, ci_high, z, p_value``.
-    """
+    term: str
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    z: float
+    p_value: float
+
+
+def wald_table(names, estimates, standard_errors, confidence: float = 0.95) -> list[FixedEffect]:
+    """Wald intervals and two-sided z-tests of model coefficients, one row per coefficient."""
     crit = stats.norm.ppf(0.5 + confidence / 2)
-    rows = []
+    rows: list[FixedEffect] = []
     for name, estimate, se in zip(names, estimates, standard_errors):
         z = estimate / se if se > 0 else np.nan
         rows.append({"term": name, "estimate": float(estimate), "se": float(se),

@@ -13,6 +13,7 @@ judgements of all participants who heard a clip.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,8 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from core.vocabulary import SCALES
 from results.detection import main_trials
-from results.emotion import SCALES
 from results.intervals import cohen_d_two_groups, fisher_z_interval, wilson_interval
 
 FEATURE_PREFIX = "feat_"
@@ -168,14 +169,83 @@ def feature_associations(df: pd.DataFrame) -> pd.DataFrame:
     return out[list(ASSOCIATION_COLUMNS)]
 
 
-def _ols(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, dict]:
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson r across clips with its Fisher-z 95 % interval and p-value."""
+
+    r: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class LinearFit:
+    """How well a linear model of the cues fits across clips (statsmodels OLS)."""
+
+    multiple_r: float
+    r_squared: float
+    adj_r_squared: float
+    f_p_value: float
+
+
+@dataclass(frozen=True)
+class LensSummary:
+    """The lens model of the whole library (:func:`lens_summary`).
+
+    Attributes
+    ----------
+    n_clips : int
+        Clips with at least one scored trial.
+    achievement : Correlation
+        r between the source and the proportion judged AI across clips.
+    cues : list of str
+        The cues of both models (empty when none was usable).
+    n_clips_model : int
+        Clips with every cue (0 without a model).
+    environment, judgement : LinearFit or None
+        The cues predicting the source and predicting the proportion judged AI.
+    matching_g : float or None
+        r between the two models' predictions.
+    unmodelled_c : float or None
+        r between their residuals.
+    lens_equation : float or None
+        Right-hand side of the lens model equation, equal to the achievement r over the same clips.
+    cue_selection : str
+        "given" or "top |r| on the same data".
+    """
+
+    n_clips: int
+    achievement: Correlation
+    cues: list[str]
+    n_clips_model: int
+    environment: LinearFit | None
+    judgement: LinearFit | None
+    matching_g: float | None
+    unmodelled_c: float | None
+    lens_equation: float | None
+    cue_selection: str
+
+
+def _ols(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, LinearFit]:
     """OLS fitted values and fit statistics (statsmodels)."""
     fit = sm.OLS(y, sm.add_constant(X, has_constant="add")).fit()
-    return fit.fittedvalues, {"multiple_r": float(np.sqrt(max(fit.rsquared, 0.0))), "r_squared": float(fit.rsquared),
-                              "adj_r_squared": float(fit.rsquared_adj), "f_p_value": float(fit.f_pvalue)}
+    return fit.fittedvalues, LinearFit(float(np.sqrt(max(fit.rsquared, 0.0))), float(fit.rsquared),
+                                       float(fit.rsquared_adj), float(fit.f_pvalue))
 
 
-def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top_k: int = 3) -> dict:
+def _strongest_cues(df: pd.DataFrame, top_k: int) -> list[str]:
+    """The ``top_k`` features most associated with the source, then with judgements (by |r|)."""
+    associations = feature_associations(df)
+    chosen: list[str] = []
+    for column in ("source_r", "judgement_r"):
+        ranked = associations.assign(strength=associations[column].abs()).dropna(subset=["strength"])
+        chosen += [f for f in ranked.sort_values("strength", ascending=False)["feature"].head(top_k)
+                   if f not in chosen]
+    return chosen
+
+
+def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top_k: int = 3) -> LensSummary:
     """The lens model of the whole library: achievement and how it decomposes.
 
     Two linear models across clips use the same cues: the environment model predicts the
@@ -198,48 +268,32 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
 
     Returns
     -------
-    dict
-        ``n_clips``; ``achievement``: ``r, ci_low, ci_high, p_value`` (Pearson r between source
-        and proportion judged AI across clips); ``cues`` (list of str); ``environment`` and
-        ``judgement``: ``multiple_r, r_squared, adj_r_squared, f_p_value``;
-        ``matching_g`` (r between the two models' predictions); ``unmodelled_c`` (r between
-        their residuals); ``lens_equation`` (right-hand side of the lens model equation, equal
-        to the achievement r over the same clips); ``n_clips_model`` (clips with every cue);
-        ``cue_selection`` ("given" or "top |r| on the
-        same data"). Without usable cues only ``n_clips``, ``achievement`` and ``cues`` (empty)
-        are filled and the rest is None.
+    LensSummary
+        Without usable cues only ``n_clips``, ``achievement`` and ``cues`` (empty) are filled,
+        ``n_clips_model`` is 0 and the model fields are None.
     """
     clips, available = _clip_table(df)
-    achievement = _correlation(clips["is_ai"].to_numpy(), clips["prop_judged_ai"].to_numpy(dtype=float))
-    out = {"n_clips": int(len(clips)),
-           "achievement": {k: achievement[k] for k in ("r", "ci_low", "ci_high", "p_value")},
-           "cues": [], "n_clips_model": 0, "environment": None, "judgement": None, "matching_g": None,
-           "unmodelled_c": None,
-           "lens_equation": None, "cue_selection": "given" if features is not None else "top |r| on the same data"}
-    if features is None:
-        associations = feature_associations(df)
-        chosen = []
-        for column in ("source_r", "judgement_r"):
-            ranked = associations.assign(strength=associations[column].abs()).dropna(subset=["strength"])
-            chosen += [f for f in ranked.sort_values("strength", ascending=False)["feature"].head(top_k)
-                       if f not in chosen]
-        features = chosen
+    achieved = _correlation(clips["is_ai"].to_numpy(), clips["prop_judged_ai"].to_numpy(dtype=float))
+    achievement = Correlation(achieved["r"], achieved["ci_low"], achieved["ci_high"], achieved["p_value"])
+    no_model = LensSummary(n_clips=int(len(clips)), achievement=achievement, cues=[], n_clips_model=0,
+                           environment=None, judgement=None, matching_g=None, unmodelled_c=None,
+                           lens_equation=None,
+                           cue_selection="given" if features is not None else "top |r| on the same data")
+    features = _strongest_cues(df, top_k) if features is None else features
     unknown = [f for f in features if f not in available]
     if unknown:
         raise ValueError(f"unknown feature column(s) {unknown}")
     usable = clips.dropna(subset=list(features))
     features = list(features)[: max(len(usable) - 3, 0)]
     if not features or usable["is_ai"].nunique() < 2 or usable["prop_judged_ai"].nunique() < 2:
-        return out
+        return no_model
     X = usable[features].to_numpy()
-    predicted_env, environment = _ols(usable["is_ai"].to_numpy(), X)
-    predicted_judge, judgement = _ols(usable["prop_judged_ai"].to_numpy(dtype=float), X)
-    residual_env = usable["is_ai"].to_numpy() - predicted_env
-    residual_judge = usable["prop_judged_ai"].to_numpy(dtype=float) - predicted_judge
+    source, judged = usable["is_ai"].to_numpy(), usable["prop_judged_ai"].to_numpy(dtype=float)
+    predicted_env, environment = _ols(source, X)
+    predicted_judge, judgement = _ols(judged, X)
     g = _correlation(np.asarray(predicted_env), np.asarray(predicted_judge))["r"]
-    c = _correlation(residual_env, residual_judge)["r"]
-    r_e, r_s = environment["multiple_r"], judgement["multiple_r"]
-    out.update(cues=features, n_clips_model=int(len(usable)), environment=environment, judgement=judgement,
-               matching_g=g, unmodelled_c=c,
-               lens_equation=float(g * r_e * r_s + c * np.sqrt(1 - r_e ** 2) * np.sqrt(1 - r_s ** 2)))
-    return out
+    c = _correlation(source - predicted_env, judged - predicted_judge)["r"]
+    r_e, r_s = environment.multiple_r, judgement.multiple_r
+    return replace(no_model, cues=features, n_clips_model=int(len(usable)), environment=environment,
+                   judgement=judgement, matching_g=g, unmodelled_c=c,
+                   lens_equation=float(g * r_e * r_s + c * np.sqrt(1 - r_e ** 2) * np.sqrt(1 - r_s ** 2)))

@@ -12,9 +12,13 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from results import charts, detection, emotion, lens
+from core.vocabulary import SCALES, TrialKind
+from results import charts, detection, emotion, lens, models
+from results.breakdown import breakdown
 from results.dataset import exclusion_lines
 from results.formatting import format_number, format_p, format_percent
+from results.mixed import ModelFitError
+from results.roc import roc_from_confidence
 from results.stats import BREAKDOWN_COLUMNS, ROC_METHOD
 
 BREAKDOWN_LABELS = {"training_years": "Years of musical training", "ai_exposure": "AI music heard before",
@@ -57,28 +61,28 @@ def _figure(chart, caption: str) -> str:
 def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
     """(HTML of the detection section, methods sentence)."""
     summary = detection.detection_summary(df)
-    n_p, n_t = summary["n_participants"], summary["n_trials"]
+    n_p, n_t = summary.n_participants, summary.n_trials
     if n_t == 0:
-        return "<h2>Could listeners tell?</h2><p>No answered main trials under these filters.</p>", summary["methods"]
+        return "<h2>Could listeners tell?</h2><p>No answered main trials under these filters.</p>", summary.methods
     per_participant = detection.per_participant_sdt(df)
-    roc = detection.roc_from_confidence(df)
-    hit, fa, acc = summary["hit_rate"], summary["fa_rate"], summary["accuracy"]
-    d, c = summary["d_prime"], summary["criterion"]
+    roc = roc_from_confidence(df)
+    hit, fa, acc = summary.hit_rate, summary.fa_rate, summary.accuracy
+    d, c = summary.d_prime, summary.criterion
     rows = [
-        ["Hit rate (AI clips judged AI)", format_percent(hit["estimate"]),
-         _interval(hit["ci_low"], hit["ci_high"], format_percent),
-         f"{hit['successes']} of {hit['n']} AI trials", ""],
-        ["False-alarm rate (human clips judged AI)", format_percent(fa["estimate"]),
-         _interval(fa["ci_low"], fa["ci_high"], format_percent),
-         f"{fa['successes']} of {fa['n']} human trials", ""],
-        ["Accuracy", format_percent(acc["estimate"]), _interval(acc["ci_low"], acc["ci_high"], format_percent),
-         f"{acc['successes']} of {acc['n']} trials", f"binomial test vs 50%: p {format_p(acc['p_value'])}"],
-        ["Mean d′ (per participant)", format_number(d["mean"]), _interval(d["ci_low"], d["ci_high"]),
-         f"{d['n']} participants",
-         f"t({format_number(d['df'], 0)}) = {format_number(d['t'])}, p {format_p(d['p_value'])}"],
-        ["Mean criterion c (per participant)", format_number(c["mean"]), _interval(c["ci_low"], c["ci_high"]),
-         f"{c['n']} participants",
-         f"t({format_number(c['df'], 0)}) = {format_number(c['t'])}, p {format_p(c['p_value'])}"],
+        ["Hit rate (AI clips judged AI)", format_percent(hit.estimate),
+         _interval(hit.ci_low, hit.ci_high, format_percent),
+         f"{hit.successes} of {hit.n} AI trials", ""],
+        ["False-alarm rate (human clips judged AI)", format_percent(fa.estimate),
+         _interval(fa.ci_low, fa.ci_high, format_percent),
+         f"{fa.successes} of {fa.n} human trials", ""],
+        ["Accuracy", format_percent(acc.estimate), _interval(acc.ci_low, acc.ci_high, format_percent),
+         f"{acc.successes} of {acc.n} trials", f"binomial test vs 50%: p {format_p(acc.p_value)}"],
+        ["Mean d′ (per participant)", format_number(d.mean), _interval(d.ci_low, d.ci_high),
+         f"{d.n} participants",
+         f"t({format_number(d.df, 0)}) = {format_number(d.t)}, p {format_p(d.p_value)}"],
+        ["Mean criterion c (per participant)", format_number(c.mean), _interval(c.ci_low, c.ci_high),
+         f"{c.n} participants",
+         f"t({format_number(c.df, 0)}) = {format_number(c.t)}, p {format_p(c.p_value)}"],
         ["AUC (confidence ROC)", format_number(roc.auc), _interval(*roc.auc_ci), f"{n_p} participants, {n_t} trials",
          "bootstrap over participants"],
     ]
@@ -90,10 +94,10 @@ def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
         _table(["Measure", "Estimate", "95% interval", "n", "Test"], rows, numeric=(1, 2)),
         _figure(charts.hit_fa_chart(summary), f"Hits and false alarms with Wilson 95% intervals ({rests_on})."),
         _figure(charts.dprime_distribution_chart(per_participant, summary),
-                f"Per-participant d′ ({d['n']} participants with both AI and human trials; {n_t} trials)."),
+                f"Per-participant d′ ({d.n} participants with both AI and human trials; {n_t} trials)."),
         _figure(charts.roc_chart(roc, n_p, n_t), f"Empirical ROC from the 6-point confidence scale ({rests_on})."),
     ]
-    return "\n".join(parts), summary["methods"]
+    return "\n".join(parts), summary.methods
 
 
 def _breakdown_section(df: pd.DataFrame) -> str:
@@ -104,7 +108,7 @@ def _breakdown_section(df: pd.DataFrame) -> str:
     for column in BREAKDOWN_COLUMNS:
         if column not in df.columns:
             continue
-        table = detection.breakdown(df, column)
+        table = breakdown(df, column)
         if table.empty:
             continue
         rows = [[row.level, str(row.n_participants), str(row.n_trials),
@@ -120,7 +124,7 @@ def _breakdown_section(df: pd.DataFrame) -> str:
 
 
 def _emotion_section(df: pd.DataFrame) -> str:
-    scales = [s for s in emotion.SCALES if s in df.columns and df[s].notna().any()]
+    scales = [s for s in SCALES if s in df.columns and df[s].notna().any()]
     if not scales:
         return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
     by_source = emotion.emotion_by_source(df, scales)
@@ -173,21 +177,21 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
     if associations.empty:
         return "<h2>Acoustic features (lens model)</h2><p>The clips have no acoustic features.</p>"
     summary = lens.lens_summary(df)
-    achievement = summary["achievement"]
-    rows = [["Achievement r (source vs proportion judged AI)", format_number(achievement["r"]),
-             _interval(achievement["ci_low"], achievement["ci_high"]), f"{summary['n_clips']} clips"]]
-    if summary["environment"] is not None:
-        rows += [["Environment R (cues predict the source)", format_number(summary["environment"]["multiple_r"]), "",
-                  f"{summary['n_clips_model']} clips"],
-                 ["Listener R (cues predict judgements)", format_number(summary["judgement"]["multiple_r"]), "",
-                  f"{summary['n_clips_model']} clips"],
-                 ["Matching G", format_number(summary["matching_g"]), "", ""],
-                 ["Unmodelled agreement C", format_number(summary["unmodelled_c"]), "", ""]]
+    achievement = summary.achievement
+    rows = [["Achievement r (source vs proportion judged AI)", format_number(achievement.r),
+             _interval(achievement.ci_low, achievement.ci_high), f"{summary.n_clips} clips"]]
+    if summary.environment is not None:
+        rows += [["Environment R (cues predict the source)", format_number(summary.environment.multiple_r), "",
+                  f"{summary.n_clips_model} clips"],
+                 ["Listener R (cues predict judgements)", format_number(summary.judgement.multiple_r), "",
+                  f"{summary.n_clips_model} clips"],
+                 ["Matching G", format_number(summary.matching_g), "", ""],
+                 ["Unmodelled agreement C", format_number(summary.unmodelled_c), "", ""]]
     parts = ["<h2>Acoustic features (lens model)</h2>",
              _table(["Quantity", "Value", "95% interval", "n"], rows, numeric=(1, 2, 3))]
-    if summary["cues"]:
-        parts.append(f'<p class="meta">Cues: {_esc(", ".join(c.removeprefix("feat_") for c in summary["cues"]))} '
-                     f"({_esc(summary['cue_selection'])}; choosing cues on the same data flatters both R).</p>")
+    if summary.cues:
+        parts.append(f'<p class="meta">Cues: {_esc(", ".join(c.removeprefix("feat_") for c in summary.cues))} '
+                     f"({_esc(summary.cue_selection)}; choosing cues on the same data flatters both R).</p>")
     n_trials = int(detection.main_trials(df)["clip_id"].size)
     parts.append(_figure(charts.lens_chart(associations, n_participants, n_trials),
                          f"Per-feature correlations across {int(associations['n_clips'].max())} clips with the true "
@@ -206,39 +210,46 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
 def _mixed_models_section(df: pd.DataFrame) -> tuple[str, list[str]]:
     """(HTML, methods sentences) of the detection GLMM and one emotion LMM per scale."""
     parts, methods = ["<h2>Mixed models</h2>"], []
-    scales = [s for s in emotion.SCALES if s in df.columns and df[s].notna().any()]
-    results = [("Detection (probit GLMM)", detection.detection_mixed_model(df))]
-    results += [(f"Emotion: {scale} (LMM)", emotion.emotion_mixed_model(df, scale)) for scale in scales]
-    for title, result in results:
+    scales = [s for s in SCALES if s in df.columns and df[s].notna().any()]
+    fits = [("Detection (probit GLMM)", models.detection_mixed_model, (df,))]
+    fits += [(f"Emotion: {scale} (LMM)", models.emotion_mixed_model, (df, scale)) for scale in scales]
+    for title, fit, args in fits:
         parts.append(f"<h3>{_esc(title)}</h3>")
-        if "error" in result:
-            parts.append(f"<p>Not fitted: {_esc(result['error'])}</p>")
+        try:
+            result = fit(*args)
+        except ModelFitError as error:
+            parts.append(f"<p>Not fitted: {_esc(str(error))}</p>")
             continue
-        n = ", ".join(f"{result[k]} {k.removeprefix('n_')}" for k in ("n_trials", "n_ratings", "n_participants",
-                                                                      "n_clips") if k in result)
-        rows = [[r["term"], format_number(r["estimate"], 3), _interval(r["ci_low"], r["ci_high"]),
-                 format_number(r["se"], 3),
-                 format_number(r["z"]), format_p(r["p_value"])] for r in result["fixed_effects"]]
-        parts += [f'<p class="meta">Rests on {_esc(n)}.'
-                  + ("" if result.get("converged", True) else " The optimiser did not report convergence.") + "</p>",
-                  _table(["Term", "Estimate", "95% CI", "SE", "z", "p"], rows, numeric=(1, 2, 3, 4, 5)),
-                  _table(["Random effect", "Term", "SD"],
-                         [[v["group"], v["term"], format_number(v["sd"], 3)] for v in result["variance_components"]],
-                         numeric=(2,))]
-        methods.append(result["method"])
+        parts.append(_model_html(result))
+        methods.append(result.method)
     return "\n".join(parts), methods
 
 
+def _model_html(result: models.DetectionModel | models.EmotionModel) -> str:
+    """What a fitted model rests on, its coefficient table and its variance components."""
+    n = ", ".join(f"{count} {name}" for name, count in models.rests_on(result).items())
+    rows = [[r["term"], format_number(r["estimate"], 3), _interval(r["ci_low"], r["ci_high"]),
+             format_number(r["se"], 3), format_number(r["z"]), format_p(r["p_value"])] for r in result.fixed_effects]
+    return "\n".join([
+        f'<p class="meta">Rests on {_esc(n)}.'
+        + ("" if result.converged else " The optimiser did not report convergence.") + "</p>",
+        _table(["Term", "Estimate", "95% CI", "SE", "z", "p"], rows, numeric=(1, 2, 3, 4, 5)),
+        _table(["Random effect", "Term", "SD"],
+               [[v["group"], v["term"], format_number(v["sd"], 3)] for v in result.variance_components],
+               numeric=(2,))])
+
+
 def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | None) -> str:
-    main = df[df["kind"] == "main"] if len(df) else df
+    main = df[df["kind"] == TrialKind.MAIN] if len(df) else df
     versions = ", ".join(str(v) for v in sorted(df["study_version_id"].unique())) if len(df) else "none"
     first = main["answered_at"].min() if len(main) else None
     last = main["answered_at"].max() if len(main) else None
+    n_attention = int((df["kind"] == TrialKind.ATTENTION).sum()) if len(df) else 0
+    n_repeat = int((df["kind"] == TrialKind.REPEAT).sum()) if len(df) else 0
     rows = [
         ["Filters", filters_description],
         ["Participants", str(df["participant_id"].nunique() if len(df) else 0)],
-        ["Answered trials", f"{len(df)} ({len(main)} main, {int((df['kind'] == 'attention').sum()) if len(df) else 0} "
-                            f"attention, {int((df['kind'] == 'repeat').sum()) if len(df) else 0} repeat)"],
+        ["Answered trials", f"{len(df)} ({len(main)} main, {n_attention} attention, {n_repeat} repeat)"],
         ["Clips heard", str(main["clip_id"].nunique() if len(main) else 0)],
         ["Study version(s)", versions],
         ["Answers from", f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first is not None else "n/a"],

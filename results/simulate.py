@@ -28,9 +28,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from results.table import TRIAL_COLUMNS
+from core.vocabulary import SCALES, Source, TrialKind
+from results.codebook import TRIAL_COLUMNS
 
-SCALES: tuple[str, ...] = ("valence", "arousal", "moved", "liking")
 CONFIDENCE_OFFSETS = np.array([-1.2, -0.5, 0.0, 0.5, 1.2])
 """Confidence thresholds relative to the participant's criterion (evidence units)."""
 
@@ -67,7 +67,7 @@ def _clip_catalogue(n_clips: int, rng: np.random.Generator) -> pd.DataFrame:
     source_marker = rng.normal(size=n_clips) + SOURCE_MARKER_SMD * is_ai
     return pd.DataFrame({
         "clip_id": np.arange(1, n_clips + 1),
-        "source": np.where(is_ai, "ai", "human"),
+        "source": np.where(is_ai, Source.AI, Source.HUMAN),
         "is_ai": is_ai,
         "clip_title": [f"Clip {k:03d}" for k in range(1, n_clips + 1)],
         "clip_creator": np.where(is_ai, "Prompt author", [f"Composer {p + 1}" for p in pair]),
@@ -160,62 +160,104 @@ def simulate_study(
     -------
     pandas.DataFrame
         One row per answered trial, the columns and dtypes of
-        :data:`results.table.TRIAL_COLUMNS` followed by ``feat_source_marker`` (AI clips higher by
+        :data:`results.codebook.TRIAL_COLUMNS` followed by ``feat_source_marker`` (AI clips higher by
         :data:`SOURCE_MARKER_SMD` SD, unused by listeners), ``feat_listener_cue`` (used by
         listeners, unrelated to the source), ``feat_unrelated_a`` and ``feat_unrelated_b``.
     """
-    if n_participants < 1 or n_trials < 1:
-        raise ValueError("n_participants and n_trials must be at least 1")
-    if n_clips // 2 < (n_trials + 1) // 2:
-        raise ValueError(f"n_clips={n_clips} is too small for {n_trials} trials with distinct clips of each source")
-    for name, share in (("share_incomplete", share_incomplete), ("share_flagged", share_flagged),
-                        ("rating_missing_rate", rating_missing_rate)):
-        if not 0.0 <= share <= 1.0:
-            raise ValueError(f"{name} must be between 0 and 1, got {share}")
     label_effects = DEFAULT_LABEL_EFFECTS if label_effects is None else label_effects
     source_effects = source_effects or {}
-    unknown = (set(label_effects) | set(source_effects)) - set(SCALES)
-    if unknown:
-        raise ValueError(f"unknown rating scales {sorted(unknown)}; expected some of {SCALES}")
-
+    _check_arguments(n_participants, n_trials, n_clips, label_effects, source_effects,
+                     share_incomplete=share_incomplete, share_flagged=share_flagged,
+                     rating_missing_rate=rating_missing_rate)
     rng = np.random.default_rng(seed)
     d_prime = _per_participant(d_prime, n_participants, "d_prime")
     criterion = _per_participant(criterion, n_participants, "criterion")
     clips = _clip_catalogue(n_clips, rng)
-    cue_z = clips["feat_listener_cue"].to_numpy()
-    cue_z = (cue_z - cue_z.mean()) / cue_z.std() if n_clips > 1 else cue_z * 0.0
+    clip_index, kind = _trial_lists(n_participants, n_trials, n_clips, n_attention_trials, rng)
+    is_ai = clips["is_ai"].to_numpy()[clip_index]
+    confidence = _confidence(clips, clip_index, kind, is_ai, d_prime, criterion, cue_weight, rng)
+    guessed_ai = confidence >= 4
+    ratings = _ratings(clips, clip_index, is_ai, guessed_ai, label_effects, source_effects,
+                       rating_missing_rate, rng)
+    trials = _trial_rows(clips, clip_index, kind, confidence, guessed_ai, ratings, n_study_versions,
+                         share_incomplete, rng)
+    participants = _participant_rows(n_participants, trials.attrs["completed"], share_flagged, rng)
+    table = trials.merge(participants, on="participant_id").merge(
+        clips.drop(columns="clip_rating_effect"), on="clip_id")
+    table["guessed_ai"] = table["guess"].eq(Source.AI)
+    table["correct"] = table["guess"].eq(table["source"])
+    table = table.sort_values(["participant_id", "trial_index"], ignore_index=True)
+    return _with_codebook_dtypes(table)
 
+
+def _check_arguments(n_participants: int, n_trials: int, n_clips: int, label_effects: Mapping[str, float],
+                     source_effects: Mapping[str, float], **shares: float) -> None:
+    """Raise ValueError for arguments :func:`simulate_study` cannot honour."""
+    if n_participants < 1 or n_trials < 1:
+        raise ValueError("n_participants and n_trials must be at least 1")
+    if n_clips // 2 < (n_trials + 1) // 2:
+        raise ValueError(f"n_clips={n_clips} is too small for {n_trials} trials with distinct clips of each source")
+    for name, share in shares.items():
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{name} must be between 0 and 1, got {share}")
+    unknown = (set(label_effects) | set(source_effects)) - set(SCALES)
+    if unknown:
+        raise ValueError(f"unknown rating scales {sorted(unknown)}; expected some of {SCALES}")
+
+
+def _trial_lists(n_participants: int, n_trials: int, n_clips: int, n_attention_trials: int,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Clip index and trial kind per participant and position, both shape (n_participants, n_per)."""
     clip_index = _assign_clips(n_participants, n_trials, n_clips, rng)
-    kind = np.full(clip_index.shape, "main", dtype=object)
+    kind = np.full(clip_index.shape, TrialKind.MAIN, dtype=object)
     if n_attention_trials:
         # Attention checks sit at random positions among the main trials.
         attention_clips = rng.integers(0, n_clips, size=(n_participants, n_attention_trials))
         clip_index = np.hstack([clip_index, attention_clips])
-        kind = np.hstack([kind, np.full(attention_clips.shape, "attention", dtype=object)])
+        kind = np.hstack([kind, np.full(attention_clips.shape, TrialKind.ATTENTION, dtype=object)])
         order = np.argsort(rng.random(clip_index.shape), axis=1)
         clip_index = np.take_along_axis(clip_index, order, axis=1)
         kind = np.take_along_axis(kind, order, axis=1)
-    n_per = clip_index.shape[1]
+    return clip_index, kind
 
-    is_ai = clips["is_ai"].to_numpy()[clip_index]
+
+def _confidence(clips: pd.DataFrame, clip_index: np.ndarray, kind: np.ndarray, is_ai: np.ndarray,
+                d_prime: np.ndarray, criterion: np.ndarray, cue_weight: float,
+                rng: np.random.Generator) -> np.ndarray:
+    """Confidence 1..6 per trial from the evidence (module docstring); random on attention trials."""
+    cue_z = clips["feat_listener_cue"].to_numpy()
+    cue_z = (cue_z - cue_z.mean()) / cue_z.std() if len(clips) > 1 else cue_z * 0.0
     sign = np.where(is_ai, 0.5, -0.5)
     evidence = sign * d_prime[:, None] + cue_weight * cue_z[clip_index] + rng.normal(size=clip_index.shape)
     thresholds = criterion[:, None, None] + CONFIDENCE_OFFSETS[None, None, :]
     confidence = 1 + (evidence[:, :, None] > thresholds).sum(axis=2)
-    attention = kind == "attention"
-    confidence = np.where(attention, rng.integers(1, 7, size=clip_index.shape), confidence)
-    guessed_ai = confidence >= 4
+    return np.where(kind == TrialKind.ATTENTION, rng.integers(1, 7, size=clip_index.shape), confidence)
 
-    participant_effect = rng.normal(size=n_participants)
+
+def _ratings(clips: pd.DataFrame, clip_index: np.ndarray, is_ai: np.ndarray, guessed_ai: np.ndarray,
+             label_effects: Mapping[str, float], source_effects: Mapping[str, float], missing_rate: float,
+             rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Scale -> ratings 1..9 (NaN when missing), flattened in trial order."""
+    participant_effect = rng.normal(size=clip_index.shape[0])
     ratings = {}
     for scale in SCALES:
         latent = (5.0 + participant_effect[:, None] + clips["clip_rating_effect"].to_numpy()[clip_index]
                   + source_effects.get(scale, 0.0) * is_ai + label_effects.get(scale, 0.0) * guessed_ai
                   + rng.normal(scale=1.2, size=clip_index.shape))
         values = np.clip(np.rint(latent), 1, 9).astype(float)
-        values[rng.random(clip_index.shape) < rating_missing_rate] = np.nan
-        ratings[scale] = values.ravel()
+        values[rng.random(clip_index.shape) < missing_rate] = np.nan
+        ratings[str(scale)] = values.ravel()
+    return ratings
 
+
+def _trial_rows(clips: pd.DataFrame, clip_index: np.ndarray, kind: np.ndarray, confidence: np.ndarray,
+                guessed_ai: np.ndarray, ratings: dict[str, np.ndarray], n_study_versions: int,
+                share_incomplete: float, rng: np.random.Generator) -> pd.DataFrame:
+    """The answered trials (participants who stopped early lose their later trials).
+
+    ``attrs["completed"]`` holds whether each participant completed, shape (n_participants,).
+    """
+    n_participants, n_per = clip_index.shape
     # Participants start at random times over four weeks; one answer every ~40 s.
     start = _START + pd.to_timedelta(np.sort(rng.uniform(0, 28 * 86400, size=n_participants)), unit="s")
     seconds = np.cumsum(rng.gamma(4.0, 10.0, size=clip_index.shape), axis=1)
@@ -225,19 +267,17 @@ def simulate_study(
     completed = rng.random(n_participants) >= share_incomplete
     n_answered = np.where(completed, n_per, rng.integers(1, max(n_per, 2), size=n_participants))
     answered = np.arange(n_per)[None, :] < n_answered[:, None]
-
-    participant_ids = np.arange(1, n_participants + 1)
     trials = pd.DataFrame({
-        "participant_id": np.repeat(participant_ids, n_per),
+        "participant_id": np.repeat(np.arange(1, n_participants + 1), n_per),
         "study_version_id": np.repeat(version, n_per),
         "trial_index": np.tile(np.arange(n_per), n_participants),
         "kind": kind.ravel(),
         "clip_id": clips["clip_id"].to_numpy()[clip_index].ravel(),
-        "guess": np.where(guessed_ai, "ai", "human").ravel(),
+        "guess": np.where(guessed_ai, Source.AI, Source.HUMAN).ravel(),
         "confidence": confidence.ravel(),
         **ratings,
         "familiar": (rng.random(clip_index.shape) < 0.05).ravel(),
-        "attention_answer": np.where(attention, "blue", None).ravel(),
+        "attention_answer": np.where(kind == TrialKind.ATTENTION, "blue", None).ravel(),
         "plays": rng.integers(1, 3, size=clip_index.size),
         "pauses": np.zeros(clip_index.size, dtype=int),
         "seeks": np.zeros(clip_index.size, dtype=int),
@@ -246,9 +286,15 @@ def simulate_study(
         "time_to_answer_ms": (rng.gamma(4.0, 10.0, size=clip_index.size) * 1000).astype(int),
         "answered_at": pd.to_datetime(answered_at.ravel(), utc=True),
     })[answered.ravel()]
+    trials.attrs["completed"] = completed
+    return trials
 
-    participants = pd.DataFrame({
-        "participant_id": participant_ids,
+
+def _participant_rows(n_participants: int, completed: np.ndarray, share_flagged: float,
+                      rng: np.random.Generator) -> pd.DataFrame:
+    """Questionnaire answers and quality flags, one row per participant."""
+    return pd.DataFrame({
+        "participant_id": np.arange(1, n_participants + 1),
         "completed": completed,
         "age_band": rng.choice(AGE_BANDS, size=n_participants),
         "training_years": rng.choice(TRAINING_YEARS, size=n_participants),
@@ -260,12 +306,6 @@ def simulate_study(
         "flag_inconsistent": rng.random(n_participants) < share_flagged,
         "flag_too_fast": rng.random(n_participants) < share_flagged,
     })
-    table = trials.merge(participants, on="participant_id").merge(
-        clips.drop(columns="clip_rating_effect"), on="clip_id")
-    table["guessed_ai"] = table["guess"].eq("ai")
-    table["correct"] = table["guess"].eq(table["source"])
-    table = table.sort_values(["participant_id", "trial_index"], ignore_index=True)
-    return _with_codebook_dtypes(table)
 
 
 def _with_codebook_dtypes(table: pd.DataFrame) -> pd.DataFrame:

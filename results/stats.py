@@ -6,13 +6,16 @@ asked for.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
 import numpy as np
 import pandas as pd
 
-from results import detection, emotion, lens
+from core.vocabulary import SCALES
+from results import breakdown, detection, emotion, lens, models, roc
+from results.mixed import ModelFitError
 
 BREAKDOWN_COLUMNS: tuple[str, ...] = ("training_years", "ai_exposure", "genre", "vocals", "ai_system")
 ROC_METHOD = ("Empirical ROC from the 6-point confidence scale; AUC = Mann-Whitney probability (ties half); "
@@ -22,8 +25,10 @@ ROC_METHOD = ("Empirical ROC from the 6-point confidence scale; AUC = Mann-Whitn
 def to_jsonable(value):
     """``value`` with numpy scalars, NaN/inf (-> None), tuples, timestamps and frames made JSON-safe.
 
-    DataFrames become lists of row dicts.
+    DataFrames become lists of row dicts, dataclasses (the typed statistics) dicts of their fields.
     """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value))
     if isinstance(value, pd.DataFrame):
         return [to_jsonable(row) for row in value.to_dict(orient="records")]
     if isinstance(value, dict):
@@ -60,24 +65,26 @@ def headline_stats(df: pd.DataFrame, *, include_mixed_models: bool = False, top_
     dict
         ``detection`` (:func:`results.detection.detection_summary`); ``roc``: ``points`` (list of
         ``threshold, fpr, tpr``), ``auc``, ``auc_ci_low``, ``auc_ci_high``, ``method``;
-        ``breakdowns``: column -> list of rows of :func:`results.detection.breakdown` (for the
+        ``breakdowns``: column -> list of rows of :func:`results.breakdown.breakdown` (for the
         columns of :data:`BREAKDOWN_COLUMNS` present); ``emotion_by_source`` and
         ``emotion_tests`` (lists of rows); ``lens``: ``features`` (rows of
         :func:`results.lens.feature_associations`) and ``summary``
         (:func:`results.lens.lens_summary`); ``clips``: ``most_human_sounding_ai`` and
         ``most_ai_sounding_human`` (rows of :func:`results.lens.clip_summary`); with
         ``include_mixed_models`` also ``mixed_models``: ``detection`` and ``emotion`` (scale ->
-        result). Missing values are None.
+        result: the fields of :class:`results.models.DetectionModel` or
+        :class:`results.models.EmotionModel`, or ``{"error": message}`` when the model could not be
+        fitted). Missing values are None.
     """
     trials = detection.main_trials(df)
-    scales = [s for s in emotion.SCALES if s in df.columns]
+    scales = [s for s in SCALES if s in df.columns]
     out: dict = {"detection": detection.detection_summary(df)}
     if trials.empty:
         return to_jsonable(out)
-    roc = detection.roc_from_confidence(df)
-    out["roc"] = {"points": roc.points, "auc": roc.auc, "auc_ci_low": roc.auc_ci[0], "auc_ci_high": roc.auc_ci[1],
-                  "method": ROC_METHOD}
-    out["breakdowns"] = {column: detection.breakdown(df, column) for column in BREAKDOWN_COLUMNS
+    curve = roc.roc_from_confidence(df)
+    out["roc"] = {"points": curve.points, "auc": curve.auc, "auc_ci_low": curve.auc_ci[0],
+                  "auc_ci_high": curve.auc_ci[1], "method": ROC_METHOD}
+    out["breakdowns"] = {column: breakdown.breakdown(df, column) for column in BREAKDOWN_COLUMNS
                          if column in df.columns}
     out["emotion_by_source"] = emotion.emotion_by_source(df, scales)
     out["emotion_tests"] = emotion.emotion_tests(df, scales)
@@ -86,7 +93,15 @@ def headline_stats(df: pd.DataFrame, *, include_mixed_models: bool = False, top_
                     "most_ai_sounding_human": lens.most_ai_sounding_human(df, top_k)}
     if include_mixed_models:
         out["mixed_models"] = {
-            "detection": detection.detection_mixed_model(df),
-            "emotion": {scale: emotion.emotion_mixed_model(df, scale) for scale in scales},
+            "detection": _fit_or_error(models.detection_mixed_model, df),
+            "emotion": {scale: _fit_or_error(models.emotion_mixed_model, df, scale) for scale in scales},
         }
     return to_jsonable(out)
+
+
+def _fit_or_error(fit, *args):
+    """The fitted model, or ``{"error": message}`` (the JSON shape of a model that could not be fitted)."""
+    try:
+        return fit(*args)
+    except ModelFitError as error:
+        return {"error": str(error)}

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from core import auth, db
-from core.cli import main as cli_main
 from core.models import utcnow
+from human_touch.cli import main as cli_main
 
 
 def test_hash_verifies_only_the_right_password():

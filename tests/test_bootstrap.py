@@ -3,7 +3,7 @@
 from sqlalchemy import inspect
 
 from core import db
-from core.cli import main as cli_main
+from human_touch.cli import main as cli_main
 
 
 def test_prepare_on_an_empty_folder_migrates_and_prints_the_password_once(data_env, capsys):

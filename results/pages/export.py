@@ -1,57 +1,7 @@
 """Staff: one-click downloads of the data (CSV/Parquet), the codebook and the HTML report."""
 
 from core.ui import require_staff
+from results.ui.export import export_page
 
 require_staff()
-
-from datetime import datetime, timezone  # noqa: E402
-
-import streamlit as st  # noqa: E402
-
-from results import export  # noqa: E402
-from results.report import build_report_html  # noqa: E402
-from results.ui.filters import filtered_dataset, show_data_caption, stop_if_empty  # noqa: E402
-
-st.title("Export")
-dataset = filtered_dataset()
-show_data_caption(dataset)
-stop_if_empty(dataset)
-st.write(f"The files hold exactly the rows the results pages use under these filters: "
-         f"**{dataset.n_participants} participants**, **{len(dataset.trials)} answered trials** "
-         f"({dataset.n_main_trials} main), **{len(dataset.clips)} clips**. The codebook lists every column "
-         "with its type, unit and allowed values.")
-
-stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
-formats = st.multiselect("Table formats", options=list(export.FORMATS), default=list(export.FORMATS),
-                         key="export_formats")
-include_report = st.checkbox("Include the HTML report in the zip", value=True, key="export_include_report")
-with_models = st.checkbox("Fit the mixed models for the report (slower on a large study)", key="export_with_models")
-
-
-def _report() -> str:
-    return build_report_html(dataset.trials, dataset.filters.describe(), counts=dataset.counts,
-                             include_mixed_models=with_models)
-
-
-# Files are built when a button is clicked (callables), not on every rerun of the page.
-if not formats:
-    st.warning("Choose at least one format.")
-else:
-    st.download_button(
-        "Download everything (zip)", type="primary", file_name=f"human-touch-{stamp}.zip", mime="application/zip",
-        data=lambda: export.export_zip(dataset, formats, _report() if include_report else None), key="export_zip")
-
-st.subheader("Single files")
-left, middle, right = st.columns(3)
-left.download_button("Trials (CSV)", data=lambda: export.table_to_csv(dataset.trials),
-                     file_name=f"trials-{stamp}.csv", mime="text/csv", key="export_trials_csv")
-middle.download_button("Codebook (Markdown)", data=lambda: export.codebook_markdown(dataset),
-                       file_name="codebook.md", mime="text/markdown", key="export_codebook_md")
-right.download_button("Codebook (CSV)", data=lambda: export.codebook_frame(dataset).to_csv(index=False),
-                      file_name="codebook.csv", mime="text/csv", key="export_codebook_csv")
-
-st.subheader("Report")
-st.write("A self-contained HTML report (figures inline, no internet needed to open it) with the headline numbers, "
-         "methods, filters, study versions and the n behind every figure.")
-st.download_button("Download the report (HTML)", data=_report, file_name=f"human-touch-report-{stamp}.html",
-                   mime="text/html", key="export_report")
+export_page()

@@ -90,3 +90,11 @@ def stop_if_empty(dataset: Dataset) -> None:
         st.info("No answered main trials under these filters yet. Loosen the filters in the sidebar "
                 "or come back once participants have taken part.")
         st.stop()
+
+
+def page_dataset() -> Dataset:
+    """The sidebar's filtered dataset with its caption; stops the page when it holds no main trial."""
+    dataset = filtered_dataset()
+    show_data_caption(dataset)
+    stop_if_empty(dataset)
+    return dataset

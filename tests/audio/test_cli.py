@@ -8,7 +8,7 @@ import pytest
 
 from audio import library
 from core import db
-from core.cli import main
+from human_touch.cli import main
 from core.models import Clip
 from tests.audio.signals import music_like, write
 

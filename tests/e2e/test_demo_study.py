@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core import bootstrap, db
+from core import db
 from core.models import Clip, Participant, Response, Trial
 from experiment import repository
 from experiment.settings import StudySettings
+from human_touch import startup
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import wait_for_app
 
@@ -62,7 +63,7 @@ def _do_audio_check(page, n_sounds: int) -> None:
 def test_demo_study_runs_from_consent_to_debrief(e2e_data_dir, monkeypatch, chromium):
     monkeypatch.setenv("HUMAN_TOUCH_DATA", str(e2e_data_dir))
     monkeypatch.setenv("HUMAN_TOUCH_DATABASE_URL", f"sqlite:///{e2e_data_dir / 'human_touch.db'}")
-    bootstrap.prepare(build_demo=True, echo=lambda _: None)
+    startup.prepare(build_demo=True, echo=lambda _: None)
     with db.session_scope() as session:
         repository.save_settings(session, StudySettings(listening_requirement=LISTENING_REQUIREMENT))
     with db.session_scope() as session:

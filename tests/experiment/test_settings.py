@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from core import cli, db
+from core import db
 from experiment import repository
 from experiment.settings import StudySettings, library_problems, settings_problems
+from human_touch import cli
 
 
 def test_defaults_are_valid_and_round_trip_through_json():

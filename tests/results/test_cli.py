@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core import db
-from core.cli import main
+from human_touch.cli import main
 from results import detection
 from results.dataset import Filters, load_dataset
 from results.simulate import simulate_study
@@ -44,10 +44,10 @@ def test_stats_prints_the_headline_numbers_as_json(study, capsys):
     assert "failed attention check" in payload["filters"]
     assert payload["exclusions"]["n_participants_after"] == dataset.n_participants
     printed = payload["detection"]
-    assert (printed["n_participants"], printed["n_trials"]) == (app["n_participants"], app["n_trials"])
-    assert printed["hit_rate"]["successes"] == app["hit_rate"]["successes"]
-    assert printed["d_prime"]["mean"] == pytest.approx(app["d_prime"]["mean"])
-    assert printed["accuracy"]["ci_low"] == pytest.approx(app["accuracy"]["ci_low"])
+    assert (printed["n_participants"], printed["n_trials"]) == (app.n_participants, app.n_trials)
+    assert printed["hit_rate"]["successes"] == app.hit_rate.successes
+    assert printed["d_prime"]["mean"] == pytest.approx(app.d_prime.mean)
+    assert printed["accuracy"]["ci_low"] == pytest.approx(app.accuracy.ci_low)
 
 
 def test_bad_flags_are_refused_with_a_message(study, tmp_path, capsys):

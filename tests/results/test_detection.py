@@ -13,8 +13,11 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.proportion import proportion_confint
 
-from results import detection
+from results import detection, models
+from results.breakdown import BREAKDOWN_COLUMNS, MISSING_LEVEL, breakdown
 from results.intervals import t_interval, wilson_interval
+from results.mixed import ModelFitError
+from results.roc import roc_from_confidence
 from results.simulate import simulate_study
 
 
@@ -112,34 +115,34 @@ def test_summary_matches_scipy_and_statsmodels(study):
     summary = detection.detection_summary(study)
     main = study[study["kind"] == "main"]
     is_ai, guessed = main["is_ai"].to_numpy(), main["guessed_ai"].to_numpy(dtype=bool)
-    assert summary["n_trials"] == len(main)
-    assert summary["n_participants"] == main["participant_id"].nunique()
+    assert summary.n_trials == len(main)
+    assert summary.n_participants == main["participant_id"].nunique()
 
     hits, n_signal = int((is_ai & guessed).sum()), int(is_ai.sum())
     low, high = proportion_confint(hits, n_signal, alpha=0.05, method="wilson")
-    assert summary["hit_rate"]["estimate"] == pytest.approx(hits / n_signal)
-    assert (summary["hit_rate"]["ci_low"], summary["hit_rate"]["ci_high"]) == pytest.approx((low, high))
+    assert summary.hit_rate.estimate == pytest.approx(hits / n_signal)
+    assert (summary.hit_rate.ci_low, summary.hit_rate.ci_high) == pytest.approx((low, high))
     fas, n_noise = int((~is_ai & guessed).sum()), int((~is_ai).sum())
     low, high = proportion_confint(fas, n_noise, alpha=0.05, method="wilson")
-    assert (summary["fa_rate"]["ci_low"], summary["fa_rate"]["ci_high"]) == pytest.approx((low, high))
+    assert (summary.fa_rate.ci_low, summary.fa_rate.ci_high) == pytest.approx((low, high))
 
     correct = int((is_ai == guessed).sum())
-    assert summary["accuracy"]["p_value"] == pytest.approx(stats.binomtest(correct, len(main), 0.5).pvalue)
+    assert summary.accuracy.p_value == pytest.approx(stats.binomtest(correct, len(main), 0.5).pvalue)
 
     d_values = detection.per_participant_sdt(study)["d_prime"].to_numpy()
     reference = stats.ttest_1samp(d_values, 0.0)
     interval = reference.confidence_interval(0.95)
-    assert summary["d_prime"]["mean"] == pytest.approx(d_values.mean())
-    assert summary["d_prime"]["p_value"] == pytest.approx(reference.pvalue)
-    assert (summary["d_prime"]["ci_low"], summary["d_prime"]["ci_high"]) == pytest.approx(
+    assert summary.d_prime.mean == pytest.approx(d_values.mean())
+    assert summary.d_prime.p_value == pytest.approx(reference.pvalue)
+    assert (summary.d_prime.ci_low, summary.d_prime.ci_high) == pytest.approx(
         (interval.low, interval.high))
-    assert summary["criterion"]["mean"] > 0  # simulated c = 0.3: reluctant to say "AI"
+    assert summary.criterion.mean > 0  # simulated c = 0.3: reluctant to say "AI"
 
 
 def test_summary_of_an_empty_table_is_all_missing(study):
     summary = detection.detection_summary(study.iloc[0:0])
-    assert summary["n_trials"] == 0
-    assert np.isnan(summary["accuracy"]["estimate"]) and np.isnan(summary["d_prime"]["mean"])
+    assert summary.n_trials == 0
+    assert np.isnan(summary.accuracy.estimate) and np.isnan(summary.d_prime.mean)
 
 
 def test_missing_column_is_a_clear_error(study):
@@ -157,9 +160,9 @@ def test_mean_d_prime_recovers_the_generating_value(true_d):
     # The correction shrinks d' only a little at 20 + 20 trials ...
     assert abs(expected - true_d) < 0.06
     # ... and the estimate sits within its interval's reach of the expectation.
-    assert summary["d_prime"]["mean"] == pytest.approx(expected, abs=0.07)
-    assert summary["d_prime"]["ci_low"] - 0.02 < expected < summary["d_prime"]["ci_high"] + 0.02
-    assert summary["criterion"]["mean"] == pytest.approx(0.2, abs=0.06)
+    assert summary.d_prime.mean == pytest.approx(expected, abs=0.07)
+    assert summary.d_prime.ci_low - 0.02 < expected < summary.d_prime.ci_high + 0.02
+    assert summary.criterion.mean == pytest.approx(0.2, abs=0.06)
 
 
 def test_intervals_cover_the_truth_95_percent_of_the_time():
@@ -193,7 +196,7 @@ def test_intervals_cover_the_truth_95_percent_of_the_time():
 # ROC ---------------------------------------------------------------------------------------------
 
 def test_roc_auc_matches_scikit_learn_and_points_run_corner_to_corner(study):
-    roc = detection.roc_from_confidence(study)
+    roc = roc_from_confidence(study)
     main = study[study["kind"] == "main"]
     assert roc.auc == pytest.approx(roc_auc_score(main["is_ai"], main["confidence"].astype(int)))
     points = roc.points
@@ -204,15 +207,15 @@ def test_roc_auc_matches_scikit_learn_and_points_run_corner_to_corner(study):
     # "AI" when confidence >= 4 is exactly the binary judgement.
     summary = detection.detection_summary(study)
     at_four = points.set_index("threshold").loc[4]
-    assert at_four["tpr"] == pytest.approx(summary["hit_rate"]["estimate"])
-    assert at_four["fpr"] == pytest.approx(summary["fa_rate"]["estimate"])
+    assert at_four["tpr"] == pytest.approx(summary.hit_rate.estimate)
+    assert at_four["fpr"] == pytest.approx(summary.fa_rate.estimate)
     assert roc.auc_ci[0] < roc.auc < roc.auc_ci[1]
-    assert detection.roc_from_confidence(study).auc_ci == roc.auc_ci  # seeded: same report every time
+    assert roc_from_confidence(study).auc_ci == roc.auc_ci  # seeded: same report every time
 
 
 def test_roc_auc_tracks_sensitivity():
-    near_chance = detection.roc_from_confidence(simulate_study(80, 40, d_prime=0.0, cue_weight=0.0, seed=3))
-    sensitive = detection.roc_from_confidence(simulate_study(80, 40, d_prime=1.5, cue_weight=0.0, seed=3))
+    near_chance = roc_from_confidence(simulate_study(80, 40, d_prime=0.0, cue_weight=0.0, seed=3))
+    sensitive = roc_from_confidence(simulate_study(80, 40, d_prime=1.5, cue_weight=0.0, seed=3))
     assert near_chance.auc_ci[0] < 0.5 < near_chance.auc_ci[1]
     # Equal-variance SDT: AUC = Phi(d' / sqrt 2).
     assert sensitive.auc == pytest.approx(stats.norm.cdf(1.5 / np.sqrt(2)), abs=0.03)
@@ -221,8 +224,8 @@ def test_roc_auc_tracks_sensitivity():
 # Breakdowns --------------------------------------------------------------------------------------
 
 def test_breakdown_by_participant_column_matches_a_manual_split(study):
-    table = detection.breakdown(study, "training_years")
-    assert list(table.columns) == list(detection.BREAKDOWN_COLUMNS)
+    table = breakdown(study, "training_years")
+    assert list(table.columns) == list(BREAKDOWN_COLUMNS)
     main = study[study["kind"] == "main"]
     for _, row in table.iterrows():
         rows = main[main["training_years"] == row["level"]]
@@ -238,7 +241,7 @@ def test_breakdown_by_participant_column_matches_a_manual_split(study):
 
 
 def test_breakdown_by_ai_system_borrows_false_alarms_of_all_human_clips(study):
-    table = detection.breakdown(study, "ai_system").set_index("level")
+    table = breakdown(study, "ai_system").set_index("level")
     main = study[study["kind"] == "main"]
     human = main[~main["is_ai"]]
     fas, n_noise = int(human["guessed_ai"].sum()), len(human)
@@ -248,27 +251,29 @@ def test_breakdown_by_ai_system_borrows_false_alarms_of_all_human_clips(study):
     assert table.loc["System A", "d_prime"] == pytest.approx(expected.d_prime)
     assert table.loc["System A", "d_prime_basis"] == "hits in level vs all human trials"
     # Human clips have no AI system: their level holds no hits, so no d' of its own.
-    assert np.isnan(table.loc[detection.MISSING_LEVEL, "d_prime"])
+    assert np.isnan(table.loc[MISSING_LEVEL, "d_prime"])
 
 
 # Mixed model -------------------------------------------------------------------------------------
 
 def test_mixed_model_recovers_d_prime_and_clip_variation():
     data = simulate_study(150, 40, d_prime=1.0, criterion=0.3, cue_weight=0.5, seed=8)
-    result = detection.detection_mixed_model(data)
-    assert "error" not in result
-    d = result["d_prime"]
-    assert d["ci_low"] < 1.0 < d["ci_high"]
-    assert d["se"] == pytest.approx(0.13, abs=0.05)  # 60 clips: the clip sample limits precision
-    assert result["criterion"]["ci_low"] < 0.3 < result["criterion"]["ci_high"]
-    clip_sd = next(v["sd"] for v in result["variance_components"] if v["group"] == "clip")
+    result = models.detection_mixed_model(data)
+    d = result.d_prime
+    assert d.ci_low < 1.0 < d.ci_high
+    assert d.se == pytest.approx(0.13, abs=0.05)  # 60 clips: the clip sample limits precision
+    assert result.criterion.ci_low < 0.3 < result.criterion.ci_high
+    clip_sd = next(v["sd"] for v in result.variance_components if v["group"] == "clip")
     assert clip_sd == pytest.approx(0.5, abs=0.2)
-    assert result["link"] == "probit" and result["n_clips"] == 60 and "Laplace" in result["method"]
+    assert result.link == "probit" and result.n_clips == 60 and "Laplace" in result.method
 
 
-def test_mixed_model_reports_degenerate_data_instead_of_failing(study):
+def test_mixed_model_names_degenerate_data_instead_of_failing_obscurely(study):
     only_ai = study[study["is_ai"]]
-    assert "is_ai" in detection.detection_mixed_model(only_ai)["error"]
+    with pytest.raises(ModelFitError, match="is_ai"):
+        models.detection_mixed_model(only_ai)
     same_answer = study.assign(guessed_ai=True)
-    assert "guessed_ai" in detection.detection_mixed_model(same_answer)["error"]
-    assert "error" in detection.detection_mixed_model(study.iloc[0:0])
+    with pytest.raises(ModelFitError, match="guessed_ai"):
+        models.detection_mixed_model(same_answer)
+    with pytest.raises(ModelFitError, match="no scored trials"):
+        models.detection_mixed_model(study.iloc[0:0])

@@ -8,8 +8,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from results import emotion
+from core.vocabulary import SCALES
+from results import emotion, models
 from results.intervals import cohen_dz
+from results.mixed import ModelFitError
 from results.simulate import simulate_study
 
 
@@ -28,7 +30,7 @@ def participant_means(data: pd.DataFrame, scale: str, by: str) -> pd.DataFrame:
 def test_paired_tests_match_scipy_and_holm_matches_statsmodels(study):
     table = emotion.emotion_tests(study)
     assert list(table.columns) == list(emotion.TEST_COLUMNS)
-    assert list(table["scale"].unique()) == list(emotion.SCALES)
+    assert list(table["scale"].unique()) == list(SCALES)
     for _, row in table.iterrows():
         by = "is_ai" if row["effect"] == "true_source" else "guessed_ai"
         means = participant_means(study, row["scale"], by)
@@ -74,20 +76,20 @@ def test_perceived_source_effect_recovers_the_label_bias(study):
 
 
 def test_mixed_model_separates_label_bias_from_true_source(study):
-    result = emotion.emotion_mixed_model(study, "moved")
-    effects = {row["term"]: row for row in result["fixed_effects"]}
-    assert list(effects) == list(emotion.MIXED_TERMS)
+    result = models.emotion_mixed_model(study, "moved")
+    effects = {row["term"]: row for row in result.fixed_effects}
+    assert list(effects) == list(models.EMOTION_TERMS)
     assert effects["guessed_ai"]["estimate"] == pytest.approx(-0.8, abs=0.12)
     assert effects["guessed_ai"]["ci_high"] < 0
     # ... but the mixed model, holding the judgement fixed, finds no true-source effect on "moved".
     assert effects["is_ai"]["ci_low"] < 0 < effects["is_ai"]["ci_high"]
-    liking = {row["term"]: row for row in emotion.emotion_mixed_model(study, "liking")["fixed_effects"]}
+    liking = {row["term"]: row for row in models.emotion_mixed_model(study, "liking").fixed_effects}
     assert liking["is_ai"]["ci_low"] < 1.0 < liking["is_ai"]["ci_high"]
     assert liking["is_ai"]["ci_low"] > 0
-    groups = [component["group"] for component in result["variance_components"]]
+    groups = [component["group"] for component in result.variance_components]
     assert groups == ["participant", "clip", "residual"]
-    assert result["n_participants"] == 200 and result["n_clips"] == 60
-    assert result["n_ratings"] == int(study.loc[study["kind"] == "main", "moved"].notna().sum())
+    assert result.n_participants == 200 and result.n_clips == 60
+    assert result.n_ratings == int(study.loc[study["kind"] == "main", "moved"].notna().sum())
 
 
 def test_means_by_source_are_participant_averages_with_t_intervals(study):
@@ -110,12 +112,15 @@ def test_scales_that_were_not_asked_are_left_out(study):
     without_arousal = study.assign(arousal=pd.array([pd.NA] * len(study), dtype="Int64"))
     assert "arousal" not in set(emotion.emotion_tests(without_arousal)["scale"])
     assert "arousal" not in set(emotion.emotion_by_source(without_arousal)["scale"])
-    assert "error" in emotion.emotion_mixed_model(without_arousal, "arousal")
+    with pytest.raises(ModelFitError, match="no arousal ratings"):
+        models.emotion_mixed_model(without_arousal, "arousal")
     with pytest.raises(ValueError, match="liking"):
         emotion.emotion_tests(study.drop(columns="liking"))
 
 
 def test_mixed_model_reports_degenerate_data(study):
     human_only = study[~study["is_ai"]]
-    assert "is_ai" in emotion.emotion_mixed_model(human_only, "moved")["error"]
-    assert "error" in emotion.emotion_mixed_model(study.iloc[:5], "moved")
+    with pytest.raises(ModelFitError, match="is_ai"):
+        models.emotion_mixed_model(human_only, "moved")
+    with pytest.raises(ModelFitError, match="too few trials"):
+        models.emotion_mixed_model(study.iloc[:5], "moved")

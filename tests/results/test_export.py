@@ -93,11 +93,11 @@ def test_statistics_recomputed_from_the_exported_file_match_the_app(study, tmp_p
     ai, human = main[main["is_ai"]], main[~main["is_ai"]]
     hits, false_alarms = int(ai["guessed_ai"].sum()), int(human["guessed_ai"].sum())
     correct = int((main["is_ai"] == main["guessed_ai"]).sum())
-    assert (app["n_trials"], app["hit_rate"]["successes"], app["fa_rate"]["successes"]) == (
+    assert (app.n_trials, app.hit_rate.successes, app.fa_rate.successes) == (
         len(main), hits, false_alarms)
     low, high = proportion_confint(hits, len(ai), method="wilson")
-    assert app["hit_rate"]["ci_low"] == pytest.approx(low) and app["hit_rate"]["ci_high"] == pytest.approx(high)
-    assert app["accuracy"]["p_value"] == pytest.approx(stats.binomtest(correct, len(main)).pvalue)
+    assert app.hit_rate.ci_low == pytest.approx(low) and app.hit_rate.ci_high == pytest.approx(high)
+    assert app.accuracy.p_value == pytest.approx(stats.binomtest(correct, len(main)).pvalue)
 
     # Per-participant d' with the log-linear correction, then a one-sample t-test, by hand with scipy.
     per = main.groupby("participant_id").apply(lambda g: pd.Series({
@@ -105,10 +105,10 @@ def test_statistics_recomputed_from_the_exported_file_match_the_app(study, tmp_p
         "f": (~g["is_ai"] & g["guessed_ai"]).sum(), "n": (~g["is_ai"]).sum()}), include_groups=False)
     d_prime = stats.norm.ppf((per["h"] + 0.5) / (per["s"] + 1)) - stats.norm.ppf((per["f"] + 0.5) / (per["n"] + 1))
     test = stats.ttest_1samp(d_prime, 0.0)
-    assert app["d_prime"]["mean"] == pytest.approx(d_prime.mean())
-    assert app["d_prime"]["p_value"] == pytest.approx(test.pvalue)
+    assert app.d_prime.mean == pytest.approx(d_prime.mean())
+    assert app.d_prime.p_value == pytest.approx(test.pvalue)
     interval = test.confidence_interval()
-    assert (app["d_prime"]["ci_low"], app["d_prime"]["ci_high"]) == pytest.approx((interval.low, interval.high))
+    assert (app.d_prime.ci_low, app.d_prime.ci_high) == pytest.approx((interval.low, interval.high))
 
 
 def test_zip_holds_tables_codebook_and_report(study):

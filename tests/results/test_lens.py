@@ -65,15 +65,15 @@ def test_lens_model_equation_reconstructs_achievement(study):
     summary = lens.lens_summary(study)
     clips = clip_table(study)
     achievement = stats.pearsonr(clips["is_ai"].astype(float), clips["judged"])
-    assert summary["achievement"]["r"] == pytest.approx(achievement.statistic)
-    assert summary["n_clips"] == summary["n_clips_model"] == 80
-    assert {"feat_source_marker", "feat_listener_cue"} <= set(summary["cues"])
-    assert summary["lens_equation"] == pytest.approx(summary["achievement"]["r"], abs=1e-9)
-    assert summary["environment"]["multiple_r"] > 0.3 and summary["judgement"]["multiple_r"] > 0.3
-    assert summary["cue_selection"] == "top |r| on the same data"
+    assert summary.achievement.r == pytest.approx(achievement.statistic)
+    assert summary.n_clips == summary.n_clips_model == 80
+    assert {"feat_source_marker", "feat_listener_cue"} <= set(summary.cues)
+    assert summary.lens_equation == pytest.approx(summary.achievement.r, abs=1e-9)
+    assert summary.environment.multiple_r > 0.3 and summary.judgement.multiple_r > 0.3
+    assert summary.cue_selection == "top |r| on the same data"
     given = lens.lens_summary(study, ["feat_listener_cue"])
-    assert given["cues"] == ["feat_listener_cue"] and given["cue_selection"] == "given"
-    assert given["judgement"]["multiple_r"] == pytest.approx(
+    assert given.cues == ["feat_listener_cue"] and given.cue_selection == "given"
+    assert given.judgement.multiple_r == pytest.approx(
         abs(stats.pearsonr(clips["cue"], clips["judged"]).statistic))
     with pytest.raises(ValueError, match="feat_nope"):
         lens.lens_summary(study, ["feat_nope"])
@@ -83,8 +83,8 @@ def test_lens_without_features_gives_achievement_only(study):
     bare = study.drop(columns=[c for c in study.columns if c.startswith("feat_")])
     assert lens.feature_associations(bare).empty
     summary = lens.lens_summary(bare)
-    assert summary["cues"] == [] and summary["environment"] is None
-    assert summary["achievement"]["r"] > 0
+    assert summary.cues == [] and summary.environment is None
+    assert summary.achievement.r > 0
 
 
 def test_clip_summary_counts_main_trials_with_wilson_intervals(study):

@@ -127,7 +127,7 @@ def test_export_page_offers_every_download(filled_study):
 
 
 def test_every_breakdown_renders(filled_study):
-    from results.ui.sections import BREAKDOWN_CHOICES
+    from results.ui.overview import BREAKDOWN_CHOICES
 
     app = _page("results/pages/overview.py", staff=True).run()
     for column in BREAKDOWN_CHOICES:

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from results import detection, emotion
+from results import detection, emotion, models
 from results.report import build_report_html
+from results.roc import roc_from_confidence
 from results.simulate import simulate_study
 from results.table import empty_trial_table
 
@@ -27,12 +28,12 @@ def html(trials):
 
 def test_report_shows_the_headline_numbers(trials, html):
     summary = detection.detection_summary(trials)
-    roc = detection.roc_from_confidence(trials)
-    hit, d = summary["hit_rate"], summary["d_prime"]
-    assert f"{100 * hit['estimate']:.1f}%" in html
-    assert f"[{100 * hit['ci_low']:.1f}%, {100 * hit['ci_high']:.1f}%]" in html
-    assert f"{hit['successes']} of {hit['n']} AI trials" in html
-    assert f"{d['mean']:.2f}" in html and f"[{d['ci_low']:.2f}, {d['ci_high']:.2f}]" in html
+    roc = roc_from_confidence(trials)
+    hit, d = summary.hit_rate, summary.d_prime
+    assert f"{100 * hit.estimate:.1f}%" in html
+    assert f"[{100 * hit.ci_low:.1f}%, {100 * hit.ci_high:.1f}%]" in html
+    assert f"{hit.successes} of {hit.n} AI trials" in html
+    assert f"{d.mean:.2f}" in html and f"[{d.ci_low:.2f}, {d.ci_high:.2f}]" in html
     assert f"AUC = {roc.auc:.2f} [{roc.auc_ci[0]:.2f}, {roc.auc_ci[1]:.2f}]" in html
     moved = emotion.emotion_tests(trials, ["moved"]).set_index("effect").loc["perceived_source"]
     assert f"{moved['mean_difference']:.2f} [{moved['ci_low']:.2f}, {moved['ci_high']:.2f}]" in html
@@ -62,11 +63,11 @@ def test_report_is_self_contained(html):
 
 def test_report_with_mixed_models_reports_their_estimates(trials):
     html = build_report_html(trials, "all", include_mixed_models=True)
-    model = detection.detection_mixed_model(trials)
-    is_ai = next(row for row in model["fixed_effects"] if row["term"] == "is_ai")
+    model = models.detection_mixed_model(trials)
+    is_ai = next(row for row in model.fixed_effects if row["term"] == "is_ai")
     assert "Detection (probit GLMM)" in html
     assert f"{is_ai['estimate']:.3f}" in html
-    assert model["method"] in html.replace("&#x27;", "'")
+    assert model.method in html.replace("&#x27;", "'")
 
 
 def test_report_of_an_empty_table_says_so():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core import db
-from results import table
+from results import codebook, table
 from tests.results.conftest import add_clip, add_participant, add_study_version, add_trial
 
 
@@ -89,9 +89,9 @@ def test_features_become_float_columns_with_missing_values(engine):
 def test_column_types_follow_the_codebook_even_when_empty(engine):
     _small_study(engine)
     for df in (table.load_trial_table(engine), table.empty_trial_table()):
-        expected = [c.name for c in table.TRIAL_COLUMNS]
+        expected = [c.name for c in codebook.TRIAL_COLUMNS]
         assert list(df.columns[: len(expected)]) == expected
-        for column in table.TRIAL_COLUMNS:
+        for column in codebook.TRIAL_COLUMNS:
             assert str(df[column.name].dtype) == column.dtype, column.name
     df = table.load_trial_table(engine)
     assert str(df["answered_at"].dt.tz) == "UTC"
@@ -106,7 +106,7 @@ def test_participants_table_counts_answers_and_leaves_out_previews(engine):
     assert (people.loc[bob, "n_answered"], people.loc[bob, "completed"]) == (1, False)
     assert people.loc[alice, "duration_min"] == 15.0
     assert people.loc[alice, "age_band"] == "25-34"
-    for column in table.PARTICIPANT_COLUMNS:
+    for column in codebook.PARTICIPANT_COLUMNS:
         assert str(people.reset_index()[column.name].dtype) == column.dtype, column.name
 
 
@@ -127,17 +127,17 @@ def test_empty_database_gives_empty_typed_tables(engine):
     assert table.load_trial_table(engine).empty
     assert table.load_participants_table(engine).empty
     clips = table.load_clips_table(engine)
-    assert clips.empty and list(clips.columns) == [c.name for c in table.CLIP_COLUMNS]
+    assert clips.empty and list(clips.columns) == [c.name for c in codebook.CLIP_COLUMNS]
 
 
 def test_codebook_covers_every_column_and_refuses_unknown_ones(engine):
     _small_study(engine)
     df = table.load_trial_table(engine)
-    entries = table.codebook(df, "trials")
+    entries = codebook.codebook(df, "trials")
     assert [e.name for e in entries] == list(df.columns)
     assert all(e.description and e.dtype for e in entries)
     try:
-        table.codebook(df.assign(mystery=1), "trials")
+        codebook.codebook(df.assign(mystery=1), "trials")
     except ValueError as exc:
         assert "mystery" in str(exc)
     else:

@@ -1,0 +1,55 @@
+"""The ``human-touch`` command line.
+
+Subcommands live with the package they belong to: ``core/cli.py`` (staff credentials),
+``audio/cli.py``, ``experiment/cli.py`` and ``results/cli.py`` each define
+``register(subparsers)``; this module adds ``prepare`` and assembles the rest.
+A handler returns the process exit code (0 on success, non-zero with a message on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from core import config
+
+PACKAGES_WITH_COMMANDS = ("core", "audio", "experiment", "results")
+
+
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    from human_touch.startup import prepare
+
+    prepare(build_demo=not args.no_demo, echo=print)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="human-touch",
+        description="Human Touch: a blind listening lab for human-composed vs AI-generated music.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    prep = sub.add_parser("prepare", help="migrate the database, create the staff password, build the demo")
+    prep.add_argument("--no-demo", action="store_true", help="do not build the demo clips")
+    prep.set_defaults(handler=_cmd_prepare)
+
+    for package in PACKAGES_WITH_COMMANDS:
+        try:
+            module = importlib.import_module(f"{package}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{package}.cli":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    config.configure_numba_cache()
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""Mixed models of the study: detection (probit GLMM) and emotion (LMM), participants and clips crossed.
+
+Clips are a sample of music as participants are a sample of people, so a headline claim must
+generalise over both: these models give every participant and every clip its own random
+effect (fitted by :mod:`results.mixed`, which reproduces lme4). A model that cannot be fitted
+to the data raises :class:`results.mixed.ModelFitError` with a message for the researcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from results.detection import main_trials
+from results.emotion import rated_trials
+from results.intervals import FixedEffect, wald_table
+from results.mixed import ModelFitError, RandomFactor, VarianceComponent, fit_binomial, fit_gaussian
+
+EMOTION_TERMS = ("(Intercept)", "is_ai", "guessed_ai", "is_ai:guessed_ai")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A derived model quantity with its Wald 95 % interval and two-sided p-value."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class DetectionModel:
+    """The probit GLMM of the source judgements (:func:`detection_mixed_model`).
+
+    Attributes
+    ----------
+    link : str
+        "probit".
+    n_trials, n_participants, n_clips : int
+        What the fit rests on.
+    fixed_effects : list of FixedEffect
+        ``(Intercept)`` and ``is_ai`` with Wald 95 % intervals and z-tests.
+    d_prime, criterion : Estimate
+        d' (the ``is_ai`` coefficient) and c (minus the intercept).
+    variance_components : list of VarianceComponent
+        Random-effect SDs in probit units.
+    deviance : float
+        Laplace deviance.
+    converged : bool
+        Whether the optimiser reported convergence.
+    method : str
+        A sentence for the report.
+    """
+
+    link: str
+    n_trials: int
+    n_participants: int
+    n_clips: int
+    fixed_effects: list[FixedEffect]
+    d_prime: Estimate
+    criterion: Estimate
+    variance_components: list[VarianceComponent]
+    deviance: float
+    converged: bool
+    method: str
+
+
+@dataclass(frozen=True)
+class EmotionModel:
+    """The LMM of one rating scale (:func:`emotion_mixed_model`).
+
+    Attributes
+    ----------
+    scale : str
+        The rating column.
+    n_ratings, n_participants, n_clips : int
+        What the fit rests on.
+    fixed_effects : list of FixedEffect
+        :data:`EMOTION_TERMS` with Wald 95 % intervals and z-tests (normal reference: with
+        crossed effects the denominator degrees of freedom are not defined).
+    variance_components : list of VarianceComponent
+        participant, clip and residual SDs in scale points.
+    reml_criterion : float
+    converged : bool
+    method : str
+        A sentence for the report.
+    """
+
+    scale: str
+    n_ratings: int
+    n_participants: int
+    n_clips: int
+    fixed_effects: list[FixedEffect]
+    variance_components: list[VarianceComponent]
+    reml_criterion: float
+    converged: bool
+    method: str
+
+
+def rests_on(model: DetectionModel | EmotionModel) -> dict[str, int]:
+    """What a fitted model rests on, in reading order: e.g. ``{"trials": 480, "participants": 24, "clips": 40}``."""
+    first = ("trials", model.n_trials) if isinstance(model, DetectionModel) else ("ratings", model.n_ratings)
+    return dict([first, ("participants", model.n_participants), ("clips", model.n_clips)])
+
+
+def check_model_data(trials: pd.DataFrame, participants: np.ndarray, clips: np.ndarray,
+                     binary: Sequence[str]) -> None:
+    """Raise :class:`ModelFitError` saying why a mixed model cannot be fitted to ``trials``.
+
+    Parameters
+    ----------
+    trials : pandas.DataFrame
+        The rows to be modelled.
+    participants, clips : ndarray of int
+        Factorised participant and clip codes of those rows.
+    binary : sequence of str
+        Columns that must take both values (e.g. ``is_ai``).
+    """
+    if len(trials) < 10:
+        raise ModelFitError(f"too few trials ({len(trials)}) for a mixed model")
+    if participants.max() < 1 or clips.max() < 1:
+        raise ModelFitError("a mixed model needs at least two participants and two clips")
+    for column in binary:
+        if trials[column].nunique() < 2:
+            raise ModelFitError(f"'{column}' takes only one value in the selected data")
+
+
+def _codes(trials: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Participant and clip codes 0..n-1, checked for a fit with ``is_ai`` and ``guessed_ai``."""
+    participants = pd.factorize(trials["participant_id"])[0]
+    clips = pd.factorize(trials["clip_id"])[0]
+    check_model_data(trials, participants, clips, ("is_ai", "guessed_ai"))
+    return participants, clips
+
+
+def _scored_trials(df: pd.DataFrame) -> pd.DataFrame:
+    try:
+        trials = main_trials(df)
+    except ValueError as error:
+        raise ModelFitError(str(error)) from error
+    if trials.empty:
+        raise ModelFitError("no scored trials in the selected data")
+    return trials
+
+
+def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) -> DetectionModel:
+    """Probit mixed model of the source judgements: d' and c with crossed random effects.
+
+    ``guessed_ai ~ is_ai + (1 + is_ai || participant) + (1 | clip)`` on the probit link,
+    with ``is_ai`` coded -0.5 (human) / +0.5 (AI). Under equal-variance signal detection
+    theory the ``is_ai`` coefficient is d' and minus the intercept is the criterion c
+    (DeCarlo 1998; Rouder & Lu 2005), for a typical participant on a typical clip. Random
+    intercepts let participants' criteria and clips' "AI-soundingness" vary; the random
+    ``is_ai`` slope lets participants' d' vary. Fitted by Laplace approximation
+    (:func:`results.mixed.fit_binomial`, lme4's algorithm).
+
+    Because the clip effects are modelled, d' here is relative to the trial-to-trial noise
+    within a clip; per-participant d' (:func:`results.detection.per_participant_sdt`) also
+    counts clip differences as noise and is smaller by about ``sqrt(1 + clip_sd**2)``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The tidy trial table.
+    participant_slopes : bool
+        Include the by-participant random d' (recommended; turn off only if the fit fails).
+
+    Raises
+    ------
+    ModelFitError
+        On degenerate data (too few trials, participants or clips, only one source, or only
+        one answer) or when the fit fails.
+    """
+    trials = _scored_trials(df)
+    participants, clips = _codes(trials)
+    is_ai = trials["is_ai"].to_numpy() - 0.5
+    intercept = np.ones_like(is_ai)
+    participant_values = np.column_stack([intercept, is_ai]) if participant_slopes else intercept[:, None]
+    participant_terms = ("(Intercept)", "is_ai") if participant_slopes else ("(Intercept)",)
+    fit = fit_binomial(trials["guessed_ai"].to_numpy().astype(float), np.column_stack([intercept, is_ai]),
+                       ["(Intercept)", "is_ai"],
+                       [RandomFactor("participant", participants, participant_values, participant_terms),
+                        RandomFactor("clip", clips, intercept[:, None], ("(Intercept)",))], link="probit")
+    fixed = wald_table(fit.fixed_names, fit.fixed, fit.fixed_se)
+    intercept_row, slope_row = fixed
+    d_prime = Estimate(slope_row["estimate"], slope_row["se"], slope_row["ci_low"], slope_row["ci_high"],
+                       slope_row["p_value"])
+    criterion = Estimate(-intercept_row["estimate"], intercept_row["se"], -intercept_row["ci_high"],
+                         -intercept_row["ci_low"], intercept_row["p_value"])
+    slope_text = "(1 + is_ai || participant)" if participant_slopes else "(1 | participant)"
+    return DetectionModel(
+        link="probit", n_trials=int(fit.n_obs), n_participants=int(fit.n_levels["participant"]),
+        n_clips=int(fit.n_levels["clip"]), fixed_effects=fixed, d_prime=d_prime, criterion=criterion,
+        variance_components=fit.random_sd, deviance=fit.deviance, converged=fit.converged,
+        method=(f"Probit GLMM guessed_ai ~ is_ai + {slope_text} + (1 | clip), is_ai coded -0.5/+0.5, "
+                "Laplace approximation (lme4's algorithm, Bates et al. 2015), independent random effects. "
+                "d' = is_ai coefficient, c = -intercept (equal-variance SDT as a probit model, DeCarlo 1998). "
+                "Wald 95% intervals from the Hessian of the Laplace deviance."))
+
+
+def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
+    """Linear mixed model of one scale: true source, perceived source and their interaction.
+
+    ``rating ~ is_ai * guessed_ai + (1 | participant) + (1 | clip)``, crossed random
+    intercepts, REML (fitted by :func:`results.mixed.fit_gaussian`, which reproduces lme4).
+    Both predictors are coded -0.5 (human) / +0.5 (AI), so the intercept is the grand mean,
+    each main effect is the AI-minus-human difference averaged over the other factor, and the
+    interaction is the difference of those differences. Read p-values near 0.05 with care when
+    there are few clips.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The tidy trial table.
+    scale : str
+        A rating column, e.g. "moved".
+
+    Raises
+    ------
+    ModelFitError
+        On degenerate data (too few participants, clips or ratings, or a predictor without
+        both values) or when the fit fails.
+    """
+    try:
+        trials, present = rated_trials(df, (scale,))
+    except ValueError as error:
+        raise ModelFitError(str(error)) from error
+    if scale not in present:
+        raise ModelFitError(f"no {scale} ratings in the selected data")
+    rated = trials[trials[scale].notna()]
+    participants, clips = _codes(rated)
+    is_ai = rated["is_ai"].to_numpy() - 0.5
+    guessed = rated["guessed_ai"].to_numpy() - 0.5
+    X = np.column_stack([np.ones_like(is_ai), is_ai, guessed, is_ai * guessed])
+    ones = np.ones((len(rated), 1))
+    fit = fit_gaussian(rated[scale].to_numpy(), X, list(EMOTION_TERMS),
+                       [RandomFactor("participant", participants, ones, ("(Intercept)",)),
+                        RandomFactor("clip", clips, ones, ("(Intercept)",))])
+    return EmotionModel(
+        scale=scale, n_ratings=int(fit.n_obs), n_participants=int(fit.n_levels["participant"]),
+        n_clips=int(fit.n_levels["clip"]), fixed_effects=wald_table(fit.fixed_names, fit.fixed, fit.fixed_se),
+        variance_components=fit.random_sd, reml_criterion=fit.deviance, converged=fit.converged,
+        method=(f"Linear mixed model {scale} ~ is_ai * guessed_ai + (1 | participant) + (1 | clip), crossed "
+                "random intercepts, REML (lme4's algorithm, Bates et al. 2015). Predictors coded -0.5/+0.5 "
+                "(human/AI): main effects are AI-minus-human differences averaged over the other factor. "
+                "Wald 95% intervals and z-tests."))

@@ -1,0 +1,184 @@
+"""The results overview page: could listeners tell, how did the clips make them feel, and by group.
+
+Draws statistics from :mod:`results.detection`, :mod:`results.roc`, :mod:`results.breakdown`,
+:mod:`results.emotion` and :mod:`results.models`; every figure and table names the participants
+and trials it rests on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from core.config import database_url
+from core.vocabulary import SCALES
+from results import charts, detection, emotion, models
+from results.breakdown import breakdown
+from results.dataset import Dataset, Filters
+from results.detection import DetectionSummary
+from results.formatting import format_number, format_percent
+from results.mixed import ModelFitError
+from results.roc import ROC, roc_from_confidence
+from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
+
+
+def overview_page() -> None:
+    """The whole page: detection, emotion and by-group tabs under the sidebar's filters."""
+    st.title("Results overview")
+    dataset = page_dataset()
+    detection_tab, emotion_tab, groups_tab = st.tabs(["Detection", "Emotion", "By group"])
+    with detection_tab:
+        detection_section(dataset)
+    with emotion_tab:
+        emotion_section(dataset)
+    with groups_tab:
+        by = st.selectbox("Break detection down by", options=list(BREAKDOWN_CHOICES),
+                          format_func=BREAKDOWN_CHOICES.get, key="overview_breakdown_by")
+        breakdown_section(dataset.trials, by)
+
+
+def detection_section(dataset: Dataset) -> None:
+    """Headline metrics, hits vs false alarms, per-participant d', the ROC, the mixed model and methods."""
+    trials = dataset.trials
+    summary = detection.detection_summary(trials)
+    roc = roc_from_confidence(trials)
+    detection_metrics(summary, roc)
+    st.altair_chart(charts.hit_fa_chart(summary), width="content")
+    st.altair_chart(charts.dprime_distribution_chart(detection.per_participant_sdt(trials), summary), width="content")
+    st.altair_chart(charts.roc_chart(roc, summary.n_participants, summary.n_trials), width="content")
+    mixed_model_section(dataset)
+    with st.expander("Methods"):
+        st.write(summary.methods)
+
+
+BREAKDOWN_CHOICES: dict[str, str] = {
+    "training_years": "Years of musical training",
+    "practice_years": "Years of daily practice",
+    "training_self_rating": "Self-rated musicianship (1-7)",
+    "ai_exposure": "AI music heard before",
+    "ai_attitude": "Attitude to AI music (1-7)",
+    "age_band": "Age band",
+    "genre": "Genre",
+    "vocals": "Vocals",
+    "ai_system": "AI system (AI clips only)",
+}
+
+
+def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
+    """Four headline metrics, each with its 95 % interval and n."""
+    acc, d = summary.accuracy, summary.d_prime
+    columns = st.columns(4)
+    columns[0].metric("Participants / main trials", f"{summary.n_participants} / {summary.n_trials}")
+    columns[1].metric("Accuracy", format_percent(acc.estimate), help=(
+        f"95% Wilson interval {format_percent(acc.ci_low)} to {format_percent(acc.ci_high)}; "
+        f"{acc.successes} of {acc.n} "
+        f"trials correct; binomial test against 50%: p = {format_number(acc.p_value, 4)}"),
+        delta_color="off", delta_arrow="off",
+        delta=f"[{format_percent(acc.ci_low)}, {format_percent(acc.ci_high)}]")
+    columns[2].metric("Mean d′", format_number(d.mean),
+                      delta=f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}]",
+                      delta_color="off", delta_arrow="off", help=(
+                          f"Mean of {d.n} participants' d′ with a 95% t interval; t-test against 0: "
+                          f"p = {format_number(d.p_value, 4)}"))
+    columns[3].metric("AUC (confidence)", format_number(roc.auc),
+                      delta=f"[{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]",
+                      delta_color="off", delta_arrow="off",
+                      help="Area under the confidence ROC; 95% bootstrap interval over participants")
+
+
+def breakdown_section(trials: pd.DataFrame, by: str) -> None:
+    """Detection per group of ``by``: chart and table."""
+    table = breakdown(trials, by)
+    if table.empty:
+        st.info("No scored trials to break down.")
+        return
+    label = BREAKDOWN_CHOICES.get(by, by)
+    st.altair_chart(charts.breakdown_chart(table, label), width="content")
+    shown = table[["level", "n_participants", "n_trials", "hits", "false_alarms", "hit_rate", "fa_rate",
+                   "d_prime", "criterion", "d_prime_basis", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+                   "mean_participant_d_prime", "mean_participant_d_prime_ci_low", "mean_participant_d_prime_ci_high"]]
+    st.dataframe(shown.rename(columns={"level": label}), hide_index=True)
+    st.caption("hit_rate, fa_rate, d_prime and criterion come from the group's pooled counts with the log-linear "
+               "correction; the mean participant d′ averages participants' own d′ in the group.")
+
+
+# Model fits are keyed on the data's read time too (``loaded_at``, hashed by st.cache_data but not
+# otherwise used), so fresh data after "Refresh data" is refitted rather than served from the cache.
+# A model that cannot be fitted is cached as its message, so the page does not refit it on every rerun.
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection mixed model ...")
+def _detection_mixed_model(filters: Filters, url: str, loaded_at: datetime) -> models.DetectionModel | str:
+    try:
+        return models.detection_mixed_model(cached_dataset(filters, url).trials)
+    except ModelFitError as error:
+        return str(error)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the emotion mixed model ...")
+def _emotion_mixed_model(filters: Filters, url: str, loaded_at: datetime, scale: str) -> models.EmotionModel | str:
+    try:
+        return models.emotion_mixed_model(cached_dataset(filters, url).trials, scale)
+    except ModelFitError as error:
+        return str(error)
+
+
+def show_model_result(result: models.DetectionModel | models.EmotionModel | str) -> None:
+    """A fitted model (n, fixed effects with Wald 95 % intervals, variance components, method) or why there is none."""
+    if isinstance(result, str):
+        st.warning(f"No model: {result}")
+        return
+    st.caption(", ".join(f"{count} {name}" for name, count in models.rests_on(result).items())
+               + ("" if result.converged else " — the optimiser did not report convergence; "
+                  "treat the estimates with care"))
+    st.dataframe(pd.DataFrame(result.fixed_effects), hide_index=True)
+    st.dataframe(pd.DataFrame(result.variance_components), hide_index=True)
+    st.caption(result.method)
+
+
+def mixed_model_section(dataset: Dataset) -> None:
+    """Detection mixed model (participants and clips as crossed random effects), fitted on request."""
+    st.subheader("Mixed model")
+    st.caption("Probit model of 'judged AI' with participants and clips as crossed random effects: the 'is_ai' "
+               "coefficient is d′ for a typical listener on a typical clip, and its interval allows for both "
+               "samples. Fitted on request because it can take a while on a large study.")
+    if not st.toggle("Fit the detection mixed model", key="overview_fit_detection_model"):
+        return
+    result = _detection_mixed_model(dataset.filters, database_url(), dataset.loaded_at)
+    if isinstance(result, models.DetectionModel):
+        d, c = result.d_prime, result.criterion
+        left, right = st.columns(2)
+        left.metric("d′ (mixed model)", format_number(d.estimate),
+                    delta=f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}]",
+                    delta_color="off", delta_arrow="off",
+                    help=f"Wald 95% interval; p = {format_number(d.p_value, 4)}")
+        right.metric("Criterion c (mixed model)", format_number(c.estimate),
+                     delta=f"[{format_number(c.ci_low)}, {format_number(c.ci_high)}]",
+                     delta_color="off", delta_arrow="off",
+                     help=f"Wald 95% interval; p = {format_number(c.p_value, 4)}")
+    show_model_result(result)
+
+
+def emotion_section(dataset: Dataset) -> None:
+    """Emotion ratings by true and by perceived source: 2 x 2 charts, paired tests, mixed models."""
+    trials = dataset.trials
+    scales = [s for s in SCALES if trials[s].notna().any()]
+    if not scales:
+        st.info("No emotion ratings under these filters.")
+        return
+    st.write("Do ratings differ between AI and human clips (**true source**), and between clips a listener "
+             "*believed* were AI or human (**perceived source**, the 'AI label' effect)? Parallel lines: no "
+             "interaction; a drop from left to right: clips judged AI were rated lower.")
+    by_source = emotion.emotion_by_source(trials, scales)
+    columns = st.columns(2)
+    for position, scale in enumerate(scales):
+        columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale), width="content")
+    st.subheader("Paired tests (participants as the unit)")
+    tests = emotion.emotion_tests(trials, scales)
+    st.dataframe(tests, hide_index=True)
+    st.caption("Mean difference = AI minus human, in scale points, with a 95% t interval; Cohen's d_z with an "
+               "exact interval; p_holm: Holm correction across scales within each effect.")
+    st.subheader("Mixed model per scale")
+    scale = st.selectbox("Scale", scales, key="overview_emotion_model_scale")
+    if st.toggle("Fit the emotion mixed model", key="overview_fit_emotion_model"):
+        show_model_result(_emotion_mixed_model(dataset.filters, database_url(), dataset.loaded_at, scale))
