@@ -8,6 +8,7 @@ notice, and every answer must be stored exactly once. Strangers must not be able
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import secrets
@@ -17,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,15 +175,20 @@ def deployment(tmp_path_factory):
     assert process.returncode is not None and not leftovers, f"Ctrl-C left processes running: {leftovers}"
 
 
-def _status(url: str, method: str, body: bytes = b"", cookie: str | None = None) -> int:
-    request = urllib.request.Request(url, data=body, method=method)
-    if cookie:
-        request.add_header("Cookie", cookie)
+def _request(url: str, method: str, body: bytes = b"", source: str = "127.0.0.1") -> tuple[int, bytes]:
+    """(status, body) of one plain HTTP request sent from the local address ``source``."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30, source_address=(source, 0))
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+        conn.request(method, parts.path or "/", body=body)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _status(url: str, method: str, body: bytes = b"") -> int:
+    return _request(url, method, body)[0]
 
 
 def test_strangers_cannot_upload_and_browsers_stick_to_a_replica(deployment):
@@ -192,6 +198,13 @@ def test_strangers_cannot_upload_and_browsers_stick_to_a_replica(deployment):
     big = b"\0" * (2 * 1024 * 1024)
     assert _status(upload, "PUT", big) == 413
     assert _status(f"{deployment.url}/", "POST", big) == 413
+
+    # Organisers upload through the staff site: it lets large bodies through to the staff replica
+    # (which then asks for Streamlit's XSRF token) and answers only the allowed addresses.
+    staff_upload = f"{deployment.staff_url}/_stcore/upload_file/some-session/some-file"
+    status, answer = _request(staff_upload, "PUT", big)
+    assert status != 413 and b"nginx" not in answer, (status, answer[:200])
+    assert _request(f"{deployment.staff_url}/staff", "GET", source="127.0.0.2")[0] == 403
 
     replica, cookie = deployment.replica_for(None)
     assert replica in deployment.replicas and cookie, "a new browser gets a sticky cookie"
