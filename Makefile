@@ -1,4 +1,5 @@
 # The two commands of the README:  make run  (the app on SQLite + demo clips)  and  make test.
+# make serve REPLICAS=2: a real study, N replicas on PostgreSQL behind nginx (deploy/serve.sh).
 # Both create a virtual environment in .venv unless one is already active, and install the
 # project only when pyproject.toml changed since the last install.
 
@@ -10,11 +11,16 @@ TEST_STAMP := $(VENV_DIR)/.human-touch-test-installed
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install system-deps benchmarks clean-data
+.PHONY: run serve test install system-deps benchmarks clean-data
+
+REPLICAS ?= 2
 
 run: $(RUN_STAMP)
 	$(PYTHON) -m human_touch.cli prepare
 	$(PYTHON) -m streamlit run app.py --server.headless true --browser.gatherUsageStats false
+
+serve: $(RUN_STAMP)
+	REPLICAS=$(REPLICAS) PYTHON=$(PYTHON) bash deploy/serve.sh
 
 test: $(TEST_STAMP) system-deps
 	HUMAN_TOUCH_TEST_PG_URL="$${HUMAN_TOUCH_TEST_PG_URL:-$$(bash scripts/start_test_postgres.sh 2>/dev/null || true)}" \

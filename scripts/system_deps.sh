@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Install the system packages the full test suite uses (Debian's chromium and postgresql)
+# Install the system packages the full test suite uses (Debian's chromium, postgresql and nginx)
 # when they are missing. Uses sudo when not root; prints a note and carries on when neither
-# is possible (the browser and PostgreSQL tests then skip locally; under CI=true they fail).
+# is possible (the browser, PostgreSQL and nginx tests then skip locally; under CI=true they fail).
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "note: install ${need[*]} with your package manager to run the browser/PostgreSQL tests" >&2
+  echo "note: install ${need[*]} with your package manager to run the browser/PostgreSQL/nginx tests" >&2
   exit 0
 fi
 SUDO=""

@@ -97,12 +97,22 @@ def read_instructions(page) -> None:
     click_button(page, "Start")
 
 
+def listen_until_unlocked(page, submit) -> None:
+    """Play until ``submit`` unlocks (the organiser's listening requirement), then pause."""
+    audio = page.locator("audio")
+    audio.wait_for(state="attached")
+    audio.evaluate("a => a.play()")
+    page.wait_for_function("b => !b.disabled", arg=submit.element_handle(), timeout=60_000)
+    audio.evaluate("a => a.pause()")
+
+
 def answer_current_trial(page, confidence: str, expected: str, n_scales: int = 4,
-                         before_submit: Callable[[], None] | None = None) -> None:
+                         before_submit: Callable[[], None] | None = None, whole_clip: bool = True) -> None:
     """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI") and submit.
 
     ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
     ``n_scales`` the number of rating scales on it; ``before_submit`` runs right before the click.
+    ``whole_clip=False`` listens only until the answers unlock (long clips, short requirement).
     """
     wait_for_app(page, expected)
     page.wait_for_function("n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n",
@@ -110,8 +120,11 @@ def answer_current_trial(page, confidence: str, expected: str, n_scales: int = 4
     wait_for_radios(page, 1)
     submit = page.get_by_role("button", name="Save and continue")
     assert submit.is_disabled(), "answers must stay locked until the clip was heard"
-    play_through(page)
-    page.wait_for_function("b => !b.disabled", arg=submit.element_handle(), timeout=30_000)
+    if whole_clip:
+        play_through(page)
+        page.wait_for_function("b => !b.disabled", arg=submit.element_handle(), timeout=30_000)
+    else:
+        listen_until_unlocked(page, submit)
     wait_for_app(page)
     scales = page.locator('[data-testid="stButtonGroup"]')
     for i in range(scales.count()):
