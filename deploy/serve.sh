@@ -123,7 +123,7 @@ echo "$$" >"$RUN_DIR/serve.pid"
 cd "$ROOT"
 if [ "$PREPARE" = 1 ]; then
   # Once, before any replica: migrations, the staff password (printed once) and the demo clips.
-  "$PYTHON" -m core.cli prepare
+  "$PYTHON" -m human_touch.cli prepare
 fi
 
 ports=()

@@ -46,7 +46,7 @@ STICKY_COOKIE = "ht_replica"
 
 def human_touch_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Run the ``human-touch`` command line (the one place that names its module)."""
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "human_touch.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300, check=True)
 
 
