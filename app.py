@@ -12,14 +12,18 @@ from core import config
 
 config.configure_numba_cache()  # before anything imports librosa
 
+from audio import library  # noqa: E402
 from core import bootstrap, ui  # noqa: E402
+from experiment import repository as experiment_repository  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 
 
 @st.cache_resource(show_spinner=False)
 def _start_once() -> None:
-    """Migrate, ensure a staff credential, and build the demo clips in the background if empty."""
+    """Wire the packages, migrate, ensure a staff credential, and build the demo clips in the background if empty."""
+    # Audio may not import experiment, yet must know whether a clip was heard before re-processing it.
+    library.use_heard_check(experiment_repository.clip_has_been_heard)
     secrets = ui.secrets_dict()
     bootstrap.prepare(build_demo=False, secret_hash=secrets.get("staff_password_hash"),
                       oidc="auth" in secrets)

@@ -73,8 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _wire_packages() -> None:
+    """Hand audio experiment's "was this clip heard?" (audio may not import experiment).
+
+    Top-level wiring: it moves with this command line when the CLI leaves ``core``.
+    """
+    from audio import library
+    from experiment import repository
+
+    library.use_heard_check(repository.clip_has_been_heard)
+
+
 def main(argv: list[str] | None = None) -> int:
     config.configure_numba_cache()
+    _wire_packages()
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

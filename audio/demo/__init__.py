@@ -342,7 +342,8 @@ def build_demo_library(engine: Engine | None = None, *, seed: int = 2026, n_per_
         When some pieces could not be ingested (the message lists why); the others stay.
     """
     from audio import library
-    from audio.ingest import ClipMetadata, ImportItem, import_items
+    from audio.bulk_import import ImportItem, import_items
+    from audio.catalogue import ClipMetadata
     from core import db
 
     say = echo or (lambda _message: None)

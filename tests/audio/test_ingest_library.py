@@ -12,7 +12,10 @@ from scipy import signal
 from audio import library
 from audio.errors import IngestError, MetadataError
 from audio.features import FEATURE_VERSION
-from audio.ingest import ClipMetadata, ImportItem, import_items, ingest_bytes, ingest_file, reprocess
+from audio.bulk_import import ImportItem, import_items
+from audio.catalogue import ClipMetadata
+from audio.ingest import ingest_bytes, ingest_file
+from audio.reprocess import reprocess
 from audio.processing import ProcessingSettings, decode_mp3, integrated_loudness, true_peak_dbtp
 from core import db
 from core.models import Clip, Participant, Response, StudyVersion, Trial
