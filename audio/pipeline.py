@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audio.decode import DecodeLimits, DecodedExcerpt, decode_excerpt
+from audio.decode import DecodedExcerpt, DecodeLimits, decode_excerpt
 from audio.errors import IngestError
 from audio.features import FEATURE_VERSION, extract_features
 from audio.processing import (

@@ -12,11 +12,11 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from audio import library  # noqa: E402
-from audio.errors import IngestError  # noqa: E402
 from audio.catalogue import ClipMetadata  # noqa: E402
+from audio.errors import IngestError  # noqa: E402
 from audio.ingest import IngestResult, ingest_bytes  # noqa: E402
-from audio.reprocess import reprocess  # noqa: E402
 from audio.processing import ProcessingSettings  # noqa: E402
+from audio.reprocess import reprocess  # noqa: E402
 from core.db import session_scope  # noqa: E402
 
 log = logging.getLogger(__name__)

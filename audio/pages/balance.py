@@ -7,7 +7,7 @@ require_staff()
 import streamlit as st  # noqa: E402
 
 from audio.balance import balance_report, feature_name, numeric_feature_columns  # noqa: E402
-from audio.balance_charts import FOREST_LIMIT, distribution_chart, forest_chart  # noqa: E402
+from audio.balance.charts import FOREST_LIMIT, distribution_chart, forest_chart  # noqa: E402
 from audio.library import features_frame  # noqa: E402
 from core.db import session_scope  # noqa: E402
 
