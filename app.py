@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent
 
 @st.cache_resource(show_spinner=False)
 def _start_once() -> None:
-    """Migrate, ensure a staff credential, and build the demo clips in the background if empty."""
+    """Wire the packages, migrate, ensure a staff credential, and build the demo clips in the background if empty."""
+    startup.wire_packages()
     secrets = ui.secrets_dict()
     ui.refuse_anonymous_uploads()
     startup.prepare(build_demo=False, secret_hash=secrets.get("staff_password_hash"),

@@ -67,7 +67,9 @@ def _error(message: str) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from audio.ingest import ClipMetadata, ImportItem, IngestError, collect_audio_files, import_items, read_manifest
+    from audio.bulk_import import ImportItem, collect_audio_files, import_items, read_manifest
+    from audio.catalogue import ClipMetadata
+    from audio.errors import IngestError
     from core import config, db
 
     if bool(args.manifest) == bool(args.paths):
@@ -168,7 +170,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_reprocess(args: argparse.Namespace) -> int:
     from audio import library
-    from audio.ingest import IngestError, reprocess
+    from audio.errors import IngestError
+    from audio.reprocess import reprocess
     from core import db
 
     if bool(args.all) == bool(args.clip_ids):

@@ -1,44 +1,37 @@
-"""The clip library repository: every SQL query of the audio package lives here.
+"""The clip library: the audio package's service API, the one door other packages use to read clips.
 
-Functions take a :class:`sqlalchemy.orm.Session` (from :func:`core.db.session_scope`) so the
-caller decides the transaction. Catalogue metadata is validated here, once, for every path
-that writes it (ingest, manifest import, the library page's edits).
+Audio owns the ``clips``, ``clip_features`` and ``library_settings`` tables; their SQL is in
+:mod:`audio.repository`, and other packages call the functions here instead (experiment for the
+clips it assigns and the bytes it plays, results for the clip catalogue and features).
+
+Functions take an open :class:`sqlalchemy.orm.Session` (from :func:`core.db.session_scope`);
+the caller owns the transaction, nothing here commits or rolls back.
+
+Whether participants have heard a clip
+--------------------------------------
+Trials and responses belong to the experiment package, which audio may not import. Audio
+still needs the answer (a heard clip must not be silently re-processed), so the top-level
+wiring (the app's start-up and the ``human-touch`` command line) hands audio experiment's
+question once with :func:`use_heard_check`; :func:`clip_has_been_heard` asks it. Until it is
+wired, :func:`clip_has_been_heard` raises rather than guess: a wrong "no" would let re-processing
+change audio that responses describe.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from audio import repository
+from audio.catalogue import clean_metadata
 from audio.errors import MetadataError
 from audio.processing import ProcessingSettings
 from core import config
-from core.models import Clip, LibrarySettings, Response, Trial, utcnow
-
-#: Catalogue fields an organiser may edit, with their maximum length (None: unlimited text).
-EDITABLE_FIELDS: dict[str, int | None] = {
-    "source": 8,
-    "title": 300,
-    "creator": 300,
-    "ai_system": 200,
-    "ai_version": 100,
-    "prompt": None,
-    "genre": 100,
-    "vocals": 16,
-    "pair_id": 100,
-    "licence": 200,
-    "provenance": None,
-    "notes": None,
-}
-
-SOURCES = ("human", "ai")
-VOCALS = ("vocal", "instrumental")
-_VOCALS_SYNONYMS = {"vocal": "vocal", "vocals": "vocal", "instrumental": "instrumental"}
+from core.models import Clip, utcnow
 
 #: Clip columns of :func:`features_frame`, in order (feature columns ``feat_<name>`` follow).
 FRAME_COLUMNS = (
@@ -47,205 +40,97 @@ FRAME_COLUMNS = (
     "loudness_after_lufs", "true_peak_dbtp", "loudness_flag", "retired",
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+HeardCheck = Callable[[Session, int], bool]
+"""``check(session, clip_id)``: True when a participant was shown or answered a trial with the clip."""
+
+_heard_check: HeardCheck | None = None
+
+
+@dataclass(frozen=True)
+class ActiveClip:
+    """What trial assignment may know about an active clip: its id, source and pair id."""
+
+    clip_id: int
+    source: str
+    pair_id: str | None
+
+
+@dataclass(frozen=True)
+class ServedAudioFacts:
+    """What a player needs before the bytes: the MIME type and the duration in seconds."""
+
+    mime: str
+    duration_s: float
 
 
 # --- processing settings ----------------------------------------------------------------------
 
+
 def current_processing_settings(session: Session) -> ProcessingSettings:
-    """The processing settings in force: the newest saved row, or the defaults if none."""
-    row = session.scalars(select(LibrarySettings).order_by(LibrarySettings.id.desc()).limit(1)).first()
-    return ProcessingSettings.from_dict(row.config) if row is not None else ProcessingSettings()
+    """The processing settings in force: the newest saved version, or the defaults if none."""
+    saved = repository.newest_settings_config(session)
+    return ProcessingSettings.from_dict(saved) if saved is not None else ProcessingSettings()
 
 
 def save_processing_settings(session: Session, settings: ProcessingSettings) -> None:
     """Save ``settings`` as the new version in force (earlier versions are kept).
 
-    Existing clips keep their processing until re-processed (:func:`audio.ingest.reprocess`);
+    Existing clips keep their processing until re-processed (:func:`audio.reprocess.reprocess`);
     :func:`clips_needing_reprocess` lists them.
     """
-    session.add(LibrarySettings(config=settings.to_dict()))
-    session.flush()
+    repository.add_settings_config(session, settings.to_dict())
 
 
 def clips_needing_reprocess(session: Session, settings: ProcessingSettings) -> list[Clip]:
     """Active clips processed with settings other than ``settings``."""
     wanted = settings.to_dict()
-    return [clip for clip in list_clips(session)
-            if (clip.processing or {}).get("settings") != wanted]
+    return [clip for clip in list_clips(session) if (clip.processing or {}).get("settings") != wanted]
 
 
-# --- metadata ---------------------------------------------------------------------------------
+# --- the catalogue (organiser pages and command line) -------------------------------------------
 
-def sanitise_filename(name: str | None) -> str | None:
-    """A display-only version of an uploaded file name.
-
-    Keeps the last path component (``/`` and ``\\`` are path separators), removes control
-    characters and markup characters (``<>&"'```), collapses whitespace and cuts to 255
-    characters. Stored files are always named by content hash; this string is never used to
-    open a file.
-    """
-    if name is None:
-        return None
-    base = re.split(r"[\\/]", unicodedata.normalize("NFC", str(name)))[-1]
-    base = _CONTROL.sub("", base)
-    base = re.sub(r"[<>&\"'`]", "_", base)
-    base = re.sub(r"\s+", " ", base).strip(" .")
-    return base[:255] or None
-
-
-def clean_metadata(fields: dict, *, partial: bool = False) -> dict:
-    """Validate and normalise catalogue fields.
-
-    Parameters
-    ----------
-    fields : dict
-        Field name to value; names must be in :data:`EDITABLE_FIELDS`. Strings are stripped,
-        control characters removed, empty strings become ``None``.
-    partial : bool
-        False (a new clip): ``source`` is required. True (an edit): only the given fields
-        are checked.
-
-    Returns
-    -------
-    dict
-        The cleaned fields.
-
-    Raises
-    ------
-    MetadataError
-        Unknown field, missing or invalid source, invalid vocals value, text too long.
-    """
-    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
-    if unknown:
-        raise MetadataError(f"unknown field(s): {', '.join(unknown)}")
-    cleaned: dict = {}
-    for name, value in fields.items():
-        if value is not None and not isinstance(value, str):
-            value = str(value)
-        if value is not None:
-            value = _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip() or None
-        limit = EDITABLE_FIELDS[name]
-        if value is not None and limit is not None and len(value) > limit:
-            raise MetadataError(f"{name} is longer than {limit} characters")
-        cleaned[name] = value
-    if "source" in cleaned or not partial:
-        source = (cleaned.get("source") or "").lower()
-        if source not in SOURCES:
-            raise MetadataError(f"source must be {' or '.join(map(repr, SOURCES))}")
-        cleaned["source"] = source
-    if cleaned.get("vocals") is not None:
-        vocals = _VOCALS_SYNONYMS.get(cleaned["vocals"].lower())
-        if vocals is None:
-            raise MetadataError(f"vocals must be {' or '.join(map(repr, VOCALS))} (or empty)")
-        cleaned["vocals"] = vocals
-    return cleaned
-
-
-# --- clips ------------------------------------------------------------------------------------
 
 def list_clips(session: Session, include_retired: bool = False) -> list[Clip]:
     """Clips in the order they were added; retired clips only when ``include_retired``."""
-    query = select(Clip).options(selectinload(Clip.features)).order_by(Clip.id)
-    if not include_retired:
-        query = query.where(Clip.retired_at.is_(None))
-    return list(session.scalars(query))
+    return repository.list_clips(session, include_retired=include_retired)
 
 
 def get_clip(session: Session, clip_id: int) -> Clip | None:
     """The clip with id ``clip_id`` (retired or not), or ``None``."""
-    return session.get(Clip, clip_id)
+    return repository.get_clip(session, clip_id)
 
 
 def _require_clip(session: Session, clip_id: int) -> Clip:
-    clip = get_clip(session, clip_id)
+    clip = repository.get_clip(session, clip_id)
     if clip is None:
         raise MetadataError(f"there is no clip #{clip_id}")
     return clip
 
 
-def find_duplicate(session: Session, *, original_sha256: str | None = None,
-                   served_sha256: str | None = None) -> Clip | None:
-    """A clip (retired or not) with the same original or served content hash, if any."""
-    conditions = []
-    if original_sha256:
-        conditions.append(Clip.original_sha256 == original_sha256)
-    if served_sha256:
-        conditions.append(Clip.served_sha256 == served_sha256)
-    if not conditions:
-        return None
-    return session.scalars(select(Clip).where(or_(*conditions)).limit(1)).first()
-
-
 def update_metadata(session: Session, clip_id: int, **fields) -> Clip:
-    """Change catalogue fields of a clip (validated by :func:`clean_metadata`).
+    """Change catalogue fields of a clip (validated by :func:`audio.catalogue.clean_metadata`).
 
     Raises
     ------
     MetadataError
         No such clip, or an invalid field; nothing is changed then.
     """
-    clip = _require_clip(session, clip_id)
-    for name, value in clean_metadata(fields, partial=True).items():
-        setattr(clip, name, value)
-    session.flush()
-    return clip
+    _require_clip(session, clip_id)
+    return repository.update_clip(session, clip_id, clean_metadata(fields, partial=True))
 
 
 def retire(session: Session, clip_id: int) -> Clip:
     """Take a clip out of future trial lists; its file, features and responses are kept."""
     clip = _require_clip(session, clip_id)
     if clip.retired_at is None:
-        clip.retired_at = utcnow()
-    session.flush()
+        return repository.update_clip(session, clip_id, {"retired_at": utcnow()})
     return clip
 
 
 def unretire(session: Session, clip_id: int) -> Clip:
     """Put a retired clip back into the active library."""
-    clip = _require_clip(session, clip_id)
-    clip.retired_at = None
-    session.flush()
-    return clip
-
-
-def clip_has_been_heard(session: Session, clip_id: int) -> bool:
-    """True when a participant answered a trial with this clip or was shown it.
-
-    Such a clip must not be silently re-processed: the responses refer to the audio as it was.
-    """
-    answered = session.scalar(
-        select(func.count()).select_from(Response).join(Trial, Response.trial_id == Trial.id)
-        .where(Trial.clip_id == clip_id))
-    shown = session.scalar(
-        select(func.count()).select_from(Trial)
-        .where(Trial.clip_id == clip_id, Trial.first_shown_at.is_not(None)))
-    return bool(answered or shown)
-
-
-def clip_path(clip: Clip) -> Path:
-    """Where the served file of ``clip`` lives (``<data>/clips/<sha256>.mp3``)."""
-    return config.paths().clips / clip.served_name
-
-
-def original_path(clip: Clip) -> Path:
-    """Where the uploaded original of ``clip`` is kept (``<data>/originals/<sha256>.<ext>``)."""
-    return config.paths().originals / clip.original_name
-
-
-def read_served_bytes(clip: Clip) -> bytes:
-    """The exact bytes participants are sent for ``clip``."""
-    return clip_path(clip).read_bytes()
-
-
-def active_counts(session: Session) -> dict[str, int]:
-    """Number of active (not retired) clips per source: ``{"human": n, "ai": n}``."""
-    counts = dict.fromkeys(SOURCES, 0)
-    rows = session.execute(
-        select(Clip.source, func.count()).where(Clip.retired_at.is_(None)).group_by(Clip.source))
-    for source, count in rows:
-        counts[source] = int(count)
-    return counts
+    _require_clip(session, clip_id)
+    return repository.update_clip(session, clip_id, {"retired_at": None})
 
 
 def features_frame(session: Session, include_retired: bool = False) -> pd.DataFrame:
@@ -256,7 +141,7 @@ def features_frame(session: Session, include_retired: bool = False) -> pd.DataFr
     clip columns.
     """
     rows = []
-    for clip in list_clips(session, include_retired=include_retired):
+    for clip in repository.list_clips(session, include_retired=include_retired):
         row = {
             "clip_id": clip.id, "source": clip.source, "title": clip.title, "creator": clip.creator,
             "ai_system": clip.ai_system, "ai_version": clip.ai_version, "genre": clip.genre,
@@ -274,3 +159,108 @@ def features_frame(session: Session, include_retired: bool = False) -> pd.DataFr
         return pd.DataFrame(columns=list(FRAME_COLUMNS))
     feature_columns = sorted(column for column in frame.columns if column.startswith("feat_"))
     return frame[list(FRAME_COLUMNS) + feature_columns]
+
+
+# --- what other packages read -------------------------------------------------------------------
+
+
+def active_counts(session: Session) -> dict[str, int]:
+    """Number of active (not retired) clips per source, every source present: ``{"human": n, "ai": n}``."""
+    return repository.active_counts(session)
+
+
+def active_clips(session: Session) -> list[ActiveClip]:
+    """Every active (not retired) clip as trial assignment sees it, ordered by id."""
+    return [ActiveClip(clip_id, source, pair_id) for clip_id, source, pair_id in repository.active_clip_rows(session)]
+
+
+def clip_records(session: Session) -> list[dict]:
+    """One dict per clip in the library (retired ones included: they may have answers).
+
+    Returns
+    -------
+    list of dict
+        ``clip_id``, ``clip_title``, ``clip_creator``, ``source``, ``ai_system``, ``ai_version``,
+        ``genre``, ``vocals``, ``pair_id``, ``licence``, ``is_demo``, ``retired_at``,
+        ``served_name`` (file name under the clips folder), ``duration_s``,
+        ``loudness_after_lufs``, ``true_peak_dbtp`` and ``feature_values`` (dict or None).
+        Ordered by clip id.
+    """
+    return repository.clip_record_rows(session)
+
+
+def served_audio_facts(session: Session, clip_id: int) -> ServedAudioFacts:
+    """MIME type and duration (s) of the audio participants are sent for ``clip_id``."""
+    clip = _existing_clip(session, clip_id)
+    return ServedAudioFacts(mime=_mime(clip), duration_s=float(clip.duration_s))
+
+
+def served_audio(session: Session, clip_id: int) -> bytes:
+    """The exact bytes participants are sent for ``clip_id`` (OSError when the file is missing)."""
+    return read_served_bytes(_existing_clip(session, clip_id))
+
+
+def _existing_clip(session: Session, clip_id: int) -> Clip:
+    clip = repository.get_clip(session, clip_id)
+    if clip is None:
+        raise LookupError(f"there is no clip #{clip_id}")
+    return clip
+
+
+def _mime(clip: Clip) -> str:
+    """The MIME type of a served file, from its codec (MP3) or else its name."""
+    if clip.codec.lower().startswith("mp3"):
+        return "audio/mpeg"
+    suffix = "." + clip.served_name.rsplit(".", 1)[-1].lower() if "." in clip.served_name else ""
+    return _MIME_BY_SUFFIX.get(suffix, "application/octet-stream")
+
+
+_MIME_BY_SUFFIX = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4",
+                   ".wav": "audio/wav", ".flac": "audio/flac"}
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def clip_path(clip: Clip) -> Path:
+    """Where the served file of ``clip`` lives (``<data>/clips/<sha256>.mp3``)."""
+    return config.paths().clips / clip.served_name
+
+
+def original_path(clip: Clip) -> Path:
+    """Where the uploaded original of ``clip`` is kept (``<data>/originals/<sha256>.<ext>``)."""
+    return config.paths().originals / clip.original_name
+
+
+def read_served_bytes(clip: Clip) -> bytes:
+    """The exact bytes participants are sent for ``clip``."""
+    return clip_path(clip).read_bytes()
+
+
+# --- heard by participants ------------------------------------------------------------------------
+
+
+def use_heard_check(check: HeardCheck | None) -> None:
+    """Set how audio asks whether participants have heard a clip (``None`` unsets it).
+
+    Called once by the top-level wiring with experiment's question
+    (``experiment.repository.clip_has_been_heard``); see the module notes for why.
+    """
+    global _heard_check
+    _heard_check = check
+
+
+def clip_has_been_heard(session: Session, clip_id: int) -> bool:
+    """True when a participant answered a trial with this clip or was shown it.
+
+    Such a clip must not be silently re-processed: the responses refer to the audio as it was.
+
+    Raises
+    ------
+    RuntimeError
+        No check was wired with :func:`use_heard_check`.
+    """
+    if _heard_check is None:
+        raise RuntimeError("audio cannot tell whether clips were heard: the start-up wiring must call "
+                           "audio.library.use_heard_check(experiment.repository.clip_has_been_heard)")
+    return bool(_heard_check(session, clip_id))

@@ -42,7 +42,7 @@ N_DISTINCT_AUDIO = 4  # processed for real; library rows beyond that reuse these
 
 def make_served_clips(n: int) -> list:
     """``n`` 30 s clips through the real pipeline (decode, loudness, MP3 encode, features)."""
-    from audio.ingest import process_audio
+    from audio.pipeline import process_audio
     from audio.processing import ProcessingSettings
 
     settings = ProcessingSettings(excerpt_seconds=CLIP_SECONDS)

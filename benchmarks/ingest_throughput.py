@@ -3,7 +3,7 @@
 Usage: .venv/bin/python benchmarks/ingest_throughput.py [--clips N] [--workers W]
 
 Writes the clips to a temporary folder (not timed), then times
-:func:`audio.ingest.import_items` into a temporary data folder with its own SQLite database:
+:func:`audio.bulk_import.import_items` into a temporary data folder with its own SQLite database:
 decode, validate, excerpt, fades, loudness, MP3 encode, decode-check and features in the worker
 processes, files and rows written by the parent. Worker start-up (imports) is included.
 """
@@ -44,7 +44,8 @@ def main() -> None:
         root = Path(root)
         os.environ["HUMAN_TOUCH_DATA"] = str(root / "data")
         os.environ["HUMAN_TOUCH_DATABASE_URL"] = f"sqlite:///{root / 'data' / 'bench.db'}"
-        from audio.ingest import ClipMetadata, ImportItem, import_items
+        from audio.bulk_import import ImportItem, import_items
+        from audio.catalogue import ClipMetadata
         from core import config, db
 
         config.ensure_dirs()

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from audio import library
 from core import db
 from experiment import repository
 
@@ -14,9 +15,9 @@ def _show(args: argparse.Namespace) -> int:
     db.migrate()
     with db.session_scope() as session:
         version_id, settings = repository.current_settings(session)
-        library = repository.clips_per_source(session)
+        active_clips = library.active_counts(session)
         declines = repository.decline_count(session)
-    print(json.dumps({"version": version_id, "settings": settings.to_dict(), "active_clips": library,
+    print(json.dumps({"version": version_id, "settings": settings.to_dict(), "active_clips": active_clips,
                       "consent_declines": declines}, indent=2, ensure_ascii=False))
     return 0
 

@@ -22,6 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.orm import Session
 
+from audio import library
 from core.models import Participant
 from experiment import repository
 from experiment.journey import NOT_READY, RESUME_PARAM, JourneyError
@@ -195,7 +196,7 @@ def start_preview(session: Session) -> Participant:
     Works while the study is closed; never counted anywhere.
     """
     version_id, settings = repository.current_settings(session)
-    problems = library_problems(settings, repository.clips_per_source(session))
+    problems = library_problems(settings, library.active_counts(session))
     if problems:
         raise JourneyError("The study cannot run with the current library: " + "; ".join(problems))
     participant = repository.create_participant(
@@ -268,7 +269,7 @@ def _refusal(session: Session, settings: StudySettings, entry: Entry) -> tuple[s
     """Why a new participant may not start now, as ``(status, message)``; None when they may."""
     if not settings.is_open:
         return "closed", "This study is closed at the moment and is not accepting new participants. Thank you for your interest."
-    if library_problems(settings, repository.clips_per_source(session)):
+    if library_problems(settings, library.active_counts(session)):
         return "closed", NOT_READY
     if settings.prolific_enabled and not (entry.is_prolific and entry.study_id):
         return "needs_prolific", (

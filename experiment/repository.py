@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from audio import library
 from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial, utcnow
 from experiment.assignment import ClipInfo, PlannedTrial
 from experiment.settings import StudySettings, library_problems, settings_problems
@@ -54,7 +55,7 @@ def save_settings(
     """
     problems = settings_problems(settings)
     if check_library:
-        problems += library_problems(settings, clips_per_source(session))
+        problems += library_problems(settings, library.active_counts(session))
     if problems:
         raise ValueError("; ".join(problems))
     row = StudyVersion(config=settings.to_dict(), note=note)
@@ -74,21 +75,23 @@ def settings_history(session: Session) -> list[tuple[int, datetime, str | None, 
 
 
 def active_clips(session: Session) -> list[ClipInfo]:
-    """Every clip that is not retired, as assignment sees it, ordered by id."""
-    rows = session.execute(
-        select(Clip.id, Clip.source, Clip.pair_id).where(Clip.retired_at.is_(None)).order_by(Clip.id)
-    ).all()
-    return [ClipInfo(clip_id=r.id, source=r.source, pair_id=r.pair_id) for r in rows]
+    """Every clip that is not retired, as assignment sees it, ordered by id (read through audio.library)."""
+    return [ClipInfo(clip_id=c.clip_id, source=c.source, pair_id=c.pair_id) for c in library.active_clips(session)]
 
 
-def clips_per_source(session: Session) -> dict[str, int]:
-    """Active clip count per source, e.g. ``{"human": 20, "ai": 20}`` (missing sources are 0)."""
-    rows = session.execute(
-        select(Clip.source, func.count()).where(Clip.retired_at.is_(None)).group_by(Clip.source)
-    ).all()
-    counts = {"human": 0, "ai": 0}
-    counts.update({source: int(n) for source, n in rows})
-    return counts
+def clip_has_been_heard(session: Session, clip_id: int) -> bool:
+    """True when a participant answered a trial with this clip or was shown it.
+
+    Audio asks this before re-processing a clip (the top-level wiring hands it to
+    ``audio.library.use_heard_check``): responses describe the audio as it was heard.
+    """
+    answered = session.scalar(
+        select(func.count()).select_from(Response).join(Trial, Response.trial_id == Trial.id)
+        .where(Trial.clip_id == clip_id))
+    shown = session.scalar(
+        select(func.count()).select_from(Trial)
+        .where(Trial.clip_id == clip_id, Trial.first_shown_at.is_not(None)))
+    return bool(answered or shown)
 
 
 def exposure_counts(session: Session) -> dict[int, int]:

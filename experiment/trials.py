@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from audio import library
-from core.models import Clip, Participant, Response, Trial, utcnow
+from core.models import Participant, Response, Trial, utcnow
 from experiment import quality, repository
 from experiment.journey import JourneyError, advance, settings_for
 from experiment.settings import SCALES, StudySettings
@@ -160,15 +160,16 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
     instructions = ""
     if trial.kind == "attention":
         instructions = _attention(participant, settings).instructions()
+    served = library.served_audio_facts(session, trial.clip_id)
     return TrialView(
         trial_index=trial.trial_index,
         position=position,
         n_total=len(rated),
         kind="main" if trial.kind == "repeat" else trial.kind,
         audio_nonce=trial.audio_nonce,
-        audio_mime=_mime(trial.clip),
-        duration_s=float(trial.clip.duration_s),
-        required_listen_s=required_listen_seconds(trial.clip.duration_s, settings.listening_requirement),
+        audio_mime=served.mime,
+        duration_s=served.duration_s,
+        required_listen_s=required_listen_seconds(served.duration_s, settings.listening_requirement),
         scales=tuple(settings.scales),
         scale_points=settings.scale_points,
         ask_familiarity=settings.ask_familiarity,
@@ -196,7 +197,7 @@ def audio_for(session: Session, participant: Participant, audio_nonce: str) -> b
     trial = repository.trial_by_nonce(session, participant, audio_nonce) if isinstance(audio_nonce, str) else None
     if trial is None:
         raise JourneyError("This sound is not available. Please reload the page.")
-    return library.read_served_bytes(trial.clip)
+    return library.served_audio(session, trial.clip_id)
 
 
 def submit_answer(session: Session, participant: Participant, trial_index: int, answer: Answer) -> SubmitResult:
@@ -284,17 +285,6 @@ def _attention_answer(answer: Answer, ratings: Mapping[str, int | None]) -> str:
     parts = [f"confidence={answer.confidence}"]
     parts += [f"{scale}={value}" for scale, value in ratings.items() if value is not None]
     return ";".join(parts)[:64]
-
-
-_MIME_BY_SUFFIX = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4",
-                   ".wav": "audio/wav", ".flac": "audio/flac"}
-
-
-def _mime(clip: Clip) -> str:
-    if clip.codec.lower().startswith("mp3"):
-        return "audio/mpeg"
-    suffix = "." + clip.served_name.rsplit(".", 1)[-1].lower() if "." in clip.served_name else ""
-    return _MIME_BY_SUFFIX.get(suffix, "application/octet-stream")
 
 
 def _is_int(value: Any) -> bool:

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     config.configure_numba_cache()
+    from human_touch.startup import wire_packages
+
+    wire_packages()
     args = build_parser().parse_args(argv)
     return int(args.handler(args) or 0)
 

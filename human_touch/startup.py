@@ -16,6 +16,18 @@ from core import db
 from core.bootstrap import prepare_ground
 
 
+def wire_packages() -> None:
+    """Connect what the import rules keep apart; called once per process by app.py and the CLI.
+
+    Audio may not import experiment, yet must know whether a clip was heard before re-processing
+    it: audio asks through a hook that this top-level module fills with experiment's query.
+    """
+    from audio import library
+    from experiment import repository
+
+    library.use_heard_check(repository.clip_has_been_heard)
+
+
 def prepare(*, build_demo: bool = True, secret_hash: str | None = None,
             oidc: bool = False, echo: Callable[[str], None] = print) -> None:
     """Make the data folder, database, staff credential and (optionally) demo library ready.

@@ -3,9 +3,9 @@
 The trial table is assembled from three queries with a fixed cost whatever the study size (no
 per-row follow-up queries): the answers (one row each, scalar columns only), the participants
 (questionnaire and flags JSON, once per participant) and the clips (catalogue and features JSON,
-once per clip). Decoding the JSON once per participant and clip rather than once per answer is
-what keeps a 40,000-answer study quick to load. Turning the rows into typed tables is
-:mod:`results.table`'s job.
+once per clip: :func:`audio.library.clip_records`, since audio owns that table). Decoding the
+JSON once per participant and clip rather than once per answer is what keeps a 40,000-answer
+study quick to load. Turning the rows into typed tables is :mod:`results.table`'s job.
 
 Practice trials and preview participants (staff trying the study) are left out here, in SQL,
 because they are never data.
@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Clip, ClipFeatures, Participant, Response, StudyVersion, Trial
+from core.models import Clip, Participant, Response, StudyVersion, Trial
 
 PRACTICE_KIND = "practice"
 _NOT_PREVIEW = Participant.is_preview.is_not(True)
@@ -138,36 +138,6 @@ def fetch_participant_records(session: Session) -> list[dict]:
         .outerjoin(assigned, assigned.c.participant_id == Participant.id)
         .where(_NOT_PREVIEW)
         .order_by(Participant.id)
-    )
-    return [dict(row) for row in session.execute(statement).mappings()]
-
-
-def fetch_clip_records(session: Session) -> list[dict]:
-    """One dict per clip in the library (retired ones included: they may have answers).
-
-    Returns
-    -------
-    list of dict
-        ``clip_id``, catalogue and processing fields, ``retired_at``, ``is_demo``,
-        ``served_name`` (file name under the clips folder) and ``feature_values``.
-        Ordered by clip id. Rating counts are computed from the trial table, where the
-        researcher's filters apply.
-    """
-    statement = (
-        select(
-            Clip.id.label("clip_id"),
-            *_CLIP_FIELDS,
-            Clip.licence,
-            Clip.is_demo,
-            Clip.retired_at,
-            Clip.served_name,
-            Clip.duration_s,
-            Clip.loudness_after_lufs,
-            Clip.true_peak_dbtp,
-            ClipFeatures.values.label("feature_values"),
-        )
-        .outerjoin(ClipFeatures, ClipFeatures.clip_id == Clip.id)
-        .order_by(Clip.id)
     )
     return [dict(row) for row in session.execute(statement).mappings()]
 

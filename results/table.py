@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from audio import library
 from core.db import get_engine, session_scope
 from core.vocabulary import Source, TrialKind
 from results import repository
@@ -161,7 +162,7 @@ def trial_table_from_parts(answers: pd.DataFrame, participants: list[dict], clip
     participants : list of dict
         :func:`results.repository.fetch_participant_descriptors` output.
     clips : list of dict
-        :func:`results.repository.fetch_clip_records` output.
+        :func:`audio.library.clip_records` output.
 
     Returns
     -------
@@ -190,7 +191,7 @@ def load_trial_table(engine: Engine | None = None) -> pd.DataFrame:
     with session_scope(_engine(engine)) as session:
         answers = repository.fetch_answers(session)
         participants = repository.fetch_participant_descriptors(session)
-        clips = repository.fetch_clip_records(session)
+        clips = library.clip_records(session)
     return trial_table_from_parts(answers, participants, clips)
 
 
@@ -225,7 +226,7 @@ def clips_table_from_records(records: list[dict], trials: pd.DataFrame) -> pd.Da
     Parameters
     ----------
     records : list of dict
-        :func:`results.repository.fetch_clip_records` output.
+        :func:`audio.library.clip_records` output.
     trials : pandas.DataFrame
         The (possibly filtered) trial table; ``n_ratings`` counts its main trials per clip.
     """
@@ -248,7 +249,7 @@ def load_clips_table(engine: Engine | None = None, trials: pd.DataFrame | None =
     """The clips table from the database; ``n_ratings`` counts ``trials`` (default: all answers)."""
     engine = _engine(engine)
     with session_scope(engine) as session:
-        records = repository.fetch_clip_records(session)
+        records = library.clip_records(session)
     if trials is None:
         trials = load_trial_table(engine)
     return clips_table_from_records(records, trials)

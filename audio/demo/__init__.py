@@ -251,39 +251,47 @@ def render_demo_pieces(out_dir: str | Path, *, seed: int, n_per_source: int, sec
     numbers = (arrangement.permutation(2 * n_per_source) + 1).tolist()
     pieces: list[DemoPiece] = []
     for index, (mode, shift) in enumerate(zip(modes, shifts)):
-        key = _key_name(mode, shift)
-        pair_id = f"demo-pair-{index + 1}"
-        pair_note = f"Demo pair {index + 1}: one human and one generated chorale, both in {key}."
-
-        human = humans[index]
-        pitches, onsets, fermatas, bar_positions = (
-            array[:n_steps] for array in (human.pitches, human.onsets, human.fermatas, human.bar_positions))
-        number = numbers[2 * index]
-        path = out_dir / f"demo-chorale-{number:02d}.wav"
-        _write_wav(path, render_grid(pitches, onsets, fermatas, seconds=seconds, transpose=shift))
-        pieces.append(DemoPiece(
-            path=path, source="human", number=number, pair_id=pair_id, mode=mode, key=key,
-            creator=HUMAN_CREATOR, ai_system=None, ai_version=None, licence=CORPUS_LICENCE,
-            provenance=_human_provenance(human, key), notes=pair_note,
-            pitches=pitches, onsets=onsets, fermatas=fermatas,
-            bar_positions=bar_positions, transpose=shift,
-        ))
-
-        state_ids, run, draws = generated[index]
-        pitches, onsets, fermatas, bar_positions = model.vocabulary.decode(state_ids)
-        number = numbers[2 * index + 1]
-        path = out_dir / f"demo-chorale-{number:02d}.wav"
-        _write_wav(path, render_grid(pitches, onsets, fermatas, seconds=seconds, transpose=shift))
-        pieces.append(DemoPiece(
-            path=path, source="ai", number=number, pair_id=pair_id, mode=mode, key=key,
-            creator=None, ai_system=AI_SYSTEM, ai_version=markov.MODEL_VERSION, licence=AI_LICENCE,
-            provenance=_generated_provenance(training, seed, index, mode, key, run, draws), notes=pair_note,
-            pitches=pitches, onsets=onsets, fermatas=fermatas,
-            bar_positions=bar_positions, transpose=shift,
-            longest_verbatim_run=run,
-        ))
+        pieces += _render_pair(out_dir, index, mode, shift, numbers[2 * index:2 * index + 2], humans[index],
+                               generated[index], model, training, seed=seed, seconds=seconds, n_steps=n_steps)
     timings["render"] = time.perf_counter() - clock
     return sorted(pieces, key=lambda piece: piece.number)
+
+
+def _render_pair(out_dir: Path, index: int, mode: str, shift: int, numbers: list[int], human, generated,
+                 model, training, *, seed: int, seconds: float, n_steps: int) -> list[DemoPiece]:
+    """Render pair ``index``: the human chorale and the generated one, both transposed by ``shift``.
+
+    ``numbers`` are the two demo numbers (human first); ``generated`` is ``(state_ids, run, draws)``.
+    """
+    key = _key_name(mode, shift)
+    pair_id = f"demo-pair-{index + 1}"
+    pair_note = f"Demo pair {index + 1}: one human and one generated chorale, both in {key}."
+
+    pitches, onsets, fermatas, bar_positions = (
+        array[:n_steps] for array in (human.pitches, human.onsets, human.fermatas, human.bar_positions))
+    path = out_dir / f"demo-chorale-{numbers[0]:02d}.wav"
+    _write_wav(path, render_grid(pitches, onsets, fermatas, seconds=seconds, transpose=shift))
+    human_piece = DemoPiece(
+        path=path, source="human", number=numbers[0], pair_id=pair_id, mode=mode, key=key,
+        creator=HUMAN_CREATOR, ai_system=None, ai_version=None, licence=CORPUS_LICENCE,
+        provenance=_human_provenance(human, key), notes=pair_note,
+        pitches=pitches, onsets=onsets, fermatas=fermatas,
+        bar_positions=bar_positions, transpose=shift,
+    )
+
+    state_ids, run, draws = generated
+    pitches, onsets, fermatas, bar_positions = model.vocabulary.decode(state_ids)
+    path = out_dir / f"demo-chorale-{numbers[1]:02d}.wav"
+    _write_wav(path, render_grid(pitches, onsets, fermatas, seconds=seconds, transpose=shift))
+    generated_piece = DemoPiece(
+        path=path, source="ai", number=numbers[1], pair_id=pair_id, mode=mode, key=key,
+        creator=None, ai_system=AI_SYSTEM, ai_version=markov.MODEL_VERSION, licence=AI_LICENCE,
+        provenance=_generated_provenance(training, seed, index, mode, key, run, draws), notes=pair_note,
+        pitches=pitches, onsets=onsets, fermatas=fermatas,
+        bar_positions=bar_positions, transpose=shift,
+        longest_verbatim_run=run,
+    )
+    return [human_piece, generated_piece]
 
 
 def warm_feature_kernels() -> None:
@@ -309,6 +317,28 @@ def _start_feature_warm_up() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "from audio.demo import warm_feature_kernels as w; w()"],
                             env=dict(os.environ, PYTHONPATH=python_path), cwd=package_root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _render_while_warming(folder: str, *, seed: int, n_per_source: int, seconds: float,
+                          say: Callable[[str], None], timings: dict[str, float]) -> list[DemoPiece]:
+    """:func:`render_demo_pieces` while another process fills the numba cache (see :func:`_start_feature_warm_up`)."""
+    warming = _start_feature_warm_up()
+    try:
+        say(f"Demo library: rendering {2 * n_per_source} chorales ...")
+        pieces = render_demo_pieces(folder, seed=seed, n_per_source=n_per_source, seconds=seconds, timings=timings)
+        clock = time.perf_counter()
+        try:
+            warmed = warming.wait(timeout=_WARM_UP_TIMEOUT_S) == 0
+        except subprocess.TimeoutExpired:
+            warmed = False
+        if not warmed:  # only a speed-up: the ingest workers compile whatever is missing
+            say("Demo library: the feature warm-up did not finish; continuing without it.")
+        timings["warm_up_wait"] = time.perf_counter() - clock
+    finally:
+        if warming.poll() is None:
+            warming.kill()
+            warming.wait()
+    return pieces
 
 
 def build_demo_library(engine: Engine | None = None, *, seed: int = 2026, n_per_source: int = 6,
@@ -342,7 +372,8 @@ def build_demo_library(engine: Engine | None = None, *, seed: int = 2026, n_per_
         When some pieces could not be ingested (the message lists why); the others stay.
     """
     from audio import library
-    from audio.ingest import ClipMetadata, ImportItem, import_items
+    from audio.bulk_import import ImportItem, import_items
+    from audio.catalogue import ClipMetadata
     from core import db
 
     say = echo or (lambda _message: None)
@@ -353,23 +384,8 @@ def build_demo_library(engine: Engine | None = None, *, seed: int = 2026, n_per_
 
     timings = timings if timings is not None else {}
     with tempfile.TemporaryDirectory(prefix="human-touch-demo-") as folder:
-        warming = _start_feature_warm_up()
-        try:
-            say(f"Demo library: rendering {2 * n_per_source} chorales ...")
-            pieces = render_demo_pieces(folder, seed=seed, n_per_source=n_per_source,
-                                        seconds=settings.excerpt_seconds + RENDER_MARGIN_S, timings=timings)
-            clock = time.perf_counter()
-            try:
-                warmed = warming.wait(timeout=_WARM_UP_TIMEOUT_S) == 0
-            except subprocess.TimeoutExpired:
-                warmed = False
-            if not warmed:  # only a speed-up: the ingest workers compile whatever is missing
-                say("Demo library: the feature warm-up did not finish; continuing without it.")
-            timings["warm_up_wait"] = time.perf_counter() - clock
-        finally:
-            if warming.poll() is None:
-                warming.kill()
-                warming.wait()
+        pieces = _render_while_warming(folder, seed=seed, n_per_source=n_per_source,
+                                       seconds=settings.excerpt_seconds + RENDER_MARGIN_S, say=say, timings=timings)
         items = [ImportItem(path=piece.path, start_offset_s=0.0, metadata=ClipMetadata(
             source=piece.source, title=piece.title, creator=piece.creator, ai_system=piece.ai_system,
             ai_version=piece.ai_version, prompt=None, genre=GENRE, vocals="instrumental",

@@ -236,7 +236,8 @@ def _tone_wav(frequencies: list[float], seconds: float = 4.0, sr: int = 44100, s
 
 def test_report_of_an_ingested_library_flags_brighter_ai_clips(data_env):
     from audio.balance import build_report
-    from audio.ingest import ClipMetadata, ingest_bytes
+    from audio.catalogue import ClipMetadata
+    from audio.ingest import ingest_bytes
     from audio.processing import ProcessingSettings
     from core.db import session_scope
 

@@ -14,9 +14,10 @@ import pytest
 import soundfile as sf
 from sqlalchemy import func, select
 
+from audio.catalogue import ClipMetadata
 from audio.decode import DecodeLimits, decode_excerpt, default_start_s, probe
 from audio.errors import IngestError
-from audio.ingest import ClipMetadata, ingest_bytes, ingest_file
+from audio.ingest import ingest_bytes, ingest_file
 from audio.processing import ProcessingSettings
 from core import db
 from core.models import Clip, ClipFeatures

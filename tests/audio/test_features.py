@@ -10,7 +10,7 @@ import pytest
 from scipy import signal
 
 from audio.features import FEATURE_DESCRIPTIONS, SIGNAL_FEATURES, extract_features
-from audio.ingest import process_audio
+from audio.pipeline import process_audio
 from audio.processing import ProcessingSettings, integrated_loudness
 from tests.audio.signals import SR, music_like, tone, write
 

@@ -10,10 +10,13 @@ import soundfile as sf
 from scipy import signal
 
 from audio import library
+from audio.bulk_import import ImportItem, import_items
+from audio.catalogue import ClipMetadata
 from audio.errors import IngestError, MetadataError
 from audio.features import FEATURE_VERSION
-from audio.ingest import ClipMetadata, ImportItem, import_items, ingest_bytes, ingest_file, reprocess
+from audio.ingest import ingest_bytes, ingest_file
 from audio.processing import ProcessingSettings, decode_mp3, integrated_loudness, true_peak_dbtp
+from audio.reprocess import reprocess
 from core import db
 from core.models import Clip, Participant, Response, StudyVersion, Trial
 from tests.audio.signals import SR, file_bytes, music_like, write

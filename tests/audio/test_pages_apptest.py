@@ -12,7 +12,8 @@ import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
 from audio import library
-from audio.ingest import ClipMetadata, ingest_bytes
+from audio.catalogue import ClipMetadata
+from audio.ingest import ingest_bytes
 from audio.processing import ProcessingSettings
 from core import db
 from core.models import Clip, ClipFeatures

@@ -7,7 +7,8 @@ import math
 import altair as alt
 import pandas as pd
 
-from audio.balance import NOT_HEARD_FEATURES, SOURCE_LABELS
+from audio.balance.checks import SOURCE_LABELS
+from audio.balance.effect_sizes import NOT_HEARD_FEATURES
 
 SOURCE_COLOURS = alt.Scale(domain=["human", "AI"], range=["#1f77b4", "#d62728"])
 

@@ -1,0 +1,151 @@
+"""Library-level checks of the balance report: counts, formats, ranges, loudness warnings, mix, pairs.
+
+Each check returns plain-language flags (empty when nothing is wrong); the format summary is
+also reported as it is.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.vocabulary import SOURCES
+
+#: How each source is named in flags and charts.
+SOURCE_LABELS = {"human": "human", "ai": "AI"}
+
+# Format facts that should be identical for every clip after processing.
+FORMAT_COLUMNS = {"sample_rate": "sample rate", "channels": "channel count", "codec": "codec"}
+FORMAT_UNITS = {"sample_rate": " Hz", "channels": " ch", "codec": ""}
+
+# Catalogue facts whose mix should be similar in both sources (else genre, not source, may be heard).
+COMPOSITION_COLUMNS = {"genre": "genre", "vocals": "vocals"}
+
+
+def format_summary(groups: dict[str, pd.DataFrame]) -> dict[str, dict[str, dict[str, int]]]:
+    """For each format column present, ``{source: {value: count}}``."""
+    summary: dict[str, dict[str, dict[str, int]]] = {}
+    for column in FORMAT_COLUMNS:
+        if all(column in group.columns for group in groups.values()):
+            summary[column] = {
+                name: {str(value): int(count)
+                       for value, count in group[column].dropna().value_counts().sort_index().items()}
+                for name, group in groups.items()
+            }
+    return summary
+
+
+def count_flags(counts: dict[str, int]) -> list[str]:
+    human, ai = counts["human"], counts["ai"]
+    if human == 0 or ai == 0:
+        missing = "human" if human == 0 else "AI"
+        return [f"There are no active {missing} clips: a study needs both sources ({human} human, {ai} AI)."]
+    flags = []
+    if human != ai:
+        flags.append(f"Unequal numbers of clips: {human} human vs {ai} AI; listeners could learn the base rate.")
+    if human < 2 or ai < 2:
+        flags.append("Fewer than 2 clips in a source: standardised differences cannot be computed.")
+    return flags
+
+
+def format_flags(formats: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    flags = []
+    for column, by_source in formats.items():
+        values = {value for per_source in by_source.values() for value in per_source}
+        if len(values) > 1:
+            unit = FORMAT_UNITS[column]
+            parts = [
+                f"{SOURCE_LABELS[name]} " + ", ".join(f"{value}{unit} ×{count}" for value, count in per_source.items())
+                for name, per_source in by_source.items()
+                if per_source
+            ]
+            flags.append(
+                f"Clips differ in {FORMAT_COLUMNS[column]} ({'; '.join(parts)}); every clip should be "
+                "re-encoded the same way (re-process the library)."
+            )
+    return flags
+
+
+def range_flags(active: pd.DataFrame, duration_tolerance_s: float, loudness_tolerance_lu: float) -> list[str]:
+    flags = []
+    checks = (
+        ("duration_s", duration_tolerance_s, "Clip durations", "s", "a listener could tell clips apart by length"),
+        ("loudness_after_lufs", loudness_tolerance_lu, "Loudness after normalisation", "LUFS",
+         "some clips could not reach the target (true-peak ceiling?) and sound quieter"),
+    )
+    for column, tolerance, what, unit, why in checks:
+        if column not in active.columns:
+            continue
+        values = pd.to_numeric(active[column], errors="coerce").dropna()
+        if len(values) >= 2 and values.max() - values.min() > tolerance:
+            flags.append(
+                f"{what} range from {values.min():.2f} to {values.max():.2f} {unit} "
+                f"(spread {values.max() - values.min():.2f}, tolerance {tolerance:g}); {why}."
+            )
+    return flags
+
+
+def loudness_warning_flags(groups: dict[str, pd.DataFrame]) -> list[str]:
+    if not all("loudness_flag" in group.columns for group in groups.values()):
+        return []
+    warned = {
+        name: group["loudness_flag"].fillna("").astype(str).str.strip().loc[lambda s: s != ""]
+        for name, group in groups.items()
+    }
+    total = sum(len(series) for series in warned.values())
+    if total == 0:
+        return []
+    example = next(series.iloc[0] for series in warned.values() if len(series))
+    return [
+        f"{total} clip(s) carry a loudness warning (human {len(warned['human'])}, AI {len(warned['ai'])}), "
+        f"e.g. \"{example}\"."
+    ]
+
+
+def composition_flags(groups: dict[str, pd.DataFrame], tolerance: float) -> list[str]:
+    if any(len(group) == 0 for group in groups.values()):
+        return []
+    flags = []
+    for column, label in COMPOSITION_COLUMNS.items():
+        if not all(column in group.columns for group in groups.values()):
+            continue
+        shares = {
+            name: group[column].fillna("(not set)").astype(str).replace("", "(not set)").value_counts(normalize=True)
+            for name, group in groups.items()
+        }
+        categories = sorted(set(shares["human"].index) | set(shares["ai"].index))
+        if categories == ["(not set)"]:
+            continue
+        if any(abs(shares["ai"].get(c, 0.0) - shares["human"].get(c, 0.0)) >= tolerance for c in categories):
+            mix = {
+                name: ", ".join(f"{category} {share:.0%}" for category, share in shares[name].sort_index().items())
+                for name in SOURCES
+            }
+            flags.append(
+                f"{label.capitalize()} mix differs between sources (AI: {mix['ai']}; human: {mix['human']}); "
+                f"listeners could answer by {label} instead of source."
+            )
+    return flags
+
+
+def pair_flags(active: pd.DataFrame, source: pd.Series) -> list[str]:
+    if "pair_id" not in active.columns:
+        return []
+    pair = active["pair_id"].fillna("").astype(str).str.strip()
+    paired = pair != ""
+    if not paired.any():
+        return []
+    flags = []
+    unmatched = []
+    for pair_id, sources in source[paired].groupby(pair[paired]):
+        present = set(sources)
+        if not {"human", "ai"} <= present:
+            only = ", ".join(SOURCE_LABELS.get(value, value) for value in sorted(present))
+            unmatched.append(f"{pair_id} (only {only})")
+    if unmatched:
+        flags.append(f"{len(unmatched)} pair id(s) lack a human or AI partner: {', '.join(unmatched)}.")
+    unpaired = int((~paired).sum())
+    if unpaired:
+        flags.append(f"{unpaired} clip(s) have no pair id while {int(paired.sum())} do.")
+    return flags
+
+
