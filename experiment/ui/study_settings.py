@@ -13,19 +13,30 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from audio import library
+from core import db
+from core.vocabulary import SCALES, Scale, ScreeningMode, Source
 from experiment import entry, repository
-from experiment.settings import (
-    SCALE_POINTS_ALLOWED,
-    SCALES,
-    SCREENING_MODES,
-    StudySettings,
-    library_problems,
-)
+from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
 
-SCALE_LABELS = {"valence": "Pleasantness (valence)", "arousal": "Excitement (arousal)",
-                "moved": "How moved", "liking": "Liking"}
-SCREENING_LABELS = {"required": "Required (fail ends the study politely)",
-                    "optional": "Optional (result stored and flagged)", "off": "Off"}
+SCALE_LABELS = {Scale.VALENCE: "Pleasantness (valence)", Scale.AROUSAL: "Excitement (arousal)",
+                Scale.MOVED: "How moved", Scale.LIKING: "Liking"}
+SCREENING_LABELS = {ScreeningMode.REQUIRED: "Required (fail ends the study politely)",
+                    ScreeningMode.OPTIONAL: "Optional (result stored and flagged)", ScreeningMode.OFF: "Off"}
+
+
+def study_settings_page(page_url: str | None) -> None:
+    """The whole staff page: status, share links, the settings form and the version history."""
+    st.title("Study settings")
+    if st.session_state.pop("settings_saved", False):
+        st.success("Saved as a new version.")
+    with db.session_scope() as session:
+        version_id, settings = repository.current_settings(session)
+        changed = status_section(session, version_id, settings)
+        links_section(page_url)
+        changed = settings_form(session, version_id, settings) or changed
+        history_section(session)
+    if changed:
+        st.rerun()
 
 
 def app_root_url(page_url: str | None) -> str:
@@ -48,8 +59,8 @@ def status_section(session: Session, version_id: int, settings: StudySettings) -
     is_open = st.toggle("Open for new participants", value=settings.is_open, key=f"open_{version_id}",
                         help="People already under way can always finish.")
     human, ai, declines = st.columns(3)
-    human.metric("Human clips", counts.get("human", 0))
-    ai.metric("AI clips", counts.get("ai", 0))
+    human.metric("Human clips", counts.get(Source.HUMAN, 0))
+    ai.metric("AI clips", counts.get(Source.AI, 0))
     declines.metric("Declined consent", repository.decline_count(session))
     for problem in library_problems(settings, counts):
         st.warning(f"Participants cannot start yet: {problem}.")

@@ -30,7 +30,9 @@ from experiment.entry import (
     prolific_study_url,
     start_preview,
 )
-from experiment.journey import RESUME_PARAM, SCREENED_OUT, JourneyError, current_step, settings_for
+from core.vocabulary import Step
+from experiment.journey import current_step
+from experiment.progress import RESUME_PARAM, JourneyError, settings_for
 from experiment.questionnaire import save_questionnaire
 from experiment.settings import StudySettings
 from experiment.trials import (
@@ -409,7 +411,7 @@ def test_required_screening_failure_ends_politely_and_uses_no_clips(data_env):
         save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
     outcome = pass_screening(token, correct=False)
     assert not outcome.passed and not outcome.may_continue and "Prolific" in outcome.message
-    assert step(token) == SCREENED_OUT
+    assert step(token) == Step.SCREENED_OUT
     with db.session_scope() as s:
         participant = load_participant(s, token)
         assert participant.screening_passed is False and participant.screening["n_correct"] == 0
