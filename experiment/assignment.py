@@ -283,65 +283,74 @@ def _search(
     Returns ``(order, exhausted)``: ``order`` is None when no order was found, and
     ``exhausted`` tells whether that is certain (whole tree searched) or the node budget ran out.
     """
-    n = len(items)
-    position: dict[int, int] = {}
-    order: list[int] = []
-    counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
-    repeated = {item.original for item in items if item.original is not None}
-    budget = [_NODE_BUDGET]
+    search = _OrderSearch(items, limit, pair_gap, repeat_gap, rng)
+    if search.extend(None, 0):
+        return list(search.order), False
+    return None, search.budget >= 0
 
-    def allowed(index: int, pos: int, last: str | None, run: int) -> bool:
-        item = items[index]
-        if item.source == last and run >= limit:
+
+class _OrderSearch:
+    """State of one :func:`_search`: the partial order and what is left to place."""
+
+    def __init__(self, items: list[_Item], limit: int, pair_gap: int, repeat_gap: int, rng: random.Random) -> None:
+        self.items, self.limit, self.pair_gap, self.repeat_gap, self.rng = items, limit, pair_gap, repeat_gap, rng
+        self.n = len(items)
+        self.position: dict[int, int] = {}
+        self.order: list[int] = []
+        self.counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
+        self.repeated = {item.original for item in items if item.original is not None}
+        self.budget = _NODE_BUDGET
+
+    def allowed(self, index: int, pos: int, last: str | None, run: int) -> bool:
+        """May ``items[index]`` go at ``pos`` after a run of ``run`` x ``last``?"""
+        item, n = self.items[index], self.n
+        if item.source == last and run >= self.limit:
             return False
         if item.kind == TrialKind.ATTENTION and pos == 0 and n > 1:
             return False
         if item.partner is not None:
-            placed = position.get(item.partner)
-            if placed is not None and pos - placed - 1 < pair_gap:
+            placed = self.position.get(item.partner)
+            if placed is not None and pos - placed - 1 < self.pair_gap:
                 return False
-            if placed is None and (n - 1) - pos - 1 < pair_gap:
+            if placed is None and (n - 1) - pos - 1 < self.pair_gap:
                 return False
         if item.original is not None:
-            placed = position.get(item.original)
-            if placed is None or pos - placed - 1 < repeat_gap:
+            placed = self.position.get(item.original)
+            if placed is None or pos - placed - 1 < self.repeat_gap:
                 return False
-        if index in repeated and (n - 1) - pos - 1 < repeat_gap:
+        if index in self.repeated and (n - 1) - pos - 1 < self.repeat_gap:
             return False
         return True
 
-    def extend(last: str | None, run: int) -> bool:
-        pos = len(order)
-        if pos == n:
+    def extend(self, last: str | None, run: int) -> bool:
+        """Place the remaining items after the current partial order; True once all are placed."""
+        pos = len(self.order)
+        if pos == self.n:
             return True
-        budget[0] -= 1
-        if budget[0] < 0:
+        self.budget -= 1
+        if self.budget < 0:
             return False
-        candidates = [i for i in range(n) if i not in position]
-        rng.shuffle(candidates)
+        candidates = [i for i in range(self.n) if i not in self.position]
+        self.rng.shuffle(candidates)
         tried_sources_kinds = set()
         for index in candidates:
-            item = items[index]
-            if not allowed(index, pos, last, run):
+            item = self.items[index]
+            if not self.allowed(index, pos, last, run):
                 continue
             new_run = run + 1 if item.source == last else 1
-            counts[item.source] -= 1
-            if _run_feasible(counts, item.source, new_run, limit):
+            self.counts[item.source] -= 1
+            if _run_feasible(self.counts, item.source, new_run, self.limit):
                 # Interchangeable plain items fail the same way: try one of each kind per source.
-                signature = (item.source, item.kind, item.partner is None and index not in repeated)
+                signature = (item.source, item.kind, item.partner is None and index not in self.repeated)
                 if signature[2] and signature in tried_sources_kinds:
-                    counts[item.source] += 1
+                    self.counts[item.source] += 1
                     continue
                 tried_sources_kinds.add(signature)
-                position[index] = pos
-                order.append(index)
-                if extend(item.source, new_run):
+                self.position[index] = pos
+                self.order.append(index)
+                if self.extend(item.source, new_run):
                     return True
-                order.pop()
-                del position[index]
-            counts[item.source] += 1
+                self.order.pop()
+                del self.position[index]
+            self.counts[item.source] += 1
         return False
-
-    if extend(None, 0):
-        return list(order), False
-    return None, budget[0] >= 0
