@@ -22,9 +22,9 @@ class RevealItem:
     """One main trial in the reveal (in presentation order)."""
 
     position: int  # 1-based among non-practice trials
-    guess: str  # "human" | "ai"
+    guess: str  # a core.vocabulary.Source value
     confidence: int
-    truth: str  # "human" | "ai"
+    truth: str  # a core.vocabulary.Source value
     correct: bool
     creator: str | None  # creator (human) or AI system + version; None when hidden by settings
 

@@ -4,6 +4,8 @@ ids, resume tokens, closed or unready studies, versioned settings and the share 
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -154,10 +156,29 @@ def test_consenting_in_two_tabs_makes_one_prolific_participant(data_env):
     add_clips(6, 6)
     configure(n_trials=4)
     entry = prolific("TWIN")
-    with db.session_scope() as s1, db.session_scope() as s2:
-        a = begin(s1, entry)
-        b = begin(s2, entry)
-        assert a.resume_token == b.resume_token
+    # Each tab is its own page run (thread and session scope); both press "I agree" at once.
+    barrier = threading.Barrier(2)
+    tokens: list[str] = []
+    errors: list[BaseException] = []
+
+    def agree() -> None:
+        try:
+            with db.session_scope() as s:
+                assert arrive(s, entry).status == "consent"
+                barrier.wait()
+                tokens.append(begin(s, entry).resume_token)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    tabs = [threading.Thread(target=agree) for _ in range(2)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join()
+    assert errors == []
+    assert len(tokens) == 2 and tokens[0] == tokens[1]
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Participant)) == 1
 
 
 def test_share_links():
