@@ -21,7 +21,6 @@ from core.vocabulary import Step, TrialKind
 from experiment.assignment import ClipInfo, PlannedTrial
 from experiment.settings import StudySettings, library_problems, settings_problems
 
-
 # ----------------------------------------------------------------------------------------------
 # Settings
 
