@@ -33,7 +33,8 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-SOURCES: tuple[str, ...] = ("human", "ai")
+from core.vocabulary import SOURCES, Source, TrialKind
+
 REPEAT_MIN_GAP = 3
 """Minimum number of other trials between a clip and its deliberate repeat."""
 
@@ -49,7 +50,7 @@ class ClipInfo:
     """What assignment needs to know about one active clip (nothing else about it)."""
 
     clip_id: int
-    source: str  # "human" | "ai"
+    source: str  # a core.vocabulary.Source value
     pair_id: str | None = None
 
 
@@ -83,7 +84,7 @@ class AssignmentRules:
 class PlannedTrial:
     """One entry of a trial list, in presentation order.
 
-    ``kind`` is "practice", "main", "attention" or "repeat" (as stored in ``Trial.kind``).
+    ``kind`` is a :class:`core.vocabulary.TrialKind` (as stored in ``Trial.kind``).
     """
 
     kind: str
@@ -153,6 +154,35 @@ def assign_trials(
     AssignmentError
         Too few clips of a source, an odd ``n_trials``, or no order satisfying the run limit.
     """
+    _check_inputs(clips, rules)
+    picker = _Picker(exposure, random.Random(seed))
+    items = _main_items(clips, rules, picker)
+    unused = _add_extras(items, clips, rules, picker)
+    order = _order(items, rules, picker.rng)
+    planned = [PlannedTrial(items[i].kind, items[i].clip_id) for i in order]
+    if rules.practice:
+        pool = unused or [ClipInfo(item.clip_id, item.source) for item in items if item.kind == TrialKind.MAIN]
+        planned.insert(0, PlannedTrial(TrialKind.PRACTICE, picker.least_exposed(pool, 1)[0].clip_id))
+    return planned
+
+
+class _Picker:
+    """Least-exposed-first choice of clips, ties broken by the participant's seeded RNG."""
+
+    def __init__(self, exposure: Mapping[int, int], rng: random.Random) -> None:
+        self.exposure = exposure
+        self.rng = rng
+
+    def load(self, clip: ClipInfo) -> int:
+        return self.exposure.get(clip.clip_id, 0)
+
+    def least_exposed(self, candidates: Sequence[ClipInfo], k: int) -> list[ClipInfo]:
+        ordered = sorted(candidates, key=lambda c: c.clip_id)
+        keys = {c.clip_id: (self.load(c), self.rng.random()) for c in ordered}
+        return sorted(ordered, key=lambda c: keys[c.clip_id])[:k]
+
+
+def _check_inputs(clips: Sequence[ClipInfo], rules: AssignmentRules) -> None:
     if rules.n_trials < 2 or rules.n_trials % 2:
         raise AssignmentError(f"n_trials must be an even number of at least 2, got {rules.n_trials}")
     if rules.max_same_source_run < 1:
@@ -160,67 +190,63 @@ def assign_trials(
     unknown = sorted({c.source for c in clips} - set(SOURCES))
     if unknown:
         raise AssignmentError(f"clips with unknown source {unknown}")
-    rng = random.Random(seed)
     need = rules.n_trials // 2
-
-    def least_exposed(candidates: Sequence[ClipInfo], k: int) -> list[ClipInfo]:
-        ordered = sorted(candidates, key=lambda c: c.clip_id)
-        keys = {c.clip_id: (exposure.get(c.clip_id, 0), rng.random()) for c in ordered}
-        return sorted(ordered, key=lambda c: keys[c.clip_id])[:k]
-
-    by_source = {s: [c for c in clips if c.source == s] for s in SOURCES}
     for source in SOURCES:
-        if len(by_source[source]) < need:
-            raise AssignmentError(
-                f"n_trials={rules.n_trials} needs {need} {source} clips, "
-                f"but only {len(by_source[source])} are active"
-            )
+        have = sum(1 for c in clips if c.source == source)
+        if have < need:
+            raise AssignmentError(f"n_trials={rules.n_trials} needs {need} {source} clips, but only {have} are active")
 
+
+def _main_items(clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Picker) -> list[_Item]:
+    """The main trials: whole pairs when the rules and the library allow, else independent clips."""
+    need = rules.n_trials // 2
     items: list[_Item] = []
     pairs = complete_pairs(clips)
     if rules.use_pairs and len(pairs) >= need:
         candidates = []
         for pair_id in sorted(pairs):
-            human = least_exposed(pairs[pair_id]["human"], 1)[0]
-            ai = least_exposed(pairs[pair_id]["ai"], 1)[0]
-            load = exposure.get(human.clip_id, 0) + exposure.get(ai.clip_id, 0)
-            candidates.append((load, rng.random(), human, ai))
+            human = picker.least_exposed(pairs[pair_id][Source.HUMAN], 1)[0]
+            ai = picker.least_exposed(pairs[pair_id][Source.AI], 1)[0]
+            candidates.append((picker.load(human) + picker.load(ai), picker.rng.random(), human, ai))
         candidates.sort(key=lambda entry: entry[:2])
         for _, _, human, ai in candidates[:need]:
-            items.append(_Item("main", human.clip_id, "human", partner=len(items) + 1))
-            items.append(_Item("main", ai.clip_id, "ai", partner=len(items) - 1))
-    else:
-        for source in SOURCES:
-            items.extend(_Item("main", c.clip_id, source) for c in least_exposed(by_source[source], need))
+            items.append(_Item(TrialKind.MAIN, human.clip_id, Source.HUMAN, partner=len(items) + 1))
+            items.append(_Item(TrialKind.MAIN, ai.clip_id, Source.AI, partner=len(items) - 1))
+        return items
+    for source in SOURCES:
+        of_source = [c for c in clips if c.source == source]
+        items.extend(_Item(TrialKind.MAIN, c.clip_id, source) for c in picker.least_exposed(of_source, need))
+    return items
 
+
+def _add_extras(items: list[_Item], clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Picker) -> list[ClipInfo]:
+    """Append the repeat and attention trials to ``items``; return the clips still unused."""
     main_ids = {item.clip_id for item in items}
     unused = [c for c in clips if c.clip_id not in main_ids]
     repeat_source = None
     if rules.repeat_check:
-        original = rng.randrange(len(items))
+        original = picker.rng.randrange(len(items))
         repeat_source = items[original].source
-        items.append(_Item("repeat", items[original].clip_id, repeat_source, original=original))
+        items.append(_Item(TrialKind.REPEAT, items[original].clip_id, repeat_source, original=original))
     if rules.attention_check:
-        wanted = "ai" if repeat_source == "human" else "human" if repeat_source == "ai" else rng.choice(SOURCES)
+        wanted = _other_source(repeat_source) if repeat_source is not None else picker.rng.choice(SOURCES)
         pool = [c for c in unused if c.source == wanted] or [
-            ClipInfo(item.clip_id, item.source) for item in items if item.kind == "main" and item.source == wanted
+            ClipInfo(item.clip_id, item.source) for item in items if item.kind == TrialKind.MAIN and item.source == wanted
         ]
-        attention = least_exposed(pool, 1)[0]
+        attention = picker.least_exposed(pool, 1)[0]
         unused = [c for c in unused if c.clip_id != attention.clip_id]
-        items.append(_Item("attention", attention.clip_id, attention.source))
+        items.append(_Item(TrialKind.ATTENTION, attention.clip_id, attention.source))
+    return unused
 
-    order = _order(items, rules, rng)
-    planned = [PlannedTrial(items[i].kind, items[i].clip_id) for i in order]
-    if rules.practice:
-        pool = unused or [ClipInfo(item.clip_id, item.source) for item in items if item.kind == "main"]
-        planned.insert(0, PlannedTrial("practice", least_exposed(pool, 1)[0].clip_id))
-    return planned
+
+def _other_source(source: str) -> Source:
+    return Source.AI if source == Source.HUMAN else Source.HUMAN
 
 
 def _run_feasible(counts: dict[str, int], last: str | None, run: int, limit: int) -> bool:
     """Can ``counts`` still be laid out after a run of ``run`` x ``last`` with runs <= ``limit``?"""
     for source in SOURCES:
-        other = counts["ai" if source == "human" else "human"]
+        other = counts[_other_source(source)]
         head_room = limit - run if source == last else limit
         if counts[source] > head_room + limit * other:
             return False
@@ -257,65 +283,74 @@ def _search(
     Returns ``(order, exhausted)``: ``order`` is None when no order was found, and
     ``exhausted`` tells whether that is certain (whole tree searched) or the node budget ran out.
     """
-    n = len(items)
-    position: dict[int, int] = {}
-    order: list[int] = []
-    counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
-    repeated = {item.original for item in items if item.original is not None}
-    budget = [_NODE_BUDGET]
+    search = _OrderSearch(items, limit, pair_gap, repeat_gap, rng)
+    if search.extend(None, 0):
+        return list(search.order), False
+    return None, search.budget >= 0
 
-    def allowed(index: int, pos: int, last: str | None, run: int) -> bool:
-        item = items[index]
-        if item.source == last and run >= limit:
+
+class _OrderSearch:
+    """State of one :func:`_search`: the partial order and what is left to place."""
+
+    def __init__(self, items: list[_Item], limit: int, pair_gap: int, repeat_gap: int, rng: random.Random) -> None:
+        self.items, self.limit, self.pair_gap, self.repeat_gap, self.rng = items, limit, pair_gap, repeat_gap, rng
+        self.n = len(items)
+        self.position: dict[int, int] = {}
+        self.order: list[int] = []
+        self.counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
+        self.repeated = {item.original for item in items if item.original is not None}
+        self.budget = _NODE_BUDGET
+
+    def allowed(self, index: int, pos: int, last: str | None, run: int) -> bool:
+        """May ``items[index]`` go at ``pos`` after a run of ``run`` x ``last``?"""
+        item, n = self.items[index], self.n
+        if item.source == last and run >= self.limit:
             return False
-        if item.kind == "attention" and pos == 0 and n > 1:
+        if item.kind == TrialKind.ATTENTION and pos == 0 and n > 1:
             return False
         if item.partner is not None:
-            placed = position.get(item.partner)
-            if placed is not None and pos - placed - 1 < pair_gap:
+            placed = self.position.get(item.partner)
+            if placed is not None and pos - placed - 1 < self.pair_gap:
                 return False
-            if placed is None and (n - 1) - pos - 1 < pair_gap:
+            if placed is None and (n - 1) - pos - 1 < self.pair_gap:
                 return False
         if item.original is not None:
-            placed = position.get(item.original)
-            if placed is None or pos - placed - 1 < repeat_gap:
+            placed = self.position.get(item.original)
+            if placed is None or pos - placed - 1 < self.repeat_gap:
                 return False
-        if index in repeated and (n - 1) - pos - 1 < repeat_gap:
+        if index in self.repeated and (n - 1) - pos - 1 < self.repeat_gap:
             return False
         return True
 
-    def extend(last: str | None, run: int) -> bool:
-        pos = len(order)
-        if pos == n:
+    def extend(self, last: str | None, run: int) -> bool:
+        """Place the remaining items after the current partial order; True once all are placed."""
+        pos = len(self.order)
+        if pos == self.n:
             return True
-        budget[0] -= 1
-        if budget[0] < 0:
+        self.budget -= 1
+        if self.budget < 0:
             return False
-        candidates = [i for i in range(n) if i not in position]
-        rng.shuffle(candidates)
+        candidates = [i for i in range(self.n) if i not in self.position]
+        self.rng.shuffle(candidates)
         tried_sources_kinds = set()
         for index in candidates:
-            item = items[index]
-            if not allowed(index, pos, last, run):
+            item = self.items[index]
+            if not self.allowed(index, pos, last, run):
                 continue
             new_run = run + 1 if item.source == last else 1
-            counts[item.source] -= 1
-            if _run_feasible(counts, item.source, new_run, limit):
+            self.counts[item.source] -= 1
+            if _run_feasible(self.counts, item.source, new_run, self.limit):
                 # Interchangeable plain items fail the same way: try one of each kind per source.
-                signature = (item.source, item.kind, item.partner is None and index not in repeated)
+                signature = (item.source, item.kind, item.partner is None and index not in self.repeated)
                 if signature[2] and signature in tried_sources_kinds:
-                    counts[item.source] += 1
+                    self.counts[item.source] += 1
                     continue
                 tried_sources_kinds.add(signature)
-                position[index] = pos
-                order.append(index)
-                if extend(item.source, new_run):
+                self.position[index] = pos
+                self.order.append(index)
+                if self.extend(item.source, new_run):
                     return True
-                order.pop()
-                del position[index]
-            counts[item.source] += 1
+                self.order.pop()
+                del self.position[index]
+            self.counts[item.source] += 1
         return False
-
-    if extend(None, 0):
-        return list(order), False
-    return None, budget[0] >= 0

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.models import Participant
+from core.vocabulary import ScreeningMode, Step
 from experiment import screening
-from experiment.journey import SCREENED_OUT, JourneyError, advance, settings_for
+from experiment.progress import JourneyError, advance, settings_for
 from experiment.settings import StudySettings
 
 
@@ -36,7 +37,7 @@ class ScreeningOutcome:
     """The stored screening result.
 
     ``may_continue`` is False only when screening is "required" and the participant failed;
-    the participant is then at :data:`SCREENED_OUT` and ``message`` says so politely.
+    the participant is then at :attr:`Step.SCREENED_OUT` and ``message`` says so politely.
     """
 
     n_correct: int
@@ -69,9 +70,9 @@ def save_screening(session: Session, participant: Participant, answers: Sequence
         Wrong number of answers or an answer outside 1..3; nothing stored.
     """
     settings = settings_for(session, participant)
-    if participant.step != "audio_check":
+    if participant.step != Step.AUDIO_CHECK:
         if participant.screening:  # already stored: report it again, change nothing
-            return _screening_outcome(participant.screening, settings, participant.step != SCREENED_OUT)
+            return _screening_outcome(participant.screening, settings, participant.step != Step.SCREENED_OUT)
         raise JourneyError("The audio check is not the current step.")
     targets = screening.screening_targets(participant.seed, settings.screening_trials)
     try:
@@ -92,14 +93,13 @@ def save_screening(session: Session, participant: Participant, answers: Sequence
         "passed": score.passed,
     }
     participant.screening_passed = score.passed
-    may_continue = score.passed or settings.screening != "required"
+    may_continue = score.passed or settings.screening != ScreeningMode.REQUIRED
     if not score.passed:
         participant.flags = {**(participant.flags or {}), "screening_failed": True}
     if may_continue:
         advance(session, participant)
     else:
-        participant.step = SCREENED_OUT
-    session.commit()
+        participant.step = Step.SCREENED_OUT
     return _screening_outcome(participant.screening, settings, may_continue)
 
 

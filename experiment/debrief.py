@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from core.models import Clip, Participant
+from core.vocabulary import Source, TrialKind
 from experiment import repository
-from experiment.journey import JourneyError, settings_for
+from experiment.progress import JourneyError, settings_for
 from experiment.scoring import dprime, percentile_rank
 from experiment.settings import PROLIFIC_COMPLETE_URL, StudySettings
 
@@ -21,9 +22,9 @@ class RevealItem:
     """One main trial in the reveal (in presentation order)."""
 
     position: int  # 1-based among non-practice trials
-    guess: str  # "human" | "ai"
+    guess: str  # a core.vocabulary.Source value
     confidence: int
-    truth: str  # "human" | "ai"
+    truth: str  # a core.vocabulary.Source value
     correct: bool
     creator: str | None  # creator (human) or AI system + version; None when hidden by settings
 
@@ -78,10 +79,10 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     _, current = repository.current_settings(session)
     responses = repository.responses_of(session, participant)
     trials = repository.trials_of(session, participant)
-    rated = [t for t in trials if t.kind != "practice"]
+    rated = [t for t in trials if t.kind != TrialKind.PRACTICE]
     items = []
     for trial in trials:
-        if trial.kind != "main":
+        if trial.kind != TrialKind.MAIN:
             continue
         response = responses[trial.trial_index]
         clip = trial.clip
@@ -98,10 +99,10 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     n_main = len(items)
     n_correct = sum(item.correct for item in items)
     accuracy = n_correct / n_main if n_main else 0.0
-    hits = sum(1 for i in items if i.truth == "ai" and i.guess == "ai")
-    misses = sum(1 for i in items if i.truth == "ai" and i.guess == "human")
-    false_alarms = sum(1 for i in items if i.truth == "human" and i.guess == "ai")
-    correct_rejections = sum(1 for i in items if i.truth == "human" and i.guess == "human")
+    hits = sum(1 for i in items if i.truth == Source.AI and i.guess == Source.AI)
+    misses = sum(1 for i in items if i.truth == Source.AI and i.guess == Source.HUMAN)
+    false_alarms = sum(1 for i in items if i.truth == Source.HUMAN and i.guess == Source.AI)
+    correct_rejections = sum(1 for i in items if i.truth == Source.HUMAN and i.guess == Source.HUMAN)
     others = repository.completed_accuracies(session, exclude_participant_id=participant.id)
     percentile = percentile_rank(accuracy, others) if settings.show_percentile else None
     return Debrief(
@@ -133,7 +134,7 @@ def _completion_url(current: StudySettings, participant: Participant) -> str:
 
 
 def _creator(clip: Clip) -> str | None:
-    if clip.source == "ai":
+    if clip.source == Source.AI:
         system = " ".join(part for part in (clip.ai_system, clip.ai_version) if part)
         return system or clip.creator
     return clip.creator

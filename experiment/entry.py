@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from audio import library
 from core.models import Participant
+from core.vocabulary import Step
 from experiment import repository
-from experiment.journey import NOT_READY, RESUME_PARAM, JourneyError
+from experiment.progress import NOT_READY, RESUME_PARAM, JourneyError, step_after
 from experiment.settings import StudySettings, library_problems
 
 PROLIFIC_PARAMS: tuple[str, ...] = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
@@ -148,7 +149,8 @@ def begin(session: Session, entry: Entry) -> Participant:
     """Consent given: create the participant (or return the unfinished one with the same Prolific ids).
 
     The participant gets a fresh resume token (``secrets.token_urlsafe(24)``), a random seed,
-    the current study version and ``step = "questionnaire"``. Committed before returning.
+    the current study version and the first step shown after consent. The caller's session
+    scope commits.
 
     Raises
     ------
@@ -176,10 +178,10 @@ def begin(session: Session, entry: Entry) -> Participant:
         prolific_pid=entry.prolific_pid,
         prolific_study_id=entry.study_id,
         prolific_session_id=entry.session_id,
+        step=step_after(Step.CONSENT, settings).name,
     )
     if participant is None:  # the same Prolific participant consented in another tab just now
         return begin(session, entry)
-    session.commit()
     return participant
 
 
@@ -187,7 +189,6 @@ def decline(session: Session) -> None:
     """Consent declined: add one to the current version's ``ConsentDecline`` count; nothing else."""
     version_id, _ = repository.current_settings(session)
     repository.record_decline(session, version_id)
-    session.commit()
 
 
 def start_preview(session: Session) -> Participant:
@@ -204,9 +205,11 @@ def start_preview(session: Session) -> Participant:
         resume_token=secrets.token_urlsafe(24),
         study_version_id=version_id,
         seed=secrets.randbits(31),
+        step=step_after(Step.CONSENT, settings).name,
         is_preview=True,
     )
-    session.commit()
+    if participant is None:  # a resume token collision: as good as impossible, but never a crash
+        return start_preview(session)
     return participant
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.models import Participant
-from experiment.journey import JourneyError, advance
+from core.vocabulary import Step
+from experiment.progress import JourneyError, advance
 
 
 @dataclass(frozen=True)
@@ -124,12 +125,11 @@ def save_questionnaire(session: Session, participant: Participant, answers: Mapp
     JourneyError
         A missing or out-of-range answer (message names the question); nothing stored.
     """
-    if participant.step != "questionnaire":
+    if participant.step != Step.QUESTIONNAIRE:
         return  # already saved (a resubmitted form after a refresh): change nothing
     cleaned = validate_questionnaire(answers)
     participant.questionnaire = cleaned
     advance(session, participant)
-    session.commit()
 
 
 def _as_int(value: Any) -> int | None:

@@ -1,8 +1,10 @@
-"""All SQL of the experiment package: settings versions, participants, trials, responses.
+"""The SQL the experiment's services use: settings versions, participants, trials, responses.
 
-Every function takes an open :class:`sqlalchemy.orm.Session` (from ``core.db.session_scope``)
-and leaves committing to the caller, except where a docstring says it commits (answers must be
-durable before the next clip is shown).
+Every function takes an open :class:`sqlalchemy.orm.Session` (from ``core.db.session_scope``) and
+never commits or rolls back: the session's owner does. An expected conflict (a duplicate insert
+from a second tab or a double submit) is absorbed in a SAVEPOINT and reported by the return
+value, so the caller's transaction stays usable. The read-only queries that ``results`` uses live
+in :mod:`experiment.records`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from audio import library
 from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial, utcnow
+from core.vocabulary import Step, TrialKind
 from experiment.assignment import ClipInfo, PlannedTrial
 from experiment.settings import StudySettings, library_problems, settings_problems
-
 
 # ----------------------------------------------------------------------------------------------
 # Settings
@@ -103,7 +105,7 @@ def exposure_counts(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(Trial.clip_id, func.count())
         .join(Participant, Participant.id == Trial.participant_id)
-        .where(Trial.kind == "main", Participant.is_preview.is_(False), Participant.step != "screened_out")
+        .where(Trial.kind == TrialKind.MAIN, Participant.is_preview.is_(False), Participant.step != Step.SCREENED_OUT)
         .group_by(Trial.clip_id)
     ).all()
     for clip_id, n in rows:
@@ -122,14 +124,16 @@ def create_participant(
     resume_token: str,
     study_version_id: int,
     seed: int,
+    step: Step,
     prolific_pid: str | None = None,
     prolific_study_id: str | None = None,
     prolific_session_id: str | None = None,
     is_preview: bool = False,
 ) -> Participant | None:
-    """Insert a consenting participant; ``None`` if the Prolific ids already exist (race lost).
+    """Insert a consenting participant at ``step``; ``None`` if the Prolific ids already exist (race lost).
 
-    On ``None`` the session's transaction has been rolled back (call this before other writes).
+    The insert runs in a SAVEPOINT: on ``None`` only it is undone and the caller's transaction
+    goes on.
     """
     participant = Participant(
         resume_token=resume_token,
@@ -139,15 +143,14 @@ def create_participant(
         prolific_pid=prolific_pid,
         prolific_study_id=prolific_study_id,
         prolific_session_id=prolific_session_id,
-        step="questionnaire",
+        step=step,
         flags={},
         is_preview=is_preview,
     )
-    session.add(participant)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.add(participant)
     except IntegrityError:
-        session.rollback()
         return None
     return participant
 
@@ -236,19 +239,31 @@ def responses_of(session: Session, participant: Participant) -> dict[int, Respon
     return {r.trial_index: r for r in rows}
 
 
+def lock_participant(session: Session, participant: Participant) -> None:
+    """Hold the participant's row for the rest of the transaction (a no-op write).
+
+    Two submits of one participant then run one after the other: a row lock on PostgreSQL, the
+    database write lock on SQLite. Call it before :func:`insert_response`: pysqlite opens a
+    transaction only at a data-changing statement, so a SAVEPOINT issued first would open the
+    transaction itself and commit on release, splitting the answer from the progress written
+    with it; after this write the savepoint nests in the caller's transaction as it should.
+    """
+    session.execute(
+        update(Participant).where(Participant.id == participant.id).values(step=Participant.step),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def insert_response(session: Session, response: Response) -> bool:
     """Insert ``response``; False if that trial was already answered (a concurrent submit won).
 
-    On False the session's transaction has been rolled back, so call this before any other
-    write of the same transaction. A plain transaction rather than a savepoint on purpose:
-    with pysqlite a savepoint that opens the transaction commits on release, which would split
-    the answer from the progress and completion written with it.
+    The insert runs in a SAVEPOINT: on False only it is undone and the caller's transaction goes
+    on (call :func:`lock_participant` first, see there).
     """
-    session.add(response)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.add(response)
     except IntegrityError:
-        session.rollback()
         return False
     return True
 
@@ -264,7 +279,7 @@ def completed_accuracies(session: Session, exclude_participant_id: int | None = 
         .where(
             Participant.completed_at.is_not(None),
             Participant.is_preview.is_(False),
-            Trial.kind == "main",
+            Trial.kind == TrialKind.MAIN,
         )
         .group_by(Participant.id)
     )

@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-SCALES: tuple[str, ...] = ("valence", "arousal", "moved", "liking")
-"""Rating scales a study may ask, in the order the rating screen shows them."""
+from core.vocabulary import SCALES, SOURCES, ScreeningMode
 
 SCALE_POINTS_ALLOWED: tuple[int, ...] = (5, 7, 9)
-SCREENING_MODES: tuple[str, ...] = ("required", "optional", "off")
+SCREENING_MODES: tuple[ScreeningMode, ...] = tuple(ScreeningMode)
 PROLIFIC_COMPLETE_URL = "https://app.prolific.com/submissions/complete?cc={code}"
 
 DEFAULT_INFORMATION_TEXT = (
@@ -50,14 +49,15 @@ class StudySettings:
     listening_requirement : float
         Fraction (0..1) of each clip that must have been heard before answers are accepted.
     scales : tuple of str
-        Rating scales asked on each trial, a subset of :data:`SCALES` (order kept as in SCALES).
+        Rating scales asked on each trial, a subset of :data:`core.vocabulary.SCALES` (order kept
+        as in SCALES).
     scale_points : int
         Points on every rating scale (1..scale_points); 9 is the self-assessment manikin's.
     ask_familiarity : bool
         Ask "Did you know this piece?" on each trial.
     ask_comment : bool
         Offer an optional free-text comment on each trial.
-    screening : {"required", "optional", "off"}
+    screening : ScreeningMode
         Headphone screening (Huggins pitch). "required" ends the journey politely on failure;
         "optional" stores the result and a flag but lets the participant continue.
     screening_trials : int
@@ -103,7 +103,7 @@ class StudySettings:
     scale_points: int = 9
     ask_familiarity: bool = True
     ask_comment: bool = False
-    screening: str = "optional"
+    screening: str = ScreeningMode.OPTIONAL
     screening_trials: int = 6
     screening_pass: int = 5
     practice_trial: bool = True
@@ -230,7 +230,7 @@ def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int
     """
     need = settings.n_trials // 2
     problems = []
-    for source in ("human", "ai"):
+    for source in SOURCES:
         have = int(clips_per_source.get(source, 0))
         if have < need:
             problems.append(

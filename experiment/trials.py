@@ -1,7 +1,8 @@
 """The instructions, the practice trial and the rated trials: what is shown, what is stored. No Streamlit here.
 
-Every answer is validated and committed before the next trial is shown; quality flags
-(:mod:`experiment.quality`) are updated with it, and the last answer completes the participant.
+Every answer is validated and stored before the next trial is shown (the page's session scope
+commits it before it reruns); quality flags (:mod:`experiment.quality`) are updated with it, and
+the last answer completes the participant.
 
 Blinding
 --------
@@ -12,9 +13,7 @@ per-trial ``audio_nonce``, and a repeat trial is presented as an ordinary "main"
 
 from __future__ import annotations
 
-import math
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -23,12 +22,26 @@ from sqlalchemy.orm import Session
 
 from audio import library
 from core.models import Participant, Response, Trial, utcnow
+from core.vocabulary import SCALES, Step, TrialKind
 from experiment import quality, repository
-from experiment.journey import JourneyError, advance, settings_for
-from experiment.settings import SCALES, StudySettings
+from experiment.answers import (
+    LISTEN_TOLERANCE_S,
+    Answer,
+    answer_problem,
+    attention_answer_text,
+    guess_from_confidence,
+    required_listen_seconds,
+)
+from experiment.progress import JourneyError, advance, settings_for
+from experiment.settings import StudySettings
 
-LISTEN_TOLERANCE_S = 0.5
-"""Slack on the listening requirement: the player reports positions a few times a second."""
+__all__ = [  # Answer and the listening rule live in experiment.answers; callers of the trial service see them here
+    "LISTEN_TOLERANCE_S", "Answer", "SubmitResult", "TrialView", "acknowledge_instructions", "audio_for",
+    "current_trial", "mark_shown", "required_listen_seconds", "submit_answer",
+]
+
+_TRIAL_STEPS = (Step.PRACTICE, Step.TRIALS)
+_DUPLICATE = "Your answer to this clip was already recorded."
 
 
 @dataclass(frozen=True)
@@ -43,8 +56,9 @@ class TrialView:
         1-based position among the non-practice trials (0 for the practice trial).
     n_total : int
         Number of non-practice trials.
-    kind : {"practice", "main", "attention"}
-        A repeat trial is shown as "main" so that it stays a consistency check.
+    kind : TrialKind
+        Practice, main or attention: a repeat trial is shown as "main" so that it stays a
+        consistency check.
     audio_nonce : str
         Opaque handle for :func:`audio_for`.
     audio_mime : str
@@ -54,7 +68,7 @@ class TrialView:
     required_listen_s : float
         Seconds of distinct audio that must be heard before answers are accepted.
     scales : tuple of str
-        Rating scales to ask (subset of ``experiment.settings.SCALES``).
+        Rating scales to ask (subset of :data:`core.vocabulary.SCALES`).
     scale_points : int
         Points per rating scale.
     ask_familiarity, ask_comment : bool
@@ -65,7 +79,7 @@ class TrialView:
     trial_index: int
     position: int
     n_total: int
-    kind: str
+    kind: TrialKind
     audio_nonce: str
     audio_mime: str
     duration_s: float
@@ -78,40 +92,15 @@ class TrialView:
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A participant's answer to one trial plus the player's listening telemetry.
-
-    Ratings are integers ``1..scale_points`` (``None`` when the scale is not asked).
-    ``confidence`` is 1..6: 1 "sure human" ... 6 "sure AI"; the guess is "ai" when >= 4.
-    Telemetry: ``plays``, ``pauses``, ``seeks`` counts; ``listened_s`` seconds of distinct audio
-    heard; ``time_to_first_play_ms`` and ``client_time_to_answer_ms`` as measured in the browser
-    (the server measures its own time to answer from ``Trial.first_shown_at``).
-    """
-
-    confidence: int | None
-    valence: int | None = None
-    arousal: int | None = None
-    moved: int | None = None
-    liking: int | None = None
-    familiar: bool | None = None
-    comment: str | None = None
-    plays: int = 0
-    pauses: int = 0
-    seeks: int = 0
-    listened_s: float = 0.0
-    time_to_first_play_ms: int | None = None
-    client_time_to_answer_ms: int | None = None
-
-
-@dataclass(frozen=True)
 class SubmitResult:
     """Outcome of :func:`submit_answer`.
 
     Attributes
     ----------
     status : {"recorded", "duplicate", "rejected"}
-        "recorded": stored and committed. "duplicate": this trial was already answered; nothing
-        changed. "rejected": the answer is invalid (``message`` says why); nothing stored.
+        "recorded": stored (the caller's session scope commits). "duplicate": this trial was
+        already answered; nothing changed. "rejected": the answer is invalid (``message`` says
+        why); nothing stored.
     message : str
         Participant-facing explanation ('' when recorded).
     next_step : str
@@ -123,49 +112,37 @@ class SubmitResult:
     next_step: str
 
 
-def guess_from_confidence(confidence: int) -> str:
-    """"ai" when ``confidence >= 4`` on the 1..6 scale, else "human"."""
-    return "ai" if confidence >= 4 else "human"
-
-
-def required_listen_seconds(duration_s: float, listening_requirement: float) -> float:
-    """Seconds of distinct audio that must be heard: ``duration * requirement - tolerance`` (>= 0)."""
-    return max(0.0, float(duration_s) * float(listening_requirement) - LISTEN_TOLERANCE_S)
-
-
 def acknowledge_instructions(session: Session, participant: Participant) -> None:
     """The participant has read the instructions: advance (assigns the trial list if not yet)."""
-    if participant.step != "instructions":
+    if participant.step != Step.INSTRUCTIONS:
         return
     advance(session, participant)
-    session.commit()
 
 
 def current_trial(session: Session, participant: Participant) -> TrialView | None:
-    """The first unanswered trial of the current step ("practice" or "trials"); None otherwise."""
-    if participant.step not in ("practice", "trials"):
+    """The first unanswered trial of the current step (practice or trials); None otherwise."""
+    if participant.step not in _TRIAL_STEPS:
         return None
     settings = settings_for(session, participant)
     trials = repository.trials_of(session, participant)
     answered = repository.answered_indices(session, participant)
-    wanted_practice = participant.step == "practice"
+    wanted_practice = participant.step == Step.PRACTICE
     trial = next(
-        (t for t in trials if t.trial_index not in answered and (t.kind == "practice") == wanted_practice),
+        (t for t in trials if t.trial_index not in answered and (t.kind == TrialKind.PRACTICE) == wanted_practice),
         None,
     )
     if trial is None:
         return None
-    rated = [t for t in trials if t.kind != "practice"]
-    position = 0 if trial.kind == "practice" else rated.index(trial) + 1
+    rated = [t for t in trials if t.kind != TrialKind.PRACTICE]
     instructions = ""
-    if trial.kind == "attention":
+    if trial.kind == TrialKind.ATTENTION:
         instructions = _attention(participant, settings).instructions()
     served = library.served_audio_facts(session, trial.clip_id)
     return TrialView(
         trial_index=trial.trial_index,
-        position=position,
+        position=0 if trial.kind == TrialKind.PRACTICE else rated.index(trial) + 1,
         n_total=len(rated),
-        kind="main" if trial.kind == "repeat" else trial.kind,
+        kind=TrialKind.MAIN if trial.kind == TrialKind.REPEAT else TrialKind(trial.kind),
         audio_nonce=trial.audio_nonce,
         audio_mime=served.mime,
         duration_s=served.duration_s,
@@ -183,7 +160,6 @@ def mark_shown(session: Session, participant: Participant, trial_index: int) -> 
     trial = repository.trial_at(session, participant, trial_index)
     if trial is not None and trial.first_shown_at is None:
         trial.first_shown_at = utcnow()
-        session.commit()
 
 
 def audio_for(session: Session, participant: Participant, audio_nonce: str) -> bytes:
@@ -201,50 +177,73 @@ def audio_for(session: Session, participant: Participant, audio_nonce: str) -> b
 
 
 def submit_answer(session: Session, participant: Participant, trial_index: int, answer: Answer) -> SubmitResult:
-    """Store the answer to trial ``trial_index`` exactly once, committed before returning.
+    """Store the answer to trial ``trial_index`` exactly once, in the caller's transaction.
 
     Rejected (nothing stored): a trial that is not the current one, a rating missing or out of
-    range, ``listened_s`` below ``duration_s * listening_requirement`` (0.25 s tolerance).
-    A second submit of an answered trial returns "duplicate" and changes nothing. Quality flags
-    are updated; after the last trial the participant is completed (completion code set).
+    range, ``listened_s`` below ``duration_s * listening_requirement`` (0.5 s tolerance).
+    A second submit of an answered trial returns "duplicate" and changes nothing, even when two
+    submits race. Quality flags are updated; after the last trial the participant is completed
+    (completion code set). The caller's session scope commits (before the next clip is shown).
     """
     trial = repository.trial_at(session, participant, trial_index) if isinstance(trial_index, int) else None
     if trial is None:
         return SubmitResult("rejected", "This trial does not exist. Please reload the page.", participant.step)
     if trial.response is not None or trial_index in repository.answered_indices(session, participant):
-        return SubmitResult("duplicate", "Your answer to this clip was already recorded.", participant.step)
+        return SubmitResult("duplicate", _DUPLICATE, participant.step)
     current = current_trial(session, participant)
     if current is None or current.trial_index != trial_index:
         if trial_index in repository.answered_indices(session, participant):  # answered meanwhile
-            return SubmitResult("duplicate", "Your answer to this clip was already recorded.", participant.step)
+            return SubmitResult("duplicate", _DUPLICATE, participant.step)
         return SubmitResult("rejected", "Please answer the clip currently shown. Reload the page if in doubt.",
                             participant.step)
     settings = settings_for(session, participant)
-    problem = _answer_problem(answer, settings, current)
+    problem = answer_problem(answer, settings, current.required_listen_s)
     if problem:
         return SubmitResult("rejected", problem, participant.step)
 
+    response = _response(participant, settings, trial, answer)
+    # Serialise with a concurrent submit of the same participant before inserting; the lock's
+    # write also keeps the answer, its flags and the progress in one transaction on SQLite.
+    repository.lock_participant(session, participant)
+    if not repository.insert_response(session, response):
+        return SubmitResult("duplicate", _DUPLICATE, participant.step)
+    _update_flags(session, participant, settings, trial, response)
+    if trial.kind == TrialKind.PRACTICE:
+        participant.practice_done_at = response.answered_at
+        advance(session, participant)
+    elif current_trial(session, participant) is None:
+        _complete(session, participant)
+    return SubmitResult("recorded", "", participant.step)
+
+
+# ----------------------------------------------------------------------------------------------
+# Internals
+
+
+def _response(participant: Participant, settings: StudySettings, trial: Trial, answer: Answer) -> Response:
+    """The response row for a valid ``answer`` (not yet added to the session)."""
     now = utcnow()
     server_ms = None
     if trial.first_shown_at is not None:
         server_ms = max(0, int((now - _aware(trial.first_shown_at)).total_seconds() * 1000))
     extra: dict[str, Any] = {"kind": trial.kind, "client_time_to_answer_ms": answer.client_time_to_answer_ms}
     ratings = {scale: getattr(answer, scale) if scale in settings.scales else None for scale in SCALES}
-    if trial.kind == "attention":
+    is_attention = trial.kind == TrialKind.ATTENTION
+    if is_attention:
         target = _attention(participant, settings)
         extra["attention_target"] = target.as_dict()
         extra["attention_passed"] = quality.attention_passed(target, answer.confidence, ratings)
-    response = Response(
+    return Response(
         trial_id=trial.id,
         participant_id=participant.id,
-        trial_index=trial_index,
+        trial_index=trial.trial_index,
         study_version_id=participant.study_version_id,
         answered_at=now,
         guess=guess_from_confidence(answer.confidence),
         confidence=answer.confidence,
         familiar=answer.familiar if settings.ask_familiarity else None,
         comment=(answer.comment or "").strip() or None if settings.ask_comment else None,
-        attention_answer=_attention_answer(answer, ratings) if trial.kind == "attention" else None,
+        attention_answer=attention_answer_text(answer, ratings) if is_attention else None,
         plays=answer.plays,
         pauses=answer.pauses,
         seeks=answer.seeks,
@@ -254,21 +253,6 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
         extra=extra,
         **ratings,
     )
-    if not repository.insert_response(session, response):
-        return SubmitResult("duplicate", "Your answer to this clip was already recorded.", participant.step)
-
-    _update_flags(session, participant, settings, trial, response)
-    if trial.kind == "practice":
-        participant.practice_done_at = now
-        advance(session, participant)
-    elif current_trial(session, participant) is None:
-        _complete(session, participant)
-    session.commit()
-    return SubmitResult("recorded", "", participant.step)
-
-
-# ----------------------------------------------------------------------------------------------
-# Internals
 
 
 def _aware(moment: datetime) -> datetime:
@@ -280,45 +264,7 @@ def _attention(participant: Participant, settings: StudySettings) -> quality.Att
     return quality.attention_target(participant.seed, tuple(settings.scales), settings.scale_points)
 
 
-def _attention_answer(answer: Answer, ratings: Mapping[str, int | None]) -> str:
-    """The attention answer in a compact readable form, e.g. ``confidence=1;valence=1``."""
-    parts = [f"confidence={answer.confidence}"]
-    parts += [f"{scale}={value}" for scale, value in ratings.items() if value is not None]
-    return ";".join(parts)[:64]
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _answer_problem(answer: Answer, settings: StudySettings, view: TrialView) -> str:
-    """Why ``answer`` cannot be stored ('' when it can)."""
-    if not _is_int(answer.confidence) or not 1 <= answer.confidence <= 6:
-        return "Please say who you think made this clip (choose one of the six options)."
-    for scale in settings.scales:
-        value = getattr(answer, scale)
-        if not _is_int(value) or not 1 <= value <= settings.scale_points:
-            return f"Please answer every rating (missing: {quality.SCALE_NAMES.get(scale, scale)})."
-    for name in ("plays", "pauses", "seeks"):
-        if not _is_int(getattr(answer, name)) or getattr(answer, name) < 0:
-            return f"The player reported an invalid {name} count. Please reload the page."
-    for name in ("time_to_first_play_ms", "client_time_to_answer_ms"):
-        value = getattr(answer, name)
-        if value is not None and (not _is_int(value) or value < 0):
-            return f"The player reported an invalid {name}. Please reload the page."
-    listened = answer.listened_s
-    if isinstance(listened, bool) or not isinstance(listened, (int, float)) or not math.isfinite(listened) or listened < 0:
-        return "The player reported an invalid listening time. Please reload the page."
-    if listened < view.required_listen_s:
-        return (
-            f"Please listen to the clip before answering: {listened:.0f} of the required "
-            f"{view.required_listen_s:.0f} seconds heard so far."
-        )
-    if answer.familiar is not None and not isinstance(answer.familiar, bool):
-        return "Please answer whether you knew the piece with yes or no."
-    if answer.comment is not None and (not isinstance(answer.comment, str) or len(answer.comment) > 2000):
-        return "Please keep your comment under 2000 characters."
-    return ""
+_RATED_KINDS = (TrialKind.MAIN, TrialKind.REPEAT)
 
 
 def _update_flags(
@@ -326,13 +272,13 @@ def _update_flags(
 ) -> None:
     """Refresh the quality flags touched by this response (see :mod:`experiment.quality`)."""
     flags = dict(participant.flags or {})
-    if trial.kind == "attention":
+    if trial.kind == TrialKind.ATTENTION:
         flags["attention_failed"] = not response.extra["attention_passed"]
-    if trial.kind in ("main", "repeat") and quality.is_too_fast(response.time_to_answer_ms, settings.min_answer_seconds):
+    if trial.kind in _RATED_KINDS and quality.is_too_fast(response.time_to_answer_ms, settings.min_answer_seconds):
         response.extra = {**response.extra, "too_fast": True}
         flags["too_fast_trials"] = int(flags.get("too_fast_trials", 0)) + 1
         flags["too_fast"] = True
-    if trial.kind in ("main", "repeat"):
+    if trial.kind in _RATED_KINDS:
         pair = _repeat_pair(session, participant)
         if pair is not None:
             original, repeat = pair
@@ -349,10 +295,10 @@ def _update_flags(
 def _repeat_pair(session: Session, participant: Participant) -> tuple[Response, Response] | None:
     """(original, repeat) responses once both exist."""
     trials = repository.trials_of(session, participant)
-    repeat = next((t for t in trials if t.kind == "repeat"), None)
+    repeat = next((t for t in trials if t.kind == TrialKind.REPEAT), None)
     if repeat is None:
         return None
-    original = next((t for t in trials if t.kind == "main" and t.clip_id == repeat.clip_id), None)
+    original = next((t for t in trials if t.kind == TrialKind.MAIN and t.clip_id == repeat.clip_id), None)
     responses = repository.responses_of(session, participant)
     if original is None or original.trial_index not in responses or repeat.trial_index not in responses:
         return None
@@ -368,4 +314,4 @@ def _complete(session: Session, participant: Participant) -> None:
         code = current.completion_code or secrets.token_hex(4).upper()
     participant.completion_code = code
     participant.completed_at = utcnow()
-    participant.step = "debrief"
+    participant.step = Step.DEBRIEF

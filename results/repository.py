@@ -1,56 +1,24 @@
-"""Every SQL query of the results package (read only).
+"""The results package's data access (read only).
 
-The trial table is assembled from three queries with a fixed cost whatever the study size (no
+The trial table is assembled from three reads with a fixed cost whatever the study size (no
 per-row follow-up queries): the answers (one row each, scalar columns only), the participants
 (questionnaire and flags JSON, once per participant) and the clips (catalogue and features JSON,
 once per clip: :func:`audio.library.clip_records`, since audio owns that table). Decoding the
 JSON once per participant and clip rather than once per answer is what keeps a 40,000-answer
 study quick to load. Turning the rows into typed tables is :mod:`results.table`'s job.
 
-Practice trials and preview participants (staff trying the study) are left out here, in SQL,
-because they are never data.
+The experiment's tables (participants, trials, responses, study versions) are read through
+:mod:`experiment.records`, which owns those queries; practice trials and preview participants
+(staff trying the study) are left out there, in SQL, because they are never data.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Clip, Participant, Response, StudyVersion, Trial
-
-PRACTICE_KIND = "practice"
-_NOT_PREVIEW = Participant.is_preview.is_not(True)
-
-_PARTICIPANT_FIELDS = (
-    Participant.created_at.label("participant_created_at"),
-    Participant.consented_at,
-    Participant.practice_done_at,
-    Participant.completed_at,
-    Participant.step,
-    Participant.questionnaire,
-    Participant.screening,
-    Participant.screening_passed,
-    Participant.flags,
-)
-
-_CLIP_FIELDS = (
-    Clip.title.label("clip_title"),
-    Clip.creator.label("clip_creator"),
-    Clip.source,
-    Clip.ai_system,
-    Clip.ai_version,
-    Clip.genre,
-    Clip.vocals,
-    Clip.pair_id,
-)
-
-ANSWER_COLUMNS: tuple[str, ...] = (
-    "participant_id", "study_version_id", "trial_index", "kind", "clip_id", "guess", "confidence", "valence",
-    "arousal", "moved", "liking", "familiar", "comment", "attention_answer", "plays", "pauses", "seeks",
-    "listened_s", "time_to_first_play_ms", "time_to_answer_ms", "answered_at", "answer_too_fast",
-)
-
+from experiment import records
+from experiment.records import ANSWER_COLUMNS
 
 def fetch_answers(session: Session) -> pd.DataFrame:
     """Every answered, non-practice trial of a non-preview participant, one row each.
@@ -58,97 +26,24 @@ def fetch_answers(session: Session) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`ANSWER_COLUMNS` (the response fields, the trial's ``kind`` and
-        ``clip_id``; ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when
-        absent), ordered by participant, then trial index. Values are as the database driver
-        returns them (typing is done by the caller).
+        Columns :data:`experiment.records.ANSWER_COLUMNS` (see :func:`experiment.records.answer_rows`),
+        ordered by participant, then trial index; values as the database driver returns them.
     """
-    statement = (
-        select(
-            Response.participant_id, Response.study_version_id, Response.trial_index, Trial.kind, Trial.clip_id,
-            Response.guess, Response.confidence, Response.valence, Response.arousal, Response.moved,
-            Response.liking, Response.familiar, Response.comment, Response.attention_answer, Response.plays,
-            Response.pauses, Response.seeks, Response.listened_s, Response.time_to_first_play_ms,
-            Response.time_to_answer_ms, Response.answered_at,
-            # Read the one flag in SQL: decoding every answer's JSON in Python would dominate the load time.
-            Response.extra["too_fast"].as_boolean(),
-        )
-        .join(Trial, Trial.id == Response.trial_id)
-        .join(Participant, Participant.id == Response.participant_id)
-        .where(Trial.kind != PRACTICE_KIND, _NOT_PREVIEW)
-        .order_by(Response.participant_id, Response.trial_index)
-    )
-    # Core execution (no ORM row processing) and plain tuples keep 40,000 rows quick to read.
-    rows = session.connection().execute(statement).all()
-    return pd.DataFrame([tuple(row) for row in rows], columns=list(ANSWER_COLUMNS))
+    return pd.DataFrame(records.answer_rows(session), columns=list(ANSWER_COLUMNS))
 
 
 def fetch_participant_descriptors(session: Session) -> list[dict]:
-    """Per non-preview participant: ``participant_id``, ``completed_at``, ``screening_passed``,
-    ``questionnaire`` and ``flags`` (JSON dicts or None)."""
-    statement = (
-        select(Participant.id.label("participant_id"), Participant.completed_at, Participant.screening_passed,
-               Participant.questionnaire, Participant.flags)
-        .where(_NOT_PREVIEW)
-        .order_by(Participant.id)
-    )
-    return [dict(row) for row in session.execute(statement).mappings()]
+    """Per non-preview participant: id, completion, screening, questionnaire and flags
+    (:func:`experiment.records.participant_descriptors`)."""
+    return records.participant_descriptors(session)
 
 
 def fetch_participant_records(session: Session) -> list[dict]:
-    """One dict per participant who consented (previews excluded), with answer counts and times.
-
-    Returns
-    -------
-    list of dict
-        Participant fields plus ``n_answered`` (non-practice answers), ``n_trials_assigned``
-        (non-practice trials in the stored list), ``first_answer_at``, ``last_answer_at``.
-        Ordered by participant id.
-    """
-    answered = (
-        select(
-            Response.participant_id.label("participant_id"),
-            func.count(Response.id).label("n_answered"),
-            func.min(Response.answered_at).label("first_answer_at"),
-            func.max(Response.answered_at).label("last_answer_at"),
-        )
-        .join(Trial, Trial.id == Response.trial_id)
-        .where(Trial.kind != PRACTICE_KIND)
-        .group_by(Response.participant_id)
-        .subquery()
-    )
-    assigned = (
-        select(Trial.participant_id.label("participant_id"), func.count(Trial.id).label("n_trials_assigned"))
-        .where(Trial.kind != PRACTICE_KIND)
-        .group_by(Trial.participant_id)
-        .subquery()
-    )
-    statement = (
-        select(
-            Participant.id.label("participant_id"),
-            Participant.study_version_id,
-            Participant.prolific_pid.isnot(None).label("via_prolific"),
-            *_PARTICIPANT_FIELDS,
-            func.coalesce(answered.c.n_answered, 0).label("n_answered"),
-            func.coalesce(assigned.c.n_trials_assigned, 0).label("n_trials_assigned"),
-            answered.c.first_answer_at,
-            answered.c.last_answer_at,
-        )
-        .outerjoin(answered, answered.c.participant_id == Participant.id)
-        .outerjoin(assigned, assigned.c.participant_id == Participant.id)
-        .where(_NOT_PREVIEW)
-        .order_by(Participant.id)
-    )
-    return [dict(row) for row in session.execute(statement).mappings()]
+    """One dict per consenting non-preview participant with answer counts and times
+    (:func:`experiment.records.participant_records`)."""
+    return records.participant_records(session)
 
 
 def fetch_study_versions(session: Session) -> list[dict]:
     """Every saved study version: ``study_version_id``, ``created_at``, ``note``, ``config``."""
-    statement = select(
-        StudyVersion.id.label("study_version_id"),
-        StudyVersion.created_at,
-        StudyVersion.note,
-        StudyVersion.config,
-    ).order_by(StudyVersion.id)
-    return [dict(row) for row in session.execute(statement).mappings()]
-
+    return records.study_versions(session)

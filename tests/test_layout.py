@@ -95,7 +95,9 @@ def test_only_pages_ui_and_app_import_streamlit():
 
 def _may_issue_sql(module: str) -> bool:
     parts = module.split(".")
-    return parts[-1] == "repository" or "repository" in parts[:-1] or module == "core.db"
+    # A package's SQL lives in its repository module; experiment.records is experiment's second,
+    # read-only repository module (the queries results uses), kept apart so neither grows past 400.
+    return parts[-1] in ("repository", "records") or "repository" in parts[:-1] or module == "core.db"
 
 
 def _sql_calls(tree: ast.Module) -> list[str]:

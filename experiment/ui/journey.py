@@ -1,5 +1,8 @@
 """The participant's journey as Streamlit pages: which step to draw, for a participant or a staff preview.
 
+:data:`STEP_PAGES` binds each step of the registry :data:`experiment.journey.STEPS` to the
+function that draws it (consent excepted: it is drawn before a participant row exists).
+
 Progress lives in the database. A participant's browser holds only the resume token, in the URL
 (``?resume=<token>``, set right after consent), so a refresh, a new tab with that link or a server
 restart lands on the step - and the first unanswered trial - stored in the database. A staff
@@ -9,6 +12,7 @@ stays in the browser session instead of the URL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
@@ -16,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from core import db
 from core.models import Participant
-from experiment import journey, repository
-from experiment.ui import steps as ui_steps
+from core.vocabulary import Step
+from experiment import repository
 from experiment.entry import (
     Entry,
     arrive,
@@ -28,6 +32,21 @@ from experiment.entry import (
     resume_link,
     start_preview,
 )
+from experiment.progress import RESUME_PARAM, JourneyError, settings_for
+from experiment.ui import steps as ui_steps
+from experiment.ui.steps import StepPage
+from experiment.ui.trial_page import trial_step, trials_step
+
+STEP_PAGES: dict[Step, Callable[[StepPage], bool]] = {
+    Step.QUESTIONNAIRE: ui_steps.questionnaire_step,
+    Step.AUDIO_CHECK: ui_steps.audio_check_step,
+    Step.INSTRUCTIONS: ui_steps.instructions_step,
+    Step.PRACTICE: trial_step,
+    Step.TRIALS: trials_step,
+    Step.DEBRIEF: ui_steps.debrief_step,
+    Step.SCREENED_OUT: ui_steps.screened_out_step,
+}
+"""The function that draws each step stored in ``Participant.step``; True means "progress changed"."""
 
 # Browser-session keys of the journey's own (non-widget) state; cleared when a preview restarts.
 _SESSION_KEYS = ("calibrated", "screening_answers", "screening_message", "declined")
@@ -47,7 +66,7 @@ def participant_page() -> None:
     """The public study page: arrival, consent, then the participant's current step."""
     try:
         entry = parse_entry(st.query_params.to_dict())
-    except journey.JourneyError as error:
+    except JourneyError as error:
         st.error(str(error))
         return
     with db.session_scope() as session:
@@ -59,15 +78,15 @@ def participant_page() -> None:
 def _participant_flow(session: Session, entry: Entry) -> bool:
     try:
         arrival = arrive(session, entry)
-    except journey.JourneyError as error:
+    except JourneyError as error:
         st.error(str(error))
         return False
     settings = arrival.settings
     if arrival.status == "resume":
         participant = arrival.participant
         if entry.resume_token is None:  # a returning Prolific participant: switch to the resume link
-            st.query_params.from_dict({journey.RESUME_PARAM: participant.resume_token})
-        settings = journey.settings_for(session, participant)
+            st.query_params.from_dict({RESUME_PARAM: participant.resume_token})
+        settings = settings_for(session, participant)
         st.title(settings.title)
         page_url = current_page_url()
         resume_url = resume_link(page_url, participant) if page_url else None
@@ -88,41 +107,22 @@ def _participant_flow(session: Session, entry: Entry) -> bool:
     if choice == "agree":
         try:
             participant = begin(session, entry)
-        except journey.JourneyError as error:
+        except JourneyError as error:
             st.error(str(error))
             return False
         # From now on the URL carries only the resume token (the Prolific ids are stored).
-        st.query_params.from_dict({journey.RESUME_PARAM: participant.resume_token})
+        st.query_params.from_dict({RESUME_PARAM: participant.resume_token})
         return True
     return False
 
 
 def draw_step(session: Session, participant: Participant, resume_url: str | None) -> bool:
     """Draw the participant's stored step; True when progress changed and the page should rerun."""
-    settings = journey.settings_for(session, participant)
-    step = journey.current_step(participant)
-    if step == "questionnaire":
-        return ui_steps.questionnaire_step(session, participant)
-    if step == "audio_check":
-        return ui_steps.audio_check_step(session, participant, settings)
-    if step == journey.SCREENED_OUT:
-        ui_steps.screened_out_step(settings)
+    draw = STEP_PAGES.get(participant.step)
+    if draw is None:
+        st.error("Something went wrong with your session. Please reload the page.")
         return False
-    if step == "instructions":
-        return ui_steps.instructions_step(session, participant, settings, resume_url)
-    if step in ("practice", "trials"):
-        changed = ui_steps.trial_step(session, participant)
-        if step == "trials" and resume_url:
-            st.caption(f"Your answers are saved after every clip. To continue later, use: {resume_url}")
-        return changed
-    if step == "debrief":
-        try:
-            ui_steps.debrief_step(session, participant)
-        except journey.JourneyError as error:
-            st.error(str(error))
-        return False
-    st.error("Something went wrong with your session. Please reload the page.")
-    return False
+    return draw(StepPage(session, participant, settings_for(session, participant), resume_url))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def _preview_flow(session: Session) -> bool:
         if choice == "agree":
             try:
                 participant = start_preview(session)
-            except journey.JourneyError as error:
+            except JourneyError as error:
                 st.error(str(error))
                 return False
             st.session_state[_PREVIEW_TOKEN] = participant.resume_token
@@ -166,8 +166,8 @@ def _preview_flow(session: Session) -> bool:
         return False
     try:
         participant = load_participant(session, token)
-    except journey.JourneyError:
+    except JourneyError:
         st.session_state.pop(_PREVIEW_TOKEN, None)
         return True
-    st.title(journey.settings_for(session, participant).title)
+    st.title(settings_for(session, participant).title)
     return draw_step(session, participant, resume_url=None)

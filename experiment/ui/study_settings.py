@@ -13,19 +13,30 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from audio import library
+from core import db
+from core.vocabulary import SCALES, Scale, ScreeningMode, Source
 from experiment import entry, repository
-from experiment.settings import (
-    SCALE_POINTS_ALLOWED,
-    SCALES,
-    SCREENING_MODES,
-    StudySettings,
-    library_problems,
-)
+from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
 
-SCALE_LABELS = {"valence": "Pleasantness (valence)", "arousal": "Excitement (arousal)",
-                "moved": "How moved", "liking": "Liking"}
-SCREENING_LABELS = {"required": "Required (fail ends the study politely)",
-                    "optional": "Optional (result stored and flagged)", "off": "Off"}
+SCALE_LABELS = {Scale.VALENCE: "Pleasantness (valence)", Scale.AROUSAL: "Excitement (arousal)",
+                Scale.MOVED: "How moved", Scale.LIKING: "Liking"}
+SCREENING_LABELS = {ScreeningMode.REQUIRED: "Required (fail ends the study politely)",
+                    ScreeningMode.OPTIONAL: "Optional (result stored and flagged)", ScreeningMode.OFF: "Off"}
+
+
+def study_settings_page(page_url: str | None) -> None:
+    """The whole staff page: status, share links, the settings form and the version history."""
+    st.title("Study settings")
+    if st.session_state.pop("settings_saved", False):
+        st.success("Saved as a new version.")
+    with db.session_scope() as session:
+        version_id, settings = repository.current_settings(session)
+        changed = status_section(session, version_id, settings)
+        links_section(page_url)
+        changed = settings_form(session, version_id, settings) or changed
+        history_section(session)
+    if changed:
+        st.rerun()
 
 
 def app_root_url(page_url: str | None) -> str:
@@ -48,8 +59,8 @@ def status_section(session: Session, version_id: int, settings: StudySettings) -
     is_open = st.toggle("Open for new participants", value=settings.is_open, key=f"open_{version_id}",
                         help="People already under way can always finish.")
     human, ai, declines = st.columns(3)
-    human.metric("Human clips", counts.get("human", 0))
-    ai.metric("AI clips", counts.get("ai", 0))
+    human.metric("Human clips", counts.get(Source.HUMAN, 0))
+    ai.metric("AI clips", counts.get(Source.AI, 0))
     declines.metric("Declined consent", repository.decline_count(session))
     for problem in library_problems(settings, counts):
         st.warning(f"Participants cannot start yet: {problem}.")
@@ -98,63 +109,11 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
     k = f"settings_{version_id}_"  # fresh widgets for every version, initialised from it
     s = settings
     with st.form(f"{k}form"):
-        values: dict[str, object] = {}
-        values["title"] = st.text_input("Title shown to participants", s.title, key=k + "title")
-        st.markdown("**Trials**")
-        values["n_trials"] = int(st.number_input(
-            "Main trials per participant (even: half human, half AI)", min_value=2, max_value=200,
-            value=s.n_trials, step=2, key=k + "n_trials"))
-        values["listening_requirement"] = st.slider(
-            "Share of each clip that must be heard before answering (%)", 0, 100,
-            int(round(s.listening_requirement * 100)), step=5, key=k + "listening") / 100.0
-        values["practice_trial"] = st.checkbox("One practice trial first (not scored)", s.practice_trial,
-                                               key=k + "practice")
-        values["attention_check"] = st.checkbox("One attention-check trial", s.attention_check, key=k + "attention")
-        values["repeat_check"] = st.checkbox("Repeat one clip later (consistency check)", s.repeat_check,
-                                             key=k + "repeat")
-        values["max_same_source_run"] = int(st.number_input(
-            "At most this many clips in a row from the same source", 1, 20, s.max_same_source_run,
-            key=k + "run"))
-        values["use_pairs"] = st.checkbox("Draw whole human/AI pairs when the library has enough",
-                                          s.use_pairs, key=k + "pairs")
-        values["pair_gap"] = int(st.number_input("Minimum trials between the two clips of a pair", 0, 20,
-                                                 s.pair_gap, key=k + "pair_gap"))
-        values["min_answer_seconds"] = float(st.number_input(
-            "Flag answers faster than (seconds after the clip appeared)", 0.0, 600.0,
-            float(s.min_answer_seconds), step=0.5, key=k + "min_answer"))
-        st.markdown("**Questions on each trial**")
-        values["scales"] = st.multiselect("Felt-emotion scales", SCALES, default=list(s.scales),
-                                          format_func=SCALE_LABELS.get, key=k + "scales")
-        values["scale_points"] = st.selectbox("Points on each scale", SCALE_POINTS_ALLOWED,
-                                              index=SCALE_POINTS_ALLOWED.index(s.scale_points), key=k + "points")
-        values["ask_familiarity"] = st.checkbox("Ask whether they knew the piece", s.ask_familiarity,
-                                                key=k + "familiar")
-        values["ask_comment"] = st.checkbox("Offer a comment box", s.ask_comment, key=k + "comment")
-        st.markdown("**Headphone check**")
-        values["screening"] = st.radio("Headphone screening (Huggins pitch)", SCREENING_MODES,
-                                       index=SCREENING_MODES.index(s.screening),
-                                       format_func=SCREENING_LABELS.get, key=k + "screening")
-        values["screening_trials"] = int(st.number_input("Screening sounds", 1, 20, s.screening_trials,
-                                                         key=k + "screening_trials"))
-        values["screening_pass"] = int(st.number_input("Correct answers needed to pass", 1, 20, s.screening_pass,
-                                                       key=k + "screening_pass"))
-        st.markdown("**Texts**")
-        values["information_text"] = st.text_area("Information sheet (Markdown)", s.information_text,
-                                                  height=160, key=k + "information")
-        values["consent_text"] = st.text_area("Consent statement", s.consent_text, key=k + "consent")
-        values["debrief_text"] = st.text_area("Debrief explanation", s.debrief_text, key=k + "debrief")
-        st.markdown("**Debrief and completion**")
-        values["show_creator_in_debrief"] = st.checkbox("Name the creator or AI system of each clip",
-                                                        s.show_creator_in_debrief, key=k + "creator")
-        values["show_percentile"] = st.checkbox("Compare the score with everyone so far", s.show_percentile,
-                                                key=k + "percentile")
-        values["prolific_enabled"] = st.checkbox("Run on Prolific (entry needs Prolific's URL parameters)",
-                                                 s.prolific_enabled, key=k + "prolific")
-        values["completion_code"] = st.text_input("Completion code (empty: a personal random code)",
-                                                  s.completion_code, key=k + "code").strip()
-        values["completion_url"] = st.text_input(
-            "Completion URL (empty with Prolific: Prolific's completion link with the code)",
-            s.completion_url, key=k + "url").strip()
+        values: dict[str, object] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
+        values.update(_trial_fields(k, s))
+        values.update(_question_fields(k, s))
+        values.update(_screening_fields(k, s))
+        values.update(_text_and_completion_fields(k, s))
         note = st.text_input("Note for this version (optional)", key=k + "note")
         saved = st.form_submit_button("Save as new version", type="primary")
     if not saved:
@@ -167,6 +126,83 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
         return False
     st.session_state["settings_saved"] = True
     return True
+
+
+# The form's sections; each returns {setting name: value entered}. ``k`` prefixes the widget keys.
+
+
+def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
+    st.markdown("**Trials**")
+    values: dict[str, object] = {}
+    values["n_trials"] = int(st.number_input(
+        "Main trials per participant (even: half human, half AI)", min_value=2, max_value=200,
+        value=s.n_trials, step=2, key=k + "n_trials"))
+    values["listening_requirement"] = st.slider(
+        "Share of each clip that must be heard before answering (%)", 0, 100,
+        int(round(s.listening_requirement * 100)), step=5, key=k + "listening") / 100.0
+    values["practice_trial"] = st.checkbox("One practice trial first (not scored)", s.practice_trial,
+                                           key=k + "practice")
+    values["attention_check"] = st.checkbox("One attention-check trial", s.attention_check, key=k + "attention")
+    values["repeat_check"] = st.checkbox("Repeat one clip later (consistency check)", s.repeat_check,
+                                         key=k + "repeat")
+    values["max_same_source_run"] = int(st.number_input(
+        "At most this many clips in a row from the same source", 1, 20, s.max_same_source_run,
+        key=k + "run"))
+    values["use_pairs"] = st.checkbox("Draw whole human/AI pairs when the library has enough",
+                                      s.use_pairs, key=k + "pairs")
+    values["pair_gap"] = int(st.number_input("Minimum trials between the two clips of a pair", 0, 20,
+                                             s.pair_gap, key=k + "pair_gap"))
+    values["min_answer_seconds"] = float(st.number_input(
+        "Flag answers faster than (seconds after the clip appeared)", 0.0, 600.0,
+        float(s.min_answer_seconds), step=0.5, key=k + "min_answer"))
+    return values
+
+
+def _question_fields(k: str, s: StudySettings) -> dict[str, object]:
+    st.markdown("**Questions on each trial**")
+    return {
+        "scales": st.multiselect("Felt-emotion scales", SCALES, default=list(s.scales),
+                                 format_func=SCALE_LABELS.get, key=k + "scales"),
+        "scale_points": st.selectbox("Points on each scale", SCALE_POINTS_ALLOWED,
+                                     index=SCALE_POINTS_ALLOWED.index(s.scale_points), key=k + "points"),
+        "ask_familiarity": st.checkbox("Ask whether they knew the piece", s.ask_familiarity, key=k + "familiar"),
+        "ask_comment": st.checkbox("Offer a comment box", s.ask_comment, key=k + "comment"),
+    }
+
+
+def _screening_fields(k: str, s: StudySettings) -> dict[str, object]:
+    st.markdown("**Headphone check**")
+    return {
+        "screening": st.radio("Headphone screening (Huggins pitch)", SCREENING_MODES,
+                              index=SCREENING_MODES.index(s.screening),
+                              format_func=SCREENING_LABELS.get, key=k + "screening"),
+        "screening_trials": int(st.number_input("Screening sounds", 1, 20, s.screening_trials,
+                                                key=k + "screening_trials")),
+        "screening_pass": int(st.number_input("Correct answers needed to pass", 1, 20, s.screening_pass,
+                                              key=k + "screening_pass")),
+    }
+
+
+def _text_and_completion_fields(k: str, s: StudySettings) -> dict[str, object]:
+    st.markdown("**Texts**")
+    values: dict[str, object] = {}
+    values["information_text"] = st.text_area("Information sheet (Markdown)", s.information_text,
+                                              height=160, key=k + "information")
+    values["consent_text"] = st.text_area("Consent statement", s.consent_text, key=k + "consent")
+    values["debrief_text"] = st.text_area("Debrief explanation", s.debrief_text, key=k + "debrief")
+    st.markdown("**Debrief and completion**")
+    values["show_creator_in_debrief"] = st.checkbox("Name the creator or AI system of each clip",
+                                                    s.show_creator_in_debrief, key=k + "creator")
+    values["show_percentile"] = st.checkbox("Compare the score with everyone so far", s.show_percentile,
+                                            key=k + "percentile")
+    values["prolific_enabled"] = st.checkbox("Run on Prolific (entry needs Prolific's URL parameters)",
+                                             s.prolific_enabled, key=k + "prolific")
+    values["completion_code"] = st.text_input("Completion code (empty: a personal random code)",
+                                              s.completion_code, key=k + "code").strip()
+    values["completion_url"] = st.text_input(
+        "Completion URL (empty with Prolific: Prolific's completion link with the code)",
+        s.completion_url, key=k + "url").strip()
+    return values
 
 
 def history_section(session: Session) -> None:

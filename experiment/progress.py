@@ -1,0 +1,91 @@
+"""How a participant moves along the journey: the one place ``Participant.step`` moves forward. No Streamlit here.
+
+The step services (:mod:`experiment.questionnaire`, :mod:`experiment.audio_check`,
+:mod:`experiment.trials`) call :func:`advance` once their step is done; the order of the steps and
+when each is shown come from the registry in :mod:`experiment.journey`. This module also holds what
+every step shares: the error a step raises with a participant-facing message, and the settings a
+participant runs under.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.models import Participant
+from core.vocabulary import Step
+from experiment import repository
+from experiment.assignment import AssignmentError, AssignmentRules, assign_trials
+from experiment.settings import StudySettings
+
+if TYPE_CHECKING:
+    from experiment.journey import JourneyStep
+
+RESUME_PARAM = "resume"
+"""URL query parameter carrying the resume token."""
+
+NOT_READY = "This study is not ready for participants yet. Please try again later."
+"""Participant-facing message when the clip library cannot supply a trial list under the settings."""
+
+
+class JourneyError(ValueError):
+    """Something the participant must be told; ``str(error)`` is a polite, clear message.
+
+    Nothing was stored when this is raised.
+    """
+
+
+def settings_for(session: Session, participant: Participant) -> StudySettings:
+    """The study settings the participant runs under (their stored version)."""
+    return repository.settings_version(session, participant.study_version_id)
+
+
+def step_after(step: Step, settings: StudySettings) -> JourneyStep:
+    """The first step after ``step`` that is shown under ``settings``."""
+    # The registry names the step services, and they call advance(): read it at call time so
+    # that importing a service never needs the registry.
+    from experiment.journey import STEPS
+
+    names = [entry.name for entry in STEPS]
+    return next(entry for entry in STEPS[names.index(step) + 1:] if entry.is_shown(settings))
+
+
+def advance(session: Session, participant: Participant) -> None:
+    """Move to the next step shown under the participant's settings; store the trial list when due.
+
+    The step services call this once their step is done; the caller's session scope commits.
+
+    Raises
+    ------
+    JourneyError
+        The next step needs a trial list and the library cannot supply one (:data:`NOT_READY`).
+    """
+    settings = settings_for(session, participant)
+    step = step_after(Step(participant.step), settings)
+    if step.needs_trials:
+        _ensure_trials(session, participant, settings)
+    participant.step = step.name
+
+
+def _ensure_trials(session: Session, participant: Participant, settings: StudySettings) -> None:
+    """Assign and store the trial list once (after the audio check, so screen-outs use no clips)."""
+    if repository.trials_of(session, participant):
+        return
+    try:
+        planned = assign_trials(
+            repository.active_clips(session),
+            repository.exposure_counts(session),
+            AssignmentRules.from_settings(settings),
+            participant.seed,
+        )
+    except AssignmentError as error:
+        raise JourneyError(NOT_READY) from error
+    nonces = [secrets.token_urlsafe(18) for _ in planned]
+    try:
+        with session.begin_nested():
+            repository.store_trials(session, participant, planned, nonces)
+    except IntegrityError:  # a second tab of the same participant stored the list first
+        session.expire(participant)

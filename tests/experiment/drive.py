@@ -1,0 +1,160 @@
+"""Driving participants through the real journey services, one session per call as a Streamlit rerun would.
+
+Shared by the service tests of ``tests/experiment``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import numpy as np
+import soundfile as sf
+from sqlalchemy import func, select
+
+from core import config, db
+from core.models import Clip
+from experiment import quality, repository, screening
+from experiment.audio_check import (
+    ScreeningOutcome,
+    save_screening,
+)
+from experiment.entry import (
+    Entry,
+    arrive,
+    begin,
+    load_participant,
+    parse_entry,
+)
+from experiment.journey import current_step
+from experiment.progress import settings_for
+from experiment.questionnaire import save_questionnaire
+from experiment.settings import StudySettings
+from experiment.trials import (
+    Answer,
+    SubmitResult,
+    TrialView,
+    acknowledge_instructions,
+    current_trial,
+    mark_shown,
+    submit_answer,
+)
+
+DURATION_S = 20.0
+QUESTIONNAIRE = {
+    "age_band": "25-34",
+    "musician_self_rating": 4,
+    "instrument_practice_years": "4-5",
+    "instrument_training_years": "2",
+    "ai_music_heard": "Some",
+    "ai_music_attitude": 3,
+}
+
+
+def add_clips(n_human: int, n_ai: int, paired: bool = False) -> None:
+    """Catalogue rows plus real (tiny) MP3 files under the data folder's clips directory."""
+    clips_dir = config.ensure_dirs().clips
+    with db.session_scope() as s:
+        start = s.scalar(select(func.count()).select_from(Clip))
+        for i in range(n_human + n_ai):
+            number = start + i
+            source = "human" if i < n_human else "ai"
+            tone = np.sin(2 * np.pi * (220 + 7 * number) * np.arange(4410) / 44100)
+            buffer = io.BytesIO()
+            sf.write(buffer, np.stack([tone, tone], axis=1), 44100, format="MP3")
+            digest = f"{number:064x}"
+            (clips_dir / f"{digest}.mp3").write_bytes(buffer.getvalue())
+            s.add(Clip(
+                served_sha256=digest, served_name=f"{digest}.mp3", original_sha256=f"{number + 10**6:064x}",
+                original_name=f"{number}.wav", duration_s=DURATION_S, sample_rate=44100, channels=2,
+                codec="mp3-vbr", source=source, title=f"Title {number}", creator=f"Composer {number}",
+                ai_system="Suno" if source == "ai" else None, ai_version="v4" if source == "ai" else None,
+                pair_id=f"pair{i % max(n_human, 1)}" if paired else None,
+            ))
+
+
+def configure(**changes) -> int:
+    """Save the default settings with ``changes`` (fast defaults for tests) and return the version id."""
+    base = dict(min_answer_seconds=0.0, screening="optional")
+    base.update(changes)
+    with db.session_scope() as s:
+        return repository.save_settings(s, StudySettings().with_changes(**base))
+
+
+def prolific(pid: str, study: str = "STUDY1", session_id: str = "SESS1") -> Entry:
+    return parse_entry({"PROLIFIC_PID": pid, "STUDY_ID": study, "SESSION_ID": session_id})
+
+
+def consent(entry: Entry = Entry()) -> str:
+    with db.session_scope() as s:
+        assert arrive(s, entry).status in ("consent", "resume")
+        return begin(s, entry).resume_token
+
+
+def step(token: str) -> str:
+    with db.session_scope() as s:
+        return current_step(load_participant(s, token))
+
+
+def pass_screening(token: str, correct: bool = True) -> ScreeningOutcome:
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        n = settings_for(s, participant).screening_trials
+        targets = screening.screening_targets(participant.seed, n)
+        answers = targets if correct else [t % 3 + 1 for t in targets]
+        return save_screening(s, participant, answers)
+
+
+def good_answer(view: TrialView, confidence: int = 2, rating: int = 5) -> Answer:
+    return Answer(
+        confidence=confidence, valence=rating, arousal=rating, moved=rating, liking=rating, familiar=False,
+        plays=1, listened_s=view.duration_s, time_to_first_play_ms=800, client_time_to_answer_ms=25_000,
+    )
+
+
+def answer_current(token: str, *, guess_right: bool | None = None, follow_attention: bool = True,
+                   confidence: int = 2) -> SubmitResult:
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        view = current_trial(s, participant)
+        mark_shown(s, participant, view.trial_index)
+        answer = good_answer(view, confidence=confidence)
+        if guess_right is not None:
+            truth = repository.trial_at(s, participant, view.trial_index).clip.source
+            wanted = truth if guess_right else ("human" if truth == "ai" else "ai")
+            answer = dataclasses.replace(answer, confidence=1 if wanted == "human" else 6)
+        if view.kind == "attention" and follow_attention:
+            target = quality.attention_target(participant.seed, view.scales, view.scale_points)
+            answer = dataclasses.replace(answer, confidence=target.confidence, **{target.scale: target.value})
+        return submit_answer(s, participant, view.trial_index, answer)
+
+
+def reach_trials(entry: Entry = Entry()) -> str:
+    token = consent(entry)
+    with db.session_scope() as s:
+        save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
+    if step(token) == "audio_check":
+        pass_screening(token)
+    with db.session_scope() as s:
+        acknowledge_instructions(s, load_participant(s, token))
+    if step(token) == "practice":
+        assert answer_current(token).status == "recorded"
+    assert step(token) == "trials"
+    return token
+
+
+def finish(token: str, **kwargs) -> None:
+    while step(token) == "trials":
+        assert answer_current(token, **kwargs).status == "recorded"
+
+
+def complete_participant(entry: Entry = Entry(), **kwargs) -> str:
+    token = reach_trials(entry)
+    finish(token, **kwargs)
+    return token
+
+
+def finish_practice_and_trials(token: str) -> None:
+    while step(token) in ("practice", "trials"):
+        assert answer_current(token, guess_right=False).status == "recorded"
+

@@ -1,0 +1,213 @@
+"""Answers on both database backends: the rules an answer must meet, the quality flags it updates,
+exposure and percentile bookkeeping, and that every answer is recorded exactly once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import pytest
+
+from core import db
+from core.models import Response
+from experiment import repository
+from experiment.debrief import debrief
+from experiment.entry import (
+    load_participant,
+    start_preview,
+)
+from experiment.questionnaire import save_questionnaire
+from experiment.trials import (
+    LISTEN_TOLERANCE_S,
+    acknowledge_instructions,
+    current_trial,
+    mark_shown,
+    submit_answer,
+)
+from tests.experiment.drive import (
+    DURATION_S,
+    QUESTIONNAIRE,
+    add_clips,
+    answer_current,
+    complete_participant,
+    configure,
+    consent,
+    finish_practice_and_trials,
+    good_answer,
+    reach_trials,
+    step,
+)
+
+
+def test_answers_that_break_the_rules_are_rejected_and_nothing_is_stored(data_env):
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off", listening_requirement=0.5, ask_comment=True)
+    token = reach_trials()
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        view = current_trial(s, participant)
+        assert view.required_listen_s == pytest.approx(DURATION_S * 0.5 - LISTEN_TOLERANCE_S)
+        good = good_answer(view)
+        bad = [
+            dataclasses.replace(good, listened_s=view.required_listen_s - 1),
+            dataclasses.replace(good, confidence=7),
+            dataclasses.replace(good, confidence=None),
+            dataclasses.replace(good, valence=10),
+            dataclasses.replace(good, arousal=None),
+            dataclasses.replace(good, liking=True),
+            dataclasses.replace(good, plays=-1),
+            dataclasses.replace(good, listened_s=float("nan")),
+            dataclasses.replace(good, comment="x" * 2001),
+        ]
+        for answer in bad:
+            result = submit_answer(s, participant, view.trial_index, answer)
+            assert result.status == "rejected" and result.message, answer
+        listen = submit_answer(s, participant, view.trial_index, bad[0])
+        assert "listen" in listen.message.lower()
+        later = submit_answer(s, participant, view.trial_index + 1, good)
+        assert later.status == "rejected"
+        assert submit_answer(s, participant, 999, good).status == "rejected"
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        assert len(repository.responses_of(s, participant)) == 1  # only the practice answer
+        result = submit_answer(s, participant, view.trial_index,
+                               dataclasses.replace(good, comment="  lovely strings  "))
+        assert result.status == "recorded"
+        assert repository.responses_of(s, participant)[view.trial_index].comment == "lovely strings"
+
+
+def test_quality_flags_attention_repeat_and_speed(data_env):
+    add_clips(8, 8)
+    configure(n_trials=6, screening="off", min_answer_seconds=600.0)
+    token = reach_trials()
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        trials = repository.trials_of(s, participant)
+        repeat_clip = next(t.clip_id for t in trials if t.kind == "repeat")
+        original_index = next(t.trial_index for t in trials if t.kind == "main" and t.clip_id == repeat_clip)
+    while step(token) == "trials":
+        with db.session_scope() as s:
+            view = current_trial(s, load_participant(s, token))
+        # The original says "sure human", its repeat "sure AI": a flip with a 5-point difference.
+        answer_current(token, follow_attention=False, confidence=1 if view.trial_index == original_index else 6)
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        flags = participant.flags
+        assert flags["attention_failed"] is True  # the instruction always asks for a scale end, not 5
+        assert flags["repeat_inconsistent"] is True and flags["repeat_confidence_diff"] == 5
+        assert flags["too_fast"] is True and flags["too_fast_trials"] == 7  # 6 main + repeat
+        attention = next(r for r in repository.responses_of(s, participant).values() if r.extra["kind"] == "attention")
+        assert attention.attention_answer.startswith("confidence=6")
+
+
+def test_attention_followed_is_not_flagged(data_env):
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off")
+    token = complete_participant()
+    with db.session_scope() as s:
+        flags = load_participant(s, token).flags
+        assert flags["attention_failed"] is False and "too_fast" not in flags
+
+
+def test_exposure_spreads_over_sequential_participants_and_ignores_previews(data_env):
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off", practice_trial=False, attention_check=False, repeat_check=False)
+    for _ in range(9):
+        consent_token = consent()
+        with db.session_scope() as s:
+            save_questionnaire(s, load_participant(s, consent_token), QUESTIONNAIRE)
+            acknowledge_instructions(s, load_participant(s, consent_token))
+    with db.session_scope() as s:
+        counts = repository.exposure_counts(s)
+        assert sorted(counts.values()) == [3] * 12  # 9 x 4 over 12 clips
+        preview = start_preview(s)
+        save_questionnaire(s, preview, QUESTIONNAIRE)
+        acknowledge_instructions(s, preview)
+        assert repository.trials_of(s, preview)
+        assert repository.exposure_counts(s) == counts
+
+
+def test_percentile_compares_with_completed_real_participants_only(data_env):
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off")
+    complete_participant(guess_right=False)  # 0 of 4
+    complete_participant(guess_right=True)  # 4 of 4
+    reach_trials()  # unfinished: not compared
+    with db.session_scope() as s:
+        preview = start_preview(s)
+        preview_token = preview.resume_token
+    with db.session_scope() as s:
+        p = load_participant(s, preview_token)
+        save_questionnaire(s, p, QUESTIONNAIRE)
+        acknowledge_instructions(s, p)
+    finish_practice_and_trials(preview_token)
+    third = complete_participant(guess_right=True)
+    with db.session_scope() as s:
+        info = debrief(s, load_participant(s, third))
+        assert info.n_compared == 2 and info.percentile == pytest.approx(75.0)  # above one, tied with one
+        preview_info = debrief(s, load_participant(s, preview_token))
+        assert preview_info.completion_code == "PREVIEW" and preview_info.completion_url == ""
+        assert preview_info.n_compared == 3  # the preview sees how it would compare; it is never compared
+
+
+def _submit_from_threads(token: str, n_threads: int) -> Counter:
+    """Submit the current trial from ``n_threads`` threads at once (each with its own session)."""
+    import threading
+
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        view = current_trial(s, participant)
+        mark_shown(s, participant, view.trial_index)
+    barrier = threading.Barrier(n_threads)
+    statuses: list[str] = []
+    errors: list[BaseException] = []
+
+    def submit(confidence: int) -> None:
+        try:
+            with db.session_scope() as s:
+                participant = load_participant(s, token)
+                barrier.wait()
+                result = submit_answer(s, participant, view.trial_index, good_answer(view, confidence))
+                statuses.append(result.status)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(1 + i % 6,)) for i in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return Counter(statuses)
+
+
+def test_simultaneous_submits_of_one_trial_store_exactly_one_answer(data_env):
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off", practice_trial=False)
+    token = reach_trials()
+    for _ in range(3):
+        assert _submit_from_threads(token, 4) == Counter({"recorded": 1, "duplicate": 3})
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        assert sorted(repository.responses_of(s, participant)) == [0, 1, 2]
+
+
+def test_a_lost_insert_race_reports_duplicate_and_leaves_the_session_usable(data_env):
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off", practice_trial=False)
+    token = reach_trials()
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        trial = repository.trial_at(s, participant, 0)
+        first = Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
+                         study_version_id=participant.study_version_id, guess="ai", confidence=5)
+        assert repository.insert_response(s, first)
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        trial = repository.trial_at(s, participant, 0)
+        second = Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
+                          study_version_id=participant.study_version_id, guess="human", confidence=1)
+        assert not repository.insert_response(s, second)
+        assert [r.confidence for r in repository.responses_of(s, participant).values()] == [5]
+
