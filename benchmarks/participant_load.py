@@ -220,7 +220,7 @@ def report(results: list[ParticipantResult], check: StoredCheck, cpu_s: float | 
               f"{1000 * cpu_s / max(runs, 1):.0f} ms per script run")
     print(f"answer -> next clip ready (n={len(latencies)}): p50 {percentile(latencies, 50):.2f} s  "
           f"p95 {percentile(latencies, 95):.2f} s  max {max(latencies, default=float('nan')):.2f} s")
-    print(f"wall {wall_s:.0f} s")
+    print(f"wall {wall_s:.0f} s; machine load average (1 min) {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
