@@ -26,7 +26,13 @@ from urllib.parse import parse_qs
 
 import numpy as np
 
-from benchmarks.streamlit_client import ScriptRun, StreamlitError, StreamlitTab, choose, choose_segment
+from benchmarks.streamlit_client import (
+    ScriptRun,
+    StreamlitError,
+    StreamlitTab,
+    choose,
+    choose_segment,
+)
 
 PLAYER_NAME = "blind_player"
 LISTEN_SHARE = 0.7

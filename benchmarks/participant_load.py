@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import socket
@@ -36,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.participant_journey import Participant, ParticipantResult  # noqa: E402
+from benchmarks.participant_journey import Participant, ParticipantResult
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -198,7 +199,7 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
+    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
 
 
 def report(results: list[ParticipantResult], check: StoredCheck, cpu_s: float | None, wall_s: float) -> None:
