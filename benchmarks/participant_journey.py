@@ -1,0 +1,230 @@
+"""One simulated participant of the Human Touch study, driven over Streamlit's websocket.
+
+Consent -> questionnaire -> audio check (calibration, headphone screening) -> instructions ->
+practice -> trials -> debrief, with the widget states a browser sends. The blind player (a
+components-v2 element, ``experiment/ui/player/player.js``) is answered with the reports its
+JavaScript sends through ``setStateValue("report", ...)``: one at "play", one when the listening
+requirement is reached before the end, one at "ended" (listened_s = the whole clip). The client
+does not wait for the clip in real time: the think time stands for listening and deciding.
+
+Headphone screening: the client answers as a listener wearing headphones does. The Huggins
+pitch is audible only through the difference between the ears, so the client picks the interval
+in which the left and right channels differ (in the other two the noise is identical in both ears).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import random
+import struct
+import time
+import wave
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+import numpy as np
+
+from benchmarks.streamlit_client import (
+    ScriptRun,
+    StreamlitError,
+    StreamlitTab,
+    choose,
+    choose_segment,
+)
+
+PLAYER_NAME = "blind_player"
+LISTEN_SHARE = 0.7
+"""Part of the think time spent listening (between play and end); the rest is deciding."""
+
+
+@dataclass
+class ParticipantResult:
+    """What one simulated participant did and saw."""
+
+    number: int
+    token: str | None = None
+    completed: bool = False
+    error: str | None = None
+    answers_sent: int = 0
+    clip_latencies_s: list[float] = field(default_factory=list)
+    reruns_requested: int = 0
+    script_runs: int = 0
+    bytes_received: int = 0
+
+
+def decode_player_data(data: bytes) -> tuple[dict, bytes]:
+    """Split the player's framed data ``b"HTP1" | uint32 | JSON header | audio`` (see player.js)."""
+    if data[:4] != b"HTP1":
+        raise StreamlitError("the blind player's data is not in its HTP1 frame")
+    (length,) = struct.unpack(">I", data[4:8])
+    return json.loads(data[8:8 + length]), data[8 + length:]
+
+
+_DURATIONS: dict[int, float] = {}
+
+
+def audio_duration_s(audio: bytes, mime: str) -> float:
+    """Duration of the clip, as the browser's audio element reports it (cached per content)."""
+    key = hash(audio)
+    if key not in _DURATIONS:
+        if mime == "audio/wav":
+            with wave.open(io.BytesIO(audio)) as wav:
+                _DURATIONS[key] = wav.getnframes() / wav.getframerate()
+        else:
+            import soundfile  # imported late: only MP3 clips need it
+
+            _DURATIONS[key] = soundfile.info(io.BytesIO(audio)).duration
+    return _DURATIONS[key]
+
+
+def huggins_interval(wav_bytes: bytes, n_intervals: int = 3) -> int:
+    """The 1-based interval whose left and right channels differ (what headphones make audible)."""
+    with wave.open(io.BytesIO(wav_bytes)) as wav:
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    difference = np.abs(frames[:, 0].astype(np.int32) - frames[:, 1].astype(np.int32))
+    energy = np.add.reduceat(difference, np.linspace(0, len(difference), n_intervals + 1, dtype=int)[:-1])
+    return int(np.argmax(energy)) + 1
+
+
+def player_reports(header: dict, duration_s: float) -> list[dict]:
+    """The reports player.js sends for one uninterrupted listen from start to end."""
+    required = float(header.get("required_s") or 0)
+    threshold = required - float(header.get("tolerance_s") or 0)
+    first_play_ms = 400
+    base = {"plays": 1, "pauses": 0, "seeks": 0, "first_play_ms": first_play_ms}
+    reports = [{**base, "listened_s": 0, "ended": False, "requirement_met": required <= 0}]
+    if required > 0 and threshold < duration_s:
+        reports.append({**base, "listened_s": round(max(threshold, 0.0), 3), "ended": False,
+                        "requirement_met": True})
+    reports.append({**base, "listened_s": round(duration_s, 3), "ended": True, "requirement_met": True})
+    return reports
+
+
+class Participant:
+    """Drives one tab through the journey; ``think_s`` is the mean pause before each answer."""
+
+    def __init__(self, number: int, base_url: str, think_s: float, rng: random.Random, timeout_s: float):
+        self.result = ParticipantResult(number)
+        self.think_s = think_s
+        self.rng = rng
+        self.tab = StreamlitTab(base_url, timeout_s=timeout_s, on_element=self._on_element)
+        self._answer_sent_at: float | None = None
+        self._seen_players: set[str] = set()
+
+    # ------------------------------------------------------------------------------------------
+
+    def _on_element(self, element, received_at: float) -> None:
+        """Time answer -> next clip: the first arrival of a new player element with audio bytes."""
+        if element.WhichOneof("type") != "bidi_component":
+            return
+        player = element.bidi_component
+        if PLAYER_NAME not in player.component_name or player.id in self._seen_players or not player.bytes:
+            return
+        self._seen_players.add(player.id)
+        if self._answer_sent_at is not None:
+            self.result.clip_latencies_s.append(received_at - self._answer_sent_at)
+            self._answer_sent_at = None
+
+    async def _think(self, share: float = 1.0) -> None:
+        if self.think_s > 0:
+            await asyncio.sleep(self.think_s * share * self.rng.uniform(0.5, 1.5))
+
+    async def run(self) -> ParticipantResult:
+        try:
+            await self.tab.open()
+            self.result.reruns_requested += 1
+            while not self.result.completed:
+                await self._step(await self.tab.wait_for_page(_recognisable, "a journey step"))
+        except Exception as error:  # noqa: BLE001 - every failure is counted, none stops the others
+            self.result.error = f"{type(error).__name__}: {error}"
+        finally:
+            self.result.script_runs = self.tab.run.number
+            self.result.bytes_received = self.tab.bytes_received
+            await self.tab.close()
+        return self.result
+
+    async def _send(self, coroutine) -> float:
+        self.result.reruns_requested += 1
+        return await coroutine
+
+    # ------------------------------------------------------------------------------------------
+    # Steps
+
+    async def _step(self, page: ScriptRun) -> None:
+        errors = [a.body for a in page.find("alert", lambda a: a.format == 1)]
+        if errors:
+            raise StreamlitError(f"error shown: {errors[0]}")
+        if page.find("metric", lambda m: m.label == "Your score"):
+            self.result.completed = True
+        elif button := _button(page, "I agree, start the study"):
+            await self._think()
+            await self._send(self.tab.click(button))
+            await self.tab.wait_for_page(lambda p: "resume=" in self.tab.query_string, "the resume token")
+            self.result.token = parse_qs(self.tab.query_string)["resume"][0]
+        elif button := _button(page, "Continue"):
+            await self._questionnaire(page, button)
+        elif button := _button(page, "My volume is set, continue"):
+            await self._listen(page)
+            await self._think(1 - LISTEN_SHARE)
+            await self._send(self.tab.click(_button(self.tab.last_finished, button.label)))
+        elif _button(page, "1", enabled=False) and "Sound " in page.texts():
+            await self._screening_sound(page)
+        elif button := _button(page, "Start"):
+            await self._think()
+            await self._send(self.tab.click(button))
+        elif _button(page, "Save and continue", enabled=False):
+            await self._trial(page)
+        else:
+            raise StreamlitError(f"unknown page: {page.texts()[:200]!r}")
+
+    async def _questionnaire(self, page: ScriptRun, submit) -> None:
+        values = [choose(radio, radio.options[0]) for radio in page.find("radio")]
+        await self._think()
+        await self._send(self.tab.click(submit, values))
+
+    async def _listen(self, page: ScriptRun) -> dict:
+        """Play the page's player to its end, sending the reports player.js sends; returns its header."""
+        (player,) = page.find("bidi_component", lambda c: PLAYER_NAME in c.component_name)
+        header, audio = decode_player_data(player.bytes)
+        reports = player_reports(header, audio_duration_s(audio, header.get("mime", "audio/mpeg")))
+        for i, report in enumerate(reports):
+            if i == len(reports) - 1:
+                await self._think(LISTEN_SHARE)
+            await self._send(self.tab.set_component_state(player, {"report": report}))
+            await self.tab.wait_for_page(lambda p: True, "the page after a player report")
+        return header | {"audio": audio}
+
+    async def _screening_sound(self, page: ScriptRun) -> None:
+        heard = await self._listen(page)
+        target = huggins_interval(heard["audio"])
+        await self._think(1 - LISTEN_SHARE)
+        button = _button(self.tab.last_finished, str(target))
+        await self._send(self.tab.click(button))
+
+    async def _trial(self, page: ScriptRun) -> None:
+        await self._listen(page)
+        page = self.tab.last_finished
+        values = [choose_segment(scale, scale.options[len(scale.options) // 2].content)
+                  for scale in page.find("button_group")]
+        for radio in page.find("radio"):
+            option = "No" if "No" in radio.options else self.rng.choice(list(radio.options))
+            values.append(choose(radio, option))
+        await self._think(1 - LISTEN_SHARE)
+        submit = _button(page, "Save and continue")
+        self.result.answers_sent += 1
+        self._answer_sent_at = time.perf_counter()
+        await self._send(self.tab.click(submit, values))  # _on_element times the next clip
+
+
+def _button(page: ScriptRun | None, label: str, enabled: bool = True):
+    """The button labelled ``label`` on ``page`` (None when absent, or disabled with ``enabled``)."""
+    if page is None:
+        return None
+    found = page.find("button", lambda b: b.label == label and not (enabled and b.disabled))
+    return found[0] if found else None
+
+
+def _recognisable(page: ScriptRun) -> bool:
+    return bool(page.find("button") or page.find("metric") or page.find("alert", lambda a: a.format == 1))
