@@ -100,7 +100,9 @@ def start_server(app_dir: Path, data_dir: Path, log_path: Path) -> tuple[subproc
     env = {**os.environ, "HUMAN_TOUCH_DATA": str(data_dir), "PYTHONPATH": str(app_dir)}
     env.pop("HUMAN_TOUCH_DATABASE_URL", None)
     with open(log_path, "ab") as log:
-        subprocess.run([sys.executable, "-m", "core.cli", "prepare"], cwd=app_dir, env=env,
+        # The CLI moved from core.cli to human_touch.cli; checkouts from before the move still run.
+        cli = "human_touch.cli" if (app_dir / "human_touch").is_dir() else "core.cli"
+        subprocess.run([sys.executable, "-m", cli, "prepare"], cwd=app_dir, env=env,
                        stdout=log, stderr=subprocess.STDOUT, check=True)
         port = free_port()
         process = subprocess.Popen(
