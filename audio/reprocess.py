@@ -5,6 +5,10 @@ is refused unless forced, because their responses describe the old audio; a forc
 records the previous served hash and processing (settings and start) in ``clips.processing``
 under ``replaced_served_sha256`` and ``replaced_processing``, so the old audio can be rebuilt.
 Whether a clip was heard is asked through :func:`audio.library.clip_has_been_heard`.
+
+The new served bytes go into the database with the new rows (:func:`audio.storage.write_clip_rows`),
+so every replica serves them at once. The original is read from this data folder's
+``originals``: only staff re-process, on the server that keeps the originals.
 """
 
 from __future__ import annotations
@@ -89,8 +93,13 @@ def reprocess(
             duplicate = repository.find_duplicate(session, served_sha256=processed.served_sha256)
             if duplicate is not None and duplicate.id != clip_id:
                 raise IngestError(duplicate_message(plan.display, duplicate))
-            processing = _processing_with_history(session, repository.get_clip(session, clip_id), processed)
+            clip = repository.get_clip(session, clip_id)
+            old_served_sha256 = clip.served_sha256
+            processing = _processing_with_history(session, clip, processed)
             result = write_clip_rows(session, processed, replacing=clip_id, processing=processing)
+            if "replaced_served_sha256" not in processing and old_served_sha256 != processed.served_sha256:
+                # Nobody heard the old audio: its bytes need not be kept (heard audio keeps its blob).
+                repository.delete_blob_unless_used(session, old_served_sha256)
     if plan.old_served_name != served_path.name:
         (config.paths().clips / plan.old_served_name).unlink(missing_ok=True)
     return result
