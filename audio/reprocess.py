@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from audio import library, repository
 from audio.errors import IngestError
+from audio.isolation import ProcessingWorker
 from audio.pipeline import START_RULE_ORGANISER, ProcessedClip, process_guarded
 from audio.processing import ProcessingSettings
 from audio.storage import (
@@ -54,6 +55,7 @@ def reprocess(
     start_offset_s: float | None = None,
     force: bool = False,
     engine: Engine | None = None,
+    worker: ProcessingWorker | None = None,
 ) -> IngestResult:
     """Rebuild a clip's served file and features from its kept original.
 
@@ -71,6 +73,9 @@ def reprocess(
     force : bool
         Re-process even when participants have heard or answered the clip. Their responses
         then describe audio that is no longer served; the previous served hash is recorded.
+    worker : ProcessingWorker, optional
+        Decode and process the original in this worker process (as the add-clips page does);
+        ``None`` processes in this process.
 
     Raises
     ------
@@ -82,8 +87,12 @@ def reprocess(
         plan = _plan(session, clip_id, settings, start_offset_s, force)
     if not plan.original.is_file():
         raise IngestError(f"{plan.display}: the kept original file is missing, so the clip cannot be re-processed.")
-    processed = process_guarded(plan.original, plan.display, plan.settings, plan.start_offset_s,
-                                plan.original_sha256)
+    if worker is not None:
+        processed = worker.process(plan.original, plan.display, plan.settings, plan.start_offset_s,
+                                   plan.original_sha256)
+    else:
+        processed = process_guarded(plan.original, plan.display, plan.settings, plan.start_offset_s,
+                                    plan.original_sha256)
 
     served_path = config.ensure_dirs().clips / served_file_name(processed.served_sha256)
     with files_removed_on_failure() as created:
