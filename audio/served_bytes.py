@@ -5,7 +5,7 @@ replica with any data folder, even an empty one, serves every clip. Reading a cl
 in order:
 
     process memory   an LRU of recently served clips, at most :data:`MEMORY_CACHE_BYTES`
-    data folder      ``<data>/clips/<sha256>.mp3``, checked against its hash
+    data folder      ``<data>/clips/<sha256>.mp3``
     database         ``clip_blobs``; the bytes are then written to the data folder (atomically)
 
 Bytes are immutable per hash, so no cache ever needs invalidating: a re-processed clip has a new
@@ -93,16 +93,16 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_cached_file(path: Path, sha256: str) -> bytes | None:
-    """The file's bytes when it exists and matches ``sha256``; otherwise None (a damaged file is ignored)."""
+def _read_cached_file(path: Path) -> bytes | None:
+    """The cached file's bytes, or None when this data folder has no copy.
+
+    Trusted without re-hashing: cache files are only ever created whole, by an atomic rename
+    under their content hash (:func:`audio.storage.write_atomically`).
+    """
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         return None
-    if _sha256(data) != sha256:
-        log.warning("%s does not match its hash; reading the clip from the database instead", path)
-        return None
-    return data
 
 
 def _write_cache_file(path: Path, data: bytes) -> None:
@@ -110,8 +110,6 @@ def _write_cache_file(path: Path, data: bytes) -> None:
     from audio.storage import write_atomically  # lazily: storage pulls in librosa, serving needs none of it
 
     try:
-        if path.exists():
-            path.unlink()  # a damaged copy (hash mismatch) is replaced
         write_atomically(path, data)
     except OSError as error:
         log.warning("could not cache %s in the data folder (%s); serving from the database", path.name, error)
@@ -130,7 +128,7 @@ def served_bytes(session: Session, clip: Clip) -> bytes:
     if data is not None:
         return data
     path = cache_path(clip)
-    data = _read_cached_file(path, sha256)
+    data = _read_cached_file(path)
     if data is None:
         data = repository.blob_data(session, sha256)
         if data is None:
@@ -157,7 +155,7 @@ def store_missing_blobs(engine: Engine | None = None, echo: Callable[[str], None
     Idempotent, and safe from several replicas at once (a database-wide lock, and each insert
     tolerates a concurrent one). One transaction per clip, so a large library never holds every
     file in memory. A clip whose file is missing (or does not match its hash) is skipped with a
-    log line; it stays unservable until its file is restored and this runs again.
+    log line; other replicas cannot serve it until its file is restored and this runs again.
 
     Parameters
     ----------
@@ -174,10 +172,12 @@ def store_missing_blobs(engine: Engine | None = None, echo: Callable[[str], None
     with db.exclusive("clip-blobs-backfill", engine):
         for clip_id, sha256, served_name in todo:
             path = config.paths().clips / served_name
-            data = _read_cached_file(path, sha256)
-            if data is None:
-                message = (f"clip #{clip_id}: served file {path} is missing (or damaged) and its bytes are not in "
-                           f"the database; this clip cannot be served until the file is restored")
+            data = _read_cached_file(path)
+            if data is None or _sha256(data) != sha256:  # never store wrong bytes under a hash
+                state = "missing" if data is None else "damaged (its content does not match its hash)"
+                message = (f"clip #{clip_id}: served file {path} is {state} and its bytes are not in the "
+                           f"database; this clip cannot be served from other replicas until the file is "
+                           f"restored and `human-touch prepare` runs again")
                 log.warning(message)
                 report.missing.append(clip_id)
                 if echo is not None:

@@ -61,16 +61,6 @@ def test_a_replica_with_an_empty_data_folder_serves_every_clip_byte_for_byte(tmp
     assert cached == expected
 
 
-def test_a_damaged_cached_file_is_not_served(tmp_path, data_env):
-    clip_id = _ingest(tmp_path, 3)
-    good = _served_file_bytes(clip_id)
-    with db.session_scope() as session:
-        library.clip_path(library.get_clip(session, clip_id)).write_bytes(good[: len(good) // 2])
-    with db.session_scope() as session:
-        assert library.served_audio(session, clip_id) == good
-    assert _served_file_bytes(clip_id) == good  # the cache was repaired
-
-
 def _drop_all_blobs() -> None:
     """The state of an installation from before ``clip_blobs``: files only."""
     with db.session_scope() as session:
@@ -98,16 +88,20 @@ def test_backfill_copies_existing_files_into_the_database_and_is_idempotent(tmp_
 
 
 def test_backfill_skips_a_clip_whose_file_is_missing_too_and_serving_it_says_so(tmp_path, data_env, caplog):
-    kept, lost = _ingest(tmp_path, 6), _ingest(tmp_path, 7)
+    kept, lost, damaged = _ingest(tmp_path, 6), _ingest(tmp_path, 7), _ingest(tmp_path, 10)
     _drop_all_blobs()
     with db.session_scope() as session:
         library.clip_path(library.get_clip(session, lost)).unlink()
+        library.clip_path(library.get_clip(session, damaged)).write_bytes(b"not the clip")
 
     lines: list[str] = []
     report = library.store_missing_blobs(echo=lines.append)
-    assert report.stored == [kept] and report.missing == [lost]
-    assert len(lines) == 1 and f"clip #{lost}" in lines[0] and "cannot be served" in lines[0]
+    assert report.stored == [kept] and report.missing == [lost, damaged]
+    assert f"clip #{lost}: served file" in lines[0] and "is missing" in lines[0]
+    assert f"clip #{damaged}: served file" in lines[1] and "does not match its hash" in lines[1]
     assert f"clip #{lost}" in caplog.text
+    with db.session_scope() as session:
+        assert session.get(ClipBlob, library.get_clip(session, damaged).served_sha256) is None
 
     with db.session_scope() as session:
         assert library.served_audio(session, kept)
