@@ -1,8 +1,9 @@
 """Bulk import: many files at once, from folders or a manifest CSV, processed by a worker pool.
 
 Decoding, processing, encoding and features (:func:`audio.pipeline.process_audio`) run in
-worker processes; this process alone writes files and rows (:func:`audio.storage.store_processed`),
-because SQLite has one writer. A failed file does not stop the others.
+worker processes (:func:`audio.isolation.process_many`); this process alone writes files and rows
+(:func:`audio.storage.store_processed`), because SQLite has one writer. A failed file does not stop
+the others, and a worker that dies (a decoder crash) fails only the file it was processing.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import csv
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -23,7 +22,8 @@ from audio.catalogue import ClipMetadata, sanitise_filename
 from audio.decode import AUDIO_EXTENSIONS
 from audio.errors import IngestError
 from audio.ingest import settings_unless_duplicate
-from audio.pipeline import ProcessedClip, file_sha256, process_guarded
+from audio.isolation import Job, process_job, process_many
+from audio.pipeline import ProcessedClip, file_sha256
 from audio.processing import ProcessingSettings
 from audio.storage import IngestResult, store_processed
 from core import db
@@ -148,16 +148,6 @@ def _manifest_item(csv_path: Path, row: dict[str, str]) -> ImportItem:
     return ImportItem(path=(csv_path.parent / row["path"]).resolve(), metadata=metadata, start_offset_s=start)
 
 
-def _process_in_worker(path: str, display: str, settings: dict, start_offset_s: float | None,
-                       original_sha256: str) -> tuple[ProcessedClip | None, str]:
-    """Worker-process entry point: ``(processed, "")`` or ``(None, user-facing reason)``."""
-    try:
-        return process_guarded(Path(path), display, ProcessingSettings.from_dict(settings),
-                               start_offset_s, original_sha256), ""
-    except IngestError as error:
-        return None, str(error)
-
-
 def import_items(
     items: Sequence[ImportItem],
     settings: ProcessingSettings | None = None,
@@ -176,7 +166,8 @@ def import_items(
     settings : ProcessingSettings, optional
         Defaults to the settings in force.
     workers : int
-        Worker processes (default 2, one per core here). 1 processes in this process.
+        Worker processes (default 2, one per core here). 0 processes in this process, without
+        protection against a decoder crash (trusted files only).
     progress : callable, optional
         Called as ``progress(outcome, done, total)`` after each file, in completion order.
     engine : sqlalchemy.Engine, optional
@@ -241,24 +232,11 @@ def _checked_in_parent(items: Sequence[ImportItem], settings: ProcessingSettings
 
 def _process_all(pending: list[_Pending], settings: ProcessingSettings, workers: int,
                  store: Callable[[_Pending, ProcessedClip | None, str], None]) -> None:
-    """Process every pending item (in worker processes when there are several) and store each as it completes."""
-    if workers <= 1 or len(pending) <= 1:
-        for job in pending:
-            processed, reason = _process_in_worker(str(job.item.path), job.display, settings.to_dict(),
-                                                   job.item.start_offset_s, job.digest)
-            store(job, processed, reason)
+    """Process every pending item and store each as it completes (in worker processes unless ``workers`` is 0)."""
+    jobs = [Job(job.item.path, job.display, settings.to_dict(), job.item.start_offset_s, job.digest)
+            for job in pending]
+    if workers <= 0:
+        for job, isolated in zip(pending, jobs):
+            store(job, *process_job(isolated))
         return
-    # "spawn": the parent may be a threaded server (Streamlit); forking it is unsafe.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {
-            pool.submit(_process_in_worker, str(job.item.path), job.display, settings.to_dict(),
-                        job.item.start_offset_s, job.digest): job
-            for job in pending
-        }
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                processed, reason = future.result()
-            except Exception as error:  # a worker died (e.g. a decoder crash)
-                processed, reason = None, f"{job.item.path.name}: processing failed ({type(error).__name__})."
-            store(job, processed, reason)
+    process_many(jobs, workers, lambda index, processed, reason: store(pending[index], processed, reason))

@@ -41,7 +41,7 @@ def register(subparsers) -> None:
     imp.add_argument("--notes")
     imp.add_argument("--start", type=float, metavar="SECONDS",
                      help="excerpt start in seconds (default: one third into each file)")
-    imp.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    imp.add_argument("--workers", type=int, default=2, help="worker processes (default 2; 0 = in this process, no protection against a decoder crash)")
     imp.set_defaults(handler=_cmd_import)
 
     lst = sub.add_parser("list", help="show the clip library")

@@ -13,3 +13,11 @@ class IngestError(ValueError):
 
 class MetadataError(ValueError):
     """A catalogue field has an invalid value; ``str(error)`` is a user-facing message."""
+
+
+class ServedAudioMissing(FileNotFoundError):
+    """Neither the database nor the data folder holds a clip's served bytes; the message says which clip.
+
+    A :class:`FileNotFoundError` (an ``OSError``) so that callers which guard reading a clip
+    against a missing file keep working.
+    """

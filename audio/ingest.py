@@ -7,7 +7,8 @@ Every clip, however it arrives, takes the same road:
     -> decode, excerpt, fades, loudness, MP3, features (:mod:`audio.pipeline`, pure)
     -> files under content-hash names + clip and features rows (:mod:`audio.storage`)
 
-Bulk imports (many files, worker processes, manifests) are :mod:`audio.bulk_import`;
+Page uploads are decoded in a worker process (``worker=``, :mod:`audio.isolation`). Bulk imports
+(many files, worker processes, manifests) are :mod:`audio.bulk_import`;
 re-processing a stored clip is :mod:`audio.reprocess`. Bad input raises
 :class:`~audio.errors.IngestError` and stores nothing.
 """
@@ -22,6 +23,7 @@ from sqlalchemy import Engine
 from audio import library, repository
 from audio.catalogue import ClipMetadata, sanitise_filename
 from audio.errors import IngestError
+from audio.isolation import ProcessingWorker
 from audio.pipeline import file_sha256, process_guarded, sha256_hex
 from audio.processing import ProcessingSettings
 from audio.storage import IngestResult, duplicate_message, store_processed
@@ -55,6 +57,7 @@ def ingest_bytes(
     *,
     start_offset_s: float | None = None,
     engine: Engine | None = None,
+    worker: ProcessingWorker | None = None,
 ) -> IngestResult:
     """Add one clip from its bytes (a page upload).
 
@@ -72,17 +75,24 @@ def ingest_bytes(
         Excerpt start in seconds; ``None`` for the default rule.
     engine : sqlalchemy.Engine, optional
         Defaults to the configured database. This function owns its transactions.
+    worker : ProcessingWorker, optional
+        Decode and process in this worker process (:mod:`audio.isolation`), as the add-clips
+        page does with every upload, so a decoder crash fails the file, not the app. ``None``
+        processes in this process (trusted files: scripts, tests).
 
     Raises
     ------
     IngestError
-        With a user-facing message; nothing is stored.
+        With a user-facing message (also when the decoder crashed in ``worker``); nothing is stored.
     """
     display = sanitise_filename(filename) or "upload"
     metadata.cleaned()
     original_sha256 = sha256_hex(data)
     settings = settings_unless_duplicate(original_sha256, display, settings, engine)
-    processed = process_guarded(data, display, settings, start_offset_s, original_sha256)
+    if worker is not None:
+        processed = worker.process(data, display, settings, start_offset_s, original_sha256)
+    else:
+        processed = process_guarded(data, display, settings, start_offset_s, original_sha256)
     return store_processed(processed, data, metadata, uploaded_filename=filename, engine=engine)
 
 

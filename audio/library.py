@@ -1,6 +1,6 @@
 """The clip library: the audio package's service API, the one door other packages use to read clips.
 
-Audio owns the ``clips``, ``clip_features`` and ``library_settings`` tables; their SQL is in
+Audio owns the ``clips``, ``clip_features``, ``clip_blobs`` and ``library_settings`` tables; their SQL is in
 :mod:`audio.repository`, and other packages call the functions here instead (experiment for the
 clips it assigns and the bytes it plays, results for the clip catalogue and features).
 
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from audio import repository
+from audio import repository, served_bytes
 from audio.catalogue import clean_metadata
 from audio.errors import MetadataError
 from audio.processing import ProcessingSettings
@@ -196,8 +196,19 @@ def served_audio_facts(session: Session, clip_id: int) -> ServedAudioFacts:
 
 
 def served_audio(session: Session, clip_id: int) -> bytes:
-    """The exact bytes participants are sent for ``clip_id`` (OSError when the file is missing)."""
-    return read_served_bytes(_existing_clip(session, clip_id))
+    """The exact bytes participants are sent for ``clip_id``, on any replica with any data folder.
+
+    Read from this process's memory, else the data folder's cache, else the database
+    (:mod:`audio.served_bytes`).
+
+    Raises
+    ------
+    LookupError
+        No such clip.
+    audio.errors.ServedAudioMissing
+        Neither the database nor the data folder has the clip's bytes (a ``FileNotFoundError``).
+    """
+    return served_bytes.served_bytes(session, _existing_clip(session, clip_id))
 
 
 def _existing_clip(session: Session, clip_id: int) -> Clip:
@@ -223,8 +234,12 @@ _MIME_BY_SUFFIX = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/og
 
 
 def clip_path(clip: Clip) -> Path:
-    """Where the served file of ``clip`` lives (``<data>/clips/<sha256>.mp3``)."""
-    return config.paths().clips / clip.served_name
+    """Where this data folder caches the served file of ``clip`` (``<data>/clips/<sha256>.mp3``).
+
+    Only a cache: the file may be absent on a replica; read the bytes with :func:`served_audio`
+    or :func:`read_served_bytes`.
+    """
+    return served_bytes.cache_path(clip)
 
 
 def original_path(clip: Clip) -> Path:
@@ -233,8 +248,23 @@ def original_path(clip: Clip) -> Path:
 
 
 def read_served_bytes(clip: Clip) -> bytes:
-    """The exact bytes participants are sent for ``clip``."""
-    return clip_path(clip).read_bytes()
+    """The exact bytes participants are sent for ``clip`` (an instance loaded in an open session).
+
+    As :func:`served_audio`, for a caller that already holds the clip.
+    """
+    session = object_session(clip)
+    if session is None:
+        raise ValueError("read_served_bytes needs a clip loaded in an open session")
+    return served_bytes.served_bytes(session, clip)
+
+
+def store_missing_blobs(echo: Callable[[str], None] | None = None) -> served_bytes.BlobBackfill:
+    """Copy served files not yet in the database into it (installations from before ``clip_blobs``).
+
+    Idempotent; run at every start by ``human_touch.startup.prepare``. See
+    :func:`audio.served_bytes.store_missing_blobs`.
+    """
+    return served_bytes.store_missing_blobs(echo=echo)
 
 
 # --- heard by participants ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Every SQL statement on audio's tables: ``clips``, ``clip_features`` and ``library_settings``.
+"""Every SQL statement on audio's tables: ``clips``, ``clip_features``, ``clip_blobs`` and ``library_settings``.
 
 Functions take an open :class:`sqlalchemy.orm.Session` and leave the transaction to whoever
 opened it (they flush, never commit or roll back). Other packages do not call this module: they
@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from core.models import Clip, ClipFeatures, LibrarySettings, utcnow
+from core.models import Clip, ClipBlob, ClipFeatures, LibrarySettings, utcnow
 from core.vocabulary import SOURCES
 
 # --- processing settings ----------------------------------------------------------------------
@@ -137,3 +138,47 @@ def put_features(session: Session, clip_id: int, values: dict[str, float], extra
         row.extractor_version = extractor_version
         row.computed_at = utcnow()
     session.flush()
+
+
+# --- served bytes (clip_blobs) ------------------------------------------------------------------
+
+
+def blob_exists(session: Session, sha256: str) -> bool:
+    """True when the bytes with content hash ``sha256`` are stored."""
+    return session.scalar(select(exists().where(ClipBlob.sha256 == sha256))) or False
+
+
+def put_blob(session: Session, sha256: str, data: bytes) -> bool:
+    """Store ``data`` under its content hash unless it is stored already; True if newly added.
+
+    Another process adding the same bytes meanwhile is absorbed in a SAVEPOINT (the bytes
+    behind a hash are the same whoever wrote them), so the caller's transaction stays usable.
+    """
+    if blob_exists(session, sha256):
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ClipBlob(sha256=sha256, data=data, byte_size=len(data)))
+    except IntegrityError:
+        return False
+    return True
+
+
+def blob_data(session: Session, sha256: str) -> bytes | None:
+    """The stored bytes with content hash ``sha256``, or ``None``."""
+    data = session.scalar(select(ClipBlob.data).where(ClipBlob.sha256 == sha256))
+    return bytes(data) if data is not None else None
+
+
+def delete_blob_unless_used(session: Session, sha256: str) -> bool:
+    """Delete the stored bytes ``sha256`` when no clip serves them any more; True if deleted."""
+    if session.scalar(select(exists().where(Clip.served_sha256 == sha256))):
+        return False
+    return session.execute(delete(ClipBlob).where(ClipBlob.sha256 == sha256)).rowcount > 0
+
+
+def clips_without_blob(session: Session) -> list[tuple[int, str, str]]:
+    """``(clip_id, served_sha256, served_name)`` of every clip (retired too) whose bytes are not stored, by id."""
+    missing = ~exists().where(ClipBlob.sha256 == Clip.served_sha256)
+    rows = session.execute(select(Clip.id, Clip.served_sha256, Clip.served_name).where(missing).order_by(Clip.id))
+    return [(row.id, row.served_sha256, row.served_name) for row in rows]

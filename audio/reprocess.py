@@ -5,6 +5,10 @@ is refused unless forced, because their responses describe the old audio; a forc
 records the previous served hash and processing (settings and start) in ``clips.processing``
 under ``replaced_served_sha256`` and ``replaced_processing``, so the old audio can be rebuilt.
 Whether a clip was heard is asked through :func:`audio.library.clip_has_been_heard`.
+
+The new served bytes go into the database with the new rows (:func:`audio.storage.write_clip_rows`),
+so every replica serves them at once. The original is read from this data folder's
+``originals``: only staff re-process, on the server that keeps the originals.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from audio import library, repository
 from audio.errors import IngestError
+from audio.isolation import ProcessingWorker
 from audio.pipeline import START_RULE_ORGANISER, ProcessedClip, process_guarded
 from audio.processing import ProcessingSettings
 from audio.storage import (
@@ -50,6 +55,7 @@ def reprocess(
     start_offset_s: float | None = None,
     force: bool = False,
     engine: Engine | None = None,
+    worker: ProcessingWorker | None = None,
 ) -> IngestResult:
     """Rebuild a clip's served file and features from its kept original.
 
@@ -67,6 +73,9 @@ def reprocess(
     force : bool
         Re-process even when participants have heard or answered the clip. Their responses
         then describe audio that is no longer served; the previous served hash is recorded.
+    worker : ProcessingWorker, optional
+        Decode and process the original in this worker process (as the add-clips page does);
+        ``None`` processes in this process.
 
     Raises
     ------
@@ -78,8 +87,12 @@ def reprocess(
         plan = _plan(session, clip_id, settings, start_offset_s, force)
     if not plan.original.is_file():
         raise IngestError(f"{plan.display}: the kept original file is missing, so the clip cannot be re-processed.")
-    processed = process_guarded(plan.original, plan.display, plan.settings, plan.start_offset_s,
-                                plan.original_sha256)
+    if worker is not None:
+        processed = worker.process(plan.original, plan.display, plan.settings, plan.start_offset_s,
+                                   plan.original_sha256)
+    else:
+        processed = process_guarded(plan.original, plan.display, plan.settings, plan.start_offset_s,
+                                    plan.original_sha256)
 
     served_path = config.ensure_dirs().clips / served_file_name(processed.served_sha256)
     with files_removed_on_failure() as created:
@@ -89,8 +102,13 @@ def reprocess(
             duplicate = repository.find_duplicate(session, served_sha256=processed.served_sha256)
             if duplicate is not None and duplicate.id != clip_id:
                 raise IngestError(duplicate_message(plan.display, duplicate))
-            processing = _processing_with_history(session, repository.get_clip(session, clip_id), processed)
+            clip = repository.get_clip(session, clip_id)
+            old_served_sha256 = clip.served_sha256
+            processing = _processing_with_history(session, clip, processed)
             result = write_clip_rows(session, processed, replacing=clip_id, processing=processing)
+            if "replaced_served_sha256" not in processing and old_served_sha256 != processed.served_sha256:
+                # Nobody heard the old audio: its bytes need not be kept (heard audio keeps its blob).
+                repository.delete_blob_unless_used(session, old_served_sha256)
     if plan.old_served_name != served_path.name:
         (config.paths().clips / plan.old_served_name).unlink(missing_ok=True)
     return result

@@ -1,8 +1,9 @@
 """The storage step: a processed clip becomes files under content-hash names and its database rows.
 
 :func:`write_clip_rows` is the one place a :class:`~audio.pipeline.ProcessedClip` becomes a
-clip row and a features row, for a first ingest and for a re-process alike, and the one place
-an :class:`IngestResult` is built. :func:`store_processed` adds a new clip: files first
+clip row, a features row and a ``clip_blobs`` row (the served bytes, which every replica reads;
+the served file in the data folder is only a cache, see :mod:`audio.served_bytes`), for a first
+ingest and for a re-process alike, and the one place an :class:`IngestResult` is built. :func:`store_processed` adds a new clip: files first
 (atomically), then the rows in one transaction; if the rows cannot be written, the files this
 call created are removed again.
 """
@@ -61,7 +62,7 @@ def write_clip_rows(
     uploaded_filename: str | None = None,
     processing: dict | None = None,
 ) -> IngestResult:
-    """Write the clip row and the features row of a processed clip.
+    """Write the clip row, the features row and the served bytes (``clip_blobs``) of a processed clip.
 
     Parameters
     ----------
@@ -117,6 +118,7 @@ def write_clip_rows(
     else:
         clip_id = repository.update_clip(session, replacing, served).id
     repository.put_features(session, clip_id, processed.features, FEATURE_VERSION)
+    repository.put_blob(session, processed.served_sha256, processed.served_bytes)
     return IngestResult(clip_id=clip_id, served_sha256=processed.served_sha256,
                         start_offset_s=processed.start_offset_s,
                         loudness_after_lufs=processed.loudness_after_lufs,

@@ -1,7 +1,7 @@
 """Start-up work shared by ``human-touch prepare`` and ``app.py``.
 
 Order: the ground (data folders, database migrations, staff credential: :func:`core.bootstrap.prepare_ground`)
--> demo clips when the library is empty. Safe to run from several processes and replicas at once:
+-> clip files not yet in the database copied into it -> demo clips when the library is empty. Safe to run from several processes and replicas at once:
 migrations and the demo build each hold a database-wide lock (``core.db.exclusive``), and the staff
 credential is one fixed database row that only the first process creates.
 """
@@ -44,8 +44,23 @@ def prepare(*, build_demo: bool = True, secret_hash: str | None = None,
         Where to print the one-time password and progress (the terminal).
     """
     prepare_ground(secret_hash=secret_hash, oidc=oidc, echo=echo)
+    store_missing_clip_blobs(echo=echo)
     if build_demo:
         build_demo_if_empty(echo=echo)
+
+
+def store_missing_clip_blobs(echo: Callable[[str], None] = print) -> None:
+    """Copy clip files from before the ``clip_blobs`` table into the database (a no-op once done).
+
+    Replicas serve clip bytes from the database; an installation that predates it has only the
+    files. See :func:`audio.library.store_missing_blobs`.
+    """
+    from audio.library import store_missing_blobs
+
+    report = store_missing_blobs(echo=echo)
+    if report.stored or report.missing:
+        echo(f"Clip audio: {len(report.stored)} file(s) copied into the database, "
+             f"{len(report.missing)} clip(s) without audio anywhere (see the lines above).")
 
 
 def build_demo_if_empty(echo: Callable[[str], None] = print) -> None:

@@ -13,6 +13,7 @@ from audio import library
 from audio.catalogue import ClipMetadata
 from audio.errors import IngestError
 from audio.ingest import IngestResult, ingest_bytes
+from audio.isolation import ProcessingWorker
 from audio.processing import ProcessingSettings
 from audio.reprocess import reprocess
 from core.db import session_scope
@@ -116,30 +117,35 @@ def _text(value: str | None) -> str | None:
 
 def _process_uploads(uploads: list, per_file: pd.DataFrame, shared: dict) -> list[dict]:
     """Ingest every upload with its row's title, pair id and start; one result row per file."""
-    results = []
     progress = st.progress(0.0, text="Starting…")
-    for position, (upload, row) in enumerate(zip(uploads, per_file.itertuples()), start=1):
-        progress.progress((position - 1) / len(uploads),
-                          text=f"Processing {upload.name} ({position}/{len(uploads)})")
-        try:
-            metadata = ClipMetadata(
-                source=shared["source"], title=_text(row.title), creator=_text(shared["creator"]),
-                ai_system=_text(shared["ai_system"]), ai_version=_text(shared["ai_version"]),
-                prompt=_text(shared["prompt"]), genre=_text(shared["genre"]), vocals=shared["vocals"] or None,
-                pair_id=_text(row.pair_id), licence=_text(shared["licence"]),
-                provenance=_text(shared["provenance"]), notes=_text(shared["notes"]),
-            )
-            start = None if pd.isna(row.start_offset_s) else float(row.start_offset_s)
-            outcome = ingest_bytes(upload.getvalue(), upload.name, metadata, start_offset_s=start)
-            results.append({"file": upload.name, "result": "added", "message": _describe(outcome)})
-        except IngestError as error:
-            results.append({"file": upload.name, "result": "not added", "message": str(error)})
-        except Exception as error:  # one broken file must not stop the batch or the app
-            log.exception("unexpected error while adding %s", upload.name)
-            results.append({"file": upload.name, "result": "not added",
-                            "message": f"Unexpected error ({type(error).__name__}): {error}"})
+    with ProcessingWorker() as worker:  # decoders run there: a crash fails one file, not the app
+        results = [_process_upload(upload, row, shared, worker, progress, position, len(uploads))
+                   for position, (upload, row) in enumerate(zip(uploads, per_file.itertuples()), start=1)]
     progress.progress(1.0, text="Done")
     return results
+
+
+def _process_upload(upload, row, shared: dict, worker: ProcessingWorker, progress, position: int,
+                    total: int) -> dict:
+    """Ingest one upload in ``worker``; its result row (file, result, message)."""
+    progress.progress((position - 1) / total, text=f"Processing {upload.name} ({position}/{total})")
+    try:
+        metadata = ClipMetadata(
+            source=shared["source"], title=_text(row.title), creator=_text(shared["creator"]),
+            ai_system=_text(shared["ai_system"]), ai_version=_text(shared["ai_version"]),
+            prompt=_text(shared["prompt"]), genre=_text(shared["genre"]), vocals=shared["vocals"] or None,
+            pair_id=_text(row.pair_id), licence=_text(shared["licence"]),
+            provenance=_text(shared["provenance"]), notes=_text(shared["notes"]),
+        )
+        start = None if pd.isna(row.start_offset_s) else float(row.start_offset_s)
+        outcome = ingest_bytes(upload.getvalue(), upload.name, metadata, start_offset_s=start, worker=worker)
+        return {"file": upload.name, "result": "added", "message": _describe(outcome)}
+    except IngestError as error:
+        return {"file": upload.name, "result": "not added", "message": str(error)}
+    except Exception as error:  # one broken file must not stop the batch or the app
+        log.exception("unexpected error while adding %s", upload.name)
+        return {"file": upload.name, "result": "not added",
+                "message": f"Unexpected error ({type(error).__name__}): {error}"}
 
 
 def _describe(outcome: IngestResult) -> str:
@@ -216,13 +222,14 @@ def _reprocess_all(clip_ids: list[int], settings: ProcessingSettings) -> tuple[i
     """Re-process each clip (each its own transaction); ``(number done, problems)``."""
     progress = st.progress(0.0, text="Starting…")
     problems = []
-    for position, clip_id in enumerate(clip_ids, start=1):
-        progress.progress((position - 1) / len(clip_ids), text=f"Re-processing clip #{clip_id}")
-        try:
-            reprocess(clip_id, settings)
-        except IngestError as error:
-            problems.append(str(error))
-        except Exception as error:  # one broken clip must not stop the others
-            log.exception("unexpected error while re-processing clip %s", clip_id)
-            problems.append(f"clip #{clip_id}: unexpected error ({type(error).__name__}): {error}")
+    with ProcessingWorker() as worker:
+        for position, clip_id in enumerate(clip_ids, start=1):
+            progress.progress((position - 1) / len(clip_ids), text=f"Re-processing clip #{clip_id}")
+            try:
+                reprocess(clip_id, settings, worker=worker)
+            except IngestError as error:
+                problems.append(str(error))
+            except Exception as error:  # one broken clip must not stop the others
+                log.exception("unexpected error while re-processing clip %s", clip_id)
+                problems.append(f"clip #{clip_id}: unexpected error ({type(error).__name__}): {error}")
     return len(clip_ids) - len(problems), problems
