@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import db
 from core.models import Participant
 from core.vocabulary import Step
 from experiment import repository
@@ -74,6 +75,10 @@ def _ensure_trials(session: Session, participant: Participant, settings: StudySe
     """Assign and store the trial list once (after the audio check, so screen-outs use no clips)."""
     if repository.trials_of(session, participant):
         return
+    # Balancing reads every clip's exposure, then adds to it: participants assigned at the same
+    # moment (other threads, processes or replicas) must take turns, or both pick the same
+    # least-heard clips and the spread grows (it reached 3 with 5 processes on PostgreSQL).
+    db.hold_lock(session, "assign-trials")
     try:
         planned = assign_trials(
             repository.active_clips(session),

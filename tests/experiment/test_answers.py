@@ -211,3 +211,73 @@ def test_a_lost_insert_race_reports_duplicate_and_leaves_the_session_usable(data
         assert not repository.insert_response(s, second)
         assert [r.confidence for r in repository.responses_of(s, participant).values()] == [5]
 
+
+
+def test_exposure_stays_within_one_when_participants_are_assigned_at_the_same_moment(data_env):
+    """A Prolific launch: many participants reach their trial list together (8 page runs at once).
+
+    With the audio check off, the trial list is assigned when the questionnaire is saved.
+    """
+    import threading
+
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off", practice_trial=False, attention_check=False, repeat_check=False)
+    tokens = [consent() for _ in range(24)]
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def finish_questionnaire(mine: list[str]) -> None:
+        try:
+            barrier.wait()
+            for token in mine:
+                with db.session_scope() as s:  # one page run each, as in the browser
+                    save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
+        except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=finish_questionnaire, args=(tokens[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    with db.session_scope() as s:
+        counts = repository.exposure_counts(s)
+    assert sum(counts.values()) == 24 * 4
+    assert max(counts.values()) - min(counts.values()) <= 1, counts
+
+
+_FINISH_QUESTIONNAIRE = """
+import json, sys
+from core import db
+from experiment.entry import load_participant
+from experiment.questionnaire import save_questionnaire
+with db.session_scope() as s:
+    save_questionnaire(s, load_participant(s, sys.argv[1]), json.loads(sys.argv[2]))
+"""
+
+
+def test_an_assignment_in_another_process_waits_for_the_one_in_progress(data_env):
+    """Balancing reads exposure then adds to it, so assignments anywhere must take turns.
+
+    The test holds the assignment lock as a replica in the middle of assigning would; a second
+    process reaching its trial list must not get it (computed from stale counts) until then.
+    """
+    import json
+    import subprocess
+    import sys
+    import time
+
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off", practice_trial=False, attention_check=False, repeat_check=False)
+    token = consent()
+    with db.session_scope() as holder:
+        db.hold_lock(holder, "assign-trials")
+        other = subprocess.Popen([sys.executable, "-c", _FINISH_QUESTIONNAIRE, token, json.dumps(QUESTIONNAIRE)],
+                                 stderr=subprocess.PIPE, text=True)
+        time.sleep(6.0)  # ample time to import the app and reach the assignment
+        assert other.poll() is None, other.communicate()[1]
+    _, stderr = other.communicate(timeout=120)  # released: it goes ahead
+    assert other.returncode == 0, stderr
+    with db.session_scope() as s:
+        assert len(repository.trials_of(s, load_participant(s, token))) == 4
