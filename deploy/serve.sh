@@ -7,8 +7,12 @@
 #
 # Options (each also readable from the environment variable in brackets):
 #   --replicas N           participant replicas on ports BASE_PORT.. (REPLICAS, default 2)
-#   --data-per-replica     give each replica its own data folder $HUMAN_TOUCH_DATA/replica-PORT
-#                          (DATA_PER_REPLICA=1). Default: one shared data folder.
+#   --data-per-replica     each participant replica gets its own, initially empty data folder
+#                          $HUMAN_TOUCH_DATA/replica-PORT (DATA_PER_REPLICA=1, the default): clip bytes,
+#                          the staff credential and the study come from the database, so replicas
+#                          may as well run on different machines. The staff replica keeps
+#                          $HUMAN_TOUCH_DATA (it holds the uploaded originals for re-processing).
+#   --shared-data          all replicas use $HUMAN_TOUCH_DATA (DATA_PER_REPLICA=0)
 #   --no-staff             no staff replica and no staff site (STAFF=0)
 #   --no-prepare           skip `prepare` (migrate, staff password, demo clips) (PREPARE=0)
 #   --expose-upstream      send the replica's address as X-Human-Touch-Replica (EXPOSE_UPSTREAM=1)
@@ -20,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 REPLICAS="${REPLICAS:-2}"
-DATA_PER_REPLICA="${DATA_PER_REPLICA:-0}"
+DATA_PER_REPLICA="${DATA_PER_REPLICA:-1}"
 STAFF="${STAFF:-1}"
 PREPARE="${PREPARE:-1}"
 EXPOSE_UPSTREAM="${EXPOSE_UPSTREAM:-0}"
@@ -29,10 +33,11 @@ while [ $# -gt 0 ]; do
     --replicas) REPLICAS="$2"; shift 2 ;;
     --replicas=*) REPLICAS="${1#*=}"; shift ;;
     --data-per-replica) DATA_PER_REPLICA=1; shift ;;
+    --shared-data) DATA_PER_REPLICA=0; shift ;;
     --no-staff) STAFF=0; shift ;;
     --no-prepare) PREPARE=0; shift ;;
     --expose-upstream) EXPOSE_UPSTREAM=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "serve.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -139,7 +144,7 @@ if [ "$STAFF" = 1 ]; then
   render_args+=(--staff-replica "127.0.0.1:$STAFF_PORT" --staff-listen "$STAFF_LISTEN"
                 --staff-max-upload-mb "$STAFF_MAX_UPLOAD_MB")
   for network in ${STAFF_ALLOW:-}; do render_args+=(--staff-allow "$network"); done
-  start_replica "$STAFF_PORT" "$STAFF_MAX_UPLOAD_MB" "$(data_for "$STAFF_PORT")"
+  start_replica "$STAFF_PORT" "$STAFF_MAX_UPLOAD_MB" "$HUMAN_TOUCH_DATA"  # originals live here
 fi
 [ "$EXPOSE_UPSTREAM" = 1 ] && render_args+=(--expose-upstream)
 

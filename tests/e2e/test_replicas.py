@@ -154,7 +154,7 @@ def deployment(tmp_path_factory):
     log = base / "serve.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(["bash", str(ROOT / "deploy" / "serve.sh"), "--replicas", "2",
-                                    "--no-prepare", "--expose-upstream"],
+                                    "--no-prepare", "--expose-upstream", "--data-per-replica"],
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     run_dir = base / "run"
