@@ -14,16 +14,19 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba-cache"))
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba-cache"))
+sys.path.insert(0, str(REPO))  # run as a script: make the benchmarks package importable
 
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 
 from audio.features import N_FFT, HOP_LENGTH, estimate_key, extract_features  # noqa: E402
-from synthetic_audio import synthetic_clip  # noqa: E402
+from benchmarks.synthetic_audio import synthetic_clip  # noqa: E402
 
 SR = 44100
 

@@ -13,15 +13,18 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba-cache"))
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba-cache"))
+sys.path.insert(0, str(REPO))  # run as a script: make the benchmarks package importable
 
 import soundfile as sf  # noqa: E402
 
-from synthetic_audio import synthetic_clip  # noqa: E402
+from benchmarks.synthetic_audio import synthetic_clip  # noqa: E402
 
 SR = 44100
 
