@@ -180,8 +180,8 @@ def main() -> None:
         os.environ["HUMAN_TOUCH_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
         from core import db
         from experiment import repository
-        from experiment.ui.player import encode_payload
         from experiment.settings import StudySettings
+        from experiment.ui.player import encode_payload
 
         db.migrate()
         print(f"Encoding {N_DISTINCT_AUDIO} clips of {CLIP_SECONDS:g} s through the ingest pipeline ...")

@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))  # run as a script: make the benchmarks package im
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 
-from audio.features import N_FFT, HOP_LENGTH, estimate_key, extract_features  # noqa: E402
+from audio.features import HOP_LENGTH, N_FFT, estimate_key, extract_features  # noqa: E402
 from benchmarks.synthetic_audio import synthetic_clip  # noqa: E402
 
 SR = 44100

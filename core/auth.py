@@ -23,7 +23,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from core import config, db, repository
 from core.models import utcnow
@@ -139,7 +139,7 @@ class LoginOutcome:
 def _as_utc(moment: datetime | None) -> datetime | None:
     # SQLite hands timezone-aware columns back naive; they were stored as UTC.
     if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -257,7 +257,7 @@ def _response(participant: Participant, settings: StudySettings, trial: Trial, a
 
 def _aware(moment: datetime) -> datetime:
     """SQLite returns naive datetimes for stored UTC values; make them comparable."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _attention(participant: Participant, settings: StudySettings) -> quality.AttentionTarget:

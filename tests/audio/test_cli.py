@@ -8,8 +8,8 @@ import pytest
 
 from audio import library
 from core import db
-from human_touch.cli import main
 from core.models import Clip
+from human_touch.cli import main
 from tests.audio.signals import music_like, write
 
 

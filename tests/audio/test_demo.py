@@ -22,9 +22,10 @@ from audio.demo import (
     MAX_VERBATIM_STEPS,
     N_TRAINING_CHORALES,
     build_demo_library,
+    markov,
     render_demo_pieces,
+    synth,
 )
-from audio.demo import markov, synth
 from audio.demo.corpus import (
     STEPS_PER_BAR,
     UnsuitableChorale,

@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 from core import db
 from core.models import ConsentDecline, Participant, Response, Trial
 from experiment import repository
-from experiment.ui.player import player_key
 from experiment.settings import StudySettings
+from experiment.ui.player import player_key
 from tests.experiment.playable_clips import add_playable_clips
 
 PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages" / "participate.py")
