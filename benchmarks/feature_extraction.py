@@ -34,16 +34,18 @@ SR = 44100
 def plain_features(y: np.ndarray, sr: int, *, with_hpss: bool = True) -> dict[str, float]:
     """The same features, each librosa function called on ``y`` by itself."""
     mono = y.mean(axis=1)
-    out = {"rms": float(librosa.feature.rms(y=mono).mean()),
-           "centroid": float(librosa.feature.spectral_centroid(y=mono, sr=sr).mean()),
-           "bandwidth": float(librosa.feature.spectral_bandwidth(y=mono, sr=sr).mean()),
-           "rolloff": float(librosa.feature.spectral_rolloff(y=mono, sr=sr).mean()),
-           "rolloff99": float(librosa.feature.spectral_rolloff(y=mono, sr=sr, roll_percent=0.99).mean()),
-           "flatness": float(librosa.feature.spectral_flatness(y=mono).mean()),
-           "contrast": float(librosa.feature.spectral_contrast(y=mono, sr=sr).mean()),
-           "zcr": float(librosa.feature.zero_crossing_rate(mono).mean()),
-           "onsets": len(librosa.onset.onset_detect(y=mono, sr=sr)),
-           "tempo": float(np.atleast_1d(librosa.feature.tempo(y=mono, sr=sr))[0])}
+    out = {
+        "rms": float(librosa.feature.rms(y=mono).mean()),
+        "centroid": float(librosa.feature.spectral_centroid(y=mono, sr=sr).mean()),
+        "bandwidth": float(librosa.feature.spectral_bandwidth(y=mono, sr=sr).mean()),
+        "rolloff": float(librosa.feature.spectral_rolloff(y=mono, sr=sr).mean()),
+        "rolloff99": float(librosa.feature.spectral_rolloff(y=mono, sr=sr, roll_percent=0.99).mean()),
+        "flatness": float(librosa.feature.spectral_flatness(y=mono).mean()),
+        "contrast": float(librosa.feature.spectral_contrast(y=mono, sr=sr).mean()),
+        "zcr": float(librosa.feature.zero_crossing_rate(mono).mean()),
+        "onsets": len(librosa.onset.onset_detect(y=mono, sr=sr)),
+        "tempo": float(np.atleast_1d(librosa.feature.tempo(y=mono, sr=sr))[0]),
+    }
     chroma = librosa.feature.chroma_stft(y=mono, sr=sr).mean(axis=1)
     out["key"] = estimate_key(chroma)[0]
     out["mfcc"] = float(librosa.feature.mfcc(y=mono, sr=sr, n_mfcc=13).mean())
@@ -82,8 +84,9 @@ def main() -> None:
     print(f"  plain, each feature from y:     {plain[0]:6.3f} s / {plain[1]:6.3f} s")
     print(f"  plain without HPSS:             {plain_no_hpss[0]:6.3f} s / {plain_no_hpss[1]:6.3f} s")
     print(f"  ratio shared / plain:           {shared[0] / plain[0]:6.3f}   / {shared[1] / plain[1]:6.3f}")
-    print(f"  ratio shared / plain w/o HPSS:  {shared[0] / plain_no_hpss[0]:6.3f}   / "
-          f"{shared[1] / plain_no_hpss[1]:6.3f}")
+    print(
+        f"  ratio shared / plain w/o HPSS:  {shared[0] / plain_no_hpss[0]:6.3f}   / {shared[1] / plain_no_hpss[1]:6.3f}"
+    )
     print(f"  cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
 

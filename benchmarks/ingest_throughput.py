@@ -73,8 +73,10 @@ def main() -> None:
     print(f"ingest of {args.clips} clips of {args.seconds:g} s with {args.workers} worker processes")
     print(f"  total:      {elapsed:7.1f} s")
     print(f"  throughput: {args.clips / elapsed:7.2f} clips/s  ({elapsed / args.clips:.2f} s per clip)")
-    print(f"  cpu time:   {cpu:7.1f} s in this process and its workers "
-          f"({cpu / args.clips:.2f} s per clip; {cpu / (os.cpu_count() or 1):.1f} s on idle cores)")
+    print(
+        f"  cpu time:   {cpu:7.1f} s in this process and its workers "
+        f"({cpu / args.clips:.2f} s per clip; {cpu / (os.cpu_count() or 1):.1f} s on idle cores)"
+    )
     print(f"  failed:     {len(failed)}" + (f"  first: {failed[0]}" if failed else ""))
     print(f"  cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 

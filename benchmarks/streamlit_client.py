@@ -79,8 +79,13 @@ class StreamlitTab:
     (before the run finishes), so a caller can time when something became visible.
     """
 
-    def __init__(self, base_url: str, query_string: str = "", timeout_s: float = 120.0,
-                 on_element: Callable[[Element, float], None] | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        query_string: str = "",
+        timeout_s: float = 120.0,
+        on_element: Callable[[Element, float], None] | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.query_string = query_string
         self.timeout_s = timeout_s
@@ -105,8 +110,11 @@ class StreamlitTab:
         scheme = "wss" if parts.scheme == "https" else "ws"
         self._socket = await connect(
             f"{scheme}://{parts.netloc}{parts.path}/_stcore/stream",
-            subprotocols=["streamlit", PLACEHOLDER_TOKEN], origin=f"{parts.scheme}://{parts.netloc}",
-            max_size=None, open_timeout=self.timeout_s, ping_interval=None,
+            subprotocols=["streamlit", PLACEHOLDER_TOKEN],
+            origin=f"{parts.scheme}://{parts.netloc}",
+            max_size=None,
+            open_timeout=self.timeout_s,
+            ping_interval=None,
         )
         self._reader = asyncio.create_task(self._read_forever())
         await self.rerun()
@@ -188,12 +196,14 @@ class StreamlitTab:
 
     async def wait_until(self, condition: Callable[[], bool], what: str) -> None:
         """Wait until ``condition()`` holds (checked after every message); raise on failure or timeout."""
+
         async def waiter() -> None:
             async with self._changed:
                 while not condition():
                     if self._failure is not None:
                         raise self._failure
                     await self._changed.wait()
+
         try:
             await asyncio.wait_for(waiter(), self.timeout_s)
         except TimeoutError:
@@ -205,8 +215,13 @@ class StreamlitTab:
         """Wait for a successfully finished run after the last request whose page satisfies ``predicate``."""
         requested = self._requested_run
         await self.wait_until(
-            lambda: self.last_finished is not None and self.last_finished.number > requested
-            and predicate(self.last_finished), what)
+            lambda: (
+                self.last_finished is not None
+                and self.last_finished.number > requested
+                and predicate(self.last_finished)
+            ),
+            what,
+        )
         return self.last_finished
 
     # ------------------------------------------------------------------------------------------
@@ -231,8 +246,11 @@ class StreamlitTab:
         context.url = self.base_url + "/" + (f"?{self.query_string}" if self.query_string else "")
         context.is_embedded, context.color_scheme = False, "light"
         # Triggers fire once; values stay (the frontend keeps them until the widget disappears).
-        self.widget_states = {k: v for k, v in states.items() if v.WhichOneof("value") not in
-                              ("trigger_value", "json_trigger_value", "string_trigger_value")}
+        self.widget_states = {
+            k: v
+            for k, v in states.items()
+            if v.WhichOneof("value") not in ("trigger_value", "json_trigger_value", "string_trigger_value")
+        }
         self._requested_run = self.run.number
         sent_at = time.perf_counter()
         await self._socket.send(message.SerializeToString())

@@ -123,15 +123,19 @@ def login_page() -> None:
             st.rerun()
         else:
             st.error(outcome.message)
-    st.caption("On a local demo the password was printed in the terminal at first start; "
-               "`human-touch staff set-password` sets a new one.")
+    st.caption(
+        "On a local demo the password was printed in the terminal at first start; "
+        "`human-touch staff set-password` sets a new one."
+    )
 
 
 def staff_home() -> None:
     """Landing page after login: where things are, and log out."""
     st.title("Staff home")
-    st.write("Use the sidebar: **Study** to set up and share the study, **Clip library** to add and "
-             "check clips, **Results** for live results and exports.")
+    st.write(
+        "Use the sidebar: **Study** to set up and share the study, **Clip library** to add and "
+        "check clips, **Results** for live results and exports."
+    )
     if st.button("Log out"):
         logout()
         st.rerun()

@@ -219,7 +219,9 @@ def _main_items(clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Pick
     return items
 
 
-def _add_extras(items: list[_Item], clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Picker) -> list[ClipInfo]:
+def _add_extras(
+    items: list[_Item], clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Picker
+) -> list[ClipInfo]:
     """Append the repeat and attention trials to ``items``; return the clips still unused."""
     main_ids = {item.clip_id for item in items}
     unused = [c for c in clips if c.clip_id not in main_ids]
@@ -231,7 +233,9 @@ def _add_extras(items: list[_Item], clips: Sequence[ClipInfo], rules: Assignment
     if rules.attention_check:
         wanted = _other_source(repeat_source) if repeat_source is not None else picker.rng.choice(SOURCES)
         pool = [c for c in unused if c.source == wanted] or [
-            ClipInfo(item.clip_id, item.source) for item in items if item.kind == TrialKind.MAIN and item.source == wanted
+            ClipInfo(item.clip_id, item.source)
+            for item in items
+            if item.kind == TrialKind.MAIN and item.source == wanted
         ]
         attention = picker.least_exposed(pool, 1)[0]
         unused = [c for c in unused if c.clip_id != attention.clip_id]

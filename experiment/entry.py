@@ -112,8 +112,7 @@ def parse_entry(params: Mapping[str, Any]) -> Entry:
         values[name] = value
     if values["PROLIFIC_PID"] is None and (values["STUDY_ID"] or values["SESSION_ID"]):
         raise JourneyError(
-            "The link you followed is missing PROLIFIC_PID. Please go back to Prolific and open "
-            "the study from there."
+            "The link you followed is missing PROLIFIC_PID. Please go back to Prolific and open the study from there."
         )
     return Entry(
         prolific_pid=values["PROLIFIC_PID"],
@@ -263,15 +262,17 @@ def prolific_study_url(base_url: str) -> str:
 # Internals
 
 _ALREADY_COMPLETED = (
-    "Our records show you have already completed this study - thank you! "
-    "Each person can take part only once."
+    "Our records show you have already completed this study - thank you! Each person can take part only once."
 )
 
 
 def _refusal(session: Session, settings: StudySettings, entry: Entry) -> tuple[str, str] | None:
     """Why a new participant may not start now, as ``(status, message)``; None when they may."""
     if not settings.is_open:
-        return "closed", "This study is closed at the moment and is not accepting new participants. Thank you for your interest."
+        return (
+            "closed",
+            "This study is closed at the moment and is not accepting new participants. Thank you for your interest.",
+        )
     if library_problems(settings, library.active_counts(session)):
         return "closed", NOT_READY
     if settings.prolific_enabled and not (entry.is_prolific and entry.study_id):

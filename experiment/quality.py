@@ -25,9 +25,20 @@ from dataclasses import dataclass
 from core.vocabulary import Scale
 
 REPEAT_CONFIDENCE_TOLERANCE = 2
-CONFIDENCE_LABELS = {1: "sure human", 2: "probably human", 3: "maybe human", 4: "maybe AI", 5: "probably AI", 6: "sure AI"}
-SCALE_NAMES = {Scale.VALENCE: "pleasantness", Scale.AROUSAL: "excitement", Scale.MOVED: "how moved you felt",
-               Scale.LIKING: "liking"}
+CONFIDENCE_LABELS = {
+    1: "sure human",
+    2: "probably human",
+    3: "maybe human",
+    4: "maybe AI",
+    5: "probably AI",
+    6: "sure AI",
+}
+SCALE_NAMES = {
+    Scale.VALENCE: "pleasantness",
+    Scale.AROUSAL: "excitement",
+    Scale.MOVED: "how moved you felt",
+    Scale.LIKING: "liking",
+}
 
 
 @dataclass(frozen=True)

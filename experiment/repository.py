@@ -88,11 +88,14 @@ def clip_has_been_heard(session: Session, clip_id: int) -> bool:
     ``audio.library.use_heard_check``): responses describe the audio as it was heard.
     """
     answered = session.scalar(
-        select(func.count()).select_from(Response).join(Trial, Response.trial_id == Trial.id)
-        .where(Trial.clip_id == clip_id))
+        select(func.count())
+        .select_from(Response)
+        .join(Trial, Response.trial_id == Trial.id)
+        .where(Trial.clip_id == clip_id)
+    )
     shown = session.scalar(
-        select(func.count()).select_from(Trial)
-        .where(Trial.clip_id == clip_id, Trial.first_shown_at.is_not(None)))
+        select(func.count()).select_from(Trial).where(Trial.clip_id == clip_id, Trial.first_shown_at.is_not(None))
+    )
     return bool(answered or shown)
 
 
@@ -198,7 +201,9 @@ def decline_count(session: Session, study_version_id: int | None = None) -> int:
 # Trials and responses
 
 
-def store_trials(session: Session, participant: Participant, planned: Sequence[PlannedTrial], nonces: Sequence[str]) -> list[Trial]:
+def store_trials(
+    session: Session, participant: Participant, planned: Sequence[PlannedTrial], nonces: Sequence[str]
+) -> list[Trial]:
     """Insert the participant's trial list (``trial_index`` 0..n-1) with the given audio nonces."""
     trials = [
         Trial(participant_id=participant.id, trial_index=i, clip_id=p.clip_id, kind=p.kind, audio_nonce=nonce)

@@ -66,7 +66,7 @@ def _ramp(n_samples: int, sample_rate: int, ramp_s: float = RAMP_S) -> np.ndarra
     if n_ramp:
         rise = 0.5 * (1.0 - np.cos(np.pi * np.arange(n_ramp) / n_ramp))
         envelope[:n_ramp] = rise
-        envelope[n_samples - n_ramp:] = rise[::-1]
+        envelope[n_samples - n_ramp :] = rise[::-1]
     return envelope
 
 

@@ -36,8 +36,16 @@ from experiment.progress import JourneyError, advance, settings_for
 from experiment.settings import StudySettings
 
 __all__ = [  # Answer and the listening rule live in experiment.answers; callers of the trial service see them here
-    "LISTEN_TOLERANCE_S", "Answer", "SubmitResult", "TrialView", "acknowledge_instructions", "audio_for",
-    "current_trial", "mark_shown", "required_listen_seconds", "submit_answer",
+    "LISTEN_TOLERANCE_S",
+    "Answer",
+    "SubmitResult",
+    "TrialView",
+    "acknowledge_instructions",
+    "audio_for",
+    "current_trial",
+    "mark_shown",
+    "required_listen_seconds",
+    "submit_answer",
 ]
 
 _TRIAL_STEPS = (Step.PRACTICE, Step.TRIALS)
@@ -194,8 +202,9 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
     if current is None or current.trial_index != trial_index:
         if trial_index in repository.answered_indices(session, participant):  # answered meanwhile
             return SubmitResult("duplicate", _DUPLICATE, participant.step)
-        return SubmitResult("rejected", "Please answer the clip currently shown. Reload the page if in doubt.",
-                            participant.step)
+        return SubmitResult(
+            "rejected", "Please answer the clip currently shown. Reload the page if in doubt.", participant.step
+        )
     settings = settings_for(session, participant)
     problem = answer_problem(answer, settings, current.required_listen_s)
     if problem:
@@ -283,8 +292,10 @@ def _update_flags(
         if pair is not None:
             original, repeat = pair
             comparison = quality.compare_repeat(
-                original.confidence, repeat.confidence,
-                {s: getattr(original, s) for s in SCALES}, {s: getattr(repeat, s) for s in SCALES},
+                original.confidence,
+                repeat.confidence,
+                {s: getattr(original, s) for s in SCALES},
+                {s: getattr(repeat, s) for s in SCALES},
             )
             flags["repeat_inconsistent"] = comparison.inconsistent
             flags["repeat_confidence_diff"] = comparison.confidence_diff

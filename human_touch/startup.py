@@ -28,8 +28,9 @@ def wire_packages() -> None:
     library.use_heard_check(repository.clip_has_been_heard)
 
 
-def prepare(*, build_demo: bool = True, secret_hash: str | None = None,
-            oidc: bool = False, echo: Callable[[str], None] = print) -> None:
+def prepare(
+    *, build_demo: bool = True, secret_hash: str | None = None, oidc: bool = False, echo: Callable[[str], None] = print
+) -> None:
     """Make the data folder, database, staff credential and (optionally) demo library ready.
 
     Parameters
@@ -59,8 +60,10 @@ def store_missing_clip_blobs(echo: Callable[[str], None] = print) -> None:
 
     report = store_missing_blobs(echo=echo)
     if report.stored or report.missing:
-        echo(f"Clip audio: {len(report.stored)} file(s) copied into the database, "
-             f"{len(report.missing)} clip(s) without audio anywhere (see the lines above).")
+        echo(
+            f"Clip audio: {len(report.stored)} file(s) copied into the database, "
+            f"{len(report.missing)} clip(s) without audio anywhere (see the lines above)."
+        )
 
 
 def build_demo_if_empty(echo: Callable[[str], None] = print) -> None:
@@ -103,7 +106,8 @@ def build_demo_in_background(echo: Callable[[str], None] = print) -> threading.T
     import audio.demo  # noqa: F401  (see the docstring: imports before the thread starts)
 
     if _background is None or not _background.is_alive():
-        _background = threading.Thread(target=_build_logging_errors, kwargs={"echo": echo},
-                                       name="demo-build", daemon=True)
+        _background = threading.Thread(
+            target=_build_logging_errors, kwargs={"echo": echo}, name="demo-build", daemon=True
+        )
         _background.start()
     return _background

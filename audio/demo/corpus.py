@@ -24,8 +24,10 @@ STEPS_PER_BAR = 4 * STEPS_PER_QUARTER
 REST = 0
 
 # One line because Clip.licence holds 200 characters; the details live in the provenance.
-CORPUS_LICENCE = ("Public domain score (J.S. Bach); encoding from the music21 corpus, "
-                  "distributed with music21 (BSD-3-Clause) with the encoders' permission")
+CORPUS_LICENCE = (
+    "Public domain score (J.S. Bach); encoding from the music21 corpus, "
+    "distributed with music21 (BSD-3-Clause) with the encoders' permission"
+)
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
@@ -95,7 +97,7 @@ def chorale_paths() -> list[Path]:
 
 def bwv_of(path: Path) -> str:
     """``".../bwv10.7.mxl"`` -> ``"10.7"``."""
-    return path.name[len("bwv"):-len(".mxl")]
+    return path.name[len("bwv") : -len(".mxl")]
 
 
 def estimate_key(pitches: np.ndarray, *, margin: float = 0.05) -> tuple[int, str] | None:
@@ -126,8 +128,11 @@ def estimate_key(pitches: np.ndarray, *, margin: float = 0.05) -> tuple[int, str
     sounding = pitches[pitches > REST].astype(np.int64) % 12
     histogram = np.bincount(sounding, minlength=12).astype(float)
     profiles = KrumhanslKessler()
-    correlations = {(tonic, mode): float(np.corrcoef(histogram, np.roll(profiles.getWeights(mode), tonic))[0, 1])
-                    for mode in ("major", "minor") for tonic in range(12)}
+    correlations = {
+        (tonic, mode): float(np.corrcoef(histogram, np.roll(profiles.getWeights(mode), tonic))[0, 1])
+        for mode in ("major", "minor")
+        for tonic in range(12)
+    }
     tonic = int(bass[-1]) % 12
     mode = max(("major", "minor"), key=lambda m: correlations[(tonic, m)])
     if correlations[(tonic, mode)] < max(correlations.values()) - margin:

@@ -152,8 +152,10 @@ def _preview_flow(session: Session) -> bool:
         st.title(settings.title)
         choice = ui_steps.consent_form(settings, key="preview_consent")
         if choice == "decline":
-            st.info("A participant who declines sees a short thank-you; only the number of declines is stored "
-                    "(not counted for previews).")
+            st.info(
+                "A participant who declines sees a short thank-you; only the number of declines is stored "
+                "(not counted for previews)."
+            )
             return False
         if choice == "agree":
             try:

@@ -141,12 +141,20 @@ def test_too_few_complete_pairs_falls_back_to_independent_clips():
     repeat=st.booleans(),
     seed=st.integers(0, 2**31 - 1),
 )
-def test_any_feasible_library_gives_a_valid_list(half, extra_human, extra_ai, max_run, paired, practice,
-                                                  attention, repeat, seed):
+def test_any_feasible_library_gives_a_valid_list(
+    half, extra_human, extra_ai, max_run, paired, practice, attention, repeat, seed
+):
     n_human, n_ai = half + extra_human, half + extra_ai
     clips = library(n_human, n_ai, paired=min(n_human, n_ai) if paired else 0)
-    rules = AssignmentRules(n_trials=2 * half, max_same_source_run=max_run, use_pairs=paired, pair_gap=2,
-                            practice=practice, attention_check=attention, repeat_check=repeat)
+    rules = AssignmentRules(
+        n_trials=2 * half,
+        max_same_source_run=max_run,
+        use_pairs=paired,
+        pair_gap=2,
+        practice=practice,
+        attention_check=attention,
+        repeat_check=repeat,
+    )
     planned = assign_trials(clips, {}, rules, seed)
     check_list(planned, clips, rules, strict_gaps=half >= 4 and max_run >= 2)
     assert assign_trials(clips, {}, rules, seed) == planned

@@ -233,4 +233,3 @@ def test_trial_rows_match_the_assignment(data_env):
         kinds = Counter(t.kind for t in trials)
         assert kinds == Counter({"main": 4, "practice": 1, "repeat": 1, "attention": 1})
         assert len({t.audio_nonce for t in trials}) == len(trials)
-
