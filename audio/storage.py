@@ -3,9 +3,9 @@
 :func:`write_clip_rows` is the one place a :class:`~audio.pipeline.ProcessedClip` becomes a
 clip row, a features row and a ``clip_blobs`` row (the served bytes, which every replica reads;
 the served file in the data folder is only a cache, see :mod:`audio.served_bytes`), for a first
-ingest and for a re-process alike, and the one place an :class:`IngestResult` is built. :func:`store_processed` adds a new clip: files first
-(atomically), then the rows in one transaction; if the rows cannot be written, the files this
-call created are removed again.
+ingest and for a re-process alike, and the one place an :class:`IngestResult` is built.
+:func:`store_processed` adds a new clip: files first (atomically), then the rows in one transaction; if
+the rows cannot be written, the files this call created are removed again.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def main() -> None:
         report = balance_report(frame)
         times.append(time.perf_counter() - start)
     print(
-        f"balance_report: {args.clips} clips x {args.features} features: median {statistics.median(times) * 1000:.1f} ms "
+        f"balance_report: {args.clips} clips x {args.features} features: "
+        f"median {statistics.median(times) * 1000:.1f} ms "
         f"(min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}; {len(report.flags)} flags)"
     )
 

@@ -30,7 +30,13 @@ def bench_assignment() -> None:
         rules = AssignmentRules(n_trials=n_trials, max_same_source_run=3)
         exposure = Counter()
         seeds = iter(range(10**6))
-        ms = median_ms(lambda: assign_trials(clips, exposure, rules, next(seeds)), 200)
+        # Bind this configuration's values now: the lambda runs inside median_ms, within this iteration.
+        ms = median_ms(
+            lambda clips=clips, exposure=exposure, rules=rules, seeds=seeds: assign_trials(
+                clips, exposure, rules, next(seeds)
+            ),
+            200,
+        )
         print(f"assign_trials n_trials={n_trials:3d} clips={n_clips:3d} pairs={paired!s:5}: median {ms:6.2f} ms")
 
 

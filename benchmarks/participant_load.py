@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.participant_journey import Participant, ParticipantResult
+from benchmarks.participant_journey import Participant, ParticipantResult  # noqa: E402 - needs REPO on sys.path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -1,7 +1,8 @@
 """Start-up work shared by ``human-touch prepare`` and ``app.py``.
 
-Order: the ground (data folders, database migrations, staff credential: :func:`core.bootstrap.prepare_ground`)
--> clip files not yet in the database copied into it -> demo clips when the library is empty. Safe to run from several processes and replicas at once:
+Order: the ground (data folders, database migrations, staff credential:
+:func:`core.bootstrap.prepare_ground`) -> clip files not yet in the database copied into it -> demo clips
+when the library is empty. Safe to run from several processes and replicas at once:
 migrations and the demo build each hold a database-wide lock (``core.db.exclusive``), and the staff
 credential is one fixed database row that only the first process creates.
 """

@@ -79,7 +79,8 @@ def play_through(page, timeout_ms: int = 30_000) -> None:
     audio.wait_for(state="attached")
     audio.evaluate("a => a.play()")
     page.wait_for_function(
-        """() => { const h = [...document.querySelectorAll('*')].find(e => e.shadowRoot && e.shadowRoot.querySelector('audio'));
+        """() => { const h = [...document.querySelectorAll('*')]
+                         .find(e => e.shadowRoot && e.shadowRoot.querySelector('audio'));
                    return h && h.shadowRoot.querySelector('audio').ended; }""",
         timeout=timeout_ms,
     )
