@@ -8,9 +8,9 @@ call :mod:`audio.library`, the package's service API.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import CursorResult, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -175,7 +175,8 @@ def delete_blob_unless_used(session: Session, sha256: str) -> bool:
     """Delete the stored bytes ``sha256`` when no clip serves them any more; True if deleted."""
     if session.scalar(select(exists().where(Clip.served_sha256 == sha256))):
         return False
-    return session.execute(delete(ClipBlob).where(ClipBlob.sha256 == sha256)).rowcount > 0
+    deleted = cast(CursorResult[Any], session.execute(delete(ClipBlob).where(ClipBlob.sha256 == sha256)))
+    return deleted.rowcount > 0
 
 
 def clips_without_blob(session: Session) -> list[tuple[int, str, str]]:

@@ -105,6 +105,8 @@ def reprocess(
             if duplicate is not None and duplicate.id != clip_id:
                 raise IngestError(duplicate_message(plan.display, duplicate))
             clip = repository.get_clip(session, clip_id)
+            if clip is None:
+                raise IngestError(f"clip #{clip_id} no longer exists")
             old_served_sha256 = clip.served_sha256
             processing = _processing_with_history(session, clip, processed)
             result = write_clip_rows(session, processed, replacing=clip_id, processing=processing)

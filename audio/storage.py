@@ -146,10 +146,12 @@ def write_atomically(path: Path, data: bytes | None, copy_from: Path | None = No
         with os.fdopen(fd, "wb") as handle:
             if data is not None:
                 handle.write(data)
-            else:
+            elif copy_from is not None:
                 with open(copy_from, "rb") as original:
                     for chunk in iter(lambda: original.read(1 << 20), b""):
                         handle.write(chunk)
+            else:
+                raise ValueError("write_atomically needs data or copy_from")
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

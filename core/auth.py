@@ -135,9 +135,9 @@ class LoginOutcome:
     message: str = ""
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
+def _as_utc(moment: datetime) -> datetime:
     # SQLite hands timezone-aware columns back naive; they were stored as UTC.
-    if moment is not None and moment.tzinfo is None:
+    if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
 

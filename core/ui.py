@@ -83,8 +83,9 @@ def refuse_anonymous_uploads() -> None:
         info = session_manager.get_active_session_info(session_id)
         return info is not None and _UPLOADS_ALLOWED in info.session.session_state
 
-    runtime.is_active_session = staff_session_only
-    runtime._human_touch_upload_guard = True
+    # Streamlit has no hook for this; replace the bound method on this one runtime instance.
+    runtime.is_active_session = staff_session_only  # type: ignore[method-assign]
+    runtime._human_touch_upload_guard = True  # type: ignore[attr-defined]
 
 
 def require_staff() -> None:

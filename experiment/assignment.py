@@ -247,7 +247,7 @@ def _other_source(source: str) -> Source:
     return Source.AI if source == Source.HUMAN else Source.HUMAN
 
 
-def _run_feasible(counts: dict[str, int], last: str | None, run: int, limit: int) -> bool:
+def _run_feasible(counts: Mapping[str, int], last: str | None, run: int, limit: int) -> bool:
     """Can ``counts`` still be laid out after a run of ``run`` x ``last`` with runs <= ``limit``?"""
     for source in SOURCES:
         other = counts[_other_source(source)]
@@ -261,7 +261,7 @@ def _order(items: list[_Item], rules: AssignmentRules, rng: random.Random) -> li
     """Indices of ``items`` in a valid presentation order (see module docstring)."""
     n = len(items)
     limit = rules.max_same_source_run
-    counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
+    counts: dict[str, int] = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
     if not _run_feasible(counts, None, 0, limit):
         raise AssignmentError(
             f"no order of {counts['human']} human and {counts['ai']} AI trials keeps runs "
@@ -301,7 +301,7 @@ class _OrderSearch:
         self.n = len(items)
         self.position: dict[int, int] = {}
         self.order: list[int] = []
-        self.counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
+        self.counts: dict[str, int] = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
         self.repeated = {item.original for item in items if item.original is not None}
         self.budget = _NODE_BUDGET
 

@@ -33,7 +33,7 @@ CONFIDENCE_LABELS = {
     5: "probably AI",
     6: "sure AI",
 }
-SCALE_NAMES = {
+SCALE_NAMES: dict[str, str] = {
     Scale.VALENCE: "pleasantness",
     Scale.AROUSAL: "excitement",
     Scale.MOVED: "how moved you felt",

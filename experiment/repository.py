@@ -194,7 +194,7 @@ def decline_count(session: Session, study_version_id: int | None = None) -> int:
     query = select(func.coalesce(func.sum(ConsentDecline.count), 0))
     if study_version_id is not None:
         query = query.where(ConsentDecline.study_version_id == study_version_id)
-    return int(session.scalar(query))
+    return int(session.scalar(query) or 0)
 
 
 # ----------------------------------------------------------------------------------------------

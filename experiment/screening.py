@@ -153,7 +153,7 @@ def huggins_trial(
     if target not in (1, 2, 3):
         raise ValueError(f"target must be 1, 2 or 3, got {target}")
     silence = np.zeros((int(round(gap_s * sample_rate)), 2), dtype=np.float32)
-    parts = []
+    parts: list[np.ndarray] = []
     for interval in (1, 2, 3):
         if parts:
             parts.append(silence)

@@ -39,7 +39,7 @@ TREES = {name: ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) f
 
 def _imported(tree: ast.Module) -> set[str]:
     """Every module name imported anywhere in ``tree`` (absolute imports; the project uses no relative ones)."""
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)

@@ -17,7 +17,7 @@ SOURCE_COLOURS = alt.Scale(domain=["human", "AI"], range=["#1f77b4", "#d62728"])
 FOREST_LIMIT = 4.0
 
 
-def forest_chart(table: pd.DataFrame, g_threshold: float, limit: float = FOREST_LIMIT) -> alt.LayerChart:
+def forest_chart(table: pd.DataFrame, g_threshold: float, limit: float = FOREST_LIMIT) -> alt.LayerChart | alt.FacetChart:
     """A dot-and-interval plot of Hedges' g (AI minus human) per feature.
 
     Parameters
@@ -85,7 +85,7 @@ def forest_chart(table: pd.DataFrame, g_threshold: float, limit: float = FOREST_
     return alt.layer(references, intervals, dots).properties(height=height)
 
 
-def distribution_chart(frame: pd.DataFrame, column: str, label: str | None = None) -> alt.LayerChart:
+def distribution_chart(frame: pd.DataFrame, column: str, label: str | None = None) -> alt.LayerChart | alt.FacetChart:
     """Human vs AI values of one feature: a box plot per source with every clip as a point.
 
     Parameters

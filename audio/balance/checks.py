@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.vocabulary import SOURCES
+from core.vocabulary import SOURCES, Source
 
 #: How each source is named in flags and charts.
 SOURCE_LABELS = {"human": "human", "ai": "AI"}
@@ -128,7 +128,8 @@ def composition_flags(groups: dict[str, pd.DataFrame], tolerance: float) -> list
                 for name in SOURCES
             }
             flags.append(
-                f"{label.capitalize()} mix differs between sources (AI: {mix['ai']}; human: {mix['human']}); "
+                f"{label.capitalize()} mix differs between sources "
+                f"(AI: {mix[Source.AI]}; human: {mix[Source.HUMAN]}); "
                 f"listeners could answer by {label} instead of source."
             )
     return flags

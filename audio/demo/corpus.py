@@ -155,10 +155,13 @@ def load_chorale(path: Path) -> ChoraleGrid:
         When the score is not four plain voices in 4/4, or its final bass note is not the tonic
         of a clear key (see :func:`estimate_key`).
     """
-    from music21 import converter, expressions
+    from music21 import converter, expressions, stream
+    from music21.note import Note
 
     # forceSource/storePickle: parse the shipped file, write no pickle cache anywhere.
     score = converter.parse(path, forceSource=True, storePickle=False)
+    if not isinstance(score, stream.Score):
+        raise UnsuitableChorale(f"{path.name}: not a single score")
     parts = {part.id: part for part in score.parts}
     if any(voice not in parts for voice in VOICES):
         raise UnsuitableChorale(f"{path.name}: no separate S, A, T, B parts")
@@ -167,6 +170,8 @@ def load_chorale(path: Path) -> ChoraleGrid:
         raise UnsuitableChorale(f"{path.name}: time signature {sorted(signatures)} is not 4/4")
 
     first_measure = parts["Soprano"].getElementsByClass("Measure").first()
+    if first_measure is None:
+        raise UnsuitableChorale(f"{path.name}: the soprano part has no measures")
     pickup_quarters = float(first_measure.paddingLeft or 0.0)
     total_quarters = float(score.highestTime)
     n_steps = int(round(total_quarters * STEPS_PER_QUARTER))
@@ -178,6 +183,8 @@ def load_chorale(path: Path) -> ChoraleGrid:
         for note in parts[voice].flatten().notes:
             if note.isChord:
                 raise UnsuitableChorale(f"{path.name}: chord in the {voice} part")
+            if not isinstance(note, Note):
+                raise UnsuitableChorale(f"{path.name}: unpitched note in the {voice} part")
             start = float(note.offset) * STEPS_PER_QUARTER
             end = start + float(note.quarterLength) * STEPS_PER_QUARTER
             # The note owns every grid point inside [start, end); a note shorter than an

@@ -52,8 +52,8 @@ _PERFECT = (0, 7)  # interval classes of octaves/unisons and fifths
 class GridState:
     """One grid step: pitches (S, A, T, B; 0 = rest), onset flags, bar position, fermata."""
 
-    pitches: tuple[int, int, int, int]
-    onsets: tuple[bool, bool, bool, bool]
+    pitches: tuple[int, ...]  # one per voice, S A T B
+    onsets: tuple[bool, ...]  # one per voice, S A T B
     bar_position: int
     fermata: bool
 

@@ -22,7 +22,7 @@ from core.vocabulary import SOURCES, VOCALS_LABELS, Source
 log = logging.getLogger(__name__)
 
 AUDIO_TYPES = ["wav", "flac", "ogg", "opus", "mp3"]
-SOURCE_LABELS = {Source.HUMAN: "Human-composed", Source.AI: "AI-generated"}
+SOURCE_LABELS: dict[str, str] = {Source.HUMAN: "Human-composed", Source.AI: "AI-generated"}
 # Widget options as plain strings (what the database holds); the labels come from core.vocabulary.
 _SOURCE_OPTIONS = [str(source) for source in SOURCES]
 _VOCALS_OPTIONS = [str(vocals) for vocals in VOCALS_LABELS]
@@ -65,7 +65,7 @@ def _shared_metadata() -> dict:
     source = st.radio(
         "Source (required)",
         _SOURCE_OPTIONS,
-        format_func=SOURCE_LABELS.get,
+        format_func=SOURCE_LABELS.__getitem__,
         index=None,
         horizontal=True,
         key="add_clips_source",
@@ -86,7 +86,7 @@ def _shared_metadata() -> dict:
         "ai_version": ai_version,
         "prompt": prompt,
         "genre": right.text_input("Genre", key="add_clips_genre"),
-        "vocals": left.selectbox("Vocals", _VOCALS_OPTIONS, format_func=VOCALS_LABELS.get, key="add_clips_vocals"),
+        "vocals": left.selectbox("Vocals", _VOCALS_OPTIONS, format_func=VOCALS_LABELS.__getitem__, key="add_clips_vocals"),
         "licence": right.text_input("Licence", placeholder="e.g. CC BY 4.0", key="add_clips_licence"),
         "provenance": st.text_area("Provenance (where the files come from)", key="add_clips_provenance"),
         "notes": st.text_area("Notes", key="add_clips_notes"),

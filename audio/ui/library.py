@@ -12,7 +12,7 @@ from core.db import session_scope
 from core.models import Clip
 from core.vocabulary import SOURCES, VOCALS_LABELS, Source
 
-SOURCE_LABELS = {Source.HUMAN: "Human", Source.AI: "AI"}
+SOURCE_LABELS: dict[str, str] = {Source.HUMAN: "Human", Source.AI: "AI"}
 # Widget options as plain strings (what the database holds); the labels come from core.vocabulary.
 _SOURCE_OPTIONS = [str(source) for source in SOURCES]
 _VOCALS_OPTIONS = [str(vocals) for vocals in VOCALS_LABELS]
@@ -89,7 +89,7 @@ def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
     """The clips matching the source, genre and retired filters drawn here."""
     filter_source, filter_genre, filter_retired = st.columns([1, 2, 1])
     sources = filter_source.multiselect(
-        "Source", _SOURCE_OPTIONS, format_func=SOURCE_LABELS.get, key="library_filter_source"
+        "Source", _SOURCE_OPTIONS, format_func=SOURCE_LABELS.__getitem__, key="library_filter_source"
     )
     genres = sorted(g for g in frame["genre"].dropna().unique() if g)
     chosen_genres = filter_genre.multiselect("Genre", genres, key="library_filter_genre")
@@ -163,11 +163,11 @@ def _metadata_form(clip: Clip) -> None:
                 "Source",
                 _SOURCE_OPTIONS,
                 index=_SOURCE_OPTIONS.index(clip.source),
-                format_func=SOURCE_LABELS.get,
+                format_func=SOURCE_LABELS.__getitem__,
                 horizontal=True,
             ),
             "vocals": right.selectbox(
-                "Vocals", _VOCALS_OPTIONS, index=_VOCALS_OPTIONS.index(clip.vocals or ""), format_func=VOCALS_LABELS.get
+                "Vocals", _VOCALS_OPTIONS, index=_VOCALS_OPTIONS.index(clip.vocals or ""), format_func=VOCALS_LABELS.__getitem__
             ),
             "title": left.text_input("Title", value=clip.title or ""),
             "genre": right.text_input("Genre", value=clip.genre or ""),

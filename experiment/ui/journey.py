@@ -37,7 +37,7 @@ from experiment.ui import steps as ui_steps
 from experiment.ui.steps import StepPage
 from experiment.ui.trial_page import trial_step, trials_step
 
-STEP_PAGES: dict[Step, Callable[[StepPage], bool]] = {
+STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
     Step.QUESTIONNAIRE: ui_steps.questionnaire_step,
     Step.AUDIO_CHECK: ui_steps.audio_check_step,
     Step.INSTRUCTIONS: ui_steps.instructions_step,

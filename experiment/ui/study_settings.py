@@ -18,13 +18,13 @@ from core.vocabulary import SCALES, Scale, ScreeningMode, Source
 from experiment import entry, repository
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
 
-SCALE_LABELS = {
+SCALE_LABELS: dict[str, str] = {
     Scale.VALENCE: "Pleasantness (valence)",
     Scale.AROUSAL: "Excitement (arousal)",
     Scale.MOVED: "How moved",
     Scale.LIKING: "Liking",
 }
-SCREENING_LABELS = {
+SCREENING_LABELS: dict[str, str] = {
     ScreeningMode.REQUIRED: "Required (fail ends the study politely)",
     ScreeningMode.OPTIONAL: "Optional (result stored and flagged)",
     ScreeningMode.OFF: "Off",
@@ -209,7 +209,7 @@ def _question_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Questions on each trial**")
     return {
         "scales": st.multiselect(
-            "Felt-emotion scales", SCALES, default=list(s.scales), format_func=SCALE_LABELS.get, key=k + "scales"
+            "Felt-emotion scales", SCALES, default=list(s.scales), format_func=SCALE_LABELS.__getitem__, key=k + "scales"
         ),
         "scale_points": st.selectbox(
             "Points on each scale",
@@ -229,7 +229,7 @@ def _screening_fields(k: str, s: StudySettings) -> dict[str, object]:
             "Headphone screening (Huggins pitch)",
             SCREENING_MODES,
             index=SCREENING_MODES.index(s.screening),
-            format_func=SCREENING_LABELS.get,
+            format_func=SCREENING_LABELS.__getitem__,
             key=k + "screening",
         ),
         "screening_trials": int(

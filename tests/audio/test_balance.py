@@ -45,7 +45,7 @@ TEMPI = [96.0, 104.0, 112.0, 120.0, 128.0, 136.0]
 
 
 def balanced_frame() -> pd.DataFrame:
-    rows = []
+    rows: list[dict] = []
     for i in range(6):
         for source, order in (("human", i), ("ai", 5 - i)):
             rows.append(
@@ -63,7 +63,7 @@ def balanced_frame() -> pd.DataFrame:
 
 
 def unbalanced_frame() -> pd.DataFrame:
-    rows = []
+    rows: list[dict] = []
     for i in range(5):
         rows.append(
             _clip(

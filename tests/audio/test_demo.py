@@ -123,7 +123,7 @@ def test_longest_shared_run_is_the_longest_common_substring(sequence, others):
 
 def test_generated_pieces_keep_metre_voice_leading_and_phrases(training):
     model = markov.fit(training)
-    leading_tone_share = {"major": [], "minor": []}
+    leading_tone_share: dict[str, list[float]] = {"major": [], "minor": []}
     for index, mode in enumerate(("major", "minor") * 4):
         state_ids = markov.generate(model, n_steps=96, mode=mode, rng=np.random.default_rng(index))
         pitches, onsets, fermatas, bar_positions = model.vocabulary.decode(state_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,7 @@ def library_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def clip_library(library_template: Path, tmp_path: Path, monkeypatch) -> Path:
+def clip_library(library_template: Path, tmp_path: Path, monkeypatch) -> Iterator[Path]:
     """A private copy of the template library for one test (the pages change it)."""
     data = tmp_path / "data"
     shutil.copytree(library_template, data)

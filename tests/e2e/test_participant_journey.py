@@ -36,7 +36,7 @@ def trial_list() -> list[tuple[int, int, str, str]]:
         rows = session.execute(
             select(Trial.trial_index, Trial.clip_id, Trial.kind, Trial.audio_nonce).order_by(Trial.trial_index)
         ).all()
-    return [tuple(r) for r in rows]
+    return [(r.trial_index, r.clip_id, r.kind, r.audio_nonce) for r in rows]
 
 
 def test_consent_to_debrief_with_reload_and_server_restart(e2e_data_dir, monkeypatch, chromium):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -145,7 +146,8 @@ def answer_current(
             answer = dataclasses.replace(answer, confidence=1 if wanted == "human" else 6)
         if view.kind == "attention" and follow_attention:
             target = quality.attention_target(participant.seed, view.scales, view.scale_points)
-            answer = dataclasses.replace(answer, confidence=target.confidence, **{target.scale: target.value})
+            ratings: dict[str, Any] = {target.scale: target.value} if target.scale else {}
+            answer = dataclasses.replace(answer, confidence=target.confidence, **ratings)
         return submit_answer(s, participant, view.trial_index, answer)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import db
 from core.models import Clip, ConsentDecline, Participant, StudyVersion
@@ -147,7 +147,7 @@ def test_a_too_small_library_keeps_newcomers_out_politely(data_env):
     add_clips(2, 2)
     with db.session_scope() as s:
         repository.save_settings(s, StudySettings(n_trials=4), check_library=True)
-        s.execute(Clip.__table__.update().where(Clip.id == 1).values(retired_at=func.now()))
+        s.execute(update(Clip).where(Clip.id == 1).values(retired_at=func.now()))
     with db.session_scope() as s:
         arrival = arrive(s, Entry())
         assert arrival.status == "closed" and "not ready" in arrival.message

@@ -85,7 +85,8 @@ def test_a_full_prolific_participant(data_env):
     assert answer_current(token).status == "recorded"
     assert step(token) == "trials"
 
-    seen_positions, kinds = [], Counter()
+    seen_positions: list[int] = []
+    kinds: Counter[str] = Counter()
     while step(token) == "trials":
         with db.session_scope() as s:
             participant = load_participant(s, token)
