@@ -161,7 +161,9 @@ def _manifest_item(csv_path: Path, row: dict[str, str]) -> ImportItem:
             start = math.nan
         if not math.isfinite(start) or start < 0:
             raise IngestError("start_offset_s must be a number of seconds >= 0")
-    fields: dict[str, Any] = {key: row.get(key) or None for key in MANIFEST_COLUMNS if key not in ("path", "start_offset_s")}
+    fields: dict[str, Any] = {
+        key: row.get(key) or None for key in MANIFEST_COLUMNS if key not in ("path", "start_offset_s")
+    }
     metadata = ClipMetadata(**fields)
     metadata.cleaned()
     return ImportItem(path=(csv_path.parent / row["path"]).resolve(), metadata=metadata, start_offset_s=start)

@@ -132,12 +132,12 @@ def arrive(session: Session, entry: Entry) -> Arrival:
     if entry.resume_token is not None:
         participant = load_participant(session, entry.resume_token)
         return Arrival("resume", "", participant, settings)
-    if entry.is_prolific:
-        participant = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
-        if participant is not None and participant.completed_at is not None:
+    if entry.prolific_pid is not None:  # entry.is_prolific
+        existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
+        if existing is not None and existing.completed_at is not None:
             return Arrival("already_completed", _ALREADY_COMPLETED, None, settings)
-        if participant is not None:
-            return Arrival("resume", "", participant, settings)
+        if existing is not None:
+            return Arrival("resume", "", existing, settings)
     refusal = _refusal(session, settings, entry)
     if refusal is not None:
         return Arrival(refusal[0], refusal[1], None, settings)
@@ -160,7 +160,7 @@ def begin(session: Session, entry: Entry) -> Participant:
     if entry.resume_token is not None:
         return load_participant(session, entry.resume_token)
     version_id, settings = repository.current_settings(session)
-    if entry.is_prolific:
+    if entry.prolific_pid is not None:  # entry.is_prolific
         existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
         if existing is not None:
             if existing.completed_at is not None:

@@ -105,9 +105,9 @@ def compare_repeat(
     """Compare the two answers to the repeated clip (confidence 1..6; ratings per scale)."""
     flipped = (original_confidence >= 4) != (repeat_confidence >= 4)
     diffs = {
-        scale: abs(int(original_ratings[scale]) - int(repeat_ratings[scale]))
+        scale: abs(int(original) - int(repeat))
         for scale in original_ratings
-        if original_ratings.get(scale) is not None and repeat_ratings.get(scale) is not None
+        if (original := original_ratings.get(scale)) is not None and (repeat := repeat_ratings.get(scale)) is not None
     }
     return RepeatComparison(flipped, abs(original_confidence - repeat_confidence), diffs)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -174,10 +175,13 @@ def participant_by_prolific(session: Session, prolific_pid: str, study_id: str |
 
 def record_decline(session: Session, study_version_id: int) -> None:
     """Add one to the decline count of ``study_version_id`` (atomic on both backends)."""
-    updated = session.execute(
-        update(ConsentDecline)
-        .where(ConsentDecline.study_version_id == study_version_id)
-        .values(count=ConsentDecline.count + 1)
+    updated = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ConsentDecline)
+            .where(ConsentDecline.study_version_id == study_version_id)
+            .values(count=ConsentDecline.count + 1)
+        ),
     ).rowcount
     if updated:
         return

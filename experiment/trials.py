@@ -236,7 +236,11 @@ def _response(participant: Participant, settings: StudySettings, trial: Trial, a
     if trial.first_shown_at is not None:
         server_ms = max(0, int((now - _aware(trial.first_shown_at)).total_seconds() * 1000))
     extra: dict[str, Any] = {"kind": trial.kind, "client_time_to_answer_ms": answer.client_time_to_answer_ms}
-    ratings = {scale: getattr(answer, scale) if scale in settings.scales else None for scale in SCALES}
+    if answer.confidence is None:  # answer_problem rejects this first; a trial row without a guess is meaningless
+        raise ValueError("a valid answer has a confidence")
+    ratings: dict[str, int | None] = {
+        scale: getattr(answer, scale) if scale in settings.scales else None for scale in SCALES
+    }
     is_attention = trial.kind == TrialKind.ATTENTION
     if is_attention:
         target = _attention(participant, settings)
@@ -291,6 +295,7 @@ def _update_flags(
         pair = _repeat_pair(session, participant)
         if pair is not None:
             original, repeat = pair
+            assert original.confidence is not None and repeat.confidence is not None  # set on every answer
             comparison = quality.compare_repeat(
                 original.confidence,
                 repeat.confidence,

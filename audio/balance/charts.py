@@ -17,7 +17,9 @@ SOURCE_COLOURS = alt.Scale(domain=["human", "AI"], range=["#1f77b4", "#d62728"])
 FOREST_LIMIT = 4.0
 
 
-def forest_chart(table: pd.DataFrame, g_threshold: float, limit: float = FOREST_LIMIT) -> alt.LayerChart | alt.FacetChart:
+def forest_chart(
+    table: pd.DataFrame, g_threshold: float, limit: float = FOREST_LIMIT
+) -> alt.LayerChart | alt.FacetChart:
     """A dot-and-interval plot of Hedges' g (AI minus human) per feature.
 
     Parameters

@@ -86,7 +86,9 @@ def _shared_metadata() -> dict:
         "ai_version": ai_version,
         "prompt": prompt,
         "genre": right.text_input("Genre", key="add_clips_genre"),
-        "vocals": left.selectbox("Vocals", _VOCALS_OPTIONS, format_func=VOCALS_LABELS.__getitem__, key="add_clips_vocals"),
+        "vocals": left.selectbox(
+            "Vocals", _VOCALS_OPTIONS, format_func=VOCALS_LABELS.__getitem__, key="add_clips_vocals"
+        ),
         "licence": right.text_input("Licence", placeholder="e.g. CC BY 4.0", key="add_clips_licence"),
         "provenance": st.text_area("Provenance (where the files come from)", key="add_clips_provenance"),
         "notes": st.text_area("Notes", key="add_clips_notes"),

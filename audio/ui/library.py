@@ -76,6 +76,9 @@ def library_page() -> None:
     clip_id = st.selectbox("Clip", list(titles), format_func=lambda i: f"#{i} {titles[i]}", key="library_clip")
     with session_scope() as session:
         clip = library.get_clip(session, clip_id)
+        if clip is None:  # retired and deleted by another staff member meanwhile
+            st.warning("This clip no longer exists.")
+            return
         try:
             served = library.read_served_bytes(clip)
         except OSError:
@@ -167,7 +170,10 @@ def _metadata_form(clip: Clip) -> None:
                 horizontal=True,
             ),
             "vocals": right.selectbox(
-                "Vocals", _VOCALS_OPTIONS, index=_VOCALS_OPTIONS.index(clip.vocals or ""), format_func=VOCALS_LABELS.__getitem__
+                "Vocals",
+                _VOCALS_OPTIONS,
+                index=_VOCALS_OPTIONS.index(clip.vocals or ""),
+                format_func=VOCALS_LABELS.__getitem__,
             ),
             "title": left.text_input("Title", value=clip.title or ""),
             "genre": right.text_input("Genre", value=clip.genre or ""),

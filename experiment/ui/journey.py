@@ -84,6 +84,7 @@ def _participant_flow(session: Session, entry: Entry) -> bool:
     settings = arrival.settings
     if arrival.status == "resume":
         participant = arrival.participant
+        assert participant is not None  # a "resume" arrival carries its participant
         if entry.resume_token is None:  # a returning Prolific participant: switch to the resume link
             st.query_params.from_dict({RESUME_PARAM: participant.resume_token})
         settings = settings_for(session, participant)

@@ -6,6 +6,7 @@ participants keep the version they consented under. Nothing here writes SQL.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -130,7 +131,7 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
     k = f"settings_{version_id}_"  # fresh widgets for every version, initialised from it
     s = settings
     with st.form(f"{k}form"):
-        values: dict[str, object] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
+        values: dict[str, Any] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
         values.update(_trial_fields(k, s))
         values.update(_question_fields(k, s))
         values.update(_screening_fields(k, s))
@@ -209,7 +210,11 @@ def _question_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Questions on each trial**")
     return {
         "scales": st.multiselect(
-            "Felt-emotion scales", SCALES, default=list(s.scales), format_func=SCALE_LABELS.__getitem__, key=k + "scales"
+            "Felt-emotion scales",
+            SCALES,
+            default=list(s.scales),
+            format_func=SCALE_LABELS.__getitem__,
+            key=k + "scales",
         ),
         "scale_points": st.selectbox(
             "Points on each scale",

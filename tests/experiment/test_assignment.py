@@ -110,7 +110,7 @@ def test_pairs_are_drawn_whole_and_kept_apart():
     for seed in range(300):
         planned = assign_trials(clips, exposure, rules, seed)
         main = check_list(planned, clips, rules)
-        positions: dict[int, list[int]] = {}
+        positions: dict[str, list[int]] = {}
         for index, trial in enumerate(planned):
             if trial.kind == "main":
                 positions.setdefault(pair_of[trial.clip_id], []).append(index)
