@@ -106,6 +106,7 @@ def simulate(n_answers: int) -> list[float]:
             questionnaire.save_questionnaire(session, participant, answers)
             trials.acknowledge_instructions(session, participant)
             view = trials.current_trial(session, participant)
+            assert view is not None  # the first trial, right after the instructions
             trials.mark_shown(session, participant, view.trial_index)
         while view is not None and len(timings) < n_answers:
             answer = trials.Answer(

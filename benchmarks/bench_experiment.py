@@ -28,7 +28,7 @@ def bench_assignment() -> None:
     for n_trials, n_clips, paired in ((12, 40, False), (12, 40, True), (60, 120, True), (200, 200, False)):
         clips = [ClipInfo(i, "human" if i % 2 else "ai", f"p{i // 2}" if paired else None) for i in range(n_clips)]
         rules = AssignmentRules(n_trials=n_trials, max_same_source_run=3)
-        exposure = Counter()
+        exposure: Counter[int] = Counter()
         seeds = iter(range(10**6))
         # Bind this configuration's values now: the lambda runs inside median_ms, within this iteration.
         ms = median_ms(

@@ -44,8 +44,8 @@ def run(cache_dir: Path) -> dict:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="ht-numba-") as cache:
-        cache = Path(cache)
+    with tempfile.TemporaryDirectory(prefix="ht-numba-") as folder:
+        cache = Path(folder)
         runs = [("empty cache", run(cache)), ("warm cache", run(cache)), ("warm cache again", run(cache))]
     print("fresh process: import audio.features (librosa) + first extract_features on a 30 s clip")
     for label, timing in runs:

@@ -43,8 +43,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="ht-ingest-bench-") as root:
-        root = Path(root)
+    with tempfile.TemporaryDirectory(prefix="ht-ingest-bench-") as folder:
+        root = Path(folder)
         os.environ["HUMAN_TOUCH_DATA"] = str(root / "data")
         os.environ["HUMAN_TOUCH_DATABASE_URL"] = f"sqlite:///{root / 'data' / 'bench.db'}"
         from audio.bulk_import import ImportItem, import_items

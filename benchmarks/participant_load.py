@@ -315,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         results = asyncio.run(run_participants(url, args.n, args.think, args.ramp, args.seed, args.timeout))
         wall = time.perf_counter() - started
-        cpu = cpu_seconds(pids) - cpu_before if pids else None
+        cpu = cpu_seconds(pids) - cpu_before if cpu_before is not None else None
         report(results, check_database(results), cpu, wall)
         return 0 if all(r.completed for r in results) else 1
     finally:

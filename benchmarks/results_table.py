@@ -13,7 +13,9 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import insert
@@ -25,6 +27,8 @@ from results.dataset import Filters, load_dataset
 from results.report import build_report_html
 from results.simulate import simulate_study
 from results.stats import headline_stats
+
+T = TypeVar("T")
 
 
 def store(engine, trials, n_features: int) -> None:
@@ -122,13 +126,13 @@ def store(engine, trials, n_features: int) -> None:
         )
 
 
-def median_seconds(step, repeats: int) -> tuple[float, object]:
-    times, result = [], None
+def median_seconds(step: Callable[[], T], repeats: int) -> tuple[float, T]:
+    times = []
     for _ in range(repeats):
         start = time.perf_counter()
         result = step()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return statistics.median(times), result  # repeats >= 1
 
 
 def main() -> None:

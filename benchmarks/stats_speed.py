@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 
 from results import breakdown, detection, emotion, lens, models, roc
 from results.filters import apply_filters
@@ -43,15 +45,12 @@ def main() -> None:
         f"({int((data['kind'] == 'main').sum())} main trials); median of {args.repeats} runs"
     )
 
-    steps = {
+    steps: dict[str, Callable[[], object]] = {
         "apply_filters": lambda: apply_filters(data),
         "per_participant_sdt": lambda: detection.per_participant_sdt(data),
         "detection_summary": lambda: detection.detection_summary(data),
         "roc_from_confidence": lambda: roc.roc_from_confidence(data),
-        **{
-            f"breakdown({column})": (lambda column=column: breakdown.breakdown(data, column))
-            for column in BREAKDOWN_COLUMNS
-        },
+        **{f"breakdown({column})": partial(breakdown.breakdown, data, column) for column in BREAKDOWN_COLUMNS},
         "emotion_by_source": lambda: emotion.emotion_by_source(data),
         "emotion_tests": lambda: emotion.emotion_tests(data),
         "feature_associations": lambda: lens.feature_associations(data),

@@ -23,13 +23,15 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin, Subprotocol
 
 PLACEHOLDER_TOKEN = "PLACEHOLDER_AUTH_TOKEN"
 """What the frontend sends as the second subprotocol when it has no XSRF cookie."""
@@ -49,7 +51,7 @@ class ScriptRun:
     elements: dict[tuple[int, ...], Element] = field(default_factory=dict)
     status: int | None = None  # ForwardMsg.ScriptFinishedStatus once finished
 
-    def find(self, kind: str, predicate: Callable[[object], bool] = lambda _: True) -> list:
+    def find(self, kind: str, predicate: Callable[[Any], bool] = lambda _: True) -> list:
         """Every element of ``kind`` (the ``Element`` oneof name, e.g. "button") matching ``predicate``."""
         found = []
         for path in sorted(self.elements):
@@ -97,7 +99,7 @@ class StreamlitTab:
         self.bytes_received = 0
         self._cache: dict[str, tuple[ForwardMsg, int]] = {}
         self._changed = asyncio.Condition()
-        self._socket = None
+        self._socket: ClientConnection | None = None
         self._reader: asyncio.Task | None = None
         self._failure: BaseException | None = None
 
@@ -110,8 +112,8 @@ class StreamlitTab:
         scheme = "wss" if parts.scheme == "https" else "ws"
         self._socket = await connect(
             f"{scheme}://{parts.netloc}{parts.path}/_stcore/stream",
-            subprotocols=["streamlit", PLACEHOLDER_TOKEN],
-            origin=f"{parts.scheme}://{parts.netloc}",
+            subprotocols=[Subprotocol("streamlit"), Subprotocol(PLACEHOLDER_TOKEN)],
+            origin=Origin(f"{parts.scheme}://{parts.netloc}"),
             max_size=None,
             open_timeout=self.timeout_s,
             ping_interval=None,
@@ -126,6 +128,7 @@ class StreamlitTab:
             self._reader.cancel()
 
     async def _read_forever(self) -> None:
+        assert self._socket is not None  # started by open() after connecting
         try:
             async for data in self._socket:
                 self.bytes_received += len(data)
@@ -222,6 +225,7 @@ class StreamlitTab:
             ),
             what,
         )
+        assert self.last_finished is not None  # the wait ends only on a finished run
         return self.last_finished
 
     # ------------------------------------------------------------------------------------------
@@ -253,6 +257,8 @@ class StreamlitTab:
         }
         self._requested_run = self.run.number
         sent_at = time.perf_counter()
+        if self._socket is None:
+            raise StreamlitError("send before open()")
         await self._socket.send(message.SerializeToString())
         return sent_at
 
