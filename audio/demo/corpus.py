@@ -155,8 +155,7 @@ def load_chorale(path: Path) -> ChoraleGrid:
         When the score is not four plain voices in 4/4, or its final bass note is not the tonic
         of a clear key (see :func:`estimate_key`).
     """
-    from music21 import converter, expressions, stream
-    from music21.note import Note
+    from music21 import converter, stream
 
     # forceSource/storePickle: parse the shipped file, write no pickle cache anywhere.
     score = converter.parse(path, forceSource=True, storePickle=False)
@@ -180,25 +179,7 @@ def load_chorale(path: Path) -> ChoraleGrid:
     fermatas = np.zeros(n_steps, dtype=bool)
 
     for voice_index, voice in enumerate(VOICES):
-        for note in parts[voice].flatten().notes:
-            if note.isChord:
-                raise UnsuitableChorale(f"{path.name}: chord in the {voice} part")
-            if not isinstance(note, Note):
-                raise UnsuitableChorale(f"{path.name}: unpitched note in the {voice} part")
-            start = float(note.offset) * STEPS_PER_QUARTER
-            end = start + float(note.quarterLength) * STEPS_PER_QUARTER
-            # The note owns every grid point inside [start, end); a note shorter than an
-            # eighth that falls between grid points is dropped (passing sixteenths).
-            first = int(np.ceil(start - 1e-9))
-            last = min(int(np.ceil(end - 1e-9)), n_steps)
-            if first >= last:
-                continue
-            pitches[first:last, voice_index] = note.pitch.midi
-            # A tied continuation (across a bar line) is held, not struck again.
-            tied_from_before = note.tie is not None and note.tie.type in ("stop", "continue")
-            onsets[first, voice_index] = not tied_from_before
-            if any(isinstance(e, expressions.Fermata) for e in note.expressions):
-                fermatas[first:last] = True
+        _place_voice(path, voice, parts[voice], pitches[:, voice_index], onsets[:, voice_index], fermatas)
 
     key = estimate_key(pitches)
     if key is None:
@@ -220,6 +201,36 @@ def load_chorale(path: Path) -> ChoraleGrid:
         fermatas=fermatas,
         bar_positions=bar_positions,
     )
+
+
+def _place_voice(path: Path, voice: str, part, pitches: np.ndarray, onsets: np.ndarray, fermatas: np.ndarray) -> None:
+    """Write one voice's notes onto the eighth-note grid (views of one column, filled in place).
+
+    ``pitches`` and ``onsets`` have shape (n_steps,); ``fermatas`` (n_steps,) is shared by all voices.
+    """
+    from music21 import expressions
+    from music21.note import Note
+
+    n_steps = len(pitches)
+    for note in part.flatten().notes:
+        if note.isChord:
+            raise UnsuitableChorale(f"{path.name}: chord in the {voice} part")
+        if not isinstance(note, Note):
+            raise UnsuitableChorale(f"{path.name}: unpitched note in the {voice} part")
+        start = float(note.offset) * STEPS_PER_QUARTER
+        end = start + float(note.quarterLength) * STEPS_PER_QUARTER
+        # The note owns every grid point inside [start, end); a note shorter than an
+        # eighth that falls between grid points is dropped (passing sixteenths).
+        first = int(np.ceil(start - 1e-9))
+        last = min(int(np.ceil(end - 1e-9)), n_steps)
+        if first >= last:
+            continue
+        pitches[first:last] = note.pitch.midi
+        # A tied continuation (across a bar line) is held, not struck again.
+        tied_from_before = note.tie is not None and note.tie.type in ("stop", "continue")
+        onsets[first] = not tied_from_before
+        if any(isinstance(e, expressions.Fermata) for e in note.expressions):
+            fermatas[first:last] = True
 
 
 def load_chorales(paths: list[Path], *, limit: int | None = None) -> list[ChoraleGrid]:

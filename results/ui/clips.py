@@ -97,7 +97,7 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
     st.write(f"**{row['clip_title'] or 'Untitled'}** — {'AI' if row['source'] == 'ai' else 'human'}"
              f"{f', {creator}' if isinstance(creator, str) else ''}"
              f"{f', genre {row.genre}' if isinstance(row.genre, str) else ''}")
-    audio = served_audio(int(clip_id))
+    audio = served_audio(int(row["clip_id"]))
     if audio is None:
         st.warning("The audio file of this clip is not in the data folder.")
     else:
