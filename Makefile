@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV_DIR)/.human-touch-test-installed
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run serve test install system-deps benchmarks clean-data
+.PHONY: run serve test lint install system-deps benchmarks clean-data
 
 REPLICAS ?= 2
 
@@ -22,9 +22,16 @@ run: $(RUN_STAMP)
 serve: $(RUN_STAMP)
 	REPLICAS=$(REPLICAS) PYTHON=$(PYTHON) bash deploy/serve.sh
 
-test: $(TEST_STAMP) system-deps
+test: lint system-deps
 	HUMAN_TOUCH_TEST_PG_URL="$${HUMAN_TOUCH_TEST_PG_URL:-$$(bash scripts/start_test_postgres.sh 2>/dev/null || true)}" \
 		$(PYTHON) -m pytest
+
+# Lint, format and types before any test (configuration in pyproject.toml); `ruff format .` fixes
+# the formatting, `ruff check --fix .` the fixable lint.
+lint: $(TEST_STAMP)
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
 
 install: $(RUN_STAMP)
 

@@ -25,8 +25,7 @@ def _start_once() -> None:
     startup.wire_packages()
     secrets = ui.secrets_dict()
     ui.refuse_anonymous_uploads()
-    startup.prepare(build_demo=False, secret_hash=secrets.get("staff_password_hash"),
-                    oidc="auth" in secrets)
+    startup.prepare(build_demo=False, secret_hash=secrets.get("staff_password_hash"), oidc="auth" in secrets)
     startup.build_demo_in_background()
     # Everything loaded so far (numpy, librosa, SQLAlchemy, the packages) lives as long as the
     # process: keep it out of the garbage collector's full scans, which otherwise walk ~160,000

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -29,8 +30,22 @@ from audio.storage import IngestResult, store_processed
 from core import db
 
 #: Columns of an import manifest CSV (``path`` and ``source`` are required).
-MANIFEST_COLUMNS = ("path", "source", "title", "creator", "ai_system", "ai_version", "prompt", "genre",
-                    "vocals", "pair_id", "licence", "provenance", "notes", "start_offset_s")
+MANIFEST_COLUMNS = (
+    "path",
+    "source",
+    "title",
+    "creator",
+    "ai_system",
+    "ai_version",
+    "prompt",
+    "genre",
+    "vocals",
+    "pair_id",
+    "licence",
+    "provenance",
+    "notes",
+    "start_offset_s",
+)
 
 
 @dataclass(frozen=True)
@@ -79,9 +94,13 @@ def collect_audio_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
-                                and not p.name.startswith(".")))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS and not p.name.startswith(".")
+                )
+            )
         else:
             files.append(path)
     return files
@@ -142,7 +161,9 @@ def _manifest_item(csv_path: Path, row: dict[str, str]) -> ImportItem:
             start = math.nan
         if not math.isfinite(start) or start < 0:
             raise IngestError("start_offset_s must be a number of seconds >= 0")
-    fields = {key: row.get(key) or None for key in MANIFEST_COLUMNS if key not in ("path", "start_offset_s")}
+    fields: dict[str, Any] = {
+        key: row.get(key) or None for key in MANIFEST_COLUMNS if key not in ("path", "start_offset_s")
+    }
     metadata = ClipMetadata(**fields)
     metadata.cleaned()
     return ImportItem(path=(csv_path.parent / row["path"]).resolve(), metadata=metadata, start_offset_s=start)
@@ -192,8 +213,7 @@ def import_items(
             finish(pending.index, ImportOutcome(path=path, message=reason))
             return
         try:
-            result = store_processed(processed, path, pending.item.metadata, uploaded_filename=path.name,
-                                     engine=engine)
+            result = store_processed(processed, path, pending.item.metadata, uploaded_filename=path.name, engine=engine)
         except IngestError as error:
             finish(pending.index, ImportOutcome(path=path, message=str(error)))
             return
@@ -204,8 +224,12 @@ def import_items(
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _checked_in_parent(items: Sequence[ImportItem], settings: ProcessingSettings, engine: Engine | None,
-                       finish: Callable[[int, ImportOutcome], None]) -> list[_Pending]:
+def _checked_in_parent(
+    items: Sequence[ImportItem],
+    settings: ProcessingSettings,
+    engine: Engine | None,
+    finish: Callable[[int, ImportOutcome], None],
+) -> list[_Pending]:
     """Parent-side checks first: cheap, and they catch duplicates within the batch too.
 
     Items that fail are finished here with their reason; the others are returned.
@@ -230,11 +254,14 @@ def _checked_in_parent(items: Sequence[ImportItem], settings: ProcessingSettings
     return pending
 
 
-def _process_all(pending: list[_Pending], settings: ProcessingSettings, workers: int,
-                 store: Callable[[_Pending, ProcessedClip | None, str], None]) -> None:
+def _process_all(
+    pending: list[_Pending],
+    settings: ProcessingSettings,
+    workers: int,
+    store: Callable[[_Pending, ProcessedClip | None, str], None],
+) -> None:
     """Process every pending item and store each as it completes (in worker processes unless ``workers`` is 0)."""
-    jobs = [Job(job.item.path, job.display, settings.to_dict(), job.item.start_offset_s, job.digest)
-            for job in pending]
+    jobs = [Job(job.item.path, job.display, settings.to_dict(), job.item.start_offset_s, job.digest) for job in pending]
     if workers <= 0:
         for job, isolated in zip(pending, jobs):
             store(job, *process_job(isolated))

@@ -97,8 +97,8 @@ def clean_metadata(fields: dict, *, partial: bool = False) -> dict:
         if source not in SOURCES:
             raise MetadataError(f"source must be {' or '.join(repr(s.value) for s in SOURCES)}")
         cleaned["source"] = source
-    if cleaned.get("vocals") is not None:
-        vocals = _VOCALS_SYNONYMS.get(cleaned["vocals"].lower())
+    if (named_vocals := cleaned.get("vocals")) is not None:
+        vocals = _VOCALS_SYNONYMS.get(named_vocals.lower())
         if vocals is None:
             raise MetadataError(f"vocals must be {' or '.join(map(repr, _VOCALS_NAMED))} (or empty)")
         cleaned["vocals"] = vocals.value

@@ -24,9 +24,12 @@ def register(subparsers) -> None:
 
     imp = sub.add_parser("import", help="add audio files (folders are searched recursively)")
     imp.add_argument("paths", nargs="*", metavar="PATH", help="audio files or folders")
-    imp.add_argument("--manifest", metavar="FILE.csv",
-                     help="CSV with columns path,source,title,creator,ai_system,ai_version,prompt,genre,"
-                          "vocals,pair_id,licence,provenance,notes,start_offset_s (paths relative to the CSV)")
+    imp.add_argument(
+        "--manifest",
+        metavar="FILE.csv",
+        help="CSV with columns path,source,title,creator,ai_system,ai_version,prompt,genre,"
+        "vocals,pair_id,licence,provenance,notes,start_offset_s (paths relative to the CSV)",
+    )
     imp.add_argument("--source", choices=("human", "ai"), help="who made the clips (required without --manifest)")
     imp.add_argument("--title", help="title (best for a single file)")
     imp.add_argument("--creator", help="composer / performer")
@@ -39,9 +42,15 @@ def register(subparsers) -> None:
     imp.add_argument("--licence")
     imp.add_argument("--provenance")
     imp.add_argument("--notes")
-    imp.add_argument("--start", type=float, metavar="SECONDS",
-                     help="excerpt start in seconds (default: one third into each file)")
-    imp.add_argument("--workers", type=int, default=2, help="worker processes (default 2; 0 = in this process, no protection against a decoder crash)")
+    imp.add_argument(
+        "--start", type=float, metavar="SECONDS", help="excerpt start in seconds (default: one third into each file)"
+    )
+    imp.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="worker processes (default 2; 0 = in this process, no protection against a decoder crash)",
+    )
     imp.set_defaults(handler=_cmd_import)
 
     lst = sub.add_parser("list", help="show the clip library")
@@ -56,8 +65,11 @@ def register(subparsers) -> None:
     rpr = sub.add_parser("reprocess", help="rebuild served files from the originals with the current settings")
     rpr.add_argument("clip_ids", nargs="*", type=int, metavar="CLIP_ID")
     rpr.add_argument("--all", action="store_true", help="every active clip processed with other settings")
-    rpr.add_argument("--force", action="store_true",
-                     help="also clips participants have heard (their responses then describe the old audio)")
+    rpr.add_argument(
+        "--force",
+        action="store_true",
+        help="also clips participants have heard (their responses then describe the old audio)",
+    )
     rpr.set_defaults(handler=_cmd_reprocess)
 
 
@@ -83,15 +95,27 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if args.source is None:
             return _error("--source human|ai is required (or use --manifest)")
         metadata = ClipMetadata(
-            source=args.source, title=args.title, creator=args.creator, ai_system=args.ai_system,
-            ai_version=args.ai_version, prompt=args.prompt, genre=args.genre, vocals=args.vocals,
-            pair_id=args.pair_id, licence=args.licence, provenance=args.provenance, notes=args.notes)
+            source=args.source,
+            title=args.title,
+            creator=args.creator,
+            ai_system=args.ai_system,
+            ai_version=args.ai_version,
+            prompt=args.prompt,
+            genre=args.genre,
+            vocals=args.vocals,
+            pair_id=args.pair_id,
+            licence=args.licence,
+            provenance=args.provenance,
+            notes=args.notes,
+        )
         try:
             metadata.cleaned()
         except IngestError as error:
             return _error(str(error))
-        items = [ImportItem(path=path, metadata=metadata, start_offset_s=args.start)
-                 for path in collect_audio_files(args.paths)]
+        items = [
+            ImportItem(path=path, metadata=metadata, start_offset_s=args.start)
+            for path in collect_audio_files(args.paths)
+        ]
     if not items:
         return _error("no audio files found")
 
@@ -101,8 +125,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     def progress(outcome, done: int, total: int) -> None:
         if outcome.ok:
             flag = f"  [{outcome.result.loudness_flag}]" if outcome.result.loudness_flag else ""
-            print(f"[{done}/{total}] ok      {outcome.path}  -> clip #{outcome.result.clip_id}{flag}",
-                  file=sys.stderr)
+            print(f"[{done}/{total}] ok      {outcome.path}  -> clip #{outcome.result.clip_id}{flag}", file=sys.stderr)
         else:
             print(f"[{done}/{total}] FAILED  {outcome.path}\n        {outcome.message}", file=sys.stderr)
 
@@ -116,13 +139,21 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _clip_summary(clip) -> dict:
     return {
-        "clip_id": clip.id, "source": clip.source, "title": clip.title, "creator": clip.creator,
-        "ai_system": clip.ai_system, "genre": clip.genre, "pair_id": clip.pair_id,
-        "duration_s": round(clip.duration_s, 3), "start_offset_s": clip.start_offset_s,
+        "clip_id": clip.id,
+        "source": clip.source,
+        "title": clip.title,
+        "creator": clip.creator,
+        "ai_system": clip.ai_system,
+        "genre": clip.genre,
+        "pair_id": clip.pair_id,
+        "duration_s": round(clip.duration_s, 3),
+        "start_offset_s": clip.start_offset_s,
         "loudness_after_lufs": round(clip.loudness_after_lufs, 2) if clip.loudness_after_lufs is not None else None,
         "true_peak_dbtp": round(clip.true_peak_dbtp, 2) if clip.true_peak_dbtp is not None else None,
-        "loudness_flag": clip.loudness_flag, "retired": clip.retired_at is not None,
-        "uploaded_filename": clip.uploaded_filename, "served_name": clip.served_name,
+        "loudness_flag": clip.loudness_flag,
+        "retired": clip.retired_at is not None,
+        "uploaded_filename": clip.uploaded_filename,
+        "served_name": clip.served_name,
     }
 
 
@@ -139,8 +170,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("The clip library is empty.")
         return 0
-    columns = ("clip_id", "source", "title", "creator", "ai_system", "genre", "duration_s",
-               "loudness_after_lufs", "true_peak_dbtp", "retired", "loudness_flag")
+    columns = (
+        "clip_id",
+        "source",
+        "title",
+        "creator",
+        "ai_system",
+        "genre",
+        "duration_s",
+        "loudness_after_lufs",
+        "true_peak_dbtp",
+        "retired",
+        "loudness_flag",
+    )
     table = [[("" if row[c] is None else str(row[c])) for c in columns] for row in rows]
     widths = [min(max(len(c), *(len(r[i]) for r in table)), 40) for i, c in enumerate(columns)]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))

@@ -91,8 +91,10 @@ def container_problem(source: FileSource, sf_format: str, size: int) -> str | No
     if sf_format in ("WAV", "WAVEX") and _wav_data_truncated(read_prefix(source, 1 << 20), size):
         return "the WAV file is truncated (its audio data is cut short)."
     if sf_format == "MP3" and _mp3_vbr_without_length_header(source):
-        return ("this variable-bitrate MP3 has no length header (Xing/VBRI), so its length "
-                "cannot be known and it would be cut short. Please re-export it, or upload WAV or FLAC.")
+        return (
+            "this variable-bitrate MP3 has no length header (Xing/VBRI), so its length "
+            "cannot be known and it would be cut short. Please re-export it, or upload WAV or FLAC."
+        )
     return None
 
 
@@ -114,7 +116,7 @@ def _ogg_complete(tail: bytes) -> bool:
     table_end = position + 27 + n_segments
     if len(data) < table_end:
         return False
-    body = sum(data[position + 27:table_end])
+    body = sum(data[position + 27 : table_end])
     return bool(header_type & 0x04) and len(data) >= table_end + body
 
 
@@ -152,7 +154,7 @@ def _mp3_vbr_without_length_header(source: FileSource, frames_to_check: int = 30
         bitrate = _MP3_BITRATES_KBPS[version][bitrate_index] * 1000
         length = (144 if version == 3 else 72) * bitrate // _MP3_SAMPLE_RATES[version][rate_index]
         length += (data[offset + 2] >> 1) & 1
-        if index == 0 and any(tag in data[offset:offset + length] for tag in (b"Xing", b"Info", b"VBRI")):
+        if index == 0 and any(tag in data[offset : offset + length] for tag in (b"Xing", b"Info", b"VBRI")):
             return False
         bitrates.add(bitrate)
         offset += length
@@ -169,8 +171,8 @@ def _wav_data_truncated(head: bytes, size: int) -> bool:
         return False
     offset = 12
     while offset + 8 <= len(data):
-        chunk_id = data[offset:offset + 4]
-        (chunk_size,) = struct.unpack("<I", data[offset + 4:offset + 8])
+        chunk_id = data[offset : offset + 4]
+        (chunk_size,) = struct.unpack("<I", data[offset + 4 : offset + 8])
         if chunk_id == b"data":
             # 0 and 0xFFFFFFFF are placeholders written by streaming recorders, not a size.
             if chunk_size in (0, 0xFFFFFFFF):

@@ -191,9 +191,7 @@ def _check_size(size: int, filename: str, limits: DecodeLimits) -> None:
     if size == 0:
         raise IngestError(f"{filename}: the file is empty.")
     if size > limits.max_bytes:
-        raise IngestError(
-            f"{filename}: the file is {size / 1e6:.0f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB."
-        )
+        raise IngestError(f"{filename}: the file is {size / 1e6:.0f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB.")
 
 
 def _read_header(source: FileSource, filename: str):
@@ -201,15 +199,12 @@ def _read_header(source: FileSource, filename: str):
     not_audio = describe_non_audio(read_prefix(source, 4096))
     if not_audio is not None:
         raise IngestError(
-            f"{filename}: this looks like {not_audio}, which cannot be used. "
-            f"Please upload {SUPPORTED_FORMATS_TEXT}."
+            f"{filename}: this looks like {not_audio}, which cannot be used. Please upload {SUPPORTED_FORMATS_TEXT}."
         )
     try:
         raw = sf.info(open_for_soundfile(source))
     except Exception:  # libsndfile reports every unreadable file as an error of its own wording
-        raise IngestError(
-            f"{filename}: could not be read as audio. Please upload {SUPPORTED_FORMATS_TEXT}."
-        ) from None
+        raise IngestError(f"{filename}: could not be read as audio. Please upload {SUPPORTED_FORMATS_TEXT}.") from None
     if raw.format not in ACCEPTED_FORMATS:
         raise IngestError(
             f"{filename}: {raw.format_info} files are not accepted. Please upload {SUPPORTED_FORMATS_TEXT}."
@@ -318,8 +313,9 @@ def _chosen_start(info: AudioInfo, filename: str, excerpt_seconds: float, start_
     return chosen_start
 
 
-def _stream_excerpt(source: FileSource, filename: str, info: AudioInfo, first: int,
-                    wanted: int) -> tuple[np.ndarray, int, float]:
+def _stream_excerpt(
+    source: FileSource, filename: str, info: AudioInfo, first: int, wanted: int
+) -> tuple[np.ndarray, int, float]:
     """Decode the whole file block by block, keeping frames ``[first, first + wanted)``.
 
     Returns

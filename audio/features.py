@@ -47,7 +47,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "spectral_bandwidth_hz_mean": "mean spectral bandwidth, Hz",
     "spectral_rolloff_hz_mean": "mean frequency below which 85% of the spectral energy lies, Hz",
     "spectral_rolloff_99_hz_mean": "mean frequency below which 99% of the spectral energy lies, Hz "
-                                   "(reveals band-limited sources)",
+    "(reveals band-limited sources)",
     "spectral_flatness_mean": "mean spectral flatness (0 tonal .. 1 noise-like)",
     "spectral_contrast_db_mean": "mean spectral contrast over bands and frames, dB",
     "zero_crossing_rate_mean": "mean zero-crossing rate, crossings per sample",
@@ -56,11 +56,12 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "key_estimate": "estimated key tonic as pitch class (0 = C ... 11 = B)",
     "key_mode_estimate": "estimated mode: 1 = major, 0 = minor",
     "key_clarity": "correlation of the mean chroma with the best Krumhansl-Kessler key profile (-1..1)",
-    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, "
-                                    "limited to +-60 dB",
+    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, limited to +-60 dB",
     **{f"mfcc_{i}_mean": f"mean MFCC coefficient {i}" for i in range(1, N_MFCC + 1)},
-    **{f"chroma_{name}_mean": f"mean chroma energy of pitch class {name.replace('_sharp', '#').upper()} (0..1)"
-       for name in PITCH_CLASS_NAMES},
+    **{
+        f"chroma_{name}_mean": f"mean chroma energy of pitch class {name.replace('_sharp', '#').upper()} (0..1)"
+        for name in PITCH_CLASS_NAMES
+    },
 }
 
 #: Loudness facts of the served clip measured by the ingest pipeline (which has them anyway)
@@ -168,13 +169,19 @@ def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     centroid = librosa.feature.spectral_centroid(S=magnitude, sr=sr)
     features["spectral_centroid_hz_mean"] = centroid.mean()
     features["spectral_bandwidth_hz_mean"] = librosa.feature.spectral_bandwidth(
-        S=magnitude, sr=sr, centroid=centroid).mean()
-    features["spectral_rolloff_hz_mean"] = librosa.feature.spectral_rolloff(S=magnitude, sr=sr, roll_percent=0.85).mean()
-    features["spectral_rolloff_99_hz_mean"] = librosa.feature.spectral_rolloff(S=magnitude, sr=sr, roll_percent=0.99).mean()
+        S=magnitude, sr=sr, centroid=centroid
+    ).mean()
+    features["spectral_rolloff_hz_mean"] = librosa.feature.spectral_rolloff(
+        S=magnitude, sr=sr, roll_percent=0.85
+    ).mean()
+    features["spectral_rolloff_99_hz_mean"] = librosa.feature.spectral_rolloff(
+        S=magnitude, sr=sr, roll_percent=0.99
+    ).mean()
     features["spectral_flatness_mean"] = librosa.feature.spectral_flatness(S=magnitude).mean()
     features["spectral_contrast_db_mean"] = librosa.feature.spectral_contrast(S=magnitude, sr=sr).mean()
     features["zero_crossing_rate_mean"] = librosa.feature.zero_crossing_rate(
-        mono, frame_length=N_FFT, hop_length=HOP_LENGTH).mean()
+        mono, frame_length=N_FFT, hop_length=HOP_LENGTH
+    ).mean()
 
     mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS))
     onset_envelope = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=HOP_LENGTH)

@@ -29,12 +29,12 @@ from audio.processing import ProcessingSettings
 from audio.storage import IngestResult, duplicate_message, store_processed
 from core import db
 
-__all__ = ["ClipMetadata", "IngestError", "IngestResult", "ingest_bytes", "ingest_file",
-           "settings_unless_duplicate"]
+__all__ = ["ClipMetadata", "IngestError", "IngestResult", "ingest_bytes", "ingest_file", "settings_unless_duplicate"]
 
 
-def settings_unless_duplicate(original_sha256: str, display: str, settings: ProcessingSettings | None,
-                              engine: Engine | None) -> ProcessingSettings:
+def settings_unless_duplicate(
+    original_sha256: str, display: str, settings: ProcessingSettings | None, engine: Engine | None
+) -> ProcessingSettings:
     """The settings to process with (``settings``, or those in force), unless the original is stored already.
 
     Raises
@@ -118,5 +118,4 @@ def ingest_file(
     original_sha256 = file_sha256(path)
     settings = settings_unless_duplicate(original_sha256, display, settings, engine)
     processed = process_guarded(path, display, settings, start_offset_s, original_sha256)
-    return store_processed(processed, path, metadata, uploaded_filename=original_filename or path.name,
-                           engine=engine)
+    return store_processed(processed, path, metadata, uploaded_filename=original_filename or path.name, engine=engine)

@@ -64,15 +64,18 @@ JobResult = tuple[ProcessedClip | None, str]
 
 def crash_message(display: str) -> str:
     """Why a file whose worker process died was not added."""
-    return (f"{display}: the audio decoder crashed on this file (its worker process died), so it was not "
-            f"added. Nothing else was affected. Converting the file to WAV or FLAC may help.")
+    return (
+        f"{display}: the audio decoder crashed on this file (its worker process died), so it was not "
+        f"added. Nothing else was affected. Converting the file to WAV or FLAC may help."
+    )
 
 
 def process_job(job: Job) -> JobResult:
     """Process ``job`` in this process; an unusable file is a reason, not an exception."""
     try:
-        return process_guarded(job.source, job.display, ProcessingSettings.from_dict(job.settings),
-                               job.start_offset_s, job.original_sha256), ""
+        return process_guarded(
+            job.source, job.display, ProcessingSettings.from_dict(job.settings), job.start_offset_s, job.original_sha256
+        ), ""
     except IngestError as error:
         return None, str(error)
 
@@ -100,8 +103,14 @@ class ProcessingWorker:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
 
-    def process(self, source: Path | bytes, display: str, settings: ProcessingSettings,
-                start_offset_s: float | None, original_sha256: str) -> ProcessedClip:
+    def process(
+        self,
+        source: Path | bytes,
+        display: str,
+        settings: ProcessingSettings,
+        start_offset_s: float | None,
+        original_sha256: str,
+    ) -> ProcessedClip:
         """:func:`audio.pipeline.process_audio` in the worker process.
 
         Raises
@@ -135,7 +144,9 @@ class ProcessingWorker:
         self.close()
 
 
-def process_many(jobs: Sequence[Job], workers: int, on_result: Callable[[int, ProcessedClip | None, str], None]) -> None:
+def process_many(
+    jobs: Sequence[Job], workers: int, on_result: Callable[[int, ProcessedClip | None, str], None]
+) -> None:
     """Process every job in up to ``workers`` worker processes; a worker's death fails only its own job.
 
     ``on_result(index, processed, reason)`` is called in this process for each job, in completion
@@ -152,8 +163,14 @@ def process_many(jobs: Sequence[Job], workers: int, on_result: Callable[[int, Pr
             _run_until_done_or_broken(pool, jobs, workers, waiting, suspects, on_result)
 
 
-def _run_until_done_or_broken(pool: ProcessPoolExecutor, jobs: Sequence[Job], workers: int, waiting: deque[int],
-                              suspects: deque[int], on_result: Callable[[int, ProcessedClip | None, str], None]) -> None:
+def _run_until_done_or_broken(
+    pool: ProcessPoolExecutor,
+    jobs: Sequence[Job],
+    workers: int,
+    waiting: deque[int],
+    suspects: deque[int],
+    on_result: Callable[[int, ProcessedClip | None, str], None],
+) -> None:
     """Feed ``pool`` from ``suspects`` (one at a time) then ``waiting``; return when both are empty or the pool died."""
     running: dict[Future, int] = {}
     while True:
@@ -177,8 +194,9 @@ def _run_until_done_or_broken(pool: ProcessPoolExecutor, jobs: Sequence[Job], wo
             _deliver(future, running.pop(future), jobs, on_result)
 
 
-def _deliver(future: Future, index: int, jobs: Sequence[Job],
-             on_result: Callable[[int, ProcessedClip | None, str], None]) -> bool:
+def _deliver(
+    future: Future, index: int, jobs: Sequence[Job], on_result: Callable[[int, ProcessedClip | None, str], None]
+) -> bool:
     """Hand a settled future's outcome to ``on_result``; False (nothing handed) when its pool died under it."""
     error = future.exception()
     if isinstance(error, BrokenProcessPool):

@@ -35,9 +35,26 @@ from core.models import Clip, utcnow
 
 #: Clip columns of :func:`features_frame`, in order (feature columns ``feat_<name>`` follow).
 FRAME_COLUMNS = (
-    "clip_id", "source", "title", "creator", "ai_system", "ai_version", "genre", "vocals", "pair_id",
-    "licence", "is_demo", "duration_s", "sample_rate", "channels", "codec", "loudness_before_lufs",
-    "loudness_after_lufs", "true_peak_dbtp", "loudness_flag", "retired",
+    "clip_id",
+    "source",
+    "title",
+    "creator",
+    "ai_system",
+    "ai_version",
+    "genre",
+    "vocals",
+    "pair_id",
+    "licence",
+    "is_demo",
+    "duration_s",
+    "sample_rate",
+    "channels",
+    "codec",
+    "loudness_before_lufs",
+    "loudness_after_lufs",
+    "true_peak_dbtp",
+    "loudness_flag",
+    "retired",
 )
 
 HeardCheck = Callable[[Session, int], bool]
@@ -143,13 +160,26 @@ def features_frame(session: Session, include_retired: bool = False) -> pd.DataFr
     rows = []
     for clip in repository.list_clips(session, include_retired=include_retired):
         row = {
-            "clip_id": clip.id, "source": clip.source, "title": clip.title, "creator": clip.creator,
-            "ai_system": clip.ai_system, "ai_version": clip.ai_version, "genre": clip.genre,
-            "vocals": clip.vocals, "pair_id": clip.pair_id, "licence": clip.licence,
-            "is_demo": bool(clip.is_demo), "duration_s": clip.duration_s, "sample_rate": clip.sample_rate,
-            "channels": clip.channels, "codec": clip.codec, "loudness_before_lufs": clip.loudness_before_lufs,
-            "loudness_after_lufs": clip.loudness_after_lufs, "true_peak_dbtp": clip.true_peak_dbtp,
-            "loudness_flag": clip.loudness_flag, "retired": clip.retired_at is not None,
+            "clip_id": clip.id,
+            "source": clip.source,
+            "title": clip.title,
+            "creator": clip.creator,
+            "ai_system": clip.ai_system,
+            "ai_version": clip.ai_version,
+            "genre": clip.genre,
+            "vocals": clip.vocals,
+            "pair_id": clip.pair_id,
+            "licence": clip.licence,
+            "is_demo": bool(clip.is_demo),
+            "duration_s": clip.duration_s,
+            "sample_rate": clip.sample_rate,
+            "channels": clip.channels,
+            "codec": clip.codec,
+            "loudness_before_lufs": clip.loudness_before_lufs,
+            "loudness_after_lufs": clip.loudness_after_lufs,
+            "true_peak_dbtp": clip.true_peak_dbtp,
+            "loudness_flag": clip.loudness_flag,
+            "retired": clip.retired_at is not None,
         }
         values = clip.features.values if clip.features is not None else {}
         row.update({f"feat_{name}": float(value) for name, value in values.items()})
@@ -226,8 +256,14 @@ def _mime(clip: Clip) -> str:
     return _MIME_BY_SUFFIX.get(suffix, "application/octet-stream")
 
 
-_MIME_BY_SUFFIX = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4",
-                   ".wav": "audio/wav", ".flac": "audio/flac"}
+_MIME_BY_SUFFIX = {
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".flac": "audio/flac",
+}
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -291,6 +327,8 @@ def clip_has_been_heard(session: Session, clip_id: int) -> bool:
         No check was wired with :func:`use_heard_check`.
     """
     if _heard_check is None:
-        raise RuntimeError("audio cannot tell whether clips were heard: the start-up wiring must call "
-                           "audio.library.use_heard_check(experiment.repository.clip_has_been_heard)")
+        raise RuntimeError(
+            "audio cannot tell whether clips were heard: the start-up wiring must call "
+            "audio.library.use_heard_check(experiment.repository.clip_has_been_heard)"
+        )
     return bool(_heard_check(session, clip_id))

@@ -147,19 +147,23 @@ def process_audio(
     IngestError
         The file cannot be used; the message says why.
     """
-    excerpt = decode_excerpt(source, filename, excerpt_seconds=settings.excerpt_seconds,
-                             start_s=start_offset_s, limits=limits)
+    excerpt = decode_excerpt(
+        source, filename, excerpt_seconds=settings.excerpt_seconds, start_s=start_offset_s, limits=limits
+    )
     y, loudness = _levelled_excerpt(excerpt, filename, settings)
     sr = settings.sample_rate
     encoded = encode_under_ceiling(y, sr, settings)
     loudness_after = integrated_loudness(encoded.decoded, sr)
     features = extract_features(encoded.decoded, sr)
-    features.update(loudness_before_lufs=float(loudness.before_lufs), loudness_lufs=float(loudness_after),
-                    true_peak_dbtp=float(encoded.peak_dbtp))
+    features.update(
+        loudness_before_lufs=float(loudness.before_lufs),
+        loudness_lufs=float(loudness_after),
+        true_peak_dbtp=float(encoded.peak_dbtp),
+    )
     info = excerpt.info
     return ProcessedClip(
-        original_sha256=original_sha256 or (sha256_hex(source) if isinstance(source, bytes)
-                                            else file_sha256(Path(source))),
+        original_sha256=original_sha256
+        or (sha256_hex(source) if isinstance(source, bytes) else file_sha256(Path(source))),
         original_extension=info.extension,
         served_bytes=encoded.served,
         served_sha256=sha256_hex(encoded.served),
@@ -179,41 +183,53 @@ def process_audio(
     )
 
 
-def _levelled_excerpt(excerpt: DecodedExcerpt, filename: str,
-                      settings: ProcessingSettings) -> tuple[np.ndarray, LoudnessResult]:
+def _levelled_excerpt(
+    excerpt: DecodedExcerpt, filename: str, settings: ProcessingSettings
+) -> tuple[np.ndarray, LoudnessResult]:
     """The excerpt in the study's format and length, faded and normalised (before encoding)."""
     sr = settings.sample_rate
     n_frames = int(round(settings.excerpt_seconds * sr))
-    y = fit_length(to_format(excerpt.samples, excerpt.info.sample_rate, sample_rate=sr,
-                             channels=settings.channels), n_frames)
+    y = fit_length(
+        to_format(excerpt.samples, excerpt.info.sample_rate, sample_rate=sr, channels=settings.channels), n_frames
+    )
     y = apply_fades(y, sr, settings.fade_seconds)
     try:
-        return normalise_loudness(y, sr, target_lufs=settings.target_lufs,
-                                  true_peak_ceiling_dbtp=settings.true_peak_ceiling_dbtp)
+        return normalise_loudness(
+            y, sr, target_lufs=settings.target_lufs, true_peak_ceiling_dbtp=settings.true_peak_ceiling_dbtp
+        )
     except ValueError:
         raise IngestError(
             f"{filename}: the excerpt starting at {excerpt.start_s:g} s is too quiet to measure its "
-            f"loudness; choose another start offset or file.") from None
+            f"loudness; choose another start offset or file."
+        ) from None
 
 
-def _loudness_flag(loudness: LoudnessResult, loudness_after: float, correction_db: float,
-                   settings: ProcessingSettings) -> str | None:
+def _loudness_flag(
+    loudness: LoudnessResult, loudness_after: float, correction_db: float, settings: ProcessingSettings
+) -> str | None:
     """The warning stored with a clip whose served file misses the loudness target, else None.
 
     The flag describes the served file as measured, after any codec-peak correction.
     """
     held_down = loudness.flag is not None or (
-        correction_db < 0 and settings.target_lufs - loudness_after > LOUDNESS_TOLERANCE_LU)
+        correction_db < 0 and settings.target_lufs - loudness_after > LOUDNESS_TOLERANCE_LU
+    )
     if held_down:
         return below_target_flag(loudness_after, settings.target_lufs, settings.true_peak_ceiling_dbtp)
     if abs(loudness_after - settings.target_lufs) > LOUDNESS_TOLERANCE_LU:
-        return (f"off target: {loudness_after:.1f} LUFS measured on the served file "
-                f"(target {settings.target_lufs:g} LUFS)")
+        return (
+            f"off target: {loudness_after:.1f} LUFS measured on the served file (target {settings.target_lufs:g} LUFS)"
+        )
     return None
 
 
-def _processing_record(settings: ProcessingSettings, excerpt: DecodedExcerpt, loudness: LoudnessResult,
-                       encoded: EncodedClip, start_offset_s: float | None) -> dict:
+def _processing_record(
+    settings: ProcessingSettings,
+    excerpt: DecodedExcerpt,
+    loudness: LoudnessResult,
+    encoded: EncodedClip,
+    start_offset_s: float | None,
+) -> dict:
     """``clips.processing``: enough to rebuild the served file from the original."""
     return {
         "settings": settings.to_dict(),
@@ -254,16 +270,21 @@ def encode_under_ceiling(y: np.ndarray, sr: int, settings: ProcessingSettings) -
             return EncodedClip(served, decoded, peak, correction_db, passes)
         # A small margin: the next encode moves the peak again by a little.
         correction_db -= excess + 0.05
-    raise IngestError("the clip's true peak stayed above the ceiling after re-encoding; "
-                      "please report this file to the developers.")
+    raise IngestError(
+        "the clip's true peak stayed above the ceiling after re-encoding; please report this file to the developers."
+    )
 
 
-def process_guarded(source: str | os.PathLike | bytes, display: str, settings: ProcessingSettings,
-                    start_offset_s: float | None, original_sha256: str) -> ProcessedClip:
+def process_guarded(
+    source: str | os.PathLike | bytes,
+    display: str,
+    settings: ProcessingSettings,
+    start_offset_s: float | None,
+    original_sha256: str,
+) -> ProcessedClip:
     """:func:`process_audio`, with any unexpected failure turned into an :class:`IngestError`."""
     try:
-        return process_audio(source, display, settings, start_offset_s=start_offset_s,
-                             original_sha256=original_sha256)
+        return process_audio(source, display, settings, start_offset_s=start_offset_s, original_sha256=original_sha256)
     except IngestError:
         raise
     except Exception as error:  # a decoder or DSP failure must never take the app down

@@ -8,9 +8,9 @@ call :mod:`audio.library`, the package's service API.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import CursorResult, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -48,8 +48,9 @@ def get_clip(session: Session, clip_id: int) -> Clip | None:
     return session.get(Clip, clip_id)
 
 
-def find_duplicate(session: Session, *, original_sha256: str | None = None,
-                   served_sha256: str | None = None) -> Clip | None:
+def find_duplicate(
+    session: Session, *, original_sha256: str | None = None, served_sha256: str | None = None
+) -> Clip | None:
     """A clip (retired or not) with the same original or served content hash, if any."""
     conditions = []
     if original_sha256:
@@ -64,8 +65,7 @@ def find_duplicate(session: Session, *, original_sha256: str | None = None,
 def active_counts(session: Session) -> dict[str, int]:
     """Number of active (not retired) clips per source, every source present: ``{"human": n, "ai": n}``."""
     counts = {source.value: 0 for source in SOURCES}
-    rows = session.execute(
-        select(Clip.source, func.count()).where(Clip.retired_at.is_(None)).group_by(Clip.source))
+    rows = session.execute(select(Clip.source, func.count()).where(Clip.retired_at.is_(None)).group_by(Clip.source))
     for source, count in rows:
         counts[source] = int(count)
     return counts
@@ -74,7 +74,8 @@ def active_counts(session: Session) -> dict[str, int]:
 def active_clip_rows(session: Session) -> list[tuple[int, str, str | None]]:
     """``(clip_id, source, pair_id)`` of every active clip, ordered by id."""
     rows = session.execute(
-        select(Clip.id, Clip.source, Clip.pair_id).where(Clip.retired_at.is_(None)).order_by(Clip.id)).all()
+        select(Clip.id, Clip.source, Clip.pair_id).where(Clip.retired_at.is_(None)).order_by(Clip.id)
+    ).all()
     return [(row.id, row.source, row.pair_id) for row in rows]
 
 
@@ -174,7 +175,8 @@ def delete_blob_unless_used(session: Session, sha256: str) -> bool:
     """Delete the stored bytes ``sha256`` when no clip serves them any more; True if deleted."""
     if session.scalar(select(exists().where(Clip.served_sha256 == sha256))):
         return False
-    return session.execute(delete(ClipBlob).where(ClipBlob.sha256 == sha256)).rowcount > 0
+    deleted = cast(CursorResult[Any], session.execute(delete(ClipBlob).where(ClipBlob.sha256 == sha256)))
+    return deleted.rowcount > 0
 
 
 def clips_without_blob(session: Session) -> list[tuple[int, str, str]]:

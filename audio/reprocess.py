@@ -88,11 +88,13 @@ def reprocess(
     if not plan.original.is_file():
         raise IngestError(f"{plan.display}: the kept original file is missing, so the clip cannot be re-processed.")
     if worker is not None:
-        processed = worker.process(plan.original, plan.display, plan.settings, plan.start_offset_s,
-                                   plan.original_sha256)
+        processed = worker.process(
+            plan.original, plan.display, plan.settings, plan.start_offset_s, plan.original_sha256
+        )
     else:
-        processed = process_guarded(plan.original, plan.display, plan.settings, plan.start_offset_s,
-                                    plan.original_sha256)
+        processed = process_guarded(
+            plan.original, plan.display, plan.settings, plan.start_offset_s, plan.original_sha256
+        )
 
     served_path = config.ensure_dirs().clips / served_file_name(processed.served_sha256)
     with files_removed_on_failure() as created:
@@ -103,6 +105,8 @@ def reprocess(
             if duplicate is not None and duplicate.id != clip_id:
                 raise IngestError(duplicate_message(plan.display, duplicate))
             clip = repository.get_clip(session, clip_id)
+            if clip is None:
+                raise IngestError(f"clip #{clip_id} no longer exists")
             old_served_sha256 = clip.served_sha256
             processing = _processing_with_history(session, clip, processed)
             result = write_clip_rows(session, processed, replacing=clip_id, processing=processing)
@@ -114,8 +118,9 @@ def reprocess(
     return result
 
 
-def _plan(session: Session, clip_id: int, settings: ProcessingSettings | None, start_offset_s: float | None,
-          force: bool) -> _Plan:
+def _plan(
+    session: Session, clip_id: int, settings: ProcessingSettings | None, start_offset_s: float | None, force: bool
+) -> _Plan:
     """Check that ``clip_id`` may be re-processed and gather what processing it needs."""
     clip = repository.get_clip(session, clip_id)
     if clip is None:
@@ -123,14 +128,19 @@ def _plan(session: Session, clip_id: int, settings: ProcessingSettings | None, s
     if not force and library.clip_has_been_heard(session, clip_id):
         raise IngestError(
             f"clip #{clip_id} has been played to participants; re-processing would change the audio "
-            f"their responses describe. Retire it and add it again, or force the re-process.")
+            f"their responses describe. Retire it and add it again, or force the re-process."
+        )
     previous_rule = (clip.processing or {}).get("start_offset_rule", "")
     if start_offset_s is None and previous_rule == START_RULE_ORGANISER:
         start_offset_s = clip.start_offset_s
-    return _Plan(settings=settings or library.current_processing_settings(session),
-                 original=library.original_path(clip), display=clip.uploaded_filename or f"clip #{clip_id}",
-                 start_offset_s=start_offset_s, old_served_name=clip.served_name,
-                 original_sha256=clip.original_sha256)
+    return _Plan(
+        settings=settings or library.current_processing_settings(session),
+        original=library.original_path(clip),
+        display=clip.uploaded_filename or f"clip #{clip_id}",
+        start_offset_s=start_offset_s,
+        old_served_name=clip.served_name,
+        original_sha256=clip.original_sha256,
+    )
 
 
 def _processing_with_history(session: Session, clip: Clip, processed: ProcessedClip) -> dict:

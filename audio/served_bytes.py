@@ -135,7 +135,8 @@ def served_bytes(session: Session, clip: Clip) -> bytes:
             raise ServedAudioMissing(
                 f"clip #{clip.id}: its served audio ({clip.served_name}) is neither in the database nor in "
                 f"the data folder ({path.parent}). Restore the file and run `human-touch prepare`, or "
-                f"retire the clip and add it again.")
+                f"retire the clip and add it again."
+            )
         _write_cache_file(path, data)
     _memory.put(sha256, data)
     return data
@@ -175,9 +176,11 @@ def store_missing_blobs(engine: Engine | None = None, echo: Callable[[str], None
             data = _read_cached_file(path)
             if data is None or _sha256(data) != sha256:  # never store wrong bytes under a hash
                 state = "missing" if data is None else "damaged (its content does not match its hash)"
-                message = (f"clip #{clip_id}: served file {path} is {state} and its bytes are not in the "
-                           f"database; this clip cannot be served from other replicas until the file is "
-                           f"restored and `human-touch prepare` runs again")
+                message = (
+                    f"clip #{clip_id}: served file {path} is {state} and its bytes are not in the "
+                    f"database; this clip cannot be served from other replicas until the file is "
+                    f"restored and `human-touch prepare` runs again"
+                )
                 log.warning(message)
                 report.missing.append(clip_id)
                 if echo is not None:

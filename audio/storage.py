@@ -3,9 +3,9 @@
 :func:`write_clip_rows` is the one place a :class:`~audio.pipeline.ProcessedClip` becomes a
 clip row, a features row and a ``clip_blobs`` row (the served bytes, which every replica reads;
 the served file in the data folder is only a cache, see :mod:`audio.served_bytes`), for a first
-ingest and for a re-process alike, and the one place an :class:`IngestResult` is built. :func:`store_processed` adds a new clip: files first
-(atomically), then the rows in one transaction; if the rows cannot be written, the files this
-call created are removed again.
+ingest and for a re-process alike, and the one place an :class:`IngestResult` is built.
+:func:`store_processed` adds a new clip: files first (atomically), then the rows in one transaction; if
+the rows cannot be written, the files this call created are removed again.
 """
 
 from __future__ import annotations
@@ -104,25 +104,32 @@ def write_clip_rows(
     if replacing is None:
         if metadata is None:
             raise ValueError("a new clip needs its metadata")
-        clip_id = repository.insert_clip(session, {
-            **served,
-            "original_sha256": processed.original_sha256,
-            "original_name": original_file_name(processed),
-            "uploaded_filename": sanitise_filename(uploaded_filename),
-            "original_duration_s": processed.original_duration_s,
-            "original_sample_rate": processed.original_sample_rate,
-            "original_channels": processed.original_channels,
-            "is_demo": metadata.is_demo,
-            **metadata.cleaned(),
-        })
+        clip_id = repository.insert_clip(
+            session,
+            {
+                **served,
+                "original_sha256": processed.original_sha256,
+                "original_name": original_file_name(processed),
+                "uploaded_filename": sanitise_filename(uploaded_filename),
+                "original_duration_s": processed.original_duration_s,
+                "original_sample_rate": processed.original_sample_rate,
+                "original_channels": processed.original_channels,
+                "is_demo": metadata.is_demo,
+                **metadata.cleaned(),
+            },
+        )
     else:
         clip_id = repository.update_clip(session, replacing, served).id
     repository.put_features(session, clip_id, processed.features, FEATURE_VERSION)
     repository.put_blob(session, processed.served_sha256, processed.served_bytes)
-    return IngestResult(clip_id=clip_id, served_sha256=processed.served_sha256,
-                        start_offset_s=processed.start_offset_s,
-                        loudness_after_lufs=processed.loudness_after_lufs,
-                        true_peak_dbtp=processed.true_peak_dbtp, loudness_flag=processed.loudness_flag)
+    return IngestResult(
+        clip_id=clip_id,
+        served_sha256=processed.served_sha256,
+        start_offset_s=processed.start_offset_s,
+        loudness_after_lufs=processed.loudness_after_lufs,
+        true_peak_dbtp=processed.true_peak_dbtp,
+        loudness_flag=processed.loudness_flag,
+    )
 
 
 def write_atomically(path: Path, data: bytes | None, copy_from: Path | None = None) -> bool:
@@ -139,10 +146,12 @@ def write_atomically(path: Path, data: bytes | None, copy_from: Path | None = No
         with os.fdopen(fd, "wb") as handle:
             if data is not None:
                 handle.write(data)
-            else:
+            elif copy_from is not None:
                 with open(copy_from, "rb") as original:
                     for chunk in iter(lambda: original.read(1 << 20), b""):
                         handle.write(chunk)
+            else:
+                raise ValueError("write_atomically needs data or copy_from")
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -205,8 +214,9 @@ def store_processed(
     original_path = paths.originals / original_file_name(processed)
     with files_removed_on_failure(f"{display}: this audio is already in the library.") as created:
         with db.session_scope(engine) as session:
-            duplicate = repository.find_duplicate(session, original_sha256=processed.original_sha256,
-                                                  served_sha256=processed.served_sha256)
+            duplicate = repository.find_duplicate(
+                session, original_sha256=processed.original_sha256, served_sha256=processed.served_sha256
+            )
             if duplicate is not None:
                 raise IngestError(duplicate_message(display, duplicate))
             if write_atomically(served_path, processed.served_bytes):

@@ -72,11 +72,21 @@ def build_library(processed: list, per_source: int) -> None:
             # Rows beyond the processed ones share their files; the unique hash columns get
             # per-row values so the catalogue stays valid.
             unique = hashlib.sha256(f"bench-row-{i}".encode()).hexdigest()
-            session.add(Clip(
-                served_sha256=unique, served_name=names[i % len(names)], original_sha256=unique,
-                original_name=f"{unique}.wav", duration_s=clip.duration_s, sample_rate=clip.sample_rate,
-                channels=clip.channels, codec="mp3", source=source, title=f"Bench {i}", processing={},
-            ))
+            session.add(
+                Clip(
+                    served_sha256=unique,
+                    served_name=names[i % len(names)],
+                    original_sha256=unique,
+                    original_name=f"{unique}.wav",
+                    duration_s=clip.duration_s,
+                    sample_rate=clip.sample_rate,
+                    channels=clip.channels,
+                    codec="mp3",
+                    source=source,
+                    title=f"Bench {i}",
+                    processing={},
+                )
+            )
 
 
 def simulate(n_answers: int) -> list[float]:
@@ -96,10 +106,20 @@ def simulate(n_answers: int) -> list[float]:
             questionnaire.save_questionnaire(session, participant, answers)
             trials.acknowledge_instructions(session, participant)
             view = trials.current_trial(session, participant)
+            assert view is not None  # the first trial, right after the instructions
             trials.mark_shown(session, participant, view.trial_index)
         while view is not None and len(timings) < n_answers:
-            answer = trials.Answer(confidence=4, valence=5, arousal=5, moved=5, liking=5, familiar=False,
-                                   plays=1, listened_s=view.duration_s, time_to_first_play_ms=500)
+            answer = trials.Answer(
+                confidence=4,
+                valence=5,
+                arousal=5,
+                moved=5,
+                liking=5,
+                familiar=False,
+                plays=1,
+                listened_s=view.duration_s,
+                time_to_first_play_ms=500,
+            )
             start = time.perf_counter()
             with db.session_scope() as session:
                 participant = entry.load_participant(session, token)
@@ -110,8 +130,10 @@ def simulate(n_answers: int) -> list[float]:
                 view = trials.current_trial(session, participant)
                 if view is not None:
                     trials.mark_shown(session, participant, view.trial_index)
-                    encode_payload(trials.audio_for(session, participant, view.audio_nonce),
-                                   {"instance": view.audio_nonce, "required_s": view.required_listen_s})
+                    encode_payload(
+                        trials.audio_for(session, participant, view.audio_nonce),
+                        {"instance": view.audio_nonce, "required_s": view.required_listen_s},
+                    )
             timings.append((time.perf_counter() - start) * 1000)
     print(f"  ({participant_number} simulated participants)")
     return timings
@@ -180,8 +202,8 @@ def main() -> None:
         os.environ["HUMAN_TOUCH_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
         from core import db
         from experiment import repository
-        from experiment.ui.player import encode_payload
         from experiment.settings import StudySettings
+        from experiment.ui.player import encode_payload
 
         db.migrate()
         print(f"Encoding {N_DISTINCT_AUDIO} clips of {CLIP_SECONDS:g} s through the ingest pipeline ...")
@@ -201,18 +223,30 @@ def main() -> None:
             mp3 = len(clip.served_bytes)
             framed = len(encode_payload(clip.served_bytes, {"instance": "x" * 48, "required_s": 29.5}))
             as_base64 = len(base64.b64encode(clip.served_bytes))
-            print(f"  MP3 {mp3 / 1000:7.1f} kB ({mp3 * 8 / CLIP_SECONDS / 1000:5.1f} kbit/s)  "
-                  f"framed payload {framed / 1000:7.1f} kB  (base64 in JSON would be {as_base64 / 1000:7.1f} kB)")
+            print(
+                f"  MP3 {mp3 / 1000:7.1f} kB ({mp3 * 8 / CLIP_SECONDS / 1000:5.1f} kbit/s)  "
+                f"framed payload {framed / 1000:7.1f} kB  (base64 in JSON would be {as_base64 / 1000:7.1f} kB)"
+            )
         db.dispose_engines()
 
         if args.browser:
             with db.session_scope() as session:
-                repository.save_settings(session, StudySettings(
-                    n_trials=2, screening="off", practice_trial=False, attention_check=False,
-                    repeat_check=False, listening_requirement=0.0))
+                repository.save_settings(
+                    session,
+                    StudySettings(
+                        n_trials=2,
+                        screening="off",
+                        practice_trial=False,
+                        attention_check=False,
+                        repeat_check=False,
+                        listening_requirement=0.0,
+                    ),
+                )
             db.dispose_engines()
-            print("Websocket bytes received in Chromium from one clip appearing to the next (its audio, the reruns of "
-                  "play, pause and seek, the answer):")
+            print(
+                "Websocket bytes received in Chromium from one clip appearing to the next (its audio, the reruns of "
+                "play, pause and seek, the answer):"
+            )
             for position, n_bytes in enumerate(browser_bytes_per_trial(tmp), start=1):
                 print(f"  trial {position}: {n_bytes / 1000:7.1f} kB")
 

@@ -28,9 +28,15 @@ def bench_assignment() -> None:
     for n_trials, n_clips, paired in ((12, 40, False), (12, 40, True), (60, 120, True), (200, 200, False)):
         clips = [ClipInfo(i, "human" if i % 2 else "ai", f"p{i // 2}" if paired else None) for i in range(n_clips)]
         rules = AssignmentRules(n_trials=n_trials, max_same_source_run=3)
-        exposure = Counter()
+        exposure: Counter[int] = Counter()
         seeds = iter(range(10**6))
-        ms = median_ms(lambda: assign_trials(clips, exposure, rules, next(seeds)), 200)
+        # Bind this configuration's values now: the lambda runs inside median_ms, within this iteration.
+        ms = median_ms(
+            lambda clips=clips, exposure=exposure, rules=rules, seeds=seeds: assign_trials(
+                clips, exposure, rules, next(seeds)
+            ),
+            200,
+        )
         print(f"assign_trials n_trials={n_trials:3d} clips={n_clips:3d} pairs={paired!s:5}: median {ms:6.2f} ms")
 
 
@@ -46,9 +52,19 @@ def bench_journey() -> None:
         db.migrate()
         with db.session_scope() as s:
             for i in range(40):
-                s.add(Clip(served_sha256=f"{i:064x}", served_name=f"{i}.mp3", original_sha256=f"{i + 99:064x}",
-                           original_name=f"{i}.wav", duration_s=20.0, sample_rate=44100, channels=2,
-                           codec="mp3-vbr", source="human" if i % 2 else "ai"))
+                s.add(
+                    Clip(
+                        served_sha256=f"{i:064x}",
+                        served_name=f"{i}.mp3",
+                        original_sha256=f"{i + 99:064x}",
+                        original_name=f"{i}.wav",
+                        duration_s=20.0,
+                        sample_rate=44100,
+                        channels=2,
+                        codec="mp3-vbr",
+                        source="human" if i % 2 else "ai",
+                    )
+                )
             repository.save_settings(s, StudySettings(min_answer_seconds=0))
         answers = {q.key: (q.options[0] if q.kind == "choice" else q.low) for q in questionnaire.QUESTIONNAIRE}
 
@@ -70,8 +86,12 @@ def bench_journey() -> None:
                     if view is None:
                         break
                     trials.mark_shown(s, p, view.trial_index)
-                    trials.submit_answer(s, p, view.trial_index, trials.Answer(
-                        confidence=3, valence=5, arousal=5, moved=5, liking=5, listened_s=20.0))
+                    trials.submit_answer(
+                        s,
+                        p,
+                        view.trial_index,
+                        trials.Answer(confidence=3, valence=5, arousal=5, moved=5, liking=5, listened_s=20.0),
+                    )
                 submit_times.append((time.perf_counter() - start) * 1000)
 
         ms = median_ms(one_participant, 10)

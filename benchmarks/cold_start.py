@@ -44,14 +44,16 @@ def run(cache_dir: Path) -> dict:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="ht-numba-") as cache:
-        cache = Path(cache)
+    with tempfile.TemporaryDirectory(prefix="ht-numba-") as folder:
+        cache = Path(folder)
         runs = [("empty cache", run(cache)), ("warm cache", run(cache)), ("warm cache again", run(cache))]
     print("fresh process: import audio.features (librosa) + first extract_features on a 30 s clip")
     for label, timing in runs:
         total = timing["import_s"] + timing["first_extraction_s"]
-        print(f"  {label:17s} import {timing['import_s']:6.2f} s   first extraction "
-              f"{timing['first_extraction_s']:6.2f} s   total {total:6.2f} s")
+        print(
+            f"  {label:17s} import {timing['import_s']:6.2f} s   first extraction "
+            f"{timing['first_extraction_s']:6.2f} s   total {total:6.2f} s"
+        )
     print(f"  cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
 

@@ -54,13 +54,21 @@ def child(seconds: float) -> None:
 def run_once(numba: str, seconds: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="demo-bench-") as folder:
         data = Path(folder) / "data"
-        env = dict(os.environ,
-                   HUMAN_TOUCH_DATA=str(data),
-                   HUMAN_TOUCH_DATABASE_URL=f"sqlite:///{data / 'human_touch.db'}",
-                   NUMBA_CACHE_DIR=str(data / "numba-cache" if numba == "cold" else REPO / ".numba-cache"))
+        env = dict(
+            os.environ,
+            HUMAN_TOUCH_DATA=str(data),
+            HUMAN_TOUCH_DATABASE_URL=f"sqlite:///{data / 'human_touch.db'}",
+            NUMBA_CACHE_DIR=str(data / "numba-cache" if numba == "cold" else REPO / ".numba-cache"),
+        )
         load = os.getloadavg()[0]
-        done = subprocess.run([sys.executable, __file__, "--child", "--seconds", str(seconds)], cwd=REPO,
-                              env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--seconds", str(seconds)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         timings = json.loads(done.stdout.strip().splitlines()[-1])
         timings["load_before"] = load
         return timings
@@ -76,14 +84,17 @@ def main() -> None:
     if args.child:
         child(args.seconds)
         return
-    for numba in (("cold", "warm") if args.numba == "both" else (args.numba,)):
+    for numba in ("cold", "warm") if args.numba == "both" else (args.numba,):
         runs = [run_once(numba, args.seconds) for _ in range(args.repeats)]
-        median = {key: statistics.median(run[key] for run in runs)
-                  for key in (*STAGES, "total", "cpu_s", "load_before")}
+        median = {
+            key: statistics.median(run[key] for run in runs) for key in (*STAGES, "total", "cpu_s", "load_before")
+        }
         stages = ", ".join(f"{stage} {median[stage]:.1f}" for stage in STAGES)
-        print(f"demo build, numba cache {numba}, {runs[0]['clips']} clips of {args.seconds:g} s, "
-              f"median of {len(runs)}: total {median['total']:.1f} s wall ({stages}); "
-              f"CPU {median['cpu_s']:.1f} s; load average before {median['load_before']:.1f} on {os.cpu_count()} cores")
+        print(
+            f"demo build, numba cache {numba}, {runs[0]['clips']} clips of {args.seconds:g} s, "
+            f"median of {len(runs)}: total {median['total']:.1f} s wall ({stages}); "
+            f"CPU {median['cpu_s']:.1f} s; load average before {median['load_before']:.1f} on {os.cpu_count()} cores"
+        )
 
 
 if __name__ == "__main__":

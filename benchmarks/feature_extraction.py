@@ -14,16 +14,19 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba-cache"))
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba-cache"))
+sys.path.insert(0, str(REPO))  # run as a script: make the benchmarks package importable
 
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 
-from audio.features import N_FFT, HOP_LENGTH, estimate_key, extract_features  # noqa: E402
-from synthetic_audio import synthetic_clip  # noqa: E402
+from audio.features import HOP_LENGTH, N_FFT, estimate_key, extract_features  # noqa: E402
+from benchmarks.synthetic_audio import synthetic_clip  # noqa: E402
 
 SR = 44100
 
@@ -31,16 +34,18 @@ SR = 44100
 def plain_features(y: np.ndarray, sr: int, *, with_hpss: bool = True) -> dict[str, float]:
     """The same features, each librosa function called on ``y`` by itself."""
     mono = y.mean(axis=1)
-    out = {"rms": float(librosa.feature.rms(y=mono).mean()),
-           "centroid": float(librosa.feature.spectral_centroid(y=mono, sr=sr).mean()),
-           "bandwidth": float(librosa.feature.spectral_bandwidth(y=mono, sr=sr).mean()),
-           "rolloff": float(librosa.feature.spectral_rolloff(y=mono, sr=sr).mean()),
-           "rolloff99": float(librosa.feature.spectral_rolloff(y=mono, sr=sr, roll_percent=0.99).mean()),
-           "flatness": float(librosa.feature.spectral_flatness(y=mono).mean()),
-           "contrast": float(librosa.feature.spectral_contrast(y=mono, sr=sr).mean()),
-           "zcr": float(librosa.feature.zero_crossing_rate(mono).mean()),
-           "onsets": len(librosa.onset.onset_detect(y=mono, sr=sr)),
-           "tempo": float(np.atleast_1d(librosa.feature.tempo(y=mono, sr=sr))[0])}
+    out = {
+        "rms": float(librosa.feature.rms(y=mono).mean()),
+        "centroid": float(librosa.feature.spectral_centroid(y=mono, sr=sr).mean()),
+        "bandwidth": float(librosa.feature.spectral_bandwidth(y=mono, sr=sr).mean()),
+        "rolloff": float(librosa.feature.spectral_rolloff(y=mono, sr=sr).mean()),
+        "rolloff99": float(librosa.feature.spectral_rolloff(y=mono, sr=sr, roll_percent=0.99).mean()),
+        "flatness": float(librosa.feature.spectral_flatness(y=mono).mean()),
+        "contrast": float(librosa.feature.spectral_contrast(y=mono, sr=sr).mean()),
+        "zcr": float(librosa.feature.zero_crossing_rate(mono).mean()),
+        "onsets": len(librosa.onset.onset_detect(y=mono, sr=sr)),
+        "tempo": float(np.atleast_1d(librosa.feature.tempo(y=mono, sr=sr))[0]),
+    }
     chroma = librosa.feature.chroma_stft(y=mono, sr=sr).mean(axis=1)
     out["key"] = estimate_key(chroma)[0]
     out["mfcc"] = float(librosa.feature.mfcc(y=mono, sr=sr, n_mfcc=13).mean())
@@ -79,8 +84,9 @@ def main() -> None:
     print(f"  plain, each feature from y:     {plain[0]:6.3f} s / {plain[1]:6.3f} s")
     print(f"  plain without HPSS:             {plain_no_hpss[0]:6.3f} s / {plain_no_hpss[1]:6.3f} s")
     print(f"  ratio shared / plain:           {shared[0] / plain[0]:6.3f}   / {shared[1] / plain[1]:6.3f}")
-    print(f"  ratio shared / plain w/o HPSS:  {shared[0] / plain_no_hpss[0]:6.3f}   / "
-          f"{shared[1] / plain_no_hpss[1]:6.3f}")
+    print(
+        f"  ratio shared / plain w/o HPSS:  {shared[0] / plain_no_hpss[0]:6.3f}   / {shared[1] / plain_no_hpss[1]:6.3f}"
+    )
     print(f"  cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 
 

@@ -13,15 +13,18 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba-cache"))
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba-cache"))
+sys.path.insert(0, str(REPO))  # run as a script: make the benchmarks package importable
 
 import soundfile as sf  # noqa: E402
 
-from synthetic_audio import synthetic_clip  # noqa: E402
+from benchmarks.synthetic_audio import synthetic_clip  # noqa: E402
 
 SR = 44100
 
@@ -40,8 +43,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="ht-ingest-bench-") as root:
-        root = Path(root)
+    with tempfile.TemporaryDirectory(prefix="ht-ingest-bench-") as folder:
+        root = Path(folder)
         os.environ["HUMAN_TOUCH_DATA"] = str(root / "data")
         os.environ["HUMAN_TOUCH_DATABASE_URL"] = f"sqlite:///{root / 'data' / 'bench.db'}"
         from audio.bulk_import import ImportItem, import_items
@@ -70,8 +73,10 @@ def main() -> None:
     print(f"ingest of {args.clips} clips of {args.seconds:g} s with {args.workers} worker processes")
     print(f"  total:      {elapsed:7.1f} s")
     print(f"  throughput: {args.clips / elapsed:7.2f} clips/s  ({elapsed / args.clips:.2f} s per clip)")
-    print(f"  cpu time:   {cpu:7.1f} s in this process and its workers "
-          f"({cpu / args.clips:.2f} s per clip; {cpu / (os.cpu_count() or 1):.1f} s on idle cores)")
+    print(
+        f"  cpu time:   {cpu:7.1f} s in this process and its workers "
+        f"({cpu / args.clips:.2f} s per clip; {cpu / (os.cpu_count() or 1):.1f} s on idle cores)"
+    )
     print(f"  failed:     {len(failed)}" + (f"  first: {failed[0]}" if failed else ""))
     print(f"  cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
 

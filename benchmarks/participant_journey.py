@@ -22,6 +22,7 @@ import struct
 import time
 import wave
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs
 
 import numpy as np
@@ -59,7 +60,7 @@ def decode_player_data(data: bytes) -> tuple[dict, bytes]:
     if data[:4] != b"HTP1":
         raise StreamlitError("the blind player's data is not in its HTP1 frame")
     (length,) = struct.unpack(">I", data[4:8])
-    return json.loads(data[8:8 + length]), data[8 + length:]
+    return json.loads(data[8 : 8 + length]), data[8 + length :]
 
 
 _DURATIONS: dict[int, float] = {}
@@ -93,11 +94,10 @@ def player_reports(header: dict, duration_s: float) -> list[dict]:
     required = float(header.get("required_s") or 0)
     threshold = required - float(header.get("tolerance_s") or 0)
     first_play_ms = 400
-    base = {"plays": 1, "pauses": 0, "seeks": 0, "first_play_ms": first_play_ms}
+    base: dict[str, Any] = {"plays": 1, "pauses": 0, "seeks": 0, "first_play_ms": first_play_ms}
     reports = [{**base, "listened_s": 0, "ended": False, "requirement_met": required <= 0}]
     if required > 0 and threshold < duration_s:
-        reports.append({**base, "listened_s": round(max(threshold, 0.0), 3), "ended": False,
-                        "requirement_met": True})
+        reports.append({**base, "listened_s": round(max(threshold, 0.0), 3), "ended": False, "requirement_met": True})
     reports.append({**base, "listened_s": round(duration_s, 3), "ended": True, "requirement_met": True})
     return reports
 
@@ -205,9 +205,11 @@ class Participant:
 
     async def _trial(self, page: ScriptRun) -> None:
         await self._listen(page)
+        assert self.tab.last_finished is not None  # _listen waited for the run its reports started
         page = self.tab.last_finished
-        values = [choose_segment(scale, scale.options[len(scale.options) // 2].content)
-                  for scale in page.find("button_group")]
+        values = [
+            choose_segment(scale, scale.options[len(scale.options) // 2].content) for scale in page.find("button_group")
+        ]
         for radio in page.find("radio"):
             option = "No" if "No" in radio.options else self.rng.choice(list(radio.options))
             values.append(choose(radio, option))

@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.participant_journey import Participant, ParticipantResult
+from benchmarks.participant_journey import Participant, ParticipantResult  # noqa: E402 - needs REPO on sys.path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -102,14 +102,35 @@ def start_server(app_dir: Path, data_dir: Path, log_path: Path) -> tuple[subproc
     with open(log_path, "ab") as log:
         # The CLI moved from core.cli to human_touch.cli; checkouts from before the move still run.
         cli = "human_touch.cli" if (app_dir / "human_touch").is_dir() else "core.cli"
-        subprocess.run([sys.executable, "-m", cli, "prepare"], cwd=app_dir, env=env,
-                       stdout=log, stderr=subprocess.STDOUT, check=True)
+        subprocess.run(
+            [sys.executable, "-m", cli, "prepare"],
+            cwd=app_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
         port = free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=app_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, process)
@@ -128,13 +149,18 @@ def configure_study(n_trials: int, listening_requirement: float) -> str:
     with db.session_scope() as session:
         _, current = repository.current_settings(session)
         settings = current.with_changes(
-            is_open=True, prolific_enabled=False, n_trials=n_trials, screening="optional",
+            is_open=True,
+            prolific_enabled=False,
+            n_trials=n_trials,
+            screening="optional",
             listening_requirement=listening_requirement,
         )
         repository.save_settings(session, settings, note="benchmarks/participant_load.py")
     extra = [name for name in ("practice_trial", "attention_check", "repeat_check") if getattr(settings, name)]
-    return (f"{n_trials} main trials + {', '.join(extra) or 'nothing else'}; screening {settings.screening} "
-            f"({settings.screening_trials} sounds); listening requirement {listening_requirement:g}")
+    return (
+        f"{n_trials} main trials + {', '.join(extra) or 'nothing else'}; screening {settings.screening} "
+        f"({settings.screening_trials} sounds); listening requirement {listening_requirement:g}"
+    )
 
 
 @dataclass
@@ -158,11 +184,17 @@ def check_database(results: list[ParticipantResult]) -> StoredCheck:
         for result in results:
             if not result.completed or result.token is None:
                 continue
-            participant = session.scalars(select(ParticipantRow).where(
-                ParticipantRow.resume_token == result.token)).one()
-            counts = dict(session.execute(
-                select(Trial.trial_index, func.count(Response.id)).outerjoin(Response, Response.trial_id == Trial.id)
-                .where(Trial.participant_id == participant.id).group_by(Trial.trial_index)).all())
+            participant = session.scalars(
+                select(ParticipantRow).where(ParticipantRow.resume_token == result.token)
+            ).one()
+            counts = dict(
+                session.execute(
+                    select(Trial.trial_index, func.count(Response.id))
+                    .outerjoin(Response, Response.trial_id == Trial.id)
+                    .where(Trial.participant_id == participant.id)
+                    .group_by(Trial.trial_index)
+                ).all()
+            )
             check.lost += sum(1 for n in counts.values() if n == 0)
             check.duplicated += sum(n - 1 for n in counts.values() if n > 1)
             check.incomplete += participant.completed_at is None
@@ -175,9 +207,11 @@ def check_database(results: list[ParticipantResult]) -> StoredCheck:
 # The run
 
 
-async def run_participants(url: str, n: int, think_s: float, ramp_s: float, seed: int = 1,
-                           timeout_s: float = 300.0) -> list[ParticipantResult]:
+async def run_participants(
+    url: str, n: int, think_s: float, ramp_s: float, seed: int = 1, timeout_s: float = 300.0
+) -> list[ParticipantResult]:
     """Start ``n`` participants spread evenly over ``ramp_s`` seconds; wait for all of them."""
+
     async def one(number: int) -> ParticipantResult:
         await asyncio.sleep(ramp_s * number / max(n, 1))
         participant = Participant(number, url, think_s, random.Random(seed * 1_000_003 + number), timeout_s)
@@ -209,20 +243,28 @@ def report(results: list[ParticipantResult], check: StoredCheck, cpu_s: float | 
     errors = [r for r in results if r.error]
     latencies = [s for r in results for s in r.clip_latencies_s]
     runs = sum(r.script_runs for r in results)
-    print(f"started {len(results)}  completed {len(completed)}  errors {len(errors)}  "
-          f"lost answers {check.lost}  duplicated answers {check.duplicated}  "
-          f"completed but not marked complete {check.incomplete}")
+    print(
+        f"started {len(results)}  completed {len(completed)}  errors {len(errors)}  "
+        f"lost answers {check.lost}  duplicated answers {check.duplicated}  "
+        f"completed but not marked complete {check.incomplete}"
+    )
     for result in errors[:5]:
         print(f"  participant {result.number}: {result.error}")
-    print(f"answers per completed participant {check.answers_per_participant}; script runs per participant "
-          f"{runs / max(len(results), 1):.1f}; MB received per participant "
-          f"{sum(r.bytes_received for r in results) / 1e6 / max(len(results), 1):.1f}")
+    print(
+        f"answers per completed participant {check.answers_per_participant}; script runs per participant "
+        f"{runs / max(len(results), 1):.1f}; MB received per participant "
+        f"{sum(r.bytes_received for r in results) / 1e6 / max(len(results), 1):.1f}"
+    )
     if cpu_s is not None:
         per = cpu_s / len(completed) if completed else float("nan")
-        print(f"server CPU {cpu_s:.1f} s: {per:.2f} s per completed participant, "
-              f"{1000 * cpu_s / max(runs, 1):.0f} ms per script run")
-    print(f"answer -> next clip ready (n={len(latencies)}): p50 {percentile(latencies, 50):.2f} s  "
-          f"p95 {percentile(latencies, 95):.2f} s  max {max(latencies, default=float('nan')):.2f} s")
+        print(
+            f"server CPU {cpu_s:.1f} s: {per:.2f} s per completed participant, "
+            f"{1000 * cpu_s / max(runs, 1):.0f} ms per script run"
+        )
+    print(
+        f"answer -> next clip ready (n={len(latencies)}): p50 {percentile(latencies, 50):.2f} s  "
+        f"p95 {percentile(latencies, 95):.2f} s  max {max(latencies, default=float('nan')):.2f} s"
+    )
     print(f"wall {wall_s:.0f} s; machine load average (1 min) {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
@@ -260,16 +302,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         study = configure_study(args.trials, args.listening_requirement)
         pids = args.server_pid or ([process.pid] if process else pids_listening_on(int(url.rsplit(":", 1)[1])))
-        print(f"participant_load: {url}  server pid(s) {pids or 'not found'}  n={args.n}  "
-              f"think {args.think:g} s (x0.5..1.5)  ramp {args.ramp:g} s")
-        print(f"study: {study}. Clips are not played in real time: the think time stands for "
-              f"listening + deciding; the player reports play, requirement met and end as player.js does.")
+        print(
+            f"participant_load: {url}  server pid(s) {pids or 'not found'}  n={args.n}  "
+            f"think {args.think:g} s (x0.5..1.5)  ramp {args.ramp:g} s"
+        )
+        print(
+            f"study: {study}. Clips are not played in real time: the think time stands for "
+            f"listening + deciding; the player reports play, requirement met and end as player.js does."
+        )
         asyncio.run(warm_up(url))  # not measured: a server in use has imported its pages already
         cpu_before = cpu_seconds(pids) if pids else None
         started = time.perf_counter()
         results = asyncio.run(run_participants(url, args.n, args.think, args.ramp, args.seed, args.timeout))
         wall = time.perf_counter() - started
-        cpu = cpu_seconds(pids) - cpu_before if pids else None
+        cpu = cpu_seconds(pids) - cpu_before if cpu_before is not None else None
         report(results, check_database(results), cpu, wall)
         return 0 if all(r.completed for r in results) else 1
     finally:

@@ -17,7 +17,10 @@ from collections import Counter
 from pathlib import Path
 
 CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("gc.collect(2) after every script run (runner.postScriptGC)", r"_on_script_finished \(streamlit/runtime/scriptrunner/script_runner\.py:105\d\)$"),
+    (
+        "gc.collect(2) after every script run (runner.postScriptGC)",
+        r"_on_script_finished \(streamlit/runtime/scriptrunner/script_runner\.py:105\d\)$",
+    ),
     ("file watcher (watchdog, streamlit.watcher)", r"watchdog|streamlit/watcher|inotify"),
     ("websocket send, compression (uvicorn, websockets, zlib)", r"uvicorn|websockets/|zlib|compress"),
     ("headphone-screening sounds (generate, WAV encode)", r"experiment/screening\.py|_screening_wavs|calibration_wav"),
@@ -25,10 +28,19 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("study settings loads (settings_for, current_settings)", r"settings_for|current_settings|settings_version"),
     ("database (SQLAlchemy, sqlite3)", r"sqlalchemy|sqlite3|core/db\.py"),
     ("blind player: component data (encode_payload, components v2)", r"encode_payload|components/v2|bidi_component"),
-    ("message serialisation, hashing (protobuf, forward_msg)", r"SerializeToString|forward_msg|populate_hash|hashlib|ByteSize"),
+    (
+        "message serialisation, hashing (protobuf, forward_msg)",
+        r"SerializeToString|forward_msg|populate_hash|hashlib|ByteSize",
+    ),
     ("imports during script runs (importlib)", r"_find_and_load|importlib|exec_module"),
-    ("widgets and elements (streamlit.elements, state)", r"streamlit/elements|streamlit/runtime/state|streamlit/delta_generator"),
-    ("script runner, session, navigation (streamlit.runtime)", r"streamlit/runtime|streamlit/navigation|streamlit/commands"),
+    (
+        "widgets and elements (streamlit.elements, state)",
+        r"streamlit/elements|streamlit/runtime/state|streamlit/delta_generator",
+    ),
+    (
+        "script runner, session, navigation (streamlit.runtime)",
+        r"streamlit/runtime|streamlit/navigation|streamlit/commands",
+    ),
     ("app code (app.py, experiment, core, audio)", r"app\.py|experiment/|core/|audio/"),
 )
 

@@ -13,7 +13,9 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import insert
@@ -26,6 +28,8 @@ from results.report import build_report_html
 from results.simulate import simulate_study
 from results.stats import headline_stats
 
+T = TypeVar("T")
+
 
 def store(engine, trials, n_features: int) -> None:
     """Bulk-insert a simulated trial table as study version, clips, participants, trials and responses."""
@@ -34,40 +38,101 @@ def store(engine, trials, n_features: int) -> None:
     participants = trials.groupby("participant_id").first().reset_index()
     with db.session_scope(engine) as session:
         session.execute(insert(StudyVersion), [{"id": 1, "config": {}}])
-        session.execute(insert(Clip), [
-            {"id": int(c.clip_id), "served_sha256": f"{c.clip_id:064x}", "served_name": f"{c.clip_id:064x}.m4a",
-             "original_sha256": f"{c.clip_id + 10**9:064x}", "original_name": f"{c.clip_id}.wav",
-             "duration_s": 20.0, "sample_rate": 44100, "channels": 2, "codec": "aac", "source": c.source,
-             "title": c.clip_title, "genre": c.genre, "processing": {}} for c in clips.itertuples()])
-        session.execute(insert(ClipFeatures), [
-            {"clip_id": int(c), "extractor_version": "bench",
-             "values": {f"f{k}": float(v) for k, v in enumerate(rng.normal(size=n_features))}}
-            for c in clips["clip_id"]])
-        session.execute(insert(Participant), [
-            {"id": int(p.participant_id), "resume_token": f"t{p.participant_id}", "study_version_id": 1, "seed": 1,
-             "completed_at": p.answered_at if p.completed else None, "flags": {},
-             "questionnaire": {"age_band": p.age_band, "instrument_training_years": "2"}}
-            for p in participants.itertuples()])
+        session.execute(
+            insert(Clip),
+            [
+                {
+                    "id": int(c.clip_id),
+                    "served_sha256": f"{c.clip_id:064x}",
+                    "served_name": f"{c.clip_id:064x}.m4a",
+                    "original_sha256": f"{c.clip_id + 10**9:064x}",
+                    "original_name": f"{c.clip_id}.wav",
+                    "duration_s": 20.0,
+                    "sample_rate": 44100,
+                    "channels": 2,
+                    "codec": "aac",
+                    "source": c.source,
+                    "title": c.clip_title,
+                    "genre": c.genre,
+                    "processing": {},
+                }
+                for c in clips.itertuples()
+            ],
+        )
+        session.execute(
+            insert(ClipFeatures),
+            [
+                {
+                    "clip_id": int(c),
+                    "extractor_version": "bench",
+                    "values": {f"f{k}": float(v) for k, v in enumerate(rng.normal(size=n_features))},
+                }
+                for c in clips["clip_id"]
+            ],
+        )
+        session.execute(
+            insert(Participant),
+            [
+                {
+                    "id": int(p.participant_id),
+                    "resume_token": f"t{p.participant_id}",
+                    "study_version_id": 1,
+                    "seed": 1,
+                    "completed_at": p.answered_at if p.completed else None,
+                    "flags": {},
+                    "questionnaire": {"age_band": p.age_band, "instrument_training_years": "2"},
+                }
+                for p in participants.itertuples()
+            ],
+        )
         rows = trials.reset_index(drop=True)
-        session.execute(insert(Trial), [
-            {"id": i + 1, "participant_id": int(r.participant_id), "trial_index": int(r.trial_index),
-             "clip_id": int(r.clip_id), "kind": r.kind, "audio_nonce": f"n{i}"}
-            for i, r in enumerate(rows.itertuples())])
-        session.execute(insert(Response), [
-            {"trial_id": i + 1, "participant_id": int(r.participant_id), "trial_index": int(r.trial_index),
-             "study_version_id": 1, "answered_at": r.answered_at.floor("us").to_pydatetime(), "guess": r.guess,
-             "confidence": int(r.confidence), "valence": int(r.valence), "arousal": int(r.arousal),
-             "moved": int(r.moved), "liking": int(r.liking), "plays": 1, "pauses": 0, "seeks": 0,
-             "listened_s": 20.0, "extra": {}} for i, r in enumerate(rows.itertuples())])
+        session.execute(
+            insert(Trial),
+            [
+                {
+                    "id": i + 1,
+                    "participant_id": int(r.participant_id),
+                    "trial_index": int(r.trial_index),
+                    "clip_id": int(r.clip_id),
+                    "kind": r.kind,
+                    "audio_nonce": f"n{i}",
+                }
+                for i, r in enumerate(rows.itertuples())
+            ],
+        )
+        session.execute(
+            insert(Response),
+            [
+                {
+                    "trial_id": i + 1,
+                    "participant_id": int(r.participant_id),
+                    "trial_index": int(r.trial_index),
+                    "study_version_id": 1,
+                    "answered_at": r.answered_at.floor("us").to_pydatetime(),
+                    "guess": r.guess,
+                    "confidence": int(r.confidence),
+                    "valence": int(r.valence),
+                    "arousal": int(r.arousal),
+                    "moved": int(r.moved),
+                    "liking": int(r.liking),
+                    "plays": 1,
+                    "pauses": 0,
+                    "seeks": 0,
+                    "listened_s": 20.0,
+                    "extra": {},
+                }
+                for i, r in enumerate(rows.itertuples())
+            ],
+        )
 
 
-def median_seconds(step, repeats: int) -> tuple[float, object]:
-    times, result = [], None
+def median_seconds(step: Callable[[], T], repeats: int) -> tuple[float, T]:
+    times = []
     for _ in range(repeats):
         start = time.perf_counter()
         result = step()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return statistics.median(times), result  # repeats >= 1
 
 
 def main() -> None:
@@ -97,8 +162,9 @@ def main() -> None:
         print(f"export_files (CSV + Parquet + codebook): median {seconds * 1000:.0f} ms")
         seconds, _ = median_seconds(lambda: headline_stats(dataset.trials), 1)
         print(f"headline_stats: {seconds * 1000:.0f} ms (one run)")
-        seconds, html = median_seconds(lambda: build_report_html(dataset.trials, dataset.filters.describe(),
-                                                                 counts=dataset.counts), 1)
+        seconds, html = median_seconds(
+            lambda: build_report_html(dataset.trials, dataset.filters.describe(), counts=dataset.counts), 1
+        )
         print(f"build_report_html (no mixed models): {seconds:.1f} s (one run), {len(html) / 1e6:.1f} MB")
         db.dispose_engines()
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 
 from results import breakdown, detection, emotion, lens, models, roc
 from results.filters import apply_filters
@@ -35,18 +37,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    data = simulate_study(args.participants, args.trials, n_attention_trials=2, share_incomplete=0.05,
-                          rating_missing_rate=0.02, seed=1)
-    print(f"{args.participants} participants x {args.trials} trials: {len(data)} rows "
-          f"({int((data['kind'] == 'main').sum())} main trials); median of {args.repeats} runs")
+    data = simulate_study(
+        args.participants, args.trials, n_attention_trials=2, share_incomplete=0.05, rating_missing_rate=0.02, seed=1
+    )
+    print(
+        f"{args.participants} participants x {args.trials} trials: {len(data)} rows "
+        f"({int((data['kind'] == 'main').sum())} main trials); median of {args.repeats} runs"
+    )
 
-    steps = {
+    steps: dict[str, Callable[[], object]] = {
         "apply_filters": lambda: apply_filters(data),
         "per_participant_sdt": lambda: detection.per_participant_sdt(data),
         "detection_summary": lambda: detection.detection_summary(data),
         "roc_from_confidence": lambda: roc.roc_from_confidence(data),
-        **{f"breakdown({column})": (lambda column=column: breakdown.breakdown(data, column))
-           for column in BREAKDOWN_COLUMNS},
+        **{f"breakdown({column})": partial(breakdown.breakdown, data, column) for column in BREAKDOWN_COLUMNS},
         "emotion_by_source": lambda: emotion.emotion_by_source(data),
         "emotion_tests": lambda: emotion.emotion_tests(data),
         "feature_associations": lambda: lens.feature_associations(data),
@@ -61,12 +65,16 @@ def main() -> None:
         total += seconds
         print(f"  {name:<32} {seconds:8.3f} s")
     print(f"  {'total of the above':<32} {total:8.3f} s")
-    print(f"  {'headline_stats (all at once)':<32} {median_seconds(lambda: headline_stats(data), args.repeats):8.3f} s"
-          "   target < 2 s")
+    print(
+        f"  {'headline_stats (all at once)':<32} {median_seconds(lambda: headline_stats(data), args.repeats):8.3f} s"
+        "   target < 2 s"
+    )
 
     print("Mixed models, one run each:")
-    for name, step in (("detection_mixed_model", lambda: models.detection_mixed_model(data)),
-                       ("emotion_mixed_model(moved)", lambda: models.emotion_mixed_model(data, "moved"))):
+    for name, step in (
+        ("detection_mixed_model", lambda: models.detection_mixed_model(data)),
+        ("emotion_mixed_model(moved)", lambda: models.emotion_mixed_model(data, "moved")),
+    ):
         start = time.perf_counter()
         try:
             step()

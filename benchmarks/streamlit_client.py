@@ -23,13 +23,15 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin, Subprotocol
 
 PLACEHOLDER_TOKEN = "PLACEHOLDER_AUTH_TOKEN"
 """What the frontend sends as the second subprotocol when it has no XSRF cookie."""
@@ -49,7 +51,7 @@ class ScriptRun:
     elements: dict[tuple[int, ...], Element] = field(default_factory=dict)
     status: int | None = None  # ForwardMsg.ScriptFinishedStatus once finished
 
-    def find(self, kind: str, predicate: Callable[[object], bool] = lambda _: True) -> list:
+    def find(self, kind: str, predicate: Callable[[Any], bool] = lambda _: True) -> list:
         """Every element of ``kind`` (the ``Element`` oneof name, e.g. "button") matching ``predicate``."""
         found = []
         for path in sorted(self.elements):
@@ -79,8 +81,13 @@ class StreamlitTab:
     (before the run finishes), so a caller can time when something became visible.
     """
 
-    def __init__(self, base_url: str, query_string: str = "", timeout_s: float = 120.0,
-                 on_element: Callable[[Element, float], None] | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        query_string: str = "",
+        timeout_s: float = 120.0,
+        on_element: Callable[[Element, float], None] | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.query_string = query_string
         self.timeout_s = timeout_s
@@ -92,7 +99,7 @@ class StreamlitTab:
         self.bytes_received = 0
         self._cache: dict[str, tuple[ForwardMsg, int]] = {}
         self._changed = asyncio.Condition()
-        self._socket = None
+        self._socket: ClientConnection | None = None
         self._reader: asyncio.Task | None = None
         self._failure: BaseException | None = None
 
@@ -105,8 +112,11 @@ class StreamlitTab:
         scheme = "wss" if parts.scheme == "https" else "ws"
         self._socket = await connect(
             f"{scheme}://{parts.netloc}{parts.path}/_stcore/stream",
-            subprotocols=["streamlit", PLACEHOLDER_TOKEN], origin=f"{parts.scheme}://{parts.netloc}",
-            max_size=None, open_timeout=self.timeout_s, ping_interval=None,
+            subprotocols=[Subprotocol("streamlit"), Subprotocol(PLACEHOLDER_TOKEN)],
+            origin=Origin(f"{parts.scheme}://{parts.netloc}"),
+            max_size=None,
+            open_timeout=self.timeout_s,
+            ping_interval=None,
         )
         self._reader = asyncio.create_task(self._read_forever())
         await self.rerun()
@@ -118,6 +128,7 @@ class StreamlitTab:
             self._reader.cancel()
 
     async def _read_forever(self) -> None:
+        assert self._socket is not None  # started by open() after connecting
         try:
             async for data in self._socket:
                 self.bytes_received += len(data)
@@ -188,12 +199,14 @@ class StreamlitTab:
 
     async def wait_until(self, condition: Callable[[], bool], what: str) -> None:
         """Wait until ``condition()`` holds (checked after every message); raise on failure or timeout."""
+
         async def waiter() -> None:
             async with self._changed:
                 while not condition():
                     if self._failure is not None:
                         raise self._failure
                     await self._changed.wait()
+
         try:
             await asyncio.wait_for(waiter(), self.timeout_s)
         except TimeoutError:
@@ -205,8 +218,14 @@ class StreamlitTab:
         """Wait for a successfully finished run after the last request whose page satisfies ``predicate``."""
         requested = self._requested_run
         await self.wait_until(
-            lambda: self.last_finished is not None and self.last_finished.number > requested
-            and predicate(self.last_finished), what)
+            lambda: (
+                self.last_finished is not None
+                and self.last_finished.number > requested
+                and predicate(self.last_finished)
+            ),
+            what,
+        )
+        assert self.last_finished is not None  # the wait ends only on a finished run
         return self.last_finished
 
     # ------------------------------------------------------------------------------------------
@@ -231,10 +250,15 @@ class StreamlitTab:
         context.url = self.base_url + "/" + (f"?{self.query_string}" if self.query_string else "")
         context.is_embedded, context.color_scheme = False, "light"
         # Triggers fire once; values stay (the frontend keeps them until the widget disappears).
-        self.widget_states = {k: v for k, v in states.items() if v.WhichOneof("value") not in
-                              ("trigger_value", "json_trigger_value", "string_trigger_value")}
+        self.widget_states = {
+            k: v
+            for k, v in states.items()
+            if v.WhichOneof("value") not in ("trigger_value", "json_trigger_value", "string_trigger_value")
+        }
         self._requested_run = self.run.number
         sent_at = time.perf_counter()
+        if self._socket is None:
+            raise StreamlitError("send before open()")
         await self._socket.send(message.SerializeToString())
         return sent_at
 

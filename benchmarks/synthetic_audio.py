@@ -29,7 +29,7 @@ def synthetic_clip(seconds: float, sr: int = 44100, seed: int = 0, channels: int
     period = int(sr * 60.0 / rng.uniform(80, 150))
     kick = np.sin(2 * np.pi * 60 * np.arange(2000) / sr) * np.exp(-np.arange(2000) / 400)
     for start in range(0, n - 2000, period):
-        beat[start:start + 2000] += 0.5 * kick
+        beat[start : start + 2000] += 0.5 * kick
     hats = rng.standard_normal(n) * 0.02 * (np.sin(2 * np.pi * (sr / period) * 2 * t) > 0.95)
     y = chord + beat + hats + 0.005 * rng.standard_normal(n)
     if channels == 1:

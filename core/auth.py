@@ -23,7 +23,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from core import config, db, repository
 from core.models import utcnow
@@ -50,8 +50,7 @@ def verify_password(password: str, encoded: str) -> bool:
         if scheme != "scrypt":
             return False
         salt, expected = base64.b64decode(salt_b64), base64.b64decode(digest_b64)
-        actual = hashlib.scrypt(password.encode(), salt=salt, n=int(n), r=int(r), p=int(p),
-                                dklen=len(expected))
+        actual = hashlib.scrypt(password.encode(), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(expected))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
@@ -136,15 +135,16 @@ class LoginOutcome:
     message: str = ""
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
+def _as_utc(moment: datetime) -> datetime:
     # SQLite hands timezone-aware columns back naive; they were stored as UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
     return moment
 
 
-def seconds_until_login_allowed(client: str, now: datetime | None = None,
-                                policy: LoginThrottle = LoginThrottle()) -> float:
+def seconds_until_login_allowed(
+    client: str, now: datetime | None = None, policy: LoginThrottle = LoginThrottle()
+) -> float:
     """Seconds ``client`` must still wait before its next attempt is checked (0 = allowed now)."""
     now = now or utcnow()
     since = now - timedelta(seconds=policy.window_s)
@@ -159,8 +159,9 @@ def seconds_until_login_allowed(client: str, now: datetime | None = None,
     return max([0.0, *waits])
 
 
-def attempt_login(password: str, hashed: str, client: str, now: datetime | None = None,
-                  policy: LoginThrottle = LoginThrottle()) -> LoginOutcome:
+def attempt_login(
+    password: str, hashed: str, client: str, now: datetime | None = None, policy: LoginThrottle = LoginThrottle()
+) -> LoginOutcome:
     """Check ``password`` unless ``client`` must wait; log and store every failure.
 
     While a client is throttled its attempts are refused without checking the password, so

@@ -22,8 +22,7 @@ _PASSWORD_BANNER = """
 """
 
 
-def prepare_ground(*, secret_hash: str | None = None, oidc: bool = False,
-                   echo: Callable[[str], None] = print) -> None:
+def prepare_ground(*, secret_hash: str | None = None, oidc: bool = False, echo: Callable[[str], None] = print) -> None:
     """Make the data folder, the database schema and the staff credential ready.
 
     Parameters

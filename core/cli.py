@@ -55,6 +55,7 @@ def register(subparsers) -> None:
     setpw.add_argument("--stdin", action="store_true", help="read the password from standard input")
     setpw.set_defaults(handler=_cmd_set_password)
     hash_cmd = staff_sub.add_parser(
-        "hash", help="print a password hash for the secret staff_password_hash (deployments)")
+        "hash", help="print a password hash for the secret staff_password_hash (deployments)"
+    )
     hash_cmd.add_argument("--stdin", action="store_true", help="read the password from standard input")
     hash_cmd.set_defaults(handler=_cmd_hash)

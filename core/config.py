@@ -74,9 +74,9 @@ def database_url() -> str:
     if url:
         # Accept the common Heroku-style scheme and pick the psycopg 3 driver.
         if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://"):]
+            url = "postgresql://" + url[len("postgres://") :]
         if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
         return url
     return f"sqlite:///{data_dir() / 'human_touch.db'}"
 

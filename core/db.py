@@ -53,7 +53,7 @@ def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the project's connection settings."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            _create_private_file(Path(url[len("sqlite:///"):]))
+            _create_private_file(Path(url[len("sqlite:///") :]))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine

@@ -54,4 +54,3 @@ def login_failures_since(session: Session, since: datetime, client: str | None =
         query = query.where(LoginFailure.client == client[:64])
     count, newest = session.execute(query).one()
     return int(count), newest
-

@@ -83,8 +83,9 @@ def refuse_anonymous_uploads() -> None:
         info = session_manager.get_active_session_info(session_id)
         return info is not None and _UPLOADS_ALLOWED in info.session.session_state
 
-    runtime.is_active_session = staff_session_only
-    runtime._human_touch_upload_guard = True
+    # Streamlit has no hook for this; replace the bound method on this one runtime instance.
+    runtime.is_active_session = staff_session_only  # type: ignore[method-assign]
+    runtime._human_touch_upload_guard = True  # type: ignore[attr-defined]
 
 
 def require_staff() -> None:
@@ -123,15 +124,19 @@ def login_page() -> None:
             st.rerun()
         else:
             st.error(outcome.message)
-    st.caption("On a local demo the password was printed in the terminal at first start; "
-               "`human-touch staff set-password` sets a new one.")
+    st.caption(
+        "On a local demo the password was printed in the terminal at first start; "
+        "`human-touch staff set-password` sets a new one."
+    )
 
 
 def staff_home() -> None:
     """Landing page after login: where things are, and log out."""
     st.title("Staff home")
-    st.write("Use the sidebar: **Study** to set up and share the study, **Clip library** to add and "
-             "check clips, **Results** for live results and exports.")
+    st.write(
+        "Use the sidebar: **Study** to set up and share the study, **Clip library** to add and "
+        "check clips, **Results** for live results and exports."
+    )
     if st.button("Log out"):
         logout()
         st.rerun()

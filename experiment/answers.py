@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from core.vocabulary import Source
 from experiment import quality
@@ -81,10 +81,14 @@ def answer_problem(answer: Answer, settings: StudySettings, required_listen_s: f
         value = getattr(answer, scale)
         if not _is_int(value) or not 1 <= value <= settings.scale_points:
             return f"Please answer every rating (missing: {quality.SCALE_NAMES.get(scale, scale)})."
-    return _telemetry_problem(answer) or _listening_problem(answer.listened_s, required_listen_s) or _extras_problem(answer)
+    return (
+        _telemetry_problem(answer)
+        or _listening_problem(answer.listened_s, required_listen_s)
+        or _extras_problem(answer)
+    )
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -100,7 +104,12 @@ def _telemetry_problem(answer: Answer) -> str:
 
 
 def _listening_problem(listened: Any, required_listen_s: float) -> str:
-    if isinstance(listened, bool) or not isinstance(listened, (int, float)) or not math.isfinite(listened) or listened < 0:
+    if (
+        isinstance(listened, bool)
+        or not isinstance(listened, (int, float))
+        or not math.isfinite(listened)
+        or listened < 0
+    ):
         return "The player reported an invalid listening time. Please reload the page."
     if listened < required_listen_s:
         return (

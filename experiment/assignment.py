@@ -219,7 +219,9 @@ def _main_items(clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Pick
     return items
 
 
-def _add_extras(items: list[_Item], clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Picker) -> list[ClipInfo]:
+def _add_extras(
+    items: list[_Item], clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Picker
+) -> list[ClipInfo]:
     """Append the repeat and attention trials to ``items``; return the clips still unused."""
     main_ids = {item.clip_id for item in items}
     unused = [c for c in clips if c.clip_id not in main_ids]
@@ -231,7 +233,9 @@ def _add_extras(items: list[_Item], clips: Sequence[ClipInfo], rules: Assignment
     if rules.attention_check:
         wanted = _other_source(repeat_source) if repeat_source is not None else picker.rng.choice(SOURCES)
         pool = [c for c in unused if c.source == wanted] or [
-            ClipInfo(item.clip_id, item.source) for item in items if item.kind == TrialKind.MAIN and item.source == wanted
+            ClipInfo(item.clip_id, item.source)
+            for item in items
+            if item.kind == TrialKind.MAIN and item.source == wanted
         ]
         attention = picker.least_exposed(pool, 1)[0]
         unused = [c for c in unused if c.clip_id != attention.clip_id]
@@ -243,7 +247,7 @@ def _other_source(source: str) -> Source:
     return Source.AI if source == Source.HUMAN else Source.HUMAN
 
 
-def _run_feasible(counts: dict[str, int], last: str | None, run: int, limit: int) -> bool:
+def _run_feasible(counts: Mapping[str, int], last: str | None, run: int, limit: int) -> bool:
     """Can ``counts`` still be laid out after a run of ``run`` x ``last`` with runs <= ``limit``?"""
     for source in SOURCES:
         other = counts[_other_source(source)]
@@ -257,7 +261,7 @@ def _order(items: list[_Item], rules: AssignmentRules, rng: random.Random) -> li
     """Indices of ``items`` in a valid presentation order (see module docstring)."""
     n = len(items)
     limit = rules.max_same_source_run
-    counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
+    counts: dict[str, int] = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
     if not _run_feasible(counts, None, 0, limit):
         raise AssignmentError(
             f"no order of {counts['human']} human and {counts['ai']} AI trials keeps runs "
@@ -297,7 +301,7 @@ class _OrderSearch:
         self.n = len(items)
         self.position: dict[int, int] = {}
         self.order: list[int] = []
-        self.counts = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
+        self.counts: dict[str, int] = {s: sum(1 for item in items if item.source == s) for s in SOURCES}
         self.repeated = {item.original for item in items if item.original is not None}
         self.budget = _NODE_BUDGET
 

@@ -17,8 +17,18 @@ def _show(args: argparse.Namespace) -> int:
         version_id, settings = repository.current_settings(session)
         active_clips = library.active_counts(session)
         declines = repository.decline_count(session)
-    print(json.dumps({"version": version_id, "settings": settings.to_dict(), "active_clips": active_clips,
-                      "consent_declines": declines}, indent=2, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "version": version_id,
+                "settings": settings.to_dict(),
+                "active_clips": active_clips,
+                "consent_declines": declines,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
@@ -32,7 +42,9 @@ def _set_open(is_open: bool):
                 return 0
             try:
                 version_id = repository.save_settings(
-                    session, settings.with_changes(is_open=is_open), note="opened" if is_open else "closed",
+                    session,
+                    settings.with_changes(is_open=is_open),
+                    note="opened" if is_open else "closed",
                     check_library=is_open,
                 )
             except ValueError as error:

@@ -85,6 +85,7 @@ def debrief(session: Session, participant: Participant) -> Debrief:
         if trial.kind != TrialKind.MAIN:
             continue
         response = responses[trial.trial_index]
+        assert response.guess is not None and response.confidence is not None  # set on every answer
         clip = trial.clip
         items.append(
             RevealItem(

@@ -112,8 +112,7 @@ def parse_entry(params: Mapping[str, Any]) -> Entry:
         values[name] = value
     if values["PROLIFIC_PID"] is None and (values["STUDY_ID"] or values["SESSION_ID"]):
         raise JourneyError(
-            "The link you followed is missing PROLIFIC_PID. Please go back to Prolific and open "
-            "the study from there."
+            "The link you followed is missing PROLIFIC_PID. Please go back to Prolific and open the study from there."
         )
     return Entry(
         prolific_pid=values["PROLIFIC_PID"],
@@ -133,12 +132,12 @@ def arrive(session: Session, entry: Entry) -> Arrival:
     if entry.resume_token is not None:
         participant = load_participant(session, entry.resume_token)
         return Arrival("resume", "", participant, settings)
-    if entry.is_prolific:
-        participant = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
-        if participant is not None and participant.completed_at is not None:
+    if entry.prolific_pid is not None:  # entry.is_prolific
+        existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
+        if existing is not None and existing.completed_at is not None:
             return Arrival("already_completed", _ALREADY_COMPLETED, None, settings)
-        if participant is not None:
-            return Arrival("resume", "", participant, settings)
+        if existing is not None:
+            return Arrival("resume", "", existing, settings)
     refusal = _refusal(session, settings, entry)
     if refusal is not None:
         return Arrival(refusal[0], refusal[1], None, settings)
@@ -161,7 +160,7 @@ def begin(session: Session, entry: Entry) -> Participant:
     if entry.resume_token is not None:
         return load_participant(session, entry.resume_token)
     version_id, settings = repository.current_settings(session)
-    if entry.is_prolific:
+    if entry.prolific_pid is not None:  # entry.is_prolific
         existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
         if existing is not None:
             if existing.completed_at is not None:
@@ -263,15 +262,17 @@ def prolific_study_url(base_url: str) -> str:
 # Internals
 
 _ALREADY_COMPLETED = (
-    "Our records show you have already completed this study - thank you! "
-    "Each person can take part only once."
+    "Our records show you have already completed this study - thank you! Each person can take part only once."
 )
 
 
 def _refusal(session: Session, settings: StudySettings, entry: Entry) -> tuple[str, str] | None:
     """Why a new participant may not start now, as ``(status, message)``; None when they may."""
     if not settings.is_open:
-        return "closed", "This study is closed at the moment and is not accepting new participants. Thank you for your interest."
+        return (
+            "closed",
+            "This study is closed at the moment and is not accepting new participants. Thank you for your interest.",
+        )
     if library_problems(settings, library.active_counts(session)):
         return "closed", NOT_READY
     if settings.prolific_enabled and not (entry.is_prolific and entry.study_id):

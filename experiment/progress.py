@@ -51,7 +51,7 @@ def step_after(step: Step, settings: StudySettings) -> JourneyStep:
     from experiment.journey import STEPS
 
     names = [entry.name for entry in STEPS]
-    return next(entry for entry in STEPS[names.index(step) + 1:] if entry.is_shown(settings))
+    return next(entry for entry in STEPS[names.index(step) + 1 :] if entry.is_shown(settings))
 
 
 def advance(session: Session, participant: Participant) -> None:

@@ -25,9 +25,20 @@ from dataclasses import dataclass
 from core.vocabulary import Scale
 
 REPEAT_CONFIDENCE_TOLERANCE = 2
-CONFIDENCE_LABELS = {1: "sure human", 2: "probably human", 3: "maybe human", 4: "maybe AI", 5: "probably AI", 6: "sure AI"}
-SCALE_NAMES = {Scale.VALENCE: "pleasantness", Scale.AROUSAL: "excitement", Scale.MOVED: "how moved you felt",
-               Scale.LIKING: "liking"}
+CONFIDENCE_LABELS = {
+    1: "sure human",
+    2: "probably human",
+    3: "maybe human",
+    4: "maybe AI",
+    5: "probably AI",
+    6: "sure AI",
+}
+SCALE_NAMES: dict[str, str] = {
+    Scale.VALENCE: "pleasantness",
+    Scale.AROUSAL: "excitement",
+    Scale.MOVED: "how moved you felt",
+    Scale.LIKING: "liking",
+}
 
 
 @dataclass(frozen=True)
@@ -94,9 +105,9 @@ def compare_repeat(
     """Compare the two answers to the repeated clip (confidence 1..6; ratings per scale)."""
     flipped = (original_confidence >= 4) != (repeat_confidence >= 4)
     diffs = {
-        scale: abs(int(original_ratings[scale]) - int(repeat_ratings[scale]))
+        scale: abs(int(original) - int(repeat))
         for scale in original_ratings
-        if original_ratings.get(scale) is not None and repeat_ratings.get(scale) is not None
+        if (original := original_ratings.get(scale)) is not None and (repeat := repeat_ratings.get(scale)) is not None
     }
     return RepeatComparison(flipped, abs(original_confidence - repeat_confidence), diffs)
 

@@ -55,7 +55,10 @@ QUESTIONNAIRE: tuple[Question, ...] = (
         "musician_self_rating",
         "I would not consider myself a musician.",
         "scale",
-        low=1, high=7, low_label="Completely disagree", high_label="Completely agree",
+        low=1,
+        high=7,
+        low_label="Completely disagree",
+        high_label="Completely agree",
     ),
     Question(
         "instrument_practice_years",
@@ -79,7 +82,10 @@ QUESTIONNAIRE: tuple[Question, ...] = (
         "ai_music_attitude",
         "How do you feel about AI being used to make music?",
         "scale",
-        low=1, high=7, low_label="Very negative", high_label="Very positive",
+        low=1,
+        high=7,
+        low_label="Very negative",
+        high_label="Very positive",
     ),
 )
 """The participant questionnaire, in display order.

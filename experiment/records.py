@@ -34,9 +34,28 @@ _PARTICIPANT_FIELDS = (
 )
 
 ANSWER_COLUMNS: tuple[str, ...] = (
-    "participant_id", "study_version_id", "trial_index", "kind", "clip_id", "guess", "confidence", "valence",
-    "arousal", "moved", "liking", "familiar", "comment", "attention_answer", "plays", "pauses", "seeks",
-    "listened_s", "time_to_first_play_ms", "time_to_answer_ms", "answered_at", "answer_too_fast",
+    "participant_id",
+    "study_version_id",
+    "trial_index",
+    "kind",
+    "clip_id",
+    "guess",
+    "confidence",
+    "valence",
+    "arousal",
+    "moved",
+    "liking",
+    "familiar",
+    "comment",
+    "attention_answer",
+    "plays",
+    "pauses",
+    "seeks",
+    "listened_s",
+    "time_to_first_play_ms",
+    "time_to_answer_ms",
+    "answered_at",
+    "answer_too_fast",
 )
 """The fields of each row of :func:`answer_rows`, in order."""
 
@@ -53,11 +72,27 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
     """
     statement = (
         select(
-            Response.participant_id, Response.study_version_id, Response.trial_index, Trial.kind, Trial.clip_id,
-            Response.guess, Response.confidence, Response.valence, Response.arousal, Response.moved,
-            Response.liking, Response.familiar, Response.comment, Response.attention_answer, Response.plays,
-            Response.pauses, Response.seeks, Response.listened_s, Response.time_to_first_play_ms,
-            Response.time_to_answer_ms, Response.answered_at,
+            Response.participant_id,
+            Response.study_version_id,
+            Response.trial_index,
+            Trial.kind,
+            Trial.clip_id,
+            Response.guess,
+            Response.confidence,
+            Response.valence,
+            Response.arousal,
+            Response.moved,
+            Response.liking,
+            Response.familiar,
+            Response.comment,
+            Response.attention_answer,
+            Response.plays,
+            Response.pauses,
+            Response.seeks,
+            Response.listened_s,
+            Response.time_to_first_play_ms,
+            Response.time_to_answer_ms,
+            Response.answered_at,
             # Read the one flag in SQL: decoding every answer's JSON in Python would dominate the load time.
             Response.extra["too_fast"].as_boolean(),
         )
@@ -74,8 +109,13 @@ def participant_descriptors(session: Session) -> list[dict]:
     """Per non-preview participant: ``participant_id``, ``completed_at``, ``screening_passed``,
     ``questionnaire`` and ``flags`` (JSON dicts or None), ordered by participant id."""
     statement = (
-        select(Participant.id.label("participant_id"), Participant.completed_at, Participant.screening_passed,
-               Participant.questionnaire, Participant.flags)
+        select(
+            Participant.id.label("participant_id"),
+            Participant.completed_at,
+            Participant.screening_passed,
+            Participant.questionnaire,
+            Participant.flags,
+        )
         .where(_NOT_PREVIEW)
         .order_by(Participant.id)
     )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,11 +89,14 @@ def clip_has_been_heard(session: Session, clip_id: int) -> bool:
     ``audio.library.use_heard_check``): responses describe the audio as it was heard.
     """
     answered = session.scalar(
-        select(func.count()).select_from(Response).join(Trial, Response.trial_id == Trial.id)
-        .where(Trial.clip_id == clip_id))
+        select(func.count())
+        .select_from(Response)
+        .join(Trial, Response.trial_id == Trial.id)
+        .where(Trial.clip_id == clip_id)
+    )
     shown = session.scalar(
-        select(func.count()).select_from(Trial)
-        .where(Trial.clip_id == clip_id, Trial.first_shown_at.is_not(None)))
+        select(func.count()).select_from(Trial).where(Trial.clip_id == clip_id, Trial.first_shown_at.is_not(None))
+    )
     return bool(answered or shown)
 
 
@@ -171,10 +175,13 @@ def participant_by_prolific(session: Session, prolific_pid: str, study_id: str |
 
 def record_decline(session: Session, study_version_id: int) -> None:
     """Add one to the decline count of ``study_version_id`` (atomic on both backends)."""
-    updated = session.execute(
-        update(ConsentDecline)
-        .where(ConsentDecline.study_version_id == study_version_id)
-        .values(count=ConsentDecline.count + 1)
+    updated = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ConsentDecline)
+            .where(ConsentDecline.study_version_id == study_version_id)
+            .values(count=ConsentDecline.count + 1)
+        ),
     ).rowcount
     if updated:
         return
@@ -191,14 +198,16 @@ def decline_count(session: Session, study_version_id: int | None = None) -> int:
     query = select(func.coalesce(func.sum(ConsentDecline.count), 0))
     if study_version_id is not None:
         query = query.where(ConsentDecline.study_version_id == study_version_id)
-    return int(session.scalar(query))
+    return int(session.scalar(query) or 0)
 
 
 # ----------------------------------------------------------------------------------------------
 # Trials and responses
 
 
-def store_trials(session: Session, participant: Participant, planned: Sequence[PlannedTrial], nonces: Sequence[str]) -> list[Trial]:
+def store_trials(
+    session: Session, participant: Participant, planned: Sequence[PlannedTrial], nonces: Sequence[str]
+) -> list[Trial]:
     """Insert the participant's trial list (``trial_index`` 0..n-1) with the given audio nonces."""
     trials = [
         Trial(participant_id=participant.id, trial_index=i, clip_id=p.clip_id, kind=p.kind, audio_nonce=nonce)

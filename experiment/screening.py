@@ -66,7 +66,7 @@ def _ramp(n_samples: int, sample_rate: int, ramp_s: float = RAMP_S) -> np.ndarra
     if n_ramp:
         rise = 0.5 * (1.0 - np.cos(np.pi * np.arange(n_ramp) / n_ramp))
         envelope[:n_ramp] = rise
-        envelope[n_samples - n_ramp:] = rise[::-1]
+        envelope[n_samples - n_ramp :] = rise[::-1]
     return envelope
 
 
@@ -153,7 +153,7 @@ def huggins_trial(
     if target not in (1, 2, 3):
         raise ValueError(f"target must be 1, 2 or 3, got {target}")
     silence = np.zeros((int(round(gap_s * sample_rate)), 2), dtype=np.float32)
-    parts = []
+    parts: list[np.ndarray] = []
     for interval in (1, 2, 3):
         if parts:
             parts.append(silence)

@@ -191,8 +191,7 @@ def settings_problems(settings: StudySettings) -> list[str]:
         problems.append(f"screening_trials must be between 1 and 20, got {s.screening_trials}")
     elif not 1 <= s.screening_pass <= s.screening_trials:
         problems.append(
-            f"screening_pass must be between 1 and screening_trials ({s.screening_trials}), "
-            f"got {s.screening_pass}"
+            f"screening_pass must be between 1 and screening_trials ({s.screening_trials}), got {s.screening_pass}"
         )
     if not 0.0 <= float(s.min_answer_seconds) <= 600.0:
         problems.append(f"min_answer_seconds must be between 0 and 600, got {s.min_answer_seconds}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,8 +36,16 @@ from experiment.progress import JourneyError, advance, settings_for
 from experiment.settings import StudySettings
 
 __all__ = [  # Answer and the listening rule live in experiment.answers; callers of the trial service see them here
-    "LISTEN_TOLERANCE_S", "Answer", "SubmitResult", "TrialView", "acknowledge_instructions", "audio_for",
-    "current_trial", "mark_shown", "required_listen_seconds", "submit_answer",
+    "LISTEN_TOLERANCE_S",
+    "Answer",
+    "SubmitResult",
+    "TrialView",
+    "acknowledge_instructions",
+    "audio_for",
+    "current_trial",
+    "mark_shown",
+    "required_listen_seconds",
+    "submit_answer",
 ]
 
 _TRIAL_STEPS = (Step.PRACTICE, Step.TRIALS)
@@ -194,8 +202,9 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
     if current is None or current.trial_index != trial_index:
         if trial_index in repository.answered_indices(session, participant):  # answered meanwhile
             return SubmitResult("duplicate", _DUPLICATE, participant.step)
-        return SubmitResult("rejected", "Please answer the clip currently shown. Reload the page if in doubt.",
-                            participant.step)
+        return SubmitResult(
+            "rejected", "Please answer the clip currently shown. Reload the page if in doubt.", participant.step
+        )
     settings = settings_for(session, participant)
     problem = answer_problem(answer, settings, current.required_listen_s)
     if problem:
@@ -227,7 +236,11 @@ def _response(participant: Participant, settings: StudySettings, trial: Trial, a
     if trial.first_shown_at is not None:
         server_ms = max(0, int((now - _aware(trial.first_shown_at)).total_seconds() * 1000))
     extra: dict[str, Any] = {"kind": trial.kind, "client_time_to_answer_ms": answer.client_time_to_answer_ms}
-    ratings = {scale: getattr(answer, scale) if scale in settings.scales else None for scale in SCALES}
+    if answer.confidence is None:  # answer_problem rejects this first; a trial row without a guess is meaningless
+        raise ValueError("a valid answer has a confidence")
+    ratings: dict[str, int | None] = {
+        scale: getattr(answer, scale) if scale in settings.scales else None for scale in SCALES
+    }
     is_attention = trial.kind == TrialKind.ATTENTION
     if is_attention:
         target = _attention(participant, settings)
@@ -257,7 +270,7 @@ def _response(participant: Participant, settings: StudySettings, trial: Trial, a
 
 def _aware(moment: datetime) -> datetime:
     """SQLite returns naive datetimes for stored UTC values; make them comparable."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _attention(participant: Participant, settings: StudySettings) -> quality.AttentionTarget:
@@ -282,9 +295,12 @@ def _update_flags(
         pair = _repeat_pair(session, participant)
         if pair is not None:
             original, repeat = pair
+            assert original.confidence is not None and repeat.confidence is not None  # set on every answer
             comparison = quality.compare_repeat(
-                original.confidence, repeat.confidence,
-                {s: getattr(original, s) for s in SCALES}, {s: getattr(repeat, s) for s in SCALES},
+                original.confidence,
+                repeat.confidence,
+                {s: getattr(original, s) for s in SCALES},
+                {s: getattr(repeat, s) for s in SCALES},
             )
             flags["repeat_inconsistent"] = comparison.inconsistent
             flags["repeat_confidence_diff"] = comparison.confidence_diff

@@ -26,8 +26,8 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="human-touch",
-        description="Human Touch: a blind listening lab for human-composed vs AI-generated music.")
+        prog="human-touch", description="Human Touch: a blind listening lab for human-composed vs AI-generated music."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     prep = sub.add_parser("prepare", help="migrate the database, create the staff password, build the demo")

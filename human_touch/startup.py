@@ -1,7 +1,8 @@
 """Start-up work shared by ``human-touch prepare`` and ``app.py``.
 
-Order: the ground (data folders, database migrations, staff credential: :func:`core.bootstrap.prepare_ground`)
--> clip files not yet in the database copied into it -> demo clips when the library is empty. Safe to run from several processes and replicas at once:
+Order: the ground (data folders, database migrations, staff credential:
+:func:`core.bootstrap.prepare_ground`) -> clip files not yet in the database copied into it -> demo clips
+when the library is empty. Safe to run from several processes and replicas at once:
 migrations and the demo build each hold a database-wide lock (``core.db.exclusive``), and the staff
 credential is one fixed database row that only the first process creates.
 """
@@ -28,8 +29,9 @@ def wire_packages() -> None:
     library.use_heard_check(repository.clip_has_been_heard)
 
 
-def prepare(*, build_demo: bool = True, secret_hash: str | None = None,
-            oidc: bool = False, echo: Callable[[str], None] = print) -> None:
+def prepare(
+    *, build_demo: bool = True, secret_hash: str | None = None, oidc: bool = False, echo: Callable[[str], None] = print
+) -> None:
     """Make the data folder, database, staff credential and (optionally) demo library ready.
 
     Parameters
@@ -59,8 +61,10 @@ def store_missing_clip_blobs(echo: Callable[[str], None] = print) -> None:
 
     report = store_missing_blobs(echo=echo)
     if report.stored or report.missing:
-        echo(f"Clip audio: {len(report.stored)} file(s) copied into the database, "
-             f"{len(report.missing)} clip(s) without audio anywhere (see the lines above).")
+        echo(
+            f"Clip audio: {len(report.stored)} file(s) copied into the database, "
+            f"{len(report.missing)} clip(s) without audio anywhere (see the lines above)."
+        )
 
 
 def build_demo_if_empty(echo: Callable[[str], None] = print) -> None:
@@ -103,7 +107,8 @@ def build_demo_in_background(echo: Callable[[str], None] = print) -> threading.T
     import audio.demo  # noqa: F401  (see the docstring: imports before the thread starts)
 
     if _background is None or not _background.is_alive():
-        _background = threading.Thread(target=_build_logging_errors, kwargs={"echo": echo},
-                                       name="demo-build", daemon=True)
+        _background = threading.Thread(
+            target=_build_logging_errors, kwargs={"echo": echo}, name="demo-build", daemon=True
+        )
         _background.start()
     return _background

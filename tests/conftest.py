@@ -8,6 +8,7 @@ PostgreSQL or browser is an error, not a skip, so CI cannot go green on half the
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def database_url(request, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def data_env(tmp_path: Path, database_url: str, monkeypatch) -> Path:
+def data_env(tmp_path: Path, database_url: str, monkeypatch) -> Iterator[Path]:
     """Point the app at a temporary data folder and the fresh test database.
 
     Returns the data folder. Engines are disposed afterwards so no connection leaks
@@ -69,7 +70,7 @@ def data_env(tmp_path: Path, database_url: str, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def sqlite_data_env(tmp_path: Path, monkeypatch) -> Path:
+def sqlite_data_env(tmp_path: Path, monkeypatch) -> Iterator[Path]:
     """Like ``data_env`` but SQLite only, for tests that are not about the database."""
     data = tmp_path / "data"
     data.mkdir()

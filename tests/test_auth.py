@@ -64,6 +64,7 @@ def test_configured_secret_hash_wins_and_no_password_is_generated(sqlite_data_en
     assert auth.ensure_staff_password(secret) is None
     with db.session_scope() as session:
         from core import repository
+
         assert repository.staff_hash(session) is None
     assert auth.configured_hash(secret) == secret
 

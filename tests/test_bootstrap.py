@@ -13,6 +13,7 @@ def test_prepare_on_an_empty_folder_migrates_and_prints_the_password_once(data_e
     tables = set(inspect(db.get_engine()).get_table_names())
     assert {"clips", "participants", "trials", "responses", "study_versions"} <= tables
     from core import auth
+
     assert auth.configured_hash() is not None  # the credential lives in the database
 
     assert cli_main(["prepare", "--no-demo"]) == 0

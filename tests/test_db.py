@@ -22,9 +22,17 @@ def test_migrate_twice_is_harmless(database_url):
 
 def _participant_with_trial(session):
     version = StudyVersion(config={})
-    clip = Clip(served_sha256="a" * 64, served_name="a.mp3", original_sha256="b" * 64,
-                original_name="b.wav", duration_s=20.0, sample_rate=44100, channels=2,
-                codec="mp3", source="human")
+    clip = Clip(
+        served_sha256="a" * 64,
+        served_name="a.mp3",
+        original_sha256="b" * 64,
+        original_name="b.wav",
+        duration_s=20.0,
+        sample_rate=44100,
+        channels=2,
+        codec="mp3",
+        source="human",
+    )
     session.add_all([version, clip])
     session.flush()
     participant = Participant(resume_token="tok", study_version_id=version.id, seed=1)
@@ -40,12 +48,28 @@ def test_a_trial_cannot_be_answered_twice(database_url):
     engine = db.get_engine(database_url)
     with db.session_scope(engine) as s:
         version, participant, trial = _participant_with_trial(s)
-        s.add(Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
-                       study_version_id=version.id, guess="ai", confidence=5))
+        s.add(
+            Response(
+                trial_id=trial.id,
+                participant_id=participant.id,
+                trial_index=0,
+                study_version_id=version.id,
+                guess="ai",
+                confidence=5,
+            )
+        )
     with pytest.raises(IntegrityError):
         with db.session_scope(engine) as s:
-            s.add(Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
-                           study_version_id=version.id, guess="human", confidence=1))
+            s.add(
+                Response(
+                    trial_id=trial.id,
+                    participant_id=participant.id,
+                    trial_index=0,
+                    study_version_id=version.id,
+                    guess="human",
+                    confidence=1,
+                )
+            )
     with db.session_scope(engine) as s:
         answers = s.query(Response).all()
         assert [(a.guess, a.confidence) for a in answers] == [("ai", 5)]
@@ -57,12 +81,14 @@ def test_a_prolific_participant_is_stored_once_per_study(database_url):
         version = StudyVersion(config={})
         s.add(version)
         s.flush()
-        s.add(Participant(resume_token="t1", study_version_id=version.id, seed=1,
-                          prolific_pid="P1", prolific_study_id="S1"))
+        s.add(
+            Participant(
+                resume_token="t1", study_version_id=version.id, seed=1, prolific_pid="P1", prolific_study_id="S1"
+            )
+        )
     with pytest.raises(IntegrityError):
         with db.session_scope(engine) as s:
-            s.add(Participant(resume_token="t2", study_version_id=1, seed=2,
-                              prolific_pid="P1", prolific_study_id="S1"))
+            s.add(Participant(resume_token="t2", study_version_id=1, seed=2, prolific_pid="P1", prolific_study_id="S1"))
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
@@ -80,8 +106,7 @@ def test_four_processes_starting_on_one_fresh_sqlite_file_all_succeed(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     code = "import sys; from core import db; db.migrate(sys.argv[1])"
-    starts = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True)
-              for _ in range(4)]
+    starts = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True) for _ in range(4)]
     errors = [p.communicate(timeout=120)[1] for p in starts]
     assert [p.returncode for p in starts] == [0, 0, 0, 0], errors
     db.migrate(url)  # and the result is at head

@@ -39,7 +39,7 @@ TREES = {name: ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) f
 
 def _imported(tree: ast.Module) -> set[str]:
     """Every module name imported anywhere in ``tree`` (absolute imports; the project uses no relative ones)."""
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
@@ -53,11 +53,17 @@ def _top(name: str) -> str:
 
 
 def _forbidden_imports(package: str, forbidden: set[str]) -> list[str]:
-    return sorted(f"{module} imports {name}" for module, tree in TREES.items() if _top(module) == package
-                  for name in _imported(tree) if _top(name) in forbidden)
+    return sorted(
+        f"{module} imports {name}"
+        for module, tree in TREES.items()
+        if _top(module) == package
+        for name in _imported(tree)
+        if _top(name) in forbidden
+    )
 
 
 # (a) import direction --------------------------------------------------------------------------
+
 
 def test_core_imports_no_package_above_it():
     assert _forbidden_imports("core", {"audio", "experiment", "results", "human_touch", "app"}) == []
@@ -72,13 +78,18 @@ def test_experiment_does_not_import_results():
 
 
 def test_only_the_door_imports_the_top_level_package():
-    offenders = [f"{module} imports {name}" for module, tree in TREES.items()
-                 if _top(module) not in ("human_touch", "app")
-                 for name in _imported(tree) if _top(name) == "human_touch"]
+    offenders = [
+        f"{module} imports {name}"
+        for module, tree in TREES.items()
+        if _top(module) not in ("human_touch", "app")
+        for name in _imported(tree)
+        if _top(name) == "human_touch"
+    ]
     assert offenders == []
 
 
 # (b) streamlit only where pages are drawn ------------------------------------------------------
+
 
 def _may_draw(module: str) -> bool:
     parts = module.split(".")
@@ -86,12 +97,16 @@ def _may_draw(module: str) -> bool:
 
 
 def test_only_pages_ui_and_app_import_streamlit():
-    offenders = sorted(module for module, tree in TREES.items()
-                       if not _may_draw(module) and any(_top(n) == "streamlit" for n in _imported(tree)))
+    offenders = sorted(
+        module
+        for module, tree in TREES.items()
+        if not _may_draw(module) and any(_top(n) == "streamlit" for n in _imported(tree))
+    )
     assert not offenders, f"logic modules must not import streamlit: {offenders}"
 
 
 # (c) SQL only in repository modules ------------------------------------------------------------
+
 
 def _may_issue_sql(module: str) -> bool:
     parts = module.split(".")
@@ -102,11 +117,20 @@ def _may_issue_sql(module: str) -> bool:
 
 def _sql_calls(tree: ast.Module) -> list[str]:
     """``name()`` for SQLAlchemy constructors imported by name, ``.method()`` for statement runners."""
-    from_sqlalchemy = {alias.asname or alias.name for node in ast.walk(tree)
-                       if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy")
-                       for alias in node.names if alias.name in SQL_CONSTRUCTORS}
-    sqlalchemy_aliases = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-                          for alias in node.names if alias.name == "sqlalchemy"}
+    from_sqlalchemy = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy")
+        for alias in node.names
+        if alias.name in SQL_CONSTRUCTORS
+    }
+    sqlalchemy_aliases = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name == "sqlalchemy"
+    }
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -116,26 +140,35 @@ def _sql_calls(tree: ast.Module) -> list[str]:
             found.append(f"{func.id}() line {node.lineno}")
         elif isinstance(func, ast.Attribute) and func.attr in SQL_METHODS:
             found.append(f".{func.attr}() line {node.lineno}")
-        elif (isinstance(func, ast.Attribute) and func.attr in SQL_CONSTRUCTORS
-              and isinstance(func.value, ast.Name) and func.value.id in sqlalchemy_aliases):
+        elif (
+            isinstance(func, ast.Attribute)
+            and func.attr in SQL_CONSTRUCTORS
+            and isinstance(func.value, ast.Name)
+            and func.value.id in sqlalchemy_aliases
+        ):
             found.append(f"{func.value.id}.{func.attr}() line {node.lineno}")
     return found
 
 
 def test_sql_is_issued_only_in_repository_modules():
-    offenders = {module: calls for module, tree in TREES.items()
-                 if not _may_issue_sql(module) and (calls := _sql_calls(tree))}
+    offenders = {
+        module: calls for module, tree in TREES.items() if not _may_issue_sql(module) and (calls := _sql_calls(tree))
+    }
     assert not offenders, "move these queries into the package's repository module:\n" + "\n".join(
-        f"  {module}: {', '.join(calls)}" for module, calls in sorted(offenders.items()))
+        f"  {module}: {', '.join(calls)}" for module, calls in sorted(offenders.items())
+    )
 
 
 def test_the_sql_check_finds_sql():
-    sample = ast.parse("from sqlalchemy import select\nimport sqlalchemy as sa\n"
-                       "def f(session):\n    session.scalars(select(T))\n    sa.text('x')\n")
+    sample = ast.parse(
+        "from sqlalchemy import select\nimport sqlalchemy as sa\n"
+        "def f(session):\n    session.scalars(select(T))\n    sa.text('x')\n"
+    )
     assert len(_sql_calls(sample)) == 3
 
 
 # (d) sizes -------------------------------------------------------------------------------------
+
 
 def _function_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     lines = node.end_lineno - node.lineno + 1
@@ -146,15 +179,24 @@ def _function_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
 
 
 def test_no_module_over_400_lines():
-    offenders = {module: n for module, path in MODULES.items()
-                 if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    offenders = {
+        module: n
+        for module, path in MODULES.items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
     assert not offenders, "split these modules by meaning:\n" + "\n".join(
-        f"  {module}: {n} lines" for module, n in sorted(offenders.items()))
+        f"  {module}: {n} lines" for module, n in sorted(offenders.items())
+    )
 
 
 def test_no_function_over_60_lines():
-    offenders = {f"{module}.{node.name} (line {node.lineno})": n for module, tree in TREES.items()
-                 for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 and (n := _function_lines(node)) > MAX_FUNCTION_LINES}
+    offenders = {
+        f"{module}.{node.name} (line {node.lineno})": n
+        for module, tree in TREES.items()
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and (n := _function_lines(node)) > MAX_FUNCTION_LINES
+    }
     assert not offenders, "split these functions (docstrings not counted):\n" + "\n".join(
-        f"  {name}: {n} lines" for name, n in sorted(offenders.items()))
+        f"  {name}: {n} lines" for name, n in sorted(offenders.items())
+    )

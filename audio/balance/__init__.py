@@ -22,6 +22,13 @@ from audio.balance.effect_sizes import (
 from audio.balance.report import BalanceReport, balance_report, build_report
 
 __all__ = [
-    "FEATURE_PREFIX", "NOT_HEARD_FEATURES", "BalanceReport", "balance_report", "build_report",
-    "describe_difference", "feature_name", "hedges_g", "numeric_feature_columns",
+    "FEATURE_PREFIX",
+    "NOT_HEARD_FEATURES",
+    "BalanceReport",
+    "balance_report",
+    "build_report",
+    "describe_difference",
+    "feature_name",
+    "hedges_g",
+    "numeric_feature_columns",
 ]

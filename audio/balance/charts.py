@@ -17,7 +17,9 @@ SOURCE_COLOURS = alt.Scale(domain=["human", "AI"], range=["#1f77b4", "#d62728"])
 FOREST_LIMIT = 4.0
 
 
-def forest_chart(table: pd.DataFrame, g_threshold: float, limit: float = FOREST_LIMIT) -> alt.LayerChart:
+def forest_chart(
+    table: pd.DataFrame, g_threshold: float, limit: float = FOREST_LIMIT
+) -> alt.LayerChart | alt.FacetChart:
     """A dot-and-interval plot of Hedges' g (AI minus human) per feature.
 
     Parameters
@@ -42,9 +44,11 @@ def forest_chart(table: pd.DataFrame, g_threshold: float, limit: float = FOREST_
     span = min(widest, limit)
     x_scale = alt.Scale(domain=[-span, span], clamp=True, nice=False)
     y = alt.Y("feature:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
-    colour = alt.Color("status:N", scale=alt.Scale(domain=["ok", "flagged", "not heard"],
-                                                   range=["#4c78a8", "#e45756", "#aaaaaa"]),
-                       title=None)
+    colour = alt.Color(
+        "status:N",
+        scale=alt.Scale(domain=["ok", "flagged", "not heard"], range=["#4c78a8", "#e45756", "#aaaaaa"]),
+        title=None,
+    )
     tooltip = [
         alt.Tooltip("feature:N"),
         alt.Tooltip("g:Q", format="+.2f"),
@@ -53,24 +57,37 @@ def forest_chart(table: pd.DataFrame, g_threshold: float, limit: float = FOREST_
         alt.Tooltip("n_human:Q", title="n human"),
         alt.Tooltip("n_ai:Q", title="n AI"),
     ]
-    intervals = alt.Chart(data).mark_rule(strokeWidth=2).encode(
-        x=alt.X("g_low:Q", title="Hedges' g (AI − human), 95% CI", scale=x_scale), x2="g_high:Q", y=y,
-        color=colour,
-        tooltip=tooltip,
+    intervals = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=2)
+        .encode(
+            x=alt.X("g_low:Q", title="Hedges' g (AI − human), 95% CI", scale=x_scale),
+            x2="g_high:Q",
+            y=y,
+            color=colour,
+            tooltip=tooltip,
+        )
     )
-    dots = alt.Chart(data).mark_circle(size=70, opacity=1).encode(x=alt.X("g:Q", scale=x_scale), y=y,
-                                                                    color=colour, tooltip=tooltip)
+    dots = (
+        alt.Chart(data)
+        .mark_circle(size=70, opacity=1)
+        .encode(x=alt.X("g:Q", scale=x_scale), y=y, color=colour, tooltip=tooltip)
+    )
     rules = pd.DataFrame({"x": [-g_threshold, 0.0, g_threshold], "kind": ["threshold", "zero", "threshold"]})
-    references = alt.Chart(rules).mark_rule().encode(
-        x=alt.X("x:Q", scale=x_scale),
-        strokeDash=alt.condition(alt.datum.kind == "threshold", alt.value([4, 4]), alt.value([1, 0])),
-        color=alt.value("#888888"),
+    references = (
+        alt.Chart(rules)
+        .mark_rule()
+        .encode(
+            x=alt.X("x:Q", scale=x_scale),
+            strokeDash=alt.condition(alt.datum.kind == "threshold", alt.value([4, 4]), alt.value([1, 0])),
+            color=alt.value("#888888"),
+        )
     )
     height = max(120, 22 * len(data))
     return alt.layer(references, intervals, dots).properties(height=height)
 
 
-def distribution_chart(frame: pd.DataFrame, column: str, label: str | None = None) -> alt.LayerChart:
+def distribution_chart(frame: pd.DataFrame, column: str, label: str | None = None) -> alt.LayerChart | alt.FacetChart:
     """Human vs AI values of one feature: a box plot per source with every clip as a point.
 
     Parameters
@@ -94,8 +111,9 @@ def distribution_chart(frame: pd.DataFrame, column: str, label: str | None = Non
     points = (
         alt.Chart(data)
         .mark_circle(size=60, opacity=0.9)
-        .encode(x=x, y=y, color=colour, yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
-                tooltip=tooltip)
+        .encode(
+            x=x, y=y, color=colour, yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])), tooltip=tooltip
+        )
         .transform_calculate(jitter="(random() - 0.5) * 1.2")
     )
     return alt.layer(boxes, points).properties(height=180)

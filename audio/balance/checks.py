@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.vocabulary import SOURCES
+from core.vocabulary import SOURCES, Source
 
 #: How each source is named in flags and charts.
 SOURCE_LABELS = {"human": "human", "ai": "AI"}
@@ -27,8 +27,10 @@ def format_summary(groups: dict[str, pd.DataFrame]) -> dict[str, dict[str, dict[
     for column in FORMAT_COLUMNS:
         if all(column in group.columns for group in groups.values()):
             summary[column] = {
-                name: {str(value): int(count)
-                       for value, count in group[column].dropna().value_counts().sort_index().items()}
+                name: {
+                    str(value): int(count)
+                    for value, count in group[column].dropna().value_counts().sort_index().items()
+                }
                 for name, group in groups.items()
             }
     return summary
@@ -69,8 +71,13 @@ def range_flags(active: pd.DataFrame, duration_tolerance_s: float, loudness_tole
     flags = []
     checks = (
         ("duration_s", duration_tolerance_s, "Clip durations", "s", "a listener could tell clips apart by length"),
-        ("loudness_after_lufs", loudness_tolerance_lu, "Loudness after normalisation", "LUFS",
-         "some clips could not reach the target (true-peak ceiling?) and sound quieter"),
+        (
+            "loudness_after_lufs",
+            loudness_tolerance_lu,
+            "Loudness after normalisation",
+            "LUFS",
+            "some clips could not reach the target (true-peak ceiling?) and sound quieter",
+        ),
     )
     for column, tolerance, what, unit, why in checks:
         if column not in active.columns:
@@ -97,7 +104,7 @@ def loudness_warning_flags(groups: dict[str, pd.DataFrame]) -> list[str]:
     example = next(series.iloc[0] for series in warned.values() if len(series))
     return [
         f"{total} clip(s) carry a loudness warning (human {len(warned['human'])}, AI {len(warned['ai'])}), "
-        f"e.g. \"{example}\"."
+        f'e.g. "{example}".'
     ]
 
 
@@ -121,7 +128,8 @@ def composition_flags(groups: dict[str, pd.DataFrame], tolerance: float) -> list
                 for name in SOURCES
             }
             flags.append(
-                f"{label.capitalize()} mix differs between sources (AI: {mix['ai']}; human: {mix['human']}); "
+                f"{label.capitalize()} mix differs between sources "
+                f"(AI: {mix[Source.AI]}; human: {mix[Source.HUMAN]}); "
                 f"listeners could answer by {label} instead of source."
             )
     return flags
@@ -147,5 +155,3 @@ def pair_flags(active: pd.DataFrame, source: pd.Series) -> list[str]:
     if unpaired:
         flags.append(f"{unpaired} clip(s) have no pair id while {int(paired.sum())} do.")
     return flags
-
-

@@ -98,7 +98,8 @@ def numeric_feature_columns(frame: pd.DataFrame) -> list[str]:
     """
     processing = [column for column in PROCESSING_COLUMNS if column in frame.columns]
     features = sorted(
-        column for column in frame.columns
+        column
+        for column in frame.columns
         if column.startswith(FEATURE_PREFIX)
         and column not in CATEGORICAL_FEATURES
         and DUPLICATE_FEATURES.get(column) not in processing
@@ -108,7 +109,7 @@ def numeric_feature_columns(frame: pd.DataFrame) -> list[str]:
 
 def feature_name(column: str) -> str:
     """``feat_spectral_centroid`` -> ``spectral_centroid``; processing columns stay as they are."""
-    return column[len(FEATURE_PREFIX):] if column.startswith(FEATURE_PREFIX) else column
+    return column[len(FEATURE_PREFIX) :] if column.startswith(FEATURE_PREFIX) else column
 
 
 def describe_difference(feature: str, g: float) -> str:
@@ -170,8 +171,23 @@ def feature_table(groups: dict[str, pd.DataFrame], columns: list[str], g_thresho
                 "flagged": bool(column not in NOT_HEARD_FEATURES and not np.isnan(g) and abs(g) >= g_threshold),
             }
         )
-    columns_out = ["feature", "column", "n_human", "n_ai", "mean_human", "sd_human", "mean_ai", "sd_ai",
-                   "g", "g_low", "g_high", "p_mannwhitney", "auc", "note", "flagged"]
+    columns_out = [
+        "feature",
+        "column",
+        "n_human",
+        "n_ai",
+        "mean_human",
+        "sd_human",
+        "mean_ai",
+        "sd_ai",
+        "g",
+        "g_low",
+        "g_high",
+        "p_mannwhitney",
+        "auc",
+        "note",
+        "flagged",
+    ]
     return pd.DataFrame(rows, columns=columns_out)
 
 
@@ -186,8 +202,10 @@ def feature_flags(table: pd.DataFrame) -> list[str]:
         if family:
             largest = rows.iloc[0]
             of_family = table["feature"].str.match(family).sum()
-            sentence = (f"AI and human clips differ in {FEATURE_FAMILIES[family]}: {len(rows)} of {of_family} "
-                        f"at or above the threshold, largest {largest['feature']} {_g_clause(largest)}.")
+            sentence = (
+                f"AI and human clips differ in {FEATURE_FAMILIES[family]}: {len(rows)} of {of_family} "
+                f"at or above the threshold, largest {largest['feature']} {_g_clause(largest)}."
+            )
             sentences.append((largest["size"], sentence))
             continue
         for _, row in rows.iterrows():
@@ -208,5 +226,3 @@ def _mean(values: np.ndarray) -> float:
 
 def _sd(values: np.ndarray) -> float:
     return float(np.std(values, ddof=1)) if len(values) >= 2 else math.nan
-
-

@@ -24,8 +24,10 @@ STEPS_PER_BAR = 4 * STEPS_PER_QUARTER
 REST = 0
 
 # One line because Clip.licence holds 200 characters; the details live in the provenance.
-CORPUS_LICENCE = ("Public domain score (J.S. Bach); encoding from the music21 corpus, "
-                  "distributed with music21 (BSD-3-Clause) with the encoders' permission")
+CORPUS_LICENCE = (
+    "Public domain score (J.S. Bach); encoding from the music21 corpus, "
+    "distributed with music21 (BSD-3-Clause) with the encoders' permission"
+)
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
@@ -95,7 +97,7 @@ def chorale_paths() -> list[Path]:
 
 def bwv_of(path: Path) -> str:
     """``".../bwv10.7.mxl"`` -> ``"10.7"``."""
-    return path.name[len("bwv"):-len(".mxl")]
+    return path.name[len("bwv") : -len(".mxl")]
 
 
 def estimate_key(pitches: np.ndarray, *, margin: float = 0.05) -> tuple[int, str] | None:
@@ -126,8 +128,11 @@ def estimate_key(pitches: np.ndarray, *, margin: float = 0.05) -> tuple[int, str
     sounding = pitches[pitches > REST].astype(np.int64) % 12
     histogram = np.bincount(sounding, minlength=12).astype(float)
     profiles = KrumhanslKessler()
-    correlations = {(tonic, mode): float(np.corrcoef(histogram, np.roll(profiles.getWeights(mode), tonic))[0, 1])
-                    for mode in ("major", "minor") for tonic in range(12)}
+    correlations = {
+        (tonic, mode): float(np.corrcoef(histogram, np.roll(profiles.getWeights(mode), tonic))[0, 1])
+        for mode in ("major", "minor")
+        for tonic in range(12)
+    }
     tonic = int(bass[-1]) % 12
     mode = max(("major", "minor"), key=lambda m: correlations[(tonic, m)])
     if correlations[(tonic, mode)] < max(correlations.values()) - margin:
@@ -150,10 +155,12 @@ def load_chorale(path: Path) -> ChoraleGrid:
         When the score is not four plain voices in 4/4, or its final bass note is not the tonic
         of a clear key (see :func:`estimate_key`).
     """
-    from music21 import converter, expressions
+    from music21 import converter, stream
 
     # forceSource/storePickle: parse the shipped file, write no pickle cache anywhere.
     score = converter.parse(path, forceSource=True, storePickle=False)
+    if not isinstance(score, stream.Score):
+        raise UnsuitableChorale(f"{path.name}: not a single score")
     parts = {part.id: part for part in score.parts}
     if any(voice not in parts for voice in VOICES):
         raise UnsuitableChorale(f"{path.name}: no separate S, A, T, B parts")
@@ -162,6 +169,8 @@ def load_chorale(path: Path) -> ChoraleGrid:
         raise UnsuitableChorale(f"{path.name}: time signature {sorted(signatures)} is not 4/4")
 
     first_measure = parts["Soprano"].getElementsByClass("Measure").first()
+    if first_measure is None:
+        raise UnsuitableChorale(f"{path.name}: the soprano part has no measures")
     pickup_quarters = float(first_measure.paddingLeft or 0.0)
     total_quarters = float(score.highestTime)
     n_steps = int(round(total_quarters * STEPS_PER_QUARTER))
@@ -170,23 +179,7 @@ def load_chorale(path: Path) -> ChoraleGrid:
     fermatas = np.zeros(n_steps, dtype=bool)
 
     for voice_index, voice in enumerate(VOICES):
-        for note in parts[voice].flatten().notes:
-            if note.isChord:
-                raise UnsuitableChorale(f"{path.name}: chord in the {voice} part")
-            start = float(note.offset) * STEPS_PER_QUARTER
-            end = start + float(note.quarterLength) * STEPS_PER_QUARTER
-            # The note owns every grid point inside [start, end); a note shorter than an
-            # eighth that falls between grid points is dropped (passing sixteenths).
-            first = int(np.ceil(start - 1e-9))
-            last = min(int(np.ceil(end - 1e-9)), n_steps)
-            if first >= last:
-                continue
-            pitches[first:last, voice_index] = note.pitch.midi
-            # A tied continuation (across a bar line) is held, not struck again.
-            tied_from_before = note.tie is not None and note.tie.type in ("stop", "continue")
-            onsets[first, voice_index] = not tied_from_before
-            if any(isinstance(e, expressions.Fermata) for e in note.expressions):
-                fermatas[first:last] = True
+        _place_voice(path, voice, parts[voice], pitches[:, voice_index], onsets[:, voice_index], fermatas)
 
     key = estimate_key(pitches)
     if key is None:
@@ -208,6 +201,36 @@ def load_chorale(path: Path) -> ChoraleGrid:
         fermatas=fermatas,
         bar_positions=bar_positions,
     )
+
+
+def _place_voice(path: Path, voice: str, part, pitches: np.ndarray, onsets: np.ndarray, fermatas: np.ndarray) -> None:
+    """Write one voice's notes onto the eighth-note grid (views of one column, filled in place).
+
+    ``pitches`` and ``onsets`` have shape (n_steps,); ``fermatas`` (n_steps,) is shared by all voices.
+    """
+    from music21 import expressions
+    from music21.note import Note
+
+    n_steps = len(pitches)
+    for note in part.flatten().notes:
+        if note.isChord:
+            raise UnsuitableChorale(f"{path.name}: chord in the {voice} part")
+        if not isinstance(note, Note):
+            raise UnsuitableChorale(f"{path.name}: unpitched note in the {voice} part")
+        start = float(note.offset) * STEPS_PER_QUARTER
+        end = start + float(note.quarterLength) * STEPS_PER_QUARTER
+        # The note owns every grid point inside [start, end); a note shorter than an
+        # eighth that falls between grid points is dropped (passing sixteenths).
+        first = int(np.ceil(start - 1e-9))
+        last = min(int(np.ceil(end - 1e-9)), n_steps)
+        if first >= last:
+            continue
+        pitches[first:last] = note.pitch.midi
+        # A tied continuation (across a bar line) is held, not struck again.
+        tied_from_before = note.tie is not None and note.tie.type in ("stop", "continue")
+        onsets[first] = not tied_from_before
+        if any(isinstance(e, expressions.Fermata) for e in note.expressions):
+            fermatas[first:last] = True
 
 
 def load_chorales(paths: list[Path], *, limit: int | None = None) -> list[ChoraleGrid]:

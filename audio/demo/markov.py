@@ -52,8 +52,8 @@ _PERFECT = (0, 7)  # interval classes of octaves/unisons and fifths
 class GridState:
     """One grid step: pitches (S, A, T, B; 0 = rest), onset flags, bar position, fermata."""
 
-    pitches: tuple[int, int, int, int]
-    onsets: tuple[bool, bool, bool, bool]
+    pitches: tuple[int, ...]  # one per voice, S A T B
+    onsets: tuple[bool, ...]  # one per voice, S A T B
     bar_position: int
     fermata: bool
 
@@ -83,15 +83,20 @@ class StateVocabulary:
 
     def encode(self, chorale: ChoraleGrid) -> np.ndarray:
         """State ids of a chorale, shape (n_steps,), int64."""
-        return np.array([
-            self.id_of(GridState(
-                pitches=tuple(int(p) for p in chorale.pitches[step]),
-                onsets=tuple(bool(o) for o in chorale.onsets[step]),
-                bar_position=int(chorale.bar_positions[step]),
-                fermata=bool(chorale.fermatas[step]),
-            ))
-            for step in range(chorale.n_steps)
-        ], dtype=np.int64)
+        return np.array(
+            [
+                self.id_of(
+                    GridState(
+                        pitches=tuple(int(p) for p in chorale.pitches[step]),
+                        onsets=tuple(bool(o) for o in chorale.onsets[step]),
+                        bar_position=int(chorale.bar_positions[step]),
+                        fermata=bool(chorale.fermatas[step]),
+                    )
+                )
+                for step in range(chorale.n_steps)
+            ],
+            dtype=np.int64,
+        )
 
     def decode(self, state_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Grid arrays of a state-id sequence.
@@ -144,10 +149,12 @@ class ChoraleMarkovModel:
 
     def context_levels(self) -> list[tuple[str, int]]:
         """(level, order) pairs from the most to the least specific context, order-1 exact last."""
-        return ([("exact", order) for order in range(self.max_order, 1, -1)]
-                + [("harmony", order) for order in range(self.harmonic_max_order, 0, -1)]
-                + [("bass_harmony", order) for order in range(min(2, self.harmonic_max_order), 0, -1)]
-                + [("exact", 1)])
+        return (
+            [("exact", order) for order in range(self.max_order, 1, -1)]
+            + [("harmony", order) for order in range(self.harmonic_max_order, 0, -1)]
+            + [("bass_harmony", order) for order in range(min(2, self.harmonic_max_order), 0, -1)]
+            + [("exact", 1)]
+        )
 
 
 def fit(chorales: list[ChoraleGrid], **settings) -> ChoraleMarkovModel:
@@ -179,22 +186,25 @@ def fit(chorales: list[ChoraleGrid], **settings) -> ChoraleMarkovModel:
             max_order = model.max_order if level == "exact" else model.harmonic_max_order
             for position in range(1, len(tokens)):
                 for order in range(1, min(max_order, position) + 1):
-                    counts[(mode, level, tuple(seen[position - order:position]))][tokens[position]] += 1
+                    counts[(mode, level, tuple(seen[position - order : position]))][tokens[position]] += 1
     model.transitions = {key: dict(nexts) for key, nexts in counts.items()}
     return model
 
 
 def _holds_consistently(current: GridState, candidate: GridState) -> bool:
     """Voices the candidate holds (no onset) keep the pitch they have now."""
-    return all(candidate.onsets[voice] or candidate.pitches[voice] == current.pitches[voice]
-               for voice in range(len(VOICES)))
+    return all(
+        candidate.onsets[voice] or candidate.pitches[voice] == current.pitches[voice] for voice in range(len(VOICES))
+    )
 
 
 def _within_leaps(current: GridState, candidate: GridState) -> bool:
     """No voice leaps further than :data:`_MAX_LEAP` (rests excepted)."""
-    return all(not (current.pitches[voice] and candidate.pitches[voice])
-               or abs(candidate.pitches[voice] - current.pitches[voice]) <= _MAX_LEAP[voice]
-               for voice in range(len(VOICES)))
+    return all(
+        not (current.pitches[voice] and candidate.pitches[voice])
+        or abs(candidate.pitches[voice] - current.pitches[voice]) <= _MAX_LEAP[voice]
+        for voice in range(len(VOICES))
+    )
 
 
 def _no_parallel_perfects(current: GridState, candidate: GridState) -> bool:
@@ -211,8 +221,9 @@ def _no_parallel_perfects(current: GridState, candidate: GridState) -> bool:
     return True
 
 
-def _phrase_weight(model: ChoraleMarkovModel, current: GridState | None, candidate: GridState,
-                   phrase_steps: int) -> float:
+def _phrase_weight(
+    model: ChoraleMarkovModel, current: GridState | None, candidate: GridState, phrase_steps: int
+) -> float:
     """Weight factor from the phrase rule (0 forbids the candidate)."""
     starts_cadence = candidate.fermata and not (current is not None and current.fermata)
     if not starts_cadence:
@@ -222,8 +233,13 @@ def _phrase_weight(model: ChoraleMarkovModel, current: GridState | None, candida
     return model.cadence_weight if phrase_steps >= model.long_phrase_steps else 1.0
 
 
-def _admissible_options(model: ChoraleMarkovModel, continuations: dict[int, int], current: GridState | None,
-                        phrase_steps: int, pass_name: str) -> tuple[list[int], list[float]]:
+def _admissible_options(
+    model: ChoraleMarkovModel,
+    continuations: dict[int, int],
+    current: GridState | None,
+    phrase_steps: int,
+    pass_name: str,
+) -> tuple[list[int], list[float]]:
     """The admissible next states of one context and their sampling weights.
 
     ``pass_name`` is "cadence" (only phrase endings), "strict" (all rules) or "relaxed"
@@ -253,8 +269,9 @@ def _admissible_options(model: ChoraleMarkovModel, continuations: dict[int, int]
     return options, weights
 
 
-def _choose_next(model: ChoraleMarkovModel, mode: str, history: list[int], phrase_steps: int,
-                 rng: np.random.Generator) -> int | None:
+def _choose_next(
+    model: ChoraleMarkovModel, mode: str, history: list[int], phrase_steps: int, rng: np.random.Generator
+) -> int | None:
     """Sample the next state id from the most specific usable context; None at a dead end.
 
     When the phrase is overdue (``max_phrase_steps``), a first pass looks only for a cadence,
@@ -282,8 +299,9 @@ def _choose_next(model: ChoraleMarkovModel, mode: str, history: list[int], phras
     return None
 
 
-def generate(model: ChoraleMarkovModel, *, n_steps: int, mode: str, rng: np.random.Generator,
-             max_attempts: int = 50) -> np.ndarray:
+def generate(
+    model: ChoraleMarkovModel, *, n_steps: int, mode: str, rng: np.random.Generator, max_attempts: int = 50
+) -> np.ndarray:
     """Generate ``n_steps`` state ids that open like a chorale in ``mode``.
 
     Parameters
@@ -343,8 +361,7 @@ def longest_shared_run(sequence: np.ndarray, others: list[np.ndarray]) -> int:
     if len(sequence) == 0 or not others:
         return 0
     separator = np.array([-1], dtype=np.int64)
-    joined = np.concatenate([part for other in others
-                             for part in (np.asarray(other, dtype=np.int64), separator)])
+    joined = np.concatenate([part for other in others for part in (np.asarray(other, dtype=np.int64), separator)])
     previous = np.zeros(joined.size + 1, dtype=np.int32)
     longest = 0
     for state in np.asarray(sequence, dtype=np.int64):

@@ -47,8 +47,9 @@ class NoteEvent:
     voice: int
 
 
-def step_durations(fermatas: np.ndarray, *, quarter_bpm: float = QUARTER_BPM,
-                   fermata_hold: float = FERMATA_HOLD) -> np.ndarray:
+def step_durations(
+    fermatas: np.ndarray, *, quarter_bpm: float = QUARTER_BPM, fermata_hold: float = FERMATA_HOLD
+) -> np.ndarray:
     """Length of every eighth-note grid step in seconds, fermata steps held longer.
 
     Parameters
@@ -67,9 +68,15 @@ def step_durations(fermatas: np.ndarray, *, quarter_bpm: float = QUARTER_BPM,
     return np.where(np.asarray(fermatas, dtype=bool), eighth_s * fermata_hold, eighth_s)
 
 
-def grid_to_events(pitches: np.ndarray, onsets: np.ndarray, fermatas: np.ndarray, *,
-                   transpose: int = 0, quarter_bpm: float = QUARTER_BPM,
-                   fermata_hold: float = FERMATA_HOLD) -> list[NoteEvent]:
+def grid_to_events(
+    pitches: np.ndarray,
+    onsets: np.ndarray,
+    fermatas: np.ndarray,
+    *,
+    transpose: int = 0,
+    quarter_bpm: float = QUARTER_BPM,
+    fermata_hold: float = FERMATA_HOLD,
+) -> list[NoteEvent]:
     """Turn a four-voice grid into note events.
 
     A note starts where its voice has an onset (or a pitch change, or the grid's first
@@ -106,8 +113,14 @@ def grid_to_events(pitches: np.ndarray, onsets: np.ndarray, fermatas: np.ndarray
             end = step + 1
             while end < n_steps and not onsets[end, voice] and int(pitches[end, voice]) == pitch:
                 end += 1
-            events.append(NoteEvent(start_s=float(starts[step]), duration_s=float(starts[end] - starts[step]),
-                                    midi=pitch + transpose, voice=voice))
+            events.append(
+                NoteEvent(
+                    start_s=float(starts[step]),
+                    duration_s=float(starts[end] - starts[step]),
+                    midi=pitch + transpose,
+                    voice=voice,
+                )
+            )
             step = end
     return events
 
@@ -127,10 +140,10 @@ def _oscillator(frequency_hz: float, n_samples: int, sample_rate: int) -> np.nda
     the rest interpolate linearly.
     """
     table = _wavetable()
-    increment = np.uint64(round(frequency_hz / sample_rate * 2.0 ** 32))
+    increment = np.uint64(round(frequency_hz / sample_rate * 2.0**32))
     phase = (np.arange(n_samples, dtype=np.uint64) * increment) & np.uint64(0xFFFFFFFF)
     index = (phase >> np.uint64(_FRACTION_BITS)).astype(np.int64)
-    fraction = (phase & np.uint64((1 << _FRACTION_BITS) - 1)).astype(np.float64) * 2.0 ** -_FRACTION_BITS
+    fraction = (phase & np.uint64((1 << _FRACTION_BITS) - 1)).astype(np.float64) * 2.0**-_FRACTION_BITS
     below = table[index]
     return below + (table[index + 1] - below) * fraction
 
@@ -152,8 +165,9 @@ def render_note(event: NoteEvent, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     n_samples = sounding + int(round(_RELEASE_S * sample_rate))
     frequency = 440.0 * 2.0 ** ((event.midi - 69) / 12.0)
     cents, level = _DETUNED_RANK
-    tone = (_oscillator(frequency, n_samples, sample_rate)
-            + level * _oscillator(frequency * 2.0 ** (cents / 1200.0), n_samples, sample_rate))
+    tone = _oscillator(frequency, n_samples, sample_rate) + level * _oscillator(
+        frequency * 2.0 ** (cents / 1200.0), n_samples, sample_rate
+    )
     return tone * _envelope(sounding, n_samples, sample_rate) / (1.0 + level)
 
 
@@ -167,7 +181,7 @@ def room_impulse_response(sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     onset = np.minimum(t / 0.01, 1.0)  # 10 ms build-up, no discrete echo
     noise = rng.standard_normal((n_samples, 2))
     response = noise * (decay * onset)[:, np.newaxis]
-    return response / np.sqrt(np.sum(response ** 2, axis=0, keepdims=True))
+    return response / np.sqrt(np.sum(response**2, axis=0, keepdims=True))
 
 
 def render_events(events: list[NoteEvent], *, seconds: float, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -194,8 +208,8 @@ def render_events(events: list[NoteEvent], *, seconds: float, sample_rate: int =
             continue
         note = render_note(event, sample_rate)[: n_out + pad - start]
         angle = (_VOICE_PAN[event.voice] + 1.0) * np.pi / 4.0  # constant-power pan
-        dry[start:start + note.size, 0] += _VOICE_GAIN * np.cos(angle) * note
-        dry[start:start + note.size, 1] += _VOICE_GAIN * np.sin(angle) * note
+        dry[start : start + note.size, 0] += _VOICE_GAIN * np.cos(angle) * note
+        dry[start : start + note.size, 1] += _VOICE_GAIN * np.sin(angle) * note
     room = room_impulse_response(sample_rate)
     wet = np.stack([fftconvolve(dry[:, channel], room[:, channel])[: dry.shape[0]] for channel in (0, 1)], axis=1)
     mix = ((1.0 - _ROOM_WET) * dry + _ROOM_WET * wet)[:n_out]
@@ -205,8 +219,15 @@ def render_events(events: list[NoteEvent], *, seconds: float, sample_rate: int =
     return mix.astype(np.float32)
 
 
-def render_grid(pitches: np.ndarray, onsets: np.ndarray, fermatas: np.ndarray, *, seconds: float,
-                transpose: int = 0, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def render_grid(
+    pitches: np.ndarray,
+    onsets: np.ndarray,
+    fermatas: np.ndarray,
+    *,
+    seconds: float,
+    transpose: int = 0,
+    sample_rate: int = SAMPLE_RATE,
+) -> np.ndarray:
     """:func:`grid_to_events` then :func:`render_events`: the one path every demo piece takes."""
     events = grid_to_events(pitches, onsets, fermatas, transpose=transpose)
     return render_events(events, seconds=seconds, sample_rate=sample_rate)

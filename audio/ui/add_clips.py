@@ -22,7 +22,7 @@ from core.vocabulary import SOURCES, VOCALS_LABELS, Source
 log = logging.getLogger(__name__)
 
 AUDIO_TYPES = ["wav", "flac", "ogg", "opus", "mp3"]
-SOURCE_LABELS = {Source.HUMAN: "Human-composed", Source.AI: "AI-generated"}
+SOURCE_LABELS: dict[str, str] = {Source.HUMAN: "Human-composed", Source.AI: "AI-generated"}
 # Widget options as plain strings (what the database holds); the labels come from core.vocabulary.
 _SOURCE_OPTIONS = [str(source) for source in SOURCES]
 _VOCALS_OPTIONS = [str(vocals) for vocals in VOCALS_LABELS]
@@ -38,13 +38,13 @@ def add_clips_page() -> None:
         f"{settings.target_lufs:g} LUFS (true peak at most {settings.true_peak_ceiling_dbtp:g} dBTP) and "
         "re-encoded the same way. Participants hear exactly the processed file."
     )
-    uploads = st.file_uploader("Audio files (WAV, FLAC, OGG, Opus or MP3)", type=AUDIO_TYPES,
-                               accept_multiple_files=True, key="add_clips_files")
+    uploads = st.file_uploader(
+        "Audio files (WAV, FLAC, OGG, Opus or MP3)", type=AUDIO_TYPES, accept_multiple_files=True, key="add_clips_files"
+    )
     shared = _shared_metadata()
     st.subheader("Per file")
     if not uploads:
-        st.info("Choose one or more files above; a row per file appears here for its title, pair id and "
-                "start offset.")
+        st.info("Choose one or more files above; a row per file appears here for its title, pair id and start offset.")
     else:
         per_file = _per_file_table(uploads)
         if st.button(f"Process {len(uploads)} file(s)", type="primary", key="add_clips_process"):
@@ -62,8 +62,14 @@ def _shared_metadata() -> dict:
     """The catalogue facts shared by every file of this upload (``source`` None until chosen)."""
     st.subheader("Shared metadata")
     st.caption("Applies to every file in this upload. Upload human and AI clips in separate batches.")
-    source = st.radio("Source (required)", _SOURCE_OPTIONS, format_func=SOURCE_LABELS.get, index=None,
-                      horizontal=True, key="add_clips_source")
+    source = st.radio(
+        "Source (required)",
+        _SOURCE_OPTIONS,
+        format_func=SOURCE_LABELS.__getitem__,
+        index=None,
+        horizontal=True,
+        key="add_clips_source",
+    )
     left, right = st.columns(2)
     if source == Source.AI:
         ai_system = left.text_input("AI system", placeholder="e.g. Suno", key="add_clips_ai_system")
@@ -74,9 +80,15 @@ def _shared_metadata() -> dict:
         creator = left.text_input("Composer / performer", key="add_clips_creator")
         ai_system = ai_version = prompt = ""
     return {
-        "source": source, "creator": creator, "ai_system": ai_system, "ai_version": ai_version, "prompt": prompt,
+        "source": source,
+        "creator": creator,
+        "ai_system": ai_system,
+        "ai_version": ai_version,
+        "prompt": prompt,
         "genre": right.text_input("Genre", key="add_clips_genre"),
-        "vocals": left.selectbox("Vocals", _VOCALS_OPTIONS, format_func=VOCALS_LABELS.get, key="add_clips_vocals"),
+        "vocals": left.selectbox(
+            "Vocals", _VOCALS_OPTIONS, format_func=VOCALS_LABELS.__getitem__, key="add_clips_vocals"
+        ),
         "licence": right.text_input("Licence", placeholder="e.g. CC BY 4.0", key="add_clips_licence"),
         "provenance": st.text_area("Provenance (where the files come from)", key="add_clips_provenance"),
         "notes": st.text_area("Notes", key="add_clips_notes"),
@@ -104,8 +116,11 @@ def _per_file_table(uploads: list) -> pd.DataFrame:
             "title": st.column_config.TextColumn("Title"),
             "pair_id": st.column_config.TextColumn("Pair id", help="Same id for a human clip and its AI match."),
             "start_offset_s": st.column_config.NumberColumn(
-                "Start offset (s)", min_value=0.0, step=0.5,
-                help="Where the excerpt starts in the file; empty: one third into the file."),
+                "Start offset (s)",
+                min_value=0.0,
+                step=0.5,
+                help="Where the excerpt starts in the file; empty: one third into the file.",
+            ),
         },
         key=editor_key,
     )
@@ -119,23 +134,31 @@ def _process_uploads(uploads: list, per_file: pd.DataFrame, shared: dict) -> lis
     """Ingest every upload with its row's title, pair id and start; one result row per file."""
     progress = st.progress(0.0, text="Starting…")
     with ProcessingWorker() as worker:  # decoders run there: a crash fails one file, not the app
-        results = [_process_upload(upload, row, shared, worker, progress, position, len(uploads))
-                   for position, (upload, row) in enumerate(zip(uploads, per_file.itertuples()), start=1)]
+        results = [
+            _process_upload(upload, row, shared, worker, progress, position, len(uploads))
+            for position, (upload, row) in enumerate(zip(uploads, per_file.itertuples()), start=1)
+        ]
     progress.progress(1.0, text="Done")
     return results
 
 
-def _process_upload(upload, row, shared: dict, worker: ProcessingWorker, progress, position: int,
-                    total: int) -> dict:
+def _process_upload(upload, row, shared: dict, worker: ProcessingWorker, progress, position: int, total: int) -> dict:
     """Ingest one upload in ``worker``; its result row (file, result, message)."""
     progress.progress((position - 1) / total, text=f"Processing {upload.name} ({position}/{total})")
     try:
         metadata = ClipMetadata(
-            source=shared["source"], title=_text(row.title), creator=_text(shared["creator"]),
-            ai_system=_text(shared["ai_system"]), ai_version=_text(shared["ai_version"]),
-            prompt=_text(shared["prompt"]), genre=_text(shared["genre"]), vocals=shared["vocals"] or None,
-            pair_id=_text(row.pair_id), licence=_text(shared["licence"]),
-            provenance=_text(shared["provenance"]), notes=_text(shared["notes"]),
+            source=shared["source"],
+            title=_text(row.title),
+            creator=_text(shared["creator"]),
+            ai_system=_text(shared["ai_system"]),
+            ai_version=_text(shared["ai_version"]),
+            prompt=_text(shared["prompt"]),
+            genre=_text(shared["genre"]),
+            vocals=shared["vocals"] or None,
+            pair_id=_text(row.pair_id),
+            licence=_text(shared["licence"]),
+            provenance=_text(shared["provenance"]),
+            notes=_text(shared["notes"]),
         )
         start = None if pd.isna(row.start_offset_s) else float(row.start_offset_s)
         outcome = ingest_bytes(upload.getvalue(), upload.name, metadata, start_offset_s=start, worker=worker)
@@ -144,14 +167,19 @@ def _process_upload(upload, row, shared: dict, worker: ProcessingWorker, progres
         return {"file": upload.name, "result": "not added", "message": str(error)}
     except Exception as error:  # one broken file must not stop the batch or the app
         log.exception("unexpected error while adding %s", upload.name)
-        return {"file": upload.name, "result": "not added",
-                "message": f"Unexpected error ({type(error).__name__}): {error}"}
+        return {
+            "file": upload.name,
+            "result": "not added",
+            "message": f"Unexpected error ({type(error).__name__}): {error}",
+        }
 
 
 def _describe(outcome: IngestResult) -> str:
     """One line about an added clip: its id, where the excerpt starts, its level and any warning."""
-    text = (f"clip #{outcome.clip_id}, from {outcome.start_offset_s:.1f} s, "
-            f"{outcome.loudness_after_lufs:.1f} LUFS, true peak {outcome.true_peak_dbtp:.1f} dBTP")
+    text = (
+        f"clip #{outcome.clip_id}, from {outcome.start_offset_s:.1f} s, "
+        f"{outcome.loudness_after_lufs:.1f} LUFS, true peak {outcome.true_peak_dbtp:.1f} dBTP"
+    )
     return f"{text}; warning: {outcome.loudness_flag}" if outcome.loudness_flag else text
 
 
@@ -170,21 +198,36 @@ def _show_results(results: list[dict] | None) -> None:
 def _settings_form(settings: ProcessingSettings) -> ProcessingSettings:
     """The processing settings form; returns the settings in force after any save."""
     st.subheader("Processing settings")
-    st.warning("Changing these changes how every new clip is cut and levelled. Clips already in the library "
-               "keep their old processing until they are re-processed; until then the library is mixed.")
+    st.warning(
+        "Changing these changes how every new clip is cut and levelled. Clips already in the library "
+        "keep their old processing until they are re-processed; until then the library is mixed."
+    )
     with st.form("processing_settings"):
-        excerpt_seconds = st.number_input("Clip length (s)", min_value=1.0, max_value=600.0,
-                                          value=float(settings.excerpt_seconds), step=1.0)
-        target_lufs = st.number_input("Target loudness (LUFS)", min_value=-40.0, max_value=-5.0,
-                                      value=float(settings.target_lufs), step=0.5)
-        ceiling = st.number_input("True-peak ceiling (dBTP)", min_value=-20.0, max_value=0.0,
-                                  value=float(settings.true_peak_ceiling_dbtp), step=0.5)
+        excerpt_seconds = st.number_input(
+            "Clip length (s)", min_value=1.0, max_value=600.0, value=float(settings.excerpt_seconds), step=1.0
+        )
+        target_lufs = st.number_input(
+            "Target loudness (LUFS)", min_value=-40.0, max_value=-5.0, value=float(settings.target_lufs), step=0.5
+        )
+        ceiling = st.number_input(
+            "True-peak ceiling (dBTP)",
+            min_value=-20.0,
+            max_value=0.0,
+            value=float(settings.true_peak_ceiling_dbtp),
+            step=0.5,
+        )
         save = st.form_submit_button("Save settings")
     if not save:
         return settings
     try:
-        new_settings = ProcessingSettings.from_dict({**settings.to_dict(), "excerpt_seconds": excerpt_seconds,
-                                                     "target_lufs": target_lufs, "true_peak_ceiling_dbtp": ceiling})
+        new_settings = ProcessingSettings.from_dict(
+            {
+                **settings.to_dict(),
+                "excerpt_seconds": excerpt_seconds,
+                "target_lufs": target_lufs,
+                "true_peak_ceiling_dbtp": ceiling,
+            }
+        )
     except ValueError as error:
         st.error(f"Settings not saved: {error}.")
         return settings
@@ -210,9 +253,11 @@ def _reprocess_section(settings: ProcessingSettings) -> None:
         outdated = [clip.id for clip in library.clips_needing_reprocess(session, settings)]
     if not outdated:
         return
-    st.warning(f"{len(outdated)} active clip(s) were processed with other settings. Re-process them so every "
-               "clip is cut and levelled the same way. Clips participants have already heard are left alone "
-               "(their responses describe the old audio); retire those and add them again if needed.")
+    st.warning(
+        f"{len(outdated)} active clip(s) were processed with other settings. Re-process them so every "
+        "clip is cut and levelled the same way. Clips participants have already heard are left alone "
+        "(their responses describe the old audio); retire those and add them again if needed."
+    )
     if st.button(f"Re-process {len(outdated)} clip(s)", key="add_clips_reprocess"):
         st.session_state["add_clips_reprocessed"] = _reprocess_all(outdated, settings)
         st.rerun()  # redraw the outdated-clips warning from the new state

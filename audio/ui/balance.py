@@ -19,10 +19,12 @@ _TABLE_COLUMNS = {
     "g": st.column_config.NumberColumn("g", format="%+.2f"),
     "g_low": st.column_config.NumberColumn("95% CI low", format="%+.2f"),
     "g_high": st.column_config.NumberColumn("95% CI high", format="%+.2f"),
-    "p_mannwhitney": st.column_config.NumberColumn("p (Mann-Whitney)", format="%.3f",
-                                                   help="Descriptive only; the flags use |g|."),
-    "auc": st.column_config.NumberColumn("P(AI higher)", format="%.2f",
-                                         help="Chance a random AI clip has the higher value; 0.5 = none."),
+    "p_mannwhitney": st.column_config.NumberColumn(
+        "p (Mann-Whitney)", format="%.3f", help="Descriptive only; the flags use |g|."
+    ),
+    "auc": st.column_config.NumberColumn(
+        "P(AI higher)", format="%.2f", help="Chance a random AI clip has the higher value; 0.5 = none."
+    ),
 }
 
 
@@ -37,8 +39,14 @@ def balance_page() -> None:
     )
     with session_scope() as session:
         frame = library.features_frame(session, include_retired=False)
-    g_threshold = st.slider("Flag features with |g| at or above", min_value=0.1, max_value=1.5, value=0.5,
-                            step=0.05, key="balance_g_threshold")
+    g_threshold = st.slider(
+        "Flag features with |g| at or above",
+        min_value=0.1,
+        max_value=1.5,
+        value=0.5,
+        step=0.05,
+        key="balance_g_threshold",
+    )
     report = balance_report(frame, g_threshold=g_threshold)
     _flags(report, g_threshold)
     if report.table.empty:
@@ -56,15 +64,16 @@ def _flags(report: BalanceReport, g_threshold: float) -> None:
         for flag in report.flags:
             st.warning(flag)
     else:
-        st.success("No flags: formats match, loudness is even, and no feature differs by "
-                   f"|g| ≥ {g_threshold:.2f}.")
+        st.success(f"No flags: formats match, loudness is even, and no feature differs by |g| ≥ {g_threshold:.2f}.")
 
 
 def _differences(report: BalanceReport, g_threshold: float) -> None:
     st.subheader("Standardised differences")
     st.altair_chart(forest_chart(report.table, g_threshold), width="stretch")
-    st.caption(f"Dots: g; lines: 95% confidence intervals; dashed: ±{g_threshold:.2f}. Values beyond "
-               f"±{FOREST_LIMIT:g} are drawn at the edge; the table has the exact numbers.")
+    st.caption(
+        f"Dots: g; lines: 95% confidence intervals; dashed: ±{g_threshold:.2f}. Values beyond "
+        f"±{FOREST_LIMIT:g} are drawn at the edge; the table has the exact numbers."
+    )
     st.dataframe(report.table.drop(columns=["column"]), hide_index=True, column_config=_TABLE_COLUMNS)
 
 

@@ -12,12 +12,26 @@ from core.db import session_scope
 from core.models import Clip
 from core.vocabulary import SOURCES, VOCALS_LABELS, Source
 
-SOURCE_LABELS = {Source.HUMAN: "Human", Source.AI: "AI"}
+SOURCE_LABELS: dict[str, str] = {Source.HUMAN: "Human", Source.AI: "AI"}
 # Widget options as plain strings (what the database holds); the labels come from core.vocabulary.
 _SOURCE_OPTIONS = [str(source) for source in SOURCES]
 _VOCALS_OPTIONS = [str(vocals) for vocals in VOCALS_LABELS]
-TABLE_COLUMNS = ["clip_id", "title", "source", "genre", "vocals", "pair_id", "loudness_flag", "duration_s",
-                 "loudness_after_lufs", "true_peak_dbtp", "creator", "ai_system", "is_demo", "retired"]
+TABLE_COLUMNS = [
+    "clip_id",
+    "title",
+    "source",
+    "genre",
+    "vocals",
+    "pair_id",
+    "loudness_flag",
+    "duration_s",
+    "loudness_after_lufs",
+    "true_peak_dbtp",
+    "creator",
+    "ai_system",
+    "is_demo",
+    "retired",
+]
 _TABLE_CONFIG = {
     "clip_id": st.column_config.NumberColumn("#", format="%d"),
     "title": st.column_config.TextColumn("Title"),
@@ -49,8 +63,10 @@ def library_page() -> None:
         st.info("The library is empty. Add clips on the **Add clips** page or with `human-touch clips import`.")
         return
     counts = frame[~frame["retired"]]["source"].value_counts()
-    st.caption(f"{counts.get('human', 0)} human and {counts.get('ai', 0)} AI clips active, "
-               f"{int(frame['retired'].sum())} retired.")
+    st.caption(
+        f"{counts.get('human', 0)} human and {counts.get('ai', 0)} AI clips active, "
+        f"{int(frame['retired'].sum())} retired."
+    )
     shown = _filtered(frame)
     st.dataframe(shown[TABLE_COLUMNS], hide_index=True, column_config=_TABLE_CONFIG)
     if shown.empty:
@@ -60,6 +76,9 @@ def library_page() -> None:
     clip_id = st.selectbox("Clip", list(titles), format_func=lambda i: f"#{i} {titles[i]}", key="library_clip")
     with session_scope() as session:
         clip = library.get_clip(session, clip_id)
+        if clip is None:  # retired and deleted by another staff member meanwhile
+            st.warning("This clip no longer exists.")
+            return
         try:
             served = library.read_served_bytes(clip)
         except OSError:
@@ -72,8 +91,9 @@ def library_page() -> None:
 def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
     """The clips matching the source, genre and retired filters drawn here."""
     filter_source, filter_genre, filter_retired = st.columns([1, 2, 1])
-    sources = filter_source.multiselect("Source", _SOURCE_OPTIONS, format_func=SOURCE_LABELS.get,
-                                        key="library_filter_source")
+    sources = filter_source.multiselect(
+        "Source", _SOURCE_OPTIONS, format_func=SOURCE_LABELS.__getitem__, key="library_filter_source"
+    )
     genres = sorted(g for g in frame["genre"].dropna().unique() if g)
     chosen_genres = filter_genre.multiselect("Genre", genres, key="library_filter_genre")
     show_retired = filter_retired.checkbox("Show retired", value=False, key="library_show_retired")
@@ -99,28 +119,41 @@ def _clip_details(clip: Clip, served: bytes | None, frame: pd.DataFrame) -> None
         st.error("The served file is missing from the data folder; re-process or re-add this clip.")
     else:
         st.audio(served, format="audio/mpeg")
-    facts = pd.DataFrame({
-        "fact": ["source", "uploaded file", "start offset (s)", "duration (s)", "format", "loudness before (LUFS)",
-                 "loudness after (LUFS)", "true peak (dBTP)", "gain (dB)", "added"],
-        "value": [
-            SOURCE_LABELS.get(clip.source, clip.source),
-            clip.uploaded_filename or "",
-            f"{clip.start_offset_s:.2f} ({processing.get('start_offset_rule', '')})",
-            f"{clip.duration_s:.2f}",
-            f"{clip.codec}, {clip.sample_rate} Hz, {clip.channels} ch",
-            "" if clip.loudness_before_lufs is None else f"{clip.loudness_before_lufs:.1f}",
-            "" if clip.loudness_after_lufs is None else f"{clip.loudness_after_lufs:.1f}",
-            "" if clip.true_peak_dbtp is None else f"{clip.true_peak_dbtp:.1f}",
-            f"{processing['gain_db']:+.1f}" if "gain_db" in processing else "",
-            f"{clip.created_at:%Y-%m-%d %H:%M}",
-        ],
-    })
+    facts = pd.DataFrame(
+        {
+            "fact": [
+                "source",
+                "uploaded file",
+                "start offset (s)",
+                "duration (s)",
+                "format",
+                "loudness before (LUFS)",
+                "loudness after (LUFS)",
+                "true peak (dBTP)",
+                "gain (dB)",
+                "added",
+            ],
+            "value": [
+                SOURCE_LABELS.get(clip.source, clip.source),
+                clip.uploaded_filename or "",
+                f"{clip.start_offset_s:.2f} ({processing.get('start_offset_rule', '')})",
+                f"{clip.duration_s:.2f}",
+                f"{clip.codec}, {clip.sample_rate} Hz, {clip.channels} ch",
+                "" if clip.loudness_before_lufs is None else f"{clip.loudness_before_lufs:.1f}",
+                "" if clip.loudness_after_lufs is None else f"{clip.loudness_after_lufs:.1f}",
+                "" if clip.true_peak_dbtp is None else f"{clip.true_peak_dbtp:.1f}",
+                f"{processing['gain_db']:+.1f}" if "gain_db" in processing else "",
+                f"{clip.created_at:%Y-%m-%d %H:%M}",
+            ],
+        }
+    )
     facts_column, features_column = st.columns(2)
     facts_column.dataframe(facts, hide_index=True)
     row = frame[frame["clip_id"] == clip.id].iloc[0]
     feature_columns = [c for c in frame.columns if c.startswith(FEATURE_PREFIX)]
-    features = pd.DataFrame({"feature": [c[len(FEATURE_PREFIX):] for c in feature_columns],
-                             "value": [row[c] for c in feature_columns]})
+    features = pd.DataFrame(
+        {"feature": [c[len(FEATURE_PREFIX) :] for c in feature_columns], "value": [row[c] for c in feature_columns]}
+    )
     features_column.dataframe(features, hide_index=True)
 
 
@@ -129,11 +162,19 @@ def _metadata_form(clip: Clip) -> None:
     with st.form(f"library_edit_{clip.id}"):
         left, right = st.columns(2)
         fields = {
-            "source": left.radio("Source", _SOURCE_OPTIONS, index=_SOURCE_OPTIONS.index(clip.source),
-                                 format_func=SOURCE_LABELS.get, horizontal=True),
-            "vocals": right.selectbox("Vocals", _VOCALS_OPTIONS,
-                                      index=_VOCALS_OPTIONS.index(clip.vocals or ""),
-                                      format_func=VOCALS_LABELS.get),
+            "source": left.radio(
+                "Source",
+                _SOURCE_OPTIONS,
+                index=_SOURCE_OPTIONS.index(clip.source),
+                format_func=SOURCE_LABELS.__getitem__,
+                horizontal=True,
+            ),
+            "vocals": right.selectbox(
+                "Vocals",
+                _VOCALS_OPTIONS,
+                index=_VOCALS_OPTIONS.index(clip.vocals or ""),
+                format_func=VOCALS_LABELS.__getitem__,
+            ),
             "title": left.text_input("Title", value=clip.title or ""),
             "genre": right.text_input("Genre", value=clip.genre or ""),
             "creator": left.text_input("Composer / performer (or operator)", value=clip.creator or ""),
@@ -161,8 +202,10 @@ def _metadata_form(clip: Clip) -> None:
 def _retirement(clip: Clip) -> None:
     st.subheader("Retire")
     if clip.retired_at is None:
-        st.caption("A retired clip is left out of new trial lists. Its file, features and responses are kept, "
-                   "and it can be put back at any time.")
+        st.caption(
+            "A retired clip is left out of new trial lists. Its file, features and responses are kept, "
+            "and it can be put back at any time."
+        )
         confirm = st.checkbox(f"Yes, retire clip #{clip.id}", key=f"library_confirm_retire_{clip.id}")
         if st.button("Retire clip", disabled=not confirm, key=f"library_retire_{clip.id}"):
             with session_scope() as session:
@@ -170,8 +213,9 @@ def _retirement(clip: Clip) -> None:
             st.session_state["library_notice"] = f"Clip #{clip.id} retired."
             st.rerun()
     else:
-        confirm = st.checkbox(f"Yes, put clip #{clip.id} back into the library",
-                              key=f"library_confirm_unretire_{clip.id}")
+        confirm = st.checkbox(
+            f"Yes, put clip #{clip.id} back into the library", key=f"library_confirm_unretire_{clip.id}"
+        )
         if st.button("Unretire clip", disabled=not confirm, key=f"library_unretire_{clip.id}"):
             with session_scope() as session:
                 library.unretire(session, clip.id)

@@ -37,7 +37,7 @@ from experiment.ui import steps as ui_steps
 from experiment.ui.steps import StepPage
 from experiment.ui.trial_page import trial_step, trials_step
 
-STEP_PAGES: dict[Step, Callable[[StepPage], bool]] = {
+STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
     Step.QUESTIONNAIRE: ui_steps.questionnaire_step,
     Step.AUDIO_CHECK: ui_steps.audio_check_step,
     Step.INSTRUCTIONS: ui_steps.instructions_step,
@@ -84,6 +84,7 @@ def _participant_flow(session: Session, entry: Entry) -> bool:
     settings = arrival.settings
     if arrival.status == "resume":
         participant = arrival.participant
+        assert participant is not None  # a "resume" arrival carries its participant
         if entry.resume_token is None:  # a returning Prolific participant: switch to the resume link
             st.query_params.from_dict({RESUME_PARAM: participant.resume_token})
         settings = settings_for(session, participant)
@@ -152,8 +153,10 @@ def _preview_flow(session: Session) -> bool:
         st.title(settings.title)
         choice = ui_steps.consent_form(settings, key="preview_consent")
         if choice == "decline":
-            st.info("A participant who declines sees a short thank-you; only the number of declines is stored "
-                    "(not counted for previews).")
+            st.info(
+                "A participant who declines sees a short thank-you; only the number of declines is stored "
+                "(not counted for previews)."
+            )
             return False
         if choice == "agree":
             try:

@@ -101,15 +101,16 @@ def questionnaire_step(page: StepPage) -> bool:
     with st.form("questionnaire", border=False):
         for question in questionnaire.QUESTIONNAIRE:
             if question.kind == "choice":
-                answers[question.key] = st.radio(
-                    question.prompt, question.options, index=None, key=f"q_{question.key}"
-                )
+                answers[question.key] = st.radio(question.prompt, question.options, index=None, key=f"q_{question.key}")
             else:
                 points = list(range(question.low, question.high + 1))
                 answers[question.key] = st.radio(
                     f"{question.prompt}  \n*{question.low} = {question.low_label}, "
                     f"{question.high} = {question.high_label}*",
-                    points, index=None, horizontal=True, key=f"q_{question.key}",
+                    points,
+                    index=None,
+                    horizontal=True,
+                    key=f"q_{question.key}",
                 )
         submitted = st.form_submit_button("Continue", type="primary")
     if not submitted:
@@ -174,8 +175,9 @@ def _screening(page: StepPage) -> bool:
     chosen = None
     with st.container(horizontal=True):
         for interval in range(1, current.n_intervals + 1):
-            if st.button(str(interval), key=f"screening_{current.number}_{interval}",
-                         disabled=not report.requirement_met):
+            if st.button(
+                str(interval), key=f"screening_{current.number}_{interval}", disabled=not report.requirement_met
+            ):
                 chosen = interval
     if chosen is None:
         return False
@@ -269,8 +271,11 @@ def debrief_step(page: StepPage) -> bool:
         st.markdown("#### Your completion code")
         st.code(info.completion_code, language=None)
     if info.completion_url:
-        st.link_button("Finish and return to Prolific" if "prolific" in info.completion_url else "Finish",
-                       info.completion_url, type="primary")
+        st.link_button(
+            "Finish and return to Prolific" if "prolific" in info.completion_url else "Finish",
+            info.completion_url,
+            type="primary",
+        )
     return False
 
 

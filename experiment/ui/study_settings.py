@@ -6,6 +6,7 @@ participants keep the version they consented under. Nothing here writes SQL.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
@@ -18,10 +19,17 @@ from core.vocabulary import SCALES, Scale, ScreeningMode, Source
 from experiment import entry, repository
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
 
-SCALE_LABELS = {Scale.VALENCE: "Pleasantness (valence)", Scale.AROUSAL: "Excitement (arousal)",
-                Scale.MOVED: "How moved", Scale.LIKING: "Liking"}
-SCREENING_LABELS = {ScreeningMode.REQUIRED: "Required (fail ends the study politely)",
-                    ScreeningMode.OPTIONAL: "Optional (result stored and flagged)", ScreeningMode.OFF: "Off"}
+SCALE_LABELS: dict[str, str] = {
+    Scale.VALENCE: "Pleasantness (valence)",
+    Scale.AROUSAL: "Excitement (arousal)",
+    Scale.MOVED: "How moved",
+    Scale.LIKING: "Liking",
+}
+SCREENING_LABELS: dict[str, str] = {
+    ScreeningMode.REQUIRED: "Required (fail ends the study politely)",
+    ScreeningMode.OPTIONAL: "Optional (result stored and flagged)",
+    ScreeningMode.OFF: "Off",
+}
 
 
 def study_settings_page(page_url: str | None) -> None:
@@ -56,8 +64,12 @@ def status_section(session: Session, version_id: int, settings: StudySettings) -
     """Open/closed toggle, library counts and consent declines. True when a new version was saved."""
     counts = library.active_counts(session)
     st.subheader("Status")
-    is_open = st.toggle("Open for new participants", value=settings.is_open, key=f"open_{version_id}",
-                        help="People already under way can always finish.")
+    is_open = st.toggle(
+        "Open for new participants",
+        value=settings.is_open,
+        key=f"open_{version_id}",
+        help="People already under way can always finish.",
+    )
     human, ai, declines = st.columns(3)
     human.metric("Human clips", counts.get(Source.HUMAN, 0))
     ai.metric("AI clips", counts.get(Source.AI, 0))
@@ -68,8 +80,12 @@ def status_section(session: Session, version_id: int, settings: StudySettings) -
         return False
     try:
         # Closing must always work; opening checks that the library can serve every participant.
-        repository.save_settings(session, settings.with_changes(is_open=is_open),
-                                 note="opened" if is_open else "closed", check_library=is_open)
+        repository.save_settings(
+            session,
+            settings.with_changes(is_open=is_open),
+            note="opened" if is_open else "closed",
+            check_library=is_open,
+        )
     except ValueError as error:
         st.error(f"The study cannot open: {error}.")
         return False
@@ -80,9 +96,11 @@ def links_section(page_url: str | None) -> None:
     """The participant link and the ready-made Prolific study URL, from the app's address."""
     st.subheader("Links to share")
     base = st.text_input(
-        "Public address of this app", value=app_root_url(page_url), key="public_base_url",
+        "Public address of this app",
+        value=app_root_url(page_url),
+        key="public_base_url",
         help="Taken from the address you are using now; change it when participants reach the app "
-             "under another name (e.g. behind a proxy).",
+        "under another name (e.g. behind a proxy).",
     )
     if not base.strip():
         st.info("Enter the public address of this app to see the links.")
@@ -97,19 +115,23 @@ def links_section(page_url: str | None) -> None:
     st.code(participant_link, language=None, wrap_lines=True)
     st.write("Study URL for Prolific (Prolific fills in the placeholders):")
     st.code(prolific_url, language=None, wrap_lines=True)
-    st.caption("In Prolific, choose \"I'll use URL parameters\" and paste the completion code Prolific "
-               "gives you into the settings below.")
+    st.caption(
+        'In Prolific, choose "I\'ll use URL parameters" and paste the completion code Prolific '
+        "gives you into the settings below."
+    )
 
 
 def settings_form(session: Session, version_id: int, settings: StudySettings) -> bool:
     """Every study setting in one form; a valid save becomes a new version. True when saved."""
     st.subheader("Settings")
-    st.caption(f"In force: version {version_id}. Saving creates a new version; participants already "
-               "under way keep the version they started with.")
+    st.caption(
+        f"In force: version {version_id}. Saving creates a new version; participants already "
+        "under way keep the version they started with."
+    )
     k = f"settings_{version_id}_"  # fresh widgets for every version, initialised from it
     s = settings
     with st.form(f"{k}form"):
-        values: dict[str, object] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
+        values: dict[str, Any] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
         values.update(_trial_fields(k, s))
         values.update(_question_fields(k, s))
         values.update(_screening_fields(k, s))
@@ -134,37 +156,72 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
 def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Trials**")
     values: dict[str, object] = {}
-    values["n_trials"] = int(st.number_input(
-        "Main trials per participant (even: half human, half AI)", min_value=2, max_value=200,
-        value=s.n_trials, step=2, key=k + "n_trials"))
-    values["listening_requirement"] = st.slider(
-        "Share of each clip that must be heard before answering (%)", 0, 100,
-        int(round(s.listening_requirement * 100)), step=5, key=k + "listening") / 100.0
-    values["practice_trial"] = st.checkbox("One practice trial first (not scored)", s.practice_trial,
-                                           key=k + "practice")
+    values["n_trials"] = int(
+        st.number_input(
+            "Main trials per participant (even: half human, half AI)",
+            min_value=2,
+            max_value=200,
+            value=s.n_trials,
+            step=2,
+            key=k + "n_trials",
+        )
+    )
+    values["listening_requirement"] = (
+        st.slider(
+            "Share of each clip that must be heard before answering (%)",
+            0,
+            100,
+            int(round(s.listening_requirement * 100)),
+            step=5,
+            key=k + "listening",
+        )
+        / 100.0
+    )
+    values["practice_trial"] = st.checkbox(
+        "One practice trial first (not scored)", s.practice_trial, key=k + "practice"
+    )
     values["attention_check"] = st.checkbox("One attention-check trial", s.attention_check, key=k + "attention")
-    values["repeat_check"] = st.checkbox("Repeat one clip later (consistency check)", s.repeat_check,
-                                         key=k + "repeat")
-    values["max_same_source_run"] = int(st.number_input(
-        "At most this many clips in a row from the same source", 1, 20, s.max_same_source_run,
-        key=k + "run"))
-    values["use_pairs"] = st.checkbox("Draw whole human/AI pairs when the library has enough",
-                                      s.use_pairs, key=k + "pairs")
-    values["pair_gap"] = int(st.number_input("Minimum trials between the two clips of a pair", 0, 20,
-                                             s.pair_gap, key=k + "pair_gap"))
-    values["min_answer_seconds"] = float(st.number_input(
-        "Flag answers faster than (seconds after the clip appeared)", 0.0, 600.0,
-        float(s.min_answer_seconds), step=0.5, key=k + "min_answer"))
+    values["repeat_check"] = st.checkbox("Repeat one clip later (consistency check)", s.repeat_check, key=k + "repeat")
+    values["max_same_source_run"] = int(
+        st.number_input(
+            "At most this many clips in a row from the same source", 1, 20, s.max_same_source_run, key=k + "run"
+        )
+    )
+    values["use_pairs"] = st.checkbox(
+        "Draw whole human/AI pairs when the library has enough", s.use_pairs, key=k + "pairs"
+    )
+    values["pair_gap"] = int(
+        st.number_input("Minimum trials between the two clips of a pair", 0, 20, s.pair_gap, key=k + "pair_gap")
+    )
+    values["min_answer_seconds"] = float(
+        st.number_input(
+            "Flag answers faster than (seconds after the clip appeared)",
+            0.0,
+            600.0,
+            float(s.min_answer_seconds),
+            step=0.5,
+            key=k + "min_answer",
+        )
+    )
     return values
 
 
 def _question_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Questions on each trial**")
     return {
-        "scales": st.multiselect("Felt-emotion scales", SCALES, default=list(s.scales),
-                                 format_func=SCALE_LABELS.get, key=k + "scales"),
-        "scale_points": st.selectbox("Points on each scale", SCALE_POINTS_ALLOWED,
-                                     index=SCALE_POINTS_ALLOWED.index(s.scale_points), key=k + "points"),
+        "scales": st.multiselect(
+            "Felt-emotion scales",
+            SCALES,
+            default=list(s.scales),
+            format_func=SCALE_LABELS.__getitem__,
+            key=k + "scales",
+        ),
+        "scale_points": st.selectbox(
+            "Points on each scale",
+            SCALE_POINTS_ALLOWED,
+            index=SCALE_POINTS_ALLOWED.index(s.scale_points),
+            key=k + "points",
+        ),
         "ask_familiarity": st.checkbox("Ask whether they knew the piece", s.ask_familiarity, key=k + "familiar"),
         "ask_comment": st.checkbox("Offer a comment box", s.ask_comment, key=k + "comment"),
     }
@@ -173,42 +230,62 @@ def _question_fields(k: str, s: StudySettings) -> dict[str, object]:
 def _screening_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Headphone check**")
     return {
-        "screening": st.radio("Headphone screening (Huggins pitch)", SCREENING_MODES,
-                              index=SCREENING_MODES.index(s.screening),
-                              format_func=SCREENING_LABELS.get, key=k + "screening"),
-        "screening_trials": int(st.number_input("Screening sounds", 1, 20, s.screening_trials,
-                                                key=k + "screening_trials")),
-        "screening_pass": int(st.number_input("Correct answers needed to pass", 1, 20, s.screening_pass,
-                                              key=k + "screening_pass")),
+        "screening": st.radio(
+            "Headphone screening (Huggins pitch)",
+            SCREENING_MODES,
+            index=SCREENING_MODES.index(s.screening),
+            format_func=SCREENING_LABELS.__getitem__,
+            key=k + "screening",
+        ),
+        "screening_trials": int(
+            st.number_input("Screening sounds", 1, 20, s.screening_trials, key=k + "screening_trials")
+        ),
+        "screening_pass": int(
+            st.number_input("Correct answers needed to pass", 1, 20, s.screening_pass, key=k + "screening_pass")
+        ),
     }
 
 
 def _text_and_completion_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Texts**")
     values: dict[str, object] = {}
-    values["information_text"] = st.text_area("Information sheet (Markdown)", s.information_text,
-                                              height=160, key=k + "information")
+    values["information_text"] = st.text_area(
+        "Information sheet (Markdown)", s.information_text, height=160, key=k + "information"
+    )
     values["consent_text"] = st.text_area("Consent statement", s.consent_text, key=k + "consent")
     values["debrief_text"] = st.text_area("Debrief explanation", s.debrief_text, key=k + "debrief")
     st.markdown("**Debrief and completion**")
-    values["show_creator_in_debrief"] = st.checkbox("Name the creator or AI system of each clip",
-                                                    s.show_creator_in_debrief, key=k + "creator")
-    values["show_percentile"] = st.checkbox("Compare the score with everyone so far", s.show_percentile,
-                                            key=k + "percentile")
-    values["prolific_enabled"] = st.checkbox("Run on Prolific (entry needs Prolific's URL parameters)",
-                                             s.prolific_enabled, key=k + "prolific")
-    values["completion_code"] = st.text_input("Completion code (empty: a personal random code)",
-                                              s.completion_code, key=k + "code").strip()
+    values["show_creator_in_debrief"] = st.checkbox(
+        "Name the creator or AI system of each clip", s.show_creator_in_debrief, key=k + "creator"
+    )
+    values["show_percentile"] = st.checkbox(
+        "Compare the score with everyone so far", s.show_percentile, key=k + "percentile"
+    )
+    values["prolific_enabled"] = st.checkbox(
+        "Run on Prolific (entry needs Prolific's URL parameters)", s.prolific_enabled, key=k + "prolific"
+    )
+    values["completion_code"] = st.text_input(
+        "Completion code (empty: a personal random code)", s.completion_code, key=k + "code"
+    ).strip()
     values["completion_url"] = st.text_input(
         "Completion URL (empty with Prolific: Prolific's completion link with the code)",
-        s.completion_url, key=k + "url").strip()
+        s.completion_url,
+        key=k + "url",
+    ).strip()
     return values
 
 
 def history_section(session: Session) -> None:
     """Every stored version, newest first."""
     with st.expander("Version history"):
-        rows = [{"Version": vid, "Saved (UTC)": created, "Note": note or "",
-                 "Open": settings.is_open, "Trials": settings.n_trials}
-                for vid, created, note, settings in repository.settings_history(session)]
+        rows = [
+            {
+                "Version": vid,
+                "Saved (UTC)": created,
+                "Note": note or "",
+                "Open": settings.is_open,
+                "Trials": settings.n_trials,
+            }
+            for vid, created, note, settings in repository.settings_history(session)
+        ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

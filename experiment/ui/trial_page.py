@@ -97,24 +97,34 @@ def _rating_form(view: trials.TrialView, report: ListeningReport, unlocked: bool
             # (a horizontal radio wraps after 7); nothing is preselected, so no default biases.
             ratings[scale] = st.segmented_control(
                 f"{question}  \n*1 = {low}, {view.scale_points} = {high}*",
-                list(range(1, view.scale_points + 1)), key=f"{form_key}_{scale}",
+                list(range(1, view.scale_points + 1)),
+                key=f"{form_key}_{scale}",
             )
         st.markdown("#### Who do you think made this clip?")
         # Vertical: six labels in one column read as a scale on a phone too (a horizontal
         # radio wraps them into uneven rows there).
         confidence = st.radio(
             "Who made it: a person or an AI system?",
-            CONFIDENCE_OPTIONS, index=None, format_func=confidence_label,
-            key=f"{form_key}_confidence", label_visibility="collapsed",
+            CONFIDENCE_OPTIONS,
+            index=None,
+            format_func=confidence_label,
+            key=f"{form_key}_confidence",
+            label_visibility="collapsed",
         )
         familiar = None
         if view.ask_familiarity:
-            familiar = st.radio("Did you know this piece before? (optional)", ("No", "Yes"), index=None,
-                                horizontal=True, key=f"{form_key}_familiar")
+            familiar = st.radio(
+                "Did you know this piece before? (optional)",
+                ("No", "Yes"),
+                index=None,
+                horizontal=True,
+                key=f"{form_key}_familiar",
+            )
         comment = None
         if view.ask_comment:
-            comment = st.text_area("Anything you would like to add? (optional)", max_chars=2000,
-                                   key=f"{form_key}_comment")
+            comment = st.text_area(
+                "Anything you would like to add? (optional)", max_chars=2000, key=f"{form_key}_comment"
+            )
         submitted = st.form_submit_button("Save and continue", type="primary", disabled=not unlocked)
     if not unlocked:
         st.caption("The questions can be sent once you have listened to the clip.")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import mimetypes
-
 import pandas as pd
 import streamlit as st
 
-from core.config import paths
+from audio import library
+from core import db
 from core.vocabulary import SCALES, Source
 from results import charts, lens
 from results.formatting import format_number, format_percent
@@ -67,12 +66,17 @@ def fooling_clips_section(trials: pd.DataFrame) -> None:
                      hide_index=True, column_config=config)
 
 
-def served_audio(served_name: str) -> tuple[bytes, str] | None:
-    """The bytes participants heard for a clip and their MIME type, or None when the file is missing."""
-    path = paths().clips / served_name
-    if not path.is_file():
-        return None
-    return path.read_bytes(), mimetypes.guess_type(path.name)[0] or "audio/mpeg"
+def served_audio(clip_id: int) -> tuple[bytes, str] | None:
+    """The bytes participants heard for a clip and their MIME type, or None when they are missing.
+
+    Read through :mod:`audio.library` (memory, data-folder cache, database), so a replica without
+    the clip files plays them too.
+    """
+    with db.session_scope() as session:
+        try:
+            return library.served_audio(session, clip_id), library.served_audio_facts(session, clip_id).mime
+        except (LookupError, FileNotFoundError):
+            return None
 
 
 def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
@@ -93,7 +97,7 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
     st.write(f"**{row['clip_title'] or 'Untitled'}** — {'AI' if row['source'] == 'ai' else 'human'}"
              f"{f', {creator}' if isinstance(creator, str) else ''}"
              f"{f', genre {row.genre}' if isinstance(row.genre, str) else ''}")
-    audio = served_audio(str(row["served_name"])) if isinstance(row["served_name"], str) else None
+    audio = served_audio(int(row["clip_id"]))
     if audio is None:
         st.warning("The audio file of this clip is not in the data folder.")
     else:

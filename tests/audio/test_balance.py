@@ -45,7 +45,7 @@ TEMPI = [96.0, 104.0, 112.0, 120.0, 128.0, 136.0]
 
 
 def balanced_frame() -> pd.DataFrame:
-    rows = []
+    rows: list[dict] = []
     for i in range(6):
         for source, order in (("human", i), ("ai", 5 - i)):
             rows.append(
@@ -63,10 +63,18 @@ def balanced_frame() -> pd.DataFrame:
 
 
 def unbalanced_frame() -> pd.DataFrame:
-    rows = []
+    rows: list[dict] = []
     for i in range(5):
-        rows.append(_clip(len(rows) + 1, "human", pair_id=f"pair-{i}", feat_spectral_centroid=CENTROIDS[i],
-                          feat_spectral_rolloff=4000.0 + 100 * i, feat_tempo=TEMPI[i]))
+        rows.append(
+            _clip(
+                len(rows) + 1,
+                "human",
+                pair_id=f"pair-{i}",
+                feat_spectral_centroid=CENTROIDS[i],
+                feat_spectral_rolloff=4000.0 + 100 * i,
+                feat_tempo=TEMPI[i],
+            )
+        )
     for i in range(7):
         rows.append(
             _clip(
@@ -153,8 +161,9 @@ def test_threshold_decides_which_features_are_flagged():
 
 def test_retired_clips_are_left_out():
     frame = balanced_frame()
-    extra = pd.DataFrame([_clip(99, "ai", retired=True, sample_rate=8000, feat_spectral_centroid=9000.0,
-                                feat_tempo=200.0)])
+    extra = pd.DataFrame(
+        [_clip(99, "ai", retired=True, sample_rate=8000, feat_spectral_centroid=9000.0, feat_tempo=200.0)]
+    )
     report = balance_report(pd.concat([frame, extra], ignore_index=True))
     assert report.flags == []
     assert report.counts == {"human": 6, "ai": 6}
@@ -185,9 +194,11 @@ def test_missing_source_is_flagged_without_crashing():
 
 def test_spread_features_are_described_as_variability():
     assert describe_difference("spectral_centroid_std", 0.8) == (
-        "AI clips have more variable spectral centroid than human clips (spectral_centroid_std)")
+        "AI clips have more variable spectral centroid than human clips (spectral_centroid_std)"
+    )
     assert describe_difference("spectral_centroid_mean", -0.8) == (
-        "AI clips are darker than human clips (lower spectral centroid)")
+        "AI clips are darker than human clips (lower spectral centroid)"
+    )
     assert describe_difference("mfcc_3_mean", 0.8) == "AI clips have higher mfcc 3 mean than human clips"
 
 
@@ -243,10 +254,20 @@ def test_report_of_an_ingested_library_flags_brighter_ai_clips(data_env):
 
     settings = ProcessingSettings(excerpt_seconds=2.0, fade_seconds=0.1)
     for i in range(3):
-        ingest_bytes(_tone_wav([220.0 + 20 * i, 440.0 + 40 * i], seed=i), f"human{i}.wav",
-                     ClipMetadata(source="human", pair_id=f"p{i}"), settings, start_offset_s=0.5)
-        ingest_bytes(_tone_wav([2200.0 + 200 * i, 4400.0 + 400 * i], seed=10 + i), f"ai{i}.wav",
-                     ClipMetadata(source="ai", pair_id=f"p{i}"), settings, start_offset_s=0.5)
+        ingest_bytes(
+            _tone_wav([220.0 + 20 * i, 440.0 + 40 * i], seed=i),
+            f"human{i}.wav",
+            ClipMetadata(source="human", pair_id=f"p{i}"),
+            settings,
+            start_offset_s=0.5,
+        )
+        ingest_bytes(
+            _tone_wav([2200.0 + 200 * i, 4400.0 + 400 * i], seed=10 + i),
+            f"ai{i}.wav",
+            ClipMetadata(source="ai", pair_id=f"p{i}"),
+            settings,
+            start_offset_s=0.5,
+        )
     with session_scope() as session:
         report = build_report(session)
     assert report.counts == {"human": 3, "ai": 3}

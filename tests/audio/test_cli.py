@@ -8,8 +8,8 @@ import pytest
 
 from audio import library
 from core import db
-from human_touch.cli import main
 from core.models import Clip
+from human_touch.cli import main
 from tests.audio.signals import music_like, write
 
 
@@ -32,8 +32,23 @@ def test_import_a_folder_recursively_with_shared_metadata_and_a_failure(tmp_path
     broken = folder / "broken.mp3"
     broken.write_bytes(b"\x00" * 1000)
 
-    code = main(["clips", "import", str(folder), "--source", "ai", "--ai-system", "GenSys",
-                 "--ai-version", "3", "--genre", "pop", "--licence", "CC BY 4.0"])
+    code = main(
+        [
+            "clips",
+            "import",
+            str(folder),
+            "--source",
+            "ai",
+            "--ai-system",
+            "GenSys",
+            "--ai-version",
+            "3",
+            "--genre",
+            "pop",
+            "--licence",
+            "CC BY 4.0",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "imported 2, failed 1" in err
@@ -43,7 +58,8 @@ def test_import_a_folder_recursively_with_shared_metadata_and_a_failure(tmp_path
         clips = library.list_clips(session)
         assert sorted(c.uploaded_filename for c in clips) == ["one.wav", "two.flac"]
         assert {(c.source, c.ai_system, c.ai_version, c.genre, c.licence) for c in clips} == {
-            ("ai", "GenSys", "3", "pop", "CC BY 4.0")}
+            ("ai", "GenSys", "3", "pop", "CC BY 4.0")
+        }
 
     assert main(["clips", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)

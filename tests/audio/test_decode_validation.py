@@ -41,7 +41,7 @@ def _truncated(data: bytes, fraction: float = 0.5) -> bytes:
 
 def _flac_corrupted_mid_file(data: bytes) -> bytes:
     middle = len(data) // 2
-    return data[:middle] + bytes(4096) + data[middle + 4096:]
+    return data[:middle] + bytes(4096) + data[middle + 4096 :]
 
 
 def _zip_bytes() -> bytes:
@@ -80,27 +80,43 @@ BAD_INPUTS = {
     "random bytes": ("noise.mp3", lambda tmp: np.random.default_rng(1).bytes(50_000), ["could not be read", "FLAC"]),
     "m4a": ("track.m4a", lambda tmp: _m4a_bytes(), ["M4A", "WAV, FLAC, OGG", "MP3"]),
     "raw aac": ("track.aac", lambda tmp: b"\xff\xf1\x50\x80" + bytes(2000), ["AAC", "MP3"]),
-    "truncated mp3": ("cut.mp3", lambda tmp: _truncated(file_bytes(tmp, "a", music_like(8.0), kind="mp3")),
-                      ["truncated"]),
-    "truncated ogg vorbis": ("cut.ogg", lambda tmp: _truncated(file_bytes(tmp, "a", music_like(8.0), kind="ogg_vorbis")),
-                             ["truncated"]),
-    "truncated ogg opus": ("cut.opus", lambda tmp: _truncated(file_bytes(tmp, "a", music_like(8.0), kind="ogg_opus")),
-                           ["truncated"]),
+    "truncated mp3": (
+        "cut.mp3",
+        lambda tmp: _truncated(file_bytes(tmp, "a", music_like(8.0), kind="mp3")),
+        ["truncated"],
+    ),
+    "truncated ogg vorbis": (
+        "cut.ogg",
+        lambda tmp: _truncated(file_bytes(tmp, "a", music_like(8.0), kind="ogg_vorbis")),
+        ["truncated"],
+    ),
+    "truncated ogg opus": (
+        "cut.opus",
+        lambda tmp: _truncated(file_bytes(tmp, "a", music_like(8.0), kind="ogg_opus")),
+        ["truncated"],
+    ),
     "truncated wav": ("cut.wav", lambda tmp: _truncated(file_bytes(tmp, "a", music_like(8.0))), ["truncated"]),
-    "flac corrupted mid-file": ("broken.flac",
-                                lambda tmp: _flac_corrupted_mid_file(file_bytes(tmp, "a", music_like(8.0), kind="flac")),
-                                ["corrupt"]),
+    "flac corrupted mid-file": (
+        "broken.flac",
+        lambda tmp: _flac_corrupted_mid_file(file_bytes(tmp, "a", music_like(8.0), kind="flac")),
+        ["corrupt"],
+    ),
     "zero frames": ("empty.wav", lambda tmp: _wav_header_only(), ["no audio frames"]),
     "digital silence": ("silence.wav", lambda tmp: file_bytes(tmp, "a", np.zeros((SR * 6, 2))), ["silence"]),
-    "shorter than the excerpt": ("short.wav", lambda tmp: file_bytes(tmp, "a", music_like(3.0)),
-                                 ["3.0 s", "shorter", "4 s"]),
+    "shorter than the excerpt": (
+        "short.wav",
+        lambda tmp: file_bytes(tmp, "a", music_like(3.0)),
+        ["3.0 s", "shorter", "4 s"],
+    ),
     "nan samples": ("nan.wav", lambda tmp: _float_wav_with(np.nan, tmp), ["NaN"]),
     "inf samples": ("inf.wav", lambda tmp: _float_wav_with(np.inf, tmp), ["infinity"]),
-    "six channels": ("surround.wav", lambda tmp: file_bytes(tmp, "a", np.tile(music_like(6.0, channels=1), (1, 6))),
-                     ["6 channels", "stereo"]),
+    "six channels": (
+        "surround.wav",
+        lambda tmp: file_bytes(tmp, "a", np.tile(music_like(6.0, channels=1), (1, 6))),
+        ["6 channels", "stereo"],
+    ),
     "sample rate too low": ("low.wav", lambda tmp: file_bytes(tmp, "a", music_like(6.0), sr=4000), ["4000 Hz"]),
-    "sample rate too high": ("high.wav", lambda tmp: file_bytes(tmp, "a", music_like(1.0), sr=384000),
-                             ["384000 Hz"]),
+    "sample rate too high": ("high.wav", lambda tmp: file_bytes(tmp, "a", music_like(1.0), sr=384000), ["384000 Hz"]),
 }
 
 
@@ -208,7 +224,7 @@ def _mp3(y: np.ndarray, mode: str) -> bytes:
 
 def _without_info_frame(mp3: bytes) -> bytes:
     """Drop the first (Xing/Info) frame, as some tools do."""
-    return mp3[mp3.find(b"\xff\xfb", 10):]
+    return mp3[mp3.find(b"\xff\xfb", 10) :]
 
 
 def test_mp3_with_an_id3_tag_or_cbr_without_info_frame_is_accepted():

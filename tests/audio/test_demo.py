@@ -22,9 +22,10 @@ from audio.demo import (
     MAX_VERBATIM_STEPS,
     N_TRAINING_CHORALES,
     build_demo_library,
+    markov,
     render_demo_pieces,
+    synth,
 )
-from audio.demo import markov, synth
 from audio.demo.corpus import (
     STEPS_PER_BAR,
     UnsuitableChorale,
@@ -59,14 +60,21 @@ def rendered(tmp_path_factory):
     first = tmp_path_factory.mktemp("first")
     second = tmp_path_factory.mktemp("second")
     pieces = render_demo_pieces(first, seed=SEED, n_per_source=6, seconds=SECONDS)
-    script = ("import sys; from audio.demo import render_demo_pieces; "
-              "render_demo_pieces(sys.argv[1], seed=int(sys.argv[2]), n_per_source=6, seconds=float(sys.argv[3]))")
-    subprocess.run([sys.executable, "-c", script, str(second), str(SEED), str(SECONDS)], check=True,
-                   cwd=Path(__file__).resolve().parents[2], env=dict(os.environ, PYTHONHASHSEED="12345"))
+    script = (
+        "import sys; from audio.demo import render_demo_pieces; "
+        "render_demo_pieces(sys.argv[1], seed=int(sys.argv[2]), n_per_source=6, seconds=float(sys.argv[3]))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(second), str(SEED), str(SECONDS)],
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env=dict(os.environ, PYTHONHASHSEED="12345"),
+    )
     return pieces, sorted(second.iterdir())
 
 
 # --- corpus --------------------------------------------------------------------------------------
+
 
 def test_a_chorale_becomes_a_consistent_grid_in_the_reference_key():
     chorale = load_chorale(_path_named("bwv10.7.mxl"))  # G minor in the score
@@ -98,9 +106,9 @@ def test_training_and_human_pieces_never_overlap(rendered, training):
 
 # --- model ---------------------------------------------------------------------------------------
 
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 3), max_size=30),
-       st.lists(st.lists(st.integers(0, 3), max_size=30), max_size=4))
+@given(st.lists(st.integers(0, 3), max_size=30), st.lists(st.lists(st.integers(0, 3), max_size=30), max_size=4))
 def test_longest_shared_run_is_the_longest_common_substring(sequence, others):
     expected = 0
     for other in others:
@@ -115,7 +123,7 @@ def test_longest_shared_run_is_the_longest_common_substring(sequence, others):
 
 def test_generated_pieces_keep_metre_voice_leading_and_phrases(training):
     model = markov.fit(training)
-    leading_tone_share = {"major": [], "minor": []}
+    leading_tone_share: dict[str, list[float]] = {"major": [], "minor": []}
     for index, mode in enumerate(("major", "minor") * 4):
         state_ids = markov.generate(model, n_steps=96, mode=mode, rng=np.random.default_rng(index))
         pitches, onsets, fermatas, bar_positions = model.vocabulary.decode(state_ids)
@@ -153,6 +161,7 @@ def test_generate_refuses_an_unknown_mode(training):
 
 # --- renderer ------------------------------------------------------------------------------------
 
+
 def test_grid_to_events_ties_held_steps_and_strikes_repeated_notes():
     pitches = np.array([[72, 0, 0, 48], [72, 0, 0, 48], [72, 0, 0, 50], [74, 0, 0, 50]])
     onsets = np.array([[1, 0, 0, 1], [0, 0, 0, 0], [1, 0, 0, 1], [1, 0, 0, 0]], dtype=bool)
@@ -181,6 +190,7 @@ def test_render_is_stereo_float32_of_the_exact_length_and_within_full_scale():
 
 # --- the rendered demo set -----------------------------------------------------------------------
 
+
 def test_half_human_half_generated_in_paired_modes_and_keys(rendered):
     pieces, _ = rendered
     assert len(pieces) == 12
@@ -204,8 +214,13 @@ def test_every_piece_has_the_same_length_format_and_renderer(rendered):
         # Re-rendering the recorded grid with the one renderer reproduces the file exactly:
         # human and generated pieces take the same code path with the same constants.
         expected = io.BytesIO()
-        sf.write(expected, synth.render_grid(piece.pitches, piece.onsets, piece.fermatas, seconds=SECONDS,
-                                             transpose=piece.transpose), 44100, subtype="PCM_24", format="WAV")
+        sf.write(
+            expected,
+            synth.render_grid(piece.pitches, piece.onsets, piece.fermatas, seconds=SECONDS, transpose=piece.transpose),
+            44100,
+            subtype="PCM_24",
+            format="WAV",
+        )
         assert expected.getvalue() == piece.path.read_bytes()
 
 
@@ -235,10 +250,19 @@ def test_generated_pieces_do_not_copy_their_training_chorales(rendered, training
     training_ids = [vocabulary.encode(chorale) for chorale in training]
     runs = []
     for piece in (p for p in pieces if p.source == "ai"):
-        generated = np.array([vocabulary.id_of(markov.GridState(
-            pitches=tuple(int(x) for x in piece.pitches[step]), onsets=tuple(bool(x) for x in piece.onsets[step]),
-            bar_position=int(piece.bar_positions[step]), fermata=bool(piece.fermatas[step])))
-            for step in range(piece.pitches.shape[0])])
+        generated = np.array(
+            [
+                vocabulary.id_of(
+                    markov.GridState(
+                        pitches=tuple(int(x) for x in piece.pitches[step]),
+                        onsets=tuple(bool(x) for x in piece.onsets[step]),
+                        bar_position=int(piece.bar_positions[step]),
+                        fermata=bool(piece.fermatas[step]),
+                    )
+                )
+                for step in range(piece.pitches.shape[0])
+            ]
+        )
         run = markov.longest_shared_run(generated, training_ids)
         assert run == piece.longest_verbatim_run <= MAX_VERBATIM_STEPS
         assert f"longest verbatim run {run} eighths" in piece.provenance
@@ -264,6 +288,7 @@ def test_provenance_and_licence_say_where_each_piece_comes_from(rendered):
 
 
 # --- the whole build, through the ordinary ingest pipeline ---------------------------------------
+
 
 @pytest.mark.slow
 def test_first_run_builds_a_balanced_neutral_demo_library_through_ingest(sqlite_data_env):

@@ -26,7 +26,7 @@ def click_track(bpm: float, seconds: float, sr: int = SR) -> np.ndarray:
     burst = 0.8 * np.sin(2 * np.pi * 2000 * np.arange(n) / sr) * np.hanning(n)
     for start in np.arange(0, seconds - 0.02, 60.0 / bpm):
         i = int(start * sr)
-        y[i:i + n] += burst
+        y[i : i + n] += burst
     return y
 
 
@@ -34,9 +34,9 @@ def arpeggio(notes: list[int], seconds: float, note_s: float = 0.25, sr: int = S
     """Notes (MIDI numbers) in turn, each with 2nd and 3rd harmonics, looped to ``seconds``."""
     t = np.arange(int(note_s * sr)) / sr
     envelope = np.minimum(1.0, np.minimum(t, note_s - t) / 0.01)
-    sequence = np.concatenate([
-        sum(0.2 / h * np.sin(2 * np.pi * _midi_hz(note) * h * t) for h in (1, 2, 3)) * envelope
-        for note in notes])
+    sequence = np.concatenate(
+        [sum(0.2 / h * np.sin(2 * np.pi * _midi_hz(note) * h * t) for h in (1, 2, 3)) * envelope for note in notes]
+    )
     return np.tile(sequence, int(np.ceil(seconds * sr / sequence.size)))[: int(seconds * sr)]
 
 
@@ -108,11 +108,14 @@ def test_shared_stft_gives_the_same_values_as_each_librosa_feature_on_its_own():
     y = music_like(8.0, channels=1)[:, 0].astype(np.float32)
     shared = extract_features(y, SR)
     assert shared["spectral_centroid_hz_mean"] == pytest.approx(
-        float(librosa.feature.spectral_centroid(y=y, sr=SR).mean()), rel=1e-5)
+        float(librosa.feature.spectral_centroid(y=y, sr=SR).mean()), rel=1e-5
+    )
     assert shared["spectral_contrast_db_mean"] == pytest.approx(
-        float(librosa.feature.spectral_contrast(y=y, sr=SR).mean()), rel=1e-5)
-    assert shared["mfcc_1_mean"] == pytest.approx(float(librosa.feature.mfcc(y=y, sr=SR, n_mfcc=13)[0].mean()),
-                                                  rel=1e-4)
+        float(librosa.feature.spectral_contrast(y=y, sr=SR).mean()), rel=1e-5
+    )
+    assert shared["mfcc_1_mean"] == pytest.approx(
+        float(librosa.feature.mfcc(y=y, sr=SR, n_mfcc=13)[0].mean()), rel=1e-4
+    )
 
 
 def test_loudness_before_normalisation_is_measured_on_the_original_level(tmp_path):

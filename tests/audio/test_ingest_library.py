@@ -53,8 +53,12 @@ def test_every_served_clip_is_uniform_on_target_under_the_ceiling_and_untagged(t
     ]
     for name, kind, y, sr, source in inputs:
         path = write(tmp_path / name, y, sr, kind)
-        ingest_file(path, ClipMetadata(source=source, title=f"Title of {name}", creator="Secret Creator"),
-                    SETTINGS, original_filename=name)
+        ingest_file(
+            path,
+            ClipMetadata(source=source, title=f"Title of {name}", creator="Secret Creator"),
+            SETTINGS,
+            original_filename=name,
+        )
 
     with db.session_scope() as session:
         clips = library.list_clips(session)
@@ -100,15 +104,27 @@ def _answer(session, clip_id: int) -> None:
     trial = Trial(participant_id=participant.id, trial_index=0, clip_id=clip_id, audio_nonce=f"nonce-{clip_id}")
     session.add(trial)
     session.flush()
-    session.add(Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
-                         study_version_id=version.id, valence=5))
+    session.add(
+        Response(
+            trial_id=trial.id, participant_id=participant.id, trial_index=0, study_version_id=version.id, valence=5
+        )
+    )
 
 
 def test_library_edits_retirement_reprocessing_and_the_feature_frame(tmp_path, data_env):
-    human = ingest_bytes(file_bytes(tmp_path, "h", music_like(12.0, seed=1)), "h.wav",
-                         ClipMetadata(source="human", title="Human piece"), SETTINGS)
-    ai = ingest_bytes(file_bytes(tmp_path, "a", music_like(12.0, seed=2)), "a.wav",
-                      ClipMetadata(source="ai", ai_system="GenSys", ai_version="2"), SETTINGS, start_offset_s=1.5)
+    human = ingest_bytes(
+        file_bytes(tmp_path, "h", music_like(12.0, seed=1)),
+        "h.wav",
+        ClipMetadata(source="human", title="Human piece"),
+        SETTINGS,
+    )
+    ai = ingest_bytes(
+        file_bytes(tmp_path, "a", music_like(12.0, seed=2)),
+        "a.wav",
+        ClipMetadata(source="ai", ai_system="GenSys", ai_version="2"),
+        SETTINGS,
+        start_offset_s=1.5,
+    )
 
     with db.session_scope() as session:
         library.update_metadata(session, ai.clip_id, genre="  Chorale ", vocals="instrumental", pair_id="p1")

@@ -36,8 +36,10 @@ def _stored_names() -> set[str]:
 
 def test_bulk_import_fails_only_the_file_whose_worker_died(tmp_path, sqlite_data_env, crashing_decoder):
     names = ["a.wav", "b.wav", f"c-{CRASH_MARKER}.wav", "d.wav", "e.wav"]
-    items = [ImportItem(path=write(tmp_path / name, music_like(6.0, seed=seed)), metadata=ClipMetadata(source="ai"))
-             for seed, name in enumerate(names)]
+    items = [
+        ImportItem(path=write(tmp_path / name, music_like(6.0, seed=seed)), metadata=ClipMetadata(source="ai"))
+        for seed, name in enumerate(names)
+    ]
 
     outcomes = import_items(items, SETTINGS, workers=2)
 
@@ -52,13 +54,17 @@ def test_the_crash_hook_is_read_only_in_worker_processes(tmp_path, sqlite_data_e
     assert outcome.ok  # processed in this very process, which is still alive
 
 
-def test_a_page_upload_whose_decoder_crashes_fails_clearly_and_the_next_upload_is_added(tmp_path, sqlite_data_env,
-                                                                                      crashing_decoder):
+def test_a_page_upload_whose_decoder_crashes_fails_clearly_and_the_next_upload_is_added(
+    tmp_path, sqlite_data_env, crashing_decoder
+):
     crashing = file_bytes(tmp_path, "x", music_like(6.0, seed=1))
     good = file_bytes(tmp_path, "y", music_like(6.0, seed=2))
     with ProcessingWorker() as worker:  # as the add-clips page processes a batch of uploads
-        with pytest.raises(IngestError, match=rf"^{CRASH_MARKER}\.mp3: the audio decoder crashed on this file "
-                                              r"\(its worker process died\), so it was not added"):
+        with pytest.raises(
+            IngestError,
+            match=rf"^{CRASH_MARKER}\.mp3: the audio decoder crashed on this file "
+            r"\(its worker process died\), so it was not added",
+        ):
             ingest_bytes(crashing, f"{CRASH_MARKER}.mp3", ClipMetadata(source="human"), SETTINGS, worker=worker)
         result = ingest_bytes(good, "fine.wav", ClipMetadata(source="human"), SETTINGS, worker=worker)
 
@@ -69,6 +75,7 @@ def test_a_page_upload_whose_decoder_crashes_fails_clearly_and_the_next_upload_i
 
 def test_a_bad_upload_in_the_worker_is_refused_with_the_decoders_reason(tmp_path, sqlite_data_env):
     with ProcessingWorker() as worker, pytest.raises(IngestError, match="text file"):
-        ingest_bytes(b"just some text, not audio\n" * 10, "notes.wav", ClipMetadata(source="ai"), SETTINGS,
-                     worker=worker)
+        ingest_bytes(
+            b"just some text, not audio\n" * 10, "notes.wav", ClipMetadata(source="ai"), SETTINGS, worker=worker
+        )
     assert _stored_names() == set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -45,19 +46,31 @@ def library_template(tmp_path_factory) -> Path:
         with db.session_scope() as session:
             library.save_processing_settings(session, SHORT)
         for i in range(2):
-            ingest_bytes(tone_wav([220.0 + 30 * i, 440.0 + 60 * i], seed=i), f"human-{i}.wav",
-                         ClipMetadata(source="human", title=f"Human piece {i}", genre="folk", pair_id=f"p{i}"),
-                         start_offset_s=0.5)
-            ingest_bytes(tone_wav([2500.0 + 300 * i, 5000.0 + 600 * i], seed=10 + i), f"ai-{i}.wav",
-                         ClipMetadata(source="ai", title=f"AI piece {i}", genre="folk", pair_id=f"p{i}",
-                                      ai_system="TestGen", ai_version="1"),
-                         start_offset_s=0.5)
+            ingest_bytes(
+                tone_wav([220.0 + 30 * i, 440.0 + 60 * i], seed=i),
+                f"human-{i}.wav",
+                ClipMetadata(source="human", title=f"Human piece {i}", genre="folk", pair_id=f"p{i}"),
+                start_offset_s=0.5,
+            )
+            ingest_bytes(
+                tone_wav([2500.0 + 300 * i, 5000.0 + 600 * i], seed=10 + i),
+                f"ai-{i}.wav",
+                ClipMetadata(
+                    source="ai",
+                    title=f"AI piece {i}",
+                    genre="folk",
+                    pair_id=f"p{i}",
+                    ai_system="TestGen",
+                    ai_version="1",
+                ),
+                start_offset_s=0.5,
+            )
         db.dispose_engines()
     return data
 
 
 @pytest.fixture
-def clip_library(library_template: Path, tmp_path: Path, monkeypatch) -> Path:
+def clip_library(library_template: Path, tmp_path: Path, monkeypatch) -> Iterator[Path]:
     """A private copy of the template library for one test (the pages change it)."""
     data = tmp_path / "data"
     shutil.copytree(library_template, data)
@@ -171,13 +184,26 @@ def test_balance_page_warns_about_brighter_ai_clips(clip_library):
 
 
 def _insert_clip(session, clip_id: int, source: str, centroid: float) -> None:
-    session.add(Clip(id=clip_id, served_sha256=f"{clip_id:064x}", served_name=f"{clip_id:064x}.mp3",
-                     original_sha256=f"{clip_id + 1000:064x}", original_name=f"{clip_id + 1000:064x}.wav",
-                     duration_s=2.0, sample_rate=44100, channels=2, codec="mp3-vbr",
-                     loudness_after_lufs=-23.0, true_peak_dbtp=-3.0, source=source, title=f"clip {clip_id}",
-                     genre="folk", pair_id=f"p{clip_id % 3}"))
-    session.add(ClipFeatures(clip_id=clip_id, extractor_version="test",
-                             values={"spectral_centroid_hz_mean": centroid}))
+    session.add(
+        Clip(
+            id=clip_id,
+            served_sha256=f"{clip_id:064x}",
+            served_name=f"{clip_id:064x}.mp3",
+            original_sha256=f"{clip_id + 1000:064x}",
+            original_name=f"{clip_id + 1000:064x}.wav",
+            duration_s=2.0,
+            sample_rate=44100,
+            channels=2,
+            codec="mp3-vbr",
+            loudness_after_lufs=-23.0,
+            true_peak_dbtp=-3.0,
+            source=source,
+            title=f"clip {clip_id}",
+            genre="folk",
+            pair_id=f"p{clip_id % 3}",
+        )
+    )
+    session.add(ClipFeatures(clip_id=clip_id, extractor_version="test", values={"spectral_centroid_hz_mean": centroid}))
 
 
 def test_balance_page_says_so_when_the_library_is_balanced(sqlite_data_env):
@@ -199,10 +225,12 @@ def test_add_clips_stores_good_files_and_explains_bad_ones(clip_library):
     before = set(clips_by_title())
     at = staff_page("add_clips")
     no_exceptions(at)
-    at.file_uploader(key="add_clips_files").set_value([
-        ("violin.wav", tone_wav([330.0, 660.0], seed=42), "audio/wav"),
-        ("broken.wav", b"RIFF this is not audio at all", "audio/wav"),
-    ]).run()
+    at.file_uploader(key="add_clips_files").set_value(
+        [
+            ("violin.wav", tone_wav([330.0, 660.0], seed=42), "audio/wav"),
+            ("broken.wav", b"RIFF this is not audio at all", "audio/wav"),
+        ]
+    ).run()
     editor = at.data_editor[0]
     assert list(editor.value["file"]) == ["violin.wav", "broken.wav"]
 
@@ -214,9 +242,11 @@ def test_add_clips_stores_good_files_and_explains_bad_ones(clip_library):
     at.radio(key="add_clips_source").set_value("human")
     at.text_input(key="add_clips_creator").set_value("A. Composer")
     at.text_input(key="add_clips_genre").set_value("classical")
-    at.session_state[editor.key] = {"edited_rows": {0: {"title": "Violin study", "pair_id": "p9",
-                                                        "start_offset_s": 0.25}},
-                                    "added_rows": [], "deleted_rows": []}
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"title": "Violin study", "pair_id": "p9", "start_offset_s": 0.25}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.button(key="add_clips_process").click().run()
     no_exceptions(at)
     results = at.dataframe[-1].value.set_index("file")
@@ -267,10 +297,12 @@ def test_add_clips_ai_batch_records_the_system_and_refuses_duplicates(clip_libra
     at.text_input(key="add_clips_ai_system").set_value("TestGen")
     at.text_input(key="add_clips_ai_version").set_value("2.1")
     at.text_area(key="add_clips_prompt").set_value("a calm violin etude")
-    at.file_uploader(key="add_clips_files").set_value([
-        ("etude.wav", violin, "audio/wav"),
-        ("same-audio.wav", violin, "audio/wav"),
-    ]).run()
+    at.file_uploader(key="add_clips_files").set_value(
+        [
+            ("etude.wav", violin, "audio/wav"),
+            ("same-audio.wav", violin, "audio/wav"),
+        ]
+    ).run()
     at.button(key="add_clips_process").click().run()
     no_exceptions(at)
     results = at.dataframe[-1].value.set_index("file")
@@ -281,4 +313,9 @@ def test_add_clips_ai_batch_records_the_system_and_refuses_duplicates(clip_libra
     assert list(added) == ["etude"]
     clip = added["etude"]
     assert (clip.source, clip.ai_system, clip.ai_version, clip.prompt, clip.creator) == (
-        "ai", "TestGen", "2.1", "a calm violin etude", None)
+        "ai",
+        "TestGen",
+        "2.1",
+        "a calm violin etude",
+        None,
+    )

@@ -117,10 +117,10 @@ def _readable_strings_of_info_frame(data: bytes) -> list[bytes]:
     flags = int.from_bytes(frame[40:44], "big")
     offset = 44 + 4 * bool(flags & 1) + 4 * bool(flags & 2)
     if flags & 4:
-        frame[offset:offset + 100] = bytes(100)
+        frame[offset : offset + 100] = bytes(100)
         offset += 100
     if flags & 8:
-        frame[offset:offset + 4] = bytes(4)
+        frame[offset : offset + 4] = bytes(4)
     return [run for run in _printable_runs(bytes(frame)) if len(run) >= 4]
 
 

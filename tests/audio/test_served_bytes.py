@@ -105,13 +105,17 @@ def test_backfill_skips_a_clip_whose_file_is_missing_too_and_serving_it_says_so(
 
     with db.session_scope() as session:
         assert library.served_audio(session, kept)
-        with pytest.raises(ServedAudioMissing, match=rf"clip #{lost}: its served audio .* neither in the database "
-                                                     r"nor in the data folder"):
+        with pytest.raises(
+            ServedAudioMissing,
+            match=rf"clip #{lost}: its served audio .* neither in the database "
+            r"nor in the data folder",
+        ):
             library.served_audio(session, lost)
 
 
-def test_reprocessing_stores_the_new_bytes_for_every_replica_and_drops_unheard_old_ones(tmp_path, data_env,
-                                                                                         monkeypatch):
+def test_reprocessing_stores_the_new_bytes_for_every_replica_and_drops_unheard_old_ones(
+    tmp_path, data_env, monkeypatch
+):
     clip_id = _ingest(tmp_path, 8)
     with db.session_scope() as session:
         old_sha = library.get_clip(session, clip_id).served_sha256

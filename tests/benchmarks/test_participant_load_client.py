@@ -22,8 +22,15 @@ from tests.e2e import journey_driver as drive
 pytestmark = pytest.mark.e2e
 
 STUDY = StudySettings(
-    n_trials=4, practice_trial=True, attention_check=True, repeat_check=False, screening="required",
-    screening_trials=2, screening_pass=2, listening_requirement=1.0, max_same_source_run=3,
+    n_trials=4,
+    practice_trial=True,
+    attention_check=True,
+    repeat_check=False,
+    screening="required",
+    screening_trials=2,
+    screening_pass=2,
+    listening_requirement=1.0,
+    max_same_source_run=3,
 )
 
 
@@ -45,7 +52,10 @@ def test_one_participant_completes_with_every_answer_stored_once(e2e_data_dir, m
         participant = session.scalars(select(Participant).where(Participant.resume_token == result.token)).one()
         assert participant.screening_passed is True
         n_trials = session.scalar(select(func.count(Trial.id)).where(Trial.participant_id == participant.id))
-        answered = session.execute(select(Response.trial_index, Response.listened_s, Response.plays)
-                                   .where(Response.participant_id == participant.id)).all()
+        answered = session.execute(
+            select(Response.trial_index, Response.listened_s, Response.plays).where(
+                Response.participant_id == participant.id
+            )
+        ).all()
     assert n_trials == len(answered) == 6
     assert all(plays == 1 and listened > 0 for _, listened, plays in answered)

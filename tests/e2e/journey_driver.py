@@ -18,8 +18,9 @@ from tests.e2e.conftest import StreamlitServer, wait_for_app
 from tests.experiment.playable_clips import ClipIdentity, add_playable_clips
 
 
-def prepare_study(data_dir: Path, monkeypatch, settings: StudySettings, n_per_source: int = 3,
-                  clip_seconds: float = 3.0) -> list[ClipIdentity]:
+def prepare_study(
+    data_dir: Path, monkeypatch, settings: StudySettings, n_per_source: int = 3, clip_seconds: float = 3.0
+) -> list[ClipIdentity]:
     """Point this process at ``data_dir`` (SQLite), add playable clips and store ``settings``."""
     url = f"sqlite:///{data_dir / 'human_touch.db'}"
     monkeypatch.setenv("HUMAN_TOUCH_DATA", str(data_dir))
@@ -78,8 +79,11 @@ def play_through(page, timeout_ms: int = 30_000) -> None:
     audio.wait_for(state="attached")
     audio.evaluate("a => a.play()")
     page.wait_for_function(
-        """() => { const h = [...document.querySelectorAll('*')].find(e => e.shadowRoot && e.shadowRoot.querySelector('audio'));
-                   return h && h.shadowRoot.querySelector('audio').ended; }""", timeout=timeout_ms)
+        """() => { const h = [...document.querySelectorAll('*')]
+                         .find(e => e.shadowRoot && e.shadowRoot.querySelector('audio'));
+                   return h && h.shadowRoot.querySelector('audio').ended; }""",
+        timeout=timeout_ms,
+    )
 
 
 def pass_audio_check(page) -> None:
@@ -106,8 +110,14 @@ def listen_until_unlocked(page, submit) -> None:
     audio.evaluate("a => a.pause()")
 
 
-def answer_current_trial(page, confidence: str, expected: str, n_scales: int = 4,
-                         before_submit: Callable[[], None] | None = None, whole_clip: bool = True) -> None:
+def answer_current_trial(
+    page,
+    confidence: str,
+    expected: str,
+    n_scales: int = 4,
+    before_submit: Callable[[], None] | None = None,
+    whole_clip: bool = True,
+) -> None:
     """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI") and submit.
 
     ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
@@ -115,8 +125,9 @@ def answer_current_trial(page, confidence: str, expected: str, n_scales: int = 4
     ``whole_clip=False`` listens only until the answers unlock (long clips, short requirement).
     """
     wait_for_app(page, expected)
-    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n",
-                           arg=n_scales)
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n", arg=n_scales
+    )
     wait_for_radios(page, 1)
     submit = page.get_by_role("button", name="Save and continue")
     assert submit.is_disabled(), "answers must stay locked until the clip was heard"

@@ -26,8 +26,13 @@ from tests.e2e.conftest import wait_for_app
 pytestmark = pytest.mark.e2e
 
 STUDY = StudySettings(
-    n_trials=4, attention_check=True, repeat_check=False, practice_trial=True, screening="off",
-    listening_requirement=1.0, ask_comment=False,
+    n_trials=4,
+    attention_check=True,
+    repeat_check=False,
+    practice_trial=True,
+    screening="off",
+    listening_requirement=1.0,
+    ask_comment=False,
 )
 
 # Every widget key the participant page may use; anything else (e.g. a clip id) fails the test.
@@ -111,8 +116,9 @@ def take_study(page, base_url: str, capture: Capture, confidences: list[str]) ->
     drive.read_instructions(page)
     with db.session_scope() as session:
         participant = session.scalars(select(Participant).where(Participant.resume_token == token)).one()
-        trials = session.scalars(select(Trial).where(Trial.participant_id == participant.id)
-                                 .order_by(Trial.trial_index)).all()
+        trials = session.scalars(
+            select(Trial).where(Trial.participant_id == participant.id).order_by(Trial.trial_index)
+        ).all()
         kinds = [t.kind for t in trials]
     n_rated = sum(kind != "practice" for kind in kinds)
     for index, kind in enumerate(kinds):

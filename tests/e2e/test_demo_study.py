@@ -91,8 +91,7 @@ def test_demo_study_runs_from_consent_to_debrief(e2e_data_dir, monkeypatch, chro
         for position in range(1, n_rated + 1):
             if position == n_rated // 2:
                 page.goto(f"{server.url}/?resume={token}")  # a new tab with the resume link
-            _answer_trial(page, "Probably AI" if position % 2 else "Probably human",
-                          f"Clip {position} of {n_rated}")
+            _answer_trial(page, "Probably AI" if position % 2 else "Probably human", f"Clip {position} of {n_rated}")
         wait_for_app(page, "Which clips were made by AI?")
     finally:
         context.close()
@@ -102,7 +101,8 @@ def test_demo_study_runs_from_consent_to_debrief(e2e_data_dir, monkeypatch, chro
         participant = session.scalars(select(Participant)).one()
         responses = session.scalars(select(Response).order_by(Response.trial_index)).all()
         main_sources = session.scalars(
-            select(Clip.source).join(Trial, Trial.clip_id == Clip.id).where(Trial.kind == "main")).all()
+            select(Clip.source).join(Trial, Trial.clip_id == Clip.id).where(Trial.kind == "main")
+        ).all()
     assert participant.completed_at is not None and participant.completion_code
     assert [r.trial_index for r in responses] == list(range(len(kinds)))  # every trial, once
     assert sorted(main_sources) == ["ai"] * 6 + ["human"] * 6

@@ -19,6 +19,7 @@ def test_empty_data_folder_shows_the_participant_landing_page(streamlit_server, 
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
     # The first run created a staff credential in the database, keeping only its hash.
     import sqlite3
+
     with sqlite3.connect(streamlit_server.data_dir / "human_touch.db") as connection:
         (stored,) = connection.execute("SELECT password_hash FROM staff_credential").fetchone()
     assert stored.startswith("scrypt$")
@@ -39,8 +40,14 @@ def test_staff_pages_need_login(streamlit_server, page):
 def test_wrong_password_is_refused_and_right_one_opens_staff_pages(streamlit_server, page):
     # The password goes in on standard input (never argv), into the server's own database.
     human_touch = Path(sys.executable).parent / "human-touch"
-    subprocess.run([str(human_touch), "staff", "set-password", "--stdin"], input="correct horse battery\n",
-                   text=True, env=streamlit_server.env, check=True, capture_output=True)
+    subprocess.run(
+        [str(human_touch), "staff", "set-password", "--stdin"],
+        input="correct horse battery\n",
+        text=True,
+        env=streamlit_server.env,
+        check=True,
+        capture_output=True,
+    )
     page.goto(f"{streamlit_server.url}/staff")
     wait_for_app(page, "Staff login")
     field = page.get_by_label("Staff password")

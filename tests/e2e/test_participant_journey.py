@@ -19,16 +19,24 @@ from tests.e2e.conftest import wait_for_app
 pytestmark = pytest.mark.e2e
 
 STUDY = StudySettings(
-    n_trials=4, attention_check=False, repeat_check=False, practice_trial=True, screening="optional",
-    screening_trials=1, screening_pass=1, listening_requirement=1.0, max_same_source_run=3,
+    n_trials=4,
+    attention_check=False,
+    repeat_check=False,
+    practice_trial=True,
+    screening="optional",
+    screening_trials=1,
+    screening_pass=1,
+    listening_requirement=1.0,
+    max_same_source_run=3,
 )
 
 
 def trial_list() -> list[tuple[int, int, str, str]]:
     with db.session_scope() as session:
-        rows = session.execute(select(Trial.trial_index, Trial.clip_id, Trial.kind, Trial.audio_nonce)
-                               .order_by(Trial.trial_index)).all()
-    return [tuple(r) for r in rows]
+        rows = session.execute(
+            select(Trial.trial_index, Trial.clip_id, Trial.kind, Trial.audio_nonce).order_by(Trial.trial_index)
+        ).all()
+    return [(r.trial_index, r.clip_id, r.kind, r.audio_nonce) for r in rows]
 
 
 def test_consent_to_debrief_with_reload_and_server_restart(e2e_data_dir, monkeypatch, chromium):

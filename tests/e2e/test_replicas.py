@@ -38,16 +38,30 @@ from tests.e2e.conftest import ROOT, wait_for_app
 pytestmark = pytest.mark.e2e
 
 # The demo library's clips are 20 s long; a short listening requirement keeps the test short.
-STUDY = StudySettings(n_trials=4, screening="off", practice_trial=False, attention_check=False,
-                      repeat_check=False, listening_requirement=0.05, min_answer_seconds=0.0)
+STUDY = StudySettings(
+    n_trials=4,
+    screening="off",
+    practice_trial=False,
+    attention_check=False,
+    repeat_check=False,
+    listening_requirement=0.05,
+    min_answer_seconds=0.0,
+)
 REPLICA_HEADER = "x-human-touch-replica"
 STICKY_COOKIE = "ht_replica"
 
 
 def human_touch_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Run the ``human-touch`` command line (the one place that names its module)."""
-    return subprocess.run([sys.executable, "-m", "human_touch.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "human_touch.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
 
 
 def _port_is_free(port: int) -> bool:
@@ -70,11 +84,11 @@ def _free_ports(count: int) -> list[int]:
 
 @dataclass
 class Deployment:
-    url: str                       # the participant site (nginx)
-    staff_url: str                 # the staff site (nginx)
+    url: str  # the participant site (nginx)
+    staff_url: str  # the staff site (nginx)
     database_url: str
     run_dir: Path
-    replicas: dict[str, int]       # "127.0.0.1:PORT" -> pid
+    replicas: dict[str, int]  # "127.0.0.1:PORT" -> pid
 
     def replica_for(self, cookie: str | None) -> tuple[str, str | None]:
         """Ask nginx which replica serves a browser with ``cookie``: (replica, cookie it sets)."""
@@ -141,11 +155,18 @@ def deployment(tmp_path_factory):
     name = f"ht_replicas_{os.getpid()}"
     database_url = _create_database(name)
     *replica_ports, staff_port, listen, staff_listen = _free_ports(5)
-    env = {**os.environ, "HUMAN_TOUCH_DATA": str(base / "data"), "HUMAN_TOUCH_DATABASE_URL": database_url,
-           "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba-cache")),
-           "PYTHON": sys.executable, "RUN_DIR": str(base / "run"), "BASE_PORT": str(replica_ports[0]),
-           "STAFF_PORT": str(staff_port), "LISTEN": f"127.0.0.1:{listen}",
-           "STAFF_LISTEN": f"127.0.0.1:{staff_listen}"}
+    env = {
+        **os.environ,
+        "HUMAN_TOUCH_DATA": str(base / "data"),
+        "HUMAN_TOUCH_DATABASE_URL": database_url,
+        "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".numba-cache")),
+        "PYTHON": sys.executable,
+        "RUN_DIR": str(base / "run"),
+        "BASE_PORT": str(replica_ports[0]),
+        "STAFF_PORT": str(staff_port),
+        "LISTEN": f"127.0.0.1:{listen}",
+        "STAFF_LISTEN": f"127.0.0.1:{staff_listen}",
+    }
     human_touch_cli("prepare", env=env)  # once per database: migrations, staff password, demo clips
     engine = db.get_engine(database_url)
     with db.session_scope(engine) as session:
@@ -153,20 +174,32 @@ def deployment(tmp_path_factory):
 
     log = base / "serve.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen(["bash", str(ROOT / "deploy" / "serve.sh"), "--replicas", "2",
-                                    "--no-prepare", "--expose-upstream", "--data-per-replica"],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [
+                "bash",
+                str(ROOT / "deploy" / "serve.sh"),
+                "--replicas",
+                "2",
+                "--no-prepare",
+                "--expose-upstream",
+                "--data-per-replica",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     run_dir = base / "run"
     replicas: dict[str, int] = {}
     nginx_pid = None
     try:
         _wait_until_ready(process, log)
-        replicas = {f"127.0.0.1:{port}": int((run_dir / f"replica-{port}.pid").read_text())
-                    for port in replica_ports}
+        replicas = {f"127.0.0.1:{port}": int((run_dir / f"replica-{port}.pid").read_text()) for port in replica_ports}
         nginx_pid = int((run_dir / "nginx.pid").read_text())
-        yield Deployment(f"http://127.0.0.1:{listen}", f"http://127.0.0.1:{staff_listen}",
-                         database_url, run_dir, replicas)
+        yield Deployment(
+            f"http://127.0.0.1:{listen}", f"http://127.0.0.1:{staff_listen}", database_url, run_dir, replicas
+        )
     finally:
         _stop(process)
         db.dispose_engines()
@@ -286,9 +319,9 @@ def test_participant_survives_sigkill_of_their_replica(deployment, chromium):
             select(Participant.resume_token, Response.trial_index, Response.confidence, func.count())
             .join(Response, Response.participant_id == Participant.id)
             .group_by(Participant.resume_token, Response.trial_index, Response.confidence)
-            .order_by(Participant.resume_token, Response.trial_index)).all()
-        completed = session.scalars(select(Participant.resume_token)
-                                    .where(Participant.completed_at.is_not(None))).all()
+            .order_by(Participant.resume_token, Response.trial_index)
+        ).all()
+        completed = session.scalars(select(Participant.resume_token).where(Participant.completed_at.is_not(None))).all()
     assert sorted(completed) == sorted(tokens)
     for token in tokens:
         answers = [(index, confidence, count) for t, index, confidence, count in rows if t == token]

@@ -38,6 +38,7 @@ def _session_id_of(page, url: str) -> str:
                     return
                 if message.WhichOneof("type") == "new_session":
                     found.append(message.new_session.initialize.session_id)
+
         socket.on("framereceived", on_frame)
 
     page.on("websocket", on_socket)
@@ -55,12 +56,24 @@ def _put_file(server_url: str, page, session_id: str, size: int) -> int:
     """
     xsrf = next((c["value"] for c in page.context.cookies() if c["name"] == "_streamlit_xsrf"), "")
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.wav\"\r\n"
-            f"Content-Type: audio/wav\r\n\r\n").encode() + b"\0" * size + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.wav"\r\n'
+            f"Content-Type: audio/wav\r\n\r\n"
+        ).encode()
+        + b"\0" * size
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     request = urllib.request.Request(
-        f"{server_url}/_stcore/upload_file/{session_id}/{uuid.uuid4()}", data=body, method="PUT",
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": xsrf,
-                 "Cookie": f"_streamlit_xsrf={xsrf}"})
+        f"{server_url}/_stcore/upload_file/{session_id}/{uuid.uuid4()}",
+        data=body,
+        method="PUT",
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "X-Xsrftoken": xsrf,
+            "Cookie": f"_streamlit_xsrf={xsrf}",
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status
@@ -91,8 +104,14 @@ def test_a_participant_session_cannot_park_uploads_in_server_memory(streamlit_se
 
 def test_a_logged_in_staff_session_can_upload(streamlit_server, page):
     human_touch = Path(sys.executable).parent / "human-touch"
-    subprocess.run([str(human_touch), "staff", "set-password", "--stdin"], input="correct horse battery\n",
-                   text=True, env=streamlit_server.env, check=True, capture_output=True)
+    subprocess.run(
+        [str(human_touch), "staff", "set-password", "--stdin"],
+        input="correct horse battery\n",
+        text=True,
+        env=streamlit_server.env,
+        check=True,
+        capture_output=True,
+    )
     session_id = _session_id_of(page, f"{streamlit_server.url}/staff")
     page.get_by_label("Staff password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()

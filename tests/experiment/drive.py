@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -64,13 +65,24 @@ def add_clips(n_human: int, n_ai: int, paired: bool = False) -> None:
             sf.write(buffer, np.stack([tone, tone], axis=1), 44100, format="MP3")
             digest = f"{number:064x}"
             (clips_dir / f"{digest}.mp3").write_bytes(buffer.getvalue())
-            s.add(Clip(
-                served_sha256=digest, served_name=f"{digest}.mp3", original_sha256=f"{number + 10**6:064x}",
-                original_name=f"{number}.wav", duration_s=DURATION_S, sample_rate=44100, channels=2,
-                codec="mp3-vbr", source=source, title=f"Title {number}", creator=f"Composer {number}",
-                ai_system="Suno" if source == "ai" else None, ai_version="v4" if source == "ai" else None,
-                pair_id=f"pair{i % max(n_human, 1)}" if paired else None,
-            ))
+            s.add(
+                Clip(
+                    served_sha256=digest,
+                    served_name=f"{digest}.mp3",
+                    original_sha256=f"{number + 10**6:064x}",
+                    original_name=f"{number}.wav",
+                    duration_s=DURATION_S,
+                    sample_rate=44100,
+                    channels=2,
+                    codec="mp3-vbr",
+                    source=source,
+                    title=f"Title {number}",
+                    creator=f"Composer {number}",
+                    ai_system="Suno" if source == "ai" else None,
+                    ai_version="v4" if source == "ai" else None,
+                    pair_id=f"pair{i % max(n_human, 1)}" if paired else None,
+                )
+            )
 
 
 def configure(**changes) -> int:
@@ -107,13 +119,22 @@ def pass_screening(token: str, correct: bool = True) -> ScreeningOutcome:
 
 def good_answer(view: TrialView, confidence: int = 2, rating: int = 5) -> Answer:
     return Answer(
-        confidence=confidence, valence=rating, arousal=rating, moved=rating, liking=rating, familiar=False,
-        plays=1, listened_s=view.duration_s, time_to_first_play_ms=800, client_time_to_answer_ms=25_000,
+        confidence=confidence,
+        valence=rating,
+        arousal=rating,
+        moved=rating,
+        liking=rating,
+        familiar=False,
+        plays=1,
+        listened_s=view.duration_s,
+        time_to_first_play_ms=800,
+        client_time_to_answer_ms=25_000,
     )
 
 
-def answer_current(token: str, *, guess_right: bool | None = None, follow_attention: bool = True,
-                   confidence: int = 2) -> SubmitResult:
+def answer_current(
+    token: str, *, guess_right: bool | None = None, follow_attention: bool = True, confidence: int = 2
+) -> SubmitResult:
     with db.session_scope() as s:
         participant = load_participant(s, token)
         view = current_trial(s, participant)
@@ -125,7 +146,8 @@ def answer_current(token: str, *, guess_right: bool | None = None, follow_attent
             answer = dataclasses.replace(answer, confidence=1 if wanted == "human" else 6)
         if view.kind == "attention" and follow_attention:
             target = quality.attention_target(participant.seed, view.scales, view.scale_points)
-            answer = dataclasses.replace(answer, confidence=target.confidence, **{target.scale: target.value})
+            ratings: dict[str, Any] = {target.scale: target.value} if target.scale else {}
+            answer = dataclasses.replace(answer, confidence=target.confidence, **ratings)
         return submit_answer(s, participant, view.trial_index, answer)
 
 
@@ -157,4 +179,3 @@ def complete_participant(entry: Entry = Entry(), **kwargs) -> str:
 def finish_practice_and_trials(token: str) -> None:
     while step(token) in ("practice", "trials"):
         assert answer_current(token, guess_right=False).status == "recorded"
-

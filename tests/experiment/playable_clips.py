@@ -37,8 +37,15 @@ class ClipIdentity:
 
     def secrets(self) -> list[str]:
         """Strings that must not reach the browser before the debrief."""
-        values = [self.served_sha256, self.served_name, self.original_sha256, self.original_name,
-                  self.uploaded_filename, self.title, self.creator]
+        values = [
+            self.served_sha256,
+            self.served_name,
+            self.original_sha256,
+            self.original_name,
+            self.uploaded_filename,
+            self.title,
+            self.creator,
+        ]
         if self.ai_system:
             values.append(self.ai_system)
         return values
@@ -73,21 +80,37 @@ def add_playable_clips(n_per_source: int = 2, duration_s: float = 3.0, *, base_h
             (paths.clips / served_name).write_bytes(data)
             marker = f"zq{number}x{served_sha[:6]}"
             clip = Clip(
-                served_sha256=served_sha, served_name=served_name,
-                original_sha256=original_sha, original_name=f"{original_sha}.wav",
+                served_sha256=served_sha,
+                served_name=served_name,
+                original_sha256=original_sha,
+                original_name=f"{original_sha}.wav",
                 uploaded_filename=f"upload_{marker}.wav",
-                duration_s=duration_s, sample_rate=SAMPLE_RATE, channels=2, codec="mp3",
-                source=source, title=f"Title {marker}", creator=f"Creator {marker}",
+                duration_s=duration_s,
+                sample_rate=SAMPLE_RATE,
+                channels=2,
+                codec="mp3",
+                source=source,
+                title=f"Title {marker}",
+                creator=f"Creator {marker}",
                 ai_system=f"System {marker}" if source == "ai" else None,
                 ai_version="v9" if source == "ai" else None,
-                genre="test", processing={},
+                genre="test",
+                processing={},
             )
             session.add(clip)
             session.flush()
-            identities.append(ClipIdentity(
-                clip_id=clip.id, source=source, served_sha256=served_sha, served_name=served_name,
-                original_sha256=original_sha, original_name=clip.original_name,
-                uploaded_filename=clip.uploaded_filename, title=clip.title, creator=clip.creator,
-                ai_system=clip.ai_system,
-            ))
+            identities.append(
+                ClipIdentity(
+                    clip_id=clip.id,
+                    source=source,
+                    served_sha256=served_sha,
+                    served_name=served_name,
+                    original_sha256=original_sha,
+                    original_name=clip.original_name,
+                    uploaded_filename=clip.uploaded_filename,
+                    title=clip.title,
+                    creator=clip.creator,
+                    ai_system=clip.ai_system,
+                )
+            )
     return identities

@@ -71,8 +71,9 @@ def test_answers_that_break_the_rules_are_rejected_and_nothing_is_stored(data_en
     with db.session_scope() as s:
         participant = load_participant(s, token)
         assert len(repository.responses_of(s, participant)) == 1  # only the practice answer
-        result = submit_answer(s, participant, view.trial_index,
-                               dataclasses.replace(good, comment="  lovely strings  "))
+        result = submit_answer(
+            s, participant, view.trial_index, dataclasses.replace(good, comment="  lovely strings  ")
+        )
         assert result.status == "recorded"
         assert repository.responses_of(s, participant)[view.trial_index].comment == "lovely strings"
 
@@ -200,17 +201,28 @@ def test_a_lost_insert_race_reports_duplicate_and_leaves_the_session_usable(data
     with db.session_scope() as s:
         participant = load_participant(s, token)
         trial = repository.trial_at(s, participant, 0)
-        first = Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
-                         study_version_id=participant.study_version_id, guess="ai", confidence=5)
+        first = Response(
+            trial_id=trial.id,
+            participant_id=participant.id,
+            trial_index=0,
+            study_version_id=participant.study_version_id,
+            guess="ai",
+            confidence=5,
+        )
         assert repository.insert_response(s, first)
     with db.session_scope() as s:
         participant = load_participant(s, token)
         trial = repository.trial_at(s, participant, 0)
-        second = Response(trial_id=trial.id, participant_id=participant.id, trial_index=0,
-                          study_version_id=participant.study_version_id, guess="human", confidence=1)
+        second = Response(
+            trial_id=trial.id,
+            participant_id=participant.id,
+            trial_index=0,
+            study_version_id=participant.study_version_id,
+            guess="human",
+            confidence=1,
+        )
         assert not repository.insert_response(s, second)
         assert [r.confidence for r in repository.responses_of(s, participant).values()] == [5]
-
 
 
 def test_exposure_stays_within_one_when_participants_are_assigned_at_the_same_moment(data_env):
@@ -273,8 +285,11 @@ def test_an_assignment_in_another_process_waits_for_the_one_in_progress(data_env
     token = consent()
     with db.session_scope() as holder:
         db.hold_lock(holder, "assign-trials")
-        other = subprocess.Popen([sys.executable, "-c", _FINISH_QUESTIONNAIRE, token, json.dumps(QUESTIONNAIRE)],
-                                 stderr=subprocess.PIPE, text=True)
+        other = subprocess.Popen(
+            [sys.executable, "-c", _FINISH_QUESTIONNAIRE, token, json.dumps(QUESTIONNAIRE)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(6.0)  # ample time to import the app and reach the assignment
         assert other.poll() is None, other.communicate()[1]
     _, stderr = other.communicate(timeout=120)  # released: it goes ahead

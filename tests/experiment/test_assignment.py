@@ -55,7 +55,7 @@ def check_list(planned, clips, rules, strict_gaps=True):
 def test_five_hundred_sequential_participants_balance_runs_and_exposure():
     clips = library(20, 20)
     rules = AssignmentRules(n_trials=12, max_same_source_run=3)
-    exposure = Counter()
+    exposure: Counter[int] = Counter()
     for seed in range(500):
         planned = assign_trials(clips, exposure, rules, seed)
         main = check_list(planned, clips, rules)
@@ -73,7 +73,7 @@ def test_five_hundred_sequential_participants_balance_runs_and_exposure():
 def test_exposure_spreads_within_each_source_when_sources_differ_in_size():
     clips = library(9, 15)
     rules = AssignmentRules(n_trials=8)
-    exposure = Counter()
+    exposure: Counter[int] = Counter()
     for seed in range(200):
         main = check_list(assign_trials(clips, exposure, rules, seed), clips, rules)
         exposure.update(t.clip_id for t in main)
@@ -106,11 +106,11 @@ def test_pairs_are_drawn_whole_and_kept_apart():
     clips = library(10, 10, paired=10)
     pair_of = {c.clip_id: c.pair_id for c in clips}
     rules = AssignmentRules(n_trials=12, use_pairs=True, pair_gap=2)
-    exposure = Counter()
+    exposure: Counter[int] = Counter()
     for seed in range(300):
         planned = assign_trials(clips, exposure, rules, seed)
         main = check_list(planned, clips, rules)
-        positions = {}
+        positions: dict[str, list[int]] = {}
         for index, trial in enumerate(planned):
             if trial.kind == "main":
                 positions.setdefault(pair_of[trial.clip_id], []).append(index)
@@ -141,12 +141,20 @@ def test_too_few_complete_pairs_falls_back_to_independent_clips():
     repeat=st.booleans(),
     seed=st.integers(0, 2**31 - 1),
 )
-def test_any_feasible_library_gives_a_valid_list(half, extra_human, extra_ai, max_run, paired, practice,
-                                                  attention, repeat, seed):
+def test_any_feasible_library_gives_a_valid_list(
+    half, extra_human, extra_ai, max_run, paired, practice, attention, repeat, seed
+):
     n_human, n_ai = half + extra_human, half + extra_ai
     clips = library(n_human, n_ai, paired=min(n_human, n_ai) if paired else 0)
-    rules = AssignmentRules(n_trials=2 * half, max_same_source_run=max_run, use_pairs=paired, pair_gap=2,
-                            practice=practice, attention_check=attention, repeat_check=repeat)
+    rules = AssignmentRules(
+        n_trials=2 * half,
+        max_same_source_run=max_run,
+        use_pairs=paired,
+        pair_gap=2,
+        practice=practice,
+        attention_check=attention,
+        repeat_check=repeat,
+    )
     planned = assign_trials(clips, {}, rules, seed)
     check_list(planned, clips, rules, strict_gaps=half >= 4 and max_run >= 2)
     assert assign_trials(clips, {}, rules, seed) == planned

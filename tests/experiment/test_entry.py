@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import db
 from core.models import Clip, ConsentDecline, Participant, StudyVersion
@@ -50,16 +50,19 @@ def test_an_unfinished_prolific_participant_resumes_instead_of_starting_again(da
     assert consent(prolific("P2", study="STUDY2")) != first
 
 
-@pytest.mark.parametrize("params", [
-    {"PROLIFIC_PID": "{{%PROLIFIC_PID%}}", "STUDY_ID": "S", "SESSION_ID": "X"},
-    {"PROLIFIC_PID": "has space"},
-    {"PROLIFIC_PID": "x" * 65},
-    {"PROLIFIC_PID": ""},
-    {"PROLIFIC_PID": "ok", "STUDY_ID": "semi;colon"},
-    {"STUDY_ID": "S1"},
-    {RESUME_PARAM: "short"},
-    {RESUME_PARAM: "'; DROP TABLE participants; --"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"PROLIFIC_PID": "{{%PROLIFIC_PID%}}", "STUDY_ID": "S", "SESSION_ID": "X"},
+        {"PROLIFIC_PID": "has space"},
+        {"PROLIFIC_PID": "x" * 65},
+        {"PROLIFIC_PID": ""},
+        {"PROLIFIC_PID": "ok", "STUDY_ID": "semi;colon"},
+        {"STUDY_ID": "S1"},
+        {RESUME_PARAM: "short"},
+        {RESUME_PARAM: "'; DROP TABLE participants; --"},
+    ],
+)
 def test_malformed_url_parameters_get_a_message_and_store_nothing(data_env, params):
     add_clips(4, 4)
     with pytest.raises(JourneyError) as caught:
@@ -144,7 +147,7 @@ def test_a_too_small_library_keeps_newcomers_out_politely(data_env):
     add_clips(2, 2)
     with db.session_scope() as s:
         repository.save_settings(s, StudySettings(n_trials=4), check_library=True)
-        s.execute(Clip.__table__.update().where(Clip.id == 1).values(retired_at=func.now()))
+        s.execute(update(Clip).where(Clip.id == 1).values(retired_at=func.now()))
     with db.session_scope() as s:
         arrival = arrive(s, Entry())
         assert arrival.status == "closed" and "not ready" in arrival.message
@@ -184,11 +187,10 @@ def test_consenting_in_two_tabs_makes_one_prolific_participant(data_env):
 def test_share_links():
     assert participant_link("https://lab.example.org/") == "https://lab.example.org/"
     assert prolific_study_url("https://lab.example.org/") == (
-        "https://lab.example.org/?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}"
-        "&SESSION_ID={{%SESSION_ID%}}"
+        "https://lab.example.org/?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
     )
     assert prolific_study_url("https://lab.example.org/?lang=en").startswith(
-        "https://lab.example.org/?lang=en&PROLIFIC_PID=")
+        "https://lab.example.org/?lang=en&PROLIFIC_PID="
+    )
     with pytest.raises(ValueError, match="http"):
         participant_link("lab.example.org")
-

@@ -85,7 +85,8 @@ def test_a_full_prolific_participant(data_env):
     assert answer_current(token).status == "recorded"
     assert step(token) == "trials"
 
-    seen_positions, kinds = [], Counter()
+    seen_positions: list[int] = []
+    kinds: Counter[str] = Counter()
     while step(token) == "trials":
         with db.session_scope() as s:
             participant = load_participant(s, token)
@@ -233,4 +234,3 @@ def test_trial_rows_match_the_assignment(data_env):
         kinds = Counter(t.kind for t in trials)
         assert kinds == Counter({"main": 4, "practice": 1, "repeat": 1, "attention": 1})
         assert len({t.audio_nonce for t in trials}) == len(trials)
-

@@ -18,15 +18,21 @@ from streamlit.testing.v1 import AppTest
 from core import db
 from core.models import ConsentDecline, Participant, Response, Trial
 from experiment import repository
-from experiment.ui.player import player_key
 from experiment.settings import StudySettings
+from experiment.ui.player import player_key
 from tests.experiment.playable_clips import add_playable_clips
 
 PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages" / "participate.py")
 
 SHORT_STUDY = StudySettings(
-    n_trials=2, attention_check=False, repeat_check=False, practice_trial=True,
-    screening="optional", screening_trials=1, screening_pass=1, ask_comment=True,
+    n_trials=2,
+    attention_check=False,
+    repeat_check=False,
+    practice_trial=True,
+    screening="optional",
+    screening_trials=1,
+    screening_pass=1,
+    ask_comment=True,
 )
 
 
@@ -75,10 +81,17 @@ def current_nonce(token: str) -> str:
 
 def listened(at: AppTest, key: str, seconds: float = 3.0, met: bool = True) -> None:
     """Set what the blind player reports after the participant heard ``seconds`` (see module doc)."""
-    at.session_state[key] = {"report": {
-        "plays": 1, "pauses": 0, "seeks": 0, "listened_s": seconds, "first_play_ms": 800,
-        "ended": met, "requirement_met": met,
-    }}
+    at.session_state[key] = {
+        "report": {
+            "plays": 1,
+            "pauses": 0,
+            "seeks": 0,
+            "listened_s": seconds,
+            "first_play_ms": 800,
+            "ended": met,
+            "requirement_met": met,
+        }
+    }
 
 
 def rate(at: AppTest, confidence: int, familiar: str = "No", rating: int = 5) -> None:
@@ -170,10 +183,17 @@ def test_answers_stay_locked_until_the_clip_was_heard(study):
 
     # A forged report claiming the requirement with too little heard is refused by the server.
     nonce = current_nonce(token)
-    at.session_state[player_key(nonce)] = {"report": {
-        "plays": 1, "pauses": 1, "seeks": 3, "listened_s": 0.5, "first_play_ms": 10,
-        "ended": True, "requirement_met": True,
-    }}
+    at.session_state[player_key(nonce)] = {
+        "report": {
+            "plays": 1,
+            "pauses": 1,
+            "seeks": 3,
+            "listened_s": 0.5,
+            "first_play_ms": 10,
+            "ended": True,
+            "requirement_met": True,
+        }
+    }
     at.run()
     answer_trial(at, token, heard=False)
     assert any("Please listen to the clip" in e.value for e in at.error)
@@ -220,12 +240,15 @@ def test_decline_stores_only_a_count(study):
         assert session.scalar(select(func.sum(ConsentDecline.count))) == 1
 
 
-@pytest.mark.parametrize("params", [
-    {"PROLIFIC_PID": "not valid!"},
-    {"STUDY_ID": "abc"},
-    {"resume": "short"},
-    {"resume": "x" * 30},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"PROLIFIC_PID": "not valid!"},
+        {"STUDY_ID": "abc"},
+        {"resume": "short"},
+        {"resume": "x" * 30},
+    ],
+)
 def test_bad_links_get_a_clear_message_and_store_nothing(study, params):
     at = open_page(params)
     assert at.error, "a bad link must be explained"
@@ -239,7 +262,10 @@ def test_prolific_entry_is_stored_and_url_switches_to_resume_token(study):
     assert dict(at.query_params) == {"resume": [token]} or dict(at.query_params) == {"resume": token}
     (participant,) = participants()
     assert (participant.prolific_pid, participant.prolific_study_id, participant.prolific_session_id) == (
-        "pid123", "study9", "sess7")
+        "pid123",
+        "study9",
+        "sess7",
+    )
 
     # Coming back through the Prolific link resumes the same participant instead of a new one.
     again = open_page({"PROLIFIC_PID": "pid123", "STUDY_ID": "study9", "SESSION_ID": "sess8"})
@@ -268,6 +294,7 @@ def test_required_screening_failure_ends_politely(study):
     with db.session_scope() as session:
         participant = repository.participant_by_token(session, token)
         from experiment import screening
+
         target = screening.screening_targets(participant.seed, 1)[0]
     wrong = next(i for i in (1, 2, 3) if i != target)
     at.button(key=f"screening_1_{wrong}").click().run()
@@ -280,8 +307,12 @@ def test_required_screening_failure_ends_politely(study):
 
 def test_prolific_debrief_offers_the_completion_link_only_after_the_last_answer(study):
     with db.session_scope() as session:
-        repository.save_settings(session, SHORT_STUDY.with_changes(
-            prolific_enabled=True, completion_code="C0DE42", screening="off", practice_trial=False))
+        repository.save_settings(
+            session,
+            SHORT_STUDY.with_changes(
+                prolific_enabled=True, completion_code="C0DE42", screening="off", practice_trial=False
+            ),
+        )
     at = open_page({"PROLIFIC_PID": "pid1", "STUDY_ID": "s1", "SESSION_ID": "x1"})
     token = consent(at)
     answer_questionnaire(at)

@@ -15,8 +15,8 @@ def test_payload_frames_header_and_audio_bytes_unchanged():
     framed = encode_payload(audio, {"required_s": 2.5, "label": "Music clip"})
     assert framed[:4] == b"HTP1"
     (length,) = struct.unpack(">I", framed[4:8])
-    assert json.loads(framed[8:8 + length]) == {"required_s": 2.5, "label": "Music clip"}
-    assert framed[8 + length:] == audio
+    assert json.loads(framed[8 : 8 + length]) == {"required_s": 2.5, "label": "Music clip"}
+    assert framed[8 + length :] == audio
 
 
 def test_player_keys_are_one_to_one_and_never_contain_a_double_underscore():
@@ -28,12 +28,26 @@ def test_player_keys_are_one_to_one_and_never_contain_a_double_underscore():
 
 def test_reports_from_the_browser_are_read_defensively():
     assert ListeningReport.from_state(None) == ListeningReport()
-    assert ListeningReport.from_state({"plays": -3, "listened_s": float("nan"), "ended": "yes",
-                                       "first_play_ms": "soon", "requirement_met": 1}) == ListeningReport()
-    report = ListeningReport.from_state({"plays": 2, "pauses": 1, "seeks": 4, "listened_s": 29.5,
-                                         "first_play_ms": 1200.7, "ended": True, "requirement_met": True})
-    assert report == ListeningReport(plays=2, pauses=1, seeks=4, listened_s=29.5, first_play_ms=1200,
-                                     ended=True, requirement_met=True)
+    assert (
+        ListeningReport.from_state(
+            {"plays": -3, "listened_s": float("nan"), "ended": "yes", "first_play_ms": "soon", "requirement_met": 1}
+        )
+        == ListeningReport()
+    )
+    report = ListeningReport.from_state(
+        {
+            "plays": 2,
+            "pauses": 1,
+            "seeks": 4,
+            "listened_s": 29.5,
+            "first_play_ms": 1200.7,
+            "ended": True,
+            "requirement_met": True,
+        }
+    )
+    assert report == ListeningReport(
+        plays=2, pauses=1, seeks=4, listened_s=29.5, first_play_ms=1200, ended=True, requirement_met=True
+    )
 
 
 def _player_page() -> None:
@@ -49,7 +63,8 @@ def test_player_mounts_with_a_nonce_containing_a_double_underscore_and_returns_i
     at = AppTest.from_function(_player_page).run()
     assert not at.exception
     assert at.markdown[0].value == "heard 0.0 s, unlocked False"
-    at.session_state[player_key("nonce__with_double_underscore")] = {"report": {"listened_s": 3.0,
-                                                                                "requirement_met": True}}
+    at.session_state[player_key("nonce__with_double_underscore")] = {
+        "report": {"listened_s": 3.0, "requirement_met": True}
+    }
     at.run()
     assert at.markdown[0].value == "heard 3.0 s, unlocked True"

@@ -9,7 +9,9 @@ import soundfile as sf
 from experiment import screening
 
 
-def interaural_correlation(left: np.ndarray, right: np.ndarray, sample_rate: int, low_hz: float, high_hz: float) -> float:
+def interaural_correlation(
+    left: np.ndarray, right: np.ndarray, sample_rate: int, low_hz: float, high_hz: float
+) -> float:
     """Normalised real cross-spectrum of the two ears between ``low_hz`` and ``high_hz``.
 
     +1: identical in that band (diotic); -1: one ear phase-inverted.
@@ -26,7 +28,7 @@ def interaural_correlation(left: np.ndarray, right: np.ndarray, sample_rate: int
 def intervals(audio: np.ndarray, sample_rate: int) -> list[np.ndarray]:
     n = int(round(screening.INTERVAL_S * sample_rate))
     gap = int(round(screening.GAP_S * sample_rate))
-    return [audio[i * (n + gap): i * (n + gap) + n] for i in range(3)]
+    return [audio[i * (n + gap) : i * (n + gap) + n] for i in range(3)]
 
 
 def decoded(wav: bytes) -> tuple[np.ndarray, int]:
@@ -73,7 +75,7 @@ def test_levels_and_layout():
     for part in parts:
         rms_db = 20 * np.log10(np.sqrt(np.mean(part.astype(float) ** 2)))
         assert abs(rms_db - screening.NOISE_RMS_DBFS) < 1.0
-    gap = trial.audio[int(screening.INTERVAL_S * rate) + 10: int((screening.INTERVAL_S + screening.GAP_S) * rate) - 10]
+    gap = trial.audio[int(screening.INTERVAL_S * rate) + 10 : int((screening.INTERVAL_S + screening.GAP_S) * rate) - 10]
     assert np.all(gap == 0)
     assert np.max(np.abs(trial.audio)) < 1.0
 
@@ -82,7 +84,7 @@ def test_calibration_noise_is_diotic_pink_at_the_screening_level():
     noise = screening.calibration_noise(duration_s=2.0)
     assert noise.shape == (2 * screening.SAMPLE_RATE, 2)
     assert np.array_equal(noise[:, 0], noise[:, 1])
-    middle = noise[screening.SAMPLE_RATE // 4: -screening.SAMPLE_RATE // 4, 0].astype(float)
+    middle = noise[screening.SAMPLE_RATE // 4 : -screening.SAMPLE_RATE // 4, 0].astype(float)
     rms_db = 20 * np.log10(np.sqrt(np.mean(middle**2)))
     assert abs(rms_db - screening.NOISE_RMS_DBFS) < 1.0
     # Pink: roughly equal power per octave, so 1-2 kHz and 4-8 kHz differ by far less than white noise's 6 dB.

@@ -22,20 +22,23 @@ def test_old_and_future_stored_versions_still_load():
     assert loaded.n_trials == 8 and loaded.title == StudySettings().title
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"n_trials": 7}, "n_trials must be even"),
-    ({"n_trials": 0}, "at least 2"),
-    ({"listening_requirement": 1.5}, "listening_requirement must be between 0 and 1"),
-    ({"scales": ("valence", "joy")}, "unknown scales ['joy']"),
-    ({"scale_points": 10}, "scale_points must be one of [5, 7, 9]"),
-    ({"screening": "sometimes"}, "screening must be one of"),
-    ({"screening_pass": 7}, "screening_pass must be between 1 and screening_trials (6)"),
-    ({"max_same_source_run": 0}, "max_same_source_run must be between 1 and 20"),
-    ({"consent_text": "  "}, "consent_text must not be empty"),
-    ({"completion_code": "AB CD"}, "completion_code may contain only"),
-    ({"completion_url": "ftp://x"}, "completion_url must start with https://"),
-    ({"prolific_enabled": True}, "set the completion_code Prolific gave you"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"n_trials": 7}, "n_trials must be even"),
+        ({"n_trials": 0}, "at least 2"),
+        ({"listening_requirement": 1.5}, "listening_requirement must be between 0 and 1"),
+        ({"scales": ("valence", "joy")}, "unknown scales ['joy']"),
+        ({"scale_points": 10}, "scale_points must be one of [5, 7, 9]"),
+        ({"screening": "sometimes"}, "screening must be one of"),
+        ({"screening_pass": 7}, "screening_pass must be between 1 and screening_trials (6)"),
+        ({"max_same_source_run": 0}, "max_same_source_run must be between 1 and 20"),
+        ({"consent_text": "  "}, "consent_text must not be empty"),
+        ({"completion_code": "AB CD"}, "completion_code may contain only"),
+        ({"completion_url": "ftp://x"}, "completion_url must start with https://"),
+        ({"prolific_enabled": True}, "set the completion_code Prolific gave you"),
+    ],
+)
 def test_invalid_settings_are_explained(changes, message):
     settings = StudySettings().with_changes(**changes)
     with pytest.raises(ValueError) as caught:

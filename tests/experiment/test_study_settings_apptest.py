@@ -41,7 +41,10 @@ def test_page_is_for_staff_only(library):
 def test_library_shortfall_is_shown(library):
     at = open_settings()
     assert [(m.label, m.value) for m in at.metric] == [
-        ("Human clips", "3"), ("AI clips", "3"), ("Declined consent", "0")]
+        ("Human clips", "3"),
+        ("AI clips", "3"),
+        ("Declined consent", "0"),
+    ]
     assert any("needs 6 human clips" in w.value for w in at.warning)
 
 
@@ -81,10 +84,13 @@ def test_links_carry_the_prolific_placeholders(library):
     ]
 
 
-@pytest.mark.parametrize("page_url, root", [
-    ("http://localhost:8501/study_settings", "http://localhost:8501/"),
-    ("https://lab.example.org/ht/study_settings", "https://lab.example.org/ht/"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    "page_url, root",
+    [
+        ("http://localhost:8501/study_settings", "http://localhost:8501/"),
+        ("https://lab.example.org/ht/study_settings", "https://lab.example.org/ht/"),
+        (None, ""),
+    ],
+)
 def test_app_root_url_keeps_a_base_path(page_url, root):
     assert app_root_url(page_url) == root

@@ -75,7 +75,9 @@ class ListeningReport:
             plays=count("plays"),
             pauses=count("pauses"),
             seeks=count("seeks"),
-            listened_s=max(0.0, float(listened)) if isinstance(listened, (int, float)) and listened == listened else 0.0,
+            listened_s=max(0.0, float(listened))
+            if isinstance(listened, (int, float)) and listened == listened
+            else 0.0,
             first_play_ms=max(0, int(first)) if isinstance(first, (int, float)) and first == first else None,
             ended=state.get("ended") is True,
             requirement_met=state.get("requirement_met") is True,
