@@ -23,7 +23,9 @@ duplicated answers from the database; server CPU seconds per completed participa
 the browser with ``performance.now()``: from the click event on the button (a capture listener
 installed before the app loads) to the first animation frame in which the progress text reads
 "Clip k+1 of n" and a new blind-player <audio> element holds its blob with readyState
-HAVE_ENOUGH_DATA; the last answer -> debrief shown likewise; the machine's load average.
+HAVE_ENOUGH_DATA (also printed: the part until the progress text changed); the last answer ->
+debrief shown likewise; the CPU of the browser side (Chromium, Playwright drivers, this process),
+which shares the machine with the server; the machine's load average before and after.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ import argparse
 import asyncio
 import os
 import random
+import resource
+import signal
 import sys
 import tempfile
 import threading
@@ -73,20 +77,24 @@ MARK_OLD_PLAYERS_JS = """
   for (const host of document.querySelectorAll('*')) if (host.shadowRoot) audios.push(...host.shadowRoot.querySelectorAll('audio'));
   audios.forEach(a => { a.__htOld = true; });
   window.__htSaveAt = undefined;
+  window.__htProgressAt = undefined;
 }
 """
 
-# Milliseconds since the click once clip k of n is on the page with a new, loaded player; else false.
+# [ms to the new progress text, ms to ready] since the click, once clip k of n is on the page with a
+# new, loaded player; else false.
 NEXT_CLIP_READY_JS = """
 ([k, n]) => {
   if (window.__htSaveAt === undefined) return false;
   const want = `Clip ${k} of ${n}`;
   const progress = [...document.querySelectorAll('[data-testid="stProgress"]')];
   if (!progress.some(e => e.textContent.includes(want))) return false;
+  if (window.__htProgressAt === undefined) window.__htProgressAt = performance.now();
   const audios = [...document.querySelectorAll('audio')];
   for (const host of document.querySelectorAll('*')) if (host.shadowRoot) audios.push(...host.shadowRoot.querySelectorAll('audio'));
   const ready = audios.some(a => !a.__htOld && a.src.startsWith('blob:') && a.readyState >= 4);
-  return ready ? performance.now() - window.__htSaveAt : false;
+  const now = performance.now();
+  return ready ? [window.__htProgressAt - window.__htSaveAt, now - window.__htSaveAt] : false;
 }
 """
 
@@ -105,7 +113,7 @@ class BrowserResult(ParticipantResult):
 
     debrief_s: float | None = None
     wall_s: float = 0.0
-    latencies_by_clip: list[float] = field(default_factory=list)
+    progress_latencies_s: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -178,7 +186,9 @@ def _journey(page, options: Options, result: BrowserResult, rng: random.Random, 
         result.answers_sent += 1
         if k < n:
             waited = page.wait_for_function(NEXT_CLIP_READY_JS, arg=[k + 1, n], polling="raf")
-            result.clip_latencies_s.append(waited.json_value() / 1000)
+            progress_ms, ready_ms = waited.json_value()
+            result.progress_latencies_s.append(progress_ms / 1000)
+            result.clip_latencies_s.append(ready_ms / 1000)
         else:
             waited = page.wait_for_function(DEBRIEF_SHOWN_JS, arg=DEBRIEF_TEXT, polling="raf")
             result.debrief_s = waited.json_value() / 1000
@@ -229,6 +239,8 @@ def run_all(n: int, options: Options, ramp_s: float, deadline_s: float) -> list[
         stop.set()  # on timeout or Ctrl-C: participants stop at their next step and close their browser
         for thread in threads:
             thread.join(options.timeout_s + 15)
+        if any(t.is_alive() for t in threads):
+            print("some participant threads did not stop; their drivers close Chromium at exit", file=sys.stderr)
     return [r or BrowserResult(i, error="did not finish before the deadline") for i, r in enumerate(results)]
 
 
@@ -236,12 +248,33 @@ def run_all(n: int, options: Options, ramp_s: float, deadline_s: float) -> list[
 # Report and main
 
 
+def check_unfinished(results: list[BrowserResult]) -> tuple[int, int]:
+    """(lost, duplicated) answers of participants who did not finish: clicks sent vs rows stored."""
+    from sqlalchemy import func, select
+
+    from core import db
+    from core.models import Participant, Response
+
+    lost = duplicated = 0
+    with db.session_scope() as session:
+        for result in results:
+            if result.completed or result.token is None:
+                continue
+            counts = session.execute(
+                select(Response.trial_index, func.count(Response.id)).join(Participant)
+                .where(Participant.resume_token == result.token).group_by(Response.trial_index)).all()
+            duplicated += sum(n - 1 for _, n in counts if n > 1)
+            lost += max(0, result.answers_sent - len(counts))
+    return lost, duplicated
+
+
 def _seconds(values: list[float]) -> str:
     return (f"p50 {percentile(values, 50):.2f} s  p95 {percentile(values, 95):.2f} s  "
             f"max {max(values, default=float('nan')):.2f} s  (n={len(values)})")
 
 
-def report(results: list[BrowserResult], cpu_s: float | None, wall_s: float, load_before: float) -> None:
+def report(results: list[BrowserResult], cpu_s: float | None, client_cpu_s: float, wall_s: float,
+           load_before: float) -> None:
     check = check_database(results)
     for r in results:
         clips = " ".join(f"{s:.2f}" for s in r.clip_latencies_s)
@@ -250,6 +283,8 @@ def report(results: list[BrowserResult], cpu_s: float | None, wall_s: float, loa
         print(f"  participant {r.number}: {state}; {r.answers_sent} answers in {r.wall_s:.0f} s; "
               f"next clip ready [s]: {clips or '-'}; last answer -> debrief {debrief} s")
     completed = [r for r in results if r.completed]
+    lost, duplicated = check_unfinished(results)
+    check.lost, check.duplicated = check.lost + lost, check.duplicated + duplicated
     print(f"started {len(results)}  completed {len(completed)}  errors {sum(bool(r.error) for r in results)}  "
           f"lost answers {check.lost}  duplicated answers {check.duplicated}  "
           f"completed but not marked complete {check.incomplete}  (answers stored per participant "
@@ -257,12 +292,22 @@ def report(results: list[BrowserResult], cpu_s: float | None, wall_s: float, loa
     if cpu_s is not None:
         per = cpu_s / len(completed) if completed else float("nan")
         print(f"server CPU {cpu_s:.1f} s: {per:.2f} s per completed participant")
+    print(f"browser-side CPU (Chromium + Playwright drivers + this process) {client_cpu_s:.1f} s, "
+          f"{client_cpu_s / max(len(results), 1):.1f} s per participant")
     print("Save and continue -> next clip ready (in the browser, performance.now()): "
           + _seconds([s for r in results for s in r.clip_latencies_s]))
+    print("  of which: Save and continue -> progress text 'Clip k+1 of n' shown: "
+          + _seconds([s for r in results for s in r.progress_latencies_s]))
     print("last answer -> debrief shown: "
           + _seconds([r.debrief_s for r in results if r.debrief_s is not None]))
     print(f"wall {wall_s:.0f} s; load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
           f"on {os.cpu_count()} cores")
+
+
+def client_cpu_seconds() -> float:
+    """CPU s of this process and its finished children (the Playwright drivers, which reap their Chromium)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -297,6 +342,8 @@ def _start_server(args: argparse.Namespace) -> StreamlitServer:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM like Ctrl-C: participants stop and close their browsers, the server is stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not Path(CHROMIUM).exists():
         print(f"no Chromium at {CHROMIUM}", file=sys.stderr)
         return 2
@@ -320,12 +367,16 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(warm_up(url))  # not measured: a server in use has imported its pages already
         load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(pids) if pids else None
+        client_before = client_cpu_seconds()
         started = time.perf_counter()
         results = run_all(args.n, options, args.ramp, args.deadline)
         wall = time.perf_counter() - started
         cpu = cpu_seconds(pids) - cpu_before if pids else None
-        report(results, cpu, wall, load_before)
+        report(results, cpu, client_cpu_seconds() - client_before, wall, load_before)
         return 0 if all(r.completed for r in results) else 1
+    except KeyboardInterrupt:
+        print("interrupted: participants stopped, browsers closed", file=sys.stderr)
+        return 130
     finally:
         if server is not None:
             server.stop()
