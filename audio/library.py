@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy.orm import Session, object_session
 
 from audio import repository, served_bytes
+from audio.listener_copy import listener_copy
 from audio.catalogue import clean_metadata
 from audio.errors import MetadataError
 from audio.processing import ProcessingSettings
@@ -209,6 +210,28 @@ def served_audio(session: Session, clip_id: int) -> bytes:
         Neither the database nor the data folder has the clip's bytes (a ``FileNotFoundError``).
     """
     return served_bytes.served_bytes(session, _existing_clip(session, clip_id))
+
+
+def served_audio_for_listener(session: Session, clip_id: int, listener_key: str) -> bytes:
+    """The bytes one participant is sent for ``clip_id`` in one trial: the served file, individualised.
+
+    Same length and same decoded samples as :func:`served_audio`, but different bytes for every
+    ``listener_key`` (see :mod:`audio.listener_copy`), so no hash of a received file identifies a
+    clip for anyone else. The stored copy is unchanged. The same key always gives the same bytes.
+
+    Parameters
+    ----------
+    session : Session
+    clip_id : int
+    listener_key : str
+        Unique per participant and trial: experiment passes the trial's random audio nonce.
+
+    Raises
+    ------
+    LookupError, audio.errors.ServedAudioMissing
+        As :func:`served_audio`.
+    """
+    return listener_copy(served_audio(session, clip_id), listener_key)
 
 
 def _existing_clip(session: Session, clip_id: int) -> Clip:
