@@ -12,8 +12,8 @@ browsers use FFmpeg, Firefox's own demuxer or Core Audio, all of which ignore th
   11172-3 reserves it for private use; decoders never read it, and LAME writes frames without
   header CRC, so no checksum covers it. A hash of the audio frames alone (what MP3 integrity
   tools compute) therefore differs too, not only a hash of the whole file.
-* **the unused tail of the Xing/LAME "Info" frame** (the first frame; about 600 zero bytes after
-  the LAME tag at 256 kbit/s) is filled with key-derived bytes. Decoders that know the Info frame
+* **the unused tail of the Xing/LAME "Info" frame** (the first frame; about 850 zero bytes after
+  the LAME tag at 320 kbit/s) is filled with key-derived bytes. Decoders that know the Info frame
   skip it whole; older ones decode it as one silent frame whose side information reads none of
   these bytes (LAME starts the bit reservoir empty, so the next frame does not point back into it).
 * **the LAME tag's music CRC and tag CRC are recomputed**, so the file stays self-consistent

@@ -57,8 +57,10 @@ class ProcessingSettings:
         Highest allowed true peak of the served (decoded) file, dBTP.
     mp3_bitrate_kbps : int
         Constant MP3 bit rate, kbit/s (one of :data:`MP3_BITRATES_KBPS`). Constant, so that every
-        served clip of the same length has the same byte size (see :func:`encode_mp3`); 256 kbit/s
-        is transparent for nearly all music.
+        served clip of the same length has the same byte size (see :func:`encode_mp3`). The default,
+        320 kbit/s, is the highest MP3 rate: LAME's low-pass then sits at about 20.2 kHz (19.5 kHz at
+        256 kbit/s), so even broadband material keeps its loudness within 0.5 LU of the target
+        after encoding (white noise: -0.4 LU at 320, -0.5 at 256 kbit/s); 800 kB per 20 s clip.
     """
 
     excerpt_seconds: float = 20.0
@@ -67,7 +69,7 @@ class ProcessingSettings:
     fade_seconds: float = 0.3
     target_lufs: float = -23.0
     true_peak_ceiling_dbtp: float = -1.0
-    mp3_bitrate_kbps: int = 256
+    mp3_bitrate_kbps: int = 320
 
     def __post_init__(self) -> None:
         problems = []
