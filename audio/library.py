@@ -38,7 +38,8 @@ from core.models import Clip, utcnow
 FRAME_COLUMNS = (
     "clip_id", "source", "title", "creator", "ai_system", "ai_version", "genre", "vocals", "pair_id",
     "licence", "is_demo", "duration_s", "sample_rate", "channels", "codec", "loudness_before_lufs",
-    "loudness_after_lufs", "true_peak_dbtp", "loudness_flag", "retired",
+    "loudness_after_lufs", "true_peak_dbtp", "loudness_flag", "retired", "served_size_bytes",
+    "original_format", "original_sample_rate", "original_channels",
 )
 
 HeardCheck = Callable[[Session, int], bool]
@@ -142,6 +143,7 @@ def features_frame(session: Session, include_retired: bool = False) -> pd.DataFr
     clip columns.
     """
     rows = []
+    sizes = repository.blob_sizes(session)
     for clip in repository.list_clips(session, include_retired=include_retired):
         row = {
             "clip_id": clip.id, "source": clip.source, "title": clip.title, "creator": clip.creator,
@@ -151,6 +153,10 @@ def features_frame(session: Session, include_retired: bool = False) -> pd.DataFr
             "channels": clip.channels, "codec": clip.codec, "loudness_before_lufs": clip.loudness_before_lufs,
             "loudness_after_lufs": clip.loudness_after_lufs, "true_peak_dbtp": clip.true_peak_dbtp,
             "loudness_flag": clip.loudness_flag, "retired": clip.retired_at is not None,
+            "served_size_bytes": sizes.get(clip.served_sha256),
+            "original_format": (clip.processing or {}).get("original_format")
+            or clip.original_name.rsplit(".", 1)[-1].lower(),
+            "original_sample_rate": clip.original_sample_rate, "original_channels": clip.original_channels,
         }
         values = clip.features.values if clip.features is not None else {}
         row.update({f"feat_{name}": float(value) for name, value in values.items()})
