@@ -32,6 +32,7 @@ import pandas as pd
 
 from audio import library
 from audio.balance import checks
+from audio.balance.baseline import MachineBaseline, machine_baseline
 from audio.balance.effect_sizes import chance_of_large_g, feature_flags, feature_table, numeric_feature_columns
 from core.vocabulary import SOURCES
 
@@ -67,6 +68,9 @@ class BalanceReport:
         ``n_tested`` (heard features with a test), ``large_g`` (the |g| called large in notes)
         and ``expected_large_by_chance`` (how many features reach it by chance alone with these
         clip counts, normal values).
+    baseline : MachineBaseline or None
+        Could a simple classifier tell the sources apart (:mod:`audio.balance.baseline`)? None
+        with too few clips.
     """
 
     table: pd.DataFrame
@@ -77,6 +81,7 @@ class BalanceReport:
     fdr_q: float = 0.05
     notes: list[str] = field(default_factory=list)
     chance: dict[str, float] = field(default_factory=dict)
+    baseline: MachineBaseline | None = None
 
     @property
     def balanced(self) -> bool:
@@ -94,6 +99,7 @@ class BalanceReport:
             "flags": list(self.flags),
             "notes": list(self.notes),
             "chance": {key: _json_value(value) for key, value in self.chance.items()},
+            "machine_baseline": self.baseline.to_dict() if self.baseline is not None else None,
             "formats": self.formats,
             "features": rows,
         }
@@ -147,6 +153,7 @@ def balance_report(
     composition_tolerance: float = 0.25,
     fdr_q: float = 0.05,
     large_g: float = 0.8,
+    with_baseline: bool = True,
 ) -> BalanceReport:
     """Compare human and AI clips in a library frame and flag what could give the source away.
 
@@ -172,6 +179,8 @@ def balance_report(
         False discovery rate of the feature flags (Benjamini-Hochberg).
     large_g : float
         |g| from which a difference not beyond chance is still listed as a note (0.8: "large").
+    with_baseline : bool
+        Also cross-validate the machine baseline (a flag when its AUC interval lies above 0.5).
 
     Returns
     -------
@@ -198,8 +207,13 @@ def balance_report(
     if counts["human"] and counts["ai"]:
         flags += checks.pair_flags(active, source)
     chance = _chance(table, large_g)
+    notes = _notes(table, chance, fdr_q)
+    baseline = machine_baseline(groups, numeric_feature_columns(active)) if with_baseline else None
+    if baseline is not None:
+        (flags if baseline.beyond_chance else notes).append(
+            baseline.describe() + (" Find and remove the confound before launch." if baseline.beyond_chance else ""))
     return BalanceReport(table=table, flags=flags, counts=counts, formats=formats, g_threshold=g_threshold,
-                         fdr_q=fdr_q, notes=_notes(table, chance, fdr_q), chance=chance)
+                         fdr_q=fdr_q, notes=notes, chance=chance, baseline=baseline)
 
 
 def _chance(table: pd.DataFrame, large_g: float) -> dict[str, float]:

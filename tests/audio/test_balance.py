@@ -152,8 +152,9 @@ def test_a_small_shift_is_flagged_only_when_beyond_chance_and_above_the_threshol
     big["feat_tempo"] = rng.normal(120.0, 10.0, 2 * n) + np.where(big["source"] == "ai", 5.0, 0.0)
     tempo = balance_report(big).table.set_index("feature").loc["tempo"]
     assert tempo["q_fdr"] < 0.05 and 0.3 < tempo["g"] < 0.7
-    assert balance_report(big, g_threshold=0.8).flags == []  # beyond chance but smaller than worth flagging
-    assert balance_report(big, g_threshold=0.3).flags == [
+    # (the machine baseline, which would rightly flag this shift too, is tested on its own)
+    assert balance_report(big, g_threshold=0.8, with_baseline=False).flags == []  # beyond chance, but small
+    assert balance_report(big, g_threshold=0.3, with_baseline=False).flags == [
         f"AI clips are faster than human clips (higher tempo); g = {tempo['g']:+.2f} "
         f"(95% CI {tempo['g_low']:+.2f} to {tempo['g_high']:+.2f}; FDR q = {tempo['q_fdr']:.3f})."
     ]
@@ -171,10 +172,11 @@ def _random_library(n_per_source: int, n_features: int, seed: int) -> pd.DataFra
 
 
 def test_a_balanced_library_flags_no_more_than_chance_allows():
-    n_libraries, n_features = 200, 44
+    n_libraries, n_features = 120, 44
     reports = [balance_report(_random_library(10, n_features, seed)) for seed in range(n_libraries)]
     with_a_flag = sum(bool(report.flags) for report in reports)
-    # FDR control at 5 %: at most 5 % of balanced libraries get any flag (binomial slack of 3 SD).
+    # FDR control at 5 % (and the machine baseline's interval): at most about 5 % of balanced
+    # libraries get any flag (binomial slack of 3 SD). Measured: 6 of 200.
     assert with_a_flag <= n_libraries * 0.05 + 3 * np.sqrt(n_libraries * 0.05 * 0.95)
     # The old rule, |g| >= 0.5, flagged about a quarter of the features of every such library.
     large = np.mean([(report.table["g"].abs() >= 0.5).sum() for report in reports])
@@ -317,7 +319,7 @@ def test_mfcc_and_chroma_differences_are_summarised_per_family():
     for k in range(1, 4):
         frame[f"feat_mfcc_{k}_mean"] = frame["feat_tempo"] + np.where(is_ai, 40.0 * k, 0.0)
     frame["feat_mfcc_4_mean"] = frame["feat_tempo"]  # same values in both sources
-    report = balance_report(frame)
+    report = balance_report(frame, with_baseline=False)
     largest = report.table.set_index("feature").loc["mfcc_3_mean"]
     assert report.flags == [
         f"AI and human clips differ in timbre (MFCC coefficients): 3 of 4 beyond chance, "
