@@ -22,7 +22,7 @@ import librosa  # noqa: E402  (the numba cache location must be set first)
 import numpy as np  # noqa: E402
 
 #: Version of the feature definitions; stored with every feature row.
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "2"
 
 N_FFT = 2048
 HOP_LENGTH = 512
@@ -56,7 +56,12 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "key_estimate": "estimated key tonic as pitch class (0 = C ... 11 = B)",
     "key_mode_estimate": "estimated mode: 1 = major, 0 = minor",
     "key_clarity": "correlation of the mean chroma with the best Krumhansl-Kessler key profile (-1..1)",
-    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, limited to +-60 dB",
+    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, "
+                                    "limited to +-60 dB",
+    "stereo_width": "side energy / (mid + side energy) of the served stereo (0 mono, 0.5 uncorrelated, "
+                    "1 anti-phase)",
+    "bandwidth_hz": "highest frequency whose long-term level is 20 dB above the top-of-band floor, Hz "
+                    "(an earlier lossy encode cuts it, typically at 15-19 kHz)",
     **{f"mfcc_{i}_mean": f"mean MFCC coefficient {i}" for i in range(1, N_MFCC + 1)},
     **{
         f"chroma_{name}_mean": f"mean chroma energy of pitch class {name.replace('_sharp', '#').upper()} (0..1)"
@@ -136,6 +141,47 @@ def estimate_key(chroma_mean: np.ndarray) -> tuple[int, int, float]:
     return best
 
 
+def stereo_width(y: np.ndarray) -> float:
+    """Share of the side signal in the energy of a stereo clip: ``E_side / (E_mid + E_side)``.
+
+    ``mid = (L + R) / 2``, ``side = (L - R) / 2``. 0 for mono (or a mono source duplicated to
+    both channels), 0.5 for uncorrelated channels, 1 for channels in anti-phase; 0 for one
+    channel or silence.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (n_frames,) or (n_frames, channels)
+    """
+    if y.ndim != 2 or y.shape[1] < 2:
+        return 0.0
+    left, right = y[:, 0].astype(np.float64), y[:, 1].astype(np.float64)
+    mid, side = np.sum((left + right) ** 2), np.sum((left - right) ** 2)
+    return float(side / (mid + side)) if mid + side > 0 else 0.0
+
+
+def bandwidth_hz(power: np.ndarray, sr: int, margin_db: float = 20.0) -> float:
+    """Highest frequency with content: the long-term level rises ``margin_db`` above the top-band floor.
+
+    A lossy encode (MP3, AAC) removes everything above its low-pass (about 16 kHz at 128 kbit/s);
+    audio that went through one before the study keeps that cliff after our own encode, whose
+    low-pass is higher. The floor is the median level of the top 3 % of bins.
+
+    Parameters
+    ----------
+    power : np.ndarray, shape (n_bins, n_frames)
+        Power STFT (``N_FFT`` bins).
+    sr : int
+        Sample rate, Hz.
+    margin_db : float
+        Level above the floor that counts as content, dB.
+    """
+    ltas_db = 10.0 * np.log10(power.mean(axis=1) + _EPS)
+    ltas_db = np.convolve(np.pad(ltas_db, 2, mode="edge"), np.ones(5) / 5, mode="valid")  # ~100 Hz smoothing
+    floor_db = np.median(ltas_db[-max(3, len(ltas_db) * 3 // 100):])
+    above = np.flatnonzero(ltas_db > floor_db + margin_db)
+    return float(above[-1] * sr / N_FFT) if above.size else 0.0
+
+
 def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     """Compute every signal feature of one clip from a single shared STFT.
 
@@ -154,7 +200,7 @@ def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     """
     y = np.asarray(y, dtype=np.float32)
     mono = np.ascontiguousarray(y.mean(axis=1) if y.ndim == 2 else y)
-    features: dict[str, float] = {"duration_s": mono.shape[0] / sr}
+    features: dict[str, float] = {"duration_s": mono.shape[0] / sr, "stereo_width": stereo_width(y)}
 
     magnitude = np.abs(librosa.stft(mono, n_fft=N_FFT, hop_length=HOP_LENGTH))
     power = magnitude**2
@@ -201,6 +247,7 @@ def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     features["key_clarity"] = clarity
 
     features["harmonic_percussive_ratio_db"] = harmonic_percussive_ratio_db(magnitude)
+    features["bandwidth_hz"] = bandwidth_hz(power, sr)
 
     mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=N_MFCC)
     for i in range(N_MFCC):

@@ -261,7 +261,7 @@ def encode_under_ceiling(y: np.ndarray, sr: int, settings: ProcessingSettings) -
     n_frames = y.shape[0]
     for passes in range(1, _MAX_ENCODE_PASSES + 1):
         scaled = y * (10.0 ** (correction_db / 20.0))
-        served = encode_mp3(scaled, sr, quality=settings.mp3_quality)
+        served = encode_mp3(scaled, sr, bitrate_kbps=settings.mp3_bitrate_kbps)
         decoded, decoded_sr = decode_mp3(served)
         decoded = fit_length(decoded, n_frames)
         peak = true_peak_dbtp(decoded, decoded_sr)

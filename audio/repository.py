@@ -165,6 +165,11 @@ def put_blob(session: Session, sha256: str, data: bytes) -> bool:
     return True
 
 
+def blob_sizes(session: Session) -> dict[str, int]:
+    """Byte size of every stored served file, by content hash (the bytes themselves are not read)."""
+    return {sha256: size for sha256, size in session.execute(select(ClipBlob.sha256, ClipBlob.byte_size))}
+
+
 def blob_data(session: Session, sha256: str) -> bytes | None:
     """The stored bytes with content hash ``sha256``, or ``None``."""
     data = session.scalar(select(ClipBlob.data).where(ClipBlob.sha256 == sha256))

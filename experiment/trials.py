@@ -171,7 +171,11 @@ def mark_shown(session: Session, participant: Participant, trial_index: int) -> 
 
 
 def audio_for(session: Session, participant: Participant, audio_nonce: str) -> bytes:
-    """The served audio bytes for one of this participant's trials.
+    """The audio bytes for one of this participant's trials.
+
+    An individualised copy of the served file, keyed by the trial's nonce: the same size and
+    decoded samples for everyone, different bytes for every participant and trial, so no file
+    hash can serve as a shared answer key (:func:`audio.library.served_audio_for_listener`).
 
     Raises
     ------
@@ -181,7 +185,7 @@ def audio_for(session: Session, participant: Participant, audio_nonce: str) -> b
     trial = repository.trial_by_nonce(session, participant, audio_nonce) if isinstance(audio_nonce, str) else None
     if trial is None:
         raise JourneyError("This sound is not available. Please reload the page.")
-    return library.served_audio(session, trial.clip_id)
+    return library.served_audio_for_listener(session, trial.clip_id, trial.audio_nonce)
 
 
 def submit_answer(session: Session, participant: Participant, trial_index: int, answer: Answer) -> SubmitResult:

@@ -7,7 +7,8 @@ Modules
 report        :class:`BalanceReport`, :func:`balance_report` (pure: a frame in, a report out) and
               :func:`build_report` (the live library through :mod:`audio.library`).
 effect_sizes  feature by feature: Hedges' g with its interval, and the plain words for a difference.
-checks        library-level checks: counts, formats, ranges, loudness warnings, genre/vocals mix, pairs.
+checks        library-level checks: counts, formats, originals, served sizes, ranges, loudness, mix, pairs.
+baseline      the machine baseline: cross-validated logistic regression AUC on the stored features.
 charts        Altair charts of the report (no Streamlit).
 """
 

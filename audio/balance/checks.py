@@ -1,4 +1,4 @@
-"""Library-level checks of the balance report: counts, formats, ranges, loudness warnings, mix, pairs.
+"""Library-level checks of the balance report: counts, formats, originals, sizes, ranges, loudness, mix, pairs.
 
 Each check returns plain-language flags (empty when nothing is wrong); the format summary is
 also reported as it is.
@@ -19,6 +19,12 @@ FORMAT_UNITS = {"sample_rate": " Hz", "channels": " ch", "codec": ""}
 
 # Catalogue facts whose mix should be similar in both sources (else genre, not source, may be heard).
 COMPOSITION_COLUMNS = {"genre": "genre", "vocals": "vocals"}
+
+# Facts of the uploaded originals: processing makes the served files alike, but a source whose
+# originals were lossy, band-limited or mono can still be heard (see the bandwidth_hz and
+# stereo_width features), so a different mix is flagged.
+ORIGINAL_COLUMNS = {"original_format": "file format", "original_sample_rate": "sample rate",
+                    "original_channels": "channel count"}
 
 
 def format_summary(groups: dict[str, pd.DataFrame]) -> dict[str, dict[str, dict[str, int]]]:
@@ -41,9 +47,9 @@ def count_flags(counts: dict[str, int]) -> list[str]:
     if human == 0 or ai == 0:
         missing = "human" if human == 0 else "AI"
         return [f"There are no active {missing} clips: a study needs both sources ({human} human, {ai} AI)."]
+    # Unequal totals are no flag: every participant hears as many human as AI clips (trial
+    # assignment balances each list), so there is no base rate to learn.
     flags = []
-    if human != ai:
-        flags.append(f"Unequal numbers of clips: {human} human vs {ai} AI; listeners could learn the base rate.")
     if human < 2 or ai < 2:
         flags.append("Fewer than 2 clips in a source: standardised differences cannot be computed.")
     return flags
@@ -155,3 +161,54 @@ def pair_flags(active: pd.DataFrame, source: pd.Series) -> list[str]:
     if unpaired:
         flags.append(f"{unpaired} clip(s) have no pair id while {int(paired.sum())} do.")
     return flags
+
+
+
+
+def original_flags(groups: dict[str, pd.DataFrame], tolerance: float) -> list[str]:
+    """Flags for originals whose format, sample rate or channel count is mixed differently per source."""
+    flags = []
+    for column, label in ORIGINAL_COLUMNS.items():
+        shares = _shares(groups, column)
+        if shares is None or not _differ(shares, tolerance):
+            continue
+        flags.append(
+            f"The originals differ in {label} (AI: {_mix(shares['ai'])}; human: {_mix(shares['human'])}). "
+            "The served files are alike, but the sources went through different production chains; check "
+            "the audio bandwidth (an earlier lossy encode cuts it) and stereo width (mono originals) features, "
+            "and listen for codec artefacts."
+        )
+    return flags
+
+
+def served_size_flags(groups: dict[str, pd.DataFrame]) -> list[str]:
+    """A flag when served files differ in byte size: anyone with the browser's developer tools can read it."""
+    if not all("served_size_bytes" in group.columns for group in groups.values()):
+        return []
+    sizes = {name: pd.to_numeric(group["served_size_bytes"], errors="coerce").dropna() for name, group in groups.items()}
+    every = pd.concat(list(sizes.values()))
+    if every.nunique() <= 1:
+        return []
+    means = {name: f"{values.mean():,.0f} B" if len(values) else "-" for name, values in sizes.items()}
+    return [
+        f"Served files differ in size (human mean {means['human']}, AI mean {means['ai']}, range "
+        f"{every.min():,.0f} to {every.max():,.0f} B): a participant can read sizes in the browser's developer "
+        "tools. Re-process the library: current processing encodes at a constant bit rate, which gives every "
+        "clip of one length the same size."
+    ]
+
+
+def _shares(groups: dict[str, pd.DataFrame], column: str) -> dict[str, pd.Series] | None:
+    if any(len(group) == 0 or column not in group.columns for group in groups.values()):
+        return None
+    shares = {name: group[column].dropna().astype(str).value_counts(normalize=True) for name, group in groups.items()}
+    return shares if all(len(share) for share in shares.values()) else None
+
+
+def _differ(shares: dict[str, pd.Series], tolerance: float) -> bool:
+    categories = set(shares["human"].index) | set(shares["ai"].index)
+    return any(abs(shares["ai"].get(c, 0.0) - shares["human"].get(c, 0.0)) >= tolerance for c in categories)
+
+
+def _mix(share: pd.Series) -> str:
+    return ", ".join(f"{category} {value:.0%}" for category, value in share.sort_index().items())

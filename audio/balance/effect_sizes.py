@@ -1,4 +1,12 @@
-"""Feature by feature: how far apart are human and AI clips (Hedges' g), and how to say it in words.
+"""Feature by feature: how far apart are human and AI clips, is it more than chance, and how to say it.
+
+Per feature: Hedges' g with its 95 % interval (the size), a Mann-Whitney rank test (exact for
+small groups without ties) and Benjamini-Hochberg q-values across every heard feature (is it
+more than chance, with the false discovery rate controlled). A feature is flagged when its
+q-value is at most the FDR level and its |g| reaches the threshold, or when the sources are
+perfectly separated by constant values. In a library whose sources do not differ, the chance of
+even one such flag is then at most the FDR level (5 %), whatever the number of features; a bare
+|g| threshold instead flags about a quarter of 44 features with 10 clips per source.
 
 Sign convention: AI is the signal, so ``g > 0`` means AI clips have the higher value.
 """
@@ -34,7 +42,10 @@ _WORDING: tuple[tuple[str, str, str, str], ...] = (
     (r"centroid", "spectral centroid", "are brighter", "are darker"),
     (r"roll_?off_99", "99% spectral roll-off", "reach higher frequencies", "stop at lower frequencies"),
     (r"roll_?off", "spectral roll-off", "have more high-frequency energy", "have less high-frequency energy"),
+    (r"^bandwidth_hz", "audio bandwidth", "reach higher frequencies (less low-pass filtering)",
+     "stop at lower frequencies (low-passed, e.g. by an earlier lossy encode)"),
     (r"bandwidth", "spectral bandwidth", "have a wider spectrum", "have a narrower spectrum"),
+    (r"stereo_width", "stereo width", "sound wider in stereo", "sound narrower, closer to mono"),
     (r"flatness", "spectral flatness", "sound noisier", "sound more tonal"),
     (r"contrast", "spectral contrast", "have more spectral contrast", "have less spectral contrast"),
     (r"zero_?crossing|zcr", "zero-crossing rate", "are noisier or brighter", "are smoother"),
@@ -91,6 +102,43 @@ def hedges_g(ai: np.ndarray, human: np.ndarray, confidence: float = 0.95) -> tup
     return float(g), float(g - half_width), float(g + half_width)
 
 
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values) of ``p_values``; NaN entries stay NaN and are not counted.
+
+    Parameters
+    ----------
+    p_values : numpy.ndarray, shape (n,)
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        ``q_i = min_{j >= i} p_(j) m / j`` in sorted order, capped at 1.
+    """
+    p_values = np.asarray(p_values, dtype=float)
+    q_values = np.full(p_values.shape, math.nan)
+    valid = np.flatnonzero(~np.isnan(p_values))
+    if valid.size == 0:
+        return q_values
+    order = valid[np.argsort(p_values[valid])]
+    ranked = p_values[order] * valid.size / np.arange(1, valid.size + 1)
+    q_values[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    return q_values
+
+
+def chance_of_large_g(threshold: float, n_ai: int, n_human: int) -> float:
+    """Probability that |g| reaches ``threshold`` when the sources do not differ (normal values).
+
+    ``g = J t sqrt(1/n_ai + 1/n_human)`` with ``t`` Student-distributed on ``n_ai + n_human - 2``
+    degrees of freedom, so this is ``P(|t| >= threshold / (J sqrt(1/n_ai + 1/n_human)))``.
+    """
+    if n_ai < 2 or n_human < 2:
+        return math.nan
+    n_total = n_ai + n_human
+    correction = 1 - 3 / (4 * n_total - 9)
+    t_needed = threshold / (correction * math.sqrt(1 / n_ai + 1 / n_human))
+    return float(2 * stats.t.sf(t_needed, n_total - 2))
+
+
 def numeric_feature_columns(frame: pd.DataFrame) -> list[str]:
     """The columns compared by standardised difference: processing facts, then ``feat_*``.
 
@@ -132,63 +180,55 @@ def describe_difference(feature: str, g: float) -> str:
     return f"AI clips have {direction} {feature.replace('_', ' ')} than human clips"
 
 
-def feature_table(groups: dict[str, pd.DataFrame], columns: list[str], g_threshold: float) -> pd.DataFrame:
-    rows = []
-    for column in columns:
-        human = pd.to_numeric(groups["human"][column], errors="coerce").dropna().to_numpy(dtype=float)
-        ai = pd.to_numeric(groups["ai"][column], errors="coerce").dropna().to_numpy(dtype=float)
-        g, low, high = hedges_g(ai, human)
-        note = ""
-        if len(ai) >= 2 and len(human) >= 2 and np.isnan(g):
-            # Both sources constant: identical values are fine, different ones are a perfect tell.
-            if np.mean(ai) != np.mean(human):
-                g = low = high = math.copysign(math.inf, np.mean(ai) - np.mean(human))
-                note = "constant within each source but different between them"
-            else:
-                note = "identical in every clip"
-        elif len(ai) < 2 or len(human) < 2:
-            note = "needs at least 2 clips per source"
-        p_value = auc = math.nan
-        if len(ai) and len(human):
-            test = stats.mannwhitneyu(ai, human, alternative="two-sided")
-            p_value, auc = float(test.pvalue), float(test.statistic) / (len(ai) * len(human))
-        rows.append(
-            {
-                "feature": feature_name(column),
-                "column": column,
-                "n_human": len(human),
-                "n_ai": len(ai),
-                "mean_human": _mean(human),
-                "sd_human": _sd(human),
-                "mean_ai": _mean(ai),
-                "sd_ai": _sd(ai),
-                "g": g,
-                "g_low": low,
-                "g_high": high,
-                "p_mannwhitney": p_value,
-                "auc": auc,
-                "note": NOT_HEARD_FEATURES.get(column, note),
-                "flagged": bool(column not in NOT_HEARD_FEATURES and not np.isnan(g) and abs(g) >= g_threshold),
-            }
-        )
-    columns_out = [
-        "feature",
-        "column",
-        "n_human",
-        "n_ai",
-        "mean_human",
-        "sd_human",
-        "mean_ai",
-        "sd_ai",
-        "g",
-        "g_low",
-        "g_high",
-        "p_mannwhitney",
-        "auc",
-        "note",
-        "flagged",
-    ]
-    return pd.DataFrame(rows, columns=columns_out)
+def feature_table(groups: dict[str, pd.DataFrame], columns: list[str], g_threshold: float,
+                  fdr_q: float = 0.05) -> pd.DataFrame:
+    """One row per feature: group sizes, means, SDs, g with its interval, rank test, q-value and flag.
+
+    ``flagged``: heard, and either separated by constant values or ``q_fdr <= fdr_q`` with
+    ``|g| >= g_threshold``. The q-values are computed over heard features with a p-value.
+    """
+    rows = [_feature_row(groups, column) for column in columns]
+    table = pd.DataFrame(rows, columns=_TABLE_COLUMNS[:-2])
+    heard = ~table["column"].isin(list(NOT_HEARD_FEATURES))
+    table["q_fdr"] = math.nan
+    if len(table):
+        table.loc[heard, "q_fdr"] = benjamini_hochberg(table.loc[heard, "p_mannwhitney"].to_numpy(dtype=float))
+    separated = np.isinf(table["g"].to_numpy(dtype=float))
+    beyond_chance = (table["q_fdr"] <= fdr_q) & (table["g"].abs() >= g_threshold)
+    table["flagged"] = (heard & (separated | beyond_chance)).astype(bool)
+    return table[list(_TABLE_COLUMNS)]
+
+
+_TABLE_COLUMNS = ("feature", "column", "n_human", "n_ai", "mean_human", "sd_human", "mean_ai", "sd_ai",
+                  "g", "g_low", "g_high", "p_mannwhitney", "auc", "note", "q_fdr", "flagged")
+
+
+def _feature_row(groups: dict[str, pd.DataFrame], column: str) -> dict:
+    human = pd.to_numeric(groups["human"][column], errors="coerce").dropna().to_numpy(dtype=float)
+    ai = pd.to_numeric(groups["ai"][column], errors="coerce").dropna().to_numpy(dtype=float)
+    g, low, high = hedges_g(ai, human)
+    note = ""
+    if len(ai) >= 2 and len(human) >= 2 and np.isnan(g):
+        # Both sources constant: identical values are fine, different ones are a perfect tell.
+        if np.mean(ai) != np.mean(human):
+            g = low = high = math.copysign(math.inf, np.mean(ai) - np.mean(human))
+            note = "constant within each source but different between them"
+        else:
+            note = "identical in every clip"
+    elif len(ai) < 2 or len(human) < 2:
+        note = "needs at least 2 clips per source"
+    p_value = auc = math.nan
+    if len(ai) and len(human):
+        test = stats.mannwhitneyu(ai, human, alternative="two-sided")
+        auc = float(test.statistic) / (len(ai) * len(human))
+        # Identical values carry no evidence either way; leaving them out of the FDR count is exact.
+        p_value = float(test.pvalue) if note != "identical in every clip" else math.nan
+    return {
+        "feature": feature_name(column), "column": column, "n_human": len(human), "n_ai": len(ai),
+        "mean_human": _mean(human), "sd_human": _sd(human), "mean_ai": _mean(ai), "sd_ai": _sd(ai),
+        "g": g, "g_low": low, "g_high": high, "p_mannwhitney": p_value, "auc": auc,
+        "note": NOT_HEARD_FEATURES.get(column, note),
+    }
 
 
 def feature_flags(table: pd.DataFrame) -> list[str]:
@@ -202,10 +242,8 @@ def feature_flags(table: pd.DataFrame) -> list[str]:
         if family:
             largest = rows.iloc[0]
             of_family = table["feature"].str.match(family).sum()
-            sentence = (
-                f"AI and human clips differ in {FEATURE_FAMILIES[family]}: {len(rows)} of {of_family} "
-                f"at or above the threshold, largest {largest['feature']} {_g_clause(largest)}."
-            )
+            sentence = (f"AI and human clips differ in {FEATURE_FAMILIES[family]}: {len(rows)} of {of_family} "
+                        f"beyond chance, largest {largest['feature']} {_g_clause(largest)}.")
             sentences.append((largest["size"], sentence))
             continue
         for _, row in rows.iterrows():
@@ -217,7 +255,7 @@ def feature_flags(table: pd.DataFrame) -> list[str]:
 def _g_clause(row: pd.Series) -> str:
     if math.isinf(row["g"]):
         return row["note"]
-    return f"g = {row['g']:+.2f} (95% CI {row['g_low']:+.2f} to {row['g_high']:+.2f})"
+    return f"g = {row['g']:+.2f} (95% CI {row['g_low']:+.2f} to {row['g_high']:+.2f}; FDR q = {row['q_fdr']:.3f})"
 
 
 def _mean(values: np.ndarray) -> float:

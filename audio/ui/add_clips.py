@@ -36,7 +36,8 @@ def add_clips_page() -> None:
     st.caption(
         f"Every clip is cut to {settings.excerpt_seconds:g} s from its start offset, faded, normalised to "
         f"{settings.target_lufs:g} LUFS (true peak at most {settings.true_peak_ceiling_dbtp:g} dBTP) and "
-        "re-encoded the same way. Participants hear exactly the processed file."
+        f"re-encoded as {settings.mp3_bitrate_kbps} kbit/s constant-bit-rate MP3 (so every clip has the same "
+        "file size). Participants hear exactly the processed audio."
     )
     uploads = st.file_uploader(
         "Audio files (WAV, FLAC, OGG, Opus or MP3)", type=AUDIO_TYPES, accept_multiple_files=True, key="add_clips_files"

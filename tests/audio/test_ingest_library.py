@@ -72,7 +72,7 @@ def test_every_served_clip_is_uniform_on_target_under_the_ceiling_and_untagged(t
 
             info = sf.info(library.clip_path(clip))
             assert (info.format, info.samplerate, info.channels, info.frames) == ("MP3", 44100, 2, 6 * 44100)
-            assert (clip.codec, clip.sample_rate, clip.channels, clip.duration_s) == ("mp3-vbr", 44100, 2, 6.0)
+            assert (clip.codec, clip.sample_rate, clip.channels, clip.duration_s) == ("mp3-cbr", 44100, 2, 6.0)
 
             decoded, sr = decode_mp3(data)
             assert true_peak_dbtp(decoded, sr) <= -1.0

@@ -93,23 +93,24 @@ def test_silence_cannot_be_normalised():
         normalise_loudness(np.zeros((SR * 3, 2)), SR, target_lufs=-23.0, true_peak_ceiling_dbtp=-1.0)
 
 
-def test_mp3_is_vbr_44k_stereo_with_no_tags_and_only_the_shared_encoder_name():
+def test_mp3_is_cbr_44k_stereo_with_no_tags_and_only_the_shared_encoder_name():
     y = music_like(5.0)
-    data = encode_mp3(y, SR, quality=0.1)
+    data = encode_mp3(y, SR, bitrate_kbps=256)
     decoded, sr = decode_mp3(data)
     assert sr == SR and decoded.shape == (5 * SR, 2)
     assert data[:2] == b"\xff\xfb"  # an MPEG-1 Layer III frame first: no ID3v2 tag in front
     assert b"ID3" not in data and b"TAG" not in data[-128:] and b"APETAGEX" not in data
-    assert data[36:40] == b"Xing"  # the VBR info frame browsers need for duration and seeking
-    assert _readable_strings_of_info_frame(data) == [b"Xing", b"LAME3.100"]
+    assert data[36:40] == b"Info"  # the CBR info frame browsers use to skip the encoder delay
+    assert _readable_strings_of_info_frame(data) == [b"Info", b"LAME3.100"]
 
 
 def _readable_strings_of_info_frame(data: bytes) -> list[bytes]:
-    """Readable runs (>= 4 characters) of the first MPEG frame, seek table and quality blanked.
+    """Readable runs (>= 4 characters) of the first MPEG frame; seek table, quality and LAME CRCs blanked.
 
     The Xing info frame of MPEG-1 stereo starts after 4 header and 32 side-information bytes:
-    "Xing", 4 flag bytes, then frame count, byte count, 100-byte seek table and quality
-    (each present when its flag is set), then the 9-character LAME version and its settings.
+    "Info" (or "Xing" for VBR), 4 flag bytes, then frame count, byte count, 100-byte seek table and quality
+    (each present when its flag is set), then the 9-character LAME version and its settings, which
+    end with the music length and two CRCs (binary numbers, readable only by chance).
     """
     bitrates = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
     frame_length = 144_000 * bitrates[data[2] >> 4] // 44_100 + ((data[2] >> 1) & 1)
@@ -120,7 +121,9 @@ def _readable_strings_of_info_frame(data: bytes) -> list[bytes]:
         frame[offset : offset + 100] = bytes(100)
         offset += 100
     if flags & 8:
-        frame[offset : offset + 4] = bytes(4)
+        frame[offset:offset + 4] = bytes(4)
+        offset += 4
+    frame[offset + 28:offset + 36] = bytes(8)  # LAME tag: music length, music CRC, tag CRC
     return [run for run in _printable_runs(bytes(frame)) if len(run) >= 4]
 
 
