@@ -56,12 +56,10 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "key_estimate": "estimated key tonic as pitch class (0 = C ... 11 = B)",
     "key_mode_estimate": "estimated mode: 1 = major, 0 = minor",
     "key_clarity": "correlation of the mean chroma with the best Krumhansl-Kessler key profile (-1..1)",
-    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, "
-                                    "limited to +-60 dB",
-    "stereo_width": "side energy / (mid + side energy) of the served stereo (0 mono, 0.5 uncorrelated, "
-                    "1 anti-phase)",
+    "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, limited to +-60 dB",
+    "stereo_width": "side energy / (mid + side energy) of the served stereo (0 mono, 0.5 uncorrelated, 1 anti-phase)",
     "bandwidth_hz": "highest frequency whose long-term level is 20 dB above the top-of-band floor, Hz "
-                    "(an earlier lossy encode cuts it, typically at 15-19 kHz)",
+    "(an earlier lossy encode cuts it, typically at 15-19 kHz)",
     **{f"mfcc_{i}_mean": f"mean MFCC coefficient {i}" for i in range(1, N_MFCC + 1)},
     **{
         f"chroma_{name}_mean": f"mean chroma energy of pitch class {name.replace('_sharp', '#').upper()} (0..1)"
@@ -177,7 +175,7 @@ def bandwidth_hz(power: np.ndarray, sr: int, margin_db: float = 20.0) -> float:
     """
     ltas_db = 10.0 * np.log10(power.mean(axis=1) + _EPS)
     ltas_db = np.convolve(np.pad(ltas_db, 2, mode="edge"), np.ones(5) / 5, mode="valid")  # ~100 Hz smoothing
-    floor_db = np.median(ltas_db[-max(3, len(ltas_db) * 3 // 100):])
+    floor_db = np.median(ltas_db[-max(3, len(ltas_db) * 3 // 100) :])
     above = np.flatnonzero(ltas_db > floor_db + margin_db)
     return float(above[-1] * sr / N_FFT) if above.size else 0.0
 

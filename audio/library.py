@@ -27,19 +27,39 @@ import pandas as pd
 from sqlalchemy.orm import Session, object_session
 
 from audio import repository, served_bytes
-from audio.listener_copy import listener_copy
 from audio.catalogue import clean_metadata
 from audio.errors import MetadataError
+from audio.listener_copy import listener_copy
 from audio.processing import ProcessingSettings
 from core import config
 from core.models import Clip, utcnow
 
 #: Clip columns of :func:`features_frame`, in order (feature columns ``feat_<name>`` follow).
 FRAME_COLUMNS = (
-    "clip_id", "source", "title", "creator", "ai_system", "ai_version", "genre", "vocals", "pair_id",
-    "licence", "is_demo", "duration_s", "sample_rate", "channels", "codec", "loudness_before_lufs",
-    "loudness_after_lufs", "true_peak_dbtp", "loudness_flag", "retired", "served_size_bytes",
-    "original_format", "original_sample_rate", "original_channels",
+    "clip_id",
+    "source",
+    "title",
+    "creator",
+    "ai_system",
+    "ai_version",
+    "genre",
+    "vocals",
+    "pair_id",
+    "licence",
+    "is_demo",
+    "duration_s",
+    "sample_rate",
+    "channels",
+    "codec",
+    "loudness_before_lufs",
+    "loudness_after_lufs",
+    "true_peak_dbtp",
+    "loudness_flag",
+    "retired",
+    "served_size_bytes",
+    "original_format",
+    "original_sample_rate",
+    "original_channels",
 )
 
 HeardCheck = Callable[[Session, int], bool]
@@ -146,17 +166,31 @@ def features_frame(session: Session, include_retired: bool = False) -> pd.DataFr
     sizes = repository.blob_sizes(session)
     for clip in repository.list_clips(session, include_retired=include_retired):
         row = {
-            "clip_id": clip.id, "source": clip.source, "title": clip.title, "creator": clip.creator,
-            "ai_system": clip.ai_system, "ai_version": clip.ai_version, "genre": clip.genre,
-            "vocals": clip.vocals, "pair_id": clip.pair_id, "licence": clip.licence,
-            "is_demo": bool(clip.is_demo), "duration_s": clip.duration_s, "sample_rate": clip.sample_rate,
-            "channels": clip.channels, "codec": clip.codec, "loudness_before_lufs": clip.loudness_before_lufs,
-            "loudness_after_lufs": clip.loudness_after_lufs, "true_peak_dbtp": clip.true_peak_dbtp,
-            "loudness_flag": clip.loudness_flag, "retired": clip.retired_at is not None,
+            "clip_id": clip.id,
+            "source": clip.source,
+            "title": clip.title,
+            "creator": clip.creator,
+            "ai_system": clip.ai_system,
+            "ai_version": clip.ai_version,
+            "genre": clip.genre,
+            "vocals": clip.vocals,
+            "pair_id": clip.pair_id,
+            "licence": clip.licence,
+            "is_demo": bool(clip.is_demo),
+            "duration_s": clip.duration_s,
+            "sample_rate": clip.sample_rate,
+            "channels": clip.channels,
+            "codec": clip.codec,
+            "loudness_before_lufs": clip.loudness_before_lufs,
+            "loudness_after_lufs": clip.loudness_after_lufs,
+            "true_peak_dbtp": clip.true_peak_dbtp,
+            "loudness_flag": clip.loudness_flag,
+            "retired": clip.retired_at is not None,
             "served_size_bytes": sizes.get(clip.served_sha256),
             "original_format": (clip.processing or {}).get("original_format")
             or clip.original_name.rsplit(".", 1)[-1].lower(),
-            "original_sample_rate": clip.original_sample_rate, "original_channels": clip.original_channels,
+            "original_sample_rate": clip.original_sample_rate,
+            "original_channels": clip.original_channels,
         }
         values = clip.features.values if clip.features is not None else {}
         row.update({f"feat_{name}": float(value) for name, value in values.items()})

@@ -87,7 +87,7 @@ def listener_copy(data: bytes, key: str | bytes) -> bytes:
     for frame, byte in zip(audio_frames, stream):
         out[frame.start + 2] = (out[frame.start + 2] & 0xFE) | (byte & 1)
     if lame_at is not None:
-        _refresh_info_frame(out, data, frames, lame_at, stream[len(frames):])
+        _refresh_info_frame(out, data, frames, lame_at, stream[len(frames) :])
     return bytes(out)
 
 
@@ -144,27 +144,26 @@ def _parse_header(data: bytes, at: int) -> _Frame | None:
 def _lame_tag_offset(data: bytes, first: _Frame) -> int | None:
     """Offset in ``data`` of the LAME tag in the first frame, or None when that frame is no Xing/Info frame."""
     at = first.start + 4 + first.side_info_bytes
-    if data[at:at + 4] not in (b"Info", b"Xing"):
+    if data[at : at + 4] not in (b"Info", b"Xing"):
         return None
-    flags = int.from_bytes(data[at + 4:at + 8], "big")
+    flags = int.from_bytes(data[at + 4 : at + 8], "big")
     lame = at + 8 + 4 * bool(flags & 1) + 4 * bool(flags & 2) + 100 * bool(flags & 4) + 4 * bool(flags & 8)
-    if lame + _LAME_TAG_LENGTH > first.start + first.length or not data[lame:lame + 4].isalpha():
+    if lame + _LAME_TAG_LENGTH > first.start + first.length or not data[lame : lame + 4].isalpha():
         return None
     return lame
 
 
-def _refresh_info_frame(out: bytearray, original: bytes, frames: list[_Frame], lame_at: int,
-                        filler: bytes) -> None:
+def _refresh_info_frame(out: bytearray, original: bytes, frames: list[_Frame], lame_at: int, filler: bytes) -> None:
     """Fill the Info frame's unused tail from ``filler`` and recompute the LAME tag's two CRCs."""
     info = frames[0]
     tail_start, tail_end = lame_at + _LAME_TAG_LENGTH, info.start + info.length
-    out[tail_start:tail_end] = filler[:tail_end - tail_start]
+    out[tail_start:tail_end] = filler[: tail_end - tail_start]
     music_start, music_end = frames[1].start, frames[-1].start + frames[-1].length
-    old_crc = int.from_bytes(original[lame_at + _MUSIC_CRC_AT:lame_at + _TAG_CRC_AT], "big")
+    old_crc = int.from_bytes(original[lame_at + _MUSIC_CRC_AT : lame_at + _TAG_CRC_AT], "big")
     new_crc = old_crc ^ _crc_of_header_changes(original, out, frames[1:], music_end - music_start)
-    out[lame_at + _MUSIC_CRC_AT:lame_at + _TAG_CRC_AT] = new_crc.to_bytes(2, "big")
-    tag_crc = crc16(out[info.start:lame_at + _TAG_CRC_AT])
-    out[lame_at + _TAG_CRC_AT:lame_at + _LAME_TAG_LENGTH] = tag_crc.to_bytes(2, "big")
+    out[lame_at + _MUSIC_CRC_AT : lame_at + _TAG_CRC_AT] = new_crc.to_bytes(2, "big")
+    tag_crc = crc16(out[info.start : lame_at + _TAG_CRC_AT])
+    out[lame_at + _TAG_CRC_AT : lame_at + _LAME_TAG_LENGTH] = tag_crc.to_bytes(2, "big")
 
 
 # --- CRC-16 (the "ARC" variant LAME uses: polynomial 0x8005, reflected, initial value 0) -------------

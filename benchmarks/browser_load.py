@@ -46,8 +46,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.participant_journey import ParticipantResult
-from benchmarks.participant_load import (
+from benchmarks.participant_journey import ParticipantResult  # noqa: E402 (after the path set-up)
+from benchmarks.participant_load import (  # noqa: E402
     check_database,
     cpu_seconds,
     percentile,
@@ -55,9 +55,9 @@ from benchmarks.participant_load import (
     wait_healthy,
     warm_up,
 )
-from experiment.settings import StudySettings
-from tests.e2e import journey_driver as drive
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer
+from experiment.settings import StudySettings  # noqa: E402
+from tests.e2e import journey_driver as drive  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
 CONFIDENCES = ("Sure human", "Probably human", "Maybe human", "Maybe AI", "Probably AI", "Sure AI")
 DEBRIEF_TEXT = "Which clips were made by AI?"
@@ -74,7 +74,8 @@ window.addEventListener('click', (event) => {
 MARK_OLD_PLAYERS_JS = """
 () => {
   const audios = [...document.querySelectorAll('audio')];
-  for (const host of document.querySelectorAll('*')) if (host.shadowRoot) audios.push(...host.shadowRoot.querySelectorAll('audio'));
+  for (const host of document.querySelectorAll('*'))
+    if (host.shadowRoot) audios.push(...host.shadowRoot.querySelectorAll('audio'));
   audios.forEach(a => { a.__htOld = true; });
   window.__htSaveAt = undefined;
   window.__htProgressAt = undefined;
@@ -91,7 +92,8 @@ NEXT_CLIP_READY_JS = """
   if (!progress.some(e => e.textContent.includes(want))) return false;
   if (window.__htProgressAt === undefined) window.__htProgressAt = performance.now();
   const audios = [...document.querySelectorAll('audio')];
-  for (const host of document.querySelectorAll('*')) if (host.shadowRoot) audios.push(...host.shadowRoot.querySelectorAll('audio'));
+  for (const host of document.querySelectorAll('*'))
+    if (host.shadowRoot) audios.push(...host.shadowRoot.querySelectorAll('audio'));
   const ready = audios.some(a => !a.__htOld && a.src.startsWith('blob:') && a.readyState >= 4);
   const now = performance.now();
   return ready ? [window.__htProgressAt - window.__htSaveAt, now - window.__htSaveAt] : false;
@@ -137,11 +139,23 @@ class _Environment:
 
 def study_settings(n_trials: int, screening: bool, base: StudySettings | None = None) -> StudySettings:
     """The benchmark's study: ``n_trials`` main trials only, whole clip required, screening optional or off."""
-    return (base or StudySettings()).with_changes(
-        is_open=True, prolific_enabled=False, n_trials=n_trials, practice_trial=False,
-        attention_check=False, repeat_check=False, use_pairs=False, listening_requirement=1.0,
-        screening="optional" if screening else "off", screening_trials=1, screening_pass=1,
-    ).validate()
+    return (
+        (base or StudySettings())
+        .with_changes(
+            is_open=True,
+            prolific_enabled=False,
+            n_trials=n_trials,
+            practice_trial=False,
+            attention_check=False,
+            repeat_check=False,
+            use_pairs=False,
+            listening_requirement=1.0,
+            screening="optional" if screening else "off",
+            screening_trials=1,
+            screening_pass=1,
+        )
+        .validate()
+    )
 
 
 def configure_running_server(settings_fields: dict, add_clips: bool, clip_seconds: float) -> StudySettings:
@@ -181,8 +195,13 @@ def _journey(page, options: Options, result: BrowserResult, rng: random.Random, 
     for k in range(1, n + 1):
         if stop.is_set():
             raise RuntimeError("stopped")
-        drive.answer_current_trial(page, rng.choice(CONFIDENCES), f"Clip {k} of {n}", options.n_scales,
-                                   before_submit=lambda: _think_then_mark(page, options, rng, stop))
+        drive.answer_current_trial(
+            page,
+            rng.choice(CONFIDENCES),
+            f"Clip {k} of {n}",
+            options.n_scales,
+            before_submit=lambda: _think_then_mark(page, options, rng, stop),
+        )
         result.answers_sent += 1
         if k < n:
             waited = page.wait_for_function(NEXT_CLIP_READY_JS, arg=[k + 1, n], polling="raf")
@@ -261,47 +280,64 @@ def check_unfinished(results: list[BrowserResult]) -> tuple[int, int]:
             if result.completed or result.token is None:
                 continue
             counts = session.execute(
-                select(Response.trial_index, func.count(Response.id)).join(Participant)
-                .where(Participant.resume_token == result.token).group_by(Response.trial_index)).all()
+                select(Response.trial_index, func.count(Response.id))
+                .join(Participant)
+                .where(Participant.resume_token == result.token)
+                .group_by(Response.trial_index)
+            ).all()
             duplicated += sum(n - 1 for _, n in counts if n > 1)
             lost += max(0, result.answers_sent - len(counts))
     return lost, duplicated
 
 
 def _seconds(values: list[float]) -> str:
-    return (f"p50 {percentile(values, 50):.2f} s  p95 {percentile(values, 95):.2f} s  "
-            f"max {max(values, default=float('nan')):.2f} s  (n={len(values)})")
+    return (
+        f"p50 {percentile(values, 50):.2f} s  p95 {percentile(values, 95):.2f} s  "
+        f"max {max(values, default=float('nan')):.2f} s  (n={len(values)})"
+    )
 
 
-def report(results: list[BrowserResult], cpu_s: float | None, client_cpu_s: float, wall_s: float,
-           load_before: float) -> None:
+def report(
+    results: list[BrowserResult], cpu_s: float | None, client_cpu_s: float, wall_s: float, load_before: float
+) -> None:
     check = check_database(results)
     for r in results:
         clips = " ".join(f"{s:.2f}" for s in r.clip_latencies_s)
         debrief = f"{r.debrief_s:.2f}" if r.debrief_s is not None else "-"
         state = "completed" if r.completed else f"FAILED ({r.error})"
-        print(f"  participant {r.number}: {state}; {r.answers_sent} answers in {r.wall_s:.0f} s; "
-              f"next clip ready [s]: {clips or '-'}; last answer -> debrief {debrief} s")
+        print(
+            f"  participant {r.number}: {state}; {r.answers_sent} answers in {r.wall_s:.0f} s; "
+            f"next clip ready [s]: {clips or '-'}; last answer -> debrief {debrief} s"
+        )
     completed = [r for r in results if r.completed]
     lost, duplicated = check_unfinished(results)
     check.lost, check.duplicated = check.lost + lost, check.duplicated + duplicated
-    print(f"started {len(results)}  completed {len(completed)}  errors {sum(bool(r.error) for r in results)}  "
-          f"lost answers {check.lost}  duplicated answers {check.duplicated}  "
-          f"completed but not marked complete {check.incomplete}  (answers stored per participant "
-          f"{check.answers_per_participant})")
+    print(
+        f"started {len(results)}  completed {len(completed)}  errors {sum(bool(r.error) for r in results)}  "
+        f"lost answers {check.lost}  duplicated answers {check.duplicated}  "
+        f"completed but not marked complete {check.incomplete}  (answers stored per participant "
+        f"{check.answers_per_participant})"
+    )
     if cpu_s is not None:
         per = cpu_s / len(completed) if completed else float("nan")
         print(f"server CPU {cpu_s:.1f} s: {per:.2f} s per completed participant")
-    print(f"browser-side CPU (Chromium + Playwright drivers + this process) {client_cpu_s:.1f} s, "
-          f"{client_cpu_s / max(len(results), 1):.1f} s per participant")
-    print("Save and continue -> next clip ready (in the browser, performance.now()): "
-          + _seconds([s for r in results for s in r.clip_latencies_s]))
-    print("  of which: Save and continue -> progress text 'Clip k+1 of n' shown: "
-          + _seconds([s for r in results for s in r.progress_latencies_s]))
-    print("last answer -> debrief shown: "
-          + _seconds([r.debrief_s for r in results if r.debrief_s is not None]))
-    print(f"wall {wall_s:.0f} s; load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"browser-side CPU (Chromium + Playwright drivers + this process) {client_cpu_s:.1f} s, "
+        f"{client_cpu_s / max(len(results), 1):.1f} s per participant"
+    )
+    print(
+        "Save and continue -> next clip ready (in the browser, performance.now()): "
+        + _seconds([s for r in results for s in r.clip_latencies_s])
+    )
+    print(
+        "  of which: Save and continue -> progress text 'Clip k+1 of n' shown: "
+        + _seconds([s for r in results for s in r.progress_latencies_s])
+    )
+    print("last answer -> debrief shown: " + _seconds([r.debrief_s for r in results if r.debrief_s is not None]))
+    print(
+        f"wall {wall_s:.0f} s; load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+        f"on {os.cpu_count()} cores"
+    )
 
 
 def client_cpu_seconds() -> float:
@@ -332,8 +368,13 @@ def _start_server(args: argparse.Namespace) -> StreamlitServer:
     data = Path(tempfile.mkdtemp(prefix="ht-browser-load-")) / "data"
     data.mkdir()
     os.environ.pop("HUMAN_TOUCH_DATABASE_URL", None)
-    drive.prepare_study(data, _Environment(), study_settings(args.trials, args.screening),
-                        n_per_source=max(3, args.trials // 2), clip_seconds=args.clip_seconds)
+    drive.prepare_study(
+        data,
+        _Environment(),
+        study_settings(args.trials, args.screening),
+        n_per_source=max(3, args.trials // 2),
+        clip_seconds=args.clip_seconds,
+    )
     server = StreamlitServer(data)
     print(f"starting streamlit run app.py on {data} (log {server.log_path})", flush=True)
     server.start()
@@ -352,18 +393,24 @@ def main(argv: list[str] | None = None) -> int:
         if args.url:
             url = args.url.rstrip("/")
             wait_healthy(url, None, timeout_s=10)
-            settings = configure_running_server({"n_trials": args.trials, "screening": args.screening},
-                                                args.add_clips, args.clip_seconds)
+            settings = configure_running_server(
+                {"n_trials": args.trials, "screening": args.screening}, args.add_clips, args.clip_seconds
+            )
             pids = args.server_pid or pids_listening_on(int(url.rsplit(":", 1)[1]))
         else:
             server = _start_server(args)
+            assert server.process is not None  # started above
             url, pids = server.url, [server.process.pid]
             settings = study_settings(args.trials, args.screening)
-        options = Options(url, settings.n_trials, len(settings.scales), args.screening, args.think,
-                          args.timeout, args.seed)
-        print(f"browser_load: {url}  server pid(s) {pids or 'not found'}  n={args.n}  think {args.think:g} s "
-              f"(x0.5..1.5)  ramp {args.ramp:g} s  {settings.n_trials} trials of {args.clip_seconds:g} s clips "
-              f"(whole clip heard)  screening {settings.screening}", flush=True)
+        options = Options(
+            url, settings.n_trials, len(settings.scales), args.screening, args.think, args.timeout, args.seed
+        )
+        print(
+            f"browser_load: {url}  server pid(s) {pids or 'not found'}  n={args.n}  think {args.think:g} s "
+            f"(x0.5..1.5)  ramp {args.ramp:g} s  {settings.n_trials} trials of {args.clip_seconds:g} s clips "
+            f"(whole clip heard)  screening {settings.screening}",
+            flush=True,
+        )
         asyncio.run(warm_up(url))  # not measured: a server in use has imported its pages already
         load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(pids) if pids else None
@@ -371,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         results = run_all(args.n, options, args.ramp, args.deadline)
         wall = time.perf_counter() - started
-        cpu = cpu_seconds(pids) - cpu_before if pids else None
+        cpu = cpu_seconds(pids) - cpu_before if pids and cpu_before is not None else None
         report(results, cpu, client_cpu_seconds() - client_before, wall, load_before)
         return 0 if all(r.completed for r in results) else 1
     except KeyboardInterrupt:

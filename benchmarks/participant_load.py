@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,7 +172,7 @@ class StoredCheck:
     answers_per_participant: int = 0
 
 
-def check_database(results: list[ParticipantResult]) -> StoredCheck:
+def check_database(results: Sequence[ParticipantResult]) -> StoredCheck:
     """Every completed participant must have each stored trial answered exactly once."""
     from sqlalchemy import func, select
 

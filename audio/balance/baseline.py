@@ -11,7 +11,8 @@ regression (``C = 0.3``), repeated stratified k-fold cross-validation (k = 5, or
 clips, 10 repeats). L1 rather than L2 because a library has about 45 features and only tens of
 clips: a sparse model finds one confounded feature that a ridge model spreads over the noise
 (simulated, 15 clips per source, one of 40 features shifted by 2 SD: mean AUC 0.91 with L1 at
-C = 0.3, 0.71 with L2 at C = 1; with no shift 0.49 and 0.53). The AUC is computed per repeat on the out-of-fold scores and averaged; its 95 %
+C = 0.3, 0.71 with L2 at C = 1; with no shift 0.49 and 0.53). The AUC is computed per repeat on the
+out-of-fold scores and averaged; its 95 %
 interval uses the Hanley & McNeil (1982) standard error for the clip counts, widened by the
 spread over repeats. The leaning features are the largest standardised coefficients of the
 model fitted on every clip.
@@ -71,19 +72,30 @@ class MachineBaseline:
     def describe(self) -> str:
         """One sentence: the AUC with its interval and the features it leans on."""
         leaning = ", ".join(f"{name} ({'+' if weight > 0 else '-'})" for name, weight in self.leaning_on)
-        return (f"A simple machine (cross-validated lasso logistic regression on {self.n_features} stored features) "
-                f"tells AI from human clips with AUC {self.auc:.2f} (95% CI {self.auc_low:.2f} to "
-                f"{self.auc_high:.2f}; 0.5 = chance), leaning most on {leaning} (+: higher in AI clips).")
+        return (
+            f"A simple machine (cross-validated lasso logistic regression on {self.n_features} stored features) "
+            f"tells AI from human clips with AUC {self.auc:.2f} (95% CI {self.auc_low:.2f} to "
+            f"{self.auc_high:.2f}; 0.5 = chance), leaning most on {leaning} (+: higher in AI clips)."
+        )
 
     def to_dict(self) -> dict:
         """JSON-safe dict."""
-        return {"auc": self.auc, "auc_low": self.auc_low, "auc_high": self.auc_high, "n_human": self.n_human,
-                "n_ai": self.n_ai, "n_features": self.n_features, "folds": self.folds, "repeats": self.repeats,
-                "leaning_on": [[name, weight] for name, weight in self.leaning_on]}
+        return {
+            "auc": self.auc,
+            "auc_low": self.auc_low,
+            "auc_high": self.auc_high,
+            "n_human": self.n_human,
+            "n_ai": self.n_ai,
+            "n_features": self.n_features,
+            "folds": self.folds,
+            "repeats": self.repeats,
+            "leaning_on": [[name, weight] for name, weight in self.leaning_on],
+        }
 
 
-def machine_baseline(groups: dict[str, pd.DataFrame], columns: list[str], *, repeats: int = 10,
-                     seed: int = 0) -> MachineBaseline | None:
+def machine_baseline(
+    groups: dict[str, pd.DataFrame], columns: list[str], *, repeats: int = 10, seed: int = 0
+) -> MachineBaseline | None:
     """Cross-validate a logistic regression that predicts the source from ``columns``.
 
     Parameters
@@ -118,8 +130,14 @@ def machine_baseline(groups: dict[str, pd.DataFrame], columns: list[str], *, rep
     weights = model[-1].coef_[0]
     top = np.argsort(-np.abs(weights))[:5]
     return MachineBaseline(
-        auc=auc, auc_low=max(0.0, auc - half_width), auc_high=min(1.0, auc + half_width), n_human=n_human,
-        n_ai=n_ai, n_features=len(names), folds=folds, repeats=repeats,
+        auc=auc,
+        auc_low=max(0.0, auc - half_width),
+        auc_high=min(1.0, auc + half_width),
+        n_human=n_human,
+        n_ai=n_ai,
+        n_features=len(names),
+        folds=folds,
+        repeats=repeats,
         leaning_on=[(names[i], round(float(weights[i]), 3)) for i in top if weights[i] != 0],
     )
 
@@ -159,4 +177,5 @@ def _hanley_mcneil_variance(auc: float, n_positive: int, n_negative: int) -> flo
     """Variance of an AUC estimate (Hanley & McNeil 1982, eq. 2)."""
     q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
     return (auc * (1 - auc) + (n_positive - 1) * (q1 - auc**2) + (n_negative - 1) * (q2 - auc**2)) / (
-        n_positive * n_negative)
+        n_positive * n_negative
+    )

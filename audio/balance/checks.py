@@ -23,8 +23,11 @@ COMPOSITION_COLUMNS = {"genre": "genre", "vocals": "vocals"}
 # Facts of the uploaded originals: processing makes the served files alike, but a source whose
 # originals were lossy, band-limited or mono can still be heard (see the bandwidth_hz and
 # stereo_width features), so a different mix is flagged.
-ORIGINAL_COLUMNS = {"original_format": "file format", "original_sample_rate": "sample rate",
-                    "original_channels": "channel count"}
+ORIGINAL_COLUMNS = {
+    "original_format": "file format",
+    "original_sample_rate": "sample rate",
+    "original_channels": "channel count",
+}
 
 
 def format_summary(groups: dict[str, pd.DataFrame]) -> dict[str, dict[str, dict[str, int]]]:
@@ -163,8 +166,6 @@ def pair_flags(active: pd.DataFrame, source: pd.Series) -> list[str]:
     return flags
 
 
-
-
 def original_flags(groups: dict[str, pd.DataFrame], tolerance: float) -> list[str]:
     """Flags for originals whose format, sample rate or channel count is mixed differently per source."""
     flags = []
@@ -185,7 +186,9 @@ def served_size_flags(groups: dict[str, pd.DataFrame]) -> list[str]:
     """A flag when served files differ in byte size: anyone with the browser's developer tools can read it."""
     if not all("served_size_bytes" in group.columns for group in groups.values()):
         return []
-    sizes = {name: pd.to_numeric(group["served_size_bytes"], errors="coerce").dropna() for name, group in groups.items()}
+    sizes = {
+        name: pd.to_numeric(group["served_size_bytes"], errors="coerce").dropna() for name, group in groups.items()
+    }
     every = pd.concat(list(sizes.values()))
     if every.nunique() <= 1:
         return []

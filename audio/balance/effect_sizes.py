@@ -42,8 +42,12 @@ _WORDING: tuple[tuple[str, str, str, str], ...] = (
     (r"centroid", "spectral centroid", "are brighter", "are darker"),
     (r"roll_?off_99", "99% spectral roll-off", "reach higher frequencies", "stop at lower frequencies"),
     (r"roll_?off", "spectral roll-off", "have more high-frequency energy", "have less high-frequency energy"),
-    (r"^bandwidth_hz", "audio bandwidth", "reach higher frequencies (less low-pass filtering)",
-     "stop at lower frequencies (low-passed, e.g. by an earlier lossy encode)"),
+    (
+        r"^bandwidth_hz",
+        "audio bandwidth",
+        "reach higher frequencies (less low-pass filtering)",
+        "stop at lower frequencies (low-passed, e.g. by an earlier lossy encode)",
+    ),
     (r"bandwidth", "spectral bandwidth", "have a wider spectrum", "have a narrower spectrum"),
     (r"stereo_width", "stereo width", "sound wider in stereo", "sound narrower, closer to mono"),
     (r"flatness", "spectral flatness", "sound noisier", "sound more tonal"),
@@ -180,8 +184,9 @@ def describe_difference(feature: str, g: float) -> str:
     return f"AI clips have {direction} {feature.replace('_', ' ')} than human clips"
 
 
-def feature_table(groups: dict[str, pd.DataFrame], columns: list[str], g_threshold: float,
-                  fdr_q: float = 0.05) -> pd.DataFrame:
+def feature_table(
+    groups: dict[str, pd.DataFrame], columns: list[str], g_threshold: float, fdr_q: float = 0.05
+) -> pd.DataFrame:
     """One row per feature: group sizes, means, SDs, g with its interval, rank test, q-value and flag.
 
     ``flagged``: heard, and either separated by constant values or ``q_fdr <= fdr_q`` with
@@ -199,8 +204,24 @@ def feature_table(groups: dict[str, pd.DataFrame], columns: list[str], g_thresho
     return table[list(_TABLE_COLUMNS)]
 
 
-_TABLE_COLUMNS = ("feature", "column", "n_human", "n_ai", "mean_human", "sd_human", "mean_ai", "sd_ai",
-                  "g", "g_low", "g_high", "p_mannwhitney", "auc", "note", "q_fdr", "flagged")
+_TABLE_COLUMNS = (
+    "feature",
+    "column",
+    "n_human",
+    "n_ai",
+    "mean_human",
+    "sd_human",
+    "mean_ai",
+    "sd_ai",
+    "g",
+    "g_low",
+    "g_high",
+    "p_mannwhitney",
+    "auc",
+    "note",
+    "q_fdr",
+    "flagged",
+)
 
 
 def _feature_row(groups: dict[str, pd.DataFrame], column: str) -> dict:
@@ -224,9 +245,19 @@ def _feature_row(groups: dict[str, pd.DataFrame], column: str) -> dict:
         # Identical values carry no evidence either way; leaving them out of the FDR count is exact.
         p_value = float(test.pvalue) if note != "identical in every clip" else math.nan
     return {
-        "feature": feature_name(column), "column": column, "n_human": len(human), "n_ai": len(ai),
-        "mean_human": _mean(human), "sd_human": _sd(human), "mean_ai": _mean(ai), "sd_ai": _sd(ai),
-        "g": g, "g_low": low, "g_high": high, "p_mannwhitney": p_value, "auc": auc,
+        "feature": feature_name(column),
+        "column": column,
+        "n_human": len(human),
+        "n_ai": len(ai),
+        "mean_human": _mean(human),
+        "sd_human": _sd(human),
+        "mean_ai": _mean(ai),
+        "sd_ai": _sd(ai),
+        "g": g,
+        "g_low": low,
+        "g_high": high,
+        "p_mannwhitney": p_value,
+        "auc": auc,
         "note": NOT_HEARD_FEATURES.get(column, note),
     }
 
@@ -242,8 +273,10 @@ def feature_flags(table: pd.DataFrame) -> list[str]:
         if family:
             largest = rows.iloc[0]
             of_family = table["feature"].str.match(family).sum()
-            sentence = (f"AI and human clips differ in {FEATURE_FAMILIES[family]}: {len(rows)} of {of_family} "
-                        f"beyond chance, largest {largest['feature']} {_g_clause(largest)}.")
+            sentence = (
+                f"AI and human clips differ in {FEATURE_FAMILIES[family]}: {len(rows)} of {of_family} "
+                f"beyond chance, largest {largest['feature']} {_g_clause(largest)}."
+            )
             sentences.append((largest["size"], sentence))
             continue
         for _, row in rows.iterrows():

@@ -211,17 +211,30 @@ def balance_report(
     baseline = machine_baseline(groups, numeric_feature_columns(active)) if with_baseline else None
     if baseline is not None:
         (flags if baseline.beyond_chance else notes).append(
-            baseline.describe() + (" Find and remove the confound before launch." if baseline.beyond_chance else ""))
-    return BalanceReport(table=table, flags=flags, counts=counts, formats=formats, g_threshold=g_threshold,
-                         fdr_q=fdr_q, notes=notes, chance=chance, baseline=baseline)
+            baseline.describe() + (" Find and remove the confound before launch." if baseline.beyond_chance else "")
+        )
+    return BalanceReport(
+        table=table,
+        flags=flags,
+        counts=counts,
+        formats=formats,
+        g_threshold=g_threshold,
+        fdr_q=fdr_q,
+        notes=notes,
+        chance=chance,
+        baseline=baseline,
+    )
 
 
 def _chance(table: pd.DataFrame, large_g: float) -> dict[str, float]:
     """How many heard features chance alone takes to ``|g| >= large_g`` with these clip counts."""
     tested = table[table["q_fdr"].notna()] if len(table) else table
     expected = sum(chance_of_large_g(large_g, int(row.n_ai), int(row.n_human)) for row in tested.itertuples())
-    return {"n_tested": int(len(tested)), "large_g": float(large_g),
-            "expected_large_by_chance": float(expected) if len(tested) else 0.0}
+    return {
+        "n_tested": int(len(tested)),
+        "large_g": float(large_g),
+        "expected_large_by_chance": float(expected) if len(tested) else 0.0,
+    }
 
 
 def _notes(table: pd.DataFrame, chance: dict[str, float], fdr_q: float) -> list[str]:
@@ -230,13 +243,17 @@ def _notes(table: pd.DataFrame, chance: dict[str, float], fdr_q: float) -> list[
         return []
     large = table[(table["g"].abs() >= chance["large_g"]) & ~table["flagged"] & table["q_fdr"].notna()]
     expected = chance["expected_large_by_chance"]
-    summary = (f"{chance['n_tested']} features tested; with these clip counts about {expected:.1f} of them reach "
-               f"|g| >= {chance['large_g']:g} by chance alone, and the chance of any feature flag when the sources "
-               f"do not differ is at most {fdr_q:.0%}.")
+    summary = (
+        f"{chance['n_tested']} features tested; with these clip counts about {expected:.1f} of them reach "
+        f"|g| >= {chance['large_g']:g} by chance alone, and the chance of any feature flag when the sources "
+        f"do not differ is at most {fdr_q:.0%}."
+    )
     if large.empty:
         return [summary]
-    names = ", ".join(f"{row.feature} (g = {row.g:+.2f})" for row in
-                      large.reindex(large["g"].abs().sort_values(ascending=False).index).itertuples())
+    names = ", ".join(
+        f"{row.feature} (g = {row.g:+.2f})"
+        for row in large.reindex(large["g"].abs().sort_values(ascending=False).index).itertuples()
+    )
     return [summary, f"{len(large)} large difference(s) not beyond chance, worth listening to: {names}."]
 
 

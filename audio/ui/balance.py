@@ -19,13 +19,17 @@ _TABLE_COLUMNS = {
     "g": st.column_config.NumberColumn("g", format="%+.2f"),
     "g_low": st.column_config.NumberColumn("95% CI low", format="%+.2f"),
     "g_high": st.column_config.NumberColumn("95% CI high", format="%+.2f"),
-    "p_mannwhitney": st.column_config.NumberColumn("p (Mann-Whitney)", format="%.3f",
-                                                   help="Two-sided rank test of this feature alone."),
-    "q_fdr": st.column_config.NumberColumn("q (FDR)", format="%.3f",
-                                           help="Benjamini-Hochberg q-value across all heard features; "
-                                                "flags need q at most 0.05."),
-    "auc": st.column_config.NumberColumn("P(AI higher)", format="%.2f",
-                                         help="Chance a random AI clip has the higher value; 0.5 = none."),
+    "p_mannwhitney": st.column_config.NumberColumn(
+        "p (Mann-Whitney)", format="%.3f", help="Two-sided rank test of this feature alone."
+    ),
+    "q_fdr": st.column_config.NumberColumn(
+        "q (FDR)",
+        format="%.3f",
+        help="Benjamini-Hochberg q-value across all heard features; flags need q at most 0.05.",
+    ),
+    "auc": st.column_config.NumberColumn(
+        "P(AI higher)", format="%.2f", help="Chance a random AI clip has the higher value; 0.5 = none."
+    ),
 }
 
 
@@ -41,8 +45,14 @@ def balance_page() -> None:
     )
     with session_scope() as session:
         frame = library.features_frame(session, include_retired=False)
-    g_threshold = st.slider("Smallest |g| worth a flag (when beyond chance)", min_value=0.1, max_value=1.5, value=0.3,
-                            step=0.05, key="balance_g_threshold")
+    g_threshold = st.slider(
+        "Smallest |g| worth a flag (when beyond chance)",
+        min_value=0.1,
+        max_value=1.5,
+        value=0.3,
+        step=0.05,
+        key="balance_g_threshold",
+    )
     report = balance_report(frame, g_threshold=g_threshold)
     _flags(report, g_threshold)
     if report.table.empty:
@@ -60,8 +70,10 @@ def _flags(report: BalanceReport, g_threshold: float) -> None:
         for flag in report.flags:
             st.warning(flag)
     else:
-        st.success("No flags: formats and sizes match, loudness is even, and no feature differs beyond chance "
-                   f"by |g| ≥ {g_threshold:.2f}.")
+        st.success(
+            "No flags: formats and sizes match, loudness is even, and no feature differs beyond chance "
+            f"by |g| ≥ {g_threshold:.2f}."
+        )
     for note in report.notes:
         st.info(note)
 

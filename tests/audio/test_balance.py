@@ -228,8 +228,10 @@ def test_constant_but_different_values_are_a_perfect_tell_and_json_safe():
     report = balance_report(frame)
     row = report.table.set_index("feature").loc["bandwidth_hz"]
     assert row["g"] == np.inf and row["flagged"]
-    assert any(flag.startswith("AI clips reach higher frequencies (less low-pass filtering) than human clips")
-               for flag in report.flags)
+    assert any(
+        flag.startswith("AI clips reach higher frequencies (less low-pass filtering) than human clips")
+        for flag in report.flags
+    )
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     exported = {feature["feature"]: feature for feature in data["features"]}
     assert exported["bandwidth_hz"]["g"] is None

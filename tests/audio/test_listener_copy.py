@@ -39,9 +39,9 @@ def test_clips_of_the_same_length_encode_to_the_same_byte_size_whatever_they_con
 def _lame_crcs_hold(data: bytes) -> bool:
     lame = data.index(b"LAME")
     frame_length = 144 * 256_000 // SR + ((data[2] >> 1) & 1)
-    music_crc = int.from_bytes(data[lame + 32:lame + 34], "big")
-    tag_crc = int.from_bytes(data[lame + 34:lame + 36], "big")
-    return crc16(data[frame_length:]) == music_crc and crc16(data[:lame + 34]) == tag_crc
+    music_crc = int.from_bytes(data[lame + 32 : lame + 34], "big")
+    tag_crc = int.from_bytes(data[lame + 34 : lame + 36], "big")
+    return crc16(data[frame_length:]) == music_crc and crc16(data[: lame + 34]) == tag_crc
 
 
 def test_listener_copies_differ_per_key_keep_the_size_and_decode_to_the_same_samples():

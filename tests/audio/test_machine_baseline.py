@@ -14,8 +14,17 @@ def _library(n_per_source: int, n_features: int, seed: int, confound: float = 0.
     """Clips whose features are noise, except ``feat_f3``, shifted by ``confound`` SD for AI clips."""
     rng = np.random.default_rng(seed)
     source = np.array(["human"] * n_per_source + ["ai"] * n_per_source)
-    frame = pd.DataFrame({"clip_id": np.arange(2 * n_per_source), "source": source, "duration_s": 20.0,
-                          "sample_rate": 44100, "channels": 2, "codec": "mp3-cbr", "retired": False})
+    frame = pd.DataFrame(
+        {
+            "clip_id": np.arange(2 * n_per_source),
+            "source": source,
+            "duration_s": 20.0,
+            "sample_rate": 44100,
+            "channels": 2,
+            "codec": "mp3-cbr",
+            "retired": False,
+        }
+    )
     for k in range(n_features):
         frame[f"feat_f{k}"] = rng.normal(size=2 * n_per_source)
     frame["feat_f3"] += np.where(source == "ai", confound, 0.0)

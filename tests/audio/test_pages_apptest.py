@@ -169,8 +169,7 @@ def test_retire_needs_confirmation_then_unretire_restores(clip_library):
     assert clips_by_title()["AI piece 0"].retired_at is None
 
 
-def test_balance_page_lists_brighter_ai_clips_as_a_note_while_two_clips_cannot_show_more_than_chance(
-        clip_library):
+def test_balance_page_lists_brighter_ai_clips_as_a_note_while_two_clips_cannot_show_more_than_chance(clip_library):
     at = staff_page("balance")
     no_exceptions(at)
     assert not at.warning  # two clips per source: no difference can be beyond chance, so no flag

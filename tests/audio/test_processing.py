@@ -121,9 +121,9 @@ def _readable_strings_of_info_frame(data: bytes) -> list[bytes]:
         frame[offset : offset + 100] = bytes(100)
         offset += 100
     if flags & 8:
-        frame[offset:offset + 4] = bytes(4)
+        frame[offset : offset + 4] = bytes(4)
         offset += 4
-    frame[offset + 28:offset + 36] = bytes(8)  # LAME tag: music length, music CRC, tag CRC
+    frame[offset + 28 : offset + 36] = bytes(8)  # LAME tag: music length, music CRC, tag CRC
     return [run for run in _printable_runs(bytes(frame)) if len(run) >= 4]
 
 

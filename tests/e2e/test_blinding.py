@@ -158,9 +158,9 @@ def _unvaried_stretch(stored: bytes, length: int = 48) -> bytes:
     (audio.listener_copy), so take a stretch after 1000 bytes with no 0xFF near it.
     """
     start = 1000
-    while b"\xff" in stored[start - 3:start + length]:
+    while b"\xff" in stored[start - 3 : start + length]:
         start += 1
-    return stored[start:start + length]
+    return stored[start : start + length]
 
 
 def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatch, chromium):

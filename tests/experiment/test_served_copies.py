@@ -29,8 +29,11 @@ def _library(tmp_path) -> tuple[dict[int, bytes], dict[int, float]]:
     """Four human and four AI clips of very different content: stored bytes and recorded loudness (LUFS) by id."""
     rng = np.random.default_rng(5)
     contents = [music_like(6.0, seed=seed) for seed in range(5)]
-    contents += [0.2 * rng.standard_normal((6 * SR, 2)), 0.5 * music_like(6.0, seed=9, channels=1),
-                 np.tile(0.3 * np.sin(2 * np.pi * 220 * np.arange(6 * SR) / SR)[:, None], (1, 2))]
+    contents += [
+        0.2 * rng.standard_normal((6 * SR, 2)),
+        0.5 * music_like(6.0, seed=9, channels=1),
+        np.tile(0.3 * np.sin(2 * np.pi * 220 * np.arange(6 * SR) / SR)[:, None], (1, 2)),
+    ]
     stored, loudness = {}, {}
     for index, y in enumerate(contents):
         source = "human" if index % 2 else "ai"
