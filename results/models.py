@@ -9,15 +9,16 @@ to the data raises :class:`results.mixed.ModelFitError` with a message for the r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from results.detection import main_trials
 from results.emotion import rated_trials
+from results.glmm import ProfiledTerm, fit_with_fallback, profile_term
 from results.intervals import FixedEffect, wald_table
-from results.mixed import ModelFitError, RandomFactor, VarianceComponent, fit_binomial, fit_gaussian
+from results.mixed import ModelFitError, RandomFactor, VarianceComponent, fit_gaussian
 
 EMOTION_TERMS = ("(Intercept)", "is_ai", "guessed_ai", "is_ai:guessed_ai")
 
@@ -45,8 +46,9 @@ class DetectionModel:
         What the fit rests on.
     fixed_effects : list of FixedEffect
         ``(Intercept)`` and ``is_ai`` with Wald 95 % intervals and z-tests.
-    d_prime, criterion : Estimate
-        d' (the ``is_ai`` coefficient) and c (minus the intercept).
+    d_prime, criterion : ProfiledTerm
+        d' (the ``is_ai`` coefficient) and c (minus the intercept): likelihood-ratio test against
+        0 and profile-likelihood 95 % interval (:func:`results.glmm.profile_term`).
     variance_components : list of VarianceComponent
         Random-effect SDs in probit units.
     deviance : float
@@ -55,6 +57,12 @@ class DetectionModel:
         Whether the optimiser reported convergence.
     method : str
         A sentence for the report.
+    fit_status : str
+        Convergence, restarts, fallbacks and singular fit, in words.
+    singular : bool
+        A random SD was estimated at 0.
+    random_structure : str
+        The random terms fitted, in lme4 notation.
     """
 
     link: str
@@ -62,12 +70,15 @@ class DetectionModel:
     n_participants: int
     n_clips: int
     fixed_effects: list[FixedEffect]
-    d_prime: Estimate
-    criterion: Estimate
+    d_prime: ProfiledTerm
+    criterion: ProfiledTerm
     variance_components: list[VarianceComponent]
     deviance: float
     converged: bool
     method: str
+    fit_status: str = ""
+    singular: bool = False
+    random_structure: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,35 @@ def _scored_trials(df: pd.DataFrame) -> pd.DataFrame:
     return trials
 
 
+def detection_design(trials: pd.DataFrame, covariates: Sequence[str] = ()
+                     ) -> tuple[np.ndarray, np.ndarray, list[str], list[tuple[str, list[RandomFactor]]]]:
+    """Response, fixed design and the random structures to try (richest first) of the detection GLMM.
+
+    ``is_ai`` is coded -0.5 / +0.5; each covariate ``x`` (a numeric column, centred by the
+    caller) enters as ``x`` (its effect on -c) and ``x:is_ai`` (its effect on d').
+    """
+    participants, clips = _codes(trials)
+    is_ai = trials["is_ai"].to_numpy() - 0.5
+    intercept = np.ones_like(is_ai)
+    columns, names = [intercept, is_ai], ["(Intercept)", "is_ai"]
+    for covariate in covariates:
+        value = trials[covariate].to_numpy(dtype=float)
+        columns += [value, value * is_ai]
+        names += [covariate, f"{covariate}:is_ai"]
+    clip = RandomFactor("clip", clips, intercept[:, None], ("(Intercept)",))
+    slopes = RandomFactor("participant", participants, np.column_stack([intercept, is_ai]), ("(Intercept)", "is_ai"))
+    criteria = RandomFactor("participant", participants, intercept[:, None], ("(Intercept)",))
+    structures = [("(1 + is_ai || participant) + (1 | clip)", [slopes, clip]),
+                  ("(1 | participant) + (1 | clip)", [criteria, clip]),
+                  ("(1 | clip)", [clip])]
+    return trials["guessed_ai"].to_numpy().astype(float), np.column_stack(columns), names, structures
+
+
+def clip_df(trials: pd.DataFrame, n_clip_level_effects: int = 2) -> float:
+    """Between-within denominator df of a clip-level term: clips minus clip-level fixed effects (>= 1)."""
+    return float(max(trials["clip_id"].nunique() - n_clip_level_effects, 1))
+
+
 def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) -> DetectionModel:
     """Probit mixed model of the source judgements: d' and c with crossed random effects.
 
@@ -157,7 +197,11 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
     (DeCarlo 1998; Rouder & Lu 2005), for a typical participant on a typical clip. Random
     intercepts let participants' criteria and clips' "AI-soundingness" vary; the random
     ``is_ai`` slope lets participants' d' vary. Fitted by Laplace approximation
-    (:func:`results.mixed.fit_binomial`, lme4's algorithm).
+    (:func:`results.mixed.fit_binomial`, lme4's algorithm). When that structure cannot be
+    fitted the participant slopes, then the participant intercepts are dropped
+    (:func:`results.glmm.fit_with_fallback`); ``fit_status`` says so. d' and c are tested by
+    likelihood ratio against 0 and get profile-likelihood intervals, both referred to
+    ``F(1, clips - 2)`` (:mod:`results.glmm`).
 
     Because the clip effects are modelled, d' here is relative to the trial-to-trial noise
     within a clip; per-participant d' (:func:`results.detection.per_participant_sdt`) also
@@ -168,39 +212,36 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
     df : pandas.DataFrame
         The tidy trial table.
     participant_slopes : bool
-        Include the by-participant random d' (recommended; turn off only if the fit fails).
+        Start from the structure with by-participant random d' (recommended).
 
     Raises
     ------
     ModelFitError
         On degenerate data (too few trials, participants or clips, only one source, or only
-        one answer) or when the fit fails.
+        one answer), or when not even ``(1 | clip)`` can be fitted.
     """
     trials = _scored_trials(df)
-    participants, clips = _codes(trials)
-    is_ai = trials["is_ai"].to_numpy() - 0.5
-    intercept = np.ones_like(is_ai)
-    participant_values = np.column_stack([intercept, is_ai]) if participant_slopes else intercept[:, None]
-    participant_terms = ("(Intercept)", "is_ai") if participant_slopes else ("(Intercept)",)
-    fit = fit_binomial(trials["guessed_ai"].to_numpy().astype(float), np.column_stack([intercept, is_ai]),
-                       ["(Intercept)", "is_ai"],
-                       [RandomFactor("participant", participants, participant_values, participant_terms),
-                        RandomFactor("clip", clips, intercept[:, None], ("(Intercept)",))], link="probit")
+    y, X, names, structures = detection_design(trials)
+    structure = fit_with_fallback(y, X, names, structures if participant_slopes else structures[1:])
+    df_clips = clip_df(trials)
+    d_prime = profile_term(y, X, names, structure, "is_ai", df=df_clips)
+    intercept = profile_term(y, X, names, structure, "(Intercept)", df=df_clips)
+    criterion = replace(intercept, estimate=-intercept.estimate, ci_low=-intercept.ci_high,
+                        ci_high=-intercept.ci_low)
+    fit = structure.fit
     fixed = wald_table(fit.fixed_names, fit.fixed, fit.fixed_se)
-    intercept_row, slope_row = fixed
-    d_prime = Estimate(slope_row["estimate"], slope_row["se"], slope_row["ci_low"], slope_row["ci_high"],
-                       slope_row["p_value"])
-    criterion = Estimate(-intercept_row["estimate"], intercept_row["se"], -intercept_row["ci_high"],
-                         -intercept_row["ci_low"], intercept_row["p_value"])
-    slope_text = "(1 + is_ai || participant)" if participant_slopes else "(1 | participant)"
     return DetectionModel(
-        link="probit", n_trials=int(fit.n_obs), n_participants=int(fit.n_levels["participant"]),
+        link="probit", n_trials=int(fit.n_obs), n_participants=int(trials["participant_id"].nunique()),
         n_clips=int(fit.n_levels["clip"]), fixed_effects=fixed, d_prime=d_prime, criterion=criterion,
         variance_components=fit.random_sd, deviance=fit.deviance, converged=fit.converged,
-        method=(f"Probit GLMM guessed_ai ~ is_ai + {slope_text} + (1 | clip), is_ai coded -0.5/+0.5, "
-                "Laplace approximation (lme4's algorithm, Bates et al. 2015), independent random effects. "
-                "d' = is_ai coefficient, c = -intercept (equal-variance SDT as a probit model, DeCarlo 1998). "
-                "Wald 95% intervals from the Hessian of the Laplace deviance."))
+        fit_status=structure.status, singular=fit.singular, random_structure=structure.label,
+        method=(f"Probit GLMM guessed_ai ~ is_ai + {structure.label}, is_ai coded -0.5/+0.5, Laplace "
+                "approximation (lme4's algorithm, Bates et al. 2015), independent random effects, variance "
+                "parameters bounded and the fit restarted when the optimiser fails; fallback to simpler random "
+                "structures stated in the fit status. d' = is_ai coefficient, c = -intercept (equal-variance "
+                "SDT as a probit model, DeCarlo 1998). d' and c: likelihood-ratio tests against 0 and "
+                f"profile-likelihood 95% intervals, referred to F(1, {df_clips:.0f}) (clips minus 2, "
+                "between-within df) so that the test generalises over clips as well as participants."))
 
 
 def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
