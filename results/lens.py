@@ -275,7 +275,7 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     clips, available = _clip_table(df)
     achieved = _correlation(clips["is_ai"].to_numpy(), clips["prop_judged_ai"].to_numpy(dtype=float))
     achievement = Correlation(achieved["r"], achieved["ci_low"], achieved["ci_high"], achieved["p_value"])
-    no_model = LensSummary(n_clips=int(len(clips)), achievement=achievement, cues=[], n_clips_model=0,
+    no_model = LensSummary(n_clips=len(clips), achievement=achievement, cues=[], n_clips_model=0,
                            environment=None, judgement=None, matching_g=None, unmodelled_c=None,
                            lens_equation=None,
                            cue_selection="given" if features is not None else "top |r| on the same data")
@@ -294,6 +294,6 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     g = _correlation(np.asarray(predicted_env), np.asarray(predicted_judge))["r"]
     c = _correlation(source - predicted_env, judged - predicted_judge)["r"]
     r_e, r_s = environment.multiple_r, judgement.multiple_r
-    return replace(no_model, cues=features, n_clips_model=int(len(usable)), environment=environment,
+    return replace(no_model, cues=features, n_clips_model=len(usable), environment=environment,
                    judgement=judgement, matching_g=g, unmodelled_c=c,
                    lens_equation=float(g * r_e * r_s + c * np.sqrt(1 - r_e ** 2) * np.sqrt(1 - r_s ** 2)))

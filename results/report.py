@@ -8,7 +8,7 @@ later without the app. Every figure and table states the participants and trials
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -17,6 +17,7 @@ from results import charts, detection, emotion, lens, models
 from results.breakdown import breakdown
 from results.dataset import exclusion_lines
 from results.formatting import format_number, format_p, format_percent
+from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
 from results.roc import roc_from_confidence
 from results.stats import BREAKDOWN_COLUMNS, ROC_METHOD
@@ -58,12 +59,36 @@ def _figure(chart, caption: str) -> str:
     return f"<figure>{charts.to_svg(chart)}<figcaption>{_esc(caption)}</figcaption></figure>"
 
 
+def _headline_html(top: HeadlineDetection) -> str:
+    """The headline table: d' and c from the GLMM, accuracy and AUC with two-way clustered intervals."""
+    rows = []
+    model = top.model
+    if model is not None:
+        for label, term in (("d′ (probit GLMM)", model.d_prime), ("Criterion c (probit GLMM)", model.criterion)):
+            rows.append([label, format_number(term.estimate), _interval(term.ci_low, term.ci_high) + " profile",
+                         f"LR = {format_number(term.lr_statistic)}, F(1, {format_number(term.df, 0)}), "
+                         f"p {format_p(term.p_value)}"])
+    for label, value, fmt in (("Accuracy", top.accuracy, format_percent), ("AUC (confidence ROC)", top.auc,
+                                                                           format_number)):
+        if value is not None:
+            rows.append([label, fmt(value.estimate), _interval(value.ci_low, value.ci_high, fmt),
+                         f"vs 50%: t({format_number(value.df, 0)}) = "
+                         f"{format_number((value.estimate - value.chance) / value.se)}, p {format_p(value.p_value)}"])
+    status = (f"GLMM {_esc(model.random_structure)}: {_esc(model.fit_status)}." if model is not None
+              else f"The GLMM could not be fitted: {_esc(top.model_error)}.")
+    return "\n".join([
+        f'<p class="meta">Headline: inference over participants <em>and</em> clips ({top.n_participants} '
+        f"participants, {top.n_clips} clips, {top.n_trials} main trials). {status}</p>",
+        _table(["Measure", "Estimate", "95% interval", "Test"], rows, numeric=(1, 2))])
+
+
 def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
     """(HTML of the detection section, methods sentence)."""
     summary = detection.detection_summary(df)
     n_p, n_t = summary.n_participants, summary.n_trials
     if n_t == 0:
         return "<h2>Could listeners tell?</h2><p>No answered main trials under these filters.</p>", summary.methods
+    top = headline_detection(df)
     per_participant = detection.per_participant_sdt(df)
     roc = roc_from_confidence(df)
     hit, fa, acc = summary.hit_rate, summary.fa_rate, summary.accuracy
@@ -91,13 +116,16 @@ def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
         "<h2>Could listeners tell?</h2>",
         f'<p class="meta">Rests on {_esc(rests_on)}. "AI" is the signal: a hit is an AI clip judged AI, '
         "a false alarm a human clip judged AI. Positive c means reluctant to answer “AI”.</p>",
+        _headline_html(top),
+        f"<h3>Pooled and per-participant statistics ({_esc(FIXED_CLIPS_LABEL)})</h3>",
         _table(["Measure", "Estimate", "95% interval", "n", "Test"], rows, numeric=(1, 2)),
         _figure(charts.hit_fa_chart(summary), f"Hits and false alarms with Wilson 95% intervals ({rests_on})."),
         _figure(charts.dprime_distribution_chart(per_participant, summary),
                 f"Per-participant d′ ({d.n} participants with both AI and human trials; {n_t} trials)."),
         _figure(charts.roc_chart(roc, n_p, n_t), f"Empirical ROC from the 6-point confidence scale ({rests_on})."),
     ]
-    return "\n".join(parts), summary.methods
+    methods = top.methods + (" " + top.model.method if top.model is not None else "")
+    return "\n".join(parts), methods + " " + summary.methods
 
 
 def _breakdown_section(df: pd.DataFrame) -> str:
@@ -295,7 +323,7 @@ def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict |
     str
         HTML with inline CSS and inline SVG figures; no external resources.
     """
-    generated = datetime.now(timezone.utc)
+    generated = datetime.now(UTC)
     n_participants = int(detection.main_trials(df)["participant_id"].nunique()) if len(df) else 0
     detection_html, detection_methods = _detection_section(df)
     methods = [detection_methods, ROC_METHOD]

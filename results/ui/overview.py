@@ -19,6 +19,7 @@ from results.breakdown import breakdown
 from results.dataset import Dataset, Filters
 from results.detection import DetectionSummary
 from results.formatting import format_number, format_percent
+from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
 from results.roc import ROC, roc_from_confidence
 from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
@@ -44,13 +45,51 @@ def detection_section(dataset: Dataset) -> None:
     trials = dataset.trials
     summary = detection.detection_summary(trials)
     roc = roc_from_confidence(trials)
-    detection_metrics(summary, roc)
+    top = _headline(dataset.filters, database_url(), dataset.loaded_at)
+    headline_metrics(top)
+    with st.expander(f"Pooled and per-participant statistics ({FIXED_CLIPS_LABEL})"):
+        detection_metrics(summary, roc)
     st.altair_chart(charts.hit_fa_chart(summary), width="content")
     st.altair_chart(charts.dprime_distribution_chart(detection.per_participant_sdt(trials), summary), width="content")
     st.altair_chart(charts.roc_chart(roc, summary.n_participants, summary.n_trials), width="content")
-    mixed_model_section(dataset)
+    mixed_model_section(top)
     with st.expander("Methods"):
+        st.write(top.methods)
+        if top.model is not None:
+            st.write(top.model.method)
         st.write(summary.methods)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection mixed model ...")
+def _headline(filters: Filters, url: str, loaded_at: datetime) -> HeadlineDetection:
+    return headline_detection(cached_dataset(filters, url).trials)
+
+
+def _metric(column, label: str, value, fmt, help_text: str) -> None:
+    column.metric(label, fmt(value.estimate), delta=f"[{fmt(value.ci_low)}, {fmt(value.ci_high)}]",
+                  delta_color="off", delta_arrow="off", help=help_text)
+
+
+def headline_metrics(top: HeadlineDetection) -> None:
+    """d', c, accuracy and AUC with inference over participants and clips, and the GLMM's fit status."""
+    st.caption(f"Headline: generalises over participants and clips ({top.n_participants} participants, "
+               f"{top.n_clips} clips, {top.n_trials} main trials).")
+    columns = st.columns(4)
+    if top.model is not None:
+        for column, label, term in ((columns[0], "d′ (GLMM)", top.model.d_prime),
+                                    (columns[1], "Criterion c (GLMM)", top.model.criterion)):
+            _metric(column, label, term, format_number,
+                    f"Probit GLMM, profile-likelihood 95% interval; likelihood-ratio test against 0 on "
+                    f"F(1, {term.df:.0f}): p = {format_number(term.p_value, 4)}")
+        st.caption(f"GLMM {top.model.random_structure}: {top.model.fit_status}.")
+    else:
+        st.warning(f"The detection GLMM could not be fitted: {top.model_error}")
+    for column, label, value, fmt in ((columns[2], "Accuracy", top.accuracy, format_percent),
+                                      (columns[3], "AUC (confidence)", top.auc, format_number)):
+        if value is not None:
+            _metric(column, label, value, fmt,
+                    f"95% interval with two-way cluster-robust SE (participants and clips); t-test against 50% "
+                    f"on t({value.df:.0f}): p = {format_number(value.p_value, 4)}")
 
 
 BREAKDOWN_CHOICES: dict[str, str] = {
@@ -107,14 +146,6 @@ def breakdown_section(trials: pd.DataFrame, by: str) -> None:
 # Model fits are keyed on the data's read time too (``loaded_at``, hashed by st.cache_data but not
 # otherwise used), so fresh data after "Refresh data" is refitted rather than served from the cache.
 # A model that cannot be fitted is cached as its message, so the page does not refit it on every rerun.
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection mixed model ...")
-def _detection_mixed_model(filters: Filters, url: str, loaded_at: datetime) -> models.DetectionModel | str:
-    try:
-        return models.detection_mixed_model(cached_dataset(filters, url).trials)
-    except ModelFitError as error:
-        return str(error)
-
-
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the emotion mixed model ...")
 def _emotion_mixed_model(filters: Filters, url: str, loaded_at: datetime, scale: str) -> models.EmotionModel | str:
     try:
@@ -136,27 +167,15 @@ def show_model_result(result: models.DetectionModel | models.EmotionModel | str)
     st.caption(result.method)
 
 
-def mixed_model_section(dataset: Dataset) -> None:
-    """Detection mixed model (participants and clips as crossed random effects), fitted on request."""
+def mixed_model_section(top: HeadlineDetection) -> None:
+    """The detection GLMM behind the headline: fixed effects, variance components, fit status."""
     st.subheader("Mixed model")
     st.caption("Probit model of 'judged AI' with participants and clips as crossed random effects: the 'is_ai' "
                "coefficient is d′ for a typical listener on a typical clip, and its interval allows for both "
-               "samples. Fitted on request because it can take a while on a large study.")
-    if not st.toggle("Fit the detection mixed model", key="overview_fit_detection_model"):
+               "samples.")
+    if not st.toggle("Show the detection mixed model", key="overview_fit_detection_model"):
         return
-    result = _detection_mixed_model(dataset.filters, database_url(), dataset.loaded_at)
-    if isinstance(result, models.DetectionModel):
-        d, c = result.d_prime, result.criterion
-        left, right = st.columns(2)
-        left.metric("d′ (mixed model)", format_number(d.estimate),
-                    delta=f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}]",
-                    delta_color="off", delta_arrow="off",
-                    help=f"Wald 95% interval; p = {format_number(d.p_value, 4)}")
-        right.metric("Criterion c (mixed model)", format_number(c.estimate),
-                     delta=f"[{format_number(c.ci_low)}, {format_number(c.ci_high)}]",
-                     delta_color="off", delta_arrow="off",
-                     help=f"Wald 95% interval; p = {format_number(c.p_value, 4)}")
-    show_model_result(result)
+    show_model_result(top.model if top.model is not None else top.model_error)
 
 
 def emotion_section(dataset: Dataset) -> None:
