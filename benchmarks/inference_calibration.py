@@ -23,7 +23,6 @@ rate's standard error is about 1.5 points at 5 %.
 from __future__ import annotations
 
 import argparse
-import itertools
 import time
 from multiprocessing import Pool
 
@@ -96,23 +95,23 @@ def _percent(value: float) -> str:
     return "n/a" if not np.isfinite(value) else f"{100 * value:.1f}"
 
 
-def print_table(rows: list[tuple[tuple, dict]]) -> None:
-    """The calibration table in Markdown: rejection % (false positives where d' = 0) and coverage %."""
-    header = ["d'", "clip SD", "clips", "studies", "GLMM d' rej", "GLMM d' cov", "GLMM c rej", "GLMM c cov",
-              "acc rej", "acc cov", "AUC rej", "AUC cov", "pooled binom rej*", "participant t rej*",
-              "aborts", "fallbacks", "singular"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for (d_prime, clip_sd, n_clips), row in rows:
-        cells = [f"{d_prime:g}", f"{clip_sd:g}", str(n_clips), str(row["n"])]
-        for test in ("glmm_dprime", "glmm_criterion", "accuracy", "auc"):
-            cells += [_percent(row[f"{test}_reject"]), _percent(row[f"{test}_cover"])]
-        cells += [_percent(row["pooled_binomial_reject"]), _percent(row["participant_t_reject"]),
-                  str(row["aborted"]), str(row["fell_back"]), str(row["singular"])]
-        print("| " + " | ".join(cells) + " |")
-    print("\n* treat clips as fixed (shown for comparison, not headline tests). 'rej' is the false-positive "
-          "rate where d' = 0 (c is always 0, so 'GLMM c rej' is a false-positive rate in every row) and power "
-          "otherwise; 'cov' the coverage of the true value by the 95% interval.")
+HEADER = ["d'", "clip SD", "clips", "studies", "GLMM d' rej", "GLMM d' cov", "GLMM c rej", "GLMM c cov",
+          "acc rej", "acc cov", "AUC rej", "AUC cov", "pooled binom rej*", "participant t rej*",
+          "aborts", "fallbacks", "singular"]
+FOOTNOTE = ("* treat clips as fixed (shown for comparison, not headline tests). 'rej' is the false-positive rate "
+            "where d' = 0 (c is always 0, so 'GLMM c rej' is a false-positive rate in every row) and power "
+            "otherwise; 'cov' the coverage of the true value by the 95% interval.")
+
+
+def table_row(cell: tuple, row: dict) -> str:
+    """One Markdown row of the calibration table: rejection % and coverage % per test, fit outcomes."""
+    d_prime, clip_sd, n_clips = cell
+    cells = [f"{d_prime:g}", f"{clip_sd:g}", str(n_clips), str(row["n"])]
+    for test in ("glmm_dprime", "glmm_criterion", "accuracy", "auc"):
+        cells += [_percent(row[f"{test}_reject"]), _percent(row[f"{test}_cover"])]
+    cells += [_percent(row["pooled_binomial_reject"]), _percent(row["participant_t_reject"]),
+              str(row["aborted"]), str(row["fell_back"]), str(row["singular"])]
+    return "| " + " | ".join(cells) + " |"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -123,17 +122,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clip-sds", type=float, nargs="+", default=CLIP_SDS)
     parser.add_argument("--clips", type=int, nargs="+", default=N_CLIPS)
     args = parser.parse_args(argv)
-    cells = list(itertools.product(args.d_primes, args.clip_sds, args.clips))
-    tasks = [(d, sd, n, seed) for d, sd, n in cells for seed in range(args.studies)]
+    # Clip SD first in the loop order the user gave: each row is printed as soon as its cell is done.
+    cells = [(d, sd, n) for sd in args.clip_sds for n in args.clips for d in args.d_primes]
+    print(f"{args.studies} studies per cell of {N_PARTICIPANTS} participants x {N_TRIALS} trials, "
+          f"{args.workers} processes\n")
+    print("| " + " | ".join(HEADER) + " |")
+    print("|" + "---|" * len(HEADER), flush=True)
     started = time.perf_counter()
     with Pool(args.workers) as pool:
-        results = pool.map(one_study, tasks, chunksize=4)
-    by_cell = {cell: [] for cell in cells}
-    for task, result in zip(tasks, results):
-        by_cell[task[:3]].append(result)
-    print(f"{len(tasks)} studies of {N_PARTICIPANTS} participants x {N_TRIALS} trials in "
-          f"{time.perf_counter() - started:.0f} s on {args.workers} processes\n")
-    print_table([(cell, summarise(by_cell[cell])) for cell in cells])
+        for cell in cells:
+            results = pool.map(one_study, [(*cell, seed) for seed in range(args.studies)], chunksize=2)
+            print(table_row(cell, summarise(results)), flush=True)
+    print(f"\n{FOOTNOTE}\n{len(cells) * args.studies} studies in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -204,6 +204,14 @@ class Link:
         other = special.expit(-z)
         return float(log_cdf.sum()), sign * other, other * (1 - other)
 
+    def expected_information(self, eta: np.ndarray) -> np.ndarray:
+        """Fisher information per observation, ``f(eta)^2 / (F(eta) (1 - F(eta)))`` (lme4's PIRLS weights)."""
+        if self.name == "logit":
+            p = special.expit(eta)
+            return p * (1 - p)
+        log_density = -0.5 * eta * eta - 0.5 * _LOG_2PI
+        return np.exp(2 * log_density - special.log_ndtr(eta) - special.log_ndtr(-eta))
+
 
 class ConditionalModes:
     """Penalised iteratively reweighted least squares (PIRLS) for the binomial GLMM, warm-started.
@@ -212,8 +220,9 @@ class ConditionalModes:
     optimisation cheap.
     """
 
-    def __init__(self, design: Design, link: Link, sign: np.ndarray, offset: np.ndarray):
+    def __init__(self, design: Design, link: Link, sign: np.ndarray, offset: np.ndarray, expected: bool = False):
         self.design, self.link, self.sign, self.offset = design, link, sign, offset
+        self.expected = expected
         self.reset()
 
     def reset(self) -> None:
@@ -272,5 +281,8 @@ class ConditionalModes:
             if largest < 1e-9:
                 break
         self.u_big, self.u_small, self.beta = u_big, u_small, beta
+        if self.expected:  # lme4's Laplace determinant: Fisher weights at the mode
+            weight = self.link.expected_information(
+                self.offset + design.X @ beta + design.random_part(theta, u_big, u_small))
         factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=False)
         return -2 * objective + factor.logdet_random(), weight
