@@ -20,7 +20,7 @@ from results.glmm import ProfiledTerm, fit_with_fallback, profile_term
 from results.intervals import FixedEffect, wald_table
 from results.mixed import ModelFitError, RandomFactor, VarianceComponent, fit_gaussian
 
-EMOTION_TERMS = ("(Intercept)", "is_ai", "guessed_ai", "is_ai:guessed_ai")
+EMOTION_TERMS = ("(Intercept)", "is_ai")
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,10 @@ class EmotionModel:
     n_ratings, n_participants, n_clips : int
         What the fit rests on.
     fixed_effects : list of FixedEffect
-        :data:`EMOTION_TERMS` with Wald 95 % intervals and z-tests (normal reference: with
-        crossed effects the denominator degrees of freedom are not defined).
+        :data:`EMOTION_TERMS`: the mean and the true-source effect (AI minus human clips, scale
+        points), Wald 95 % intervals and tests on t(clips - 2) (``z`` holds the t statistic).
     variance_components : list of VarianceComponent
-        participant, clip and residual SDs in scale points.
+        participant intercept and ``is_ai`` slope, clip and residual SDs in scale points.
     reml_criterion : float
     converged : bool
     method : str
@@ -245,14 +245,21 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
 
 
 def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
-    """Linear mixed model of one scale: true source, perceived source and their interaction.
+    """Linear mixed model of one scale: the effect of the true source, without the listener's guess.
 
-    ``rating ~ is_ai * guessed_ai + (1 | participant) + (1 | clip)``, crossed random
-    intercepts, REML (fitted by :func:`results.mixed.fit_gaussian`, which reproduces lme4).
-    Both predictors are coded -0.5 (human) / +0.5 (AI), so the intercept is the grand mean,
-    each main effect is the AI-minus-human difference averaged over the other factor, and the
-    interaction is the difference of those differences. Read p-values near 0.05 with care when
-    there are few clips.
+    ``rating ~ is_ai + (1 + is_ai || participant) + (1 | clip)``, REML (fitted by
+    :func:`results.mixed.fit_gaussian`, which reproduces lme4), ``is_ai`` coded -0.5 / +0.5 so
+    the intercept is the grand mean and the ``is_ai`` coefficient the AI-minus-human difference
+    for a typical listener, generalising over clips and listeners (random clip intercepts,
+    random source effect per listener).
+
+    The guess is deliberately left out. It is caused by the listening experience, which also
+    drives the rating, so holding it fixed would open a path between the true source and the
+    rating through that experience (the guess is a collider) and bias the true-source effect;
+    the old "label effect" coefficient was not a causal effect of the label either. Ratings by
+    guessed source are reported as an association (:func:`results.emotion.emotion_tests`).
+    Ratings are ordinal (1..9); ``results/analysis.R`` fits the cumulative link mixed model
+    (``ordinal::clmm``) of the same formula for comparison.
 
     Parameters
     ----------
@@ -264,8 +271,8 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     Raises
     ------
     ModelFitError
-        On degenerate data (too few participants, clips or ratings, or a predictor without
-        both values) or when the fit fails.
+        On degenerate data (too few participants, clips or ratings, only one source) or when
+        the fit fails.
     """
     try:
         trials, present = rated_trials(df, (scale,))
@@ -274,19 +281,24 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     if scale not in present:
         raise ModelFitError(f"no {scale} ratings in the selected data")
     rated = trials[trials[scale].notna()]
-    participants, clips = _codes(rated)
+    participants = pd.factorize(rated["participant_id"])[0]
+    clips = pd.factorize(rated["clip_id"])[0]
+    check_model_data(rated, participants, clips, ("is_ai",))
     is_ai = rated["is_ai"].to_numpy() - 0.5
-    guessed = rated["guessed_ai"].to_numpy() - 0.5
-    X = np.column_stack([np.ones_like(is_ai), is_ai, guessed, is_ai * guessed])
-    ones = np.ones((len(rated), 1))
-    fit = fit_gaussian(rated[scale].to_numpy(), X, list(EMOTION_TERMS),
-                       [RandomFactor("participant", participants, ones, ("(Intercept)",)),
-                        RandomFactor("clip", clips, ones, ("(Intercept)",))])
+    ones = np.ones(len(rated))
+    fit = fit_gaussian(rated[scale].to_numpy(), np.column_stack([ones, is_ai]), list(EMOTION_TERMS),
+                       [RandomFactor("participant", participants, np.column_stack([ones, is_ai]),
+                                     ("(Intercept)", "is_ai")),
+                        RandomFactor("clip", clips, ones[:, None], ("(Intercept)",))])
+    df_clips = clip_df(rated)
     return EmotionModel(
         scale=scale, n_ratings=int(fit.n_obs), n_participants=int(fit.n_levels["participant"]),
-        n_clips=int(fit.n_levels["clip"]), fixed_effects=wald_table(fit.fixed_names, fit.fixed, fit.fixed_se),
+        n_clips=int(fit.n_levels["clip"]),
+        fixed_effects=wald_table(fit.fixed_names, fit.fixed, fit.fixed_se, df=df_clips),
         variance_components=fit.random_sd, reml_criterion=fit.deviance, converged=fit.converged,
-        method=(f"Linear mixed model {scale} ~ is_ai * guessed_ai + (1 | participant) + (1 | clip), crossed "
-                "random intercepts, REML (lme4's algorithm, Bates et al. 2015). Predictors coded -0.5/+0.5 "
-                "(human/AI): main effects are AI-minus-human differences averaged over the other factor. "
-                "Wald 95% intervals and z-tests."))
+        method=(f"True-source effect on {scale}: linear mixed model {scale} ~ is_ai + (1 + is_ai || participant) "
+                "+ (1 | clip), REML (lme4's algorithm, Bates et al. 2015), is_ai coded -0.5/+0.5; Wald 95% "
+                f"intervals and tests on t({df_clips:.0f}) (clips minus 2). The listener's guess is not in the "
+                "model: it is caused by the listening experience, so adjusting for it would bias the "
+                "true-source effect (collider). Ratings by guessed source are an association, not an effect "
+                "of the label. results/analysis.R fits the ordinal (cumulative link) mixed model."))

@@ -157,14 +157,16 @@ def _emotion_section(df: pd.DataFrame) -> str:
         return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
     by_source = emotion.emotion_by_source(df, scales)
     tests = emotion.emotion_tests(df, scales)
-    rows = [[row.scale, row.effect.replace("_", " "), str(row.n_participants),
+    rows = [[row.scale, row.effect.replace("_", " ").replace("guessed source association", "guessed source (association)"), str(row.n_participants),
              format_number(row.mean_ai), format_number(row.mean_human),
              f"{format_number(row.mean_difference)} {_interval(row.ci_low, row.ci_high)}",
              f"t({format_number(row.df, 0)}) = {format_number(row.t)}", format_p(row.p_value), format_p(row.p_holm),
              f"{format_number(row.cohen_dz)} {_interval(row.dz_ci_low, row.dz_ci_high)}"] for row in tests.itertuples()]
     parts = ["<h2>How did the clips make listeners feel?</h2>",
-             '<p class="meta">True source: AI vs human clips. Perceived source: clips the same listener judged AI '
-             "vs judged human, whatever their true source (the “AI label” effect).</p>",
+             '<p class="meta">True source: AI vs human clips (an effect: the design assigned the source). Guessed '
+             "source association: clips the same listener judged AI vs judged human, whatever their true source. "
+             "It is an association, not an effect of the AI label: the guess and the rating both come from the "
+             "listening experience.</p>",
              _table(["Scale", "Effect", "Participants", "Mean AI", "Mean human", "Difference [95% CI]", "t", "p",
                      "p (Holm)", "d_z [95% CI]"], rows, numeric=tuple(range(2, 10))),
              '<div class="grid">']
@@ -288,9 +290,11 @@ def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | Non
 
 EMOTION_METHODS = (
     "Emotion ratings: each participant's ratings are averaged per condition first (participants are the unit). "
-    "The true-source effect compares AI with human clips, the perceived-source effect clips judged AI with clips "
-    "judged human, both by paired t-tests with t intervals of the mean difference and Cohen's d_z with an exact "
-    "noncentral-t interval; Holm's correction across scales within each effect.")
+    "The true-source effect compares AI with human clips, the guessed-source association clips judged AI with "
+    "clips judged human (an association, not a causal label effect), both by paired t-tests with t intervals "
+    "of the mean difference and Cohen's d_z with an exact noncentral-t interval; Holm's correction across "
+    "scales within each effect. These paired tests treat clips as fixed; the mixed model of each scale gives "
+    "the true-source effect over clips and listeners.")
 LENS_METHODS = (
     "Lens model (Brunswik; Juslin 2000): per clip, the proportion of 'AI' judgements over all listeners. Each "
     "feature's point-biserial correlation with the true source (cue validity) and Pearson correlation with the "

@@ -186,7 +186,8 @@ def emotion_section(dataset: Dataset) -> None:
         st.info("No emotion ratings under these filters.")
         return
     st.write("Do ratings differ between AI and human clips (**true source**), and between clips a listener "
-             "*believed* were AI or human (**perceived source**, the 'AI label' effect)? Parallel lines: no "
+             "*believed* were AI or human (**guessed source**: an association, not an effect of the label, since "
+             "the guess and the rating both come from the listening experience)? Parallel lines: no "
              "interaction; a drop from left to right: clips judged AI were rated lower.")
     by_source = emotion.emotion_by_source(trials, scales)
     columns = st.columns(2)
