@@ -15,6 +15,7 @@ import pandas as pd
 from core.vocabulary import SCALES, TrialKind
 from results import charts, detection, emotion, lens, models
 from results.breakdown import breakdown
+from results.breakdown_model import breakdown_model
 from results.dataset import exclusion_lines
 from results.formatting import format_number, format_p, format_percent
 from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
@@ -130,24 +131,34 @@ def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
 
 def _breakdown_section(df: pd.DataFrame) -> str:
     parts = ["<h3>Detection by group</h3>",
-             '<p class="meta">Mean d′ of the participants in each group (95% t interval) and the pooled accuracy '
-             "(95% Wilson interval). A group holding only AI clips (an AI system) uses all human trials for its "
-             "false alarms.</p>"]
+             '<p class="meta">d′ per group from the probit GLMM with the group as a fixed effect (95% Wald '
+             "interval; the likelihood-ratio test says whether d′ differs between groups) and the pooled accuracy "
+             "(95% Wilson interval, treats clips as fixed). A group holding only AI clips (an AI system) is "
+             "measured against all human clips.</p>"]
     for column in BREAKDOWN_COLUMNS:
         if column not in df.columns:
             continue
         table = breakdown(df, column)
         if table.empty:
             continue
-        rows = [[row.level, str(row.n_participants), str(row.n_trials),
-                 f"{format_number(row.mean_participant_d_prime)} "
-                 f"{_interval(row.mean_participant_d_prime_ci_low, row.mean_participant_d_prime_ci_high)}",
-                 f"{format_percent(row.accuracy)} "
-                 f"{_interval(row.accuracy_ci_low, row.accuracy_ci_high, format_percent)}",
-                 row.d_prime_basis] for row in table.itertuples()]
+        try:
+            model = breakdown_model(df, column)
+        except ModelFitError as error:
+            parts += [f"<h4>{_esc(BREAKDOWN_LABELS.get(column, column))}</h4>", f"<p>Not modelled: {_esc(error)}</p>"]
+            continue
+        pooled = table.set_index("level")
+        rows = [[row.level, str(int(pooled.loc[row.level, "n_participants"])) if row.level in pooled.index else "",
+                 str(row.n_trials), f"{format_number(row.d_prime)} {_interval(row.ci_low, row.ci_high)}",
+                 (f"{format_percent(pooled.loc[row.level, 'accuracy'])} "
+                  f"{_interval(pooled.loc[row.level, 'accuracy_ci_low'], pooled.loc[row.level, 'accuracy_ci_high'], format_percent)}")
+                 if row.level in pooled.index else ""] for row in model.levels.itertuples()]
+        test = (f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
+                f"F({format_number(model.df_numerator, 0)}, {format_number(model.df_denominator, 0)}), "
+                f"p {format_p(model.p_value)}. Fit: {model.fit_status}.")
         parts += [f"<h4>{_esc(BREAKDOWN_LABELS.get(column, column))}</h4>",
-                  _table(["Group", "Participants", "Trials", "Mean d′ [95% CI]", "Accuracy [95% CI]", "d′ basis"],
-                         rows, numeric=(1, 2, 3, 4))]
+                  _table(["Group", "Participants", "Trials", "d′ (GLMM) [95% CI]", "Accuracy [95% CI]"], rows,
+                         numeric=(1, 2, 3, 4)),
+                  f'<p class="meta">{_esc(test)}</p>']
     return "\n".join(parts)
 
 

@@ -16,6 +16,7 @@ from core.config import database_url
 from core.vocabulary import SCALES
 from results import charts, detection, emotion, models
 from results.breakdown import breakdown
+from results.breakdown_model import BreakdownModel, breakdown_model
 from results.dataset import Dataset, Filters
 from results.detection import DetectionSummary
 from results.formatting import format_number, format_percent
@@ -37,7 +38,7 @@ def overview_page() -> None:
     with groups_tab:
         by = st.selectbox("Break detection down by", options=list(BREAKDOWN_CHOICES),
                           format_func=BREAKDOWN_CHOICES.get, key="overview_breakdown_by")
-        breakdown_section(dataset.trials, by)
+        breakdown_section(dataset, by)
 
 
 def detection_section(dataset: Dataset) -> None:
@@ -127,20 +128,35 @@ def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
                       help="Area under the confidence ROC; 95% bootstrap interval over participants")
 
 
-def breakdown_section(trials: pd.DataFrame, by: str) -> None:
-    """Detection per group of ``by``: chart and table."""
-    table = breakdown(trials, by)
+def breakdown_section(dataset: Dataset, by: str) -> None:
+    """Detection per group of ``by``: d' per level from the GLMM with the test of equal d', chart and pooled table."""
+    table = breakdown(dataset.trials, by)
     if table.empty:
         st.info("No scored trials to break down.")
         return
     label = BREAKDOWN_CHOICES.get(by, by)
-    st.altair_chart(charts.breakdown_chart(table, label), width="content")
+    model = _breakdown_model(dataset.filters, database_url(), dataset.loaded_at, by)
+    if isinstance(model, str):
+        st.warning(f"No model of d′ by {label}: {model}")
+    else:
+        st.altair_chart(charts.breakdown_chart(model.levels, label), width="content")
+        st.dataframe(model.levels.rename(columns={"level": label, "d_prime": "d′ (GLMM)"}), hide_index=True)
+        st.caption(f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
+                   f"F({model.df_numerator:.0f}, {model.df_denominator:.0f}), p = {format_number(model.p_value, 4)}. "
+                   f"{model.method} Fit: {model.fit_status}.")
     shown = table[["level", "n_participants", "n_trials", "hits", "false_alarms", "hit_rate", "fa_rate",
-                   "d_prime", "criterion", "d_prime_basis", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
-                   "mean_participant_d_prime", "mean_participant_d_prime_ci_low", "mean_participant_d_prime_ci_high"]]
+                   "d_prime", "criterion", "d_prime_basis", "accuracy", "accuracy_ci_low", "accuracy_ci_high"]]
     st.dataframe(shown.rename(columns={"level": label}), hide_index=True)
-    st.caption("hit_rate, fa_rate, d_prime and criterion come from the group's pooled counts with the log-linear "
-               "correction; the mean participant d′ averages participants' own d′ in the group.")
+    st.caption(f"Pooled counts per group ({FIXED_CLIPS_LABEL}): hit_rate, fa_rate, d_prime and criterion with the "
+               "log-linear correction.")
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection model by group ...")
+def _breakdown_model(filters: Filters, url: str, loaded_at: datetime, by: str) -> BreakdownModel | str:
+    try:
+        return breakdown_model(cached_dataset(filters, url).trials, by)
+    except ModelFitError as error:
+        return str(error)
 
 
 # Model fits are keyed on the data's read time too (``loaded_at``, hashed by st.cache_data but not
