@@ -17,6 +17,7 @@ from results import charts, detection, emotion, lens, models
 from results.breakdown import breakdown
 from results.breakdown_model import breakdown_model
 from results.dataset import exclusion_lines
+from results.equivalence import detection_decision
 from results.formatting import format_number, format_p, format_percent
 from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
@@ -77,7 +78,10 @@ def _headline_html(top: HeadlineDetection) -> str:
                          f"{format_number((value.estimate - value.chance) / value.se)}, p {format_p(value.p_value)}"])
     status = (f"GLMM {_esc(model.random_structure)}: {_esc(model.fit_status)}." if model is not None
               else f"The GLMM could not be fitted: {_esc(top.model_error)}.")
+    decision = detection_decision(top)
     return "\n".join([
+        f'<p class="note"><strong>{_esc(decision.sentence)}</strong> Default equivalence margins; set your own on '
+        "the Overview.</p>",
         f'<p class="meta">Headline: inference over participants <em>and</em> clips ({top.n_participants} '
         f"participants, {top.n_clips} clips, {top.n_trials} main trials). {status}</p>",
         _table(["Measure", "Estimate", "95% interval", "Test"], rows, numeric=(1, 2))])

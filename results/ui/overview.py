@@ -19,6 +19,13 @@ from results.breakdown import breakdown
 from results.breakdown_model import BreakdownModel, breakdown_model
 from results.dataset import Dataset, Filters
 from results.detection import DetectionSummary
+from results.equivalence import (
+    CHANCE,
+    DEFAULT_ACCURACY_MARGIN,
+    DEFAULT_D_PRIME_MARGIN,
+    DETECTION,
+    detection_decision,
+)
 from results.formatting import format_number, format_percent
 from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
@@ -48,6 +55,7 @@ def detection_section(dataset: Dataset) -> None:
     roc = roc_from_confidence(trials)
     top = _headline(dataset.filters, database_url(), dataset.loaded_at)
     headline_metrics(top)
+    decision_line(top)
     with st.expander(f"Pooled and per-participant statistics ({FIXED_CLIPS_LABEL})"):
         detection_metrics(summary, roc)
     st.altair_chart(charts.hit_fa_chart(summary), width="content")
@@ -69,6 +77,18 @@ def _headline(filters: Filters, url: str, loaded_at: datetime) -> HeadlineDetect
 def _metric(column, label: str, value, fmt, help_text: str) -> None:
     column.metric(label, fmt(value.estimate), delta=f"[{fmt(value.ci_low)}, {fmt(value.ci_high)}]",
                   delta_color="off", delta_arrow="off", help=help_text)
+
+
+def decision_line(top: HeadlineDetection) -> None:
+    """The decision (detection, chance level or inconclusive) under equivalence margins the researcher sets."""
+    left, right = st.columns(2)
+    accuracy_margin = left.number_input("Chance band for accuracy (± percentage points)", 0.5, 25.0,
+                                        100 * DEFAULT_ACCURACY_MARGIN, 0.5, key="overview_accuracy_margin")
+    d_prime_margin = right.number_input("Chance band for d′ (±)", 0.01, 2.0, DEFAULT_D_PRIME_MARGIN, 0.05,
+                                        key="overview_d_prime_margin")
+    decision = detection_decision(top, accuracy_margin / 100, d_prime_margin)
+    show = st.success if decision.verdict == DETECTION else st.info if decision.verdict == CHANCE else st.warning
+    show(decision.sentence)
 
 
 def headline_metrics(top: HeadlineDetection) -> None:
