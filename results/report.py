@@ -202,10 +202,11 @@ def _clips_section(df: pd.DataFrame, top_k: int, n_participants: int) -> str:
 
     def listing(frame: pd.DataFrame) -> str:
         rows = [[f"#{row.clip_id}", row.clip_title if isinstance(row.clip_title, str) else "", str(row.n_ratings),
-                 f"{format_percent(row.prop_judged_ai)} {_interval(row.prop_ci_low, row.prop_ci_high, format_percent)}",
-                 format_number(row.mean_confidence)] for row in frame.itertuples()]
-        return _table(["Clip", "Title", "Ratings", "Judged AI [95% CI]", "Mean confidence (1-6)"], rows,
-                      numeric=(2, 3, 4))
+                 f"{format_percent(row.shrunk_judged_ai)} "
+                 f"{_interval(row.shrunk_ci_low, row.shrunk_ci_high, format_percent)}",
+                 format_percent(row.prop_judged_ai), format_number(row.mean_confidence)] for row in frame.itertuples()]
+        return _table(["Clip", "Title", "Ratings", "Judged AI, shrunken [95% CI]", "Judged AI, raw",
+                       "Mean confidence (1-6)"], rows, numeric=(2, 3, 4, 5))
 
     return "\n".join([
         "<h2>Clips</h2>",
