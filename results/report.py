@@ -21,6 +21,7 @@ from results.equivalence import detection_decision
 from results.formatting import format_number, format_p, format_percent
 from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
+from results.moderators import moderator_model
 from results.roc import roc_from_confidence
 from results.stats import BREAKDOWN_COLUMNS, ROC_METHOD
 
@@ -164,6 +165,22 @@ def _breakdown_section(df: pd.DataFrame) -> str:
                          numeric=(1, 2, 3, 4)),
                   f'<p class="meta">{_esc(test)}</p>']
     return "\n".join(parts)
+
+
+def _moderator_section(df: pd.DataFrame) -> str:
+    """Effects of training, AI exposure and attitude on d' and c (:func:`results.moderators.moderator_model`)."""
+    try:
+        model = moderator_model(df)
+    except ModelFitError as error:
+        return f"<h3>Moderators</h3><p>Not modelled: {_esc(error)}</p>"
+    rows = [[row.label, "d′" if row.effect_on == "d_prime" else "c", format_number(row.sd),
+             f"{format_number(row.estimate)} {_interval(row.ci_low, row.ci_high)}", format_p(row.p_value)]
+            for row in model.table.itertuples()]
+    return "\n".join([
+        "<h3>Moderators</h3>",
+        f'<p class="meta">Change per SD of the moderator ({model.n_participants} participants with every '
+        f"moderator answered, {model.n_trials} trials). {_esc(model.method)} Fit: {_esc(model.fit_status)}.</p>",
+        _table(["Moderator", "Effect on", "SD", "Change per SD [95% CI]", "p"], rows, numeric=(2, 3, 4))])
 
 
 def _emotion_section(df: pd.DataFrame) -> str:
@@ -354,7 +371,7 @@ def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict |
         detection_html,
     ]
     if n_participants:
-        body += [_breakdown_section(df), _emotion_section(df), _clips_section(df, top_k, n_participants),
+        body += [_breakdown_section(df), _moderator_section(df), _emotion_section(df), _clips_section(df, top_k, n_participants),
                  _lens_section(df, n_participants)]
         methods += [EMOTION_METHODS, LENS_METHODS]
         if include_mixed_models:
