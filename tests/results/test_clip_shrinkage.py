@@ -31,7 +31,7 @@ def test_intervals_cover_the_clip_truths_nearly_95_percent_of_the_time():
     for _ in range(40):
         truth = stats.beta.rvs(4, 6, size=30, random_state=rng)
         n = rng.integers(2, 30, size=30)
-        estimate, low, high = shrunken_proportions(rng.binomial(n, truth), n, np.zeros(30))
+        _, low, high = shrunken_proportions(rng.binomial(n, truth), n, np.zeros(30))
         covered += list((low <= truth) & (truth <= high))
     assert 0.88 <= np.mean(covered) <= 0.97
 

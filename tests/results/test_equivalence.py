@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from scipy import stats
 
-from results.equivalence import CHANCE, DETECTION, INCONCLUSIVE, detection_decision, tost
+from results.equivalence import (
+    CHANCE,
+    DETECTION,
+    INCONCLUSIVE,
+    detection_decision,
+    tost,
+)
 from results.headline import headline_detection
 from results.simulate import simulate_study
 

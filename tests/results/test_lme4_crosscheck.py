@@ -36,7 +36,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "results" / "analysis.R"
 def _lme4_available() -> bool:
     if not shutil.which("Rscript"):
         return False
-    probe = subprocess.run(["Rscript", "-e", "library(lme4)"], capture_output=True, timeout=120)
+    probe = subprocess.run(["Rscript", "-e", "library(lme4)"], capture_output=True, timeout=120, check=False)
     return probe.returncode == 0
 
 
