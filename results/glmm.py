@@ -24,6 +24,9 @@ from scipy import stats
 
 from results.mixed import MixedFit, ModelFitError, RandomFactor, fit_binomial
 
+SEPARATION_PROBIT = 8.0
+"""A fixed effect beyond this many probit units means (quasi-)separation: P = Phi(8) is 1 - 6e-16."""
+
 
 @dataclass(frozen=True)
 class FittedStructure:
@@ -89,6 +92,9 @@ def _status(fit: MixedFit, failures: list[str]) -> str:
         parts.append(f"after {fit.restarts} restart(s) from other starting values")
     if failures:
         parts.append("fallback taken because the richer model failed (" + "; ".join(failures) + ")")
+    if np.any(np.abs(fit.fixed) > SEPARATION_PROBIT):
+        parts.append(f"a fixed effect exceeds {SEPARATION_PROBIT:g} probit units: the answers are (nearly) perfectly "
+                     "separated, so that estimate and its interval only say 'very large'")
     if fit.zero_components:
         parts.append("singular fit: " + ", ".join(fit.zero_components)
                      + " SD estimated at 0 (equivalent to leaving that term out; the other estimates stand)")
@@ -177,7 +183,7 @@ def _interval_end(excess, estimate: float, step: float, quantile: float) -> floa
     for _ in range(2):
         root = np.sqrt(excess(estimate + offset))
         if not np.isfinite(root) or root <= 0:
-            return estimate + step  # a flat or failed profile: fall back to the Wald end
+            return float(estimate + step)  # a flat or failed profile: fall back to the Wald end
         points.append((offset, root))
         (x0, r0), (x1, r1) = points[-2], points[-1]
         offset = x1 + (quantile - r1) * (x1 - x0) / (r1 - r0) if r1 != r0 else x1
