@@ -150,44 +150,37 @@ def roc_chart(roc: ROC, n_participants: int, n_trials: int) -> alt.LayerChart:
                      rests_on(n_participants, n_trials)))
 
 
-def breakdown_chart(table: pd.DataFrame, by_label: str) -> alt.LayerChart:
-    """Mean participant d′ per group with 95 % t intervals (one row per level of ``by``).
+def breakdown_chart(levels: pd.DataFrame, by_label: str) -> alt.LayerChart:
+    """d′ per group from the GLMM with 95 % intervals (one row per level, in the table's order).
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        :func:`results.breakdown.breakdown` output.
+    levels : pandas.DataFrame
+        ``BreakdownModel.levels`` (:func:`results.breakdown_model.breakdown_model`).
     by_label : str
         What the groups are, in words (e.g. "Years of musical training").
     """
-    data = table.assign(label=table["level"].astype(str))
+    data = levels.assign(label=levels["level"].astype(str))
     tooltip = [alt.Tooltip("label:N", title=by_label),
-               alt.Tooltip("mean_participant_d_prime:Q", title="Mean participant d′", format=".2f"),
-               alt.Tooltip("mean_participant_d_prime_ci_low:Q", title="95% CI low", format=".2f"),
-               alt.Tooltip("mean_participant_d_prime_ci_high:Q", title="95% CI high", format=".2f"),
-               alt.Tooltip("n_participants_d_prime:Q", title="Participants (n)"),
-               alt.Tooltip("n_trials:Q", title="Trials (n)"),
-               alt.Tooltip("accuracy:Q", title="Accuracy", format=".1%"),
-               alt.Tooltip("d_prime_basis:N", title="d′ basis")]
+               alt.Tooltip("d_prime:Q", title="d′ (GLMM)", format=".2f"),
+               alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
+               alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
+               alt.Tooltip("n_trials:Q", title="Trials (n)")]
     y = alt.Y("label:N", title=by_label, sort=None, axis=alt.Axis(labelLimit=220))
-    x_title = "Mean participant d′ (0 = cannot tell)"
+    x_title = "d′ from the GLMM (0 = cannot tell)"
     points = alt.Chart(data).mark_point(filled=True, size=80, color=AI_COLOUR).encode(
-        x=alt.X("mean_participant_d_prime:Q", title=x_title), y=y, tooltip=tooltip)
+        x=alt.X("d_prime:Q", title=x_title), y=y, tooltip=tooltip)
     errors = alt.Chart(data).mark_errorbar(ticks=True).encode(
-        x=alt.X("mean_participant_d_prime_ci_low:Q", title=x_title), x2="mean_participant_d_prime_ci_high:Q",
-        y=y, tooltip=tooltip)
+        x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q", y=y, tooltip=tooltip)
     counts = alt.Chart(data).mark_text(align="left", dx=8, dy=-9, fontSize=10, color=NEUTRAL).encode(
-        x=alt.X("mean_participant_d_prime:Q", title=x_title), y=y,
-        text=alt.Text("n_participants_d_prime:Q", format="d"))
+        x=alt.X("d_prime:Q", title=x_title), y=y, text=alt.Text("n_trials:Q", format="d"))
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
-    n_trials = int(table["n_trials"].sum())
-    n_participants = int(table["n_participants"].max()) if len(table) else 0
     return alt.layer(zero, errors, points, counts).properties(
         autosize=PAD, width=WIDTH, height=max(80, 34 * len(data)),
         title=_title(f"Detection by {by_label.lower()}",
-                     "Points: mean d′ of participants in the group; bars: 95% t intervals; "
-                     "small numbers: participants",
-                     f"{n_trials} trials in {len(data)} groups (largest group {n_participants} participants)"))
+                     "Points: d′ per group from the probit GLMM (participants and clips random); bars: 95% "
+                     "intervals; small numbers: trials",
+                     f"{int(data['n_trials'].sum())} trials in {len(data)} groups"))
 
 
 SCALE_TITLES = {"valence": "Valence (1 unpleasant ... 9 pleasant)", "arousal": "Arousal (1 calm ... 9 excited)",

@@ -8,7 +8,7 @@ filters.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -89,7 +89,7 @@ class Dataset:
     clips: pd.DataFrame
     counts: dict
     filters: Filters
-    loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def n_participants(self) -> int:

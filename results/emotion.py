@@ -1,10 +1,14 @@
 """What moved listeners: emotion ratings by true source and by perceived source.
 
-Two questions are kept apart. The *true source* effect compares ratings of AI and human clips.
-The *perceived source* ("AI label") effect compares ratings of clips a listener judged AI with
-clips the same listener judged human, whatever their true source. Because listeners judge
-AI clips "AI" more often, a label bias leaks into the true-source comparison; the mixed model
-(:func:`results.models.emotion_mixed_model`) estimates both effects together.
+Two questions are kept apart. The *true source* effect compares ratings of AI and human clips:
+the source was assigned by the design, so this is an effect. The *guessed source* association
+compares ratings of clips a listener judged AI with clips the same listener judged human,
+whatever their true source. It is an association, not an effect of "the AI label": the guess and
+the rating both come from the listening experience (a clip that moved the listener may be judged
+human because it moved them), so no causal label effect can be read from it, and adjusting the
+true-source effect for the guess would bias it (the guess is a collider). The mixed model
+(:func:`results.models.emotion_mixed_model`) therefore estimates the true-source effect without
+the guess.
 
 Participants are the unit of the tests: each participant's ratings are averaged per condition
 first, so a participant with many trials does not count as many independent people.
@@ -22,6 +26,8 @@ from results.detection import main_trials
 from results.intervals import cohen_dz, holm, one_sample_t, t_interval
 
 _LABELS = {True: Source.AI.value, False: Source.HUMAN.value}
+GUESSED_SOURCE_ASSOCIATION = "guessed_source_association"
+"""The ``effect`` name of ratings by guessed source: an association, not a causal label effect (module docstring)."""
 
 
 def _scales_present(df: pd.DataFrame, scales: Sequence[str]) -> list[str]:
@@ -102,7 +108,7 @@ def _paired_test(per_participant: pd.DataFrame) -> dict:
 
 
 def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFrame:
-    """Paired tests of the true-source and the perceived-source effect on each scale.
+    """Paired tests of the true-source effect and of the guessed-source association on each scale.
 
     For each scale and participant, ratings are averaged over AI and over human clips (true
     source), and over clips judged AI and judged human (perceived source). Participants with
@@ -126,7 +132,7 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
     Returns
     -------
     pandas.DataFrame
-        Two rows per scale (``effect`` "true_source" then "perceived_source"), columns
+        Two rows per scale (``effect`` "true_source" then "guessed_source_association"), columns
         :data:`TEST_COLUMNS`. ``p_holm`` is NaN (and ``significant_holm`` False) where the test
         is undefined.
     """
@@ -134,7 +140,7 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
     rows = []
     for scale in present:
         rated = trials[trials[scale].notna()]
-        for effect, column in (("true_source", "is_ai"), ("perceived_source", "guessed_ai")):
+        for effect, column in (("true_source", "is_ai"), (GUESSED_SOURCE_ASSOCIATION, "guessed_ai")):
             means = rated.groupby(["participant_id", column])[scale].mean().unstack(column)
             rows.append({"scale": str(scale), "effect": effect, **_paired_test(means)})
     out = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c not in ("p_holm", "significant_holm")])

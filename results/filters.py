@@ -18,7 +18,7 @@ from core.vocabulary import TrialKind
 def _counts(df: pd.DataFrame) -> tuple[int, int]:
     """Participants and main trials in ``df``."""
     main = df[df["kind"] == TrialKind.MAIN] if "kind" in df.columns else df
-    return int(df["participant_id"].nunique()), int(len(main))
+    return int(df["participant_id"].nunique()), len(main)
 
 
 def _utc_bound(value, *, end: bool) -> pd.Timestamp:

@@ -185,15 +185,19 @@ class FixedEffect(TypedDict):
     p_value: float
 
 
-def wald_table(names, estimates, standard_errors, confidence: float = 0.95) -> list[FixedEffect]:
-    """Wald intervals and two-sided z-tests of model coefficients, one row per coefficient."""
-    crit = stats.norm.ppf(0.5 + confidence / 2)
+def wald_table(names, estimates, standard_errors, confidence: float = 0.95, df: float = np.inf) -> list[FixedEffect]:
+    """Wald intervals and two-sided tests of model coefficients, one row per coefficient.
+
+    With finite ``df`` the reference is Student's t (``z`` then holds the t statistic), else normal.
+    """
+    reference = stats.t(df) if np.isfinite(df) else stats.norm()
+    crit = reference.ppf(0.5 + confidence / 2)
     rows: list[FixedEffect] = []
     for name, estimate, se in zip(names, estimates, standard_errors):
         z = estimate / se if se > 0 else np.nan
         rows.append({"term": name, "estimate": float(estimate), "se": float(se),
                      "ci_low": float(estimate - crit * se), "ci_high": float(estimate + crit * se),
-                     "z": float(z), "p_value": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan})
+                     "z": float(z), "p_value": float(2 * reference.sf(abs(z))) if np.isfinite(z) else np.nan})
     return rows
 
 

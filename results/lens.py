@@ -22,6 +22,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from core.vocabulary import SCALES
+from results.clip_shrinkage import shrunken_proportions
 from results.detection import main_trials
 from results.intervals import cohen_d_two_groups, fisher_z_interval, wilson_interval
 
@@ -29,7 +30,8 @@ FEATURE_PREFIX = "feat_"
 
 CLIP_SUMMARY_COLUMNS = (
     "clip_id", "clip_title", "source", "is_ai", "ai_system", "genre", "vocals", "n_ratings", "n_judged_ai",
-    "prop_judged_ai", "prop_ci_low", "prop_ci_high", "mean_confidence", *(f"mean_{s}" for s in SCALES),
+    "prop_judged_ai", "prop_ci_low", "prop_ci_high", "shrunk_judged_ai", "shrunk_ci_low", "shrunk_ci_high",
+    "mean_confidence", *(f"mean_{s}" for s in SCALES),
 )
 
 
@@ -46,8 +48,10 @@ def clip_summary(df: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per clip with at least one scored trial, sorted by ``clip_id``, columns
         :data:`CLIP_SUMMARY_COLUMNS` (catalogue columns missing from ``df`` are left empty):
-        ``n_ratings`` scored trials, ``prop_judged_ai`` with a Wilson 95 % interval, the mean
-        confidence (1 = sure human ... 6 = sure AI) and the mean of each rating scale.
+        ``n_ratings`` scored trials, ``prop_judged_ai`` with a Wilson 95 % interval, the
+        proportion shrunk toward the clips of the same source (``shrunk_judged_ai`` with a 95 %
+        posterior interval, :mod:`results.clip_shrinkage`), the mean confidence (1 = sure human ...
+        6 = sure AI) and the mean of each rating scale.
     """
     numeric = {"confidence": "mean_confidence", **{s: f"mean_{s}" for s in SCALES}}
     catalogue = [c for c in ("clip_title", "source", "ai_system", "genre", "vocals") if c in df.columns]
@@ -63,6 +67,8 @@ def clip_summary(df: pd.DataFrame) -> pd.DataFrame:
     out["prop_judged_ai"] = out["n_judged_ai"] / out["n_ratings"]
     out["prop_ci_low"], out["prop_ci_high"] = wilson_interval(out["n_judged_ai"].to_numpy(),
                                                               out["n_ratings"].to_numpy())
+    out["shrunk_judged_ai"], out["shrunk_ci_low"], out["shrunk_ci_high"] = shrunken_proportions(
+        out["n_judged_ai"].to_numpy(), out["n_ratings"].to_numpy(), out["is_ai"].astype(bool).to_numpy())
     for column in CLIP_SUMMARY_COLUMNS:
         if column not in out.columns:
             out[column] = np.nan
@@ -70,24 +76,25 @@ def clip_summary(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def most_human_sounding_ai(df: pd.DataFrame, k: int = 5, *, min_ratings: int = 1) -> pd.DataFrame:
-    """The ``k`` AI clips judged AI least often (ties: lower mean confidence first).
+    """The ``k`` AI clips with the lowest shrunken proportion judged AI (ties: lower mean confidence first).
 
-    Rows of :func:`clip_summary` with at least ``min_ratings`` scored trials.
+    Rows of :func:`clip_summary` with at least ``min_ratings`` scored trials. Ranked by
+    ``shrunk_judged_ai``, so a clip rated once or twice does not top the list by chance.
     """
     clips = clip_summary(df)
     clips = clips[clips["is_ai"].astype(bool) & (clips["n_ratings"] >= min_ratings)]
-    return clips.sort_values(["prop_judged_ai", "mean_confidence", "n_ratings"], ascending=[True, True, False],
+    return clips.sort_values(["shrunk_judged_ai", "mean_confidence", "n_ratings"], ascending=[True, True, False],
                              ignore_index=True).head(k)
 
 
 def most_ai_sounding_human(df: pd.DataFrame, k: int = 5, *, min_ratings: int = 1) -> pd.DataFrame:
-    """The ``k`` human clips judged AI most often (ties: higher mean confidence first).
+    """The ``k`` human clips with the highest shrunken proportion judged AI (ties: higher mean confidence first).
 
-    Rows of :func:`clip_summary` with at least ``min_ratings`` scored trials.
+    Rows of :func:`clip_summary` with at least ``min_ratings`` scored trials, ranked by ``shrunk_judged_ai``.
     """
     clips = clip_summary(df)
     clips = clips[~clips["is_ai"].astype(bool) & (clips["n_ratings"] >= min_ratings)]
-    return clips.sort_values(["prop_judged_ai", "mean_confidence", "n_ratings"], ascending=[False, False, False],
+    return clips.sort_values(["shrunk_judged_ai", "mean_confidence", "n_ratings"], ascending=[False, False, False],
                              ignore_index=True).head(k)
 
 
@@ -275,7 +282,7 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     clips, available = _clip_table(df)
     achieved = _correlation(clips["is_ai"].to_numpy(), clips["prop_judged_ai"].to_numpy(dtype=float))
     achievement = Correlation(achieved["r"], achieved["ci_low"], achieved["ci_high"], achieved["p_value"])
-    no_model = LensSummary(n_clips=int(len(clips)), achievement=achievement, cues=[], n_clips_model=0,
+    no_model = LensSummary(n_clips=len(clips), achievement=achievement, cues=[], n_clips_model=0,
                            environment=None, judgement=None, matching_g=None, unmodelled_c=None,
                            lens_equation=None,
                            cue_selection="given" if features is not None else "top |r| on the same data")
@@ -294,6 +301,6 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     g = _correlation(np.asarray(predicted_env), np.asarray(predicted_judge))["r"]
     c = _correlation(source - predicted_env, judged - predicted_judge)["r"]
     r_e, r_s = environment.multiple_r, judgement.multiple_r
-    return replace(no_model, cues=features, n_clips_model=int(len(usable)), environment=environment,
+    return replace(no_model, cues=features, n_clips_model=len(usable), environment=environment,
                    judgement=judgement, matching_g=g, unmodelled_c=c,
                    lens_equation=float(g * r_e * r_s + c * np.sqrt(1 - r_e ** 2) * np.sqrt(1 - r_s ** 2)))

@@ -29,13 +29,26 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize
 from statsmodels.tools.numdiff import approx_hess3
 from threadpoolctl import threadpool_limits
 
-from results.mixed_algebra import Design, Factorisation
+from results.mixed_algebra import (
+    FAILED_DEVIANCE,
+    ConditionalModes,
+    Design,
+    Factorisation,
+    Link,
+)
 
 _LOG_2PI = np.log(2 * np.pi)
+
+THETA_MAX = 10.0
+"""Upper bound of every relative random-effect SD (probit units for the binomial family): a random SD of
+10 means answers are fixed per participant or clip, so nothing beyond is distinguishable, and an unbounded
+optimiser that wanders there meets singular matrices."""
+SINGULAR_SD = 1e-4
+"""A random SD below this counts as estimated at zero (a singular fit, lme4's ``isSingular``)."""
 
 
 class ModelFitError(ValueError):
@@ -114,10 +127,21 @@ class MixedFit:
     deviance: float
     converged: bool
     message: str = ""
+    singular: bool = False
+    restarts: int = 0
+    optimum: np.ndarray | None = None
+    """The optimiser's solution (variance parameters in elimination order, then the fixed effects): a warm
+    start for neighbouring fits."""
 
     @property
     def fixed_se(self) -> np.ndarray:
         return np.sqrt(np.diag(self.fixed_cov))
+
+    @property
+    def zero_components(self) -> list[str]:
+        """``group term`` of every random term estimated at zero (a singular fit), e.g. ["participant is_ai"]."""
+        return [f"{entry['group']} {entry['term']}".strip() for entry in self.random_sd
+                if entry["group"] != "residual" and entry["sd"] < SINGULAR_SD]
 
 
 # Gaussian ---------------------------------------------------------------------------------
@@ -201,40 +225,14 @@ def fit_gaussian(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
 
 # Binomial -----------------------------------------------------------------------------------
 
-class _Link:
-    """Log-likelihood pieces of a binary response for the probit or logit link.
-
-    With ``z = (2y - 1) * eta`` both links give ``log P(y) = log F(z)``; the weights are the
-    observed information ``-d2 log F(z) / d eta2`` (for the logit link this equals the Fisher
-    information lme4 uses; for the probit link it makes each Newton step exact, so the
-    conditional modes converge quadratically, and the Laplace approximation uses the true
-    curvature of the integrand).
-    """
-
-    def __init__(self, name: str):
-        if name not in ("probit", "logit"):
-            raise ValueError(f"link must be 'probit' or 'logit', got {name!r}")
-        self.name = name
-
-    def evaluate(self, sign: np.ndarray, eta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Log-likelihood, its derivative in eta per observation, and the weights (sign = 2y - 1)."""
-        z = sign * eta
-        if self.name == "probit":
-            log_cdf = special.log_ndtr(z)
-            mills = np.exp(-0.5 * z * z - 0.5 * _LOG_2PI - log_cdf)
-            return float(log_cdf.sum()), sign * mills, mills * (mills + z)
-        log_cdf = -np.logaddexp(0, -z)
-        other = special.expit(-z)
-        return float(log_cdf.sum()), sign * other, other * (1 - other)
-
-
 def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray | None:
     """Covariance of the fixed effects from the Hessian of the deviance in (theta, beta), as lme4.
 
     Variance parameters at zero are held fixed (the Hessian is not defined on the boundary).
     Returns None when the Hessian is not positive definite.
     """
-    free = np.concatenate([params[:n_theta] > 1e-4, np.ones(params.size - n_theta, dtype=bool)])
+    theta = params[:n_theta]
+    free = np.concatenate([(theta > SINGULAR_SD) & (theta < THETA_MAX - 1e-3), np.ones(params.size - n_theta, dtype=bool)])
 
     def restricted(x):
         full = params.copy()
@@ -252,12 +250,17 @@ def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray
 
 @_single_threaded_blas
 def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: list[RandomFactor],
-                 *, link: str = "probit") -> MixedFit:
+                 *, link: str = "probit", offset: np.ndarray | None = None,
+                 start: np.ndarray | None = None, hessian: bool = True,
+                 information: str = "observed") -> MixedFit:
     """Binary-response GLMM with independent crossed random effects (Laplace approximation).
 
     Fitted in lme4's two stages: first the variance parameters alone, with the fixed and
     random effects at their joint conditional mode (lme4's ``nAGQ = 0``), then the Laplace
     deviance over variance parameters and fixed effects together, starting from there.
+    The variance parameters are bounded to ``[0, THETA_MAX]``; a deviance the algebra cannot
+    evaluate counts as very large (the optimiser steps back), and when the optimiser does not
+    converge the fit restarts from other variance parameters and keeps the lowest deviance.
 
     Parameters
     ----------
@@ -268,6 +271,17 @@ def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
     fixed_names : list of str, length p
     factors : list of RandomFactor
     link : {"probit", "logit"}
+    offset : ndarray, shape (n,), optional
+        Known part of the linear predictor (used to profile a fixed effect).
+    start : ndarray, shape (n_theta + p,), optional
+        Starting (theta, beta), e.g. a neighbouring fit's; skips the first stage.
+    hessian : bool
+        Compute ``fixed_cov`` (skip for profiling, where only the deviance is needed).
+    information : {"observed", "expected"}
+        Weights of the Laplace determinant. "observed" (default) is the curvature of the
+        integrand, the Laplace approximation proper; "expected" is the Fisher information, what
+        lme4 uses (identical for the logit link; for the probit link the two deviances differ
+        by a few units and the estimates slightly, see ``tests/results/test_lme4_crosscheck.py``).
 
     Returns
     -------
@@ -275,83 +289,54 @@ def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
         Random SDs on the link scale. ``fixed_cov`` comes from the numerical Hessian of the
         Laplace deviance in (variance parameters, fixed effects), as lme4's default; when that
         Hessian is not positive definite, from the penalised information conditional on the
-        variance parameters.
+        variance parameters. ``singular`` when a random SD is estimated at zero; ``restarts``
+        counts the extra starts needed.
+
+    Raises
+    ------
+    ModelFitError
+        When no start gives a finite deviance.
     """
     y = np.asarray(y, dtype=float)
     if not np.isin(y, (0.0, 1.0)).all():
         raise ValueError("y must be 0 or 1")
     design = Design(X, factors)
     p, n_theta = design.p, design.n_theta
-    modes = _ConditionalModes(design, _Link(link), 2 * y - 1)
-
-    def laplace_deviance(params):
-        return modes.deviance(params[:n_theta], params[n_theta:])[0]
-
+    if information not in ("observed", "expected"):
+        raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
+    modes = ConditionalModes(design, Link(link), 2 * y - 1,
+                             np.zeros(design.n) if offset is None else np.asarray(offset, dtype=float),
+                             expected=information == "expected")
+    laplace_deviance = modes.guarded(lambda params: modes.deviance(params[:n_theta], params[n_theta:])[0])
+    profiled_deviance = modes.guarded(lambda theta: modes.deviance(theta)[0])
     options = {"ftol": 1e-14, "gtol": 1e-7, "eps": 1e-7, "maxiter": 500}
-    first = optimize.minimize(lambda theta: modes.deviance(theta)[0], np.ones(n_theta), method="L-BFGS-B",
-                              bounds=[(0, None)] * n_theta, options=options)
-    modes.deviance(first.x)
-    start = np.concatenate([first.x, modes.beta])
-    bounds = [(0, None)] * n_theta + [(None, None)] * p
-    result = optimize.minimize(laplace_deviance, start, method="L-BFGS-B", bounds=bounds, options=options)
-    theta, beta = result.x[:n_theta], result.x[n_theta:]
-    cov = _hessian_fixed_cov(laplace_deviance, result.x, n_theta)
+    bounds = [(0, THETA_MAX)] * n_theta + [(None, None)] * p
+    best, restarts = None, 0
+    starts = [None] if start is None else [np.asarray(start, dtype=float)]
+    starts += [None, None]
+    for attempt, initial in enumerate(starts):
+        if initial is None:
+            modes.reset()
+            first = optimize.minimize(profiled_deviance, np.full(n_theta, (1.0, 0.5, 0.1)[attempt % 3]),
+                                      method="L-BFGS-B", bounds=bounds[:n_theta], options=options)
+            profiled_deviance(first.x)
+            initial = np.concatenate([first.x, modes.beta])
+        result = optimize.minimize(laplace_deviance, initial, method="L-BFGS-B", bounds=bounds, options=options)
+        if best is None or result.fun < best.fun:
+            best = result
+        if best.success and best.fun < FAILED_DEVIANCE:
+            break
+        restarts += 1
+    if not best.fun < FAILED_DEVIANCE:
+        raise ModelFitError("the model could not be fitted: no starting point gave a finite likelihood")
+    theta, beta = best.x[:n_theta], best.x[n_theta:]
+    laplace_deviance(best.x)
+    cov = _hessian_fixed_cov(laplace_deviance, best.x, n_theta) if hessian else None
     if cov is None:
         _, weight = modes.deviance(theta, beta)
         factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=True)
-        cov = np.linalg.inv(factor.fixed_precision(p))
+        cov = np.linalg.pinv(factor.fixed_precision(p))
     sds = design.random_sds(theta, factors)
     return MixedFit(list(fixed_names), beta, cov, sds, design.n, {f.group: f.n_levels for f in design.factors},
-                    float(result.fun), bool(result.success), str(result.message))
-
-
-class _ConditionalModes:
-    """Penalised iteratively reweighted least squares (PIRLS) for the binomial GLMM, warm-started.
-
-    Each run begins at the previous conditional mode, which makes the thousands of runs of an
-    optimisation cheap.
-    """
-
-    def __init__(self, design: Design, link: _Link, sign: np.ndarray):
-        self.design, self.link, self.sign = design, link, sign
-        self.u_big = np.zeros((design.G, design.m))
-        self.u_small = np.zeros(design.qs)
-        self.beta = np.zeros(design.p)
-
-    def _objective(self, theta, u_big, u_small, beta):
-        eta = self.design.X @ beta + self.design.random_part(theta, u_big, u_small)
-        loglik, score, weight = self.link.evaluate(self.sign, eta)
-        return loglik - 0.5 * ((u_big ** 2).sum() + (u_small ** 2).sum()), score, weight
-
-    def deviance(self, theta: np.ndarray, beta: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        """Laplace deviance at the conditional mode of the random effects (and of beta when None).
-
-        Returns the deviance and the final weights, shape (n,).
-        """
-        design = self.design
-        joint = beta is None
-        beta = self.beta.copy() if joint else beta
-        u_big, u_small = self.u_big.copy(), self.u_small.copy()
-        objective, score, weight = self._objective(theta, u_big, u_small, beta)
-        for _ in range(100):
-            factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=joint)
-            g_big, g_small = design.random_transpose(theta, score)
-            rest = np.concatenate([g_small - u_small, design.X.T @ score]) if joint else g_small - u_small
-            step_big, step_rest = factor.solve(g_big - u_big, rest)
-            step_small, step_beta = step_rest[: design.qs], step_rest[design.qs:]
-            size = 1.0
-            while True:
-                candidate = (u_big + size * step_big, u_small + size * step_small,
-                             beta + size * step_beta if joint else beta)
-                new = self._objective(theta, *candidate)
-                if new[0] >= objective or size < 1e-10:
-                    break
-                size /= 2
-            u_big, u_small, beta = candidate
-            objective, score, weight = new
-            largest = max(np.abs(step_big).max(initial=0), np.abs(step_rest).max(initial=0)) * size
-            if largest < 1e-9:
-                break
-        self.u_big, self.u_small, self.beta = u_big, u_small, beta
-        factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=False)
-        return -2 * objective + factor.logdet_random(), weight
+                    float(best.fun), bool(best.success), str(best.message),
+                    singular=bool((theta < SINGULAR_SD).any()), restarts=restarts, optimum=best.x.copy())

@@ -9,17 +9,18 @@ to the data raises :class:`results.mixed.ModelFitError` with a message for the r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from results.detection import main_trials
 from results.emotion import rated_trials
+from results.glmm import ProfiledTerm, fit_with_fallback, profile_term
 from results.intervals import FixedEffect, wald_table
-from results.mixed import ModelFitError, RandomFactor, VarianceComponent, fit_binomial, fit_gaussian
+from results.mixed import ModelFitError, RandomFactor, VarianceComponent, fit_gaussian
 
-EMOTION_TERMS = ("(Intercept)", "is_ai", "guessed_ai", "is_ai:guessed_ai")
+EMOTION_TERMS = ("(Intercept)", "is_ai")
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ class DetectionModel:
         What the fit rests on.
     fixed_effects : list of FixedEffect
         ``(Intercept)`` and ``is_ai`` with Wald 95 % intervals and z-tests.
-    d_prime, criterion : Estimate
-        d' (the ``is_ai`` coefficient) and c (minus the intercept).
+    d_prime, criterion : ProfiledTerm
+        d' (the ``is_ai`` coefficient) and c (minus the intercept): likelihood-ratio test against
+        0 and profile-likelihood 95 % interval (:func:`results.glmm.profile_term`).
     variance_components : list of VarianceComponent
         Random-effect SDs in probit units.
     deviance : float
@@ -55,6 +57,12 @@ class DetectionModel:
         Whether the optimiser reported convergence.
     method : str
         A sentence for the report.
+    fit_status : str
+        Convergence, restarts, fallbacks and singular fit, in words.
+    singular : bool
+        A random SD was estimated at 0.
+    random_structure : str
+        The random terms fitted, in lme4 notation.
     """
 
     link: str
@@ -62,12 +70,15 @@ class DetectionModel:
     n_participants: int
     n_clips: int
     fixed_effects: list[FixedEffect]
-    d_prime: Estimate
-    criterion: Estimate
+    d_prime: ProfiledTerm
+    criterion: ProfiledTerm
     variance_components: list[VarianceComponent]
     deviance: float
     converged: bool
     method: str
+    fit_status: str = ""
+    singular: bool = False
+    random_structure: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,10 +92,10 @@ class EmotionModel:
     n_ratings, n_participants, n_clips : int
         What the fit rests on.
     fixed_effects : list of FixedEffect
-        :data:`EMOTION_TERMS` with Wald 95 % intervals and z-tests (normal reference: with
-        crossed effects the denominator degrees of freedom are not defined).
+        :data:`EMOTION_TERMS`: the mean and the true-source effect (AI minus human clips, scale
+        points), Wald 95 % intervals and tests on t(clips - 2) (``z`` holds the t statistic).
     variance_components : list of VarianceComponent
-        participant, clip and residual SDs in scale points.
+        participant intercept and ``is_ai`` slope, clip and residual SDs in scale points.
     reml_criterion : float
     converged : bool
     method : str
@@ -148,6 +159,35 @@ def _scored_trials(df: pd.DataFrame) -> pd.DataFrame:
     return trials
 
 
+def detection_design(trials: pd.DataFrame, covariates: Sequence[str] = ()
+                     ) -> tuple[np.ndarray, np.ndarray, list[str], list[tuple[str, list[RandomFactor]]]]:
+    """Response, fixed design and the random structures to try (richest first) of the detection GLMM.
+
+    ``is_ai`` is coded -0.5 / +0.5; each covariate ``x`` (a numeric column, centred by the
+    caller) enters as ``x`` (its effect on -c) and ``x:is_ai`` (its effect on d').
+    """
+    participants, clips = _codes(trials)
+    is_ai = trials["is_ai"].to_numpy() - 0.5
+    intercept = np.ones_like(is_ai)
+    columns, names = [intercept, is_ai], ["(Intercept)", "is_ai"]
+    for covariate in covariates:
+        value = trials[covariate].to_numpy(dtype=float)
+        columns += [value, value * is_ai]
+        names += [covariate, f"{covariate}:is_ai"]
+    clip = RandomFactor("clip", clips, intercept[:, None], ("(Intercept)",))
+    slopes = RandomFactor("participant", participants, np.column_stack([intercept, is_ai]), ("(Intercept)", "is_ai"))
+    criteria = RandomFactor("participant", participants, intercept[:, None], ("(Intercept)",))
+    structures = [("(1 + is_ai || participant) + (1 | clip)", [slopes, clip]),
+                  ("(1 | participant) + (1 | clip)", [criteria, clip]),
+                  ("(1 | clip)", [clip])]
+    return trials["guessed_ai"].to_numpy().astype(float), np.column_stack(columns), names, structures
+
+
+def clip_df(trials: pd.DataFrame, n_clip_level_effects: int = 2) -> float:
+    """Between-within denominator df of a clip-level term: clips minus clip-level fixed effects (>= 1)."""
+    return float(max(trials["clip_id"].nunique() - n_clip_level_effects, 1))
+
+
 def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) -> DetectionModel:
     """Probit mixed model of the source judgements: d' and c with crossed random effects.
 
@@ -157,7 +197,11 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
     (DeCarlo 1998; Rouder & Lu 2005), for a typical participant on a typical clip. Random
     intercepts let participants' criteria and clips' "AI-soundingness" vary; the random
     ``is_ai`` slope lets participants' d' vary. Fitted by Laplace approximation
-    (:func:`results.mixed.fit_binomial`, lme4's algorithm).
+    (:func:`results.mixed.fit_binomial`, lme4's algorithm). When that structure cannot be
+    fitted the participant slopes, then the participant intercepts are dropped
+    (:func:`results.glmm.fit_with_fallback`); ``fit_status`` says so. d' and c are tested by
+    likelihood ratio against 0 and get profile-likelihood intervals, both referred to
+    ``F(1, clips - 2)`` (:mod:`results.glmm`).
 
     Because the clip effects are modelled, d' here is relative to the trial-to-trial noise
     within a clip; per-participant d' (:func:`results.detection.per_participant_sdt`) also
@@ -168,50 +212,54 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
     df : pandas.DataFrame
         The tidy trial table.
     participant_slopes : bool
-        Include the by-participant random d' (recommended; turn off only if the fit fails).
+        Start from the structure with by-participant random d' (recommended).
 
     Raises
     ------
     ModelFitError
         On degenerate data (too few trials, participants or clips, only one source, or only
-        one answer) or when the fit fails.
+        one answer), or when not even ``(1 | clip)`` can be fitted.
     """
     trials = _scored_trials(df)
-    participants, clips = _codes(trials)
-    is_ai = trials["is_ai"].to_numpy() - 0.5
-    intercept = np.ones_like(is_ai)
-    participant_values = np.column_stack([intercept, is_ai]) if participant_slopes else intercept[:, None]
-    participant_terms = ("(Intercept)", "is_ai") if participant_slopes else ("(Intercept)",)
-    fit = fit_binomial(trials["guessed_ai"].to_numpy().astype(float), np.column_stack([intercept, is_ai]),
-                       ["(Intercept)", "is_ai"],
-                       [RandomFactor("participant", participants, participant_values, participant_terms),
-                        RandomFactor("clip", clips, intercept[:, None], ("(Intercept)",))], link="probit")
+    y, X, names, structures = detection_design(trials)
+    structure = fit_with_fallback(y, X, names, structures if participant_slopes else structures[1:])
+    df_clips = clip_df(trials)
+    d_prime = profile_term(y, X, names, structure, "is_ai", df=df_clips)
+    intercept = profile_term(y, X, names, structure, "(Intercept)", df=df_clips)
+    criterion = replace(intercept, estimate=-intercept.estimate, ci_low=-intercept.ci_high,
+                        ci_high=-intercept.ci_low)
+    fit = structure.fit
     fixed = wald_table(fit.fixed_names, fit.fixed, fit.fixed_se)
-    intercept_row, slope_row = fixed
-    d_prime = Estimate(slope_row["estimate"], slope_row["se"], slope_row["ci_low"], slope_row["ci_high"],
-                       slope_row["p_value"])
-    criterion = Estimate(-intercept_row["estimate"], intercept_row["se"], -intercept_row["ci_high"],
-                         -intercept_row["ci_low"], intercept_row["p_value"])
-    slope_text = "(1 + is_ai || participant)" if participant_slopes else "(1 | participant)"
     return DetectionModel(
-        link="probit", n_trials=int(fit.n_obs), n_participants=int(fit.n_levels["participant"]),
+        link="probit", n_trials=int(fit.n_obs), n_participants=int(trials["participant_id"].nunique()),
         n_clips=int(fit.n_levels["clip"]), fixed_effects=fixed, d_prime=d_prime, criterion=criterion,
         variance_components=fit.random_sd, deviance=fit.deviance, converged=fit.converged,
-        method=(f"Probit GLMM guessed_ai ~ is_ai + {slope_text} + (1 | clip), is_ai coded -0.5/+0.5, "
-                "Laplace approximation (lme4's algorithm, Bates et al. 2015), independent random effects. "
-                "d' = is_ai coefficient, c = -intercept (equal-variance SDT as a probit model, DeCarlo 1998). "
-                "Wald 95% intervals from the Hessian of the Laplace deviance."))
+        fit_status=structure.status, singular=fit.singular, random_structure=structure.label,
+        method=(f"Probit GLMM guessed_ai ~ is_ai + {structure.label}, is_ai coded -0.5/+0.5, Laplace "
+                "approximation (lme4's algorithm, Bates et al. 2015), independent random effects, variance "
+                "parameters bounded and the fit restarted when the optimiser fails; fallback to simpler random "
+                "structures stated in the fit status. d' = is_ai coefficient, c = -intercept (equal-variance "
+                "SDT as a probit model, DeCarlo 1998). d' and c: likelihood-ratio tests against 0 and "
+                f"profile-likelihood 95% intervals, referred to F(1, {df_clips:.0f}) (clips minus 2, "
+                "between-within df) so that the test generalises over clips as well as participants."))
 
 
 def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
-    """Linear mixed model of one scale: true source, perceived source and their interaction.
+    """Linear mixed model of one scale: the effect of the true source, without the listener's guess.
 
-    ``rating ~ is_ai * guessed_ai + (1 | participant) + (1 | clip)``, crossed random
-    intercepts, REML (fitted by :func:`results.mixed.fit_gaussian`, which reproduces lme4).
-    Both predictors are coded -0.5 (human) / +0.5 (AI), so the intercept is the grand mean,
-    each main effect is the AI-minus-human difference averaged over the other factor, and the
-    interaction is the difference of those differences. Read p-values near 0.05 with care when
-    there are few clips.
+    ``rating ~ is_ai + (1 + is_ai || participant) + (1 | clip)``, REML (fitted by
+    :func:`results.mixed.fit_gaussian`, which reproduces lme4), ``is_ai`` coded -0.5 / +0.5 so
+    the intercept is the grand mean and the ``is_ai`` coefficient the AI-minus-human difference
+    for a typical listener, generalising over clips and listeners (random clip intercepts,
+    random source effect per listener).
+
+    The guess is deliberately left out. It is caused by the listening experience, which also
+    drives the rating, so holding it fixed would open a path between the true source and the
+    rating through that experience (the guess is a collider) and bias the true-source effect;
+    the old "label effect" coefficient was not a causal effect of the label either. Ratings by
+    guessed source are reported as an association (:func:`results.emotion.emotion_tests`).
+    Ratings are ordinal (1..9); ``results/analysis.R`` fits the cumulative link mixed model
+    (``ordinal::clmm``) of the same formula for comparison.
 
     Parameters
     ----------
@@ -223,8 +271,8 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     Raises
     ------
     ModelFitError
-        On degenerate data (too few participants, clips or ratings, or a predictor without
-        both values) or when the fit fails.
+        On degenerate data (too few participants, clips or ratings, only one source) or when
+        the fit fails.
     """
     try:
         trials, present = rated_trials(df, (scale,))
@@ -233,19 +281,24 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     if scale not in present:
         raise ModelFitError(f"no {scale} ratings in the selected data")
     rated = trials[trials[scale].notna()]
-    participants, clips = _codes(rated)
+    participants = pd.factorize(rated["participant_id"])[0]
+    clips = pd.factorize(rated["clip_id"])[0]
+    check_model_data(rated, participants, clips, ("is_ai",))
     is_ai = rated["is_ai"].to_numpy() - 0.5
-    guessed = rated["guessed_ai"].to_numpy() - 0.5
-    X = np.column_stack([np.ones_like(is_ai), is_ai, guessed, is_ai * guessed])
-    ones = np.ones((len(rated), 1))
-    fit = fit_gaussian(rated[scale].to_numpy(), X, list(EMOTION_TERMS),
-                       [RandomFactor("participant", participants, ones, ("(Intercept)",)),
-                        RandomFactor("clip", clips, ones, ("(Intercept)",))])
+    ones = np.ones(len(rated))
+    fit = fit_gaussian(rated[scale].to_numpy(), np.column_stack([ones, is_ai]), list(EMOTION_TERMS),
+                       [RandomFactor("participant", participants, np.column_stack([ones, is_ai]),
+                                     ("(Intercept)", "is_ai")),
+                        RandomFactor("clip", clips, ones[:, None], ("(Intercept)",))])
+    df_clips = clip_df(rated)
     return EmotionModel(
         scale=scale, n_ratings=int(fit.n_obs), n_participants=int(fit.n_levels["participant"]),
-        n_clips=int(fit.n_levels["clip"]), fixed_effects=wald_table(fit.fixed_names, fit.fixed, fit.fixed_se),
+        n_clips=int(fit.n_levels["clip"]),
+        fixed_effects=wald_table(fit.fixed_names, fit.fixed, fit.fixed_se, df=df_clips),
         variance_components=fit.random_sd, reml_criterion=fit.deviance, converged=fit.converged,
-        method=(f"Linear mixed model {scale} ~ is_ai * guessed_ai + (1 | participant) + (1 | clip), crossed "
-                "random intercepts, REML (lme4's algorithm, Bates et al. 2015). Predictors coded -0.5/+0.5 "
-                "(human/AI): main effects are AI-minus-human differences averaged over the other factor. "
-                "Wald 95% intervals and z-tests."))
+        method=(f"True-source effect on {scale}: linear mixed model {scale} ~ is_ai + (1 + is_ai || participant) "
+                "+ (1 | clip), REML (lme4's algorithm, Bates et al. 2015), is_ai coded -0.5/+0.5; Wald 95% "
+                f"intervals and tests on t({df_clips:.0f}) (clips minus 2). The listener's guess is not in the "
+                "model: it is caused by the listening experience, so adjusting for it would bias the "
+                "true-source effect (collider). Ratings by guessed source are an association, not an effect "
+                "of the label. results/analysis.R fits the ordinal (cumulative link) mixed model."))

@@ -8,16 +8,20 @@ later without the app. Every figure and table states the participants and trials
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
 from core.vocabulary import SCALES, TrialKind
 from results import charts, detection, emotion, lens, models
 from results.breakdown import breakdown
+from results.breakdown_model import breakdown_model
 from results.dataset import exclusion_lines
+from results.equivalence import detection_decision
 from results.formatting import format_number, format_p, format_percent
+from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
+from results.moderators import moderator_model
 from results.roc import roc_from_confidence
 from results.stats import BREAKDOWN_COLUMNS, ROC_METHOD
 
@@ -58,12 +62,39 @@ def _figure(chart, caption: str) -> str:
     return f"<figure>{charts.to_svg(chart)}<figcaption>{_esc(caption)}</figcaption></figure>"
 
 
+def _headline_html(top: HeadlineDetection) -> str:
+    """The headline table: d' and c from the GLMM, accuracy and AUC with two-way clustered intervals."""
+    rows = []
+    model = top.model
+    if model is not None:
+        for label, term in (("d′ (probit GLMM)", model.d_prime), ("Criterion c (probit GLMM)", model.criterion)):
+            rows.append([label, format_number(term.estimate), _interval(term.ci_low, term.ci_high) + " profile",
+                         f"LR = {format_number(term.lr_statistic)}, F(1, {format_number(term.df, 0)}), "
+                         f"p {format_p(term.p_value)}"])
+    for label, value, fmt in (("Accuracy", top.accuracy, format_percent), ("AUC (confidence ROC)", top.auc,
+                                                                           format_number)):
+        if value is not None:
+            rows.append([label, fmt(value.estimate), _interval(value.ci_low, value.ci_high, fmt),
+                         f"vs 50%: t({format_number(value.df, 0)}) = "
+                         f"{format_number((value.estimate - value.chance) / value.se)}, p {format_p(value.p_value)}"])
+    status = (f"GLMM {_esc(model.random_structure)}: {_esc(model.fit_status)}." if model is not None
+              else f"The GLMM could not be fitted: {_esc(top.model_error)}.")
+    decision = detection_decision(top)
+    return "\n".join([
+        f'<p class="note"><strong>{_esc(decision.sentence)}</strong> Default equivalence margins; set your own on '
+        "the Overview.</p>",
+        f'<p class="meta">Headline: inference over participants <em>and</em> clips ({top.n_participants} '
+        f"participants, {top.n_clips} clips, {top.n_trials} main trials). {status}</p>",
+        _table(["Measure", "Estimate", "95% interval", "Test"], rows, numeric=(1, 2))])
+
+
 def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
     """(HTML of the detection section, methods sentence)."""
     summary = detection.detection_summary(df)
     n_p, n_t = summary.n_participants, summary.n_trials
     if n_t == 0:
         return "<h2>Could listeners tell?</h2><p>No answered main trials under these filters.</p>", summary.methods
+    top = headline_detection(df)
     per_participant = detection.per_participant_sdt(df)
     roc = roc_from_confidence(df)
     hit, fa, acc = summary.hit_rate, summary.fa_rate, summary.accuracy
@@ -91,36 +122,65 @@ def _detection_section(df: pd.DataFrame) -> tuple[str, str]:
         "<h2>Could listeners tell?</h2>",
         f'<p class="meta">Rests on {_esc(rests_on)}. "AI" is the signal: a hit is an AI clip judged AI, '
         "a false alarm a human clip judged AI. Positive c means reluctant to answer “AI”.</p>",
+        _headline_html(top),
+        f"<h3>Pooled and per-participant statistics ({_esc(FIXED_CLIPS_LABEL)})</h3>",
         _table(["Measure", "Estimate", "95% interval", "n", "Test"], rows, numeric=(1, 2)),
         _figure(charts.hit_fa_chart(summary), f"Hits and false alarms with Wilson 95% intervals ({rests_on})."),
         _figure(charts.dprime_distribution_chart(per_participant, summary),
                 f"Per-participant d′ ({d.n} participants with both AI and human trials; {n_t} trials)."),
         _figure(charts.roc_chart(roc, n_p, n_t), f"Empirical ROC from the 6-point confidence scale ({rests_on})."),
     ]
-    return "\n".join(parts), summary.methods
+    methods = top.methods + (" " + top.model.method if top.model is not None else "")
+    return "\n".join(parts), methods + " " + summary.methods
 
 
 def _breakdown_section(df: pd.DataFrame) -> str:
     parts = ["<h3>Detection by group</h3>",
-             '<p class="meta">Mean d′ of the participants in each group (95% t interval) and the pooled accuracy '
-             "(95% Wilson interval). A group holding only AI clips (an AI system) uses all human trials for its "
-             "false alarms.</p>"]
+             '<p class="meta">d′ per group from the probit GLMM with the group as a fixed effect (95% Wald '
+             "interval; the likelihood-ratio test says whether d′ differs between groups) and the pooled accuracy "
+             "(95% Wilson interval, treats clips as fixed). A group holding only AI clips (an AI system) is "
+             "measured against all human clips.</p>"]
     for column in BREAKDOWN_COLUMNS:
         if column not in df.columns:
             continue
         table = breakdown(df, column)
         if table.empty:
             continue
-        rows = [[row.level, str(row.n_participants), str(row.n_trials),
-                 f"{format_number(row.mean_participant_d_prime)} "
-                 f"{_interval(row.mean_participant_d_prime_ci_low, row.mean_participant_d_prime_ci_high)}",
-                 f"{format_percent(row.accuracy)} "
-                 f"{_interval(row.accuracy_ci_low, row.accuracy_ci_high, format_percent)}",
-                 row.d_prime_basis] for row in table.itertuples()]
+        try:
+            model = breakdown_model(df, column)
+        except ModelFitError as error:
+            parts += [f"<h4>{_esc(BREAKDOWN_LABELS.get(column, column))}</h4>", f"<p>Not modelled: {_esc(error)}</p>"]
+            continue
+        pooled = table.set_index("level")
+        rows = [[row.level, str(int(pooled.loc[row.level, "n_participants"])) if row.level in pooled.index else "",
+                 str(row.n_trials), f"{format_number(row.d_prime)} {_interval(row.ci_low, row.ci_high)}",
+                 (f"{format_percent(pooled.loc[row.level, 'accuracy'])} "
+                  f"{_interval(pooled.loc[row.level, 'accuracy_ci_low'], pooled.loc[row.level, 'accuracy_ci_high'], format_percent)}")
+                 if row.level in pooled.index else ""] for row in model.levels.itertuples()]
+        test = (f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
+                f"F({format_number(model.df_numerator, 0)}, {format_number(model.df_denominator, 0)}), "
+                f"p {format_p(model.p_value)}. Fit: {model.fit_status}.")
         parts += [f"<h4>{_esc(BREAKDOWN_LABELS.get(column, column))}</h4>",
-                  _table(["Group", "Participants", "Trials", "Mean d′ [95% CI]", "Accuracy [95% CI]", "d′ basis"],
-                         rows, numeric=(1, 2, 3, 4))]
+                  _table(["Group", "Participants", "Trials", "d′ (GLMM) [95% CI]", "Accuracy [95% CI]"], rows,
+                         numeric=(1, 2, 3, 4)),
+                  f'<p class="meta">{_esc(test)}</p>']
     return "\n".join(parts)
+
+
+def _moderator_section(df: pd.DataFrame) -> str:
+    """Effects of training, AI exposure and attitude on d' and c (:func:`results.moderators.moderator_model`)."""
+    try:
+        model = moderator_model(df)
+    except ModelFitError as error:
+        return f"<h3>Moderators</h3><p>Not modelled: {_esc(error)}</p>"
+    rows = [[row.label, "d′" if row.effect_on == "d_prime" else "c", format_number(row.sd),
+             f"{format_number(row.estimate)} {_interval(row.ci_low, row.ci_high)}", format_p(row.p_value)]
+            for row in model.table.itertuples()]
+    return "\n".join([
+        "<h3>Moderators</h3>",
+        f'<p class="meta">Change per SD of the moderator ({model.n_participants} participants with every '
+        f"moderator answered, {model.n_trials} trials). {_esc(model.method)} Fit: {_esc(model.fit_status)}.</p>",
+        _table(["Moderator", "Effect on", "SD", "Change per SD [95% CI]", "p"], rows, numeric=(2, 3, 4))])
 
 
 def _emotion_section(df: pd.DataFrame) -> str:
@@ -129,14 +189,16 @@ def _emotion_section(df: pd.DataFrame) -> str:
         return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
     by_source = emotion.emotion_by_source(df, scales)
     tests = emotion.emotion_tests(df, scales)
-    rows = [[row.scale, row.effect.replace("_", " "), str(row.n_participants),
+    rows = [[row.scale, row.effect.replace("_", " ").replace("guessed source association", "guessed source (association)"), str(row.n_participants),
              format_number(row.mean_ai), format_number(row.mean_human),
              f"{format_number(row.mean_difference)} {_interval(row.ci_low, row.ci_high)}",
              f"t({format_number(row.df, 0)}) = {format_number(row.t)}", format_p(row.p_value), format_p(row.p_holm),
              f"{format_number(row.cohen_dz)} {_interval(row.dz_ci_low, row.dz_ci_high)}"] for row in tests.itertuples()]
     parts = ["<h2>How did the clips make listeners feel?</h2>",
-             '<p class="meta">True source: AI vs human clips. Perceived source: clips the same listener judged AI '
-             "vs judged human, whatever their true source (the “AI label” effect).</p>",
+             '<p class="meta">True source: AI vs human clips (an effect: the design assigned the source). Guessed '
+             "source association: clips the same listener judged AI vs judged human, whatever their true source. "
+             "It is an association, not an effect of the AI label: the guess and the rating both come from the "
+             "listening experience.</p>",
              _table(["Scale", "Effect", "Participants", "Mean AI", "Mean human", "Difference [95% CI]", "t", "p",
                      "p (Holm)", "d_z [95% CI]"], rows, numeric=tuple(range(2, 10))),
              '<div class="grid">']
@@ -157,10 +219,11 @@ def _clips_section(df: pd.DataFrame, top_k: int, n_participants: int) -> str:
 
     def listing(frame: pd.DataFrame) -> str:
         rows = [[f"#{row.clip_id}", row.clip_title if isinstance(row.clip_title, str) else "", str(row.n_ratings),
-                 f"{format_percent(row.prop_judged_ai)} {_interval(row.prop_ci_low, row.prop_ci_high, format_percent)}",
-                 format_number(row.mean_confidence)] for row in frame.itertuples()]
-        return _table(["Clip", "Title", "Ratings", "Judged AI [95% CI]", "Mean confidence (1-6)"], rows,
-                      numeric=(2, 3, 4))
+                 f"{format_percent(row.shrunk_judged_ai)} "
+                 f"{_interval(row.shrunk_ci_low, row.shrunk_ci_high, format_percent)}",
+                 format_percent(row.prop_judged_ai), format_number(row.mean_confidence)] for row in frame.itertuples()]
+        return _table(["Clip", "Title", "Ratings", "Judged AI, shrunken [95% CI]", "Judged AI, raw",
+                       "Mean confidence (1-6)"], rows, numeric=(2, 3, 4, 5))
 
     return "\n".join([
         "<h2>Clips</h2>",
@@ -260,9 +323,11 @@ def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | Non
 
 EMOTION_METHODS = (
     "Emotion ratings: each participant's ratings are averaged per condition first (participants are the unit). "
-    "The true-source effect compares AI with human clips, the perceived-source effect clips judged AI with clips "
-    "judged human, both by paired t-tests with t intervals of the mean difference and Cohen's d_z with an exact "
-    "noncentral-t interval; Holm's correction across scales within each effect.")
+    "The true-source effect compares AI with human clips, the guessed-source association clips judged AI with "
+    "clips judged human (an association, not a causal label effect), both by paired t-tests with t intervals "
+    "of the mean difference and Cohen's d_z with an exact noncentral-t interval; Holm's correction across "
+    "scales within each effect. These paired tests treat clips as fixed; the mixed model of each scale gives "
+    "the true-source effect over clips and listeners.")
 LENS_METHODS = (
     "Lens model (Brunswik; Juslin 2000): per clip, the proportion of 'AI' judgements over all listeners. Each "
     "feature's point-biserial correlation with the true source (cue validity) and Pearson correlation with the "
@@ -295,7 +360,7 @@ def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict |
     str
         HTML with inline CSS and inline SVG figures; no external resources.
     """
-    generated = datetime.now(timezone.utc)
+    generated = datetime.now(UTC)
     n_participants = int(detection.main_trials(df)["participant_id"].nunique()) if len(df) else 0
     detection_html, detection_methods = _detection_section(df)
     methods = [detection_methods, ROC_METHOD]
@@ -306,7 +371,7 @@ def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict |
         detection_html,
     ]
     if n_participants:
-        body += [_breakdown_section(df), _emotion_section(df), _clips_section(df, top_k, n_participants),
+        body += [_breakdown_section(df), _moderator_section(df), _emotion_section(df), _clips_section(df, top_k, n_participants),
                  _lens_section(df, n_participants)]
         methods += [EMOTION_METHODS, LENS_METHODS]
         if include_mixed_models:

@@ -15,6 +15,8 @@ import pandas as pd
 
 from core.vocabulary import SCALES
 from results import breakdown, detection, emotion, lens, models, roc
+from results.equivalence import detection_decision
+from results.headline import headline_detection
 from results.mixed import ModelFitError
 
 BREAKDOWN_COLUMNS: tuple[str, ...] = ("training_years", "ai_exposure", "genre", "vocals", "ai_system")
@@ -63,7 +65,10 @@ def headline_stats(df: pd.DataFrame, *, include_mixed_models: bool = False, top_
     Returns
     -------
     dict
-        ``detection`` (:func:`results.detection.detection_summary`); ``roc``: ``points`` (list of
+        ``headline``: ``detection`` (:func:`results.headline.headline_detection`: the GLMM's d' and
+        c, accuracy and AUC over participants and clips) and ``decision``
+        (:func:`results.equivalence.detection_decision`, default margins); ``detection``
+        (:func:`results.detection.detection_summary`, pooled: treats clips as fixed); ``roc``: ``points`` (list of
         ``threshold, fpr, tpr``), ``auc``, ``auc_ci_low``, ``auc_ci_high``, ``method``;
         ``breakdowns``: column -> list of rows of :func:`results.breakdown.breakdown` (for the
         columns of :data:`BREAKDOWN_COLUMNS` present); ``emotion_by_source`` and
@@ -81,6 +86,8 @@ def headline_stats(df: pd.DataFrame, *, include_mixed_models: bool = False, top_
     out: dict = {"detection": detection.detection_summary(df)}
     if trials.empty:
         return to_jsonable(out)
+    top = headline_detection(df)
+    out["headline"] = {"detection": top, "decision": detection_decision(top)}
     curve = roc.roc_from_confidence(df)
     out["roc"] = {"points": curve.points, "auc": curve.auc, "auc_ci_low": curve.auc_ci[0],
                   "auc_ci_high": curve.auc_ci[1], "method": ROC_METHOD}

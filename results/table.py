@@ -23,7 +23,13 @@ from audio import library
 from core.db import get_engine, session_scope
 from core.vocabulary import Source, TrialKind
 from results import repository
-from results.codebook import CLIP_COLUMNS, FEATURE_PREFIX, PARTICIPANT_COLUMNS, TRIAL_COLUMNS, Column
+from results.codebook import (
+    CLIP_COLUMNS,
+    FEATURE_PREFIX,
+    PARTICIPANT_COLUMNS,
+    TRIAL_COLUMNS,
+    Column,
+)
 
 # Questionnaire keys of ``experiment.questionnaire.QUESTIONNAIRE`` -> table columns. Scale items are
 # integers; "musician_self_rating" is the Gold-MSI item "I would not consider myself a musician",

@@ -7,6 +7,7 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v Rscript >/dev/null 2>&1 && Rscript -e "library(lme4); library(ordinal)" >/dev/null 2>&1 || need+=(r-base-core r-cran-lme4 r-cran-ordinal)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "note: install ${need[*]} with your package manager to run the browser/PostgreSQL/nginx tests" >&2

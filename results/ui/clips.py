@@ -51,8 +51,12 @@ def fooling_clips_section(trials: pd.DataFrame) -> None:
     k = left.number_input("Clips per list", min_value=1, max_value=50, value=5, key="clips_top_k")
     min_ratings = right.number_input("Only clips with at least this many ratings", min_value=1, value=5,
                                      key="clips_min_ratings")
-    shown = ["clip_id", "clip_title", "n_ratings", "prop_judged_ai", "prop_ci_low", "prop_ci_high", "mean_confidence"]
-    config = {"prop_judged_ai": st.column_config.NumberColumn("judged AI", format="percent"),
+    shown = ["clip_id", "clip_title", "n_ratings", "shrunk_judged_ai", "shrunk_ci_low", "shrunk_ci_high",
+             "prop_judged_ai", "mean_confidence"]
+    config = {"shrunk_judged_ai": st.column_config.NumberColumn("judged AI (shrunken)", format="percent"),
+              "shrunk_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+              "shrunk_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+              "prop_judged_ai": st.column_config.NumberColumn("judged AI (raw)", format="percent"),
               "prop_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
               "prop_ci_high": st.column_config.NumberColumn("95% CI high", format="percent")}
     left, right = st.columns(2)

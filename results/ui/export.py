@@ -5,7 +5,7 @@ Files are built when a button is clicked (the buttons get callables), not on eve
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -23,7 +23,7 @@ def export_page() -> None:
              f"**{dataset.n_participants} participants**, **{len(dataset.trials)} answered trials** "
              f"({dataset.n_main_trials} main), **{len(dataset.clips)} clips**. The codebook lists every column "
              "with its type, unit and allowed values.")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     formats = st.multiselect("Table formats", options=list(export.FORMATS), default=list(export.FORMATS),
                              key="export_formats")
     include_report = st.checkbox("Include the HTML report in the zip", value=True, key="export_include_report")

@@ -16,9 +16,18 @@ from core.config import database_url
 from core.vocabulary import SCALES
 from results import charts, detection, emotion, models
 from results.breakdown import breakdown
+from results.breakdown_model import BreakdownModel, breakdown_model
 from results.dataset import Dataset, Filters
 from results.detection import DetectionSummary
+from results.equivalence import (
+    CHANCE,
+    DEFAULT_ACCURACY_MARGIN,
+    DEFAULT_D_PRIME_MARGIN,
+    DETECTION,
+    detection_decision,
+)
 from results.formatting import format_number, format_percent
+from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
 from results.roc import ROC, roc_from_confidence
 from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
@@ -36,7 +45,7 @@ def overview_page() -> None:
     with groups_tab:
         by = st.selectbox("Break detection down by", options=list(BREAKDOWN_CHOICES),
                           format_func=BREAKDOWN_CHOICES.get, key="overview_breakdown_by")
-        breakdown_section(dataset.trials, by)
+        breakdown_section(dataset, by)
 
 
 def detection_section(dataset: Dataset) -> None:
@@ -44,13 +53,64 @@ def detection_section(dataset: Dataset) -> None:
     trials = dataset.trials
     summary = detection.detection_summary(trials)
     roc = roc_from_confidence(trials)
-    detection_metrics(summary, roc)
+    top = _headline(dataset.filters, database_url(), dataset.loaded_at)
+    headline_metrics(top)
+    decision_line(top)
+    with st.expander(f"Pooled and per-participant statistics ({FIXED_CLIPS_LABEL})"):
+        detection_metrics(summary, roc)
     st.altair_chart(charts.hit_fa_chart(summary), width="content")
     st.altair_chart(charts.dprime_distribution_chart(detection.per_participant_sdt(trials), summary), width="content")
     st.altair_chart(charts.roc_chart(roc, summary.n_participants, summary.n_trials), width="content")
-    mixed_model_section(dataset)
+    mixed_model_section(top)
     with st.expander("Methods"):
+        st.write(top.methods)
+        if top.model is not None:
+            st.write(top.model.method)
         st.write(summary.methods)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection mixed model ...")
+def _headline(filters: Filters, url: str, loaded_at: datetime) -> HeadlineDetection:
+    return headline_detection(cached_dataset(filters, url).trials)
+
+
+def _metric(column, label: str, value, fmt, help_text: str) -> None:
+    column.metric(label, fmt(value.estimate), delta=f"[{fmt(value.ci_low)}, {fmt(value.ci_high)}]",
+                  delta_color="off", delta_arrow="off", help=help_text)
+
+
+def decision_line(top: HeadlineDetection) -> None:
+    """The decision (detection, chance level or inconclusive) under equivalence margins the researcher sets."""
+    left, right = st.columns(2)
+    accuracy_margin = left.number_input("Chance band for accuracy (± percentage points)", 0.5, 25.0,
+                                        100 * DEFAULT_ACCURACY_MARGIN, 0.5, key="overview_accuracy_margin")
+    d_prime_margin = right.number_input("Chance band for d′ (±)", 0.01, 2.0, DEFAULT_D_PRIME_MARGIN, 0.05,
+                                        key="overview_d_prime_margin")
+    decision = detection_decision(top, accuracy_margin / 100, d_prime_margin)
+    show = st.success if decision.verdict == DETECTION else st.info if decision.verdict == CHANCE else st.warning
+    show(decision.sentence)
+
+
+def headline_metrics(top: HeadlineDetection) -> None:
+    """d', c, accuracy and AUC with inference over participants and clips, and the GLMM's fit status."""
+    st.caption(f"Headline: generalises over participants and clips ({top.n_participants} participants, "
+               f"{top.n_clips} clips, {top.n_trials} main trials).")
+    columns = st.columns(4)
+    if top.model is not None:
+        for column, label, term in ((columns[0], "d′ (GLMM)", top.model.d_prime),
+                                    (columns[1], "Criterion c (GLMM)", top.model.criterion)):
+            _metric(column, label, term, format_number,
+                    f"Probit GLMM, profile-likelihood 95% interval; likelihood-ratio test against 0 on "
+                    f"F(1, {term.df:.0f}): p = {format_number(term.p_value, 4)}")
+        st.caption(f"GLMM {top.model.random_structure}: {top.model.fit_status}.")
+    else:
+        st.warning(f"The detection GLMM could not be fitted: {top.model_error}")
+    for column, label, value, fmt in ((columns[2], "Accuracy", top.accuracy, format_percent),
+                                      (columns[3], "AUC (confidence)", top.auc, format_number)):
+        if value is not None:
+            _metric(column, label, value, fmt,
+                    f"95% interval with two-way cluster-robust SE (participants and clips); t-test against 50% "
+                    f"on t({value.df:.0f}): p = {format_number(value.p_value, 4)}")
 
 
 BREAKDOWN_CHOICES: dict[str, str] = {
@@ -88,33 +148,40 @@ def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
                       help="Area under the confidence ROC; 95% bootstrap interval over participants")
 
 
-def breakdown_section(trials: pd.DataFrame, by: str) -> None:
-    """Detection per group of ``by``: chart and table."""
-    table = breakdown(trials, by)
+def breakdown_section(dataset: Dataset, by: str) -> None:
+    """Detection per group of ``by``: d' per level from the GLMM with the test of equal d', chart and pooled table."""
+    table = breakdown(dataset.trials, by)
     if table.empty:
         st.info("No scored trials to break down.")
         return
     label = BREAKDOWN_CHOICES.get(by, by)
-    st.altair_chart(charts.breakdown_chart(table, label), width="content")
+    model = _breakdown_model(dataset.filters, database_url(), dataset.loaded_at, by)
+    if isinstance(model, str):
+        st.warning(f"No model of d′ by {label}: {model}")
+    else:
+        st.altair_chart(charts.breakdown_chart(model.levels, label), width="content")
+        st.dataframe(model.levels.rename(columns={"level": label, "d_prime": "d′ (GLMM)"}), hide_index=True)
+        st.caption(f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
+                   f"F({model.df_numerator:.0f}, {model.df_denominator:.0f}), p = {format_number(model.p_value, 4)}. "
+                   f"{model.method} Fit: {model.fit_status}.")
     shown = table[["level", "n_participants", "n_trials", "hits", "false_alarms", "hit_rate", "fa_rate",
-                   "d_prime", "criterion", "d_prime_basis", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
-                   "mean_participant_d_prime", "mean_participant_d_prime_ci_low", "mean_participant_d_prime_ci_high"]]
+                   "d_prime", "criterion", "d_prime_basis", "accuracy", "accuracy_ci_low", "accuracy_ci_high"]]
     st.dataframe(shown.rename(columns={"level": label}), hide_index=True)
-    st.caption("hit_rate, fa_rate, d_prime and criterion come from the group's pooled counts with the log-linear "
-               "correction; the mean participant d′ averages participants' own d′ in the group.")
+    st.caption(f"Pooled counts per group ({FIXED_CLIPS_LABEL}): hit_rate, fa_rate, d_prime and criterion with the "
+               "log-linear correction.")
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection model by group ...")
+def _breakdown_model(filters: Filters, url: str, loaded_at: datetime, by: str) -> BreakdownModel | str:
+    try:
+        return breakdown_model(cached_dataset(filters, url).trials, by)
+    except ModelFitError as error:
+        return str(error)
 
 
 # Model fits are keyed on the data's read time too (``loaded_at``, hashed by st.cache_data but not
 # otherwise used), so fresh data after "Refresh data" is refitted rather than served from the cache.
 # A model that cannot be fitted is cached as its message, so the page does not refit it on every rerun.
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection mixed model ...")
-def _detection_mixed_model(filters: Filters, url: str, loaded_at: datetime) -> models.DetectionModel | str:
-    try:
-        return models.detection_mixed_model(cached_dataset(filters, url).trials)
-    except ModelFitError as error:
-        return str(error)
-
-
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the emotion mixed model ...")
 def _emotion_mixed_model(filters: Filters, url: str, loaded_at: datetime, scale: str) -> models.EmotionModel | str:
     try:
@@ -136,27 +203,15 @@ def show_model_result(result: models.DetectionModel | models.EmotionModel | str)
     st.caption(result.method)
 
 
-def mixed_model_section(dataset: Dataset) -> None:
-    """Detection mixed model (participants and clips as crossed random effects), fitted on request."""
+def mixed_model_section(top: HeadlineDetection) -> None:
+    """The detection GLMM behind the headline: fixed effects, variance components, fit status."""
     st.subheader("Mixed model")
     st.caption("Probit model of 'judged AI' with participants and clips as crossed random effects: the 'is_ai' "
                "coefficient is d′ for a typical listener on a typical clip, and its interval allows for both "
-               "samples. Fitted on request because it can take a while on a large study.")
-    if not st.toggle("Fit the detection mixed model", key="overview_fit_detection_model"):
+               "samples.")
+    if not st.toggle("Show the detection mixed model", key="overview_fit_detection_model"):
         return
-    result = _detection_mixed_model(dataset.filters, database_url(), dataset.loaded_at)
-    if isinstance(result, models.DetectionModel):
-        d, c = result.d_prime, result.criterion
-        left, right = st.columns(2)
-        left.metric("d′ (mixed model)", format_number(d.estimate),
-                    delta=f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}]",
-                    delta_color="off", delta_arrow="off",
-                    help=f"Wald 95% interval; p = {format_number(d.p_value, 4)}")
-        right.metric("Criterion c (mixed model)", format_number(c.estimate),
-                     delta=f"[{format_number(c.ci_low)}, {format_number(c.ci_high)}]",
-                     delta_color="off", delta_arrow="off",
-                     help=f"Wald 95% interval; p = {format_number(c.p_value, 4)}")
-    show_model_result(result)
+    show_model_result(top.model if top.model is not None else top.model_error)
 
 
 def emotion_section(dataset: Dataset) -> None:
@@ -167,7 +222,8 @@ def emotion_section(dataset: Dataset) -> None:
         st.info("No emotion ratings under these filters.")
         return
     st.write("Do ratings differ between AI and human clips (**true source**), and between clips a listener "
-             "*believed* were AI or human (**perceived source**, the 'AI label' effect)? Parallel lines: no "
+             "*believed* were AI or human (**guessed source**: an association, not an effect of the label, since "
+             "the guess and the rating both come from the listening experience)? Parallel lines: no "
              "interaction; a drop from left to right: clips judged AI were rated lower.")
     by_source = emotion.emotion_by_source(trials, scales)
     columns = st.columns(2)

@@ -1,4 +1,4 @@
-"""Emotion ratings by true and perceived source: scipy/statsmodels agreement and known effects."""
+"""Emotion ratings by true and guessed source: scipy/statsmodels agreement, known effects, the collider case."""
 
 from __future__ import annotations
 
@@ -66,30 +66,62 @@ def test_cohen_dz_interval_inverts_the_noncentral_t():
     assert wide["ci_high"] == pytest.approx(wide["dz"] + 1.96 * approx_se, abs=0.005)
 
 
-def test_perceived_source_effect_recovers_the_label_bias(study):
+def test_guessed_source_association_recovers_the_rating_difference(study):
     table = emotion.emotion_tests(study).set_index(["scale", "effect"])
-    moved = table.loc[("moved", "perceived_source")]
+    moved = table.loc[("moved", emotion.GUESSED_SOURCE_ASSOCIATION)]
     assert moved["mean_difference"] == pytest.approx(-0.8, abs=0.15)
     assert moved["p_holm"] < 0.001
-    # The bias leaks into the true-source comparison (AI clips are judged AI more often) ...
-    assert table.loc[("moved", "true_source"), "mean_difference"] < -0.1
 
 
-def test_mixed_model_separates_label_bias_from_true_source(study):
+def test_true_source_effect_is_the_total_effect_of_the_source(study):
+    """Without the guess in the model, is_ai is the total effect of the true source: on "liking" the
+    direct +1; on "moved" the -0.8 of judging a clip AI times how much more often AI clips are judged AI."""
     result = models.emotion_mixed_model(study, "moved")
     effects = {row["term"]: row for row in result.fixed_effects}
     assert list(effects) == list(models.EMOTION_TERMS)
-    assert effects["guessed_ai"]["estimate"] == pytest.approx(-0.8, abs=0.12)
-    assert effects["guessed_ai"]["ci_high"] < 0
-    # ... but the mixed model, holding the judgement fixed, finds no true-source effect on "moved".
-    assert effects["is_ai"]["ci_low"] < 0 < effects["is_ai"]["ci_high"]
+    main = study[study["kind"] == "main"]
+    extra_ai_judgements = main.groupby("is_ai")["guessed_ai"].mean().diff().iloc[-1]
+    assert effects["is_ai"]["ci_low"] < -0.8 * extra_ai_judgements < effects["is_ai"]["ci_high"]
     liking = {row["term"]: row for row in models.emotion_mixed_model(study, "liking").fixed_effects}
     assert liking["is_ai"]["ci_low"] < 1.0 < liking["is_ai"]["ci_high"]
     assert liking["is_ai"]["ci_low"] > 0
-    groups = [component["group"] for component in result.variance_components]
-    assert groups == ["participant", "clip", "residual"]
+    groups = [(c["group"], c["term"]) for c in result.variance_components]
+    assert groups == [("participant", "(Intercept)"), ("participant", "is_ai"), ("clip", "(Intercept)"),
+                      ("residual", "")]
     assert result.n_participants == 200 and result.n_clips == 60
     assert result.n_ratings == int(study.loc[study["kind"] == "main", "moved"].notna().sum())
+
+
+def test_collider_no_effects_means_no_true_source_effect_and_no_causal_label_claim():
+    """The listening experience drives both the guess and the rating; neither the source nor the guess
+    changes the rating. Adjusting for the guess (the old model) manufactured a "label effect" and biased
+    the true-source term; the model without the guess finds nothing, and the guess is only an association."""
+    study = simulate_study(120, 20, d_prime=1.0, label_effects={}, source_effects={}, n_clips=40, seed=5)
+    rng = np.random.default_rng(5)
+    experience = rng.normal(size=len(study))
+    evidence = np.where(study["is_ai"], 0.5, -0.5) - 1.0 * experience + rng.normal(size=len(study))
+    study["guessed_ai"] = pd.array(evidence > 0, dtype="boolean")
+    study["moved"] = pd.array(np.clip(np.rint(5 + 1.5 * experience + rng.normal(size=len(study))), 1, 9)
+                              .astype(int), dtype="Int64")
+    model = models.emotion_mixed_model(study, "moved")
+    true_source = {row["term"]: row for row in model.fixed_effects}["is_ai"]
+    assert true_source["ci_low"] < 0 < true_source["ci_high"]
+    assert "guessed_ai" not in [row["term"] for row in model.fixed_effects]
+    assert "guess" not in model.method.split("~")[1].split(",")[0]  # the formula has no guess
+    # The association is strong (that is what the old model called a "label effect") and is named so.
+    table = emotion.emotion_tests(study, ["moved"]).set_index("effect")
+    assert table.loc[emotion.GUESSED_SOURCE_ASSOCIATION, "p_value"] < 1e-6
+    assert "association" in emotion.GUESSED_SOURCE_ASSOCIATION
+    # The old adjusted model would have reported a biased true-source effect here.
+    adjusted = _adjusted_true_source(study)
+    assert abs(adjusted) > abs(true_source["estimate"]) + 0.2
+
+
+def _adjusted_true_source(study: pd.DataFrame) -> float:
+    """is_ai coefficient of the old model rating ~ is_ai + guessed_ai (OLS is enough to show the bias)."""
+    main = study[(study["kind"] == "main")]
+    X = np.column_stack([np.ones(len(main)), main["is_ai"].to_numpy(float), main["guessed_ai"].to_numpy(float)])
+    return float(np.linalg.lstsq(X, main["moved"].to_numpy(float), rcond=None)[0][1])
 
 
 def test_means_by_source_are_participant_averages_with_t_intervals(study):

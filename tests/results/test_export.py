@@ -137,7 +137,7 @@ def test_emotion_tests_recomputed_from_the_exported_parquet_match_the_app(study,
     main = trials[(trials["kind"] == "main") & trials["moved"].notna()]
     means = main.groupby(["participant_id", "guessed_ai"])["moved"].mean().unstack().dropna()
     test = stats.ttest_rel(means[True], means[False])
-    perceived = app.loc["perceived_source"]
+    perceived = app.loc[emotion.GUESSED_SOURCE_ASSOCIATION]
     assert perceived["n_participants"] == len(means)
     assert perceived["mean_difference"] == pytest.approx((means[True] - means[False]).mean())
     assert perceived["p_value"] == pytest.approx(test.pvalue)

@@ -91,7 +91,11 @@ def test_headline_stats_are_json_safe_and_complete(study):
     kept, _ = apply_filters(study)
     stats = headline_stats(kept)
     text = json.dumps(stats, allow_nan=False)  # NaN would be invalid JSON
-    assert set(stats) == {"detection", "roc", "breakdowns", "emotion_by_source", "emotion_tests", "lens", "clips"}
+    assert set(stats) == {"headline", "detection", "roc", "breakdowns", "emotion_by_source", "emotion_tests", "lens",
+                          "clips"}
+    assert np.isfinite(stats["headline"]["detection"]["model"]["d_prime"]["estimate"])
+    assert stats["headline"]["decision"]["verdict"] in ("evidence of detection", "evidence of chance-level detection",
+                                                        "inconclusive")
     assert set(stats["breakdowns"]) == {"training_years", "ai_exposure", "genre", "vocals", "ai_system"}
     assert stats["detection"]["n_trials"] == int((kept["kind"] == "main").sum())
     assert len(stats["roc"]["points"]) == 7

@@ -35,7 +35,7 @@ def test_report_shows_the_headline_numbers(trials, html):
     assert f"{hit.successes} of {hit.n} AI trials" in html
     assert f"{d.mean:.2f}" in html and f"[{d.ci_low:.2f}, {d.ci_high:.2f}]" in html
     assert f"AUC = {roc.auc:.2f} [{roc.auc_ci[0]:.2f}, {roc.auc_ci[1]:.2f}]" in html
-    moved = emotion.emotion_tests(trials, ["moved"]).set_index("effect").loc["perceived_source"]
+    moved = emotion.emotion_tests(trials, ["moved"]).set_index("effect").loc[emotion.GUESSED_SOURCE_ASSOCIATION]
     assert f"{moved['mean_difference']:.2f} [{moved['ci_low']:.2f}, {moved['ci_high']:.2f}]" in html
 
 

@@ -1,0 +1,190 @@
+"""Binomial GLMM fits a researcher can rely on: a stated fallback, likelihood-ratio tests, profile intervals.
+
+:func:`fit_with_fallback` fits the richest random-effects structure that the data support and says
+what it did (lme4 users do the same by hand: drop a random slope when the fit fails and report it).
+:func:`profile_term` tests one fixed effect by the likelihood ratio and gives its profile-likelihood
+interval (Venzon & Moolgavkar 1988; lme4's ``confint(method = "profile")``).
+
+Small-sample reference. With crossed random effects the likelihood-ratio statistic is referred
+to ``F(1, df)`` instead of chi-square(1), and the interval uses the same critical value
+``t(df)**2``, with ``df`` the "between-within" denominator degrees of freedom of a term that varies
+between clips: clips minus the clip-level fixed effects (SAS PROC GLIMMIX ``DDFM=BETWITHIN``;
+Schluchter & Elashoff 1990). With 20 clips the chi-square reference gives about 8 % false positives
+when clips differ (issue 10); ``F(1, 18)`` brings it back to about 5 % (see
+``benchmarks/inference_calibration.py``). With many clips both references agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from results.mixed import MixedFit, ModelFitError, RandomFactor, fit_binomial
+
+SEPARATION_PROBIT = 8.0
+"""A fixed effect beyond this many probit units means (quasi-)separation: P = Phi(8) is 1 - 6e-16."""
+
+
+@dataclass(frozen=True)
+class FittedStructure:
+    """A GLMM fit together with the random-effects structure that was fitted and how it was reached.
+
+    Attributes
+    ----------
+    fit : MixedFit
+    factors : list of RandomFactor
+        The random terms that were fitted.
+    label : str
+        That structure in lme4 notation, e.g. ``(1 + is_ai || participant) + (1 | clip)``.
+    status : str
+        A sentence for the researcher: converged or not, restarts, fallbacks taken, singular fit.
+    fell_back : bool
+        Whether a simpler structure than the first one was fitted.
+    """
+
+    fit: MixedFit
+    factors: list[RandomFactor]
+    label: str
+    status: str
+    fell_back: bool
+
+
+def fit_with_fallback(y: np.ndarray, X: np.ndarray, names: list[str],
+                      structures: Sequence[tuple[str, list[RandomFactor]]], *, link: str = "probit"
+                      ) -> FittedStructure:
+    """Fit the first random-effects structure that can be fitted, in the order given.
+
+    Parameters
+    ----------
+    y, X, names
+        As :func:`results.mixed.fit_binomial`.
+    structures : sequence of (label, factors)
+        Richest first, e.g. with and then without random slopes.
+    link : {"probit", "logit"}
+
+    Returns
+    -------
+    FittedStructure
+
+    Raises
+    ------
+    ModelFitError
+        When no structure can be fitted (the message lists why each failed).
+    """
+    failures = []
+    for position, (label, factors) in enumerate(structures):
+        try:
+            fit = fit_binomial(y, X, names, factors, link=link)
+        except ModelFitError as error:
+            failures.append(f"{label}: {error}")
+            continue
+        return FittedStructure(fit, factors, label, _status(fit, failures), position > 0)
+    raise ModelFitError("no random-effects structure could be fitted (" + "; ".join(failures) + ")")
+
+
+def _status(fit: MixedFit, failures: list[str]) -> str:
+    """The fit status sentence of :class:`FittedStructure`."""
+    parts = ["converged" if fit.converged else "the optimiser did not report convergence (estimates shown as found)"]
+    if fit.restarts:
+        parts.append(f"after {fit.restarts} restart(s) from other starting values")
+    if failures:
+        parts.append("fallback taken because the richer model failed (" + "; ".join(failures) + ")")
+    if np.any(np.abs(fit.fixed) > SEPARATION_PROBIT):
+        parts.append(f"a fixed effect exceeds {SEPARATION_PROBIT:g} probit units: the answers are (nearly) perfectly "
+                     "separated, so that estimate and its interval only say 'very large'")
+    if fit.zero_components:
+        parts.append("singular fit: " + ", ".join(fit.zero_components)
+                     + " SD estimated at 0 (equivalent to leaving that term out; the other estimates stand)")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class ProfiledTerm:
+    """One fixed effect with its likelihood-ratio test against 0 and its profile-likelihood interval.
+
+    Attributes
+    ----------
+    estimate, se : float
+        Maximum-likelihood estimate and its Wald standard error.
+    ci_low, ci_high : float
+        Profile-likelihood 95 % interval (critical value ``t(df)**2``).
+    lr_statistic : float
+        Deviance of the model with the term fixed at 0 minus that of the full model.
+    p_value : float
+        ``P(F(1, df) > lr_statistic)``.
+    df : float
+        Denominator degrees of freedom of the reference distribution.
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    lr_statistic: float
+    p_value: float
+    df: float
+
+
+def profile_term(y: np.ndarray, X: np.ndarray, names: list[str], structure: FittedStructure, term: str, *,
+                 df: float, confidence: float = 0.95, link: str = "probit") -> ProfiledTerm:
+    """Likelihood-ratio test and profile interval of the fixed effect ``term`` of a fitted GLMM.
+
+    The model is refitted with ``term`` held at a value (as an offset), every other parameter
+    re-estimated from the full fit's optimum. The signed root of the deviance difference is
+    nearly linear in the value, so each interval end is found by two refits and a secant step.
+
+    Parameters
+    ----------
+    y, X, names
+        The data and fixed design of ``structure``.
+    structure : FittedStructure
+        The full fit (:func:`fit_with_fallback`).
+    term : str
+        One of ``names``.
+    df : float
+        Denominator degrees of freedom (module docstring); ``inf`` gives chi-square(1).
+    confidence : float
+    link : {"probit", "logit"}
+
+    Returns
+    -------
+    ProfiledTerm
+    """
+    fit = structure.fit
+    j = names.index(term)
+    keep = [k for k in range(len(names)) if k != j]
+    n_theta = fit.optimum.size - len(names)
+    start = np.concatenate([fit.optimum[:n_theta], fit.optimum[n_theta:][keep]])
+    estimate, se = float(fit.fixed[j]), float(fit.fixed_se[j])
+
+    def excess(value: float) -> float:
+        """Deviance with the term held at ``value`` minus the minimum (>= 0)."""
+        try:
+            held = fit_binomial(y, X[:, keep], [names[k] for k in keep], structure.factors, link=link,
+                                offset=value * X[:, j], start=start, hessian=False)
+        except ModelFitError:
+            return np.nan
+        return max(held.deviance - fit.deviance, 0.0)
+
+    quantile = stats.t.ppf(0.5 + confidence / 2, df) if np.isfinite(df) else stats.norm.ppf(0.5 + confidence / 2)
+    lr = excess(0.0)
+    ends = [_interval_end(excess, estimate, side * se * quantile, quantile) for side in (-1, 1)]
+    p_value = float(stats.f.sf(lr, 1, df)) if np.isfinite(df) else float(stats.chi2.sf(lr, 1))
+    return ProfiledTerm(estimate, se, ends[0], ends[1], float(lr), p_value, float(df))
+
+
+def _interval_end(excess, estimate: float, step: float, quantile: float) -> float:
+    """Where the signed root ``sqrt(excess)`` reaches ``quantile`` on the side of ``step`` (secant)."""
+    points = [(0.0, 0.0)]
+    offset = step
+    for _ in range(2):
+        root = np.sqrt(excess(estimate + offset))
+        if not np.isfinite(root) or root <= 0:
+            return float(estimate + step)  # a flat or failed profile: fall back to the Wald end
+        points.append((offset, root))
+        (x0, r0), (x1, r1) = points[-2], points[-1]
+        offset = x1 + (quantile - r1) * (x1 - x0) / (r1 - r0) if r1 != r0 else x1
+    return float(estimate + offset)
