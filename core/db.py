@@ -49,15 +49,33 @@ def _create_private_file(path: Path) -> None:
         pass
 
 
+def pool_limits() -> dict[str, int]:
+    """Connection pool size per process, from ``HUMAN_TOUCH_DB_POOL_SIZE`` / ``HUMAN_TOUCH_DB_MAX_OVERFLOW``.
+
+    Every participant's script run holds one connection while it runs, and a Prolific launch puts
+    dozens of runs in flight in one process at once (they queue for the CPU while holding it).
+    SQLAlchemy's default of 5 + 10 made 48 of 100 simulated participants fail with "QueuePool limit
+    reached" on 2 replicas. The default here, 10 + 30, keeps three processes (two participant
+    replicas and the staff replica) within PostgreSQL's default ``max_connections`` of 100.
+    """
+    return {
+        "pool_size": int(os.environ.get("HUMAN_TOUCH_DB_POOL_SIZE", "10")),
+        "max_overflow": int(os.environ.get("HUMAN_TOUCH_DB_MAX_OVERFLOW", "30")),
+        "pool_timeout": 60,
+    }
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the project's connection settings."""
     if url.startswith("sqlite"):
-        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        if url == "sqlite:///:memory:" or not url.startswith("sqlite:///"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        else:
             _create_private_file(Path(url[len("sqlite:///") :]))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **pool_limits())
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, **pool_limits())
 
 
 def get_engine(url: str | None = None) -> Engine:
