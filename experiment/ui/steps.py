@@ -1,26 +1,36 @@
 """Streamlit drawing of the journey's steps other than the trials (oTree style: one function per page).
 
 Each step function takes a :class:`StepPage` (the open session, the participant loaded from the
-database, their settings) and returns ``True`` when it changed the participant's stored progress,
-so the caller reruns the script *after* its session scope has committed (``st.rerun`` inside
-``session_scope`` would roll the session back). A step function calls its service last and returns
-at once, so nothing can interrupt the run between the write and the commit. The logic -
-validation, storage, assignment, scoring - lives in the step services; nothing here writes SQL.
-Which function draws which step is :data:`experiment.ui.journey.STEP_PAGES`.
+database, their settings) and draws the step. It returns ``True`` only when it finds the stored
+progress moved on under it, so the caller reruns the script after its session scope has
+committed. The logic - validation, storage, assignment, scoring - lives in the step services;
+nothing here writes SQL. Which function draws which step is :data:`experiment.ui.journey.STEP_PAGES`.
+
+Every button that moves a participant on acts in its ``on_click`` callback (:func:`act`), never in
+the script body. Why: a click is a one-shot trigger, and a run that carries it is stopped by the
+next rerun request (the blind player reports play/ended while the participant clicks) before the
+body reaches the button; the new run no longer sees the click, so the page stood still until a
+second click (issue 12). Streamlit calls callbacks before the body, with nothing that can stop
+them, so the click is stored (in its own ``session_scope``) and the same run already draws the
+next page: no lost click and no extra rerun.
 
 Blinding: widget keys are built from the step name and a position, never from a clip id.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from core import db
 from core.models import Participant
 from core.vocabulary import Source
 from experiment import audio_check, debrief, quality, questionnaire, screening, trials
+from experiment.entry import load_participant
 from experiment.progress import JourneyError
 from experiment.settings import StudySettings
 from experiment.ui.player import blind_player
@@ -48,6 +58,35 @@ class StepPage:
     participant: Participant
     settings: StudySettings
     resume_url: str | None
+
+
+_ERROR_KEY = "journey_error"
+
+
+def act(token: str, service: Callable[[Session, Participant], Any]) -> Any:
+    """Run ``service(session, participant)`` for the participant with resume ``token``, in its own scope.
+
+    Meant for ``on_click`` callbacks (see the module docstring): the answer is committed before
+    the body draws the next page. A :class:`JourneyError` is kept for :func:`show_error`.
+
+    Returns
+    -------
+    object or None
+        What ``service`` returned; None when it raised a :class:`JourneyError`.
+    """
+    try:
+        with db.session_scope() as session:
+            return service(session, load_participant(session, token))
+    except JourneyError as error:
+        st.session_state[_ERROR_KEY] = str(error)
+        return None
+
+
+def show_error() -> None:
+    """Show (once) the message of the last :func:`act` that was refused."""
+    message = st.session_state.pop(_ERROR_KEY, None)
+    if message:
+        st.error(message)
 
 
 def confidence_label(value: int) -> str:
@@ -97,14 +136,14 @@ def questionnaire_step(page: StepPage) -> bool:
     """The "About you" questionnaire in one form; stores the answers and advances."""
     st.subheader("About you")
     st.write("A few short questions before we start. There are no right or wrong answers.")
-    answers: dict[str, object] = {}
+    show_error()
     with st.form("questionnaire", border=False):
         for question in questionnaire.QUESTIONNAIRE:
             if question.kind == "choice":
-                answers[question.key] = st.radio(question.prompt, question.options, index=None, key=f"q_{question.key}")
+                st.radio(question.prompt, question.options, index=None, key=f"q_{question.key}")
             else:
                 points = list(range(question.low, question.high + 1))
-                answers[question.key] = st.radio(
+                st.radio(
                     f"{question.prompt}  \n*{question.low} = {question.low_label}, "
                     f"{question.high} = {question.high_label}*",
                     points,
@@ -112,15 +151,15 @@ def questionnaire_step(page: StepPage) -> bool:
                     horizontal=True,
                     key=f"q_{question.key}",
                 )
-        submitted = st.form_submit_button("Continue", type="primary")
-    if not submitted:
-        return False
-    try:
-        questionnaire.save_questionnaire(page.session, page.participant, answers)
-    except JourneyError as error:
-        st.error(str(error))
-        return False
-    return True
+        st.form_submit_button(
+            "Continue", type="primary", on_click=_save_questionnaire, args=(page.participant.resume_token,)
+        )
+    return False
+
+
+def _save_questionnaire(token: str) -> None:
+    answers = {question.key: st.session_state.get(f"q_{question.key}") for question in questionnaire.QUESTIONNAIRE}
+    act(token, lambda session, participant: questionnaire.save_questionnaire(session, participant, answers))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -135,23 +174,26 @@ def audio_check_step(page: StepPage) -> bool:
     """
     st.subheader("Audio check")
     if not st.session_state.get("calibrated"):
-        return _calibration()
-    return _screening(page)
+        _calibration()
+        return False
+    _screening(page)
+    return False
 
 
-def _calibration() -> bool:
+def _calibration() -> None:
     st.write(
         "Please put on your headphones. Play this sound and set your volume so that it is "
         "comfortable but clearly audible. Keep that volume for the rest of the study."
     )
     blind_player(audio_check.calibration_wav(), key="calibration", label="Calibration noise", mime="audio/wav")
-    if st.button("My volume is set, continue", type="primary", key="calibration_done"):
-        st.session_state["calibrated"] = True
-        return True
-    return False
+    st.button("My volume is set, continue", type="primary", key="calibration_done", on_click=_calibrated)
 
 
-def _screening(page: StepPage) -> bool:
+def _calibrated() -> None:
+    st.session_state["calibrated"] = True
+
+
+def _screening(page: StepPage) -> None:
     screening_sounds = audio_check.screening_trials(page.session, page.participant)
     answers: list[int] = st.session_state.setdefault("screening_answers", [])
     if len(answers) >= len(screening_sounds):
@@ -172,27 +214,30 @@ def _screening(page: StepPage) -> bool:
         done_text="Which noise held the tone?",
         mime="audio/wav",
     )
-    chosen = None
+    show_error()
     with st.container(horizontal=True):
         for interval in range(1, current.n_intervals + 1):
-            if st.button(
-                str(interval), key=f"screening_{current.number}_{interval}", disabled=not report.requirement_met
-            ):
-                chosen = interval
-    if chosen is None:
-        return False
-    answers.append(chosen)
-    if len(answers) < len(screening_sounds):
-        return True
-    try:
-        outcome = audio_check.save_screening(page.session, page.participant, answers)
-    except JourneyError as error:
-        answers.clear()
-        st.error(str(error))
-        return False
+            st.button(
+                str(interval),
+                key=f"screening_{current.number}_{interval}",
+                disabled=not report.requirement_met,
+                on_click=_answer_screening,
+                args=(page.participant.resume_token, current.number, interval, len(screening_sounds)),
+            )
+
+
+def _answer_screening(token: str, number: int, interval: int, n_sounds: int) -> None:
+    """Keep the answer to sound ``number``; after the last one, score and store them all."""
+    answers: list[int] = st.session_state.setdefault("screening_answers", [])
+    if len(answers) != number - 1:
+        return  # a click on a sound already answered (a double click): ignore
+    answers.append(interval)
+    if len(answers) < n_sounds:
+        return
+    outcome = act(token, lambda session, participant: audio_check.save_screening(session, participant, answers))
     st.session_state.pop("screening_answers", None)
-    st.session_state["screening_message"] = outcome.message
-    return True
+    if outcome is not None:
+        st.session_state["screening_message"] = outcome.message
 
 
 def screened_out_step(page: StepPage) -> bool:
@@ -230,13 +275,14 @@ def instructions_step(page: StepPage) -> bool:
     )
     if page.resume_url:
         st.caption(f"Your progress is saved after every clip. To continue later, keep this link: {page.resume_url}")
-    if st.button("Start", type="primary", key="instructions_done"):
-        try:
-            trials.acknowledge_instructions(page.session, page.participant)
-        except JourneyError as error:
-            st.error(str(error))
-            return False
-        return True
+    show_error()
+    st.button(
+        "Start",
+        type="primary",
+        key="instructions_done",
+        on_click=act,
+        args=(page.participant.resume_token, trials.acknowledge_instructions),
+    )
     return False
 
 

@@ -7,13 +7,15 @@ the browser session. Blinding: widget keys come from the trial's position or its
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from core import db
 from core.vocabulary import Scale, TrialKind
 from experiment import trials
 from experiment.ui.player import ListeningReport, blind_player, player_key
-from experiment.ui.steps import StepPage, confidence_label
+from experiment.ui.steps import StepPage, act, confidence_label, show_error
 
 # Felt (not perceived) emotion, worded as such; names match experiment.quality.SCALE_NAMES so the
 # attention-check instruction ("set pleasantness to 9") points at a label the participant sees.
@@ -36,8 +38,9 @@ def trial_step(page: StepPage) -> bool:
 
     One form sends ratings, guess and the player's listening report together; the submit button
     stays disabled until the browser reports the listening requirement met, and the server checks
-    it again. After a recorded (or duplicate) answer the caller's scope commits and the page
-    reruns, showing whatever trial is now first unanswered in the database.
+    it again. The answer is stored by the button's callback (see :mod:`experiment.ui.steps`: a
+    click is never lost to a player report), so this run already draws whatever trial is now
+    first unanswered in the database.
     """
     session, participant = page.session, page.participant
     view = trials.current_trial(session, participant)
@@ -65,14 +68,8 @@ def trial_step(page: StepPage) -> bool:
     unlocked = report.requirement_met or view.required_listen_s <= 0
     if view.instructions:
         st.warning(view.instructions)
-    answer = _rating_form(view, report, unlocked)
-    if answer is None:
-        return False
-    result = trials.submit_answer(session, participant, view.trial_index, answer)
-    if result.status == "rejected":
-        st.error(result.message)
-        return False
-    return True
+    _rating_form(view, participant.resume_token, report, unlocked)
+    return False
 
 
 def trials_step(page: StepPage) -> bool:
@@ -83,19 +80,19 @@ def trials_step(page: StepPage) -> bool:
     return changed
 
 
-def _rating_form(view: trials.TrialView, report: ListeningReport, unlocked: bool) -> trials.Answer | None:
-    """The ratings, the guess and the optional questions in one form; the answer once sent."""
+def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, unlocked: bool) -> None:
+    """The ratings, the guess and the optional questions in one form; sent by :func:`_save_answer`."""
     form_key = f"trial_{view.trial_index}"
     st.html(_COMPACT_SCALES_CSS)
+    show_error()
     with st.form(form_key, border=False):
         st.markdown("#### How did this music make YOU feel?")
         st.caption("Not what the music expresses, but what you felt while listening.")
-        ratings: dict[str, int | None] = {}
         for scale in view.scales:
             question, low, high = SCALE_QUESTIONS[scale]
             # A segmented control keeps all 9 points on one row even on a 390 px phone screen
             # (a horizontal radio wraps after 7); nothing is preselected, so no default biases.
-            ratings[scale] = st.segmented_control(
+            st.segmented_control(
                 f"{question}  \n*1 = {low}, {view.scale_points} = {high}*",
                 list(range(1, view.scale_points + 1)),
                 key=f"{form_key}_{scale}",
@@ -103,7 +100,7 @@ def _rating_form(view: trials.TrialView, report: ListeningReport, unlocked: bool
         st.markdown("#### Who do you think made this clip?")
         # Vertical: six labels in one column read as a scale on a phone too (a horizontal
         # radio wraps them into uneven rows there).
-        confidence = st.radio(
+        st.radio(
             "Who made it: a person or an AI system?",
             CONFIDENCE_OPTIONS,
             index=None,
@@ -111,33 +108,52 @@ def _rating_form(view: trials.TrialView, report: ListeningReport, unlocked: bool
             key=f"{form_key}_confidence",
             label_visibility="collapsed",
         )
-        familiar = None
         if view.ask_familiarity:
-            familiar = st.radio(
+            st.radio(
                 "Did you know this piece before? (optional)",
                 ("No", "Yes"),
                 index=None,
                 horizontal=True,
                 key=f"{form_key}_familiar",
             )
-        comment = None
         if view.ask_comment:
-            comment = st.text_area(
-                "Anything you would like to add? (optional)", max_chars=2000, key=f"{form_key}_comment"
-            )
-        submitted = st.form_submit_button("Save and continue", type="primary", disabled=not unlocked)
+            st.text_area("Anything you would like to add? (optional)", max_chars=2000, key=f"{form_key}_comment")
+        st.form_submit_button(
+            "Save and continue",
+            type="primary",
+            disabled=not unlocked,
+            on_click=_save_answer,
+            args=(token, view.trial_index, tuple(view.scales), player_key(view.audio_nonce), report),
+        )
     if not unlocked:
         st.caption("The questions can be sent once you have listened to the clip.")
-    if not submitted:
-        return None
-    return trials.Answer(
-        confidence=confidence,
+
+
+def _save_answer(
+    token: str, trial_index: int, scales: tuple[str, ...], player: str, drawn_report: ListeningReport
+) -> None:
+    """The submit button's callback: store the form's answer to trial ``trial_index``.
+
+    The listening report is the player's latest state (it may have reported after the form was
+    drawn), else the one the form was drawn with.
+    """
+    form_key = f"trial_{trial_index}"
+    state = st.session_state.get(player)
+    report = ListeningReport.from_state(state.get("report")) if isinstance(state, Mapping) else drawn_report
+    if report.listened_s < drawn_report.listened_s:
+        report = drawn_report
+    familiar = st.session_state.get(f"{form_key}_familiar")
+    answer = trials.Answer(
+        confidence=st.session_state.get(f"{form_key}_confidence"),
         familiar=None if familiar is None else familiar == "Yes",
-        comment=comment or None,
+        comment=st.session_state.get(f"{form_key}_comment") or None,
         plays=report.plays,
         pauses=report.pauses,
         seeks=report.seeks,
         listened_s=report.listened_s,
         time_to_first_play_ms=report.first_play_ms,
-        **{scale: ratings.get(scale) for scale in view.scales},
+        **{scale: st.session_state.get(f"{form_key}_{scale}") for scale in scales},
     )
+    result = act(token, lambda session, participant: trials.submit_answer(session, participant, trial_index, answer))
+    if result is not None and result.status == "rejected":
+        st.session_state["journey_error"] = result.message

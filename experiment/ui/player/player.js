@@ -9,7 +9,11 @@
 // first_play_ms (from mount to first play) and ended.
 //
 // Reports go to Python with setStateValue("report", ...) only at discrete events
-// (play, pause, seek, end, requirement reached): each one is a script rerun.
+// (play, pause, seek, end, requirement reached): each one is a script rerun. Once the
+// report that meets the listening requirement is sent (none at all without a
+// requirement), the player goes quiet: a rerun it caused while the participant
+// clicks the now unlocked answer could drop that click (issue 12), and the answer
+// needs nothing more from it.
 
 const MAGIC = "HTP1";
 // Gaps between two timeupdate positions above this are seeks, not listening (s).
@@ -69,11 +73,13 @@ function createPlayer(root, header, audioBytes) {
     intervals: [], lastPos: null,
     plays: 0, pauses: 0, seeks: 0, firstPlayMs: null, ended: false, requirementMet: required <= 0,
     setStateValue: null,
+    quiet: required <= 0,
   };
 
   const listened = () => totalLength(player.intervals);
   const report = () => {
-    if (!player.setStateValue) return;
+    if (!player.setStateValue || player.quiet) return;
+    if (player.requirementMet) player.quiet = true;
     player.setStateValue("report", {
       plays: player.plays,
       pauses: player.pauses,
@@ -143,6 +149,7 @@ export default function (component) {
   const { header, audio } = decodeFrame(data);
   let player = players.get(parentElement);
   if (player && player.header.instance !== header.instance) {
+    player.setStateValue = null; // a replaced player must not report (a stray rerun for a widget gone)
     player.audio.pause();
     URL.revokeObjectURL(player.url);
     player.wrapper.remove();
@@ -157,6 +164,7 @@ export default function (component) {
     // Called before a re-invocation and on unmount; only an unmount detaches the root.
     setTimeout(() => {
       if (!parentElement.isConnected) {
+        player.setStateValue = null; // its pause is no news to anyone: no rerun for a widget gone
         player.audio.pause();
         URL.revokeObjectURL(player.url);
         players.delete(parentElement);
