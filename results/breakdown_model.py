@@ -9,8 +9,9 @@ is 1.0 everywhere, issue 10). Here the attribute enters the probit GLMM of
 
 so d' of level k is the ``is_ai`` coefficient plus its interaction with level k, with a Wald
 interval, and "does d' differ between levels?" is the likelihood-ratio test of the interactions
-(``LR / (k - 1)`` referred to ``F(k - 1, df)``, ``df`` the clips minus the clip-level fixed effects for a
-clip attribute and clips minus 2 for a participant attribute: the between-within df of :mod:`results.glmm`). An attribute that only AI clips have (the AI system) enters as ``is_ai:level``
+(``LR / (k - 1)`` referred to ``F(k - 1, df)``, ``df`` the clips minus the clip-level fixed effects
+for a clip attribute and clips minus 2 for a participant attribute: the between-within df of
+:mod:`results.glmm`). An attribute that only AI clips have (the AI system) enters as ``is_ai:level``
 only: every level's d' is then measured against all human clips.
 """
 

@@ -146,7 +146,7 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
     out = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c not in ("p_holm", "significant_holm")])
     out["p_holm"] = np.nan
     out["significant_holm"] = False
-    for effect, family in out.groupby("effect"):
+    for _effect, family in out.groupby("effect"):
         valid = family["p_value"].notna()
         if valid.any():
             reject, adjusted = holm(family.loc[valid, "p_value"])

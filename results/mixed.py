@@ -232,7 +232,8 @@ def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray
     Returns None when the Hessian is not positive definite.
     """
     theta = params[:n_theta]
-    free = np.concatenate([(theta > SINGULAR_SD) & (theta < THETA_MAX - 1e-3), np.ones(params.size - n_theta, dtype=bool)])
+    interior = (theta > SINGULAR_SD) & (theta < THETA_MAX - 1e-3)
+    free = np.concatenate([interior, np.ones(params.size - n_theta, dtype=bool)])
 
     def restricted(x):
         full = params.copy()

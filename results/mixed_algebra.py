@@ -113,9 +113,9 @@ class Design:
             for j in range(m):
                 index = (self.big_codes * m + j) * qs + self.small_columns[:, k]
                 bs += np.bincount(index, ws[:, k] * self.big_values[:, j], G * m * qs)
-            for l in range(k_small):
-                ss += np.bincount(self.small_columns[:, k] * qs + self.small_columns[:, l],
-                                  ws[:, k] * self.small_values[:, l], qs * qs)
+            for k2 in range(k_small):
+                ss += np.bincount(self.small_columns[:, k] * qs + self.small_columns[:, k2],
+                                  ws[:, k] * self.small_values[:, k2], qs * qs)
         out["bs"] = bs.reshape(G, m, qs)
         out["ss"] = ss.reshape(qs, qs)
         out["sx"] = np.stack([self._small_sum(ws * self.X[:, [k]]) for k in range(p)], axis=1) if qs \

@@ -154,9 +154,7 @@ def _breakdown_section(df: pd.DataFrame) -> str:
         pooled = table.set_index("level")
         rows = [[row.level, str(int(pooled.loc[row.level, "n_participants"])) if row.level in pooled.index else "",
                  str(row.n_trials), f"{format_number(row.d_prime)} {_interval(row.ci_low, row.ci_high)}",
-                 (f"{format_percent(pooled.loc[row.level, 'accuracy'])} "
-                  f"{_interval(pooled.loc[row.level, 'accuracy_ci_low'], pooled.loc[row.level, 'accuracy_ci_high'], format_percent)}")
-                 if row.level in pooled.index else ""] for row in model.levels.itertuples()]
+                 _pooled_accuracy(pooled, row.level)] for row in model.levels.itertuples()]
         test = (f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
                 f"F({format_number(model.df_numerator, 0)}, {format_number(model.df_denominator, 0)}), "
                 f"p {format_p(model.p_value)}. Fit: {model.fit_status}.")
@@ -165,6 +163,14 @@ def _breakdown_section(df: pd.DataFrame) -> str:
                          numeric=(1, 2, 3, 4)),
                   f'<p class="meta">{_esc(test)}</p>']
     return "\n".join(parts)
+
+
+def _pooled_accuracy(pooled: pd.DataFrame, level: object) -> str:
+    """Pooled accuracy of one breakdown level with its interval, or "" when the level has no pooled row."""
+    if level not in pooled.index:
+        return ""
+    interval = _interval(pooled.loc[level, "accuracy_ci_low"], pooled.loc[level, "accuracy_ci_high"], format_percent)
+    return f"{format_percent(pooled.loc[level, 'accuracy'])} {interval}"
 
 
 def _moderator_section(df: pd.DataFrame) -> str:
@@ -183,13 +189,18 @@ def _moderator_section(df: pd.DataFrame) -> str:
         _table(["Moderator", "Effect on", "SD", "Change per SD [95% CI]", "p"], rows, numeric=(2, 3, 4))])
 
 
+def _effect_label(effect: str) -> str:
+    """Readable name of an emotion-test effect (``true_source``, ``guessed_source_association``)."""
+    return effect.replace("_", " ").replace("guessed source association", "guessed source (association)")
+
+
 def _emotion_section(df: pd.DataFrame) -> str:
     scales = [s for s in SCALES if s in df.columns and df[s].notna().any()]
     if not scales:
         return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
     by_source = emotion.emotion_by_source(df, scales)
     tests = emotion.emotion_tests(df, scales)
-    rows = [[row.scale, row.effect.replace("_", " ").replace("guessed source association", "guessed source (association)"), str(row.n_participants),
+    rows = [[row.scale, _effect_label(row.effect), str(row.n_participants),
              format_number(row.mean_ai), format_number(row.mean_human),
              f"{format_number(row.mean_difference)} {_interval(row.ci_low, row.ci_high)}",
              f"t({format_number(row.df, 0)}) = {format_number(row.t)}", format_p(row.p_value), format_p(row.p_holm),
@@ -371,8 +382,8 @@ def build_report_html(df: pd.DataFrame, filters_description: str, counts: dict |
         detection_html,
     ]
     if n_participants:
-        body += [_breakdown_section(df), _moderator_section(df), _emotion_section(df), _clips_section(df, top_k, n_participants),
-                 _lens_section(df, n_participants)]
+        body += [_breakdown_section(df), _moderator_section(df), _emotion_section(df),
+                 _clips_section(df, top_k, n_participants), _lens_section(df, n_participants)]
         methods += [EMOTION_METHODS, LENS_METHODS]
         if include_mixed_models:
             mixed_html, mixed_methods = _mixed_models_section(df)

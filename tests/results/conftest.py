@@ -8,7 +8,7 @@ participants, stored trials, responses).
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -24,7 +24,7 @@ _QUESTIONNAIRE = {"age_band": ("age_band", str), "training_years": ("instrument_
 # Table column -> flag key (experiment.quality).
 _FLAGS = {"flag_attention_failed": "attention_failed", "flag_inconsistent": "repeat_inconsistent",
           "flag_too_fast": "too_fast"}
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def add_study_version(session, **config) -> StudyVersion:
@@ -93,7 +93,7 @@ def write_simulated_study(engine, trials: pd.DataFrame) -> None:
             values = {c[len("feat_"):]: float(first[c]) for c in features if pd.notna(first[c])}
             clips[clip_id] = add_clip(session, str(first["source"]), features=values or None,
                                       title=f"Clip {clip_id}", genre=str(first.get("genre", "pop")))
-        for participant_id, rows in trials.groupby("participant_id", sort=True):
+        for _participant_id, rows in trials.groupby("participant_id", sort=True):
             rows = rows.sort_values("trial_index")
             first = rows.iloc[0]
             completed = bool(first["completed"]) if "completed" in rows else True

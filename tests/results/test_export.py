@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
-import io
 
 import numpy as np
 import pandas as pd
