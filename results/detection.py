@@ -37,8 +37,9 @@ METHODS = (
 )
 
 
-def main_trials(df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS,
-                optional: Sequence[str] = ()) -> pd.DataFrame:
+def main_trials(
+    df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS, optional: Sequence[str] = ()
+) -> pd.DataFrame:
     """The scored trials of a trial table: main trials that have a source judgement.
 
     Parameters
@@ -149,10 +150,16 @@ def sdt_from_counts(hits, misses, false_alarms, correct_rejections) -> SDT:
     hit_rate, fa_rate = loglinear_rates(hits, misses, false_alarms, correct_rejections)
     defined = (n_signal > 0) & (n_noise > 0)
     values = {
-        "hits": hits, "misses": misses, "false_alarms": false_alarms, "correct_rejections": correct_rejections,
-        "n_signal": n_signal, "n_noise": n_noise,
-        "raw_hit_rate": _ratio(hits, n_signal), "raw_fa_rate": _ratio(false_alarms, n_noise),
-        "hit_rate": hit_rate, "fa_rate": fa_rate,
+        "hits": hits,
+        "misses": misses,
+        "false_alarms": false_alarms,
+        "correct_rejections": correct_rejections,
+        "n_signal": n_signal,
+        "n_noise": n_noise,
+        "raw_hit_rate": _ratio(hits, n_signal),
+        "raw_fa_rate": _ratio(false_alarms, n_noise),
+        "hit_rate": hit_rate,
+        "fa_rate": fa_rate,
         "d_prime": np.where(defined, d_prime_from_rates(hit_rate, fa_rate), np.nan),
         "criterion": np.where(defined, criterion_from_rates(hit_rate, fa_rate), np.nan),
         "accuracy": _ratio(hits + correct_rejections, n_signal + n_noise),
@@ -167,25 +174,50 @@ def outcome_counts(trials: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     is_ai = trials["is_ai"].to_numpy()
     guessed = trials["guessed_ai"].to_numpy()
     frame = trials[keys].assign(
-        n_trials=1, n_signal=is_ai.astype(int), hits=(is_ai & guessed).astype(int),
-        false_alarms=(~is_ai & guessed).astype(int), correct=(is_ai == guessed).astype(int))
+        n_trials=1,
+        n_signal=is_ai.astype(int),
+        hits=(is_ai & guessed).astype(int),
+        false_alarms=(~is_ai & guessed).astype(int),
+        correct=(is_ai == guessed).astype(int),
+    )
     return frame.groupby(keys, sort=True, dropna=False).sum().reset_index()
 
 
 def sdt_columns(counts: pd.DataFrame) -> pd.DataFrame:
     """Add misses, correct rejections, rates, d', c and accuracy to a frame of outcome counts."""
     n_noise = counts["n_trials"] - counts["n_signal"]
-    sdt = sdt_from_counts(counts["hits"], counts["n_signal"] - counts["hits"], counts["false_alarms"],
-                          n_noise - counts["false_alarms"])
+    sdt = sdt_from_counts(
+        counts["hits"], counts["n_signal"] - counts["hits"], counts["false_alarms"], n_noise - counts["false_alarms"]
+    )
     return counts.assign(
-        n_noise=n_noise, misses=sdt.misses.astype(int), correct_rejections=sdt.correct_rejections.astype(int),
-        raw_hit_rate=sdt.raw_hit_rate, raw_fa_rate=sdt.raw_fa_rate, hit_rate=sdt.hit_rate, fa_rate=sdt.fa_rate,
-        d_prime=sdt.d_prime, criterion=sdt.criterion, accuracy=sdt.accuracy)
+        n_noise=n_noise,
+        misses=sdt.misses.astype(int),
+        correct_rejections=sdt.correct_rejections.astype(int),
+        raw_hit_rate=sdt.raw_hit_rate,
+        raw_fa_rate=sdt.raw_fa_rate,
+        hit_rate=sdt.hit_rate,
+        fa_rate=sdt.fa_rate,
+        d_prime=sdt.d_prime,
+        criterion=sdt.criterion,
+        accuracy=sdt.accuracy,
+    )
 
 
 PARTICIPANT_SDT_COLUMNS = (
-    "participant_id", "n_trials", "n_signal", "n_noise", "hits", "misses", "false_alarms",
-    "correct_rejections", "raw_hit_rate", "raw_fa_rate", "hit_rate", "fa_rate", "d_prime", "criterion",
+    "participant_id",
+    "n_trials",
+    "n_signal",
+    "n_noise",
+    "hits",
+    "misses",
+    "false_alarms",
+    "correct_rejections",
+    "raw_hit_rate",
+    "raw_fa_rate",
+    "hit_rate",
+    "fa_rate",
+    "d_prime",
+    "criterion",
     "accuracy",
 )
 
@@ -315,8 +347,15 @@ def detection_summary(df: pd.DataFrame) -> DetectionSummary:
     accuracy = TestedProportion(**vars(_proportion(correct, n_trials)), p_value=p_value)
     pooled = sdt_from_counts(hits, n_signal - hits, false_alarms, n_noise - false_alarms)
     return DetectionSummary(
-        n_participants=int(trials["participant_id"].nunique()), n_trials=n_trials, n_signal=n_signal,
-        n_noise=n_noise, hit_rate=_proportion(hits, n_signal), fa_rate=_proportion(false_alarms, n_noise),
-        accuracy=accuracy, d_prime=one_sample_t(participants["d_prime"]),
+        n_participants=int(trials["participant_id"].nunique()),
+        n_trials=n_trials,
+        n_signal=n_signal,
+        n_noise=n_noise,
+        hit_rate=_proportion(hits, n_signal),
+        fa_rate=_proportion(false_alarms, n_noise),
+        accuracy=accuracy,
+        d_prime=one_sample_t(participants["d_prime"]),
         criterion=one_sample_t(participants["criterion"]),
-        pooled=PooledSDT(pooled.hit_rate, pooled.fa_rate, pooled.d_prime, pooled.criterion), methods=METHODS)
+        pooled=PooledSDT(pooled.hit_rate, pooled.fa_rate, pooled.d_prime, pooled.criterion),
+        methods=METHODS,
+    )

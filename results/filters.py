@@ -109,9 +109,11 @@ def apply_filters(
         drop("completed", ~column("completed").astype(bool))
     if exclude_failed_screening:
         drop("screening", column("screening_passed").astype("boolean").eq(False).fillna(False))
-    for enabled, name, step in ((exclude_attention_failed, "flag_attention_failed", "attention checks"),
-                                (exclude_too_fast, "flag_too_fast", "too fast"),
-                                (exclude_inconsistent, "flag_inconsistent", "inconsistent")):
+    for enabled, name, step in (
+        (exclude_attention_failed, "flag_attention_failed", "attention checks"),
+        (exclude_too_fast, "flag_too_fast", "too fast"),
+        (exclude_inconsistent, "flag_inconsistent", "inconsistent"),
+    ):
         if enabled:
             drop(step, column(name).astype(bool))
     counts["n_participants_after"], counts["n_trials_after"] = _counts(kept)

@@ -140,11 +140,15 @@ class MixedFit:
     @property
     def zero_components(self) -> list[str]:
         """``group term`` of every random term estimated at zero (a singular fit), e.g. ["participant is_ai"]."""
-        return [f"{entry['group']} {entry['term']}".strip() for entry in self.random_sd
-                if entry["group"] != "residual" and entry["sd"] < SINGULAR_SD]
+        return [
+            f"{entry['group']} {entry['term']}".strip()
+            for entry in self.random_sd
+            if entry["group"] != "residual" and entry["sd"] < SINGULAR_SD
+        ]
 
 
 # Gaussian ---------------------------------------------------------------------------------
+
 
 def _single_threaded_blas(fit):
     """Run ``fit`` with one BLAS thread; a numerical failure becomes :class:`ModelFitError`.
@@ -153,6 +157,7 @@ def _single_threaded_blas(fit):
     times; OpenBLAS's thread hand-offs then cost far more than the arithmetic, up to a hundred
     times more when the machine is busy.
     """
+
     @functools.wraps(fit)
     def wrapper(*args, **kwargs):
         try:
@@ -167,8 +172,9 @@ def _single_threaded_blas(fit):
 
 
 @_single_threaded_blas
-def fit_gaussian(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: list[RandomFactor],
-                 *, reml: bool = True) -> MixedFit:
+def fit_gaussian(
+    y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: list[RandomFactor], *, reml: bool = True
+) -> MixedFit:
     """Linear mixed model with independent crossed random effects (profiled REML or ML).
 
     Parameters
@@ -198,9 +204,9 @@ def fit_gaussian(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
         factor = Factorisation(design, blocks, theta, with_fixed=True)
         rhs_rest = np.concatenate([zty_small * theta[design.small_theta_index], xty])
         u_big, rest = factor.solve(zty_big * theta[: design.m], rhs_rest)
-        u_small, beta = rest[: design.qs], rest[design.qs:]
+        u_small, beta = rest[: design.qs], rest[design.qs :]
         fitted = design.X @ beta + design.random_part(theta, u_big, u_small)
-        penalised_rss = float(((y - fitted) ** 2).sum() + (u_big ** 2).sum() + (u_small ** 2).sum())
+        penalised_rss = float(((y - fitted) ** 2).sum() + (u_big**2).sum() + (u_small**2).sum())
         return factor, beta, penalised_rss
 
     def deviance(theta):
@@ -211,19 +217,30 @@ def fit_gaussian(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
             return logdet_l + logdet_rx + (n - p) * (1 + _LOG_2PI + np.log(prss / (n - p)))
         return logdet_l + n * (1 + _LOG_2PI + np.log(prss / n))
 
-    result = optimize.minimize(deviance, np.ones(design.n_theta), method="L-BFGS-B",
-                               bounds=[(0, None)] * design.n_theta)
+    result = optimize.minimize(
+        deviance, np.ones(design.n_theta), method="L-BFGS-B", bounds=[(0, None)] * design.n_theta
+    )
     theta = result.x
     factor, beta, prss = solve(theta)
     sigma2 = prss / (n - p if reml else n)
     cov = sigma2 * np.linalg.inv(factor.fixed_precision(p))
     sds = design.random_sds(theta * np.sqrt(sigma2), factors)
     sds.append({"group": "residual", "term": "", "sd": float(np.sqrt(sigma2))})
-    return MixedFit(list(fixed_names), beta, cov, sds, n, {f.group: f.n_levels for f in design.factors},
-                    float(result.fun), bool(result.success), str(result.message))
+    return MixedFit(
+        list(fixed_names),
+        beta,
+        cov,
+        sds,
+        n,
+        {f.group: f.n_levels for f in design.factors},
+        float(result.fun),
+        bool(result.success),
+        str(result.message),
+    )
 
 
 # Binomial -----------------------------------------------------------------------------------
+
 
 def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray | None:
     """Covariance of the fixed effects from the Hessian of the deviance in (theta, beta), as lme4.
@@ -250,10 +267,18 @@ def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray
 
 
 @_single_threaded_blas
-def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: list[RandomFactor],
-                 *, link: str = "probit", offset: np.ndarray | None = None,
-                 start: np.ndarray | None = None, hessian: bool = True,
-                 information: str = "observed") -> MixedFit:
+def fit_binomial(
+    y: np.ndarray,
+    X: np.ndarray,
+    fixed_names: list[str],
+    factors: list[RandomFactor],
+    *,
+    link: str = "probit",
+    offset: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    hessian: bool = True,
+    information: str = "observed",
+) -> MixedFit:
     """Binary-response GLMM with independent crossed random effects (Laplace approximation).
 
     Fitted in lme4's two stages: first the variance parameters alone, with the fixed and
@@ -305,9 +330,13 @@ def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
     p, n_theta = design.p, design.n_theta
     if information not in ("observed", "expected"):
         raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
-    modes = ConditionalModes(design, Link(link), 2 * y - 1,
-                             np.zeros(design.n) if offset is None else np.asarray(offset, dtype=float),
-                             expected=information == "expected")
+    modes = ConditionalModes(
+        design,
+        Link(link),
+        2 * y - 1,
+        np.zeros(design.n) if offset is None else np.asarray(offset, dtype=float),
+        expected=information == "expected",
+    )
     laplace_deviance = modes.guarded(lambda params: modes.deviance(params[:n_theta], params[n_theta:])[0])
     profiled_deviance = modes.guarded(lambda theta: modes.deviance(theta)[0])
     options = {"ftol": 1e-14, "gtol": 1e-7, "eps": 1e-7, "maxiter": 500}
@@ -318,8 +347,13 @@ def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
     for attempt, initial in enumerate(starts):
         if initial is None:
             modes.reset()
-            first = optimize.minimize(profiled_deviance, np.full(n_theta, (1.0, 0.5, 0.1)[attempt % 3]),
-                                      method="L-BFGS-B", bounds=bounds[:n_theta], options=options)
+            first = optimize.minimize(
+                profiled_deviance,
+                np.full(n_theta, (1.0, 0.5, 0.1)[attempt % 3]),
+                method="L-BFGS-B",
+                bounds=bounds[:n_theta],
+                options=options,
+            )
             profiled_deviance(first.x)
             initial = np.concatenate([first.x, modes.beta])
         result = optimize.minimize(laplace_deviance, initial, method="L-BFGS-B", bounds=bounds, options=options)
@@ -338,6 +372,17 @@ def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
         factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=True)
         cov = np.linalg.pinv(factor.fixed_precision(p))
     sds = design.random_sds(theta, factors)
-    return MixedFit(list(fixed_names), beta, cov, sds, design.n, {f.group: f.n_levels for f in design.factors},
-                    float(best.fun), bool(best.success), str(best.message),
-                    singular=bool((theta < SINGULAR_SD).any()), restarts=restarts, optimum=best.x.copy())
+    return MixedFit(
+        list(fixed_names),
+        beta,
+        cov,
+        sds,
+        design.n,
+        {f.group: f.n_levels for f in design.factors},
+        float(best.fun),
+        bool(best.success),
+        str(best.message),
+        singular=bool((theta < SINGULAR_SD).any()),
+        restarts=restarts,
+        optimum=best.x.copy(),
+    )
