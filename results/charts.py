@@ -33,6 +33,15 @@ def rests_on(n_participants: int, n_trials: int) -> str:
     return f"{n_participants} participant{'s' if n_participants != 1 else ''}, {n_trials} trials"
 
 
+def _layer(*charts: alt.Chart) -> alt.LayerChart:
+    """The charts drawn over each other in one panel.
+
+    Same spec as ``alt.layer(*charts)``, which is typed to return a FacetChart as well because it hoists
+    facet encodings the layers share; these charts never facet.
+    """
+    return alt.LayerChart(layer=list(charts))
+
+
 def _title(text: str, *subtitle: str) -> alt.TitleParams:
     return alt.TitleParams(text=text, subtitle=list(subtitle), anchor="start")
 
@@ -89,7 +98,7 @@ def hit_fa_chart(summary: DetectionSummary) -> alt.LayerChart:
     )
     chance = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
     acc = summary.accuracy
-    return alt.layer(bars, errors, labels, chance).properties(
+    return _layer(bars, errors, labels, chance).properties(
         autosize=PAD,
         width=WIDTH,
         height=120,
@@ -144,7 +153,7 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: DetectionS
     rule = alt.Chart(mean).mark_rule(color="black", size=2).encode(x="mean:Q", tooltip=mean_tooltip)
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
     n_trials = int(per_participant["n_trials"].sum()) if len(per_participant) else 0
-    return alt.layer(bars, band, rule, zero).properties(
+    return _layer(bars, band, rule, zero).properties(
         autosize=PAD,
         width=WIDTH,
         height=220,
@@ -202,7 +211,7 @@ def roc_chart(roc: ROC, n_participants: int, n_trials: int) -> alt.LayerChart:
         .encode(x="x:Q", y="y:Q")
     )
     low, high = roc.auc_ci
-    return alt.layer(diagonal, curve).properties(
+    return _layer(diagonal, curve).properties(
         autosize=PAD,
         width=320,
         height=320,
@@ -252,7 +261,7 @@ def breakdown_chart(levels: pd.DataFrame, by_label: str) -> alt.LayerChart:
         .encode(x=alt.X("d_prime:Q", title=x_title), y=y, text=alt.Text("n_trials:Q", format="d"))
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
-    return alt.layer(zero, errors, points, counts).properties(
+    return _layer(zero, errors, points, counts).properties(
         autosize=PAD,
         width=WIDTH,
         height=max(80, 34 * len(data)),
@@ -313,7 +322,7 @@ def emotion_interaction_chart(by_source: pd.DataFrame, scale: str) -> alt.LayerC
     errors = base.mark_errorbar(ticks=True).encode(y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q", tooltip=tooltip)
     points = base.mark_point(filled=True, size=90).encode(y=alt.Y("mean:Q", title=y_title), tooltip=tooltip)
     n_participants = int(data["n_participants"].max()) if len(data) else 0
-    return alt.layer(lines, errors, points).properties(
+    return _layer(lines, errors, points).properties(
         autosize=PAD,
         width=320,
         height=260,
@@ -374,7 +383,7 @@ def clip_judged_ai_chart(clips: pd.DataFrame, n_participants: int) -> alt.LayerC
     )
     half = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(y="y:Q")
     n_trials = int(clips["n_ratings"].sum())
-    return alt.layer(half, errors, points).properties(
+    return _layer(half, errors, points).properties(
         autosize=PAD,
         width=WIDTH + 80,
         height=260,
@@ -465,7 +474,7 @@ def lens_chart(
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=NEUTRAL).encode(x="x:Q")
     n_clips = int(associations["n_clips"].max()) if len(associations) else 0
-    return alt.layer(zero, errors, points).properties(
+    return _layer(zero, errors, points).properties(
         autosize=PAD,
         width=WIDTH,
         height=max(120, 34 * len(order)),
@@ -527,7 +536,7 @@ def feature_scatter_chart(clips: pd.DataFrame, feature: str, n_participants: int
             tooltip=tooltip,
         )
     )
-    return alt.layer(errors, points).properties(
+    return _layer(errors, points).properties(
         autosize=PAD,
         width=WIDTH,
         height=300,

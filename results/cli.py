@@ -108,7 +108,8 @@ def _load_filtered(args: argparse.Namespace, command_problem: str | None = None)
 def _cmd_export(args: argparse.Namespace) -> int:
     from results import export
 
-    formats, format_problem = [], None
+    formats: tuple[str, ...] = ()
+    format_problem = None
     try:
         formats = export.check_formats(args.format.split(","))
     except ValueError as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -74,11 +75,16 @@ def main_trials(
     return out.assign(is_ai=out["is_ai"].astype(bool).to_numpy(), guessed_ai=out["guessed_ai"].astype(bool).to_numpy())
 
 
+SDTValue = TypeVar("SDTValue", float, np.ndarray)
+"""Type of every :class:`SDT` field: ``float`` for scalar counts, ``numpy.ndarray`` for arrays of counts."""
+
+
 @dataclass(frozen=True)
-class SDT:
+class SDT(Generic[SDTValue]):
     """Signal detection measures from hit/miss/false-alarm/correct-rejection counts.
 
-    Every field is a float for scalar counts or an array shaped like the counts.
+    Every field is a float for scalar counts (``SDT[float]``) or an array shaped like the counts
+    (``SDT[numpy.ndarray]``).
 
     Attributes
     ----------
@@ -91,19 +97,19 @@ class SDT:
     accuracy : (hits + correct_rejections) / all trials.
     """
 
-    hits: np.ndarray | float
-    misses: np.ndarray | float
-    false_alarms: np.ndarray | float
-    correct_rejections: np.ndarray | float
-    n_signal: np.ndarray | float
-    n_noise: np.ndarray | float
-    raw_hit_rate: np.ndarray | float
-    raw_fa_rate: np.ndarray | float
-    hit_rate: np.ndarray | float
-    fa_rate: np.ndarray | float
-    d_prime: np.ndarray | float
-    criterion: np.ndarray | float
-    accuracy: np.ndarray | float
+    hits: SDTValue
+    misses: SDTValue
+    false_alarms: SDTValue
+    correct_rejections: SDTValue
+    n_signal: SDTValue
+    n_noise: SDTValue
+    raw_hit_rate: SDTValue
+    raw_fa_rate: SDTValue
+    hit_rate: SDTValue
+    fa_rate: SDTValue
+    d_prime: SDTValue
+    criterion: SDTValue
+    accuracy: SDTValue
 
 
 def d_prime_from_rates(hit_rate, fa_rate):
@@ -119,6 +125,19 @@ def criterion_from_rates(hit_rate, fa_rate):
 def _ratio(numerator, denominator):
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
+@overload
+def sdt_from_counts(hits: float, misses: float, false_alarms: float, correct_rejections: float) -> SDT[float]: ...
+
+
+@overload
+def sdt_from_counts(
+    hits: np.ndarray | pd.Series,
+    misses: np.ndarray | pd.Series,
+    false_alarms: np.ndarray | pd.Series,
+    correct_rejections: np.ndarray | pd.Series,
+) -> SDT[np.ndarray]: ...
 
 
 def sdt_from_counts(hits, misses, false_alarms, correct_rejections) -> SDT:
@@ -141,8 +160,8 @@ def sdt_from_counts(hits, misses, false_alarms, correct_rejections) -> SDT:
         For negative or non-integer counts.
     """
     counts = [np.asarray(c, dtype=float) for c in (hits, misses, false_alarms, correct_rejections)]
-    for name, values in zip(("hits", "misses", "false_alarms", "correct_rejections"), counts):
-        if np.any(values < 0) or np.any(values != np.round(values)):
+    for name, count in zip(("hits", "misses", "false_alarms", "correct_rejections"), counts):
+        if np.any(count < 0) or np.any(count != np.round(count)):
             raise ValueError(f"{name} must be non-negative whole numbers")
     hits, misses, false_alarms, correct_rejections = np.broadcast_arrays(*counts)
     n_signal = hits + misses
@@ -165,7 +184,7 @@ def sdt_from_counts(hits, misses, false_alarms, correct_rejections) -> SDT:
         "accuracy": _ratio(hits + correct_rejections, n_signal + n_noise),
     }
     if hits.ndim == 0:
-        values = {k: float(v) for k, v in values.items()}
+        return SDT(**{k: float(v) for k, v in values.items()})
     return SDT(**values)
 
 

@@ -75,7 +75,8 @@ def apply_filters(
         When a needed column is missing or ``date_from`` is after ``date_to``.
     """
     n_participants, n_trials = _counts(df)
-    counts = {"n_participants_before": n_participants, "n_trials_before": n_trials, "steps": []}
+    steps: list[dict[str, object]] = []
+    counts = {"n_participants_before": n_participants, "n_trials_before": n_trials, "steps": steps}
     kept = df
 
     def drop(step: str, bad: pd.Series) -> None:
@@ -83,7 +84,7 @@ def apply_filters(
         excluded = kept.loc[bad.to_numpy(), "participant_id"].unique()
         kept = kept[~kept["participant_id"].isin(excluded)]
         participants, trials = _counts(kept)
-        counts["steps"].append({"step": step, "n_participants": participants, "n_trials": trials})
+        steps.append({"step": step, "n_participants": participants, "n_trials": trials})
 
     def column(name: str) -> pd.Series:
         if name not in kept.columns:

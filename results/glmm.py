@@ -171,8 +171,15 @@ def profile_term(
     Returns
     -------
     ProfiledTerm
+
+    Raises
+    ------
+    ValueError
+        When the fit has no recorded optimum (only :func:`results.mixed.fit_binomial` records one).
     """
     fit = structure.fit
+    if fit.optimum is None:
+        raise ValueError("profiling needs the optimum that fit_binomial records")
     j = names.index(term)
     keep = [k for k in range(len(names)) if k != j]
     n_theta = fit.optimum.size - len(names)

@@ -67,7 +67,7 @@ def clip_summary(df: pd.DataFrame) -> pd.DataFrame:
         posterior interval, :mod:`results.clip_shrinkage`), the mean confidence (1 = sure human ...
         6 = sure AI) and the mean of each rating scale.
     """
-    numeric = {"confidence": "mean_confidence", **{s: f"mean_{s}" for s in SCALES}}
+    numeric: dict[str, str] = {"confidence": "mean_confidence", **{s: f"mean_{s}" for s in SCALES}}
     catalogue = [c for c in ("clip_title", "source", "ai_system", "genre", "vocals") if c in df.columns]
     trials = main_trials(df, optional=[*numeric, *catalogue])
     for column in numeric:

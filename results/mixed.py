@@ -341,8 +341,10 @@ def fit_binomial(
     profiled_deviance = modes.guarded(lambda theta: modes.deviance(theta)[0])
     options = {"ftol": 1e-14, "gtol": 1e-7, "eps": 1e-7, "maxiter": 500}
     bounds = [(0, THETA_MAX)] * n_theta + [(None, None)] * p
-    best, restarts = None, 0
-    starts = [None] if start is None else [np.asarray(start, dtype=float)]
+    best: optimize.OptimizeResult | None = None
+    restarts = 0
+    # None: start from a profiled fit of the variance parameters alone.
+    starts: list[np.ndarray | None] = [None] if start is None else [np.asarray(start, dtype=float)]
     starts += [None, None]
     for attempt, initial in enumerate(starts):
         if initial is None:
@@ -362,6 +364,7 @@ def fit_binomial(
         if best.success and best.fun < FAILED_DEVIANCE:
             break
         restarts += 1
+    assert best is not None  # starts is never empty
     if not best.fun < FAILED_DEVIANCE:
         raise ModelFitError("the model could not be fitted: no starting point gave a finite likelihood")
     theta, beta = best.x[:n_theta], best.x[n_theta:]

@@ -264,7 +264,8 @@ class ConditionalModes:
         """
         design = self.design
         joint = beta is None
-        beta = self.beta.copy() if joint else beta
+        if beta is None:
+            beta = self.beta.copy()
         u_big, u_small = self.u_big.copy(), self.u_small.copy()
         objective, score, weight = self._objective(theta, u_big, u_small, beta)
         for _ in range(100):

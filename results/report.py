@@ -8,7 +8,9 @@ later without the app. Every figure and table states the participants and trials
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import pandas as pd
 
@@ -390,7 +392,7 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
             f"{summary.n_clips} clips",
         ]
     ]
-    if summary.environment is not None:
+    if summary.environment is not None and summary.judgement is not None:  # fitted together
         rows += [
             [
                 "Environment R (cues predict the source)",
@@ -443,12 +445,13 @@ def _mixed_models_section(df: pd.DataFrame) -> tuple[str, list[str]]:
     """(HTML, methods sentences) of the detection GLMM and one emotion LMM per scale."""
     parts, methods = ["<h2>Mixed models</h2>"], []
     scales = [s for s in SCALES if s in df.columns and df[s].notna().any()]
-    fits = [("Detection (probit GLMM)", models.detection_mixed_model, (df,))]
-    fits += [(f"Emotion: {scale} (LMM)", models.emotion_mixed_model, (df, scale)) for scale in scales]
-    for title, fit, args in fits:
+    fits: list[tuple[str, Callable[[], models.DetectionModel | models.EmotionModel]]]
+    fits = [("Detection (probit GLMM)", partial(models.detection_mixed_model, df))]
+    fits += [(f"Emotion: {scale} (LMM)", partial(models.emotion_mixed_model, df, scale)) for scale in scales]
+    for title, fit in fits:
         parts.append(f"<h3>{_esc(title)}</h3>")
         try:
-            result = fit(*args)
+            result = fit()
         except ModelFitError as error:
             parts.append(f"<p>Not fitted: {_esc(str(error))}</p>")
             continue

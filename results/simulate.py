@@ -76,8 +76,9 @@ def _clip_catalogue(n_clips: int, rng: np.random.Generator) -> pd.DataFrame:
             "is_ai": is_ai,
             "clip_title": [f"Clip {k:03d}" for k in range(1, n_clips + 1)],
             "clip_creator": np.where(is_ai, "Prompt author", [f"Composer {p + 1}" for p in pair]),
-            "ai_system": np.where(is_ai, np.array(AI_SYSTEMS)[pair % len(AI_SYSTEMS)], None),
-            "ai_version": np.where(is_ai, "1.0", None),
+            # np.array(None): a missing value numpy's stubs accept (None itself is not typed as array-like).
+            "ai_system": np.where(is_ai, np.array(AI_SYSTEMS)[pair % len(AI_SYSTEMS)], np.array(None)),
+            "ai_version": np.where(is_ai, "1.0", np.array(None)),
             "genre": genre,
             "vocals": np.where(pair % 3 == 0, "vocal", "instrumental"),
             "pair_id": [f"pair-{p + 1:03d}" for p in pair],
@@ -273,7 +274,7 @@ def _ratings(
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """Scale -> ratings 1..9 (NaN when missing), flattened in trial order."""
-    participant_effect = rng.normal(size=clip_index.shape[0])
+    participant_effect = rng.normal(size=len(clip_index))
     ratings = {}
     for scale in SCALES:
         latent = (
@@ -326,7 +327,7 @@ def _trial_rows(
             "confidence": confidence.ravel(),
             **ratings,
             "familiar": (rng.random(clip_index.shape) < 0.05).ravel(),
-            "attention_answer": np.where(kind == TrialKind.ATTENTION, "blue", None).ravel(),
+            "attention_answer": np.where(kind == TrialKind.ATTENTION, "blue", np.array(None)).ravel(),
             "plays": rng.integers(1, 3, size=clip_index.size),
             "pauses": np.zeros(clip_index.size, dtype=int),
             "seeks": np.zeros(clip_index.size, dtype=int),

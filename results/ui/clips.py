@@ -128,7 +128,7 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
         int(row.clip_id): f"#{row.clip_id} · {row.source} · {row.clip_title or 'untitled'}"
         for row in rated.itertuples()
     }
-    clip_id = st.selectbox("Clip", options=list(labels), format_func=labels.get, key="clips_detail")
+    clip_id = st.selectbox("Clip", options=list(labels), format_func=labels.__getitem__, key="clips_detail")
     row = rated[rated["clip_id"] == clip_id].iloc[0]
     columns = st.columns(3)
     columns[0].metric(

@@ -65,7 +65,7 @@ def lens_summary_section(trials: pd.DataFrame) -> None:
         help=f"Correlation across {summary.n_clips} clips between the true source "
         "and the proportion judged AI (Fisher-z 95% interval)",
     )
-    if summary.environment is None:
+    if summary.environment is None or summary.judgement is None:  # fitted together
         st.caption("Too few clips or usable features to fit the lens models.")
         return
     columns[1].metric("Environment R (cues → source)", format_number(summary.environment.multiple_r))

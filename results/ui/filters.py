@@ -68,7 +68,7 @@ def sidebar_filters() -> Filters:
                 for row in versions.itertuples()
             }
             chosen_versions = st.multiselect(
-                "Study versions (empty = all)", options=list(labels), format_func=labels.get, key="rf_versions"
+                "Study versions (empty = all)", options=list(labels), format_func=labels.__getitem__, key="rf_versions"
             )
             study_versions = tuple(chosen_versions) or None
         if st.button("Refresh data", key="rf_refresh", help=f"Data is re-read at most every {CACHE_TTL_S} s."):

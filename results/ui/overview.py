@@ -46,7 +46,7 @@ def overview_page() -> None:
         by = st.selectbox(
             "Break detection down by",
             options=list(BREAKDOWN_CHOICES),
-            format_func=BREAKDOWN_CHOICES.get,
+            format_func=BREAKDOWN_CHOICES.__getitem__,
             key="overview_breakdown_by",
         )
         breakdown_section(dataset, by)

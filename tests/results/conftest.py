@@ -8,7 +8,9 @@ participants, stored trials, responses).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -18,7 +20,7 @@ from core.models import Clip, ClipFeatures, Participant, Response, StudyVersion,
 
 _counter = itertools.count(1)
 # Table column -> questionnaire key (experiment.questionnaire.QUESTIONNAIRE) and how to store it.
-_QUESTIONNAIRE = {
+_QUESTIONNAIRE: dict[str, tuple[str, Callable[[Any], object]]] = {
     "age_band": ("age_band", str),
     "training_years": ("instrument_training_years", str),
     "ai_exposure": ("ai_music_heard", str),
@@ -168,7 +170,7 @@ def write_simulated_study(engine, trials: pd.DataFrame) -> None:
                 created_at=started,
             )
             for _, row in rows.iterrows():
-                response = {
+                response: dict[str, Any] = {
                     s: (None if pd.isna(row[s]) else (bool(row[s]) if s == "familiar" else int(row[s]))) for s in scales
                 }
                 if "answered_at" in row and pd.notna(row["answered_at"]):

@@ -146,8 +146,8 @@ def test_crossed_lmm_matches_statsmodels_mixedlm():
     small enough for that, both fits agree."""
     rng = np.random.default_rng(4)
     participants, clips = 25, 16
-    p, c = np.meshgrid(np.arange(participants), np.arange(clips), indexing="ij")
-    p, c = p.ravel(), c.ravel()
+    p_grid, c_grid = np.meshgrid(np.arange(participants), np.arange(clips), indexing="ij")
+    p, c = p_grid.ravel(), c_grid.ravel()
     keep = rng.random(p.size) < 0.8  # unbalanced, as real data are
     p, c = p[keep], c[keep]
     x = rng.normal(size=p.size)
@@ -173,8 +173,8 @@ def test_probit_glmm_recovers_simulated_signal_detection_parameters():
     """Listeners with d' = 1.2 and c = -0.3 whose clips shift the evidence by N(0, 0.6)."""
     rng = np.random.default_rng(12)
     participants, clips = 120, 50
-    p, c = np.meshgrid(np.arange(participants), np.arange(clips), indexing="ij")
-    p, c = p.ravel(), c.ravel()
+    p_grid, c_grid = np.meshgrid(np.arange(participants), np.arange(clips), indexing="ij")
+    p, c = p_grid.ravel(), c_grid.ravel()
     is_ai = (c % 2 == 1).astype(float) - 0.5
     evidence = 1.2 * is_ai + rng.normal(0, 0.6, clips)[c] + rng.normal(size=p.size)
     y = (evidence > -0.3).astype(float)
