@@ -15,9 +15,10 @@ from functools import partial
 import pandas as pd
 
 from core.vocabulary import SCALES, TrialKind
-from results import charts, detection, emotion, lens, models
+from results import charts, clip_charts, detection, emotion, lens, models
 from results.breakdown import breakdown
 from results.breakdown_model import breakdown_model
+from results.chart_parts import to_svg
 from results.dataset import exclusion_lines
 from results.equivalence import detection_decision
 from results.formatting import format_number, format_p, format_percent
@@ -70,7 +71,7 @@ def _table(header: list[str], rows: list[list[str]], numeric: tuple[int, ...] = 
 
 
 def _figure(chart, caption: str) -> str:
-    return f"<figure>{charts.to_svg(chart)}<figcaption>{_esc(caption)}</figcaption></figure>"
+    return f"<figure>{to_svg(chart)}<figcaption>{_esc(caption)}</figcaption></figure>"
 
 
 def _headline_html(top: HeadlineDetection) -> str:
@@ -366,7 +367,7 @@ def _clips_section(df: pd.DataFrame, top_k: int, n_participants: int) -> str:
         [
             "<h2>Clips</h2>",
             _figure(
-                charts.clip_judged_ai_chart(summary, n_participants),
+                clip_charts.clip_judged_ai_chart(summary, n_participants),
                 f"Proportion of 'AI' judgements per clip with Wilson 95% intervals ({len(summary)} clips, "
                 f"{int(summary['n_ratings'].sum())} trials, {n_participants} participants).",
             ),
@@ -421,7 +422,7 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
     n_trials = int(detection.main_trials(df)["clip_id"].size)
     parts.append(
         _figure(
-            charts.lens_chart(associations, n_participants, n_trials),
+            clip_charts.lens_chart(associations, n_participants, n_trials),
             f"Per-feature correlations across {int(associations['n_clips'].max())} clips with the true "
             f"source and with the proportion judged AI (95% Fisher-z intervals; {n_trials} trials of "
             f"{n_participants} participants).",
@@ -433,7 +434,7 @@ def _lens_section(df: pd.DataFrame, n_participants: int) -> str:
         clips = lens.clip_summary(df).merge(df.groupby("clip_id")[[feature]].first().reset_index(), on="clip_id")
         parts.append(
             _figure(
-                charts.feature_scatter_chart(clips, feature, n_participants),
+                clip_charts.feature_scatter_chart(clips, feature, n_participants),
                 f"The feature most associated with listeners' judgements, clips as points "
                 f"({len(clips)} clips, {n_trials} trials, {n_participants} participants).",
             )

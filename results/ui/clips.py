@@ -8,7 +8,7 @@ import streamlit as st
 from audio import library
 from core import db
 from core.vocabulary import SCALES, Source
-from results import charts, lens
+from results import clip_charts, lens
 from results.formatting import format_number, format_percent
 from results.table import feature_columns
 from results.ui.filters import page_dataset
@@ -19,7 +19,7 @@ def clips_page() -> None:
     st.title("Per clip")
     dataset = page_dataset()
     summary = lens.clip_summary(dataset.trials)
-    st.altair_chart(charts.clip_judged_ai_chart(summary, dataset.n_participants), width="content")
+    st.altair_chart(clip_charts.clip_judged_ai_chart(summary, dataset.n_participants), width="content")
     fooling_clips_section(dataset.trials)
     st.subheader("All clips")
     st.caption(

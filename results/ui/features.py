@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from results import charts, lens
+from results import clip_charts, lens
 from results.formatting import format_number
 from results.table import feature_columns
 from results.ui.filters import page_dataset
@@ -29,7 +29,9 @@ def features_page() -> None:
     )
     lens_summary_section(trials)
     associations = lens.feature_associations(trials)
-    st.altair_chart(charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials), width="content")
+    st.altair_chart(
+        clip_charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials), width="content"
+    )
     with st.expander("All features (table)"):
         st.dataframe(associations, hide_index=True)
         st.caption(
@@ -48,7 +50,7 @@ def features_page() -> None:
     )
     choices = [f for f in strongest if f in summary.columns]
     feature = st.selectbox("Feature", choices, format_func=lambda f: f.removeprefix("feat_"), key="features_scatter")
-    st.altair_chart(charts.feature_scatter_chart(summary, feature, dataset.n_participants), width="content")
+    st.altair_chart(clip_charts.feature_scatter_chart(summary, feature, dataset.n_participants), width="content")
 
 
 def lens_summary_section(trials: pd.DataFrame) -> None:
