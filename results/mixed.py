@@ -20,11 +20,15 @@ Random effects are independent (diagonal covariance, lme4's ``||``). The factor 
 columns (participants) is eliminated block by block, so the cost grows linearly with the
 number of participants; the remaining random columns (clips) and the fixed effects form a small
 dense system.
+
+The Gaussian fit is :func:`results.mixed_gaussian.fit_gaussian`; it shares the types and the
+single-threaded wrapper defined here.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -147,10 +151,10 @@ class MixedFit:
         ]
 
 
-# Gaussian ---------------------------------------------------------------------------------
+# Both families -----------------------------------------------------------------------------
 
 
-def _single_threaded_blas(fit):
+def single_threaded_blas(fit):
     """Run ``fit`` with one BLAS thread; a numerical failure becomes :class:`ModelFitError`.
 
     The matrices here are small (tens to a few hundred rows) and multiplied thousands of
@@ -169,74 +173,6 @@ def _single_threaded_blas(fit):
             raise ModelFitError(f"the model could not be fitted: {error}") from error
 
     return wrapper
-
-
-@_single_threaded_blas
-def fit_gaussian(
-    y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: list[RandomFactor], *, reml: bool = True
-) -> MixedFit:
-    """Linear mixed model with independent crossed random effects (profiled REML or ML).
-
-    Parameters
-    ----------
-    y : ndarray, shape (n,)
-    X : ndarray, shape (n, p)
-        Fixed-effects design (include a column of ones for the intercept).
-    fixed_names : list of str, length p
-    factors : list of RandomFactor
-    reml : bool
-        Restricted maximum likelihood (default, as lme4 and statsmodels) or maximum likelihood.
-
-    Returns
-    -------
-    MixedFit
-        Random SDs in the units of ``y``; the last ``random_sd`` entry is the residual.
-    """
-    y = np.asarray(y, dtype=float)
-    design = Design(X, factors)
-    n, p = design.n, design.p
-    blocks = design.weighted_blocks(np.ones(n))
-    ones = np.ones(design.n_theta)
-    zty_big, zty_small = design.random_transpose(ones, y)
-    xty = design.X.T @ y
-
-    def solve(theta):
-        factor = Factorisation(design, blocks, theta, with_fixed=True)
-        rhs_rest = np.concatenate([zty_small * theta[design.small_theta_index], xty])
-        u_big, rest = factor.solve(zty_big * theta[: design.m], rhs_rest)
-        u_small, beta = rest[: design.qs], rest[design.qs :]
-        fitted = design.X @ beta + design.random_part(theta, u_big, u_small)
-        penalised_rss = float(((y - fitted) ** 2).sum() + (u_big**2).sum() + (u_small**2).sum())
-        return factor, beta, penalised_rss
-
-    def deviance(theta):
-        factor, _, prss = solve(theta)
-        logdet_l = factor.logdet_random()
-        if reml:
-            logdet_rx = np.linalg.slogdet(factor.fixed_precision(p))[1]
-            return logdet_l + logdet_rx + (n - p) * (1 + _LOG_2PI + np.log(prss / (n - p)))
-        return logdet_l + n * (1 + _LOG_2PI + np.log(prss / n))
-
-    result = optimize.minimize(
-        deviance, np.ones(design.n_theta), method="L-BFGS-B", bounds=[(0, None)] * design.n_theta
-    )
-    theta = result.x
-    factor, beta, prss = solve(theta)
-    sigma2 = prss / (n - p if reml else n)
-    cov = sigma2 * np.linalg.inv(factor.fixed_precision(p))
-    sds = design.random_sds(theta * np.sqrt(sigma2), factors)
-    sds.append({"group": "residual", "term": "", "sd": float(np.sqrt(sigma2))})
-    return MixedFit(
-        list(fixed_names),
-        beta,
-        cov,
-        sds,
-        n,
-        {f.group: f.n_levels for f in design.factors},
-        float(result.fun),
-        bool(result.success),
-        str(result.message),
-    )
 
 
 # Binomial -----------------------------------------------------------------------------------
@@ -266,7 +202,57 @@ def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray
     return np.linalg.inv(hessian / 2)[-n_fixed:, -n_fixed:]
 
 
-@_single_threaded_blas
+@single_threaded_blas
+def _minimise_laplace(
+    modes: ConditionalModes,
+    laplace_deviance: Callable[[np.ndarray], float],
+    profiled_deviance: Callable[[np.ndarray], float],
+    n_theta: int,
+    start: np.ndarray | None,
+) -> tuple[optimize.OptimizeResult, int]:
+    """Minimise the Laplace deviance in (theta, beta) with L-BFGS-B, restarting until it converges.
+
+    Without ``start`` (and on every restart) the variance parameters are first fitted alone with
+    beta profiled out, from 1, 0.5 or 0.1. Returns the best optimiser result and the number of
+    extra starts it needed.
+
+    Raises
+    ------
+    ModelFitError
+        When no start gives a finite deviance.
+    """
+    p = modes.design.p
+    options = {"ftol": 1e-14, "gtol": 1e-7, "eps": 1e-7, "maxiter": 500}
+    bounds = [(0, THETA_MAX)] * n_theta + [(None, None)] * p
+    best: optimize.OptimizeResult | None = None
+    restarts = 0
+    # None: start from a profiled fit of the variance parameters alone.
+    starts: list[np.ndarray | None] = [None] if start is None else [np.asarray(start, dtype=float)]
+    starts += [None, None]
+    for attempt, initial in enumerate(starts):
+        if initial is None:
+            modes.reset()
+            first = optimize.minimize(
+                profiled_deviance,
+                np.full(n_theta, (1.0, 0.5, 0.1)[attempt % 3]),
+                method="L-BFGS-B",
+                bounds=bounds[:n_theta],
+                options=options,
+            )
+            profiled_deviance(first.x)
+            initial = np.concatenate([first.x, modes.beta])
+        result = optimize.minimize(laplace_deviance, initial, method="L-BFGS-B", bounds=bounds, options=options)
+        if best is None or result.fun < best.fun:
+            best = result
+        if best.success and best.fun < FAILED_DEVIANCE:
+            break
+        restarts += 1
+    assert best is not None  # starts is never empty
+    if not best.fun < FAILED_DEVIANCE:
+        raise ModelFitError("the model could not be fitted: no starting point gave a finite likelihood")
+    return best, restarts
+
+
 def fit_binomial(
     y: np.ndarray,
     X: np.ndarray,
@@ -339,34 +325,7 @@ def fit_binomial(
     )
     laplace_deviance = modes.guarded(lambda params: modes.deviance(params[:n_theta], params[n_theta:])[0])
     profiled_deviance = modes.guarded(lambda theta: modes.deviance(theta)[0])
-    options = {"ftol": 1e-14, "gtol": 1e-7, "eps": 1e-7, "maxiter": 500}
-    bounds = [(0, THETA_MAX)] * n_theta + [(None, None)] * p
-    best: optimize.OptimizeResult | None = None
-    restarts = 0
-    # None: start from a profiled fit of the variance parameters alone.
-    starts: list[np.ndarray | None] = [None] if start is None else [np.asarray(start, dtype=float)]
-    starts += [None, None]
-    for attempt, initial in enumerate(starts):
-        if initial is None:
-            modes.reset()
-            first = optimize.minimize(
-                profiled_deviance,
-                np.full(n_theta, (1.0, 0.5, 0.1)[attempt % 3]),
-                method="L-BFGS-B",
-                bounds=bounds[:n_theta],
-                options=options,
-            )
-            profiled_deviance(first.x)
-            initial = np.concatenate([first.x, modes.beta])
-        result = optimize.minimize(laplace_deviance, initial, method="L-BFGS-B", bounds=bounds, options=options)
-        if best is None or result.fun < best.fun:
-            best = result
-        if best.success and best.fun < FAILED_DEVIANCE:
-            break
-        restarts += 1
-    assert best is not None  # starts is never empty
-    if not best.fun < FAILED_DEVIANCE:
-        raise ModelFitError("the model could not be fitted: no starting point gave a finite likelihood")
+    best, restarts = _minimise_laplace(modes, laplace_deviance, profiled_deviance, n_theta, start)
     theta, beta = best.x[:n_theta], best.x[n_theta:]
     laplace_deviance(best.x)
     cov = _hessian_fixed_cov(laplace_deviance, best.x, n_theta) if hessian else None

@@ -18,7 +18,8 @@ from results.detection import main_trials
 from results.emotion import rated_trials
 from results.glmm import ProfiledTerm, fit_with_fallback, profile_term
 from results.intervals import FixedEffect, wald_table
-from results.mixed import ModelFitError, RandomFactor, VarianceComponent, fit_gaussian
+from results.mixed import ModelFitError, RandomFactor, VarianceComponent
+from results.mixed_gaussian import fit_gaussian
 
 EMOTION_TERMS = ("(Intercept)", "is_ai")
 
@@ -261,7 +262,7 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     """Linear mixed model of one scale: the effect of the true source, without the listener's guess.
 
     ``rating ~ is_ai + (1 + is_ai || participant) + (1 | clip)``, REML (fitted by
-    :func:`results.mixed.fit_gaussian`, which reproduces lme4), ``is_ai`` coded -0.5 / +0.5 so
+    :func:`results.mixed_gaussian.fit_gaussian`, which reproduces lme4), ``is_ai`` coded -0.5 / +0.5 so
     the intercept is the grand mean and the ``is_ai`` coefficient the AI-minus-human difference
     for a typical listener, generalising over clips and listeners (random clip intercepts,
     random source effect per listener).
