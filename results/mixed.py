@@ -45,8 +45,6 @@ from results.mixed_algebra import (
     Link,
 )
 
-_LOG_2PI = np.log(2 * np.pi)
-
 THETA_MAX = 10.0
 """Upper bound of every relative random-effect SD (probit units for the binomial family): a random SD of
 10 means answers are fixed per participant or clip, so nothing beyond is distinguishable, and an unbounded
