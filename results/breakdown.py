@@ -17,10 +17,27 @@ from results.intervals import one_sample_t, wilson_interval
 MISSING_LEVEL = "(missing)"
 
 BREAKDOWN_COLUMNS = (
-    "level", "n_participants", "n_trials", "n_signal", "n_noise", "hits", "false_alarms", "raw_hit_rate",
-    "raw_fa_rate", "hit_rate", "fa_rate", "d_prime", "criterion", "d_prime_basis", "accuracy", "accuracy_ci_low",
-    "accuracy_ci_high", "mean_participant_d_prime", "mean_participant_d_prime_ci_low",
-    "mean_participant_d_prime_ci_high", "n_participants_d_prime",
+    "level",
+    "n_participants",
+    "n_trials",
+    "n_signal",
+    "n_noise",
+    "hits",
+    "false_alarms",
+    "raw_hit_rate",
+    "raw_fa_rate",
+    "hit_rate",
+    "fa_rate",
+    "d_prime",
+    "criterion",
+    "d_prime_basis",
+    "accuracy",
+    "accuracy_ci_low",
+    "accuracy_ci_high",
+    "mean_participant_d_prime",
+    "mean_participant_d_prime_ci_low",
+    "mean_participant_d_prime_ci_high",
+    "n_participants_d_prime",
 )
 
 
@@ -56,8 +73,10 @@ def breakdown(df: pd.DataFrame, by: str) -> pd.DataFrame:
     borrow = (counts["n_trials"] - counts["n_signal"]) == 0
     pooled = _pooled_sdt(counts, borrow, all_noise)
     participant_d = _participant_d_prime(participant_counts, counts.loc[borrow, "level"], all_noise)
-    rows = [_level_row(row, borrow[position], pooled.loc[position], participant_counts, participant_d)
-            for position, row in counts.iterrows()]
+    rows = [
+        _level_row(row, borrow[position], pooled.loc[position], participant_counts, participant_d)
+        for position, row in counts.iterrows()
+    ]
     return pd.DataFrame(rows, columns=list(BREAKDOWN_COLUMNS))
 
 
@@ -71,8 +90,9 @@ def _pooled_sdt(counts: pd.DataFrame, borrow: pd.Series, all_noise: pd.DataFrame
     return sdt_columns(pooled)
 
 
-def _participant_d_prime(participant_counts: pd.DataFrame, borrowing_levels: pd.Series,
-                         all_noise: pd.DataFrame) -> pd.DataFrame:
+def _participant_d_prime(
+    participant_counts: pd.DataFrame, borrowing_levels: pd.Series, all_noise: pd.DataFrame
+) -> pd.DataFrame:
     """``level, d_prime`` per participant and level; borrowing levels use the participant's own human trials."""
     participant_noise = all_noise.set_index("participant_id")
     borrow_rows = participant_counts["level"].isin(borrowing_levels).to_numpy()
@@ -85,23 +105,32 @@ def _participant_d_prime(participant_counts: pd.DataFrame, borrowing_levels: pd.
     return sdt_columns(own)[["level", "d_prime"]]
 
 
-def _level_row(row: pd.Series, borrowed: bool, pooled: pd.Series, participant_counts: pd.DataFrame,
-               participant_d: pd.DataFrame) -> dict:
+def _level_row(
+    row: pd.Series, borrowed: bool, pooled: pd.Series, participant_counts: pd.DataFrame, participant_d: pd.DataFrame
+) -> dict:
     """One row of :func:`breakdown` (columns :data:`BREAKDOWN_COLUMNS`)."""
     summary = one_sample_t(participant_d.loc[participant_d["level"] == row["level"], "d_prime"])
     acc_low, acc_high = wilson_interval(row["correct"], row["n_trials"])
     return {
         "level": row["level"],
         "n_participants": int((participant_counts["level"] == row["level"]).sum()),
-        "n_trials": int(row["n_trials"]), "n_signal": int(row["n_signal"]),
-        "n_noise": int(row["n_trials"] - row["n_signal"]), "hits": int(row["hits"]),
+        "n_trials": int(row["n_trials"]),
+        "n_signal": int(row["n_signal"]),
+        "n_noise": int(row["n_trials"] - row["n_signal"]),
+        "hits": int(row["hits"]),
         "false_alarms": int(row["false_alarms"]),
         "raw_hit_rate": pooled["raw_hit_rate"],
         "raw_fa_rate": np.nan if borrowed else pooled["raw_fa_rate"],
-        "hit_rate": pooled["hit_rate"], "fa_rate": pooled["fa_rate"],
-        "d_prime": pooled["d_prime"], "criterion": pooled["criterion"],
+        "hit_rate": pooled["hit_rate"],
+        "fa_rate": pooled["fa_rate"],
+        "d_prime": pooled["d_prime"],
+        "criterion": pooled["criterion"],
         "d_prime_basis": "hits in level vs all human trials" if borrowed else "within level",
-        "accuracy": row["correct"] / row["n_trials"], "accuracy_ci_low": acc_low, "accuracy_ci_high": acc_high,
-        "mean_participant_d_prime": summary.mean, "mean_participant_d_prime_ci_low": summary.ci_low,
-        "mean_participant_d_prime_ci_high": summary.ci_high, "n_participants_d_prime": summary.n,
+        "accuracy": row["correct"] / row["n_trials"],
+        "accuracy_ci_low": acc_low,
+        "accuracy_ci_high": acc_high,
+        "mean_participant_d_prime": summary.mean,
+        "mean_participant_d_prime_ci_low": summary.ci_low,
+        "mean_participant_d_prime_ci_high": summary.ci_high,
+        "n_participants_d_prime": summary.n,
     }

@@ -9,8 +9,9 @@ is 1.0 everywhere, issue 10). Here the attribute enters the probit GLMM of
 
 so d' of level k is the ``is_ai`` coefficient plus its interaction with level k, with a Wald
 interval, and "does d' differ between levels?" is the likelihood-ratio test of the interactions
-(``LR / (k - 1)`` referred to ``F(k - 1, df)``, ``df`` the clips minus the clip-level fixed effects for a
-clip attribute and clips minus 2 for a participant attribute: the between-within df of :mod:`results.glmm`). An attribute that only AI clips have (the AI system) enters as ``is_ai:level``
+(``LR / (k - 1)`` referred to ``F(k - 1, df)``, ``df`` the clips minus the clip-level fixed effects
+for a clip attribute and clips minus 2 for a participant attribute: the between-within df of
+:mod:`results.glmm`). An attribute that only AI clips have (the AI system) enters as ``is_ai:level``
 only: every level's d' is then measured against all human clips.
 """
 
@@ -31,8 +32,18 @@ from results.mixed import ModelFitError, fit_binomial
 from results.models import check_model_data, detection_design
 
 LEVEL_COLUMNS = ("level", "n_trials", "d_prime", "se", "ci_low", "ci_high")
-_FREQUENCY_WORDS = {"none": 0, "never": 0, "no": 0, "rarely": 1, "one or two pieces": 1, "sometimes": 2, "some": 2,
-                    "often": 3, "a lot": 3, "always": 4}
+_FREQUENCY_WORDS = {
+    "none": 0,
+    "never": 0,
+    "no": 0,
+    "rarely": 1,
+    "one or two pieces": 1,
+    "sometimes": 2,
+    "some": 2,
+    "often": 3,
+    "a lot": 3,
+    "always": 4,
+}
 """Ranks of the answer words of frequency questions (levels without a number)."""
 
 
@@ -69,6 +80,7 @@ def natural_order(values, column: str) -> list[str]:
     if present and present <= set(codebook):
         ordered = sorted(present, key=codebook.index)
     else:
+
         def key(value: str):
             number = re.match(r"\s*(\d+(?:\.\d+)?)", value)
             word = _FREQUENCY_WORDS.get(value.lower())
@@ -121,8 +133,9 @@ def breakdown_model(df: pd.DataFrame, by: str) -> BreakdownModel:
     levels = [v for v in natural_order(trials.loc[trials["is_ai"] | (not ai_only), "level"], by) if v]
     if len(levels) < 2:
         raise ModelFitError(f"'{by}' has fewer than two levels in the selected data")
-    check_model_data(trials, pd.factorize(trials["participant_id"])[0], pd.factorize(trials["clip_id"])[0],
-                     ("is_ai", "guessed_ai"))
+    check_model_data(
+        trials, pd.factorize(trials["participant_id"])[0], pd.factorize(trials["clip_id"])[0], ("is_ai", "guessed_ai")
+    )
     y, X, names, structures = _design(trials, levels, ai_only, with_interactions=True)
     full = fit_with_fallback(y, X, names, structures)
     _, X0, names0, _ = _design(trials, levels, ai_only, with_interactions=False)
@@ -135,12 +148,20 @@ def breakdown_model(df: pd.DataFrame, by: str) -> BreakdownModel:
     lr = max(null.deviance - full.fit.deviance, 0.0)
     rows = _level_rows(full.fit, names, levels, trials, df_denominator)
     return BreakdownModel(
-        by=by, levels=rows, lr_statistic=float(lr), df_numerator=float(k), df_denominator=df_denominator,
-        p_value=float(stats.f.sf(lr / k, k, df_denominator)), fit_status=full.status,
-        method=(f"d' per level of {by}: probit GLMM guessed_ai ~ is_ai * {by} + {full.label} "
-                + ("(AI-only attribute: is_ai:level terms, every level against all human clips)" if ai_only else "")
-                + f"; Wald 95% intervals on t({df_denominator:.0f}); equal d' across levels tested by likelihood "
-                f"ratio, LR/{k} on F({k}, {df_denominator:.0f})."))
+        by=by,
+        levels=rows,
+        lr_statistic=float(lr),
+        df_numerator=float(k),
+        df_denominator=df_denominator,
+        p_value=float(stats.f.sf(lr / k, k, df_denominator)),
+        fit_status=full.status,
+        method=(
+            f"d' per level of {by}: probit GLMM guessed_ai ~ is_ai * {by} + {full.label} "
+            + ("(AI-only attribute: is_ai:level terms, every level against all human clips)" if ai_only else "")
+            + f"; Wald 95% intervals on t({df_denominator:.0f}); equal d' across levels tested by likelihood "
+            f"ratio, LR/{k} on F({k}, {df_denominator:.0f})."
+        ),
+    )
 
 
 def _level_rows(fit, names: list[str], levels: list[str], trials: pd.DataFrame, df: float) -> pd.DataFrame:
@@ -154,6 +175,14 @@ def _level_rows(fit, names: list[str], levels: list[str], trials: pd.DataFrame, 
             contrast[names.index(f"is_ai:{level}")] = 1.0
         estimate = float(contrast @ fit.fixed)
         se = float(np.sqrt(contrast @ fit.fixed_cov @ contrast))
-        rows.append({"level": level, "n_trials": int((trials["level"] == level).sum()), "d_prime": estimate,
-                     "se": se, "ci_low": estimate - quantile * se, "ci_high": estimate + quantile * se})
+        rows.append(
+            {
+                "level": level,
+                "n_trials": int((trials["level"] == level).sum()),
+                "d_prime": estimate,
+                "se": se,
+                "ci_low": estimate - quantile * se,
+                "ci_high": estimate + quantile * se,
+            }
+        )
     return pd.DataFrame(rows, columns=list(LEVEL_COLUMNS))

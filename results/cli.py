@@ -26,22 +26,45 @@ def _date(text: str) -> date:
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     """The filter flags shared by every results command (see :class:`results.dataset.Filters`)."""
     group = parser.add_argument_group("filters (default: completed participants, no quality exclusions)")
-    group.add_argument("--include-incomplete", action="store_true",
-                       help="keep participants who did not reach the debrief")
-    group.add_argument("--exclude-failed-screening", action="store_true",
-                       help="drop participants who failed the headphone screening")
-    group.add_argument("--exclude-attention-failed", action="store_true",
-                       help="drop participants who failed an attention check")
-    group.add_argument("--exclude-too-fast", action="store_true",
-                       help="drop participants flagged for answering too fast")
-    group.add_argument("--exclude-inconsistent", action="store_true",
-                       help="drop participants who answered the repeated clip inconsistently")
-    group.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
-                       help="keep participants whose first answer is on or after this UTC date")
-    group.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
-                       help="keep participants whose first answer is on or before this UTC date")
-    group.add_argument("--study-version", dest="study_versions", type=int, action="append", metavar="ID",
-                       help="keep participants who answered under this study version (repeat for several)")
+    group.add_argument(
+        "--include-incomplete", action="store_true", help="keep participants who did not reach the debrief"
+    )
+    group.add_argument(
+        "--exclude-failed-screening", action="store_true", help="drop participants who failed the headphone screening"
+    )
+    group.add_argument(
+        "--exclude-attention-failed", action="store_true", help="drop participants who failed an attention check"
+    )
+    group.add_argument(
+        "--exclude-too-fast", action="store_true", help="drop participants flagged for answering too fast"
+    )
+    group.add_argument(
+        "--exclude-inconsistent",
+        action="store_true",
+        help="drop participants who answered the repeated clip inconsistently",
+    )
+    group.add_argument(
+        "--from",
+        dest="date_from",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="keep participants whose first answer is on or after this UTC date",
+    )
+    group.add_argument(
+        "--to",
+        dest="date_to",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="keep participants whose first answer is on or before this UTC date",
+    )
+    group.add_argument(
+        "--study-version",
+        dest="study_versions",
+        type=int,
+        action="append",
+        metavar="ID",
+        help="keep participants who answered under this study version (repeat for several)",
+    )
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters:
@@ -85,7 +108,8 @@ def _load_filtered(args: argparse.Namespace, command_problem: str | None = None)
 def _cmd_export(args: argparse.Namespace) -> int:
     from results import export
 
-    formats, format_problem = [], None
+    formats: tuple[str, ...] = ()
+    format_problem = None
     try:
         formats = export.check_formats(args.format.split(","))
     except ValueError as exc:
@@ -99,8 +123,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         from results.report import build_report_html
 
         path = Path(args.out) / "report.html"
-        path.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts,
-                                          include_mixed_models=args.mixed_models), encoding="utf-8")
+        path.write_text(
+            build_report_html(
+                dataset.trials, filters.describe(), counts=dataset.counts, include_mixed_models=args.mixed_models
+            ),
+            encoding="utf-8",
+        )
         written.append(path)
     for path in written:
         print(path)
@@ -114,8 +142,11 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     from results.stats import headline_stats
 
     filters, dataset = loaded
-    payload = {"filters": filters.describe(), "exclusions": dataset.counts,
-               **headline_stats(dataset.trials, include_mixed_models=args.mixed_models)}
+    payload = {
+        "filters": filters.describe(),
+        "exclusions": dataset.counts,
+        **headline_stats(dataset.trials, include_mixed_models=args.mixed_models),
+    }
     json.dump(payload, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
     return 0
@@ -130,8 +161,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     filters, dataset = loaded
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_report_html(dataset.trials, filters.describe(), counts=dataset.counts,
-                                     include_mixed_models=args.mixed_models), encoding="utf-8")
+    out.write_text(
+        build_report_html(
+            dataset.trials, filters.describe(), counts=dataset.counts, include_mixed_models=args.mixed_models
+        ),
+        encoding="utf-8",
+    )
     print(out)
     return 0
 
@@ -143,8 +178,9 @@ def register(subparsers) -> None:
     """Add ``export``, ``stats`` and ``report`` to the ``human-touch`` command line."""
     export_parser = subparsers.add_parser("export", help="write trials, participants, clips and the codebook")
     export_parser.add_argument("--out", required=True, type=Path, help="folder to write into")
-    export_parser.add_argument("--format", default="csv,parquet",
-                               help="comma-separated formats: csv, parquet (default both)")
+    export_parser.add_argument(
+        "--format", default="csv,parquet", help="comma-separated formats: csv, parquet (default both)"
+    )
     export_parser.add_argument("--report", action="store_true", help="also write report.html")
     export_parser.add_argument("--mixed-models", action="store_true", help=_MIXED_HELP)
     add_filter_arguments(export_parser)

@@ -28,8 +28,9 @@ def _fit_beta(successes: np.ndarray, n: np.ndarray) -> tuple[float, float]:
         return -stats.betabinom.logpmf(successes, n, a, b).sum()
 
     start = np.log([2 * mean, 2 * (1 - mean)])
-    result = optimize.minimize(negative_log_likelihood, start, method="Nelder-Mead",
-                               options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})
+    result = optimize.minimize(
+        negative_log_likelihood, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000}
+    )
     a, b = np.exp(np.clip(result.x, -10, 12))
     return float(a), float(b)
 

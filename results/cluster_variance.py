@@ -63,7 +63,7 @@ def _cluster_sum_of_squares(psi: np.ndarray, codes: np.ndarray, strata: np.ndarr
     """Sum over clusters of squared influence totals, centred within strata, with ``G / (G - 1)``."""
     totals = np.bincount(codes, psi)
     if strata is None:  # influence values sum to zero overall: no centring
-        return totals.size / max(totals.size - 1, 1) * float((totals ** 2).sum())
+        return totals.size / max(totals.size - 1, 1) * float((totals**2).sum())
     out = 0.0
     for stratum in np.unique(strata):
         members = totals[strata == stratum]
@@ -76,7 +76,7 @@ def _auc_influence(is_ai: np.ndarray, confidence: np.ndarray) -> tuple[float, np
     signal = np.bincount(confidence[is_ai] - 1, minlength=6).astype(float)
     noise = np.bincount(confidence[~is_ai] - 1, minlength=6).astype(float)
     n_signal, n_noise = signal.sum(), noise.sum()
-    beats_noise = (np.cumsum(noise) - noise + 0.5 * noise) / n_noise      # V10 per level
+    beats_noise = (np.cumsum(noise) - noise + 0.5 * noise) / n_noise  # V10 per level
     beaten_by_signal = (n_signal - np.cumsum(signal) + 0.5 * signal) / n_signal  # V01 per level
     auc = float((signal * beats_noise).sum() / n_signal)
     level = confidence - 1
@@ -119,7 +119,7 @@ def two_way_clustered(trials: pd.DataFrame, confidence_level: float = 0.95) -> d
     for name, (estimate, psi) in influences.items():
         by_participant = _cluster_sum_of_squares(psi, participant)
         by_clip = _cluster_sum_of_squares(psi, clip, clip_is_ai)
-        by_trial = n / max(n - 1, 1) * float((psi ** 2).sum())
+        by_trial = n / max(n - 1, 1) * float((psi**2).sum())
         variance = by_participant + by_clip - by_trial
         if variance <= 0:  # the estimator is not guaranteed positive; fall back to the larger one-way variance
             variance = max(by_participant, by_clip)

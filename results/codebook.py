@@ -39,30 +39,64 @@ _RATING = "1..scale_points (5, 7 or 9, see the study version); missing when not 
 TRIAL_COLUMNS: tuple[Column, ...] = (
     Column("participant_id", "int64", "", "positive integer", "Participant (anonymous database id)."),
     Column("study_version_id", "int64", "", "positive integer", "Study settings version the answer was given under."),
-    Column("trial_index", "int64", "", "0, 1, 2 ...",
-           "Position in the participant's trial list (practice trials count but are not rows)."),
-    Column("kind", "str", "", "main, attention, repeat",
-           "Trial kind: main trial, attention check, or a repeated clip (consistency check)."),
+    Column(
+        "trial_index",
+        "int64",
+        "",
+        "0, 1, 2 ...",
+        "Position in the participant's trial list (practice trials count but are not rows).",
+    ),
+    Column(
+        "kind",
+        "str",
+        "",
+        "main, attention, repeat",
+        "Trial kind: main trial, attention check, or a repeated clip (consistency check).",
+    ),
     Column("clip_id", "int64", "", "positive integer", "Clip heard on this trial."),
     Column("source", "str", "", "human, ai", "True source of the clip."),
-    Column("is_ai", "bool", "", "true, false",
-           "True when the clip is AI-generated (the signal in detection analyses)."),
-    Column("guess", "str", "", "human, ai, missing",
-           "Participant's judgement of the source (derived from confidence: human if confidence <= 3)."),
-    Column("guessed_ai", "boolean", "", "true, false, missing",
-           "True when the participant judged the clip AI-generated."),
+    Column(
+        "is_ai", "bool", "", "true, false", "True when the clip is AI-generated (the signal in detection analyses)."
+    ),
+    Column(
+        "guess",
+        "str",
+        "",
+        "human, ai, missing",
+        "Participant's judgement of the source (derived from confidence: human if confidence <= 3).",
+    ),
+    Column(
+        "guessed_ai", "boolean", "", "true, false, missing", "True when the participant judged the clip AI-generated."
+    ),
     Column("correct", "boolean", "", "true, false, missing", "True when the judgement matches the true source."),
-    Column("confidence", "Int64", "scale points", "1..6",
-           "Source judgement with confidence: 1 = sure human, 2 = probably human, 3 = maybe human, "
-           "4 = maybe AI, 5 = probably AI, 6 = sure AI."),
-    Column("valence", "Int64", "scale points", _RATING,
-           "Felt valence (self-assessment manikin): 1 = unpleasant ... 9 = pleasant."),
-    Column("arousal", "Int64", "scale points", _RATING,
-           "Felt arousal (self-assessment manikin): 1 = calm ... 9 = excited."),
-    Column("moved", "Int64", "scale points", _RATING,
-           "How moved the participant felt: 1 = not at all ... 9 = very much."),
-    Column("liking", "Int64", "scale points", _RATING,
-           "How much the participant liked the clip: 1 = not at all ... 9 = very much."),
+    Column(
+        "confidence",
+        "Int64",
+        "scale points",
+        "1..6",
+        "Source judgement with confidence: 1 = sure human, 2 = probably human, 3 = maybe human, "
+        "4 = maybe AI, 5 = probably AI, 6 = sure AI.",
+    ),
+    Column(
+        "valence",
+        "Int64",
+        "scale points",
+        _RATING,
+        "Felt valence (self-assessment manikin): 1 = unpleasant ... 9 = pleasant.",
+    ),
+    Column(
+        "arousal", "Int64", "scale points", _RATING, "Felt arousal (self-assessment manikin): 1 = calm ... 9 = excited."
+    ),
+    Column(
+        "moved", "Int64", "scale points", _RATING, "How moved the participant felt: 1 = not at all ... 9 = very much."
+    ),
+    Column(
+        "liking",
+        "Int64",
+        "scale points",
+        _RATING,
+        "How much the participant liked the clip: 1 = not at all ... 9 = very much.",
+    ),
     Column("familiar", "boolean", "", "true, false, missing", "Participant said they knew the piece."),
     Column("comment", "str", "", "free text, missing", "Optional free-text comment."),
     Column("attention_answer", "str", "", "free text, missing", "Answer given on an attention-check trial."),
@@ -70,66 +104,163 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
     Column("pauses", "int64", "count", ">= 0", "Times playback was paused."),
     Column("seeks", "int64", "count", ">= 0", "Times the participant jumped within the clip."),
     Column("listened_s", "float64", "s", ">= 0", "Seconds of audio actually played (verified listening)."),
-    Column("time_to_first_play_ms", "Int64", "ms", ">= 0, missing",
-           "Time from the trial being shown to the first play."),
-    Column("time_to_answer_ms", "Int64", "ms", ">= 0, missing",
-           "Time from the trial being shown to the answer being submitted."),
+    Column(
+        "time_to_first_play_ms", "Int64", "ms", ">= 0, missing", "Time from the trial being shown to the first play."
+    ),
+    Column(
+        "time_to_answer_ms",
+        "Int64",
+        "ms",
+        ">= 0, missing",
+        "Time from the trial being shown to the answer being submitted.",
+    ),
     Column("answered_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601", "When the answer was stored."),
     Column("clip_title", "str", "", "free text, missing", "Title of the piece (catalogue)."),
-    Column("clip_creator", "str", "", "free text, missing",
-           "Composer/performer (human clips) or person who prompted the AI."),
+    Column(
+        "clip_creator",
+        "str",
+        "",
+        "free text, missing",
+        "Composer/performer (human clips) or person who prompted the AI.",
+    ),
     Column("ai_system", "str", "", "free text, missing", "AI system that generated the clip (AI clips)."),
     Column("ai_version", "str", "", "free text, missing", "Version of the AI system."),
     Column("genre", "str", "", "free text, missing", "Genre label from the catalogue."),
     Column("vocals", "str", "", "vocal, instrumental, missing", "Whether the clip has vocals."),
-    Column("pair_id", "str", "", "free text, missing",
-           "Matched-pair label shared by a human clip and its AI counterpart."),
+    Column(
+        "pair_id", "str", "", "free text, missing", "Matched-pair label shared by a human clip and its AI counterpart."
+    ),
     Column("completed", "bool", "", "true, false", "Participant reached the debrief (completed the study)."),
-    Column("age_band", "str", "", "18-24, 25-34, 35-44, 45-54, 55-64, 65 or older, Prefer not to say, missing",
-           "Participant's age band (questionnaire)."),
-    Column("training_years", "str", "years", "0, 0.5, 1, 2, 3-5, 6-9, 10 or more, missing",
-           "Years of formal training on a musical instrument including voice (Gold-MSI training item)."),
-    Column("practice_years", "str", "years", "0, 1, 2, 3, 4-5, 6-9, 10 or more, missing",
-           "Years of regular daily practice of an instrument including voice (Gold-MSI training item)."),
-    Column("training_self_rating", "Int64", "scale points", "1..7, missing",
-           "Self-rated musicianship: Gold-MSI item 'I would not consider myself a musician' reverse-scored, "
-           "so 1 = not a musician ... 7 = a musician."),
-    Column("ai_exposure", "str", "", "None, One or two pieces, Some, A lot, missing",
-           "How much music the participant has heard that they knew was made by AI (questionnaire)."),
-    Column("ai_attitude", "Int64", "scale points", "1..7, missing",
-           "Attitude towards AI being used to make music: 1 = very negative ... 7 = very positive."),
-    Column("screening_passed", "boolean", "", "true, false, missing",
-           "Passed the audio/headphone screening (missing: not screened)."),
+    Column(
+        "age_band",
+        "str",
+        "",
+        "18-24, 25-34, 35-44, 45-54, 55-64, 65 or older, Prefer not to say, missing",
+        "Participant's age band (questionnaire).",
+    ),
+    Column(
+        "training_years",
+        "str",
+        "years",
+        "0, 0.5, 1, 2, 3-5, 6-9, 10 or more, missing",
+        "Years of formal training on a musical instrument including voice (Gold-MSI training item).",
+    ),
+    Column(
+        "practice_years",
+        "str",
+        "years",
+        "0, 1, 2, 3, 4-5, 6-9, 10 or more, missing",
+        "Years of regular daily practice of an instrument including voice (Gold-MSI training item).",
+    ),
+    Column(
+        "training_self_rating",
+        "Int64",
+        "scale points",
+        "1..7, missing",
+        "Self-rated musicianship: Gold-MSI item 'I would not consider myself a musician' reverse-scored, "
+        "so 1 = not a musician ... 7 = a musician.",
+    ),
+    Column(
+        "ai_exposure",
+        "str",
+        "",
+        "None, One or two pieces, Some, A lot, missing",
+        "How much music the participant has heard that they knew was made by AI (questionnaire).",
+    ),
+    Column(
+        "ai_attitude",
+        "Int64",
+        "scale points",
+        "1..7, missing",
+        "Attitude towards AI being used to make music: 1 = very negative ... 7 = very positive.",
+    ),
+    Column(
+        "screening_passed",
+        "boolean",
+        "",
+        "true, false, missing",
+        "Passed the audio/headphone screening (missing: not screened).",
+    ),
     Column("flag_attention_failed", "bool", "", "true, false", "Participant failed one or more attention checks."),
-    Column("flag_inconsistent", "bool", "", "true, false",
-           "The repeated clip got the opposite source judgement with confidence differing by more than 2 points."),
-    Column("flag_too_fast", "bool", "", "true, false",
-           "Participant answered at least one rated trial sooner than the study's minimum answer time."),
-    Column("answer_too_fast", "bool", "", "true, false",
-           "This answer came sooner after the trial was shown than the study's minimum answer time."),
+    Column(
+        "flag_inconsistent",
+        "bool",
+        "",
+        "true, false",
+        "The repeated clip got the opposite source judgement with confidence differing by more than 2 points.",
+    ),
+    Column(
+        "flag_too_fast",
+        "bool",
+        "",
+        "true, false",
+        "Participant answered at least one rated trial sooner than the study's minimum answer time.",
+    ),
+    Column(
+        "answer_too_fast",
+        "bool",
+        "",
+        "true, false",
+        "This answer came sooner after the trial was shown than the study's minimum answer time.",
+    ),
 )
 
 PARTICIPANT_COLUMNS: tuple[Column, ...] = (
     Column("participant_id", "int64", "", "positive integer", "Participant (anonymous database id)."),
-    Column("study_version_id", "int64", "", "positive integer",
-           "Study settings version the participant started under."),
-    Column("via_prolific", "bool", "", "true, false",
-           "Arrived through Prolific (the Prolific ids themselves are not exported)."),
-    Column("created_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601",
-           "When the participant record was created (consent)."),
-    Column("completed_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601, missing",
-           "When the participant reached the debrief."),
+    Column(
+        "study_version_id", "int64", "", "positive integer", "Study settings version the participant started under."
+    ),
+    Column(
+        "via_prolific",
+        "bool",
+        "",
+        "true, false",
+        "Arrived through Prolific (the Prolific ids themselves are not exported).",
+    ),
+    Column(
+        "created_at",
+        "datetime64[ns, UTC]",
+        "UTC time",
+        "ISO 8601",
+        "When the participant record was created (consent).",
+    ),
+    Column(
+        "completed_at",
+        "datetime64[ns, UTC]",
+        "UTC time",
+        "ISO 8601, missing",
+        "When the participant reached the debrief.",
+    ),
     Column("completed", "bool", "", "true, false", "Participant reached the debrief."),
     Column("step", "str", "", "journey step name", "Last step of the journey reached."),
-    *(c for c in TRIAL_COLUMNS if c.name in (
-        "age_band", "training_years", "practice_years", "training_self_rating", "ai_exposure", "ai_attitude",
-        "screening_passed", "flag_attention_failed", "flag_inconsistent", "flag_too_fast")),
+    *(
+        c
+        for c in TRIAL_COLUMNS
+        if c.name
+        in (
+            "age_band",
+            "training_years",
+            "practice_years",
+            "training_self_rating",
+            "ai_exposure",
+            "ai_attitude",
+            "screening_passed",
+            "flag_attention_failed",
+            "flag_inconsistent",
+            "flag_too_fast",
+        )
+    ),
     Column("n_trials_assigned", "int64", "count", ">= 0", "Non-practice trials in the participant's stored list."),
     Column("n_answered", "int64", "count", ">= 0", "Non-practice trials answered."),
     Column("first_answer_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601, missing", "First non-practice answer."),
     Column("last_answer_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601, missing", "Last non-practice answer."),
-    Column("duration_min", "float64", "min", ">= 0, missing",
-           "Time from consent to debrief (completed) or to the last answer."),
+    Column(
+        "duration_min",
+        "float64",
+        "min",
+        ">= 0, missing",
+        "Time from consent to debrief (completed) or to the last answer.",
+    ),
 )
 
 CLIP_COLUMNS: tuple[Column, ...] = (
@@ -140,11 +271,17 @@ CLIP_COLUMNS: tuple[Column, ...] = (
     Column("licence", "str", "", "free text, missing", "Licence under which the clip may be used."),
     Column("is_demo", "bool", "", "true, false", "Clip belongs to the built-in demo corpus."),
     Column("retired", "bool", "", "true, false", "Clip was retired from the library (it may still have answers)."),
-    Column("served_name", "str", "", "file name",
-           "Opaque file name of the served audio under the data folder's clips/."),
+    Column(
+        "served_name", "str", "", "file name", "Opaque file name of the served audio under the data folder's clips/."
+    ),
     Column("duration_s", "float64", "s", "> 0", "Duration of the served excerpt."),
-    Column("loudness_lufs", "float64", "LUFS", "typically -30..-5",
-           "Integrated loudness (ITU-R BS.1770) of the served excerpt."),
+    Column(
+        "loudness_lufs",
+        "float64",
+        "LUFS",
+        "typically -30..-5",
+        "Integrated loudness (ITU-R BS.1770) of the served excerpt.",
+    ),
     Column("true_peak_dbtp", "float64", "dBTP", "<= 0", "True peak of the served excerpt."),
     Column("n_ratings", "int64", "count", ">= 0", "Main-trial answers for this clip in the (filtered) trial table."),
 )
@@ -158,16 +295,23 @@ def _feature_entry(name: str, table: str) -> Column:
     """Codebook entry of a ``feat_*`` column, described by the audio package's feature list."""
     from audio.features import FEATURE_DESCRIPTIONS
 
-    feature = name[len(FEATURE_PREFIX):]
+    feature = name[len(FEATURE_PREFIX) :]
     described = FEATURE_DESCRIPTIONS.get(feature)
     tokens = feature.split("_")
-    unit = "1/s" if feature.endswith("_per_s") else next(
-        (_UNIT_TOKENS[t] for t in tokens if t in _UNIT_TOKENS), "none (see description)")
+    unit = (
+        "1/s"
+        if feature.endswith("_per_s")
+        else next((_UNIT_TOKENS[t] for t in tokens if t in _UNIT_TOKENS), "none (see description)")
+    )
     what = described or f"acoustic feature '{feature}'"
     where = " (same value on every trial of the clip)" if table == "trials" else ""
-    return Column(name, "float64", unit, "real number, missing when not computed",
-                  f"{what[0].upper() + what[1:]}; computed with librosa from exactly the audio participants "
-                  f"heard{where}.")
+    return Column(
+        name,
+        "float64",
+        unit,
+        "real number, missing when not computed",
+        f"{what[0].upper() + what[1:]}; computed with librosa from exactly the audio participants heard{where}.",
+    )
 
 
 def codebook(df: pd.DataFrame, table: str) -> list[Column]:

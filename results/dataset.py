@@ -52,17 +52,21 @@ class Filters:
     def describe(self) -> str:
         """The filters in one plain sentence, for figure captions, reports and exports."""
         parts = ["completed participants only" if self.completed_only else "completed and incomplete participants"]
-        exclusions = [label for flag, label in (
-            (self.exclude_failed_screening, "failed headphone screening"),
-            (self.exclude_attention_failed, "failed attention check"),
-            (self.exclude_too_fast, "answered too fast"),
-            (self.exclude_inconsistent, "answered the repeated clip inconsistently"),
-        ) if flag]
-        parts.append("excluding participants who " + ", ".join(exclusions) if exclusions
-                     else "no quality exclusions")
+        exclusions = [
+            label
+            for flag, label in (
+                (self.exclude_failed_screening, "failed headphone screening"),
+                (self.exclude_attention_failed, "failed attention check"),
+                (self.exclude_too_fast, "answered too fast"),
+                (self.exclude_inconsistent, "answered the repeated clip inconsistently"),
+            )
+            if flag
+        ]
+        parts.append("excluding participants who " + ", ".join(exclusions) if exclusions else "no quality exclusions")
         if self.date_from or self.date_to:
-            parts.append(f"participants who started between {self.date_from or 'the start'} and "
-                         f"{self.date_to or 'today'} (UTC)")
+            parts.append(
+                f"participants who started between {self.date_from or 'the start'} and {self.date_to or 'today'} (UTC)"
+            )
         if self.study_versions is not None:
             parts.append("study version(s) " + ", ".join(str(v) for v in self.study_versions))
         else:
@@ -107,10 +111,13 @@ def exclusion_lines(counts: dict) -> list[str]:
     """The filter counts as sentences: the start, then the participants and trials left after each step."""
     if not counts:
         return []
-    lines = [f"Before filtering: {counts['n_participants_before']} participants, "
-             f"{counts['n_trials_before']} main trials."]
-    lines += [f"After '{step['step']}': {step['n_participants']} participants, {step['n_trials']} main trials."
-              for step in counts.get("steps", [])]
+    lines = [
+        f"Before filtering: {counts['n_participants_before']} participants, {counts['n_trials_before']} main trials."
+    ]
+    lines += [
+        f"After '{step['step']}': {step['n_participants']} participants, {step['n_trials']} main trials."
+        for step in counts.get("steps", [])
+    ]
     return lines
 
 

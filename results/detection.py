@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -37,8 +38,9 @@ METHODS = (
 )
 
 
-def main_trials(df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS,
-                optional: Sequence[str] = ()) -> pd.DataFrame:
+def main_trials(
+    df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS, optional: Sequence[str] = ()
+) -> pd.DataFrame:
     """The scored trials of a trial table: main trials that have a source judgement.
 
     Parameters
@@ -73,11 +75,16 @@ def main_trials(df: pd.DataFrame, required: Sequence[str] = REQUIRED_COLUMNS,
     return out.assign(is_ai=out["is_ai"].astype(bool).to_numpy(), guessed_ai=out["guessed_ai"].astype(bool).to_numpy())
 
 
+SDTValue = TypeVar("SDTValue", float, np.ndarray)
+"""Type of every :class:`SDT` field: ``float`` for scalar counts, ``numpy.ndarray`` for arrays of counts."""
+
+
 @dataclass(frozen=True)
-class SDT:
+class SDT(Generic[SDTValue]):
     """Signal detection measures from hit/miss/false-alarm/correct-rejection counts.
 
-    Every field is a float for scalar counts or an array shaped like the counts.
+    Every field is a float for scalar counts (``SDT[float]``) or an array shaped like the counts
+    (``SDT[numpy.ndarray]``).
 
     Attributes
     ----------
@@ -90,19 +97,19 @@ class SDT:
     accuracy : (hits + correct_rejections) / all trials.
     """
 
-    hits: np.ndarray | float
-    misses: np.ndarray | float
-    false_alarms: np.ndarray | float
-    correct_rejections: np.ndarray | float
-    n_signal: np.ndarray | float
-    n_noise: np.ndarray | float
-    raw_hit_rate: np.ndarray | float
-    raw_fa_rate: np.ndarray | float
-    hit_rate: np.ndarray | float
-    fa_rate: np.ndarray | float
-    d_prime: np.ndarray | float
-    criterion: np.ndarray | float
-    accuracy: np.ndarray | float
+    hits: SDTValue
+    misses: SDTValue
+    false_alarms: SDTValue
+    correct_rejections: SDTValue
+    n_signal: SDTValue
+    n_noise: SDTValue
+    raw_hit_rate: SDTValue
+    raw_fa_rate: SDTValue
+    hit_rate: SDTValue
+    fa_rate: SDTValue
+    d_prime: SDTValue
+    criterion: SDTValue
+    accuracy: SDTValue
 
 
 def d_prime_from_rates(hit_rate, fa_rate):
@@ -118,6 +125,19 @@ def criterion_from_rates(hit_rate, fa_rate):
 def _ratio(numerator, denominator):
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
+@overload
+def sdt_from_counts(hits: float, misses: float, false_alarms: float, correct_rejections: float) -> SDT[float]: ...
+
+
+@overload
+def sdt_from_counts(
+    hits: np.ndarray | pd.Series,
+    misses: np.ndarray | pd.Series,
+    false_alarms: np.ndarray | pd.Series,
+    correct_rejections: np.ndarray | pd.Series,
+) -> SDT[np.ndarray]: ...
 
 
 def sdt_from_counts(hits, misses, false_alarms, correct_rejections) -> SDT:
@@ -140,8 +160,8 @@ def sdt_from_counts(hits, misses, false_alarms, correct_rejections) -> SDT:
         For negative or non-integer counts.
     """
     counts = [np.asarray(c, dtype=float) for c in (hits, misses, false_alarms, correct_rejections)]
-    for name, values in zip(("hits", "misses", "false_alarms", "correct_rejections"), counts):
-        if np.any(values < 0) or np.any(values != np.round(values)):
+    for name, count in zip(("hits", "misses", "false_alarms", "correct_rejections"), counts):
+        if np.any(count < 0) or np.any(count != np.round(count)):
             raise ValueError(f"{name} must be non-negative whole numbers")
     hits, misses, false_alarms, correct_rejections = np.broadcast_arrays(*counts)
     n_signal = hits + misses
@@ -149,16 +169,22 @@ def sdt_from_counts(hits, misses, false_alarms, correct_rejections) -> SDT:
     hit_rate, fa_rate = loglinear_rates(hits, misses, false_alarms, correct_rejections)
     defined = (n_signal > 0) & (n_noise > 0)
     values = {
-        "hits": hits, "misses": misses, "false_alarms": false_alarms, "correct_rejections": correct_rejections,
-        "n_signal": n_signal, "n_noise": n_noise,
-        "raw_hit_rate": _ratio(hits, n_signal), "raw_fa_rate": _ratio(false_alarms, n_noise),
-        "hit_rate": hit_rate, "fa_rate": fa_rate,
+        "hits": hits,
+        "misses": misses,
+        "false_alarms": false_alarms,
+        "correct_rejections": correct_rejections,
+        "n_signal": n_signal,
+        "n_noise": n_noise,
+        "raw_hit_rate": _ratio(hits, n_signal),
+        "raw_fa_rate": _ratio(false_alarms, n_noise),
+        "hit_rate": hit_rate,
+        "fa_rate": fa_rate,
         "d_prime": np.where(defined, d_prime_from_rates(hit_rate, fa_rate), np.nan),
         "criterion": np.where(defined, criterion_from_rates(hit_rate, fa_rate), np.nan),
         "accuracy": _ratio(hits + correct_rejections, n_signal + n_noise),
     }
     if hits.ndim == 0:
-        values = {k: float(v) for k, v in values.items()}
+        return SDT(**{k: float(v) for k, v in values.items()})
     return SDT(**values)
 
 
@@ -167,25 +193,50 @@ def outcome_counts(trials: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     is_ai = trials["is_ai"].to_numpy()
     guessed = trials["guessed_ai"].to_numpy()
     frame = trials[keys].assign(
-        n_trials=1, n_signal=is_ai.astype(int), hits=(is_ai & guessed).astype(int),
-        false_alarms=(~is_ai & guessed).astype(int), correct=(is_ai == guessed).astype(int))
+        n_trials=1,
+        n_signal=is_ai.astype(int),
+        hits=(is_ai & guessed).astype(int),
+        false_alarms=(~is_ai & guessed).astype(int),
+        correct=(is_ai == guessed).astype(int),
+    )
     return frame.groupby(keys, sort=True, dropna=False).sum().reset_index()
 
 
 def sdt_columns(counts: pd.DataFrame) -> pd.DataFrame:
     """Add misses, correct rejections, rates, d', c and accuracy to a frame of outcome counts."""
     n_noise = counts["n_trials"] - counts["n_signal"]
-    sdt = sdt_from_counts(counts["hits"], counts["n_signal"] - counts["hits"], counts["false_alarms"],
-                          n_noise - counts["false_alarms"])
+    sdt = sdt_from_counts(
+        counts["hits"], counts["n_signal"] - counts["hits"], counts["false_alarms"], n_noise - counts["false_alarms"]
+    )
     return counts.assign(
-        n_noise=n_noise, misses=sdt.misses.astype(int), correct_rejections=sdt.correct_rejections.astype(int),
-        raw_hit_rate=sdt.raw_hit_rate, raw_fa_rate=sdt.raw_fa_rate, hit_rate=sdt.hit_rate, fa_rate=sdt.fa_rate,
-        d_prime=sdt.d_prime, criterion=sdt.criterion, accuracy=sdt.accuracy)
+        n_noise=n_noise,
+        misses=sdt.misses.astype(int),
+        correct_rejections=sdt.correct_rejections.astype(int),
+        raw_hit_rate=sdt.raw_hit_rate,
+        raw_fa_rate=sdt.raw_fa_rate,
+        hit_rate=sdt.hit_rate,
+        fa_rate=sdt.fa_rate,
+        d_prime=sdt.d_prime,
+        criterion=sdt.criterion,
+        accuracy=sdt.accuracy,
+    )
 
 
 PARTICIPANT_SDT_COLUMNS = (
-    "participant_id", "n_trials", "n_signal", "n_noise", "hits", "misses", "false_alarms",
-    "correct_rejections", "raw_hit_rate", "raw_fa_rate", "hit_rate", "fa_rate", "d_prime", "criterion",
+    "participant_id",
+    "n_trials",
+    "n_signal",
+    "n_noise",
+    "hits",
+    "misses",
+    "false_alarms",
+    "correct_rejections",
+    "raw_hit_rate",
+    "raw_fa_rate",
+    "hit_rate",
+    "fa_rate",
+    "d_prime",
+    "criterion",
     "accuracy",
 )
 
@@ -315,8 +366,15 @@ def detection_summary(df: pd.DataFrame) -> DetectionSummary:
     accuracy = TestedProportion(**vars(_proportion(correct, n_trials)), p_value=p_value)
     pooled = sdt_from_counts(hits, n_signal - hits, false_alarms, n_noise - false_alarms)
     return DetectionSummary(
-        n_participants=int(trials["participant_id"].nunique()), n_trials=n_trials, n_signal=n_signal,
-        n_noise=n_noise, hit_rate=_proportion(hits, n_signal), fa_rate=_proportion(false_alarms, n_noise),
-        accuracy=accuracy, d_prime=one_sample_t(participants["d_prime"]),
+        n_participants=int(trials["participant_id"].nunique()),
+        n_trials=n_trials,
+        n_signal=n_signal,
+        n_noise=n_noise,
+        hit_rate=_proportion(hits, n_signal),
+        fa_rate=_proportion(false_alarms, n_noise),
+        accuracy=accuracy,
+        d_prime=one_sample_t(participants["d_prime"]),
         criterion=one_sample_t(participants["criterion"]),
-        pooled=PooledSDT(pooled.hit_rate, pooled.fa_rate, pooled.d_prime, pooled.criterion), methods=METHODS)
+        pooled=PooledSDT(pooled.hit_rate, pooled.fa_rate, pooled.d_prime, pooled.criterion),
+        methods=METHODS,
+    )

@@ -74,7 +74,8 @@ def emotion_by_source(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.Da
         rated = trials[trials[scale].notna()]
         cell = rated.groupby(["is_ai", "guessed_ai", "participant_id"])[scale].agg(["mean", "size"])
         summary = cell.groupby(level=["is_ai", "guessed_ai"]).agg(
-            n_participants=("mean", "size"), n_ratings=("size", "sum"), mean=("mean", "mean"), sd=("mean", "std"))
+            n_participants=("mean", "size"), n_ratings=("size", "sum"), mean=("mean", "mean"), sd=("mean", "std")
+        )
         low, high = t_interval(summary["mean"], summary["sd"], summary["n_participants"])
         summary = summary.assign(ci_low=low, ci_high=high).reset_index()
         summary["scale"] = str(scale)
@@ -88,8 +89,22 @@ def emotion_by_source(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.Da
 
 
 TEST_COLUMNS = (
-    "scale", "effect", "n_participants", "mean_ai", "mean_human", "mean_difference", "ci_low", "ci_high", "t", "df",
-    "p_value", "p_holm", "significant_holm", "cohen_dz", "dz_ci_low", "dz_ci_high",
+    "scale",
+    "effect",
+    "n_participants",
+    "mean_ai",
+    "mean_human",
+    "mean_difference",
+    "ci_low",
+    "ci_high",
+    "t",
+    "df",
+    "p_value",
+    "p_holm",
+    "significant_holm",
+    "cohen_dz",
+    "dz_ci_low",
+    "dz_ci_high",
 )
 
 
@@ -100,11 +115,20 @@ def _paired_test(per_participant: pd.DataFrame) -> dict:
     differences = (ai - human).to_numpy()
     summary = one_sample_t(differences)
     effect = cohen_dz(differences)
-    return {"n_participants": summary.n, "mean_ai": float(ai.mean()) if len(ai) else np.nan,
-            "mean_human": float(human.mean()) if len(human) else np.nan, "mean_difference": summary.mean,
-            "ci_low": summary.ci_low, "ci_high": summary.ci_high, "t": summary.t, "df": summary.df,
-            "p_value": summary.p_value, "cohen_dz": effect["dz"], "dz_ci_low": effect["ci_low"],
-            "dz_ci_high": effect["ci_high"]}
+    return {
+        "n_participants": summary.n,
+        "mean_ai": float(ai.mean()) if len(ai) else np.nan,
+        "mean_human": float(human.mean()) if len(human) else np.nan,
+        "mean_difference": summary.mean,
+        "ci_low": summary.ci_low,
+        "ci_high": summary.ci_high,
+        "t": summary.t,
+        "df": summary.df,
+        "p_value": summary.p_value,
+        "cohen_dz": effect["dz"],
+        "dz_ci_low": effect["ci_low"],
+        "dz_ci_high": effect["ci_high"],
+    }
 
 
 def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFrame:
@@ -146,7 +170,7 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
     out = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c not in ("p_holm", "significant_holm")])
     out["p_holm"] = np.nan
     out["significant_holm"] = False
-    for effect, family in out.groupby("effect"):
+    for _effect, family in out.groupby("effect"):
         valid = family["p_value"].notna()
         if valid.any():
             reject, adjusted = holm(family.loc[valid, "p_value"])

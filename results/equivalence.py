@@ -1,4 +1,4 @@
-""""They could not tell" as a claim: equivalence tests (TOST) and the decision the Overview states.
+""" "They could not tell" as a claim: equivalence tests (TOST) and the decision the Overview states.
 
 A non-significant test of chance is not evidence of chance-level detection. Two one-sided tests
 (Schuirmann 1987; Lakens 2017) test whether the true value lies *inside* a margin the researcher sets
@@ -64,8 +64,9 @@ def tost(estimate: float, se: float, df: float, chance: float, margin: float) ->
     above_lower = stats.t.sf((estimate - (chance - margin)) / se, df)
     below_upper = stats.t.cdf((estimate - (chance + margin)) / se, df)
     half = stats.t.ppf(0.95, df) * se
-    return Equivalence(estimate, se, df, chance, margin, float(max(above_lower, below_upper)),
-                       estimate - half, estimate + half)
+    return Equivalence(
+        estimate, se, df, chance, margin, float(max(above_lower, below_upper)), estimate - half, estimate + half
+    )
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ class Decision:
     d_prime: Equivalence | None
 
 
-def detection_decision(headline, accuracy_margin: float = DEFAULT_ACCURACY_MARGIN,
-                       d_prime_margin: float = DEFAULT_D_PRIME_MARGIN) -> Decision:
+def detection_decision(
+    headline, accuracy_margin: float = DEFAULT_ACCURACY_MARGIN, d_prime_margin: float = DEFAULT_D_PRIME_MARGIN
+) -> Decision:
     """The decision of the module docstring from a :class:`results.headline.HeadlineDetection`.
 
     Parameters
@@ -101,12 +103,15 @@ def detection_decision(headline, accuracy_margin: float = DEFAULT_ACCURACY_MARGI
         Half-width of the chance band of d'.
     """
     model, accuracy = headline.model, headline.accuracy
-    d_test = tost(model.d_prime.estimate, model.d_prime.se, model.d_prime.df, 0.0, d_prime_margin) \
-        if model is not None else None
-    acc_test = tost(accuracy.estimate, accuracy.se, accuracy.df, 0.5, accuracy_margin) if accuracy is not None \
+    d_test = (
+        tost(model.d_prime.estimate, model.d_prime.se, model.d_prime.df, 0.0, d_prime_margin)
+        if model is not None
         else None
+    )
+    acc_test = tost(accuracy.estimate, accuracy.se, accuracy.df, 0.5, accuracy_margin) if accuracy is not None else None
     detected = (model is not None and model.d_prime.p_value < 0.05 and model.d_prime.estimate > 0) or (
-        accuracy is not None and accuracy.p_value < 0.05 and accuracy.estimate > 0.5)
+        accuracy is not None and accuracy.p_value < 0.05 and accuracy.estimate > 0.5
+    )
     equivalent = all(t is not None and t.p_value < 0.05 for t in (d_test, acc_test))
     verdict = DETECTION if detected else CHANCE if equivalent else INCONCLUSIVE
     parts = []

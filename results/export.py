@@ -50,8 +50,14 @@ def _tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
 def codebook_frame(dataset: Dataset) -> pd.DataFrame:
     """Every exported column of every table: type, unit, allowed values and description."""
     rows = [
-        {"table": name, "column": entry.name, "type": entry.dtype, "unit": entry.unit,
-         "allowed": entry.allowed, "description": entry.description}
+        {
+            "table": name,
+            "column": entry.name,
+            "type": entry.dtype,
+            "unit": entry.unit,
+            "allowed": entry.allowed,
+            "description": entry.description,
+        }
         for name, frame in _tables(dataset).items()
         for entry in codebook(frame, name)
     ]
@@ -61,11 +67,17 @@ def codebook_frame(dataset: Dataset) -> pd.DataFrame:
 def codebook_markdown(dataset: Dataset) -> str:
     """The codebook as Markdown: one section per table, one table row per column."""
     book = codebook_frame(dataset)
-    lines = ["# Codebook", "",
-             f"Filters: {dataset.filters.describe()}.", "",
-             f"Exported {dataset.loaded_at:%Y-%m-%d %H:%M} UTC: {dataset.n_participants} participants, "
-             f"{len(dataset.trials)} answered trials ({dataset.n_main_trials} main).", "",
-             "Missing values are empty fields in CSV and nulls in Parquet. Times are UTC.", ""]
+    lines = [
+        "# Codebook",
+        "",
+        f"Filters: {dataset.filters.describe()}.",
+        "",
+        f"Exported {dataset.loaded_at:%Y-%m-%d %H:%M} UTC: {dataset.n_participants} participants, "
+        f"{len(dataset.trials)} answered trials ({dataset.n_main_trials} main).",
+        "",
+        "Missing values are empty fields in CSV and nulls in Parquet. Times are UTC.",
+        "",
+    ]
     for name in TABLES:
         lines += [f"## {name}", "", "| column | type | unit | allowed | description |", "|---|---|---|---|---|"]
         for row in book[book["table"] == name].itertuples():
@@ -81,8 +93,9 @@ def codebook_json(dataset: Dataset) -> str:
     payload = {
         "filters": dataset.filters.describe(),
         "exported_at": dataset.loaded_at.isoformat(),
-        "tables": {name: book[book["table"] == name].drop(columns="table").to_dict(orient="records")
-                   for name in TABLES},
+        "tables": {
+            name: book[book["table"] == name].drop(columns="table").to_dict(orient="records") for name in TABLES
+        },
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
@@ -109,8 +122,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     LibreOffice when a researcher opens the file. Only text columns change; numbers (negative
     ones included) stay numbers, and the Parquet export keeps the text exactly as typed.
     """
-    text_columns = [name for name in frame.columns
-                    if pd.api.types.is_object_dtype(frame[name]) or pd.api.types.is_string_dtype(frame[name])]
+    text_columns = [
+        name
+        for name in frame.columns
+        if pd.api.types.is_object_dtype(frame[name]) or pd.api.types.is_string_dtype(frame[name])
+    ]
     if not text_columns:
         return frame
     frame = frame.copy()
@@ -168,8 +184,9 @@ def write_export(dataset: Dataset, out_dir: Path | str, formats: Iterable[str] =
     return written
 
 
-def export_all(out_dir: Path | str, engine: Engine | None = None, filters: Filters | None = None,
-               formats: Iterable[str] = FORMATS) -> list[Path]:
+def export_all(
+    out_dir: Path | str, engine: Engine | None = None, filters: Filters | None = None, formats: Iterable[str] = FORMATS
+) -> list[Path]:
     """Write trials, participants and clips (each requested format) and the codebook to ``out_dir``.
 
     Parameters

@@ -75,7 +75,8 @@ def apply_filters(
         When a needed column is missing or ``date_from`` is after ``date_to``.
     """
     n_participants, n_trials = _counts(df)
-    counts = {"n_participants_before": n_participants, "n_trials_before": n_trials, "steps": []}
+    steps: list[dict[str, object]] = []
+    counts = {"n_participants_before": n_participants, "n_trials_before": n_trials, "steps": steps}
     kept = df
 
     def drop(step: str, bad: pd.Series) -> None:
@@ -83,7 +84,7 @@ def apply_filters(
         excluded = kept.loc[bad.to_numpy(), "participant_id"].unique()
         kept = kept[~kept["participant_id"].isin(excluded)]
         participants, trials = _counts(kept)
-        counts["steps"].append({"step": step, "n_participants": participants, "n_trials": trials})
+        steps.append({"step": step, "n_participants": participants, "n_trials": trials})
 
     def column(name: str) -> pd.Series:
         if name not in kept.columns:
@@ -109,9 +110,11 @@ def apply_filters(
         drop("completed", ~column("completed").astype(bool))
     if exclude_failed_screening:
         drop("screening", column("screening_passed").astype("boolean").eq(False).fillna(False))
-    for enabled, name, step in ((exclude_attention_failed, "flag_attention_failed", "attention checks"),
-                                (exclude_too_fast, "flag_too_fast", "too fast"),
-                                (exclude_inconsistent, "flag_inconsistent", "inconsistent")):
+    for enabled, name, step in (
+        (exclude_attention_failed, "flag_attention_failed", "attention checks"),
+        (exclude_too_fast, "flag_too_fast", "too fast"),
+        (exclude_inconsistent, "flag_inconsistent", "inconsistent"),
+    ):
         if enabled:
             drop(step, column(name).astype(bool))
     counts["n_participants_after"], counts["n_trials_after"] = _counts(kept)

@@ -52,9 +52,14 @@ class FittedStructure:
     fell_back: bool
 
 
-def fit_with_fallback(y: np.ndarray, X: np.ndarray, names: list[str],
-                      structures: Sequence[tuple[str, list[RandomFactor]]], *, link: str = "probit"
-                      ) -> FittedStructure:
+def fit_with_fallback(
+    y: np.ndarray,
+    X: np.ndarray,
+    names: list[str],
+    structures: Sequence[tuple[str, list[RandomFactor]]],
+    *,
+    link: str = "probit",
+) -> FittedStructure:
     """Fit the first random-effects structure that can be fitted, in the order given.
 
     Parameters
@@ -93,11 +98,16 @@ def _status(fit: MixedFit, failures: list[str]) -> str:
     if failures:
         parts.append("fallback taken because the richer model failed (" + "; ".join(failures) + ")")
     if np.any(np.abs(fit.fixed) > SEPARATION_PROBIT):
-        parts.append(f"a fixed effect exceeds {SEPARATION_PROBIT:g} probit units: the answers are (nearly) perfectly "
-                     "separated, so that estimate and its interval only say 'very large'")
+        parts.append(
+            f"a fixed effect exceeds {SEPARATION_PROBIT:g} probit units: the answers are (nearly) perfectly "
+            "separated, so that estimate and its interval only say 'very large'"
+        )
     if fit.zero_components:
-        parts.append("singular fit: " + ", ".join(fit.zero_components)
-                     + " SD estimated at 0 (equivalent to leaving that term out; the other estimates stand)")
+        parts.append(
+            "singular fit: "
+            + ", ".join(fit.zero_components)
+            + " SD estimated at 0 (equivalent to leaving that term out; the other estimates stand)"
+        )
     return "; ".join(parts)
 
 
@@ -128,8 +138,17 @@ class ProfiledTerm:
     df: float
 
 
-def profile_term(y: np.ndarray, X: np.ndarray, names: list[str], structure: FittedStructure, term: str, *,
-                 df: float, confidence: float = 0.95, link: str = "probit") -> ProfiledTerm:
+def profile_term(
+    y: np.ndarray,
+    X: np.ndarray,
+    names: list[str],
+    structure: FittedStructure,
+    term: str,
+    *,
+    df: float,
+    confidence: float = 0.95,
+    link: str = "probit",
+) -> ProfiledTerm:
     """Likelihood-ratio test and profile interval of the fixed effect ``term`` of a fitted GLMM.
 
     The model is refitted with ``term`` held at a value (as an offset), every other parameter
@@ -152,8 +171,15 @@ def profile_term(y: np.ndarray, X: np.ndarray, names: list[str], structure: Fitt
     Returns
     -------
     ProfiledTerm
+
+    Raises
+    ------
+    ValueError
+        When the fit has no recorded optimum (only :func:`results.mixed.fit_binomial` records one).
     """
     fit = structure.fit
+    if fit.optimum is None:
+        raise ValueError("profiling needs the optimum that fit_binomial records")
     j = names.index(term)
     keep = [k for k in range(len(names)) if k != j]
     n_theta = fit.optimum.size - len(names)
@@ -163,8 +189,16 @@ def profile_term(y: np.ndarray, X: np.ndarray, names: list[str], structure: Fitt
     def excess(value: float) -> float:
         """Deviance with the term held at ``value`` minus the minimum (>= 0)."""
         try:
-            held = fit_binomial(y, X[:, keep], [names[k] for k in keep], structure.factors, link=link,
-                                offset=value * X[:, j], start=start, hessian=False)
+            held = fit_binomial(
+                y,
+                X[:, keep],
+                [names[k] for k in keep],
+                structure.factors,
+                link=link,
+                offset=value * X[:, j],
+                start=start,
+                hessian=False,
+            )
         except ModelFitError:
             return np.nan
         return max(held.deviance - fit.deviance, 0.0)

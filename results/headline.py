@@ -26,7 +26,8 @@ METHODS = (
     "crossed random effects (see the model's own method sentence). Accuracy and AUC (Mann-Whitney, confidence "
     "scale): two-way cluster-robust standard errors over participants and clips (Cameron, Gelbach & Miller "
     "2011; DeLong placement values for the AUC), 95% intervals and tests against 50% on t(clips - 2). Pooled "
-    "binomial tests and per-participant t-tests " + FIXED_CLIPS_LABEL + ".")
+    "binomial tests and per-participant t-tests " + FIXED_CLIPS_LABEL + "."
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,13 @@ def headline_detection(df: pd.DataFrame) -> HeadlineDetection:
     except ModelFitError as failure:
         model, error = None, str(failure)
     clustered = two_way_clustered(trials) if len(trials) else {}
-    return HeadlineDetection(model=model, model_error=error, accuracy=clustered.get("accuracy"),
-                             auc=clustered.get("auc"), n_participants=int(trials["participant_id"].nunique()),
-                             n_clips=int(trials["clip_id"].nunique()), n_trials=len(trials), methods=METHODS)
+    return HeadlineDetection(
+        model=model,
+        model_error=error,
+        accuracy=clustered.get("accuracy"),
+        auc=clustered.get("auc"),
+        n_participants=int(trials["participant_id"].nunique()),
+        n_clips=int(trials["clip_id"].nunique()),
+        n_trials=len(trials),
+        methods=METHODS,
+    )

@@ -119,7 +119,7 @@ def _noncentrality_interval(t_observed: float, df: float, confidence: float) -> 
     still fail, the large-sample normal approximation of the noncentrality is returned.
     """
     upper_tail = 0.5 - confidence / 2
-    spread = np.sqrt(1 + t_observed ** 2 / (2 * df))
+    spread = np.sqrt(1 + t_observed**2 / (2 * df))
     low_end, high_end = t_observed - 6 * spread - 0.5, t_observed + 6 * spread + 0.5
 
     def quantile_gap(ncp, target):
@@ -195,9 +195,17 @@ def wald_table(names, estimates, standard_errors, confidence: float = 0.95, df: 
     rows: list[FixedEffect] = []
     for name, estimate, se in zip(names, estimates, standard_errors):
         z = estimate / se if se > 0 else np.nan
-        rows.append({"term": name, "estimate": float(estimate), "se": float(se),
-                     "ci_low": float(estimate - crit * se), "ci_high": float(estimate + crit * se),
-                     "z": float(z), "p_value": float(2 * reference.sf(abs(z))) if np.isfinite(z) else np.nan})
+        rows.append(
+            {
+                "term": name,
+                "estimate": float(estimate),
+                "se": float(se),
+                "ci_low": float(estimate - crit * se),
+                "ci_high": float(estimate + crit * se),
+                "z": float(z),
+                "p_value": float(2 * reference.sf(abs(z))) if np.isfinite(z) else np.nan,
+            }
+        )
     return rows
 
 

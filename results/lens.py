@@ -29,9 +29,23 @@ from results.intervals import cohen_d_two_groups, fisher_z_interval, wilson_inte
 FEATURE_PREFIX = "feat_"
 
 CLIP_SUMMARY_COLUMNS = (
-    "clip_id", "clip_title", "source", "is_ai", "ai_system", "genre", "vocals", "n_ratings", "n_judged_ai",
-    "prop_judged_ai", "prop_ci_low", "prop_ci_high", "shrunk_judged_ai", "shrunk_ci_low", "shrunk_ci_high",
-    "mean_confidence", *(f"mean_{s}" for s in SCALES),
+    "clip_id",
+    "clip_title",
+    "source",
+    "is_ai",
+    "ai_system",
+    "genre",
+    "vocals",
+    "n_ratings",
+    "n_judged_ai",
+    "prop_judged_ai",
+    "prop_ci_low",
+    "prop_ci_high",
+    "shrunk_judged_ai",
+    "shrunk_ci_low",
+    "shrunk_ci_high",
+    "mean_confidence",
+    *(f"mean_{s}" for s in SCALES),
 )
 
 
@@ -53,22 +67,25 @@ def clip_summary(df: pd.DataFrame) -> pd.DataFrame:
         posterior interval, :mod:`results.clip_shrinkage`), the mean confidence (1 = sure human ...
         6 = sure AI) and the mean of each rating scale.
     """
-    numeric = {"confidence": "mean_confidence", **{s: f"mean_{s}" for s in SCALES}}
+    numeric: dict[str, str] = {"confidence": "mean_confidence", **{s: f"mean_{s}" for s in SCALES}}
     catalogue = [c for c in ("clip_title", "source", "ai_system", "genre", "vocals") if c in df.columns]
     trials = main_trials(df, optional=[*numeric, *catalogue])
     for column in numeric:
         if column in trials.columns:
             trials[column] = trials[column].astype("float64")
     means = trials.groupby("clip_id")[[c for c in numeric if c in trials.columns]].mean().rename(columns=numeric)
-    counts = trials.groupby("clip_id").agg(n_ratings=("guessed_ai", "size"), n_judged_ai=("guessed_ai", "sum"),
-                                           is_ai=("is_ai", "first"))
+    counts = trials.groupby("clip_id").agg(
+        n_ratings=("guessed_ai", "size"), n_judged_ai=("guessed_ai", "sum"), is_ai=("is_ai", "first")
+    )
     first = trials.groupby("clip_id")[catalogue].first()
     out = counts.join(first).join(means).reset_index()
     out["prop_judged_ai"] = out["n_judged_ai"] / out["n_ratings"]
-    out["prop_ci_low"], out["prop_ci_high"] = wilson_interval(out["n_judged_ai"].to_numpy(),
-                                                              out["n_ratings"].to_numpy())
+    out["prop_ci_low"], out["prop_ci_high"] = wilson_interval(
+        out["n_judged_ai"].to_numpy(), out["n_ratings"].to_numpy()
+    )
     out["shrunk_judged_ai"], out["shrunk_ci_low"], out["shrunk_ci_high"] = shrunken_proportions(
-        out["n_judged_ai"].to_numpy(), out["n_ratings"].to_numpy(), out["is_ai"].astype(bool).to_numpy())
+        out["n_judged_ai"].to_numpy(), out["n_ratings"].to_numpy(), out["is_ai"].astype(bool).to_numpy()
+    )
     for column in CLIP_SUMMARY_COLUMNS:
         if column not in out.columns:
             out[column] = np.nan
@@ -83,8 +100,9 @@ def most_human_sounding_ai(df: pd.DataFrame, k: int = 5, *, min_ratings: int = 1
     """
     clips = clip_summary(df)
     clips = clips[clips["is_ai"].astype(bool) & (clips["n_ratings"] >= min_ratings)]
-    return clips.sort_values(["shrunk_judged_ai", "mean_confidence", "n_ratings"], ascending=[True, True, False],
-                             ignore_index=True).head(k)
+    return clips.sort_values(
+        ["shrunk_judged_ai", "mean_confidence", "n_ratings"], ascending=[True, True, False], ignore_index=True
+    ).head(k)
 
 
 def most_ai_sounding_human(df: pd.DataFrame, k: int = 5, *, min_ratings: int = 1) -> pd.DataFrame:
@@ -94,16 +112,18 @@ def most_ai_sounding_human(df: pd.DataFrame, k: int = 5, *, min_ratings: int = 1
     """
     clips = clip_summary(df)
     clips = clips[~clips["is_ai"].astype(bool) & (clips["n_ratings"] >= min_ratings)]
-    return clips.sort_values(["shrunk_judged_ai", "mean_confidence", "n_ratings"], ascending=[False, False, False],
-                             ignore_index=True).head(k)
+    return clips.sort_values(
+        ["shrunk_judged_ai", "mean_confidence", "n_ratings"], ascending=[False, False, False], ignore_index=True
+    ).head(k)
 
 
 def _clip_table(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Per clip: is_ai (0/1), proportion judged AI, and the features (first value per clip)."""
     features = [c for c in df.columns if c.startswith(FEATURE_PREFIX)]
     trials = main_trials(df, optional=features)
-    clips = trials.groupby("clip_id").agg(is_ai=("is_ai", "first"), prop_judged_ai=("guessed_ai", "mean"),
-                                          n_ratings=("guessed_ai", "size"))
+    clips = trials.groupby("clip_id").agg(
+        is_ai=("is_ai", "first"), prop_judged_ai=("guessed_ai", "mean"), n_ratings=("guessed_ai", "size")
+    )
     clips["is_ai"] = clips["is_ai"].astype(float)
     if features:
         clips = clips.join(trials.groupby("clip_id")[features].first().astype("float64"))
@@ -119,14 +139,31 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> dict:
         return {"r": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "n": n}
     result = stats.pearsonr(x, y)
     low, high = fisher_z_interval(result.statistic, n)
-    return {"r": float(result.statistic), "ci_low": float(low), "ci_high": float(high),
-            "p_value": float(result.pvalue), "n": n}
+    return {
+        "r": float(result.statistic),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p_value": float(result.pvalue),
+        "n": n,
+    }
 
 
 ASSOCIATION_COLUMNS = (
-    "feature", "n_clips", "source_r", "source_r_ci_low", "source_r_ci_high", "source_d", "source_d_ci_low",
-    "source_d_ci_high", "source_p", "source_q", "judgement_r", "judgement_r_ci_low", "judgement_r_ci_high",
-    "judgement_p", "judgement_q",
+    "feature",
+    "n_clips",
+    "source_r",
+    "source_r_ci_low",
+    "source_r_ci_high",
+    "source_d",
+    "source_d_ci_low",
+    "source_d_ci_high",
+    "source_p",
+    "source_q",
+    "judgement_r",
+    "judgement_r_ci_low",
+    "judgement_r_ci_high",
+    "judgement_p",
+    "judgement_q",
 )
 
 
@@ -159,14 +196,23 @@ def feature_associations(df: pd.DataFrame) -> pd.DataFrame:
         source = _correlation(values, is_ai)
         judgement = _correlation(values, judged)
         effect = cohen_d_two_groups(values[is_ai == 1], values[is_ai == 0])
-        rows.append({
-            "feature": feature, "n_clips": source["n"],
-            "source_r": source["r"], "source_r_ci_low": source["ci_low"], "source_r_ci_high": source["ci_high"],
-            "source_d": effect["d"], "source_d_ci_low": effect["ci_low"], "source_d_ci_high": effect["ci_high"],
-            "source_p": source["p_value"],
-            "judgement_r": judgement["r"], "judgement_r_ci_low": judgement["ci_low"],
-            "judgement_r_ci_high": judgement["ci_high"], "judgement_p": judgement["p_value"],
-        })
+        rows.append(
+            {
+                "feature": feature,
+                "n_clips": source["n"],
+                "source_r": source["r"],
+                "source_r_ci_low": source["ci_low"],
+                "source_r_ci_high": source["ci_high"],
+                "source_d": effect["d"],
+                "source_d_ci_low": effect["ci_low"],
+                "source_d_ci_high": effect["ci_high"],
+                "source_p": source["p_value"],
+                "judgement_r": judgement["r"],
+                "judgement_r_ci_low": judgement["ci_low"],
+                "judgement_r_ci_high": judgement["ci_high"],
+                "judgement_p": judgement["p_value"],
+            }
+        )
     out = pd.DataFrame(rows, columns=[c for c in ASSOCIATION_COLUMNS if not c.endswith("_q")])
     for family in ("source", "judgement"):
         out[f"{family}_q"] = np.nan
@@ -237,8 +283,9 @@ class LensSummary:
 def _ols(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, LinearFit]:
     """OLS fitted values and fit statistics (statsmodels)."""
     fit = sm.OLS(y, sm.add_constant(X, has_constant="add")).fit()
-    return fit.fittedvalues, LinearFit(float(np.sqrt(max(fit.rsquared, 0.0))), float(fit.rsquared),
-                                       float(fit.rsquared_adj), float(fit.f_pvalue))
+    return fit.fittedvalues, LinearFit(
+        float(np.sqrt(max(fit.rsquared, 0.0))), float(fit.rsquared), float(fit.rsquared_adj), float(fit.f_pvalue)
+    )
 
 
 def _strongest_cues(df: pd.DataFrame, top_k: int) -> list[str]:
@@ -247,8 +294,7 @@ def _strongest_cues(df: pd.DataFrame, top_k: int) -> list[str]:
     chosen: list[str] = []
     for column in ("source_r", "judgement_r"):
         ranked = associations.assign(strength=associations[column].abs()).dropna(subset=["strength"])
-        chosen += [f for f in ranked.sort_values("strength", ascending=False)["feature"].head(top_k)
-                   if f not in chosen]
+        chosen += [f for f in ranked.sort_values("strength", ascending=False)["feature"].head(top_k) if f not in chosen]
     return chosen
 
 
@@ -282,10 +328,18 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     clips, available = _clip_table(df)
     achieved = _correlation(clips["is_ai"].to_numpy(), clips["prop_judged_ai"].to_numpy(dtype=float))
     achievement = Correlation(achieved["r"], achieved["ci_low"], achieved["ci_high"], achieved["p_value"])
-    no_model = LensSummary(n_clips=len(clips), achievement=achievement, cues=[], n_clips_model=0,
-                           environment=None, judgement=None, matching_g=None, unmodelled_c=None,
-                           lens_equation=None,
-                           cue_selection="given" if features is not None else "top |r| on the same data")
+    no_model = LensSummary(
+        n_clips=len(clips),
+        achievement=achievement,
+        cues=[],
+        n_clips_model=0,
+        environment=None,
+        judgement=None,
+        matching_g=None,
+        unmodelled_c=None,
+        lens_equation=None,
+        cue_selection="given" if features is not None else "top |r| on the same data",
+    )
     features = _strongest_cues(df, top_k) if features is None else features
     unknown = [f for f in features if f not in available]
     if unknown:
@@ -301,6 +355,13 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     g = _correlation(np.asarray(predicted_env), np.asarray(predicted_judge))["r"]
     c = _correlation(source - predicted_env, judged - predicted_judge)["r"]
     r_e, r_s = environment.multiple_r, judgement.multiple_r
-    return replace(no_model, cues=features, n_clips_model=len(usable), environment=environment,
-                   judgement=judgement, matching_g=g, unmodelled_c=c,
-                   lens_equation=float(g * r_e * r_s + c * np.sqrt(1 - r_e ** 2) * np.sqrt(1 - r_s ** 2)))
+    return replace(
+        no_model,
+        cues=features,
+        n_clips_model=len(usable),
+        environment=environment,
+        judgement=judgement,
+        matching_g=g,
+        unmodelled_c=c,
+        lens_equation=float(g * r_e * r_s + c * np.sqrt(1 - r_e**2) * np.sqrt(1 - r_s**2)),
+    )

@@ -20,11 +20,15 @@ Random effects are independent (diagonal covariance, lme4's ``||``). The factor 
 columns (participants) is eliminated block by block, so the cost grows linearly with the
 number of participants; the remaining random columns (clips) and the fixed effects form a small
 dense system.
+
+The Gaussian fit is :func:`results.mixed_gaussian.fit_gaussian`; it shares the types and the
+single-threaded wrapper defined here.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -40,8 +44,6 @@ from results.mixed_algebra import (
     Factorisation,
     Link,
 )
-
-_LOG_2PI = np.log(2 * np.pi)
 
 THETA_MAX = 10.0
 """Upper bound of every relative random-effect SD (probit units for the binomial family): a random SD of
@@ -140,19 +142,24 @@ class MixedFit:
     @property
     def zero_components(self) -> list[str]:
         """``group term`` of every random term estimated at zero (a singular fit), e.g. ["participant is_ai"]."""
-        return [f"{entry['group']} {entry['term']}".strip() for entry in self.random_sd
-                if entry["group"] != "residual" and entry["sd"] < SINGULAR_SD]
+        return [
+            f"{entry['group']} {entry['term']}".strip()
+            for entry in self.random_sd
+            if entry["group"] != "residual" and entry["sd"] < SINGULAR_SD
+        ]
 
 
-# Gaussian ---------------------------------------------------------------------------------
+# Both families -----------------------------------------------------------------------------
 
-def _single_threaded_blas(fit):
+
+def single_threaded_blas(fit):
     """Run ``fit`` with one BLAS thread; a numerical failure becomes :class:`ModelFitError`.
 
     The matrices here are small (tens to a few hundred rows) and multiplied thousands of
     times; OpenBLAS's thread hand-offs then cost far more than the arithmetic, up to a hundred
     times more when the machine is busy.
     """
+
     @functools.wraps(fit)
     def wrapper(*args, **kwargs):
         try:
@@ -166,64 +173,8 @@ def _single_threaded_blas(fit):
     return wrapper
 
 
-@_single_threaded_blas
-def fit_gaussian(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: list[RandomFactor],
-                 *, reml: bool = True) -> MixedFit:
-    """Linear mixed model with independent crossed random effects (profiled REML or ML).
-
-    Parameters
-    ----------
-    y : ndarray, shape (n,)
-    X : ndarray, shape (n, p)
-        Fixed-effects design (include a column of ones for the intercept).
-    fixed_names : list of str, length p
-    factors : list of RandomFactor
-    reml : bool
-        Restricted maximum likelihood (default, as lme4 and statsmodels) or maximum likelihood.
-
-    Returns
-    -------
-    MixedFit
-        Random SDs in the units of ``y``; the last ``random_sd`` entry is the residual.
-    """
-    y = np.asarray(y, dtype=float)
-    design = Design(X, factors)
-    n, p = design.n, design.p
-    blocks = design.weighted_blocks(np.ones(n))
-    ones = np.ones(design.n_theta)
-    zty_big, zty_small = design.random_transpose(ones, y)
-    xty = design.X.T @ y
-
-    def solve(theta):
-        factor = Factorisation(design, blocks, theta, with_fixed=True)
-        rhs_rest = np.concatenate([zty_small * theta[design.small_theta_index], xty])
-        u_big, rest = factor.solve(zty_big * theta[: design.m], rhs_rest)
-        u_small, beta = rest[: design.qs], rest[design.qs:]
-        fitted = design.X @ beta + design.random_part(theta, u_big, u_small)
-        penalised_rss = float(((y - fitted) ** 2).sum() + (u_big ** 2).sum() + (u_small ** 2).sum())
-        return factor, beta, penalised_rss
-
-    def deviance(theta):
-        factor, _, prss = solve(theta)
-        logdet_l = factor.logdet_random()
-        if reml:
-            logdet_rx = np.linalg.slogdet(factor.fixed_precision(p))[1]
-            return logdet_l + logdet_rx + (n - p) * (1 + _LOG_2PI + np.log(prss / (n - p)))
-        return logdet_l + n * (1 + _LOG_2PI + np.log(prss / n))
-
-    result = optimize.minimize(deviance, np.ones(design.n_theta), method="L-BFGS-B",
-                               bounds=[(0, None)] * design.n_theta)
-    theta = result.x
-    factor, beta, prss = solve(theta)
-    sigma2 = prss / (n - p if reml else n)
-    cov = sigma2 * np.linalg.inv(factor.fixed_precision(p))
-    sds = design.random_sds(theta * np.sqrt(sigma2), factors)
-    sds.append({"group": "residual", "term": "", "sd": float(np.sqrt(sigma2))})
-    return MixedFit(list(fixed_names), beta, cov, sds, n, {f.group: f.n_levels for f in design.factors},
-                    float(result.fun), bool(result.success), str(result.message))
-
-
 # Binomial -----------------------------------------------------------------------------------
+
 
 def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray | None:
     """Covariance of the fixed effects from the Hessian of the deviance in (theta, beta), as lme4.
@@ -232,7 +183,8 @@ def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray
     Returns None when the Hessian is not positive definite.
     """
     theta = params[:n_theta]
-    free = np.concatenate([(theta > SINGULAR_SD) & (theta < THETA_MAX - 1e-3), np.ones(params.size - n_theta, dtype=bool)])
+    interior = (theta > SINGULAR_SD) & (theta < THETA_MAX - 1e-3)
+    free = np.concatenate([interior, np.ones(params.size - n_theta, dtype=bool)])
 
     def restricted(x):
         full = params.copy()
@@ -248,11 +200,69 @@ def _hessian_fixed_cov(deviance, params: np.ndarray, n_theta: int) -> np.ndarray
     return np.linalg.inv(hessian / 2)[-n_fixed:, -n_fixed:]
 
 
-@_single_threaded_blas
-def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: list[RandomFactor],
-                 *, link: str = "probit", offset: np.ndarray | None = None,
-                 start: np.ndarray | None = None, hessian: bool = True,
-                 information: str = "observed") -> MixedFit:
+@single_threaded_blas
+def _minimise_laplace(
+    modes: ConditionalModes,
+    laplace_deviance: Callable[[np.ndarray], float],
+    profiled_deviance: Callable[[np.ndarray], float],
+    n_theta: int,
+    start: np.ndarray | None,
+) -> tuple[optimize.OptimizeResult, int]:
+    """Minimise the Laplace deviance in (theta, beta) with L-BFGS-B, restarting until it converges.
+
+    Without ``start`` (and on every restart) the variance parameters are first fitted alone with
+    beta profiled out, from 1, 0.5 or 0.1. Returns the best optimiser result and the number of
+    extra starts it needed.
+
+    Raises
+    ------
+    ModelFitError
+        When no start gives a finite deviance.
+    """
+    p = modes.design.p
+    options = {"ftol": 1e-14, "gtol": 1e-7, "eps": 1e-7, "maxiter": 500}
+    bounds = [(0, THETA_MAX)] * n_theta + [(None, None)] * p
+    best: optimize.OptimizeResult | None = None
+    restarts = 0
+    # None: start from a profiled fit of the variance parameters alone.
+    starts: list[np.ndarray | None] = [None] if start is None else [np.asarray(start, dtype=float)]
+    starts += [None, None]
+    for attempt, initial in enumerate(starts):
+        if initial is None:
+            modes.reset()
+            first = optimize.minimize(
+                profiled_deviance,
+                np.full(n_theta, (1.0, 0.5, 0.1)[attempt % 3]),
+                method="L-BFGS-B",
+                bounds=bounds[:n_theta],
+                options=options,
+            )
+            profiled_deviance(first.x)
+            initial = np.concatenate([first.x, modes.beta])
+        result = optimize.minimize(laplace_deviance, initial, method="L-BFGS-B", bounds=bounds, options=options)
+        if best is None or result.fun < best.fun:
+            best = result
+        if best.success and best.fun < FAILED_DEVIANCE:
+            break
+        restarts += 1
+    assert best is not None  # starts is never empty
+    if not best.fun < FAILED_DEVIANCE:
+        raise ModelFitError("the model could not be fitted: no starting point gave a finite likelihood")
+    return best, restarts
+
+
+def fit_binomial(
+    y: np.ndarray,
+    X: np.ndarray,
+    fixed_names: list[str],
+    factors: list[RandomFactor],
+    *,
+    link: str = "probit",
+    offset: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    hessian: bool = True,
+    information: str = "observed",
+) -> MixedFit:
     """Binary-response GLMM with independent crossed random effects (Laplace approximation).
 
     Fitted in lme4's two stages: first the variance parameters alone, with the fixed and
@@ -304,31 +314,16 @@ def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
     p, n_theta = design.p, design.n_theta
     if information not in ("observed", "expected"):
         raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
-    modes = ConditionalModes(design, Link(link), 2 * y - 1,
-                             np.zeros(design.n) if offset is None else np.asarray(offset, dtype=float),
-                             expected=information == "expected")
+    modes = ConditionalModes(
+        design,
+        Link(link),
+        2 * y - 1,
+        np.zeros(design.n) if offset is None else np.asarray(offset, dtype=float),
+        expected=information == "expected",
+    )
     laplace_deviance = modes.guarded(lambda params: modes.deviance(params[:n_theta], params[n_theta:])[0])
     profiled_deviance = modes.guarded(lambda theta: modes.deviance(theta)[0])
-    options = {"ftol": 1e-14, "gtol": 1e-7, "eps": 1e-7, "maxiter": 500}
-    bounds = [(0, THETA_MAX)] * n_theta + [(None, None)] * p
-    best, restarts = None, 0
-    starts = [None] if start is None else [np.asarray(start, dtype=float)]
-    starts += [None, None]
-    for attempt, initial in enumerate(starts):
-        if initial is None:
-            modes.reset()
-            first = optimize.minimize(profiled_deviance, np.full(n_theta, (1.0, 0.5, 0.1)[attempt % 3]),
-                                      method="L-BFGS-B", bounds=bounds[:n_theta], options=options)
-            profiled_deviance(first.x)
-            initial = np.concatenate([first.x, modes.beta])
-        result = optimize.minimize(laplace_deviance, initial, method="L-BFGS-B", bounds=bounds, options=options)
-        if best is None or result.fun < best.fun:
-            best = result
-        if best.success and best.fun < FAILED_DEVIANCE:
-            break
-        restarts += 1
-    if not best.fun < FAILED_DEVIANCE:
-        raise ModelFitError("the model could not be fitted: no starting point gave a finite likelihood")
+    best, restarts = _minimise_laplace(modes, laplace_deviance, profiled_deviance, n_theta, start)
     theta, beta = best.x[:n_theta], best.x[n_theta:]
     laplace_deviance(best.x)
     cov = _hessian_fixed_cov(laplace_deviance, best.x, n_theta) if hessian else None
@@ -337,6 +332,17 @@ def fit_binomial(y: np.ndarray, X: np.ndarray, fixed_names: list[str], factors: 
         factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=True)
         cov = np.linalg.pinv(factor.fixed_precision(p))
     sds = design.random_sds(theta, factors)
-    return MixedFit(list(fixed_names), beta, cov, sds, design.n, {f.group: f.n_levels for f in design.factors},
-                    float(best.fun), bool(best.success), str(best.message),
-                    singular=bool((theta < SINGULAR_SD).any()), restarts=restarts, optimum=best.x.copy())
+    return MixedFit(
+        list(fixed_names),
+        beta,
+        cov,
+        sds,
+        design.n,
+        {f.group: f.n_levels for f in design.factors},
+        float(best.fun),
+        bool(best.success),
+        str(best.message),
+        singular=bool((theta < SINGULAR_SD).any()),
+        restarts=restarts,
+        optimum=best.x.copy(),
+    )

@@ -61,14 +61,14 @@ class Design:
         self.small_theta_index = np.concatenate(theta_index) if theta_index else np.zeros(0, dtype=np.int64)
         self.qs = offset
         self.n_theta = next_theta
-        self.theta_labels = [(big.group, t) for t in big.terms] + [
-            (f.group, t) for f in factors[1:] for t in f.terms]
+        self.theta_labels = [(big.group, t) for t in big.terms] + [(f.group, t) for f in factors[1:] for t in f.terms]
 
     def random_sds(self, sds: np.ndarray, factors: list[RandomFactor]) -> list[VarianceComponent]:
         """``group, term, sd`` per random term, in the order of ``factors`` as the caller gave them."""
         rank = {factor.group: i for i, factor in enumerate(factors)}
-        entries: list[VarianceComponent] = [{"group": g, "term": t, "sd": float(sd)}
-                                            for (g, t), sd in zip(self.theta_labels, sds)]
+        entries: list[VarianceComponent] = [
+            {"group": g, "term": t, "sd": float(sd)} for (g, t), sd in zip(self.theta_labels, sds)
+        ]
         return sorted(entries, key=lambda entry: rank[entry["group"]])
 
     def random_part(self, theta: np.ndarray, u_big: np.ndarray, u_small: np.ndarray) -> np.ndarray:
@@ -91,8 +91,9 @@ class Design:
     def random_transpose(self, theta: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lambda' Z' v as (big part (G, m), small part (qs,))."""
         big = self._big_sum(self.big_values * v[:, None]) * theta[: self.m]
-        small = self._small_sum(self.small_values * v[:, None]) * theta[self.small_theta_index] if self.qs \
-            else np.zeros(0)
+        small = (
+            self._small_sum(self.small_values * v[:, None]) * theta[self.small_theta_index] if self.qs else np.zeros(0)
+        )
         return big, small
 
     def weighted_blocks(self, w: np.ndarray) -> dict:
@@ -113,13 +114,17 @@ class Design:
             for j in range(m):
                 index = (self.big_codes * m + j) * qs + self.small_columns[:, k]
                 bs += np.bincount(index, ws[:, k] * self.big_values[:, j], G * m * qs)
-            for l in range(k_small):
-                ss += np.bincount(self.small_columns[:, k] * qs + self.small_columns[:, l],
-                                  ws[:, k] * self.small_values[:, l], qs * qs)
+            for k2 in range(k_small):
+                ss += np.bincount(
+                    self.small_columns[:, k] * qs + self.small_columns[:, k2],
+                    ws[:, k] * self.small_values[:, k2],
+                    qs * qs,
+                )
         out["bs"] = bs.reshape(G, m, qs)
         out["ss"] = ss.reshape(qs, qs)
-        out["sx"] = np.stack([self._small_sum(ws * self.X[:, [k]]) for k in range(p)], axis=1) if qs \
-            else np.zeros((0, p))
+        out["sx"] = (
+            np.stack([self._small_sum(ws * self.X[:, [k]]) for k in range(p)], axis=1) if qs else np.zeros((0, p))
+        )
         return out
 
 
@@ -233,6 +238,7 @@ class ConditionalModes:
 
     def guarded(self, deviance):
         """``deviance`` that returns a very large value (and forgets its warm start) where the algebra fails."""
+
         def safe(params):
             try:
                 with np.errstate(all="ignore"):
@@ -249,7 +255,7 @@ class ConditionalModes:
     def _objective(self, theta, u_big, u_small, beta):
         eta = self.offset + self.design.X @ beta + self.design.random_part(theta, u_big, u_small)
         loglik, score, weight = self.link.evaluate(self.sign, eta)
-        return loglik - 0.5 * ((u_big ** 2).sum() + (u_small ** 2).sum()), score, weight
+        return loglik - 0.5 * ((u_big**2).sum() + (u_small**2).sum()), score, weight
 
     def deviance(self, theta: np.ndarray, beta: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Laplace deviance at the conditional mode of the random effects (and of beta when None).
@@ -258,7 +264,8 @@ class ConditionalModes:
         """
         design = self.design
         joint = beta is None
-        beta = self.beta.copy() if joint else beta
+        if beta is None:
+            beta = self.beta.copy()
         u_big, u_small = self.u_big.copy(), self.u_small.copy()
         objective, score, weight = self._objective(theta, u_big, u_small, beta)
         for _ in range(100):
@@ -266,11 +273,14 @@ class ConditionalModes:
             g_big, g_small = design.random_transpose(theta, score)
             rest = np.concatenate([g_small - u_small, design.X.T @ score]) if joint else g_small - u_small
             step_big, step_rest = factor.solve(g_big - u_big, rest)
-            step_small, step_beta = step_rest[: design.qs], step_rest[design.qs:]
+            step_small, step_beta = step_rest[: design.qs], step_rest[design.qs :]
             size = 1.0
             while True:
-                candidate = (u_big + size * step_big, u_small + size * step_small,
-                             beta + size * step_beta if joint else beta)
+                candidate = (
+                    u_big + size * step_big,
+                    u_small + size * step_small,
+                    beta + size * step_beta if joint else beta,
+                )
                 new = self._objective(theta, *candidate)
                 if new[0] >= objective or size < 1e-10:
                     break
@@ -283,6 +293,7 @@ class ConditionalModes:
         self.u_big, self.u_small, self.beta = u_big, u_small, beta
         if self.expected:  # lme4's Laplace determinant: Fisher weights at the mode
             weight = self.link.expected_information(
-                self.offset + design.X @ beta + design.random_part(theta, u_big, u_small))
+                self.offset + design.X @ beta + design.random_part(theta, u_big, u_small)
+            )
         factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=False)
         return -2 * objective + factor.logdet_random(), weight

@@ -18,7 +18,8 @@ from results.detection import main_trials
 from results.emotion import rated_trials
 from results.glmm import ProfiledTerm, fit_with_fallback, profile_term
 from results.intervals import FixedEffect, wald_table
-from results.mixed import ModelFitError, RandomFactor, VarianceComponent, fit_gaussian
+from results.mixed import ModelFitError, RandomFactor, VarianceComponent
+from results.mixed_gaussian import fit_gaussian
 
 EMOTION_TERMS = ("(Intercept)", "is_ai")
 
@@ -119,8 +120,7 @@ def rests_on(model: DetectionModel | EmotionModel) -> dict[str, int]:
     return dict([first, ("participants", model.n_participants), ("clips", model.n_clips)])
 
 
-def check_model_data(trials: pd.DataFrame, participants: np.ndarray, clips: np.ndarray,
-                     binary: Sequence[str]) -> None:
+def check_model_data(trials: pd.DataFrame, participants: np.ndarray, clips: np.ndarray, binary: Sequence[str]) -> None:
     """Raise :class:`ModelFitError` saying why a mixed model cannot be fitted to ``trials``.
 
     Parameters
@@ -159,8 +159,9 @@ def _scored_trials(df: pd.DataFrame) -> pd.DataFrame:
     return trials
 
 
-def detection_design(trials: pd.DataFrame, covariates: Sequence[str] = ()
-                     ) -> tuple[np.ndarray, np.ndarray, list[str], list[tuple[str, list[RandomFactor]]]]:
+def detection_design(
+    trials: pd.DataFrame, covariates: Sequence[str] = ()
+) -> tuple[np.ndarray, np.ndarray, list[str], list[tuple[str, list[RandomFactor]]]]:
     """Response, fixed design and the random structures to try (richest first) of the detection GLMM.
 
     ``is_ai`` is coded -0.5 / +0.5; each covariate ``x`` (a numeric column, centred by the
@@ -177,9 +178,11 @@ def detection_design(trials: pd.DataFrame, covariates: Sequence[str] = ()
     clip = RandomFactor("clip", clips, intercept[:, None], ("(Intercept)",))
     slopes = RandomFactor("participant", participants, np.column_stack([intercept, is_ai]), ("(Intercept)", "is_ai"))
     criteria = RandomFactor("participant", participants, intercept[:, None], ("(Intercept)",))
-    structures = [("(1 + is_ai || participant) + (1 | clip)", [slopes, clip]),
-                  ("(1 | participant) + (1 | clip)", [criteria, clip]),
-                  ("(1 | clip)", [clip])]
+    structures = [
+        ("(1 + is_ai || participant) + (1 | clip)", [slopes, clip]),
+        ("(1 | participant) + (1 | clip)", [criteria, clip]),
+        ("(1 | clip)", [clip]),
+    ]
     return trials["guessed_ai"].to_numpy().astype(float), np.column_stack(columns), names, structures
 
 
@@ -226,29 +229,40 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
     df_clips = clip_df(trials)
     d_prime = profile_term(y, X, names, structure, "is_ai", df=df_clips)
     intercept = profile_term(y, X, names, structure, "(Intercept)", df=df_clips)
-    criterion = replace(intercept, estimate=-intercept.estimate, ci_low=-intercept.ci_high,
-                        ci_high=-intercept.ci_low)
+    criterion = replace(intercept, estimate=-intercept.estimate, ci_low=-intercept.ci_high, ci_high=-intercept.ci_low)
     fit = structure.fit
     fixed = wald_table(fit.fixed_names, fit.fixed, fit.fixed_se)
     return DetectionModel(
-        link="probit", n_trials=int(fit.n_obs), n_participants=int(trials["participant_id"].nunique()),
-        n_clips=int(fit.n_levels["clip"]), fixed_effects=fixed, d_prime=d_prime, criterion=criterion,
-        variance_components=fit.random_sd, deviance=fit.deviance, converged=fit.converged,
-        fit_status=structure.status, singular=fit.singular, random_structure=structure.label,
-        method=(f"Probit GLMM guessed_ai ~ is_ai + {structure.label}, is_ai coded -0.5/+0.5, Laplace "
-                "approximation (lme4's algorithm, Bates et al. 2015), independent random effects, variance "
-                "parameters bounded and the fit restarted when the optimiser fails; fallback to simpler random "
-                "structures stated in the fit status. d' = is_ai coefficient, c = -intercept (equal-variance "
-                "SDT as a probit model, DeCarlo 1998). d' and c: likelihood-ratio tests against 0 and "
-                f"profile-likelihood 95% intervals, referred to F(1, {df_clips:.0f}) (clips minus 2, "
-                "between-within df) so that the test generalises over clips as well as participants."))
+        link="probit",
+        n_trials=int(fit.n_obs),
+        n_participants=int(trials["participant_id"].nunique()),
+        n_clips=int(fit.n_levels["clip"]),
+        fixed_effects=fixed,
+        d_prime=d_prime,
+        criterion=criterion,
+        variance_components=fit.random_sd,
+        deviance=fit.deviance,
+        converged=fit.converged,
+        fit_status=structure.status,
+        singular=fit.singular,
+        random_structure=structure.label,
+        method=(
+            f"Probit GLMM guessed_ai ~ is_ai + {structure.label}, is_ai coded -0.5/+0.5, Laplace "
+            "approximation (lme4's algorithm, Bates et al. 2015), independent random effects, variance "
+            "parameters bounded and the fit restarted when the optimiser fails; fallback to simpler random "
+            "structures stated in the fit status. d' = is_ai coefficient, c = -intercept (equal-variance "
+            "SDT as a probit model, DeCarlo 1998). d' and c: likelihood-ratio tests against 0 and "
+            f"profile-likelihood 95% intervals, referred to F(1, {df_clips:.0f}) (clips minus 2, "
+            "between-within df) so that the test generalises over clips as well as participants."
+        ),
+    )
 
 
 def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     """Linear mixed model of one scale: the effect of the true source, without the listener's guess.
 
     ``rating ~ is_ai + (1 + is_ai || participant) + (1 | clip)``, REML (fitted by
-    :func:`results.mixed.fit_gaussian`, which reproduces lme4), ``is_ai`` coded -0.5 / +0.5 so
+    :func:`results.mixed_gaussian.fit_gaussian`, which reproduces lme4), ``is_ai`` coded -0.5 / +0.5 so
     the intercept is the grand mean and the ``is_ai`` coefficient the AI-minus-human difference
     for a typical listener, generalising over clips and listeners (random clip intercepts,
     random source effect per listener).
@@ -286,19 +300,31 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     check_model_data(rated, participants, clips, ("is_ai",))
     is_ai = rated["is_ai"].to_numpy() - 0.5
     ones = np.ones(len(rated))
-    fit = fit_gaussian(rated[scale].to_numpy(), np.column_stack([ones, is_ai]), list(EMOTION_TERMS),
-                       [RandomFactor("participant", participants, np.column_stack([ones, is_ai]),
-                                     ("(Intercept)", "is_ai")),
-                        RandomFactor("clip", clips, ones[:, None], ("(Intercept)",))])
+    fit = fit_gaussian(
+        rated[scale].to_numpy(),
+        np.column_stack([ones, is_ai]),
+        list(EMOTION_TERMS),
+        [
+            RandomFactor("participant", participants, np.column_stack([ones, is_ai]), ("(Intercept)", "is_ai")),
+            RandomFactor("clip", clips, ones[:, None], ("(Intercept)",)),
+        ],
+    )
     df_clips = clip_df(rated)
     return EmotionModel(
-        scale=scale, n_ratings=int(fit.n_obs), n_participants=int(fit.n_levels["participant"]),
+        scale=scale,
+        n_ratings=int(fit.n_obs),
+        n_participants=int(fit.n_levels["participant"]),
         n_clips=int(fit.n_levels["clip"]),
         fixed_effects=wald_table(fit.fixed_names, fit.fixed, fit.fixed_se, df=df_clips),
-        variance_components=fit.random_sd, reml_criterion=fit.deviance, converged=fit.converged,
-        method=(f"True-source effect on {scale}: linear mixed model {scale} ~ is_ai + (1 + is_ai || participant) "
-                "+ (1 | clip), REML (lme4's algorithm, Bates et al. 2015), is_ai coded -0.5/+0.5; Wald 95% "
-                f"intervals and tests on t({df_clips:.0f}) (clips minus 2). The listener's guess is not in the "
-                "model: it is caused by the listening experience, so adjusting for it would bias the "
-                "true-source effect (collider). Ratings by guessed source are an association, not an effect "
-                "of the label. results/analysis.R fits the ordinal (cumulative link) mixed model."))
+        variance_components=fit.random_sd,
+        reml_criterion=fit.deviance,
+        converged=fit.converged,
+        method=(
+            f"True-source effect on {scale}: linear mixed model {scale} ~ is_ai + (1 + is_ai || participant) "
+            "+ (1 | clip), REML (lme4's algorithm, Bates et al. 2015), is_ai coded -0.5/+0.5; Wald 95% "
+            f"intervals and tests on t({df_clips:.0f}) (clips minus 2). The listener's guess is not in the "
+            "model: it is caused by the listening experience, so adjusting for it would bias the "
+            "true-source effect (collider). Ratings by guessed source are an association, not an effect "
+            "of the label. results/analysis.R fits the ordinal (cumulative link) mixed model."
+        ),
+    )

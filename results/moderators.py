@@ -27,8 +27,12 @@ from results.glmm import fit_with_fallback
 from results.mixed import ModelFitError
 from results.models import clip_df, detection_design
 
-MODERATORS = {"training_years": "Years of musical training", "training_self_rating": "Self-rated musicianship",
-              "ai_exposure": "AI music heard before", "ai_attitude": "Attitude to AI music"}
+MODERATORS = {
+    "training_years": "Years of musical training",
+    "training_self_rating": "Self-rated musicianship",
+    "ai_exposure": "AI music heard before",
+    "ai_attitude": "Attitude to AI music",
+}
 MODERATOR_COLUMNS = ("moderator", "label", "sd", "effect_on", "estimate", "se", "ci_low", "ci_high", "p_value")
 
 
@@ -100,13 +104,27 @@ def moderator_model(df: pd.DataFrame) -> ModeratorModel:
             j = names.index(term)
             estimate, se = sign * structure.fit.fixed[j], structure.fit.fixed_se[j]
             half = stats.t.ppf(0.975, df_clips) * se
-            rows.append({"moderator": column, "label": MODERATORS[column], "sd": float(scales[column]),
-                         "effect_on": effect_on, "estimate": float(estimate), "se": float(se),
-                         "ci_low": float(estimate - half), "ci_high": float(estimate + half),
-                         "p_value": float(2 * stats.t.sf(abs(estimate) / se, df_clips))})
+            rows.append(
+                {
+                    "moderator": column,
+                    "label": MODERATORS[column],
+                    "sd": float(scales[column]),
+                    "effect_on": effect_on,
+                    "estimate": float(estimate),
+                    "se": float(se),
+                    "ci_low": float(estimate - half),
+                    "ci_high": float(estimate + half),
+                    "p_value": float(2 * stats.t.sf(abs(estimate) / se, df_clips)),
+                }
+            )
     return ModeratorModel(
         table=pd.DataFrame(rows, columns=list(MODERATOR_COLUMNS)),
-        n_participants=int(trials["participant_id"].nunique()), n_trials=len(trials), fit_status=structure.status,
-        method=(f"Moderators: probit GLMM guessed_ai ~ is_ai * ({' + '.join(keep)}) + {structure.label}, each "
-                "moderator standardised over participants; effects per SD on d' (moderator:is_ai) and on c (minus "
-                f"the moderator's coefficient), Wald 95% intervals and tests on t({df_clips:.0f})."))
+        n_participants=int(trials["participant_id"].nunique()),
+        n_trials=len(trials),
+        fit_status=structure.status,
+        method=(
+            f"Moderators: probit GLMM guessed_ai ~ is_ai * ({' + '.join(keep)}) + {structure.label}, each "
+            "moderator standardised over participants; effects per SD on d' (moderator:is_ai) and on c (minus "
+            f"the moderator's coefficient), Wald 95% intervals and tests on t({df_clips:.0f})."
+        ),
+    )

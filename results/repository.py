@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from experiment import records
 from experiment.records import ANSWER_COLUMNS
 
+
 def fetch_answers(session: Session) -> pd.DataFrame:
     """Every answered, non-practice trial of a non-preview participant, one row each.
 

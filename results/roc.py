@@ -48,8 +48,7 @@ def _auc_from_counts(signal_counts: np.ndarray, noise_counts: np.ndarray) -> np.
         return np.where(total > 0, wins / np.where(total > 0, total, 1), np.nan)
 
 
-def roc_from_confidence(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0,
-                        confidence: float = 0.95) -> ROC:
+def roc_from_confidence(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, confidence: float = 0.95) -> ROC:
     """Empirical ROC and AUC of the confidence ratings (1 = sure human ... 6 = sure AI).
 
     Parameters
@@ -97,5 +96,3 @@ def roc_from_confidence(df: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0,
     tail = (1 - confidence) / 2 * 100
     low, high = np.nanpercentile(aucs, [tail, 100 - tail])
     return ROC(points, auc, (float(low), float(high)))
-
-

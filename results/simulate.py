@@ -50,11 +50,15 @@ _START = pd.Timestamp("2025-03-01", tz="UTC")
 
 
 def _per_participant(value, n_participants: int, name: str) -> np.ndarray:
-    array = np.broadcast_to(np.asarray(value, dtype=float), (n_participants,)) if np.ndim(value) == 0 \
+    array = (
+        np.broadcast_to(np.asarray(value, dtype=float), (n_participants,))
+        if np.ndim(value) == 0
         else np.asarray(value, dtype=float)
+    )
     if array.shape != (n_participants,):
-        raise ValueError(f"{name} must be a scalar or have one value per participant ({n_participants}), "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be a scalar or have one value per participant ({n_participants}), got shape {array.shape}"
+        )
     return array
 
 
@@ -65,23 +69,26 @@ def _clip_catalogue(n_clips: int, rng: np.random.Generator) -> pd.DataFrame:
     pair = np.where(is_ai, np.arange(n_clips) - n_human, np.arange(n_clips))
     genre = np.array(GENRES)[pair % len(GENRES)]
     source_marker = rng.normal(size=n_clips) + SOURCE_MARKER_SMD * is_ai
-    return pd.DataFrame({
-        "clip_id": np.arange(1, n_clips + 1),
-        "source": np.where(is_ai, Source.AI, Source.HUMAN),
-        "is_ai": is_ai,
-        "clip_title": [f"Clip {k:03d}" for k in range(1, n_clips + 1)],
-        "clip_creator": np.where(is_ai, "Prompt author", [f"Composer {p + 1}" for p in pair]),
-        "ai_system": np.where(is_ai, np.array(AI_SYSTEMS)[pair % len(AI_SYSTEMS)], None),
-        "ai_version": np.where(is_ai, "1.0", None),
-        "genre": genre,
-        "vocals": np.where(pair % 3 == 0, "vocal", "instrumental"),
-        "pair_id": [f"pair-{p + 1:03d}" for p in pair],
-        "feat_source_marker": source_marker,
-        "feat_listener_cue": rng.normal(size=n_clips),
-        "feat_unrelated_a": rng.normal(size=n_clips),
-        "feat_unrelated_b": rng.normal(size=n_clips),
-        "clip_rating_effect": rng.normal(scale=0.7, size=n_clips),
-    })
+    return pd.DataFrame(
+        {
+            "clip_id": np.arange(1, n_clips + 1),
+            "source": np.where(is_ai, Source.AI, Source.HUMAN),
+            "is_ai": is_ai,
+            "clip_title": [f"Clip {k:03d}" for k in range(1, n_clips + 1)],
+            "clip_creator": np.where(is_ai, "Prompt author", [f"Composer {p + 1}" for p in pair]),
+            # np.array(None): a missing value numpy's stubs accept (None itself is not typed as array-like).
+            "ai_system": np.where(is_ai, np.array(AI_SYSTEMS)[pair % len(AI_SYSTEMS)], np.array(None)),
+            "ai_version": np.where(is_ai, "1.0", np.array(None)),
+            "genre": genre,
+            "vocals": np.where(pair % 3 == 0, "vocal", "instrumental"),
+            "pair_id": [f"pair-{p + 1:03d}" for p in pair],
+            "feat_source_marker": source_marker,
+            "feat_listener_cue": rng.normal(size=n_clips),
+            "feat_unrelated_a": rng.normal(size=n_clips),
+            "feat_unrelated_b": rng.normal(size=n_clips),
+            "clip_rating_effect": rng.normal(scale=0.7, size=n_clips),
+        }
+    )
 
 
 def _assign_clips(n_participants: int, n_trials: int, n_clips: int, rng: np.random.Generator) -> np.ndarray:
@@ -95,7 +102,7 @@ def _assign_clips(n_participants: int, n_trials: int, n_clips: int, rng: np.rand
     chosen = np.empty((n_participants, n_trials), dtype=int)
     for n_ai_here in np.unique(n_ai_trials):
         rows = n_ai_trials == n_ai_here
-        chosen[rows] = np.hstack([ai_order[rows, :n_ai_here], human_order[rows, :n_trials - n_ai_here]])
+        chosen[rows] = np.hstack([ai_order[rows, :n_ai_here], human_order[rows, : n_trials - n_ai_here]])
     order = np.argsort(rng.random((n_participants, n_trials)), axis=1)
     return np.take_along_axis(chosen, order, axis=1)
 
@@ -166,9 +173,16 @@ def simulate_study(
     """
     label_effects = DEFAULT_LABEL_EFFECTS if label_effects is None else label_effects
     source_effects = source_effects or {}
-    _check_arguments(n_participants, n_trials, n_clips, label_effects, source_effects,
-                     share_incomplete=share_incomplete, share_flagged=share_flagged,
-                     rating_missing_rate=rating_missing_rate)
+    _check_arguments(
+        n_participants,
+        n_trials,
+        n_clips,
+        label_effects,
+        source_effects,
+        share_incomplete=share_incomplete,
+        share_flagged=share_flagged,
+        rating_missing_rate=rating_missing_rate,
+    )
     rng = np.random.default_rng(seed)
     d_prime = _per_participant(d_prime, n_participants, "d_prime")
     criterion = _per_participant(criterion, n_participants, "criterion")
@@ -177,21 +191,28 @@ def simulate_study(
     is_ai = clips["is_ai"].to_numpy()[clip_index]
     confidence = _confidence(clips, clip_index, kind, is_ai, d_prime, criterion, cue_weight, rng)
     guessed_ai = confidence >= 4
-    ratings = _ratings(clips, clip_index, is_ai, guessed_ai, label_effects, source_effects,
-                       rating_missing_rate, rng)
-    trials = _trial_rows(clips, clip_index, kind, confidence, guessed_ai, ratings, n_study_versions,
-                         share_incomplete, rng)
+    ratings = _ratings(clips, clip_index, is_ai, guessed_ai, label_effects, source_effects, rating_missing_rate, rng)
+    trials = _trial_rows(
+        clips, clip_index, kind, confidence, guessed_ai, ratings, n_study_versions, share_incomplete, rng
+    )
     participants = _participant_rows(n_participants, trials.attrs["completed"], share_flagged, rng)
     table = trials.merge(participants, on="participant_id").merge(
-        clips.drop(columns="clip_rating_effect"), on="clip_id")
+        clips.drop(columns="clip_rating_effect"), on="clip_id"
+    )
     table["guessed_ai"] = table["guess"].eq(Source.AI)
     table["correct"] = table["guess"].eq(table["source"])
     table = table.sort_values(["participant_id", "trial_index"], ignore_index=True)
     return _with_codebook_dtypes(table)
 
 
-def _check_arguments(n_participants: int, n_trials: int, n_clips: int, label_effects: Mapping[str, float],
-                     source_effects: Mapping[str, float], **shares: float) -> None:
+def _check_arguments(
+    n_participants: int,
+    n_trials: int,
+    n_clips: int,
+    label_effects: Mapping[str, float],
+    source_effects: Mapping[str, float],
+    **shares: float,
+) -> None:
     """Raise ValueError for arguments :func:`simulate_study` cannot honour."""
     if n_participants < 1 or n_trials < 1:
         raise ValueError("n_participants and n_trials must be at least 1")
@@ -205,8 +226,9 @@ def _check_arguments(n_participants: int, n_trials: int, n_clips: int, label_eff
         raise ValueError(f"unknown rating scales {sorted(unknown)}; expected some of {SCALES}")
 
 
-def _trial_lists(n_participants: int, n_trials: int, n_clips: int, n_attention_trials: int,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _trial_lists(
+    n_participants: int, n_trials: int, n_clips: int, n_attention_trials: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Clip index and trial kind per participant and position, both shape (n_participants, n_per)."""
     clip_index = _assign_clips(n_participants, n_trials, n_clips, rng)
     kind = np.full(clip_index.shape, TrialKind.MAIN, dtype=object)
@@ -221,9 +243,16 @@ def _trial_lists(n_participants: int, n_trials: int, n_clips: int, n_attention_t
     return clip_index, kind
 
 
-def _confidence(clips: pd.DataFrame, clip_index: np.ndarray, kind: np.ndarray, is_ai: np.ndarray,
-                d_prime: np.ndarray, criterion: np.ndarray, cue_weight: float,
-                rng: np.random.Generator) -> np.ndarray:
+def _confidence(
+    clips: pd.DataFrame,
+    clip_index: np.ndarray,
+    kind: np.ndarray,
+    is_ai: np.ndarray,
+    d_prime: np.ndarray,
+    criterion: np.ndarray,
+    cue_weight: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Confidence 1..6 per trial from the evidence (module docstring); random on attention trials."""
     cue_z = clips["feat_listener_cue"].to_numpy()
     cue_z = (cue_z - cue_z.mean()) / cue_z.std() if len(clips) > 1 else cue_z * 0.0
@@ -234,25 +263,45 @@ def _confidence(clips: pd.DataFrame, clip_index: np.ndarray, kind: np.ndarray, i
     return np.where(kind == TrialKind.ATTENTION, rng.integers(1, 7, size=clip_index.shape), confidence)
 
 
-def _ratings(clips: pd.DataFrame, clip_index: np.ndarray, is_ai: np.ndarray, guessed_ai: np.ndarray,
-             label_effects: Mapping[str, float], source_effects: Mapping[str, float], missing_rate: float,
-             rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _ratings(
+    clips: pd.DataFrame,
+    clip_index: np.ndarray,
+    is_ai: np.ndarray,
+    guessed_ai: np.ndarray,
+    label_effects: Mapping[str, float],
+    source_effects: Mapping[str, float],
+    missing_rate: float,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Scale -> ratings 1..9 (NaN when missing), flattened in trial order."""
-    participant_effect = rng.normal(size=clip_index.shape[0])
+    participant_effect = rng.normal(size=len(clip_index))
     ratings = {}
     for scale in SCALES:
-        latent = (5.0 + participant_effect[:, None] + clips["clip_rating_effect"].to_numpy()[clip_index]
-                  + source_effects.get(scale, 0.0) * is_ai + label_effects.get(scale, 0.0) * guessed_ai
-                  + rng.normal(scale=1.2, size=clip_index.shape))
+        latent = (
+            5.0
+            + participant_effect[:, None]
+            + clips["clip_rating_effect"].to_numpy()[clip_index]
+            + source_effects.get(scale, 0.0) * is_ai
+            + label_effects.get(scale, 0.0) * guessed_ai
+            + rng.normal(scale=1.2, size=clip_index.shape)
+        )
         values = np.clip(np.rint(latent), 1, 9).astype(float)
         values[rng.random(clip_index.shape) < missing_rate] = np.nan
         ratings[str(scale)] = values.ravel()
     return ratings
 
 
-def _trial_rows(clips: pd.DataFrame, clip_index: np.ndarray, kind: np.ndarray, confidence: np.ndarray,
-                guessed_ai: np.ndarray, ratings: dict[str, np.ndarray], n_study_versions: int,
-                share_incomplete: float, rng: np.random.Generator) -> pd.DataFrame:
+def _trial_rows(
+    clips: pd.DataFrame,
+    clip_index: np.ndarray,
+    kind: np.ndarray,
+    confidence: np.ndarray,
+    guessed_ai: np.ndarray,
+    ratings: dict[str, np.ndarray],
+    n_study_versions: int,
+    share_incomplete: float,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """The answered trials (participants who stopped early lose their later trials).
 
     ``attrs["completed"]`` holds whether each participant completed, shape (n_participants,).
@@ -267,53 +316,59 @@ def _trial_rows(clips: pd.DataFrame, clip_index: np.ndarray, kind: np.ndarray, c
     completed = rng.random(n_participants) >= share_incomplete
     n_answered = np.where(completed, n_per, rng.integers(1, max(n_per, 2), size=n_participants))
     answered = np.arange(n_per)[None, :] < n_answered[:, None]
-    trials = pd.DataFrame({
-        "participant_id": np.repeat(np.arange(1, n_participants + 1), n_per),
-        "study_version_id": np.repeat(version, n_per),
-        "trial_index": np.tile(np.arange(n_per), n_participants),
-        "kind": kind.ravel(),
-        "clip_id": clips["clip_id"].to_numpy()[clip_index].ravel(),
-        "guess": np.where(guessed_ai, Source.AI, Source.HUMAN).ravel(),
-        "confidence": confidence.ravel(),
-        **ratings,
-        "familiar": (rng.random(clip_index.shape) < 0.05).ravel(),
-        "attention_answer": np.where(kind == TrialKind.ATTENTION, "blue", None).ravel(),
-        "plays": rng.integers(1, 3, size=clip_index.size),
-        "pauses": np.zeros(clip_index.size, dtype=int),
-        "seeks": np.zeros(clip_index.size, dtype=int),
-        "listened_s": rng.uniform(14.0, 30.0, size=clip_index.size),
-        "time_to_first_play_ms": rng.integers(300, 3000, size=clip_index.size),
-        "time_to_answer_ms": (rng.gamma(4.0, 10.0, size=clip_index.size) * 1000).astype(int),
-        "answered_at": pd.to_datetime(answered_at.ravel(), utc=True),
-    })[answered.ravel()]
+    trials = pd.DataFrame(
+        {
+            "participant_id": np.repeat(np.arange(1, n_participants + 1), n_per),
+            "study_version_id": np.repeat(version, n_per),
+            "trial_index": np.tile(np.arange(n_per), n_participants),
+            "kind": kind.ravel(),
+            "clip_id": clips["clip_id"].to_numpy()[clip_index].ravel(),
+            "guess": np.where(guessed_ai, Source.AI, Source.HUMAN).ravel(),
+            "confidence": confidence.ravel(),
+            **ratings,
+            "familiar": (rng.random(clip_index.shape) < 0.05).ravel(),
+            "attention_answer": np.where(kind == TrialKind.ATTENTION, "blue", np.array(None)).ravel(),
+            "plays": rng.integers(1, 3, size=clip_index.size),
+            "pauses": np.zeros(clip_index.size, dtype=int),
+            "seeks": np.zeros(clip_index.size, dtype=int),
+            "listened_s": rng.uniform(14.0, 30.0, size=clip_index.size),
+            "time_to_first_play_ms": rng.integers(300, 3000, size=clip_index.size),
+            "time_to_answer_ms": (rng.gamma(4.0, 10.0, size=clip_index.size) * 1000).astype(int),
+            "answered_at": pd.to_datetime(answered_at.ravel(), utc=True),
+        }
+    )[answered.ravel()]
     trials.attrs["completed"] = completed
     return trials
 
 
-def _participant_rows(n_participants: int, completed: np.ndarray, share_flagged: float,
-                      rng: np.random.Generator) -> pd.DataFrame:
+def _participant_rows(
+    n_participants: int, completed: np.ndarray, share_flagged: float, rng: np.random.Generator
+) -> pd.DataFrame:
     """Questionnaire answers and quality flags, one row per participant."""
-    return pd.DataFrame({
-        "participant_id": np.arange(1, n_participants + 1),
-        "completed": completed,
-        "age_band": rng.choice(AGE_BANDS, size=n_participants),
-        "training_years": rng.choice(TRAINING_YEARS, size=n_participants),
-        "training_self_rating": rng.integers(1, 8, size=n_participants).astype(str),
-        "ai_exposure": rng.choice(AI_EXPOSURE, size=n_participants),
-        "ai_attitude": rng.integers(1, 8, size=n_participants).astype(str),
-        "screening_passed": rng.random(n_participants) >= share_flagged,
-        "flag_attention_failed": rng.random(n_participants) < share_flagged,
-        "flag_inconsistent": rng.random(n_participants) < share_flagged,
-        "flag_too_fast": rng.random(n_participants) < share_flagged,
-    })
+    return pd.DataFrame(
+        {
+            "participant_id": np.arange(1, n_participants + 1),
+            "completed": completed,
+            "age_band": rng.choice(AGE_BANDS, size=n_participants),
+            "training_years": rng.choice(TRAINING_YEARS, size=n_participants),
+            "training_self_rating": rng.integers(1, 8, size=n_participants).astype(str),
+            "ai_exposure": rng.choice(AI_EXPOSURE, size=n_participants),
+            "ai_attitude": rng.integers(1, 8, size=n_participants).astype(str),
+            "screening_passed": rng.random(n_participants) >= share_flagged,
+            "flag_attention_failed": rng.random(n_participants) < share_flagged,
+            "flag_inconsistent": rng.random(n_participants) < share_flagged,
+            "flag_too_fast": rng.random(n_participants) < share_flagged,
+        }
+    )
 
 
 def _with_codebook_dtypes(table: pd.DataFrame) -> pd.DataFrame:
     """Columns in codebook order and dtype (missing codebook columns empty), then ``feat_*``."""
     out = {}
     for column in TRIAL_COLUMNS:
-        values = table[column.name] if column.name in table.columns else pd.Series(None, index=table.index,
-                                                                                      dtype="object")
+        values = (
+            table[column.name] if column.name in table.columns else pd.Series(None, index=table.index, dtype="object")
+        )
         if column.dtype in ("Int64", "boolean"):
             values = pd.array(values.astype("object").where(values.notna(), None), dtype=column.dtype)
         elif column.dtype == "str":

@@ -20,8 +20,10 @@ from results.headline import headline_detection
 from results.mixed import ModelFitError
 
 BREAKDOWN_COLUMNS: tuple[str, ...] = ("training_years", "ai_exposure", "genre", "vocals", "ai_system")
-ROC_METHOD = ("Empirical ROC from the 6-point confidence scale; AUC = Mann-Whitney probability (ties half); "
-              "95% percentile interval from 2000 bootstrap resamples of participants (seed 0).")
+ROC_METHOD = (
+    "Empirical ROC from the 6-point confidence scale; AUC = Mann-Whitney probability (ties half); "
+    "95% percentile interval from 2000 bootstrap resamples of participants (seed 0)."
+)
 
 
 def to_jsonable(value):
@@ -89,15 +91,23 @@ def headline_stats(df: pd.DataFrame, *, include_mixed_models: bool = False, top_
     top = headline_detection(df)
     out["headline"] = {"detection": top, "decision": detection_decision(top)}
     curve = roc.roc_from_confidence(df)
-    out["roc"] = {"points": curve.points, "auc": curve.auc, "auc_ci_low": curve.auc_ci[0],
-                  "auc_ci_high": curve.auc_ci[1], "method": ROC_METHOD}
-    out["breakdowns"] = {column: breakdown.breakdown(df, column) for column in BREAKDOWN_COLUMNS
-                         if column in df.columns}
+    out["roc"] = {
+        "points": curve.points,
+        "auc": curve.auc,
+        "auc_ci_low": curve.auc_ci[0],
+        "auc_ci_high": curve.auc_ci[1],
+        "method": ROC_METHOD,
+    }
+    out["breakdowns"] = {
+        column: breakdown.breakdown(df, column) for column in BREAKDOWN_COLUMNS if column in df.columns
+    }
     out["emotion_by_source"] = emotion.emotion_by_source(df, scales)
     out["emotion_tests"] = emotion.emotion_tests(df, scales)
     out["lens"] = {"features": lens.feature_associations(df), "summary": lens.lens_summary(df)}
-    out["clips"] = {"most_human_sounding_ai": lens.most_human_sounding_ai(df, top_k),
-                    "most_ai_sounding_human": lens.most_ai_sounding_human(df, top_k)}
+    out["clips"] = {
+        "most_human_sounding_ai": lens.most_human_sounding_ai(df, top_k),
+        "most_ai_sounding_human": lens.most_ai_sounding_human(df, top_k),
+    }
     if include_mixed_models:
         out["mixed_models"] = {
             "detection": _fit_or_error(models.detection_mixed_model, df),

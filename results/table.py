@@ -183,7 +183,8 @@ def trial_table_from_parts(answers: pd.DataFrame, participants: list[dict], clip
     df["is_ai"] = df["source"].eq(Source.AI)
     confidence = pd.to_numeric(df["confidence"], errors="coerce")
     # The stored guess is derived from confidence at answer time; derive it again only when absent.
-    from_confidence = np.where(confidence.isna(), None, np.where(confidence >= 4, Source.AI, Source.HUMAN))
+    # np.array(None): the missing guess as an array, which numpy's stubs accept where None is not typed.
+    from_confidence = np.where(confidence.isna(), np.array(None), np.where(confidence >= 4, Source.AI, Source.HUMAN))
     df["guess"] = df["guess"].where(df["guess"].notna(), pd.Series(from_confidence, index=df.index))
     has_guess = df["guess"].notna()
     df["guessed_ai"] = pd.array(np.where(has_guess, df["guess"].eq(Source.AI), None), dtype="boolean")

@@ -8,7 +8,7 @@ import streamlit as st
 from audio import library
 from core import db
 from core.vocabulary import SCALES, Source
-from results import charts, lens
+from results import clip_charts, lens
 from results.formatting import format_number, format_percent
 from results.table import feature_columns
 from results.ui.filters import page_dataset
@@ -19,23 +19,44 @@ def clips_page() -> None:
     st.title("Per clip")
     dataset = page_dataset()
     summary = lens.clip_summary(dataset.trials)
-    st.altair_chart(charts.clip_judged_ai_chart(summary, dataset.n_participants), width="content")
+    st.altair_chart(clip_charts.clip_judged_ai_chart(summary, dataset.n_participants), width="content")
     fooling_clips_section(dataset.trials)
     st.subheader("All clips")
-    st.caption("Click a column header to sort. Proportions come with Wilson 95% intervals; means are over all "
-               "ratings of the clip (main trials under the current filters).")
+    st.caption(
+        "Click a column header to sort. Proportions come with Wilson 95% intervals; means are over all "
+        "ratings of the clip (main trials under the current filters)."
+    )
     table = clip_overview_table(summary, dataset.clips)
-    st.dataframe(table, hide_index=True, column_config={
-        "prop_judged_ai": st.column_config.ProgressColumn("judged AI", min_value=0.0, max_value=1.0,
-                                                          format="percent"),
-    })
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "prop_judged_ai": st.column_config.ProgressColumn(
+                "judged AI", min_value=0.0, max_value=1.0, format="percent"
+            ),
+        },
+    )
     st.subheader("Listen and inspect")
     clip_detail(summary, dataset.clips)
 
 
-_OVERVIEW_COLUMNS = ("clip_id", "clip_title", "clip_creator", "source", "ai_system", "ai_version", "genre", "vocals",
-                     "pair_id", "n_ratings", "prop_judged_ai", "prop_ci_low", "prop_ci_high", "mean_confidence",
-                     *(f"mean_{s}" for s in SCALES))
+_OVERVIEW_COLUMNS = (
+    "clip_id",
+    "clip_title",
+    "clip_creator",
+    "source",
+    "ai_system",
+    "ai_version",
+    "genre",
+    "vocals",
+    "pair_id",
+    "n_ratings",
+    "prop_judged_ai",
+    "prop_ci_low",
+    "prop_ci_high",
+    "mean_confidence",
+    *(f"mean_{s}" for s in SCALES),
+)
 
 
 def clip_overview_table(summary: pd.DataFrame, clips: pd.DataFrame) -> pd.DataFrame:
@@ -49,25 +70,42 @@ def fooling_clips_section(trials: pd.DataFrame) -> None:
     """The AI clips most often taken for human and the human clips most often taken for AI."""
     left, right = st.columns([1, 1])
     k = left.number_input("Clips per list", min_value=1, max_value=50, value=5, key="clips_top_k")
-    min_ratings = right.number_input("Only clips with at least this many ratings", min_value=1, value=5,
-                                     key="clips_min_ratings")
-    shown = ["clip_id", "clip_title", "n_ratings", "shrunk_judged_ai", "shrunk_ci_low", "shrunk_ci_high",
-             "prop_judged_ai", "mean_confidence"]
-    config = {"shrunk_judged_ai": st.column_config.NumberColumn("judged AI (shrunken)", format="percent"),
-              "shrunk_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-              "shrunk_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
-              "prop_judged_ai": st.column_config.NumberColumn("judged AI (raw)", format="percent"),
-              "prop_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-              "prop_ci_high": st.column_config.NumberColumn("95% CI high", format="percent")}
+    min_ratings = right.number_input(
+        "Only clips with at least this many ratings", min_value=1, value=5, key="clips_min_ratings"
+    )
+    shown = [
+        "clip_id",
+        "clip_title",
+        "n_ratings",
+        "shrunk_judged_ai",
+        "shrunk_ci_low",
+        "shrunk_ci_high",
+        "prop_judged_ai",
+        "mean_confidence",
+    ]
+    config = {
+        "shrunk_judged_ai": st.column_config.NumberColumn("judged AI (shrunken)", format="percent"),
+        "shrunk_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+        "shrunk_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+        "prop_judged_ai": st.column_config.NumberColumn("judged AI (raw)", format="percent"),
+        "prop_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+        "prop_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+    }
     left, right = st.columns(2)
     with left:
         st.markdown("**Most human-sounding AI clips**")
-        st.dataframe(lens.most_human_sounding_ai(trials, int(k), min_ratings=int(min_ratings))[shown + ["ai_system"]],
-                     hide_index=True, column_config=config)
+        st.dataframe(
+            lens.most_human_sounding_ai(trials, int(k), min_ratings=int(min_ratings))[shown + ["ai_system"]],
+            hide_index=True,
+            column_config=config,
+        )
     with right:
         st.markdown("**Most AI-sounding human clips**")
-        st.dataframe(lens.most_ai_sounding_human(trials, int(k), min_ratings=int(min_ratings))[shown],
-                     hide_index=True, column_config=config)
+        st.dataframe(
+            lens.most_ai_sounding_human(trials, int(k), min_ratings=int(min_ratings))[shown],
+            hide_index=True,
+            column_config=config,
+        )
 
 
 def served_audio(clip_id: int) -> tuple[bytes, str] | None:
@@ -86,31 +124,41 @@ def served_audio(clip_id: int) -> tuple[bytes, str] | None:
 def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
     """Pick a clip: its judgement with interval and n, mean ratings, a player and its features."""
     rated = summary.merge(clips, on=["clip_id"], how="left", suffixes=("", "_catalogue"))
-    labels = {int(row.clip_id): f"#{row.clip_id} · {row.source} · {row.clip_title or 'untitled'}"
-              for row in rated.itertuples()}
-    clip_id = st.selectbox("Clip", options=list(labels), format_func=labels.get, key="clips_detail")
+    labels = {
+        int(row.clip_id): f"#{row.clip_id} · {row.source} · {row.clip_title or 'untitled'}"
+        for row in rated.itertuples()
+    }
+    clip_id = st.selectbox("Clip", options=list(labels), format_func=labels.__getitem__, key="clips_detail")
     row = rated[rated["clip_id"] == clip_id].iloc[0]
     columns = st.columns(3)
-    columns[0].metric("Judged AI", format_percent(row["prop_judged_ai"]),
-                      delta=f"[{format_percent(row['prop_ci_low'])}, {format_percent(row['prop_ci_high'])}]",
-                      delta_color="off",
-                      delta_arrow="off", help=f"Wilson 95% interval; {row['n_ratings']} ratings")
+    columns[0].metric(
+        "Judged AI",
+        format_percent(row["prop_judged_ai"]),
+        delta=f"[{format_percent(row['prop_ci_low'])}, {format_percent(row['prop_ci_high'])}]",
+        delta_color="off",
+        delta_arrow="off",
+        help=f"Wilson 95% interval; {row['n_ratings']} ratings",
+    )
     columns[1].metric("Mean confidence (1 sure human … 6 sure AI)", format_number(row["mean_confidence"]))
     columns[2].metric("Ratings", int(row["n_ratings"]))
     creator = row["ai_system"] if row["source"] == Source.AI else row["clip_creator"]
-    st.write(f"**{row['clip_title'] or 'Untitled'}** — {'AI' if row['source'] == 'ai' else 'human'}"
-             f"{f', {creator}' if isinstance(creator, str) else ''}"
-             f"{f', genre {row.genre}' if isinstance(row.genre, str) else ''}")
+    st.write(
+        f"**{row['clip_title'] or 'Untitled'}** — {'AI' if row['source'] == 'ai' else 'human'}"
+        f"{f', {creator}' if isinstance(creator, str) else ''}"
+        f"{f', genre {row.genre}' if isinstance(row.genre, str) else ''}"
+    )
     audio = served_audio(int(row["clip_id"]))
     if audio is None:
         st.warning("The audio file of this clip is not in the data folder.")
     else:
         st.audio(audio[0], format=audio[1])
     means = {str(scale): row[f"mean_{scale}"] for scale in SCALES}
-    st.dataframe(pd.DataFrame({"scale": list(means), "mean rating": [format_number(v) for v in means.values()]}),
-                 hide_index=True)
+    st.dataframe(
+        pd.DataFrame({"scale": list(means), "mean rating": [format_number(v) for v in means.values()]}), hide_index=True
+    )
     features = feature_columns(clips)
     if features:
-        values = pd.DataFrame({"feature": [f.removeprefix("feat_") for f in features],
-                               "value": [row[f] for f in features]})
+        values = pd.DataFrame(
+            {"feature": [f.removeprefix("feat_") for f in features], "value": [row[f] for f in features]}
+        )
         st.dataframe(values, hide_index=True)

@@ -19,43 +19,72 @@ def export_page() -> None:
     """The whole page under the sidebar's filters."""
     st.title("Export")
     dataset = page_dataset()
-    st.write(f"The files hold exactly the rows the results pages use under these filters: "
-             f"**{dataset.n_participants} participants**, **{len(dataset.trials)} answered trials** "
-             f"({dataset.n_main_trials} main), **{len(dataset.clips)} clips**. The codebook lists every column "
-             "with its type, unit and allowed values.")
+    st.write(
+        f"The files hold exactly the rows the results pages use under these filters: "
+        f"**{dataset.n_participants} participants**, **{len(dataset.trials)} answered trials** "
+        f"({dataset.n_main_trials} main), **{len(dataset.clips)} clips**. The codebook lists every column "
+        "with its type, unit and allowed values."
+    )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    formats = st.multiselect("Table formats", options=list(export.FORMATS), default=list(export.FORMATS),
-                             key="export_formats")
+    formats = st.multiselect(
+        "Table formats", options=list(export.FORMATS), default=list(export.FORMATS), key="export_formats"
+    )
     include_report = st.checkbox("Include the HTML report in the zip", value=True, key="export_include_report")
-    with_models = st.checkbox("Fit the mixed models for the report (slower on a large study)",
-                              key="export_with_models")
+    with_models = st.checkbox("Fit the mixed models for the report (slower on a large study)", key="export_with_models")
 
     def report() -> str:
-        return build_report_html(dataset.trials, dataset.filters.describe(), counts=dataset.counts,
-                                 include_mixed_models=with_models)
+        return build_report_html(
+            dataset.trials, dataset.filters.describe(), counts=dataset.counts, include_mixed_models=with_models
+        )
 
     if not formats:
         st.warning("Choose at least one format.")
     else:
         st.download_button(
-            "Download everything (zip)", type="primary", file_name=f"human-touch-{stamp}.zip",
-            mime="application/zip", key="export_zip",
-            data=lambda: export.export_zip(dataset, formats, report() if include_report else None))
+            "Download everything (zip)",
+            type="primary",
+            file_name=f"human-touch-{stamp}.zip",
+            mime="application/zip",
+            key="export_zip",
+            data=lambda: export.export_zip(dataset, formats, report() if include_report else None),
+        )
     _single_files(dataset, stamp)
     st.subheader("Report")
-    st.write("A self-contained HTML report (figures inline, no internet needed to open it) with the headline "
-             "numbers, methods, filters, study versions and the n behind every figure.")
-    st.download_button("Download the report (HTML)", data=report, file_name=f"human-touch-report-{stamp}.html",
-                       mime="text/html", key="export_report")
+    st.write(
+        "A self-contained HTML report (figures inline, no internet needed to open it) with the headline "
+        "numbers, methods, filters, study versions and the n behind every figure."
+    )
+    st.download_button(
+        "Download the report (HTML)",
+        data=report,
+        file_name=f"human-touch-report-{stamp}.html",
+        mime="text/html",
+        key="export_report",
+    )
 
 
 def _single_files(dataset: Dataset, stamp: str) -> None:
     """Buttons for the trial table and the codebook on their own."""
     st.subheader("Single files")
     left, middle, right = st.columns(3)
-    left.download_button("Trials (CSV)", data=lambda: export.table_to_csv(dataset.trials),
-                         file_name=f"trials-{stamp}.csv", mime="text/csv", key="export_trials_csv")
-    middle.download_button("Codebook (Markdown)", data=lambda: export.codebook_markdown(dataset),
-                           file_name="codebook.md", mime="text/markdown", key="export_codebook_md")
-    right.download_button("Codebook (CSV)", data=lambda: export.codebook_frame(dataset).to_csv(index=False),
-                          file_name="codebook.csv", mime="text/csv", key="export_codebook_csv")
+    left.download_button(
+        "Trials (CSV)",
+        data=lambda: export.table_to_csv(dataset.trials),
+        file_name=f"trials-{stamp}.csv",
+        mime="text/csv",
+        key="export_trials_csv",
+    )
+    middle.download_button(
+        "Codebook (Markdown)",
+        data=lambda: export.codebook_markdown(dataset),
+        file_name="codebook.md",
+        mime="text/markdown",
+        key="export_codebook_md",
+    )
+    right.download_button(
+        "Codebook (CSV)",
+        data=lambda: export.codebook_frame(dataset).to_csv(index=False),
+        file_name="codebook.csv",
+        mime="text/csv",
+        key="export_codebook_csv",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from results import charts, lens
+from results import clip_charts, lens
 from results.formatting import format_number
 from results.table import feature_columns
 from results.ui.filters import page_dataset
@@ -17,28 +17,40 @@ def features_page() -> None:
     dataset = page_dataset()
     trials = dataset.trials
     if not feature_columns(trials):
-        st.info("The clips heard under these filters have no acoustic features yet (the clip library computes them "
-                "when clips are added).")
+        st.info(
+            "The clips heard under these filters have no acoustic features yet (the clip library computes them "
+            "when clips are added)."
+        )
         return
-    st.write("Each feature is set against two things across clips: the **true source** (does the feature give the "
-             "source away?) and how often listeners **judged the clip AI** (did listeners go by it?). A feature "
-             "with a large orange and a small purple correlation is a misleading cue; the reverse is a missed cue.")
+    st.write(
+        "Each feature is set against two things across clips: the **true source** (does the feature give the "
+        "source away?) and how often listeners **judged the clip AI** (did listeners go by it?). A feature "
+        "with a large orange and a small purple correlation is a misleading cue; the reverse is a missed cue."
+    )
     lens_summary_section(trials)
     associations = lens.feature_associations(trials)
-    st.altair_chart(charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials), width="content")
+    st.altair_chart(
+        clip_charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials), width="content"
+    )
     with st.expander("All features (table)"):
         st.dataframe(associations, hide_index=True)
-        st.caption("source_r: point-biserial r with the source (AI = 1); source_d: Cohen's d, AI minus human; "
-                   "judgement_r: r with the proportion judged AI; intervals 95%; q: Benjamini-Hochberg across "
-                   "features within each column.")
+        st.caption(
+            "source_r: point-biserial r with the source (AI = 1); source_d: Cohen's d, AI minus human; "
+            "judgement_r: r with the proportion judged AI; intervals 95%; q: Benjamini-Hochberg across "
+            "features within each column."
+        )
     st.subheader("Clips as points")
-    summary = lens.clip_summary(trials).merge(dataset.clips[["clip_id", *feature_columns(dataset.clips)]],
-                                              on="clip_id", how="left")
-    strongest = associations.assign(strength=associations[["source_r", "judgement_r"]].abs().max(axis=1)).sort_values(
-        "strength", ascending=False)["feature"].tolist()
+    summary = lens.clip_summary(trials).merge(
+        dataset.clips[["clip_id", *feature_columns(dataset.clips)]], on="clip_id", how="left"
+    )
+    strongest = (
+        associations.assign(strength=associations[["source_r", "judgement_r"]].abs().max(axis=1))
+        .sort_values("strength", ascending=False)["feature"]
+        .tolist()
+    )
     choices = [f for f in strongest if f in summary.columns]
     feature = st.selectbox("Feature", choices, format_func=lambda f: f.removeprefix("feat_"), key="features_scatter")
-    st.altair_chart(charts.feature_scatter_chart(summary, feature, dataset.n_participants), width="content")
+    st.altair_chart(clip_charts.feature_scatter_chart(summary, feature, dataset.n_participants), width="content")
 
 
 def lens_summary_section(trials: pd.DataFrame) -> None:
@@ -46,18 +58,24 @@ def lens_summary_section(trials: pd.DataFrame) -> None:
     summary = lens.lens_summary(trials)
     achievement = summary.achievement
     columns = st.columns(4)
-    columns[0].metric("Achievement r", format_number(achievement.r),
-                      delta=f"[{format_number(achievement.ci_low)}, {format_number(achievement.ci_high)}]",
-                      delta_color="off",
-                      delta_arrow="off", help=f"Correlation across {summary.n_clips} clips between the true source "
-                                              "and the proportion judged AI (Fisher-z 95% interval)")
-    if summary.environment is None:
+    columns[0].metric(
+        "Achievement r",
+        format_number(achievement.r),
+        delta=f"[{format_number(achievement.ci_low)}, {format_number(achievement.ci_high)}]",
+        delta_color="off",
+        delta_arrow="off",
+        help=f"Correlation across {summary.n_clips} clips between the true source "
+        "and the proportion judged AI (Fisher-z 95% interval)",
+    )
+    if summary.environment is None or summary.judgement is None:  # fitted together
         st.caption("Too few clips or usable features to fit the lens models.")
         return
     columns[1].metric("Environment R (cues → source)", format_number(summary.environment.multiple_r))
     columns[2].metric("Listener R (cues → judgements)", format_number(summary.judgement.multiple_r))
     columns[3].metric("Matching G", format_number(summary.matching_g))
-    st.caption(f"Linear models over {summary.n_clips_model} clips with the cues "
-               f"{', '.join(c.removeprefix('feat_') for c in summary.cues)} ({summary.cue_selection}; "
-               "choosing cues on the same data flatters both R). Unmodelled agreement "
-               f"C = {format_number(summary.unmodelled_c)}.")
+    st.caption(
+        f"Linear models over {summary.n_clips_model} clips with the cues "
+        f"{', '.join(c.removeprefix('feat_') for c in summary.cues)} ({summary.cue_selection}; "
+        "choosing cues on the same data flatters both R). Unmodelled agreement "
+        f"C = {format_number(summary.unmodelled_c)}."
+    )

@@ -40,8 +40,12 @@ def sidebar_filters() -> Filters:
     url = database_url()
     with st.sidebar:
         st.header("Filters")
-        completed_only = st.checkbox("Completed participants only", value=True, key="rf_completed_only",
-                                     help="Leave out people who stopped before the debrief.")
+        completed_only = st.checkbox(
+            "Completed participants only",
+            value=True,
+            key="rf_completed_only",
+            help="Leave out people who stopped before the debrief.",
+        )
         exclude_screening = st.checkbox("Exclude failed headphone screening", key="rf_exclude_screening")
         exclude_attention = st.checkbox("Exclude failed attention check", key="rf_exclude_attention")
         exclude_fast = st.checkbox("Exclude too-fast answerers", key="rf_exclude_fast")
@@ -58,18 +62,28 @@ def sidebar_filters() -> Filters:
         versions = cached_study_versions(url)
         study_versions = None
         if len(versions) > 1:
-            labels = {int(row.study_version_id): f"v{row.study_version_id} · {row.created_at:%Y-%m-%d}"
-                      + (f" · {row.note}" if row.note else "") for row in versions.itertuples()}
-            chosen_versions = st.multiselect("Study versions (empty = all)", options=list(labels),
-                                             format_func=labels.get, key="rf_versions")
+            labels = {
+                int(row.study_version_id): f"v{row.study_version_id} · {row.created_at:%Y-%m-%d}"
+                + (f" · {row.note}" if row.note else "")
+                for row in versions.itertuples()
+            }
+            chosen_versions = st.multiselect(
+                "Study versions (empty = all)", options=list(labels), format_func=labels.__getitem__, key="rf_versions"
+            )
             study_versions = tuple(chosen_versions) or None
         if st.button("Refresh data", key="rf_refresh", help=f"Data is re-read at most every {CACHE_TTL_S} s."):
             cached_dataset.clear()
             cached_study_versions.clear()
-    return Filters(completed_only=completed_only, exclude_failed_screening=exclude_screening,
-                   exclude_attention_failed=exclude_attention, exclude_too_fast=exclude_fast,
-                   exclude_inconsistent=exclude_inconsistent,
-                   date_from=date_from, date_to=date_to, study_versions=study_versions)
+    return Filters(
+        completed_only=completed_only,
+        exclude_failed_screening=exclude_screening,
+        exclude_attention_failed=exclude_attention,
+        exclude_too_fast=exclude_fast,
+        exclude_inconsistent=exclude_inconsistent,
+        date_from=date_from,
+        date_to=date_to,
+        study_versions=study_versions,
+    )
 
 
 def filtered_dataset() -> Dataset:
@@ -80,15 +94,19 @@ def filtered_dataset() -> Dataset:
 
 def show_data_caption(dataset: Dataset) -> None:
     """A caption with the filters, what they removed and when the data was read."""
-    st.caption(f"Filters: {dataset.filters.describe()}. {' '.join(exclusion_lines(dataset.counts))} "
-               f"Data read {dataset.loaded_at:%H:%M:%S} UTC.")
+    st.caption(
+        f"Filters: {dataset.filters.describe()}. {' '.join(exclusion_lines(dataset.counts))} "
+        f"Data read {dataset.loaded_at:%H:%M:%S} UTC."
+    )
 
 
 def stop_if_empty(dataset: Dataset) -> None:
     """Explain and stop the page when the filters leave no main trials."""
     if dataset.n_main_trials == 0:
-        st.info("No answered main trials under these filters yet. Loosen the filters in the sidebar "
-                "or come back once participants have taken part.")
+        st.info(
+            "No answered main trials under these filters yet. Loosen the filters in the sidebar "
+            "or come back once participants have taken part."
+        )
         st.stop()
 
 

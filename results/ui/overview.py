@@ -43,8 +43,12 @@ def overview_page() -> None:
     with emotion_tab:
         emotion_section(dataset)
     with groups_tab:
-        by = st.selectbox("Break detection down by", options=list(BREAKDOWN_CHOICES),
-                          format_func=BREAKDOWN_CHOICES.get, key="overview_breakdown_by")
+        by = st.selectbox(
+            "Break detection down by",
+            options=list(BREAKDOWN_CHOICES),
+            format_func=BREAKDOWN_CHOICES.__getitem__,
+            key="overview_breakdown_by",
+        )
         breakdown_section(dataset, by)
 
 
@@ -75,17 +79,30 @@ def _headline(filters: Filters, url: str, loaded_at: datetime) -> HeadlineDetect
 
 
 def _metric(column, label: str, value, fmt, help_text: str) -> None:
-    column.metric(label, fmt(value.estimate), delta=f"[{fmt(value.ci_low)}, {fmt(value.ci_high)}]",
-                  delta_color="off", delta_arrow="off", help=help_text)
+    column.metric(
+        label,
+        fmt(value.estimate),
+        delta=f"[{fmt(value.ci_low)}, {fmt(value.ci_high)}]",
+        delta_color="off",
+        delta_arrow="off",
+        help=help_text,
+    )
 
 
 def decision_line(top: HeadlineDetection) -> None:
     """The decision (detection, chance level or inconclusive) under equivalence margins the researcher sets."""
     left, right = st.columns(2)
-    accuracy_margin = left.number_input("Chance band for accuracy (± percentage points)", 0.5, 25.0,
-                                        100 * DEFAULT_ACCURACY_MARGIN, 0.5, key="overview_accuracy_margin")
-    d_prime_margin = right.number_input("Chance band for d′ (±)", 0.01, 2.0, DEFAULT_D_PRIME_MARGIN, 0.05,
-                                        key="overview_d_prime_margin")
+    accuracy_margin = left.number_input(
+        "Chance band for accuracy (± percentage points)",
+        0.5,
+        25.0,
+        100 * DEFAULT_ACCURACY_MARGIN,
+        0.5,
+        key="overview_accuracy_margin",
+    )
+    d_prime_margin = right.number_input(
+        "Chance band for d′ (±)", 0.01, 2.0, DEFAULT_D_PRIME_MARGIN, 0.05, key="overview_d_prime_margin"
+    )
     decision = detection_decision(top, accuracy_margin / 100, d_prime_margin)
     show = st.success if decision.verdict == DETECTION else st.info if decision.verdict == CHANCE else st.warning
     show(decision.sentence)
@@ -93,24 +110,40 @@ def decision_line(top: HeadlineDetection) -> None:
 
 def headline_metrics(top: HeadlineDetection) -> None:
     """d', c, accuracy and AUC with inference over participants and clips, and the GLMM's fit status."""
-    st.caption(f"Headline: generalises over participants and clips ({top.n_participants} participants, "
-               f"{top.n_clips} clips, {top.n_trials} main trials).")
+    st.caption(
+        f"Headline: generalises over participants and clips ({top.n_participants} participants, "
+        f"{top.n_clips} clips, {top.n_trials} main trials)."
+    )
     columns = st.columns(4)
     if top.model is not None:
-        for column, label, term in ((columns[0], "d′ (GLMM)", top.model.d_prime),
-                                    (columns[1], "Criterion c (GLMM)", top.model.criterion)):
-            _metric(column, label, term, format_number,
-                    f"Probit GLMM, profile-likelihood 95% interval; likelihood-ratio test against 0 on "
-                    f"F(1, {term.df:.0f}): p = {format_number(term.p_value, 4)}")
+        for column, label, term in (
+            (columns[0], "d′ (GLMM)", top.model.d_prime),
+            (columns[1], "Criterion c (GLMM)", top.model.criterion),
+        ):
+            _metric(
+                column,
+                label,
+                term,
+                format_number,
+                f"Probit GLMM, profile-likelihood 95% interval; likelihood-ratio test against 0 on "
+                f"F(1, {term.df:.0f}): p = {format_number(term.p_value, 4)}",
+            )
         st.caption(f"GLMM {top.model.random_structure}: {top.model.fit_status}.")
     else:
         st.warning(f"The detection GLMM could not be fitted: {top.model_error}")
-    for column, label, value, fmt in ((columns[2], "Accuracy", top.accuracy, format_percent),
-                                      (columns[3], "AUC (confidence)", top.auc, format_number)):
+    for column, label, value, fmt in (
+        (columns[2], "Accuracy", top.accuracy, format_percent),
+        (columns[3], "AUC (confidence)", top.auc, format_number),
+    ):
         if value is not None:
-            _metric(column, label, value, fmt,
-                    f"95% interval with two-way cluster-robust SE (participants and clips); t-test against 50% "
-                    f"on t({value.df:.0f}): p = {format_number(value.p_value, 4)}")
+            _metric(
+                column,
+                label,
+                value,
+                fmt,
+                f"95% interval with two-way cluster-robust SE (participants and clips); t-test against 50% "
+                f"on t({value.df:.0f}): p = {format_number(value.p_value, 4)}",
+            )
 
 
 BREAKDOWN_CHOICES: dict[str, str] = {
@@ -131,21 +164,36 @@ def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
     acc, d = summary.accuracy, summary.d_prime
     columns = st.columns(4)
     columns[0].metric("Participants / main trials", f"{summary.n_participants} / {summary.n_trials}")
-    columns[1].metric("Accuracy", format_percent(acc.estimate), help=(
-        f"95% Wilson interval {format_percent(acc.ci_low)} to {format_percent(acc.ci_high)}; "
-        f"{acc.successes} of {acc.n} "
-        f"trials correct; binomial test against 50%: p = {format_number(acc.p_value, 4)}"),
-        delta_color="off", delta_arrow="off",
-        delta=f"[{format_percent(acc.ci_low)}, {format_percent(acc.ci_high)}]")
-    columns[2].metric("Mean d′", format_number(d.mean),
-                      delta=f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}]",
-                      delta_color="off", delta_arrow="off", help=(
-                          f"Mean of {d.n} participants' d′ with a 95% t interval; t-test against 0: "
-                          f"p = {format_number(d.p_value, 4)}"))
-    columns[3].metric("AUC (confidence)", format_number(roc.auc),
-                      delta=f"[{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]",
-                      delta_color="off", delta_arrow="off",
-                      help="Area under the confidence ROC; 95% bootstrap interval over participants")
+    columns[1].metric(
+        "Accuracy",
+        format_percent(acc.estimate),
+        help=(
+            f"95% Wilson interval {format_percent(acc.ci_low)} to {format_percent(acc.ci_high)}; "
+            f"{acc.successes} of {acc.n} "
+            f"trials correct; binomial test against 50%: p = {format_number(acc.p_value, 4)}"
+        ),
+        delta_color="off",
+        delta_arrow="off",
+        delta=f"[{format_percent(acc.ci_low)}, {format_percent(acc.ci_high)}]",
+    )
+    columns[2].metric(
+        "Mean d′",
+        format_number(d.mean),
+        delta=f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}]",
+        delta_color="off",
+        delta_arrow="off",
+        help=(
+            f"Mean of {d.n} participants' d′ with a 95% t interval; t-test against 0: p = {format_number(d.p_value, 4)}"
+        ),
+    )
+    columns[3].metric(
+        "AUC (confidence)",
+        format_number(roc.auc),
+        delta=f"[{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]",
+        delta_color="off",
+        delta_arrow="off",
+        help="Area under the confidence ROC; 95% bootstrap interval over participants",
+    )
 
 
 def breakdown_section(dataset: Dataset, by: str) -> None:
@@ -161,14 +209,33 @@ def breakdown_section(dataset: Dataset, by: str) -> None:
     else:
         st.altair_chart(charts.breakdown_chart(model.levels, label), width="content")
         st.dataframe(model.levels.rename(columns={"level": label, "d_prime": "d′ (GLMM)"}), hide_index=True)
-        st.caption(f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
-                   f"F({model.df_numerator:.0f}, {model.df_denominator:.0f}), p = {format_number(model.p_value, 4)}. "
-                   f"{model.method} Fit: {model.fit_status}.")
-    shown = table[["level", "n_participants", "n_trials", "hits", "false_alarms", "hit_rate", "fa_rate",
-                   "d_prime", "criterion", "d_prime_basis", "accuracy", "accuracy_ci_low", "accuracy_ci_high"]]
+        st.caption(
+            f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
+            f"F({model.df_numerator:.0f}, {model.df_denominator:.0f}), p = {format_number(model.p_value, 4)}. "
+            f"{model.method} Fit: {model.fit_status}."
+        )
+    shown = table[
+        [
+            "level",
+            "n_participants",
+            "n_trials",
+            "hits",
+            "false_alarms",
+            "hit_rate",
+            "fa_rate",
+            "d_prime",
+            "criterion",
+            "d_prime_basis",
+            "accuracy",
+            "accuracy_ci_low",
+            "accuracy_ci_high",
+        ]
+    ]
     st.dataframe(shown.rename(columns={"level": label}), hide_index=True)
-    st.caption(f"Pooled counts per group ({FIXED_CLIPS_LABEL}): hit_rate, fa_rate, d_prime and criterion with the "
-               "log-linear correction.")
+    st.caption(
+        f"Pooled counts per group ({FIXED_CLIPS_LABEL}): hit_rate, fa_rate, d_prime and criterion with the "
+        "log-linear correction."
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection model by group ...")
@@ -195,9 +262,10 @@ def show_model_result(result: models.DetectionModel | models.EmotionModel | str)
     if isinstance(result, str):
         st.warning(f"No model: {result}")
         return
-    st.caption(", ".join(f"{count} {name}" for name, count in models.rests_on(result).items())
-               + ("" if result.converged else " — the optimiser did not report convergence; "
-                  "treat the estimates with care"))
+    st.caption(
+        ", ".join(f"{count} {name}" for name, count in models.rests_on(result).items())
+        + ("" if result.converged else " — the optimiser did not report convergence; treat the estimates with care")
+    )
     st.dataframe(pd.DataFrame(result.fixed_effects), hide_index=True)
     st.dataframe(pd.DataFrame(result.variance_components), hide_index=True)
     st.caption(result.method)
@@ -206,9 +274,11 @@ def show_model_result(result: models.DetectionModel | models.EmotionModel | str)
 def mixed_model_section(top: HeadlineDetection) -> None:
     """The detection GLMM behind the headline: fixed effects, variance components, fit status."""
     st.subheader("Mixed model")
-    st.caption("Probit model of 'judged AI' with participants and clips as crossed random effects: the 'is_ai' "
-               "coefficient is d′ for a typical listener on a typical clip, and its interval allows for both "
-               "samples.")
+    st.caption(
+        "Probit model of 'judged AI' with participants and clips as crossed random effects: the 'is_ai' "
+        "coefficient is d′ for a typical listener on a typical clip, and its interval allows for both "
+        "samples."
+    )
     if not st.toggle("Show the detection mixed model", key="overview_fit_detection_model"):
         return
     show_model_result(top.model if top.model is not None else top.model_error)
@@ -221,10 +291,12 @@ def emotion_section(dataset: Dataset) -> None:
     if not scales:
         st.info("No emotion ratings under these filters.")
         return
-    st.write("Do ratings differ between AI and human clips (**true source**), and between clips a listener "
-             "*believed* were AI or human (**guessed source**: an association, not an effect of the label, since "
-             "the guess and the rating both come from the listening experience)? Parallel lines: no "
-             "interaction; a drop from left to right: clips judged AI were rated lower.")
+    st.write(
+        "Do ratings differ between AI and human clips (**true source**), and between clips a listener "
+        "*believed* were AI or human (**guessed source**: an association, not an effect of the label, since "
+        "the guess and the rating both come from the listening experience)? Parallel lines: no "
+        "interaction; a drop from left to right: clips judged AI were rated lower."
+    )
     by_source = emotion.emotion_by_source(trials, scales)
     columns = st.columns(2)
     for position, scale in enumerate(scales):
@@ -232,8 +304,10 @@ def emotion_section(dataset: Dataset) -> None:
     st.subheader("Paired tests (participants as the unit)")
     tests = emotion.emotion_tests(trials, scales)
     st.dataframe(tests, hide_index=True)
-    st.caption("Mean difference = AI minus human, in scale points, with a 95% t interval; Cohen's d_z with an "
-               "exact interval; p_holm: Holm correction across scales within each effect.")
+    st.caption(
+        "Mean difference = AI minus human, in scale points, with a 95% t interval; Cohen's d_z with an "
+        "exact interval; p_holm: Holm correction across scales within each effect."
+    )
     st.subheader("Mixed model per scale")
     scale = st.selectbox("Scale", scales, key="overview_emotion_model_scale")
     if st.toggle("Fit the emotion mixed model", key="overview_fit_emotion_model"):

@@ -8,7 +8,9 @@ participants, stored trials, responses).
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -18,13 +20,20 @@ from core.models import Clip, ClipFeatures, Participant, Response, StudyVersion,
 
 _counter = itertools.count(1)
 # Table column -> questionnaire key (experiment.questionnaire.QUESTIONNAIRE) and how to store it.
-_QUESTIONNAIRE = {"age_band": ("age_band", str), "training_years": ("instrument_training_years", str),
-                  "ai_exposure": ("ai_music_heard", str), "ai_attitude": ("ai_music_attitude", int),
-                  "training_self_rating": ("musician_self_rating", lambda v: 8 - int(v))}
+_QUESTIONNAIRE: dict[str, tuple[str, Callable[[Any], object]]] = {
+    "age_band": ("age_band", str),
+    "training_years": ("instrument_training_years", str),
+    "ai_exposure": ("ai_music_heard", str),
+    "ai_attitude": ("ai_music_attitude", int),
+    "training_self_rating": ("musician_self_rating", lambda v: 8 - int(v)),
+}
 # Table column -> flag key (experiment.quality).
-_FLAGS = {"flag_attention_failed": "attention_failed", "flag_inconsistent": "repeat_inconsistent",
-          "flag_too_fast": "too_fast"}
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+_FLAGS = {
+    "flag_attention_failed": "attention_failed",
+    "flag_inconsistent": "repeat_inconsistent",
+    "flag_too_fast": "too_fast",
+}
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def add_study_version(session, **config) -> StudyVersion:
@@ -37,9 +46,20 @@ def add_study_version(session, **config) -> StudyVersion:
 def add_clip(session, source: str, features: dict | None = None, **metadata) -> Clip:
     """A clip row (unique fake hashes) and, when ``features`` is given, its feature row."""
     n = next(_counter)
-    clip = Clip(served_sha256=f"{n:064x}", served_name=f"{n:064x}.m4a", original_sha256=f"{n + 10**9:064x}",
-                original_name=f"{n}.wav", duration_s=20.0, sample_rate=44100, channels=2, codec="aac",
-                source=source, loudness_after_lufs=-16.0, true_peak_dbtp=-1.5, **metadata)
+    clip = Clip(
+        served_sha256=f"{n:064x}",
+        served_name=f"{n:064x}.m4a",
+        original_sha256=f"{n + 10**9:064x}",
+        original_name=f"{n}.wav",
+        duration_s=20.0,
+        sample_rate=44100,
+        channels=2,
+        codec="aac",
+        source=source,
+        loudness_after_lufs=-16.0,
+        true_peak_dbtp=-1.5,
+        **metadata,
+    )
     session.add(clip)
     session.flush()
     if features is not None:
@@ -49,19 +69,37 @@ def add_clip(session, source: str, features: dict | None = None, **metadata) -> 
 
 def add_participant(session, version: StudyVersion, completed: bool = True, **fields) -> Participant:
     created = fields.pop("created_at", START)
-    participant = Participant(resume_token=f"token-{next(_counter)}", study_version_id=version.id, seed=1,
-                              created_at=created, consented_at=created,
-                              completed_at=created + timedelta(minutes=15) if completed else None, **fields)
+    participant = Participant(
+        resume_token=f"token-{next(_counter)}",
+        study_version_id=version.id,
+        seed=1,
+        created_at=created,
+        consented_at=created,
+        completed_at=created + timedelta(minutes=15) if completed else None,
+        **fields,
+    )
     session.add(participant)
     session.flush()
     return participant
 
 
-def add_trial(session, participant: Participant, trial_index: int, clip: Clip, kind: str = "main",
-              answered: bool = True, **response) -> Trial:
+def add_trial(
+    session,
+    participant: Participant,
+    trial_index: int,
+    clip: Clip,
+    kind: str = "main",
+    answered: bool = True,
+    **response,
+) -> Trial:
     """A stored trial and, when ``answered``, its response (guess derived from confidence)."""
-    trial = Trial(participant_id=participant.id, trial_index=trial_index, clip_id=clip.id, kind=kind,
-                  audio_nonce=f"nonce-{next(_counter)}")
+    trial = Trial(
+        participant_id=participant.id,
+        trial_index=trial_index,
+        clip_id=clip.id,
+        kind=kind,
+        audio_nonce=f"nonce-{next(_counter)}",
+    )
     session.add(trial)
     session.flush()
     if answered:
@@ -70,8 +108,16 @@ def add_trial(session, participant: Participant, trial_index: int, clip: Clip, k
         response.setdefault("answered_at", participant.created_at + timedelta(seconds=30 * (trial_index + 1)))
         response.setdefault("plays", 1)
         response.setdefault("listened_s", 20.0)
-        session.add(Response(trial_id=trial.id, participant_id=participant.id, trial_index=trial_index,
-                             study_version_id=participant.study_version_id, confidence=confidence, **response))
+        session.add(
+            Response(
+                trial_id=trial.id,
+                participant_id=participant.id,
+                trial_index=trial_index,
+                study_version_id=participant.study_version_id,
+                confidence=confidence,
+                **response,
+            )
+        )
     return trial
 
 
@@ -90,30 +136,54 @@ def write_simulated_study(engine, trials: pd.DataFrame) -> None:
         clips = {}
         for clip_id, rows in trials.groupby("clip_id", sort=True):
             first = rows.iloc[0]
-            values = {c[len("feat_"):]: float(first[c]) for c in features if pd.notna(first[c])}
-            clips[clip_id] = add_clip(session, str(first["source"]), features=values or None,
-                                      title=f"Clip {clip_id}", genre=str(first.get("genre", "pop")))
-        for participant_id, rows in trials.groupby("participant_id", sort=True):
+            values = {c[len("feat_") :]: float(first[c]) for c in features if pd.notna(first[c])}
+            clips[clip_id] = add_clip(
+                session,
+                str(first["source"]),
+                features=values or None,
+                title=f"Clip {clip_id}",
+                genre=str(first.get("genre", "pop")),
+            )
+        for _participant_id, rows in trials.groupby("participant_id", sort=True):
             rows = rows.sort_values("trial_index")
             first = rows.iloc[0]
             completed = bool(first["completed"]) if "completed" in rows else True
-            questionnaire = {key: convert(first[column]) for column, (key, convert) in _QUESTIONNAIRE.items()
-                             if column in rows and pd.notna(first[column])}
+            questionnaire = {
+                key: convert(first[column])
+                for column, (key, convert) in _QUESTIONNAIRE.items()
+                if column in rows and pd.notna(first[column])
+            }
             flags = {key: bool(first[column]) for column, key in _FLAGS.items() if column in rows}
             screening = first["screening_passed"] if "screening_passed" in rows else None
-            started = (pd.Timestamp(rows["answered_at"].min()).floor("us").to_pydatetime() - timedelta(minutes=1)
-                       if "answered_at" in rows else START)
-            participant = add_participant(session, version, completed=completed, questionnaire=questionnaire,
-                                          flags=flags, screening_passed=None if pd.isna(screening) else bool(screening),
-                                          created_at=started)
+            started = (
+                pd.Timestamp(rows["answered_at"].min()).floor("us").to_pydatetime() - timedelta(minutes=1)
+                if "answered_at" in rows
+                else START
+            )
+            participant = add_participant(
+                session,
+                version,
+                completed=completed,
+                questionnaire=questionnaire,
+                flags=flags,
+                screening_passed=None if pd.isna(screening) else bool(screening),
+                created_at=started,
+            )
             for _, row in rows.iterrows():
-                response = {s: (None if pd.isna(row[s]) else (bool(row[s]) if s == "familiar" else int(row[s])))
-                            for s in scales}
+                response: dict[str, Any] = {
+                    s: (None if pd.isna(row[s]) else (bool(row[s]) if s == "familiar" else int(row[s]))) for s in scales
+                }
                 if "answered_at" in row and pd.notna(row["answered_at"]):
                     response["answered_at"] = pd.Timestamp(row["answered_at"]).floor("us").to_pydatetime()
-                add_trial(session, participant, int(row["trial_index"]), clips[row["clip_id"]],
-                          kind=str(row.get("kind", "main")),
-                          confidence=None if pd.isna(row["confidence"]) else int(row["confidence"]), **response)
+                add_trial(
+                    session,
+                    participant,
+                    int(row["trial_index"]),
+                    clips[row["clip_id"]],
+                    kind=str(row.get("kind", "main")),
+                    confidence=None if pd.isna(row["confidence"]) else int(row["confidence"]),
+                    **response,
+                )
 
 
 @pytest.fixture

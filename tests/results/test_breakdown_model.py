@@ -32,8 +32,9 @@ def test_equal_true_d_prime_across_levels_gives_equal_estimates_and_no_differenc
 
 def test_a_real_difference_between_groups_is_found():
     n = 80
-    study = simulate_study(n, 16, d_prime=np.where(np.arange(n) < n // 2, 0.3, 1.7), n_clips=40, cue_weight=0.5,
-                           label_effects={}, seed=3)
+    study = simulate_study(
+        n, 16, d_prime=np.where(np.arange(n) < n // 2, 0.3, 1.7), n_clips=40, cue_weight=0.5, label_effects={}, seed=3
+    )
     study["training_years"] = np.where(study["participant_id"] <= n // 2, "none", "10+")
     result = breakdown_model(study, "training_years")
     levels = result.levels.set_index("level")
@@ -52,8 +53,22 @@ def test_ai_only_attribute_measures_each_level_against_all_human_clips():
 
 def test_levels_sort_in_their_natural_order():
     assert natural_order(["3-5", "none", "10+", "1-2", "6-9", "(missing)"], "training_years") == [
-        "none", "1-2", "3-5", "6-9", "10+", "(missing)"]
+        "none",
+        "1-2",
+        "3-5",
+        "6-9",
+        "10+",
+        "(missing)",
+    ]
     assert natural_order(["often", "never", "rarely", "sometimes"], "ai_exposure") == [
-        "never", "rarely", "sometimes", "often"]
+        "never",
+        "rarely",
+        "sometimes",
+        "often",
+    ]
     assert natural_order(["A lot", "None", "Some", "One or two pieces"], "ai_exposure") == [
-        "None", "One or two pieces", "Some", "A lot"]
+        "None",
+        "One or two pieces",
+        "Some",
+        "A lot",
+    ]

@@ -44,8 +44,7 @@ def test_glmm_likelihood_ratio_test_of_d_prime_keeps_false_positives_near_5_perc
         trials = main_trials(_null_study(100 + seed, n_participants=30))
         y, X, names, structures = detection_design(trials)
         full = fit_with_fallback(y, X, names, structures)  # raises on an abort
-        held = fit_binomial(y, X[:, [0]], names[:1], full.factors, start=np.delete(full.fit.optimum, -1),
-                            hessian=False)
+        held = fit_binomial(y, X[:, [0]], names[:1], full.factors, start=np.delete(full.fit.optimum, -1), hessian=False)
         lr = max(held.deviance - full.fit.deviance, 0.0)
         rejections += stats.f.sf(lr, 1, clip_df(trials)) < 0.05
     assert rejections <= stats.binom.ppf(0.999, n_studies, 0.05)  # 5 of 24; the Wald z-test used to give ~9 %

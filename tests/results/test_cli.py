@@ -25,11 +25,11 @@ def study(sqlite_data_env):
 
 def test_export_writes_the_chosen_formats_under_the_filters(study, tmp_path, capsys):
     out = tmp_path / "export"
-    assert main(["export", "--out", str(out), "--format", "parquet", "--include-incomplete",
-                 "--exclude-too-fast"]) == 0
+    assert main(["export", "--out", str(out), "--format", "parquet", "--include-incomplete", "--exclude-too-fast"]) == 0
     printed = capsys.readouterr().out.split()
     assert sorted(p.rsplit("/", 1)[-1] for p in printed) == sorted(
-        ["trials.parquet", "participants.parquet", "clips.parquet", "codebook.csv", "codebook.md", "codebook.json"])
+        ["trials.parquet", "participants.parquet", "clips.parquet", "codebook.csv", "codebook.md", "codebook.json"]
+    )
     trials = pd.read_parquet(out / "trials.parquet")
     expected = load_dataset(Filters(completed_only=False, exclude_too_fast=True), study).trials
     pd.testing.assert_frame_equal(trials, expected)

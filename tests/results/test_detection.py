@@ -38,10 +38,16 @@ def expected_corrected_d_prime(d_prime: float, n_signal: int, n_noise: int, crit
 
 # Published and hand-computed values -------------------------------------------------------
 
-@pytest.mark.parametrize(("hit_rate", "fa_rate", "published"), [
-    # W. Schneider, "Short notes on theory of signal detection", worked table of three subjects.
-    (0.70, 0.10, 1.806), (0.50, 0.40, 0.253), (0.85, 0.05, 2.681),
-])
+
+@pytest.mark.parametrize(
+    ("hit_rate", "fa_rate", "published"),
+    [
+        # W. Schneider, "Short notes on theory of signal detection", worked table of three subjects.
+        (0.70, 0.10, 1.806),
+        (0.50, 0.40, 0.253),
+        (0.85, 0.05, 2.681),
+    ],
+)
 def test_d_prime_matches_published_worked_example(hit_rate, fa_rate, published):
     assert detection.d_prime_from_rates(hit_rate, fa_rate) == pytest.approx(published, abs=0.001)
 
@@ -88,10 +94,12 @@ def test_counts_broadcast_like_scalars_and_bad_counts_are_refused():
 
 # Against scipy / statsmodels run directly ------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def study() -> pd.DataFrame:
-    return simulate_study(60, 40, d_prime=np.linspace(0, 2, 60), criterion=0.3, n_attention_trials=3,
-                          share_incomplete=0.1, seed=5)
+    return simulate_study(
+        60, 40, d_prime=np.linspace(0, 2, 60), criterion=0.3, n_attention_trials=3, share_incomplete=0.1, seed=5
+    )
 
 
 def test_per_participant_counts_use_main_trials_only(study):
@@ -134,8 +142,7 @@ def test_summary_matches_scipy_and_statsmodels(study):
     interval = reference.confidence_interval(0.95)
     assert summary.d_prime.mean == pytest.approx(d_values.mean())
     assert summary.d_prime.p_value == pytest.approx(reference.pvalue)
-    assert (summary.d_prime.ci_low, summary.d_prime.ci_high) == pytest.approx(
-        (interval.low, interval.high))
+    assert (summary.d_prime.ci_low, summary.d_prime.ci_high) == pytest.approx((interval.low, interval.high))
     assert summary.criterion.mean > 0  # simulated c = 0.3: reluctant to say "AI"
 
 
@@ -151,6 +158,7 @@ def test_missing_column_is_a_clear_error(study):
 
 
 # Simulated listeners with known sensitivity -----------------------------------------------------
+
 
 @pytest.mark.parametrize("true_d", [0.0, 0.5, 1.0])
 def test_mean_d_prime_recovers_the_generating_value(true_d):
@@ -195,6 +203,7 @@ def test_intervals_cover_the_truth_95_percent_of_the_time():
 
 # ROC ---------------------------------------------------------------------------------------------
 
+
 def test_roc_auc_matches_scikit_learn_and_points_run_corner_to_corner(study):
     roc = roc_from_confidence(study)
     main = study[study["kind"] == "main"]
@@ -222,6 +231,7 @@ def test_roc_auc_tracks_sensitivity():
 
 
 # Breakdowns --------------------------------------------------------------------------------------
+
 
 def test_breakdown_by_participant_column_matches_a_manual_split(study):
     table = breakdown(study, "training_years")
@@ -255,6 +265,7 @@ def test_breakdown_by_ai_system_borrows_false_alarms_of_all_human_clips(study):
 
 
 # Mixed model -------------------------------------------------------------------------------------
+
 
 def test_mixed_model_recovers_d_prime_and_clip_variation():
     data = simulate_study(150, 40, d_prime=1.0, criterion=0.3, cue_weight=0.5, seed=8)

@@ -18,8 +18,16 @@ from results.simulate import simulate_study
 @pytest.fixture(scope="module")
 def study() -> pd.DataFrame:
     """Judging a clip AI lowers "moved" by 0.8 points; AI clips are liked 1 point more."""
-    return simulate_study(200, 40, d_prime=1.0, label_effects={"moved": -0.8}, source_effects={"liking": 1.0},
-                          n_attention_trials=2, rating_missing_rate=0.03, seed=21)
+    return simulate_study(
+        200,
+        40,
+        d_prime=1.0,
+        label_effects={"moved": -0.8},
+        source_effects={"liking": 1.0},
+        n_attention_trials=2,
+        rating_missing_rate=0.03,
+        seed=21,
+    )
 
 
 def participant_means(data: pd.DataFrame, scale: str, by: str) -> pd.DataFrame:
@@ -86,8 +94,12 @@ def test_true_source_effect_is_the_total_effect_of_the_source(study):
     assert liking["is_ai"]["ci_low"] < 1.0 < liking["is_ai"]["ci_high"]
     assert liking["is_ai"]["ci_low"] > 0
     groups = [(c["group"], c["term"]) for c in result.variance_components]
-    assert groups == [("participant", "(Intercept)"), ("participant", "is_ai"), ("clip", "(Intercept)"),
-                      ("residual", "")]
+    assert groups == [
+        ("participant", "(Intercept)"),
+        ("participant", "is_ai"),
+        ("clip", "(Intercept)"),
+        ("residual", ""),
+    ]
     assert result.n_participants == 200 and result.n_clips == 60
     assert result.n_ratings == int(study.loc[study["kind"] == "main", "moved"].notna().sum())
 
@@ -101,8 +113,9 @@ def test_collider_no_effects_means_no_true_source_effect_and_no_causal_label_cla
     experience = rng.normal(size=len(study))
     evidence = np.where(study["is_ai"], 0.5, -0.5) - 1.0 * experience + rng.normal(size=len(study))
     study["guessed_ai"] = pd.array(evidence > 0, dtype="boolean")
-    study["moved"] = pd.array(np.clip(np.rint(5 + 1.5 * experience + rng.normal(size=len(study))), 1, 9)
-                              .astype(int), dtype="Int64")
+    study["moved"] = pd.array(
+        np.clip(np.rint(5 + 1.5 * experience + rng.normal(size=len(study))), 1, 9).astype(int), dtype="Int64"
+    )
     model = models.emotion_mixed_model(study, "moved")
     true_source = {row["term"]: row for row in model.fixed_effects}["is_ai"]
     assert true_source["ci_low"] < 0 < true_source["ci_high"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
-import io
 
 import numpy as np
 import pandas as pd
@@ -21,8 +21,16 @@ from tests.results.conftest import write_simulated_study
 @pytest.fixture
 def study(sqlite_engine):
     """A simulated study with dropouts, flags, attention trials and missing ratings, stored in SQLite."""
-    simulated = simulate_study(30, 10, n_clips=20, share_incomplete=0.2, share_flagged=0.2, n_attention_trials=1,
-                               rating_missing_rate=0.05, seed=11)
+    simulated = simulate_study(
+        30,
+        10,
+        n_clips=20,
+        share_incomplete=0.2,
+        share_flagged=0.2,
+        n_attention_trials=1,
+        rating_missing_rate=0.05,
+        seed=11,
+    )
     write_simulated_study(sqlite_engine, simulated)
     return sqlite_engine
 
@@ -30,8 +38,17 @@ def study(sqlite_engine):
 def test_parquet_round_trip_is_exact(study, tmp_path):
     filters = Filters(completed_only=False)
     written = export.export_all(tmp_path, engine=study, filters=filters)
-    assert {p.name for p in written} == {"trials.csv", "trials.parquet", "participants.csv", "participants.parquet",
-                                         "clips.csv", "clips.parquet", "codebook.csv", "codebook.md", "codebook.json"}
+    assert {p.name for p in written} == {
+        "trials.csv",
+        "trials.parquet",
+        "participants.csv",
+        "participants.parquet",
+        "clips.csv",
+        "clips.parquet",
+        "codebook.csv",
+        "codebook.md",
+        "codebook.json",
+    }
     dataset = load_dataset(filters, study)
     for name, frame in (("trials", dataset.trials), ("participants", dataset.participants), ("clips", dataset.clips)):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), frame, check_dtype=True)
@@ -45,8 +62,20 @@ def test_csv_round_trip_keeps_values(study, tmp_path):
     reread = pd.read_csv(tmp_path / "trials.csv")
     assert list(reread.columns) == list(original.columns)
     assert len(reread) == len(original)
-    for column in ("participant_id", "clip_id", "trial_index", "confidence", "valence", "liking", "is_ai",
-                   "guessed_ai", "correct", "completed", "flag_too_fast", "feat_source_marker"):
+    for column in (
+        "participant_id",
+        "clip_id",
+        "trial_index",
+        "confidence",
+        "valence",
+        "liking",
+        "is_ai",
+        "guessed_ai",
+        "correct",
+        "completed",
+        "flag_too_fast",
+        "feat_source_marker",
+    ):
         left = original[column].astype("float64").to_numpy()
         right = reread[column].astype("float64").to_numpy()
         np.testing.assert_allclose(right, left, equal_nan=True, rtol=1e-12, err_msg=column)
@@ -93,16 +122,23 @@ def test_statistics_recomputed_from_the_exported_file_match_the_app(study, tmp_p
     ai, human = main[main["is_ai"]], main[~main["is_ai"]]
     hits, false_alarms = int(ai["guessed_ai"].sum()), int(human["guessed_ai"].sum())
     correct = int((main["is_ai"] == main["guessed_ai"]).sum())
-    assert (app.n_trials, app.hit_rate.successes, app.fa_rate.successes) == (
-        len(main), hits, false_alarms)
+    assert (app.n_trials, app.hit_rate.successes, app.fa_rate.successes) == (len(main), hits, false_alarms)
     low, high = proportion_confint(hits, len(ai), method="wilson")
     assert app.hit_rate.ci_low == pytest.approx(low) and app.hit_rate.ci_high == pytest.approx(high)
     assert app.accuracy.p_value == pytest.approx(stats.binomtest(correct, len(main)).pvalue)
 
     # Per-participant d' with the log-linear correction, then a one-sample t-test, by hand with scipy.
-    per = main.groupby("participant_id").apply(lambda g: pd.Series({
-        "h": (g["is_ai"] & g["guessed_ai"]).sum(), "s": g["is_ai"].sum(),
-        "f": (~g["is_ai"] & g["guessed_ai"]).sum(), "n": (~g["is_ai"]).sum()}), include_groups=False)
+    per = main.groupby("participant_id").apply(
+        lambda g: pd.Series(
+            {
+                "h": (g["is_ai"] & g["guessed_ai"]).sum(),
+                "s": g["is_ai"].sum(),
+                "f": (~g["is_ai"] & g["guessed_ai"]).sum(),
+                "n": (~g["is_ai"]).sum(),
+            }
+        ),
+        include_groups=False,
+    )
     d_prime = stats.norm.ppf((per["h"] + 0.5) / (per["s"] + 1)) - stats.norm.ppf((per["f"] + 0.5) / (per["n"] + 1))
     test = stats.ttest_1samp(d_prime, 0.0)
     assert app.d_prime.mean == pytest.approx(d_prime.mean())
@@ -114,8 +150,15 @@ def test_statistics_recomputed_from_the_exported_file_match_the_app(study, tmp_p
 def test_zip_holds_tables_codebook_and_report(study):
     dataset = load_dataset(Filters(), study)
     archive = zipfile.ZipFile(io.BytesIO(export.export_zip(dataset, ["parquet"], report_html="<html></html>")))
-    assert set(archive.namelist()) == {"trials.parquet", "participants.parquet", "clips.parquet", "codebook.csv",
-                                       "codebook.md", "codebook.json", "report.html"}
+    assert set(archive.namelist()) == {
+        "trials.parquet",
+        "participants.parquet",
+        "clips.parquet",
+        "codebook.csv",
+        "codebook.md",
+        "codebook.json",
+        "report.html",
+    }
     trials = pd.read_parquet(io.BytesIO(archive.read("trials.parquet")))
     pd.testing.assert_frame_equal(trials, dataset.trials)
 
@@ -150,11 +193,13 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas():
 
     from results.export import table_to_csv
 
-    frame = pd.DataFrame({
-        "comment": ["=HYPERLINK(\"http://evil\")", "+1", "-2+3", "@SUM(A1)", "lovely", None],
-        "valence": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "comment": ['=HYPERLINK("http://evil")', "+1", "-2+3", "@SUM(A1)", "lovely", None],
+            "valence": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
     back = pd.read_csv(io.BytesIO(table_to_csv(frame)))
-    assert back["comment"].tolist()[:5] == ["'=HYPERLINK(\"http://evil\")", "'+1", "'-2+3", "'@SUM(A1)", "lovely"]
+    assert back["comment"].tolist()[:5] == ['\'=HYPERLINK("http://evil")', "'+1", "'-2+3", "'@SUM(A1)", "lovely"]
     assert pd.isna(back["comment"].iloc[5])
     assert back["valence"].tolist() == [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0]  # numbers stay numbers

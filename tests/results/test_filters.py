@@ -16,8 +16,9 @@ from results.stats import headline_stats
 
 @pytest.fixture(scope="module")
 def study() -> pd.DataFrame:
-    return simulate_study(80, 12, n_clips=24, share_incomplete=0.25, share_flagged=0.2, n_attention_trials=1,
-                          n_study_versions=2, seed=9)
+    return simulate_study(
+        80, 12, n_clips=24, share_incomplete=0.25, share_flagged=0.2, n_attention_trials=1, n_study_versions=2, seed=9
+    )
 
 
 def participants_with(data: pd.DataFrame, column: str) -> set:
@@ -40,8 +41,9 @@ def test_incomplete_participants_leave_with_all_their_trials(study):
     expected = study[study["completed"]]
     assert counts["n_participants_after"] == expected["participant_id"].nunique()
     assert counts["n_trials_after"] == int((expected["kind"] == "main").sum())
-    assert counts["steps"] == [{"step": "completed", "n_participants": counts["n_participants_after"],
-                                "n_trials": counts["n_trials_after"]}]
+    assert counts["steps"] == [
+        {"step": "completed", "n_participants": counts["n_participants_after"], "n_trials": counts["n_trials_after"]}
+    ]
 
 
 def test_quality_flags_and_screening(study):
@@ -50,16 +52,27 @@ def test_quality_flags_and_screening(study):
     clean = data.groupby("participant_id")[["flag_attention_failed", "flag_too_fast", "flag_inconsistent"]].any()
     unscreened_id = clean.index[~clean.any(axis=1)][0]
     data.loc[data["participant_id"] == unscreened_id, "screening_passed"] = pd.NA  # not screened: must stay
-    kept, counts = apply_filters(data, completed_only=False, exclude_failed_screening=True,
-                                 exclude_attention_failed=True, exclude_too_fast=True, exclude_inconsistent=True)
+    kept, counts = apply_filters(
+        data,
+        completed_only=False,
+        exclude_failed_screening=True,
+        exclude_attention_failed=True,
+        exclude_too_fast=True,
+        exclude_inconsistent=True,
+    )
     failed = set(data.loc[data["screening_passed"].eq(False).fillna(False), "participant_id"])
-    flagged = failed | participants_with(data, "flag_attention_failed") | participants_with(
-        data, "flag_too_fast") | participants_with(data, "flag_inconsistent")
+    flagged = (
+        failed
+        | participants_with(data, "flag_attention_failed")
+        | participants_with(data, "flag_too_fast")
+        | participants_with(data, "flag_inconsistent")
+    )
     assert flagged and set(kept["participant_id"]) == set(data["participant_id"]) - flagged
     assert unscreened_id in set(kept["participant_id"])
     assert [s["step"] for s in counts["steps"]] == ["screening", "attention checks", "too fast", "inconsistent"]
-    assert [s["n_participants"] for s in counts["steps"]] == sorted((s["n_participants"] for s in counts["steps"]),
-                                                                    reverse=True)
+    assert [s["n_participants"] for s in counts["steps"]] == sorted(
+        (s["n_participants"] for s in counts["steps"]), reverse=True
+    )
 
 
 def test_date_range_keeps_whole_sessions_by_their_first_answer(study):
@@ -91,11 +104,22 @@ def test_headline_stats_are_json_safe_and_complete(study):
     kept, _ = apply_filters(study)
     stats = headline_stats(kept)
     text = json.dumps(stats, allow_nan=False)  # NaN would be invalid JSON
-    assert set(stats) == {"headline", "detection", "roc", "breakdowns", "emotion_by_source", "emotion_tests", "lens",
-                          "clips"}
+    assert set(stats) == {
+        "headline",
+        "detection",
+        "roc",
+        "breakdowns",
+        "emotion_by_source",
+        "emotion_tests",
+        "lens",
+        "clips",
+    }
     assert np.isfinite(stats["headline"]["detection"]["model"]["d_prime"]["estimate"])
-    assert stats["headline"]["decision"]["verdict"] in ("evidence of detection", "evidence of chance-level detection",
-                                                        "inconclusive")
+    assert stats["headline"]["decision"]["verdict"] in (
+        "evidence of detection",
+        "evidence of chance-level detection",
+        "inconclusive",
+    )
     assert set(stats["breakdowns"]) == {"training_years", "ai_exposure", "genre", "vocals", "ai_system"}
     assert stats["detection"]["n_trials"] == int((kept["kind"] == "main").sum())
     assert len(stats["roc"]["points"]) == 7

@@ -22,8 +22,11 @@ def study() -> pd.DataFrame:
 def clip_table(data: pd.DataFrame) -> pd.DataFrame:
     main = data[data["kind"] == "main"]
     return main.groupby("clip_id").agg(
-        is_ai=("is_ai", "first"), judged=("guessed_ai", lambda s: s.astype(float).mean()),
-        cue=("feat_listener_cue", "first"), marker=("feat_source_marker", "first"))
+        is_ai=("is_ai", "first"),
+        judged=("guessed_ai", lambda s: s.astype(float).mean()),
+        cue=("feat_listener_cue", "first"),
+        marker=("feat_source_marker", "first"),
+    )
 
 
 def test_associations_match_scipy_and_benjamini_hochberg(study):
@@ -47,15 +50,15 @@ def test_associations_match_scipy_and_benjamini_hochberg(study):
     cue = table.set_index("feature").loc["feat_listener_cue"]
     assert cue["judgement_r"] == pytest.approx(stats.pearsonr(clips["cue"], clips["judged"]).statistic)
     for family in ("source", "judgement"):
-        assert table[f"{family}_q"].to_numpy() == pytest.approx(
-            multipletests(table[f"{family}_p"], method="fdr_bh")[1])
+        assert table[f"{family}_q"].to_numpy() == pytest.approx(multipletests(table[f"{family}_p"], method="fdr_bh")[1])
 
 
 def test_associations_find_the_true_marker_and_the_misleading_cue(study):
     table = lens.feature_associations(study).set_index("feature")
     assert table.loc["feat_source_marker", "source_q"] < 0.01  # true SMD = 1
-    assert table.loc["feat_source_marker", "source_d_ci_low"] < 1.0 < table.loc["feat_source_marker",
-                                                                                 "source_d_ci_high"]
+    assert (
+        table.loc["feat_source_marker", "source_d_ci_low"] < 1.0 < table.loc["feat_source_marker", "source_d_ci_high"]
+    )
     assert table.loc["feat_listener_cue", "judgement_q"] < 0.001  # listeners follow it ...
     assert table.loc["feat_listener_cue", "source_q"] > 0.05  # ... though it says nothing about the source
     assert table.loc["feat_unrelated_a", "judgement_q"] > 0.05
@@ -73,8 +76,7 @@ def test_lens_model_equation_reconstructs_achievement(study):
     assert summary.cue_selection == "top |r| on the same data"
     given = lens.lens_summary(study, ["feat_listener_cue"])
     assert given.cues == ["feat_listener_cue"] and given.cue_selection == "given"
-    assert given.judgement.multiple_r == pytest.approx(
-        abs(stats.pearsonr(clips["cue"], clips["judged"]).statistic))
+    assert given.judgement.multiple_r == pytest.approx(abs(stats.pearsonr(clips["cue"], clips["judged"]).statistic))
     with pytest.raises(ValueError, match="feat_nope"):
         lens.lens_summary(study, ["feat_nope"])
 

@@ -44,12 +44,19 @@ def _lme4_available() -> bool:
 def fits(tmp_path_factory):
     require_or_skip(_lme4_available(), "Rscript with lme4 (r-base-core, r-cran-lme4)")
     rng = np.random.default_rng(3)
-    study = simulate_study(80, 16, d_prime=rng.normal(1.0, 0.5, 80), criterion=rng.normal(0.2, 0.4, 80),
-                           n_clips=30, cue_weight=0.7, seed=3)
+    study = simulate_study(
+        80, 16, d_prime=rng.normal(1.0, 0.5, 80), criterion=rng.normal(0.2, 0.4, 80), n_clips=30, cue_weight=0.7, seed=3
+    )
     folder = tmp_path_factory.mktemp("lme4")
     (folder / "trials.csv").write_bytes(table_to_csv(study))
-    subprocess.run(["Rscript", str(SCRIPT), "trials.csv", "estimates.csv"], cwd=folder, check=True,
-                   capture_output=True, timeout=900, env={**os.environ, "HUMAN_TOUCH_DETECTION_ONLY": "1"})
+    subprocess.run(
+        ["Rscript", str(SCRIPT), "trials.csv", "estimates.csv"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=900,
+        env={**os.environ, "HUMAN_TOUCH_DETECTION_ONLY": "1"},
+    )
     lme4 = pd.read_csv(folder / "estimates.csv").set_index("term")
     y, X, names, structures = detection_design(main_trials(study))
     expected = fit_binomial(y, X, names, structures[0][1], information="expected")

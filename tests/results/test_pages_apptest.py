@@ -12,8 +12,7 @@ from results.simulate import simulate_study
 from tests.results.conftest import write_simulated_study
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["results/pages/overview.py", "results/pages/clips.py", "results/pages/features.py",
-         "results/pages/export.py"]
+PAGES = ["results/pages/overview.py", "results/pages/clips.py", "results/pages/features.py", "results/pages/export.py"]
 TIMEOUT_S = 120
 
 
@@ -26,8 +25,9 @@ def _page(path: str, staff: bool) -> AppTest:
 
 @pytest.fixture
 def filled_study(sqlite_data_env):
-    simulated = simulate_study(24, 10, n_clips=20, share_incomplete=0.2, share_flagged=0.2, n_attention_trials=1,
-                               seed=21)
+    simulated = simulate_study(
+        24, 10, n_clips=20, share_incomplete=0.2, share_flagged=0.2, n_attention_trials=1, seed=21
+    )
     write_simulated_study(db.get_engine(), simulated)
     return simulated
 
@@ -116,15 +116,21 @@ def test_refresh_shows_answers_that_arrived_meanwhile(filled_study):
     completed = filled_study[filled_study["completed"] & (filled_study["kind"] == "main")]
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Participants / main trials"] == (
-        f"{completed['participant_id'].nunique() + 3} / {len(completed) + 30}")
+        f"{completed['participant_id'].nunique() + 3} / {len(completed) + 30}"
+    )
 
 
 def test_export_page_offers_every_download(filled_study):
     app = _page("results/pages/export.py", staff=True).run()
     assert not app.exception
     labels = [button.proto.label for button in app.get("download_button")]
-    assert labels == ["Download everything (zip)", "Trials (CSV)", "Codebook (Markdown)", "Codebook (CSV)",
-                      "Download the report (HTML)"]
+    assert labels == [
+        "Download everything (zip)",
+        "Trials (CSV)",
+        "Codebook (Markdown)",
+        "Codebook (CSV)",
+        "Download the report (HTML)",
+    ]
     app.multiselect(key="export_formats").set_value([]).run()
     assert [w.value for w in app.warning] == ["Choose at least one format."]
 

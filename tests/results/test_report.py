@@ -20,10 +20,17 @@ def trials():
 
 @pytest.fixture(scope="module")
 def html(trials):
-    return build_report_html(trials, "completed participants only; no quality exclusions",
-                             counts={"n_participants_before": 35, "n_trials_before": 420,
-                                     "n_participants_after": 30, "n_trials_after": 360,
-                                     "steps": [{"step": "completed", "n_participants": 30, "n_trials": 360}]})
+    return build_report_html(
+        trials,
+        "completed participants only; no quality exclusions",
+        counts={
+            "n_participants_before": 35,
+            "n_trials_before": 420,
+            "n_participants_after": 30,
+            "n_trials_after": 360,
+            "steps": [{"step": "completed", "n_participants": 30, "n_trials": 360}],
+        },
+    )
 
 
 def test_report_shows_the_headline_numbers(trials, html):

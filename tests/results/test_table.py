@@ -13,18 +13,58 @@ def _small_study(engine):
     """Two participants (one flagged, one preview) and practice/main/attention/repeat trials."""
     with db.session_scope(engine) as s:
         version = add_study_version(s, n_trials=2)
-        human = add_clip(s, "human", features={"tempo_bpm": 120.0, "spectral_centroid_mean_hz": 1500.5},
-                         title="Nocturne", creator="A. Person", genre="classical", vocals="instrumental", pair_id="p1")
-        ai = add_clip(s, "ai", features={"tempo_bpm": 96.0}, ai_system="Suno", ai_version="v4",
-                      genre="classical", vocals="instrumental", pair_id="p1")
+        human = add_clip(
+            s,
+            "human",
+            features={"tempo_bpm": 120.0, "spectral_centroid_mean_hz": 1500.5},
+            title="Nocturne",
+            creator="A. Person",
+            genre="classical",
+            vocals="instrumental",
+            pair_id="p1",
+        )
+        ai = add_clip(
+            s,
+            "ai",
+            features={"tempo_bpm": 96.0},
+            ai_system="Suno",
+            ai_version="v4",
+            genre="classical",
+            vocals="instrumental",
+            pair_id="p1",
+        )
         bare = add_clip(s, "human")  # no features computed yet
 
-        alice = add_participant(s, version, questionnaire={"age_band": "25-34", "instrument_training_years": "3-5",
-                                                           "musician_self_rating": 2, "ai_music_heard": "Some"},
-                                screening_passed=True, flags={"attention_failed": True, "too_fast": True})
+        alice = add_participant(
+            s,
+            version,
+            questionnaire={
+                "age_band": "25-34",
+                "instrument_training_years": "3-5",
+                "musician_self_rating": 2,
+                "ai_music_heard": "Some",
+            },
+            screening_passed=True,
+            flags={"attention_failed": True, "too_fast": True},
+        )
         add_trial(s, alice, 0, human, kind="practice", confidence=6)
-        add_trial(s, alice, 1, human, confidence=2, valence=7, arousal=3, moved=8, liking=9, familiar=False,
-                  comment="lovely", time_to_answer_ms=12000, time_to_first_play_ms=800, pauses=1, seeks=2)
+        add_trial(
+            s,
+            alice,
+            1,
+            human,
+            confidence=2,
+            valence=7,
+            arousal=3,
+            moved=8,
+            liking=9,
+            familiar=False,
+            comment="lovely",
+            time_to_answer_ms=12000,
+            time_to_first_play_ms=800,
+            pauses=1,
+            seeks=2,
+        )
         add_trial(s, alice, 2, ai, confidence=3, valence=4, extra={"too_fast": True})
         add_trial(s, alice, 3, bare, kind="attention", confidence=None, guess=None, attention_answer="blue")
         add_trial(s, alice, 4, human, kind="repeat", confidence=1)
@@ -43,10 +83,21 @@ def test_one_row_per_answered_non_practice_trial(engine):
     df = table.load_trial_table(engine)
 
     assert list(zip(df.participant_id, df.trial_index, df.kind)) == [
-        (alice, 1, "main"), (alice, 2, "main"), (alice, 3, "attention"), (alice, 4, "repeat"), (bob, 0, "main")]
+        (alice, 1, "main"),
+        (alice, 2, "main"),
+        (alice, 3, "attention"),
+        (alice, 4, "repeat"),
+        (bob, 0, "main"),
+    ]
     first = df.iloc[0]
     assert (first.clip_id, first.source, first.is_ai, first.guess, first.guessed_ai, first.correct) == (
-        human, "human", False, "human", False, True)
+        human,
+        "human",
+        False,
+        "human",
+        False,
+        True,
+    )
     assert (first.valence, first.arousal, first.moved, first.liking, first.familiar) == (7, 3, 8, 9, False)
     assert (first.comment, first.pauses, first.seeks, first.time_to_answer_ms) == ("lovely", 1, 2, 12000)
     second = df.iloc[1]
@@ -69,7 +120,12 @@ def test_participant_and_clip_columns_are_joined(engine):
     assert flags == (True, True, False, True)
     assert (a.answer_too_fast, df.loc[(alice, 2), "answer_too_fast"]) == (False, True)
     assert (a.clip_title, a.clip_creator, a.genre, a.vocals, a.pair_id) == (
-        "Nocturne", "A. Person", "classical", "instrumental", "p1")
+        "Nocturne",
+        "A. Person",
+        "classical",
+        "instrumental",
+        "p1",
+    )
     b = df.loc[(bob, 0)]
     assert (b.completed, b.ai_system, b.ai_version, b.flag_attention_failed) == (False, "Suno", "v4", False)
     assert pd.isna(b.screening_passed) and pd.isna(b.age_band)
@@ -148,17 +204,48 @@ def test_a_simulated_study_written_to_the_database_reads_back_unchanged(sqlite_e
     from results.simulate import simulate_study
     from tests.results.conftest import write_simulated_study
 
-    simulated = simulate_study(12, 8, n_clips=16, n_attention_trials=1, rating_missing_rate=0.1,
-                               share_incomplete=0.3, share_flagged=0.3, seed=3)
+    simulated = simulate_study(
+        12,
+        8,
+        n_clips=16,
+        n_attention_trials=1,
+        rating_missing_rate=0.1,
+        share_incomplete=0.3,
+        share_flagged=0.3,
+        seed=3,
+    )
     write_simulated_study(sqlite_engine, simulated)
     loaded = table.load_trial_table(sqlite_engine)
 
     assert len(loaded) == len(simulated)
-    same = ["trial_index", "kind", "source", "is_ai", "guess", "guessed_ai", "correct", "confidence",
-            "valence", "arousal", "moved", "liking", "familiar", "answered_at",
-            "completed", "age_band", "training_years", "training_self_rating", "ai_exposure", "ai_attitude",
-            "screening_passed", "flag_attention_failed", "flag_inconsistent", "flag_too_fast",
-            "feat_listener_cue", "feat_source_marker"]
+    same = [
+        "trial_index",
+        "kind",
+        "source",
+        "is_ai",
+        "guess",
+        "guessed_ai",
+        "correct",
+        "confidence",
+        "valence",
+        "arousal",
+        "moved",
+        "liking",
+        "familiar",
+        "answered_at",
+        "completed",
+        "age_band",
+        "training_years",
+        "training_self_rating",
+        "ai_exposure",
+        "ai_attitude",
+        "screening_passed",
+        "flag_attention_failed",
+        "flag_inconsistent",
+        "flag_too_fast",
+        "feat_listener_cue",
+        "feat_source_marker",
+    ]
     expected = simulated[same].assign(answered_at=simulated["answered_at"].dt.floor("us"))  # DB keeps microseconds
     pd.testing.assert_frame_equal(loaded[same], expected, check_dtype=True)
 
