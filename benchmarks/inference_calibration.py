@@ -44,22 +44,27 @@ TESTS = ("glmm_dprime", "glmm_criterion", "accuracy", "auc", "pooled_binomial", 
 
 def true_values(d_prime: float, clip_sd: float) -> dict[str, float]:
     """Population values each interval should cover (module docstring)."""
-    scale = np.sqrt(1 + clip_sd ** 2)
+    scale = np.sqrt(1 + clip_sd**2)
     edges = np.concatenate([[-np.inf], CONFIDENCE_OFFSETS, [np.inf]])
     signal = np.diff(stats.norm.cdf((edges - d_prime / 2) / scale))
     noise = np.diff(stats.norm.cdf((edges + d_prime / 2) / scale))
     auc = float((signal * (np.cumsum(noise) - noise + 0.5 * noise)).sum())
-    return {"glmm_dprime": d_prime, "glmm_criterion": 0.0,
-            "accuracy": float(stats.norm.cdf(d_prime / 2 / scale)), "auc": auc}
+    return {
+        "glmm_dprime": d_prime,
+        "glmm_criterion": 0.0,
+        "accuracy": float(stats.norm.cdf(d_prime / 2 / scale)),
+        "auc": auc,
+    }
 
 
 def one_study(task: tuple[float, float, int, int]) -> dict:
     """Fit every headline test to one simulated study; rejections, coverage and fit outcome."""
     d_prime, clip_sd, n_clips, seed = task
-    df = simulate_study(N_PARTICIPANTS, N_TRIALS, d_prime=d_prime, n_clips=n_clips, cue_weight=clip_sd,
-                        label_effects={}, seed=seed)
+    df = simulate_study(
+        N_PARTICIPANTS, N_TRIALS, d_prime=d_prime, n_clips=n_clips, cue_weight=clip_sd, label_effects={}, seed=seed
+    )
     truth = true_values(d_prime, clip_sd)
-    out = {"aborted": False, "fell_back": False, "singular": False}
+    out: dict[str, object] = {"aborted": False, "fell_back": False, "singular": False}
     summary = detection_summary(df)
     out["pooled_binomial"] = (summary.accuracy.p_value < 0.05, None)
     out["participant_t"] = (summary.d_prime.p_value < 0.05, None)
@@ -81,8 +86,12 @@ def one_study(task: tuple[float, float, int, int]) -> dict:
 
 def summarise(results: list[dict]) -> dict:
     """Per test: rejection rate and coverage (share of studies); fit outcomes as counts."""
-    row = {"n": len(results), "aborted": sum(r["aborted"] for r in results),
-           "fell_back": sum(r["fell_back"] for r in results), "singular": sum(r["singular"] for r in results)}
+    row = {
+        "n": len(results),
+        "aborted": sum(r["aborted"] for r in results),
+        "fell_back": sum(r["fell_back"] for r in results),
+        "singular": sum(r["singular"] for r in results),
+    }
     for test in TESTS:
         fitted = [r[test] for r in results if test in r]
         row[f"{test}_reject"] = np.mean([f[0] for f in fitted]) if fitted else np.nan
@@ -95,12 +104,30 @@ def _percent(value: float) -> str:
     return "n/a" if not np.isfinite(value) else f"{100 * value:.1f}"
 
 
-HEADER = ["d'", "clip SD", "clips", "studies", "GLMM d' rej", "GLMM d' cov", "GLMM c rej", "GLMM c cov",
-          "acc rej", "acc cov", "AUC rej", "AUC cov", "pooled binom rej*", "participant t rej*",
-          "aborts", "fallbacks", "singular"]
-FOOTNOTE = ("* treat clips as fixed (shown for comparison, not headline tests). 'rej' is the false-positive rate "
-            "where d' = 0 (c is always 0, so 'GLMM c rej' is a false-positive rate in every row) and power "
-            "otherwise; 'cov' the coverage of the true value by the 95% interval.")
+HEADER = [
+    "d'",
+    "clip SD",
+    "clips",
+    "studies",
+    "GLMM d' rej",
+    "GLMM d' cov",
+    "GLMM c rej",
+    "GLMM c cov",
+    "acc rej",
+    "acc cov",
+    "AUC rej",
+    "AUC cov",
+    "pooled binom rej*",
+    "participant t rej*",
+    "aborts",
+    "fallbacks",
+    "singular",
+]
+FOOTNOTE = (
+    "* treat clips as fixed (shown for comparison, not headline tests). 'rej' is the false-positive rate "
+    "where d' = 0 (c is always 0, so 'GLMM c rej' is a false-positive rate in every row) and power "
+    "otherwise; 'cov' the coverage of the true value by the 95% interval."
+)
 
 
 def table_row(cell: tuple, row: dict) -> str:
@@ -109,8 +136,13 @@ def table_row(cell: tuple, row: dict) -> str:
     cells = [f"{d_prime:g}", f"{clip_sd:g}", str(n_clips), str(row["n"])]
     for test in ("glmm_dprime", "glmm_criterion", "accuracy", "auc"):
         cells += [_percent(row[f"{test}_reject"]), _percent(row[f"{test}_cover"])]
-    cells += [_percent(row["pooled_binomial_reject"]), _percent(row["participant_t_reject"]),
-              str(row["aborted"]), str(row["fell_back"]), str(row["singular"])]
+    cells += [
+        _percent(row["pooled_binomial_reject"]),
+        _percent(row["participant_t_reject"]),
+        str(row["aborted"]),
+        str(row["fell_back"]),
+        str(row["singular"]),
+    ]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -124,8 +156,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # Clip SD first in the loop order the user gave: each row is printed as soon as its cell is done.
     cells = [(d, sd, n) for sd in args.clip_sds for n in args.clips for d in args.d_primes]
-    print(f"{args.studies} studies per cell of {N_PARTICIPANTS} participants x {N_TRIALS} trials, "
-          f"{args.workers} processes\n")
+    print(
+        f"{args.studies} studies per cell of {N_PARTICIPANTS} participants x {N_TRIALS} trials, "
+        f"{args.workers} processes\n"
+    )
     print("| " + " | ".join(HEADER) + " |")
     print("|" + "---|" * len(HEADER), flush=True)
     started = time.perf_counter()
