@@ -102,6 +102,21 @@ class StreamlitServer:
         self.stop()
         self.start()
 
+    def set_staff_password(self, password: str) -> None:
+        """Set the staff password of this server's database the way an organiser does.
+
+        Through ``human-touch staff set-password --stdin``: on standard input (never argv).
+        """
+        human_touch = Path(sys.executable).parent / "human-touch"
+        subprocess.run(
+            [str(human_touch), "staff", "set-password", "--stdin"],
+            input=password + "\n",
+            text=True,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 

@@ -1,9 +1,5 @@
 """The door in a real browser: a fresh app shows participants the study, and staff pages are locked."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 from tests.e2e.conftest import wait_for_app
 
 
@@ -38,16 +34,7 @@ def test_staff_pages_need_login(streamlit_server, page):
 
 
 def test_wrong_password_is_refused_and_right_one_opens_staff_pages(streamlit_server, page):
-    # The password goes in on standard input (never argv), into the server's own database.
-    human_touch = Path(sys.executable).parent / "human-touch"
-    subprocess.run(
-        [str(human_touch), "staff", "set-password", "--stdin"],
-        input="correct horse battery\n",
-        text=True,
-        env=streamlit_server.env,
-        check=True,
-        capture_output=True,
-    )
+    streamlit_server.set_staff_password("correct horse battery")
     page.goto(f"{streamlit_server.url}/staff")
     wait_for_app(page, "Staff login")
     field = page.get_by_label("Staff password")

@@ -8,8 +8,6 @@ to the endpoint exactly as the browser's uploader would (multipart body, XSRF co
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -103,15 +101,7 @@ def test_a_participant_session_cannot_park_uploads_in_server_memory(streamlit_se
 
 
 def test_a_logged_in_staff_session_can_upload(streamlit_server, page):
-    human_touch = Path(sys.executable).parent / "human-touch"
-    subprocess.run(
-        [str(human_touch), "staff", "set-password", "--stdin"],
-        input="correct horse battery\n",
-        text=True,
-        env=streamlit_server.env,
-        check=True,
-        capture_output=True,
-    )
+    streamlit_server.set_staff_password("correct horse battery")
     session_id = _session_id_of(page, f"{streamlit_server.url}/staff")
     page.get_by_label("Staff password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
