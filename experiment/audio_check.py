@@ -81,7 +81,7 @@ def save_screening(session: Session, participant: Participant, answers: Sequence
         raise JourneyError("Please choose 1, 2 or 3 for every sound.") from None
     if len(values) != len(targets) or any(v not in (1, 2, 3) for v in values):
         raise JourneyError(f"Please choose 1, 2 or 3 for each of the {len(targets)} sounds.")
-    score = screening.score_screening(values, targets, settings.screening_pass)
+    score = screening.score_screening(values, targets, settings.screening_pass_mark)
     participant.screening = {
         "test": "huggins_pitch",
         "mode": settings.screening,
@@ -89,7 +89,8 @@ def save_screening(session: Session, participant: Participant, answers: Sequence
         "targets": targets,
         "n_correct": score.n_correct,
         "n_trials": score.n_trials,
-        "pass_mark": settings.screening_pass,
+        "pass_mark": settings.screening_pass_mark,
+        "criterion": settings.screening_criterion,
         "passed": score.passed,
     }
     participant.screening_passed = score.passed

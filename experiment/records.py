@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Participant, Response, StudyVersion, Trial
+from core.models import ConsentDecline, Participant, Response, StudyVersion, Trial
 from core.vocabulary import TrialKind
 
 _NOT_PREVIEW = Participant.is_preview.is_not(True)
@@ -178,3 +178,9 @@ def study_versions(session: Session) -> list[dict]:
         StudyVersion.config,
     ).order_by(StudyVersion.id)
     return [dict(row) for row in session.execute(statement).mappings()]
+
+
+def consent_declines(session: Session) -> dict[int, int]:
+    """How many people declined consent, per study version id (versions without a decline are absent)."""
+    rows = session.execute(select(ConsentDecline.study_version_id, ConsentDecline.count)).all()
+    return {int(version): int(count or 0) for version, count in rows}

@@ -11,11 +11,33 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from core.vocabulary import SCALES, SOURCES, ScreeningMode
+from core.vocabulary import SCALES, SOURCES, ExclusionRule, ScreeningCriterion, ScreeningMode
 
 SCALE_POINTS_ALLOWED: tuple[int, ...] = (5, 7, 9)
 SCREENING_MODES: tuple[ScreeningMode, ...] = tuple(ScreeningMode)
 PROLIFIC_COMPLETE_URL = "https://app.prolific.com/submissions/complete?cc={code}"
+EXCLUSION_RULES: tuple[ExclusionRule, ...] = tuple(ExclusionRule)
+DEFAULT_EXCLUSION_RULES: tuple[str, ...] = (
+    ExclusionRule.INCOMPLETE,
+    ExclusionRule.FAILED_SCREENING,
+    ExclusionRule.FAILED_ATTENTION,
+)
+LEGACY_EXCLUSION_RULES: tuple[str, ...] = (ExclusionRule.INCOMPLETE,)
+"""Rules of a version stored before rules were settings: what the analyses then applied by default."""
+
+SCREENING_CRITERIA: dict[str, str] = {
+    ScreeningCriterion.MILNE_2021: (
+        "Milne et al. (2021), Behavior Research Methods 53:1551-1562, \"An online headphone screening test based on "
+        "dichotic pitch\": the Huggins-pitch test is passed with all 6 of 6 trials correct (also the default of "
+        "the authors' reference code, ChaitLabUCL/HeadphoneCheck_Test)."
+    ),
+    ScreeningCriterion.WOODS_2017: (
+        "Woods et al. (2017), Attention, Perception & Psychophysics 79:2064-2072: 5 of 6 correct, the criterion of "
+        "their antiphase (loudness) test, a different test; applied to the Huggins-pitch test it is more lenient."
+    ),
+    ScreeningCriterion.CUSTOM: "The organiser's own pass mark (screening_pass of screening_trials).",
+}
+"""Each named pass mark of the headphone screen with its citation (settings page, codebook, preregistration)."""
 
 DEFAULT_INFORMATION_TEXT = (
     "Thank you for your interest in this study. You will listen to short music clips and, for "
@@ -62,8 +84,12 @@ class StudySettings:
         "optional" stores the result and a flag but lets the participant continue.
     screening_trials : int
         Number of three-interval screening trials (Milne et al. 2021 use 6).
+    screening_criterion : ScreeningCriterion
+        Which pass mark scores the screen (:data:`SCREENING_CRITERIA`): "milne2021" (default, all
+        trials correct, 6 of 6 as published for this test), "woods2017" (5 of 6, the criterion of
+        Woods et al.'s different antiphase test) or "custom" (``screening_pass``).
     screening_pass : int
-        Correct answers needed to pass (default 5 of 6).
+        Correct answers needed to pass when ``screening_criterion`` is "custom".
     practice_trial : bool
         One unscored practice trial before the main trials.
     attention_check : bool
@@ -93,6 +119,13 @@ class StudySettings:
         The reveal names the creator or AI system of each clip.
     show_percentile : bool
         The debrief compares the participant's score with everyone who has completed.
+    exclusion_rules : tuple of str
+        Preregistered reasons (:class:`core.vocabulary.ExclusionRule`) to leave a participant out of
+        the analyses; results apply each version's rules to its participants by default. A saved
+        version never changes: new rules make a new version and apply to its participants only.
+    planned_n : int
+        Planned number of analysed participants (0 = not planned), for the preregistration and
+        the report's deviations.
     """
 
     title: str = "Human or AI? A listening study"
@@ -105,7 +138,8 @@ class StudySettings:
     ask_comment: bool = False
     screening: str = ScreeningMode.OPTIONAL
     screening_trials: int = 6
-    screening_pass: int = 5
+    screening_criterion: str = ScreeningCriterion.MILNE_2021
+    screening_pass: int = 6
     practice_trial: bool = True
     attention_check: bool = True
     repeat_check: bool = True
@@ -121,6 +155,8 @@ class StudySettings:
     prolific_enabled: bool = False
     show_creator_in_debrief: bool = True
     show_percentile: bool = True
+    exclusion_rules: tuple[str, ...] = DEFAULT_EXCLUSION_RULES
+    planned_n: int = 0
 
     def validate(self) -> StudySettings:
         """Check every field; return ``self`` or raise ``ValueError`` naming each problem."""
@@ -133,6 +169,7 @@ class StudySettings:
         """A JSON-ready dict (tuples become lists)."""
         data = asdict(self)
         data["scales"] = list(self.scales)
+        data["exclusion_rules"] = list(self.exclusion_rules)
         return data
 
     @classmethod
@@ -140,19 +177,43 @@ class StudySettings:
         """Build settings from stored JSON; unknown keys are ignored, missing keys take defaults.
 
         Ignoring unknown keys lets an older stored version load after a field was removed;
-        defaults let a version stored before a field existed load unchanged.
+        defaults let a version stored before a field existed load unchanged. Two fields keep
+        what such a version did rather than today's default: its pass mark stays its own
+        ("custom" criterion) and its exclusion rules are :data:`LEGACY_EXCLUSION_RULES`.
         """
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        if "scales" in values:
-            values["scales"] = tuple(values["scales"])
+        values.setdefault("screening_criterion", ScreeningCriterion.CUSTOM)
+        values.setdefault("screening_pass", 5)
+        values.setdefault("exclusion_rules", LEGACY_EXCLUSION_RULES)
+        for name in ("scales", "exclusion_rules"):
+            values[name] = tuple(values.get(name, getattr(cls, name)))
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> StudySettings:
         """A copy with ``changes`` applied (not validated; call :meth:`validate`)."""
-        if "scales" in changes:
-            changes["scales"] = tuple(changes["scales"])
+        for name in ("scales", "exclusion_rules"):
+            if name in changes:
+                changes[name] = tuple(changes[name])
         return replace(self, **changes)
+
+    @property
+    def screening_pass_mark(self) -> int:
+        """Correct screening answers needed to pass under ``screening_criterion``.
+
+        "milne2021": every trial (6 of 6); "woods2017": 5 of 6, scaled to other trial counts
+        (ceil(5/6 x trials)); "custom": ``screening_pass``.
+        """
+        if self.screening_criterion == ScreeningCriterion.MILNE_2021:
+            return self.screening_trials
+        if self.screening_criterion == ScreeningCriterion.WOODS_2017:
+            return -(-5 * self.screening_trials // 6)
+        return self.screening_pass
+
+    @property
+    def scale_signature(self) -> tuple[int, tuple[str, ...]]:
+        """``(scale_points, scales)``: versions whose signatures differ must not be pooled."""
+        return self.scale_points, tuple(self.scales)
 
     @property
     def completion_redirect_url(self) -> str:
@@ -189,10 +250,17 @@ def settings_problems(settings: StudySettings) -> list[str]:
         problems.append(f"screening must be one of {list(SCREENING_MODES)}, got {s.screening!r}")
     if not 1 <= s.screening_trials <= 20:
         problems.append(f"screening_trials must be between 1 and 20, got {s.screening_trials}")
-    elif not 1 <= s.screening_pass <= s.screening_trials:
+    elif s.screening_criterion == ScreeningCriterion.CUSTOM and not 1 <= s.screening_pass <= s.screening_trials:
         problems.append(
             f"screening_pass must be between 1 and screening_trials ({s.screening_trials}), got {s.screening_pass}"
         )
+    if s.screening_criterion not in tuple(ScreeningCriterion):
+        problems.append(f"screening_criterion must be one of {[str(c) for c in ScreeningCriterion]}")
+    unknown_rules = [rule for rule in s.exclusion_rules if rule not in EXCLUSION_RULES]
+    if unknown_rules or len(set(s.exclusion_rules)) != len(s.exclusion_rules):
+        problems.append(f"exclusion_rules must be distinct values of {[str(r) for r in EXCLUSION_RULES]}")
+    if not isinstance(s.planned_n, int) or isinstance(s.planned_n, bool) or not 0 <= s.planned_n <= 100_000:
+        problems.append(f"planned_n must be a whole number between 0 and 100000, got {s.planned_n}")
     if not 0.0 <= float(s.min_answer_seconds) <= 600.0:
         problems.append(f"min_answer_seconds must be between 0 and 600, got {s.min_answer_seconds}")
     if not 1 <= s.max_same_source_run <= 20:
@@ -241,11 +309,15 @@ def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int
 
 __all__ = [
     "DEFAULT_CONSENT_TEXT",
+    "DEFAULT_EXCLUSION_RULES",
     "DEFAULT_DEBRIEF_TEXT",
     "DEFAULT_INFORMATION_TEXT",
+    "EXCLUSION_RULES",
+    "LEGACY_EXCLUSION_RULES",
     "PROLIFIC_COMPLETE_URL",
     "SCALES",
     "SCALE_POINTS_ALLOWED",
+    "SCREENING_CRITERIA",
     "SCREENING_MODES",
     "StudySettings",
     "library_problems",
