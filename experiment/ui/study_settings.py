@@ -17,6 +17,7 @@ from audio import library
 from core import db
 from core.vocabulary import SCALES, Scale, ScreeningMode, Source
 from experiment import entry, repository
+from experiment.ui.preregistration import preregistration_fields
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
 
 SCALE_LABELS: dict[str, str] = {
@@ -135,6 +136,7 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
         values.update(_trial_fields(k, s))
         values.update(_question_fields(k, s))
         values.update(_screening_fields(k, s))
+        values.update(preregistration_fields(session, k, version_id, s))
         values.update(_text_and_completion_fields(k, s))
         note = st.text_input("Note for this version (optional)", key=k + "note")
         saved = st.form_submit_button("Save as new version", type="primary")
@@ -241,7 +243,9 @@ def _screening_fields(k: str, s: StudySettings) -> dict[str, object]:
             st.number_input("Screening sounds", 1, 20, s.screening_trials, key=k + "screening_trials")
         ),
         "screening_pass": int(
-            st.number_input("Correct answers needed to pass", 1, 20, s.screening_pass, key=k + "screening_pass")
+            st.number_input(
+                "Correct answers needed to pass (custom pass mark only)", 1, 20, s.screening_pass, key=k + "screening_pass"
+            )
         ),
     }
 
