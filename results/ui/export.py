@@ -11,7 +11,7 @@ import streamlit as st
 
 from results import export
 from results.dataset import Dataset
-from results.report import build_report_html
+from results.prereg import dataset_report_html
 from results.ui.filters import page_dataset
 
 
@@ -33,9 +33,7 @@ def export_page() -> None:
     with_models = st.checkbox("Fit the mixed models for the report (slower on a large study)", key="export_with_models")
 
     def report() -> str:
-        return build_report_html(
-            dataset.trials, dataset.filters.describe(), counts=dataset.counts, include_mixed_models=with_models
-        )
+        return dataset_report_html(dataset, include_mixed_models=with_models)
 
     if not formats:
         st.warning("Choose at least one format.")
