@@ -321,14 +321,22 @@ def codebook(df: pd.DataFrame, table: str) -> list[Column]:
     ----------
     df : pandas.DataFrame
         The table as exported.
-    table : {"trials", "participants", "clips"}
+    table : {"trials", "participants", "clips", "versions", "flow"}
 
     Raises
     ------
     ValueError
         For an unknown table name or a column that has no codebook entry.
     """
-    known = {"trials": TRIAL_COLUMNS, "participants": PARTICIPANT_COLUMNS, "clips": CLIP_COLUMNS}
+    from results.codebook_study import FLOW_COLUMNS, VERSION_COLUMNS
+
+    known = {
+        "trials": TRIAL_COLUMNS,
+        "participants": PARTICIPANT_COLUMNS,
+        "clips": CLIP_COLUMNS,
+        "versions": VERSION_COLUMNS,
+        "flow": FLOW_COLUMNS,
+    }
     if table not in known:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(known)}")
     by_name = {c.name: c for c in known[table]}

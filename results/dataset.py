@@ -73,7 +73,9 @@ class Filters:
         if self.preregistered:
             parts = ["the exclusion rules preregistered in each study version's settings"]
         elif self.unfiltered:
-            parts = ["UNFILTERED data: completed and incomplete participants, no exclusions (not the preregistered analysis)"]
+            parts = [
+                "UNFILTERED data: completed and incomplete participants, no exclusions (not the preregistered analysis)"
+            ]
         else:
             parts = ["custom exclusions, not the preregistered rules"]
         if self.preregistered or self.unfiltered:

@@ -48,12 +48,19 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     curve = power_curve(design, args.participants, args.sims, method=args.method, workers=args.workers, seed=args.seed)
     seconds = time.perf_counter() - start
     if args.json:
-        payload = {"design": asdict(design), "method": args.method, "seconds": seconds, "curve": curve.to_dict("records")}
+        payload = {
+            "design": asdict(design),
+            "method": args.method,
+            "seconds": seconds,
+            "curve": curve.to_dict("records"),
+        }
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     print(f"Design: {design}")
-    print(f"Analysis: {args.method}; {args.sims} simulated studies per size; {seconds:.1f} s on {args.workers} worker(s)")
+    print(
+        f"Analysis: {args.method}; {args.sims} simulated studies per size; {seconds:.1f} s on {args.workers} worker(s)"
+    )
     print(curve.round(3).to_string(index=False))
     return 0
 

@@ -203,7 +203,10 @@ def analyse_study(table: pd.DataFrame, design: PlanDesign, method: str = "fast")
 def _one(task: tuple[dict, int, int, str]) -> dict[str, float]:
     design, n_participants, seed, method = task
     plan = PlanDesign(**design)
-    return {"n_participants": n_participants, **analyse_study(simulate_design(plan, n_participants, seed), plan, method)}
+    return {
+        "n_participants": n_participants,
+        **analyse_study(simulate_design(plan, n_participants, seed), plan, method),
+    }
 
 
 def power_curve(
@@ -244,7 +247,9 @@ def power_curve(
     if problems or method not in METHODS or not sizes or n_sims < 1:
         raise ValueError("; ".join(problems) or f"method must be one of {METHODS}; sizes and n_sims must be positive")
     seeds = np.random.SeedSequence(seed).generate_state(len(sizes) * n_sims)
-    tasks = [(asdict(design), int(n), int(seeds[i * n_sims + k]), method) for i, n in enumerate(sizes) for k in range(n_sims)]
+    tasks = [
+        (asdict(design), int(n), int(seeds[i * n_sims + k]), method) for i, n in enumerate(sizes) for k in range(n_sims)
+    ]
     results = []
     if workers <= 1:
         for done, task in enumerate(tasks, 1):
