@@ -59,6 +59,7 @@ def main() -> None:
                 _page("results/pages/clips.py", "Per clip", "queue_music"),
                 _page("results/pages/features.py", "Features", "science"),
                 _page("results/pages/export.py", "Export", "download"),
+                _page("results/pages/plan.py", "Plan", "query_stats"),
             ],
             "Account": [st.Page(ui.staff_home, title="Staff home", icon=":material/key:", url_path="staff")],
         }

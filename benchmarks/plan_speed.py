@@ -41,7 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"design: {design}")
     singles = time_single_studies(design, 100, 5)
     for method, seconds in singles.items():
-        print(f"one study, 100 participants, {method}: median {statistics.median(seconds):.3f} s, max {max(seconds):.3f} s")
+        print(
+            f"one study, 100 participants, {method}: "
+            f"median {statistics.median(seconds):.3f} s, max {max(seconds):.3f} s"
+        )
     start = time.perf_counter()
     curve = power_curve(design, DEFAULT_SIZES, args.sims, workers=args.workers, seed=11)
     elapsed = time.perf_counter() - start

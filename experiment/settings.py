@@ -27,8 +27,8 @@ LEGACY_EXCLUSION_RULES: tuple[str, ...] = (ExclusionRule.INCOMPLETE,)
 
 SCREENING_CRITERIA: dict[str, str] = {
     ScreeningCriterion.MILNE_2021: (
-        "Milne et al. (2021), Behavior Research Methods 53:1551-1562, \"An online headphone screening test based on "
-        "dichotic pitch\": the Huggins-pitch test is passed with all 6 of 6 trials correct (also the default of "
+        'Milne et al. (2021), Behavior Research Methods 53:1551-1562, "An online headphone screening test based on '
+        'dichotic pitch": the Huggins-pitch test is passed with all 6 of 6 trials correct (also the default of '
         "the authors' reference code, ChaitLabUCL/HeadphoneCheck_Test)."
     ),
     ScreeningCriterion.WOODS_2017: (

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from results.cluster_variance import two_way_clustered, two_way_variance
+from results.cluster_variance import ClusteredEstimate, two_way_clustered, two_way_variance
 from results.detection import main_trials
 from results.equivalence import DEFAULT_ACCURACY_MARGIN, DEFAULT_D_PRIME_MARGIN, tost
 from results.mixed import ModelFitError
@@ -154,7 +154,7 @@ def _dprime_fast(trials: pd.DataFrame, design: PlanDesign) -> tuple[float, float
     return estimate, se, df, p_value
 
 
-def _dprime_full(df_table: pd.DataFrame) -> tuple[float, float, float, float, object]:
+def _dprime_full(df_table: pd.DataFrame) -> tuple[float, float, float, float, ClusteredEstimate | None]:
     from results.headline import headline_detection
 
     headline = headline_detection(df_table)
@@ -217,7 +217,7 @@ def power_curve(
     method: str = "fast",
     workers: int = 2,
     seed: int = 1,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> pd.DataFrame:
     """Power per sample size, from ``n_sims`` simulated studies each.
 

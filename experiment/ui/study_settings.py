@@ -17,8 +17,8 @@ from audio import library
 from core import db
 from core.vocabulary import SCALES, Scale, ScreeningMode, Source
 from experiment import entry, repository
-from experiment.ui.preregistration import preregistration_fields
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
+from experiment.ui.preregistration import preregistration_fields
 
 SCALE_LABELS: dict[str, str] = {
     Scale.VALENCE: "Pleasantness (valence)",
@@ -244,7 +244,11 @@ def _screening_fields(k: str, s: StudySettings) -> dict[str, object]:
         ),
         "screening_pass": int(
             st.number_input(
-                "Correct answers needed to pass (custom pass mark only)", 1, 20, s.screening_pass, key=k + "screening_pass"
+                "Correct answers needed to pass (custom pass mark only)",
+                1,
+                20,
+                s.screening_pass,
+                key=k + "screening_pass",
             )
         ),
     }

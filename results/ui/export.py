@@ -13,11 +13,13 @@ from results import export
 from results.dataset import Dataset
 from results.prereg import dataset_report_html
 from results.ui.filters import page_dataset
+from results.ui.flow import prereg_download
 
 
 def export_page() -> None:
     """The whole page under the sidebar's filters."""
     st.title("Export")
+    prereg_download()
     dataset = page_dataset()
     st.write(
         f"The files hold exactly the rows the results pages use under these filters: "
