@@ -58,6 +58,16 @@ def _utc_bound(value, *, end: bool) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
+def _rule_mask(rule, name, chosen, version_rules, column) -> pd.Series | None:
+    """Rows breaking ``rule`` where it applies (every row when chosen, else their version's rules); None: unused."""
+    if version_rules is None:
+        return excluded_by(rule, column(name)) if chosen else None
+    versions = {int(v) for v, rules in version_rules.items() if rule in rules}
+    if not versions:
+        return None
+    return excluded_by(rule, column(name)) & column("study_version_id").isin(versions)
+
+
 def apply_filters(
     df: pd.DataFrame,
     *,
@@ -145,12 +155,8 @@ def apply_filters(
         ExclusionRule.INCONSISTENT: exclude_inconsistent,
     }
     for rule, name, step in RULE_STEPS:
-        if version_rules is None:
-            if chosen[rule]:
-                drop(step, excluded_by(rule, column(name)))
-            continue
-        versions = {int(v) for v, rules in version_rules.items() if rule in rules}
-        if versions:
-            drop(step, excluded_by(rule, column(name)) & column("study_version_id").isin(versions))
+        bad = _rule_mask(rule, name, chosen[rule], version_rules, column)
+        if bad is not None:
+            drop(step, bad)
     counts["n_participants_after"], counts["n_trials_after"] = _counts(kept)
     return kept.reset_index(drop=True), counts

@@ -12,15 +12,18 @@ import streamlit as st
 from results import export
 from results.dataset import Dataset
 from results.prereg import dataset_report_html
-from results.ui.filters import page_dataset
+from results.ui.filters import filtered_dataset, show_data_caption, stop_if_empty
 from results.ui.flow import prereg_download
 
 
 def export_page() -> None:
     """The whole page under the sidebar's filters."""
     st.title("Export")
-    prereg_download()
-    dataset = page_dataset()
+    dataset = filtered_dataset()
+    show_data_caption(dataset)
+    if dataset.n_main_trials == 0:  # the preregistration is wanted before any data exist
+        prereg_download()
+    stop_if_empty(dataset)
     st.write(
         f"The files hold exactly the rows the results pages use under these filters: "
         f"**{dataset.n_participants} participants**, **{len(dataset.trials)} answered trials** "
@@ -61,6 +64,8 @@ def export_page() -> None:
         mime="text/html",
         key="export_report",
     )
+    st.subheader("Preregistration")
+    prereg_download()
 
 
 def _single_files(dataset: Dataset, stamp: str) -> None:

@@ -37,6 +37,38 @@ def cached_study_versions(url: str) -> pd.DataFrame:
     return load_study_versions(get_engine(url))
 
 
+def _exclusion_widgets() -> tuple[str, dict[str, bool]]:
+    """The exclusion choice (preregistered, custom or none) and, for custom, the five exclusion flags."""
+    mode = st.radio(
+        "Exclusions",
+        EXCLUSION_MODES,
+        format_func=EXCLUSION_MODES.__getitem__,
+        key="rf_exclusion_mode",
+        help="By default each participant is judged by the exclusion rules saved with their study version "
+        "before the data came in. Other choices are labelled as not preregistered.",
+    )
+    custom = mode == "custom"
+    completed_only = custom and st.checkbox(
+        "Completed participants only",
+        value=True,
+        key="rf_completed_only",
+        help="Leave out people who stopped before the debrief.",
+    )
+    exclude_screening = custom and st.checkbox("Exclude failed headphone screening", key="rf_exclude_screening")
+    exclude_attention = custom and st.checkbox("Exclude failed attention check", key="rf_exclude_attention")
+    exclude_fast = custom and st.checkbox("Exclude too-fast answerers", key="rf_exclude_fast")
+    exclude_inconsistent = custom and st.checkbox(
+        "Exclude inconsistent on the repeated clip", key="rf_exclude_inconsistent"
+    )
+    return mode, {
+        "completed_only": completed_only,
+        "exclude_failed_screening": exclude_screening,
+        "exclude_attention_failed": exclude_attention,
+        "exclude_too_fast": exclude_fast,
+        "exclude_inconsistent": exclude_inconsistent,
+    }
+
+
 def sidebar_filters() -> Filters:
     """Draw the filter widgets in the sidebar and return the chosen :class:`Filters`.
 
@@ -45,27 +77,7 @@ def sidebar_filters() -> Filters:
     url = database_url()
     with st.sidebar:
         st.header("Filters")
-        mode = st.radio(
-            "Exclusions",
-            EXCLUSION_MODES,
-            format_func=EXCLUSION_MODES.__getitem__,
-            key="rf_exclusion_mode",
-            help="By default each participant is judged by the exclusion rules saved with their study version "
-            "before the data came in. Other choices are labelled as not preregistered.",
-        )
-        custom = mode == "custom"
-        completed_only = custom and st.checkbox(
-            "Completed participants only",
-            value=True,
-            key="rf_completed_only",
-            help="Leave out people who stopped before the debrief.",
-        )
-        exclude_screening = custom and st.checkbox("Exclude failed headphone screening", key="rf_exclude_screening")
-        exclude_attention = custom and st.checkbox("Exclude failed attention check", key="rf_exclude_attention")
-        exclude_fast = custom and st.checkbox("Exclude too-fast answerers", key="rf_exclude_fast")
-        exclude_inconsistent = custom and st.checkbox(
-            "Exclude inconsistent on the repeated clip", key="rf_exclude_inconsistent"
-        )
+        mode, exclusions = _exclusion_widgets()
         use_dates = st.checkbox("Limit to participants who started in a date range (UTC)", key="rf_use_dates")
         date_from = date_to = None
         if use_dates:
@@ -95,11 +107,7 @@ def sidebar_filters() -> Filters:
             cached_study_versions.clear()
     return Filters(
         preregistered=mode == "preregistered",
-        completed_only=completed_only,
-        exclude_failed_screening=exclude_screening,
-        exclude_attention_failed=exclude_attention,
-        exclude_too_fast=exclude_fast,
-        exclude_inconsistent=exclude_inconsistent,
+        **exclusions,
         date_from=date_from,
         date_to=date_to,
         study_versions=study_versions,

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from results.power import DEFAULT_SIZES, PlanDesign, power_curve
+from results.ui.flow import prereg_download
 
 
 def _design_form() -> tuple[PlanDesign, tuple[int, ...], int, str] | None:
@@ -61,6 +62,8 @@ def plan_page() -> None:
         "fit; the full GLMM is somewhat more conservative: check the chosen size with it. Enter the chosen "
         "size as the planned N in the study settings."
     )
+    with st.expander("Preregistration of the study version in force"):
+        prereg_download()
     chosen = _design_form()
     if chosen is not None:
         design, sizes, n_sims, method = chosen

@@ -98,7 +98,8 @@ def test_flow_counts_add_up_from_arrival_to_analysis(sqlite_engine, clips):
     assert stages["Dropped out (left before the debrief)"] == 2
     assert stages["Excluded: failed the headphone screen"] == 1
     assert stages["Excluded: failed an attention check"] == 1
-    assert flow["remaining"].iloc[0] - flow["removed"].sum() == flow["remaining"].iloc[-1] == dataset.n_participants == 3
+    arrived, analysed = flow["remaining"].iloc[0], flow["remaining"].iloc[-1]
+    assert arrived - flow["removed"].sum() == analysed == dataset.n_participants == 3
     assert "Analysed 3 participants; 10 were planned." in deviations(dataset)
 
 
