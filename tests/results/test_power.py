@@ -43,3 +43,22 @@ def test_plan_command_prints_power_over_sample_sizes(capsys):
 def test_plan_refuses_an_impossible_design(capsys):
     assert main(["plan", "--trials", "7"]) == 2
     assert "even" in capsys.readouterr().err
+
+
+def test_plan_page_draws_the_power_curve(sqlite_data_env):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parents[2]
+    app = AppTest.from_file(str(root / "results/pages/plan.py"), default_timeout=120)
+    app.session_state["_staff_authenticated"] = True
+    app.run()
+    assert not app.exception and app.title[0].value == "Plan a study"
+    app.text_input(key="plan_sizes").set_value("10, 30")
+    app.number_input(key="plan_sims").set_value(10)
+    app.number_input(key="plan_d").set_value(1.5)
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[0].value
+    assert list(table["n_participants"]) == [10, 30] and (table["n_sims"] == 10).all()
