@@ -58,6 +58,10 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         int(s.planned_n),
         key=k + "planned_n",
     )
+    st.caption(
+        "The preregistration file (settings, design, these rules, the planned N and the analysis) is on the "
+        "Results → Plan and Export pages, and `human-touch prereg` writes it."
+    )
     return {
         "screening_criterion": str(criterion),
         "exclusion_rules": tuple(rule for rule in EXCLUSION_RULES if rule in rules),
