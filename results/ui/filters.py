@@ -123,7 +123,7 @@ def filtered_dataset() -> Dataset:
 def show_data_caption(dataset: Dataset) -> None:
     """A caption with the filters, what they removed and when the data was read."""
     st.caption(
-        f"Filters: {dataset.filters.describe()}. {' '.join(exclusion_lines(dataset.counts))} "
+        f"Filters: {dataset.filters.describe()}. {dataset.version_note} {' '.join(exclusion_lines(dataset.counts))} "
         f"Data read {dataset.loaded_at:%H:%M:%S} UTC."
     )
 
