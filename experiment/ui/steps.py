@@ -286,11 +286,13 @@ def instructions_step(page: StepPage) -> bool:
         else _("Play it and listen.")
     )
     st.markdown(
-        f"{clips} {_('For each clip:')}\n\n"
-        f"1. {listen} {_('The questions unlock once you have listened.')}\n"
-        f"2. {_('Say how the music made **you** feel - not what it expresses, but what you felt.')}\n"
-        f"3. {_('Say whether you think a **person** or an **AI system** made it, and how sure you are.')}\n\n"
-        + _("Some clips were made by people and some by AI. At the end you will see which were which.")
+        _(
+            "{clips} For each clip:\n\n"
+            "1. {listen} The questions unlock once you have listened.\n"
+            "2. Say how the music made **you** feel - not what it expresses, but what you felt.\n"
+            "3. Say whether you think a **person** or an **AI system** made it, and how sure you are.\n\n"
+            "Some clips were made by people and some by AI. At the end you will see which were which."
+        ).format(clips=clips, listen=listen)
     )
     if page.resume_url:
         st.caption(
