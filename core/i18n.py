@@ -107,7 +107,13 @@ def translate(message: str, language: str) -> str:
 
 
 def _(message: str) -> str:
-    """The participant-facing ``message`` in the active language (English text is the message id)."""
+    """The participant-facing ``message`` in the active language (English text is the message id).
+
+    Also a widget's ``format_func`` (options stored in English, shown translated); like Streamlit's
+    default ``str``, it shows a value that is not a string as ``str(value)``.
+    """
+    if not isinstance(message, str):
+        return str(message)
     return translate(message, _active_language.get())
 
 
@@ -143,6 +149,19 @@ def negotiate(accept_language: str | None) -> str | None:
     return min(ranked)[2] if ranked else None
 
 
-def choose_language(requested: object, stored: object = None, accept_language: str | None = None) -> str:
-    """The language to show: the ``?lang=`` choice, else the stored one, else the browser's, else English."""
-    return supported(requested) or supported(stored) or negotiate(accept_language) or DEFAULT_LANGUAGE
+def choose_language(
+    requested: object, stored: object = None, accept_language: str | None = None, browser_locale: object = None
+) -> str:
+    """The language to show, from the first of these that names a supported language.
+
+    ``requested`` (the ``?lang=`` choice), ``stored`` (the participant's), ``accept_language``
+    (the browser's ``Accept-Language`` header, see :func:`negotiate`), ``browser_locale`` (its
+    ``navigator.language``, e.g. "de-DE"); else English.
+    """
+    return (
+        supported(requested)
+        or supported(stored)
+        or negotiate(accept_language)
+        or supported(browser_locale)
+        or DEFAULT_LANGUAGE
+    )

@@ -71,7 +71,11 @@ def current_page_url() -> str | None:
 def participant_page() -> None:
     """The public study page: arrival, consent, then the participant's current step."""
     params = st.query_params.to_dict()
-    language = choose_language(params.get(LANGUAGE_PARAM), accept_language=st.context.headers.get("Accept-Language"))
+    language = choose_language(
+        params.get(LANGUAGE_PARAM),
+        accept_language=st.context.headers.get("Accept-Language"),
+        browser_locale=st.context.locale,
+    )
     with using_language(language):
         try:
             entry = parse_entry(params)
