@@ -191,7 +191,7 @@ def begin(session: Session, entry: Entry, language: str = DEFAULT_LANGUAGE) -> P
 
 def decline(session: Session) -> None:
     """Consent declined: add one to the current version's ``ConsentDecline`` count; nothing else."""
-    version_id, _ = repository.current_settings(session)
+    version_id, _settings = repository.current_settings(session)
     repository.record_decline(session, version_id)
 
 

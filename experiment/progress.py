@@ -92,7 +92,7 @@ def _ensure_trials(session: Session, participant: Participant, settings: StudySe
         )
     except AssignmentError as error:
         raise JourneyError(_(NOT_READY)) from error
-    nonces = [secrets.token_urlsafe(18) for _ in planned]
+    nonces = [secrets.token_urlsafe(18) for _trial in planned]
     try:
         with session.begin_nested():
             repository.store_trials(session, participant, planned, nonces)
