@@ -106,7 +106,7 @@ def translate(message: str, language: str) -> str:
     return translations(supported(language) or DEFAULT_LANGUAGE).gettext(message)
 
 
-def _(message: str) -> str:
+def _(message: object) -> str:
     """The participant-facing ``message`` in the active language (English text is the message id).
 
     Also a widget's ``format_func`` (options stored in English, shown translated); like Streamlit's

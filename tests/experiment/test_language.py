@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
@@ -62,14 +63,13 @@ def _words(text: str) -> set[str]:
 def english_words() -> set[str]:
     with (i18n.LOCALE_DIR / "de" / "LC_MESSAGES" / "messages.po").open("rb") as source:
         catalog = read_po(source, locale="de")
-    english, german = set(COMMON_ENGLISH), set()
+    english, german = set(COMMON_ENGLISH), set[str]()
     for message in catalog:
         if message.id:
-            english |= set().union(
-                *(_words(i) for i in (message.id if isinstance(message.id, tuple) else [message.id]))
-            )
-            strings = message.string if isinstance(message.string, tuple) else [message.string]
-            german |= set().union(*(_words(s) for s in strings))
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            english.update(word for text in ids for word in _words(str(text)))
+            german.update(word for text in strings for word in _words(str(text)))
     return english - german
 
 
@@ -227,7 +227,8 @@ def test_organisers_texts_per_language_with_the_built_in_translation_as_fallback
 
 def test_localised_texts_are_validated():
     assert StudySettings(localised_texts={"de": {"title": "Titel"}}).validate()
-    for bad in ({"fr": {"title": "Titre"}}, {"en": {"title": "x"}}, {"de": {"colour": "x"}}, {"de": "x"}):
+    bad_texts: list[Any] = [{"fr": {"title": "Titre"}}, {"en": {"title": "x"}}, {"de": {"colour": "x"}}, {"de": "x"}]
+    for bad in bad_texts:
         with pytest.raises(ValueError, match="localised_texts"):
             StudySettings(localised_texts=bad).validate()
     stored = StudySettings(localised_texts={"de": {"title": "Titel"}}).to_dict()
