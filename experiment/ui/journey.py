@@ -89,17 +89,18 @@ def participant_page() -> None:
 
 
 def language_switch() -> None:
-    """A choice of language (in each language's own name); a choice goes into the URL (``?lang=``)."""
-    st.segmented_control(
-        _("Language"),
-        LANGUAGES,
-        default=active_language(),
-        required=True,
-        format_func=LANGUAGE_NAMES.__getitem__,
-        key=_LANGUAGE_KEY,
-        label_visibility="collapsed",
-        on_change=_switch_language,
-    )
+    """A choice of language (in each language's own name), top right; a choice goes into the URL (``?lang=``)."""
+    with st.container(horizontal=True, horizontal_alignment="right"):
+        st.segmented_control(
+            _("Language"),
+            LANGUAGES,
+            default=active_language(),
+            required=True,
+            format_func=LANGUAGE_NAMES.__getitem__,
+            key=_LANGUAGE_KEY,
+            label_visibility="collapsed",
+            on_change=_switch_language,
+        )
 
 
 def _switch_language() -> None:
