@@ -31,6 +31,7 @@ _PARTICIPANT_FIELDS = (
     Participant.screening,
     Participant.screening_passed,
     Participant.flags,
+    Participant.language,
 )
 
 ANSWER_COLUMNS: tuple[str, ...] = (
@@ -107,7 +108,7 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
 
 def participant_descriptors(session: Session) -> list[dict]:
     """Per non-preview participant: ``participant_id``, ``completed_at``, ``screening_passed``,
-    ``questionnaire`` and ``flags`` (JSON dicts or None), ordered by participant id."""
+    ``questionnaire`` and ``flags`` (JSON dicts or None) and ``language``, ordered by participant id."""
     statement = (
         select(
             Participant.id.label("participant_id"),
@@ -115,6 +116,7 @@ def participant_descriptors(session: Session) -> list[dict]:
             Participant.screening_passed,
             Participant.questionnaire,
             Participant.flags,
+            Participant.language,
         )
         .where(_NOT_PREVIEW)
         .order_by(Participant.id)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audio import library
+from core.i18n import DEFAULT_LANGUAGE
 from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial, utcnow
 from core.vocabulary import Step, TrialKind
 from experiment.assignment import ClipInfo, PlannedTrial
@@ -169,8 +170,11 @@ def create_participant(
     prolific_study_id: str | None = None,
     prolific_session_id: str | None = None,
     is_preview: bool = False,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Participant | None:
     """Insert a consenting participant at ``step``; ``None`` if the Prolific ids already exist (race lost).
+
+    ``language`` is the participant's language code (:data:`core.i18n.LANGUAGES`).
 
     The insert runs in a SAVEPOINT: on ``None`` only it is undone and the caller's transaction
     goes on.
@@ -186,6 +190,7 @@ def create_participant(
         step=step,
         flags={},
         is_preview=is_preview,
+        language=language,
     )
     try:
         with session.begin_nested():

@@ -181,6 +181,14 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "true, false, missing",
         "Passed the audio/headphone screening (missing: not screened).",
     ),
+    Column(
+        "language",
+        "str",
+        "",
+        "ISO 639-1 code: en, de",
+        "Language the participant took the study in (chosen on the consent page; every page, question "
+        "and answer option was shown in it; answers are stored in English whatever the language).",
+    ),
     Column("flag_attention_failed", "bool", "", "true, false", "Participant failed one or more attention checks."),
     Column(
         "flag_inconsistent",
@@ -245,6 +253,7 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
             "ai_exposure",
             "ai_attitude",
             "screening_passed",
+            "language",
             "flag_attention_failed",
             "flag_inconsistent",
             "flag_too_fast",

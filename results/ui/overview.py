@@ -155,6 +155,7 @@ BREAKDOWN_CHOICES: dict[str, str] = {
     "ai_exposure": "AI music heard before",
     "ai_attitude": "Attitude to AI music (1-7)",
     "age_band": "Age band",
+    "language": "Language taken in",
     "genre": "Genre",
     "vocals": "Vocals",
     "ai_system": "AI system (AI clips only)",
