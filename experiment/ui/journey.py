@@ -88,11 +88,13 @@ def _participant_flow(session: Session, entry: Entry) -> bool:
         if entry.resume_token is None:  # a returning Prolific participant: switch to the resume link
             st.query_params.from_dict({RESUME_PARAM: participant.resume_token})
         settings = settings_for(session, participant)
-        st.title(settings.title)
+        # The study's title opens the consent page only; later steps start with their own heading.
+        st.set_page_config(page_title=settings.browser_title)
         page_url = current_page_url()
         resume_url = resume_link(page_url, participant) if page_url else None
         return draw_step(session, participant, resume_url)
 
+    st.set_page_config(page_title=settings.browser_title)
     st.title(settings.title)
     if arrival.status != "consent":
         st.info(arrival.message)
@@ -150,7 +152,7 @@ def _preview_flow(session: Session) -> bool:
     token = st.session_state.get(_PREVIEW_TOKEN)
     if token is None:
         _, settings = repository.current_settings(session)
-        st.title(settings.title)
+        st.title(settings.title)  # as on the participant's consent page
         choice = ui_steps.consent_form(settings, key="preview_consent")
         if choice == "decline":
             st.info(
@@ -172,5 +174,4 @@ def _preview_flow(session: Session) -> bool:
     except JourneyError:
         st.session_state.pop(_PREVIEW_TOKEN, None)
         return True
-    st.title(settings_for(session, participant).title)
     return draw_step(session, participant, resume_url=None)

@@ -132,6 +132,12 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
     s = settings
     with st.form(f"{k}form"):
         values: dict[str, Any] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
+        values["browser_title"] = st.text_input(
+            "Browser tab title (neutral: participants see it on every page)",
+            s.browser_title,
+            max_chars=60,
+            key=k + "browser_title",
+        )
         values.update(_trial_fields(k, s))
         values.update(_question_fields(k, s))
         values.update(_screening_fields(k, s))
