@@ -261,7 +261,9 @@ def _add_extras(items: list[_Item], unused: Sequence[ClipInfo], rules: Assignmen
             return
         repeated = {item.original for item in items}
         mains = [
-            i for i, item in enumerate(items) if item.kind == TrialKind.MAIN and item.source == wanted and i not in repeated
+            i
+            for i, item in enumerate(items)
+            if item.kind == TrialKind.MAIN and item.source == wanted and i not in repeated
         ]
         reused = picker.least_exposed([ClipInfo(items[i].clip_id, wanted) for i in mains], 1)[0]
         original = next(i for i in mains if items[i].clip_id == reused.clip_id)

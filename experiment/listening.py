@@ -23,7 +23,10 @@ plus 0.5 s for the two clocks (the trial is stamped a moment before its bytes le
 
 
 def earliest_answer_s(duration_s: float, listening_requirement: float) -> float:
-    """Seconds after the clip was first sent before an answer may arrive: ``duration * requirement - tolerance`` (>= 0)."""
+    """Seconds after the clip was first sent before an answer may arrive (>= 0).
+
+    ``duration_s * listening_requirement - SERVER_TOLERANCE_S``, in seconds.
+    """
     return max(0.0, float(duration_s) * float(listening_requirement) - SERVER_TOLERANCE_S)
 
 

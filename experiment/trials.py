@@ -195,6 +195,8 @@ def mark_listened(session: Session, participant: Participant, trial_index: int, 
     trial = repository.trial_at(session, participant, trial_index)
     if trial is None or trial.response is not None:
         return False
+    if trial.listen_met_at is not None:  # every rerun after the report asks again: answer cheaply
+        return True
     duration_s, requirement = _listening_terms(session, participant, trial)
     if listened_s < required_listen_seconds(duration_s, requirement):
         return trial.listen_met_at is not None
@@ -277,7 +279,9 @@ def _listening_terms(session: Session, participant: Participant, trial: Trial) -
     return duration_s, settings_for(session, participant).listening_requirement
 
 
-def _response(participant: Participant, settings: StudySettings, trial: Trial, answer: Answer, now: datetime) -> Response:
+def _response(
+    participant: Participant, settings: StudySettings, trial: Trial, answer: Answer, now: datetime
+) -> Response:
     """The response row for a valid ``answer`` given at ``now`` (not yet added to the session)."""
     since_sent = listening.seconds_since_sent(trial, now)
     server_ms = None if since_sent is None else max(0, int(since_sent * 1000))

@@ -76,8 +76,7 @@ def manikin_row_html(scale: str, scale_points: int) -> str:
         point = level * (scale_points - 1) / (N_FIGURES - 1)  # 0-based point under the figure
         left = (point + 0.5) / scale_points * 100
         figures.append(
-            f'<img class="ht-sam-figure" src="{manikin_data_uri(scale, level)}" alt="" '
-            f'style="left:{left:.3f}%">'
+            f'<img class="ht-sam-figure" src="{manikin_data_uri(scale, level)}" alt="" style="left:{left:.3f}%">'
         )
     return f'<div class="ht-sam" aria-hidden="true">{"".join(figures)}</div>'
 
@@ -97,7 +96,7 @@ def _body() -> str:
 
 
 def _open_eyes(radius: float) -> str:
-    return f'<circle cx="42" cy="30" r="{radius:.1f}" fill="{INK}"/><circle cx="58" cy="30" r="{radius:.1f}" fill="{INK}"/>'
+    return "".join(f'<circle cx="{x}" cy="30" r="{radius:.1f}" fill="{INK}"/>' for x in (42, 58))
 
 
 def _mouth(curve: float, width: float = 16, open_: bool = False) -> str:

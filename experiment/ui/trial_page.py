@@ -12,8 +12,10 @@ from collections.abc import Mapping
 import streamlit as st
 
 from core import db
+from core.i18n import _
 from core.vocabulary import Scale, TrialKind
 from experiment import trials
+from experiment.ui.manikins import SAM_SCALES, manikin_row_html
 from experiment.ui.player import ListeningReport, blind_player, player_key
 from experiment.ui.steps import StepPage, act, confidence_label, show_error
 
@@ -26,21 +28,34 @@ SCALE_QUESTIONS: dict[str, tuple[str, str, str]] = {
     Scale.LIKING: ("Liking: how much did you like it?", "not at all", "very much"),
 }
 CONFIDENCE_OPTIONS: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
-# Narrower scale buttons so a 9-point scale stays on one row on a 390 px phone (default: 41 px each).
-_COMPACT_SCALES_CSS = (
-    "<style>[data-testid='stForm'] button[data-variant='segmented_control']"
-    "{padding-left:0.7rem;padding-right:0.7rem}</style>"
+SELECTED_COLOUR = "#1f3a60"
+"""Fill of a chosen rating button: dark blue with white digits, unmistakable (Streamlit's own is a pale tint)."""
+# Rating buttons share the form's width equally (so the SAM figures above line up with their
+# points, and a 9-point scale stays on one row on a 390 px phone); the chosen one is filled.
+_SCALES_CSS = (
+    "<style>"
+    "[data-testid='stForm'] [data-testid='stButtonGroup'],"
+    "[data-testid='stForm'] [data-testid='stButtonGroup'] > div{width:100%}"
+    "[data-testid='stForm'] [data-testid='stButtonGroup'] button"
+    "{flex:1 1 0;min-width:0;padding-left:0.2rem;padding-right:0.2rem}"
+    "[data-testid='stForm'] [data-testid='stButtonGroup'] button[data-testid$='Active']"
+    f"{{background:{SELECTED_COLOUR};border-color:{SELECTED_COLOUR};color:#fff;font-weight:700}}"
+    "[data-testid='stForm'] [data-testid='stButtonGroup'] button[data-testid$='Active'] *{color:#fff}"
+    ".ht-sam{position:relative;height:64px;width:100%}"
+    ".ht-sam-figure{position:absolute;top:0;height:100%;transform:translateX(-50%)}"
+    "</style>"
 )
 
 
 def trial_step(page: StepPage) -> bool:
     """The current unanswered trial of the practice or trials step, taken from the database.
 
-    One form sends ratings, guess and the player's listening report together; the submit button
-    stays disabled until the browser reports the listening requirement met, and the server checks
-    it again. The answer is stored by the button's callback (see :mod:`experiment.ui.steps`: a
-    click is never lost to a player report), so this run already draws whatever trial is now
-    first unanswered in the database.
+    One form sends ratings, guess and the player's listening report together; the questions and
+    the submit button stay disabled until the browser reports the listening requirement met, and
+    the server checks it again against its own clock (and records the moment it was met). The
+    answer is stored by the button's callback (see :mod:`experiment.ui.steps`: a click is never
+    lost to a player report), so this run already draws whatever trial is now first unanswered
+    in the database.
     """
     session, participant = page.session, page.participant
     view = trials.current_trial(session, participant)
@@ -66,6 +81,9 @@ def trial_step(page: StepPage) -> bool:
         mime=view.audio_mime,
     )
     unlocked = report.requirement_met or view.required_listen_s <= 0
+    if report.requirement_met:
+        with db.session_scope() as heard:
+            trials.mark_listened(heard, participant, view.trial_index, report.listened_s)
     if view.instructions:
         st.warning(view.instructions)
     _rating_form(view, participant.resume_token, report, unlocked)
@@ -83,20 +101,13 @@ def trials_step(page: StepPage) -> bool:
 def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, unlocked: bool) -> None:
     """The ratings, the guess and the optional questions in one form; sent by :func:`_save_answer`."""
     form_key = f"trial_{view.trial_index}"
-    st.html(_COMPACT_SCALES_CSS)
+    st.html(_SCALES_CSS)
     show_error()
     with st.form(form_key, border=False):
         st.markdown("#### How did this music make YOU feel?")
         st.caption("Not what the music expresses, but what you felt while listening.")
         for scale in view.scales:
-            question, low, high = SCALE_QUESTIONS[scale]
-            # A segmented control keeps all 9 points on one row even on a 390 px phone screen
-            # (a horizontal radio wraps after 7); nothing is preselected, so no default biases.
-            st.segmented_control(
-                f"{question}  \n*1 = {low}, {view.scale_points} = {high}*",
-                list(range(1, view.scale_points + 1)),
-                key=f"{form_key}_{scale}",
-            )
+            _rating_scale(scale, view.scale_points, f"{form_key}_{scale}", disabled=not unlocked)
         st.markdown("#### Who do you think made this clip?")
         # Vertical: six labels in one column read as a scale on a phone too (a horizontal
         # radio wraps them into uneven rows there).
@@ -107,6 +118,7 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
             format_func=confidence_label,
             key=f"{form_key}_confidence",
             label_visibility="collapsed",
+            disabled=not unlocked,
         )
         if view.ask_familiarity:
             st.radio(
@@ -115,9 +127,15 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
                 index=None,
                 horizontal=True,
                 key=f"{form_key}_familiar",
+                disabled=not unlocked,
             )
         if view.ask_comment:
-            st.text_area("Anything you would like to add? (optional)", max_chars=2000, key=f"{form_key}_comment")
+            st.text_area(
+                "Anything you would like to add? (optional)",
+                max_chars=2000,
+                key=f"{form_key}_comment",
+                disabled=not unlocked,
+            )
         st.form_submit_button(
             "Save and continue",
             type="primary",
@@ -126,7 +144,27 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
             args=(token, view.trial_index, tuple(view.scales), player_key(view.audio_nonce), report),
         )
     if not unlocked:
-        st.caption("The questions can be sent once you have listened to the clip.")
+        st.caption(_("The questions unlock once you have listened to the clip."))
+
+
+def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) -> None:
+    """One rating scale: its question, the SAM figures (valence, arousal) and one button per point.
+
+    A segmented control keeps all points on one row even on a 390 px phone screen (a horizontal
+    radio wraps after 7); nothing is preselected, so no default biases the answer.
+    """
+    question, low, high = SCALE_QUESTIONS[scale]
+    label = f"{question}  \n*1 = {low}, {scale_points} = {high}*"
+    if scale not in SAM_SCALES:
+        st.segmented_control(label, list(range(1, scale_points + 1)), key=key, disabled=disabled)
+        return
+    # The question, then the figures, then the buttons (the widget's own label would sit above
+    # the figures); the label stays on the widget for screen readers.
+    st.markdown(label)
+    st.html(manikin_row_html(scale, scale_points))
+    st.segmented_control(
+        label, list(range(1, scale_points + 1)), key=key, disabled=disabled, label_visibility="collapsed"
+    )
 
 
 def _save_answer(
