@@ -32,15 +32,15 @@ SELECTED_COLOUR = "#1f3a60"
 """Fill of a chosen rating button: dark blue with white digits, unmistakable (Streamlit's own is a pale tint)."""
 # Rating buttons share the form's width equally (so the SAM figures above line up with their
 # points, and a 9-point scale stays on one row on a 390 px phone); the chosen one is filled.
+_SEGMENTS = "[data-testid='stForm'] button[data-variant='segmented_control']"
 _SCALES_CSS = (
     "<style>"
-    "[data-testid='stForm'] [data-testid='stButtonGroup'],"
-    "[data-testid='stForm'] [data-testid='stButtonGroup'] > div{width:100%}"
-    "[data-testid='stForm'] [data-testid='stButtonGroup'] button"
-    "{flex:1 1 0;min-width:0;padding-left:0.2rem;padding-right:0.2rem}"
-    "[data-testid='stForm'] [data-testid='stButtonGroup'] button[data-testid$='Active']"
+    "[data-testid='stForm'] [role='radiogroup']:has(> button[data-variant='segmented_control'])"
+    "{width:100%;display:flex}"
+    f"{_SEGMENTS}{{flex:1 1 0;min-width:0;padding-left:0.2rem;padding-right:0.2rem}}"
+    f"{_SEGMENTS}[aria-checked='true']"
     f"{{background:{SELECTED_COLOUR};border-color:{SELECTED_COLOUR};color:#fff;font-weight:700}}"
-    "[data-testid='stForm'] [data-testid='stButtonGroup'] button[data-testid$='Active'] *{color:#fff}"
+    f"{_SEGMENTS}[aria-checked='true'] p{{color:#fff;font-weight:700}}"
     ".ht-sam{position:relative;height:64px;width:100%}"
     ".ht-sam-figure{position:absolute;top:0;height:100%;transform:translateX(-50%)}"
     "</style>"
@@ -155,15 +155,18 @@ def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) ->
     """
     question, low, high = SCALE_QUESTIONS[scale]
     label = f"{question}  \n*1 = {low}, {scale_points} = {high}*"
-    if scale not in SAM_SCALES:
-        st.segmented_control(label, list(range(1, scale_points + 1)), key=key, disabled=disabled)
-        return
     # The question, then the figures, then the buttons (the widget's own label would sit above
-    # the figures); the label stays on the widget for screen readers.
+    # the figures); every scale alike, and the label stays on the widget for screen readers.
     st.markdown(label)
-    st.html(manikin_row_html(scale, scale_points))
+    if scale in SAM_SCALES:
+        st.html(manikin_row_html(scale, scale_points))
     st.segmented_control(
-        label, list(range(1, scale_points + 1)), key=key, disabled=disabled, label_visibility="collapsed"
+        label,
+        list(range(1, scale_points + 1)),
+        key=key,
+        disabled=disabled,
+        label_visibility="collapsed",
+        width="stretch",
     )
 
 
