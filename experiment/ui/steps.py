@@ -335,11 +335,12 @@ def debrief_step(page: StepPage) -> bool:
     st.subheader("Thank you!")
     st.markdown(info.text)
 
-    if len(info.items) > info.n_main:  # some numbered clips were checks: say what the score counts
-        score = _("{k} of {n} scored clips correct")
+    # The value stays short (a metric is cut off on a phone); the label says what it counts.
+    if len(info.items) > info.n_main:  # some numbered clips were checks
+        label = _("Your score: correct guesses among the scored clips")
     else:
-        score = _("{k} of {n} correct")
-    st.metric(_("Your score"), score.format(k=info.n_correct, n=info.n_main))
+        label = _("Your score: correct guesses")
+    st.metric(label, _("{k} of {n}").format(k=info.n_correct, n=info.n_main))
     if info.percentile is not None:
         st.write(
             f"You did better than {info.percentile:.0f}% of the {info.n_compared} "

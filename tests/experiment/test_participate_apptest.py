@@ -175,7 +175,8 @@ def test_consent_to_debrief_stores_every_answer_once(study):
 
     page = texts(at)
     assert "Thank you!" in page and "Which clips were made by AI?" in page
-    assert at.get("metric")[0].proto.body.endswith("of 2 correct")
+    metric = at.get("metric")[0].proto
+    assert metric.body.endswith("of 2") and "correct guesses" in metric.label
     reveal = at.table[0].value
     assert list(reveal["Clip"]) == [1, 2] and set(reveal["Made by"].str.split(" ").str[0]) <= {"AI", "A"}
     with db.session_scope() as session:
