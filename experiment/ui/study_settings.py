@@ -201,7 +201,7 @@ def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
     )
     values["min_answer_seconds"] = float(
         st.number_input(
-            "Flag answers faster than (seconds after the clip appeared)",
+            "Flag answers faster than (seconds after the listening requirement was met)",
             0.0,
             600.0,
             float(s.min_answer_seconds),
