@@ -193,10 +193,12 @@ def mark_listened(session: Session, participant: Participant, trial_index: int, 
         True when the trial's ``listen_met_at`` is set (now or earlier).
     """
     trial = repository.trial_at(session, participant, trial_index)
-    if trial is None or trial.response is not None:
+    if trial is None:
         return False
     if trial.listen_met_at is not None:  # every rerun after the report asks again: answer cheaply
         return True
+    if trial.response is not None:
+        return False
     duration_s, requirement = _listening_terms(session, participant, trial)
     if listened_s < required_listen_seconds(duration_s, requirement):
         return trial.listen_met_at is not None
