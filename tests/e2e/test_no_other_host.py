@@ -9,6 +9,7 @@ and a repeat trial, debrief) and the test fails on any host other than the app's
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -65,3 +66,16 @@ def test_a_whole_journey_requests_nothing_from_another_host(e2e_data_dir, monkey
     assert not others, f"requests to hosts other than the app's ({app_host}): {others}"
     # Everything else is inline: data: URLs (the page icon, the SAM figures) and the player's blob:.
     assert {urlsplit(url).scheme for url in urls} <= {"http", "ws", "data", "blob"}
+
+
+def test_no_material_icon_names_in_the_app():
+    """A ``:material/...:`` icon as page icon is fetched from fonts.gstatic.com; use emoji instead."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [path for path in root.rglob("*.py") if not {"tests", ".venv"} & set(path.relative_to(root).parts)]
+
+    def code_lines(path: Path) -> list[str]:  # comments may explain why it is not used
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")]
+
+    assert sources
+    offenders = [str(path.relative_to(root)) for path in sources if any(":material/" in x for x in code_lines(path))]
+    assert not offenders
