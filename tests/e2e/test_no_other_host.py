@@ -4,7 +4,8 @@ Issue 12: every page asked fonts.gstatic.com for an icon (a Material Symbols pag
 favicon URL there), so participants' browsers contacted a third party, and offline the request
 failed. Here Chromium records every request and websocket of a whole journey (consent,
 questionnaire, calibration, headphone check, instructions, practice, the clips with an attention
-and a repeat trial, debrief) and the test fails on any host other than the app's.
+and a repeat trial, debrief) and the test fails on any host other than the app's. On the way it
+checks the neutral tab title and that the study's big title is not repeated on every step.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def test_a_whole_journey_requests_nothing_from_another_host(e2e_data_dir, monkey
         drive.consent(page)
         drive.answer_questionnaire(page)
         drive.pass_audio_check(page)
+        wait_for_app(page, "Instructions")
+        # A neutral tab title (the study setting's default), and the study's big title only on
+        # the consent page, not repeated on every step.
+        assert page.title() == STUDY.browser_title == "Listening study"
+        assert page.locator("h1").count() == 0
         drive.read_instructions(page)
         drive.answer_current_trial(page, "Maybe AI", "Practice clip")
         for k in range(1, N_CLIPS + 1):
