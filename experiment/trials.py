@@ -201,7 +201,7 @@ def mark_listened(session: Session, participant: Participant, trial_index: int, 
         return False
     duration_s, requirement = _listening_terms(session, participant, trial)
     if listened_s < required_listen_seconds(duration_s, requirement):
-        return trial.listen_met_at is not None
+        return False
     return listening.note_requirement_met(trial, utcnow(), duration_s, requirement)
 
 
