@@ -200,6 +200,9 @@ def test_answers_stay_locked_until_the_clip_was_heard(study):
 
     submit = next(b for b in at.button if b.label == "Save and continue")
     assert submit.disabled
+    # The questions themselves are locked too until the clip was heard (issue 12).
+    assert at.segmented_control and all(scale.disabled for scale in at.segmented_control)
+    assert at.radio and all(radio.disabled for radio in at.radio)
 
     # A forged report claiming the requirement with too little heard is refused by the server.
     nonce = current_nonce(token)
