@@ -210,7 +210,9 @@ def main() -> None:
         processed = make_served_clips(N_DISTINCT_AUDIO)
         build_library(processed, args.clips_per_source)
         with db.session_scope() as session:
-            repository.save_settings(session, StudySettings(n_trials=12, screening="off"))
+            # No listening requirement: the server would (rightly) refuse answers sent without the
+            # wall time of a real listen, and this measures the server's work, not the listening.
+            repository.save_settings(session, StudySettings(n_trials=12, screening="off", listening_requirement=0.0))
 
         print(f"Answer -> next trial ready, SQLite, {2 * args.clips_per_source} clips, N={args.answers}:")
         timings = simulate(args.answers)

@@ -186,6 +186,8 @@ class Trial(Base):
 
     ``kind`` is "practice", "main", "attention" or "repeat". ``audio_nonce`` is a random
     per-participant, per-trial handle used in the browser instead of any clip identifier.
+    ``first_shown_at`` is when the clip was first sent to the browser; ``listen_met_at`` when the
+    listening requirement was met, as accepted by the server (see :mod:`experiment.listening`).
     """
 
     __tablename__ = "trials"
@@ -198,6 +200,7 @@ class Trial(Base):
     kind: Mapped[str] = mapped_column(String(16), default="main")
     audio_nonce: Mapped[str] = mapped_column(String(64), unique=True)
     first_shown_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    listen_met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     participant: Mapped[Participant] = relationship(back_populates="trials")
     clip: Mapped[Clip] = relationship()

@@ -10,8 +10,10 @@ Flags live in ``Participant.flags`` (a JSON dict) under these keys:
     (so 3 -> 4 is a flip but not inconsistent; 2 -> 5 is). ``repeat_confidence_diff`` and
     ``repeat_rating_diffs`` (scale -> absolute difference) are stored alongside for analysis.
 ``too_fast_trials`` : int
-    Rated trials (main, repeat) answered sooner after being shown than ``min_answer_seconds``
-    (server-side time). ``too_fast`` is True when this is at least one.
+    Rated trials (main, repeat) answered sooner than ``min_answer_seconds`` after the listening
+    requirement was met (server time, ``Trial.listen_met_at``; timed from the showing it could
+    never fire, since answers unlock only after the listening). ``too_fast`` is True when this is
+    at least one.
 ``screening_failed`` : bool
     The headphone screening was failed while it was "optional" (stored, journey continued).
 """
@@ -122,6 +124,9 @@ def compare_repeat(
     return RepeatComparison(flipped, abs(original_confidence - repeat_confidence), diffs)
 
 
-def is_too_fast(time_to_answer_ms: int | None, min_answer_seconds: float) -> bool:
-    """True when a known answer time is below the minimum (unknown times are not flagged)."""
-    return time_to_answer_ms is not None and time_to_answer_ms < min_answer_seconds * 1000.0
+def is_too_fast(ms_after_listening: int | None, min_answer_seconds: float) -> bool:
+    """True when an answer came sooner than ``min_answer_seconds`` after the listening requirement was met.
+
+    ``ms_after_listening`` is in milliseconds; unknown times (None) are not flagged.
+    """
+    return ms_after_listening is not None and ms_after_listening < min_answer_seconds * 1000.0

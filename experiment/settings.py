@@ -73,7 +73,10 @@ class StudySettings:
     Attributes
     ----------
     title : str
-        Shown at the top of every participant page.
+        Shown at the top of the information and consent page.
+    browser_title : str
+        The browser tab's title on every participant page: neutral, so that it does not frame
+        the study (the tab shows it before and during the listening).
     is_open : bool
         Whether new participants may start. People already under way may always finish.
     n_trials : int
@@ -107,7 +110,8 @@ class StudySettings:
     repeat_check : bool
         One main clip is played again later; answers are compared for consistency.
     min_answer_seconds : float
-        A trial answered sooner than this after it was shown counts as too fast (flag only).
+        A trial answered sooner than this after its listening requirement was met counts as too
+        fast (flag only).
     max_same_source_run : int
         At most this many consecutive trials whose clips share a source (human or AI).
     use_pairs : bool
@@ -143,6 +147,7 @@ class StudySettings:
     """
 
     title: str = DEFAULT_TITLE
+    browser_title: str = "Listening study"
     is_open: bool = True
     n_trials: int = 12
     listening_requirement: float = 1.0
@@ -265,6 +270,8 @@ def settings_problems(settings: StudySettings) -> list[str]:
     problems: list[str] = []
     if not s.title.strip():
         problems.append("title must not be empty")
+    if not s.browser_title.strip() or len(s.browser_title) > 60:
+        problems.append("browser_title must be between 1 and 60 characters")
     if not isinstance(s.n_trials, int) or isinstance(s.n_trials, bool) or s.n_trials < 2:
         problems.append("n_trials must be a whole number of at least 2")
     elif s.n_trials % 2:
@@ -344,7 +351,8 @@ def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int
     Returns
     -------
     list of str
-        Empty when every participant can get n_trials/2 distinct clips of each source.
+        Empty when every participant can get n_trials/2 distinct clips of each source and, with a
+        practice trial, one more clip for it (the practice clip is never a main clip).
     """
     need = settings.n_trials // 2
     problems = []
@@ -355,6 +363,12 @@ def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int
                 f"n_trials={settings.n_trials} needs {need} {source} clips per participant, "
                 f"but the library has only {have} active {source} clip{'s' if have != 1 else ''}"
             )
+    total = sum(int(clips_per_source.get(source, 0)) for source in SOURCES)
+    if not problems and settings.practice_trial and total <= settings.n_trials:
+        problems.append(
+            f"the practice trial needs a clip outside the {settings.n_trials} main clips, but the library has "
+            f"only {total} active clips: add a clip or switch the practice trial off"
+        )
     return problems
 
 

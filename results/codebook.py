@@ -202,14 +202,16 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "bool",
         "",
         "true, false",
-        "Participant answered at least one rated trial sooner than the study's minimum answer time.",
+        "Participant answered at least one rated trial sooner after its listening requirement was met "
+        "than the study's minimum answer time.",
     ),
     Column(
         "answer_too_fast",
         "bool",
         "",
         "true, false",
-        "This answer came sooner after the trial was shown than the study's minimum answer time.",
+        "This answer came sooner after the listening requirement was met (server time) than the study's "
+        "minimum answer time.",
     ),
 )
 

@@ -30,7 +30,7 @@ from core import db
 from core.i18n import _, ngettext, using_language
 from core.models import Participant
 from core.vocabulary import Source
-from experiment import audio_check, debrief, quality, questionnaire, screening, trials
+from experiment import audio_check, clip_count, debrief, quality, questionnaire, screening, trials
 from experiment.entry import load_participant
 from experiment.progress import JourneyError
 from experiment.settings import StudySettings
@@ -38,6 +38,8 @@ from experiment.ui.player import blind_player
 
 SCREENING_SOUND_S = 3 * screening.INTERVAL_S + 2 * screening.GAP_S
 """Length of one headphone-check sound (three noises and two gaps), seconds."""
+CALIBRATION_LISTEN_S = 3.0
+"""Seconds of the (looping) calibration noise to play before "My volume is set" unlocks."""
 
 
 @dataclass(frozen=True)
@@ -186,14 +188,32 @@ def audio_check_step(page: StepPage) -> bool:
 
 
 def _calibration() -> None:
+    """The calibration noise plays in a loop while the volume is set; the button unlocks once it has played."""
     st.write(
         _(
-            "Please put on your headphones. Play this sound and set your volume so that it is "
-            "comfortable but clearly audible. Keep that volume for the rest of the study."
+            "Please put on your headphones. Play this sound (it repeats until you continue) and set "
+            "your volume so that it is comfortable but clearly audible. Keep that volume for the rest "
+            "of the study."
         )
     )
-    blind_player(audio_check.calibration_wav(), key="calibration", label=_("Calibration noise"), mime="audio/wav")
-    st.button(_("My volume is set, continue"), type="primary", key="calibration_done", on_click=_calibrated)
+    report = blind_player(
+        audio_check.calibration_wav(),
+        key="calibration",
+        required_s=CALIBRATION_LISTEN_S,
+        tolerance_s=0.0,
+        label=_("Calibration noise"),
+        todo_text=_("Press play and set your volume while the sound plays."),
+        done_text=_("Set your volume while the sound plays, then continue."),
+        mime="audio/wav",
+        loop=True,
+    )
+    st.button(
+        _("My volume is set, continue"),
+        type="primary",
+        key="calibration_done",
+        disabled=not report.requirement_met,
+        on_click=_calibrated,
+    )
 
 
 def _calibrated() -> None:
@@ -275,24 +295,27 @@ def instructions_step(page: StepPage) -> bool:
         st.success(message)
     st.subheader(_("Instructions"))
     settings = page.settings
-    clips = (
-        _("You will hear **{n} short music clips** plus one short practice clip.")
-        if settings.practice_trial
-        else _("You will hear **{n} short music clips**.")
-    ).format(n=settings.n_trials)
+    # The same count as the progress bar's "Clip k of N" and the debrief (experiment.clip_count).
+    n_clips = clip_count.clips_to_hear(settings)
+    if settings.practice_trial:
+        count = _("You will hear **{n} short music clips**, after one practice clip. For each clip:")
+    else:
+        count = _("You will hear **{n} short music clips**. For each clip:")
     listen = (
-        _("Play it and listen to the whole clip.")
+        _("Play it and listen to the whole clip. The questions unlock once you have listened.")
         if settings.listening_requirement >= 1.0
-        else _("Play it and listen.")
+        else _("Play it and listen. The questions unlock once you have listened.")
     )
     st.markdown(
-        _(
-            "{clips} For each clip:\n\n"
-            "1. {listen} The questions unlock once you have listened.\n"
-            "2. Say how the music made **you** feel - not what it expresses, but what you felt.\n"
-            "3. Say whether you think a **person** or an **AI system** made it, and how sure you are.\n\n"
-            "Some clips were made by people and some by AI. At the end you will see which were which."
-        ).format(clips=clips, listen=listen)
+        count.format(n=n_clips)
+        + "\n\n1. "
+        + listen
+        + "\n2. "
+        + _("Say how the music made **you** feel - not what it expresses, but what you felt.")
+        + "\n3. "
+        + _("Say whether you think a **person** or an **AI system** made it, and how sure you are.")
+        + "\n\n"
+        + _("Some clips were made by people and some by AI. At the end you will see which were which.")
     )
     if page.resume_url:
         st.caption(
@@ -325,7 +348,12 @@ def debrief_step(page: StepPage) -> bool:
     st.subheader(_("Thank you!"))
     st.markdown(info.text)
 
-    st.metric(_("Your score"), _("{correct} of {total} correct").format(correct=info.n_correct, total=info.n_main))
+    # The value stays short (a metric is cut off on a phone); the label says what it counts.
+    if len(info.items) > info.n_main:  # some numbered clips were checks
+        label = _("Your score: correct guesses among the scored clips")
+    else:
+        label = _("Your score: correct guesses")
+    st.metric(label, _("{k} of {n}").format(k=info.n_correct, n=info.n_main))
     if info.percentile is not None:
         st.write(
             ngettext(
@@ -340,6 +368,9 @@ def debrief_step(page: StepPage) -> bool:
     st.markdown("#### " + _("Which clips were made by AI?"))
     # A plain HTML table (not the canvas data grid): readable by screen readers and on phones.
     st.table([_reveal_row(item) for item in info.items], hide_index=True, border="horizontal")
+    checks = _checks_note(info.items)
+    if checks:
+        st.caption(checks)
 
     if info.completion_code:
         st.markdown("#### " + _("Your completion code"))
@@ -357,9 +388,27 @@ def _reveal_row(item: debrief.RevealItem) -> dict[str, object]:
     made_by = _("AI") if item.truth == Source.AI else _("A person")
     if item.creator:
         made_by += f" ({item.creator})"
+    right = ("✓" if item.correct else "✗") if item.scored else _("not scored")
     return {
         _("Clip"): item.position,
         _("Your answer"): confidence_label(item.confidence),
         _("Made by"): made_by,
-        _("Right?"): "✓" if item.correct else "✗",
+        _("Right?"): right,
     }
+
+
+def _checks_note(items: tuple[debrief.RevealItem, ...]) -> str:
+    """Which numbered clips were checks rather than scored clips ('' when none)."""
+    notes = []
+    for item in items:
+        if item.kind == "attention":
+            notes.append(_("Clip {n} was the attention check.").format(n=item.position))
+        elif item.kind == "repeat":
+            notes.append(
+                _("Clip {n} was clip {m} again, to see how consistent answers are.").format(
+                    n=item.position, m=item.repeat_of
+                )
+            )
+    if not notes:
+        return ""
+    return " ".join(notes) + " " + _("These checks are not part of your score.")

@@ -134,6 +134,12 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
     s = settings
     with st.form(f"{k}form"):
         values: dict[str, Any] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
+        values["browser_title"] = st.text_input(
+            "Browser tab title (neutral: participants see it on every page)",
+            s.browser_title,
+            max_chars=60,
+            key=k + "browser_title",
+        )
         values.update(_trial_fields(k, s))
         values.update(_question_fields(k, s))
         values.update(_screening_fields(k, s))
@@ -199,7 +205,7 @@ def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
     )
     values["min_answer_seconds"] = float(
         st.number_input(
-            "Flag answers faster than (seconds after the clip appeared)",
+            "Flag answers faster than (seconds after the listening requirement was met)",
             0.0,
             600.0,
             float(s.min_answer_seconds),

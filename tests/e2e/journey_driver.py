@@ -89,9 +89,21 @@ def play_through(page, timeout_ms: int = 30_000) -> None:
     )
 
 
-def pass_audio_check(page) -> None:
+def calibrate(page) -> None:
+    """Play the (looping) calibration sound until "My volume is set" unlocks, then click it."""
     wait_for_app(page, "Audio check")
-    click_button(page, "My volume is set, continue")
+    button = page.get_by_role("button", name="My volume is set, continue", exact=True)
+    assert button.is_disabled(), "the volume is set only once the calibration sound has played"
+    audio = page.locator("audio")
+    audio.wait_for(state="attached")
+    assert audio.evaluate("a => a.loop"), "the calibration sound loops until the participant goes on"
+    audio.evaluate("a => a.play()")
+    page.wait_for_function("b => !b.disabled", arg=button.element_handle(), timeout=30_000)
+    button.click()
+
+
+def pass_audio_check(page) -> None:
+    calibrate(page)
     wait_for_app(page, "Sound 1 of")
     play_through(page)
     button = page.get_by_role("button", name="1", exact=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ import soundfile as sf
 from sqlalchemy import func, select
 
 from core import config, db
-from core.models import Clip
+from core.models import Clip, Participant, utcnow
 from experiment import quality, repository, screening
 from experiment.audio_check import (
     ScreeningOutcome,
@@ -132,13 +133,23 @@ def good_answer(view: TrialView, confidence: int = 2, rating: int = 5) -> Answer
     )
 
 
+def shown_seconds_ago(s, participant: Participant, trial_index: int, seconds: float) -> None:
+    """Show the trial (if not yet) and move its first showing ``seconds`` into the past.
+
+    Stands in for the wall time a real listen takes, which the server checks (tests do not wait).
+    """
+    mark_shown(s, participant, trial_index)
+    trial = repository.trial_at(s, participant, trial_index)
+    trial.first_shown_at = utcnow() - timedelta(seconds=seconds)
+
+
 def answer_current(
     token: str, *, guess_right: bool | None = None, follow_attention: bool = True, confidence: int = 2
 ) -> SubmitResult:
     with db.session_scope() as s:
         participant = load_participant(s, token)
         view = current_trial(s, participant)
-        mark_shown(s, participant, view.trial_index)
+        shown_seconds_ago(s, participant, view.trial_index, view.duration_s)
         answer = good_answer(view, confidence=confidence)
         if guess_right is not None:
             truth = repository.trial_at(s, participant, view.trial_index).clip.source

@@ -51,7 +51,10 @@ def test_invalid_settings_are_explained(changes, message):
 
 
 def test_library_problems_name_the_short_source():
-    assert library_problems(StudySettings(n_trials=12), {"human": 6, "ai": 6}) == []
+    assert library_problems(StudySettings(n_trials=12), {"human": 6, "ai": 7}) == []
+    assert library_problems(StudySettings(n_trials=12, practice_trial=False), {"human": 6, "ai": 6}) == []
+    (practice,) = library_problems(StudySettings(n_trials=12), {"human": 6, "ai": 6})
+    assert practice.startswith("the practice trial needs a clip outside the 12 main clips")
     (problem,) = library_problems(StudySettings(n_trials=12), {"human": 9, "ai": 1})
     assert problem == "n_trials=12 needs 6 ai clips per participant, but the library has only 1 active ai clip"
 
