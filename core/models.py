@@ -166,6 +166,8 @@ class Participant(Base):
     # A staff member trying the study from the preview page: same code path as a real
     # participant, but excluded from exposure counts, scores and every result.
     is_preview: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The design condition (core.vocabulary.Condition), drawn when the trial list is stored.
+    condition: Mapped[str | None] = mapped_column(String(16))
 
     trials: Mapped[list[Trial]] = relationship(back_populates="participant", order_by="Trial.trial_index")
 
@@ -196,6 +198,10 @@ class Trial(Base):
     kind: Mapped[str] = mapped_column(String(16), default="main")
     audio_nonce: Mapped[str] = mapped_column(String(64), unique=True)
     first_shown_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Labelled condition only: the source announced before the clip ("human" | "ai") and how it
+    # was chosen (core.vocabulary.LabelMode); None in every other condition.
+    label_shown: Mapped[str | None] = mapped_column(String(8))
+    label_mode: Mapped[str | None] = mapped_column(String(8))
 
     participant: Mapped[Participant] = relationship(back_populates="trials")
     clip: Mapped[Clip] = relationship()

@@ -48,16 +48,18 @@ class AttentionTarget:
     ``scale`` is None when the study asks no rating scales (then only confidence is checked).
     """
 
-    confidence: int
+    confidence: int | None  # None in conditions that do not ask who made the clip
     scale: str | None
     value: int | None
 
     def instructions(self) -> str:
         """The sentence shown on the rating screen of the attention trial."""
-        text = f"Attention check: for this clip, please choose “{CONFIDENCE_LABELS[self.confidence]}”"
+        asks = []
+        if self.confidence is not None:
+            asks.append(f"choose “{CONFIDENCE_LABELS[self.confidence]}”")
         if self.scale is not None:
-            text += f" and set {SCALE_NAMES.get(self.scale, self.scale)} to {self.value}"
-        return text + ", whatever you hear."
+            asks.append(f"set {SCALE_NAMES.get(self.scale, self.scale)} to {self.value}")
+        return f"Attention check: for this clip, please {' and '.join(asks)}, whatever you hear."
 
     def as_dict(self) -> dict:
         return {"confidence": self.confidence, "scale": self.scale, "value": self.value}

@@ -7,11 +7,12 @@ Nothing here touches the database or Streamlit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from core.vocabulary import SCALES, SOURCES, ScreeningMode
+from core.vocabulary import CONDITIONS, SCALES, SOURCES, Condition, ScreeningMode
 
 SCALE_POINTS_ALLOWED: tuple[int, ...] = (5, 7, 9)
 SCREENING_MODES: tuple[ScreeningMode, ...] = tuple(ScreeningMode)
@@ -93,6 +94,15 @@ class StudySettings:
         The reveal names the creator or AI system of each clip.
     show_percentile : bool
         The debrief compares the participant's score with everyone who has completed.
+    conditions : tuple of str
+        The design conditions (:class:`core.vocabulary.Condition`) participants are randomised to,
+        balanced over arrivals (:mod:`experiment.conditions`); one condition = no randomisation.
+    label_true_percent, label_reversed_percent, label_random_percent : int
+        In the labelled condition, the share (percent, summing to 100) of each participant's clips
+        announced with their true source, the other source, or a source drawn at random.
+    ai_questions_before : bool
+        Ask about AI music exposure and attitude before the clips; by default they come after
+        the clips, so that they do not prime the ratings.
     """
 
     title: str = "Human or AI? A listening study"
@@ -121,6 +131,11 @@ class StudySettings:
     prolific_enabled: bool = False
     show_creator_in_debrief: bool = True
     show_percentile: bool = True
+    conditions: tuple[str, ...] = (Condition.BLIND,)
+    label_true_percent: int = 50
+    label_reversed_percent: int = 50
+    label_random_percent: int = 0
+    ai_questions_before: bool = False
 
     def validate(self) -> StudySettings:
         """Check every field; return ``self`` or raise ``ValueError`` naming each problem."""
@@ -133,6 +148,7 @@ class StudySettings:
         """A JSON-ready dict (tuples become lists)."""
         data = asdict(self)
         data["scales"] = list(self.scales)
+        data["conditions"] = list(self.conditions)
         return data
 
     @classmethod
@@ -144,14 +160,16 @@ class StudySettings:
         """
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        if "scales" in values:
-            values["scales"] = tuple(values["scales"])
+        for name in _TUPLE_FIELDS:
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> StudySettings:
         """A copy with ``changes`` applied (not validated; call :meth:`validate`)."""
-        if "scales" in changes:
-            changes["scales"] = tuple(changes["scales"])
+        for name in _TUPLE_FIELDS:
+            if name in changes:
+                changes[name] = tuple(changes[name])
         return replace(self, **changes)
 
     @property
@@ -162,6 +180,32 @@ class StudySettings:
         if self.prolific_enabled and self.completion_code:
             return PROLIFIC_COMPLETE_URL.format(code=self.completion_code)
         return ""
+
+
+_TUPLE_FIELDS = ("scales", "conditions")
+_MENTIONS_AI = re.compile(r"\bA\.?I\b|artificial intelligence|machine|computer|algorithm", re.IGNORECASE)
+
+
+def design_problems(settings: StudySettings) -> list[str]:
+    """Problems with the design fields (conditions and label shares) as readable sentences."""
+    s = settings
+    problems: list[str] = []
+    unknown = [name for name in s.conditions if name not in CONDITIONS]
+    if not s.conditions or unknown:
+        problems.append(f"conditions must be a non-empty selection of {list(CONDITIONS)}")
+    if len(set(s.conditions)) != len(s.conditions):
+        problems.append("conditions must not repeat")
+    shares = (s.label_true_percent, s.label_reversed_percent, s.label_random_percent)
+    if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100 for v in shares) or sum(shares) != 100:
+        problems.append(f"the label shares (true, reversed, random) must be whole percents summing to 100, got {shares}")
+    if Condition.RATE_ONLY in s.conditions:
+        # Its participants must hear of AI only after the last clip: what they read before must not say it.
+        for name in ("title", "information_text", "consent_text"):
+            if _MENTIONS_AI.search(getattr(s, name)):
+                problems.append(f"with the rate-only condition on, {name} must not mention AI (asked only at the end)")
+        if s.ai_questions_before:
+            problems.append("with the rate-only condition on, the AI questions must come after the clips")
+    return problems
 
 
 def settings_problems(settings: StudySettings) -> list[str]:
@@ -210,7 +254,7 @@ def settings_problems(settings: StudySettings) -> list[str]:
         problems.append("completion_url must start with https:// or http://")
     if s.prolific_enabled and not (s.completion_code or s.completion_url):
         problems.append("with Prolific enabled, set the completion_code Prolific gave you (or a completion_url)")
-    return problems
+    return problems + design_problems(s)
 
 
 def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int]) -> list[str]:
@@ -248,6 +292,7 @@ __all__ = [
     "SCALE_POINTS_ALLOWED",
     "SCREENING_MODES",
     "StudySettings",
+    "design_problems",
     "library_problems",
     "settings_problems",
 ]

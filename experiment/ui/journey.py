@@ -33,6 +33,7 @@ from experiment.entry import (
     start_preview,
 )
 from experiment.progress import RESUME_PARAM, JourneyError, settings_for
+from experiment.ui import design_steps
 from experiment.ui import steps as ui_steps
 from experiment.ui.steps import StepPage
 from experiment.ui.trial_page import trial_step, trials_step
@@ -43,6 +44,7 @@ STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
     Step.INSTRUCTIONS: ui_steps.instructions_step,
     Step.PRACTICE: trial_step,
     Step.TRIALS: trials_step,
+    Step.AFTER_TRIALS: design_steps.after_trials_step,
     Step.DEBRIEF: ui_steps.debrief_step,
     Step.SCREENED_OUT: ui_steps.screened_out_step,
 }
@@ -146,10 +148,24 @@ def preview_page() -> None:
         st.rerun()
 
 
+_RANDOM_CONDITION = "as a participant would get it"
+
+
+def _preview_condition(conditions: tuple[str, ...]) -> str | None:
+    """The design condition the staff member wants to preview (None: drawn as for a participant)."""
+    if len(conditions) < 2:
+        return conditions[0] if conditions else None
+    choice = st.selectbox(
+        "Condition to preview", (_RANDOM_CONDITION, *conditions), key="preview_condition_choice"
+    )
+    return None if choice == _RANDOM_CONDITION else choice
+
+
 def _preview_flow(session: Session) -> bool:
     token = st.session_state.get(_PREVIEW_TOKEN)
     if token is None:
         _, settings = repository.current_settings(session)
+        condition = _preview_condition(settings.conditions)
         st.title(settings.title)
         choice = ui_steps.consent_form(settings, key="preview_consent")
         if choice == "decline":
@@ -160,7 +176,7 @@ def _preview_flow(session: Session) -> bool:
             return False
         if choice == "agree":
             try:
-                participant = start_preview(session)
+                participant = start_preview(session, condition)
             except JourneyError as error:
                 st.error(str(error))
                 return False

@@ -33,6 +33,7 @@ from experiment import audio_check, debrief, quality, questionnaire, screening, 
 from experiment.entry import load_participant
 from experiment.progress import JourneyError
 from experiment.settings import StudySettings
+from experiment.ui import design_text
 from experiment.ui.player import blind_player
 
 SCREENING_SOUND_S = 3 * screening.INTERVAL_S + 2 * screening.GAP_S
@@ -138,7 +139,7 @@ def questionnaire_step(page: StepPage) -> bool:
     st.write("A few short questions before we start. There are no right or wrong answers.")
     show_error()
     with st.form("questionnaire", border=False):
-        for question in questionnaire.QUESTIONNAIRE:
+        for question in questionnaire.questions_before(page.settings):
             if question.kind == "choice":
                 st.radio(question.prompt, question.options, index=None, key=f"q_{question.key}")
             else:
@@ -257,7 +258,7 @@ def screened_out_step(page: StepPage) -> bool:
 
 
 def instructions_step(page: StepPage) -> bool:
-    """How a trial works; the button assigns the trial list and moves on."""
+    """How a trial works in the participant's condition; the button moves on to the first clip."""
     message = st.session_state.pop("screening_message", None)
     if message:
         st.success(message)
@@ -269,9 +270,7 @@ def instructions_step(page: StepPage) -> bool:
         "1. Play it and listen"
         + (" to the whole clip" if settings.listening_requirement >= 1.0 else "")
         + ". The questions unlock once you have listened.\n"
-        "2. Say how the music made **you** feel - not what it expresses, but what you felt.\n"
-        "3. Say whether you think a **person** or an **AI system** made it, and how sure you are.\n\n"
-        "Some clips were made by people and some by AI. At the end you will see which were which."
+        + design_text.task_steps(page.participant.condition)
     )
     if page.resume_url:
         st.caption(f"Your progress is saved after every clip. To continue later, keep this link: {page.resume_url}")
@@ -299,7 +298,16 @@ def debrief_step(page: StepPage) -> bool:
         return False
     st.subheader("Thank you!")
     st.markdown(info.text)
+    if info.scored:
+        _scored_reveal(info)
+    else:
+        design_text.unscored_reveal(info)
+    _completion(info)
+    return False
 
+
+def _scored_reveal(info: debrief.Debrief) -> None:
+    """The blind condition's score, comparison and reveal of each guess."""
     st.metric("Your score", f"{info.n_correct} of {info.n_main} correct")
     if info.percentile is not None:
         st.write(
@@ -313,6 +321,9 @@ def debrief_step(page: StepPage) -> bool:
     # A plain HTML table (not the canvas data grid): readable by screen readers and on phones.
     st.table([_reveal_row(item) for item in info.items], hide_index=True, border="horizontal")
 
+
+def _completion(info: debrief.Debrief) -> None:
+    """The completion code and the finish button."""
     if info.completion_code:
         st.markdown("#### Your completion code")
         st.code(info.completion_code, language=None)
@@ -322,13 +333,13 @@ def debrief_step(page: StepPage) -> bool:
             info.completion_url,
             type="primary",
         )
-    return False
 
 
 def _reveal_row(item: debrief.RevealItem) -> dict[str, object]:
     made_by = "AI" if item.truth == Source.AI else "A person"
     if item.creator:
         made_by += f" ({item.creator})"
+    assert item.confidence is not None  # the blind condition asks it on every trial
     return {
         "Clip": item.position,
         "Your answer": confidence_label(item.confidence),

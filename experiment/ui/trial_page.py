@@ -57,6 +57,8 @@ def trial_step(page: StepPage) -> bool:
     else:
         st.progress((view.position - 1) / max(view.n_total, 1), text=f"Clip {view.position} of {view.n_total}")
 
+    if view.label:  # labelled condition: the announcement comes before the clip plays
+        st.info(view.label)
     report = blind_player(
         audio,
         key=player_key(view.audio_nonce),
@@ -97,17 +99,8 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
                 list(range(1, view.scale_points + 1)),
                 key=f"{form_key}_{scale}",
             )
-        st.markdown("#### Who do you think made this clip?")
-        # Vertical: six labels in one column read as a scale on a phone too (a horizontal
-        # radio wraps them into uneven rows there).
-        st.radio(
-            "Who made it: a person or an AI system?",
-            CONFIDENCE_OPTIONS,
-            index=None,
-            format_func=confidence_label,
-            key=f"{form_key}_confidence",
-            label_visibility="collapsed",
-        )
+        if view.ask_source:
+            _source_question(form_key)
         if view.ask_familiarity:
             st.radio(
                 "Did you know this piece before? (optional)",
@@ -127,6 +120,21 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
         )
     if not unlocked:
         st.caption("The questions can be sent once you have listened to the clip.")
+
+
+def _source_question(form_key: str) -> None:
+    """Who made the clip, with confidence (blind condition only)."""
+    st.markdown("#### Who do you think made this clip?")
+    # Vertical: six labels in one column read as a scale on a phone too (a horizontal
+    # radio wraps them into uneven rows there).
+    st.radio(
+        "Who made it: a person or an AI system?",
+        CONFIDENCE_OPTIONS,
+        index=None,
+        format_func=confidence_label,
+        key=f"{form_key}_confidence",
+        label_visibility="collapsed",
+    )
 
 
 def _save_answer(

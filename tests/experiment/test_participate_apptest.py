@@ -153,6 +153,8 @@ def test_consent_to_debrief_stores_every_answer_once(study):
     assert progress(at) == ["Clip 1 of 2"]
     answer_trial(at, token, confidence=6)
     answer_trial(at, token, confidence=6)
+    assert "A few last questions" in texts(at)  # AI exposure and attitude, after the clips
+    answer_questionnaire(at)
 
     page = texts(at)
     assert "Thank you!" in page and "Which clips were made by AI?" in page
