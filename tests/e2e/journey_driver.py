@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core import db
 from experiment import repository
-from experiment.questionnaire import QUESTIONNAIRE
+from experiment.questionnaire import questions_before
 from experiment.settings import StudySettings
 from tests.e2e.conftest import StreamlitServer, wait_for_app
 from tests.experiment.playable_clips import ClipIdentity, add_playable_clips
@@ -62,9 +62,18 @@ def choose_first_options(page) -> None:
         groups.nth(i).locator('label[data-testid="stRadioOption"]').first.click()
 
 
-def answer_questionnaire(page) -> None:
+def answer_questionnaire(page, settings: StudySettings | None = None) -> None:
+    """The "About you" questions asked before the clips under ``settings`` (default settings)."""
     wait_for_app(page, "About you")
-    wait_for_radios(page, len(QUESTIONNAIRE))
+    wait_for_radios(page, len(questions_before(settings or StudySettings())))
+    choose_first_options(page)
+    click_button(page, "Continue")
+
+
+def answer_after_trials(page) -> None:
+    """The questions after the last clip (AI exposure and attitude; rate-only's source question)."""
+    wait_for_app(page, "A few last questions")
+    wait_for_radios(page, 1)
     choose_first_options(page)
     click_button(page, "Continue")
 
@@ -112,13 +121,13 @@ def listen_until_unlocked(page, submit) -> None:
 
 def answer_current_trial(
     page,
-    confidence: str,
+    confidence: str | None,
     expected: str,
     n_scales: int = 4,
     before_submit: Callable[[], None] | None = None,
     whole_clip: bool = True,
 ) -> None:
-    """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI") and submit.
+    """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI"; None where not asked) and submit.
 
     ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
     ``n_scales`` the number of rating scales on it; ``before_submit`` runs right before the click.
@@ -128,7 +137,8 @@ def answer_current_trial(
     page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n", arg=n_scales
     )
-    wait_for_radios(page, 1)
+    if confidence is not None:
+        wait_for_radios(page, 1)
     submit = page.get_by_role("button", name="Save and continue")
     assert submit.is_disabled(), "answers must stay locked until the clip was heard"
     if whole_clip:
@@ -141,7 +151,9 @@ def answer_current_trial(
     for i in range(scales.count()):
         buttons = scales.nth(i).locator("button")
         buttons.nth(buttons.count() // 2).click()  # the middle of each rating scale
-    page.locator('[data-testid="stRadio"]').filter(has_text="Sure human").get_by_text(confidence, exact=True).click()
+    if confidence is not None:
+        source = page.locator('[data-testid="stRadio"]').filter(has_text="Sure human")
+        source.get_by_text(confidence, exact=True).click()
     familiarity = page.locator('[data-testid="stRadio"]').filter(has_text="Did you know this piece")
     if familiarity.count():
         familiarity.get_by_text("No", exact=True).click()

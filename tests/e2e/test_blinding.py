@@ -7,6 +7,11 @@ any clip's identity: file names, hashes, uploaded name, title, creator or AI sys
 served from a ``/media/`` URL (st.audio's shared content-hash URLs), every clip plays from a
 ``blob:`` URL private to the tab, the two participants share no audio URL or player key, and the
 visible trial page is word for word the same for human and AI clips.
+
+It runs in every design condition. Blind and rate-only pages carry nothing about the source (and
+rate-only pages never mention AI); a labelled page carries only the announcement of its shown
+label - the assigned one, also when it is reversed - and is otherwise the same for every clip,
+whatever its source or whether its label is true.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from sqlalchemy import select
 
 from core import db
 from core.models import Participant, Trial
+from core.vocabulary import Condition, LabelMode
+from experiment.conditions import label_text
 from experiment.settings import StudySettings
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import wait_for_app
@@ -33,6 +40,8 @@ STUDY = StudySettings(
     screening="off",
     listening_requirement=1.0,
     ask_comment=False,
+    title="A listening study",  # rate-only participants may read nothing about AI before the end
+    information_text="You will listen to short music clips and say how each one made you feel.",
 )
 
 # Every widget key the participant page may use; anything else (e.g. a clip id) fails the test.
@@ -105,7 +114,7 @@ class Capture:
             yield "page URL", url.encode()
 
 
-def take_study(page, base_url: str, capture: Capture, confidences: list[str]) -> str:
+def take_study(page, base_url: str, capture: Capture, confidences: list[str | None]) -> str:
     """One participant's whole journey; capture stops right before the last answer is sent."""
     capture.attach(page)
     page.goto(base_url)
@@ -134,8 +143,15 @@ def take_study(page, base_url: str, capture: Capture, confidences: list[str]) ->
                 capture.active = False  # the answer below leads to the debrief, which may reveal
 
         drive.answer_current_trial(page, confidences[index % len(confidences)], expected, before_submit=record)
-    wait_for_app(page, "Which clips were made by AI?")
+    drive.answer_after_trials(page)
+    wait_for_app(page, "The labels you saw" if _is_labelled(token) else "Which clips were made by AI?")
     return token
+
+
+def _is_labelled(token: str) -> bool:
+    with db.session_scope() as session:
+        condition = session.scalars(select(Participant.condition).where(Participant.resume_token == token)).one()
+    return condition == Condition.LABELLED
 
 
 def normalised_trial_text(text: str) -> str:
@@ -163,12 +179,17 @@ def _unvaried_stretch(stored: bytes, length: int = 48) -> bytes:
     return stored[start : start + length]
 
 
-def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatch, chromium):
-    identities = drive.prepare_study(e2e_data_dir, monkeypatch, STUDY, n_per_source=3)
+@pytest.mark.parametrize("condition", list(Condition))
+def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatch, chromium, condition):
+    study = STUDY.with_changes(conditions=(condition,))
+    identities = drive.prepare_study(e2e_data_dir, monkeypatch, study, n_per_source=3)
     server = drive.start_server(e2e_data_dir)
     captures, tokens = [], []
+    answers: list[list[str | None]] = [["Sure AI", "Sure human"], ["Maybe human", "Probably AI"]]
+    if condition != Condition.BLIND:
+        answers = [[None], [None]]  # no source question on the trial page
     try:
-        for confidences in (["Sure AI", "Sure human"], ["Maybe human", "Probably AI"]):
+        for confidences in answers:
             context = chromium.new_context(viewport={"width": 1000, "height": 900})
             page = context.new_page()
             page.set_default_timeout(30_000)
@@ -209,10 +230,29 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
 
     # The visible trial page is the same, word for word, whatever the clip's source.
     with db.session_scope() as session:
-        source_of = {(t.participant.resume_token, t.trial_index): t.clip.source for t in session.scalars(select(Trial))}
+        trial_of = {(t.participant.resume_token, t.trial_index): t for t in session.scalars(select(Trial))}
+        source_of = {key: t.clip.source for key, t in trial_of.items()}
+        label_of = {key: (t.label_shown, t.label_mode) for key, t in trial_of.items()}
+    modes = set()
     for capture, token in zip(captures, tokens, strict=True):
         texts_by_source: dict[str, set[str]] = {"human": set(), "ai": set()}
         for index, text in capture.trial_texts:
+            shown, mode = label_of[(token, index)]
+            if condition == Condition.LABELLED:
+                # Only the assigned label's announcement: never the truth when the label is reversed.
+                assert shown is not None and label_text(shown) in text
+                other = [label_text(s) for s in ("human", "ai") if s != shown]
+                assert all(o not in text for o in other), (index, mode)
+                if mode == LabelMode.REVERSED:
+                    assert shown != source_of[(token, index)]
+                modes.add(mode)
+                text = text.replace(label_text(shown), "LABEL")
+            else:
+                assert shown is None
+            if condition == Condition.RATE_ONLY:
+                assert not re.search(r"\bAI\b|artificial", text), "rate-only trial pages must not mention AI"
             texts_by_source[source_of[(token, index)]].add(normalised_trial_text(text))
         assert texts_by_source["human"] and texts_by_source["ai"], "both sources must have been heard"
         assert len(texts_by_source["human"] | texts_by_source["ai"]) == 1, texts_by_source
+    if condition == Condition.LABELLED:
+        assert LabelMode.REVERSED in modes and LabelMode.TRUE in modes

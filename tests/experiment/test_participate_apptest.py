@@ -322,6 +322,8 @@ def test_prolific_debrief_offers_the_completion_link_only_after_the_last_answer(
     answer_trial(at, token)
     assert not at.get("link_button") and "C0DE42" not in texts(at)  # not before the last answer
     answer_trial(at, token)
+    assert not at.get("link_button") and "C0DE42" not in texts(at)  # nor before the questions after the clips
+    answer_questionnaire(at)
     (link,) = at.get("link_button")
     assert link.proto.url == "https://app.prolific.com/submissions/complete?cc=C0DE42"
     assert "C0DE42" in texts(at)
@@ -348,6 +350,7 @@ def test_staff_preview_walks_the_journey_as_a_preview_participant(study):
     at.button(key="instructions_done").click().run()
     for _ in range(3):  # practice and two clips
         answer_trial(at, participant.resume_token)
+    answer_questionnaire(at)
     assert "Which clips were made by AI?" in texts(at) and "PREVIEW" in texts(at)
 
     at.button(key="preview_restart").click().run()
