@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from audio import library
 from core import db
 from core.vocabulary import SCALES, Scale, ScreeningMode, Source
+from experiment.ui.design_settings import design_fields
 from experiment import entry, repository
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
 
@@ -134,6 +135,7 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
         values: dict[str, Any] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
         values.update(_trial_fields(k, s))
         values.update(_question_fields(k, s))
+        values.update(design_fields(k, s))
         values.update(_screening_fields(k, s))
         values.update(_text_and_completion_fields(k, s))
         note = st.text_input("Note for this version (optional)", key=k + "note")
