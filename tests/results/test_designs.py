@@ -20,6 +20,8 @@ from results.designs import (
 from results.designs_simulate import simulate_design_study
 from results.export import codebook_frame
 from results.mixed import ModelFitError
+from results.report import build_report_html
+from results.report_designs import design_section
 from tests.experiment.drive import add_clips, complete_participant, configure
 
 
@@ -45,6 +47,9 @@ def test_no_label_effect_is_not_found_and_asking_is_compared_between_conditions(
     assert asked["ci_low"] < 0.8 < asked["ci_high"] and asked["p_value"] < 0.05
     with pytest.raises(ModelFitError):
         label_effects(both)
+    html = design_section(both)
+    assert "Effect of being asked to guess" in html and "Effect of the AI label" not in html
+    assert design_section(simulate_design_study(4, 4, conditions=(Condition.BLIND,), seed=1)) == ""
 
 
 @pytest.mark.usefixtures("data_env")
@@ -85,3 +90,5 @@ def test_condition_and_labels_reach_the_trial_table_export_and_codebook(database
     described = set(book.loc[book["table"] == "trials", "column"])
     assert {"condition", "label_shown", "label_mode", "label_true", "training_score"} <= described
     assert {"condition", "training_score", "believed_ai_present"} <= set(book.loc[book["table"] == "participants", "column"])
+    # The report shows the section even without blind participants (no detection data at all).
+    assert "Study designs" in build_report_html(trials[trials["condition"] != Condition.BLIND], "no blind")
