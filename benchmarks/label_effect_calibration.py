@@ -57,10 +57,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=200)
     args = parser.parse_args()
-    print(f"{args.studies} simulated studies per row; standard error of a 5 % rate ~ {100 * np.sqrt(0.05 * 0.95 / args.studies):.1f} points")
+    standard_error = 100 * np.sqrt(0.05 * 0.95 / args.studies)
+    print(f"{args.studies} simulated studies per row; standard error of a 5 % rate ~ {standard_error:.1f} points")
     common = {"n_trials": 12, "n_clips": 40}
     _row("no label effect (false positives)", "label_ai", 0.0, args.studies, n_participants=40, **common)
-    _row("label effect 0.5 (power, coverage)", "label_ai", 0.5, args.studies, n_participants=40, label_effect=0.5, **common)
+    _row(
+        "label effect 0.5 (power, coverage)",
+        "label_ai",
+        0.5,
+        args.studies,
+        n_participants=40,
+        label_effect=0.5,
+        **common,
+    )
     _row(
         "no asking effect (false positives)",
         "asked",

@@ -67,7 +67,9 @@ def attention_answer_text(answer: Answer, ratings: Mapping[str, int | None]) -> 
     return ";".join(parts)[:64]
 
 
-def answer_problem(answer: Answer, settings: StudySettings, required_listen_s: float, *, ask_source: bool = True) -> str:
+def answer_problem(
+    answer: Answer, settings: StudySettings, required_listen_s: float, *, ask_source: bool = True
+) -> str:
     """Why ``answer`` cannot be stored under ``settings`` ('' when it can).
 
     Parameters

@@ -48,7 +48,19 @@ class Question:
     reverse: bool = False
 
 
-_AGREE = {"low": 1, "high": 7, "low_label": "Completely disagree", "high_label": "Completely agree"}
+def _agreement(key: str, prompt: str, *, reverse: bool = False) -> Question:
+    """A Gold-MSI agreement item: 1 = completely disagree ... 7 = completely agree."""
+    return Question(
+        key,
+        prompt,
+        "scale",
+        low=1,
+        high=7,
+        low_label="Completely disagree",
+        high_label="Completely agree",
+        reverse=reverse,
+    )
+
 
 AGE_QUESTION = Question(
     "age_band",
@@ -70,12 +82,8 @@ MUSICAL_TRAINING: tuple[Question, ...] = (
         "choice",
         options=("0", "0.5", "1", "1.5", "2", "3-4", "5 or more"),
     ),
-    Question(
-        "never_complimented",
-        "I have never been complimented for my talents as a musical performer.",
-        "scale",
-        reverse=True,
-        **_AGREE,
+    _agreement(
+        "never_complimented", "I have never been complimented for my talents as a musical performer.", reverse=True
     ),
     Question(
         "theory_training_years",
@@ -95,7 +103,7 @@ MUSICAL_TRAINING: tuple[Question, ...] = (
         "choice",
         options=("0", "1", "2", "3", "4", "5", "6 or more"),
     ),
-    Question("musician_self_rating", "I would not consider myself a musician.", "scale", reverse=True, **_AGREE),
+    _agreement("musician_self_rating", "I would not consider myself a musician.", reverse=True),
 )
 """The Gold-MSI Musical Training subscale (Müllensiefen, Gingras, Musil & Stewart 2014, items MT_01..MT_07).
 
@@ -142,13 +150,15 @@ def questions_before(settings: StudySettings) -> tuple[Question, ...]:
     return (AGE_QUESTION, *MUSICAL_TRAINING, *(AI_QUESTIONS if settings.ai_questions_before else ()))
 
 
-def questions_after(settings: StudySettings, condition: str | None, answered: Mapping[str, Any]) -> tuple[Question, ...]:
+def questions_after(
+    settings: StudySettings, condition: str | None, answered: Mapping[str, Any]
+) -> tuple[Question, ...]:
     """The questions asked after the clips: the source belief (rate-only), then AI exposure and attitude.
 
     Items already in ``answered`` are not asked again (a participant who started under settings
     that asked them before the clips).
     """
-    questions = (SOURCE_BELIEF,) if condition == Condition.RATE_ONLY else ()
+    questions: tuple[Question, ...] = (SOURCE_BELIEF,) if condition == Condition.RATE_ONLY else ()
     if not settings.ai_questions_before:
         questions += AI_QUESTIONS
     return tuple(q for q in questions if q.key not in answered)

@@ -197,7 +197,9 @@ def design_problems(settings: StudySettings) -> list[str]:
         problems.append("conditions must not repeat")
     shares = (s.label_true_percent, s.label_reversed_percent, s.label_random_percent)
     if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100 for v in shares) or sum(shares) != 100:
-        problems.append(f"the label shares (true, reversed, random) must be whole percents summing to 100, got {shares}")
+        problems.append(
+            f"the label shares (true, reversed, random) must be whole percents summing to 100, got {shares}"
+        )
     if Condition.RATE_ONLY in s.conditions:
         # Its participants must hear of AI only after the last clip: what they read before must not say it.
         for name in ("title", "information_text", "consent_text"):

@@ -269,7 +269,9 @@ def _response(participant: Participant, settings: StudySettings, trial: Trial, a
         confidence=confidence,
         familiar=answer.familiar if settings.ask_familiarity else None,
         comment=(answer.comment or "").strip() or None if settings.ask_comment else None,
-        attention_answer=attention_answer_text(replace(answer, confidence=confidence), ratings) if is_attention else None,
+        attention_answer=attention_answer_text(replace(answer, confidence=confidence), ratings)
+        if is_attention
+        else None,
         plays=answer.plays,
         pauses=answer.pauses,
         seeks=answer.seeks,

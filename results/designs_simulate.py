@@ -68,7 +68,11 @@ def simulate_design_study(
         frame["condition"] = condition
         if condition == Condition.LABELLED:
             labels = plan_labels(
-                [TrialKind.MAIN] * len(clip_ids), [int(j) for j in clip_ids], sources, settings, int(rng.integers(2**31))
+                [TrialKind.MAIN] * len(clip_ids),
+                [int(j) for j in clip_ids],
+                sources,
+                settings,
+                int(rng.integers(2**31)),
             )
             frame["label_shown"] = [shown for shown, _ in labels]
             frame["label_mode"] = [mode for _, mode in labels]

@@ -18,8 +18,8 @@ from results import charts, clip_charts, detection, emotion, lens, models
 from results.dataset import exclusion_lines
 from results.formatting import format_number, format_p, format_percent
 from results.mixed import ModelFitError
-from results.report_detection import breakdown_section, detection_section, moderator_section
 from results.report_designs import design_section
+from results.report_detection import breakdown_section, detection_section, moderator_section
 from results.report_html import REPORT_CSS, esc, format_interval, html_figure, html_table
 from results.stats import ROC_METHOD
 

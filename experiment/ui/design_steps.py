@@ -21,8 +21,9 @@ def _question_widget(question: Question) -> None:
     if question.kind == "choice":
         st.radio(_(question.prompt), question.options, index=None, format_func=_, key=key)
         return
+    ends = f"{question.low} = {_(question.low_label)}, {question.high} = {_(question.high_label)}"
     st.radio(
-        f"{_(question.prompt)}  \n*{question.low} = {_(question.low_label)}, {question.high} = {_(question.high_label)}*",
+        f"{_(question.prompt)}  \n*{ends}*",
         list(range(question.low, question.high + 1)),
         index=None,
         horizontal=True,

@@ -155,9 +155,7 @@ def _preview_condition(conditions: tuple[str, ...]) -> str | None:
     """The design condition the staff member wants to preview (None: drawn as for a participant)."""
     if len(conditions) < 2:
         return conditions[0] if conditions else None
-    choice = st.selectbox(
-        "Condition to preview", (_RANDOM_CONDITION, *conditions), key="preview_condition_choice"
-    )
+    choice = st.selectbox("Condition to preview", (_RANDOM_CONDITION, *conditions), key="preview_condition_choice")
     return None if choice == _RANDOM_CONDITION else choice
 
 

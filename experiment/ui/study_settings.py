@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from audio import library
 from core import db
 from core.vocabulary import SCALES, Scale, ScreeningMode, Source
-from experiment.ui.design_settings import design_fields
 from experiment import entry, repository
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
+from experiment.ui.design_settings import design_fields
 
 SCALE_LABELS: dict[str, str] = {
     Scale.VALENCE: "Pleasantness (valence)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from experiment.questionnaire import MUSICAL_TRAINING, musical_training_score
 from experiment.settings import StudySettings, settings_problems
 from tests.experiment.drive import QUESTIONNAIRE, add_clips, configure, finish, reach_trials, step
 
-NEUTRAL = {
+NEUTRAL: dict[str, Any] = {
     "title": "A listening study",
     "information_text": "You will listen to short music clips and say how each one made you feel.",
     "conditions": tuple(CONDITIONS),
@@ -66,7 +67,9 @@ def test_rate_only_refuses_texts_that_mention_ai():
 
 def test_gold_msi_training_score_sums_the_seven_items_with_two_reversed():
     lowest = {q.key: q.options[0] if q.kind == "choice" else (q.high if q.reverse else q.low) for q in MUSICAL_TRAINING}
-    highest = {q.key: q.options[-1] if q.kind == "choice" else (q.low if q.reverse else q.high) for q in MUSICAL_TRAINING}
+    highest = {
+        q.key: q.options[-1] if q.kind == "choice" else (q.low if q.reverse else q.high) for q in MUSICAL_TRAINING
+    }
     assert musical_training_score(lowest) == 7 and musical_training_score(highest) == 49
     # drive.QUESTIONNAIRE by option position: 5 + 3 + (8 - 5) + 2 + 4 + 2 + (8 - 4)
     assert musical_training_score(QUESTIONNAIRE) == 23
@@ -89,14 +92,18 @@ def test_participants_are_balanced_over_conditions_and_each_condition_stores_wha
         for token in tokens:
             participant = load_participant(s, token)
             rows = s.execute(
-                select(Trial, Response).join(Response, Response.trial_id == Trial.id).where(
-                    Trial.participant_id == participant.id
-                )
+                select(Trial, Response)
+                .join(Response, Response.trial_id == Trial.id)
+                .where(Trial.participant_id == participant.id)
             ).all()
-            assert len(rows) == len({trial.trial_index for trial, _ in rows}) == 6 + 2 + 1  # + repeat, attention, practice
+            assert (
+                len(rows) == len({trial.trial_index for trial, _ in rows}) == 6 + 2 + 1
+            )  # + repeat, attention, practice
             labelled = participant.condition == Condition.LABELLED
             assert all((trial.label_shown is not None) == labelled for trial, _ in rows)
-            assert all((response.confidence is not None) == (participant.condition == Condition.BLIND) for _, response in rows)
+            assert all(
+                (response.confidence is not None) == (participant.condition == Condition.BLIND) for _, response in rows
+            )
             asked_end = "believed_ai_present" in participant.questionnaire
             assert asked_end == (participant.condition == Condition.RATE_ONLY)
             assert participant.questionnaire["ai_music_attitude"] == 3

@@ -49,7 +49,9 @@ def test_each_condition_runs_from_consent_to_debrief(sqlite_data_env, condition)
         answer_trial(at, token, confidence=6)
     after = texts(at)
     assert "A few last questions" in after
-    assert ("Do you think any of the clips" in "\n".join(r.label for r in at.radio)) == (condition == Condition.RATE_ONLY)
+    assert ("Do you think any of the clips" in "\n".join(r.label for r in at.radio)) == (
+        condition == Condition.RATE_ONLY
+    )
     answer_questionnaire(at)
 
     page = texts(at)

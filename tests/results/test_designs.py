@@ -89,6 +89,8 @@ def test_condition_and_labels_reach_the_trial_table_export_and_codebook(database
     book = codebook_frame(dataset)
     described = set(book.loc[book["table"] == "trials", "column"])
     assert {"condition", "label_shown", "label_mode", "label_true", "training_score"} <= described
-    assert {"condition", "training_score", "believed_ai_present"} <= set(book.loc[book["table"] == "participants", "column"])
+    assert {"condition", "training_score", "believed_ai_present"} <= set(
+        book.loc[book["table"] == "participants", "column"]
+    )
     # The report shows the section even without blind participants (no detection data at all).
     assert "Study designs" in build_report_html(trials[trials["condition"] != Condition.BLIND], "no blind")
