@@ -67,3 +67,28 @@ def test_each_condition_runs_from_consent_to_debrief(sqlite_data_env, condition)
         assert [r.confidence for r in responses] == expected
         assert all(r.valence == 5 for r in responses)
         assert "ai_music_attitude" in participant.questionnaire
+
+
+def test_the_preview_runs_the_condition_staff_choose(sqlite_data_env):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.experiment.test_participate_apptest import PREVIEW_PAGE
+
+    add_playable_clips(3, 3.0)
+    settings = SHORT_STUDY.with_changes(conditions=(Condition.BLIND, Condition.LABELLED), screening="off")
+    with db.session_scope() as session:
+        repository.save_settings(session, settings)
+    at = AppTest.from_file(PREVIEW_PAGE, default_timeout=60)
+    at.session_state["_staff_authenticated"] = True
+    at.run()
+    at.selectbox(key="preview_condition_choice").set_value(Condition.LABELLED).run()
+    at.button(key="preview_consent_agree").click().run()
+    answer_questionnaire(at)
+    at.button(key="instructions_done").click().run()
+    with db.session_scope() as session:
+        participant = session.scalars(select(Participant)).one()
+        assert participant.is_preview and participant.condition == Condition.LABELLED
+        token = participant.resume_token
+    with db.session_scope() as session:
+        shown = session.scalars(select(Trial.label_shown).where(Trial.audio_nonce == current_nonce(token))).one()
+    assert label_text(shown) in texts(at)
