@@ -20,6 +20,9 @@ Effect of being asked to guess (blind vs rate-only participants, main trials)
     ``asked`` and ``asked:is_ai`` are tested on t(participants - 2). Rows without a condition
     (studies before conditions existed) count as blind.
 
+Rate-only and labelled answers carry no source judgement, so the detection statistics and the
+emotion analyses of :mod:`results.emotion` (which need a guess) rest on blind participants only.
+
 Calibration: ``tests/results/test_designs.py`` recovers a planted label effect and
 ``benchmarks/label_effect_calibration.py`` measures the false-positive rate without one.
 """
