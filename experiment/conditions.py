@@ -94,7 +94,7 @@ def label_modes(n: int, settings: StudySettings, rng: random.Random) -> list[str
     by_remainder = sorted(shares, key=lambda m: (-(exact[m] - counts[m]), list(shares).index(m)))
     for mode in by_remainder[: n - sum(counts.values())]:
         counts[mode] += 1
-    modes: list[str] = [mode for mode, count in counts.items() for _ in range(count)]
+    modes: list[str] = [mode for mode, count in counts.items() for _copy in range(count)]
     rng.shuffle(modes)
     return modes
 

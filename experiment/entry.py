@@ -195,7 +195,7 @@ def decline(session: Session) -> None:
     repository.record_decline(session, version_id)
 
 
-def start_preview(session: Session, language: str = DEFAULT_LANGUAGE, condition: str | None = None) -> Participant:
+def start_preview(session: Session, condition: str | None = None, *, language: str = DEFAULT_LANGUAGE) -> Participant:
     """A staff preview participant (``is_preview = True``) under the current settings, in ``language``.
 
     Works while the study is closed; never counted anywhere. ``condition`` runs the preview in
@@ -217,7 +217,7 @@ def start_preview(session: Session, language: str = DEFAULT_LANGUAGE, condition:
         language=language,
     )
     if participant is None:  # a resume token collision: as good as impossible, but never a crash
-        return start_preview(session, language, condition)
+        return start_preview(session, condition, language=language)
     participant.condition = condition
     return participant
 

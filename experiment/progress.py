@@ -83,7 +83,7 @@ def complete(session: Session, participant: Participant) -> None:
     The code is the current settings' code (an organiser may set it after launch), a personal
     random one when none is set, or "PREVIEW" for a staff preview.
     """
-    _, current = repository.current_settings(session)
+    _version, current = repository.current_settings(session)
     if participant.is_preview:
         code = "PREVIEW"
     else:

@@ -212,7 +212,7 @@ def _preview_condition(conditions: tuple[str, ...]) -> str | None:
     """The design condition the staff member wants to preview (None: drawn as for a participant)."""
     if len(conditions) < 2:
         return conditions[0] if conditions else None
-    choice = st.selectbox("Condition to preview", (_RANDOM_CONDITION, *conditions), key="preview_condition_choice")
+    choice = st.selectbox(_("Condition to preview"), (_RANDOM_CONDITION, *conditions), key="preview_condition_choice")
     return None if choice == _RANDOM_CONDITION else choice
 
 
@@ -246,7 +246,7 @@ def _preview_consent(session: Session, language: str, condition: str | None) -> 
         return False
     if choice == "agree":
         try:
-            participant = start_preview(session, language, condition)
+            participant = start_preview(session, condition, language=language)
         except JourneyError as error:
             st.error(str(error))
             return False
