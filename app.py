@@ -67,6 +67,7 @@ def main() -> None:
                 _page("results/pages/clips.py", "Per clip", "🎼"),
                 _page("results/pages/features.py", "Features", "🔬"),
                 _page("results/pages/export.py", "Export", "⬇️"),
+                _page("results/pages/plan.py", "Plan", "📈"),
             ],
             "Account": [st.Page(ui.staff_home, title="Staff home", icon="🔑", url_path="staff")],
         }

@@ -166,6 +166,8 @@ class Participant(Base):
     # A staff member trying the study from the preview page: same code path as a real
     # participant, but excluded from exposure counts, scores and every result.
     is_preview: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language (core.i18n.LANGUAGES) of the consent page; the whole journey is shown in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     trials: Mapped[list[Trial]] = relationship(back_populates="participant", order_by="Trial.trial_index")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from core.i18n import _
 from core.models import Clip, Participant
 from core.vocabulary import Source, TrialKind
 from experiment import repository
@@ -60,7 +61,7 @@ class Debrief:
     n_compared : int
         Number of other completed participants in the comparison.
     text : str
-        The organiser's debrief text.
+        The organiser's debrief text, in the participant's language.
     completion_code : str
     completion_url : str
         Where the finish button leads ('' for none).
@@ -87,9 +88,9 @@ def debrief(session: Session, participant: Participant) -> Debrief:
         The participant has not answered every trial yet.
     """
     if participant.completed_at is None:
-        raise JourneyError("The debrief is available once every clip has been answered.")
-    settings = settings_for(session, participant)
-    _, current = repository.current_settings(session)
+        raise JourneyError(_("The debrief is available once every clip has been answered."))
+    settings = settings_for(session, participant).localised(participant.language)
+    _version, current = repository.current_settings(session)
     responses = repository.responses_of(session, participant)
     trials = repository.trials_of(session, participant)
     numbers = clip_numbers(trials)

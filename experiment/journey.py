@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.i18n import N_
 from core.models import Participant
 from core.vocabulary import ScreeningMode, Step
 from experiment import audio_check, entry, questionnaire, trials
@@ -67,7 +68,7 @@ class JourneyStep:
     name : Step
         Stored in ``Participant.step``.
     title : str
-        A short heading for the page.
+        A short heading for the page: a message id, translated with ``core.i18n._`` where shown.
     shown : callable
         ``shown(settings) -> bool``: whether the step appears for a participant under ``settings``.
     needs_trials : bool
@@ -89,14 +90,14 @@ class JourneyStep:
 
 
 STEPS: tuple[JourneyStep, ...] = (
-    JourneyStep(Step.CONSENT, "Information and consent", complete=entry.begin),
-    JourneyStep(Step.QUESTIONNAIRE, "About you", complete=questionnaire.save_questionnaire),
-    JourneyStep(Step.AUDIO_CHECK, "Audio check", shown=screening_on, complete=audio_check.save_screening),
-    JourneyStep(Step.INSTRUCTIONS, "Instructions", needs_trials=True, complete=trials.acknowledge_instructions),
-    JourneyStep(Step.PRACTICE, "Practice", shown=practice_on, needs_trials=True, complete=trials.submit_answer),
-    JourneyStep(Step.TRIALS, "Listening", needs_trials=True, complete=trials.submit_answer),
-    JourneyStep(Step.DEBRIEF, "Thank you", needs_trials=True),
-    JourneyStep(Step.SCREENED_OUT, "Thank you", shown=never),
+    JourneyStep(Step.CONSENT, N_("Information and consent"), complete=entry.begin),
+    JourneyStep(Step.QUESTIONNAIRE, N_("About you"), complete=questionnaire.save_questionnaire),
+    JourneyStep(Step.AUDIO_CHECK, N_("Audio check"), shown=screening_on, complete=audio_check.save_screening),
+    JourneyStep(Step.INSTRUCTIONS, N_("Instructions"), needs_trials=True, complete=trials.acknowledge_instructions),
+    JourneyStep(Step.PRACTICE, N_("Practice"), shown=practice_on, needs_trials=True, complete=trials.submit_answer),
+    JourneyStep(Step.TRIALS, N_("Listening"), needs_trials=True, complete=trials.submit_answer),
+    JourneyStep(Step.DEBRIEF, N_("Thank you"), needs_trials=True),
+    JourneyStep(Step.SCREENED_OUT, N_("Thank you"), shown=never),
 )
 """The journey in order. ``consent`` happens before a participant row exists; ``screened_out`` is
 where :func:`experiment.audio_check.save_screening` sends a participant who failed a *required*

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import db
+from core.i18n import N_, _
 from core.models import Participant
 from core.vocabulary import Step
 from experiment import repository
@@ -28,12 +29,15 @@ if TYPE_CHECKING:
 RESUME_PARAM = "resume"
 """URL query parameter carrying the resume token."""
 
-NOT_READY = "This study is not ready for participants yet. Please try again later."
-"""Participant-facing message when the clip library cannot supply a trial list under the settings."""
+NOT_READY = N_("This study is not ready for participants yet. Please try again later.")
+"""Participant-facing message when the clip library cannot supply a trial list under the settings
+(a message id: translate with ``core.i18n._``)."""
 
 
 class JourneyError(ValueError):
     """Something the participant must be told; ``str(error)`` is a polite, clear message.
+
+    Raised with the message already translated (``JourneyError(_("..."))``) into the active language.
 
     Nothing was stored when this is raised.
     """
@@ -87,8 +91,8 @@ def _ensure_trials(session: Session, participant: Participant, settings: StudySe
             participant.seed,
         )
     except AssignmentError as error:
-        raise JourneyError(NOT_READY) from error
-    nonces = [secrets.token_urlsafe(18) for _ in planned]
+        raise JourneyError(_(NOT_READY)) from error
+    nonces = [secrets.token_urlsafe(18) for _trial in planned]
     try:
         with session.begin_nested():
             repository.store_trials(session, participant, planned, nonces)

@@ -24,23 +24,26 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core.i18n import N_, _
 from core.vocabulary import Scale
 
 REPEAT_CONFIDENCE_TOLERANCE = 2
 CONFIDENCE_LABELS = {
-    1: "sure human",
-    2: "probably human",
-    3: "maybe human",
-    4: "maybe AI",
-    5: "probably AI",
-    6: "sure AI",
+    1: N_("Sure human"),
+    2: N_("Probably human"),
+    3: N_("Maybe human"),
+    4: N_("Maybe AI"),
+    5: N_("Probably AI"),
+    6: N_("Sure AI"),
 }
+"""The 1..6 guess as the participant reads it (message ids: translate with ``core.i18n._``)."""
 SCALE_NAMES: dict[str, str] = {
-    Scale.VALENCE: "pleasantness",
-    Scale.AROUSAL: "excitement",
-    Scale.MOVED: "how moved you felt",
-    Scale.LIKING: "liking",
+    Scale.VALENCE: N_("pleasantness"),
+    Scale.AROUSAL: N_("excitement"),
+    Scale.MOVED: N_("how moved you felt"),
+    Scale.LIKING: N_("liking"),
 }
+"""Each rating scale's short name inside a sentence (message ids, as :data:`CONFIDENCE_LABELS`)."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,18 @@ class AttentionTarget:
     value: int | None
 
     def instructions(self) -> str:
-        """The sentence shown on the rating screen of the attention trial."""
-        text = f"Attention check: for this clip, please choose “{CONFIDENCE_LABELS[self.confidence]}”"
-        if self.scale is not None:
-            text += f" and set {SCALE_NAMES.get(self.scale, self.scale)} to {self.value}"
-        return text + ", whatever you hear."
+        """The sentence shown on the rating screen of the attention trial, in the active language.
+
+        It quotes the guess option exactly as the rating screen labels it.
+        """
+        choice = _(CONFIDENCE_LABELS[self.confidence])
+        if self.scale is None:
+            return _("Attention check: for this clip, please choose “{choice}”, whatever you hear.").format(
+                choice=choice
+            )
+        return _(
+            "Attention check: for this clip, please choose “{choice}” and set {scale} to {value}, whatever you hear."
+        ).format(choice=choice, scale=_(SCALE_NAMES.get(self.scale, self.scale)), value=self.value)
 
     def as_dict(self) -> dict:
         return {"confidence": self.confidence, "scale": self.scale, "value": self.value}

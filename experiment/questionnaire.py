@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.i18n import N_, _
 from core.models import Participant
 from core.vocabulary import Step
 from experiment.progress import JourneyError, advance
@@ -23,6 +24,9 @@ class Question:
     key : str
         Key in ``Participant.questionnaire``.
     prompt : str
+        The English text, a message id (translated with ``core.i18n._`` where shown); so are
+        ``options`` and the end labels. Answers are stored as the English option, whatever the
+        participant's language, so that the data compare across languages.
     kind : {"choice", "scale"}
         "choice": one of ``options`` (stored as the option string).
         "scale": an integer ``low..high`` (stored as int) with end labels.
@@ -47,45 +51,45 @@ class Question:
 QUESTIONNAIRE: tuple[Question, ...] = (
     Question(
         "age_band",
-        "How old are you?",
+        N_("How old are you?"),
         "choice",
-        options=("18-24", "25-34", "35-44", "45-54", "55-64", "65 or older", "Prefer not to say"),
+        options=("18-24", "25-34", "35-44", "45-54", "55-64", N_("65 or older"), N_("Prefer not to say")),
     ),
     Question(
         "musician_self_rating",
-        "I would not consider myself a musician.",
+        N_("I would not consider myself a musician."),
         "scale",
         low=1,
         high=7,
-        low_label="Completely disagree",
-        high_label="Completely agree",
+        low_label=N_("Completely disagree"),
+        high_label=N_("Completely agree"),
     ),
     Question(
         "instrument_practice_years",
-        "I engaged in regular, daily practice of a musical instrument (including voice) for ... years.",
+        N_("I engaged in regular, daily practice of a musical instrument (including voice) for ... years."),
         "choice",
-        options=("0", "1", "2", "3", "4-5", "6-9", "10 or more"),
+        options=("0", "1", "2", "3", "4-5", "6-9", N_("10 or more")),
     ),
     Question(
         "instrument_training_years",
-        "I have had formal training on a musical instrument (including voice) for ... years during my lifetime.",
+        N_("I have had formal training on a musical instrument (including voice) for ... years during my lifetime."),
         "choice",
-        options=("0", "0.5", "1", "2", "3-5", "6-9", "10 or more"),
+        options=("0", N_("0.5"), "1", "2", "3-5", "6-9", N_("10 or more")),
     ),
     Question(
         "ai_music_heard",
-        "How much music have you heard that you knew was made by AI?",
+        N_("How much music have you heard that you knew was made by AI?"),
         "choice",
-        options=("None", "One or two pieces", "Some", "A lot"),
+        options=(N_("None"), N_("One or two pieces"), N_("Some"), N_("A lot")),
     ),
     Question(
         "ai_music_attitude",
-        "How do you feel about AI being used to make music?",
+        N_("How do you feel about AI being used to make music?"),
         "scale",
         low=1,
         high=7,
-        low_label="Very negative",
-        high_label="Very positive",
+        low_label=N_("Very negative"),
+        high_label=N_("Very positive"),
     ),
 )
 """The participant questionnaire, in display order.
@@ -108,16 +112,20 @@ def validate_questionnaire(answers: Mapping[str, Any]) -> dict[str, Any]:
     for question in QUESTIONNAIRE:
         value = answers.get(question.key)
         if value is None or value == "":
-            raise JourneyError(f"Please answer: {question.prompt}")
+            raise JourneyError(_("Please answer: {question}").format(question=_(question.prompt)))
         if question.kind == "choice":
             if str(value) not in question.options:
-                raise JourneyError(f"Please choose one of the options for: {question.prompt}")
+                raise JourneyError(
+                    _("Please choose one of the options for: {question}").format(question=_(question.prompt))
+                )
             cleaned[question.key] = str(value)
         else:
             number = _as_int(value)
             if number is None or not question.low <= number <= question.high:
                 raise JourneyError(
-                    f"Please choose a number from {question.low} to {question.high} for: {question.prompt}"
+                    _("Please choose a number from {low} to {high} for: {question}").format(
+                        low=question.low, high=question.high, question=_(question.prompt)
+                    )
                 )
             cleaned[question.key] = number
     return cleaned

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Participant, Response, StudyVersion, Trial
+from core.models import ConsentDecline, Participant, Response, StudyVersion, Trial
 from core.vocabulary import TrialKind
 
 _NOT_PREVIEW = Participant.is_preview.is_not(True)
@@ -31,6 +31,7 @@ _PARTICIPANT_FIELDS = (
     Participant.screening,
     Participant.screening_passed,
     Participant.flags,
+    Participant.language,
 )
 
 ANSWER_COLUMNS: tuple[str, ...] = (
@@ -107,7 +108,7 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
 
 def participant_descriptors(session: Session) -> list[dict]:
     """Per non-preview participant: ``participant_id``, ``completed_at``, ``screening_passed``,
-    ``questionnaire`` and ``flags`` (JSON dicts or None), ordered by participant id."""
+    ``questionnaire`` and ``flags`` (JSON dicts or None) and ``language``, ordered by participant id."""
     statement = (
         select(
             Participant.id.label("participant_id"),
@@ -115,6 +116,7 @@ def participant_descriptors(session: Session) -> list[dict]:
             Participant.screening_passed,
             Participant.questionnaire,
             Participant.flags,
+            Participant.language,
         )
         .where(_NOT_PREVIEW)
         .order_by(Participant.id)
@@ -178,3 +180,9 @@ def study_versions(session: Session) -> list[dict]:
         StudyVersion.config,
     ).order_by(StudyVersion.id)
     return [dict(row) for row in session.execute(statement).mappings()]
+
+
+def consent_declines(session: Session) -> dict[int, int]:
+    """How many people declined consent, per study version id (versions without a decline are absent)."""
+    rows = session.execute(select(ConsentDecline.study_version_id, ConsentDecline.count)).all()
+    return {int(version): int(count or 0) for version, count in rows}

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from audio import library
+from core.i18n import N_, _
 from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
 from experiment import listening, quality, repository
@@ -53,7 +54,7 @@ __all__ = [  # Answer and the listening rule live in experiment.answers; callers
 ]
 
 _TRIAL_STEPS = (Step.PRACTICE, Step.TRIALS)
-_DUPLICATE = "Your answer to this clip was already recorded."
+_DUPLICATE = N_("Your answer to this clip was already recorded.")
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ def audio_for(session: Session, participant: Participant, audio_nonce: str) -> b
     """
     trial = repository.trial_by_nonce(session, participant, audio_nonce) if isinstance(audio_nonce, str) else None
     if trial is None:
-        raise JourneyError("This sound is not available. Please reload the page.")
+        raise JourneyError(_("This sound is not available. Please reload the page."))
     return library.served_audio_for_listener(session, trial.clip_id, trial.audio_nonce)
 
 
@@ -236,15 +237,15 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
     """
     trial = repository.trial_at(session, participant, trial_index) if isinstance(trial_index, int) else None
     if trial is None:
-        return SubmitResult("rejected", "This trial does not exist. Please reload the page.", participant.step)
+        return SubmitResult("rejected", _("This trial does not exist. Please reload the page."), participant.step)
     if trial.response is not None or trial_index in repository.answered_indices(session, participant):
-        return SubmitResult("duplicate", _DUPLICATE, participant.step)
+        return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
     current = current_trial(session, participant)
     if current is None or current.trial_index != trial_index:
         if trial_index in repository.answered_indices(session, participant):  # answered meanwhile
-            return SubmitResult("duplicate", _DUPLICATE, participant.step)
+            return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
         return SubmitResult(
-            "rejected", "Please answer the clip currently shown. Reload the page if in doubt.", participant.step
+            "rejected", _("Please answer the clip currently shown. Reload the page if in doubt."), participant.step
         )
     settings = settings_for(session, participant)
     now = utcnow()
@@ -261,7 +262,7 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
     # write also keeps the answer, its flags and the progress in one transaction on SQLite.
     repository.lock_participant(session, participant)
     if not repository.insert_response(session, response):
-        return SubmitResult("duplicate", _DUPLICATE, participant.step)
+        return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
     _update_flags(session, participant, settings, trial, response)
     if trial.kind == TrialKind.PRACTICE:
         participant.practice_done_at = response.answered_at
@@ -377,7 +378,7 @@ def _repeat_pair(session: Session, participant: Participant) -> tuple[Response, 
 
 def _complete(session: Session, participant: Participant) -> None:
     """Mark the participant complete with their completion code (current settings' code)."""
-    _, current = repository.current_settings(session)
+    _version, current = repository.current_settings(session)
     if participant.is_preview:
         code = "PREVIEW"
     else:

@@ -181,6 +181,14 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "true, false, missing",
         "Passed the audio/headphone screening (missing: not screened).",
     ),
+    Column(
+        "language",
+        "str",
+        "",
+        "ISO 639-1 code: en, de",
+        "Language the participant took the study in (chosen on the consent page; every page, question "
+        "and answer option was shown in it; answers are stored in English whatever the language).",
+    ),
     Column("flag_attention_failed", "bool", "", "true, false", "Participant failed one or more attention checks."),
     Column(
         "flag_inconsistent",
@@ -247,6 +255,7 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
             "ai_exposure",
             "ai_attitude",
             "screening_passed",
+            "language",
             "flag_attention_failed",
             "flag_inconsistent",
             "flag_too_fast",
@@ -323,14 +332,22 @@ def codebook(df: pd.DataFrame, table: str) -> list[Column]:
     ----------
     df : pandas.DataFrame
         The table as exported.
-    table : {"trials", "participants", "clips"}
+    table : {"trials", "participants", "clips", "versions", "flow"}
 
     Raises
     ------
     ValueError
         For an unknown table name or a column that has no codebook entry.
     """
-    known = {"trials": TRIAL_COLUMNS, "participants": PARTICIPANT_COLUMNS, "clips": CLIP_COLUMNS}
+    from results.codebook_study import FLOW_COLUMNS, VERSION_COLUMNS
+
+    known = {
+        "trials": TRIAL_COLUMNS,
+        "participants": PARTICIPANT_COLUMNS,
+        "clips": CLIP_COLUMNS,
+        "versions": VERSION_COLUMNS,
+        "flow": FLOW_COLUMNS,
+    }
     if table not in known:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(known)}")
     by_name = {c.name: c for c in known[table]}

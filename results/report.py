@@ -287,6 +287,7 @@ def build_report_html(
     include_mixed_models: bool = False,
     top_k: int = 5,
     title: str = "Human Touch: results report",
+    preamble_html: str = "",
 ) -> str:
     """The full report as one self-contained HTML document.
 
@@ -304,6 +305,9 @@ def build_report_html(
         Clips per list of most human-sounding AI and most AI-sounding human clips.
     title : str
         Heading and HTML title.
+    preamble_html : str
+        Sections placed before "Data" (the participant flow and the deviations from the
+        preregistration, :func:`results.prereg.flow_and_deviations_html`).
 
     Returns
     -------
@@ -317,6 +321,7 @@ def build_report_html(
     body = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">Generated {generated:%Y-%m-%d %H:%M} UTC. Filters: {esc(filters_description)}.</p>',
+        preamble_html,
         _data_section(df, filters_description, counts),
         detection_html,
     ]

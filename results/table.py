@@ -143,6 +143,7 @@ def _participant_frame(participants: list[dict]) -> pd.DataFrame:
         record["participant_id"]: {
             "completed": record["completed_at"] is not None,
             "screening_passed": record["screening_passed"],
+            "language": record.get("language"),
             **participant_descriptors(record.get("questionnaire"), record.get("flags")),
         }
         for record in participants

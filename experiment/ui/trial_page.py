@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from core import db
-from core.i18n import _
+from core.i18n import N_, _
 from core.vocabulary import Scale, TrialKind
 from experiment import trials
 from experiment.ui.manikins import SAM_SCALES, manikin_row_html
@@ -21,11 +21,20 @@ from experiment.ui.steps import StepPage, act, confidence_label, show_error
 
 # Felt (not perceived) emotion, worded as such; names match experiment.quality.SCALE_NAMES so the
 # attention-check instruction ("set pleasantness to 9") points at a label the participant sees.
+# Message ids, translated where drawn.
 SCALE_QUESTIONS: dict[str, tuple[str, str, str]] = {
-    Scale.VALENCE: ("Pleasantness: how pleasant or unpleasant did you feel?", "very unpleasant", "very pleasant"),
-    Scale.AROUSAL: ("Excitement: how calm or excited did you feel?", "very calm", "very excited"),
-    Scale.MOVED: ("How moved you felt: how much did this music move you?", "not moved at all", "deeply moved"),
-    Scale.LIKING: ("Liking: how much did you like it?", "not at all", "very much"),
+    Scale.VALENCE: (
+        N_("Pleasantness: how pleasant or unpleasant did you feel?"),
+        N_("very unpleasant"),
+        N_("very pleasant"),
+    ),
+    Scale.AROUSAL: (N_("Excitement: how calm or excited did you feel?"), N_("very calm"), N_("very excited")),
+    Scale.MOVED: (
+        N_("How moved you felt: how much did this music move you?"),
+        N_("not moved at all"),
+        N_("deeply moved"),
+    ),
+    Scale.LIKING: (N_("Liking: how much did you like it?"), N_("not at all"), N_("very much")),
 }
 CONFIDENCE_OPTIONS: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
 SELECTED_COLOUR = "#1f3a60"
@@ -67,17 +76,22 @@ def trial_step(page: StepPage) -> bool:
     audio = trials.audio_for(session, participant, view.audio_nonce)
 
     if view.kind == TrialKind.PRACTICE:
-        st.subheader("Practice clip")
-        st.caption("This one is for practice and is not scored.")
+        st.subheader(_("Practice clip"))
+        st.caption(_("This one is for practice and is not scored."))
     else:
-        st.progress((view.position - 1) / max(view.n_total, 1), text=f"Clip {view.position} of {view.n_total}")
+        st.progress(
+            (view.position - 1) / max(view.n_total, 1),
+            text=_("Clip {position} of {total}").format(position=view.position, total=view.n_total),
+        )
 
     report = blind_player(
         audio,
         key=player_key(view.audio_nonce),
         required_s=view.required_listen_s,
         tolerance_s=0.0,  # the service's required_listen_s already includes the tolerance
-        label="Music clip",
+        label=_("Music clip"),
+        todo_text=_("Please listen to the whole clip before answering."),
+        done_text=_("Thank you, you can answer now."),
         mime=view.audio_mime,
     )
     unlocked = report.requirement_met or view.required_listen_s <= 0
@@ -94,7 +108,9 @@ def trials_step(page: StepPage) -> bool:
     """The rated trials: :func:`trial_step` plus a reminder of the resume link."""
     changed = trial_step(page)
     if not changed and page.resume_url:  # on a change the page reruns at once: nothing more to draw
-        st.caption(f"Your answers are saved after every clip. To continue later, use: {page.resume_url}")
+        st.caption(
+            _("Your answers are saved after every clip. To continue later, use: {url}").format(url=page.resume_url)
+        )
     return changed
 
 
@@ -104,15 +120,15 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
     st.html(_SCALES_CSS)
     show_error()
     with st.form(form_key, border=False):
-        st.markdown("#### How did this music make YOU feel?")
-        st.caption("Not what the music expresses, but what you felt while listening.")
+        st.markdown("#### " + _("How did this music make YOU feel?"))
+        st.caption(_("Not what the music expresses, but what you felt while listening."))
         for scale in view.scales:
             _rating_scale(scale, view.scale_points, f"{form_key}_{scale}", disabled=not unlocked)
-        st.markdown("#### Who do you think made this clip?")
+        st.markdown("#### " + _("Who do you think made this clip?"))
         # Vertical: six labels in one column read as a scale on a phone too (a horizontal
         # radio wraps them into uneven rows there).
         st.radio(
-            "Who made it: a person or an AI system?",
+            _("Who made it: a person or an AI system?"),
             CONFIDENCE_OPTIONS,
             index=None,
             format_func=confidence_label,
@@ -122,22 +138,23 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
         )
         if view.ask_familiarity:
             st.radio(
-                "Did you know this piece before? (optional)",
-                ("No", "Yes"),
+                _("Did you know this piece before? (optional)"),
+                (N_("No"), N_("Yes")),
                 index=None,
+                format_func=_,
                 horizontal=True,
                 key=f"{form_key}_familiar",
                 disabled=not unlocked,
             )
         if view.ask_comment:
             st.text_area(
-                "Anything you would like to add? (optional)",
+                _("Anything you would like to add? (optional)"),
                 max_chars=2000,
                 key=f"{form_key}_comment",
                 disabled=not unlocked,
             )
         st.form_submit_button(
-            "Save and continue",
+            _("Save and continue"),
             type="primary",
             disabled=not unlocked,
             on_click=_save_answer,
@@ -154,7 +171,7 @@ def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) ->
     radio wraps after 7); nothing is preselected, so no default biases the answer.
     """
     question, low, high = SCALE_QUESTIONS[scale]
-    label = f"{question}  \n*1 = {low}, {scale_points} = {high}*"
+    label = f"{_(question)}  \n*1 = {_(low)}, {scale_points} = {_(high)}*"
     # The question, then the figures, then the buttons (the widget's own label would sit above
     # the figures); every scale alike, and the label stays on the widget for screen readers.
     st.markdown(label)

@@ -31,12 +31,14 @@ from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_dete
 from results.mixed import ModelFitError
 from results.roc import ROC, roc_from_confidence
 from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
+from results.ui.flow import show_flow
 
 
 def overview_page() -> None:
     """The whole page: detection, emotion and by-group tabs under the sidebar's filters."""
     st.title("Results overview")
     dataset = page_dataset()
+    show_flow(dataset)
     detection_tab, emotion_tab, groups_tab = st.tabs(["Detection", "Emotion", "By group"])
     with detection_tab:
         detection_section(dataset)
@@ -153,6 +155,7 @@ BREAKDOWN_CHOICES: dict[str, str] = {
     "ai_exposure": "AI music heard before",
     "ai_attitude": "Attitude to AI music (1-7)",
     "age_band": "Age band",
+    "language": "Language taken in",
     "genre": "Genre",
     "vocals": "Vocals",
     "ai_system": "AI system (AI clips only)",

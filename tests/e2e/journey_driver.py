@@ -2,6 +2,8 @@
 
 Shared by the real-browser journey and blinding tests. The study is prepared in the test process
 (real MP3 clips, settings version) before the Streamlit server starts on the same data folder.
+The functions taking ``lang`` find the page's texts in that language (the English text is
+translated through the catalog, as the app does).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core import db
+from core.i18n import translate
 from experiment import repository
 from experiment.questionnaire import QUESTIONNAIRE
 from experiment.settings import StudySettings
@@ -42,10 +45,10 @@ def click_button(page, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).click()
 
 
-def consent(page) -> str:
+def consent(page, lang: str = "en") -> str:
     """Agree on the consent page; returns the resume token the page put into the URL."""
-    wait_for_app(page, "Information about this study")
-    click_button(page, "I agree, start the study")
+    wait_for_app(page, translate("Information about this study", lang))
+    click_button(page, translate("I agree, start the study", lang))
     page.wait_for_url(re.compile(r"[?&]resume=[A-Za-z0-9_-]{20,}"))
     return re.search(r"resume=([A-Za-z0-9_-]+)", page.url).group(1)
 
@@ -62,11 +65,11 @@ def choose_first_options(page) -> None:
         groups.nth(i).locator('label[data-testid="stRadioOption"]').first.click()
 
 
-def answer_questionnaire(page) -> None:
-    wait_for_app(page, "About you")
+def answer_questionnaire(page, lang: str = "en") -> None:
+    wait_for_app(page, translate("About you", lang))
     wait_for_radios(page, len(QUESTIONNAIRE))
     choose_first_options(page)
-    click_button(page, "Continue")
+    click_button(page, translate("Continue", lang))
 
 
 def play_through(page, timeout_ms: int = 30_000) -> None:
@@ -108,9 +111,9 @@ def pass_audio_check(page) -> None:
     button.click()
 
 
-def read_instructions(page) -> None:
-    wait_for_app(page, "Instructions")
-    click_button(page, "Start")
+def read_instructions(page, lang: str = "en") -> None:
+    wait_for_app(page, translate("Instructions", lang))
+    click_button(page, translate("Start", lang))
 
 
 def listen_until_unlocked(page, submit) -> None:
@@ -129,19 +132,23 @@ def answer_current_trial(
     n_scales: int = 4,
     before_submit: Callable[[], None] | None = None,
     whole_clip: bool = True,
+    lang: str = "en",
 ) -> None:
     """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI") and submit.
 
     ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
     ``n_scales`` the number of rating scales on it; ``before_submit`` runs right before the click.
     ``whole_clip=False`` listens only until the answers unlock (long clips, short requirement).
+    ``confidence`` and ``expected`` may be catalog messages in English ("Sure AI", "Practice clip"):
+    they are translated into ``lang``; any other text is taken as it is.
     """
+    confidence, expected = translate(confidence, lang), translate(expected, lang)
     wait_for_app(page, expected)
     page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n", arg=n_scales
     )
     wait_for_radios(page, 1)
-    submit = page.get_by_role("button", name="Save and continue")
+    submit = page.get_by_role("button", name=translate("Save and continue", lang))
     assert submit.is_disabled(), "answers must stay locked until the clip was heard"
     if whole_clip:
         play_through(page)
@@ -153,10 +160,12 @@ def answer_current_trial(
     for i in range(scales.count()):
         buttons = scales.nth(i).locator("button")
         buttons.nth(buttons.count() // 2).click()  # the middle of each rating scale
-    page.locator('[data-testid="stRadio"]').filter(has_text="Sure human").get_by_text(confidence, exact=True).click()
-    familiarity = page.locator('[data-testid="stRadio"]').filter(has_text="Did you know this piece")
+    guesses = page.locator('[data-testid="stRadio"]').filter(has_text=translate("Sure human", lang))
+    guesses.get_by_text(confidence, exact=True).click()
+    familiar = translate("Did you know this piece before? (optional)", lang)
+    familiarity = page.locator('[data-testid="stRadio"]').filter(has_text=familiar)
     if familiarity.count():
-        familiarity.get_by_text("No", exact=True).click()
+        familiarity.get_by_text(translate("No", lang), exact=True).click()
     if before_submit is not None:
         before_submit()
     submit.click()

@@ -45,6 +45,7 @@ STUDY = StudySettings(
     screening="optional",
     screening_trials=2,
     screening_pass=1,
+    screening_criterion="custom",
     listening_requirement=1.0,
     max_same_source_run=3,
     prolific_enabled=False,

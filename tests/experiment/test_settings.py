@@ -31,7 +31,10 @@ def test_old_and_future_stored_versions_still_load():
         ({"scales": ("valence", "joy")}, "unknown scales ['joy']"),
         ({"scale_points": 10}, "scale_points must be one of [5, 7, 9]"),
         ({"screening": "sometimes"}, "screening must be one of"),
-        ({"screening_pass": 7}, "screening_pass must be between 1 and screening_trials (6)"),
+        (
+            {"screening_criterion": "custom", "screening_pass": 7},
+            "screening_pass must be between 1 and screening_trials (6)",
+        ),
         ({"max_same_source_run": 0}, "max_same_source_run must be between 1 and 20"),
         ({"consent_text": "  "}, "consent_text must not be empty"),
         ({"completion_code": "AB CD"}, "completion_code may contain only"),

@@ -66,6 +66,7 @@ def test_saving_creates_a_new_version_and_closing_works(library):
 def test_invalid_settings_are_explained_and_not_saved(library):
     at = open_settings()
     before = len(versions())
+    next(b for b in at.selectbox if b.key.endswith("screening_criterion")).set_value("custom")
     next(n for n in at.number_input if n.key.endswith("screening_pass")).set_value(9)  # > 6 sounds
     next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(8)  # library has 3 per source
     next(b for b in at.button if b.label == "Save as new version").click().run()
