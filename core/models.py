@@ -168,6 +168,8 @@ class Participant(Base):
     is_preview: Mapped[bool] = mapped_column(Boolean, default=False)
     # The language (core.i18n.LANGUAGES) of the consent page; the whole journey is shown in it.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # The design condition (core.vocabulary.Condition), drawn when the trial list is stored.
+    condition: Mapped[str | None] = mapped_column(String(16))
 
     trials: Mapped[list[Trial]] = relationship(back_populates="participant", order_by="Trial.trial_index")
 
@@ -201,6 +203,10 @@ class Trial(Base):
     audio_nonce: Mapped[str] = mapped_column(String(64), unique=True)
     first_shown_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     listen_met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Labelled condition only: the source announced before the clip ("human" | "ai") and how it
+    # was chosen (core.vocabulary.LabelMode); None in every other condition.
+    label_shown: Mapped[str | None] = mapped_column(String(8))
+    label_mode: Mapped[str | None] = mapped_column(String(8))
 
     participant: Mapped[Participant] = relationship(back_populates="trials")
     clip: Mapped[Clip] = relationship()

@@ -46,6 +46,8 @@ class Step(StrEnum):
     INSTRUCTIONS = "instructions"
     PRACTICE = "practice"
     TRIALS = "trials"
+    AFTER_TRIALS = "after_trials"
+    """Questions asked once the clips are rated (AI exposure and attitude, unless asked before)."""
     DEBRIEF = "debrief"
     SCREENED_OUT = "screened_out"
     """Terminal step for participants who failed a *required* headphone screening."""
@@ -126,3 +128,29 @@ EXCLUSION_RULE_LABELS: dict[str, str] = {
     ExclusionRule.INCONSISTENT: "judged the repeated clip inconsistently",
 }
 """Each rule in words, for the settings page, the flow table and the preregistration."""
+
+
+class Condition(StrEnum):
+    """A between-participants design condition, as stored in ``Participant.condition``."""
+
+    BLIND = "blind"
+    """Each clip is rated, then its source guessed (the detection design)."""
+    RATE_ONLY = "rate_only"
+    """The same clips are only rated; the source is asked about once, after the last clip."""
+    LABELLED = "labelled"
+    """Each clip is announced as made by a person or by AI before it plays; ratings only."""
+
+
+CONDITIONS: tuple[Condition, ...] = tuple(Condition)
+"""Every condition, in the order of tables and the settings page."""
+
+
+class LabelMode(StrEnum):
+    """How a labelled trial's announced source relates to the clip's true source (``Trial.label_mode``)."""
+
+    TRUE = "true"
+    """The label tells the clip's real source."""
+    REVERSED = "reversed"
+    """The label names the other source."""
+    RANDOM = "random"
+    """The label is drawn at random (a coin per trial), whatever the source."""

@@ -59,13 +59,18 @@ def required_listen_seconds(duration_s: float, listening_requirement: float) -> 
 
 
 def attention_answer_text(answer: Answer, ratings: Mapping[str, int | None]) -> str:
-    """The attention answer in a compact readable form, e.g. ``confidence=1;valence=1`` (<= 64 chars)."""
-    parts = [f"confidence={answer.confidence}"]
+    """The attention answer in a compact readable form, e.g. ``confidence=1;valence=1`` (<= 64 chars).
+
+    The confidence is left out when it is None (conditions that do not ask who made the clip).
+    """
+    parts = [f"confidence={answer.confidence}"] if answer.confidence is not None else []
     parts += [f"{scale}={value}" for scale, value in ratings.items() if value is not None]
     return ";".join(parts)[:64]
 
 
-def answer_problem(answer: Answer, settings: StudySettings, required_listen_s: float) -> str:
+def answer_problem(
+    answer: Answer, settings: StudySettings, required_listen_s: float, *, ask_source: bool = True
+) -> str:
     """Why ``answer`` cannot be stored under ``settings`` ('' when it can).
 
     Parameters
@@ -75,8 +80,10 @@ def answer_problem(answer: Answer, settings: StudySettings, required_listen_s: f
         The participant's settings (scales asked, scale points).
     required_listen_s : float
         Seconds of the clip that must have been heard (:func:`required_listen_seconds`).
+    ask_source : bool
+        The trial asks who made the clip (blind condition); otherwise ``confidence`` is not required.
     """
-    if not _is_int(answer.confidence) or not 1 <= answer.confidence <= 6:
+    if ask_source and (not _is_int(answer.confidence) or not 1 <= answer.confidence <= 6):
         return _("Please say who you think made this clip (choose one of the six options).")
     for scale in settings.scales:
         value = getattr(answer, scale)

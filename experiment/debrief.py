@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from core.i18n import _
 from core.models import Clip, Participant
-from core.vocabulary import Source, TrialKind
+from core.vocabulary import Condition, Source, TrialKind
 from experiment import repository
 from experiment.clip_count import clip_numbers
+from experiment.conditions import asks_source
 from experiment.progress import JourneyError, settings_for
 from experiment.scoring import dprime, percentile_rank
 from experiment.settings import PROLIFIC_COMPLETE_URL, StudySettings
@@ -27,11 +28,12 @@ class RevealItem:
     """One clip in the reveal (in presentation order): every trial after the practice."""
 
     position: int  # the clip's number, 1-based among non-practice trials ("Clip k of N")
-    guess: str  # a core.vocabulary.Source value
-    confidence: int
+    guess: str | None  # a core.vocabulary.Source value; None where the source was not asked
+    confidence: int | None
     truth: str  # a core.vocabulary.Source value
     correct: bool
     creator: str | None  # creator (human) or AI system + version; None when hidden by settings
+    label_shown: str | None = None  # labelled condition: the source announced before the clip
     kind: str = TrialKind.MAIN  # a core.vocabulary.TrialKind value
     repeat_of: int | None = None  # for the repeat: the number of the clip it repeated
 
@@ -65,6 +67,9 @@ class Debrief:
     completion_code : str
     completion_url : str
         Where the finish button leads ('' for none).
+    condition : str
+        The participant's design condition; outside "blind" there is no score (no guesses), and
+        the labelled condition's items say which announced labels were false.
     """
 
     items: tuple[RevealItem, ...]
@@ -77,6 +82,12 @@ class Debrief:
     text: str
     completion_code: str
     completion_url: str
+    condition: str = Condition.BLIND
+
+    @property
+    def scored(self) -> bool:
+        """Whether the participant guessed sources (blind condition), so that a score makes sense."""
+        return self.condition == Condition.BLIND
 
 
 def debrief(session: Session, participant: Participant) -> Debrief:
@@ -100,7 +111,6 @@ def debrief(session: Session, participant: Participant) -> Debrief:
         if trial.kind == TrialKind.PRACTICE:
             continue
         response = responses[trial.trial_index]
-        assert response.guess is not None and response.confidence is not None  # set on every answer
         clip = trial.clip
         items.append(
             RevealItem(
@@ -112,6 +122,7 @@ def debrief(session: Session, participant: Participant) -> Debrief:
                 creator=_creator(clip) if settings.show_creator_in_debrief else None,
                 kind=trial.kind,
                 repeat_of=main_number.get(trial.clip_id) if trial.kind == TrialKind.REPEAT else None,
+                label_shown=trial.label_shown,
             )
         )
     scored = [item for item in items if item.scored]
@@ -123,7 +134,8 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     false_alarms = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.AI)
     correct_rejections = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.HUMAN)
     others = repository.completed_accuracies(session, exclude_participant_id=participant.id)
-    percentile = percentile_rank(accuracy, others) if settings.show_percentile else None
+    compare = settings.show_percentile and asks_source(participant.condition)
+    percentile = percentile_rank(accuracy, others) if compare else None
     return Debrief(
         items=tuple(items),
         n_correct=n_correct,
@@ -131,10 +143,11 @@ def debrief(session: Session, participant: Participant) -> Debrief:
         accuracy=accuracy,
         dprime=dprime(hits, misses, false_alarms, correct_rejections),
         percentile=percentile,
-        n_compared=len(others) if settings.show_percentile else 0,
+        n_compared=len(others) if compare else 0,
         text=settings.debrief_text,
         completion_code=participant.completion_code or "",
         completion_url=_completion_url(current, participant),
+        condition=participant.condition or Condition.BLIND,
     )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from audio import library
 from core.i18n import DEFAULT_LANGUAGE, N_, _
 from core.models import Participant
-from core.vocabulary import Step
+from core.vocabulary import CONDITIONS, Step
 from experiment import repository
 from experiment.progress import NOT_READY, RESUME_PARAM, JourneyError, step_after
 from experiment.settings import StudySettings, library_problems
@@ -195,11 +195,14 @@ def decline(session: Session) -> None:
     repository.record_decline(session, version_id)
 
 
-def start_preview(session: Session, language: str = DEFAULT_LANGUAGE) -> Participant:
+def start_preview(session: Session, language: str = DEFAULT_LANGUAGE, condition: str | None = None) -> Participant:
     """A staff preview participant (``is_preview = True``) under the current settings, in ``language``.
 
-    Works while the study is closed; never counted anywhere.
+    Works while the study is closed; never counted anywhere. ``condition`` runs the preview in
+    that design condition (:class:`core.vocabulary.Condition`); None draws one as for a participant.
     """
+    if condition is not None and condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {condition!r}")
     version_id, settings = repository.current_settings(session)
     problems = library_problems(settings, library.active_counts(session))
     if problems:
@@ -214,7 +217,8 @@ def start_preview(session: Session, language: str = DEFAULT_LANGUAGE) -> Partici
         language=language,
     )
     if participant is None:  # a resume token collision: as good as impossible, but never a crash
-        return start_preview(session, language)
+        return start_preview(session, language, condition)
+    participant.condition = condition
     return participant
 
 

@@ -23,6 +23,7 @@ the services (every call takes an open session from ``core.db.session_scope``, w
     mark_shown(session, participant, view.trial_index)
     data = audio_for(session, participant, view.audio_nonce)
     result = submit_answer(session, participant, view.trial_index, Answer(...))
+    save_after_trials(session, participant, answers)  # experiment.questionnaire; completes the participant
     info = debrief(session, participant)            # experiment.debrief; only once every trial is stored
 """
 
@@ -34,7 +35,7 @@ from typing import Any
 
 from core.i18n import N_
 from core.models import Participant
-from core.vocabulary import ScreeningMode, Step
+from core.vocabulary import Condition, ScreeningMode, Step
 from experiment import audio_check, entry, questionnaire, trials
 from experiment.settings import StudySettings
 
@@ -52,6 +53,11 @@ def never(settings: StudySettings) -> bool:
 def screening_on(settings: StudySettings) -> bool:
     """The audio check (calibration and headphone screening) runs unless screening is off."""
     return settings.screening != ScreeningMode.OFF
+
+
+def after_trials_on(settings: StudySettings) -> bool:
+    """Questions follow the clips: AI exposure and attitude (not asked before), or rate-only's source question."""
+    return not settings.ai_questions_before or Condition.RATE_ONLY in settings.conditions
 
 
 def practice_on(settings: StudySettings) -> bool:
@@ -96,6 +102,13 @@ STEPS: tuple[JourneyStep, ...] = (
     JourneyStep(Step.INSTRUCTIONS, N_("Instructions"), needs_trials=True, complete=trials.acknowledge_instructions),
     JourneyStep(Step.PRACTICE, N_("Practice"), shown=practice_on, needs_trials=True, complete=trials.submit_answer),
     JourneyStep(Step.TRIALS, N_("Listening"), needs_trials=True, complete=trials.submit_answer),
+    JourneyStep(
+        Step.AFTER_TRIALS,
+        N_("A few last questions"),
+        shown=after_trials_on,
+        needs_trials=True,
+        complete=questionnaire.save_after_trials,
+    ),
     JourneyStep(Step.DEBRIEF, N_("Thank you"), needs_trials=True),
     JourneyStep(Step.SCREENED_OUT, N_("Thank you"), shown=never),
 )

@@ -53,15 +53,21 @@ class AttentionTarget:
     ``scale`` is None when the study asks no rating scales (then only confidence is checked).
     """
 
-    confidence: int
+    confidence: int | None  # None in conditions that do not ask who made the clip
     scale: str | None
     value: int | None
 
     def instructions(self) -> str:
         """The sentence shown on the rating screen of the attention trial, in the active language.
 
-        It quotes the guess option exactly as the rating screen labels it.
+        It quotes the guess option exactly as the rating screen labels it; a trial that asks no
+        source (rate-only, labelled) asks only for the rating.
         """
+        scale = _(SCALE_NAMES.get(self.scale, self.scale)) if self.scale is not None else None
+        if self.confidence is None:
+            return _("Attention check: for this clip, please set {scale} to {value}, whatever you hear.").format(
+                scale=scale, value=self.value
+            )
         choice = _(CONFIDENCE_LABELS[self.confidence])
         if self.scale is None:
             return _("Attention check: for this clip, please choose “{choice}”, whatever you hear.").format(
@@ -69,7 +75,7 @@ class AttentionTarget:
             )
         return _(
             "Attention check: for this clip, please choose “{choice}” and set {scale} to {value}, whatever you hear."
-        ).format(choice=choice, scale=_(SCALE_NAMES.get(self.scale, self.scale)), value=self.value)
+        ).format(choice=choice, scale=scale, value=self.value)
 
     def as_dict(self) -> dict:
         return {"confidence": self.confidence, "scale": self.scale, "value": self.value}

@@ -32,6 +32,7 @@ _PARTICIPANT_FIELDS = (
     Participant.screening_passed,
     Participant.flags,
     Participant.language,
+    Participant.condition,
 )
 
 ANSWER_COLUMNS: tuple[str, ...] = (
@@ -57,6 +58,9 @@ ANSWER_COLUMNS: tuple[str, ...] = (
     "time_to_answer_ms",
     "answered_at",
     "answer_too_fast",
+    "condition",
+    "label_shown",
+    "label_mode",
 )
 """The fields of each row of :func:`answer_rows`, in order."""
 
@@ -68,7 +72,8 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
     -------
     list of tuple
         Fields :data:`ANSWER_COLUMNS` (the response fields, the trial's ``kind`` and ``clip_id``;
-        ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when absent),
+        ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when absent; the
+        participant's design ``condition`` and the trial's ``label_shown`` and ``label_mode``),
         ordered by participant, then trial index. Values are as the database driver returns them.
     """
     statement = (
@@ -96,6 +101,9 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
             Response.answered_at,
             # Read the one flag in SQL: decoding every answer's JSON in Python would dominate the load time.
             Response.extra["too_fast"].as_boolean(),
+            Participant.condition,
+            Trial.label_shown,
+            Trial.label_mode,
         )
         .join(Trial, Trial.id == Response.trial_id)
         .join(Participant, Participant.id == Response.participant_id)

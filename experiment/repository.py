@@ -155,6 +155,16 @@ def exposure_counts(session: Session) -> dict[int, int]:
     return counts
 
 
+def condition_counts(session: Session) -> dict[str, int]:
+    """Real (non-preview) participants randomised to each design condition so far."""
+    rows = session.execute(
+        select(Participant.condition, func.count())
+        .where(Participant.condition.is_not(None), Participant.is_preview.is_(False))
+        .group_by(Participant.condition)
+    ).all()
+    return {str(condition): int(n) for condition, n in rows}
+
+
 # ----------------------------------------------------------------------------------------------
 # Participants
 
@@ -330,6 +340,7 @@ def completed_accuracies(session: Session, exclude_participant_id: int | None = 
             Participant.completed_at.is_not(None),
             Participant.is_preview.is_(False),
             Trial.kind == TrialKind.MAIN,
+            Response.guess.is_not(None),  # conditions that never ask the source have no score
         )
         .group_by(Participant.id)
     )

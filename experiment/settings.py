@@ -7,12 +7,13 @@ Nothing here touches the database or Streamlit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translate
-from core.vocabulary import SCALES, SOURCES, ExclusionRule, ScreeningCriterion, ScreeningMode
+from core.vocabulary import CONDITIONS, SCALES, SOURCES, Condition, ExclusionRule, ScreeningCriterion, ScreeningMode
 
 SCALE_POINTS_ALLOWED: tuple[int, ...] = (5, 7, 9)
 SCREENING_MODES: tuple[ScreeningMode, ...] = tuple(ScreeningMode)
@@ -144,6 +145,15 @@ class StudySettings:
     planned_n : int
         Planned number of analysed participants (0 = not planned), for the preregistration and
         the report's deviations.
+    conditions : tuple of str
+        The design conditions (:class:`core.vocabulary.Condition`) participants are randomised to,
+        balanced over arrivals (:mod:`experiment.conditions`); one condition = no randomisation.
+    label_true_percent, label_reversed_percent, label_random_percent : int
+        In the labelled condition, the share (percent, summing to 100) of each participant's clips
+        announced with their true source, the other source, or a source drawn at random.
+    ai_questions_before : bool
+        Ask about AI music exposure and attitude before the clips; by default they come after
+        the clips, so that they do not prime the ratings.
     """
 
     title: str = DEFAULT_TITLE
@@ -177,6 +187,11 @@ class StudySettings:
     show_percentile: bool = True
     exclusion_rules: tuple[str, ...] = DEFAULT_EXCLUSION_RULES
     planned_n: int = 0
+    conditions: tuple[str, ...] = (Condition.BLIND,)
+    label_true_percent: int = 50
+    label_reversed_percent: int = 50
+    label_random_percent: int = 0
+    ai_questions_before: bool = False
 
     def validate(self) -> StudySettings:
         """Check every field; return ``self`` or raise ``ValueError`` naming each problem."""
@@ -190,6 +205,7 @@ class StudySettings:
         data = asdict(self)
         data["scales"] = list(self.scales)
         data["exclusion_rules"] = list(self.exclusion_rules)
+        data["conditions"] = list(self.conditions)
         return data
 
     @classmethod
@@ -206,13 +222,14 @@ class StudySettings:
         values.setdefault("screening_criterion", ScreeningCriterion.CUSTOM)
         values.setdefault("screening_pass", 5)
         values.setdefault("exclusion_rules", LEGACY_EXCLUSION_RULES)
-        for name in ("scales", "exclusion_rules"):
-            values[name] = tuple(values.get(name, getattr(cls, name)))
+        for name in _TUPLE_FIELDS:
+            if name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> StudySettings:
         """A copy with ``changes`` applied (not validated; call :meth:`validate`)."""
-        for name in ("scales", "exclusion_rules"):
+        for name in _TUPLE_FIELDS:
             if name in changes:
                 changes[name] = tuple(changes[name])
         return replace(self, **changes)
@@ -262,6 +279,34 @@ class StudySettings:
         if self.prolific_enabled and self.completion_code:
             return PROLIFIC_COMPLETE_URL.format(code=self.completion_code)
         return ""
+
+
+_TUPLE_FIELDS = ("scales", "exclusion_rules", "conditions")
+_MENTIONS_AI = re.compile(r"\bA\.?I\b|artificial intelligence|machine|computer|algorithm", re.IGNORECASE)
+
+
+def design_problems(settings: StudySettings) -> list[str]:
+    """Problems with the design fields (conditions and label shares) as readable sentences."""
+    s = settings
+    problems: list[str] = []
+    unknown = [name for name in s.conditions if name not in CONDITIONS]
+    if not s.conditions or unknown:
+        problems.append(f"conditions must be a non-empty selection of {list(CONDITIONS)}")
+    if len(set(s.conditions)) != len(s.conditions):
+        problems.append("conditions must not repeat")
+    shares = (s.label_true_percent, s.label_reversed_percent, s.label_random_percent)
+    if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100 for v in shares) or sum(shares) != 100:
+        problems.append(
+            f"the label shares (true, reversed, random) must be whole percents summing to 100, got {shares}"
+        )
+    if Condition.RATE_ONLY in s.conditions:
+        # Its participants must hear of AI only after the last clip: what they read before must not say it.
+        for name in ("title", "information_text", "consent_text"):
+            if _MENTIONS_AI.search(getattr(s, name)):
+                problems.append(f"with the rate-only condition on, {name} must not mention AI (asked only at the end)")
+        if s.ai_questions_before:
+            problems.append("with the rate-only condition on, the AI questions must come after the clips")
+    return problems
 
 
 def settings_problems(settings: StudySettings) -> list[str]:
@@ -320,7 +365,7 @@ def settings_problems(settings: StudySettings) -> list[str]:
         problems.append("completion_url must start with https:// or http://")
     if s.prolific_enabled and not (s.completion_code or s.completion_url):
         problems.append("with Prolific enabled, set the completion_code Prolific gave you (or a completion_url)")
-    return problems
+    return problems + design_problems(s)
 
 
 def _localised_text_problems(localised_texts: Any) -> list[str]:
@@ -387,6 +432,7 @@ __all__ = [
     "SCREENING_MODES",
     "TEXT_FIELDS",
     "StudySettings",
+    "design_problems",
     "library_problems",
     "settings_problems",
 ]

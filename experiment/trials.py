@@ -15,8 +15,7 @@ per-trial ``audio_nonce``, and a repeat trial is presented as an ordinary "main"
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +25,7 @@ from audio import library
 from core.i18n import N_, _
 from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
-from experiment import listening, quality, repository
+from experiment import conditions, listening, quality, repository
 from experiment.answers import (
     LISTEN_TOLERANCE_S,
     Answer,
@@ -88,6 +87,11 @@ class TrialView:
     ask_familiarity, ask_comment : bool
     instructions : str
         For attention trials: the instruction to show on the rating screen; '' otherwise.
+    ask_source : bool
+        Ask who made the clip (the blind condition only; see :mod:`experiment.conditions`).
+    label : str
+        Labelled condition: the announcement shown before the clip plays (only the shown label's
+        text, never whether it is true); '' otherwise.
     """
 
     trial_index: int
@@ -103,6 +107,8 @@ class TrialView:
     ask_familiarity: bool
     ask_comment: bool
     instructions: str = ""
+    ask_source: bool = True
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,7 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
     instructions = ""
     if trial.kind == TrialKind.ATTENTION:
         instructions = _attention(participant, settings).instructions()
+    label = conditions.label_text(trial.label_shown) if trial.label_shown else ""
     served = library.served_audio_facts(session, trial.clip_id)
     return TrialView(
         trial_index=trial.trial_index,
@@ -166,6 +173,8 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
         ask_familiarity=settings.ask_familiarity,
         ask_comment=settings.ask_comment,
         instructions=instructions,
+        ask_source=conditions.asks_source(participant.condition),
+        label=label,
     )
 
 
@@ -249,9 +258,9 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
         )
     settings = settings_for(session, participant)
     now = utcnow()
-    problem = answer_problem(answer, settings, current.required_listen_s) or listening.too_early_problem(
-        trial, now, current.duration_s, settings.listening_requirement
-    )
+    problem = answer_problem(
+        answer, settings, current.required_listen_s, ask_source=current.ask_source
+    ) or listening.too_early_problem(trial, now, current.duration_s, settings.listening_requirement)
     if problem:
         return SubmitResult("rejected", problem, participant.step)
     # The answer proves the requirement met by now, if no report said so earlier.
@@ -268,7 +277,7 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
         participant.practice_done_at = response.answered_at
         advance(session, participant)
     elif current_trial(session, participant) is None:
-        _complete(session, participant)
+        advance(session, participant)  # to the questions after the clips, or completed at the debrief
     return SubmitResult("recorded", "", participant.step)
 
 
@@ -294,8 +303,8 @@ def _response(
         # Time to answer once the answers unlocked: what "too fast" is about (issue 11).
         "ms_after_listening": listening.ms_after_listening(trial, now),
     }
-    if answer.confidence is None:  # answer_problem rejects this first; a trial row without a guess is meaningless
-        raise ValueError("a valid answer has a confidence")
+    # The source question is asked in the blind condition only (answer_problem requires it there).
+    confidence = answer.confidence if conditions.asks_source(participant.condition) else None
     ratings: dict[str, int | None] = {
         scale: getattr(answer, scale) if scale in settings.scales else None for scale in SCALES
     }
@@ -303,18 +312,20 @@ def _response(
     if is_attention:
         target = _attention(participant, settings)
         extra["attention_target"] = target.as_dict()
-        extra["attention_passed"] = quality.attention_passed(target, answer.confidence, ratings)
+        extra["attention_passed"] = quality.attention_passed(target, confidence, ratings)
     return Response(
         trial_id=trial.id,
         participant_id=participant.id,
         trial_index=trial.trial_index,
         study_version_id=participant.study_version_id,
         answered_at=now,
-        guess=guess_from_confidence(answer.confidence),
-        confidence=answer.confidence,
+        guess=guess_from_confidence(confidence) if confidence is not None else None,
+        confidence=confidence,
         familiar=answer.familiar if settings.ask_familiarity else None,
         comment=(answer.comment or "").strip() or None if settings.ask_comment else None,
-        attention_answer=attention_answer_text(answer, ratings) if is_attention else None,
+        attention_answer=attention_answer_text(replace(answer, confidence=confidence), ratings)
+        if is_attention
+        else None,
         plays=answer.plays,
         pauses=answer.pauses,
         seeks=answer.seeks,
@@ -327,7 +338,10 @@ def _response(
 
 
 def _attention(participant: Participant, settings: StudySettings) -> quality.AttentionTarget:
-    return quality.attention_target(participant.seed, tuple(settings.scales), settings.scale_points)
+    target = quality.attention_target(participant.seed, tuple(settings.scales), settings.scale_points)
+    if not conditions.asks_source(participant.condition):  # no source question to point at
+        target = replace(target, confidence=None)
+    return target
 
 
 _RATED_KINDS = (TrialKind.MAIN, TrialKind.REPEAT)
@@ -350,15 +364,15 @@ def _update_flags(
         pair = _repeat_pair(session, participant)
         if pair is not None:
             original, repeat = pair
-            assert original.confidence is not None and repeat.confidence is not None  # set on every answer
+            asked = original.confidence is not None and repeat.confidence is not None  # blind condition
             comparison = quality.compare_repeat(
-                original.confidence,
-                repeat.confidence,
+                original.confidence or 0,
+                repeat.confidence or 0,
                 {s: getattr(original, s) for s in SCALES},
                 {s: getattr(repeat, s) for s in SCALES},
             )
             flags["repeat_inconsistent"] = comparison.inconsistent
-            flags["repeat_confidence_diff"] = comparison.confidence_diff
+            flags["repeat_confidence_diff"] = comparison.confidence_diff if asked else None
             flags["repeat_rating_diffs"] = comparison.rating_diffs
     participant.flags = flags  # a new dict, so the JSON column is written
 
@@ -374,15 +388,3 @@ def _repeat_pair(session: Session, participant: Participant) -> tuple[Response, 
     if original is None or original.trial_index not in responses or repeat.trial_index not in responses:
         return None
     return responses[original.trial_index], responses[repeat.trial_index]
-
-
-def _complete(session: Session, participant: Participant) -> None:
-    """Mark the participant complete with their completion code (current settings' code)."""
-    _version, current = repository.current_settings(session)
-    if participant.is_preview:
-        code = "PREVIEW"
-    else:
-        code = current.completion_code or secrets.token_hex(4).upper()
-    participant.completion_code = code
-    participant.completed_at = utcnow()
-    participant.step = Step.DEBRIEF

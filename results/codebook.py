@@ -34,6 +34,42 @@ class Column:
     description: str
 
 
+DESIGN_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "condition",
+        "str",
+        "",
+        "blind, rate_only, labelled, missing",
+        "Design condition the participant was randomised to (balanced over arrivals): blind = rated and "
+        "guessed the source of each clip; rate_only = rated only, asked about AI once at the end; labelled = "
+        "each clip announced as made by a person or by AI before it played, rated only. Missing: before "
+        "conditions existed (blind).",
+    ),
+    Column(
+        "label_shown",
+        "str",
+        "",
+        "human, ai, missing",
+        "Labelled condition: the source announced before the clip played (missing in other conditions).",
+    ),
+    Column(
+        "label_mode",
+        "str",
+        "",
+        "true, reversed, random, missing",
+        "Labelled condition: how the label was chosen - the true source, the other source, or at random "
+        "(in the proportions set in the study version).",
+    ),
+    Column(
+        "label_true",
+        "boolean",
+        "",
+        "true, false, missing",
+        "Labelled condition: the announced source was the clip's true source.",
+    ),
+)
+"""The design columns: the participant's condition and, in the labelled condition, each trial's label."""
+
 _RATING = "1..scale_points (5, 7 or 9, see the study version); missing when not asked"
 
 TRIAL_COLUMNS: tuple[Column, ...] = (
@@ -54,6 +90,7 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "Trial kind: main trial, attention check, or a repeated clip (consistency check).",
     ),
     Column("clip_id", "int64", "", "positive integer", "Clip heard on this trial."),
+    *DESIGN_COLUMNS,
     Column("source", "str", "", "human, ai", "True source of the clip."),
     Column(
         "is_ai", "bool", "", "true, false", "True when the clip is AI-generated (the signal in detection analyses)."
@@ -161,6 +198,14 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "so 1 = not a musician ... 7 = a musician.",
     ),
     Column(
+        "training_score",
+        "Int64",
+        "score",
+        "7..49, missing",
+        "Gold-MSI Musical Training subscale (Mullensiefen et al. 2014): the sum of its 7 items, each 1..7, "
+        "two reverse-scored; missing unless all 7 were answered.",
+    ),
+    Column(
         "ai_exposure",
         "str",
         "",
@@ -173,6 +218,13 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "scale points",
         "1..7, missing",
         "Attitude towards AI being used to make music: 1 = very negative ... 7 = very positive.",
+    ),
+    Column(
+        "believed_ai_present",
+        "str",
+        "",
+        "No, none of them; Yes, some of them; Yes, most of them; Yes, all of them; I don't know; missing",
+        "Rate-only condition, asked after the last clip: whether the participant thinks any clip was made by AI.",
     ),
     Column(
         "screening_passed",
@@ -252,8 +304,11 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
             "training_years",
             "practice_years",
             "training_self_rating",
+            "training_score",
             "ai_exposure",
             "ai_attitude",
+            "believed_ai_present",
+            "condition",
             "screening_passed",
             "language",
             "flag_attention_failed",

@@ -18,6 +18,7 @@ from results import charts, clip_charts, detection, emotion, lens, models
 from results.dataset import exclusion_lines
 from results.formatting import format_number, format_p, format_percent
 from results.mixed import ModelFitError
+from results.report_designs import design_section
 from results.report_detection import breakdown_section, detection_section, moderator_section
 from results.report_html import REPORT_CSS, esc, format_interval, html_figure, html_table
 from results.stats import ROC_METHOD
@@ -343,6 +344,7 @@ def build_report_html(
                 '<p class="note">Mixed models (crossed random effects for participants and clips) were not '
                 "fitted for this report; see the results pages or build the report with mixed models.</p>"
             )
+    body.append(design_section(df))  # '' unless labelled or rate-only participants have data
     body += [
         "<h2>Methods</h2>",
         *(f"<p>{esc(m)}</p>" for m in methods),

@@ -359,6 +359,8 @@ def _participant_rows(
             "flag_attention_failed": rng.random(n_participants) < share_flagged,
             "flag_inconsistent": rng.random(n_participants) < share_flagged,
             "flag_too_fast": rng.random(n_participants) < share_flagged,
+            # Drawn last, so that the columns above keep the values they had before it existed.
+            "training_score": rng.integers(7, 50, size=n_participants),
         }
     )
 

@@ -38,6 +38,7 @@ from experiment.entry import (
     start_preview,
 )
 from experiment.progress import RESUME_PARAM, JourneyError, settings_for
+from experiment.ui import debrief_page, design_steps
 from experiment.ui import steps as ui_steps
 from experiment.ui.steps import StepPage
 from experiment.ui.trial_page import trial_step, trials_step
@@ -48,7 +49,8 @@ STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
     Step.INSTRUCTIONS: ui_steps.instructions_step,
     Step.PRACTICE: trial_step,
     Step.TRIALS: trials_step,
-    Step.DEBRIEF: ui_steps.debrief_step,
+    Step.AFTER_TRIALS: design_steps.after_trials_step,
+    Step.DEBRIEF: debrief_page.debrief_step,
     Step.SCREENED_OUT: ui_steps.screened_out_step,
 }
 """The function that draws each step stored in ``Participant.step``; True means "progress changed"."""
@@ -203,11 +205,24 @@ def preview_page() -> None:
         st.rerun()
 
 
+_RANDOM_CONDITION = "as a participant would get it"
+
+
+def _preview_condition(conditions: tuple[str, ...]) -> str | None:
+    """The design condition the staff member wants to preview (None: drawn as for a participant)."""
+    if len(conditions) < 2:
+        return conditions[0] if conditions else None
+    choice = st.selectbox("Condition to preview", (_RANDOM_CONDITION, *conditions), key="preview_condition_choice")
+    return None if choice == _RANDOM_CONDITION else choice
+
+
 def _preview_flow(session: Session, language: str) -> bool:
     token = st.session_state.get(_PREVIEW_TOKEN)
     if token is None:
+        _version, settings = repository.current_settings(session)
+        condition = _preview_condition(settings.conditions)
         with using_language(language):
-            return _preview_consent(session, language)
+            return _preview_consent(session, language, condition)
     try:
         participant = load_participant(session, token)
     except JourneyError:
@@ -217,7 +232,7 @@ def _preview_flow(session: Session, language: str) -> bool:
         return draw_step(session, participant, resume_url=None)
 
 
-def _preview_consent(session: Session, language: str) -> bool:
+def _preview_consent(session: Session, language: str, condition: str | None) -> bool:
     """The consent page of the preview, in ``language``; True once the preview participant exists."""
     _version, settings = repository.current_settings(session)
     settings = settings.localised(language)
@@ -231,7 +246,7 @@ def _preview_consent(session: Session, language: str) -> bool:
         return False
     if choice == "agree":
         try:
-            participant = start_preview(session, language)
+            participant = start_preview(session, language, condition)
         except JourneyError as error:
             st.error(str(error))
             return False

@@ -27,13 +27,13 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core import db
-from core.i18n import _, ngettext, using_language
+from core.i18n import _, using_language
 from core.models import Participant
-from core.vocabulary import Source
-from experiment import audio_check, clip_count, debrief, quality, questionnaire, screening, trials
+from experiment import audio_check, clip_count, quality, questionnaire, screening, trials
 from experiment.entry import load_participant
 from experiment.progress import JourneyError
 from experiment.settings import StudySettings
+from experiment.ui import design_text
 from experiment.ui.player import blind_player
 
 SCREENING_SOUND_S = 3 * screening.INTERVAL_S + 2 * screening.GAP_S
@@ -145,7 +145,7 @@ def questionnaire_step(page: StepPage) -> bool:
     st.write(_("A few short questions before we start. There are no right or wrong answers."))
     show_error()
     with st.form("questionnaire", border=False):
-        for question in questionnaire.QUESTIONNAIRE:
+        for question in questionnaire.questions_before(page.settings):
             if question.kind == "choice":
                 st.radio(_(question.prompt), question.options, index=None, format_func=_, key=f"q_{question.key}")
             else:
@@ -289,7 +289,7 @@ def screened_out_step(page: StepPage) -> bool:
 
 
 def instructions_step(page: StepPage) -> bool:
-    """How a trial works; the button assigns the trial list and moves on."""
+    """How a trial works in the participant's condition; the button moves on to the first clip."""
     message = st.session_state.pop("screening_message", None)
     if message:
         st.success(message)
@@ -307,15 +307,7 @@ def instructions_step(page: StepPage) -> bool:
         else _("Play it and listen. The questions unlock once you have listened.")
     )
     st.markdown(
-        count.format(n=n_clips)
-        + "\n\n1. "
-        + listen
-        + "\n2. "
-        + _("Say how the music made **you** feel - not what it expresses, but what you felt.")
-        + "\n3. "
-        + _("Say whether you think a **person** or an **AI system** made it, and how sure you are.")
-        + "\n\n"
-        + _("Some clips were made by people and some by AI. At the end you will see which were which.")
+        count.format(n=n_clips) + "\n\n1. " + listen + "\n" + design_text.task_steps(page.participant.condition)
     )
     if page.resume_url:
         st.caption(
@@ -332,83 +324,3 @@ def instructions_step(page: StepPage) -> bool:
         args=(page.participant.resume_token, trials.acknowledge_instructions),
     )
     return False
-
-
-# ----------------------------------------------------------------------------------------------
-# Debrief
-
-
-def debrief_step(page: StepPage) -> bool:
-    """The reveal, the score, the comparison with everyone so far and the completion code."""
-    try:
-        info = debrief.debrief(page.session, page.participant)
-    except JourneyError as error:
-        st.error(str(error))
-        return False
-    st.subheader(_("Thank you!"))
-    st.markdown(info.text)
-
-    # The value stays short (a metric is cut off on a phone); the label says what it counts.
-    if len(info.items) > info.n_main:  # some numbered clips were checks
-        label = _("Your score: correct guesses among the scored clips")
-    else:
-        label = _("Your score: correct guesses")
-    st.metric(label, _("{k} of {n}").format(k=info.n_correct, n=info.n_main))
-    if info.percentile is not None:
-        st.write(
-            ngettext(
-                "You did better than {percent}% of the {n} person who took part before you.",
-                "You did better than {percent}% of the {n} people who took part before you.",
-                info.n_compared,
-            ).format(percent=f"{info.percentile:.0f}", n=info.n_compared)
-        )
-    else:
-        st.write(_("You are among the first to take part, so there is no one to compare with yet."))
-
-    st.markdown("#### " + _("Which clips were made by AI?"))
-    # A plain HTML table (not the canvas data grid): readable by screen readers and on phones.
-    st.table([_reveal_row(item) for item in info.items], hide_index=True, border="horizontal")
-    checks = _checks_note(info.items)
-    if checks:
-        st.caption(checks)
-
-    if info.completion_code:
-        st.markdown("#### " + _("Your completion code"))
-        st.code(info.completion_code, language=None)
-    if info.completion_url:
-        st.link_button(
-            _("Finish and return to Prolific") if "prolific" in info.completion_url else _("Finish"),
-            info.completion_url,
-            type="primary",
-        )
-    return False
-
-
-def _reveal_row(item: debrief.RevealItem) -> dict[str, object]:
-    made_by = _("AI") if item.truth == Source.AI else _("A person")
-    if item.creator:
-        made_by += f" ({item.creator})"
-    right = ("✓" if item.correct else "✗") if item.scored else _("not scored")
-    return {
-        _("Clip"): item.position,
-        _("Your answer"): confidence_label(item.confidence),
-        _("Made by"): made_by,
-        _("Right?"): right,
-    }
-
-
-def _checks_note(items: tuple[debrief.RevealItem, ...]) -> str:
-    """Which numbered clips were checks rather than scored clips ('' when none)."""
-    notes = []
-    for item in items:
-        if item.kind == "attention":
-            notes.append(_("Clip {n} was the attention check.").format(n=item.position))
-        elif item.kind == "repeat":
-            notes.append(
-                _("Clip {n} was clip {m} again, to see how consistent answers are.").format(
-                    n=item.position, m=item.repeat_of
-                )
-            )
-    if not notes:
-        return ""
-    return " ".join(notes) + " " + _("These checks are not part of your score.")

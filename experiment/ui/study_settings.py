@@ -19,6 +19,7 @@ from core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from core.vocabulary import SCALES, Scale, ScreeningMode, Source
 from experiment import entry, repository
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, TEXT_FIELDS, StudySettings, library_problems
+from experiment.ui.design_settings import design_fields
 from experiment.ui.preregistration import preregistration_fields
 
 SCALE_LABELS: dict[str, str] = {
@@ -142,6 +143,7 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
         )
         values.update(_trial_fields(k, s))
         values.update(_question_fields(k, s))
+        values.update(design_fields(k, s))
         values.update(_screening_fields(k, s))
         values.update(preregistration_fields(session, k, version_id, s))
         values.update(_text_and_completion_fields(k, s))

@@ -84,6 +84,8 @@ def trial_step(page: StepPage) -> bool:
             text=_("Clip {position} of {total}").format(position=view.position, total=view.n_total),
         )
 
+    if view.label:  # labelled condition: the announcement comes before the clip plays
+        st.info(view.label)
     report = blind_player(
         audio,
         key=player_key(view.audio_nonce),
@@ -124,18 +126,8 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
         st.caption(_("Not what the music expresses, but what you felt while listening."))
         for scale in view.scales:
             _rating_scale(scale, view.scale_points, f"{form_key}_{scale}", disabled=not unlocked)
-        st.markdown("#### " + _("Who do you think made this clip?"))
-        # Vertical: six labels in one column read as a scale on a phone too (a horizontal
-        # radio wraps them into uneven rows there).
-        st.radio(
-            _("Who made it: a person or an AI system?"),
-            CONFIDENCE_OPTIONS,
-            index=None,
-            format_func=confidence_label,
-            key=f"{form_key}_confidence",
-            label_visibility="collapsed",
-            disabled=not unlocked,
-        )
+        if view.ask_source:
+            _source_question(form_key, disabled=not unlocked)
         if view.ask_familiarity:
             st.radio(
                 _("Did you know this piece before? (optional)"),
@@ -184,6 +176,22 @@ def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) ->
         disabled=disabled,
         label_visibility="collapsed",
         width="stretch",
+    )
+
+
+def _source_question(form_key: str, *, disabled: bool) -> None:
+    """Who made the clip, with confidence (blind condition only)."""
+    st.markdown("#### " + _("Who do you think made this clip?"))
+    # Vertical: six labels in one column read as a scale on a phone too (a horizontal
+    # radio wraps them into uneven rows there).
+    st.radio(
+        _("Who made it: a person or an AI system?"),
+        CONFIDENCE_OPTIONS,
+        index=None,
+        format_func=confidence_label,
+        key=f"{form_key}_confidence",
+        label_visibility="collapsed",
+        disabled=disabled,
     )
 
 

@@ -30,6 +30,7 @@ from results.formatting import format_number, format_percent
 from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
 from results.roc import ROC, roc_from_confidence
+from results.ui.designs import design_section
 from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
 from results.ui.flow import show_flow
 
@@ -52,6 +53,7 @@ def overview_page() -> None:
             key="overview_breakdown_by",
         )
         breakdown_section(dataset, by)
+    design_section(dataset)  # only when labelled or rate-only participants have data
 
 
 def detection_section(dataset: Dataset) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from core import db
 from core.i18n import translate
 from experiment import repository
-from experiment.questionnaire import QUESTIONNAIRE
+from experiment.questionnaire import questions_before
 from experiment.settings import StudySettings
 from tests.e2e.conftest import StreamlitServer, wait_for_app
 from tests.experiment.playable_clips import ClipIdentity, add_playable_clips
@@ -65,9 +65,18 @@ def choose_first_options(page) -> None:
         groups.nth(i).locator('label[data-testid="stRadioOption"]').first.click()
 
 
-def answer_questionnaire(page, lang: str = "en") -> None:
+def answer_questionnaire(page, lang: str = "en", settings: StudySettings | None = None) -> None:
+    """The "About you" questions asked before the clips under ``settings`` (default settings)."""
     wait_for_app(page, translate("About you", lang))
-    wait_for_radios(page, len(QUESTIONNAIRE))
+    wait_for_radios(page, len(questions_before(settings or StudySettings())))
+    choose_first_options(page)
+    click_button(page, translate("Continue", lang))
+
+
+def answer_after_trials(page, lang: str = "en") -> None:
+    """The questions after the last clip (AI exposure and attitude; rate-only's source question)."""
+    wait_for_app(page, translate("A few last questions", lang))
+    wait_for_radios(page, 1)
     choose_first_options(page)
     click_button(page, translate("Continue", lang))
 
@@ -127,14 +136,14 @@ def listen_until_unlocked(page, submit) -> None:
 
 def answer_current_trial(
     page,
-    confidence: str,
+    confidence: str | None,
     expected: str,
     n_scales: int = 4,
     before_submit: Callable[[], None] | None = None,
     whole_clip: bool = True,
     lang: str = "en",
 ) -> None:
-    """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI") and submit.
+    """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI"; None where not asked) and submit.
 
     ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
     ``n_scales`` the number of rating scales on it; ``before_submit`` runs right before the click.
@@ -142,12 +151,15 @@ def answer_current_trial(
     ``confidence`` and ``expected`` may be catalog messages in English ("Sure AI", "Practice clip"):
     they are translated into ``lang``; any other text is taken as it is.
     """
-    confidence, expected = translate(confidence, lang), translate(expected, lang)
+    if confidence is not None:
+        confidence = translate(confidence, lang)
+    expected = translate(expected, lang)
     wait_for_app(page, expected)
     page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n", arg=n_scales
     )
-    wait_for_radios(page, 1)
+    if confidence is not None:
+        wait_for_radios(page, 1)
     submit = page.get_by_role("button", name=translate("Save and continue", lang))
     assert submit.is_disabled(), "answers must stay locked until the clip was heard"
     if whole_clip:
@@ -160,8 +172,9 @@ def answer_current_trial(
     for i in range(scales.count()):
         buttons = scales.nth(i).locator("button")
         buttons.nth(buttons.count() // 2).click()  # the middle of each rating scale
-    guesses = page.locator('[data-testid="stRadio"]').filter(has_text=translate("Sure human", lang))
-    guesses.get_by_text(confidence, exact=True).click()
+    if confidence is not None:
+        guesses = page.locator('[data-testid="stRadio"]').filter(has_text=translate("Sure human", lang))
+        guesses.get_by_text(confidence, exact=True).click()
     familiar = translate("Did you know this piece before? (optional)", lang)
     familiarity = page.locator('[data-testid="stRadio"]').filter(has_text=familiar)
     if familiarity.count():

@@ -10,6 +10,11 @@ visible trial page is word for word the same for human and AI clips.
 
 Both languages: in German, one participant's browser prefers German (``Accept-Language``) and the
 other follows a ``?lang=de`` link from an English browser.
+
+It runs in every design condition. Blind and rate-only pages carry nothing about the source (and
+rate-only pages never mention AI); a labelled page carries only the announcement of its shown
+label - the assigned one, also when it is reversed - and is otherwise the same for every clip,
+whatever its source or whether its label is true.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from sqlalchemy import select
 from core import db
 from core.i18n import translate
 from core.models import Participant, Trial
+from core.vocabulary import Condition, LabelMode
+from experiment.conditions import label_text
 from experiment.settings import StudySettings
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import wait_for_app
@@ -37,6 +44,8 @@ STUDY = StudySettings(
     screening="off",
     listening_requirement=1.0,
     ask_comment=False,
+    title="A listening study",  # rate-only participants may read nothing about AI before the end
+    information_text="You will listen to short music clips and say how each one made you feel.",
 )
 
 
@@ -118,7 +127,7 @@ class Capture:
             yield "page URL", url.encode()
 
 
-def take_study(page, url: str, capture: Capture, confidences: list[str], lang: str = "en") -> str:
+def take_study(page, url: str, capture: Capture, confidences: list[str | None], lang: str = "en") -> str:
     """One participant's whole journey in ``lang``; capture stops right before the last answer is sent."""
     capture.attach(page)
     page.goto(url)
@@ -153,8 +162,16 @@ def take_study(page, url: str, capture: Capture, confidences: list[str], lang: s
 
         confidence = confidences[index % len(confidences)]
         drive.answer_current_trial(page, confidence, expected, before_submit=record, lang=lang)
-    wait_for_app(page, translate("Which clips were made by AI?", lang))
+    drive.answer_after_trials(page, lang)
+    done = "The labels you saw" if _is_labelled(token) else "Which clips were made by AI?"
+    wait_for_app(page, translate(done, lang))
     return token
+
+
+def _is_labelled(token: str) -> bool:
+    with db.session_scope() as session:
+        condition = session.scalars(select(Participant.condition).where(Participant.resume_token == token)).one()
+    return condition == Condition.LABELLED
 
 
 def _message_pattern(message: str, lang: str, value: str = r"[^\n]*?") -> str:
@@ -165,6 +182,7 @@ def _message_pattern(message: str, lang: str, value: str = r"[^\n]*?") -> str:
 ATTENTION_MESSAGES = (
     "Attention check: for this clip, please choose “{choice}”, whatever you hear.",
     "Attention check: for this clip, please choose “{choice}” and set {scale} to {value}, whatever you hear.",
+    "Attention check: for this clip, please set {scale} to {value}, whatever you hear.",
 )
 
 
@@ -201,17 +219,22 @@ ARRIVALS = {
     "en": (("en-US", ""), ("en-GB", "")),
     "de": (("de-DE", ""), ("en-US", "?lang=de")),
 }
+# Every design condition in English; German in the blind condition (the other conditions' pages are
+# the same catalog messages, checked by tests/test_i18n.py and the German AppTest journey).
+CASES = [("en", condition) for condition in Condition] + [("de", Condition.BLIND)]
 
 
-@pytest.mark.parametrize("lang", sorted(ARRIVALS))
-def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatch, chromium, lang):
-    identities = drive.prepare_study(e2e_data_dir, monkeypatch, STUDY, n_per_source=3)
+@pytest.mark.parametrize(("lang", "condition"), CASES)
+def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatch, chromium, lang, condition):
+    study = STUDY.with_changes(conditions=(condition,))
+    identities = drive.prepare_study(e2e_data_dir, monkeypatch, study, n_per_source=3)
     server = drive.start_server(e2e_data_dir)
     captures, tokens = [], []
+    answers: list[list[str | None]] = [["Sure AI", "Sure human"], ["Maybe human", "Probably AI"]]
+    if condition != Condition.BLIND:
+        answers = [[None], [None]]  # no source question on the trial page
     try:
-        for (locale, query), confidences in zip(
-            ARRIVALS[lang], (["Sure AI", "Sure human"], ["Maybe human", "Probably AI"])
-        ):
+        for (locale, query), confidences in zip(ARRIVALS[lang], answers):
             context = chromium.new_context(viewport={"width": 1000, "height": 900}, locale=locale)
             page = context.new_page()
             page.set_default_timeout(30_000)
@@ -258,10 +281,29 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
 
     # The visible trial page is the same, word for word, whatever the clip's source.
     with db.session_scope() as session:
-        source_of = {(t.participant.resume_token, t.trial_index): t.clip.source for t in session.scalars(select(Trial))}
+        trial_of = {(t.participant.resume_token, t.trial_index): t for t in session.scalars(select(Trial))}
+        source_of = {key: t.clip.source for key, t in trial_of.items()}
+        label_of = {key: (t.label_shown, t.label_mode) for key, t in trial_of.items()}
+    modes = set()
     for capture, token in zip(captures, tokens, strict=True):
         texts_by_source: dict[str, set[str]] = {"human": set(), "ai": set()}
         for index, text in capture.trial_texts:
+            shown, mode = label_of[(token, index)]
+            if condition == Condition.LABELLED:
+                # Only the assigned label's announcement: never the truth when the label is reversed.
+                assert shown is not None and label_text(shown) in text
+                other = [label_text(s) for s in ("human", "ai") if s != shown]
+                assert all(o not in text for o in other), (index, mode)
+                if mode == LabelMode.REVERSED:
+                    assert shown != source_of[(token, index)]
+                modes.add(mode)
+                text = text.replace(label_text(shown), "LABEL")
+            else:
+                assert shown is None
+            if condition == Condition.RATE_ONLY:
+                assert not re.search(r"\bAI\b|artificial", text), "rate-only trial pages must not mention AI"
             texts_by_source[source_of[(token, index)]].add(normalised_trial_text(text, lang))
         assert texts_by_source["human"] and texts_by_source["ai"], "both sources must have been heard"
         assert len(texts_by_source["human"] | texts_by_source["ai"]) == 1, texts_by_source
+    if condition == Condition.LABELLED:
+        assert LabelMode.REVERSED in modes and LabelMode.TRUE in modes

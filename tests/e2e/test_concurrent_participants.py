@@ -38,6 +38,7 @@ ADVANCE_S = 2.0
 """Longest accepted time from a click to the next page's text (the issue's bound for 5 at once)."""
 
 STUDY = StudySettings(
+    ai_questions_before=True,  # the journey ends at the debrief right after the last clip
     n_trials=N_TRIALS,
     attention_check=False,
     repeat_check=False,

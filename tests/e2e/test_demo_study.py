@@ -64,7 +64,9 @@ def test_demo_study_runs_from_consent_to_debrief(e2e_data_dir, monkeypatch, chro
     monkeypatch.setenv("HUMAN_TOUCH_DATABASE_URL", f"sqlite:///{e2e_data_dir / 'human_touch.db'}")
     startup.prepare(build_demo=True, echo=lambda _: None)
     with db.session_scope() as session:
-        repository.save_settings(session, StudySettings(listening_requirement=LISTENING_REQUIREMENT))
+        repository.save_settings(
+            session, StudySettings(listening_requirement=LISTENING_REQUIREMENT, ai_questions_before=True)
+        )
     with db.session_scope() as session:
         sources = dict(session.execute(select(Clip.source, func.count()).group_by(Clip.source)).all())
     assert sources == {"human": 7, "ai": 7}  # 12 main clips, the practice clip and a spare

@@ -30,7 +30,7 @@ from experiment.entry import (
 )
 from experiment.journey import current_step
 from experiment.progress import settings_for
-from experiment.questionnaire import save_questionnaire
+from experiment.questionnaire import save_after_trials, save_questionnaire
 from experiment.settings import StudySettings
 from experiment.trials import (
     Answer,
@@ -45,12 +45,18 @@ from experiment.trials import (
 DURATION_S = 20.0
 QUESTIONNAIRE = {
     "age_band": "25-34",
-    "musician_self_rating": 4,
     "instrument_practice_years": "4-5",
+    "practice_hours_peak": "1",
+    "never_complimented": 5,
+    "theory_training_years": "0.5",
     "instrument_training_years": "2",
+    "instruments_played": "1",
+    "musician_self_rating": 4,
     "ai_music_heard": "Some",
     "ai_music_attitude": 3,
+    "believed_ai_present": "Yes, some of them",
 }
+"""Answers to every question a participant may be asked, before or after the clips (extra keys are dropped)."""
 
 
 def add_clips(n_human: int, n_ai: int, paired: bool = False) -> None:
@@ -159,6 +165,8 @@ def answer_current(
             target = quality.attention_target(participant.seed, view.scales, view.scale_points)
             ratings: dict[str, Any] = {target.scale: target.value} if target.scale else {}
             answer = dataclasses.replace(answer, confidence=target.confidence, **ratings)
+        if not view.ask_source:  # rate-only and labelled trials have no source question
+            answer = dataclasses.replace(answer, confidence=None)
         return submit_answer(s, participant, view.trial_index, answer)
 
 
@@ -177,8 +185,16 @@ def reach_trials(entry: Entry = Entry()) -> str:
 
 
 def finish(token: str, **kwargs) -> None:
+    """Answer every remaining trial, then the questions after the clips (to the debrief)."""
     while step(token) == "trials":
         assert answer_current(token, **kwargs).status == "recorded"
+    answer_after_trials(token)
+
+
+def answer_after_trials(token: str) -> None:
+    if step(token) == "after_trials":
+        with db.session_scope() as s:
+            save_after_trials(s, load_participant(s, token), QUESTIONNAIRE)
 
 
 def complete_participant(entry: Entry = Entry(), **kwargs) -> str:
@@ -190,3 +206,4 @@ def complete_participant(entry: Entry = Entry(), **kwargs) -> str:
 def finish_practice_and_trials(token: str) -> None:
     while step(token) in ("practice", "trials"):
         assert answer_current(token, guess_right=False).status == "recorded"
+    answer_after_trials(token)

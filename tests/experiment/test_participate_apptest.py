@@ -172,6 +172,8 @@ def test_consent_to_debrief_stores_every_answer_once(study):
     assert progress(at) == ["Clip 1 of 2"]
     answer_trial(at, token, confidence=6)
     answer_trial(at, token, confidence=6)
+    assert "A few last questions" in texts(at)  # AI exposure and attitude, after the clips
+    answer_questionnaire(at)
 
     page = texts(at)
     assert "Thank you!" in page and "Which clips were made by AI?" in page
@@ -344,6 +346,8 @@ def test_prolific_debrief_offers_the_completion_link_only_after_the_last_answer(
     answer_trial(at, token)
     assert not at.get("link_button") and "C0DE42" not in texts(at)  # not before the last answer
     answer_trial(at, token)
+    assert not at.get("link_button") and "C0DE42" not in texts(at)  # nor before the questions after the clips
+    answer_questionnaire(at)
     (link,) = at.get("link_button")
     assert link.proto.url == "https://app.prolific.com/submissions/complete?cc=C0DE42"
     assert "C0DE42" in texts(at)
@@ -370,6 +374,7 @@ def test_staff_preview_walks_the_journey_as_a_preview_participant(study):
     at.button(key="instructions_done").click().run()
     for _ in range(3):  # practice and two clips
         answer_trial(at, participant.resume_token)
+    answer_questionnaire(at)
     assert "Which clips were made by AI?" in texts(at) and "PREVIEW" in texts(at)
 
     at.button(key="preview_restart").click().run()
