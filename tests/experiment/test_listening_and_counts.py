@@ -17,6 +17,7 @@ from experiment.trials import current_trial, mark_listened, mark_shown, submit_a
 from tests.experiment.drive import (
     DURATION_S,
     add_clips,
+    answer_after_trials,
     answer_current,
     configure,
     good_answer,
@@ -106,6 +107,7 @@ def test_instructions_progress_and_debrief_count_the_same_clips(data_env, practi
             seen.append((view.position, view.n_total))
         assert answer_current(token).status == "recorded"
     assert seen == [(k, announced) for k in range(1, announced + 1)]
+    answer_after_trials(token)
     with db.session_scope() as s:
         participant = load_participant(s, token)
         info = debrief(s, participant)
