@@ -4,8 +4,10 @@ Consent -> questionnaire -> audio check (calibration, headphone screening) -> in
 practice -> trials -> debrief, with the widget states a browser sends. The blind player (a
 components-v2 element, ``experiment/ui/player/player.js``) is answered with the reports its
 JavaScript sends through ``setStateValue("report", ...)``: one at "play", one when the listening
-requirement is reached before the end, one at "ended" (listened_s = the whole clip). The client
-does not wait for the clip in real time: the think time stands for listening and deciding.
+requirement is reached before the end, one at "ended" (listened_s = the whole clip). A report is
+never sent before as much time has passed as it says was heard: the server refuses an answer that
+comes sooner after the clip was sent than the listening requirement allows. The think time
+(listening and deciding) overlaps that wait.
 
 Headphone screening: the client answers as a listener wearing headphones does. The Huggins
 pitch is audible only through the difference between the ears, so the client picks the interval
@@ -156,7 +158,7 @@ class Participant:
         errors = [a.body for a in page.find("alert", lambda a: a.format == 1)]
         if errors:
             raise StreamlitError(f"error shown: {errors[0]}")
-        if page.find("metric", lambda m: m.label == "Your score"):
+        if page.find("metric", lambda m: m.label.startswith("Your score")):
             self.result.completed = True
         elif button := _button(page, "I agree, start the study"):
             await self._think()
@@ -165,7 +167,7 @@ class Participant:
             self.result.token = parse_qs(self.tab.query_string)["resume"][0]
         elif button := _button(page, "Continue"):
             await self._questionnaire(page, button)
-        elif button := _button(page, "My volume is set, continue"):
+        elif button := _button(page, "My volume is set, continue", enabled=False):  # unlocks once played
             await self._listen(page)
             await self._think(1 - LISTEN_SHARE)
             await self._send(self.tab.click(_button(self.tab.last_finished, button.label)))
@@ -187,11 +189,14 @@ class Participant:
     async def _listen(self, page: ScriptRun) -> dict:
         """Play the page's player to its end, sending the reports player.js sends; returns its header."""
         (player,) = page.find("bidi_component", lambda c: PLAYER_NAME in c.component_name)
+        started = time.perf_counter()
         header, audio = decode_player_data(player.bytes)
         reports = player_reports(header, audio_duration_s(audio, header.get("mime", "audio/mpeg")))
         for i, report in enumerate(reports):
             if i == len(reports) - 1:
                 await self._think(LISTEN_SHARE)
+            # Real playback: nothing is reported heard before that much time has passed.
+            await asyncio.sleep(max(0.0, float(report["listened_s"]) - (time.perf_counter() - started)))
             await self._send(self.tab.set_component_state(player, {"report": report}))
             await self.tab.wait_for_page(lambda p: True, "the page after a player report")
         return header | {"audio": audio}

@@ -4,8 +4,9 @@ Issue 12: every page asked fonts.gstatic.com for an icon (a Material Symbols pag
 favicon URL there), so participants' browsers contacted a third party, and offline the request
 failed. Here Chromium records every request and websocket of a whole journey (consent,
 questionnaire, calibration, headphone check, instructions, practice, the clips with an attention
-and a repeat trial, debrief) and the test fails on any host other than the app's. On the way it
-checks the neutral tab title and that the study's big title is not repeated on every step.
+and a repeat trial, the questions after the clips, debrief) and the test fails on any host other
+than the app's. On the way it checks the neutral tab title and that the study's big title is not
+repeated on every step.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def test_a_whole_journey_requests_nothing_from_another_host(e2e_data_dir, monkey
         drive.answer_current_trial(page, "Maybe AI", "Practice clip")
         for k in range(1, N_CLIPS + 1):
             drive.answer_current_trial(page, "Sure human", f"Clip {k} of {N_CLIPS}")
+        drive.answer_after_trials(page)
         wait_for_app(page, "Which clips were made by AI?")
         page.wait_for_timeout(500)  # late requests (favicon, fonts) after the last page
     finally:

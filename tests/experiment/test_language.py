@@ -108,7 +108,7 @@ def click(at: AppTest, label: str) -> None:
 
 
 def answer_trial_de(at: AppTest, token: str) -> None:
-    clip_time_passes(token)  # the server refuses an answer sooner than the clip could be heard
+    clip_time_passes(token)  # the server checks the wall time a real listen takes
     listened(at, player_key(current_nonce(token)))
     at.run()
     for scale in at.segmented_control:
@@ -168,13 +168,18 @@ def test_the_german_journey_shows_no_english_and_stores_answers_in_english(germa
     at.button(key="screening_1_1").click().run()
 
     assert_german(at, de("Instructions"))
-    assert any("Sie hören **3 kurze Musikausschnitte**" in m.value for m in at.markdown)  # as "Clip k of 3"
+    # Two main clips and the attention trial: the same 3 as "Ausschnitt k von 3" below (issue 12).
+    assert any("Sie hören **3 kurze Musikausschnitte**" in m.value for m in at.markdown)
     at.button(key="instructions_done").click().run()
     assert_german(at, de("Practice clip"))
     answer_trial_de(at, token)
     for position in (1, 2, 3):
         assert_german(at, de("Clip {position} of {total}").format(position=position, total=3))
         answer_trial_de(at, token)
+    assert_german(at, de("A few last questions"))  # AI exposure and attitude, after the clips
+    for radio in at.radio:
+        radio.set_value(radio.options[0] if not radio.options[0].isdigit() else int(radio.options[0]))
+    click(at, de("Continue"))
 
     assert_german(at, de("A few last questions"))  # AI exposure and attitude, after the clips
     for radio in at.radio:
