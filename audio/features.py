@@ -7,8 +7,9 @@ own transform. Numba's compiled kernels are cached on disk (``NUMBA_CACHE_DIR``,
 process on a machine pays the compile time.
 
 Tempo and key are *estimates* (named ``*_estimate``): librosa's tempo can land on half or double
-the perceived tempo, and a key profile match is a summary of pitch-class content, not an
-analysis. Every value is a plain ``float``; names are stable snake_case with units in the name.
+the perceived tempo, and a key profile match (:mod:`audio.key`) is a summary of pitch-class
+content, not an analysis. Their accuracy on ground-truth sets is measured by
+``benchmarks/feature_accuracy.py`` and quoted in :data:`audio.accuracy.published.MEASURED_ACCURACY`. Every value is a plain ``float``; names are stable snake_case with units in the name.
 Bump :data:`FEATURE_VERSION` whenever a definition changes.
 """
 
@@ -21,8 +22,10 @@ configure_numba_cache()
 import librosa  # noqa: E402  (the numba cache location must be set first)
 import numpy as np  # noqa: E402
 
+from audio.key import estimate_key  # noqa: E402
+
 #: Version of the feature definitions; stored with every feature row.
-FEATURE_VERSION = "2"
+FEATURE_VERSION = "3"  # 3: key from CENS + low STFT chroma, Albrecht-Shanahan profiles
 
 N_FFT = 2048
 HOP_LENGTH = 512
@@ -30,10 +33,6 @@ N_MELS = 128
 N_MFCC = 13
 
 PITCH_CLASS_NAMES = ("c", "c_sharp", "d", "d_sharp", "e", "f", "f_sharp", "g", "g_sharp", "a", "a_sharp", "b")
-
-# Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 #: Every feature name with a short human description (unit included). Stable order.
 FEATURE_DESCRIPTIONS: dict[str, str] = {
@@ -55,7 +54,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "tempo_estimate_bpm": "estimated tempo, beats per minute (may be half or double the felt tempo)",
     "key_estimate": "estimated key tonic as pitch class (0 = C ... 11 = B)",
     "key_mode_estimate": "estimated mode: 1 = major, 0 = minor",
-    "key_clarity": "correlation of the mean chroma with the best Krumhansl-Kessler key profile (-1..1)",
+    "key_clarity": "correlation of the key's pitch-class summary with the best Albrecht-Shanahan key profile (-1..1)",
     "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, limited to +-60 dB",
     "stereo_width": "side energy / (mid + side energy) of the served stereo (0 mono, 0.5 uncorrelated, 1 anti-phase)",
     "bandwidth_hz": "highest frequency whose long-term level is 20 dB above the top-of-band floor, Hz "
@@ -111,32 +110,6 @@ def harmonic_percussive_ratio_db(magnitude: np.ndarray) -> float:
     # Synthetic sounds can lack one component entirely (-160 dB); such outliers would swamp
     # any comparison between clips, and beyond 60 dB the weaker part is inaudible anyway.
     return float(np.clip(ratio_db, -HPR_LIMIT_DB, HPR_LIMIT_DB))
-
-
-def estimate_key(chroma_mean: np.ndarray) -> tuple[int, int, float]:
-    """Best-matching key of a 12-bin mean chroma vector (Krumhansl-Schmuckler method).
-
-    Parameters
-    ----------
-    chroma_mean : np.ndarray, shape (12,)
-        Mean chroma, pitch classes C..B.
-
-    Returns
-    -------
-    pitch_class : int
-        Tonic, 0 = C ... 11 = B.
-    major : int
-        1 for major, 0 for minor.
-    clarity : float
-        Pearson correlation with the winning profile (-1..1); higher means a clearer key.
-    """
-    best = (0, 1, -np.inf)
-    for major, profile in ((1, _MAJOR_PROFILE), (0, _MINOR_PROFILE)):
-        for tonic in range(12):
-            correlation = float(np.corrcoef(chroma_mean, np.roll(profile, tonic))[0, 1])
-            if correlation > best[2]:
-                best = (tonic, major, correlation)
-    return best
 
 
 def stereo_width(y: np.ndarray) -> float:
@@ -237,9 +210,8 @@ def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     # tuning=0 (A = 440 Hz) skips librosa's pitch-tracking tuning estimate, which costs more
     # than the chroma itself; a detuning of a third of a semitone still leaves the key profile
     # match intact.
-    chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=N_FFT, tuning=0.0)
-    chroma_mean = chroma.mean(axis=1)
-    tonic, major, clarity = estimate_key(chroma_mean)
+    chroma_mean = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=N_FFT, tuning=0.0).mean(axis=1)
+    tonic, major, clarity = estimate_key(mono, magnitude, sr, N_FFT)
     features["key_estimate"] = tonic
     features["key_mode_estimate"] = major
     features["key_clarity"] = clarity

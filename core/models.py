@@ -37,6 +37,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -166,6 +167,9 @@ class Participant(Base):
     # A staff member trying the study from the preview page: same code path as a real
     # participant, but excluded from exposure counts, scores and every result.
     is_preview: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Made by ``human-touch demo participants`` (experiment.simulate) through the real services so
+    # that a demo shows filled results; left out of results and exports unless asked for.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     trials: Mapped[list[Trial]] = relationship(back_populates="participant", order_by="Trial.trial_index")
 

@@ -132,6 +132,14 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
     ),
     Column("completed", "bool", "", "true, false", "Participant reached the debrief (completed the study)."),
     Column(
+        "simulated",
+        "bool",
+        "",
+        "true, false",
+        "Simulated demo participant (human-touch demo participants); present only when the researcher "
+        "chose to include simulated participants.",
+    ),
+    Column(
         "age_band",
         "str",
         "",
@@ -232,6 +240,14 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
         "When the participant reached the debrief.",
     ),
     Column("completed", "bool", "", "true, false", "Participant reached the debrief."),
+    Column(
+        "simulated",
+        "bool",
+        "",
+        "true, false",
+        "Simulated demo participant (human-touch demo participants); present only when the researcher "
+        "chose to include simulated participants.",
+    ),
     Column("step", "str", "", "journey step name", "Last step of the journey reached."),
     *(
         c

@@ -31,6 +31,8 @@ class Filters:
     exclude_inconsistent : drop participants who answered the repeated clip inconsistently.
     date_from, date_to : keep participants whose first answer falls in this UTC date range.
     study_versions : keep only participants who answered under these study version ids (None = all).
+    include_simulated : also the simulated demo participants (``human-touch demo participants``);
+        they are read only when asked for, so ``as_kwargs`` leaves this out.
     """
 
     completed_only: bool = True
@@ -41,10 +43,12 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     study_versions: tuple[int, ...] | None = None
+    include_simulated: bool = False
 
     def as_kwargs(self) -> dict:
         """Keyword arguments for :func:`results.filters.apply_filters`."""
         kwargs = asdict(self)
+        kwargs.pop("include_simulated")  # applied when reading (experiment.records), not as a filter
         if self.study_versions is not None:
             kwargs["study_versions"] = list(self.study_versions)
         return kwargs
@@ -71,6 +75,8 @@ class Filters:
             parts.append("study version(s) " + ", ".join(str(v) for v in self.study_versions))
         else:
             parts.append("all study versions")
+        if self.include_simulated:
+            parts.append("INCLUDING SIMULATED demo participants")
         return "; ".join(parts)
 
 
@@ -140,10 +146,10 @@ def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -
     """
     filters = filters or Filters()
     engine = engine or get_engine()
-    all_trials = table.load_trial_table(engine)
+    all_trials = table.load_trial_table(engine, include_simulated=filters.include_simulated)
     trials, counts = filter_trials(all_trials, filters)
     trials = trials.reset_index(drop=True)
-    participants = table.load_participants_table(engine)
+    participants = table.load_participants_table(engine, include_simulated=filters.include_simulated)
     participants = participants[participants["participant_id"].isin(trials["participant_id"])].reset_index(drop=True)
     clips = table.load_clips_table(engine, trials=trials)
     return Dataset(trials=trials, participants=participants, clips=clips, counts=counts, filters=filters)

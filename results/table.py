@@ -143,6 +143,7 @@ def _participant_frame(participants: list[dict]) -> pd.DataFrame:
         record["participant_id"]: {
             "completed": record["completed_at"] is not None,
             "screening_passed": record["screening_passed"],
+            "simulated": bool(record.get("simulated")),
             **participant_descriptors(record.get("questionnaire"), record.get("flags")),
         }
         for record in participants
@@ -193,11 +194,12 @@ def trial_table_from_parts(answers: pd.DataFrame, participants: list[dict], clip
     return _apply_dtypes(df, TRIAL_COLUMNS)
 
 
-def load_trial_table(engine: Engine | None = None) -> pd.DataFrame:
-    """The tidy trial table from the database (see :func:`trial_table_from_parts`)."""
+def load_trial_table(engine: Engine | None = None, *, include_simulated: bool = False) -> pd.DataFrame:
+    """The tidy trial table from the database (see :func:`trial_table_from_parts`); simulated
+    demo participants only with ``include_simulated``."""
     with session_scope(_engine(engine)) as session:
-        answers = repository.fetch_answers(session)
-        participants = repository.fetch_participant_descriptors(session)
+        answers = repository.fetch_answers(session, include_simulated=include_simulated)
+        participants = repository.fetch_participant_descriptors(session, include_simulated=include_simulated)
         clips = library.clip_records(session)
     return trial_table_from_parts(answers, participants, clips)
 
@@ -220,10 +222,10 @@ def participants_table_from_records(records: list[dict]) -> pd.DataFrame:
     return _apply_dtypes(df, PARTICIPANT_COLUMNS)
 
 
-def load_participants_table(engine: Engine | None = None) -> pd.DataFrame:
+def load_participants_table(engine: Engine | None = None, *, include_simulated: bool = False) -> pd.DataFrame:
     """The participants table from the database (see :func:`participants_table_from_records`)."""
     with session_scope(_engine(engine)) as session:
-        records = repository.fetch_participant_records(session)
+        records = repository.fetch_participant_records(session, include_simulated=include_simulated)
     return participants_table_from_records(records)
 
 
