@@ -83,6 +83,14 @@ def key_from_chroma(
     return best % 12, 1 - best // 12, float(correlations[best])
 
 
+KEY_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def key_name(tonic: int, major: int) -> str:
+    """``(7, 1)`` -> ``"G major"``; ``(9, 0)`` -> ``"A minor"``."""
+    return f"{KEY_NAMES[int(tonic) % 12]} {'major' if major else 'minor'}"
+
+
 def key_evidence(mono: np.ndarray, magnitude: np.ndarray, sr: int, n_fft: int) -> np.ndarray:
     """The 12-bin pitch-class summary the key is read from (see the module docstring).
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from results.codebook import codebook
 from results.dataset import Dataset, Filters, load_dataset
+from results.table import with_key_names
 
 FORMATS: tuple[str, ...] = ("csv", "parquet")
 TABLES: tuple[str, ...] = ("trials", "participants", "clips")
@@ -44,7 +45,12 @@ def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 
 
 def _tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
-    return {"trials": dataset.trials, "participants": dataset.participants, "clips": dataset.clips}
+    # The key also as a name ("G major") beside its numeric code, for readers of the files.
+    return {
+        "trials": with_key_names(dataset.trials),
+        "participants": dataset.participants,
+        "clips": with_key_names(dataset.clips),
+    }
 
 
 def codebook_frame(dataset: Dataset) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from audio import library
+from audio.key import key_name
 from core.db import get_engine, session_scope
 from core.vocabulary import Source, TrialKind
 from results import repository
@@ -64,6 +65,22 @@ def feature_column(name: str) -> str:
 def feature_columns(df: pd.DataFrame) -> list[str]:
     """The ``feat_*`` columns of ``df``, in table order."""
     return [c for c in df.columns if c.startswith(FEATURE_PREFIX)]
+
+
+KEY_NAME_COLUMN = FEATURE_PREFIX + "key_name"
+
+
+def with_key_names(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``feat_key_name`` ("G major"; missing without an estimate) after ``feat_key_mode_estimate``."""
+    tonic, mode = feature_column("key_estimate"), feature_column("key_mode_estimate")
+    if tonic not in df.columns or mode not in df.columns:
+        return df
+    known = df[tonic].notna() & df[mode].notna()
+    names = pd.Series(pd.NA, index=df.index, dtype="string")
+    names[known] = [key_name(t, m) for t, m in zip(df.loc[known, tonic], df.loc[known, mode])]
+    out = df.drop(columns=[KEY_NAME_COLUMN], errors="ignore")
+    out.insert(out.columns.get_loc(mode) + 1, KEY_NAME_COLUMN, names)
+    return out
 
 
 def _as_text(value) -> str | None:

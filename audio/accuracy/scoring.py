@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import librosa
 import numpy as np
 
-from audio.key import KRUMHANSL_KESSLER, key_from_chroma
+from audio.key import KEY_NAMES, KRUMHANSL_KESSLER, key_from_chroma, key_name
+
+__all__ = ["KEY_NAMES", "Tally", "key_name", "mirex_key_score", "plain_librosa_estimates", "tempo_correct"]
 
 TEMPO_TOLERANCE = 0.04
-KEY_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 def tempo_correct(estimate_bpm: float, true_bpm: float, tolerance: float = TEMPO_TOLERANCE) -> bool:
@@ -33,11 +34,6 @@ def mirex_key_score(est_tonic: int, est_major: int, true_tonic: int, true_major:
     if (true_major and interval == 9) or (not true_major and interval == 3):
         return 0.3
     return 0.2 if interval == 0 else 0.0
-
-
-def key_name(tonic: int, major: int) -> str:
-    """``(7, 1)`` -> ``"G major"``."""
-    return f"{KEY_NAMES[int(tonic) % 12]} {'major' if major else 'minor'}"
 
 
 def plain_librosa_estimates(y: np.ndarray, sr: int) -> dict[str, float]:
