@@ -9,7 +9,8 @@ process on a machine pays the compile time.
 Tempo and key are *estimates* (named ``*_estimate``): librosa's tempo can land on half or double
 the perceived tempo, and a key profile match (:mod:`audio.key`) is a summary of pitch-class
 content, not an analysis. Their accuracy on ground-truth sets is measured by
-``benchmarks/feature_accuracy.py`` and quoted in :data:`audio.accuracy.published.MEASURED_ACCURACY`. Every value is a plain ``float``; names are stable snake_case with units in the name.
+``benchmarks/feature_accuracy.py`` and quoted in :data:`audio.accuracy.published.MEASURED_ACCURACY`.
+Every value is a plain ``float``; names are stable snake_case with units in the name.
 Bump :data:`FEATURE_VERSION` whenever a definition changes.
 """
 

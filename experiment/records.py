@@ -5,9 +5,11 @@ other package queries those tables. Every function takes an open session and onl
 
 Practice trials and preview participants (staff trying the study) are left out here, in SQL,
 because they are never data. Simulated participants (``human-touch demo participants``) are left
-out too unless a caller passes ``include_simulated=True``. Each query has a fixed cost whatever the study size (no per-row
-follow-up queries): the answers come as scalar columns only, and the JSON columns of a participant
-(questionnaire, flags) once per participant, so that a 40,000-answer study stays quick to load.
+out too unless a caller passes ``include_simulated=True``.
+
+Each query has a fixed cost whatever the study size (no per-row follow-up queries): the answers
+come as scalar columns only, and the JSON columns of a participant (questionnaire, flags) once per
+participant, so that a 40,000-answer study stays quick to load.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _NOT_SIMULATED = Participant.simulated.is_not(True)
 def _counted(include_simulated: bool):
     """The participant condition: never previews; simulated ones only when asked for."""
     return _NOT_PREVIEW if include_simulated else _NOT_PREVIEW & _NOT_SIMULATED
+
 
 _PARTICIPANT_FIELDS = (
     Participant.created_at.label("participant_created_at"),

@@ -28,6 +28,7 @@ import dataclasses
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -120,7 +121,7 @@ def _walk(
         answer = _answer(view, trial.clip_id, trial.clip.source == Source.AI, truth, rating_offset, seed, rng)
         if view.kind == "attention":
             target = quality.attention_target(participant.seed, view.scales, view.scale_points)
-            ratings = {target.scale: target.value} if target.scale else {}
+            ratings: dict[str, Any] = {target.scale: target.value} if target.scale else {}
             answer = dataclasses.replace(answer, confidence=target.confidence, **ratings)
         result = submit_answer(session, participant, view.trial_index, answer)
         if result.status != "recorded":
@@ -148,7 +149,7 @@ def _answer(
     evidence = (d_p / 2 if is_ai else -d_p / 2) + ai_likeness + rng.normal()
     confidence = 1 + int(np.sum(c_p + _THRESHOLDS < evidence))
     middle = (1 + view.scale_points) / 2
-    ratings = {}
+    ratings: dict[str, Any] = {}
     for k, (scale, effect) in enumerate(EMOTION_EFFECTS.items()):
         if scale in view.scales:
             latent = middle + rating_offset[k] + clip_offsets[k] + (effect if is_ai else 0.0) + rng.normal()

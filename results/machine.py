@@ -29,9 +29,7 @@ def machine_baseline_for(trials: pd.DataFrame, engine: Engine | None = None) -> 
 
 def machine_vs_listeners(baseline: MachineBaseline | None, roc: ROC) -> str:
     """One sentence: the machine's AUC and interval beside the listeners'."""
-    listeners = (
-        f"listeners {format_number(roc.auc)} [{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]"
-    )
+    listeners = f"listeners {format_number(roc.auc)} [{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]"
     if baseline is None:
         return f"Too few clips per source for the machine baseline; {listeners}."
     return (

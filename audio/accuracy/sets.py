@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -39,13 +40,13 @@ def chorale_cases(*, held_out: bool | None, limit: int | None, seconds: float) -
         bpm = CHORALE_TEMPI[i % len(CHORALE_TEMPI)]
         yield Case(
             truth.name,
-            lambda truth=truth, bpm=bpm: chorales.render_chorale(truth, quarter_bpm=bpm, seconds=seconds),
+            partial(chorales.render_chorale, truth, quarter_bpm=bpm, seconds=seconds),
             bpm,
             (truth.tonic, truth.major),
         )
 
 
-def progression_cases(*, drums: bool, keys: range | list[int]) -> Iterator[Case]:
+def progression_cases(*, drums: bool, keys: list[int]) -> Iterator[Case]:
     """For each tonic in ``keys`` one major and one minor progression (names and tempi cycle),
     each clip exactly one pass through its progression (4 beats per chord), ending on the tonic."""
     for tonic in keys:
@@ -56,9 +57,7 @@ def progression_cases(*, drums: bool, keys: range | list[int]) -> Iterator[Case]
             seconds = len(table[name]) * 4 * 60.0 / bpm
             yield Case(
                 f"{name} tonic {tonic}{' + drums' if drums else ''}",
-                lambda tonic=tonic, major=major, name=name, bpm=bpm, seconds=seconds: synthetic.render_progression(
-                    tonic, major, name, bpm=bpm, seconds=seconds, drums=drums
-                ),
+                partial(synthetic.render_progression, tonic, major, name, bpm=bpm, seconds=seconds, drums=drums),
                 bpm,
                 (tonic, major),
             )
@@ -67,20 +66,25 @@ def progression_cases(*, drums: bool, keys: range | list[int]) -> Iterator[Case]
 def click_cases(*, tempi: tuple[float, ...], seconds: float) -> Iterator[Case]:
     """Click tracks (tempo only)."""
     for bpm in tempi:
-        yield Case(f"clicks {bpm:g} BPM", lambda bpm=bpm: synthetic.click_track(bpm, seconds), bpm, None)
+        yield Case(f"clicks {bpm:g} BPM", partial(synthetic.click_track, bpm, seconds), bpm, None)
 
 
-def ground_truth_sets(*, small: bool = False, chorale_limit: int | None = None) -> dict[str, Callable[[], Iterator[Case]]]:
+def ground_truth_sets(
+    *, small: bool = False, chorale_limit: int | None = None
+) -> dict[str, Callable[[], Iterator[Case]]]:
     """Set name -> a function yielding its cases.
 
     ``small`` (the test): 4 chorales of 8 s per side, 4 tonics x 2 modes of progressions, 3 click
     tracks of 8 s. Full (the benchmark): every confirmed chorale (or ``chorale_limit`` per side) at
     20 s, all 24 keys, 8 click tracks of 15 s. A progression clip is one pass (7-17 s).
     """
+    lim: int | None
+    keys: list[int]
+    tempi: tuple[float, ...]
     if small:
         lim, ch_s, keys, tempi, cl_s = 4, 8.0, [0, 3, 7, 10], (72.0, 100.0, 140.0), 8.0
     else:
-        lim, ch_s, keys, tempi, cl_s = chorale_limit, 20.0, range(12), CLICK_TEMPI, 15.0
+        lim, ch_s, keys, tempi, cl_s = chorale_limit, 20.0, list(range(12)), CLICK_TEMPI, 15.0
     return {
         "chorales, development tunes": lambda: chorale_cases(held_out=False, limit=lim, seconds=ch_s),
         "chorales, held-out tunes": lambda: chorale_cases(held_out=True, limit=lim, seconds=ch_s),

@@ -73,7 +73,9 @@ def render_progression(
 ) -> np.ndarray:
     """One progression clip, shape (n, 2), float32."""
     bars = (MAJOR_PROGRESSIONS if major else MINOR_PROGRESSIONS)[name]
-    y = render_events(progression_events(tonic, bars, bpm=bpm, seconds=seconds), seconds=seconds, sample_rate=sample_rate)
+    y = render_events(
+        progression_events(tonic, bars, bpm=bpm, seconds=seconds), seconds=seconds, sample_rate=sample_rate
+    )
     if drums:
         y = y + drum_track(bpm=bpm, seconds=seconds, sample_rate=sample_rate)[:, np.newaxis]
     return y

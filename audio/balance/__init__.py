@@ -13,6 +13,7 @@ baseline      the machine baseline: cross-validated logistic regression AUC on t
 charts        Altair charts of the report (no Streamlit).
 """
 
+from audio.balance.baseline import MachineBaseline
 from audio.balance.effect_sizes import (
     FEATURE_PREFIX,
     NOT_HEARD_FEATURES,
@@ -21,7 +22,6 @@ from audio.balance.effect_sizes import (
     hedges_g,
     numeric_feature_columns,
 )
-from audio.balance.baseline import MachineBaseline
 from audio.balance.report import BalanceReport, balance_report, build_report, clips_baseline
 
 __all__ = [

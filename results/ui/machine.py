@@ -6,10 +6,10 @@ from datetime import datetime
 
 import streamlit as st
 
+from core.config import database_url
 from results.dataset import Dataset, Filters
 from results.machine import machine_baseline_for, machine_vs_listeners
 from results.roc import ROC
-from core.config import database_url
 from results.ui.filters import CACHE_TTL_S, cached_dataset
 
 

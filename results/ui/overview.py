@@ -30,8 +30,8 @@ from results.formatting import format_number, format_percent
 from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
 from results.roc import ROC, roc_from_confidence
-from results.ui.machine import machine_line
 from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
+from results.ui.machine import machine_line
 
 
 def overview_page() -> None:

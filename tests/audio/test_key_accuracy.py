@@ -16,7 +16,7 @@ from audio.demo.corpus import chorale_paths
 def test_mirex_weighted_score_is_mir_evals():
     mir_eval = pytest.importorskip("mir_eval")
     keys = [(tonic, major) for tonic in range(12) for major in (1, 0)]
-    for (est, true) in itertools.product(keys, keys):
+    for est, true in itertools.product(keys, keys):
         expected = mir_eval.key.weighted_score(key_name(*true), key_name(*est))
         assert mirex_key_score(*est, *true) == expected, (est, true)
 
