@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from audio.balance import MachineBaseline, clips_baseline
+from audio.balance.baseline import MIN_PER_SOURCE
 from core.db import get_engine, session_scope
 from core.vocabulary import TrialKind
 from results.formatting import format_number
@@ -31,7 +32,7 @@ def machine_vs_listeners(baseline: MachineBaseline | None, roc: ROC) -> str:
     """One sentence: the machine's AUC and interval beside the listeners'."""
     listeners = f"listeners {format_number(roc.auc)} [{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]"
     if baseline is None:
-        return f"Too few clips per source for the machine baseline; {listeners}."
+        return f"No machine baseline (it needs {MIN_PER_SOURCE} clips per source with stored features); {listeners}."
     return (
         f"A simple classifier on the audio features reaches AUC {format_number(baseline.auc)} "
         f"[{format_number(baseline.auc_low)}, {format_number(baseline.auc_high)}] "
