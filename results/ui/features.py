@@ -62,7 +62,8 @@ def estimate_accuracy_section() -> None:
         st.write(
             "Tempo and key are estimates. They were checked on audio with known answers (Bach chorales rendered "
             "at known tempi in the key their score states, chord progressions in all 24 keys with and without "
-            "drums, click tracks; `benchmarks/feature_accuracy.py`)."
+            "drums, click tracks; `benchmarks/feature_accuracy.py`). That audio is synthetic and keeps a steady "
+            "tempo; real recordings with rubato, dense mixes or modal harmony will score lower."
         )
         for name in ("tempo_estimate_bpm", "key_estimate"):
             if name in ACCURACY_NOTES:
