@@ -21,6 +21,8 @@ chorale tunes score it independently (see :data:`audio.accuracy.published.MEASUR
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from core.config import configure_numba_cache
 
 configure_numba_cache()
@@ -91,6 +93,13 @@ def key_name(tonic: int, major: int) -> str:
     return f"{KEY_NAMES[int(tonic) % 12]} {'major' if major else 'minor'}"
 
 
+@lru_cache(maxsize=4)
+def _low_chroma_filters(sr: int, n_fft: int) -> np.ndarray:
+    """librosa's chroma filter bank (A = 440 Hz) for the STFT bins up to 2 kHz, shape (12, n_low_bins), float32."""
+    n_low = int(np.sum(librosa.fft_frequencies(sr=sr, n_fft=n_fft) <= _STFT_CHROMA_MAX_HZ))
+    return librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=0.0)[:, :n_low].astype(np.float32)
+
+
 def key_evidence(mono: np.ndarray, magnitude: np.ndarray, sr: int, n_fft: int) -> np.ndarray:
     """The 12-bin pitch-class summary the key is read from (see the module docstring).
 
@@ -111,9 +120,8 @@ def key_evidence(mono: np.ndarray, magnitude: np.ndarray, sr: int, n_fft: int) -
     """
     low_rate = librosa.resample(mono, orig_sr=sr, target_sr=_KEY_SR, res_type="soxr_qq")
     cens = librosa.feature.chroma_cens(y=low_rate, sr=_KEY_SR, hop_length=_KEY_HOP, tuning=0.0).mean(axis=1)
-    below = librosa.fft_frequencies(sr=sr, n_fft=n_fft) <= _STFT_CHROMA_MAX_HZ
-    low_magnitude = np.where(below[:, np.newaxis], magnitude, 0.0)
-    stft = librosa.feature.chroma_stft(S=low_magnitude, sr=sr, n_fft=n_fft, tuning=0.0, norm=None).sum(axis=1)
+    filters = _low_chroma_filters(sr, n_fft)  # what chroma_stft(norm=None) applies, bins <= 2 kHz only
+    stft = (filters @ magnitude[: filters.shape[1]]).sum(axis=1)
     return sum((part / norm if (norm := np.linalg.norm(part)) > 0 else part) for part in (cens, stft))
 
 
