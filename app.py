@@ -33,39 +33,48 @@ def _start_once() -> None:
     gc.freeze()
 
 
+# Icons are emoji characters, never ``:material/...:`` names: a Material icon as the page icon
+# makes the browser fetch the favicon from fonts.gstatic.com (a third party; it fails offline),
+# and nothing a participant loads may come from another host (issue 12). An emoji page icon
+# becomes a data: URL.
+PAGE_ICON = "🎧"
+
+
 def _page(relative: str, title: str, icon: str, **kwargs) -> st.Page:
-    return st.Page(str(ROOT / relative), title=title, icon=f":material/{icon}:", **kwargs)
+    return st.Page(str(ROOT / relative), title=title, icon=icon, **kwargs)
 
 
 def main() -> None:
-    st.set_page_config(page_title="Human Touch", page_icon=":material/headphones:", layout="centered")
+    # A neutral tab title; the participant page sets the study's own (``browser_title``).
+    st.set_page_config(page_title="Listening study", page_icon=PAGE_ICON, layout="centered")
     _start_once()
-    study = _page("experiment/pages/participate.py", "Listening study", "headphones", default=True)
+    study = _page("experiment/pages/participate.py", "Listening study", PAGE_ICON, default=True)
 
     if ui.is_staff():
         navigation = {
             "Study": [
                 study,
-                _page("experiment/pages/study_settings.py", "Study settings", "settings"),
-                _page("experiment/pages/preview.py", "Preview", "visibility"),
+                _page("experiment/pages/study_settings.py", "Study settings", "⚙️"),
+                _page("experiment/pages/preview.py", "Preview", "👁️"),
             ],
             "Clip library": [
-                _page("audio/pages/add_clips.py", "Add clips", "library_add"),
-                _page("audio/pages/library.py", "Library", "library_music"),
-                _page("audio/pages/balance.py", "Balance report", "balance"),
+                _page("audio/pages/add_clips.py", "Add clips", "➕"),
+                _page("audio/pages/library.py", "Library", "🎵"),
+                _page("audio/pages/balance.py", "Balance report", "⚖️"),
             ],
             "Results": [
-                _page("results/pages/overview.py", "Overview", "monitoring"),
-                _page("results/pages/clips.py", "Per clip", "queue_music"),
-                _page("results/pages/features.py", "Features", "science"),
-                _page("results/pages/export.py", "Export", "download"),
+                _page("results/pages/overview.py", "Overview", "📊"),
+                _page("results/pages/clips.py", "Per clip", "🎼"),
+                _page("results/pages/features.py", "Features", "🔬"),
+                _page("results/pages/export.py", "Export", "⬇️"),
+                _page("results/pages/plan.py", "Plan", "📈"),
             ],
-            "Account": [st.Page(ui.staff_home, title="Staff home", icon=":material/key:", url_path="staff")],
+            "Account": [st.Page(ui.staff_home, title="Staff home", icon="🔑", url_path="staff")],
         }
         st.navigation(navigation, position="sidebar").run()
     else:
         # Participants get no sidebar at all; staff reach the login page by its URL (/staff).
-        login = st.Page(ui.login_page, title="Staff login", icon=":material/key:", url_path="staff")
+        login = st.Page(ui.login_page, title="Staff login", icon="🔑", url_path="staff")
         st.navigation([study, login], position="hidden").run()
 
 

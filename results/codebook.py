@@ -7,31 +7,11 @@ loaders in :mod:`results.table` guarantee; :func:`codebook` describes an exporte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
+from results.codebook_columns import DESIGN_COLUMNS, Column
+
 FEATURE_PREFIX = "feat_"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One codebook entry.
-
-    Attributes
-    ----------
-    name : column name.
-    dtype : pandas dtype the loader guarantees (``Int64``/``boolean`` allow missing values).
-    unit : unit of measurement, or "" when the value has none.
-    allowed : allowed values or range in words.
-    description : what the value means and where it comes from.
-    """
-
-    name: str
-    dtype: str
-    unit: str
-    allowed: str
-    description: str
 
 
 _RATING = "1..scale_points (5, 7 or 9, see the study version); missing when not asked"
@@ -54,6 +34,7 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "Trial kind: main trial, attention check, or a repeated clip (consistency check).",
     ),
     Column("clip_id", "int64", "", "positive integer", "Clip heard on this trial."),
+    *DESIGN_COLUMNS,
     Column("source", "str", "", "human, ai", "True source of the clip."),
     Column(
         "is_ai", "bool", "", "true, false", "True when the clip is AI-generated (the signal in detection analyses)."
@@ -169,6 +150,14 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "so 1 = not a musician ... 7 = a musician.",
     ),
     Column(
+        "training_score",
+        "Int64",
+        "score",
+        "7..49, missing",
+        "Gold-MSI Musical Training subscale (Mullensiefen et al. 2014): the sum of its 7 items, each 1..7, "
+        "two reverse-scored; missing unless all 7 were answered.",
+    ),
+    Column(
         "ai_exposure",
         "str",
         "",
@@ -183,11 +172,26 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "Attitude towards AI being used to make music: 1 = very negative ... 7 = very positive.",
     ),
     Column(
+        "believed_ai_present",
+        "str",
+        "",
+        "No, none of them; Yes, some of them; Yes, most of them; Yes, all of them; I don't know; missing",
+        "Rate-only condition, asked after the last clip: whether the participant thinks any clip was made by AI.",
+    ),
+    Column(
         "screening_passed",
         "boolean",
         "",
         "true, false, missing",
         "Passed the audio/headphone screening (missing: not screened).",
+    ),
+    Column(
+        "language",
+        "str",
+        "",
+        "ISO 639-1 code: en, de",
+        "Language the participant took the study in (chosen on the consent page; every page, question "
+        "and answer option was shown in it; answers are stored in English whatever the language).",
     ),
     Column("flag_attention_failed", "bool", "", "true, false", "Participant failed one or more attention checks."),
     Column(
@@ -202,14 +206,16 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "bool",
         "",
         "true, false",
-        "Participant answered at least one rated trial sooner than the study's minimum answer time.",
+        "Participant answered at least one rated trial sooner after its listening requirement was met "
+        "than the study's minimum answer time.",
     ),
     Column(
         "answer_too_fast",
         "bool",
         "",
         "true, false",
-        "This answer came sooner after the trial was shown than the study's minimum answer time.",
+        "This answer came sooner after the listening requirement was met (server time) than the study's "
+        "minimum answer time.",
     ),
 )
 
@@ -258,9 +264,13 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
             "training_years",
             "practice_years",
             "training_self_rating",
+            "training_score",
             "ai_exposure",
             "ai_attitude",
+            "believed_ai_present",
+            "condition",
             "screening_passed",
+            "language",
             "flag_attention_failed",
             "flag_inconsistent",
             "flag_too_fast",
@@ -348,14 +358,22 @@ def codebook(df: pd.DataFrame, table: str) -> list[Column]:
     ----------
     df : pandas.DataFrame
         The table as exported.
-    table : {"trials", "participants", "clips"}
+    table : {"trials", "participants", "clips", "versions", "flow"}
 
     Raises
     ------
     ValueError
         For an unknown table name or a column that has no codebook entry.
     """
-    known = {"trials": TRIAL_COLUMNS, "participants": PARTICIPANT_COLUMNS, "clips": CLIP_COLUMNS}
+    from results.codebook_study import FLOW_COLUMNS, VERSION_COLUMNS
+
+    known = {
+        "trials": TRIAL_COLUMNS,
+        "participants": PARTICIPANT_COLUMNS,
+        "clips": CLIP_COLUMNS,
+        "versions": VERSION_COLUMNS,
+        "flow": FLOW_COLUMNS,
+    }
     if table not in known:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(known)}")
     by_name = {c.name: c for c in known[table]}

@@ -1,14 +1,14 @@
 """participants.simulated: demo participants made by `human-touch demo participants`
 
 Revision ID: 0007_simulated
-Revises: 0002
+Revises: 0008_conditions
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0007_simulated'
-down_revision = '0002'
+down_revision = '0008_conditions'
 branch_labels = None
 depends_on = None
 
