@@ -27,19 +27,20 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Callable
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from core.models import Participant
+from core.models import Participant, utcnow
 from core.vocabulary import Source, Step
 from experiment import quality, repository, screening
 from experiment.audio_check import save_screening
 from experiment.entry import Entry, begin
 from experiment.progress import settings_for
-from experiment.questionnaire import QUESTIONNAIRE, save_questionnaire
+from experiment.questionnaire import QUESTIONNAIRE, save_after_trials, save_questionnaire
 from experiment.trials import Answer, TrialView, acknowledge_instructions, current_trial, mark_shown, submit_answer
 
 #: Mean rating difference AI - human built into the simulation, scale points.
@@ -101,14 +102,11 @@ def _walk(
     session: Session, participant: Participant, truth: tuple[float, float], *, seed: int, rng: np.random.Generator
 ) -> None:
     """One participant from consent to completion, through the journey services."""
-    save_questionnaire(
-        session,
-        participant,
-        {
-            q.key: str(rng.choice(q.options)) if q.kind == "choice" else int(rng.integers(q.low, q.high + 1))
-            for q in QUESTIONNAIRE
-        },
-    )
+    answers = {
+        q.key: str(rng.choice(q.options)) if q.kind == "choice" else int(rng.integers(q.low, q.high + 1))
+        for q in QUESTIONNAIRE
+    }
+    save_questionnaire(session, participant, answers)
     if participant.step == Step.AUDIO_CHECK:
         n_screening = settings_for(session, participant).screening_trials
         save_screening(session, participant, screening.screening_targets(participant.seed, n_screening))
@@ -119,13 +117,20 @@ def _walk(
         trial = repository.trial_at(session, participant, view.trial_index)
         assert trial is not None
         answer = _answer(view, trial.clip_id, trial.clip.source == Source.AI, truth, rating_offset, seed, rng)
-        if view.kind == "attention":
+        # Stands in for the wall time of a real listen, which the server checks: the clip was
+        # sent as long ago as the answer took (listening plus deciding).
+        trial.first_shown_at = utcnow() - timedelta(milliseconds=answer.client_time_to_answer_ms or 0)
+        if not view.ask_source:  # rate-only and labelled conditions ask no source question
+            answer = dataclasses.replace(answer, confidence=None)
+        elif view.kind == "attention":
             target = quality.attention_target(participant.seed, view.scales, view.scale_points)
             ratings: dict[str, Any] = {target.scale: target.value} if target.scale else {}
             answer = dataclasses.replace(answer, confidence=target.confidence, **ratings)
         result = submit_answer(session, participant, view.trial_index, answer)
         if result.status != "recorded":
             raise RuntimeError(f"a simulated answer was not recorded: {result.message}")
+    if participant.step == Step.AFTER_TRIALS:
+        save_after_trials(session, participant, answers)
 
 
 def clip_draws(seed: int, clip_id: int) -> tuple[float, list[float]]:
