@@ -17,7 +17,7 @@ PAGES = ["results/pages/overview.py", "results/pages/clips.py", "results/pages/f
 
 @pytest.fixture
 def simulated_study(sqlite_data_env):
-    add_clips(6, 6)
+    add_clips(7, 7)  # 12 main clips and one for the practice trial
     configure()
     simulate_participants(db.session_scope, 12, d_prime=1.5, seed=1, echo=lambda _: None)
 
