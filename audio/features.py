@@ -7,8 +7,10 @@ own transform. Numba's compiled kernels are cached on disk (``NUMBA_CACHE_DIR``,
 process on a machine pays the compile time.
 
 Tempo and key are *estimates* (named ``*_estimate``): librosa's tempo can land on half or double
-the perceived tempo, and a key profile match is a summary of pitch-class content, not an
-analysis. Every value is a plain ``float``; names are stable snake_case with units in the name.
+the perceived tempo, and a key profile match (:mod:`audio.key`) is a summary of pitch-class
+content, not an analysis. Their accuracy on ground-truth sets is measured by
+``benchmarks/feature_accuracy.py`` and quoted in :data:`audio.accuracy.published.MEASURED_ACCURACY`.
+Every value is a plain ``float``; names are stable snake_case with units in the name.
 Bump :data:`FEATURE_VERSION` whenever a definition changes.
 """
 
@@ -20,9 +22,12 @@ configure_numba_cache()
 
 import librosa  # noqa: E402  (the numba cache location must be set first)
 import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from audio.key import estimate_key  # noqa: E402
 
 #: Version of the feature definitions; stored with every feature row.
-FEATURE_VERSION = "2"
+FEATURE_VERSION = "3"  # 3: key from CENS + low STFT chroma, Albrecht-Shanahan profiles
 
 N_FFT = 2048
 HOP_LENGTH = 512
@@ -30,10 +35,6 @@ N_MELS = 128
 N_MFCC = 13
 
 PITCH_CLASS_NAMES = ("c", "c_sharp", "d", "d_sharp", "e", "f", "f_sharp", "g", "g_sharp", "a", "a_sharp", "b")
-
-# Krumhansl & Kessler (1982) probe-tone profiles, C major and C minor.
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 #: Every feature name with a short human description (unit included). Stable order.
 FEATURE_DESCRIPTIONS: dict[str, str] = {
@@ -55,7 +56,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "tempo_estimate_bpm": "estimated tempo, beats per minute (may be half or double the felt tempo)",
     "key_estimate": "estimated key tonic as pitch class (0 = C ... 11 = B)",
     "key_mode_estimate": "estimated mode: 1 = major, 0 = minor",
-    "key_clarity": "correlation of the mean chroma with the best Krumhansl-Kessler key profile (-1..1)",
+    "key_clarity": "correlation of the key's pitch-class summary with the best Albrecht-Shanahan key profile (-1..1)",
     "harmonic_percussive_ratio_db": "harmonic to percussive energy ratio (median-filter HPSS), dB, limited to +-60 dB",
     "stereo_width": "side energy / (mid + side energy) of the served stereo (0 mono, 0.5 uncorrelated, 1 anti-phase)",
     "bandwidth_hz": "highest frequency whose long-term level is 20 dB above the top-of-band floor, Hz "
@@ -113,32 +114,6 @@ def harmonic_percussive_ratio_db(magnitude: np.ndarray) -> float:
     return float(np.clip(ratio_db, -HPR_LIMIT_DB, HPR_LIMIT_DB))
 
 
-def estimate_key(chroma_mean: np.ndarray) -> tuple[int, int, float]:
-    """Best-matching key of a 12-bin mean chroma vector (Krumhansl-Schmuckler method).
-
-    Parameters
-    ----------
-    chroma_mean : np.ndarray, shape (12,)
-        Mean chroma, pitch classes C..B.
-
-    Returns
-    -------
-    pitch_class : int
-        Tonic, 0 = C ... 11 = B.
-    major : int
-        1 for major, 0 for minor.
-    clarity : float
-        Pearson correlation with the winning profile (-1..1); higher means a clearer key.
-    """
-    best = (0, 1, -np.inf)
-    for major, profile in ((1, _MAJOR_PROFILE), (0, _MINOR_PROFILE)):
-        for tonic in range(12):
-            correlation = float(np.corrcoef(chroma_mean, np.roll(profile, tonic))[0, 1])
-            if correlation > best[2]:
-                best = (tonic, major, correlation)
-    return best
-
-
 def stereo_width(y: np.ndarray) -> float:
     """Share of the side signal in the energy of a stereo clip: ``E_side / (E_mid + E_side)``.
 
@@ -180,6 +155,40 @@ def bandwidth_hz(power: np.ndarray, sr: int, margin_db: float = 20.0) -> float:
     return float(above[-1] * sr / N_FFT) if above.size else 0.0
 
 
+def spectral_shape_means(magnitude: np.ndarray, sr: int) -> dict[str, float]:
+    """Mean spectral centroid, bandwidth and 85 % / 99 % roll-off of a magnitude STFT, Hz.
+
+    The same definitions as ``librosa.feature.spectral_centroid``, ``spectral_bandwidth`` (p = 2)
+    and ``spectral_rolloff`` (silent frames count as 0 Hz, as there), computed from two
+    matrix-vector products and one cumulative sum shared by both roll-offs: librosa's functions
+    each sweep the whole spectrogram several times (~170 ms of a 30 s clip, this ~40 ms).
+
+    Parameters
+    ----------
+    magnitude : np.ndarray, shape (1 + N_FFT // 2, n_frames)
+    sr : int
+        Hz.
+    """
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=2 * (magnitude.shape[0] - 1))
+    # Products in the spectrogram's own float32 (a float64 operand would copy all of it first);
+    # frame means then agree with librosa's float64 sums to ~1e-6.
+    moments = np.stack([np.ones_like(freqs), freqs, freqs**2]).astype(magnitude.dtype) @ magnitude
+    total, first, second = (row.astype(np.float64) for row in moments)
+    safe = np.where(total > 0, total, 1.0)
+    centroid = first / safe
+    second_moment = second / safe
+    bandwidth = np.sqrt(np.maximum(second_moment - centroid**2, 0.0))
+    cumulative = np.cumsum(magnitude, axis=0)
+    means = {
+        "spectral_centroid_hz_mean": float(centroid.mean()),
+        "spectral_bandwidth_hz_mean": float(bandwidth.mean()),
+    }
+    for name, share in (("spectral_rolloff_hz_mean", 0.85), ("spectral_rolloff_99_hz_mean", 0.99)):
+        first_at_or_above = np.sum(cumulative < share * cumulative[-1], axis=0)
+        means[name] = float(freqs[np.minimum(first_at_or_above, len(freqs) - 1)].mean())
+    return means
+
+
 def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     """Compute every signal feature of one clip from a single shared STFT.
 
@@ -196,6 +205,15 @@ def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     dict of str to float
         One entry per name in :data:`SIGNAL_FEATURES`.
     """
+    # One BLAS thread: the products here are thin (12 to 128 rows), so more threads mostly spin,
+    # and bulk ingest already runs one extraction per worker process. On this 2-core machine one
+    # thread took 0.31 s CPU per 30 s clip against 0.47 s with BLAS's default threads.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _signal_features(y, sr)
+
+
+def _signal_features(y: np.ndarray, sr: int) -> dict[str, float]:
+    """:func:`extract_features` without the thread limit."""
     y = np.asarray(y, dtype=np.float32)
     mono = np.ascontiguousarray(y.mean(axis=1) if y.ndim == 2 else y)
     features: dict[str, float] = {"duration_s": mono.shape[0] / sr, "stereo_width": stereo_width(y)}
@@ -210,17 +228,7 @@ def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     features["rms_db_mean"] = rms_db.mean()
     features["rms_db_dynamic_range_db"] = np.percentile(rms_db, 95) - np.percentile(rms_db, 5)
 
-    centroid = librosa.feature.spectral_centroid(S=magnitude, sr=sr)
-    features["spectral_centroid_hz_mean"] = centroid.mean()
-    features["spectral_bandwidth_hz_mean"] = librosa.feature.spectral_bandwidth(
-        S=magnitude, sr=sr, centroid=centroid
-    ).mean()
-    features["spectral_rolloff_hz_mean"] = librosa.feature.spectral_rolloff(
-        S=magnitude, sr=sr, roll_percent=0.85
-    ).mean()
-    features["spectral_rolloff_99_hz_mean"] = librosa.feature.spectral_rolloff(
-        S=magnitude, sr=sr, roll_percent=0.99
-    ).mean()
+    features.update(spectral_shape_means(magnitude, sr))
     features["spectral_flatness_mean"] = librosa.feature.spectral_flatness(S=magnitude).mean()
     features["spectral_contrast_db_mean"] = librosa.feature.spectral_contrast(S=magnitude, sr=sr).mean()
     features["zero_crossing_rate_mean"] = librosa.feature.zero_crossing_rate(
@@ -237,9 +245,8 @@ def extract_features(y: np.ndarray, sr: int) -> dict[str, float]:
     # tuning=0 (A = 440 Hz) skips librosa's pitch-tracking tuning estimate, which costs more
     # than the chroma itself; a detuning of a third of a semitone still leaves the key profile
     # match intact.
-    chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=N_FFT, tuning=0.0)
-    chroma_mean = chroma.mean(axis=1)
-    tonic, major, clarity = estimate_key(chroma_mean)
+    chroma_mean = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=N_FFT, tuning=0.0).mean(axis=1)
+    tonic, major, clarity = estimate_key(mono, magnitude, sr, N_FFT)
     features["key_estimate"] = tonic
     features["key_mode_estimate"] = major
     features["key_clarity"] = clarity

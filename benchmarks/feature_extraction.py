@@ -25,7 +25,8 @@ sys.path.insert(0, str(REPO))  # run as a script: make the benchmarks package im
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 
-from audio.features import HOP_LENGTH, N_FFT, estimate_key, extract_features  # noqa: E402
+from audio.features import HOP_LENGTH, N_FFT, extract_features  # noqa: E402
+from audio.key import key_from_chroma  # noqa: E402
 from benchmarks.synthetic_audio import synthetic_clip  # noqa: E402
 
 SR = 44100
@@ -47,7 +48,7 @@ def plain_features(y: np.ndarray, sr: int, *, with_hpss: bool = True) -> dict[st
         "tempo": float(np.atleast_1d(librosa.feature.tempo(y=mono, sr=sr))[0]),
     }
     chroma = librosa.feature.chroma_stft(y=mono, sr=sr).mean(axis=1)
-    out["key"] = estimate_key(chroma)[0]
+    out["key"] = key_from_chroma(chroma)[0]
     out["mfcc"] = float(librosa.feature.mfcc(y=mono, sr=sr, n_mfcc=13).mean())
     if with_hpss:
         harmonic, percussive = librosa.decompose.hpss(np.abs(librosa.stft(mono, n_fft=N_FFT, hop_length=HOP_LENGTH)))

@@ -37,6 +37,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -170,6 +171,9 @@ class Participant(Base):
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # The design condition (core.vocabulary.Condition), drawn when the trial list is stored.
     condition: Mapped[str | None] = mapped_column(String(16))
+    # Made by ``human-touch demo participants`` (experiment.simulate) through the real services so
+    # that a demo shows filled results; left out of results and exports unless asked for.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     trials: Mapped[list[Trial]] = relationship(back_populates="participant", order_by="Trial.trial_index")
 

@@ -1,4 +1,5 @@
-"""``human-touch study ...``: show the study settings, open or close the study from a shell."""
+"""``human-touch study ...`` (show the settings, open or close the study) and ``human-touch demo
+participants`` (fill the demo study with simulated participants, :mod:`experiment.simulate`)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,33 @@ def _set_open(is_open: bool):
     return handler
 
 
+def _demo_participants(args: argparse.Namespace) -> int:
+    from experiment.progress import JourneyError
+    from experiment.simulate import EMOTION_EFFECTS, simulate_participants
+
+    db.migrate()
+    with db.session_scope() as session:
+        real_clips = [r for r in library.clip_records(session) if r["retired_at"] is None and not r["is_demo"]]
+    if real_clips and not args.force:
+        print(
+            f"error: the library holds {len(real_clips)} clip(s) that are not demo clips; simulated participants "
+            "belong in the demo study (use --force to add them anyway; they stay marked simulated)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        made = simulate_participants(db.session_scope, args.n, d_prime=args.d_prime, seed=args.seed, echo=print)
+    except JourneyError as error:
+        print(f"error: simulated participants start as anonymous visitors, and: {error}", file=sys.stderr)
+        return 2
+    effects = ", ".join(f"{scale} {effect:+g}" for scale, effect in EMOTION_EFFECTS.items())
+    print(
+        f"Added {len(made)} simulated participants (true mean d' {args.d_prime:g}; AI minus human ratings, "
+        f"scale points: {effects}). Results leave them out unless 'Include simulated participants' is ticked."
+    )
+    return 0
+
+
 def register(subparsers) -> None:
     """Add ``study show|open|close`` to the ``human-touch`` command."""
     study = subparsers.add_parser("study", help="the participant study: show settings, open, close")
@@ -66,3 +94,14 @@ def register(subparsers) -> None:
     opener.set_defaults(handler=_set_open(True))
     closer = study_sub.add_parser("close", help="stop accepting new participants (those under way may finish)")
     closer.set_defaults(handler=_set_open(False))
+
+    demo = subparsers.add_parser("demo", help="the offline demo: simulated participants")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    people = demo_sub.add_parser(
+        "participants", help="fill the demo study with simulated participants (marked simulated)"
+    )
+    people.add_argument("--n", type=int, default=60, help="participants to add (default 60)")
+    people.add_argument("--d-prime", type=float, default=1.0, help="mean sensitivity of the simulated listeners")
+    people.add_argument("--seed", type=int, default=0, help="seeds every simulated draw")
+    people.add_argument("--force", action="store_true", help="also when the library holds non-demo clips")
+    people.set_defaults(handler=_demo_participants)

@@ -4,9 +4,12 @@ The experiment owns participants, trials, responses, study versions and consent 
 other package queries those tables. Every function takes an open session and only reads.
 
 Practice trials and preview participants (staff trying the study) are left out here, in SQL,
-because they are never data. Each query has a fixed cost whatever the study size (no per-row
-follow-up queries): the answers come as scalar columns only, and the JSON columns of a participant
-(questionnaire, flags) once per participant, so that a 40,000-answer study stays quick to load.
+because they are never data. Simulated participants (``human-touch demo participants``) are left
+out too unless a caller passes ``include_simulated=True``.
+
+Each query has a fixed cost whatever the study size (no per-row follow-up queries): the answers
+come as scalar columns only, and the JSON columns of a participant (questionnaire, flags) once per
+participant, so that a 40,000-answer study stays quick to load.
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ from core.models import ConsentDecline, Participant, Response, StudyVersion, Tri
 from core.vocabulary import TrialKind
 
 _NOT_PREVIEW = Participant.is_preview.is_not(True)
+_NOT_SIMULATED = Participant.simulated.is_not(True)
+
+
+def _counted(include_simulated: bool):
+    """The participant condition: never previews; simulated ones only when asked for."""
+    return _NOT_PREVIEW if include_simulated else _NOT_PREVIEW & _NOT_SIMULATED
+
 
 _PARTICIPANT_FIELDS = (
     Participant.created_at.label("participant_created_at"),
@@ -33,6 +43,7 @@ _PARTICIPANT_FIELDS = (
     Participant.flags,
     Participant.language,
     Participant.condition,
+    Participant.simulated,
 )
 
 ANSWER_COLUMNS: tuple[str, ...] = (
@@ -65,8 +76,8 @@ ANSWER_COLUMNS: tuple[str, ...] = (
 """The fields of each row of :func:`answer_rows`, in order."""
 
 
-def answer_rows(session: Session) -> list[tuple[Any, ...]]:
-    """Every answered, non-practice trial of a non-preview participant, one plain tuple each.
+def answer_rows(session: Session, *, include_simulated: bool = False) -> list[tuple[Any, ...]]:
+    """Every answered, non-practice trial of a non-preview (by default non-simulated) participant.
 
     Returns
     -------
@@ -107,14 +118,14 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
         )
         .join(Trial, Trial.id == Response.trial_id)
         .join(Participant, Participant.id == Response.participant_id)
-        .where(Trial.kind != TrialKind.PRACTICE, _NOT_PREVIEW)
+        .where(Trial.kind != TrialKind.PRACTICE, _counted(include_simulated))
         .order_by(Response.participant_id, Response.trial_index)
     )
     # Core execution (no ORM row processing) and plain tuples keep 40,000 rows quick to read.
     return [tuple(row) for row in session.connection().execute(statement).all()]
 
 
-def participant_descriptors(session: Session) -> list[dict]:
+def participant_descriptors(session: Session, *, include_simulated: bool = False) -> list[dict]:
     """Per non-preview participant: ``participant_id``, ``completed_at``, ``screening_passed``,
     ``questionnaire`` and ``flags`` (JSON dicts or None) and ``language``, ordered by participant id."""
     statement = (
@@ -125,14 +136,15 @@ def participant_descriptors(session: Session) -> list[dict]:
             Participant.questionnaire,
             Participant.flags,
             Participant.language,
+            Participant.simulated,
         )
-        .where(_NOT_PREVIEW)
+        .where(_counted(include_simulated))
         .order_by(Participant.id)
     )
     return [dict(row) for row in session.execute(statement).mappings()]
 
 
-def participant_records(session: Session) -> list[dict]:
+def participant_records(session: Session, *, include_simulated: bool = False) -> list[dict]:
     """One dict per participant who consented (previews excluded), with answer counts and times.
 
     Returns
@@ -173,7 +185,7 @@ def participant_records(session: Session) -> list[dict]:
         )
         .outerjoin(answered, answered.c.participant_id == Participant.id)
         .outerjoin(assigned, assigned.c.participant_id == Participant.id)
-        .where(_NOT_PREVIEW)
+        .where(_counted(include_simulated))
         .order_by(Participant.id)
     )
     return [dict(row) for row in session.execute(statement).mappings()]

@@ -329,7 +329,7 @@ def insert_response(session: Session, response: Response) -> bool:
 
 
 def completed_accuracies(session: Session, exclude_participant_id: int | None = None) -> list[float]:
-    """Main-trial accuracy of every completed real (non-preview) participant."""
+    """Main-trial accuracy of every completed real (non-preview, non-simulated) participant."""
     correct = func.sum(case((Response.guess == Clip.source, 1), else_=0))
     query = (
         select(Participant.id, correct, func.count(Response.id))
@@ -339,6 +339,7 @@ def completed_accuracies(session: Session, exclude_participant_id: int | None = 
         .where(
             Participant.completed_at.is_not(None),
             Participant.is_preview.is_(False),
+            Participant.simulated.is_(False),
             Trial.kind == TrialKind.MAIN,
             Response.guess.is_not(None),  # conditions that never ask the source have no score
         )

@@ -77,7 +77,12 @@ def build_demo_if_empty(echo: Callable[[str], None] = print) -> None:
     from audio.demo import build_demo_library
 
     with db.exclusive("demo-build"):
-        build_demo_library(echo=echo)  # a no-op when the library already has clips
+        built = build_demo_library(echo=echo)  # a no-op when the library already has clips
+    if built:
+        echo(
+            "To see every results page filled before real participants arrive: "
+            "human-touch demo participants --n 60 (simulated, marked so, left out of real results)."
+        )
 
 
 _background: threading.Thread | None = None

@@ -71,6 +71,11 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="keep participants who answered under this study version (repeat for several)",
     )
+    group.add_argument(
+        "--include-simulated",
+        action="store_true",
+        help="also the simulated demo participants (human-touch demo participants); never real data",
+    )
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters:
@@ -92,6 +97,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         date_from=args.date_from,
         date_to=args.date_to,
         study_versions=tuple(args.study_versions) if args.study_versions else None,
+        include_simulated=getattr(args, "include_simulated", False),
     )
 
 

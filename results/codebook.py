@@ -113,6 +113,14 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
     ),
     Column("completed", "bool", "", "true, false", "Participant reached the debrief (completed the study)."),
     Column(
+        "simulated",
+        "bool",
+        "",
+        "true, false",
+        "Simulated demo participant (human-touch demo participants); present only when the researcher "
+        "chose to include simulated participants.",
+    ),
+    Column(
         "age_band",
         "str",
         "",
@@ -238,6 +246,14 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
         "When the participant reached the debrief.",
     ),
     Column("completed", "bool", "", "true, false", "Participant reached the debrief."),
+    Column(
+        "simulated",
+        "bool",
+        "",
+        "true, false",
+        "Simulated demo participant (human-touch demo participants); present only when the researcher "
+        "chose to include simulated participants.",
+    ),
     Column("step", "str", "", "journey step name", "Last step of the journey reached."),
     *(
         c
@@ -303,6 +319,7 @@ _UNIT_TOKENS = {"hz": "Hz", "db": "dB", "bpm": "BPM", "lufs": "LUFS", "dbtp": "d
 
 def _feature_entry(name: str, table: str) -> Column:
     """Codebook entry of a ``feat_*`` column, described by the audio package's feature list."""
+    from audio.accuracy.published import ACCURACY_NOTES
     from audio.features import FEATURE_DESCRIPTIONS
 
     feature = name[len(FEATURE_PREFIX) :]
@@ -315,12 +332,22 @@ def _feature_entry(name: str, table: str) -> Column:
     )
     what = described or f"acoustic feature '{feature}'"
     where = " (same value on every trial of the clip)" if table == "trials" else ""
+    accuracy = ACCURACY_NOTES.get(feature, "")
+    if feature == "key_name":
+        return Column(
+            name,
+            "str",
+            "",
+            "e.g. G major, A minor; missing when not computed",
+            f"Estimated key as a name: key_estimate and key_mode_estimate together{where}. {accuracy}",
+        )
     return Column(
         name,
         "float64",
         unit,
         "real number, missing when not computed",
-        f"{what[0].upper() + what[1:]}; computed with librosa from exactly the audio participants heard{where}.",
+        f"{what[0].upper() + what[1:]}; computed with librosa from exactly the audio participants heard{where}."
+        + (f" {accuracy}" if accuracy else ""),
     )
 
 

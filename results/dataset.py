@@ -35,6 +35,8 @@ class Filters:
     study_versions : keep only participants who answered under these study version ids (None = all).
     preregistered : apply each study version's saved exclusion rules instead of the five flags
         above (:data:`PREREGISTERED`, the default of every results view).
+    include_simulated : also the simulated demo participants (``human-touch demo participants``);
+        they are read only when asked for, so ``as_kwargs`` leaves this out.
     """
 
     completed_only: bool = True
@@ -46,11 +48,13 @@ class Filters:
     date_to: date | None = None
     study_versions: tuple[int, ...] | None = None
     preregistered: bool = False
+    include_simulated: bool = False
 
     def as_kwargs(self) -> dict:
         """Keyword arguments for :func:`results.filters.apply_filters` (without the version rules)."""
         kwargs = asdict(self)
         kwargs.pop("preregistered")
+        kwargs.pop("include_simulated")  # applied when reading (experiment.records), not as a filter
         if self.study_versions is not None:
             kwargs["study_versions"] = list(self.study_versions)
         return kwargs
@@ -104,6 +108,8 @@ class Filters:
             parts.append("study version(s) " + ", ".join(str(v) for v in self.study_versions))
         else:
             parts.append("all study versions with the same rating scales")
+        if self.include_simulated:
+            parts.append("INCLUDING SIMULATED demo participants")
         return parts
 
 
@@ -226,14 +232,14 @@ def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -
     """
     filters = filters or PREREGISTERED
     engine = engine or get_engine()
-    all_trials = table.load_trial_table(engine)
+    all_trials = table.load_trial_table(engine, include_simulated=filters.include_simulated)
     known = versions.load_versions(engine)
     with_data = {int(v) for v in all_trials["study_version_id"].unique()}
     analysed, note = versions.compatible_versions(known, with_data, filters.study_versions)
     rules = applied_rules(filters, known, with_data)
     trials, counts = filter_trials(all_trials, filters, rules, analysed)
     trials = trials.reset_index(drop=True)
-    everyone = table.load_participants_table(engine)
+    everyone = table.load_participants_table(engine, include_simulated=filters.include_simulated)
     participants = everyone[everyone["participant_id"].isin(trials["participant_id"])].reset_index(drop=True)
     clips = table.load_clips_table(engine, trials=trials)
     flow = participant_flow(

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from results.codebook import codebook
 from results.dataset import Dataset, Filters, load_dataset
+from results.table import with_key_names
 
 FORMATS: tuple[str, ...] = ("csv", "parquet")
 TABLES: tuple[str, ...] = ("trials", "participants", "clips", "versions", "flow")
@@ -49,10 +50,11 @@ def _tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
     from results.versions import versions_table
 
     flow = dataset.flow if dataset.flow is not None else pd.DataFrame(columns=list(FLOW_COLUMNS))
+    # The key also as a name ("G major") beside its numeric code, for readers of the files.
     return {
-        "trials": dataset.trials,
+        "trials": with_key_names(dataset.trials),
         "participants": dataset.participants,
-        "clips": dataset.clips,
+        "clips": with_key_names(dataset.clips),
         "versions": versions_table(dataset.versions),
         "flow": flow,
     }

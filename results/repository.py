@@ -9,7 +9,8 @@ study quick to load. Turning the rows into typed tables is :mod:`results.table`'
 
 The experiment's tables (participants, trials, responses, study versions) are read through
 :mod:`experiment.records`, which owns those queries; practice trials and preview participants
-(staff trying the study) are left out there, in SQL, because they are never data.
+(staff trying the study) are left out there, in SQL, because they are never data; simulated
+demo participants only come in with ``include_simulated=True``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from experiment import records
 from experiment.records import ANSWER_COLUMNS
 
 
-def fetch_answers(session: Session) -> pd.DataFrame:
+def fetch_answers(session: Session, *, include_simulated: bool = False) -> pd.DataFrame:
     """Every answered, non-practice trial of a non-preview participant, one row each.
 
     Returns
@@ -30,19 +31,19 @@ def fetch_answers(session: Session) -> pd.DataFrame:
         Columns :data:`experiment.records.ANSWER_COLUMNS` (see :func:`experiment.records.answer_rows`),
         ordered by participant, then trial index; values as the database driver returns them.
     """
-    return pd.DataFrame(records.answer_rows(session), columns=list(ANSWER_COLUMNS))
+    return pd.DataFrame(records.answer_rows(session, include_simulated=include_simulated), columns=list(ANSWER_COLUMNS))
 
 
-def fetch_participant_descriptors(session: Session) -> list[dict]:
+def fetch_participant_descriptors(session: Session, *, include_simulated: bool = False) -> list[dict]:
     """Per non-preview participant: id, completion, screening, questionnaire and flags
     (:func:`experiment.records.participant_descriptors`)."""
-    return records.participant_descriptors(session)
+    return records.participant_descriptors(session, include_simulated=include_simulated)
 
 
-def fetch_participant_records(session: Session) -> list[dict]:
+def fetch_participant_records(session: Session, *, include_simulated: bool = False) -> list[dict]:
     """One dict per consenting non-preview participant with answer counts and times
     (:func:`experiment.records.participant_records`)."""
-    return records.participant_records(session)
+    return records.participant_records(session, include_simulated=include_simulated)
 
 
 def fetch_study_versions(session: Session) -> list[dict]:

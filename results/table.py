@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from audio import library
+from audio.key import key_name
 from core.db import get_engine, session_scope
 from core.vocabulary import Source, TrialKind
 from experiment.questionnaire import musical_training_score
@@ -66,6 +67,22 @@ def feature_column(name: str) -> str:
 def feature_columns(df: pd.DataFrame) -> list[str]:
     """The ``feat_*`` columns of ``df``, in table order."""
     return [c for c in df.columns if c.startswith(FEATURE_PREFIX)]
+
+
+KEY_NAME_COLUMN = FEATURE_PREFIX + "key_name"
+
+
+def with_key_names(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``feat_key_name`` ("G major"; missing without an estimate) after ``feat_key_mode_estimate``."""
+    tonic, mode = feature_column("key_estimate"), feature_column("key_mode_estimate")
+    if tonic not in df.columns or mode not in df.columns:
+        return df
+    known = df[tonic].notna() & df[mode].notna()
+    names = pd.Series(pd.NA, index=df.index, dtype="string")
+    names[known] = [key_name(t, m) for t, m in zip(df.loc[known, tonic], df.loc[known, mode])]
+    out = df.drop(columns=[KEY_NAME_COLUMN], errors="ignore")
+    out.insert(out.columns.get_loc(mode) + 1, KEY_NAME_COLUMN, names)
+    return out
 
 
 def _as_text(value) -> str | None:
@@ -147,6 +164,7 @@ def _participant_frame(participants: list[dict]) -> pd.DataFrame:
             "completed": record["completed_at"] is not None,
             "screening_passed": record["screening_passed"],
             "language": record.get("language"),
+            "simulated": bool(record.get("simulated")),
             **participant_descriptors(record.get("questionnaire"), record.get("flags")),
         }
         for record in participants
@@ -199,11 +217,12 @@ def trial_table_from_parts(answers: pd.DataFrame, participants: list[dict], clip
     return _apply_dtypes(df, TRIAL_COLUMNS)
 
 
-def load_trial_table(engine: Engine | None = None) -> pd.DataFrame:
-    """The tidy trial table from the database (see :func:`trial_table_from_parts`)."""
+def load_trial_table(engine: Engine | None = None, *, include_simulated: bool = False) -> pd.DataFrame:
+    """The tidy trial table from the database (see :func:`trial_table_from_parts`); simulated
+    demo participants only with ``include_simulated``."""
     with session_scope(_engine(engine)) as session:
-        answers = repository.fetch_answers(session)
-        participants = repository.fetch_participant_descriptors(session)
+        answers = repository.fetch_answers(session, include_simulated=include_simulated)
+        participants = repository.fetch_participant_descriptors(session, include_simulated=include_simulated)
         clips = library.clip_records(session)
     return trial_table_from_parts(answers, participants, clips)
 
@@ -226,10 +245,10 @@ def participants_table_from_records(records: list[dict]) -> pd.DataFrame:
     return _apply_dtypes(df, PARTICIPANT_COLUMNS)
 
 
-def load_participants_table(engine: Engine | None = None) -> pd.DataFrame:
+def load_participants_table(engine: Engine | None = None, *, include_simulated: bool = False) -> pd.DataFrame:
     """The participants table from the database (see :func:`participants_table_from_records`)."""
     with session_scope(_engine(engine)) as session:
-        records = repository.fetch_participant_records(session)
+        records = repository.fetch_participant_records(session, include_simulated=include_simulated)
     return participants_table_from_records(records)
 
 

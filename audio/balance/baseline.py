@@ -72,10 +72,15 @@ class MachineBaseline:
     def describe(self) -> str:
         """One sentence: the AUC with its interval and the features it leans on."""
         leaning = ", ".join(f"{name} ({'+' if weight > 0 else '-'})" for name, weight in self.leaning_on)
+        leaning_text = (
+            f"leaning most on {leaning} (+: higher in AI clips)"
+            if leaning
+            else "leaning on no feature (the lasso shrinks every weight to zero on all clips)"
+        )
         return (
             f"A simple machine (cross-validated lasso logistic regression on {self.n_features} stored features) "
             f"tells AI from human clips with AUC {self.auc:.2f} (95% CI {self.auc_low:.2f} to "
-            f"{self.auc_high:.2f}; 0.5 = chance), leaning most on {leaning} (+: higher in AI clips)."
+            f"{self.auc_high:.2f}; 0.5 = chance), {leaning_text}."
         )
 
     def to_dict(self) -> dict:

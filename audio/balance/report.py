@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -260,6 +261,19 @@ def _notes(table: pd.DataFrame, chance: dict[str, float], fdr_q: float) -> list[
 def build_report(session, **options) -> BalanceReport:
     """The balance report of the active (non-retired) library; ``options`` go to :func:`balance_report`."""
     return balance_report(library.features_frame(session, include_retired=False), **options)
+
+
+def clips_baseline(session, clip_ids: Iterable[int]) -> MachineBaseline | None:
+    """The machine baseline on the clips ``clip_ids`` (retired ones included: they may have been heard).
+
+    What results set beside the listeners' AUC: could a simple classifier on the stored features
+    tell these very clips apart? None with too few clips per source (see :func:`machine_baseline`).
+    """
+    frame = library.features_frame(session, include_retired=True)
+    frame = frame[frame["clip_id"].isin(set(int(i) for i in clip_ids))]
+    source = frame["source"].astype(str).str.lower()
+    groups = {str(name): frame[source == name] for name in SOURCES}
+    return machine_baseline(groups, numeric_feature_columns(frame))
 
 
 def _mean_sd(mean: float, sd: float) -> str:

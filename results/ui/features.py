@@ -28,6 +28,7 @@ def features_page() -> None:
         "with a large orange and a small purple correlation is a misleading cue; the reverse is a missed cue."
     )
     lens_summary_section(trials)
+    estimate_accuracy_section()
     associations = lens.feature_associations(trials)
     st.altair_chart(
         clip_charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials), width="content"
@@ -51,6 +52,22 @@ def features_page() -> None:
     choices = [f for f in strongest if f in summary.columns]
     feature = st.selectbox("Feature", choices, format_func=lambda f: f.removeprefix("feat_"), key="features_scatter")
     st.altair_chart(clip_charts.feature_scatter_chart(summary, feature, dataset.n_participants), width="content")
+
+
+def estimate_accuracy_section() -> None:
+    """How often the tempo and key estimates were right on audio whose answers are known."""
+    from audio.accuracy.published import ACCURACY_NOTES
+
+    with st.expander("How far to trust the tempo and key estimates"):
+        st.write(
+            "Tempo and key are estimates. They were checked on audio with known answers (Bach chorales rendered "
+            "at known tempi in the key their score states, chord progressions in all 24 keys with and without "
+            "drums, click tracks; `benchmarks/feature_accuracy.py`). That audio is synthetic and keeps a steady "
+            "tempo; real recordings with rubato, dense mixes or modal harmony will score lower."
+        )
+        for name in ("tempo_estimate_bpm", "key_estimate"):
+            if name in ACCURACY_NOTES:
+                st.markdown(f"- **{name}**: {ACCURACY_NOTES[name]}")
 
 
 def lens_summary_section(trials: pd.DataFrame) -> None:

@@ -102,6 +102,12 @@ def sidebar_filters() -> Filters:
                 key="rf_versions",
             )
             study_versions = tuple(chosen_versions) or None
+        include_simulated = st.checkbox(
+            "Include simulated participants",
+            key="rf_include_simulated",
+            help="Simulated demo participants (human-touch demo participants) are never real data; tick to see "
+            "the results pages filled on the demo study. Captions and exports then say so.",
+        )
         if st.button("Refresh data", key="rf_refresh", help=f"Data is re-read at most every {CACHE_TTL_S} s."):
             cached_dataset.clear()
             cached_study_versions.clear()
@@ -111,6 +117,7 @@ def sidebar_filters() -> Filters:
         date_from=date_from,
         date_to=date_to,
         study_versions=study_versions,
+        include_simulated=include_simulated,
     )
 
 

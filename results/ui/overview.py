@@ -33,6 +33,7 @@ from results.roc import ROC, roc_from_confidence
 from results.ui.designs import design_section
 from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
 from results.ui.flow import show_flow
+from results.ui.machine import machine_line
 
 
 def overview_page() -> None:
@@ -69,6 +70,7 @@ def detection_section(dataset: Dataset) -> None:
     st.altair_chart(charts.hit_fa_chart(summary), width="content")
     st.altair_chart(charts.dprime_distribution_chart(detection.per_participant_sdt(trials), summary), width="content")
     st.altair_chart(charts.roc_chart(roc, summary.n_participants, summary.n_trials), width="content")
+    machine_line(dataset, roc)
     mixed_model_section(top)
     with st.expander("Methods"):
         st.write(top.methods)

@@ -128,3 +128,19 @@ def test_loudness_before_normalisation_is_measured_on_the_original_level(tmp_pat
     assert processed.features["loudness_lufs"] == pytest.approx(-23.0, abs=0.5)
     assert processed.features["duration_s"] == pytest.approx(8.0)
     assert set(FEATURE_DESCRIPTIONS) == set(processed.features)
+
+
+def test_spectral_shape_means_equal_librosas_own_functions_silent_frames_included():
+    from audio.features import HOP_LENGTH, N_FFT, spectral_shape_means
+
+    y = music_like(6.0).mean(axis=1).astype(np.float32)
+    y[: SR // 2] = 0.0  # silent frames count as 0 Hz in librosa too
+    magnitude = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH))
+    centroid = librosa.feature.spectral_centroid(S=magnitude, sr=SR)
+    expected = {
+        "spectral_centroid_hz_mean": centroid.mean(),
+        "spectral_bandwidth_hz_mean": librosa.feature.spectral_bandwidth(S=magnitude, sr=SR, centroid=centroid).mean(),
+        "spectral_rolloff_hz_mean": librosa.feature.spectral_rolloff(S=magnitude, sr=SR, roll_percent=0.85).mean(),
+        "spectral_rolloff_99_hz_mean": librosa.feature.spectral_rolloff(S=magnitude, sr=SR, roll_percent=0.99).mean(),
+    }
+    assert spectral_shape_means(magnitude, SR) == pytest.approx(expected, rel=1e-5)

@@ -1,0 +1,52 @@
+"""Tempo and key estimates against ground truth: the app's key is at least as good as plain librosa."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from audio.accuracy import chorales
+from audio.accuracy.evaluate import evaluate_sets
+from audio.accuracy.scoring import KEY_NAMES, key_name, mirex_key_score, tempo_correct
+from audio.accuracy.sets import ground_truth_sets
+from audio.demo.corpus import chorale_paths
+
+
+def test_mirex_weighted_score_is_mir_evals():
+    mir_eval = pytest.importorskip("mir_eval")
+    keys = [(tonic, major) for tonic in range(12) for major in (1, 0)]
+    for est, true in itertools.product(keys, keys):
+        expected = mir_eval.key.weighted_score(key_name(*true), key_name(*est))
+        assert mirex_key_score(*est, *true) == expected, (est, true)
+
+
+def test_tempo_counts_within_four_percent_of_the_beat_its_double_or_half():
+    assert tempo_correct(123.0, 120.0) and tempo_correct(241.0, 120.0) and tempo_correct(59.0, 120.0)
+    assert not tempo_correct(126.0, 120.0) and not tempo_correct(180.0, 120.0)
+
+
+def test_chorale_key_is_the_encoded_signature_confirmed_by_the_final_bass_note():
+    by_name = {path.name: path for path in chorale_paths()}
+    truth = chorales.load_truth(by_name["bwv2.6.mxl"])
+    assert truth is not None and (KEY_NAMES[truth.tonic], truth.major) == ("D", 0)  # "d minor", ends on D
+    assert chorales.load_truth(by_name["bwv3.6.mxl"]).major == 1  # A major, ends on A
+    assert chorales.load_truth(by_name["bwv4.8.mxl"]) is None  # signature "e minor", final bass D: left out
+
+
+def test_harmonisations_of_one_tune_share_a_side_of_the_split():
+    # The same opening in another key and rhythm is the same tune.
+    assert chorales.tune_id([67, 67, 69, 71, 72, 71, 69, 67, 66]) == chorales.tune_id([60, 62, 64, 65, 64, 62, 60, 59])
+    assert chorales.is_held_out("2,2,1,-1,-2,-2,-1") == chorales.is_held_out("2,2,1,-1,-2,-2,-1")
+
+
+@pytest.mark.slow
+def test_app_key_accuracy_is_at_least_plain_librosas_on_every_ground_truth_set():
+    results = evaluate_sets(ground_truth_sets(small=True))
+    for name, tallies in results.items():
+        app, plain = tallies["app"], tallies["plain librosa"]
+        if app.key_total:
+            assert app.key_accuracy >= plain.key_accuracy, name
+            assert app.key_mirex >= plain.key_mirex, name
+        assert app.tempo_accuracy >= 0.75, name
+    assert results["click tracks"]["app"].tempo_accuracy == 1.0
