@@ -210,12 +210,23 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
     Column(
         "study_version_id", "int64", "", "positive integer", "Study settings version the participant started under."
     ),
+    Column("via_prolific", "bool", "", "true, false", "Arrived through Prolific (a PROLIFIC_PID in the link)."),
     Column(
-        "via_prolific",
-        "bool",
+        "prolific_pid",
+        "str",
         "",
-        "true, false",
-        "Arrived through Prolific (the Prolific ids themselves are not exported).",
+        "24-character Prolific id, missing",
+        "Prolific participant id (PROLIFIC_PID from the study link), to approve, pay or return on Prolific. "
+        "Pseudonymous, not anonymous: share the export accordingly.",
+    ),
+    Column("prolific_study_id", "str", "", "Prolific id, missing", "Prolific study id (STUDY_ID from the link)."),
+    Column("prolific_session_id", "str", "", "Prolific id, missing", "Prolific session id (SESSION_ID from the link)."),
+    Column(
+        "completion_code",
+        "str",
+        "",
+        "code, missing",
+        "Completion code shown at the debrief (what Prolific expects); missing before the debrief.",
     ),
     Column(
         "created_at",
