@@ -201,7 +201,9 @@ def keep_login_cookie() -> None:
 def _clear_login_cookie() -> None:
     if st.session_state.get(_CLEAR_COOKIE):
         url = _route_url(staff_routes.LOGOUT_PATH)
-        result = _cookie_component(key="staff_cookie_clear", data={"url": url, "id": "clear"}, on_status_change=_ignore_status)
+        result = _cookie_component(
+            key="staff_cookie_clear", data={"url": url, "id": "clear"}, on_status_change=_ignore_status
+        )
         if result.get("status") is not None:
             st.session_state.pop(_CLEAR_COOKIE, None)
 
@@ -218,7 +220,9 @@ def _password_form(hashed: str) -> None:
             expires = datetime.now(UTC) + staff_sessions.session_lifetime()
             for name in (_NOTICE, _CLEAR_COOKIE):
                 st.session_state.pop(name, None)
-            st.session_state.update({_AUTHENTICATED: True, _EXPIRES_AT: expires, _SECRET: ticket, _PENDING_TICKET: ticket})
+            st.session_state.update(
+                {_AUTHENTICATED: True, _EXPIRES_AT: expires, _SECRET: ticket, _PENDING_TICKET: ticket}
+            )
             st.rerun()
         else:
             st.error(outcome.message)

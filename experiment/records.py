@@ -128,7 +128,8 @@ def participant_records(session: Session) -> list[dict]:
     Returns
     -------
     list of dict
-        Participant fields (Prolific ids and completion code included) plus ``n_answered`` (non-practice answers), ``n_trials_assigned``
+        Participant fields (Prolific ids and completion code included) plus ``n_answered``
+        (non-practice answers), ``n_trials_assigned``
         (non-practice trials in the stored list), ``first_answer_at``, ``last_answer_at``.
         Ordered by participant id.
     """

@@ -60,7 +60,10 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
 def _prolific_downloads(rows: list[dict]) -> None:
     st.subheader("Prolific decision lists")
     if not any(row["prolific_pid"] for row in rows):
-        st.info("No participant came through Prolific yet (no PROLIFIC_PID in their link), so there is nothing to approve or return.")
+        st.info(
+            "No participant came through Prolific yet (no PROLIFIC_PID in their link), "
+            "so there is nothing to approve or return."
+        )
         return
     columns = st.columns(len(ProlificList))
     for column, which in zip(columns, ProlificList, strict=True):
