@@ -10,6 +10,7 @@ the debrief shows a real reveal and score, and the completion code is set as for
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import timedelta
 
@@ -47,14 +48,14 @@ def _sample_answer(duration_s: float, scale_points: int, scales: tuple[str, ...]
     """A plausible answer that meets the listening requirement (the whole clip heard once)."""
     middle = (scale_points + 1) // 2
     ratings = {scale: min(scale_points, max(1, middle + rng.choice((-1, 0, 1)))) for scale in scales}
-    return Answer(
+    answer = Answer(
         confidence=rng.randint(1, 6),
         plays=1,
         listened_s=float(duration_s),
         time_to_first_play_ms=500,
         client_time_to_answer_ms=int(duration_s * 1000) + 3000,
-        **ratings,
     )
+    return dataclasses.replace(answer, **ratings)  # type: ignore[arg-type]  # scale names are Answer fields
 
 
 def answer_until(session: Session, participant: Participant, position: int | None = None) -> None:
