@@ -299,8 +299,9 @@ def emotion_section(dataset: Dataset) -> None:
     )
     by_source = emotion.emotion_by_source(trials, scales)
     columns = st.columns(2)
+    points = emotion.infer_scale_points(trials, scales)
     for position, scale in enumerate(scales):
-        columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale), width="content")
+        columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale, points), width="content")
     st.subheader("Paired tests (participants as the unit)")
     tests = emotion.emotion_tests(trials, scales)
     st.dataframe(tests, hide_index=True)
