@@ -100,7 +100,7 @@ def exchange_ticket(ticket: str, client: str | None = None, now: datetime | None
 
 def check_session(token: str | None, now: datetime | None = None) -> SessionCheck:
     """Whether ``token`` (a cookie's value) is a live staff session."""
-    if not token or len(token) > 128:
+    if not isinstance(token, str) or not token or len(token) > 128:
         return SessionCheck(SessionStatus.UNKNOWN)
     now = now or utcnow()
     with db.session_scope() as session:

@@ -65,6 +65,12 @@ _NOTICES = {
 }
 
 
+def _session_cookie() -> str | None:
+    """The staff session cookie sent with this websocket's handshake (None outside a browser)."""
+    value = st.context.cookies.get(staff_sessions.SESSION_COOKIE)
+    return value if isinstance(value, str) and value else None
+
+
 def _password_login_is_live() -> bool:
     """This websocket's password login: from its own form, or restored once from the session cookie."""
     state = st.session_state
@@ -73,7 +79,7 @@ def _password_login_is_live() -> bool:
             _forget_login(_NOTICES[staff_sessions.SessionStatus.EXPIRED])
             return False
         return True
-    cookie = st.context.cookies.get(staff_sessions.SESSION_COOKIE)
+    cookie = _session_cookie()
     if not cookie or state.get(_COOKIE_SEEN) == cookie:
         return False
     state[_COOKIE_SEEN] = cookie  # a websocket's cookies never change: judge them once
@@ -153,7 +159,7 @@ def logout() -> None:
     if secret:
         staff_sessions.revoke(secret)
     # The handshake cookie stays in st.context for this websocket; never restore from it again.
-    st.session_state[_COOKIE_SEEN] = st.context.cookies.get(staff_sessions.SESSION_COOKIE)
+    st.session_state[_COOKIE_SEEN] = _session_cookie()
     _forget_login("You are logged out.")
 
 
