@@ -133,6 +133,27 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: DetectionS
         ),
         domain,
     )
+    interval, arrows, rule = _mean_dprime_marks(mean, x_scale)
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
+    n_trials = int(per_participant["n_trials"].sum()) if len(per_participant) else 0
+    note = clipped_note(mean.dropna(subset=["ci_low", "ci_high"]))
+    return layered(bars, interval, arrows, rule, zero).properties(
+        autosize=PAD,
+        width=WIDTH,
+        height=220,
+        title=chart_title(
+            "How well did each listener tell them apart?",
+            f"Mean d′ = {format_number(d.mean)} "
+            f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}] "
+            "(black line; bar along the top: 95% t interval); dashed line: chance",
+            *([note] if note else []),
+            rests_on(d.n, n_trials),
+        ),
+    )
+
+
+def _mean_dprime_marks(mean: pd.DataFrame, x_scale: alt.Scale) -> tuple[alt.Chart, alt.Chart, alt.Chart]:
+    """The mean d′ as a vertical rule and its interval as a bar along the top, cut ends marked ◀ ▶."""
     mean_tooltip = [
         alt.Tooltip("mean:Q", title="Mean d′", format=".2f"),
         alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
@@ -165,22 +186,7 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: DetectionS
     rule = (
         alt.Chart(mean).mark_rule(color="black", size=2).encode(x=alt.X("mean:Q", scale=x_scale), tooltip=mean_tooltip)
     )
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
-    n_trials = int(per_participant["n_trials"].sum()) if len(per_participant) else 0
-    note = clipped_note(mean.dropna(subset=["ci_low", "ci_high"]))
-    return layered(bars, interval, arrows, rule, zero).properties(
-        autosize=PAD,
-        width=WIDTH,
-        height=220,
-        title=chart_title(
-            "How well did each listener tell them apart?",
-            f"Mean d′ = {format_number(d.mean)} "
-            f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}] "
-            "(black line; bar along the top: 95% t interval); dashed line: chance",
-            *([note] if note else []),
-            rests_on(d.n, n_trials),
-        ),
-    )
+    return interval, arrows, rule
 
 
 def roc_chart(roc: ROC, n_participants: int, n_trials: int) -> alt.LayerChart:
