@@ -7,7 +7,8 @@ hand, whom to ask to return their submission.
 Status policy
 -------------
 ``finished``      reached the debrief (has ``completed_at``);
-``screened out``  failed the headphone screening (step ``screened_out``);
+``screened out``  failed a *required* headphone screening (step ``screened_out``; a failed
+                  optional screening is a flag);
 ``dropped out``   neither, and no sign of life (consent, answer) for ``idle_minutes``;
 ``in progress``   everyone else.
 """
@@ -72,17 +73,18 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def flag_labels(flags: dict | None) -> list[str]:
-    """Human names of the quality flags that are set (attention, too fast, repeat inconsistent)."""
+def flag_labels(flags: dict | None, screening_passed: bool | None = None) -> list[str]:
+    """Human names of the quality flags that are set (headphone check, attention, too fast, repeat)."""
     flags = flags or {}
-    return [label for name, label in _FLAG_LABELS.items() if flags.get(name) is True]
+    failed_check = ["headphone check failed"] if screening_passed is False else []
+    return failed_check + [label for name, label in _FLAG_LABELS.items() if flags.get(name) is True]
 
 
 def status_of(record: dict, now: datetime, idle: timedelta) -> Status:
     """The :class:`Status` of one participant record at ``now``."""
     if record.get("completed_at") is not None:
         return Status.FINISHED
-    if record.get("step") == Step.SCREENED_OUT or record.get("screening_passed") is False:
+    if record.get("step") == Step.SCREENED_OUT:  # an *optional* screening failure only flags
         return Status.SCREENED_OUT
     last = last_activity(record)
     if last is not None and now - last > idle:
@@ -122,7 +124,7 @@ def roster(
                 "step": str(record.get("step") or ""),
                 "trials_done": int(record.get("n_answered") or 0),
                 "trials_total": int(record.get("n_trials_assigned") or 0),
-                "flags": ", ".join(flag_labels(record.get("flags"))),
+                "flags": ", ".join(flag_labels(record.get("flags"), record.get("screening_passed"))),
                 "prolific_pid": record.get("prolific_pid") or "",
                 "prolific_session_id": record.get("prolific_session_id") or "",
                 "completion_code": record.get("completion_code") or "",

@@ -9,19 +9,24 @@ from experiment import roster
 from experiment.roster import ProlificList, Status
 
 COLUMNS = {
-    "participant_id": st.column_config.NumberColumn("Participant", format="%d", help="Anonymous database id"),
-    "status": st.column_config.TextColumn("Status"),
-    "step": st.column_config.TextColumn("Step", help="Last step of the journey reached"),
+    "participant_id": st.column_config.NumberColumn("#", format="%d", help="Anonymous database id", width=50),
+    "status": st.column_config.TextColumn("Status", width="small"),
+    "step": st.column_config.TextColumn("Step", help="Last step of the journey reached", width="small"),
     "progress": st.column_config.ProgressColumn(
-        "Trials done", min_value=0.0, max_value=1.0, format="percent", help="Answered of assigned (practice excluded)"
+        "Done",
+        min_value=0.0,
+        max_value=1.0,
+        format="percent",
+        help="Answered of assigned (practice excluded)",
+        width=90,
     ),
-    "trials": st.column_config.TextColumn("Trials", help="Answered of assigned (practice excluded)"),
-    "flags": st.column_config.TextColumn("Flags", help="Quality flags: attention check, too fast, repeat"),
-    "prolific_pid": st.column_config.TextColumn("Prolific ID"),
-    "completion_code": st.column_config.TextColumn("Completion code"),
-    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),
-    "last_activity_at": st.column_config.DatetimeColumn("Last activity (UTC)", format="YYYY-MM-DD HH:mm"),
-    "minutes_taken": st.column_config.NumberColumn("Time taken (min)", format="%.1f"),
+    "trials": st.column_config.TextColumn("Trials", help="Answered of assigned (practice excluded)", width=70),
+    "flags": st.column_config.TextColumn("Flags", help="Quality flags: headphone check, attention, too fast, repeat"),
+    "prolific_pid": st.column_config.TextColumn("Prolific ID", width="medium"),
+    "completion_code": st.column_config.TextColumn("Code", help="Completion code shown at the debrief", width=90),
+    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MM-DD HH:mm", width=100),
+    "last_activity_at": st.column_config.DatetimeColumn("Last seen (UTC)", format="MM-DD HH:mm", width=100),
+    "minutes_taken": st.column_config.NumberColumn("Minutes", format="%.1f", help="Time taken so far", width=70),
 }
 
 LIST_HELP = {
