@@ -12,20 +12,13 @@ COLUMNS = {
     "participant_id": st.column_config.NumberColumn("#", format="%d", help="Anonymous database id", width=50),
     "status": st.column_config.TextColumn("Status", width="small"),
     "step": st.column_config.TextColumn("Step", help="Last step of the journey reached", width="small"),
-    "progress": st.column_config.ProgressColumn(
-        "Done",
-        min_value=0.0,
-        max_value=1.0,
-        format="percent",
-        help="Answered of assigned (practice excluded)",
-        width=90,
-    ),
     "trials": st.column_config.TextColumn("Trials", help="Answered of assigned (practice excluded)", width=70),
-    "flags": st.column_config.TextColumn("Flags", help="Quality flags: headphone check, attention, too fast, repeat"),
+    "flags": st.column_config.TextColumn(
+        "Flags", help="Quality flags: headphone check, attention, too fast, repeat", width="medium"
+    ),
     "prolific_pid": st.column_config.TextColumn("Prolific ID", width="medium"),
     "completion_code": st.column_config.TextColumn("Code", help="Completion code shown at the debrief", width=90),
     "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MM-DD HH:mm", width=100),
-    "last_activity_at": st.column_config.DatetimeColumn("Last seen (UTC)", format="MM-DD HH:mm", width=100),
     "minutes_taken": st.column_config.NumberColumn("Minutes", format="%.1f", help="Time taken so far", width=70),
 }
 
@@ -38,8 +31,6 @@ LIST_HELP = {
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(roster.ROSTER_FIELDS))
-    total = frame["trials_total"].where(frame["trials_total"] > 0)
-    frame["progress"] = (frame["trials_done"] / total).fillna(0.0)
     frame["trials"] = frame["trials_done"].astype(str) + " of " + frame["trials_total"].astype(str)
     frame["status"] = frame["status"].astype(str)
     return frame[list(COLUMNS)]
