@@ -9,18 +9,20 @@ from experiment import roster
 from experiment.roster import ProlificList, Status
 
 COLUMNS = {
-    "participant_id": st.column_config.NumberColumn("#", format="%d", help="Anonymous database id", width=50),
-    "status": st.column_config.TextColumn("Status", width="small"),
-    "step": st.column_config.TextColumn("Step", help="Last step of the journey reached", width="small"),
-    "trials": st.column_config.TextColumn("Trials", help="Answered of assigned (practice excluded)", width=70),
+    "participant_id": st.column_config.NumberColumn("#", format="%d", help="Anonymous database id", width=40),
+    "status": st.column_config.TextColumn("Status", width=95),
+    "step": st.column_config.TextColumn("Step", help="Last step of the journey reached", width=85),
+    "trials": st.column_config.TextColumn("Trials", help="Answered of assigned (practice excluded)", width=65),
     "flags": st.column_config.TextColumn(
-        "Flags", help="Quality flags: headphone check, attention, too fast, repeat", width="medium"
+        "Flags", help="Quality flags: headphone check, attention, too fast, repeat", width=160
     ),
-    "prolific_pid": st.column_config.TextColumn("Prolific ID", width="medium"),
-    "completion_code": st.column_config.TextColumn("Code", help="Completion code shown at the debrief", width=90),
-    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="MM-DD HH:mm", width=100),
-    "minutes_taken": st.column_config.NumberColumn("Minutes", format="%.1f", help="Time taken so far", width=70),
+    "prolific_pid": st.column_config.TextColumn("Prolific ID", width=200),
+    "completion_code": st.column_config.TextColumn("Code", help="Completion code shown at the debrief", width=85),
+    "minutes_taken": st.column_config.NumberColumn(
+        "Minutes", format="%.1f", help="Time taken: from consent to the debrief, or so far", width=70
+    ),
 }
+"""Shown columns (fit a 1280 px window beside the sidebar); the CSV lists carry the rest."""
 
 LIST_HELP = {
     ProlificList.APPROVE: "Finished, no quality flag: approve (and pay) on Prolific.",
