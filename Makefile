@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV_DIR)/.human-touch-test-installed
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run serve test lint install system-deps benchmarks clean-data
+.PHONY: run serve test lint install system-deps benchmarks clean-data catalogs
 
 REPLICAS ?= 2
 
@@ -54,3 +54,14 @@ benchmarks: $(TEST_STAMP)
 
 clean-data:
 	rm -rf data
+
+# The message catalogs (core/locales/<language>/LC_MESSAGES/messages.po): extract every _("..."),
+# N_("...") and ngettext(...) from the code (babel.cfg) and merge the new and changed message ids
+# into each language's .po, where a translator fills in (or checks, when marked fuzzy) the msgstr.
+# The app compiles the .po files in memory when it starts, so there is nothing else to build.
+catalogs: $(RUN_STAMP)
+	@mkdir -p build
+	$(PYTHON) -m babel.messages.frontend extract -F babel.cfg --no-wrap --add-location=file \
+		--project=human-touch --copyright-holder="Human Touch" -o build/messages.pot .
+	$(PYTHON) -m babel.messages.frontend update -i build/messages.pot -d core/locales -D messages \
+		--no-wrap --ignore-obsolete --ignore-pot-creation-date

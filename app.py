@@ -38,26 +38,34 @@ def _start_once() -> None:
     gc.freeze()
 
 
+# Icons are emoji characters, never ``:material/...:`` names: a Material icon as the page icon
+# makes the browser fetch the favicon from fonts.gstatic.com (a third party; it fails offline),
+# and nothing a participant loads may come from another host (issue 12). An emoji page icon
+# becomes a data: URL.
+PAGE_ICON = "🎧"
+
+
 def _page(relative: str, title: str, icon: str, **kwargs) -> st.Page:
-    return st.Page(str(ROOT / relative), title=title, icon=f":material/{icon}:", **kwargs)
+    return st.Page(str(ROOT / relative), title=title, icon=icon, **kwargs)
 
 
 STAFF_PAGES = {
     "Study": [
-        ("experiment/pages/study_settings.py", "Study settings", "settings"),
-        ("experiment/pages/participants.py", "Participants", "group"),
-        ("experiment/pages/preview.py", "Preview", "visibility"),
+        ("experiment/pages/study_settings.py", "Study settings", "⚙️"),
+        ("experiment/pages/participants.py", "Participants", "👥"),
+        ("experiment/pages/preview.py", "Preview", "👁️"),
     ],
     "Clip library": [
-        ("audio/pages/add_clips.py", "Add clips", "library_add"),
-        ("audio/pages/library.py", "Library", "library_music"),
-        ("audio/pages/balance.py", "Balance report", "balance"),
+        ("audio/pages/add_clips.py", "Add clips", "➕"),
+        ("audio/pages/library.py", "Library", "🎵"),
+        ("audio/pages/balance.py", "Balance report", "⚖️"),
     ],
     "Results": [
-        ("results/pages/overview.py", "Overview", "monitoring"),
-        ("results/pages/clips.py", "Per clip", "queue_music"),
-        ("results/pages/features.py", "Features", "science"),
-        ("results/pages/export.py", "Export", "download"),
+        ("results/pages/overview.py", "Overview", "📊"),
+        ("results/pages/clips.py", "Per clip", "🎼"),
+        ("results/pages/features.py", "Features", "🔬"),
+        ("results/pages/export.py", "Export", "⬇️"),
+        ("results/pages/plan.py", "Plan", "📈"),
     ],
 }
 
@@ -65,18 +73,17 @@ STAFF_PAGES = {
 def main() -> None:
     _start_once()
     staff = ui.is_staff()
-    # Staff pages hold wide tables and charts; participants keep the calm centred column.
-    st.set_page_config(
-        page_title="Human Touch", page_icon=":material/headphones:", layout="wide" if staff else "centered"
-    )
-    study = _page("experiment/pages/participate.py", "Listening study", "headphones", default=True)
+    # A neutral tab title (the participant page sets the study's own, ``browser_title``). Staff
+    # pages hold wide tables and charts; participants keep the calm centred column.
+    st.set_page_config(page_title="Listening study", page_icon=PAGE_ICON, layout="wide" if staff else "centered")
+    study = _page("experiment/pages/participate.py", "Listening study", PAGE_ICON, default=True)
 
     if staff:
         navigation = {
             section: ([study] if section == "Study" else []) + [_page(*entry) for entry in entries]
             for section, entries in STAFF_PAGES.items()
         }
-        navigation["Account"] = [st.Page(ui.staff_home, title="Staff home", icon=":material/key:", url_path="staff")]
+        navigation["Account"] = [st.Page(ui.staff_home, title="Staff home", icon="🔑", url_path="staff")]
         with st.sidebar:
             ui.keep_login_cookie()
         st.navigation(navigation, position="sidebar").run()
@@ -84,7 +91,7 @@ def main() -> None:
         # Participants get no sidebar at all; staff reach the login page by its URL (/staff), and
         # every staff page's address shows the login too (a refresh after the session ended says
         # so, and logging in there opens the page asked for), never the participant's consent.
-        login = st.Page(ui.login_page, title="Staff login", icon=":material/key:", url_path="staff")
+        login = st.Page(ui.login_page, title="Staff login", icon="🔑", url_path="staff")
         doors = [
             st.Page(ui.login_page, title="Staff login", url_path=Path(entry[0]).stem)
             for entries in STAFF_PAGES.values()

@@ -210,7 +210,10 @@ def main() -> None:
         processed = make_served_clips(N_DISTINCT_AUDIO)
         build_library(processed, args.clips_per_source)
         with db.session_scope() as session:
-            repository.save_settings(session, StudySettings(n_trials=12, screening="off"))
+            # No listening requirement: the server would (rightly) refuse answers sent without the
+            # wall time of a real listen, and this measures the server's work, not the listening.
+            settings = StudySettings(n_trials=12, screening="off", listening_requirement=0.0, ai_questions_before=True)
+            repository.save_settings(session, settings)
 
         print(f"Answer -> next trial ready, SQLite, {2 * args.clips_per_source} clips, N={args.answers}:")
         timings = simulate(args.answers)
@@ -236,6 +239,7 @@ def main() -> None:
                     StudySettings(
                         n_trials=2,
                         screening="off",
+                        ai_questions_before=True,
                         practice_trial=False,
                         attention_check=False,
                         repeat_check=False,

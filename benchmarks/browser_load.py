@@ -144,6 +144,7 @@ def study_settings(n_trials: int, screening: bool, base: StudySettings | None = 
         .with_changes(
             is_open=True,
             prolific_enabled=False,
+            ai_questions_before=True,  # the timed journey ends at the debrief right after the last clip
             n_trials=n_trials,
             practice_trial=False,
             attention_check=False,

@@ -168,6 +168,10 @@ class Participant(Base):
     # A staff member trying the study from the preview page: same code path as a real
     # participant, but excluded from exposure counts, scores and every result.
     is_preview: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language (core.i18n.LANGUAGES) of the consent page; the whole journey is shown in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # The design condition (core.vocabulary.Condition), drawn when the trial list is stored.
+    condition: Mapped[str | None] = mapped_column(String(16))
 
     trials: Mapped[list[Trial]] = relationship(back_populates="participant", order_by="Trial.trial_index")
 
@@ -186,6 +190,8 @@ class Trial(Base):
 
     ``kind`` is "practice", "main", "attention" or "repeat". ``audio_nonce`` is a random
     per-participant, per-trial handle used in the browser instead of any clip identifier.
+    ``first_shown_at`` is when the clip was first sent to the browser; ``listen_met_at`` when the
+    listening requirement was met, as accepted by the server (see :mod:`experiment.listening`).
     """
 
     __tablename__ = "trials"
@@ -198,6 +204,11 @@ class Trial(Base):
     kind: Mapped[str] = mapped_column(String(16), default="main")
     audio_nonce: Mapped[str] = mapped_column(String(64), unique=True)
     first_shown_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    listen_met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Labelled condition only: the source announced before the clip ("human" | "ai") and how it
+    # was chosen (core.vocabulary.LabelMode); None in every other condition.
+    label_shown: Mapped[str | None] = mapped_column(String(8))
+    label_mode: Mapped[str | None] = mapped_column(String(8))
 
     participant: Mapped[Participant] = relationship(back_populates="trials")
     clip: Mapped[Clip] = relationship()

@@ -46,6 +46,8 @@ class Step(StrEnum):
     INSTRUCTIONS = "instructions"
     PRACTICE = "practice"
     TRIALS = "trials"
+    AFTER_TRIALS = "after_trials"
+    """Questions asked once the clips are rated (AI exposure and attitude, unless asked before)."""
     DEBRIEF = "debrief"
     SCREENED_OUT = "screened_out"
     """Terminal step for participants who failed a *required* headphone screening."""
@@ -84,3 +86,71 @@ class ScreeningMode(StrEnum):
     """The result is stored and flagged; the participant continues."""
     OFF = "off"
     """No audio check step at all."""
+
+
+class ScreeningCriterion(StrEnum):
+    """Which published pass mark scores the Huggins-pitch headphone screen (``StudySettings.screening_criterion``)."""
+
+    MILNE_2021 = "milne2021"
+    """All trials correct (6 of 6): the criterion Milne et al. (2021) give for the Huggins-pitch test
+    and the default of their reference code (ChaitLabUCL/HeadphoneCheck_Test, ``passMark = 6``)."""
+    WOODS_2017 = "woods2017"
+    """5 of 6: Woods et al. (2017)'s criterion for their *antiphase* loudness test, a different test;
+    more lenient here (more loudspeaker listeners pass)."""
+    CUSTOM = "custom"
+    """The organiser's own pass mark (``screening_pass`` of ``screening_trials``)."""
+
+
+class ExclusionRule(StrEnum):
+    """A preregistered reason to leave a whole participant out of the analyses (``StudySettings.exclusion_rules``).
+
+    Listed in the order the flow table applies them; a participant is counted at the first rule
+    that removes them.
+    """
+
+    INCOMPLETE = "incomplete"
+    """Left before the debrief (dropped out)."""
+    FAILED_SCREENING = "failed_screening"
+    """Failed the headphone screen (when it was optional and they went on)."""
+    FAILED_ATTENTION = "failed_attention"
+    """Failed one or more attention checks."""
+    TOO_FAST = "too_fast"
+    """Answered at least one rated trial sooner than ``min_answer_seconds``."""
+    INCONSISTENT = "inconsistent"
+    """Judged the repeated clip inconsistently."""
+
+
+EXCLUSION_RULE_LABELS: dict[str, str] = {
+    ExclusionRule.INCOMPLETE: "left before the debrief",
+    ExclusionRule.FAILED_SCREENING: "failed the headphone screen",
+    ExclusionRule.FAILED_ATTENTION: "failed an attention check",
+    ExclusionRule.TOO_FAST: "answered too fast",
+    ExclusionRule.INCONSISTENT: "judged the repeated clip inconsistently",
+}
+"""Each rule in words, for the settings page, the flow table and the preregistration."""
+
+
+class Condition(StrEnum):
+    """A between-participants design condition, as stored in ``Participant.condition``."""
+
+    BLIND = "blind"
+    """Each clip is rated, then its source guessed (the detection design)."""
+    RATE_ONLY = "rate_only"
+    """The same clips are only rated; the source is asked about once, after the last clip."""
+    LABELLED = "labelled"
+    """Each clip is announced as made by a person or by AI before it plays; ratings only."""
+
+
+CONDITIONS: tuple[Condition, ...] = tuple(Condition)
+"""Every condition, in the order of tables and the settings page."""
+
+
+class LabelMode(StrEnum):
+    """How a labelled trial's announced source relates to the clip's true source (``Trial.label_mode``)."""
+
+    TRUE = "true"
+    """The label tells the clip's real source."""
+    REVERSED = "reversed"
+    """The label names the other source."""
+    RANDOM = "random"
+    """The label is drawn at random (a coin per trial), whatever the source."""

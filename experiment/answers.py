@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from core.i18n import _
 from core.vocabulary import Source
 from experiment import quality
 from experiment.settings import StudySettings
@@ -58,13 +59,18 @@ def required_listen_seconds(duration_s: float, listening_requirement: float) -> 
 
 
 def attention_answer_text(answer: Answer, ratings: Mapping[str, int | None]) -> str:
-    """The attention answer in a compact readable form, e.g. ``confidence=1;valence=1`` (<= 64 chars)."""
-    parts = [f"confidence={answer.confidence}"]
+    """The attention answer in a compact readable form, e.g. ``confidence=1;valence=1`` (<= 64 chars).
+
+    The confidence is left out when it is None (conditions that do not ask who made the clip).
+    """
+    parts = [f"confidence={answer.confidence}"] if answer.confidence is not None else []
     parts += [f"{scale}={value}" for scale, value in ratings.items() if value is not None]
     return ";".join(parts)[:64]
 
 
-def answer_problem(answer: Answer, settings: StudySettings, required_listen_s: float) -> str:
+def answer_problem(
+    answer: Answer, settings: StudySettings, required_listen_s: float, *, ask_source: bool = True
+) -> str:
     """Why ``answer`` cannot be stored under ``settings`` ('' when it can).
 
     Parameters
@@ -74,13 +80,17 @@ def answer_problem(answer: Answer, settings: StudySettings, required_listen_s: f
         The participant's settings (scales asked, scale points).
     required_listen_s : float
         Seconds of the clip that must have been heard (:func:`required_listen_seconds`).
+    ask_source : bool
+        The trial asks who made the clip (blind condition); otherwise ``confidence`` is not required.
     """
-    if not _is_int(answer.confidence) or not 1 <= answer.confidence <= 6:
-        return "Please say who you think made this clip (choose one of the six options)."
+    if ask_source and (not _is_int(answer.confidence) or not 1 <= answer.confidence <= 6):
+        return _("Please say who you think made this clip (choose one of the six options).")
     for scale in settings.scales:
         value = getattr(answer, scale)
         if not _is_int(value) or not 1 <= value <= settings.scale_points:
-            return f"Please answer every rating (missing: {quality.SCALE_NAMES.get(scale, scale)})."
+            return _("Please answer every rating (missing: {scale}).").format(
+                scale=_(quality.SCALE_NAMES.get(scale, scale))
+            )
     return (
         _telemetry_problem(answer)
         or _listening_problem(answer.listened_s, required_listen_s)
@@ -95,11 +105,11 @@ def _is_int(value: Any) -> TypeGuard[int]:
 def _telemetry_problem(answer: Answer) -> str:
     for name in ("plays", "pauses", "seeks"):
         if not _is_int(getattr(answer, name)) or getattr(answer, name) < 0:
-            return f"The player reported an invalid {name} count. Please reload the page."
+            return _("The player reported an invalid {name} count. Please reload the page.").format(name=name)
     for name in ("time_to_first_play_ms", "client_time_to_answer_ms"):
         value = getattr(answer, name)
         if value is not None and (not _is_int(value) or value < 0):
-            return f"The player reported an invalid {name}. Please reload the page."
+            return _("The player reported an invalid {name}. Please reload the page.").format(name=name)
     return ""
 
 
@@ -110,18 +120,17 @@ def _listening_problem(listened: Any, required_listen_s: float) -> str:
         or not math.isfinite(listened)
         or listened < 0
     ):
-        return "The player reported an invalid listening time. Please reload the page."
+        return _("The player reported an invalid listening time. Please reload the page.")
     if listened < required_listen_s:
-        return (
-            f"Please listen to the clip before answering: {listened:.0f} of the required "
-            f"{required_listen_s:.0f} seconds heard so far."
-        )
+        return _(
+            "Please listen to the clip before answering: {heard} of the required {required} seconds heard so far."
+        ).format(heard=f"{listened:.0f}", required=f"{required_listen_s:.0f}")
     return ""
 
 
 def _extras_problem(answer: Answer) -> str:
     if answer.familiar is not None and not isinstance(answer.familiar, bool):
-        return "Please answer whether you knew the piece with yes or no."
+        return _("Please answer whether you knew the piece with yes or no.")
     if answer.comment is not None and (not isinstance(answer.comment, str) or len(answer.comment) > MAX_COMMENT_CHARS):
-        return "Please keep your comment under 2000 characters."
+        return _("Please keep your comment under {n} characters.").format(n=MAX_COMMENT_CHARS)
     return ""

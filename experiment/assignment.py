@@ -15,11 +15,20 @@ Pairs
     trials between them. Clips without a complete pair are then not used at all, so an organiser
     who wants pairs should pair every clip. With too few complete pairs, pairs are ignored.
 Extras
-    ``repeat_check``: one main clip, chosen at random, is heard again as a "repeat" trial at least
-    :data:`REPEAT_MIN_GAP` trials later. ``attention_check``: one "attention" trial (never first)
-    whose clip comes from outside the main list when the library allows, of the opposite source
-    to the repeat so the two extras keep the sources balanced. ``practice``: one "practice" trial
-    first, with a clip from outside the main list when possible. Extras do not count as exposure.
+    ``practice``: one "practice" trial first, always with a clip from outside the main list (and
+    other than the attention clip), least exposed of the unused clips; a library without such a
+    spare clip is refused. ``repeat_check``: one main clip, chosen at random, is heard again as a
+    "repeat" trial at least :data:`REPEAT_MIN_GAP` trials later (never right after it, however
+    short the study). ``attention_check``: one "attention" trial (never first) whose clip comes
+    from outside the main list when the library allows, of the opposite source to the repeat so
+    the two extras keep the sources balanced; when it must reuse a main clip it is spaced from
+    that clip's main trial as a repeat is. Extras do not count as exposure. Extras are served
+    like every trial, as their own per-trial copy (:func:`audio.library.served_audio_for_listener`),
+    so their bytes never match the main trial's.
+Counting
+    Every trial after the practice is a "clip" for the participant: :attr:`AssignmentRules.n_rated`
+    = main + repeat + attention trials, numbered 1..n_rated in presentation order
+    (:mod:`experiment.clip_count`).
 Order
     A seeded random order in which no more than ``max_same_source_run`` consecutive trials
     (everything after the practice trial, extras included) share a source. It is found by a
@@ -36,7 +45,9 @@ from dataclasses import dataclass
 from core.vocabulary import SOURCES, Source, TrialKind
 
 REPEAT_MIN_GAP = 3
-"""Minimum number of other trials between a clip and its deliberate repeat."""
+"""Other trials between a clip and its deliberate repeat (relaxed in very short studies)."""
+REPEAT_MIN_GAP_ALWAYS = 1
+"""Other trials between a clip and its repeat however short the study: never right after it."""
 
 _NODE_BUDGET = 20_000
 
@@ -79,6 +90,11 @@ class AssignmentRules:
             repeat_check=settings.repeat_check,
         )
 
+    @property
+    def n_rated(self) -> int:
+        """Trials after the practice (main + repeat + attention): the "clips" a participant is told about."""
+        return self.n_trials + int(self.repeat_check) + int(self.attention_check)
+
 
 @dataclass(frozen=True)
 class PlannedTrial:
@@ -97,7 +113,7 @@ class _Item:
     clip_id: int
     source: str
     partner: int | None = None  # index of the other pair member
-    original: int | None = None  # for the repeat: index of the main trial it repeats
+    original: int | None = None  # repeat (or attention reusing a main clip): index of that main trial
 
 
 def complete_pairs(clips: Sequence[ClipInfo]) -> dict[str, dict[str, list[ClipInfo]]]:
@@ -157,12 +173,22 @@ def assign_trials(
     _check_inputs(clips, rules)
     picker = _Picker(exposure, random.Random(seed))
     items = _main_items(clips, rules, picker)
-    unused = _add_extras(items, clips, rules, picker)
+    main_ids = {item.clip_id for item in items}
+    unused = [c for c in clips if c.clip_id not in main_ids]
+    practice = None
+    if rules.practice:
+        if not unused:
+            raise AssignmentError(
+                f"the practice trial needs a clip outside the {rules.n_trials} main clips; "
+                "add a clip or switch the practice trial off"
+            )
+        practice = picker.least_exposed(unused, 1)[0]
+        unused.remove(practice)
+    _add_extras(items, unused, rules, picker)
     order = _order(items, rules, picker.rng)
     planned = [PlannedTrial(items[i].kind, items[i].clip_id) for i in order]
-    if rules.practice:
-        pool = unused or [ClipInfo(item.clip_id, item.source) for item in items if item.kind == TrialKind.MAIN]
-        planned.insert(0, PlannedTrial(TrialKind.PRACTICE, picker.least_exposed(pool, 1)[0].clip_id))
+    if practice is not None:
+        planned.insert(0, PlannedTrial(TrialKind.PRACTICE, practice.clip_id))
     return planned
 
 
@@ -219,12 +245,8 @@ def _main_items(clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Pick
     return items
 
 
-def _add_extras(
-    items: list[_Item], clips: Sequence[ClipInfo], rules: AssignmentRules, picker: _Picker
-) -> list[ClipInfo]:
-    """Append the repeat and attention trials to ``items``; return the clips still unused."""
-    main_ids = {item.clip_id for item in items}
-    unused = [c for c in clips if c.clip_id not in main_ids]
+def _add_extras(items: list[_Item], unused: Sequence[ClipInfo], rules: AssignmentRules, picker: _Picker) -> None:
+    """Append the repeat and attention trials to ``items`` (``unused``: clips in no trial yet)."""
     repeat_source = None
     if rules.repeat_check:
         original = picker.rng.randrange(len(items))
@@ -232,15 +254,20 @@ def _add_extras(
         items.append(_Item(TrialKind.REPEAT, items[original].clip_id, repeat_source, original=original))
     if rules.attention_check:
         wanted = _other_source(repeat_source) if repeat_source is not None else picker.rng.choice(SOURCES)
-        pool = [c for c in unused if c.source == wanted] or [
-            ClipInfo(item.clip_id, item.source)
-            for item in items
-            if item.kind == TrialKind.MAIN and item.source == wanted
+        spare = [c for c in unused if c.source == wanted]
+        if spare:
+            attention = picker.least_exposed(spare, 1)[0]
+            items.append(_Item(TrialKind.ATTENTION, attention.clip_id, attention.source))
+            return
+        repeated = {item.original for item in items}
+        mains = [
+            i
+            for i, item in enumerate(items)
+            if item.kind == TrialKind.MAIN and item.source == wanted and i not in repeated
         ]
-        attention = picker.least_exposed(pool, 1)[0]
-        unused = [c for c in unused if c.clip_id != attention.clip_id]
-        items.append(_Item(TrialKind.ATTENTION, attention.clip_id, attention.source))
-    return unused
+        reused = picker.least_exposed([ClipInfo(items[i].clip_id, wanted) for i in mains], 1)[0]
+        original = next(i for i in mains if items[i].clip_id == reused.clip_id)
+        items.append(_Item(TrialKind.ATTENTION, reused.clip_id, wanted, original=original))
 
 
 def _other_source(source: str) -> Source:
@@ -268,7 +295,7 @@ def _order(items: list[_Item], rules: AssignmentRules, rng: random.Random) -> li
             f"of one source at most {limit} long"
         )
     # Relax the spacing rules one trial at a time only when a short study cannot meet them.
-    for repeat_gap in range(min(REPEAT_MIN_GAP, max(0, n - 2)), -1, -1):
+    for repeat_gap in range(max(REPEAT_MIN_GAP_ALWAYS, min(REPEAT_MIN_GAP, n - 2)), REPEAT_MIN_GAP_ALWAYS - 1, -1):
         for pair_gap in range(rules.pair_gap, -1, -1):
             for _attempt in range(20):
                 order, exhausted = _search(items, limit, pair_gap, repeat_gap, rng)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.i18n import _
 from core.models import Participant
 from core.vocabulary import ScreeningMode, Step
 from experiment import screening
@@ -73,15 +74,15 @@ def save_screening(session: Session, participant: Participant, answers: Sequence
     if participant.step != Step.AUDIO_CHECK:
         if participant.screening:  # already stored: report it again, change nothing
             return _screening_outcome(participant.screening, settings, participant.step != Step.SCREENED_OUT)
-        raise JourneyError("The audio check is not the current step.")
+        raise JourneyError(_("The audio check is not the current step."))
     targets = screening.screening_targets(participant.seed, settings.screening_trials)
     try:
         values = [int(a) for a in answers]
     except (TypeError, ValueError):
-        raise JourneyError("Please choose 1, 2 or 3 for every sound.") from None
+        raise JourneyError(_("Please choose 1, 2 or 3 for every sound.")) from None
     if len(values) != len(targets) or any(v not in (1, 2, 3) for v in values):
-        raise JourneyError(f"Please choose 1, 2 or 3 for each of the {len(targets)} sounds.")
-    score = screening.score_screening(values, targets, settings.screening_pass)
+        raise JourneyError(_("Please choose 1, 2 or 3 for each of the {n} sounds.").format(n=len(targets)))
+    score = screening.score_screening(values, targets, settings.screening_pass_mark)
     participant.screening = {
         "test": "huggins_pitch",
         "mode": settings.screening,
@@ -89,7 +90,8 @@ def save_screening(session: Session, participant: Participant, answers: Sequence
         "targets": targets,
         "n_correct": score.n_correct,
         "n_trials": score.n_trials,
-        "pass_mark": settings.screening_pass,
+        "pass_mark": settings.screening_pass_mark,
+        "criterion": settings.screening_criterion,
         "passed": score.passed,
     }
     participant.screening_passed = score.passed
@@ -120,16 +122,16 @@ def _screening_wavs(seed: int, n_trials: int) -> tuple[bytes, ...]:
 def _screening_outcome(stored: Mapping[str, Any], settings: StudySettings, may_continue: bool) -> ScreeningOutcome:
     passed = bool(stored["passed"])
     if passed:
-        message = "Thank you - your audio setup works for this study."
+        message = _("Thank you - your audio setup works for this study.")
     elif may_continue:
-        message = "Thank you. Please make sure you are wearing headphones for the rest of the study."
+        message = _("Thank you. Please make sure you are wearing headphones for the rest of the study.")
     else:
-        message = (
+        message = _(
             "Thank you for trying. This study needs headphones, and the audio check suggests they are "
             "not in use, so we cannot continue. No further answers are needed."
         )
         if settings.prolific_enabled:
-            message += " Please return your submission on Prolific."
+            message += " " + _("Please return your submission on Prolific.")
     return ScreeningOutcome(
         n_correct=int(stored["n_correct"]),
         n_trials=int(stored["n_trials"]),

@@ -1,6 +1,9 @@
 """The debrief: the reveal of which clips were AI, the participant's score and the completion details.
 
 No Streamlit here. This is the first and only place a participant is told a clip's source.
+Every clip the participant heard after the practice is revealed under the number it had on the
+progress bar (:mod:`experiment.clip_count`); only main trials are scored, so the repeat and the
+attention trial are listed as checks.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from core.i18n import _
 from core.models import Clip, Participant
-from core.vocabulary import Source, TrialKind
+from core.vocabulary import Condition, Source, TrialKind
 from experiment import repository
+from experiment.clip_count import clip_numbers
+from experiment.conditions import asks_source
 from experiment.progress import JourneyError, settings_for
 from experiment.scoring import dprime, percentile_rank
 from experiment.settings import PROLIFIC_COMPLETE_URL, StudySettings
@@ -19,14 +25,22 @@ from experiment.settings import PROLIFIC_COMPLETE_URL, StudySettings
 
 @dataclass(frozen=True)
 class RevealItem:
-    """One main trial in the reveal (in presentation order)."""
+    """One clip in the reveal (in presentation order): every trial after the practice."""
 
-    position: int  # 1-based among non-practice trials
-    guess: str  # a core.vocabulary.Source value
-    confidence: int
+    position: int  # the clip's number, 1-based among non-practice trials ("Clip k of N")
+    guess: str | None  # a core.vocabulary.Source value; None where the source was not asked
+    confidence: int | None
     truth: str  # a core.vocabulary.Source value
     correct: bool
     creator: str | None  # creator (human) or AI system + version; None when hidden by settings
+    label_shown: str | None = None  # labelled condition: the source announced before the clip
+    kind: str = TrialKind.MAIN  # a core.vocabulary.TrialKind value
+    repeat_of: int | None = None  # for the repeat: the number of the clip it repeated
+
+    @property
+    def scored(self) -> bool:
+        """Only main trials count in the score."""
+        return self.kind == TrialKind.MAIN
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,9 @@ class Debrief:
     Attributes
     ----------
     items : tuple of RevealItem
+        Every clip after the practice, numbered as on the progress bar.
     n_correct, n_main : int
+        Correct guesses among the scored (main) clips, and their number.
     accuracy : float
         ``n_correct / n_main``.
     dprime : float
@@ -47,10 +63,13 @@ class Debrief:
     n_compared : int
         Number of other completed participants in the comparison.
     text : str
-        The organiser's debrief text.
+        The organiser's debrief text, in the participant's language.
     completion_code : str
     completion_url : str
         Where the finish button leads ('' for none).
+    condition : str
+        The participant's design condition; outside "blind" there is no score (no guesses), and
+        the labelled condition's items say which announced labels were false.
     """
 
     items: tuple[RevealItem, ...]
@@ -63,6 +82,12 @@ class Debrief:
     text: str
     completion_code: str
     completion_url: str
+    condition: str = Condition.BLIND
+
+    @property
+    def scored(self) -> bool:
+        """Whether the participant guessed sources (blind condition), so that a score makes sense."""
+        return self.condition == Condition.BLIND
 
 
 def debrief(session: Session, participant: Participant) -> Debrief:
@@ -74,38 +99,43 @@ def debrief(session: Session, participant: Participant) -> Debrief:
         The participant has not answered every trial yet.
     """
     if participant.completed_at is None:
-        raise JourneyError("The debrief is available once every clip has been answered.")
-    settings = settings_for(session, participant)
-    _, current = repository.current_settings(session)
+        raise JourneyError(_("The debrief is available once every clip has been answered."))
+    settings = settings_for(session, participant).localised(participant.language)
+    _version, current = repository.current_settings(session)
     responses = repository.responses_of(session, participant)
     trials = repository.trials_of(session, participant)
-    rated = [t for t in trials if t.kind != TrialKind.PRACTICE]
+    numbers = clip_numbers(trials)
+    main_number = {t.clip_id: numbers[t.trial_index] for t in trials if t.kind == TrialKind.MAIN}
     items = []
     for trial in trials:
-        if trial.kind != TrialKind.MAIN:
+        if trial.kind == TrialKind.PRACTICE:
             continue
         response = responses[trial.trial_index]
-        assert response.guess is not None and response.confidence is not None  # set on every answer
         clip = trial.clip
         items.append(
             RevealItem(
-                position=rated.index(trial) + 1,
+                position=numbers[trial.trial_index],
                 guess=response.guess,
                 confidence=response.confidence,
                 truth=clip.source,
                 correct=response.guess == clip.source,
                 creator=_creator(clip) if settings.show_creator_in_debrief else None,
+                kind=trial.kind,
+                repeat_of=main_number.get(trial.clip_id) if trial.kind == TrialKind.REPEAT else None,
+                label_shown=trial.label_shown,
             )
         )
-    n_main = len(items)
-    n_correct = sum(item.correct for item in items)
+    scored = [item for item in items if item.scored]
+    n_main = len(scored)
+    n_correct = sum(item.correct for item in scored)
     accuracy = n_correct / n_main if n_main else 0.0
-    hits = sum(1 for i in items if i.truth == Source.AI and i.guess == Source.AI)
-    misses = sum(1 for i in items if i.truth == Source.AI and i.guess == Source.HUMAN)
-    false_alarms = sum(1 for i in items if i.truth == Source.HUMAN and i.guess == Source.AI)
-    correct_rejections = sum(1 for i in items if i.truth == Source.HUMAN and i.guess == Source.HUMAN)
+    hits = sum(1 for i in scored if i.truth == Source.AI and i.guess == Source.AI)
+    misses = sum(1 for i in scored if i.truth == Source.AI and i.guess == Source.HUMAN)
+    false_alarms = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.AI)
+    correct_rejections = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.HUMAN)
     others = repository.completed_accuracies(session, exclude_participant_id=participant.id)
-    percentile = percentile_rank(accuracy, others) if settings.show_percentile else None
+    compare = settings.show_percentile and asks_source(participant.condition)
+    percentile = percentile_rank(accuracy, others) if compare else None
     return Debrief(
         items=tuple(items),
         n_correct=n_correct,
@@ -113,10 +143,11 @@ def debrief(session: Session, participant: Participant) -> Debrief:
         accuracy=accuracy,
         dprime=dprime(hits, misses, false_alarms, correct_rejections),
         percentile=percentile,
-        n_compared=len(others) if settings.show_percentile else 0,
+        n_compared=len(others) if compare else 0,
         text=settings.debrief_text,
         completion_code=participant.completion_code or "",
         completion_url=_completion_url(current, participant),
+        condition=participant.condition or Condition.BLIND,
     )
 
 

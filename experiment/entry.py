@@ -23,8 +23,9 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy.orm import Session
 
 from audio import library
+from core.i18n import DEFAULT_LANGUAGE, N_, _
 from core.models import Participant
-from core.vocabulary import Step
+from core.vocabulary import CONDITIONS, Step
 from experiment import repository
 from experiment.progress import NOT_READY, RESUME_PARAM, JourneyError, step_after
 from experiment.settings import StudySettings, library_problems
@@ -100,19 +101,21 @@ def parse_entry(params: Mapping[str, Any]) -> Entry:
         value = str(raw).strip()
         if name == RESUME_PARAM:
             if not _TOKEN_PATTERN.fullmatch(value):
-                raise JourneyError(
-                    "This resume link is not valid. Please use the full link you were given, "
-                    "or start again from the study's original link."
-                )
+                raise JourneyError(_(_INVALID_RESUME_LINK))
         elif not _ID_PATTERN.fullmatch(value):
             raise JourneyError(
-                f"The link you followed has an invalid {name} (1 to 64 letters, digits, '-' or '_' "
-                "expected). Please go back to Prolific and open the study from there."
+                _(
+                    "The link you followed has an invalid {name} (1 to 64 letters, digits, '-' or '_' "
+                    "expected). Please go back to Prolific and open the study from there."
+                ).format(name=name)
             )
         values[name] = value
     if values["PROLIFIC_PID"] is None and (values["STUDY_ID"] or values["SESSION_ID"]):
         raise JourneyError(
-            "The link you followed is missing PROLIFIC_PID. Please go back to Prolific and open the study from there."
+            _(
+                "The link you followed is missing PROLIFIC_PID. Please go back to Prolific and open the study "
+                "from there."
+            )
         )
     return Entry(
         prolific_pid=values["PROLIFIC_PID"],
@@ -128,14 +131,14 @@ def arrive(session: Session, entry: Entry) -> Arrival:
     A resume token (or Prolific ids of an unfinished participant) resumes that participant,
     even when the study has since closed. Raises :class:`JourneyError` for an unknown token.
     """
-    _, settings = repository.current_settings(session)
+    _version, settings = repository.current_settings(session)
     if entry.resume_token is not None:
         participant = load_participant(session, entry.resume_token)
         return Arrival("resume", "", participant, settings)
     if entry.prolific_pid is not None:  # entry.is_prolific
         existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
         if existing is not None and existing.completed_at is not None:
-            return Arrival("already_completed", _ALREADY_COMPLETED, None, settings)
+            return Arrival("already_completed", _(_ALREADY_COMPLETED), None, settings)
         if existing is not None:
             return Arrival("resume", "", existing, settings)
     refusal = _refusal(session, settings, entry)
@@ -144,12 +147,13 @@ def arrive(session: Session, entry: Entry) -> Arrival:
     return Arrival("consent", "", None, settings)
 
 
-def begin(session: Session, entry: Entry) -> Participant:
+def begin(session: Session, entry: Entry, language: str = DEFAULT_LANGUAGE) -> Participant:
     """Consent given: create the participant (or return the unfinished one with the same Prolific ids).
 
     The participant gets a fresh resume token (``secrets.token_urlsafe(24)``), a random seed,
-    the current study version and the first step shown after consent. The caller's session
-    scope commits.
+    the current study version, the first step shown after consent and ``language`` (the one the
+    consent page was shown in; the rest of the journey keeps it). The caller's session scope
+    commits.
 
     Raises
     ------
@@ -164,7 +168,7 @@ def begin(session: Session, entry: Entry) -> Participant:
         existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
         if existing is not None:
             if existing.completed_at is not None:
-                raise JourneyError(_ALREADY_COMPLETED)
+                raise JourneyError(_(_ALREADY_COMPLETED))
             return existing
     refusal = _refusal(session, settings, entry)
     if refusal is not None:
@@ -178,23 +182,27 @@ def begin(session: Session, entry: Entry) -> Participant:
         prolific_study_id=entry.study_id,
         prolific_session_id=entry.session_id,
         step=step_after(Step.CONSENT, settings).name,
+        language=language,
     )
     if participant is None:  # the same Prolific participant consented in another tab just now
-        return begin(session, entry)
+        return begin(session, entry, language)
     return participant
 
 
 def decline(session: Session) -> None:
     """Consent declined: add one to the current version's ``ConsentDecline`` count; nothing else."""
-    version_id, _ = repository.current_settings(session)
+    version_id, _settings = repository.current_settings(session)
     repository.record_decline(session, version_id)
 
 
-def start_preview(session: Session) -> Participant:
-    """A staff preview participant (``is_preview = True``) under the current settings.
+def start_preview(session: Session, language: str = DEFAULT_LANGUAGE, condition: str | None = None) -> Participant:
+    """A staff preview participant (``is_preview = True``) under the current settings, in ``language``.
 
-    Works while the study is closed; never counted anywhere.
+    Works while the study is closed; never counted anywhere. ``condition`` runs the preview in
+    that design condition (:class:`core.vocabulary.Condition`); None draws one as for a participant.
     """
+    if condition is not None and condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {condition!r}")
     version_id, settings = repository.current_settings(session)
     problems = library_problems(settings, library.active_counts(session))
     if problems:
@@ -206,9 +214,11 @@ def start_preview(session: Session) -> Participant:
         seed=secrets.randbits(31),
         step=step_after(Step.CONSENT, settings).name,
         is_preview=True,
+        language=language,
     )
     if participant is None:  # a resume token collision: as good as impossible, but never a crash
-        return start_preview(session)
+        return start_preview(session, language, condition)
+    participant.condition = condition
     return participant
 
 
@@ -221,15 +231,14 @@ def load_participant(session: Session, token: str) -> Participant:
         Malformed or unknown token.
     """
     if not isinstance(token, str) or not _TOKEN_PATTERN.fullmatch(token):
-        raise JourneyError(
-            "This resume link is not valid. Please use the full link you were given, "
-            "or start again from the study's original link."
-        )
+        raise JourneyError(_(_INVALID_RESUME_LINK))
     participant = repository.participant_by_token(session, token)
     if participant is None:
         raise JourneyError(
-            "We could not find a session for this link. Please check that you copied the whole "
-            "link, or start again from the study's original link."
+            _(
+                "We could not find a session for this link. Please check that you copied the whole "
+                "link, or start again from the study's original link."
+            )
         )
     return participant
 
@@ -261,8 +270,12 @@ def prolific_study_url(base_url: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # Internals
 
-_ALREADY_COMPLETED = (
+_ALREADY_COMPLETED = N_(
     "Our records show you have already completed this study - thank you! Each person can take part only once."
+)
+_INVALID_RESUME_LINK = N_(
+    "This resume link is not valid. Please use the full link you were given, "
+    "or start again from the study's original link."
 )
 
 
@@ -271,12 +284,12 @@ def _refusal(session: Session, settings: StudySettings, entry: Entry) -> tuple[s
     if not settings.is_open:
         return (
             "closed",
-            "This study is closed at the moment and is not accepting new participants. Thank you for your interest.",
+            _("This study is closed at the moment and is not accepting new participants. Thank you for your interest."),
         )
     if library_problems(settings, library.active_counts(session)):
-        return "closed", NOT_READY
+        return "closed", _(NOT_READY)
     if settings.prolific_enabled and not (entry.is_prolific and entry.study_id):
-        return "needs_prolific", (
+        return "needs_prolific", _(
             "This study runs on Prolific. Please open it from the Prolific website so that "
             "your participation can be recorded."
         )

@@ -23,6 +23,7 @@ the services (every call takes an open session from ``core.db.session_scope``, w
     mark_shown(session, participant, view.trial_index)
     data = audio_for(session, participant, view.audio_nonce)
     result = submit_answer(session, participant, view.trial_index, Answer(...))
+    save_after_trials(session, participant, answers)  # experiment.questionnaire; completes the participant
     info = debrief(session, participant)            # experiment.debrief; only once every trial is stored
 """
 
@@ -32,8 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.i18n import N_
 from core.models import Participant
-from core.vocabulary import ScreeningMode, Step
+from core.vocabulary import Condition, ScreeningMode, Step
 from experiment import audio_check, entry, questionnaire, trials
 from experiment.settings import StudySettings
 
@@ -53,6 +55,11 @@ def screening_on(settings: StudySettings) -> bool:
     return settings.screening != ScreeningMode.OFF
 
 
+def after_trials_on(settings: StudySettings) -> bool:
+    """Questions follow the clips: AI exposure and attitude (not asked before), or rate-only's source question."""
+    return not settings.ai_questions_before or Condition.RATE_ONLY in settings.conditions
+
+
 def practice_on(settings: StudySettings) -> bool:
     """The unscored practice trial is switched on."""
     return settings.practice_trial
@@ -67,7 +74,7 @@ class JourneyStep:
     name : Step
         Stored in ``Participant.step``.
     title : str
-        A short heading for the page.
+        A short heading for the page: a message id, translated with ``core.i18n._`` where shown.
     shown : callable
         ``shown(settings) -> bool``: whether the step appears for a participant under ``settings``.
     needs_trials : bool
@@ -89,14 +96,21 @@ class JourneyStep:
 
 
 STEPS: tuple[JourneyStep, ...] = (
-    JourneyStep(Step.CONSENT, "Information and consent", complete=entry.begin),
-    JourneyStep(Step.QUESTIONNAIRE, "About you", complete=questionnaire.save_questionnaire),
-    JourneyStep(Step.AUDIO_CHECK, "Audio check", shown=screening_on, complete=audio_check.save_screening),
-    JourneyStep(Step.INSTRUCTIONS, "Instructions", needs_trials=True, complete=trials.acknowledge_instructions),
-    JourneyStep(Step.PRACTICE, "Practice", shown=practice_on, needs_trials=True, complete=trials.submit_answer),
-    JourneyStep(Step.TRIALS, "Listening", needs_trials=True, complete=trials.submit_answer),
-    JourneyStep(Step.DEBRIEF, "Thank you", needs_trials=True),
-    JourneyStep(Step.SCREENED_OUT, "Thank you", shown=never),
+    JourneyStep(Step.CONSENT, N_("Information and consent"), complete=entry.begin),
+    JourneyStep(Step.QUESTIONNAIRE, N_("About you"), complete=questionnaire.save_questionnaire),
+    JourneyStep(Step.AUDIO_CHECK, N_("Audio check"), shown=screening_on, complete=audio_check.save_screening),
+    JourneyStep(Step.INSTRUCTIONS, N_("Instructions"), needs_trials=True, complete=trials.acknowledge_instructions),
+    JourneyStep(Step.PRACTICE, N_("Practice"), shown=practice_on, needs_trials=True, complete=trials.submit_answer),
+    JourneyStep(Step.TRIALS, N_("Listening"), needs_trials=True, complete=trials.submit_answer),
+    JourneyStep(
+        Step.AFTER_TRIALS,
+        N_("A few last questions"),
+        shown=after_trials_on,
+        needs_trials=True,
+        complete=questionnaire.save_after_trials,
+    ),
+    JourneyStep(Step.DEBRIEF, N_("Thank you"), needs_trials=True),
+    JourneyStep(Step.SCREENED_OUT, N_("Thank you"), shown=never),
 )
 """The journey in order. ``consent`` happens before a participant row exists; ``screened_out`` is
 where :func:`experiment.audio_check.save_screening` sends a participant who failed a *required*

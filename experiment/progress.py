@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import db
-from core.models import Participant
+from core.i18n import N_, _
+from core.models import Participant, utcnow
 from core.vocabulary import Step
-from experiment import repository
+from experiment import conditions, repository
 from experiment.assignment import AssignmentError, AssignmentRules, assign_trials
 from experiment.settings import StudySettings
 
@@ -28,12 +29,15 @@ if TYPE_CHECKING:
 RESUME_PARAM = "resume"
 """URL query parameter carrying the resume token."""
 
-NOT_READY = "This study is not ready for participants yet. Please try again later."
-"""Participant-facing message when the clip library cannot supply a trial list under the settings."""
+NOT_READY = N_("This study is not ready for participants yet. Please try again later.")
+"""Participant-facing message when the clip library cannot supply a trial list under the settings
+(a message id: translate with ``core.i18n._``)."""
 
 
 class JourneyError(ValueError):
     """Something the participant must be told; ``str(error)`` is a polite, clear message.
+
+    Raised with the message already translated (``JourneyError(_("..."))``) into the active language.
 
     Nothing was stored when this is raised.
     """
@@ -68,6 +72,8 @@ def advance(session: Session, participant: Participant) -> None:
     step = step_after(Step(participant.step), settings)
     if step.needs_trials:
         _ensure_trials(session, participant, settings)
+    if step.name == Step.DEBRIEF:
+        complete(session, participant)
     participant.step = step.name
 
 
@@ -82,6 +88,21 @@ def assign_trials_if_needed(session: Session, participant: Participant) -> None:
     _ensure_trials(session, participant, settings_for(session, participant))
 
 
+def complete(session: Session, participant: Participant) -> None:
+    """Mark the participant complete (every answer stored) with their completion code.
+
+    The code is the current settings' code (an organiser may set it after launch), a personal
+    random one when none is set, or "PREVIEW" for a staff preview.
+    """
+    _, current = repository.current_settings(session)
+    if participant.is_preview:
+        code = "PREVIEW"
+    else:
+        code = current.completion_code or secrets.token_hex(4).upper()
+    participant.completion_code = code
+    participant.completed_at = utcnow()
+
+
 def _ensure_trials(session: Session, participant: Participant, settings: StudySettings) -> None:
     """Assign and store the trial list once (after the audio check, so screen-outs use no clips)."""
     if repository.trials_of(session, participant):
@@ -90,18 +111,22 @@ def _ensure_trials(session: Session, participant: Participant, settings: StudySe
     # moment (other threads, processes or replicas) must take turns, or both pick the same
     # least-heard clips and the spread grows (it reached 3 with 5 processes on PostgreSQL).
     db.hold_lock(session, "assign-trials")
+    # The condition is drawn under the same lock: its balancing count must not interleave either.
+    conditions.ensure_condition(session, participant, settings)
+    clips = repository.active_clips(session)
     try:
         planned = assign_trials(
-            repository.active_clips(session),
+            clips,
             repository.exposure_counts(session),
             AssignmentRules.from_settings(settings),
             participant.seed,
         )
     except AssignmentError as error:
-        raise JourneyError(NOT_READY) from error
-    nonces = [secrets.token_urlsafe(18) for _ in planned]
+        raise JourneyError(_(NOT_READY)) from error
+    nonces = [secrets.token_urlsafe(18) for _trial in planned]
     try:
         with session.begin_nested():
-            repository.store_trials(session, participant, planned, nonces)
+            stored = repository.store_trials(session, participant, planned, nonces)
+            conditions.label_trials(stored, participant, settings, {c.clip_id: c.source for c in clips})
     except IntegrityError:  # a second tab of the same participant stored the list first
         session.expire(participant)

@@ -10,8 +10,10 @@ Flags live in ``Participant.flags`` (a JSON dict) under these keys:
     (so 3 -> 4 is a flip but not inconsistent; 2 -> 5 is). ``repeat_confidence_diff`` and
     ``repeat_rating_diffs`` (scale -> absolute difference) are stored alongside for analysis.
 ``too_fast_trials`` : int
-    Rated trials (main, repeat) answered sooner after being shown than ``min_answer_seconds``
-    (server-side time). ``too_fast`` is True when this is at least one.
+    Rated trials (main, repeat) answered sooner than ``min_answer_seconds`` after the listening
+    requirement was met (server time, ``Trial.listen_met_at``; timed from the showing it could
+    never fire, since answers unlock only after the listening). ``too_fast`` is True when this is
+    at least one.
 ``screening_failed`` : bool
     The headphone screening was failed while it was "optional" (stored, journey continued).
 """
@@ -22,23 +24,26 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core.i18n import N_, _
 from core.vocabulary import Scale
 
 REPEAT_CONFIDENCE_TOLERANCE = 2
 CONFIDENCE_LABELS = {
-    1: "sure human",
-    2: "probably human",
-    3: "maybe human",
-    4: "maybe AI",
-    5: "probably AI",
-    6: "sure AI",
+    1: N_("Sure human"),
+    2: N_("Probably human"),
+    3: N_("Maybe human"),
+    4: N_("Maybe AI"),
+    5: N_("Probably AI"),
+    6: N_("Sure AI"),
 }
+"""The 1..6 guess as the participant reads it (message ids: translate with ``core.i18n._``)."""
 SCALE_NAMES: dict[str, str] = {
-    Scale.VALENCE: "pleasantness",
-    Scale.AROUSAL: "excitement",
-    Scale.MOVED: "how moved you felt",
-    Scale.LIKING: "liking",
+    Scale.VALENCE: N_("pleasantness"),
+    Scale.AROUSAL: N_("excitement"),
+    Scale.MOVED: N_("how moved you felt"),
+    Scale.LIKING: N_("liking"),
 }
+"""Each rating scale's short name inside a sentence (message ids, as :data:`CONFIDENCE_LABELS`)."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +53,29 @@ class AttentionTarget:
     ``scale`` is None when the study asks no rating scales (then only confidence is checked).
     """
 
-    confidence: int
+    confidence: int | None  # None in conditions that do not ask who made the clip
     scale: str | None
     value: int | None
 
     def instructions(self) -> str:
-        """The sentence shown on the rating screen of the attention trial."""
-        text = f"Attention check: for this clip, please choose “{CONFIDENCE_LABELS[self.confidence]}”"
-        if self.scale is not None:
-            text += f" and set {SCALE_NAMES.get(self.scale, self.scale)} to {self.value}"
-        return text + ", whatever you hear."
+        """The sentence shown on the rating screen of the attention trial, in the active language.
+
+        It quotes the guess option exactly as the rating screen labels it; a trial that asks no
+        source (rate-only, labelled) asks only for the rating.
+        """
+        scale = _(SCALE_NAMES.get(self.scale, self.scale)) if self.scale is not None else None
+        if self.confidence is None:
+            return _("Attention check: for this clip, please set {scale} to {value}, whatever you hear.").format(
+                scale=scale, value=self.value
+            )
+        choice = _(CONFIDENCE_LABELS[self.confidence])
+        if self.scale is None:
+            return _("Attention check: for this clip, please choose “{choice}”, whatever you hear.").format(
+                choice=choice
+            )
+        return _(
+            "Attention check: for this clip, please choose “{choice}” and set {scale} to {value}, whatever you hear."
+        ).format(choice=choice, scale=scale, value=self.value)
 
     def as_dict(self) -> dict:
         return {"confidence": self.confidence, "scale": self.scale, "value": self.value}
@@ -112,6 +130,9 @@ def compare_repeat(
     return RepeatComparison(flipped, abs(original_confidence - repeat_confidence), diffs)
 
 
-def is_too_fast(time_to_answer_ms: int | None, min_answer_seconds: float) -> bool:
-    """True when a known answer time is below the minimum (unknown times are not flagged)."""
-    return time_to_answer_ms is not None and time_to_answer_ms < min_answer_seconds * 1000.0
+def is_too_fast(ms_after_listening: int | None, min_answer_seconds: float) -> bool:
+    """True when an answer came sooner than ``min_answer_seconds`` after the listening requirement was met.
+
+    ``ms_after_listening`` is in milliseconds; unknown times (None) are not flagged.
+    """
+    return ms_after_listening is not None and ms_after_listening < min_answer_seconds * 1000.0

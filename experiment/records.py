@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Participant, Response, StudyVersion, Trial
+from core.models import ConsentDecline, Participant, Response, StudyVersion, Trial
 from core.vocabulary import TrialKind
 
 _NOT_PREVIEW = Participant.is_preview.is_not(True)
@@ -31,6 +31,8 @@ _PARTICIPANT_FIELDS = (
     Participant.screening,
     Participant.screening_passed,
     Participant.flags,
+    Participant.language,
+    Participant.condition,
 )
 
 ANSWER_COLUMNS: tuple[str, ...] = (
@@ -56,6 +58,9 @@ ANSWER_COLUMNS: tuple[str, ...] = (
     "time_to_answer_ms",
     "answered_at",
     "answer_too_fast",
+    "condition",
+    "label_shown",
+    "label_mode",
 )
 """The fields of each row of :func:`answer_rows`, in order."""
 
@@ -67,7 +72,8 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
     -------
     list of tuple
         Fields :data:`ANSWER_COLUMNS` (the response fields, the trial's ``kind`` and ``clip_id``;
-        ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when absent),
+        ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when absent; the
+        participant's design ``condition`` and the trial's ``label_shown`` and ``label_mode``),
         ordered by participant, then trial index. Values are as the database driver returns them.
     """
     statement = (
@@ -95,6 +101,9 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
             Response.answered_at,
             # Read the one flag in SQL: decoding every answer's JSON in Python would dominate the load time.
             Response.extra["too_fast"].as_boolean(),
+            Participant.condition,
+            Trial.label_shown,
+            Trial.label_mode,
         )
         .join(Trial, Trial.id == Response.trial_id)
         .join(Participant, Participant.id == Response.participant_id)
@@ -107,7 +116,7 @@ def answer_rows(session: Session) -> list[tuple[Any, ...]]:
 
 def participant_descriptors(session: Session) -> list[dict]:
     """Per non-preview participant: ``participant_id``, ``completed_at``, ``screening_passed``,
-    ``questionnaire`` and ``flags`` (JSON dicts or None), ordered by participant id."""
+    ``questionnaire`` and ``flags`` (JSON dicts or None) and ``language``, ordered by participant id."""
     statement = (
         select(
             Participant.id.label("participant_id"),
@@ -115,6 +124,7 @@ def participant_descriptors(session: Session) -> list[dict]:
             Participant.screening_passed,
             Participant.questionnaire,
             Participant.flags,
+            Participant.language,
         )
         .where(_NOT_PREVIEW)
         .order_by(Participant.id)
@@ -183,3 +193,9 @@ def study_versions(session: Session) -> list[dict]:
         StudyVersion.config,
     ).order_by(StudyVersion.id)
     return [dict(row) for row in session.execute(statement).mappings()]
+
+
+def consent_declines(session: Session) -> dict[int, int]:
+    """How many people declined consent, per study version id (versions without a decline are absent)."""
+    rows = session.execute(select(ConsentDecline.study_version_id, ConsentDecline.count)).all()
+    return {int(version): int(count or 0) for version, count in rows}

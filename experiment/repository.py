@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, func, select, update
+from sqlalchemy import CursorResult, case, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audio import library
+from core.i18n import DEFAULT_LANGUAGE
 from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial, utcnow
 from core.vocabulary import Step, TrialKind
 from experiment.assignment import ClipInfo, PlannedTrial
@@ -65,6 +66,42 @@ def save_settings(
     session.add(row)
     session.flush()
     return row.id
+
+
+class VersionLockedError(ValueError):
+    """A study version that has participants cannot change; save a new version instead."""
+
+
+def version_participant_count(session: Session, version_id: int) -> int:
+    """Real (non-preview) participants who started under ``version_id``."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.study_version_id == version_id, Participant.is_preview.is_(False))
+        )
+        or 0
+    )
+
+
+@event.listens_for(StudyVersion, "before_update")
+def _refuse_editing_a_running_version(mapper, connection, target: StudyVersion) -> None:
+    """Refuse to change the settings (exclusion rules included) of a version that has participants.
+
+    Its participants were recruited under those settings and the results judge them by its
+    exclusion rules, so changing them afterwards would rewrite the preregistration; a change is
+    a new version (:func:`save_settings`).
+    """
+    if not inspect(target).attrs.config.history.has_changes():
+        return
+    taken = connection.scalar(
+        select(func.count()).select_from(Participant).where(Participant.study_version_id == target.id)
+    )
+    if taken:
+        raise VersionLockedError(
+            f"study version {target.id} has {taken} participant(s): its settings and exclusion rules are "
+            "locked; save the change as a new version"
+        )
 
 
 def settings_history(session: Session) -> list[tuple[int, datetime, str | None, StudySettings]]:
@@ -118,6 +155,16 @@ def exposure_counts(session: Session) -> dict[int, int]:
     return counts
 
 
+def condition_counts(session: Session) -> dict[str, int]:
+    """Real (non-preview) participants randomised to each design condition so far."""
+    rows = session.execute(
+        select(Participant.condition, func.count())
+        .where(Participant.condition.is_not(None), Participant.is_preview.is_(False))
+        .group_by(Participant.condition)
+    ).all()
+    return {str(condition): int(n) for condition, n in rows}
+
+
 # ----------------------------------------------------------------------------------------------
 # Participants
 
@@ -133,8 +180,11 @@ def create_participant(
     prolific_study_id: str | None = None,
     prolific_session_id: str | None = None,
     is_preview: bool = False,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Participant | None:
     """Insert a consenting participant at ``step``; ``None`` if the Prolific ids already exist (race lost).
+
+    ``language`` is the participant's language code (:data:`core.i18n.LANGUAGES`).
 
     The insert runs in a SAVEPOINT: on ``None`` only it is undone and the caller's transaction
     goes on.
@@ -150,6 +200,7 @@ def create_participant(
         step=step,
         flags={},
         is_preview=is_preview,
+        language=language,
     )
     try:
         with session.begin_nested():
@@ -289,6 +340,7 @@ def completed_accuracies(session: Session, exclude_participant_id: int | None = 
             Participant.completed_at.is_not(None),
             Participant.is_preview.is_(False),
             Trial.kind == TrialKind.MAIN,
+            Response.guess.is_not(None),  # conditions that never ask the source have no score
         )
         .group_by(Participant.id)
     )

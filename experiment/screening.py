@@ -5,7 +5,10 @@ Behavior Research Methods 53:1551-1562): white noise is presented to both ears; 
 intervals one channel's phase is inverted (shifted by pi) in a narrow band around 600 Hz
 (+-6 %). Over headphones this dichotic difference is heard as a faint tone inside the noise;
 over loudspeakers the two channels mix in the air and the tone disappears. The participant says
-which interval held the tone (3-AFC); Milne et al. use 6 trials and a pass mark of 5.
+which interval held the tone (3-AFC). Milne et al. use 6 trials and pass a listener who gets all 6
+right (the default ``passMark = 6`` of their reference code, ChaitLabUCL/HeadphoneCheck_Test); 5 of 6
+is Woods et al. (2017)'s criterion for their different antiphase test. The study settings choose
+the criterion (:data:`experiment.settings.SCREENING_CRITERIA`); the default follows Milne et al.
 
 All arrays are float32 with shape ``(n_samples, 2)`` (columns: left, right) in -1..1.
 """

@@ -2,7 +2,9 @@
 
 Every answer is validated and stored before the next trial is shown (the page's session scope
 commits it before it reruns); quality flags (:mod:`experiment.quality`) are updated with it, and
-the last answer completes the participant.
+the last answer completes the participant. The listening requirement is checked twice: the
+browser's report of what it played, and the server's clock since the clip was sent
+(:mod:`experiment.listening`). What counts as a clip, and its number, is :mod:`experiment.clip_count`.
 
 Blinding
 --------
@@ -13,17 +15,17 @@ per-trial ``audio_nonce``, and a repeat trial is presented as an ordinary "main"
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from audio import library
+from core.i18n import N_, _
 from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
-from experiment import quality, repository
+from experiment import conditions, listening, quality, repository
 from experiment.answers import (
     LISTEN_TOLERANCE_S,
     Answer,
@@ -32,6 +34,7 @@ from experiment.answers import (
     guess_from_confidence,
     required_listen_seconds,
 )
+from experiment.clip_count import clip_numbers
 from experiment.progress import JourneyError, advance, settings_for
 from experiment.settings import StudySettings
 
@@ -43,13 +46,14 @@ __all__ = [  # Answer and the listening rule live in experiment.answers; callers
     "acknowledge_instructions",
     "audio_for",
     "current_trial",
+    "mark_listened",
     "mark_shown",
     "required_listen_seconds",
     "submit_answer",
 ]
 
 _TRIAL_STEPS = (Step.PRACTICE, Step.TRIALS)
-_DUPLICATE = "Your answer to this clip was already recorded."
+_DUPLICATE = N_("Your answer to this clip was already recorded.")
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,10 @@ class TrialView:
     trial_index : int
         The stored position (0-based over all trials, practice included); send it back on submit.
     position : int
-        1-based position among the non-practice trials (0 for the practice trial).
+        The clip's number, 1-based among the non-practice trials (0 for the practice trial); see
+        :mod:`experiment.clip_count`.
     n_total : int
-        Number of non-practice trials.
+        Number of non-practice trials (main, repeat and attention): the "N" of "Clip k of N".
     kind : TrialKind
         Practice, main or attention: a repeat trial is shown as "main" so that it stays a
         consistency check.
@@ -82,6 +87,11 @@ class TrialView:
     ask_familiarity, ask_comment : bool
     instructions : str
         For attention trials: the instruction to show on the rating screen; '' otherwise.
+    ask_source : bool
+        Ask who made the clip (the blind condition only; see :mod:`experiment.conditions`).
+    label : str
+        Labelled condition: the announcement shown before the clip plays (only the shown label's
+        text, never whether it is true); '' otherwise.
     """
 
     trial_index: int
@@ -97,6 +107,8 @@ class TrialView:
     ask_familiarity: bool
     ask_comment: bool
     instructions: str = ""
+    ask_source: bool = True
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,15 +153,16 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
     )
     if trial is None:
         return None
-    rated = [t for t in trials if t.kind != TrialKind.PRACTICE]
+    numbers = clip_numbers(trials)
     instructions = ""
     if trial.kind == TrialKind.ATTENTION:
         instructions = _attention(participant, settings).instructions()
+    label = conditions.label_text(trial.label_shown) if trial.label_shown else ""
     served = library.served_audio_facts(session, trial.clip_id)
     return TrialView(
         trial_index=trial.trial_index,
-        position=0 if trial.kind == TrialKind.PRACTICE else rated.index(trial) + 1,
-        n_total=len(rated),
+        position=numbers.get(trial.trial_index, 0),
+        n_total=len(numbers),
         kind=TrialKind.MAIN if trial.kind == TrialKind.REPEAT else TrialKind(trial.kind),
         audio_nonce=trial.audio_nonce,
         audio_mime=served.mime,
@@ -160,14 +173,46 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
         ask_familiarity=settings.ask_familiarity,
         ask_comment=settings.ask_comment,
         instructions=instructions,
+        ask_source=conditions.asks_source(participant.condition),
+        label=label,
     )
 
 
 def mark_shown(session: Session, participant: Participant, trial_index: int) -> None:
-    """Record when the trial was first shown (idempotent: later calls change nothing)."""
+    """Record when the trial was first shown, just before its clip is sent (idempotent).
+
+    Without a listening requirement the requirement is met at that moment too.
+    """
     trial = repository.trial_at(session, participant, trial_index)
     if trial is not None and trial.first_shown_at is None:
         trial.first_shown_at = utcnow()
+        listening.note_requirement_met(trial, trial.first_shown_at, *_listening_terms(session, participant, trial))
+
+
+def mark_listened(session: Session, participant: Participant, trial_index: int, listened_s: float) -> bool:
+    """The browser reports the listening requirement met: record when, if the server's clock agrees.
+
+    Parameters
+    ----------
+    listened_s : float
+        Seconds of distinct audio the player says it played.
+
+    Returns
+    -------
+    bool
+        True when the trial's ``listen_met_at`` is set (now or earlier).
+    """
+    trial = repository.trial_at(session, participant, trial_index)
+    if trial is None:
+        return False
+    if trial.listen_met_at is not None:  # every rerun after the report asks again: answer cheaply
+        return True
+    if trial.response is not None:
+        return False
+    duration_s, requirement = _listening_terms(session, participant, trial)
+    if listened_s < required_listen_seconds(duration_s, requirement):
+        return False
+    return listening.note_requirement_met(trial, utcnow(), duration_s, requirement)
 
 
 def audio_for(session: Session, participant: Participant, audio_nonce: str) -> bytes:
@@ -184,7 +229,7 @@ def audio_for(session: Session, participant: Participant, audio_nonce: str) -> b
     """
     trial = repository.trial_by_nonce(session, participant, audio_nonce) if isinstance(audio_nonce, str) else None
     if trial is None:
-        raise JourneyError("This sound is not available. Please reload the page.")
+        raise JourneyError(_("This sound is not available. Please reload the page."))
     return library.served_audio_for_listener(session, trial.clip_id, trial.audio_nonce)
 
 
@@ -192,40 +237,47 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
     """Store the answer to trial ``trial_index`` exactly once, in the caller's transaction.
 
     Rejected (nothing stored): a trial that is not the current one, a rating missing or out of
-    range, ``listened_s`` below ``duration_s * listening_requirement`` (0.5 s tolerance).
+    range, ``listened_s`` below ``duration_s * listening_requirement`` (0.5 s tolerance), or an
+    answer arriving sooner than that after the clip was first sent
+    (:func:`experiment.listening.too_early_problem`, 1 s tolerance).
     A second submit of an answered trial returns "duplicate" and changes nothing, even when two
     submits race. Quality flags are updated; after the last trial the participant is completed
     (completion code set). The caller's session scope commits (before the next clip is shown).
     """
     trial = repository.trial_at(session, participant, trial_index) if isinstance(trial_index, int) else None
     if trial is None:
-        return SubmitResult("rejected", "This trial does not exist. Please reload the page.", participant.step)
+        return SubmitResult("rejected", _("This trial does not exist. Please reload the page."), participant.step)
     if trial.response is not None or trial_index in repository.answered_indices(session, participant):
-        return SubmitResult("duplicate", _DUPLICATE, participant.step)
+        return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
     current = current_trial(session, participant)
     if current is None or current.trial_index != trial_index:
         if trial_index in repository.answered_indices(session, participant):  # answered meanwhile
-            return SubmitResult("duplicate", _DUPLICATE, participant.step)
+            return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
         return SubmitResult(
-            "rejected", "Please answer the clip currently shown. Reload the page if in doubt.", participant.step
+            "rejected", _("Please answer the clip currently shown. Reload the page if in doubt."), participant.step
         )
     settings = settings_for(session, participant)
-    problem = answer_problem(answer, settings, current.required_listen_s)
+    now = utcnow()
+    problem = answer_problem(
+        answer, settings, current.required_listen_s, ask_source=current.ask_source
+    ) or listening.too_early_problem(trial, now, current.duration_s, settings.listening_requirement)
     if problem:
         return SubmitResult("rejected", problem, participant.step)
+    # The answer proves the requirement met by now, if no report said so earlier.
+    listening.note_requirement_met(trial, now, current.duration_s, settings.listening_requirement)
 
-    response = _response(participant, settings, trial, answer)
+    response = _response(participant, settings, trial, answer, now)
     # Serialise with a concurrent submit of the same participant before inserting; the lock's
     # write also keeps the answer, its flags and the progress in one transaction on SQLite.
     repository.lock_participant(session, participant)
     if not repository.insert_response(session, response):
-        return SubmitResult("duplicate", _DUPLICATE, participant.step)
+        return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
     _update_flags(session, participant, settings, trial, response)
     if trial.kind == TrialKind.PRACTICE:
         participant.practice_done_at = response.answered_at
         advance(session, participant)
     elif current_trial(session, participant) is None:
-        _complete(session, participant)
+        advance(session, participant)  # to the questions after the clips, or completed at the debrief
     return SubmitResult("recorded", "", participant.step)
 
 
@@ -233,15 +285,26 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
 # Internals
 
 
-def _response(participant: Participant, settings: StudySettings, trial: Trial, answer: Answer) -> Response:
-    """The response row for a valid ``answer`` (not yet added to the session)."""
-    now = utcnow()
-    server_ms = None
-    if trial.first_shown_at is not None:
-        server_ms = max(0, int((now - _aware(trial.first_shown_at)).total_seconds() * 1000))
-    extra: dict[str, Any] = {"kind": trial.kind, "client_time_to_answer_ms": answer.client_time_to_answer_ms}
-    if answer.confidence is None:  # answer_problem rejects this first; a trial row without a guess is meaningless
-        raise ValueError("a valid answer has a confidence")
+def _listening_terms(session: Session, participant: Participant, trial: Trial) -> tuple[float, float]:
+    """(clip duration in seconds, listening requirement 0..1) for ``trial``."""
+    duration_s = library.served_audio_facts(session, trial.clip_id).duration_s
+    return duration_s, settings_for(session, participant).listening_requirement
+
+
+def _response(
+    participant: Participant, settings: StudySettings, trial: Trial, answer: Answer, now: datetime
+) -> Response:
+    """The response row for a valid ``answer`` given at ``now`` (not yet added to the session)."""
+    since_sent = listening.seconds_since_sent(trial, now)
+    server_ms = None if since_sent is None else max(0, int(since_sent * 1000))
+    extra: dict[str, Any] = {
+        "kind": trial.kind,
+        "client_time_to_answer_ms": answer.client_time_to_answer_ms,
+        # Time to answer once the answers unlocked: what "too fast" is about (issue 11).
+        "ms_after_listening": listening.ms_after_listening(trial, now),
+    }
+    # The source question is asked in the blind condition only (answer_problem requires it there).
+    confidence = answer.confidence if conditions.asks_source(participant.condition) else None
     ratings: dict[str, int | None] = {
         scale: getattr(answer, scale) if scale in settings.scales else None for scale in SCALES
     }
@@ -249,18 +312,20 @@ def _response(participant: Participant, settings: StudySettings, trial: Trial, a
     if is_attention:
         target = _attention(participant, settings)
         extra["attention_target"] = target.as_dict()
-        extra["attention_passed"] = quality.attention_passed(target, answer.confidence, ratings)
+        extra["attention_passed"] = quality.attention_passed(target, confidence, ratings)
     return Response(
         trial_id=trial.id,
         participant_id=participant.id,
         trial_index=trial.trial_index,
         study_version_id=participant.study_version_id,
         answered_at=now,
-        guess=guess_from_confidence(answer.confidence),
-        confidence=answer.confidence,
+        guess=guess_from_confidence(confidence) if confidence is not None else None,
+        confidence=confidence,
         familiar=answer.familiar if settings.ask_familiarity else None,
         comment=(answer.comment or "").strip() or None if settings.ask_comment else None,
-        attention_answer=attention_answer_text(answer, ratings) if is_attention else None,
+        attention_answer=attention_answer_text(replace(answer, confidence=confidence), ratings)
+        if is_attention
+        else None,
         plays=answer.plays,
         pauses=answer.pauses,
         seeks=answer.seeks,
@@ -272,13 +337,11 @@ def _response(participant: Participant, settings: StudySettings, trial: Trial, a
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes for stored UTC values; make them comparable."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _attention(participant: Participant, settings: StudySettings) -> quality.AttentionTarget:
-    return quality.attention_target(participant.seed, tuple(settings.scales), settings.scale_points)
+    target = quality.attention_target(participant.seed, tuple(settings.scales), settings.scale_points)
+    if not conditions.asks_source(participant.condition):  # no source question to point at
+        target = replace(target, confidence=None)
+    return target
 
 
 _RATED_KINDS = (TrialKind.MAIN, TrialKind.REPEAT)
@@ -291,7 +354,9 @@ def _update_flags(
     flags = dict(participant.flags or {})
     if trial.kind == TrialKind.ATTENTION:
         flags["attention_failed"] = not response.extra["attention_passed"]
-    if trial.kind in _RATED_KINDS and quality.is_too_fast(response.time_to_answer_ms, settings.min_answer_seconds):
+    if trial.kind in _RATED_KINDS and quality.is_too_fast(
+        response.extra["ms_after_listening"], settings.min_answer_seconds
+    ):
         response.extra = {**response.extra, "too_fast": True}
         flags["too_fast_trials"] = int(flags.get("too_fast_trials", 0)) + 1
         flags["too_fast"] = True
@@ -299,15 +364,15 @@ def _update_flags(
         pair = _repeat_pair(session, participant)
         if pair is not None:
             original, repeat = pair
-            assert original.confidence is not None and repeat.confidence is not None  # set on every answer
+            asked = original.confidence is not None and repeat.confidence is not None  # blind condition
             comparison = quality.compare_repeat(
-                original.confidence,
-                repeat.confidence,
+                original.confidence or 0,
+                repeat.confidence or 0,
                 {s: getattr(original, s) for s in SCALES},
                 {s: getattr(repeat, s) for s in SCALES},
             )
             flags["repeat_inconsistent"] = comparison.inconsistent
-            flags["repeat_confidence_diff"] = comparison.confidence_diff
+            flags["repeat_confidence_diff"] = comparison.confidence_diff if asked else None
             flags["repeat_rating_diffs"] = comparison.rating_diffs
     participant.flags = flags  # a new dict, so the JSON column is written
 
@@ -323,15 +388,3 @@ def _repeat_pair(session: Session, participant: Participant) -> tuple[Response, 
     if original is None or original.trial_index not in responses or repeat.trial_index not in responses:
         return None
     return responses[original.trial_index], responses[repeat.trial_index]
-
-
-def _complete(session: Session, participant: Participant) -> None:
-    """Mark the participant complete with their completion code (current settings' code)."""
-    _, current = repository.current_settings(session)
-    if participant.is_preview:
-        code = "PREVIEW"
-    else:
-        code = current.completion_code or secrets.token_hex(4).upper()
-    participant.completion_code = code
-    participant.completed_at = utcnow()
-    participant.step = Step.DEBRIEF

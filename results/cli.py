@@ -25,7 +25,13 @@ def _date(text: str) -> date:
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     """The filter flags shared by every results command (see :class:`results.dataset.Filters`)."""
-    group = parser.add_argument_group("filters (default: completed participants, no quality exclusions)")
+    group = parser.add_argument_group(
+        "filters (default: each study version's preregistered exclusion rules; any exclusion flag below "
+        "replaces them with your own choice, labelled as not preregistered)"
+    )
+    group.add_argument(
+        "--unfiltered", action="store_true", help="no exclusions at all (every participant with an answer)"
+    )
     group.add_argument(
         "--include-incomplete", action="store_true", help="keep participants who did not reach the debrief"
     )
@@ -68,9 +74,17 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters:
-    """The :class:`Filters` the flags describe."""
+    """The :class:`Filters` the flags describe: the preregistered rules unless an exclusion flag is given."""
+    custom = (
+        args.include_incomplete,
+        args.exclude_failed_screening,
+        args.exclude_attention_failed,
+        args.exclude_too_fast,
+        args.exclude_inconsistent,
+    )
     return Filters(
-        completed_only=not args.include_incomplete,
+        preregistered=not any(custom) and not args.unfiltered,
+        completed_only=not (args.include_incomplete or args.unfiltered),
         exclude_failed_screening=args.exclude_failed_screening,
         exclude_attention_failed=args.exclude_attention_failed,
         exclude_too_fast=args.exclude_too_fast,
@@ -120,15 +134,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     filters, dataset = loaded
     written = export.write_export(dataset, args.out, formats)
     if args.report:
-        from results.report import build_report_html
+        from results.prereg import dataset_report_html
 
         path = Path(args.out) / "report.html"
-        path.write_text(
-            build_report_html(
-                dataset.trials, filters.describe(), counts=dataset.counts, include_mixed_models=args.mixed_models
-            ),
-            encoding="utf-8",
-        )
+        path.write_text(dataset_report_html(dataset, include_mixed_models=args.mixed_models), encoding="utf-8")
         written.append(path)
     for path in written:
         print(path)
@@ -156,17 +165,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     loaded = _load_filtered(args)
     if loaded is None:
         return 2
-    from results.report import build_report_html
+    from results.prereg import dataset_report_html
 
-    filters, dataset = loaded
+    _, dataset = loaded
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        build_report_html(
-            dataset.trials, filters.describe(), counts=dataset.counts, include_mixed_models=args.mixed_models
-        ),
-        encoding="utf-8",
-    )
+    out.write_text(dataset_report_html(dataset, include_mixed_models=args.mixed_models), encoding="utf-8")
     print(out)
     return 0
 
@@ -196,3 +200,7 @@ def register(subparsers) -> None:
     report_parser.add_argument("--mixed-models", action="store_true", help=_MIXED_HELP)
     add_filter_arguments(report_parser)
     report_parser.set_defaults(handler=_cmd_report)
+
+    from results.planning_cli import register as register_planning
+
+    register_planning(subparsers)

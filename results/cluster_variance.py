@@ -71,6 +71,23 @@ def _cluster_sum_of_squares(psi: np.ndarray, codes: np.ndarray, strata: np.ndarr
     return out
 
 
+def two_way_variance(psi: np.ndarray, participant: np.ndarray, clip: np.ndarray, clip_is_ai: np.ndarray) -> float:
+    """Two-way cluster-robust variance of a statistic from its per-trial influence values ``psi``.
+
+    ``V_participants + V_clips - V_trials`` (module docstring); when that is not positive, the
+    larger one-way variance. ``participant`` and ``clip`` are codes 0..G-1 per trial,
+    ``clip_is_ai`` the true source per clip code (clips are centred within their source).
+    """
+    by_participant = _cluster_sum_of_squares(psi, participant)
+    by_clip = _cluster_sum_of_squares(psi, clip, clip_is_ai)
+    n = psi.size
+    by_trial = n / max(n - 1, 1) * float((psi**2).sum())
+    variance = by_participant + by_clip - by_trial
+    if variance <= 0:  # the estimator is not guaranteed positive; fall back to the larger one-way variance
+        variance = max(by_participant, by_clip)
+    return variance
+
+
 def _auc_influence(is_ai: np.ndarray, confidence: np.ndarray) -> tuple[float, np.ndarray]:
     """Mann-Whitney AUC of the 1..6 confidence ratings and each trial's DeLong influence value."""
     signal = np.bincount(confidence[is_ai] - 1, minlength=6).astype(float)
@@ -117,13 +134,7 @@ def two_way_clustered(trials: pd.DataFrame, confidence_level: float = 0.95) -> d
     quantile = stats.t.ppf(0.5 + confidence_level / 2, df)
     out = {}
     for name, (estimate, psi) in influences.items():
-        by_participant = _cluster_sum_of_squares(psi, participant)
-        by_clip = _cluster_sum_of_squares(psi, clip, clip_is_ai)
-        by_trial = n / max(n - 1, 1) * float((psi**2).sum())
-        variance = by_participant + by_clip - by_trial
-        if variance <= 0:  # the estimator is not guaranteed positive; fall back to the larger one-way variance
-            variance = max(by_participant, by_clip)
-        se = float(np.sqrt(variance))
+        se = float(np.sqrt(two_way_variance(psi, participant, clip, clip_is_ai)))
         p_value = float(2 * stats.t.sf(abs(estimate - 0.5) / se, df)) if se > 0 else float("nan")
         out[name] = ClusteredEstimate(estimate, se, estimate - quantile * se, estimate + quantile * se, p_value, df)
     return out

@@ -34,6 +34,42 @@ class Column:
     description: str
 
 
+DESIGN_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "condition",
+        "str",
+        "",
+        "blind, rate_only, labelled, missing",
+        "Design condition the participant was randomised to (balanced over arrivals): blind = rated and "
+        "guessed the source of each clip; rate_only = rated only, asked about AI once at the end; labelled = "
+        "each clip announced as made by a person or by AI before it played, rated only. Missing: before "
+        "conditions existed (blind).",
+    ),
+    Column(
+        "label_shown",
+        "str",
+        "",
+        "human, ai, missing",
+        "Labelled condition: the source announced before the clip played (missing in other conditions).",
+    ),
+    Column(
+        "label_mode",
+        "str",
+        "",
+        "true, reversed, random, missing",
+        "Labelled condition: how the label was chosen - the true source, the other source, or at random "
+        "(in the proportions set in the study version).",
+    ),
+    Column(
+        "label_true",
+        "boolean",
+        "",
+        "true, false, missing",
+        "Labelled condition: the announced source was the clip's true source.",
+    ),
+)
+"""The design columns: the participant's condition and, in the labelled condition, each trial's label."""
+
 _RATING = "1..scale_points (5, 7 or 9, see the study version); missing when not asked"
 
 TRIAL_COLUMNS: tuple[Column, ...] = (
@@ -54,6 +90,7 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "Trial kind: main trial, attention check, or a repeated clip (consistency check).",
     ),
     Column("clip_id", "int64", "", "positive integer", "Clip heard on this trial."),
+    *DESIGN_COLUMNS,
     Column("source", "str", "", "human, ai", "True source of the clip."),
     Column(
         "is_ai", "bool", "", "true, false", "True when the clip is AI-generated (the signal in detection analyses)."
@@ -161,6 +198,14 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "so 1 = not a musician ... 7 = a musician.",
     ),
     Column(
+        "training_score",
+        "Int64",
+        "score",
+        "7..49, missing",
+        "Gold-MSI Musical Training subscale (Mullensiefen et al. 2014): the sum of its 7 items, each 1..7, "
+        "two reverse-scored; missing unless all 7 were answered.",
+    ),
+    Column(
         "ai_exposure",
         "str",
         "",
@@ -175,11 +220,26 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "Attitude towards AI being used to make music: 1 = very negative ... 7 = very positive.",
     ),
     Column(
+        "believed_ai_present",
+        "str",
+        "",
+        "No, none of them; Yes, some of them; Yes, most of them; Yes, all of them; I don't know; missing",
+        "Rate-only condition, asked after the last clip: whether the participant thinks any clip was made by AI.",
+    ),
+    Column(
         "screening_passed",
         "boolean",
         "",
         "true, false, missing",
         "Passed the audio/headphone screening (missing: not screened).",
+    ),
+    Column(
+        "language",
+        "str",
+        "",
+        "ISO 639-1 code: en, de",
+        "Language the participant took the study in (chosen on the consent page; every page, question "
+        "and answer option was shown in it; answers are stored in English whatever the language).",
     ),
     Column("flag_attention_failed", "bool", "", "true, false", "Participant failed one or more attention checks."),
     Column(
@@ -194,14 +254,16 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
         "bool",
         "",
         "true, false",
-        "Participant answered at least one rated trial sooner than the study's minimum answer time.",
+        "Participant answered at least one rated trial sooner after its listening requirement was met "
+        "than the study's minimum answer time.",
     ),
     Column(
         "answer_too_fast",
         "bool",
         "",
         "true, false",
-        "This answer came sooner after the trial was shown than the study's minimum answer time.",
+        "This answer came sooner after the listening requirement was met (server time) than the study's "
+        "minimum answer time.",
     ),
 )
 
@@ -253,9 +315,13 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
             "training_years",
             "practice_years",
             "training_self_rating",
+            "training_score",
             "ai_exposure",
             "ai_attitude",
+            "believed_ai_present",
+            "condition",
             "screening_passed",
+            "language",
             "flag_attention_failed",
             "flag_inconsistent",
             "flag_too_fast",
@@ -332,14 +398,22 @@ def codebook(df: pd.DataFrame, table: str) -> list[Column]:
     ----------
     df : pandas.DataFrame
         The table as exported.
-    table : {"trials", "participants", "clips"}
+    table : {"trials", "participants", "clips", "versions", "flow"}
 
     Raises
     ------
     ValueError
         For an unknown table name or a column that has no codebook entry.
     """
-    known = {"trials": TRIAL_COLUMNS, "participants": PARTICIPANT_COLUMNS, "clips": CLIP_COLUMNS}
+    from results.codebook_study import FLOW_COLUMNS, VERSION_COLUMNS
+
+    known = {
+        "trials": TRIAL_COLUMNS,
+        "participants": PARTICIPANT_COLUMNS,
+        "clips": CLIP_COLUMNS,
+        "versions": VERSION_COLUMNS,
+        "flow": FLOW_COLUMNS,
+    }
     if table not in known:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(known)}")
     by_name = {c.name: c for c in known[table]}

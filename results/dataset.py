@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from core.db import get_engine
 from core.vocabulary import TrialKind
-from results import table
+from results import table, versions
+from results.flow import participant_flow
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Filters:
     exclude_inconsistent : drop participants who answered the repeated clip inconsistently.
     date_from, date_to : keep participants whose first answer falls in this UTC date range.
     study_versions : keep only participants who answered under these study version ids (None = all).
+    preregistered : apply each study version's saved exclusion rules instead of the five flags
+        above (:data:`PREREGISTERED`, the default of every results view).
     """
 
     completed_only: bool = True
@@ -41,17 +45,42 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     study_versions: tuple[int, ...] | None = None
+    preregistered: bool = False
 
     def as_kwargs(self) -> dict:
-        """Keyword arguments for :func:`results.filters.apply_filters`."""
+        """Keyword arguments for :func:`results.filters.apply_filters` (without the version rules)."""
         kwargs = asdict(self)
+        kwargs.pop("preregistered")
         if self.study_versions is not None:
             kwargs["study_versions"] = list(self.study_versions)
         return kwargs
 
+    @property
+    def unfiltered(self) -> bool:
+        """No exclusion at all: every participant with an answer, completed or not."""
+        return not self.preregistered and not any(
+            (
+                self.completed_only,
+                self.exclude_failed_screening,
+                self.exclude_attention_failed,
+                self.exclude_too_fast,
+                self.exclude_inconsistent,
+            )
+        )
+
     def describe(self) -> str:
         """The filters in one plain sentence, for figure captions, reports and exports."""
-        parts = ["completed participants only" if self.completed_only else "completed and incomplete participants"]
+        if self.preregistered:
+            parts = ["the exclusion rules preregistered in each study version's settings"]
+        elif self.unfiltered:
+            parts = [
+                "UNFILTERED data: completed and incomplete participants, no exclusions (not the preregistered analysis)"
+            ]
+        else:
+            parts = ["custom exclusions, not the preregistered rules"]
+        if self.preregistered or self.unfiltered:
+            return "; ".join([*parts, *self._scope()])
+        parts.append("completed participants only" if self.completed_only else "completed and incomplete participants")
         exclusions = [
             label
             for flag, label in (
@@ -63,6 +92,10 @@ class Filters:
             if flag
         ]
         parts.append("excluding participants who " + ", ".join(exclusions) if exclusions else "no quality exclusions")
+        return "; ".join(parts + self._scope())
+
+    def _scope(self) -> list[str]:
+        parts = []
         if self.date_from or self.date_to:
             parts.append(
                 f"participants who started between {self.date_from or 'the start'} and {self.date_to or 'today'} (UTC)"
@@ -70,8 +103,12 @@ class Filters:
         if self.study_versions is not None:
             parts.append("study version(s) " + ", ".join(str(v) for v in self.study_versions))
         else:
-            parts.append("all study versions")
-        return "; ".join(parts)
+            parts.append("all study versions with the same rating scales")
+        return parts
+
+
+PREREGISTERED = Filters(preregistered=True)
+"""The default view: every participant judged by the exclusion rules saved with their study version."""
 
 
 @dataclass
@@ -86,6 +123,10 @@ class Dataset:
     counts : what each filter step removed (``results.filters.apply_filters`` counts).
     filters : the filters applied.
     loaded_at : when the data was read (UTC).
+    flow : the participant flow from arrival to analysis (:func:`results.flow.participant_flow`).
+    versions : every saved study version (:func:`results.versions.load_versions`).
+    analysed_versions : the versions the analyses may include (None: all chosen, compatible).
+    version_note : why versions were left out (different rating scales), or "".
     """
 
     trials: pd.DataFrame
@@ -94,6 +135,10 @@ class Dataset:
     counts: dict
     filters: Filters
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    flow: pd.DataFrame | None = None
+    versions: dict[int, Any] = field(default_factory=dict)
+    analysed_versions: tuple[int, ...] | None = None
+    version_note: str = ""
 
     @property
     def n_participants(self) -> int:
@@ -121,29 +166,87 @@ def exclusion_lines(counts: dict) -> list[str]:
     return lines
 
 
-def filter_trials(trials: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, dict]:
-    """Apply ``filters`` with the statistics package's own filter function."""
+def filter_trials(
+    trials: pd.DataFrame,
+    filters: Filters,
+    version_rules: dict[int, tuple[str, ...]] | None = None,
+    study_versions: tuple[int, ...] | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Apply ``filters`` with the statistics package's own filter function.
+
+    ``version_rules`` (each version's preregistered rules) are used when ``filters.preregistered``;
+    ``study_versions`` overrides the filters' own choice (the compatible group of versions).
+    """
     from results.filters import apply_filters
 
-    return apply_filters(trials, **filters.as_kwargs())
+    kwargs = filters.as_kwargs()
+    if study_versions is not None:
+        kwargs["study_versions"] = list(study_versions)
+    if filters.preregistered:
+        kwargs["version_rules"] = version_rules or {}
+    return apply_filters(trials, **kwargs)
+
+
+def applied_rules(filters: Filters, known: dict[int, Any], with_data: set[int]) -> dict[int, tuple[str, ...]]:
+    """The exclusion rules each version's participants are judged by under ``filters``."""
+    from results.filters import RULE_STEPS
+
+    if filters.preregistered:
+        rules = versions.rules_by_version(known)
+        return {v: rules.get(v, ()) for v in set(rules) | with_data}
+    chosen = dict(
+        zip(
+            [rule for rule, _, _ in RULE_STEPS],
+            (
+                filters.completed_only,
+                filters.exclude_failed_screening,
+                filters.exclude_attention_failed,
+                filters.exclude_too_fast,
+                filters.exclude_inconsistent,
+            ),
+            strict=True,
+        )
+    )
+    same = tuple(rule for rule, on in chosen.items() if on)
+    return {v: same for v in set(known) | with_data}
 
 
 def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -> Dataset:
     """Read trials, participants and clips from the database and apply ``filters``.
 
+    Versions whose rating scales differ are never pooled: only the compatible group of the newest
+    version among those chosen is analysed, and ``version_note`` says so.
+
     Parameters
     ----------
     filters : Filters, optional
-        Default :class:`Filters()` (completed participants, no quality exclusions).
+        Default :data:`PREREGISTERED` (each version's saved exclusion rules).
     engine : sqlalchemy.Engine, optional
         Default: the app's engine.
     """
-    filters = filters or Filters()
+    filters = filters or PREREGISTERED
     engine = engine or get_engine()
     all_trials = table.load_trial_table(engine)
-    trials, counts = filter_trials(all_trials, filters)
+    known = versions.load_versions(engine)
+    with_data = {int(v) for v in all_trials["study_version_id"].unique()}
+    analysed, note = versions.compatible_versions(known, with_data, filters.study_versions)
+    rules = applied_rules(filters, known, with_data)
+    trials, counts = filter_trials(all_trials, filters, rules, analysed)
     trials = trials.reset_index(drop=True)
-    participants = table.load_participants_table(engine)
-    participants = participants[participants["participant_id"].isin(trials["participant_id"])].reset_index(drop=True)
+    everyone = table.load_participants_table(engine)
+    participants = everyone[everyone["participant_id"].isin(trials["participant_id"])].reset_index(drop=True)
     clips = table.load_clips_table(engine, trials=trials)
-    return Dataset(trials=trials, participants=participants, clips=clips, counts=counts, filters=filters)
+    flow = participant_flow(
+        everyone, versions.load_declines(engine), rules, set(trials["participant_id"].astype(int)), analysed
+    )
+    return Dataset(
+        trials=trials,
+        participants=participants,
+        clips=clips,
+        counts=counts,
+        filters=filters,
+        flow=flow,
+        versions=known,
+        analysed_versions=analysed,
+        version_note=note,
+    )

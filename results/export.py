@@ -24,7 +24,7 @@ from results.codebook import codebook
 from results.dataset import Dataset, Filters, load_dataset
 
 FORMATS: tuple[str, ...] = ("csv", "parquet")
-TABLES: tuple[str, ...] = ("trials", "participants", "clips")
+TABLES: tuple[str, ...] = ("trials", "participants", "clips", "versions", "flow")
 CODEBOOK_FIELDS: tuple[str, ...] = ("table", "column", "type", "unit", "allowed", "description")
 
 
@@ -44,7 +44,18 @@ def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 
 
 def _tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
-    return {"trials": dataset.trials, "participants": dataset.participants, "clips": dataset.clips}
+    """The exported tables; ``versions`` holds every saved version's settings, ``flow`` the participant flow."""
+    from results.flow import FLOW_COLUMNS
+    from results.versions import versions_table
+
+    flow = dataset.flow if dataset.flow is not None else pd.DataFrame(columns=list(FLOW_COLUMNS))
+    return {
+        "trials": dataset.trials,
+        "participants": dataset.participants,
+        "clips": dataset.clips,
+        "versions": versions_table(dataset.versions),
+        "flow": flow,
+    }
 
 
 def codebook_frame(dataset: Dataset) -> pd.DataFrame:
@@ -77,6 +88,7 @@ def codebook_markdown(dataset: Dataset) -> str:
         "",
         "Missing values are empty fields in CSV and nulls in Parquet. Times are UTC.",
         "",
+        *(f"{line}" for line in _study_notes(dataset)),
     ]
     for name in TABLES:
         lines += [f"## {name}", "", "| column | type | unit | allowed | description |", "|---|---|---|---|---|"]
@@ -85,6 +97,23 @@ def codebook_markdown(dataset: Dataset) -> str:
             lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _study_notes(dataset: Dataset) -> list[str]:
+    """Which versions were analysed, the headphone-screen criteria with their citations, the exclusion rules."""
+    from experiment.settings import SCREENING_CRITERIA
+
+    lines = ["## Study versions and preregistered rules", ""]
+    if dataset.version_note:
+        lines += [dataset.version_note, ""]
+    lines += [
+        "Every saved version's settings are in the `versions` table; each participant was judged by the "
+        "exclusion rules of their version (unless the filters above say otherwise). Headphone-screen pass marks:",
+        "",
+        *(f"- `{name}`: {text}" for name, text in SCREENING_CRITERIA.items()),
+        "",
+    ]
+    return lines
 
 
 def codebook_json(dataset: Dataset) -> str:

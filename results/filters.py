@@ -1,18 +1,44 @@
-"""Which participants and trials an analysis includes: the researcher's exclusion choices.
+"""Which participants and trials an analysis includes: the preregistered exclusion rules, or the researcher's.
 
 Exclusions act on whole participants (a participant's trials are kept or dropped together),
 except that only main trials are counted. The counts before and after each step go into the
 report, so readers see how many people every choice removed.
+
+By default (``version_rules``) each participant is judged by the exclusion rules saved with the
+study version they took part under (:attr:`experiment.settings.StudySettings.exclusion_rules`),
+chosen before the data came in. The boolean arguments are the researcher's own choice instead,
+the same for every version, and are labelled as not preregistered wherever they are shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 import pandas as pd
 
-from core.vocabulary import TrialKind
+from core.vocabulary import ExclusionRule, TrialKind
+
+RULE_STEPS: tuple[tuple[ExclusionRule, str, str], ...] = (
+    (ExclusionRule.INCOMPLETE, "completed", "completed"),
+    (ExclusionRule.FAILED_SCREENING, "screening_passed", "screening"),
+    (ExclusionRule.FAILED_ATTENTION, "flag_attention_failed", "attention checks"),
+    (ExclusionRule.TOO_FAST, "flag_too_fast", "too fast"),
+    (ExclusionRule.INCONSISTENT, "flag_inconsistent", "inconsistent"),
+)
+"""Each exclusion rule, the column it reads and the step name in the counts, in the order applied."""
+
+
+def excluded_by(rule: ExclusionRule, values: pd.Series) -> pd.Series:
+    """True where ``values`` (the rule's column of :data:`RULE_STEPS`) break ``rule``.
+
+    Not screened (missing ``screening_passed``) never breaks the screening rule.
+    """
+    if rule == ExclusionRule.INCOMPLETE:
+        return ~values.astype(bool)
+    if rule == ExclusionRule.FAILED_SCREENING:
+        return values.astype("boolean").eq(False).fillna(False).astype(bool)
+    return values.astype("boolean").fillna(False).astype(bool)
 
 
 def _counts(df: pd.DataFrame) -> tuple[int, int]:
@@ -32,6 +58,16 @@ def _utc_bound(value, *, end: bool) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
+def _rule_mask(rule, name, chosen, version_rules, column) -> pd.Series | None:
+    """Rows breaking ``rule`` where it applies (every row when chosen, else their version's rules); None: unused."""
+    if version_rules is None:
+        return excluded_by(rule, column(name)) if chosen else None
+    versions = {int(v) for v, rules in version_rules.items() if rule in rules}
+    if not versions:
+        return None
+    return excluded_by(rule, column(name)) & column("study_version_id").isin(versions)
+
+
 def apply_filters(
     df: pd.DataFrame,
     *,
@@ -43,6 +79,7 @@ def apply_filters(
     date_from: dt.date | dt.datetime | str | None = None,
     date_to: dt.date | dt.datetime | str | None = None,
     study_versions: Iterable[int] | None = None,
+    version_rules: Mapping[int, Collection[str]] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Keep the participants an analysis should include.
 
@@ -61,6 +98,10 @@ def apply_filters(
         ``date_to`` includes that whole day). Whole sessions are kept, never cut.
     study_versions : iterable of int, optional
         Keep participants who answered under these study versions.
+    version_rules : mapping of study version id to exclusion rules, optional
+        The preregistered rules of each version (:class:`core.vocabulary.ExclusionRule` values);
+        when given, each participant is excluded by their own version's rules and
+        ``completed_only`` and the ``exclude_*`` arguments are ignored.
 
     Returns
     -------
@@ -106,16 +147,16 @@ def apply_filters(
         if high is not None:
             outside |= start > high
         drop("dates", outside)
-    if completed_only:
-        drop("completed", ~column("completed").astype(bool))
-    if exclude_failed_screening:
-        drop("screening", column("screening_passed").astype("boolean").eq(False).fillna(False))
-    for enabled, name, step in (
-        (exclude_attention_failed, "flag_attention_failed", "attention checks"),
-        (exclude_too_fast, "flag_too_fast", "too fast"),
-        (exclude_inconsistent, "flag_inconsistent", "inconsistent"),
-    ):
-        if enabled:
-            drop(step, column(name).astype(bool))
+    chosen = {
+        ExclusionRule.INCOMPLETE: completed_only,
+        ExclusionRule.FAILED_SCREENING: exclude_failed_screening,
+        ExclusionRule.FAILED_ATTENTION: exclude_attention_failed,
+        ExclusionRule.TOO_FAST: exclude_too_fast,
+        ExclusionRule.INCONSISTENT: exclude_inconsistent,
+    }
+    for rule, name, step in RULE_STEPS:
+        bad = _rule_mask(rule, name, chosen[rule], version_rules, column)
+        if bad is not None:
+            drop(step, bad)
     counts["n_participants_after"], counts["n_trials_after"] = _counts(kept)
     return kept.reset_index(drop=True), counts

@@ -1,8 +1,9 @@
 """Do musical training, AI exposure or attitude to AI music go with better detection? Moderators in the GLMM.
 
-Each moderator is a participant answer turned into a number (years of training as the middle of the
-answered band, ordered answer words as their rank, 1-7 ratings as they are), standardised over the
-participants, and entered in the detection GLMM of :func:`results.models.detection_mixed_model`:
+Musical training is the Gold-MSI Musical Training subscale score (7 items, 7..49; Mullensiefen et al.
+2014). Each moderator is a participant answer turned into a number (the training score and 1-7
+ratings as they are, ordered answer words as their rank), standardised over the participants, and
+entered in the detection GLMM of :func:`results.models.detection_mixed_model`:
 
 ``guessed_ai ~ is_ai * (training + exposure + attitude) + (1 + is_ai || participant) + (1 | clip)``
 
@@ -28,8 +29,7 @@ from results.mixed import ModelFitError
 from results.models import clip_df, detection_design
 
 MODERATORS = {
-    "training_years": "Years of musical training",
-    "training_self_rating": "Self-rated musicianship",
+    "training_score": "Musical training (Gold-MSI, 7-49)",
     "ai_exposure": "AI music heard before",
     "ai_attitude": "Attitude to AI music",
 }

@@ -18,6 +18,7 @@ from results import charts, clip_charts, detection, emotion, lens, models
 from results.dataset import exclusion_lines
 from results.formatting import format_number, format_p, format_percent
 from results.mixed import ModelFitError
+from results.report_designs import design_section
 from results.report_detection import breakdown_section, detection_section, moderator_section
 from results.report_html import REPORT_CSS, esc, format_interval, html_figure, html_table
 from results.stats import ROC_METHOD
@@ -287,6 +288,7 @@ def build_report_html(
     include_mixed_models: bool = False,
     top_k: int = 5,
     title: str = "Human Touch: results report",
+    preamble_html: str = "",
 ) -> str:
     """The full report as one self-contained HTML document.
 
@@ -304,6 +306,9 @@ def build_report_html(
         Clips per list of most human-sounding AI and most AI-sounding human clips.
     title : str
         Heading and HTML title.
+    preamble_html : str
+        Sections placed before "Data" (the participant flow and the deviations from the
+        preregistration, :func:`results.prereg.flow_and_deviations_html`).
 
     Returns
     -------
@@ -317,6 +322,7 @@ def build_report_html(
     body = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">Generated {generated:%Y-%m-%d %H:%M} UTC. Filters: {esc(filters_description)}.</p>',
+        preamble_html,
         _data_section(df, filters_description, counts),
         detection_html,
     ]
@@ -338,6 +344,7 @@ def build_report_html(
                 '<p class="note">Mixed models (crossed random effects for participants and clips) were not '
                 "fitted for this report; see the results pages or build the report with mixed models.</p>"
             )
+    body.append(design_section(df))  # '' unless labelled or rate-only participants have data
     body += [
         "<h2>Methods</h2>",
         *(f"<p>{esc(m)}</p>" for m in methods),

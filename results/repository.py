@@ -48,3 +48,8 @@ def fetch_participant_records(session: Session) -> list[dict]:
 def fetch_study_versions(session: Session) -> list[dict]:
     """Every saved study version: ``study_version_id``, ``created_at``, ``note``, ``config``."""
     return records.study_versions(session)
+
+
+def fetch_consent_declines(session: Session) -> dict[int, int]:
+    """Consent declines per study version id (:func:`experiment.records.consent_declines`)."""
+    return records.consent_declines(session)

@@ -355,9 +355,12 @@ def _participant_rows(
             "ai_exposure": rng.choice(AI_EXPOSURE, size=n_participants),
             "ai_attitude": rng.integers(1, 8, size=n_participants).astype(str),
             "screening_passed": rng.random(n_participants) >= share_flagged,
+            "language": "en",  # a constant: drawing it would shift the random stream of every simulation
             "flag_attention_failed": rng.random(n_participants) < share_flagged,
             "flag_inconsistent": rng.random(n_participants) < share_flagged,
             "flag_too_fast": rng.random(n_participants) < share_flagged,
+            # Drawn last, so that the columns above keep the values they had before it existed.
+            "training_score": rng.integers(7, 50, size=n_participants),
         }
     )
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from audio import library
 from core.db import get_engine, session_scope
 from core.vocabulary import Source, TrialKind
+from experiment.questionnaire import musical_training_score
 from results import repository
 from results.codebook import (
     CLIP_COLUMNS,
@@ -39,6 +40,7 @@ _QUESTIONNAIRE_CHOICES: dict[str, str] = {
     "training_years": "instrument_training_years",
     "practice_years": "instrument_practice_years",
     "ai_exposure": "ai_music_heard",
+    "believed_ai_present": "believed_ai_present",
 }
 _QUESTIONNAIRE_SCALES: dict[str, tuple[str, int | None]] = {
     "training_self_rating": ("musician_self_rating", 8),  # reverse-scored: 8 - answer on 1..7
@@ -93,6 +95,7 @@ def participant_descriptors(questionnaire: Mapping | None, flags: Mapping | None
     row: dict = {column: _as_text(questionnaire.get(key)) for column, key in _QUESTIONNAIRE_CHOICES.items()}
     for column, (key, reverse_from) in _QUESTIONNAIRE_SCALES.items():
         row[column] = _as_scale(questionnaire.get(key), reverse_from)
+    row["training_score"] = musical_training_score(questionnaire)
     for column, key in _FLAG_KEYS.items():
         row[column] = bool(flags.get(key))
     return row
@@ -143,6 +146,7 @@ def _participant_frame(participants: list[dict]) -> pd.DataFrame:
         record["participant_id"]: {
             "completed": record["completed_at"] is not None,
             "screening_passed": record["screening_passed"],
+            "language": record.get("language"),
             **participant_descriptors(record.get("questionnaire"), record.get("flags")),
         }
         for record in participants
@@ -190,6 +194,8 @@ def trial_table_from_parts(answers: pd.DataFrame, participants: list[dict], clip
     df["guessed_ai"] = pd.array(np.where(has_guess, df["guess"].eq(Source.AI), None), dtype="boolean")
     df["correct"] = pd.array(np.where(has_guess, df["guess"].eq(df["source"]), None), dtype="boolean")
     df["answer_too_fast"] = df["answer_too_fast"].fillna(False).astype(bool)
+    labelled = df["label_shown"].notna()
+    df["label_true"] = pd.array(np.where(labelled, df["label_shown"].eq(df["source"]), None), dtype="boolean")
     return _apply_dtypes(df, TRIAL_COLUMNS)
 
 

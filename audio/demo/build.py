@@ -82,7 +82,7 @@ def build_demo_library(
     engine: Engine | None = None,
     *,
     seed: int = 2026,
-    n_per_source: int = 6,
+    n_per_source: int = 7,
     echo: Callable[[str], None] | None = None,
     timings: dict[str, float] | None = None,
 ) -> list[int]:
@@ -97,7 +97,8 @@ def build_demo_library(
     seed : int
         See :func:`render_demo_pieces`.
     n_per_source : int
-        Human pieces, and generated pieces, each.
+        Human pieces, and generated pieces, each. Seven: the default study's 12 main clips plus
+        the practice clip, which is never one of them (:mod:`experiment.assignment`), and a spare.
     echo : callable, optional
         Receives one-line progress messages.
     timings : dict, optional

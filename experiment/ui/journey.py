@@ -3,6 +3,10 @@
 :data:`STEP_PAGES` binds each step of the registry :data:`experiment.journey.STEPS` to the
 function that draws it (consent excepted: it is drawn before a participant row exists).
 
+Language: the consent page is shown in the ``?lang=`` language, else the one the browser prefers
+(``Accept-Language``), else English, and offers a switch; consenting stores that language on the
+participant, and every later page (resume included) is drawn in it (:mod:`core.i18n`).
+
 Progress lives in the database. A participant's browser holds only the resume token, in the URL
 (``?resume=<token>``, set right after consent), so a refresh, a new tab with that link or a server
 restart lands on the step - and the first unanswered trial - stored in the database. A staff
@@ -19,6 +23,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core import db
+from core.i18n import LANGUAGE_NAMES, LANGUAGE_PARAM, LANGUAGES, _, active_language, choose_language, using_language
 from core.models import Participant
 from core.vocabulary import Step
 from experiment import repository
@@ -33,6 +38,7 @@ from experiment.entry import (
     start_preview,
 )
 from experiment.progress import RESUME_PARAM, JourneyError, settings_for
+from experiment.ui import debrief_page, design_steps
 from experiment.ui import steps as ui_steps
 from experiment.ui.steps import StepPage
 from experiment.ui.trial_page import trial_step, trials_step
@@ -43,7 +49,8 @@ STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
     Step.INSTRUCTIONS: ui_steps.instructions_step,
     Step.PRACTICE: trial_step,
     Step.TRIALS: trials_step,
-    Step.DEBRIEF: ui_steps.debrief_step,
+    Step.AFTER_TRIALS: design_steps.after_trials_step,
+    Step.DEBRIEF: debrief_page.debrief_step,
     Step.SCREENED_OUT: ui_steps.screened_out_step,
 }
 """The function that draws each step stored in ``Participant.step``; True means "progress changed"."""
@@ -51,6 +58,7 @@ STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
 # Browser-session keys of the journey's own (non-widget) state; cleared when a preview restarts.
 _SESSION_KEYS = ("calibrated", "screening_answers", "screening_message", "declined")
 _PREVIEW_TOKEN = "preview_token"
+_LANGUAGE_KEY = "language"
 
 
 def current_page_url() -> str | None:
@@ -62,17 +70,51 @@ def current_page_url() -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
+# Less empty space above the first heading (Streamlit leaves room for a header participants do
+# not have): on a 390 px phone it was a sixth of the screen.
+_PAGE_CSS = "<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>"
+
+
 def participant_page() -> None:
     """The public study page: arrival, consent, then the participant's current step."""
-    try:
-        entry = parse_entry(st.query_params.to_dict())
-    except JourneyError as error:
-        st.error(str(error))
-        return
-    with db.session_scope() as session:
-        changed = _participant_flow(session, entry)
+    st.html(_PAGE_CSS)
+    params = st.query_params.to_dict()
+    language = choose_language(
+        params.get(LANGUAGE_PARAM),
+        accept_language=st.context.headers.get("Accept-Language"),
+        browser_locale=st.context.locale,
+    )
+    with using_language(language):
+        try:
+            entry = parse_entry(params)
+        except JourneyError as error:
+            st.error(str(error))
+            return
+        with db.session_scope() as session:
+            changed = _participant_flow(session, entry)
     if changed:
         st.rerun()
+
+
+def language_switch() -> None:
+    """A choice of language (in each language's own name), top right; a choice goes into the URL (``?lang=``)."""
+    with st.container(horizontal=True, horizontal_alignment="right"):
+        st.segmented_control(
+            _("Language"),
+            LANGUAGES,
+            default=active_language(),
+            required=True,
+            format_func=LANGUAGE_NAMES.__getitem__,
+            key=_LANGUAGE_KEY,
+            label_visibility="collapsed",
+            on_change=_switch_language,
+        )
+
+
+def _switch_language() -> None:
+    chosen = st.session_state.get(_LANGUAGE_KEY)
+    if chosen in LANGUAGES:
+        st.query_params[LANGUAGE_PARAM] = chosen
 
 
 def _participant_flow(session: Session, entry: Entry) -> bool:
@@ -87,12 +129,16 @@ def _participant_flow(session: Session, entry: Entry) -> bool:
         assert participant is not None  # a "resume" arrival carries its participant
         if entry.resume_token is None:  # a returning Prolific participant: switch to the resume link
             st.query_params.from_dict({RESUME_PARAM: participant.resume_token})
-        settings = settings_for(session, participant)
-        st.title(settings.title)
-        page_url = current_page_url()
-        resume_url = resume_link(page_url, participant) if page_url else None
-        return draw_step(session, participant, resume_url)
+        with using_language(participant.language):  # the language they consented in, not the browser's
+            # The study's title opens the consent page only; later steps start with their own heading.
+            st.set_page_config(page_title=settings_for(session, participant).browser_title)
+            page_url = current_page_url()
+            resume_url = resume_link(page_url, participant) if page_url else None
+            return draw_step(session, participant, resume_url)
 
+    st.set_page_config(page_title=settings.browser_title)
+    settings = settings.localised(active_language())
+    language_switch()
     st.title(settings.title)
     if arrival.status != "consent":
         st.info(arrival.message)
@@ -107,7 +153,7 @@ def _participant_flow(session: Session, entry: Entry) -> bool:
         return True
     if choice == "agree":
         try:
-            participant = begin(session, entry)
+            participant = begin(session, entry, active_language())
         except JourneyError as error:
             st.error(str(error))
             return False
@@ -118,12 +164,16 @@ def _participant_flow(session: Session, entry: Entry) -> bool:
 
 
 def draw_step(session: Session, participant: Participant, resume_url: str | None) -> bool:
-    """Draw the participant's stored step; True when progress changed and the page should rerun."""
+    """Draw the participant's stored step; True when progress changed and the page should rerun.
+
+    The caller has made the participant's language the active one.
+    """
     draw = STEP_PAGES.get(participant.step)
     if draw is None:
-        st.error("Something went wrong with your session. Please reload the page.")
+        st.error(_("Something went wrong with your session. Please reload the page."))
         return False
-    return draw(StepPage(session, participant, settings_for(session, participant), resume_url))
+    settings = settings_for(session, participant).localised(participant.language)
+    return draw(StepPage(session, participant, settings, resume_url))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -136,41 +186,70 @@ def preview_page() -> None:
         "Preview: this is exactly what participants see, under the current settings. Preview answers "
         "are marked as previews and excluded from exposure counts, scores and every result."
     )
-    if st.button("Restart preview", key="preview_restart"):
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        language = st.selectbox(
+            "Participant's language",
+            LANGUAGES,
+            format_func=LANGUAGE_NAMES.__getitem__,
+            key="preview_language",
+            help="Applies from the consent page; restart the preview to change it mid-way.",
+        )
+        restart = st.button("Restart preview", key="preview_restart")
+    if restart:
         for key in (_PREVIEW_TOKEN, *_SESSION_KEYS):
             st.session_state.pop(key, None)
         st.rerun()
     with db.session_scope() as session:
-        changed = _preview_flow(session)
+        changed = _preview_flow(session, language)
     if changed:
         st.rerun()
 
 
-def _preview_flow(session: Session) -> bool:
+_RANDOM_CONDITION = "as a participant would get it"
+
+
+def _preview_condition(conditions: tuple[str, ...]) -> str | None:
+    """The design condition the staff member wants to preview (None: drawn as for a participant)."""
+    if len(conditions) < 2:
+        return conditions[0] if conditions else None
+    choice = st.selectbox("Condition to preview", (_RANDOM_CONDITION, *conditions), key="preview_condition_choice")
+    return None if choice == _RANDOM_CONDITION else choice
+
+
+def _preview_flow(session: Session, language: str) -> bool:
     token = st.session_state.get(_PREVIEW_TOKEN)
     if token is None:
-        _, settings = repository.current_settings(session)
-        st.title(settings.title)
-        choice = ui_steps.consent_form(settings, key="preview_consent")
-        if choice == "decline":
-            st.info(
-                "A participant who declines sees a short thank-you; only the number of declines is stored "
-                "(not counted for previews)."
-            )
-            return False
-        if choice == "agree":
-            try:
-                participant = start_preview(session)
-            except JourneyError as error:
-                st.error(str(error))
-                return False
-            st.session_state[_PREVIEW_TOKEN] = participant.resume_token
-            return True
-        return False
+        _version, settings = repository.current_settings(session)
+        condition = _preview_condition(settings.conditions)
+        with using_language(language):
+            return _preview_consent(session, language, condition)
     try:
         participant = load_participant(session, token)
     except JourneyError:
         st.session_state.pop(_PREVIEW_TOKEN, None)
         return True
-    st.title(settings_for(session, participant).title)
-    return draw_step(session, participant, resume_url=None)
+    with using_language(participant.language):
+        return draw_step(session, participant, resume_url=None)
+
+
+def _preview_consent(session: Session, language: str, condition: str | None) -> bool:
+    """The consent page of the preview, in ``language``; True once the preview participant exists."""
+    _version, settings = repository.current_settings(session)
+    settings = settings.localised(language)
+    st.title(settings.title)
+    choice = ui_steps.consent_form(settings, key="preview_consent")
+    if choice == "decline":
+        st.info(
+            "A participant who declines sees a short thank-you; only the number of declines is stored "
+            "(not counted for previews)."
+        )
+        return False
+    if choice == "agree":
+        try:
+            participant = start_preview(session, language, condition)
+        except JourneyError as error:
+            st.error(str(error))
+            return False
+        st.session_state[_PREVIEW_TOKEN] = participant.resume_token
+        return True
+    return False

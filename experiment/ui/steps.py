@@ -27,16 +27,19 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from core import db
+from core.i18n import _, using_language
 from core.models import Participant
-from core.vocabulary import Source
-from experiment import audio_check, debrief, quality, questionnaire, screening, trials
+from experiment import audio_check, clip_count, quality, questionnaire, screening, trials
 from experiment.entry import load_participant
 from experiment.progress import JourneyError
 from experiment.settings import StudySettings
+from experiment.ui import design_text
 from experiment.ui.player import blind_player
 
 SCREENING_SOUND_S = 3 * screening.INTERVAL_S + 2 * screening.GAP_S
 """Length of one headphone-check sound (three noises and two gaps), seconds."""
+CALIBRATION_LISTEN_S = 3.0
+"""Seconds of the (looping) calibration noise to play before "My volume is set" unlocks."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,11 @@ def act(token: str, service: Callable[[Session, Participant], Any]) -> Any:
     """
     try:
         with db.session_scope() as session:
-            return service(session, load_participant(session, token))
-    except JourneyError as error:
+            participant = load_participant(session, token)
+            # Callbacks run before the page body sets the language: messages in the participant's.
+            with using_language(participant.language):
+                return service(session, participant)
+    except JourneyError as error:  # its message is in the participant's language (set above)
         st.session_state[_ERROR_KEY] = str(error)
         return None
 
@@ -90,9 +96,8 @@ def show_error() -> None:
 
 
 def confidence_label(value: int) -> str:
-    """The label of a 1..6 guess: "Sure human" ... "Sure AI"."""
-    text = quality.CONFIDENCE_LABELS[value]
-    return text[0].upper() + text[1:]
+    """The label of a 1..6 guess: "Sure human" ... "Sure AI" (in the active language)."""
+    return _(quality.CONFIDENCE_LABELS[value])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -107,13 +112,13 @@ def consent_form(settings: StudySettings, *, key: str = "consent") -> str | None
     {"agree", "decline"} or None
         What the participant chose in this run, None until they choose.
     """
-    st.subheader("Information about this study")
+    st.subheader(_("Information about this study"))
     st.markdown(settings.information_text)
-    st.subheader("Consent")
+    st.subheader(_("Consent"))
     st.markdown(settings.consent_text)
     with st.container(horizontal=True):
-        agree = st.button("I agree, start the study", type="primary", key=f"{key}_agree")
-        decline = st.button("I do not agree", key=f"{key}_decline")
+        agree = st.button(_("I agree, start the study"), type="primary", key=f"{key}_agree")
+        decline = st.button(_("I do not agree"), key=f"{key}_decline")
     if agree:
         return "agree"
     if decline:
@@ -123,8 +128,10 @@ def consent_form(settings: StudySettings, *, key: str = "consent") -> str | None
 
 def declined_message() -> None:
     st.success(
-        "Thank you for considering this study. You chose not to take part, so nothing about you "
-        "has been stored. You can close this page now."
+        _(
+            "Thank you for considering this study. You chose not to take part, so nothing about you "
+            "has been stored. You can close this page now."
+        )
     )
 
 
@@ -134,25 +141,25 @@ def declined_message() -> None:
 
 def questionnaire_step(page: StepPage) -> bool:
     """The "About you" questionnaire in one form; stores the answers and advances."""
-    st.subheader("About you")
-    st.write("A few short questions before we start. There are no right or wrong answers.")
+    st.subheader(_("About you"))
+    st.write(_("A few short questions before we start. There are no right or wrong answers."))
     show_error()
     with st.form("questionnaire", border=False):
-        for question in questionnaire.QUESTIONNAIRE:
+        for question in questionnaire.questions_before(page.settings):
             if question.kind == "choice":
-                st.radio(question.prompt, question.options, index=None, key=f"q_{question.key}")
+                st.radio(_(question.prompt), question.options, index=None, format_func=_, key=f"q_{question.key}")
             else:
                 points = list(range(question.low, question.high + 1))
                 st.radio(
-                    f"{question.prompt}  \n*{question.low} = {question.low_label}, "
-                    f"{question.high} = {question.high_label}*",
+                    f"{_(question.prompt)}  \n*{question.low} = {_(question.low_label)}, "
+                    f"{question.high} = {_(question.high_label)}*",
                     points,
                     index=None,
                     horizontal=True,
                     key=f"q_{question.key}",
                 )
         st.form_submit_button(
-            "Continue", type="primary", on_click=_save_questionnaire, args=(page.participant.resume_token,)
+            _("Continue"), type="primary", on_click=_save_questionnaire, args=(page.participant.resume_token,)
         )
     return False
 
@@ -172,7 +179,7 @@ def audio_check_step(page: StepPage) -> bool:
     Answers are kept in the browser session until the last sound; a refresh restarts the check,
     which stores nothing until it is complete.
     """
-    st.subheader("Audio check")
+    st.subheader(_("Audio check"))
     if not st.session_state.get("calibrated"):
         _calibration()
         return False
@@ -181,12 +188,32 @@ def audio_check_step(page: StepPage) -> bool:
 
 
 def _calibration() -> None:
+    """The calibration noise plays in a loop while the volume is set; the button unlocks once it has played."""
     st.write(
-        "Please put on your headphones. Play this sound and set your volume so that it is "
-        "comfortable but clearly audible. Keep that volume for the rest of the study."
+        _(
+            "Please put on your headphones. Play this sound (it repeats until you continue) and set "
+            "your volume so that it is comfortable but clearly audible. Keep that volume for the rest "
+            "of the study."
+        )
     )
-    blind_player(audio_check.calibration_wav(), key="calibration", label="Calibration noise", mime="audio/wav")
-    st.button("My volume is set, continue", type="primary", key="calibration_done", on_click=_calibrated)
+    report = blind_player(
+        audio_check.calibration_wav(),
+        key="calibration",
+        required_s=CALIBRATION_LISTEN_S,
+        tolerance_s=0.0,
+        label=_("Calibration noise"),
+        todo_text=_("Press play and set your volume while the sound plays."),
+        done_text=_("Set your volume while the sound plays, then continue."),
+        mime="audio/wav",
+        loop=True,
+    )
+    st.button(
+        _("My volume is set, continue"),
+        type="primary",
+        key="calibration_done",
+        disabled=not report.requirement_met,
+        on_click=_calibrated,
+    )
 
 
 def _calibrated() -> None:
@@ -200,18 +227,23 @@ def _screening(page: StepPage) -> None:
         answers.clear()  # a stale list from an earlier attempt in this browser session
     current = screening_sounds[len(answers)]
     st.write(
-        "Each sound has three noises. In one of them you will hear a faint tone inside the noise. "
-        "Listen to the whole sound, then choose the noise (1, 2 or 3) that held the tone. "
-        "This works only with headphones."
+        _(
+            "Each sound has three noises. In one of them you will hear a faint tone inside the noise. "
+            "Listen to the whole sound, then choose the noise (1, 2 or 3) that held the tone. "
+            "This works only with headphones."
+        )
     )
-    st.progress(len(answers) / len(screening_sounds), text=f"Sound {current.number} of {len(screening_sounds)}")
+    st.progress(
+        len(answers) / len(screening_sounds),
+        text=_("Sound {number} of {total}").format(number=current.number, total=len(screening_sounds)),
+    )
     report = blind_player(
         current.wav,
         key=f"screening_{current.number}",
         required_s=SCREENING_SOUND_S - 0.5,
-        label=f"Headphone check sound {current.number}",
-        todo_text="Please listen to the whole sound, then choose 1, 2 or 3.",
-        done_text="Which noise held the tone?",
+        label=_("Headphone check sound {number}").format(number=current.number),
+        todo_text=_("Please listen to the whole sound, then choose 1, 2 or 3."),
+        done_text=_("Which noise held the tone?"),
         mime="audio/wav",
     )
     show_error()
@@ -242,12 +274,12 @@ def _answer_screening(token: str, number: int, interval: int, n_sounds: int) -> 
 
 def screened_out_step(page: StepPage) -> bool:
     """The polite end for a participant who failed a required headphone screening."""
-    message = (
+    message = _(
         "Thank you for trying. This study needs headphones, and the audio check suggests they are "
         "not in use, so we cannot continue. No further answers are needed."
     )
     if page.settings.prolific_enabled:
-        message += " Please return your submission on Prolific."
+        message += " " + _("Please return your submission on Prolific.")
     st.info(message)
     return False
 
@@ -257,81 +289,38 @@ def screened_out_step(page: StepPage) -> bool:
 
 
 def instructions_step(page: StepPage) -> bool:
-    """How a trial works; the button assigns the trial list and moves on."""
+    """How a trial works in the participant's condition; the button moves on to the first clip."""
     message = st.session_state.pop("screening_message", None)
     if message:
         st.success(message)
-    st.subheader("Instructions")
+    st.subheader(_("Instructions"))
     settings = page.settings
-    extra = " plus one short practice clip" if settings.practice_trial else ""
+    # The same count as the progress bar's "Clip k of N" and the debrief (experiment.clip_count).
+    n_clips = clip_count.clips_to_hear(settings)
+    if settings.practice_trial:
+        count = _("You will hear **{n} short music clips**, after one practice clip. For each clip:")
+    else:
+        count = _("You will hear **{n} short music clips**. For each clip:")
+    listen = (
+        _("Play it and listen to the whole clip. The questions unlock once you have listened.")
+        if settings.listening_requirement >= 1.0
+        else _("Play it and listen. The questions unlock once you have listened.")
+    )
     st.markdown(
-        f"You will hear **{settings.n_trials} short music clips**{extra}. For each clip:\n\n"
-        "1. Play it and listen"
-        + (" to the whole clip" if settings.listening_requirement >= 1.0 else "")
-        + ". The questions unlock once you have listened.\n"
-        "2. Say how the music made **you** feel - not what it expresses, but what you felt.\n"
-        "3. Say whether you think a **person** or an **AI system** made it, and how sure you are.\n\n"
-        "Some clips were made by people and some by AI. At the end you will see which were which."
+        count.format(n=n_clips) + "\n\n1. " + listen + "\n" + design_text.task_steps(page.participant.condition)
     )
     if page.resume_url:
-        st.caption(f"Your progress is saved after every clip. To continue later, keep this link: {page.resume_url}")
+        st.caption(
+            _("Your progress is saved after every clip. To continue later, keep this link: {url}").format(
+                url=page.resume_url
+            )
+        )
     show_error()
     st.button(
-        "Start",
+        _("Start"),
         type="primary",
         key="instructions_done",
         on_click=act,
         args=(page.participant.resume_token, trials.acknowledge_instructions),
     )
     return False
-
-
-# ----------------------------------------------------------------------------------------------
-# Debrief
-
-
-def debrief_step(page: StepPage) -> bool:
-    """The reveal, the score, the comparison with everyone so far and the completion code."""
-    try:
-        info = debrief.debrief(page.session, page.participant)
-    except JourneyError as error:
-        st.error(str(error))
-        return False
-    st.subheader("Thank you!")
-    st.markdown(info.text)
-
-    st.metric("Your score", f"{info.n_correct} of {info.n_main} correct")
-    if info.percentile is not None:
-        st.write(
-            f"You did better than {info.percentile:.0f}% of the {info.n_compared} "
-            f"{'person' if info.n_compared == 1 else 'people'} who took part before you."
-        )
-    else:
-        st.write("You are among the first to take part, so there is no one to compare with yet.")
-
-    st.markdown("#### Which clips were made by AI?")
-    # A plain HTML table (not the canvas data grid): readable by screen readers and on phones.
-    st.table([_reveal_row(item) for item in info.items], hide_index=True, border="horizontal")
-
-    if info.completion_code:
-        st.markdown("#### Your completion code")
-        st.code(info.completion_code, language=None)
-    if info.completion_url:
-        st.link_button(
-            "Finish and return to Prolific" if "prolific" in info.completion_url else "Finish",
-            info.completion_url,
-            type="primary",
-        )
-    return False
-
-
-def _reveal_row(item: debrief.RevealItem) -> dict[str, object]:
-    made_by = "AI" if item.truth == Source.AI else "A person"
-    if item.creator:
-        made_by += f" ({item.creator})"
-    return {
-        "Clip": item.position,
-        "Your answer": confidence_label(item.confidence),
-        "Made by": made_by,
-        "Right?": "✓" if item.correct else "✗",
-    }

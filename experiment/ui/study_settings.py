@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 
 from audio import library
 from core import db
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from core.vocabulary import SCALES, Scale, ScreeningMode, Source
 from experiment import entry, repository
-from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, StudySettings, library_problems
+from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, TEXT_FIELDS, StudySettings, library_problems
+from experiment.ui.design_settings import design_fields
+from experiment.ui.preregistration import preregistration_fields
 
 SCALE_LABELS: dict[str, str] = {
     Scale.VALENCE: "Pleasantness (valence)",
@@ -132,10 +135,19 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
     s = settings
     with st.form(f"{k}form"):
         values: dict[str, Any] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
+        values["browser_title"] = st.text_input(
+            "Browser tab title (neutral: participants see it on every page)",
+            s.browser_title,
+            max_chars=60,
+            key=k + "browser_title",
+        )
         values.update(_trial_fields(k, s))
         values.update(_question_fields(k, s))
+        values.update(design_fields(k, s))
         values.update(_screening_fields(k, s))
+        values.update(preregistration_fields(session, k, version_id, s))
         values.update(_text_and_completion_fields(k, s))
+        values.update(_localised_text_fields(k, s))
         note = st.text_input("Note for this version (optional)", key=k + "note")
         saved = st.form_submit_button("Save as new version", type="primary")
     if not saved:
@@ -195,7 +207,7 @@ def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
     )
     values["min_answer_seconds"] = float(
         st.number_input(
-            "Flag answers faster than (seconds after the clip appeared)",
+            "Flag answers faster than (seconds after the listening requirement was met)",
             0.0,
             600.0,
             float(s.min_answer_seconds),
@@ -241,7 +253,13 @@ def _screening_fields(k: str, s: StudySettings) -> dict[str, object]:
             st.number_input("Screening sounds", 1, 20, s.screening_trials, key=k + "screening_trials")
         ),
         "screening_pass": int(
-            st.number_input("Correct answers needed to pass", 1, 20, s.screening_pass, key=k + "screening_pass")
+            st.number_input(
+                "Correct answers needed to pass (custom pass mark only)",
+                1,
+                20,
+                s.screening_pass,
+                key=k + "screening_pass",
+            )
         ),
     }
 
@@ -273,6 +291,41 @@ def _text_and_completion_fields(k: str, s: StudySettings) -> dict[str, object]:
         key=k + "url",
     ).strip()
     return values
+
+
+_TEXT_LABELS: dict[str, str] = {
+    "title": "Title shown to participants",
+    "information_text": "Information sheet (Markdown)",
+    "consent_text": "Consent statement",
+    "debrief_text": "Debrief explanation",
+}
+
+
+def _localised_text_fields(k: str, s: StudySettings) -> dict[str, object]:
+    """The study's own texts in every language besides English, one expander per language."""
+    localised: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        if language == DEFAULT_LANGUAGE:
+            continue
+        shown = s.localised(language)  # what participants in this language see now
+        own = s.localised_texts.get(language, {})
+        with st.expander(f"Texts in {LANGUAGE_NAMES[language]} ({language})"):
+            st.caption(
+                "Participants who take the study in this language see these texts. An empty field shows the "
+                "built-in translation while the English text is the built-in default, otherwise the English text."
+            )
+            texts = {
+                name: st.text_area(
+                    _TEXT_LABELS[name],
+                    own.get(name, ""),
+                    height=160 if name == "information_text" else None,
+                    placeholder=getattr(shown, name),
+                    key=f"{k}{language}_{name}",
+                ).strip()
+                for name in TEXT_FIELDS
+            }
+        localised[language] = {name: text for name, text in texts.items() if text}
+    return {"localised_texts": {language: texts for language, texts in localised.items() if texts}}
 
 
 def history_section(session: Session) -> None:

@@ -12,35 +12,59 @@ from collections.abc import Mapping
 import streamlit as st
 
 from core import db
+from core.i18n import N_, _
 from core.vocabulary import Scale, TrialKind
 from experiment import trials
+from experiment.ui.manikins import SAM_SCALES, manikin_row_html
 from experiment.ui.player import ListeningReport, blind_player, player_key
 from experiment.ui.steps import StepPage, act, confidence_label, show_error
 
 # Felt (not perceived) emotion, worded as such; names match experiment.quality.SCALE_NAMES so the
 # attention-check instruction ("set pleasantness to 9") points at a label the participant sees.
+# Message ids, translated where drawn.
 SCALE_QUESTIONS: dict[str, tuple[str, str, str]] = {
-    Scale.VALENCE: ("Pleasantness: how pleasant or unpleasant did you feel?", "very unpleasant", "very pleasant"),
-    Scale.AROUSAL: ("Excitement: how calm or excited did you feel?", "very calm", "very excited"),
-    Scale.MOVED: ("How moved you felt: how much did this music move you?", "not moved at all", "deeply moved"),
-    Scale.LIKING: ("Liking: how much did you like it?", "not at all", "very much"),
+    Scale.VALENCE: (
+        N_("Pleasantness: how pleasant or unpleasant did you feel?"),
+        N_("very unpleasant"),
+        N_("very pleasant"),
+    ),
+    Scale.AROUSAL: (N_("Excitement: how calm or excited did you feel?"), N_("very calm"), N_("very excited")),
+    Scale.MOVED: (
+        N_("How moved you felt: how much did this music move you?"),
+        N_("not moved at all"),
+        N_("deeply moved"),
+    ),
+    Scale.LIKING: (N_("Liking: how much did you like it?"), N_("not at all"), N_("very much")),
 }
 CONFIDENCE_OPTIONS: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
-# Narrower scale buttons so a 9-point scale stays on one row on a 390 px phone (default: 41 px each).
-_COMPACT_SCALES_CSS = (
-    "<style>[data-testid='stForm'] button[data-variant='segmented_control']"
-    "{padding-left:0.7rem;padding-right:0.7rem}</style>"
+SELECTED_COLOUR = "#1f3a60"
+"""Fill of a chosen rating button: dark blue with white digits, unmistakable (Streamlit's own is a pale tint)."""
+# Rating buttons share the form's width equally (so the SAM figures above line up with their
+# points, and a 9-point scale stays on one row on a 390 px phone); the chosen one is filled.
+_SEGMENTS = "[data-testid='stForm'] button[data-variant='segmented_control']"
+_SCALES_CSS = (
+    "<style>"
+    "[data-testid='stForm'] [role='radiogroup']:has(> button[data-variant='segmented_control'])"
+    "{width:100%;display:flex}"
+    f"{_SEGMENTS}{{flex:1 1 0;min-width:0;padding-left:0.2rem;padding-right:0.2rem}}"
+    f"{_SEGMENTS}[aria-checked='true']"
+    f"{{background:{SELECTED_COLOUR};border-color:{SELECTED_COLOUR};color:#fff;font-weight:700}}"
+    f"{_SEGMENTS}[aria-checked='true'] p{{color:#fff;font-weight:700}}"
+    ".ht-sam{position:relative;height:64px;width:100%}"
+    ".ht-sam-figure{position:absolute;top:0;height:100%;transform:translateX(-50%)}"
+    "</style>"
 )
 
 
 def trial_step(page: StepPage) -> bool:
     """The current unanswered trial of the practice or trials step, taken from the database.
 
-    One form sends ratings, guess and the player's listening report together; the submit button
-    stays disabled until the browser reports the listening requirement met, and the server checks
-    it again. The answer is stored by the button's callback (see :mod:`experiment.ui.steps`: a
-    click is never lost to a player report), so this run already draws whatever trial is now
-    first unanswered in the database.
+    One form sends ratings, guess and the player's listening report together; the questions and
+    the submit button stay disabled until the browser reports the listening requirement met, and
+    the server checks it again against its own clock (and records the moment it was met). The
+    answer is stored by the button's callback (see :mod:`experiment.ui.steps`: a click is never
+    lost to a player report), so this run already draws whatever trial is now first unanswered
+    in the database.
     """
     session, participant = page.session, page.participant
     view = trials.current_trial(session, participant)
@@ -52,20 +76,30 @@ def trial_step(page: StepPage) -> bool:
     audio = trials.audio_for(session, participant, view.audio_nonce)
 
     if view.kind == TrialKind.PRACTICE:
-        st.subheader("Practice clip")
-        st.caption("This one is for practice and is not scored.")
+        st.subheader(_("Practice clip"))
+        st.caption(_("This one is for practice and is not scored."))
     else:
-        st.progress((view.position - 1) / max(view.n_total, 1), text=f"Clip {view.position} of {view.n_total}")
+        st.progress(
+            (view.position - 1) / max(view.n_total, 1),
+            text=_("Clip {position} of {total}").format(position=view.position, total=view.n_total),
+        )
 
+    if view.label:  # labelled condition: the announcement comes before the clip plays
+        st.info(view.label)
     report = blind_player(
         audio,
         key=player_key(view.audio_nonce),
         required_s=view.required_listen_s,
         tolerance_s=0.0,  # the service's required_listen_s already includes the tolerance
-        label="Music clip",
+        label=_("Music clip"),
+        todo_text=_("Please listen to the whole clip before answering."),
+        done_text=_("Thank you, you can answer now."),
         mime=view.audio_mime,
     )
     unlocked = report.requirement_met or view.required_listen_s <= 0
+    if report.requirement_met:
+        with db.session_scope() as heard:
+            trials.mark_listened(heard, participant, view.trial_index, report.listened_s)
     if view.instructions:
         st.warning(view.instructions)
     _rating_form(view, participant.resume_token, report, unlocked)
@@ -76,57 +110,89 @@ def trials_step(page: StepPage) -> bool:
     """The rated trials: :func:`trial_step` plus a reminder of the resume link."""
     changed = trial_step(page)
     if not changed and page.resume_url:  # on a change the page reruns at once: nothing more to draw
-        st.caption(f"Your answers are saved after every clip. To continue later, use: {page.resume_url}")
+        st.caption(
+            _("Your answers are saved after every clip. To continue later, use: {url}").format(url=page.resume_url)
+        )
     return changed
 
 
 def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, unlocked: bool) -> None:
     """The ratings, the guess and the optional questions in one form; sent by :func:`_save_answer`."""
     form_key = f"trial_{view.trial_index}"
-    st.html(_COMPACT_SCALES_CSS)
+    st.html(_SCALES_CSS)
     show_error()
     with st.form(form_key, border=False):
-        st.markdown("#### How did this music make YOU feel?")
-        st.caption("Not what the music expresses, but what you felt while listening.")
+        st.markdown("#### " + _("How did this music make YOU feel?"))
+        st.caption(_("Not what the music expresses, but what you felt while listening."))
         for scale in view.scales:
-            question, low, high = SCALE_QUESTIONS[scale]
-            # A segmented control keeps all 9 points on one row even on a 390 px phone screen
-            # (a horizontal radio wraps after 7); nothing is preselected, so no default biases.
-            st.segmented_control(
-                f"{question}  \n*1 = {low}, {view.scale_points} = {high}*",
-                list(range(1, view.scale_points + 1)),
-                key=f"{form_key}_{scale}",
-            )
-        st.markdown("#### Who do you think made this clip?")
-        # Vertical: six labels in one column read as a scale on a phone too (a horizontal
-        # radio wraps them into uneven rows there).
-        st.radio(
-            "Who made it: a person or an AI system?",
-            CONFIDENCE_OPTIONS,
-            index=None,
-            format_func=confidence_label,
-            key=f"{form_key}_confidence",
-            label_visibility="collapsed",
-        )
+            _rating_scale(scale, view.scale_points, f"{form_key}_{scale}", disabled=not unlocked)
+        if view.ask_source:
+            _source_question(form_key, disabled=not unlocked)
         if view.ask_familiarity:
             st.radio(
-                "Did you know this piece before? (optional)",
-                ("No", "Yes"),
+                _("Did you know this piece before? (optional)"),
+                (N_("No"), N_("Yes")),
                 index=None,
+                format_func=_,
                 horizontal=True,
                 key=f"{form_key}_familiar",
+                disabled=not unlocked,
             )
         if view.ask_comment:
-            st.text_area("Anything you would like to add? (optional)", max_chars=2000, key=f"{form_key}_comment")
+            st.text_area(
+                _("Anything you would like to add? (optional)"),
+                max_chars=2000,
+                key=f"{form_key}_comment",
+                disabled=not unlocked,
+            )
         st.form_submit_button(
-            "Save and continue",
+            _("Save and continue"),
             type="primary",
             disabled=not unlocked,
             on_click=_save_answer,
             args=(token, view.trial_index, tuple(view.scales), player_key(view.audio_nonce), report),
         )
     if not unlocked:
-        st.caption("The questions can be sent once you have listened to the clip.")
+        st.caption(_("The questions unlock once you have listened to the clip."))
+
+
+def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) -> None:
+    """One rating scale: its question, the SAM figures (valence, arousal) and one button per point.
+
+    A segmented control keeps all points on one row even on a 390 px phone screen (a horizontal
+    radio wraps after 7); nothing is preselected, so no default biases the answer.
+    """
+    question, low, high = SCALE_QUESTIONS[scale]
+    label = f"{_(question)}  \n*1 = {_(low)}, {scale_points} = {_(high)}*"
+    # The question, then the figures, then the buttons (the widget's own label would sit above
+    # the figures); every scale alike, and the label stays on the widget for screen readers.
+    st.markdown(label)
+    if scale in SAM_SCALES:
+        st.html(manikin_row_html(scale, scale_points))
+    st.segmented_control(
+        label,
+        list(range(1, scale_points + 1)),
+        key=key,
+        disabled=disabled,
+        label_visibility="collapsed",
+        width="stretch",
+    )
+
+
+def _source_question(form_key: str, *, disabled: bool) -> None:
+    """Who made the clip, with confidence (blind condition only)."""
+    st.markdown("#### " + _("Who do you think made this clip?"))
+    # Vertical: six labels in one column read as a scale on a phone too (a horizontal
+    # radio wraps them into uneven rows there).
+    st.radio(
+        _("Who made it: a person or an AI system?"),
+        CONFIDENCE_OPTIONS,
+        index=None,
+        format_func=confidence_label,
+        key=f"{form_key}_confidence",
+        label_visibility="collapsed",
+        disabled=disabled,
+    )
 
 
 def _save_answer(

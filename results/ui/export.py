@@ -11,14 +11,19 @@ import streamlit as st
 
 from results import export
 from results.dataset import Dataset
-from results.report import build_report_html
-from results.ui.filters import page_dataset
+from results.prereg import dataset_report_html
+from results.ui.filters import filtered_dataset, show_data_caption, stop_if_empty
+from results.ui.flow import prereg_download
 
 
 def export_page() -> None:
     """The whole page under the sidebar's filters."""
     st.title("Export")
-    dataset = page_dataset()
+    dataset = filtered_dataset()
+    show_data_caption(dataset)
+    if dataset.n_main_trials == 0:  # the preregistration is wanted before any data exist
+        prereg_download()
+    stop_if_empty(dataset)
     st.write(
         f"The files hold exactly the rows the results pages use under these filters: "
         f"**{dataset.n_participants} participants**, **{len(dataset.trials)} answered trials** "
@@ -33,9 +38,7 @@ def export_page() -> None:
     with_models = st.checkbox("Fit the mixed models for the report (slower on a large study)", key="export_with_models")
 
     def report() -> str:
-        return build_report_html(
-            dataset.trials, dataset.filters.describe(), counts=dataset.counts, include_mixed_models=with_models
-        )
+        return dataset_report_html(dataset, include_mixed_models=with_models)
 
     if not formats:
         st.warning("Choose at least one format.")
@@ -61,6 +64,8 @@ def export_page() -> None:
         mime="text/html",
         key="export_report",
     )
+    st.subheader("Preregistration")
+    prereg_download()
 
 
 def _single_files(dataset: Dataset, stamp: str) -> None:

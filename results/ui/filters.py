@@ -18,6 +18,11 @@ from results.dataset import Dataset, Filters, exclusion_lines, load_dataset
 from results.table import load_study_versions
 
 CACHE_TTL_S = 30
+EXCLUSION_MODES: dict[str, str] = {
+    "preregistered": "Preregistered rules (default)",
+    "custom": "Custom (not preregistered)",
+    "none": "None: unfiltered data",
+}
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Reading the answers ...")
@@ -32,6 +37,38 @@ def cached_study_versions(url: str) -> pd.DataFrame:
     return load_study_versions(get_engine(url))
 
 
+def _exclusion_widgets() -> tuple[str, dict[str, bool]]:
+    """The exclusion choice (preregistered, custom or none) and, for custom, the five exclusion flags."""
+    mode = st.radio(
+        "Exclusions",
+        EXCLUSION_MODES,
+        format_func=EXCLUSION_MODES.__getitem__,
+        key="rf_exclusion_mode",
+        help="By default each participant is judged by the exclusion rules saved with their study version "
+        "before the data came in. Other choices are labelled as not preregistered.",
+    )
+    custom = mode == "custom"
+    completed_only = custom and st.checkbox(
+        "Completed participants only",
+        value=True,
+        key="rf_completed_only",
+        help="Leave out people who stopped before the debrief.",
+    )
+    exclude_screening = custom and st.checkbox("Exclude failed headphone screening", key="rf_exclude_screening")
+    exclude_attention = custom and st.checkbox("Exclude failed attention check", key="rf_exclude_attention")
+    exclude_fast = custom and st.checkbox("Exclude too-fast answerers", key="rf_exclude_fast")
+    exclude_inconsistent = custom and st.checkbox(
+        "Exclude inconsistent on the repeated clip", key="rf_exclude_inconsistent"
+    )
+    return mode, {
+        "completed_only": completed_only,
+        "exclude_failed_screening": exclude_screening,
+        "exclude_attention_failed": exclude_attention,
+        "exclude_too_fast": exclude_fast,
+        "exclude_inconsistent": exclude_inconsistent,
+    }
+
+
 def sidebar_filters() -> Filters:
     """Draw the filter widgets in the sidebar and return the chosen :class:`Filters`.
 
@@ -40,16 +77,7 @@ def sidebar_filters() -> Filters:
     url = database_url()
     with st.sidebar:
         st.header("Filters")
-        completed_only = st.checkbox(
-            "Completed participants only",
-            value=True,
-            key="rf_completed_only",
-            help="Leave out people who stopped before the debrief.",
-        )
-        exclude_screening = st.checkbox("Exclude failed headphone screening", key="rf_exclude_screening")
-        exclude_attention = st.checkbox("Exclude failed attention check", key="rf_exclude_attention")
-        exclude_fast = st.checkbox("Exclude too-fast answerers", key="rf_exclude_fast")
-        exclude_inconsistent = st.checkbox("Exclude inconsistent on the repeated clip", key="rf_exclude_inconsistent")
+        mode, exclusions = _exclusion_widgets()
         use_dates = st.checkbox("Limit to participants who started in a date range (UTC)", key="rf_use_dates")
         date_from = date_to = None
         if use_dates:
@@ -68,18 +96,18 @@ def sidebar_filters() -> Filters:
                 for row in versions.itertuples()
             }
             chosen_versions = st.multiselect(
-                "Study versions (empty = all)", options=list(labels), format_func=labels.__getitem__, key="rf_versions"
+                "Study versions (empty = all with the newest version's scales)",
+                options=list(labels),
+                format_func=labels.__getitem__,
+                key="rf_versions",
             )
             study_versions = tuple(chosen_versions) or None
         if st.button("Refresh data", key="rf_refresh", help=f"Data is re-read at most every {CACHE_TTL_S} s."):
             cached_dataset.clear()
             cached_study_versions.clear()
     return Filters(
-        completed_only=completed_only,
-        exclude_failed_screening=exclude_screening,
-        exclude_attention_failed=exclude_attention,
-        exclude_too_fast=exclude_fast,
-        exclude_inconsistent=exclude_inconsistent,
+        preregistered=mode == "preregistered",
+        **exclusions,
         date_from=date_from,
         date_to=date_to,
         study_versions=study_versions,
@@ -95,7 +123,7 @@ def filtered_dataset() -> Dataset:
 def show_data_caption(dataset: Dataset) -> None:
     """A caption with the filters, what they removed and when the data was read."""
     st.caption(
-        f"Filters: {dataset.filters.describe()}. {' '.join(exclusion_lines(dataset.counts))} "
+        f"Filters: {dataset.filters.describe()}. {dataset.version_note} {' '.join(exclusion_lines(dataset.counts))} "
         f"Data read {dataset.loaded_at:%H:%M:%S} UTC."
     )
 

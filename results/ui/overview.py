@@ -30,7 +30,9 @@ from results.formatting import format_number, format_percent
 from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
 from results.mixed import ModelFitError
 from results.roc import ROC, roc_from_confidence
+from results.ui.designs import design_section
 from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
+from results.ui.flow import show_flow
 from results.ui.tables import show_table
 
 
@@ -38,6 +40,7 @@ def overview_page() -> None:
     """The whole page: detection, emotion and by-group tabs under the sidebar's filters."""
     st.title("Results overview")
     dataset = page_dataset()
+    show_flow(dataset)
     detection_tab, emotion_tab, groups_tab = st.tabs(["Detection", "Emotion", "By group"])
     with detection_tab:
         detection_section(dataset)
@@ -51,6 +54,7 @@ def overview_page() -> None:
             key="overview_breakdown_by",
         )
         breakdown_section(dataset, by)
+    design_section(dataset)  # only when labelled or rate-only participants have data
 
 
 def detection_section(dataset: Dataset) -> None:
@@ -154,6 +158,7 @@ BREAKDOWN_CHOICES: dict[str, str] = {
     "ai_exposure": "AI music heard before",
     "ai_attitude": "Attitude to AI music (1-7)",
     "age_band": "Age band",
+    "language": "Language taken in",
     "genre": "Genre",
     "vocals": "Vocals",
     "ai_system": "AI system (AI clips only)",

@@ -303,11 +303,11 @@ def test_first_run_builds_a_balanced_neutral_demo_library_through_ingest(sqlite_
         library.save_processing_settings(session, ProcessingSettings(excerpt_seconds=8.0))
     messages: list[str] = []
     ids = build_demo_library(echo=messages.append)
-    assert len(ids) == 12 and messages[-1].startswith("Demo library ready")
+    assert len(ids) == 14 and messages[-1].startswith("Demo library ready")
 
     with db.session_scope() as session:
         clips = session.scalars(select(Clip).order_by(Clip.id)).all()
-        assert library.active_counts(session) == {"human": 6, "ai": 6}
+        assert library.active_counts(session) == {"human": 7, "ai": 7}
         assert sorted(clip.id for clip in clips) == sorted(ids)
         for clip in clips:
             assert clip.is_demo and clip.genre == GENRE and clip.vocals == "instrumental"
@@ -324,11 +324,11 @@ def test_first_run_builds_a_balanced_neutral_demo_library_through_ingest(sqlite_
                 assert run <= MAX_VERBATIM_STEPS
             else:
                 assert clip.ai_system is None and "BWV" in clip.provenance
-        assert sorted(int(clip.title.split()[-1]) for clip in clips) == list(range(1, 13))
+        assert sorted(int(clip.title.split()[-1]) for clip in clips) == list(range(1, 15))
         pairs: dict[str, set[str]] = {}
         for clip in clips:
             pairs.setdefault(clip.pair_id, set()).add(clip.source)
-        assert len(pairs) == 6 and all(sources == {"human", "ai"} for sources in pairs.values())
+        assert len(pairs) == 7 and all(sources == {"human", "ai"} for sources in pairs.values())
         # Loudness normalisation put both sides on the same target.
         for clip in clips:
             assert clip.loudness_flag is None
@@ -336,4 +336,4 @@ def test_first_run_builds_a_balanced_neutral_demo_library_through_ingest(sqlite_
     # The library is no longer empty: a second start builds nothing.
     assert build_demo_library() == []
     with db.session_scope() as session:
-        assert sum(library.active_counts(session).values()) == 12
+        assert sum(library.active_counts(session).values()) == 14

@@ -2,6 +2,8 @@
 
 Shared by the real-browser journey and blinding tests. The study is prepared in the test process
 (real MP3 clips, settings version) before the Streamlit server starts on the same data folder.
+The functions taking ``lang`` find the page's texts in that language (the English text is
+translated through the catalog, as the app does).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core import db
+from core.i18n import translate
 from experiment import repository
-from experiment.questionnaire import QUESTIONNAIRE
+from experiment.questionnaire import questions_before
 from experiment.settings import StudySettings
 from tests.e2e.conftest import StreamlitServer, wait_for_app
 from tests.experiment.playable_clips import ClipIdentity, add_playable_clips
@@ -42,10 +45,10 @@ def click_button(page, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).click()
 
 
-def consent(page) -> str:
+def consent(page, lang: str = "en") -> str:
     """Agree on the consent page; returns the resume token the page put into the URL."""
-    wait_for_app(page, "Information about this study")
-    click_button(page, "I agree, start the study")
+    wait_for_app(page, translate("Information about this study", lang))
+    click_button(page, translate("I agree, start the study", lang))
     page.wait_for_url(re.compile(r"[?&]resume=[A-Za-z0-9_-]{20,}"))
     return re.search(r"resume=([A-Za-z0-9_-]+)", page.url).group(1)
 
@@ -62,11 +65,20 @@ def choose_first_options(page) -> None:
         groups.nth(i).locator('label[data-testid="stRadioOption"]').first.click()
 
 
-def answer_questionnaire(page) -> None:
-    wait_for_app(page, "About you")
-    wait_for_radios(page, len(QUESTIONNAIRE))
+def answer_questionnaire(page, lang: str = "en", settings: StudySettings | None = None) -> None:
+    """The "About you" questions asked before the clips under ``settings`` (default settings)."""
+    wait_for_app(page, translate("About you", lang))
+    wait_for_radios(page, len(questions_before(settings or StudySettings())))
     choose_first_options(page)
-    click_button(page, "Continue")
+    click_button(page, translate("Continue", lang))
+
+
+def answer_after_trials(page, lang: str = "en") -> None:
+    """The questions after the last clip (AI exposure and attitude; rate-only's source question)."""
+    wait_for_app(page, translate("A few last questions", lang))
+    wait_for_radios(page, 1)
+    choose_first_options(page)
+    click_button(page, translate("Continue", lang))
 
 
 def play_through(page, timeout_ms: int = 30_000) -> None:
@@ -86,9 +98,21 @@ def play_through(page, timeout_ms: int = 30_000) -> None:
     )
 
 
-def pass_audio_check(page) -> None:
+def calibrate(page) -> None:
+    """Play the (looping) calibration sound until "My volume is set" unlocks, then click it."""
     wait_for_app(page, "Audio check")
-    click_button(page, "My volume is set, continue")
+    button = page.get_by_role("button", name="My volume is set, continue", exact=True)
+    assert button.is_disabled(), "the volume is set only once the calibration sound has played"
+    audio = page.locator("audio")
+    audio.wait_for(state="attached")
+    assert audio.evaluate("a => a.loop"), "the calibration sound loops until the participant goes on"
+    audio.evaluate("a => a.play()")
+    page.wait_for_function("b => !b.disabled", arg=button.element_handle(), timeout=30_000)
+    button.click()
+
+
+def pass_audio_check(page) -> None:
+    calibrate(page)
     wait_for_app(page, "Sound 1 of")
     play_through(page)
     button = page.get_by_role("button", name="1", exact=True)
@@ -96,9 +120,9 @@ def pass_audio_check(page) -> None:
     button.click()
 
 
-def read_instructions(page) -> None:
-    wait_for_app(page, "Instructions")
-    click_button(page, "Start")
+def read_instructions(page, lang: str = "en") -> None:
+    wait_for_app(page, translate("Instructions", lang))
+    click_button(page, translate("Start", lang))
 
 
 def listen_until_unlocked(page, submit) -> None:
@@ -112,24 +136,31 @@ def listen_until_unlocked(page, submit) -> None:
 
 def answer_current_trial(
     page,
-    confidence: str,
+    confidence: str | None,
     expected: str,
     n_scales: int = 4,
     before_submit: Callable[[], None] | None = None,
     whole_clip: bool = True,
+    lang: str = "en",
 ) -> None:
-    """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI") and submit.
+    """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI"; None where not asked) and submit.
 
     ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
     ``n_scales`` the number of rating scales on it; ``before_submit`` runs right before the click.
     ``whole_clip=False`` listens only until the answers unlock (long clips, short requirement).
+    ``confidence`` and ``expected`` may be catalog messages in English ("Sure AI", "Practice clip"):
+    they are translated into ``lang``; any other text is taken as it is.
     """
+    if confidence is not None:
+        confidence = translate(confidence, lang)
+    expected = translate(expected, lang)
     wait_for_app(page, expected)
     page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n", arg=n_scales
     )
-    wait_for_radios(page, 1)
-    submit = page.get_by_role("button", name="Save and continue")
+    if confidence is not None:
+        wait_for_radios(page, 1)
+    submit = page.get_by_role("button", name=translate("Save and continue", lang))
     assert submit.is_disabled(), "answers must stay locked until the clip was heard"
     if whole_clip:
         play_through(page)
@@ -141,10 +172,13 @@ def answer_current_trial(
     for i in range(scales.count()):
         buttons = scales.nth(i).locator("button")
         buttons.nth(buttons.count() // 2).click()  # the middle of each rating scale
-    page.locator('[data-testid="stRadio"]').filter(has_text="Sure human").get_by_text(confidence, exact=True).click()
-    familiarity = page.locator('[data-testid="stRadio"]').filter(has_text="Did you know this piece")
+    if confidence is not None:
+        guesses = page.locator('[data-testid="stRadio"]').filter(has_text=translate("Sure human", lang))
+        guesses.get_by_text(confidence, exact=True).click()
+    familiar = translate("Did you know this piece before? (optional)", lang)
+    familiarity = page.locator('[data-testid="stRadio"]').filter(has_text=familiar)
     if familiarity.count():
-        familiarity.get_by_text("No", exact=True).click()
+        familiarity.get_by_text(translate("No", lang), exact=True).click()
     if before_submit is not None:
         before_submit()
     submit.click()

@@ -7,6 +7,14 @@ any clip's identity: file names, hashes, uploaded name, title, creator or AI sys
 served from a ``/media/`` URL (st.audio's shared content-hash URLs), every clip plays from a
 ``blob:`` URL private to the tab, the two participants share no audio URL or player key, and the
 visible trial page is word for word the same for human and AI clips.
+
+Both languages: in German, one participant's browser prefers German (``Accept-Language``) and the
+other follows a ``?lang=de`` link from an English browser.
+
+It runs in every design condition. Blind and rate-only pages carry nothing about the source (and
+rate-only pages never mention AI); a labelled page carries only the announcement of its shown
+label - the assigned one, also when it is reversed - and is otherwise the same for every clip,
+whatever its source or whether its label is true.
 """
 
 from __future__ import annotations
@@ -18,7 +26,10 @@ import pytest
 from sqlalchemy import select
 
 from core import db
+from core.i18n import translate
 from core.models import Participant, Trial
+from core.vocabulary import Condition, LabelMode
+from experiment.conditions import label_text
 from experiment.settings import StudySettings
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import wait_for_app
@@ -33,14 +44,25 @@ STUDY = StudySettings(
     screening="off",
     listening_requirement=1.0,
     ask_comment=False,
+    title="A listening study",  # rate-only participants may read nothing about AI before the end
+    information_text="You will listen to short music clips and say how each one made you feel.",
 )
 
-# Every widget key the participant page may use; anything else (e.g. a clip id) fails the test.
-ALLOWED_KEY = re.compile(
-    r"st-key-(consent_(agree|decline)|q_[a-z_]+|calibration(_done)?|screening_\d+(_\d)?|instructions_done"
-    r"|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment)|player_[0-9a-f]{48}"
-    r"|FormSubmitter-(questionnaire-Continue|trial_\d+-Save-and-continue))"
-)
+
+def allowed_key(lang: str) -> re.Pattern[str]:
+    """Every widget key the participant page may use; anything else (e.g. a clip id) fails the test.
+
+    A form's submit button is keyed by its label (in the participant's language).
+    """
+    continue_, save = (
+        re.escape(translate(label, lang).replace(" ", "-")) for label in ("Continue", "Save and continue")
+    )
+    return re.compile(
+        r"st-key-(language|consent_(agree|decline)|q_[a-z_]+|calibration(_done)?|screening_\d+(_\d)?"
+        r"|instructions_done|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment)"
+        rf"|player_[0-9a-f]{{48}}|FormSubmitter-(questionnaire-{continue_}|trial_\d+-{save}))"
+    )
+
 
 # Streamlit's media endpoint (st.audio, st.image ...); its own fonts live under /static/media/.
 MEDIA_URL = re.compile(rb"(?<!/static)/media/")
@@ -105,15 +127,15 @@ class Capture:
             yield "page URL", url.encode()
 
 
-def take_study(page, base_url: str, capture: Capture, confidences: list[str]) -> str:
-    """One participant's whole journey; capture stops right before the last answer is sent."""
+def take_study(page, url: str, capture: Capture, confidences: list[str | None], lang: str = "en") -> str:
+    """One participant's whole journey in ``lang``; capture stops right before the last answer is sent."""
     capture.attach(page)
-    page.goto(base_url)
+    page.goto(url)
     capture.snapshot(page)
-    token = drive.consent(page)
+    token = drive.consent(page, lang)
     capture.snapshot(page)
-    drive.answer_questionnaire(page)
-    drive.read_instructions(page)
+    drive.answer_questionnaire(page, lang)
+    drive.read_instructions(page, lang)
     with db.session_scope() as session:
         participant = session.scalars(select(Participant).where(Participant.resume_token == token)).one()
         trials = session.scalars(
@@ -122,7 +144,12 @@ def take_study(page, base_url: str, capture: Capture, confidences: list[str]) ->
         kinds = [t.kind for t in trials]
     n_rated = sum(kind != "practice" for kind in kinds)
     for index, kind in enumerate(kinds):
-        expected = "Practice clip" if kind == "practice" else f"Clip {index + (kinds[0] != 'practice')} of {n_rated}"
+        position = index + (kinds[0] != "practice")
+        expected = (
+            translate("Practice clip", lang)
+            if kind == "practice"
+            else translate("Clip {position} of {total}", lang).format(position=position, total=n_rated)
+        )
         wait_for_app(page, expected)
         page.locator("audio").wait_for(state="attached")
 
@@ -133,21 +160,45 @@ def take_study(page, base_url: str, capture: Capture, confidences: list[str]) ->
             if last:
                 capture.active = False  # the answer below leads to the debrief, which may reveal
 
-        drive.answer_current_trial(page, confidences[index % len(confidences)], expected, before_submit=record)
-    wait_for_app(page, "Which clips were made by AI?")
+        confidence = confidences[index % len(confidences)]
+        drive.answer_current_trial(page, confidence, expected, before_submit=record, lang=lang)
+    drive.answer_after_trials(page, lang)
+    done = "The labels you saw" if _is_labelled(token) else "Which clips were made by AI?"
+    wait_for_app(page, translate(done, lang))
     return token
 
 
-def normalised_trial_text(text: str) -> str:
+def _is_labelled(token: str) -> bool:
+    with db.session_scope() as session:
+        condition = session.scalars(select(Participant.condition).where(Participant.resume_token == token)).one()
+    return condition == Condition.LABELLED
+
+
+def _message_pattern(message: str, lang: str, value: str = r"[^\n]*?") -> str:
+    """A regular expression for catalog ``message`` in ``lang``, each placeholder matching ``value``."""
+    return value.join(re.escape(part) for part in re.split(r"\{[a-z_]+\}", translate(message, lang)))
+
+
+ATTENTION_MESSAGES = (
+    "Attention check: for this clip, please choose “{choice}”, whatever you hear.",
+    "Attention check: for this clip, please choose “{choice}” and set {scale} to {value}, whatever you hear.",
+    "Attention check: for this clip, please set {scale} to {value}, whatever you hear.",
+)
+
+
+def normalised_trial_text(text: str, lang: str = "en") -> str:
     """The trial page's words without what legitimately differs between trials.
 
     That is the position ("Clip 3 of 5", or the practice heading), the attention-check
     instruction and the resume-link caption (shown from the main trials on).
     """
-    text = re.sub(r"Clip \d+ of \d+", "POSITION", text)
-    text = re.sub(r"Practice clip\s+This one is for practice and is not scored\.", "POSITION", text)
-    text = re.sub(r"Attention check:[^\n]*", "", text)
-    text = re.sub(r"Your answers are saved after every clip\.[^\n]*", "", text)
+    practice = ("Practice clip", "This one is for practice and is not scored.")
+    resume = "Your answers are saved after every clip. To continue later, use: {url}"
+    text = re.sub(_message_pattern("Clip {position} of {total}", lang, r"\d+"), "POSITION", text)
+    text = re.sub(r"\s+".join(_message_pattern(m, lang) for m in practice), "POSITION", text)
+    for attention in ATTENTION_MESSAGES:
+        text = re.sub(_message_pattern(attention, lang), "", text)
+    text = re.sub(_message_pattern(resume, lang) + r"[^\n]*", "", text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
@@ -163,21 +214,41 @@ def _unvaried_stretch(stored: bytes, length: int = 48) -> bytes:
     return stored[start : start + length]
 
 
-def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatch, chromium):
-    identities = drive.prepare_study(e2e_data_dir, monkeypatch, STUDY, n_per_source=3)
+# Per language: for each of the two participants, the browser's language and the link's query.
+ARRIVALS = {
+    "en": (("en-US", ""), ("en-GB", "")),
+    "de": (("de-DE", ""), ("en-US", "?lang=de")),
+}
+# Every design condition in English; German in the blind condition (the other conditions' pages are
+# the same catalog messages, checked by tests/test_i18n.py and the German AppTest journey).
+CASES = [("en", condition) for condition in Condition] + [("de", Condition.BLIND)]
+
+
+@pytest.mark.parametrize(("lang", "condition"), CASES)
+def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatch, chromium, lang, condition):
+    study = STUDY.with_changes(conditions=(condition,))
+    identities = drive.prepare_study(e2e_data_dir, monkeypatch, study, n_per_source=3)
     server = drive.start_server(e2e_data_dir)
     captures, tokens = [], []
+    answers: list[list[str | None]] = [["Sure AI", "Sure human"], ["Maybe human", "Probably AI"]]
+    if condition != Condition.BLIND:
+        answers = [[None], [None]]  # no source question on the trial page
     try:
-        for confidences in (["Sure AI", "Sure human"], ["Maybe human", "Probably AI"]):
-            context = chromium.new_context(viewport={"width": 1000, "height": 900})
+        for (locale, query), confidences in zip(ARRIVALS[lang], answers):
+            context = chromium.new_context(viewport={"width": 1000, "height": 900}, locale=locale)
             page = context.new_page()
             page.set_default_timeout(30_000)
             capture = Capture()
-            tokens.append(take_study(page, server.url, capture, confidences))
+            tokens.append(take_study(page, server.url + "/" + query, capture, confidences, lang))
             captures.append(capture)
             context.close()
     finally:
         server.stop()
+    with db.session_scope() as session:
+        languages = [
+            session.scalars(select(Participant.language).where(Participant.resume_token == t)).one() for t in tokens
+        ]
+    assert languages == [lang, lang]
 
     secrets = {secret: identity.clip_id for identity in identities for secret in identity.secrets()}
     audio_samples = [_unvaried_stretch((e2e_data_dir / "clips" / i.served_name).read_bytes()) for i in identities]
@@ -197,7 +268,8 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
         for dom in capture.doms:
             keys |= set(re.findall(r"st-key-[A-Za-z0-9_-]+", dom))
         assert keys, "no widget keys found"
-        assert all(ALLOWED_KEY.fullmatch(key) for key in keys), sorted(k for k in keys if not ALLOWED_KEY.fullmatch(k))
+        allowed = allowed_key(lang)
+        assert all(allowed.fullmatch(key) for key in keys), sorted(k for k in keys if not allowed.fullmatch(k))
 
         assert capture.audio_srcs and all(src.startswith("blob:") for src in capture.audio_srcs)
 
@@ -209,10 +281,29 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
 
     # The visible trial page is the same, word for word, whatever the clip's source.
     with db.session_scope() as session:
-        source_of = {(t.participant.resume_token, t.trial_index): t.clip.source for t in session.scalars(select(Trial))}
+        trial_of = {(t.participant.resume_token, t.trial_index): t for t in session.scalars(select(Trial))}
+        source_of = {key: t.clip.source for key, t in trial_of.items()}
+        label_of = {key: (t.label_shown, t.label_mode) for key, t in trial_of.items()}
+    modes = set()
     for capture, token in zip(captures, tokens, strict=True):
         texts_by_source: dict[str, set[str]] = {"human": set(), "ai": set()}
         for index, text in capture.trial_texts:
-            texts_by_source[source_of[(token, index)]].add(normalised_trial_text(text))
+            shown, mode = label_of[(token, index)]
+            if condition == Condition.LABELLED:
+                # Only the assigned label's announcement: never the truth when the label is reversed.
+                assert shown is not None and label_text(shown) in text
+                other = [label_text(s) for s in ("human", "ai") if s != shown]
+                assert all(o not in text for o in other), (index, mode)
+                if mode == LabelMode.REVERSED:
+                    assert shown != source_of[(token, index)]
+                modes.add(mode)
+                text = text.replace(label_text(shown), "LABEL")
+            else:
+                assert shown is None
+            if condition == Condition.RATE_ONLY:
+                assert not re.search(r"\bAI\b|artificial", text), "rate-only trial pages must not mention AI"
+            texts_by_source[source_of[(token, index)]].add(normalised_trial_text(text, lang))
         assert texts_by_source["human"] and texts_by_source["ai"], "both sources must have been heard"
         assert len(texts_by_source["human"] | texts_by_source["ai"]) == 1, texts_by_source
+    if condition == Condition.LABELLED:
+        assert LabelMode.REVERSED in modes and LabelMode.TRUE in modes

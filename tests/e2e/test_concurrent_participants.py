@@ -38,6 +38,7 @@ ADVANCE_S = 2.0
 """Longest accepted time from a click to the next page's text (the issue's bound for 5 at once)."""
 
 STUDY = StudySettings(
+    ai_questions_before=True,  # the journey ends at the debrief right after the last clip
     n_trials=N_TRIALS,
     attention_check=False,
     repeat_check=False,
@@ -45,6 +46,7 @@ STUDY = StudySettings(
     screening="optional",
     screening_trials=2,
     screening_pass=1,
+    screening_criterion="custom",
     listening_requirement=1.0,
     max_same_source_run=3,
     prolific_enabled=False,
@@ -102,6 +104,7 @@ def play_and_answer(page, journey: Journey, expected: str, next_text: str, what:
     scales = page.locator('[data-testid="stButtonGroup"]')
     submit = page.get_by_role("button", name="Save and continue")
     start_playing(page)
+    # The questions unlock with the listening requirement (Playwright's click waits for that).
     for i in range(scales.count()):
         buttons = scales.nth(i).locator("button")
         buttons.nth(buttons.count() // 2).click()
@@ -125,8 +128,10 @@ def whole_journey(page, url: str, journey: Journey) -> None:
     drive.choose_first_options(page)
     click_and_time(page, journey, button("Continue"), "questionnaire", "My volume is set")
     wait_for_app(page, "My volume is set")
-    drive.play_through(page)
-    click_and_time(page, journey, button("My volume is set, continue"), "calibration", "Sound 1 of 2")
+    start_playing(page)  # the calibration sound loops; the button unlocks once it has played
+    calibrated = button("My volume is set, continue")
+    enabled_now(page, calibrated)
+    click_and_time(page, journey, calibrated, "calibration", "Sound 1 of 2")
     for number in (1, 2):
         wait_for_app(page, f"Sound {number} of 2")
         start_playing(page)

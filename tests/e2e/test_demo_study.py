@@ -50,8 +50,7 @@ def _answer_trial(page, confidence: str, expected: str) -> None:
 
 def _do_audio_check(page, n_sounds: int) -> None:
     """Set the volume, then hear every headphone-screening sound and pick an interval."""
-    wait_for_app(page, "Audio check")
-    drive.click_button(page, "My volume is set, continue")
+    drive.calibrate(page)
     for number in range(1, n_sounds + 1):
         wait_for_app(page, f"Sound {number} of {n_sounds}")
         drive.play_through(page)
@@ -65,10 +64,12 @@ def test_demo_study_runs_from_consent_to_debrief(e2e_data_dir, monkeypatch, chro
     monkeypatch.setenv("HUMAN_TOUCH_DATABASE_URL", f"sqlite:///{e2e_data_dir / 'human_touch.db'}")
     startup.prepare(build_demo=True, echo=lambda _: None)
     with db.session_scope() as session:
-        repository.save_settings(session, StudySettings(listening_requirement=LISTENING_REQUIREMENT))
+        repository.save_settings(
+            session, StudySettings(listening_requirement=LISTENING_REQUIREMENT, ai_questions_before=True)
+        )
     with db.session_scope() as session:
         sources = dict(session.execute(select(Clip.source, func.count()).group_by(Clip.source)).all())
-    assert sources == {"human": 6, "ai": 6}
+    assert sources == {"human": 7, "ai": 7}  # 12 main clips, the practice clip and a spare
 
     server = drive.start_server(e2e_data_dir)
     context = chromium.new_context(viewport={"width": 1000, "height": 900})

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.e2e
 
 # The demo library's clips are 20 s long; a short listening requirement keeps the test short.
 STUDY = StudySettings(
+    ai_questions_before=True,  # the journey ends at the debrief right after the last clip
     n_trials=4,
     screening="off",
     practice_trial=False,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ import soundfile as sf
 from sqlalchemy import func, select
 
 from core import config, db
-from core.models import Clip
+from core.models import Clip, Participant, utcnow
 from experiment import quality, repository, screening
 from experiment.audio_check import (
     ScreeningOutcome,
@@ -29,7 +30,7 @@ from experiment.entry import (
 )
 from experiment.journey import current_step
 from experiment.progress import settings_for
-from experiment.questionnaire import save_questionnaire
+from experiment.questionnaire import save_after_trials, save_questionnaire
 from experiment.settings import StudySettings
 from experiment.trials import (
     Answer,
@@ -44,12 +45,18 @@ from experiment.trials import (
 DURATION_S = 20.0
 QUESTIONNAIRE = {
     "age_band": "25-34",
-    "musician_self_rating": 4,
     "instrument_practice_years": "4-5",
+    "practice_hours_peak": "1",
+    "never_complimented": 5,
+    "theory_training_years": "0.5",
     "instrument_training_years": "2",
+    "instruments_played": "1",
+    "musician_self_rating": 4,
     "ai_music_heard": "Some",
     "ai_music_attitude": 3,
+    "believed_ai_present": "Yes, some of them",
 }
+"""Answers to every question a participant may be asked, before or after the clips (extra keys are dropped)."""
 
 
 def add_clips(n_human: int, n_ai: int, paired: bool = False) -> None:
@@ -132,13 +139,23 @@ def good_answer(view: TrialView, confidence: int = 2, rating: int = 5) -> Answer
     )
 
 
+def shown_seconds_ago(s, participant: Participant, trial_index: int, seconds: float) -> None:
+    """Show the trial (if not yet) and move its first showing ``seconds`` into the past.
+
+    Stands in for the wall time a real listen takes, which the server checks (tests do not wait).
+    """
+    mark_shown(s, participant, trial_index)
+    trial = repository.trial_at(s, participant, trial_index)
+    trial.first_shown_at = utcnow() - timedelta(seconds=seconds)
+
+
 def answer_current(
     token: str, *, guess_right: bool | None = None, follow_attention: bool = True, confidence: int = 2
 ) -> SubmitResult:
     with db.session_scope() as s:
         participant = load_participant(s, token)
         view = current_trial(s, participant)
-        mark_shown(s, participant, view.trial_index)
+        shown_seconds_ago(s, participant, view.trial_index, view.duration_s)
         answer = good_answer(view, confidence=confidence)
         if guess_right is not None:
             truth = repository.trial_at(s, participant, view.trial_index).clip.source
@@ -148,6 +165,8 @@ def answer_current(
             target = quality.attention_target(participant.seed, view.scales, view.scale_points)
             ratings: dict[str, Any] = {target.scale: target.value} if target.scale else {}
             answer = dataclasses.replace(answer, confidence=target.confidence, **ratings)
+        if not view.ask_source:  # rate-only and labelled trials have no source question
+            answer = dataclasses.replace(answer, confidence=None)
         return submit_answer(s, participant, view.trial_index, answer)
 
 
@@ -166,8 +185,16 @@ def reach_trials(entry: Entry = Entry()) -> str:
 
 
 def finish(token: str, **kwargs) -> None:
+    """Answer every remaining trial, then the questions after the clips (to the debrief)."""
     while step(token) == "trials":
         assert answer_current(token, **kwargs).status == "recorded"
+    answer_after_trials(token)
+
+
+def answer_after_trials(token: str) -> None:
+    if step(token) == "after_trials":
+        with db.session_scope() as s:
+            save_after_trials(s, load_participant(s, token), QUESTIONNAIRE)
 
 
 def complete_participant(entry: Entry = Entry(), **kwargs) -> str:
@@ -179,3 +206,4 @@ def complete_participant(entry: Entry = Entry(), **kwargs) -> str:
 def finish_practice_and_trials(token: str) -> None:
     while step(token) in ("practice", "trials"):
         assert answer_current(token, guess_right=False).status == "recorded"
+    answer_after_trials(token)

@@ -22,7 +22,6 @@ from experiment.trials import (
     LISTEN_TOLERANCE_S,
     acknowledge_instructions,
     current_trial,
-    mark_shown,
     submit_answer,
 )
 from tests.experiment.drive import (
@@ -36,6 +35,7 @@ from tests.experiment.drive import (
     finish_practice_and_trials,
     good_answer,
     reach_trials,
+    shown_seconds_ago,
     step,
 )
 
@@ -71,6 +71,7 @@ def test_answers_that_break_the_rules_are_rejected_and_nothing_is_stored(data_en
     with db.session_scope() as s:
         participant = load_participant(s, token)
         assert len(repository.responses_of(s, participant)) == 1  # only the practice answer
+        shown_seconds_ago(s, participant, view.trial_index, DURATION_S * 0.5)
         result = submit_answer(
             s, participant, view.trial_index, dataclasses.replace(good, comment="  lovely strings  ")
         )
@@ -159,7 +160,7 @@ def _submit_from_threads(token: str, n_threads: int) -> Counter:
     with db.session_scope() as s:
         participant = load_participant(s, token)
         view = current_trial(s, participant)
-        mark_shown(s, participant, view.trial_index)
+        shown_seconds_ago(s, participant, view.trial_index, view.duration_s)
     barrier = threading.Barrier(n_threads)
     statuses: list[str] = []
     errors: list[BaseException] = []

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from experiment.assignment import (
     REPEAT_MIN_GAP,
+    REPEAT_MIN_GAP_ALWAYS,
     AssignmentError,
     AssignmentRules,
     ClipInfo,
@@ -40,13 +41,20 @@ def check_list(planned, clips, rules, strict_gaps=True):
     assert longest_source_run([source[t.clip_id] for t in after_practice]) <= rules.max_same_source_run
     assert kinds.count("repeat") == int(rules.repeat_check)
     assert kinds.count("attention") == int(rules.attention_check)
-    if rules.repeat_check:
-        r = kinds.index("repeat")
+    assert len(after_practice) == rules.n_rated  # what the instructions and the progress count
+    main_ids = {t.clip_id for t in main}
+    if rules.practice:  # never a main clip, never the attention clip
+        assert planned[0].clip_id not in main_ids | {t.clip_id for t in planned if t.kind == "attention"}
+    for kind in ("repeat", "attention"):
+        extra = [i for i, t in enumerate(planned) if t.kind == kind]
+        if not extra or planned[extra[0]].clip_id not in main_ids:
+            continue
+        r = extra[0]
         originals = [i for i, t in enumerate(planned) if t.kind == "main" and t.clip_id == planned[r].clip_id]
         assert len(originals) == 1
-        assert r > originals[0]
-        if strict_gaps:
-            assert r - originals[0] - 1 >= REPEAT_MIN_GAP
+        assert r - originals[0] - 1 >= (REPEAT_MIN_GAP if strict_gaps else REPEAT_MIN_GAP_ALWAYS), planned
+    if rules.repeat_check:
+        assert planned[kinds.index("repeat")].clip_id in main_ids
     if rules.attention_check:
         assert after_practice[0].kind != "attention"
     return main
@@ -155,6 +163,10 @@ def test_any_feasible_library_gives_a_valid_list(
         attention_check=attention,
         repeat_check=repeat,
     )
+    if practice and not extra_human + extra_ai:  # no spare clip: a practice would reuse a main clip
+        with pytest.raises(AssignmentError, match="practice trial needs a clip outside"):
+            assign_trials(clips, {}, rules, seed)
+        return
     planned = assign_trials(clips, {}, rules, seed)
     check_list(planned, clips, rules, strict_gaps=half >= 4 and max_run >= 2)
     assert assign_trials(clips, {}, rules, seed) == planned
@@ -173,3 +185,21 @@ def test_odd_trial_count_is_refused():
 def test_longest_source_run():
     assert longest_source_run([]) == 0
     assert longest_source_run(["ai", "ai", "human", "ai", "ai", "ai"]) == 3
+
+
+def test_the_practice_clip_is_never_a_main_clip_and_a_reused_attention_clip_is_spaced():
+    clips = library(6, 7)  # one spare clip: the practice takes it, the attention must reuse a main clip
+    rules = AssignmentRules(n_trials=12, max_same_source_run=3)
+    for seed in range(200):
+        planned = assign_trials(clips, {}, rules, seed)
+        main = check_list(planned, clips, rules)
+        spare = {c.clip_id for c in clips} - {t.clip_id for t in main}
+        assert {planned[0].clip_id} == spare
+        attention = next(t for t in planned if t.kind == "attention")
+        assert attention.clip_id in {t.clip_id for t in main}  # reused, and check_list checked its spacing
+
+
+def test_a_library_without_a_spare_clip_is_refused_for_a_practice_trial():
+    with pytest.raises(AssignmentError, match="practice trial needs a clip outside the 12 main clips"):
+        assign_trials(library(6, 6), {}, AssignmentRules(n_trials=12), seed=1)
+    assert len(assign_trials(library(6, 6), {}, AssignmentRules(n_trials=12, practice=False), seed=1)) == 14

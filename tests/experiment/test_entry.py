@@ -144,7 +144,7 @@ def test_settings_are_versioned_and_checked_against_the_library(data_env):
 
 
 def test_a_too_small_library_keeps_newcomers_out_politely(data_env):
-    add_clips(2, 2)
+    add_clips(2, 3)  # 2 + 2 main clips and one for the practice
     with db.session_scope() as s:
         repository.save_settings(s, StudySettings(n_trials=4), check_library=True)
         s.execute(update(Clip).where(Clip.id == 1).values(retired_at=func.now()))

@@ -29,7 +29,7 @@ from experiment.entry import (
     parse_entry,
 )
 from experiment.progress import RESUME_PARAM, JourneyError
-from experiment.questionnaire import save_questionnaire
+from experiment.questionnaire import save_after_trials, save_questionnaire
 from experiment.trials import (
     acknowledge_instructions,
     audio_for,
@@ -105,9 +105,17 @@ def test_a_full_prolific_participant(data_env):
             assert again.status == "duplicate" and "already recorded" in again.message
     assert seen_positions == list(range(1, 11))
     assert kinds == Counter({"main": 9, "attention": 1})  # the repeat is presented as "main"
+    # The AI questions come after the clips (no priming); only then is the participant complete.
+    assert step(token) == "after_trials"
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        assert participant.completed_at is None and "ai_music_heard" not in participant.questionnaire
+        save_after_trials(s, participant, QUESTIONNAIRE)
+    assert step(token) == "debrief"
 
     with db.session_scope() as s:
         participant = load_participant(s, token)
+        assert participant.questionnaire["ai_music_attitude"] == 3 and participant.condition == "blind"
         info = debrief(s, participant)
         assert participant.completed_at is not None and participant.study_version_id == version
         assert (info.n_main, info.n_correct, info.accuracy) == (8, 8, 1.0)

@@ -9,6 +9,7 @@ The real player is exercised in tests/e2e/test_participant_journey.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core import db
-from core.models import ConsentDecline, Participant, Response, Trial
+from core.models import ConsentDecline, Participant, Response, Trial, utcnow
 from experiment import repository
 from experiment.settings import StudySettings
 from experiment.ui.player import player_key
@@ -79,6 +80,16 @@ def current_nonce(token: str) -> str:
         return trial.audio_nonce
 
 
+def clip_time_passes(token: str, seconds: float = 3.0) -> None:
+    """Move the current trial's first showing ``seconds`` back: the wall time a real listen takes
+    (the server checks it; AppTest does not wait)."""
+    with db.session_scope() as session:
+        participant = repository.participant_by_token(session, token)
+        answered = repository.answered_indices(session, participant)
+        trial = next(t for t in repository.trials_of(session, participant) if t.trial_index not in answered)
+        trial.first_shown_at = utcnow() - timedelta(seconds=seconds)
+
+
 def listened(at: AppTest, key: str, seconds: float = 3.0, met: bool = True) -> None:
     """Set what the blind player reports after the participant heard ``seconds`` (see module doc)."""
     at.session_state[key] = {
@@ -115,8 +126,15 @@ def answer_questionnaire(at: AppTest) -> None:
     assert not at.exception
 
 
-def pass_audio_check(at: AppTest) -> None:
+def calibrate(at: AppTest) -> None:
+    assert at.button(key="calibration_done").disabled  # not before the calibration sound played
+    listened(at, "calibration", 3.0)
+    at.run()
     at.button(key="calibration_done").click().run()
+
+
+def pass_audio_check(at: AppTest) -> None:
+    calibrate(at)
     assert at.button(key="screening_1_1").disabled  # not before the sound was heard
     listened(at, "screening_1", 4.0)
     at.run()
@@ -127,6 +145,7 @@ def pass_audio_check(at: AppTest) -> None:
 def answer_trial(at: AppTest, token: str, confidence: int = 6, heard: bool = True) -> None:
     nonce = current_nonce(token)
     if heard:
+        clip_time_passes(token)
         listened(at, player_key(nonce))
         at.run()
     rate(at, confidence)
@@ -153,10 +172,13 @@ def test_consent_to_debrief_stores_every_answer_once(study):
     assert progress(at) == ["Clip 1 of 2"]
     answer_trial(at, token, confidence=6)
     answer_trial(at, token, confidence=6)
+    assert "A few last questions" in texts(at)  # AI exposure and attitude, after the clips
+    answer_questionnaire(at)
 
     page = texts(at)
     assert "Thank you!" in page and "Which clips were made by AI?" in page
-    assert at.get("metric")[0].proto.body.endswith("of 2 correct")
+    metric = at.get("metric")[0].proto
+    assert metric.body.endswith("of 2") and "correct guesses" in metric.label
     reveal = at.table[0].value
     assert list(reveal["Clip"]) == [1, 2] and set(reveal["Made by"].str.split(" ").str[0]) <= {"AI", "A"}
     with db.session_scope() as session:
@@ -180,6 +202,9 @@ def test_answers_stay_locked_until_the_clip_was_heard(study):
 
     submit = next(b for b in at.button if b.label == "Save and continue")
     assert submit.disabled
+    # The questions themselves are locked too until the clip was heard (issue 12).
+    assert at.segmented_control and all(scale.disabled for scale in at.segmented_control)
+    assert at.radio and all(radio.disabled for radio in at.radio)
 
     # A forged report claiming the requirement with too little heard is refused by the server.
     nonce = current_nonce(token)
@@ -212,6 +237,7 @@ def test_refresh_and_second_tab_resume_at_first_unanswered_trial_without_double_
     # A second tab with the resume link shows the same trial as the first; there it is heard too.
     tab_b = open_page({"resume": token})
     assert progress(tab_b) == ["Clip 1 of 2"]
+    clip_time_passes(token)
     listened(tab_b, player_key(current_nonce(token)))
     tab_b.run()
 
@@ -288,7 +314,7 @@ def test_required_screening_failure_ends_politely(study):
     at = open_page()
     token = consent(at)
     answer_questionnaire(at)
-    at.button(key="calibration_done").click().run()
+    calibrate(at)
     listened(at, "screening_1", 4.0)
     at.run()
     with db.session_scope() as session:
@@ -320,6 +346,8 @@ def test_prolific_debrief_offers_the_completion_link_only_after_the_last_answer(
     answer_trial(at, token)
     assert not at.get("link_button") and "C0DE42" not in texts(at)  # not before the last answer
     answer_trial(at, token)
+    assert not at.get("link_button") and "C0DE42" not in texts(at)  # nor before the questions after the clips
+    answer_questionnaire(at)
     (link,) = at.get("link_button")
     assert link.proto.url == "https://app.prolific.com/submissions/complete?cc=C0DE42"
     assert "C0DE42" in texts(at)
@@ -346,6 +374,7 @@ def test_staff_preview_walks_the_journey_as_a_preview_participant(study):
     at.button(key="instructions_done").click().run()
     for _ in range(3):  # practice and two clips
         answer_trial(at, participant.resume_token)
+    answer_questionnaire(at)
     assert "Which clips were made by AI?" in texts(at) and "PREVIEW" in texts(at)
 
     at.button(key="preview_restart").click().run()

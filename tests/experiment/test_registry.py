@@ -42,8 +42,8 @@ def test_once_trials_are_needed_they_stay_needed():
 
 
 def _all_settings():
-    for screening, practice in itertools.product(ScreeningMode, (True, False)):
-        yield StudySettings(screening=screening, practice_trial=practice)
+    for screening, practice, before in itertools.product(ScreeningMode, (True, False), (True, False)):
+        yield StudySettings(screening=screening, practice_trial=practice, ai_questions_before=before)
 
 
 def test_the_conditions_decide_which_steps_are_shown():
@@ -53,7 +53,9 @@ def test_the_conditions_decide_which_steps_are_shown():
         expected += [Step.AUDIO_CHECK] if settings.screening != ScreeningMode.OFF else []
         expected += [Step.INSTRUCTIONS]
         expected += [Step.PRACTICE] if settings.practice_trial else []
-        expected += [Step.TRIALS, Step.DEBRIEF]
+        expected += [Step.TRIALS]
+        expected += [Step.AFTER_TRIALS] if not settings.ai_questions_before else []
+        expected += [Step.DEBRIEF]
         assert shown == expected, settings
 
 

@@ -57,8 +57,13 @@ def _received(token: str) -> dict[int, list[bytes]]:
 
 def test_every_clip_has_the_same_size_and_no_two_participants_receive_the_same_bytes(tmp_path, data_env):
     stored, loudness = _library(tmp_path)
-    configure(n_trials=6, screening="off", attention_check=False)
+    configure(n_trials=6, screening="off")  # with a repeat and an attention trial
     first, second = _received(reach_trials()), _received(reach_trials())
+    for received in (first, second):
+        heard_again = [copies for copies in received.values() if len(copies) > 1]
+        assert heard_again  # the repeat, and the attention trial when it reuses a main clip
+        for copies in heard_again:  # a clip heard twice is never recognisable from its bytes
+            assert len({hashlib.sha256(copy).hexdigest() for copy in copies}) == len(copies)
 
     assert len({len(data) for data in stored.values()}) == 1  # every served clip of the study: one size
     every_copy = [copy for received in (first, second) for copies in received.values() for copy in copies]

@@ -31,7 +31,10 @@ def test_old_and_future_stored_versions_still_load():
         ({"scales": ("valence", "joy")}, "unknown scales ['joy']"),
         ({"scale_points": 10}, "scale_points must be one of [5, 7, 9]"),
         ({"screening": "sometimes"}, "screening must be one of"),
-        ({"screening_pass": 7}, "screening_pass must be between 1 and screening_trials (6)"),
+        (
+            {"screening_criterion": "custom", "screening_pass": 7},
+            "screening_pass must be between 1 and screening_trials (6)",
+        ),
         ({"max_same_source_run": 0}, "max_same_source_run must be between 1 and 20"),
         ({"consent_text": "  "}, "consent_text must not be empty"),
         ({"completion_code": "AB CD"}, "completion_code may contain only"),
@@ -48,7 +51,10 @@ def test_invalid_settings_are_explained(changes, message):
 
 
 def test_library_problems_name_the_short_source():
-    assert library_problems(StudySettings(n_trials=12), {"human": 6, "ai": 6}) == []
+    assert library_problems(StudySettings(n_trials=12), {"human": 6, "ai": 7}) == []
+    assert library_problems(StudySettings(n_trials=12, practice_trial=False), {"human": 6, "ai": 6}) == []
+    (practice,) = library_problems(StudySettings(n_trials=12), {"human": 6, "ai": 6})
+    assert practice.startswith("the practice trial needs a clip outside the 12 main clips")
     (problem,) = library_problems(StudySettings(n_trials=12), {"human": 9, "ai": 1})
     assert problem == "n_trials=12 needs 6 ai clips per participant, but the library has only 1 active ai clip"
 

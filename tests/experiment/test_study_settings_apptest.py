@@ -66,6 +66,7 @@ def test_saving_creates_a_new_version_and_closing_works(library):
 def test_invalid_settings_are_explained_and_not_saved(library):
     at = open_settings()
     before = len(versions())
+    next(b for b in at.selectbox if b.key.endswith("screening_criterion")).set_value("custom")
     next(n for n in at.number_input if n.key.endswith("screening_pass")).set_value(9)  # > 6 sounds
     next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(8)  # library has 3 per source
     next(b for b in at.button if b.label == "Save as new version").click().run()
@@ -94,3 +95,25 @@ def test_links_carry_the_prolific_placeholders(library):
 )
 def test_app_root_url_keeps_a_base_path(page_url, root):
     assert app_root_url(page_url) == root
+
+
+def test_each_design_is_explained_and_the_conditions_are_saved(library):
+    at = open_settings()
+    captions = "\n".join(c.value for c in at.caption)
+    for name in ("Blind:", "Rate only:", "Labelled:"):
+        assert name in captions
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(4)  # the library has 3 per source
+    next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "labelled"])
+    next(n for n in at.number_input if n.key.endswith("label_true_percent")).set_value(40)
+    next(n for n in at.number_input if n.key.endswith("label_reversed_percent")).set_value(40)
+    next(n for n in at.number_input if n.key.endswith("label_random_percent")).set_value(20)
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.exception and not at.error
+    newest = versions()[0][3]
+    assert newest.conditions == ("blind", "labelled") and newest.label_random_percent == 20
+
+    # Rate-only with the default title ("Human or AI?") would tell its participants about AI: refused.
+    at = open_settings()
+    next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "rate_only"])
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert "title must not mention AI" in at.error[0].value

@@ -28,7 +28,10 @@ def test_export_writes_the_chosen_formats_under_the_filters(study, tmp_path, cap
     assert main(["export", "--out", str(out), "--format", "parquet", "--include-incomplete", "--exclude-too-fast"]) == 0
     printed = capsys.readouterr().out.split()
     assert sorted(p.rsplit("/", 1)[-1] for p in printed) == sorted(
-        ["trials.parquet", "participants.parquet", "clips.parquet", "codebook.csv", "codebook.md", "codebook.json"]
+        [
+            *("trials.parquet", "participants.parquet", "clips.parquet", "versions.parquet", "flow.parquet"),
+            *("codebook.csv", "codebook.md", "codebook.json"),
+        ]
     )
     trials = pd.read_parquet(out / "trials.parquet")
     expected = load_dataset(Filters(completed_only=False, exclude_too_fast=True), study).trials

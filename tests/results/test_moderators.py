@@ -11,15 +11,15 @@ from results.simulate import simulate_study
 def test_training_that_raises_d_prime_is_found_and_attitude_that_does_nothing_is_not():
     n = 120
     rng = np.random.default_rng(1)
-    self_rating = rng.integers(1, 8, size=n)
-    z = (self_rating - self_rating.mean()) / self_rating.std()
+    score = rng.integers(7, 50, size=n)  # Gold-MSI Musical Training, 7..49
+    z = (score - score.mean()) / score.std()
     study = simulate_study(n, 16, d_prime=1.0 + 0.5 * z, n_clips=40, cue_weight=0.5, label_effects={}, seed=1)
-    study["training_self_rating"] = (self_rating[study["participant_id"].to_numpy() - 1]).astype(str)
-    study = study.drop(columns=["training_years", "ai_exposure"])
+    study["training_score"] = score[study["participant_id"].to_numpy() - 1]
+    study = study.drop(columns=["ai_exposure"])
     result = moderator_model(study)
     table = result.table.set_index(["moderator", "effect_on"])
     assert list(result.table.columns) == list(MODERATOR_COLUMNS)
-    training = table.loc[("training_self_rating", "d_prime")]
+    training = table.loc[("training_score", "d_prime")]
     assert training["ci_low"] < 0.5 < training["ci_high"] and training["p_value"] < 0.01
     attitude = table.loc[("ai_attitude", "d_prime")]
     assert attitude["ci_low"] < 0 < attitude["ci_high"]

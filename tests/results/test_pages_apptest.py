@@ -47,7 +47,7 @@ def test_pages_render_for_staff_on_a_simulated_study(filled_study, path):
     assert not app.error, [e.value for e in app.error]
     assert app.title
     captions = " ".join(c.value for c in app.caption)
-    assert "completed participants only" in captions
+    assert "exclusion rules preregistered" in captions
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -67,7 +67,7 @@ def test_overview_states_the_n_behind_the_figures(filled_study):
 
 def test_filters_in_the_sidebar_change_the_data(filled_study):
     app = _page("results/pages/overview.py", staff=True).run()
-    app.sidebar.checkbox(key="rf_completed_only").uncheck().run()
+    app.sidebar.radio(key="rf_exclusion_mode").set_value("none").run()
     assert not app.exception
     everyone = filled_study[filled_study["kind"] == "main"]
     metrics = {m.label: m.value for m in app.metric}
@@ -130,6 +130,7 @@ def test_export_page_offers_every_download(filled_study):
         "Codebook (Markdown)",
         "Codebook (CSV)",
         "Download the report (HTML)",
+        "Download the preregistration of study version 1 (Markdown + JSON)",
     ]
     app.multiselect(key="export_formats").set_value([]).run()
     assert [w.value for w in app.warning] == ["Choose at least one format."]

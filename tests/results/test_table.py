@@ -70,7 +70,7 @@ def _small_study(engine):
         add_trial(s, alice, 4, human, kind="repeat", confidence=1)
         add_trial(s, alice, 5, ai, answered=False)
 
-        bob = add_participant(s, version, completed=False, screening_passed=None)
+        bob = add_participant(s, version, completed=False, screening_passed=None, language="de")
         add_trial(s, bob, 0, ai, confidence=6)
 
         staff = add_participant(s, version, is_preview=True)
@@ -128,6 +128,7 @@ def test_participant_and_clip_columns_are_joined(engine):
     )
     b = df.loc[(bob, 0)]
     assert (b.completed, b.ai_system, b.ai_version, b.flag_attention_failed) == (False, "Suno", "v4", False)
+    assert (a.language, b.language) == ("en", "de")  # each participant's language, English by default
     assert pd.isna(b.screening_passed) and pd.isna(b.age_band)
 
 
@@ -162,6 +163,7 @@ def test_participants_table_counts_answers_and_leaves_out_previews(engine):
     assert (people.loc[bob, "n_answered"], people.loc[bob, "completed"]) == (1, False)
     assert people.loc[alice, "duration_min"] == 15.0
     assert people.loc[alice, "age_band"] == "25-34"
+    assert (people.loc[alice, "language"], people.loc[bob, "language"]) == ("en", "de")
     for column in codebook.PARTICIPANT_COLUMNS:
         assert str(people.reset_index()[column.name].dtype) == column.dtype, column.name
 
@@ -240,6 +242,7 @@ def test_a_simulated_study_written_to_the_database_reads_back_unchanged(sqlite_e
         "ai_exposure",
         "ai_attitude",
         "screening_passed",
+        "language",
         "flag_attention_failed",
         "flag_inconsistent",
         "flag_too_fast",

@@ -1,14 +1,14 @@
 """staff login sessions that survive a refresh (hashed tokens with expiry and revocation)
 
 Revision ID: 0006_staff
-Revises: 0002
+Revises: 0008_conditions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_staff"
-down_revision = "0002"
+down_revision = "0008_conditions"
 branch_labels = None
 depends_on = None
 

@@ -113,6 +113,7 @@ def blind_player(
     todo_text: str = "Please listen to the whole clip before answering.",
     done_text: str = "Thank you, you can answer now.",
     mime: str = "audio/mpeg",
+    loop: bool = False,
 ) -> ListeningReport:
     """Show the blind player for ``audio`` and return what the browser has reported so far.
 
@@ -135,6 +136,8 @@ def blind_player(
         Status line shown under the player before and after the requirement is met.
     mime : str
         MIME type of ``audio``.
+    loop : bool
+        Play the sound over and over until the player is removed (the volume calibration).
 
     Returns
     -------
@@ -149,6 +152,7 @@ def blind_player(
         "todo_text": todo_text,
         "done_text": done_text,
         "mime": mime,
+        "loop": bool(loop),
     }
     result = _component(
         key=key,

@@ -54,6 +54,8 @@ function createPlayer(root, header, audioBytes) {
   const audio = document.createElement("audio");
   audio.controls = true;
   audio.preload = "auto";
+  // A looping sound (the volume calibration) never ends: it is heard until the page moves on.
+  audio.loop = Boolean(header.loop);
   // No download (nothing to learn from it, but keeps the file in the study) and no
   // playback-rate menu (speeding up would defeat the listening requirement).
   audio.setAttribute("controlsList", "nodownload noplaybackrate");

@@ -1,0 +1,104 @@
+"""Streamlit drawing of the debrief: the reveal, the score, the comparison and the completion code.
+
+Split from :mod:`experiment.ui.steps` (the other steps); the reveal of conditions without guesses
+(rate-only, labelled) is :func:`experiment.ui.design_text.unscored_reveal`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.i18n import _, ngettext
+from core.vocabulary import Source
+from experiment import debrief
+from experiment.progress import JourneyError
+from experiment.ui import design_text
+from experiment.ui.steps import StepPage, confidence_label
+
+
+def debrief_step(page: StepPage) -> bool:
+    """The reveal, the score, the comparison with everyone so far and the completion code."""
+    try:
+        info = debrief.debrief(page.session, page.participant)
+    except JourneyError as error:
+        st.error(str(error))
+        return False
+    st.subheader(_("Thank you!"))
+    st.markdown(info.text)
+    if info.scored:
+        _scored_reveal(info)
+    else:
+        design_text.unscored_reveal(info)
+    _completion(info)
+    return False
+
+
+def _scored_reveal(info: debrief.Debrief) -> None:
+    """The blind condition's score, comparison and reveal of each guess."""
+    # The value stays short (a metric is cut off on a phone); the label says what it counts.
+    if len(info.items) > info.n_main:  # some numbered clips were checks
+        label = _("Your score: correct guesses among the scored clips")
+    else:
+        label = _("Your score: correct guesses")
+    st.metric(label, _("{k} of {n}").format(k=info.n_correct, n=info.n_main))
+    if info.percentile is not None:
+        st.write(
+            ngettext(
+                "You did better than {percent}% of the {n} person who took part before you.",
+                "You did better than {percent}% of the {n} people who took part before you.",
+                info.n_compared,
+            ).format(percent=f"{info.percentile:.0f}", n=info.n_compared)
+        )
+    else:
+        st.write(_("You are among the first to take part, so there is no one to compare with yet."))
+
+    st.markdown("#### " + _("Which clips were made by AI?"))
+    # A plain HTML table (not the canvas data grid): readable by screen readers and on phones.
+    st.table([_reveal_row(item) for item in info.items], hide_index=True, border="horizontal")
+    checks = _checks_note(info.items)
+    if checks:
+        st.caption(checks)
+
+
+def _completion(info: debrief.Debrief) -> None:
+    """The completion code and the finish button."""
+    if info.completion_code:
+        st.markdown("#### " + _("Your completion code"))
+        st.code(info.completion_code, language=None)
+    if info.completion_url:
+        st.link_button(
+            _("Finish and return to Prolific") if "prolific" in info.completion_url else _("Finish"),
+            info.completion_url,
+            type="primary",
+        )
+
+
+def _reveal_row(item: debrief.RevealItem) -> dict[str, object]:
+    made_by = _("AI") if item.truth == Source.AI else _("A person")
+    if item.creator:
+        made_by += f" ({item.creator})"
+    assert item.confidence is not None  # the blind condition asks it on every trial
+    right = ("✓" if item.correct else "✗") if item.scored else _("not scored")
+    return {
+        _("Clip"): item.position,
+        _("Your answer"): confidence_label(item.confidence),
+        _("Made by"): made_by,
+        _("Right?"): right,
+    }
+
+
+def _checks_note(items: tuple[debrief.RevealItem, ...]) -> str:
+    """Which numbered clips were checks rather than scored clips ('' when none)."""
+    notes = []
+    for item in items:
+        if item.kind == "attention":
+            notes.append(_("Clip {n} was the attention check.").format(n=item.position))
+        elif item.kind == "repeat":
+            notes.append(
+                _("Clip {n} was clip {m} again, to see how consistent answers are.").format(
+                    n=item.position, m=item.repeat_of
+                )
+            )
+    if not notes:
+        return ""
+    return " ".join(notes) + " " + _("These checks are not part of your score.")

@@ -1,0 +1,69 @@
+"""Streamlit drawing of the preregistered part of the study settings: screening criterion, exclusion rules, planned N.
+
+Drawn inside the settings form of :mod:`experiment.ui.study_settings`; the values go into the new
+version like every other setting. A version that has participants keeps its rules (the
+repository refuses to change it); the form says so, because saving makes a new version whose
+rules apply only to the participants who start under it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from core.vocabulary import EXCLUSION_RULE_LABELS, ScreeningCriterion
+from experiment import repository
+from experiment.settings import EXCLUSION_RULES, SCREENING_CRITERIA, StudySettings
+
+CRITERION_LABELS: dict[str, str] = {
+    ScreeningCriterion.MILNE_2021: "Milne et al. 2021: all 6 of 6 correct (published for this test)",
+    ScreeningCriterion.WOODS_2017: "Woods et al. 2017: 5 of 6 (their antiphase test's criterion; more lenient)",
+    ScreeningCriterion.CUSTOM: "Custom: the pass mark below",
+}
+
+
+def preregistration_fields(session: Session, k: str, version_id: int, s: StudySettings) -> dict[str, object]:
+    """Screening criterion, exclusion rules and planned sample size; returns {setting name: value}."""
+    criteria = tuple(ScreeningCriterion)
+    criterion = st.selectbox(
+        "Headphone screen pass mark",
+        criteria,
+        index=criteria.index(ScreeningCriterion(s.screening_criterion)),
+        format_func=CRITERION_LABELS.__getitem__,
+        key=k + "screening_criterion",
+        help=" ".join(SCREENING_CRITERIA.values()),
+    )
+    st.caption(SCREENING_CRITERIA[criterion])
+    st.markdown("**Preregistration: exclusions and sample size**")
+    taken = repository.version_participant_count(session, version_id)
+    if taken:
+        st.info(
+            f"Version {version_id} has {taken} participant(s): its exclusion rules are locked for them. "
+            "Saving makes a new version; changed rules apply only to participants who start under it, and "
+            "the report lists the change as a deviation."
+        )
+    rules = st.multiselect(
+        "Leave a participant out of the analyses when they ...",
+        EXCLUSION_RULES,
+        default=[rule for rule in EXCLUSION_RULES if rule in s.exclusion_rules],
+        format_func=EXCLUSION_RULE_LABELS.__getitem__,
+        key=k + "exclusion_rules",
+        help="Chosen before data come in and applied by default in every result; researchers can still "
+        "look at unfiltered data, which is labelled as such.",
+    )
+    planned = st.number_input(
+        "Planned number of analysed participants (0 = not planned; see Results → Plan)",
+        0,
+        100_000,
+        int(s.planned_n),
+        key=k + "planned_n",
+    )
+    st.caption(
+        "The preregistration file (settings, design, these rules, the planned N and the analysis) is on the "
+        "Results → Plan and Export pages, and `human-touch prereg` writes it."
+    )
+    return {
+        "screening_criterion": str(criterion),
+        "exclusion_rules": tuple(rule for rule in EXCLUSION_RULES if rule in rules),
+        "planned_n": int(planned),
+    }

@@ -1,0 +1,72 @@
+"""The report's section on the design conditions: the causal label effect and the effect of being asked to guess.
+
+Empty when the data hold no labelled participants and no rate-only ones (:mod:`results.designs`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from results.designs import (
+    DesignEffects,
+    guess_question_effects,
+    has_guess_question_data,
+    has_label_data,
+    label_effects,
+)
+from results.formatting import format_number, format_p
+from results.mixed import ModelFitError
+from results.report_html import esc, format_interval, html_table
+
+TERM_LABELS = {
+    "label_ai": "AI label (vs person)",
+    "is_ai": "AI clip (vs human)",
+    "label_ai:is_ai": "label × source",
+    "asked": "asked the source (blind vs rate-only)",
+    "asked:is_ai": "asked × source",
+}
+
+
+def effects_rows(effects: DesignEffects) -> list[list[str]]:
+    """Table rows: scale, term, estimate [95 % CI], t(df), p, Holm p."""
+    return [
+        [
+            str(row.scale),
+            TERM_LABELS.get(str(row.term), str(row.term)),
+            f"{format_number(row.estimate)} {format_interval(row.ci_low, row.ci_high)}",
+            f"{format_number(row.t)} ({row.df:.0f})",
+            format_p(row.p_value),
+            format_p(row.p_holm) if pd.notna(row.p_holm) else "",
+        ]
+        for row in effects.table.itertuples()
+    ]
+
+
+HEADER = ["Scale", "Term", "Difference in scale points [95% CI]", "t (df)", "p", "p (Holm)"]
+
+
+def _block(title: str, fit) -> str:
+    try:
+        effects = fit()
+    except ModelFitError as error:
+        return f"<h3>{esc(title)}</h3><p>Not modelled: {esc(error)}</p>"
+    return "\n".join(
+        [
+            f"<h3>{esc(title)}</h3>",
+            f'<p class="meta">{effects.n_participants} participants, {effects.n_clips} clips, '
+            f"{effects.n_ratings} ratings. {esc(effects.method)}</p>",
+            html_table(HEADER, effects_rows(effects), numeric=(2, 3, 4, 5)),
+        ]
+    )
+
+
+def design_section(df: pd.DataFrame) -> str:
+    """HTML for the design conditions that have data ('' when none has)."""
+    parts = []
+    if has_label_data(df):
+        parts.append(_block("Effect of the AI label", lambda: label_effects(df)))
+    if has_guess_question_data(df):
+        parts.append(_block("Effect of being asked to guess", lambda: guess_question_effects(df)))
+    if not parts:
+        return ""
+    return "\n".join(["<h2>Study designs</h2>", *parts])

@@ -1,0 +1,64 @@
+"""The power planner reproduces an analytically known power, and its command prints the curve."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from human_touch.cli import main
+from results.power import PlanDesign, analytic_dprime_power, power_curve
+
+
+def test_plan_reproduces_the_analytic_power_when_nothing_varies():
+    # No participant, clip or criterion variation: every trial is an independent probit
+    # observation, so the d' test is the normal test of z(H) - z(F) and the accuracy test the
+    # normal test of a proportion, both on t(clips - 2); their power is known in closed form.
+    design = PlanDesign(n_clips=40, n_trials=12, d_prime=0.3, participant_sd=0.0, clip_sd=0.0, criterion_sd=0.0)
+    n_sims = 240
+    row = power_curve(design, (30,), n_sims, workers=2, seed=7).iloc[0]
+    expected = analytic_dprime_power(design, 30)
+    assert 0.5 < expected < 0.7  # a power where simulation error is largest: a demanding check
+    tolerance = 3 * np.sqrt(expected * (1 - expected) / n_sims)
+    assert row.power_dprime == pytest.approx(expected, abs=tolerance)
+    p = stats.norm.cdf(design.d_prime / 2)
+    ncp = (p - 0.5) / np.sqrt(p * (1 - p) / (30 * design.n_trials))
+    accuracy_power = stats.nct.sf(stats.t.ppf(0.975, 38), 38, ncp)
+    assert row.power_accuracy == pytest.approx(accuracy_power, abs=tolerance)
+    assert row.fit_failures == 0 and row.n_sims == n_sims
+
+
+def test_plan_command_prints_power_over_sample_sizes(capsys):
+    code = main(["plan", "--participants", "10,40", "--sims", "20", "--workers", "1", "--d-prime", "1.5", "--json"])
+    assert code == 0
+    payload = json.loads(capsys.readouterr().out)
+    curve = payload["curve"]
+    assert [row["n_participants"] for row in curve] == [10, 40]
+    assert curve[1]["power_detection"] >= curve[0]["power_detection"] and curve[1]["power_detection"] > 0.8
+    assert payload["design"]["d_prime"] == 1.5
+
+
+def test_plan_refuses_an_impossible_design(capsys):
+    assert main(["plan", "--trials", "7"]) == 2
+    assert "even" in capsys.readouterr().err
+
+
+def test_plan_page_draws_the_power_curve(sqlite_data_env):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parents[2]
+    app = AppTest.from_file(str(root / "results/pages/plan.py"), default_timeout=120)
+    app.session_state["_staff_authenticated"] = True
+    app.run()
+    assert not app.exception and app.title[0].value == "Plan a study"
+    app.text_input(key="plan_sizes").set_value("10, 30")
+    app.number_input(key="plan_sims").set_value(10)
+    app.number_input(key="plan_d").set_value(1.5)
+    app.button[0].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[0].value
+    assert list(table["n_participants"]) == [10, 30] and (table["n_sims"] == 10).all()
