@@ -273,23 +273,10 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
         "study_version_id", "int64", "", "positive integer", "Study settings version the participant started under."
     ),
     Column("via_prolific", "bool", "", "true, false", "Arrived through Prolific (a PROLIFIC_PID in the link)."),
-    Column(
-        "prolific_pid",
-        "str",
-        "",
-        "24-character Prolific id, missing",
-        "Prolific participant id (PROLIFIC_PID from the study link), to approve, pay or return on Prolific. "
-        "Pseudonymous, not anonymous: share the export accordingly.",
-    ),
+    Column("prolific_pid", "str", "", "Prolific id, missing", "Prolific participant id (PROLIFIC_PID; pseudonymous)."),
     Column("prolific_study_id", "str", "", "Prolific id, missing", "Prolific study id (STUDY_ID from the link)."),
     Column("prolific_session_id", "str", "", "Prolific id, missing", "Prolific session id (SESSION_ID from the link)."),
-    Column(
-        "completion_code",
-        "str",
-        "",
-        "code, missing",
-        "Completion code shown at the debrief (what Prolific expects); missing before the debrief.",
-    ),
+    Column("completion_code", "str", "", "code, missing", "Completion code shown at the debrief; missing before it."),
     Column(
         "created_at",
         "datetime64[ns, UTC]",
