@@ -20,21 +20,15 @@ from core.models import Participant, utcnow
 from core.vocabulary import Step
 from experiment import repository
 from experiment.entry import start_preview
-from experiment.journey import STEP_BY_NAME, steps_for
+from experiment.journey import STEP_BY_NAME, STEPS, steps_for
 from experiment.progress import JourneyError, assign_trials_if_needed, settings_for
+from experiment.questionnaire import Question, after_trials_questions, save_after_trials
 from experiment.trials import Answer, current_trial, submit_answer
 
-JUMP_STEPS: tuple[Step, ...] = (
-    Step.CONSENT,
-    Step.QUESTIONNAIRE,
-    Step.AUDIO_CHECK,
-    Step.INSTRUCTIONS,
-    Step.PRACTICE,
-    Step.TRIALS,
-    Step.DEBRIEF,
-    Step.SCREENED_OUT,
-)
-"""The steps a preview can start at, in journey order (``screened_out``: the polite ending)."""
+JUMP_STEPS: tuple[Step, ...] = tuple(step.name for step in STEPS)
+"""The steps a preview can start at: the whole journey in order (``screened_out``: the polite ending)."""
+
+_AFTER_THE_CLIPS = (Step.AFTER_TRIALS, Step.DEBRIEF)
 
 
 def jump_targets(session: Session) -> list[tuple[Step, str]]:
@@ -56,6 +50,11 @@ def _sample_answer(duration_s: float, scale_points: int, scales: tuple[str, ...]
         client_time_to_answer_ms=int(duration_s * 1000) + 3000,
     )
     return dataclasses.replace(answer, **ratings)  # type: ignore[arg-type]  # scale names are Answer fields
+
+
+def sample_answers(questions: tuple[Question, ...]) -> dict[str, object]:
+    """A valid answer to each question: the first option of a choice, the middle of a scale."""
+    return {q.key: q.options[0] if q.kind == "choice" else (q.low + q.high) // 2 for q in questions}
 
 
 def answer_until(session: Session, participant: Participant, position: int | None = None) -> None:
@@ -99,14 +98,16 @@ def start_preview_at(session: Session, step: Step, position: int | None = None) 
     target = STEP_BY_NAME[step]
     if step == Step.CONSENT or (step != Step.SCREENED_OUT and not target.is_shown(settings)):
         raise JourneyError(f'The step "{target.title}" is not shown under the current study settings.')
-    if step in (Step.PRACTICE, Step.TRIALS, Step.DEBRIEF):
+    if step in (Step.PRACTICE, Step.TRIALS, *_AFTER_THE_CLIPS):
         assign_trials_if_needed(session, participant)
         practice_on = STEP_BY_NAME[Step.PRACTICE].is_shown(settings)
         participant.step = Step.PRACTICE if practice_on and step != Step.TRIALS else Step.TRIALS
         if step == Step.TRIALS:
             answer_until(session, participant, max(1, position or 1))
-        elif step == Step.DEBRIEF:
+        elif step in _AFTER_THE_CLIPS:
             answer_until(session, participant)
+        if step == Step.DEBRIEF and participant.step == Step.AFTER_TRIALS:
+            save_after_trials(session, participant, sample_answers(after_trials_questions(session, participant)))
         return participant
     if target.needs_trials:
         assign_trials_if_needed(session, participant)

@@ -116,6 +116,15 @@ def finish(token: str, rng: random.Random, sensitivity: float = 0.7, stop_after:
     while step(token) in ("practice", "trials") and (stop_after is None or answered < stop_after):
         _answer(token, rng, sensitivity)
         answered += 1
+    if step(token) == "after_trials":  # the questions asked once the clips are rated
+        from core import db
+        from experiment.entry import load_participant
+        from experiment.preview import sample_answers
+        from experiment.questionnaire import after_trials_questions, save_after_trials
+
+        with db.session_scope() as session:
+            participant = load_participant(session, token)
+            save_after_trials(session, participant, sample_answers(after_trials_questions(session, participant)))
 
 
 def simulate_listeners(n: int, seed: int = 7) -> None:

@@ -31,7 +31,7 @@ def test_every_step_can_be_previewed_and_the_debrief_has_a_real_reveal(ready):
         at_debrief = start_preview_at(session, Step.DEBRIEF)
         assert at_debrief.step == Step.DEBRIEF and at_debrief.completed_at is not None
         shown = debrief(session, at_debrief)
-        assert shown.n_main > 0 and len(shown.items) == shown.n_main
+        assert shown.n_main > 0 and len(shown.items) >= shown.n_main  # attention and repeat trials listed too
         assert records.participant_records(session) == []  # previews never reach results
 
 
