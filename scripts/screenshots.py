@@ -13,6 +13,9 @@ What it does, on a fresh temporary data folder (SQLite):
 3. ``streamlit run app.py`` serves that folder, and Debian's Chromium (Playwright) opens a trial
    (after really playing the clip), the debrief, and, logged in as staff, the balance report, the
    results overview and the participants page. PNGs are 1280 px wide, reduced to 256 colours.
+
+Page icons are emoji: without an emoji font (Debian: fonts-noto-color-emoji, which
+scripts/system_deps.sh installs) Chromium draws them as empty boxes.
 """
 
 from __future__ import annotations
@@ -173,6 +176,10 @@ def fit_height(page, minimum: int = 800, maximum: int = 2200) -> None:
         " return b ? b.scrollHeight + 40 : document.body.scrollHeight; }"
     )
     page.set_viewport_size({"width": WIDTH, "height": max(minimum, min(maximum, int(height)))})
+    page.evaluate(
+        "() => { window.scrollTo(0, 0); const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " if (m) m.scrollTo(0, 0); }"
+    )
     page.wait_for_timeout(800)
 
 
@@ -197,7 +204,7 @@ def trial_and_debrief(browser, url: str, out: Path) -> None:
         buttons.nth(buttons.count() // 2 + (i % 2)).click()
     page.locator('[data-testid="stRadio"]').filter(has_text="Sure human").locator("label").nth(4).click()
     wait_idle(page)
-    fit_height(page, maximum=1400)
+    fit_height(page, maximum=1800)
     save_png(page, out / "trial.png")
     finish(token, random.Random(2))
     page.goto(f"{url}/?resume={token}")
@@ -216,6 +223,11 @@ def staff_pages(browser, url: str, password: str, out: Path) -> None:
     page.get_by_label("Staff password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.locator('[data-testid="stSidebarNav"]').wait_for()
+    # Each page below is a new page load: it needs the session cookie, traded right after login.
+    for _ in range(100):
+        if any(cookie["name"] == "ht_staff_session" for cookie in context.cookies()):
+            break
+        page.wait_for_timeout(100)
     for path, text, name in (
         ("balance", "Balance report", "balance-report.png"),
         ("overview", "Results overview", "results-overview.png"),
@@ -223,7 +235,11 @@ def staff_pages(browser, url: str, password: str, out: Path) -> None:
     ):
         page.set_viewport_size({"width": WIDTH, "height": 900})
         page.goto(f"{url}/{path}")
-        wait_idle(page, text)
+        try:
+            wait_idle(page, text)
+        except Exception:
+            page.screenshot(path=str(out / f"failed-{name}"))  # what the page showed instead
+            raise
         page.wait_for_timeout(1500)  # Vega draws after the script run
         fit_height(page)
         save_png(page, out / name)
