@@ -1,7 +1,12 @@
 """Human Touch: the door. Configuration, staff authentication and navigation, nothing else.
 
-Participants see only the study page (no sidebar). Staff log in at ``/staff``; then the
-organiser and researcher pages appear in the navigation.
+Participants see only the study page (no sidebar). Staff log in at ``/staff`` (or at any staff
+page's address, which shows the login while logged out); then the organiser and researcher pages
+appear in the navigation.
+
+``streamlit run app.py`` finds ``app = st.App(...)`` at the bottom and serves this file through
+Streamlit's Starlette server with two extra routes (:mod:`core.staff_routes`) that set and clear
+the HttpOnly staff session cookie; every session then runs this file as ``__main__``.
 """
 
 import gc
