@@ -1,7 +1,12 @@
 """Human Touch: the door. Configuration, staff authentication and navigation, nothing else.
 
-Participants see only the study page (no sidebar). Staff log in at ``/staff``; then the
-organiser and researcher pages appear in the navigation.
+Participants see only the study page (no sidebar). Staff log in at ``/staff`` (or at any staff
+page's address, which shows the login while logged out); then the organiser and researcher pages
+appear in the navigation.
+
+``streamlit run app.py`` finds ``app = st.App(...)`` at the bottom and serves this file through
+Streamlit's Starlette server with two extra routes (:mod:`core.staff_routes`) that set and clear
+the HttpOnly staff session cookie; every session then runs this file as ``__main__``.
 """
 
 import gc
@@ -25,7 +30,12 @@ def _start_once() -> None:
     startup.wire_packages()
     secrets = ui.secrets_dict()
     ui.refuse_anonymous_uploads()
-    startup.prepare(build_demo=False, secret_hash=secrets.get("staff_password_hash"), oidc="auth" in secrets)
+    startup.prepare(
+        build_demo=False,
+        secret_hash=secrets.get("staff_password_hash"),
+        oidc="auth" in secrets,
+        staff_url=ui.staff_url(),
+    )
     startup.build_demo_in_background()
     # Everything loaded so far (numpy, librosa, SQLAlchemy, the packages) lives as long as the
     # process: keep it out of the garbage collector's full scans, which otherwise walk ~160,000
@@ -44,41 +54,63 @@ def _page(relative: str, title: str, icon: str, **kwargs) -> st.Page:
     return st.Page(str(ROOT / relative), title=title, icon=icon, **kwargs)
 
 
+STAFF_PAGES = {
+    "Study": [
+        ("experiment/pages/study_settings.py", "Study settings", "⚙️"),
+        ("experiment/pages/participants.py", "Participants", "👥"),
+        ("experiment/pages/preview.py", "Preview", "👁️"),
+    ],
+    "Clip library": [
+        ("audio/pages/add_clips.py", "Add clips", "➕"),
+        ("audio/pages/library.py", "Library", "🎵"),
+        ("audio/pages/balance.py", "Balance report", "⚖️"),
+    ],
+    "Results": [
+        ("results/pages/overview.py", "Overview", "📊"),
+        ("results/pages/clips.py", "Per clip", "🎼"),
+        ("results/pages/features.py", "Features", "🔬"),
+        ("results/pages/export.py", "Export", "⬇️"),
+        ("results/pages/plan.py", "Plan", "📈"),
+    ],
+}
+
+
 def main() -> None:
-    # A neutral tab title; the participant page sets the study's own (``browser_title``).
-    st.set_page_config(page_title="Listening study", page_icon=PAGE_ICON, layout="centered")
     _start_once()
+    staff = ui.is_staff()
+    # A neutral tab title (the participant page sets the study's own, ``browser_title``). Staff
+    # pages hold wide tables and charts; participants keep the calm centred column.
+    st.set_page_config(page_title="Listening study", page_icon=PAGE_ICON, layout="wide" if staff else "centered")
     study = _page("experiment/pages/participate.py", "Listening study", PAGE_ICON, default=True)
 
-    if ui.is_staff():
+    if staff:
         navigation = {
-            "Study": [
-                study,
-                _page("experiment/pages/study_settings.py", "Study settings", "⚙️"),
-                _page("experiment/pages/preview.py", "Preview", "👁️"),
-            ],
-            "Clip library": [
-                _page("audio/pages/add_clips.py", "Add clips", "➕"),
-                _page("audio/pages/library.py", "Library", "🎵"),
-                _page("audio/pages/balance.py", "Balance report", "⚖️"),
-            ],
-            "Results": [
-                _page("results/pages/overview.py", "Overview", "📊"),
-                _page("results/pages/clips.py", "Per clip", "🎼"),
-                _page("results/pages/features.py", "Features", "🔬"),
-                _page("results/pages/export.py", "Export", "⬇️"),
-                _page("results/pages/plan.py", "Plan", "📈"),
-            ],
-            "Account": [st.Page(ui.staff_home, title="Staff home", icon="🔑", url_path="staff")],
+            section: ([study] if section == "Study" else []) + [_page(*entry) for entry in entries]
+            for section, entries in STAFF_PAGES.items()
         }
+        navigation["Account"] = [st.Page(ui.staff_home, title="Staff home", icon="🔑", url_path="staff")]
+        with st.sidebar:
+            ui.keep_login_cookie()
         st.navigation(navigation, position="sidebar").run()
     else:
-        # Participants get no sidebar at all; staff reach the login page by its URL (/staff).
+        # Participants get no sidebar at all; staff reach the login page by its URL (/staff), and
+        # every staff page's address shows the login too (a refresh after the session ended says
+        # so, and logging in there opens the page asked for), never the participant's consent.
         login = st.Page(ui.login_page, title="Staff login", icon="🔑", url_path="staff")
-        st.navigation([study, login], position="hidden").run()
+        doors = [
+            st.Page(ui.login_page, title="Staff login", url_path=Path(entry[0]).stem)
+            for entries in STAFF_PAGES.values()
+            for entry in entries
+        ]
+        st.navigation([study, login, *doors], position="hidden").run()
 
 
 # Worker processes started with multiprocessing's "spawn" (bulk ingest) import this file as
 # __mp_main__; they must not start a second app, migrations or demo build.
-if __name__ != "__mp_main__":
+if __name__ == "__main__":  # each script run of a Streamlit session
     main()
+elif __name__ == "app":  # `streamlit run app.py` imports this file as the server (st.App, Starlette)
+    from core import staff_routes
+
+    # Streamlit's own routes plus the two that set and clear the HttpOnly staff session cookie.
+    app = st.App(__file__, routes=staff_routes.routes(st.get_option("server.baseUrlPath") or ""))

@@ -16,7 +16,7 @@ Policies
 * More than two channels is rejected, not downmixed: libsndfile does not report the channel
   layout reliably, and a blind downmix of a 5.1 file can drop or double the centre and LFE;
   the organiser should export the stereo mix they want participants to hear.
-* Sample rates below 8 kHz or above 192 kHz, files over 200 MB and files longer than 20 min
+* Sample rates below 8 kHz or above 192 kHz, files over 200 MiB and files longer than 20 min
   are rejected from the header alone (limits in :class:`DecodeLimits`).
 * A file that decodes to fewer frames than its header announces, an Ogg stream without its
   end-of-stream page, or a WAV whose data chunk is cut short is reported as truncated. A
@@ -69,7 +69,7 @@ class DecodeLimits:
     Attributes
     ----------
     max_bytes : int
-        Largest accepted file, in bytes (default 200 MB).
+        Largest accepted file, in bytes (default 200 MiB, Streamlit's ``server.maxUploadSize = 200``).
     max_duration_s : float
         Longest accepted recording, in seconds (default 20 min).
     min_sample_rate, max_sample_rate : int
@@ -191,7 +191,13 @@ def _check_size(size: int, filename: str, limits: DecodeLimits) -> None:
     if size == 0:
         raise IngestError(f"{filename}: the file is empty.")
     if size > limits.max_bytes:
-        raise IngestError(f"{filename}: the file is {size / 1e6:.0f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB.")
+        raise IngestError(f"{filename}: the file is {mib(size)}; the limit is {mib(limits.max_bytes)}.")
+
+
+def mib(size_bytes: int) -> str:
+    """A size in MiB (2**20 bytes, the unit of Streamlit's upload limit), e.g. "200 MiB", "3.5 MiB"."""
+    value = size_bytes / 2**20
+    return f"{value:.0f} MiB" if value >= 10 or value == int(value) else f"{value:.1f} MiB"
 
 
 def _read_header(source: FileSource, filename: str):

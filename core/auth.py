@@ -68,9 +68,11 @@ def configured_hash(secret_hash: str | None = None) -> str | None:
 
 
 def set_staff_password(password: str) -> None:
-    """Store the hash of ``password`` as this database's staff credential (replacing any)."""
+    """Store the hash of ``password`` as this database's staff credential (replacing any); log everyone out."""
     with db.session_scope() as session:
         repository.replace_staff_hash(session, hash_password(password))
+        # Whoever knew the old password may still hold a session cookie: end them all.
+        repository.revoke_staff_sessions(session, utcnow())
 
 
 def ensure_staff_password(secret_hash: str | None = None) -> str | None:

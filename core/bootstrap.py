@@ -16,13 +16,19 @@ _PASSWORD_BANNER = """
 
      {password}
 
- Staff login: http://localhost:8501/staff
+ Staff login: {staff_url}
  Change it any time with:  human-touch staff set-password
 ======================================================================
 """
 
 
-def prepare_ground(*, secret_hash: str | None = None, oidc: bool = False, echo: Callable[[str], None] = print) -> None:
+def prepare_ground(
+    *,
+    secret_hash: str | None = None,
+    oidc: bool = False,
+    echo: Callable[[str], None] = print,
+    staff_url: str | None = None,
+) -> None:
     """Make the data folder, the database schema and the staff credential ready.
 
     Parameters
@@ -33,10 +39,13 @@ def prepare_ground(*, secret_hash: str | None = None, oidc: bool = False, echo: 
         True when OIDC login is configured; then no local password is generated.
     echo : callable
         Where to print the one-time password (the terminal).
+    staff_url : str or None
+        The staff login address to print; None works it out from the environment and
+        ``.streamlit/config.toml`` (:func:`core.config.staff_url`).
     """
     config.ensure_dirs()
     db.migrate()
     if not oidc:
         password = auth.ensure_staff_password(secret_hash)
         if password:
-            echo(_PASSWORD_BANNER.format(password=password))
+            echo(_PASSWORD_BANNER.format(password=password, staff_url=staff_url or config.staff_url()))

@@ -90,3 +90,39 @@ def configure_numba_cache() -> None:
     p = paths()
     p.numba_cache.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("NUMBA_CACHE_DIR", str(p.numba_cache))
+
+
+def _streamlit_server_settings() -> dict:
+    """The ``[server]`` table of ``./.streamlit/config.toml`` (where ``streamlit run`` reads it), or {}."""
+    import tomllib
+
+    try:
+        with open(Path(".streamlit") / "config.toml", "rb") as handle:
+            server = tomllib.load(handle).get("server", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return server if isinstance(server, dict) else {}
+
+
+def staff_url(port: int | None = None, address: str | None = None, base_path: str | None = None) -> str:
+    """Where staff log in, for the first-run banner: ``http://ADDRESS:PORT/BASE/staff``.
+
+    ``HUMAN_TOUCH_STAFF_URL`` wins (a proxy in front, e.g. deploy/serve.sh's staff site). Otherwise
+    the arguments (the running server's own settings), then Streamlit's ``STREAMLIT_SERVER_PORT``,
+    ``STREAMLIT_SERVER_ADDRESS``, ``STREAMLIT_SERVER_BASE_URL_PATH`` and ``.streamlit/config.toml``,
+    then Streamlit's defaults (port 8501; a wildcard or empty address prints as localhost).
+    """
+    configured = os.environ.get("HUMAN_TOUCH_STAFF_URL", "").strip()
+    if configured:
+        return configured
+    server = _streamlit_server_settings()
+    port = port or int(os.environ.get("STREAMLIT_SERVER_PORT") or server.get("port") or 8501)
+    address = address or os.environ.get("STREAMLIT_SERVER_ADDRESS") or str(server.get("address") or "")
+    if address in ("", "0.0.0.0", "::"):
+        address = "localhost"
+    if ":" in address:
+        address = f"[{address}]"  # IPv6 literal
+    if base_path is None:
+        base_path = os.environ.get("STREAMLIT_SERVER_BASE_URL_PATH") or str(server.get("baseUrlPath") or "")
+    base = base_path.strip("/")
+    return f"http://{address}:{port}/{base + '/' if base else ''}staff"

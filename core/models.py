@@ -18,6 +18,8 @@ clip_blobs       the served bytes of every clip, by content hash, so any app rep
 staff_credential the one staff password hash of this database (local login), so every replica
                  checks the same credential.
 login_failures   failed staff logins (time, client address) for throttling and the audit log.
+staff_sessions   staff login sessions and one-time login tickets, by the SHA-256 of their secret,
+                 with expiry and revocation, so a refresh on any replica stays logged in.
 
 Schema changes go through Alembic migrations in ``core/migrations``.
 """
@@ -294,3 +296,22 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     client: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class StaffSession(Base):
+    """A staff login session (``kind`` "session") or the one-time ticket that creates one ("ticket").
+
+    Only the SHA-256 of the secret is stored: the database never holds a usable cookie. A session
+    made from a ticket records the ticket's hash in ``parent``, so the Streamlit session that
+    issued the ticket can revoke the session at logout without ever having seen its secret.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    parent: Mapped[str | None] = mapped_column(String(64), index=True)
+    client: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,14 +1,14 @@
-"""Every SQL query of core's own tables: the staff credential and failed staff logins."""
+"""Every SQL query of core's own tables: the staff credential, failed staff logins, staff sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.models import LoginFailure, StaffCredential, utcnow
+from core.models import LoginFailure, StaffCredential, StaffSession, utcnow
 
 _CREDENTIAL_ID = 1  # the one row: a fixed key makes a second "first" credential impossible
 
@@ -54,3 +54,52 @@ def login_failures_since(session: Session, since: datetime, client: str | None =
         query = query.where(LoginFailure.client == client[:64])
     count, newest = session.execute(query).one()
     return int(count), newest
+
+
+def add_staff_session(
+    session: Session, token_hash: str, kind: str, expires_at: datetime, parent: str | None, client: str | None
+) -> None:
+    """Store a staff session or login ticket by the hash of its secret."""
+    session.add(
+        StaffSession(
+            token_hash=token_hash, kind=kind, parent=parent, client=(client or "")[:64] or None, expires_at=expires_at
+        )
+    )
+
+
+def consume_ticket(session: Session, token_hash: str, now: datetime) -> bool:
+    """Mark an unexpired, unused login ticket as used; True only for the one caller that did so.
+
+    A single conditional UPDATE, so two requests racing with the same ticket cannot both win.
+    """
+    result = session.execute(
+        update(StaffSession)
+        .where(
+            StaffSession.token_hash == token_hash,
+            StaffSession.kind == "ticket",
+            StaffSession.revoked_at.is_(None),
+            StaffSession.expires_at > now,
+        )
+        .values(revoked_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def staff_session(session: Session, token_hash: str) -> StaffSession | None:
+    """The staff session stored under ``token_hash`` (tickets are not sessions), or None."""
+    row = session.get(StaffSession, token_hash)
+    return row if row is not None and row.kind == "session" else None
+
+
+def revoke_staff_sessions(session: Session, now: datetime, token_hash: str | None = None) -> int:
+    """Revoke one session (by its hash or its ticket's hash), or every session when None; the count."""
+    query = update(StaffSession).where(StaffSession.revoked_at.is_(None))
+    if token_hash is not None:
+        query = query.where(or_(StaffSession.token_hash == token_hash, StaffSession.parent == token_hash))
+    result = session.execute(query.values(revoked_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_expired_staff_sessions(session: Session, before: datetime) -> None:
+    """Delete sessions and tickets that expired before ``before`` (kept a while to explain expiry)."""
+    session.execute(delete(StaffSession).where(StaffSession.expires_at < before))

@@ -128,7 +128,8 @@ echo "$$" >"$RUN_DIR/serve.pid"
 cd "$ROOT"
 if [ "$PREPARE" = 1 ]; then
   # Once, before any replica: migrations, the staff password (printed once) and the demo clips.
-  "$PYTHON" -m human_touch.cli prepare
+  # The banner names the staff site (through nginx), not a replica's own port.
+  HUMAN_TOUCH_STAFF_URL="${HUMAN_TOUCH_STAFF_URL:-http://$STAFF_LISTEN/staff}" "$PYTHON" -m human_touch.cli prepare
 fi
 
 ports=()

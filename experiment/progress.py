@@ -77,6 +77,17 @@ def advance(session: Session, participant: Participant) -> None:
     participant.step = step.name
 
 
+def assign_trials_if_needed(session: Session, participant: Participant) -> None:
+    """Store the participant's trial list unless it exists (a staff preview jumping ahead).
+
+    Raises
+    ------
+    JourneyError
+        The library cannot supply a trial list under the participant's settings.
+    """
+    _ensure_trials(session, participant, settings_for(session, participant))
+
+
 def complete(session: Session, participant: Participant) -> None:
     """Mark the participant complete (every answer stored) with their completion code.
 

@@ -150,7 +150,8 @@ def participant_records(session: Session, *, include_simulated: bool = False) ->
     Returns
     -------
     list of dict
-        Participant fields plus ``n_answered`` (non-practice answers), ``n_trials_assigned``
+        Participant fields (Prolific ids and completion code included) plus ``n_answered``
+        (non-practice answers), ``n_trials_assigned``
         (non-practice trials in the stored list), ``first_answer_at``, ``last_answer_at``.
         Ordered by participant id.
     """
@@ -177,6 +178,10 @@ def participant_records(session: Session, *, include_simulated: bool = False) ->
             Participant.id.label("participant_id"),
             Participant.study_version_id,
             Participant.prolific_pid.isnot(None).label("via_prolific"),
+            Participant.prolific_pid,
+            Participant.prolific_study_id,
+            Participant.prolific_session_id,
+            Participant.completion_code,
             *_PARTICIPANT_FIELDS,
             func.coalesce(answered.c.n_answered, 0).label("n_answered"),
             func.coalesce(assigned.c.n_trials_assigned, 0).label("n_trials_assigned"),

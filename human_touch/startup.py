@@ -30,7 +30,12 @@ def wire_packages() -> None:
 
 
 def prepare(
-    *, build_demo: bool = True, secret_hash: str | None = None, oidc: bool = False, echo: Callable[[str], None] = print
+    *,
+    build_demo: bool = True,
+    secret_hash: str | None = None,
+    oidc: bool = False,
+    echo: Callable[[str], None] = print,
+    staff_url: str | None = None,
 ) -> None:
     """Make the data folder, database, staff credential and (optionally) demo library ready.
 
@@ -44,8 +49,11 @@ def prepare(
         True when OIDC login is configured; then no local password is generated.
     echo : callable
         Where to print the one-time password and progress (the terminal).
+    staff_url : str or None
+        The staff login address for the first-run banner (None: from the environment and
+        ``.streamlit/config.toml``, see :func:`core.config.staff_url`).
     """
-    prepare_ground(secret_hash=secret_hash, oidc=oidc, echo=echo)
+    prepare_ground(secret_hash=secret_hash, oidc=oidc, echo=echo, staff_url=staff_url)
     store_missing_clip_blobs(echo=echo)
     if build_demo:
         build_demo_if_empty(echo=echo)

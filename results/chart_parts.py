@@ -6,7 +6,12 @@ acoustic features) draw with these, so that the app and the report look alike.
 
 from __future__ import annotations
 
+import math
+import textwrap
+
 import altair as alt
+import numpy as np
+import pandas as pd
 
 HUMAN_COLOUR = "#1b7837"
 AI_COLOUR = "#762a83"
@@ -33,8 +38,58 @@ def layered(*charts: alt.Chart) -> alt.LayerChart:
     return alt.LayerChart(layer=list(charts))
 
 
-def chart_title(text: str, *subtitle: str) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=list(subtitle), anchor="start")
+SUBTITLE_CHAR_PX = 6.2  # mean width of an 11 px subtitle character; keeps lines inside the chart
+
+
+def chart_title(text: str, *subtitle: str, width: int = WIDTH) -> alt.TitleParams:
+    """A title with subtitle lines wrapped to the chart's ``width`` (px).
+
+    Vega does not wrap subtitles: a long line runs past the chart into its neighbour when two
+    charts stand side by side. Each line is wrapped at the width of the plotting area.
+    """
+    chars = max(30, int(width / SUBTITLE_CHAR_PX))
+    lines = [wrapped for line in subtitle for wrapped in (textwrap.wrap(line, chars) or [""])]
+    return alt.TitleParams(text=text, subtitle=lines, anchor="start")
+
+
+def sensible_domain(
+    values: pd.Series | np.ndarray, floor: tuple[float, float], cap: tuple[float, float]
+) -> list[float]:
+    """An axis domain that shows ``values`` and at least ``floor``, never wider than ``cap``.
+
+    Interval ends far outside any plausible value (a d′ interval of [−10, 9] from three
+    participants) would otherwise squeeze every estimate into a sliver; they are clipped at the
+    axis instead and marked (:func:`clip_intervals`). Ends are rounded out to whole units.
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    low = min(floor[0], float(finite.min())) if finite.size else floor[0]
+    high = max(floor[1], float(finite.max())) if finite.size else floor[1]
+    return [max(cap[0], float(math.floor(low))), min(cap[1], float(math.ceil(high)))]
+
+
+def clip_intervals(data: pd.DataFrame, domain: list[float], low: str = "ci_low", high: str = "ci_high") -> pd.DataFrame:
+    """Add ``<low>_shown``/``<high>_shown`` (clipped to ``domain``) and ``clipped`` ("", "◀", "▶", "◀▶").
+
+    Tooltips keep the full interval; marks draw the shown one, and the arrow says which end runs
+    past the axis.
+    """
+    out = data.copy()
+    lo, hi = domain
+    out[f"{low}_shown"] = out[low].clip(lower=lo, upper=hi)
+    out[f"{high}_shown"] = out[high].clip(lower=lo, upper=hi)
+    left = out[low] < lo
+    right = out[high] > hi
+    out["clipped"] = np.where(left, "◀", "") + np.where(right, "▶", "")
+    return out
+
+
+def clipped_note(data: pd.DataFrame, low: str = "ci_low", high: str = "ci_high") -> str:
+    """A subtitle line naming the intervals cut at the axis ('' when none are)."""
+    cut = data[data["clipped"] != ""] if "clipped" in data else data.iloc[0:0]
+    if cut.empty:
+        return ""
+    return f"◀ ▶ interval cut at the axis; widest [{cut[low].min():.1f}, {cut[high].max():.1f}]"
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

@@ -21,8 +21,11 @@ from results.chart_parts import (
     SOURCE_SCALE,
     WIDTH,
     chart_title,
+    clip_intervals,
+    clipped_note,
     layered,
     rests_on,
+    sensible_domain,
 )
 from results.detection import DetectionSummary
 from results.formatting import format_number, format_percent
@@ -109,34 +112,32 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: DetectionS
     data = per_participant[["participant_id", "d_prime", "n_trials", "hits", "false_alarms", "accuracy"]].dropna(
         subset=["d_prime"]
     )
+    # Individual d′ lies within about ±4.6 (log-linear correction, ≤ 100 trials); the mean's
+    # t interval from a handful of listeners can reach ±10 and would squash the histogram.
+    shown_values = pd.concat([data["d_prime"], pd.Series([d.mean, d.ci_low, d.ci_high])])
+    domain = sensible_domain(shown_values, floor=(-1.0, 1.0), cap=(-5.0, 5.0))
+    x_scale = alt.Scale(domain=domain, clamp=True)
+    x_title = "d′ per participant (0 = cannot tell human from AI)"
     bars = (
         alt.Chart(data)
         .mark_bar(color=AI_COLOUR, opacity=0.7)
         .encode(
-            x=alt.X("d_prime:Q", bin=alt.Bin(maxbins=20), title="d′ per participant (0 = cannot tell human from AI)"),
+            x=alt.X("d_prime:Q", bin=alt.Bin(maxbins=20, extent=domain), title=x_title, scale=x_scale),
             y=alt.Y("count():Q", title="Participants"),
             tooltip=[alt.Tooltip("count():Q", title="Participants")],
         )
     )
-    mean = pd.DataFrame(
-        {"mean": [d.mean], "ci_low": [d.ci_low], "ci_high": [d.ci_high], "n": [d.n], "p_value": [d.p_value]}
+    mean = clip_intervals(
+        pd.DataFrame(
+            {"mean": [d.mean], "ci_low": [d.ci_low], "ci_high": [d.ci_high], "n": [d.n], "p_value": [d.p_value]}
+        ),
+        domain,
     )
-    mean_tooltip = [
-        alt.Tooltip("mean:Q", title="Mean d′", format=".2f"),
-        alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
-        alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
-        alt.Tooltip("n:Q", title="Participants (n)"),
-        alt.Tooltip("p_value:Q", title="p (t-test vs 0)", format=".3g"),
-    ]
-    band = (
-        alt.Chart(mean)
-        .mark_rect(color="black", opacity=0.15)
-        .encode(x="ci_low:Q", x2="ci_high:Q", tooltip=mean_tooltip)
-    )
-    rule = alt.Chart(mean).mark_rule(color="black", size=2).encode(x="mean:Q", tooltip=mean_tooltip)
+    interval, arrows, rule = _mean_dprime_marks(mean, x_scale)
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
     n_trials = int(per_participant["n_trials"].sum()) if len(per_participant) else 0
-    return layered(bars, band, rule, zero).properties(
+    note = clipped_note(mean.dropna(subset=["ci_low", "ci_high"]))
+    return layered(bars, interval, arrows, rule, zero).properties(
         autosize=PAD,
         width=WIDTH,
         height=220,
@@ -144,10 +145,48 @@ def dprime_distribution_chart(per_participant: pd.DataFrame, summary: DetectionS
             "How well did each listener tell them apart?",
             f"Mean d′ = {format_number(d.mean)} "
             f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}] "
-            "(black line, grey band: 95% t interval); dashed line: chance",
+            "(black line; bar along the top: 95% t interval); dashed line: chance",
+            *([note] if note else []),
             rests_on(d.n, n_trials),
         ),
     )
+
+
+def _mean_dprime_marks(mean: pd.DataFrame, x_scale: alt.Scale) -> tuple[alt.Chart, alt.Chart, alt.Chart]:
+    """The mean d′ as a vertical rule and its interval as a bar along the top, cut ends marked ◀ ▶."""
+    mean_tooltip = [
+        alt.Tooltip("mean:Q", title="Mean d′", format=".2f"),
+        alt.Tooltip("ci_low:Q", title="95% CI low", format=".2f"),
+        alt.Tooltip("ci_high:Q", title="95% CI high", format=".2f"),
+        alt.Tooltip("n:Q", title="Participants (n)"),
+        alt.Tooltip("p_value:Q", title="p (t-test vs 0)", format=".3g"),
+    ]
+    # The interval is a bar along the top, not a shaded band: a wide one must not cover the histogram.
+    top = alt.value(4)
+    interval = (
+        alt.Chart(mean)
+        .mark_rule(color="black", strokeWidth=3)
+        .encode(x=alt.X("ci_low_shown:Q", scale=x_scale), x2="ci_high_shown:Q", y=top, tooltip=mean_tooltip)
+    )
+    arrows = (
+        alt.Chart(mean.assign(left=mean["ci_low_shown"], right=mean["ci_high_shown"]))
+        .transform_fold(["left", "right"], as_=["end", "at"])
+        .transform_filter(
+            "(datum.end == 'left' && datum.ci_low < datum.ci_low_shown) || "
+            "(datum.end == 'right' && datum.ci_high > datum.ci_high_shown)"
+        )
+        .mark_text(fontSize=13, color="black")
+        .encode(
+            x=alt.X("at:Q", scale=x_scale),
+            y=top,
+            text=alt.condition("datum.end == 'left'", alt.value("◀"), alt.value("▶")),
+            tooltip=mean_tooltip,
+        )
+    )
+    rule = (
+        alt.Chart(mean).mark_rule(color="black", size=2).encode(x=alt.X("mean:Q", scale=x_scale), tooltip=mean_tooltip)
+    )
+    return interval, arrows, rule
 
 
 def roc_chart(roc: ROC, n_participants: int, n_trials: int) -> alt.LayerChart:
@@ -204,6 +243,7 @@ def roc_chart(roc: ROC, n_participants: int, n_trials: int) -> alt.LayerChart:
             "(95% bootstrap over participants); "
             "diagonal: chance (AUC 0.5)",
             rests_on(n_participants, n_trials),
+            width=320,
         ),
     )
 
@@ -219,6 +259,8 @@ def breakdown_chart(levels: pd.DataFrame, by_label: str) -> alt.LayerChart:
         What the groups are, in words (e.g. "Years of musical training").
     """
     data = levels.assign(label=levels["level"].astype(str))
+    domain = sensible_domain(data["d_prime"], floor=(-1.0, 1.0), cap=(-5.0, 5.0))
+    data = clip_intervals(data, domain)
     tooltip = [
         alt.Tooltip("label:N", title=by_label),
         alt.Tooltip("d_prime:Q", title="d′ (GLMM)", format=".2f"),
@@ -228,23 +270,31 @@ def breakdown_chart(levels: pd.DataFrame, by_label: str) -> alt.LayerChart:
     ]
     y = alt.Y("label:N", title=by_label, sort=None, axis=alt.Axis(labelLimit=220))
     x_title = "d′ from the GLMM (0 = cannot tell)"
+    x_scale = alt.Scale(domain=domain, clamp=True)
     points = (
         alt.Chart(data)
         .mark_point(filled=True, size=80, color=AI_COLOUR)
-        .encode(x=alt.X("d_prime:Q", title=x_title), y=y, tooltip=tooltip)
+        .encode(x=alt.X("d_prime:Q", title=x_title, scale=x_scale), y=y, tooltip=tooltip)
     )
     errors = (
         alt.Chart(data)
         .mark_errorbar(ticks=True)
-        .encode(x=alt.X("ci_low:Q", title=x_title), x2="ci_high:Q", y=y, tooltip=tooltip)
+        .encode(x=alt.X("ci_low_shown:Q", title=x_title, scale=x_scale), x2="ci_high_shown:Q", y=y, tooltip=tooltip)
     )
     counts = (
         alt.Chart(data)
         .mark_text(align="left", dx=8, dy=-9, fontSize=10, color=NEUTRAL)
         .encode(x=alt.X("d_prime:Q", title=x_title), y=y, text=alt.Text("n_trials:Q", format="d"))
     )
+    cut = data[data["clipped"] != ""]
+    arrows = (
+        alt.Chart(cut.assign(at=cut["ci_low_shown"].where(cut["clipped"].str.startswith("◀"), cut["ci_high_shown"])))
+        .mark_text(fontSize=12, color="black", dy=1)
+        .encode(x=alt.X("at:Q", title=x_title), y=y, text="clipped:N", tooltip=tooltip)
+    )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color=NEUTRAL).encode(x="x:Q")
-    return layered(zero, errors, points, counts).properties(
+    note = clipped_note(data)
+    return layered(zero, errors, points, counts, arrows).properties(
         autosize=PAD,
         width=WIDTH,
         height=max(80, 34 * len(data)),
@@ -252,20 +302,27 @@ def breakdown_chart(levels: pd.DataFrame, by_label: str) -> alt.LayerChart:
             f"Detection by {by_label.lower()}",
             "Points: d′ per group from the probit GLMM (participants and clips random); bars: 95% "
             "intervals; small numbers: trials",
+            *([note] if note else []),
             f"{int(data['n_trials'].sum())} trials in {len(data)} groups",
         ),
     )
 
 
-SCALE_TITLES = {
-    "valence": "Valence (1 unpleasant ... 9 pleasant)",
-    "arousal": "Arousal (1 calm ... 9 excited)",
-    "moved": "Moved (1 not at all ... 9 very much)",
-    "liking": "Liking (1 not at all ... 9 very much)",
+SCALE_ENDS = {
+    "valence": ("Valence", "unpleasant", "pleasant"),
+    "arousal": ("Arousal", "calm", "excited"),
+    "moved": ("Moved", "not at all", "very much"),
+    "liking": ("Liking", "not at all", "very much"),
 }
 
 
-def emotion_interaction_chart(by_source: pd.DataFrame, scale: str) -> alt.LayerChart:
+def scale_title(scale: str, scale_points: int = 9) -> str:
+    """Axis title of a rating scale with its ends, e.g. "Valence (1 unpleasant ... 7 pleasant)"."""
+    name, low, high = SCALE_ENDS.get(scale, (scale.capitalize(), "", ""))
+    return f"{name} (1 {low} ... {scale_points} {high})" if low else name
+
+
+def emotion_interaction_chart(by_source: pd.DataFrame, scale: str, scale_points: int = 9) -> alt.LayerChart:
     """The 2 x 2 of true source x perceived source for one rating scale, with 95 % t intervals.
 
     Parameters
@@ -274,12 +331,19 @@ def emotion_interaction_chart(by_source: pd.DataFrame, scale: str) -> alt.LayerC
         :func:`results.emotion.emotion_by_source` output.
     scale : str
         The rating scale to draw.
+    scale_points : int
+        Points of the rating scale: the axis runs 1..scale_points, and intervals reaching past
+        the scale (few participants) are cut at its ends and marked.
     """
     # Perceived source on a numeric axis (0 = judged human, 1 = judged AI), the two true sources
     # nudged apart so that their intervals do not overlap and the lines still join the means.
-    data = by_source[by_source["scale"] == scale].assign(
-        perceived_label=lambda f: f["perceived"].map({"human": "judged human", "ai": "judged AI"}),
-        position=lambda f: f["perceived"].eq("ai").astype(float) + np.where(f["source"].eq("ai"), 0.04, -0.04),
+    domain = [1.0, float(scale_points)]
+    data = clip_intervals(
+        by_source[by_source["scale"] == scale].assign(
+            perceived_label=lambda f: f["perceived"].map({"human": "judged human", "ai": "judged AI"}),
+            position=lambda f: f["perceived"].eq("ai").astype(float) + np.where(f["source"].eq("ai"), 0.04, -0.04),
+        ),
+        domain,
     )
     tooltip = [
         alt.Tooltip("source:N", title="True source"),
@@ -296,15 +360,20 @@ def emotion_interaction_chart(by_source: pd.DataFrame, scale: str) -> alt.LayerC
         scale=alt.Scale(domain=[-0.3, 1.3]),
         axis=alt.Axis(values=[0, 1], labelExpr="datum.value == 0 ? 'judged human' : 'judged AI'", grid=False),
     )
-    y_title = SCALE_TITLES.get(scale, scale)
+    y_title = scale_title(scale, scale_points)
+    y_scale = alt.Scale(domain=domain, clamp=True, nice=False)
+    y_axis = alt.Axis(values=list(range(1, scale_points + 1)))
     colour = alt.Color("source:N", scale=SOURCE_SCALE, legend=SOURCE_LEGEND)
     base = alt.Chart(data).encode(x=x, color=colour)
     lines = base.mark_line(strokeWidth=2).encode(
-        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)), detail="source:N", order="position:Q"
+        y=alt.Y("mean:Q", title=y_title, scale=y_scale, axis=y_axis), detail="source:N", order="position:Q"
     )
-    errors = base.mark_errorbar(ticks=True).encode(y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q", tooltip=tooltip)
+    errors = base.mark_errorbar(ticks=True).encode(
+        y=alt.Y("ci_low_shown:Q", title=y_title, scale=y_scale), y2="ci_high_shown:Q", tooltip=tooltip
+    )
     points = base.mark_point(filled=True, size=90).encode(y=alt.Y("mean:Q", title=y_title), tooltip=tooltip)
     n_participants = int(data["n_participants"].max()) if len(data) else 0
+    note = clipped_note(data)
     return layered(lines, errors, points).properties(
         autosize=PAD,
         width=320,
@@ -312,6 +381,8 @@ def emotion_interaction_chart(by_source: pd.DataFrame, scale: str) -> alt.LayerC
         title=chart_title(
             f"{scale.capitalize()}: true source × perceived source",
             "Means of participants' cell means; bars: 95% t intervals over participants",
+            *([note.replace("◀ ▶ interval cut at the axis", "intervals cut at the scale's ends")] if note else []),
             f"up to {n_participants} participants per cell, {int(data['n_ratings'].sum())} ratings",
+            width=320,
         ),
     )

@@ -177,3 +177,16 @@ def emotion_tests(df: pd.DataFrame, scales: Sequence[str] = SCALES) -> pd.DataFr
             out.loc[family.index[valid], "p_holm"] = adjusted
             out.loc[family.index[valid], "significant_holm"] = reject
     return out[list(TEST_COLUMNS)]
+
+
+def infer_scale_points(df: pd.DataFrame, scales: Sequence[str] = SCALES, allowed: Sequence[int] = (5, 7, 9)) -> int:
+    """The rating scale's number of points: the smallest allowed size holding every rating seen.
+
+    Charts need it for their axis (1..points); the trial table stores ratings, not the study
+    version's ``scale_points``. With no rating at all, the largest allowed size.
+    """
+    present = [s for s in scales if s in df.columns]
+    highest = pd.to_numeric(df[present].stack(), errors="coerce").max() if present and len(df) else np.nan
+    if not np.isfinite(highest):
+        return max(allowed)
+    return next((points for points in sorted(allowed) if points >= highest), max(allowed))

@@ -78,7 +78,7 @@ def _emotion_section(df: pd.DataFrame) -> str:
         cells = by_source[by_source["scale"] == scale]
         parts.append(
             html_figure(
-                charts.emotion_interaction_chart(by_source, scale),
+                charts.emotion_interaction_chart(by_source, scale, emotion.infer_scale_points(df, scales)),
                 f"{scale}: cell means with 95% t intervals over participants "
                 f"(up to {int(cells['n_participants'].max())} participants per cell, "
                 f"{int(cells['n_ratings'].sum())} ratings).",

@@ -7,6 +7,8 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
+# The page icons are emoji; scripts/screenshots.py needs a font that has them.
+fc-list 2>/dev/null | grep -qi "color emoji" || need+=(fonts-noto-color-emoji)
 command -v Rscript >/dev/null 2>&1 && Rscript -e "library(lme4); library(ordinal)" >/dev/null 2>&1 || need+=(r-base-core r-cran-lme4 r-cran-ordinal)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then

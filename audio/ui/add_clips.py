@@ -11,6 +11,7 @@ import streamlit as st
 
 from audio import library
 from audio.catalogue import ClipMetadata
+from audio.decode import AUDIO_EXTENSIONS, SUPPORTED_FORMATS_TEXT
 from audio.errors import IngestError
 from audio.ingest import IngestResult, ingest_bytes
 from audio.isolation import ProcessingWorker
@@ -21,7 +22,9 @@ from core.vocabulary import SOURCES, VOCALS_LABELS, Source
 
 log = logging.getLogger(__name__)
 
-AUDIO_TYPES = ["wav", "flac", "ogg", "opus", "mp3"]
+# The uploader takes exactly what the decoder accepts (audio.decode), so no error offers a format
+# the uploader refuses.
+AUDIO_TYPES = sorted(extension.lstrip(".") for extension in AUDIO_EXTENSIONS)
 SOURCE_LABELS: dict[str, str] = {Source.HUMAN: "Human-composed", Source.AI: "AI-generated"}
 # Widget options as plain strings (what the database holds); the labels come from core.vocabulary.
 _SOURCE_OPTIONS = [str(source) for source in SOURCES]
@@ -40,7 +43,7 @@ def add_clips_page() -> None:
         "file size). Participants hear exactly the processed audio."
     )
     uploads = st.file_uploader(
-        "Audio files (WAV, FLAC, OGG, Opus or MP3)", type=AUDIO_TYPES, accept_multiple_files=True, key="add_clips_files"
+        f"Audio files ({SUPPORTED_FORMATS_TEXT})", type=AUDIO_TYPES, accept_multiple_files=True, key="add_clips_files"
     )
     shared = _shared_metadata()
     st.subheader("Per file")
@@ -192,8 +195,19 @@ def _show_results(results: list[dict] | None) -> None:
     if added:
         st.success(f"{added} clip(s) added to the library.")
     if failed:
-        st.error(f"{failed} file(s) not added; nothing was stored for them.")
-    st.dataframe(pd.DataFrame(results), hide_index=True)
+        # Each reason in full (a table cell would cut a long message off at the right edge).
+        reasons = "\n".join(f"- **{r['file']}**: {r['message']}" for r in results if r["result"] != "added")
+        st.error(f"{failed} file(s) not added; nothing was stored for them.\n\n{reasons}")
+    st.dataframe(
+        pd.DataFrame(results),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "file": st.column_config.TextColumn("File"),
+            "result": st.column_config.TextColumn("Result"),
+            "message": st.column_config.TextColumn("What happened", width="large"),
+        },
+    )
 
 
 def _settings_form(settings: ProcessingSettings) -> ProcessingSettings:

@@ -85,7 +85,7 @@ def _differences(report: BalanceReport, g_threshold: float) -> None:
         f"Dots: g; lines: 95% confidence intervals; dashed: ±{g_threshold:.2f}. Values beyond "
         f"±{FOREST_LIMIT:g} are drawn at the edge; the table has the exact numbers."
     )
-    st.dataframe(report.table.drop(columns=["column"]), hide_index=True, column_config=_TABLE_COLUMNS)
+    st.dataframe(report.table.drop(columns=["column"]), hide_index=True, column_config=_TABLE_COLUMNS, width="stretch")
 
 
 def _one_feature(frame, report: BalanceReport) -> None:

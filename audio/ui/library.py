@@ -68,7 +68,7 @@ def library_page() -> None:
         f"{int(frame['retired'].sum())} retired."
     )
     shown = _filtered(frame)
-    st.dataframe(shown[TABLE_COLUMNS], hide_index=True, column_config=_TABLE_CONFIG)
+    st.dataframe(shown[TABLE_COLUMNS], hide_index=True, column_config=_TABLE_CONFIG, width="stretch")
     if shown.empty:
         st.info("No clip matches these filters.")
         return

@@ -12,6 +12,7 @@ from results import clip_charts, lens
 from results.formatting import format_number, format_percent
 from results.table import feature_columns
 from results.ui.filters import page_dataset
+from results.ui.tables import show_table
 
 
 def clips_page() -> None:
@@ -27,13 +28,16 @@ def clips_page() -> None:
         "ratings of the clip (main trials under the current filters)."
     )
     table = clip_overview_table(summary, dataset.clips)
-    st.dataframe(
+    show_table(
         table,
-        hide_index=True,
+        empty="No clip has a scored rating under these filters yet.",
         column_config={
             "prop_judged_ai": st.column_config.ProgressColumn(
-                "judged AI", min_value=0.0, max_value=1.0, format="percent"
+                "Judged AI", min_value=0.0, max_value=1.0, format="percent"
             ),
+            "prop_ci_low": st.column_config.NumberColumn("Judged AI: 95 % CI low", format="percent"),
+            "prop_ci_high": st.column_config.NumberColumn("Judged AI: 95 % CI high", format="percent"),
+            "mean_confidence": st.column_config.NumberColumn("Mean confidence (1 human … 6 AI)", format="%.2f"),
         },
     )
     st.subheader("Listen and inspect")
@@ -84,28 +88,28 @@ def fooling_clips_section(trials: pd.DataFrame) -> None:
         "mean_confidence",
     ]
     config = {
-        "shrunk_judged_ai": st.column_config.NumberColumn("judged AI (shrunken)", format="percent"),
-        "shrunk_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-        "shrunk_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
-        "prop_judged_ai": st.column_config.NumberColumn("judged AI (raw)", format="percent"),
-        "prop_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-        "prop_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+        "shrunk_judged_ai": st.column_config.NumberColumn("Judged AI (shrunken)", format="percent"),
+        "shrunk_ci_low": st.column_config.NumberColumn("Shrunken: 95 % CI low", format="percent"),
+        "shrunk_ci_high": st.column_config.NumberColumn("Shrunken: 95 % CI high", format="percent"),
+        "prop_judged_ai": st.column_config.NumberColumn("Judged AI (raw)", format="percent"),
+        "mean_confidence": st.column_config.NumberColumn("Mean confidence (1 human … 6 AI)", format="%.2f"),
     }
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Most human-sounding AI clips**")
-        st.dataframe(
-            lens.most_human_sounding_ai(trials, int(k), min_ratings=int(min_ratings))[shown + ["ai_system"]],
-            hide_index=True,
-            column_config=config,
-        )
-    with right:
-        st.markdown("**Most AI-sounding human clips**")
-        st.dataframe(
-            lens.most_ai_sounding_human(trials, int(k), min_ratings=int(min_ratings))[shown],
-            hide_index=True,
-            column_config=config,
-        )
+    why = (
+        f"No {{kind}} clip has {int(min_ratings)} or more scored ratings under these filters yet "
+        "(the minimum is set above; lists of clips rated once or twice would rank noise)."
+    )
+    st.markdown("**Most human-sounding AI clips**")
+    show_table(
+        lens.most_human_sounding_ai(trials, int(k), min_ratings=int(min_ratings))[shown + ["ai_system"]],
+        empty=why.format(kind="AI"),
+        column_config=config,
+    )
+    st.markdown("**Most AI-sounding human clips**")
+    show_table(
+        lens.most_ai_sounding_human(trials, int(k), min_ratings=int(min_ratings))[shown],
+        empty=why.format(kind="human"),
+        column_config=config,
+    )
 
 
 def served_audio(clip_id: int) -> tuple[bytes, str] | None:
@@ -128,6 +132,9 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
         int(row.clip_id): f"#{row.clip_id} · {row.source} · {row.clip_title or 'untitled'}"
         for row in rated.itertuples()
     }
+    if not labels:
+        st.info("No clip has a scored rating under these filters yet, so there is nothing to inspect.")
+        return
     clip_id = st.selectbox("Clip", options=list(labels), format_func=labels.__getitem__, key="clips_detail")
     row = rated[rated["clip_id"] == clip_id].iloc[0]
     columns = st.columns(3)
@@ -153,12 +160,10 @@ def clip_detail(summary: pd.DataFrame, clips: pd.DataFrame) -> None:
     else:
         st.audio(audio[0], format=audio[1])
     means = {str(scale): row[f"mean_{scale}"] for scale in SCALES}
-    st.dataframe(
-        pd.DataFrame({"scale": list(means), "mean rating": [format_number(v) for v in means.values()]}), hide_index=True
+    show_table(
+        pd.DataFrame({"scale": list(means), "Mean rating": [format_number(v) for v in means.values()]}),
+        empty="No rating scale was asked.",
     )
     features = feature_columns(clips)
-    if features:
-        values = pd.DataFrame(
-            {"feature": [f.removeprefix("feat_") for f in features], "value": [row[f] for f in features]}
-        )
-        st.dataframe(values, hide_index=True)
+    values = pd.DataFrame({"feature": [f.removeprefix("feat_") for f in features], "Value": [row[f] for f in features]})
+    show_table(values, empty="This clip has no acoustic features yet (they are computed when clips are added).")

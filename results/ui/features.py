@@ -9,6 +9,7 @@ from results import clip_charts, lens
 from results.formatting import format_number
 from results.table import feature_columns
 from results.ui.filters import page_dataset
+from results.ui.tables import show_table
 
 
 def features_page() -> None:
@@ -34,11 +35,13 @@ def features_page() -> None:
         clip_charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials), width="content"
     )
     with st.expander("All features (table)"):
-        st.dataframe(associations, hide_index=True)
+        show_table(
+            associations, empty="Too few rated clips with features to relate features to sources and judgements."
+        )
         st.caption(
-            "source_r: point-biserial r with the source (AI = 1); source_d: Cohen's d, AI minus human; "
-            "judgement_r: r with the proportion judged AI; intervals 95%; q: Benjamini-Hochberg across "
-            "features within each column."
+            "r with source: point-biserial r with the source (AI = 1); Cohen's d: AI minus human; "
+            "r with judged AI: r with the proportion of listeners who judged the clip AI; intervals 95%; "
+            "q (BH): Benjamini-Hochberg across features within each column."
         )
     st.subheader("Clips as points")
     summary = lens.clip_summary(trials).merge(

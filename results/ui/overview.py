@@ -34,6 +34,7 @@ from results.ui.designs import design_section
 from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
 from results.ui.flow import show_flow
 from results.ui.machine import machine_line
+from results.ui.tables import show_table
 
 
 def overview_page() -> None:
@@ -215,7 +216,11 @@ def breakdown_section(dataset: Dataset, by: str) -> None:
         st.warning(f"No model of d′ by {label}: {model}")
     else:
         st.altair_chart(charts.breakdown_chart(model.levels, label), width="content")
-        st.dataframe(model.levels.rename(columns={"level": label, "d_prime": "d′ (GLMM)"}), hide_index=True)
+        show_table(
+            model.levels,
+            empty=f"No group of {label.lower()} has scored trials.",
+            column_config={"level": label, "d_prime": "d′ (GLMM)"},
+        )
         st.caption(
             f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
             f"F({model.df_numerator:.0f}, {model.df_denominator:.0f}), p = {format_number(model.p_value, 4)}. "
@@ -238,9 +243,9 @@ def breakdown_section(dataset: Dataset, by: str) -> None:
             "accuracy_ci_high",
         ]
     ]
-    st.dataframe(shown.rename(columns={"level": label}), hide_index=True)
+    show_table(shown, empty="No scored trials to break down.", column_config={"level": label})
     st.caption(
-        f"Pooled counts per group ({FIXED_CLIPS_LABEL}): hit_rate, fa_rate, d_prime and criterion with the "
+        f"Pooled counts per group ({FIXED_CLIPS_LABEL}): hit rate, false-alarm rate, d′ and criterion with the "
         "log-linear correction."
     )
 
@@ -273,8 +278,8 @@ def show_model_result(result: models.DetectionModel | models.EmotionModel | str)
         ", ".join(f"{count} {name}" for name, count in models.rests_on(result).items())
         + ("" if result.converged else " — the optimiser did not report convergence; treat the estimates with care")
     )
-    st.dataframe(pd.DataFrame(result.fixed_effects), hide_index=True)
-    st.dataframe(pd.DataFrame(result.variance_components), hide_index=True)
+    show_table(pd.DataFrame(result.fixed_effects), empty="The model has no fixed effects to show.")
+    show_table(pd.DataFrame(result.variance_components), empty="The model has no variance components to show.")
     st.caption(result.method)
 
 
@@ -306,11 +311,12 @@ def emotion_section(dataset: Dataset) -> None:
     )
     by_source = emotion.emotion_by_source(trials, scales)
     columns = st.columns(2)
+    points = emotion.infer_scale_points(trials, scales)
     for position, scale in enumerate(scales):
-        columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale), width="content")
+        columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale, points), width="content")
     st.subheader("Paired tests (participants as the unit)")
     tests = emotion.emotion_tests(trials, scales)
-    st.dataframe(tests, hide_index=True)
+    show_table(tests, empty="Paired tests need participants who rated both AI and human clips (or both judgements).")
     st.caption(
         "Mean difference = AI minus human, in scale points, with a 95% t interval; Cohen's d_z with an "
         "exact interval; p_holm: Holm correction across scales within each effect."

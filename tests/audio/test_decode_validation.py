@@ -135,7 +135,7 @@ def test_bad_input_is_rejected_with_a_clear_message_and_nothing_is_stored(case, 
 
 def test_size_and_duration_limits_are_checked_from_the_header(tmp_path):
     path = write(tmp_path / "long", music_like(12.0, channels=1))
-    with pytest.raises(IngestError, match="limit is 0 MB"):
+    with pytest.raises(IngestError, match="limit is 0.1 MiB"):
         probe(path, "long.wav", DecodeLimits(max_bytes=100_000))
     with pytest.raises(IngestError, match="0.2 min long; the limit is 0 min"):
         probe(path, "long.wav", DecodeLimits(max_duration_s=10.0))
@@ -238,3 +238,11 @@ def test_mp3_with_an_id3_tag_or_cbr_without_info_frame_is_accepted():
 def test_vbr_mp3_without_length_header_is_rejected_instead_of_silently_cut():
     with pytest.raises(IngestError, match="no length header"):
         decode_excerpt(_without_info_frame(_mp3(music_like(9.0), "VARIABLE")), "cut.mp3", excerpt_seconds=4.0)
+
+
+def test_the_uploader_takes_every_format_the_decoder_offers():
+    from audio.decode import AUDIO_EXTENSIONS, SUPPORTED_FORMATS_TEXT
+    from audio.ui.add_clips import AUDIO_TYPES
+
+    assert {f".{t}" for t in AUDIO_TYPES} == set(AUDIO_EXTENSIONS)
+    assert "aiff" in AUDIO_TYPES and "AIFF" in SUPPORTED_FORMATS_TEXT

@@ -253,7 +253,8 @@ def test_add_clips_stores_good_files_and_explains_bad_ones(clip_library):
     assert results.loc["broken.wav", "result"] == "not added"
     assert "broken.wav" in results.loc["broken.wav", "message"]
     assert at.success[0].value == "1 clip(s) added to the library."
-    assert at.error[0].value == "1 file(s) not added; nothing was stored for them."
+    assert at.error[0].value.startswith("1 file(s) not added; nothing was stored for them.")
+    assert "**broken.wav**" in at.error[0].value  # the whole reason, not cut off in a table cell
     assert len(at.get("progress")) == 1
 
     added = set(clips_by_title()) - before

@@ -209,3 +209,34 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas():
     assert back["comment"].tolist()[:5] == ['\'=HYPERLINK("http://evil")', "'+1", "'-2+3", "'@SUM(A1)", "lovely"]
     assert pd.isna(back["comment"].iloc[5])
     assert back["valence"].tolist() == [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0]  # numbers stay numbers
+
+
+def test_prolific_ids_and_completion_codes_are_exported_per_participant(sqlite_engine, tmp_path):
+    from core.db import session_scope
+    from tests.results.conftest import add_clip, add_participant, add_study_version, add_trial
+
+    with session_scope(sqlite_engine) as session:
+        version = add_study_version(session)
+        clip = add_clip(session, "ai")
+        first = add_participant(
+            session,
+            version,
+            prolific_pid="5f0c2b0e8a1b2c3d4e5f6a7b",
+            prolific_study_id="STUDY1",
+            prolific_session_id="SESS1",
+            completion_code="C0MPLETE",
+        )
+        second = add_participant(session, version, completed=False)  # an anonymous link: no Prolific id
+        add_trial(session, first, 0, clip)
+        add_trial(session, second, 0, clip)
+    export.export_all(tmp_path, engine=sqlite_engine, filters=Filters(completed_only=False), formats=["csv"])
+    participants = pd.read_csv(tmp_path / "participants.csv")
+    assert participants["prolific_pid"].tolist()[0] == "5f0c2b0e8a1b2c3d4e5f6a7b"
+    assert participants["prolific_pid"].isna().tolist() == [False, True]
+    assert participants.loc[0, ["prolific_study_id", "prolific_session_id", "completion_code"]].tolist() == [
+        "STUDY1",
+        "SESS1",
+        "C0MPLETE",
+    ]
+    codebook = pd.read_csv(tmp_path / "codebook.csv")
+    assert "prolific_pid" in set(codebook.loc[codebook["table"] == "participants", "column"])

@@ -85,7 +85,7 @@ def test_overview_leads_with_the_glmm_and_shows_the_models_on_request(filled_stu
     app.toggle(key="overview_fit_detection_model").set_value(True).run()
     app.toggle(key="overview_fit_emotion_model").set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]
-    terms = [list(frame.value["term"]) for frame in app.dataframe if "term" in frame.value.columns]
+    terms = [list(frame.value["Term"]) for frame in app.dataframe if "Term" in frame.value.columns]  # labelled
     assert ["(Intercept)", "is_ai"] in terms  # detection GLMM and the emotion model without the guess
 
 

@@ -1,0 +1,104 @@
+"""Streamlit drawing of the staff Participants page: who is in the study, and Prolific decision lists."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from experiment import roster
+from experiment.roster import ProlificList, Status
+
+COLUMNS = {
+    "participant_id": st.column_config.NumberColumn("#", format="%d", help="Anonymous database id", width=40),
+    "status": st.column_config.TextColumn("Status", width=95),
+    "step": st.column_config.TextColumn("Step", help="Last step of the journey reached", width=85),
+    "trials": st.column_config.TextColumn("Trials", help="Answered of assigned (practice excluded)", width=65),
+    "flags": st.column_config.TextColumn(
+        "Flags", help="Quality flags: headphone check, attention, too fast, repeat", width=160
+    ),
+    "prolific_pid": st.column_config.TextColumn("Prolific ID", width=200),
+    "completion_code": st.column_config.TextColumn("Code", help="Completion code shown at the debrief", width=85),
+    "minutes_taken": st.column_config.NumberColumn(
+        "Minutes", format="%.1f", help="Time taken: from consent to the debrief, or so far", width=70
+    ),
+}
+"""Shown columns (fit a 1280 px window beside the sidebar); the CSV lists carry the rest."""
+
+LIST_HELP = {
+    ProlificList.APPROVE: "Finished, no quality flag: approve (and pay) on Prolific.",
+    ProlificList.REVIEW: "Finished with a quality flag: look before deciding (Prolific needs a fair reason to reject).",
+    ProlificList.RETURN: "Screened out or dropped out: ask them to return the submission, which reopens the place.",
+}
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(roster.ROSTER_FIELDS))
+    frame["trials"] = frame["trials_done"].astype(str) + " of " + frame["trials_total"].astype(str)
+    frame["status"] = frame["status"].astype(str)
+    return frame[list(COLUMNS)]
+
+
+def _filters(frame: pd.DataFrame) -> pd.DataFrame:
+    left, middle, right = st.columns([2, 1, 2])
+    statuses = left.multiselect("Status", [str(s) for s in Status], default=[str(s) for s in Status])
+    flagged = middle.selectbox("Flags", ["all", "flagged only", "unflagged only"])
+    search = right.text_input("Search Prolific ID or completion code", placeholder="e.g. 5f3c…")
+    shown = frame[frame["status"].isin(statuses)]
+    if flagged == "flagged only":
+        shown = shown[shown["flags"] != ""]
+    elif flagged == "unflagged only":
+        shown = shown[shown["flags"] == ""]
+    if search.strip():
+        needle = search.strip().lower()
+        hit = shown["prolific_pid"].str.lower().str.contains(needle, regex=False)
+        shown = shown[hit | shown["completion_code"].str.lower().str.contains(needle, regex=False)]
+    return shown
+
+
+def _prolific_downloads(rows: list[dict]) -> None:
+    st.subheader("Prolific decision lists")
+    if not any(row["prolific_pid"] for row in rows):
+        st.info(
+            "No participant came through Prolific yet (no PROLIFIC_PID in their link), "
+            "so there is nothing to approve or return."
+        )
+        return
+    columns = st.columns(len(ProlificList))
+    for column, which in zip(columns, ProlificList, strict=True):
+        chosen = roster.prolific_list(rows, which)
+        column.download_button(
+            f"{which.capitalize()} ({len(chosen)}) CSV",
+            roster.prolific_csv(chosen),
+            file_name=f"prolific_{which}.csv",
+            mime="text/csv",
+            disabled=not chosen,
+            help=LIST_HELP[which],
+            width="stretch",
+        )
+        column.caption(LIST_HELP[which])
+
+
+def participants_page() -> None:
+    """The whole staff page: counts by status, filters, the table, and the Prolific lists."""
+    st.title("Participants")
+    idle = st.number_input(
+        "Count as dropped out after this many minutes without activity",
+        min_value=5,
+        max_value=24 * 60,
+        value=int(roster.DEFAULT_IDLE_MINUTES),
+        step=5,
+    )
+    rows = roster.load_roster(idle_minutes=float(idle))
+    if not rows:
+        st.info("Nobody has taken part yet: participants appear here once they consent. Previews are never listed.")
+        return
+    frame = _frame(rows)
+    counts = frame["status"].value_counts()
+    for column, status in zip(st.columns(len(Status)), Status, strict=True):
+        column.metric(str(status).capitalize(), int(counts.get(str(status), 0)))
+    shown = _filters(frame)
+    if shown.empty:
+        st.info("No participant matches these filters.")
+    else:
+        st.dataframe(shown, hide_index=True, column_config=COLUMNS, width="stretch")
+    _prolific_downloads(rows)

@@ -1,0 +1,65 @@
+"""Charts stay readable: rating axes on the scale, wide intervals cut and marked, subtitles wrapped."""
+
+import dataclasses
+
+import pandas as pd
+
+from results import charts, detection, emotion
+from results.chart_parts import SUBTITLE_CHAR_PX, WIDTH, to_svg
+from results.intervals import MeanTest
+from results.simulate import simulate_study
+
+
+def _layers(chart) -> list[dict]:
+    return chart.to_dict()["layer"]
+
+
+def _subtitle(chart) -> list[str]:
+    return chart.to_dict()["title"]["subtitle"]
+
+
+def test_an_emotion_axis_runs_over_the_scale_and_cuts_wide_intervals():
+    trials = simulate_study(3, 6, n_clips=6, seed=3)
+    scales = [s for s in ("valence", "arousal") if trials[s].notna().any()]
+    by_source = emotion.emotion_by_source(trials, scales)
+    by_source.loc[:, "ci_low"] = -6.0  # what a t interval over two or three participants can give
+    by_source.loc[:, "ci_high"] = 16.0
+    points = emotion.infer_scale_points(trials, scales)
+    chart = charts.emotion_interaction_chart(by_source, scales[0], points)
+    for layer in _layers(chart):
+        y = layer["encoding"]["y"]
+        if "scale" in y:
+            assert y["scale"]["domain"] == [1.0, float(points)]
+    data = next(iter(chart.to_dict()["datasets"].values()))
+    assert min(row["ci_low_shown"] for row in data) == 1.0
+    assert max(row["ci_high_shown"] for row in data) == float(points)
+    assert any("cut at the scale" in line for line in _subtitle(chart))
+    assert f"1 unpleasant ... {points} pleasant" in charts.scale_title("valence", points)
+    to_svg(chart)  # renders offline
+
+
+def test_scale_points_come_from_the_ratings_seen():
+    assert emotion.infer_scale_points(pd.DataFrame({"valence": [1, 4, 5]}), ["valence"]) == 5
+    assert emotion.infer_scale_points(pd.DataFrame({"valence": [1, 6]}), ["valence"]) == 7
+    assert emotion.infer_scale_points(pd.DataFrame({"valence": [None]}), ["valence"]) == 9
+
+
+def test_a_huge_dprime_interval_does_not_fill_the_chart():
+    trials = simulate_study(3, 8, n_clips=8, seed=5)
+    summary = detection.detection_summary(trials)
+    wide = MeanTest(**{**dataclasses.asdict(summary.d_prime), "ci_low": -10.0, "ci_high": 9.0})
+    chart = charts.dprime_distribution_chart(
+        detection.per_participant_sdt(trials), dataclasses.replace(summary, d_prime=wide)
+    )
+    domains = [
+        layer["encoding"]["x"]["scale"]["domain"] for layer in _layers(chart) if "scale" in layer["encoding"]["x"]
+    ]
+    assert domains and all(-5.0 <= low and high <= 5.0 for low, high in domains)
+    assert any("cut at the axis" in line and "[-10.0, 9.0]" in line for line in _subtitle(chart))
+    to_svg(chart)
+
+
+def test_subtitles_are_wrapped_to_the_chart_width():
+    trials = simulate_study(4, 8, n_clips=8, seed=7)
+    chart = charts.hit_fa_chart(detection.detection_summary(trials))
+    assert all(len(line) <= WIDTH / SUBTITLE_CHAR_PX for line in _subtitle(chart))
