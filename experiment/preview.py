@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from core.i18n import _
 from core.models import Participant, utcnow
 from core.vocabulary import Step
 from experiment import repository
@@ -33,7 +34,7 @@ _AFTER_THE_CLIPS = (Step.AFTER_TRIALS, Step.DEBRIEF)
 
 def jump_targets(session: Session) -> list[tuple[Step, str]]:
     """``(step, title)`` of every step a preview can start at under the current settings."""
-    _, settings = repository.current_settings(session)
+    _version, settings = repository.current_settings(session)
     shown = {step.name for step in steps_for(settings)} | {Step.SCREENED_OUT}
     return [(step, STEP_BY_NAME[step].title) for step in JUMP_STEPS if step in shown]
 
@@ -75,7 +76,11 @@ def answer_until(session: Session, participant: Participant, position: int | Non
         answer = _sample_answer(view.duration_s, view.scale_points, view.scales, rng)
         result = submit_answer(session, participant, view.trial_index, answer)
         if result.status == "rejected":
-            raise JourneyError(f"The preview could not answer clip {view.position}: {result.message}")
+            raise JourneyError(
+                _("The preview could not answer clip {position}: {message}").format(
+                    position=view.position, message=result.message
+                )
+            )
 
 
 def start_preview_at(session: Session, step: Step, position: int | None = None) -> Participant:
@@ -97,7 +102,9 @@ def start_preview_at(session: Session, step: Step, position: int | None = None) 
     settings = settings_for(session, participant)
     target = STEP_BY_NAME[step]
     if step == Step.CONSENT or (step != Step.SCREENED_OUT and not target.is_shown(settings)):
-        raise JourneyError(f'The step "{target.title}" is not shown under the current study settings.')
+        raise JourneyError(
+            _('The step "{title}" is not shown under the current study settings.').format(title=_(target.title))
+        )
     if step in (Step.PRACTICE, Step.TRIALS, *_AFTER_THE_CLIPS):
         assign_trials_if_needed(session, participant)
         practice_on = STEP_BY_NAME[Step.PRACTICE].is_shown(settings)
