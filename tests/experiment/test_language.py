@@ -181,11 +181,6 @@ def test_the_german_journey_shows_no_english_and_stores_answers_in_english(germa
         radio.set_value(radio.options[0] if not radio.options[0].isdigit() else int(radio.options[0]))
     click(at, de("Continue"))
 
-    assert_german(at, de("A few last questions"))  # AI exposure and attitude, after the clips
-    for radio in at.radio:
-        radio.set_value(radio.options[0] if not radio.options[0].isdigit() else int(radio.options[0]))
-    click(at, de("Continue"))
-
     assert_german(at, "Welche Ausschnitte stammen von KI?")
     assert set(at.table[0].value.columns) == {"Ausschnitt", "Ihre Antwort", "Stammt von", "Richtig?"}
     with db.session_scope() as session:
