@@ -38,8 +38,11 @@ both equivalence tests (TOST) put d' within ``+- d_prime_margin`` and accuracy w
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+import sys
+import types
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -259,12 +262,30 @@ def power_curve(
     else:
         # "spawn": a clean interpreter per worker, safe inside the threaded Streamlit server.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with _bare_main(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for done, result in enumerate(pool.map(_one, tasks, chunksize=max(1, n_sims // 10)), 1):
                 results.append(result)
                 if progress:
                     progress(done, len(tasks))
     return summarise(pd.DataFrame(results))
+
+
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """Hide the running script's ``__main__`` from spawned workers while the pool starts them.
+
+    A "spawn" worker re-runs the parent's ``__main__`` file first. Inside Streamlit (and after an
+    AppTest) that is a page script, which would then draw the page, and query its database, in
+    every worker; a worker that fails there dies and breaks the pool. A bare stand-in module has
+    no file to re-run, so the workers import only what the tasks need.
+    """
+    page_main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if page_main is not None:
+            sys.modules["__main__"] = page_main
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:

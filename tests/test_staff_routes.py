@@ -1,11 +1,10 @@
 """The cookie routes: a ticket buys one HttpOnly session cookie; cross-site posts and reused tickets get nothing."""
 
-import asyncio
-
 from starlette.requests import Request
 
 from core import db, staff_routes, staff_sessions
 from core.staff_sessions import SessionStatus
+from tests.fresh_loop import run_in_fresh_loop
 
 
 def _post(endpoint, body: bytes = b"", headers: dict[str, str] | None = None, cookie: str = ""):
@@ -26,7 +25,7 @@ def _post(endpoint, body: bytes = b"", headers: dict[str, str] | None = None, co
     async def receive():
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return asyncio.run(endpoint(Request(scope, receive)))
+    return run_in_fresh_loop(endpoint(Request(scope, receive)))
 
 
 def _endpoints(base: str = ""):

@@ -8,8 +8,6 @@ passed (the client hears the Huggins pitch through the interaural difference, as
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlalchemy import func, select
 
@@ -18,6 +16,7 @@ from core import db
 from core.models import Participant, Response, Trial
 from experiment.settings import StudySettings
 from tests.e2e import journey_driver as drive
+from tests.fresh_loop import run_in_fresh_loop
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +37,7 @@ def test_one_participant_completes_with_every_answer_stored_once(e2e_data_dir, m
     drive.prepare_study(e2e_data_dir, monkeypatch, STUDY, n_per_source=3)
     server = drive.start_server(e2e_data_dir)
     try:
-        (result,) = asyncio.run(run_participants(server.url, n=1, think_s=0.0, ramp_s=0.0, timeout_s=120.0))
+        (result,) = run_in_fresh_loop(run_participants(server.url, n=1, think_s=0.0, ramp_s=0.0, timeout_s=120.0))
     finally:
         server.stop()
 

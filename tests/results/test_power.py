@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -62,3 +64,18 @@ def test_plan_page_draws_the_power_curve(sqlite_data_env):
     assert not app.exception, [e.value for e in app.exception]
     table = app.dataframe[0].value
     assert list(table["n_participants"]) == [10, 30] and (table["n_sims"] == 10).all()
+
+
+def test_the_workers_never_rerun_the_page_that_asked_for_the_plan(tmp_path, monkeypatch):
+    # Inside Streamlit (and after an AppTest) __main__ is the page script; a "spawn" worker re-runs
+    # __main__'s file first, so the Plan page would run again in every worker and a failing one
+    # broke the whole pool ("BrokenProcessPool" in the full suite).
+    page = tmp_path / "plan_page.py"
+    page.write_text("raise SystemExit('the page ran again in a worker')\n")
+    page_main = types.ModuleType("__main__")
+    page_main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", page_main)
+    design = PlanDesign(n_clips=20, n_trials=12, d_prime=0.3, participant_sd=0.0, clip_sd=0.0, criterion_sd=0.0)
+    row = power_curve(design, (10,), 4, workers=2, seed=1).iloc[0]
+    assert row["n_participants"] == 10
+    assert sys.modules["__main__"] is page_main  # the page's module is back for the rest of its run
