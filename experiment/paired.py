@@ -120,6 +120,13 @@ def _matched(
     return [(h, a) for h, a in partners if a is not None]
 
 
+def guess_in_pair(position: int | None, choice: int | None) -> Source | None:
+    """What the pair choice says about the clip at ``position``: AI if chosen, else human (None if unpaired)."""
+    if position is None or choice is None:
+        return None
+    return Source.AI if int(position) == int(choice) else Source.HUMAN
+
+
 def chose_correctly(choice: int, ai_position: int) -> bool:
     """Whether the position chosen as AI (1 or 2) is the AI clip's position."""
     return int(choice) == int(ai_position)

@@ -14,6 +14,7 @@ from core.models import Response, Trial
 from core.vocabulary import Source, TrialKind
 from experiment import paired, paired_trials
 from experiment.answers import Answer
+from experiment.debrief import debrief
 from experiment.assignment import AssignmentRules, ClipInfo, assign_trials
 from experiment.entry import load_participant
 from experiment.settings import StudySettings, settings_problems
@@ -112,4 +113,8 @@ def test_a_pair_is_stored_once_as_two_rows_with_the_choice_on_both():
             assert {t.clip.source for t, _r in pair} == {Source.HUMAN, Source.AI}
             assert len({(r.pair_choice, r.pair_confidence) for _t, r in pair}) == 1
             assert pair[0][0].clip.pair_id == pair[1][0].clip.pair_id
+        info = debrief(s, load_participant(s, token))
+        assert info.scored and (info.n_correct, info.n_main) == (4, 6)  # pairs 1 and 3 right, on both clips
+        assert info.dprime == pytest.approx(paired.dprime_2afc_from_counts(2, 3))
+        assert all(item.confidence is None and item.guess in (Source.HUMAN, Source.AI) for item in info.items)
     assert len(first) == 2
