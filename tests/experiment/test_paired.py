@@ -18,6 +18,8 @@ from experiment.debrief import debrief
 from experiment.assignment import AssignmentRules, ClipInfo, assign_trials
 from experiment.entry import load_participant
 from experiment.settings import StudySettings, settings_problems
+from results.codebook import TRIAL_COLUMNS
+from results.table import load_trial_table
 from tests.experiment.drive import add_clips, answer_after_trials, configure, reach_trials, shown_seconds_ago, step
 
 PAIRED = dict(trial_format="paired", n_trials=6, screening="off")
@@ -118,3 +120,10 @@ def test_a_pair_is_stored_once_as_two_rows_with_the_choice_on_both():
         assert info.dprime == pytest.approx(paired.dprime_2afc_from_counts(2, 3))
         assert all(item.confidence is None and item.guess in (Source.HUMAN, Source.AI) for item in info.items)
     assert len(first) == 2
+    table = load_trial_table()  # the export's trial table: both clips of every pair, the choice once per pair
+    paired_rows = table[table["pair_trial"].notna()]
+    assert len(paired_rows) == 6 and set(paired_rows["pair_position"]) == {1, 2}
+    assert list(paired_rows.groupby("pair_trial")["pair_correct"].first()) == [True, False, True]
+    assert paired_rows["guessed_ai"].isna().all()  # not single-clip guesses
+    names = {c.name for c in TRIAL_COLUMNS}
+    assert {"pair_trial", "pair_position", "pair_choice", "pair_confidence", "pair_correct"} <= names
