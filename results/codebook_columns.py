@@ -87,7 +87,7 @@ PAIR_COLUMNS: tuple[Column, ...] = (
         "Int64",
         "",
         "1, 2, missing",
-        "Paired studies: the answer to \"Which one was made by AI?\" - the position chosen. One answer per "
+        'Paired studies: the answer to "Which one was made by AI?" - the position chosen. One answer per '
         "pair, repeated on both clips' rows: count it once per pair (e.g. the rows with pair_position 1).",
     ),
     Column(

@@ -35,13 +35,13 @@ SQRT2 = math.sqrt(2.0)
 METHODS = (
     "Paired (2AFC) detection: each pair of one human and one AI clip counts once. d' = sqrt(2) z(proportion "
     "correct) (Macmillan & Creelman 2005); headline d' from a probit GLMM on the choice (centred order term for "
-    "position bias) with crossed random intercepts for participants and stimulus pairs, likelihood-ratio test against chance and profile-likelihood "
-    "95% interval on F(1, pairs - 1), both scaled by sqrt(2)."
+    "position bias) with crossed random intercepts for participants and stimulus pairs, likelihood-ratio test "
+    "against chance and profile-likelihood 95% interval on F(1, pairs - 1), both scaled by sqrt(2)."
 )
 
 
 def pair_choices(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per answered pair: ``participant_id``, ``pair_trial``, ``stimulus`` (the two clips), ``ai_first`` and ``correct``.
+    """One row per answered pair: ``participant_id``, ``pair_trial``, ``stimulus``, ``ai_first``, ``correct``.
 
     ``stimulus`` is the pair of clips heard together ("human clip id-AI clip id"); empty frame when
     the table holds no paired trials.
@@ -69,7 +69,9 @@ def per_participant_paired(df: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["participant_id", "n_pairs", "n_correct", "pc", "dprime"])
     grouped = pairs.groupby("participant_id")["correct"].agg(n_pairs="size", n_correct="sum").reset_index()
     grouped["pc"] = grouped["n_correct"] / grouped["n_pairs"]
-    grouped["dprime"] = [dprime_2afc_from_counts(int(k), int(n)) for k, n in zip(grouped["n_correct"], grouped["n_pairs"], strict=True)]
+    grouped["dprime"] = [
+        dprime_2afc_from_counts(int(k), int(n)) for k, n in zip(grouped["n_correct"], grouped["n_pairs"], strict=True)
+    ]
     return grouped
 
 
@@ -123,20 +125,16 @@ def paired_detection(df: pd.DataFrame) -> PairedDetection | None:
         ("(1 | participant) + (1 | pair)", [by_participant, by_stimulus]),
         ("(1 | participant)", [by_participant]),
     ]
-    base = dict(
-        n_participants=int(pairs["participant_id"].nunique()),
-        n_pairs=len(pairs),
-        n_stimuli=int(pairs["stimulus"].nunique()),
-        pc=float(y.mean()),
-    )
+    n_stimuli = int(pairs["stimulus"].nunique())
+    counts = (int(pairs["participant_id"].nunique()), len(pairs), n_stimuli, float(y.mean()))
     try:
         structure = fit_with_fallback(y, X, names, structures)
-        term = profile_term(y, X, names, structure, "(Intercept)", df=max(base["n_stimuli"] - 1, 1))
+        term = profile_term(y, X, names, structure, "(Intercept)", df=max(n_stimuli - 1, 1))
     except ModelFitError as error:
         nan = math.nan
-        return PairedDetection(**base, dprime=nan, ci_low=nan, ci_high=nan, p_value=nan, fit_status=str(error))
+        return PairedDetection(*counts, dprime=nan, ci_low=nan, ci_high=nan, p_value=nan, fit_status=str(error))
     return PairedDetection(
-        **base,
+        *counts,
         dprime=SQRT2 * term.estimate,
         ci_low=SQRT2 * term.ci_low,
         ci_high=SQRT2 * term.ci_high,
@@ -145,7 +143,16 @@ def paired_detection(df: pd.DataFrame) -> PairedDetection | None:
     )
 
 
-SIDE_BY_SIDE_COLUMNS = ("design", "participants", "answers", "proportion_correct", "dprime", "ci_low", "ci_high", "p_value")
+SIDE_BY_SIDE_COLUMNS = (
+    "design",
+    "participants",
+    "answers",
+    "proportion_correct",
+    "dprime",
+    "ci_low",
+    "ci_high",
+    "p_value",
+)
 
 
 def has_paired_data(df: pd.DataFrame) -> bool:
@@ -164,7 +171,12 @@ def detection_side_by_side(df: pd.DataFrame) -> pd.DataFrame:
     single = main_trials(df) if "guessed_ai" in df.columns else df.iloc[0:0]
     if len(single):
         pc = float((single["guessed_ai"] == single["is_ai"]).mean())
-        base = {"design": "single clips (yes/no)", "participants": single["participant_id"].nunique(), "answers": len(single), "proportion_correct": pc}
+        base = {
+            "design": "single clips (yes/no)",
+            "participants": single["participant_id"].nunique(),
+            "answers": len(single),
+            "proportion_correct": pc,
+        }
         try:
             d = detection_mixed_model(df).d_prime
             rows.append({**base, "dprime": d.estimate, "ci_low": d.ci_low, "ci_high": d.ci_high, "p_value": d.p_value})

@@ -207,8 +207,9 @@ def play_every_clip(page, count: int, timeout_ms: int = 30_000) -> None:
 
 
 def answer_current_pair(page, choice: str, confidence: str, expected: str, n_scales: int = 4, lang: str = "en") -> None:
-    """A paired trial: play both clips in full, rate both, say which was AI (``choice``, e.g. "The first clip") and how sure.
+    """A paired trial: play both clips in full, rate both, say which was AI and how sure.
 
+    ``choice`` is e.g. "The first clip", ``confidence`` e.g. "Fairly sure".
     ``expected`` is a text the page must show first (e.g. "Pair 1 of 3"); every text is an English
     catalog message translated into ``lang``.
     """

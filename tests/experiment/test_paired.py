@@ -14,8 +14,8 @@ from core.models import Response, Trial
 from core.vocabulary import Source, TrialKind
 from experiment import paired, paired_trials
 from experiment.answers import Answer
-from experiment.debrief import debrief
 from experiment.assignment import AssignmentRules, ClipInfo, assign_trials
+from experiment.debrief import debrief
 from experiment.entry import load_participant
 from experiment.settings import StudySettings, settings_problems
 from results.codebook import TRIAL_COLUMNS
@@ -66,7 +66,9 @@ def test_paired_trials_run_in_the_blind_condition_only():
 
 
 def _answer(listened_s: float, rating: int = 5) -> Answer:
-    return Answer(confidence=None, valence=rating, arousal=rating, moved=rating, liking=rating, plays=1, listened_s=listened_s)
+    return Answer(
+        confidence=None, valence=rating, arousal=rating, moved=rating, liking=rating, plays=1, listened_s=listened_s
+    )
 
 
 def answer_pair(token: str, *, right: bool, listened: bool = True) -> paired_trials.SubmitResult:
