@@ -13,16 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from core.vocabulary import (
-    CONDITIONS,
-    SCALES,
-    TRIAL_FORMATS,
-    Condition,
-    ExclusionRule,
-    ScreeningCriterion,
-    ScreeningMode,
-    TrialFormat,
-)
+from core.vocabulary import CONDITIONS, SCALES, Condition, ExclusionRule, ScreeningCriterion, ScreeningMode, TrialFormat
 from experiment.library_fit import library_problems
 from experiment.study_texts import (
     _DEFAULT_TEXTS,
@@ -297,8 +288,8 @@ def design_problems(settings: StudySettings) -> list[str]:
         problems.append(
             f"the label shares (true, reversed, random) must be whole percents summing to 100, got {shares}"
         )
-    if s.trial_format not in TRIAL_FORMATS:
-        problems.append(f"trial_format must be one of {list(TRIAL_FORMATS)}, got {s.trial_format!r}")
+    if s.trial_format not in tuple(TrialFormat):
+        problems.append(f"trial_format must be one of {[f.value for f in TrialFormat]}, got {s.trial_format!r}")
     if s.trial_format == TrialFormat.PAIRED and tuple(s.conditions) != (Condition.BLIND,):
         problems.append("paired trials run in the blind condition only (they ask which clip was made by AI)")
     if Condition.RATE_ONLY in s.conditions:

@@ -26,6 +26,10 @@ from experiment.ui.steps import StepPage, act, show_error
 
 POSITION_NAMES: dict[int, str] = {1: N_("First clip"), 2: N_("Second clip")}
 CHOICE_LABELS: dict[int, str] = {1: N_("The first clip"), 2: N_("The second clip")}
+RATING_HEADINGS: dict[int, str] = {
+    1: N_("How did the first clip make YOU feel?"),
+    2: N_("How did the second clip make YOU feel?"),
+}
 PAIR_CONFIDENCE_LABELS: dict[int, str] = {1: N_("Guessing"), 2: N_("Fairly sure"), 3: N_("Sure")}
 
 
@@ -89,7 +93,7 @@ def _pair_form(view: paired_trials.PairView, token: str, reports: list[Listening
     show_error()
     with st.form(form_key, border=False):
         for clip, open_ in zip(view.clips, unlocked, strict=True):
-            st.markdown("#### " + _("How did the {clip} make YOU feel?").format(clip=_(POSITION_NAMES[clip.position])))
+            st.markdown("#### " + _(RATING_HEADINGS[clip.position]))
             for scale in view.scales:
                 trial_page._rating_scale(
                     scale, view.scale_points, f"{form_key}_{clip.position}_{scale}", disabled=not open_
