@@ -60,8 +60,9 @@ def test_paired_design_from_consent_to_debrief(e2e_data_dir, monkeypatch, chromi
         page.goto(server.url)
         drive.consent(page)
         drive.answer_questionnaire(page)
+        wait_for_app(page, "You will hear 2 pairs of short music clips")
         drive.read_instructions(page)
-        drive.answer_current_trial(page, "Sure human", "Practice clip")
+        drive.answer_current_trial(page, None, "Practice clip")  # rated only: the source is asked of pairs
         with db.session_scope() as session:
             trials = session.scalars(select(Trial).order_by(Trial.trial_index)).all()
             ai_position = {t.pair_trial: t.pair_position for t in trials if t.clip.source == Source.AI and t.pair_trial}
@@ -97,6 +98,7 @@ def test_paired_design_from_consent_to_debrief(e2e_data_dir, monkeypatch, chromi
             ).all()
             assert participant.completed_at is not None
             assert [t.trial_index for t, _r in rows] == [0, 1, 2, 3, 4]  # every clip answered exactly once
+            assert rows[0][1].confidence is None and rows[0][1].valence == 5  # the practice clip, rated
             for number in (1, 2):
                 pair = [(t, r) for t, r in rows if t.pair_trial == number]
                 assert [t.pair_position for t, _r in pair] == [1, 2]

@@ -50,8 +50,12 @@ def test_the_paired_page_unlocks_per_clip_and_stores_both_clips_and_the_choice_o
     token = consent(at)
     answer_questionnaire(at)
     pass_audio_check(at)
+    instructions = texts(at)
+    assert "You will hear **2 pairs of short music clips**, after one practice clip." in instructions
+    assert "Say which of the two you think was made by AI" in instructions
     at.button(key="instructions_done").click().run()
-    answer_trial(at, token, confidence=6)  # the practice clip is a single trial
+    assert "Who do you think made this clip?" not in texts(at)  # the practice clip is rated only
+    answer_trial(at, token, confidence=6)
 
     for number in (1, 2):
         pair = current_pair(token)
@@ -85,5 +89,6 @@ def test_the_paired_page_unlocks_per_clip_and_stores_both_clips_and_the_choice_o
         assert [t.trial_index for t, _r in rows] == [0, 1, 2, 3, 4]
         assert [(t.pair_trial, t.pair_position) for t, _r in rows] == [(None, None), (1, 1), (1, 2), (2, 1), (2, 2)]
         assert all((r.pair_choice, r.pair_confidence, r.valence) == (1, 3, 4) for _t, r in rows[1:])
+        assert rows[0][1].confidence is None and rows[0][1].pair_choice is None  # the practice clip
         for number in (1, 2):
             assert {t.clip.source for t, _r in rows if t.pair_trial == number} == {Source.HUMAN, Source.AI}
