@@ -213,6 +213,10 @@ class Trial(Base):
     # was chosen (core.vocabulary.LabelMode); None in every other condition.
     label_shown: Mapped[str | None] = mapped_column(String(8))
     label_mode: Mapped[str | None] = mapped_column(String(8))
+    # Paired (2AFC) trials only: the pair's number (1-based, in presentation order) and the clip's
+    # place in it (1 = heard first, 2 = second); None for single-clip trials and the practice.
+    pair_trial: Mapped[int | None] = mapped_column(Integer)
+    pair_position: Mapped[int | None] = mapped_column(Integer)
 
     participant: Mapped[Participant] = relationship(back_populates="trials")
     clip: Mapped[Clip] = relationship()
@@ -247,6 +251,10 @@ class Response(Base):
     familiar: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
     attention_answer: Mapped[str | None] = mapped_column(String(64))
+    # Paired (2AFC) trials: the one answer "which one was made by AI?" - the position chosen (1 or 2)
+    # and how sure (1 = guessing .. 3 = sure) - kept on the responses of both clips of the pair.
+    pair_choice: Mapped[int | None] = mapped_column(Integer)
+    pair_confidence: Mapped[int | None] = mapped_column(Integer)
 
     plays: Mapped[int] = mapped_column(Integer, default=0)
     pauses: Mapped[int] = mapped_column(Integer, default=0)

@@ -145,6 +145,18 @@ CONDITIONS: tuple[Condition, ...] = tuple(Condition)
 """Every condition, in the order of tables and the settings page."""
 
 
+class TrialFormat(StrEnum):
+    """How clips are presented: one per trial, or a human and an AI clip together (2AFC)."""
+
+    SINGLE = "single"
+    """One clip per trial, rated (and, in the blind condition, its source guessed)."""
+    PAIRED = "paired"
+    """Two clips per trial, one human and one AI, both rated; then "which one was made by AI?"."""
+
+
+TRIAL_FORMATS: tuple[TrialFormat, ...] = tuple(TrialFormat)
+
+
 class LabelMode(StrEnum):
     """How a labelled trial's announced source relates to the clip's true source (``Trial.label_mode``)."""
 

@@ -13,13 +13,18 @@ from collections.abc import Sequence
 
 from core.models import Trial
 from core.vocabulary import TrialKind
+from experiment import paired
 from experiment.assignment import AssignmentRules
 from experiment.settings import StudySettings
 
 
 def clips_to_hear(settings: StudySettings) -> int:
-    """How many numbered clips a participant under ``settings`` hears (practice not included)."""
-    return AssignmentRules.from_settings(settings).n_rated
+    """How many numbered clips a participant under ``settings`` hears (practice not included).
+
+    A paired study has no repeat or attention trial (:func:`experiment.paired.paired_rules`).
+    """
+    rules = AssignmentRules.from_settings(settings)
+    return (paired.paired_rules(rules) if paired.is_paired(settings) else rules).n_rated
 
 
 def clip_numbers(trials: Sequence[Trial]) -> dict[int, int]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.i18n import _
 from core.models import Clip, Participant
 from core.vocabulary import Condition, Source, TrialKind
-from experiment import repository
+from experiment import paired, repository
 from experiment.clip_count import clip_numbers
 from experiment.conditions import asks_source
 from experiment.progress import JourneyError, settings_for
@@ -56,7 +56,8 @@ class Debrief:
     accuracy : float
         ``n_correct / n_main``.
     dprime : float
-        Sensitivity d' ("AI" is the signal) with the log-linear correction.
+        Sensitivity d' ("AI" is the signal) with the log-linear correction; in a paired study
+        the 2AFC d' = sqrt(2) z(proportion of pairs right) (:mod:`experiment.paired`).
     percentile : float or None
         Percentage (0..100) of other completed participants scoring lower (ties count half);
         None when nobody else has completed or the setting is off.
@@ -112,13 +113,14 @@ def debrief(session: Session, participant: Participant) -> Debrief:
             continue
         response = responses[trial.trial_index]
         clip = trial.clip
+        guess = paired.guess_in_pair(trial.pair_position, response.pair_choice) or response.guess
         items.append(
             RevealItem(
                 position=numbers[trial.trial_index],
-                guess=response.guess,
+                guess=guess,
                 confidence=response.confidence,
                 truth=clip.source,
-                correct=response.guess == clip.source,
+                correct=guess == clip.source,
                 creator=_creator(clip) if settings.show_creator_in_debrief else None,
                 kind=trial.kind,
                 repeat_of=main_number.get(trial.clip_id) if trial.kind == TrialKind.REPEAT else None,
@@ -134,14 +136,19 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     false_alarms = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.AI)
     correct_rejections = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.HUMAN)
     others = repository.completed_accuracies(session, exclude_participant_id=participant.id)
-    compare = settings.show_percentile and asks_source(participant.condition)
+    is_paired = any(t.pair_trial is not None for t in trials)
+    # Paired participants' choices are not single-clip guesses: no comparison with those scores.
+    compare = settings.show_percentile and asks_source(participant.condition) and not is_paired
     percentile = percentile_rank(accuracy, others) if compare else None
+    sensitivity = dprime(hits, misses, false_alarms, correct_rejections)
+    if is_paired:  # each pair is one 2AFC choice, counted on both its clips: d' = sqrt(2) z(pc)
+        sensitivity = paired.dprime_2afc_from_counts(n_correct // 2, n_main // 2)
     return Debrief(
         items=tuple(items),
         n_correct=n_correct,
         n_main=n_main,
         accuracy=accuracy,
-        dprime=dprime(hits, misses, false_alarms, correct_rejections),
+        dprime=sensitivity,
         percentile=percentile,
         n_compared=len(others) if compare else 0,
         text=settings.debrief_text,

@@ -19,7 +19,7 @@ from core import db
 from core.i18n import N_, _
 from core.models import Participant, utcnow
 from core.vocabulary import Step
-from experiment import conditions, repository
+from experiment import conditions, paired, repository
 from experiment.assignment import AssignmentError, AssignmentRules, assign_trials
 from experiment.settings import StudySettings
 
@@ -114,19 +114,26 @@ def _ensure_trials(session: Session, participant: Participant, settings: StudySe
     # The condition is drawn under the same lock: its balancing count must not interleave either.
     conditions.ensure_condition(session, participant, settings)
     clips = repository.active_clips(session)
+    rules = AssignmentRules.from_settings(settings)
+    is_paired = paired.is_paired(settings)
     try:
         planned = assign_trials(
             clips,
             repository.exposure_counts(session),
-            AssignmentRules.from_settings(settings),
+            paired.paired_rules(rules) if is_paired else rules,
             participant.seed,
         )
+        plan = paired.arrange_pairs(planned, clips, participant.seed) if is_paired else None
     except AssignmentError as error:
         raise JourneyError(_(NOT_READY)) from error
+    if plan is not None:
+        planned = [entry.trial for entry in plan]
     nonces = [secrets.token_urlsafe(18) for _trial in planned]
     try:
         with session.begin_nested():
             stored = repository.store_trials(session, participant, planned, nonces)
+            for trial, entry in zip(stored, plan or (), strict=False):  # paired studies: number the pairs
+                trial.pair_trial, trial.pair_position = entry.pair_trial, entry.pair_position
             conditions.label_trials(stored, participant, settings, {c.clip_id: c.source for c in clips})
     except IntegrityError:  # a second tab of the same participant stored the list first
         session.expire(participant)

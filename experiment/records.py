@@ -72,6 +72,10 @@ ANSWER_COLUMNS: tuple[str, ...] = (
     "condition",
     "label_shown",
     "label_mode",
+    "pair_trial",
+    "pair_position",
+    "pair_choice",
+    "pair_confidence",
 )
 """The fields of each row of :func:`answer_rows`, in order."""
 
@@ -84,7 +88,8 @@ def answer_rows(session: Session, *, include_simulated: bool = False) -> list[tu
     list of tuple
         Fields :data:`ANSWER_COLUMNS` (the response fields, the trial's ``kind`` and ``clip_id``;
         ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when absent; the
-        participant's design ``condition`` and the trial's ``label_shown`` and ``label_mode``),
+        participant's design ``condition`` and the trial's ``label_shown`` and ``label_mode``; paired
+        trials' ``pair_trial``, ``pair_position`` and the pair's ``pair_choice`` and ``pair_confidence``),
         ordered by participant, then trial index. Values are as the database driver returns them.
     """
     statement = (
@@ -115,6 +120,10 @@ def answer_rows(session: Session, *, include_simulated: bool = False) -> list[tu
             Participant.condition,
             Trial.label_shown,
             Trial.label_mode,
+            Trial.pair_trial,
+            Trial.pair_position,
+            Response.pair_choice,
+            Response.pair_confidence,
         )
         .join(Trial, Trial.id == Response.trial_id)
         .join(Participant, Participant.id == Response.participant_id)

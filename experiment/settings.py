@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from core.vocabulary import CONDITIONS, SCALES, Condition, ExclusionRule, ScreeningCriterion, ScreeningMode
+from core.vocabulary import CONDITIONS, SCALES, Condition, ExclusionRule, ScreeningCriterion, ScreeningMode, TrialFormat
 from experiment.library_fit import library_problems
 from experiment.study_texts import (
     _DEFAULT_TEXTS,
@@ -138,6 +138,10 @@ class StudySettings:
     ai_questions_before : bool
         Ask about AI music exposure and attitude before the clips; by default they come after
         the clips, so that they do not prime the ratings.
+    trial_format : str
+        :class:`core.vocabulary.TrialFormat`: "single" (one clip per trial) or "paired" (a human
+        and an AI clip per trial, both rated, then which one was AI; blind condition only, no
+        repeat or attention trial; :mod:`experiment.paired`).
     """
 
     title: str = DEFAULT_TITLE
@@ -176,6 +180,7 @@ class StudySettings:
     label_reversed_percent: int = 50
     label_random_percent: int = 0
     ai_questions_before: bool = False
+    trial_format: str = TrialFormat.SINGLE
 
     def validate(self) -> StudySettings:
         """Check every field; return ``self`` or raise ``ValueError`` naming each problem."""
@@ -283,6 +288,10 @@ def design_problems(settings: StudySettings) -> list[str]:
         problems.append(
             f"the label shares (true, reversed, random) must be whole percents summing to 100, got {shares}"
         )
+    if s.trial_format not in tuple(TrialFormat):
+        problems.append(f"trial_format must be one of {[f.value for f in TrialFormat]}, got {s.trial_format!r}")
+    if s.trial_format == TrialFormat.PAIRED and tuple(s.conditions) != (Condition.BLIND,):
+        problems.append("paired trials run in the blind condition only (they ask which clip was made by AI)")
     if Condition.RATE_ONLY in s.conditions:
         # Its participants must hear of AI only after the last clip: what they read before must not say it.
         for name in ("title", "information_text", "consent_text"):

@@ -25,7 +25,7 @@ from audio import library
 from core.i18n import N_, _
 from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
-from experiment import conditions, listening, quality, repository
+from experiment import conditions, listening, paired, quality, repository
 from experiment.answers import (
     LISTEN_TOLERANCE_S,
     Answer,
@@ -173,7 +173,7 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
         ask_familiarity=settings.ask_familiarity,
         ask_comment=settings.ask_comment,
         instructions=instructions,
-        ask_source=conditions.asks_source(participant.condition),
+        ask_source=_asks_source(participant, settings),
         label=label,
     )
 
@@ -304,7 +304,7 @@ def _response(
         "ms_after_listening": listening.ms_after_listening(trial, now),
     }
     # The source question is asked in the blind condition only (answer_problem requires it there).
-    confidence = answer.confidence if conditions.asks_source(participant.condition) else None
+    confidence = answer.confidence if _asks_source(participant, settings) else None
     ratings: dict[str, int | None] = {
         scale: getattr(answer, scale) if scale in settings.scales else None for scale in SCALES
     }
@@ -335,6 +335,11 @@ def _response(
         extra=extra,
         **ratings,
     )
+
+
+def _asks_source(participant: Participant, settings: StudySettings) -> bool:
+    """A single-clip trial asks who made it in the blind condition, unless pairs ask it (paired practice)."""
+    return conditions.asks_source(participant.condition) and not paired.is_paired(settings)
 
 
 def _attention(participant: Participant, settings: StudySettings) -> quality.AttentionTarget:

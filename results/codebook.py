@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from results.codebook_columns import DESIGN_COLUMNS, Column
+from results.codebook_columns import DESIGN_COLUMNS, PAIR_COLUMNS, Column
 
 FEATURE_PREFIX = "feat_"
 
@@ -35,6 +35,7 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
     ),
     Column("clip_id", "int64", "", "positive integer", "Clip heard on this trial."),
     *DESIGN_COLUMNS,
+    *PAIR_COLUMNS,
     Column("source", "str", "", "human, ai", "True source of the clip."),
     Column(
         "is_ai", "bool", "", "true, false", "True when the clip is AI-generated (the signal in detection analyses)."

@@ -1,6 +1,7 @@
 """The report's section on the design conditions: the causal label effect and the effect of being asked to guess.
 
-Empty when the data hold no labelled participants and no rate-only ones (:mod:`results.designs`).
+Empty when the data hold no labelled participants, no rate-only ones and no paired (2AFC) trials
+(:mod:`results.designs`, :mod:`results.paired_detection`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from results.designs import (
 )
 from results.formatting import format_number, format_p
 from results.mixed import ModelFitError
+from results.paired_detection import METHODS as PAIRED_METHODS
+from results.paired_detection import detection_side_by_side, has_paired_data
 from results.report_html import esc, format_interval, html_table
 
 TERM_LABELS = {
@@ -43,6 +46,22 @@ def effects_rows(effects: DesignEffects) -> list[list[str]]:
 
 
 HEADER = ["Scale", "Term", "Difference in scale points [95% CI]", "t (df)", "p", "p (Holm)"]
+SIDE_BY_SIDE_HEADER = ["Design", "Participants", "Answers", "Proportion correct", "d' [95% CI]", "p (vs chance)"]
+
+
+def side_by_side_rows(side: pd.DataFrame) -> list[list[str]]:
+    """Table rows of :func:`results.paired_detection.detection_side_by_side`."""
+    return [
+        [
+            str(row.design),
+            str(row.participants),
+            str(row.answers),
+            format_number(row.proportion_correct),
+            f"{format_number(row.dprime)} {format_interval(row.ci_low, row.ci_high)}",
+            format_p(row.p_value),
+        ]
+        for row in side.itertuples()
+    ]
 
 
 def _block(title: str, fit) -> str:
@@ -67,6 +86,12 @@ def design_section(df: pd.DataFrame) -> str:
         parts.append(_block("Effect of the AI label", lambda: label_effects(df)))
     if has_guess_question_data(df):
         parts.append(_block("Effect of being asked to guess", lambda: guess_question_effects(df)))
+    if has_paired_data(df):
+        parts += [
+            "<h3>Single-clip vs paired detection</h3>",
+            f'<p class="meta">{esc(PAIRED_METHODS)}</p>',
+            html_table(SIDE_BY_SIDE_HEADER, side_by_side_rows(detection_side_by_side(df)), numeric=(1, 2, 3, 4, 5)),
+        ]
     if not parts:
         return ""
     return "\n".join(["<h2>Study designs</h2>", *parts])

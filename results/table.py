@@ -214,7 +214,22 @@ def trial_table_from_parts(answers: pd.DataFrame, participants: list[dict], clip
     df["answer_too_fast"] = df["answer_too_fast"].fillna(False).astype(bool)
     labelled = df["label_shown"].notna()
     df["label_true"] = pd.array(np.where(labelled, df["label_shown"].eq(df["source"]), None), dtype="boolean")
+    df["pair_correct"] = pair_correct(df)
     return _apply_dtypes(df, TRIAL_COLUMNS)
+
+
+def pair_correct(df: pd.DataFrame) -> pd.Series:
+    """Per row of a paired trial: whether the position chosen as AI held the AI clip (missing elsewhere).
+
+    The AI clip's position is the row's ``pair_position`` when the row's clip is AI, else the other one.
+    """
+    if "pair_choice" not in df.columns or "pair_position" not in df.columns:
+        return pd.Series(pd.array([None] * len(df), dtype="boolean"), index=df.index)
+    position = pd.to_numeric(df["pair_position"], errors="coerce")
+    choice = pd.to_numeric(df["pair_choice"], errors="coerce")
+    ai_position = np.where(df["source"].eq(Source.AI), position, 3 - position)
+    known = choice.notna() & position.notna()
+    return pd.Series(pd.array(np.where(known, choice.eq(ai_position), None), dtype="boolean"), index=df.index)
 
 
 def load_trial_table(engine: Engine | None = None, *, include_simulated: bool = False) -> pd.DataFrame:

@@ -77,11 +77,14 @@ def _reveal_row(item: debrief.RevealItem) -> dict[str, object]:
     made_by = _("AI") if item.truth == Source.AI else _("A person")
     if item.creator:
         made_by += f" ({item.creator})"
-    assert item.confidence is not None  # the blind condition asks it on every trial
+    if item.confidence is not None:
+        answer = confidence_label(item.confidence)
+    else:  # a paired trial: the clip chosen as AI, or the other one
+        answer = _("AI") if item.guess == Source.AI else _("A person")
     right = ("✓" if item.correct else "✗") if item.scored else _("not scored")
     return {
         _("Clip"): item.position,
-        _("Your answer"): confidence_label(item.confidence),
+        _("Your answer"): answer,
         _("Made by"): made_by,
         _("Right?"): right,
     }

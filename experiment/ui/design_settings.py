@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.vocabulary import CONDITIONS, Condition
+from core.vocabulary import CONDITIONS, TRIAL_FORMATS, Condition, TrialFormat
 from experiment.settings import StudySettings
 
 DESIGN_EXPLANATIONS: dict[str, tuple[str, str]] = {
@@ -27,6 +27,19 @@ DESIGN_EXPLANATIONS: dict[str, tuple[str, str]] = {
         "which labels were false.",
     ),
 }
+FORMAT_EXPLANATIONS: dict[str, tuple[str, str]] = {
+    TrialFormat.SINGLE: (
+        "Single clips: one clip per trial, rated (and in the blind condition its source guessed).",
+        "Detection as yes/no per clip (d' and criterion c); suits every condition.",
+    ),
+    TrialFormat.PAIRED: (
+        "Paired (2AFC): each trial plays a human and an AI clip (a matched pair when clips have a pair id), "
+        "order counterbalanced; both are rated, then the listener says which one was AI and how sure.",
+        "Detection as d' = sqrt(2) z(proportion correct), free of response bias; blind condition only, "
+        "without repeat and attention trials.",
+    ),
+}
+FORMAT_NAMES: dict[str, str] = {TrialFormat.SINGLE: "Single clips", TrialFormat.PAIRED: "Paired (2AFC)"}
 CONDITION_NAMES: dict[str, str] = {
     Condition.BLIND: "Blind (rate and guess)",
     Condition.RATE_ONLY: "Rate only",
@@ -60,6 +73,17 @@ def design_fields(k: str, s: StudySettings) -> dict[str, object]:
             strict=True,
         )
     }
+    for trial_format in TRIAL_FORMATS:
+        first, second = FORMAT_EXPLANATIONS[trial_format]
+        st.caption(f"{first}  \n{second}")
+    trial_format = st.radio(
+        "Trial format",
+        TRIAL_FORMATS,
+        index=TRIAL_FORMATS.index(TrialFormat(s.trial_format)) if s.trial_format in TRIAL_FORMATS else 0,
+        format_func=FORMAT_NAMES.__getitem__,
+        horizontal=True,
+        key=k + "trial_format",
+    )
     before = st.checkbox(
         "Ask about AI music exposure and attitude before the clips (primes the task; by default after)",
         s.ai_questions_before,
@@ -69,4 +93,5 @@ def design_fields(k: str, s: StudySettings) -> dict[str, object]:
         "conditions": tuple(c for c in CONDITIONS if c in chosen),
         **shares,
         "ai_questions_before": before,
+        "trial_format": str(trial_format),
     }

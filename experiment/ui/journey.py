@@ -38,17 +38,17 @@ from experiment.entry import (
     start_preview,
 )
 from experiment.progress import RESUME_PARAM, JourneyError, settings_for
-from experiment.ui import debrief_page, design_steps
+from experiment.ui import debrief_page, design_steps, paired_page
 from experiment.ui import steps as ui_steps
 from experiment.ui.steps import StepPage
-from experiment.ui.trial_page import trial_step, trials_step
+from experiment.ui.trial_page import trial_step
 
 STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
     Step.QUESTIONNAIRE: ui_steps.questionnaire_step,
     Step.AUDIO_CHECK: ui_steps.audio_check_step,
     Step.INSTRUCTIONS: ui_steps.instructions_step,
     Step.PRACTICE: trial_step,
-    Step.TRIALS: trials_step,
+    Step.TRIALS: paired_page.trials_step,  # paired (2AFC) trials, else the single-clip page
     Step.AFTER_TRIALS: design_steps.after_trials_step,
     Step.DEBRIEF: debrief_page.debrief_step,
     Step.SCREENED_OUT: ui_steps.screened_out_step,

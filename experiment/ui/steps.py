@@ -29,11 +29,12 @@ from sqlalchemy.orm import Session
 from core import db
 from core.i18n import _, using_language
 from core.models import Participant
-from experiment import audio_check, clip_count, quality, questionnaire, screening, trials
+from experiment import audio_check, clip_count, paired, quality, questionnaire, screening, trials
 from experiment.entry import load_participant
 from experiment.progress import JourneyError
 from experiment.settings import StudySettings
 from experiment.ui import design_text
+from experiment.ui.paired_text import paired_instructions
 from experiment.ui.player import blind_player
 
 SCREENING_SOUND_S = 3 * screening.INTERVAL_S + 2 * screening.GAP_S
@@ -306,9 +307,12 @@ def instructions_step(page: StepPage) -> bool:
         if settings.listening_requirement >= 1.0
         else _("Play it and listen. The questions unlock once you have listened.")
     )
-    st.markdown(
-        count.format(n=n_clips) + "\n\n1. " + listen + "\n" + design_text.task_steps(page.participant.condition)
-    )
+    if paired.is_paired(settings):  # pairs of clips, asked which one was AI
+        st.markdown(paired_instructions(settings))
+    else:
+        st.markdown(
+            count.format(n=n_clips) + "\n\n1. " + listen + "\n" + design_text.task_steps(page.participant.condition)
+        )
     if page.resume_url:
         st.caption(
             _("Your progress is saved after every clip. To continue later, keep this link: {url}").format(

@@ -1,6 +1,7 @@
 """The overview's design-conditions section: participants per condition, the label effect, the asking effect.
 
-Drawn only when the data hold labelled or rate-only participants (:mod:`results.designs`).
+Drawn only when the data hold labelled, rate-only or paired (2AFC) answers (:mod:`results.designs`,
+:mod:`results.paired_detection`); paired data add single-clip vs paired detection side by side.
 """
 
 from __future__ import annotations
@@ -18,18 +19,26 @@ from results.designs import (
     label_effects,
 )
 from results.mixed import ModelFitError
-from results.report_designs import HEADER, effects_rows
+from results.paired_detection import METHODS as PAIRED_METHODS
+from results.paired_detection import detection_side_by_side, has_paired_data
+from results.report_designs import HEADER, SIDE_BY_SIDE_HEADER, effects_rows, side_by_side_rows
 
 
 def design_section(dataset: Dataset) -> None:
     """Counts per condition and each design's model, when those conditions have data."""
     trials = dataset.trials
     labelled, asked = has_label_data(trials), has_guess_question_data(trials)
-    if not (labelled or asked):
+    paired = has_paired_data(trials)
+    if not (labelled or asked or paired):
         return
     st.subheader("Study designs")
     counts = condition_counts(dataset.participants)
     st.dataframe(counts, hide_index=True)
+    if paired:
+        st.markdown("#### Single-clip vs paired detection")
+        side = detection_side_by_side(trials)
+        st.dataframe(pd.DataFrame(side_by_side_rows(side), columns=SIDE_BY_SIDE_HEADER), hide_index=True)
+        st.caption(PAIRED_METHODS)
     if labelled:
         _effects("Effect of the AI label", lambda: label_effects(trials))
     if asked:

@@ -186,3 +186,48 @@ def answer_current_trial(
 
 def current_audio_src(page) -> str:
     return page.locator("audio").get_attribute("src")
+
+
+def play_every_clip(page, count: int, timeout_ms: int = 30_000) -> None:
+    """Start all ``count`` players' audio elements and wait until the browser says each one ended."""
+    page.wait_for_function(
+        """n => [...document.querySelectorAll('*')].filter(e => e.shadowRoot && e.shadowRoot.querySelector('audio'))
+                   .length >= n""",
+        arg=count,
+    )
+    audio = page.locator("audio")
+    for i in range(count):
+        audio.nth(i).evaluate("a => a.play()")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('*')]
+                   .filter(e => e.shadowRoot && e.shadowRoot.querySelector('audio'))
+                   .every(h => h.shadowRoot.querySelector('audio').ended)""",
+        timeout=timeout_ms,
+    )
+
+
+def answer_current_pair(page, choice: str, confidence: str, expected: str, n_scales: int = 4, lang: str = "en") -> None:
+    """A paired trial: play both clips in full, rate both, say which was AI and how sure.
+
+    ``choice`` is e.g. "The first clip", ``confidence`` e.g. "Fairly sure".
+    ``expected`` is a text the page must show first (e.g. "Pair 1 of 3"); every text is an English
+    catalog message translated into ``lang``.
+    """
+    wait_for_app(page, translate(expected, lang))
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= n", arg=2 * n_scales
+    )
+    submit = page.get_by_role("button", name=translate("Save and continue", lang))
+    assert submit.is_disabled(), "answers must stay locked until both clips were heard"
+    play_every_clip(page, 2)
+    page.wait_for_function("b => !b.disabled", arg=submit.element_handle(), timeout=30_000)
+    wait_for_app(page)
+    scales = page.locator('[data-testid="stButtonGroup"]')
+    for i in range(scales.count()):
+        buttons = scales.nth(i).locator("button")
+        buttons.nth(buttons.count() // 2).click()  # the middle of each rating scale
+    wait_for_radios(page, 2)
+    radios = page.locator('[data-testid="stRadio"]')
+    radios.filter(has_text=translate("The first clip", lang)).get_by_text(translate(choice, lang), exact=True).click()
+    radios.filter(has_text=translate("Fairly sure", lang)).get_by_text(translate(confidence, lang), exact=True).click()
+    submit.click()

@@ -117,3 +117,21 @@ def test_each_design_is_explained_and_the_conditions_are_saved(library):
     next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "rate_only"])
     next(b for b in at.button if b.label == "Save as new version").click().run()
     assert "title must not mention AI" in at.error[0].value
+
+
+def test_the_trial_format_is_explained_and_paired_trials_are_saved(library):
+    at = open_settings()
+    captions = "\n".join(c.value for c in at.caption)
+    assert "Single clips:" in captions and "Paired (2AFC):" in captions
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(4)
+    next(r for r in at.radio if r.key.endswith("trial_format")).set_value("paired")
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.exception and not at.error
+    assert versions()[0][3].trial_format == "paired"
+
+    # Pairs ask which clip was AI: with a labelled condition as well, the settings are refused.
+    at = open_settings()
+    next(r for r in at.radio if r.key.endswith("trial_format")).set_value("paired")
+    next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "labelled"])
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert "blind condition only" in at.error[0].value

@@ -1,0 +1,94 @@
+"""The paired (2AFC) page in AppTest (real MP3 clips): locked until both clips are heard, stored once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core import db
+from core.models import Response, Trial, utcnow
+from core.vocabulary import Source
+from experiment import repository
+from experiment.ui.player import player_key
+from tests.experiment.playable_clips import add_playable_clips
+from tests.experiment.test_participate_apptest import (
+    SHORT_STUDY,
+    answer_questionnaire,
+    answer_trial,
+    consent,
+    listened,
+    open_page,
+    pass_audio_check,
+    progress,
+    texts,
+)
+
+PAIRED = SHORT_STUDY.with_changes(trial_format="paired", n_trials=4)
+
+
+def current_pair(token: str) -> list[Trial]:
+    """The two trials of the first unanswered pair, first shown 4 s ago (AppTest does not wait)."""
+    with db.session_scope() as session:
+        participant = repository.participant_by_token(session, token)
+        answered = repository.answered_indices(session, participant)
+        stored = repository.trials_of(session, participant)
+        first = next(t for t in stored if t.trial_index not in answered and t.pair_trial is not None)
+        pair = [t for t in stored if t.pair_trial == first.pair_trial]
+        for trial in pair:
+            trial.first_shown_at = utcnow() - timedelta(seconds=4)
+        session.flush()
+        session.expunge_all()
+        return pair
+
+
+def test_the_paired_page_unlocks_per_clip_and_stores_both_clips_and_the_choice_once(sqlite_data_env):
+    add_playable_clips(3, 3.0)
+    with db.session_scope() as session:
+        repository.save_settings(session, PAIRED)
+    at = open_page()
+    token = consent(at)
+    answer_questionnaire(at)
+    pass_audio_check(at)
+    instructions = texts(at)
+    assert "You will hear **2 pairs of short music clips**, after one practice clip." in instructions
+    assert "Say which of the two you think was made by AI" in instructions
+    at.button(key="instructions_done").click().run()
+    assert "Who do you think made this clip?" not in texts(at)  # the practice clip is rated only
+    answer_trial(at, token, confidence=6)
+
+    for number in (1, 2):
+        pair = current_pair(token)
+        at.run()
+        assert progress(at) == [f"Pair {number} of 2"]
+        page = texts(at)
+        assert "First clip" in page and "Second clip" in page and "Which one was made by AI?" in page
+        assert len(at.segmented_control) == 8  # four scales for each clip
+        submit = next(b for b in at.button if b.label == "Save and continue")
+        assert submit.disabled and all(s.disabled for s in at.segmented_control)
+        listened(at, player_key(pair[0].audio_nonce))
+        at.run()
+        assert [s.disabled for s in at.segmented_control] == [False] * 4 + [True] * 4  # only the first clip heard
+        assert next(b for b in at.button if b.label == "Save and continue").disabled
+        listened(at, player_key(pair[1].audio_nonce))
+        at.run()
+        for scale in at.segmented_control:
+            scale.set_value(4)
+        at.radio(key=f"pair_{number}_choice").set_value(1)
+        at.radio(key=f"pair_{number}_confidence").set_value(3)
+        next(b for b in at.button if b.label == "Save and continue").click().run()
+        assert not at.exception
+
+    assert "A few last questions" in texts(at)
+    answer_questionnaire(at)
+    assert "Thank you!" in texts(at) and at.get("metric")
+    with db.session_scope() as session:
+        rows = session.execute(
+            select(Trial, Response).join(Response, Response.trial_id == Trial.id).order_by(Trial.trial_index)
+        ).all()
+        assert [t.trial_index for t, _r in rows] == [0, 1, 2, 3, 4]
+        assert [(t.pair_trial, t.pair_position) for t, _r in rows] == [(None, None), (1, 1), (1, 2), (2, 1), (2, 2)]
+        assert all((r.pair_choice, r.pair_confidence, r.valence) == (1, 3, 4) for _t, r in rows[1:])
+        assert rows[0][1].confidence is None and rows[0][1].pair_choice is None  # the practice clip
+        for number in (1, 2):
+            assert {t.clip.source for t, _r in rows if t.pair_trial == number} == {Source.HUMAN, Source.AI}
