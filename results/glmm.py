@@ -132,6 +132,8 @@ class ProfiledTerm:
         ``P(F(1, df) > lr_statistic / scale)``.
     df : float
         Denominator degrees of freedom of the reference distribution.
+    scale : float
+        :func:`small_sample_scale` (>= 1): the statistic is divided by it before the reference.
     """
 
     estimate: float
@@ -141,6 +143,7 @@ class ProfiledTerm:
     lr_statistic: float
     p_value: float
     df: float
+    scale: float = 1.0
 
 
 def profile_term(
