@@ -101,7 +101,8 @@ def _glmm_outcomes(df, truth: dict[str, float]) -> dict:
         "raw": {"df": df_clips, "sd": [c["sd"] for c in structure.fit.random_sd]},
     }
     # c = -intercept and its truth is 0, so "intercept = 0" is both its test and its coverage check.
-    for name, term, true_value in (("glmm_dprime", "is_ai", truth["glmm_dprime"]), ("glmm_criterion", "(Intercept)", 0.0)):
+    terms = (("glmm_dprime", "is_ai", truth["glmm_dprime"]), ("glmm_criterion", "(Intercept)", 0.0))
+    for name, term, true_value in terms:
         scale = small_sample_scale(structure, X, names, term)
         at_zero = deviance_excess(y, X, names, structure, term, 0.0)
         at_truth = at_zero if true_value == 0 else deviance_excess(y, X, names, structure, term, true_value)

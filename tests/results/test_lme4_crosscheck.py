@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from results import models
 from results.detection import main_trials
 from results.export import table_to_csv
 from results.mixed import fit_binomial
-from results import models
 from results.models import detection_design, detection_mixed_model
 from results.simulate import simulate_study
 from tests.conftest import require_or_skip
