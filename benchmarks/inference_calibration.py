@@ -6,7 +6,11 @@ SD: each clip's "AI-soundingness" in probit units, unrelated to its true source)
 per headline test, the rejection rate of "no detection" (false-positive rate at d' = 0, power
 otherwise), the coverage of the 95 % interval of the true value, and how many GLMM fits aborted
 or fell back to a simpler random structure. The pooled tests that treat clips as fixed are shown
-for comparison.
+for comparison. The GLMM statistics are the app's (:func:`results.models.detection_mixed_model`);
+the coverage of its profile interval is checked by test inversion (the likelihood-ratio
+statistic at the true value against the same critical value), which is what the interval is.
+``--raw`` also writes every study's statistics, so other reference distributions can be
+evaluated on the same fits.
 
 True values: the GLMM's d' is the generating d' (conditional on the clip) and c is 0; the
 population accuracy is ``Phi(d' / 2 / sqrt(1 + sd^2))`` and the population AUC is that of the
@@ -15,6 +19,7 @@ population accuracy is ``Phi(d' / 2 / sqrt(1 + sd^2))`` and the population AUC i
 Usage::
 
     python benchmarks/inference_calibration.py --studies 200 --workers 2
+    python benchmarks/inference_calibration.py --clip-sds 0.5 1 0 --d-primes 0 1 --raw raw.jsonl
 
 Target (issue 10): false positives 3-7 %, coverage 93-97 %, 0 aborts. With 200 studies a
 rate's standard error is about 1.5 points at 5 %.
