@@ -6,7 +6,11 @@ SD: each clip's "AI-soundingness" in probit units, unrelated to its true source)
 per headline test, the rejection rate of "no detection" (false-positive rate at d' = 0, power
 otherwise), the coverage of the 95 % interval of the true value, and how many GLMM fits aborted
 or fell back to a simpler random structure. The pooled tests that treat clips as fixed are shown
-for comparison.
+for comparison. The GLMM statistics are the app's (:func:`results.models.detection_mixed_model`);
+the coverage of its profile interval is checked by test inversion (the likelihood-ratio
+statistic at the true value against the same critical value), which is what the interval is.
+``--raw`` also writes every study's statistics, so other reference distributions can be
+evaluated on the same fits.
 
 True values: the GLMM's d' is the generating d' (conditional on the clip) and c is 0; the
 population accuracy is ``Phi(d' / 2 / sqrt(1 + sd^2))`` and the population AUC is that of the
@@ -15,6 +19,7 @@ population accuracy is ``Phi(d' / 2 / sqrt(1 + sd^2))`` and the population AUC i
 Usage::
 
     python benchmarks/inference_calibration.py --studies 200 --workers 2
+    python benchmarks/inference_calibration.py --clip-sds 0.5 1 0 --d-primes 0 1 --raw raw.jsonl
 
 Target (issue 10): false positives 3-7 %, coverage 93-97 %, 0 aborts. With 200 studies a
 rate's standard error is about 1.5 points at 5 %.
@@ -23,6 +28,7 @@ rate's standard error is about 1.5 points at 5 %.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from multiprocessing import Pool
 
@@ -31,8 +37,9 @@ from scipy import stats
 
 from results.cluster_variance import two_way_clustered
 from results.detection import detection_summary, main_trials
+from results.glmm import critical_value, deviance_excess, fit_with_fallback, lr_p_value, small_sample_scale
 from results.mixed import ModelFitError
-from results.models import detection_mixed_model
+from results.models import clip_df, detection_design
 from results.simulate import CONFIDENCE_OFFSETS, simulate_study
 
 D_PRIMES = (0.0, 0.5, 1.0)
@@ -57,9 +64,9 @@ def true_values(d_prime: float, clip_sd: float) -> dict[str, float]:
     }
 
 
-def one_study(task: tuple[float, float, int, int]) -> dict:
+def one_study(task: tuple[float, float, int, int, bool]) -> dict:
     """Fit every headline test to one simulated study; rejections, coverage and fit outcome."""
-    d_prime, clip_sd, n_clips, seed = task
+    d_prime, clip_sd, n_clips, seed, with_glmm = task
     df = simulate_study(
         N_PARTICIPANTS, N_TRIALS, d_prime=d_prime, n_clips=n_clips, cue_weight=clip_sd, label_effects={}, seed=seed
     )
@@ -72,15 +79,44 @@ def one_study(task: tuple[float, float, int, int]) -> dict:
     for name in ("accuracy", "auc"):
         estimate = clustered[name]
         out[name] = (estimate.p_value < 0.05, estimate.ci_low <= truth[name] <= estimate.ci_high)
+        out[f"{name}_raw"] = (estimate.estimate - truth[name], estimate.estimate - 0.5, estimate.se)
+    if not with_glmm:
+        return out
     try:
-        model = detection_mixed_model(df)
+        out.update(_glmm_outcomes(df, truth))
     except ModelFitError:
         out["aborted"] = True
-        return out
-    out["fell_back"] = "fallback" in model.fit_status
-    out["singular"] = model.singular
-    for name, term in (("glmm_dprime", model.d_prime), ("glmm_criterion", model.criterion)):
-        out[name] = (term.p_value < 0.05, term.ci_low <= truth[name] <= term.ci_high)
+    return out
+
+
+def _glmm_outcomes(df, truth: dict[str, float]) -> dict:
+    """The GLMM's tests of d' = 0 and c = 0 and whether its profile intervals cover the truth.
+
+    Exactly the app's statistics (:func:`results.models.detection_mixed_model`): the same fit with
+    fallback, likelihood ratios, ``small_sample_scale`` and ``F(1, clips - 2)`` reference. The profile
+    interval is the set of values whose scaled likelihood-ratio statistic stays below the critical
+    value, so it covers the truth exactly when the statistic *at the truth* does: one refit per term
+    instead of the four of the app's secant search, and free of its approximation.
+    """
+    trials = main_trials(df)
+    y, X, names, structures = detection_design(trials)
+    structure = fit_with_fallback(y, X, names, structures)
+    df_clips = clip_df(trials)
+    out: dict[str, object] = {
+        "fell_back": structure.fell_back,
+        "singular": structure.fit.singular,
+        "raw": {"df": df_clips, "sd": [c["sd"] for c in structure.fit.random_sd]},
+    }
+    # c = -intercept and its truth is 0, so "intercept = 0" is both its test and its coverage check.
+    terms = (("glmm_dprime", "is_ai", truth["glmm_dprime"]), ("glmm_criterion", "(Intercept)", 0.0))
+    for name, term, true_value in terms:
+        scale = small_sample_scale(structure, X, names, term)
+        at_zero = deviance_excess(y, X, names, structure, term, 0.0)
+        at_truth = at_zero if true_value == 0 else deviance_excess(y, X, names, structure, term, true_value)
+        if not np.isfinite(at_zero) or not np.isfinite(at_truth):
+            raise ModelFitError(f"the likelihood-ratio refit of {term} failed")
+        out[name] = (lr_p_value(at_zero, df_clips, scale) < 0.05, at_truth <= scale * critical_value(df_clips))
+        out["raw"][name] = (at_zero, at_truth, scale)  # type: ignore[index]
     return out
 
 
@@ -153,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--d-primes", type=float, nargs="+", default=D_PRIMES)
     parser.add_argument("--clip-sds", type=float, nargs="+", default=CLIP_SDS)
     parser.add_argument("--clips", type=int, nargs="+", default=N_CLIPS)
+    parser.add_argument("--skip-glmm", action="store_true", help="only the fast tests (GLMM columns n/a)")
+    parser.add_argument("--raw", help="also write every study's outcome and statistics here (JSON lines)")
     args = parser.parse_args(argv)
     # Clip SD first in the loop order the user gave: each row is printed as soon as its cell is done.
     cells = [(d, sd, n) for sd in args.clip_sds for n in args.clips for d in args.d_primes]
@@ -165,8 +203,13 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     with Pool(args.workers) as pool:
         for cell in cells:
-            results = pool.map(one_study, [(*cell, seed) for seed in range(args.studies)], chunksize=2)
+            results = pool.map(
+                one_study, [(*cell, seed, not args.skip_glmm) for seed in range(args.studies)], chunksize=2
+            )
             print(table_row(cell, summarise(results)), flush=True)
+            if args.raw:
+                with open(args.raw, "a", encoding="utf-8") as raw:
+                    raw.writelines(json.dumps({"cell": cell, **r}, default=float) + "\n" for r in results)
     print(f"\n{FOOTNOTE}\n{len(cells) * args.studies} studies in {time.perf_counter() - started:.0f} s")
 
 

@@ -2,15 +2,18 @@
 # Human Touch: the headline models in R, from the app's export (trials.csv).
 #
 # Usage:  Rscript analysis.R trials.csv [estimates.csv]
-#         (HUMAN_TOUCH_DETECTION_ONLY=1 fits the detection GLMM only, without profiles)
+#         (HUMAN_TOUCH_DETECTION_ONLY=1 fits the detection GLMM only, without profiles;
+#          HUMAN_TOUCH_EMOTION_ONLY=1 fits the emotion models only; HUMAN_TOUCH_SCALES=moved,valence
+#          limits them to those scales)
 #
 # Reproduces, with lme4 (Bates et al. 2015) and ordinal (Christensen 2019):
 #  1. Detection: probit GLMM  guessed_ai ~ is_ai + (1 + is_ai || participant_id) + (1 | clip_id),
 #     is_ai coded -0.5 (human) / +0.5 (AI): the is_ai coefficient is d', minus the intercept is the
 #     criterion c (DeCarlo 1998). Likelihood-ratio tests against 0 and profile 95% intervals.
-#     (The app refers the LR statistic to F(1, clips - 2) and uses t(clips - 2)^2 as the profile's
-#     critical value; R's defaults below are chi-square(1) and 1.96^2, so with few clips the app's
-#     p-values are a little larger and its intervals a little wider.)
+#     (The app divides the LR statistic by a REML-type clip-variance correction, at most
+#     1 + 2 / (clips - 2), refers it to F(1, clips - 2) and uses that scale times t(clips - 2)^2 as the
+#     profile's critical value (results/glmm.py); R's defaults below are chi-square(1) and 1.96^2, so
+#     with few clips the app's p-values are larger and its intervals wider, as calibration requires.)
 #  2. Emotion, per scale: the true-source effect from a model WITHOUT the listener's guess (the guess
 #     is caused by the listening experience, so adjusting for it would open a collider path):
 #     cumulative link mixed model  rating ~ is_ai + (1 + is_ai | participant_id) + (1 | clip_id)
@@ -30,31 +33,39 @@ main$guessed_ai <- as.integer(main$guess == "ai")
 main$participant_id <- factor(main$participant_id)
 main$clip_id <- factor(main$clip_id)
 
-detection <- glmer(guessed_ai ~ is_ai + (1 + is_ai || participant_id) + (1 | clip_id),
-                   data = main, family = binomial(link = "probit"))
-print(summary(detection))
-if (isSingular(detection)) message("note: singular fit (a random SD estimated at 0)")
-no_dprime <- update(detection, . ~ . - is_ai)
-no_criterion <- update(detection, . ~ . - 1)
-lr <- c(is_ai = anova(no_dprime, detection)$Chisq[2], `(Intercept)` = anova(no_criterion, detection)$Chisq[2])
-
-fixed <- fixef(detection)
-se <- sqrt(diag(as.matrix(vcov(detection))))
-vc <- as.data.frame(VarCorr(detection))
-rows <- data.frame(model = "detection", term = names(fixed), estimate = unname(fixed), se = unname(se),
-                   lr_statistic = unname(lr[names(fixed)]), stringsAsFactors = FALSE)
-rows <- rbind(rows, data.frame(model = "detection", term = paste("sd", vc$grp, vc$var1),
-                               estimate = vc$sdcor, se = NA, lr_statistic = NA))
-rows$p_value_chisq <- pchisq(rows$lr_statistic, 1, lower.tail = FALSE)
 detection_only <- identical(Sys.getenv("HUMAN_TOUCH_DETECTION_ONLY"), "1")
-if (!detection_only) {
+emotion_only <- identical(Sys.getenv("HUMAN_TOUCH_EMOTION_ONLY"), "1")
+rows <- data.frame(model = character(0), term = character(0), estimate = numeric(0), se = numeric(0),
+                   lr_statistic = numeric(0), p_value_chisq = numeric(0), stringsAsFactors = FALSE)
+if (!emotion_only) {
+  detection <- glmer(guessed_ai ~ is_ai + (1 + is_ai || participant_id) + (1 | clip_id),
+                     data = main, family = binomial(link = "probit"))
+  print(summary(detection))
+  if (isSingular(detection)) message("note: singular fit (a random SD estimated at 0)")
+  no_dprime <- update(detection, . ~ . - is_ai)
+  no_criterion <- update(detection, . ~ . - 1)
+  lr <- c(is_ai = anova(no_dprime, detection)$Chisq[2], `(Intercept)` = anova(no_criterion, detection)$Chisq[2])
+
+  fixed <- fixef(detection)
+  se <- sqrt(diag(as.matrix(vcov(detection))))
+  vc <- as.data.frame(VarCorr(detection))
+  det_rows <- data.frame(model = "detection", term = names(fixed), estimate = unname(fixed), se = unname(se),
+                     lr_statistic = unname(lr[names(fixed)]), stringsAsFactors = FALSE)
+  det_rows <- rbind(det_rows, data.frame(model = "detection", term = paste("sd", vc$grp, vc$var1),
+                                         estimate = vc$sdcor, se = NA, lr_statistic = NA))
+  det_rows$p_value_chisq <- pchisq(det_rows$lr_statistic, 1, lower.tail = FALSE)
+  rows <- rbind(rows, det_rows)
+}
+if (!detection_only && !emotion_only) {
   # lme4 stops when profiling finds a lower deviance than its optimum (a flat likelihood); say so.
   profile_ci <- tryCatch(confint(detection, parm = "beta_", method = "profile"),
                          error = function(e) { message("profile intervals not available: ", conditionMessage(e)); NULL })
   print(profile_ci)
 }
 
-scales <- if (detection_only) character(0) else intersect(c("valence", "arousal", "moved", "liking"), names(main))
+wanted <- Sys.getenv("HUMAN_TOUCH_SCALES")
+wanted <- if (nzchar(wanted)) strsplit(wanted, ",")[[1]] else c("valence", "arousal", "moved", "liking")
+scales <- if (detection_only) character(0) else intersect(wanted, names(main))
 for (scale in scales) {
   rated <- main[!is.na(main[[scale]]), ]
   if (nrow(rated) < 10) next

@@ -8,8 +8,13 @@ The variance here is the two-way cluster-robust ("multiway clustering") estimato
 Gelbach & Miller (2011, J. Bus. Econ. Stat. 29(2)) applied to each statistic's influence values:
 ``V = V_participants + V_clips - V_trials``, where ``V_g`` sums the squared per-cluster totals of
 the influence values (with the ``G / (G - 1)`` correction), clips centred within their true
-source (the design fixes how many clips of each source there are). For accuracy the influence
-value of a trial is ``(correct - accuracy) / N``; for the AUC the DeLong placement values
+source (the design fixes how many clips of each source there are). The clip component, the one
+with few clusters, is CR3 (the approximate jackknife, Bell & McCaffrey 2002; clubSandwich's
+``CR3``): each clip's centred total is divided by ``1 - 1/G_s``, its leverage in a stratum of
+``G_s`` clips, i.e. the sum is multiplied by ``(G_s / (G_s - 1))**2``. With 20 clips the plain
+``G / (G - 1)`` factor left the variance about 3-5 % small (1,000 simulated studies per cell:
+4.2-6.4 % false positives and misses at 20 clips, up to 7.1 % at 40); CR3 gives 3.3-6.5 %.
+For accuracy the influence value of a trial is ``(correct - accuracy) / N``; for the AUC the DeLong placement values
 (DeLong, DeLong & Clarke-Pearson 1988): ``(V10 - AUC) / n_AI`` for an AI trial and
 ``(V01 - AUC) / n_human`` for a human trial. The interval and the test against chance use
 ``t(clips - 2)``, the between-within degrees of freedom of a clip-level comparison, so
@@ -59,15 +64,22 @@ class ClusteredEstimate:
     chance: float = 0.5
 
 
-def _cluster_sum_of_squares(psi: np.ndarray, codes: np.ndarray, strata: np.ndarray | None = None) -> float:
-    """Sum over clusters of squared influence totals, centred within strata, with ``G / (G - 1)``."""
+def _cluster_sum_of_squares(
+    psi: np.ndarray, codes: np.ndarray, strata: np.ndarray | None = None, power: int = 1
+) -> float:
+    """Sum over clusters of squared influence totals, centred within strata, times ``(G / (G - 1))**power``.
+
+    ``power=1`` is the usual small-sample factor (unbiased for independent clusters); ``power=2`` is
+    CR3, the approximate jackknife (module docstring).
+    """
     totals = np.bincount(codes, psi)
     if strata is None:  # influence values sum to zero overall: no centring
-        return totals.size / max(totals.size - 1, 1) * float((totals**2).sum())
+        return (totals.size / max(totals.size - 1, 1)) ** power * float((totals**2).sum())
     out = 0.0
     for stratum in np.unique(strata):
         members = totals[strata == stratum]
-        out += members.size / max(members.size - 1, 1) * float(((members - members.mean()) ** 2).sum())
+        factor = (members.size / max(members.size - 1, 1)) ** power
+        out += factor * float(((members - members.mean()) ** 2).sum())
     return out
 
 
@@ -79,7 +91,7 @@ def two_way_variance(psi: np.ndarray, participant: np.ndarray, clip: np.ndarray,
     ``clip_is_ai`` the true source per clip code (clips are centred within their source).
     """
     by_participant = _cluster_sum_of_squares(psi, participant)
-    by_clip = _cluster_sum_of_squares(psi, clip, clip_is_ai)
+    by_clip = _cluster_sum_of_squares(psi, clip, clip_is_ai, power=2)  # CR3-type (module docstring)
     n = psi.size
     by_trial = n / max(n - 1, 1) * float((psi**2).sum())
     variance = by_participant + by_clip - by_trial

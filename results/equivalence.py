@@ -3,7 +3,8 @@
 A non-significant test of chance is not evidence of chance-level detection. Two one-sided tests
 (Schuirmann 1987; Lakens 2017) test whether the true value lies *inside* a margin the researcher sets
 around chance: accuracy within ``0.5 +- accuracy_margin`` and d' within ``+- d_prime_margin``. Both use
-the headline standard errors (two-way clustered for accuracy, the GLMM's for d') on ``t(clips - 2)``;
+the headline standard errors (two-way clustered for accuracy; the GLMM's for d', times the square root
+of its small-sample scale, :func:`results.glmm.small_sample_scale`) on ``t(clips - 2)``;
 the TOST p-value is the larger of the two one-sided p-values, and ``p < 0.05`` is the same as the 90 %
 interval lying inside the margin.
 
@@ -104,7 +105,7 @@ def detection_decision(
     """
     model, accuracy = headline.model, headline.accuracy
     d_test = (
-        tost(model.d_prime.estimate, model.d_prime.se, model.d_prime.df, 0.0, d_prime_margin)
+        tost(model.d_prime.estimate, model.d_prime.se * model.d_prime.scale**0.5, model.d_prime.df, 0.0, d_prime_margin)
         if model is not None
         else None
     )

@@ -9,9 +9,14 @@ Small-sample reference. With crossed random effects the likelihood-ratio statist
 to ``F(1, df)`` instead of chi-square(1), and the interval uses the same critical value
 ``t(df)**2``, with ``df`` the "between-within" denominator degrees of freedom of a term that varies
 between clips: clips minus the clip-level fixed effects (SAS PROC GLIMMIX ``DDFM=BETWITHIN``;
-Schluchter & Elashoff 1990). With 20 clips the chi-square reference gives about 8 % false positives
-when clips differ (issue 10); ``F(1, 18)`` brings it back to about 5 % (see
-``benchmarks/inference_calibration.py``). With many clips both references agree.
+Schluchter & Elashoff 1990). Before that the statistic is divided by :func:`small_sample_scale`,
+a REML-type correction of the clip variance: maximum likelihood estimates the clip variance
+with divisor ``J`` (clips) where the unbiased (REML) one is ``J - p`` (``p`` clip-level fixed
+effects), so the part of a term's sampling variance that comes from clip differences is
+understated by ``p / J`` (Kenward & Roger 1997 correct the same bias; glmmTMB's ``REML = TRUE``
+integrates it out). With 20 clips the chi-square reference gave about 8-9 % false positives when
+clips differ (issue 10); ``benchmarks/inference_calibration.py`` measures the calibrated result.
+With many clips all references agree.
 """
 
 from __future__ import annotations
@@ -120,13 +125,15 @@ class ProfiledTerm:
     estimate, se : float
         Maximum-likelihood estimate and its Wald standard error.
     ci_low, ci_high : float
-        Profile-likelihood 95 % interval (critical value ``t(df)**2``).
+        Profile-likelihood 95 % interval (critical value ``scale * t(df)**2``).
     lr_statistic : float
         Deviance of the model with the term fixed at 0 minus that of the full model.
     p_value : float
-        ``P(F(1, df) > lr_statistic)``.
+        ``P(F(1, df) > lr_statistic / scale)``.
     df : float
         Denominator degrees of freedom of the reference distribution.
+    scale : float
+        :func:`small_sample_scale` (>= 1): the statistic is divided by it before the reference.
     """
 
     estimate: float
@@ -136,6 +143,7 @@ class ProfiledTerm:
     lr_statistic: float
     p_value: float
     df: float
+    scale: float = 1.0
 
 
 def profile_term(
@@ -181,33 +189,91 @@ def profile_term(
     if fit.optimum is None:
         raise ValueError("profiling needs the optimum that fit_binomial records")
     j = names.index(term)
-    keep = [k for k in range(len(names)) if k != j]
-    n_theta = fit.optimum.size - len(names)
-    start = np.concatenate([fit.optimum[:n_theta], fit.optimum[n_theta:][keep]])
     estimate, se = float(fit.fixed[j]), float(fit.fixed_se[j])
+    scale = small_sample_scale(structure, X, names, term)
 
     def excess(value: float) -> float:
         """Deviance with the term held at ``value`` minus the minimum (>= 0)."""
-        try:
-            held = fit_binomial(
-                y,
-                X[:, keep],
-                [names[k] for k in keep],
-                structure.factors,
-                link=link,
-                offset=value * X[:, j],
-                start=start,
-                hessian=False,
-            )
-        except ModelFitError:
-            return np.nan
-        return max(held.deviance - fit.deviance, 0.0)
+        return deviance_excess(y, X, names, structure, term, value, link=link)
 
-    quantile = stats.t.ppf(0.5 + confidence / 2, df) if np.isfinite(df) else stats.norm.ppf(0.5 + confidence / 2)
+    quantile = np.sqrt(scale * critical_value(df, confidence))
     lr = excess(0.0)
     ends = [_interval_end(excess, estimate, side * se * quantile, quantile) for side in (-1, 1)]
-    p_value = float(stats.f.sf(lr, 1, df)) if np.isfinite(df) else float(stats.chi2.sf(lr, 1))
-    return ProfiledTerm(estimate, se, ends[0], ends[1], float(lr), p_value, float(df))
+    return ProfiledTerm(estimate, se, ends[0], ends[1], float(lr), lr_p_value(lr, df, scale), float(df), scale)
+
+
+def critical_value(df: float, confidence: float = 0.95) -> float:
+    """Critical value of the likelihood-ratio statistic (before scaling): ``t(df)**2``, chi-square(1) if df = inf."""
+    quantile = stats.t.ppf(0.5 + confidence / 2, df) if np.isfinite(df) else stats.norm.ppf(0.5 + confidence / 2)
+    return float(quantile**2)
+
+
+def lr_p_value(lr: float, df: float, scale: float = 1.0) -> float:
+    """``P(F(1, df) > lr / scale)`` (chi-square(1) when ``df`` is infinite); see the module docstring."""
+    return float(stats.f.sf(lr / scale, 1, df)) if np.isfinite(df) else float(stats.chi2.sf(lr / scale, 1))
+
+
+def small_sample_scale(structure: FittedStructure, X: np.ndarray, names: list[str], term: str) -> float:
+    """Divisor (>= 1) of the likelihood-ratio statistic of ``term``: the REML-type clip-variance correction.
+
+    ``1 + w * p / (J - p)``, with ``J`` clips, ``p`` the rank of the clip-level design (the clip
+    means of ``X``, shape (J, p)) and ``w`` (0..1) the share of the term's Wald variance that the
+    clip random effects contribute, ``sd_clip**2 * [(Xc' Xc)^-1]_jj / se**2``. Inflating that
+    share by ``J / (J - p)`` turns the ML clip variance into the unbiased one. 1 without a
+    ``clip`` random intercept in the model, or with its SD estimated at 0 (nothing is understated).
+    """
+    clip_sd = [c["sd"] for c in structure.fit.random_sd if c["group"] == "clip"]
+    clip_factors = [f for f in structure.factors if f.group == "clip"]
+    if not clip_sd or not clip_factors or clip_sd[0] <= 0:
+        return 1.0
+    clip_codes = clip_factors[0].codes
+    j = names.index(term)
+    counts = np.bincount(clip_codes).astype(float)
+    clip_means = np.column_stack([np.bincount(clip_codes, X[:, k]) for k in range(X.shape[1])]) / counts[:, None]
+    n_clips, rank = len(counts), int(np.linalg.matrix_rank(clip_means))
+    if n_clips <= rank:
+        return 1.0
+    clip_part = clip_sd[0] ** 2 * float(np.linalg.pinv(clip_means.T @ clip_means)[j, j])
+    share = min(clip_part / float(structure.fit.fixed_se[j]) ** 2, 1.0)
+    return 1.0 + share * rank / (n_clips - rank)
+
+
+def deviance_excess(
+    y: np.ndarray,
+    X: np.ndarray,
+    names: list[str],
+    structure: FittedStructure,
+    term: str,
+    value: float,
+    *,
+    link: str = "probit",
+) -> float:
+    """Deviance of the model with ``term`` held at ``value`` minus that of ``structure`` (>= 0; NaN if it fails).
+
+    The likelihood-ratio statistic of "term = value". The held model is refitted with the term
+    as an offset, every other parameter started at the full fit's optimum.
+    """
+    fit = structure.fit
+    if fit.optimum is None:
+        raise ValueError("likelihood ratios need the optimum that fit_binomial records")
+    j = names.index(term)
+    keep = [k for k in range(len(names)) if k != j]
+    n_theta = fit.optimum.size - len(names)
+    start = np.concatenate([fit.optimum[:n_theta], fit.optimum[n_theta:][keep]])
+    try:
+        held = fit_binomial(
+            y,
+            X[:, keep],
+            [names[k] for k in keep],
+            structure.factors,
+            link=link,
+            offset=value * X[:, j],
+            start=start,
+            hessian=False,
+        )
+    except ModelFitError:
+        return np.nan
+    return max(held.deviance - fit.deviance, 0.0)
 
 
 def _interval_end(excess, estimate: float, step: float, quantile: float) -> float:

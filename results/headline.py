@@ -25,7 +25,8 @@ METHODS = (
     "Headline detection generalises over participants and clips. d' and criterion c: probit GLMM with "
     "crossed random effects (see the model's own method sentence). Accuracy and AUC (Mann-Whitney, confidence "
     "scale): two-way cluster-robust standard errors over participants and clips (Cameron, Gelbach & Miller "
-    "2011; DeLong placement values for the AUC), 95% intervals and tests against 50% on t(clips - 2). Pooled "
+    "2011; CR3 small-sample correction for clips, Bell & McCaffrey 2002; DeLong placement values for the AUC), "
+    "95% intervals and tests against 50% on t(clips - 2). Pooled "
     "binomial tests and per-participant t-tests " + FIXED_CLIPS_LABEL + "."
 )
 

@@ -15,9 +15,13 @@ confidence = 1 + number of thresholds ``c_p + CONFIDENCE_OFFSETS`` below the evi
 rating[s] = 5 + u_p + v_j + source_effects[s] * is_ai + label_effects[s] * guessed_ai + noise,
             rounded and clipped to 1..9.
 
-``z_j`` is the standardised value of ``feat_listener_cue`` (independent of the source), so
-``d'_p`` is the sensitivity conditional on the clip. Marginally over clips the evidence has
-standard deviation ``sqrt(1 + cue_weight**2)`` and the expected per-participant d' is
+``z_j`` is the clip's ``feat_listener_cue``, drawn independently from N(0, 1) per clip and
+independent of the source, so ``d'_p`` is the sensitivity conditional on the clip. It is *not*
+standardised over the library: the clips are a genuine random sample, so their mean cue (which
+shifts the observed criterion) and the AI-minus-human difference of their cues (which shifts the
+observed d') vary from study to study exactly as a new sample of music would, which is what the
+intervals of :mod:`results.headline` must cover. Marginally over clips the evidence has standard
+deviation ``sqrt(1 + cue_weight**2)`` and the expected per-participant d' is
 ``d'_p / sqrt(1 + cue_weight**2)``; with ``cue_weight=0`` both are ``d'_p``.
 """
 
@@ -254,8 +258,8 @@ def _confidence(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Confidence 1..6 per trial from the evidence (module docstring); random on attention trials."""
+    # Not standardised: a random sample of clips (module docstring).
     cue_z = clips["feat_listener_cue"].to_numpy()
-    cue_z = (cue_z - cue_z.mean()) / cue_z.std() if len(clips) > 1 else cue_z * 0.0
     sign = np.where(is_ai, 0.5, -0.5)
     evidence = sign * d_prime[:, None] + cue_weight * cue_z[clip_index] + rng.normal(size=clip_index.shape)
     thresholds = criterion[:, None, None] + CONFIDENCE_OFFSETS[None, None, :]

@@ -1,7 +1,8 @@
-"""The detection GLMM agrees with lme4 itself, fitted by ``results/analysis.R`` on the exported CSV.
+"""The detection GLMM agrees with lme4 itself, fitted by ``results/analysis.R`` on the exported CSV; the
+emotion LMM reaches the conclusions of the ordinal model (``ordinal::clmm``) fitted by the same script.
 
-Needs ``Rscript`` with lme4 (Debian ``r-base-core r-cran-lme4``): skipped locally without it, a
-failure under ``CI=true`` (``.ci/run`` installs them).
+Needs ``Rscript`` with lme4 and ordinal (Debian ``r-base-core r-cran-lme4 r-cran-ordinal``): skipped
+locally without them, a failure under ``CI=true`` (``.ci/run`` installs them).
 
 Tolerances. With ``information="expected"`` (Fisher weights in the Laplace determinant, as
 lme4) the algorithm is lme4's: fixed effects agree within 0.01 probit units, random SDs within
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from results import models
 from results.detection import main_trials
 from results.export import table_to_csv
 from results.mixed import fit_binomial
@@ -86,3 +88,52 @@ def test_app_default_agrees_with_glmer_within_the_stated_tolerance(fits):
     assert _sds(model.variance_components) == pytest.approx(lme4.loc[LME4_SD_ROWS, "estimate"].to_numpy(), abs=0.05)
     # The likelihood-ratio statistic for d' = 0 (lme4: anova of the nested fits, chi-square).
     assert model.d_prime.lr_statistic == pytest.approx(lme4.loc["is_ai", "lr_statistic"], rel=0.10)
+
+
+# --- Emotion: the app's linear mixed model against the ordinal (cumulative link) mixed model ------------------
+
+
+def _ordinal_available() -> bool:
+    if not _lme4_available():
+        return False
+    probe = subprocess.run(["Rscript", "-e", "library(ordinal)"], capture_output=True, timeout=120, check=False)
+    return probe.returncode == 0
+
+
+EMOTION_SCALES = ("moved", "valence")
+
+
+@pytest.fixture(scope="module")
+def emotion_fits(tmp_path_factory):
+    """AI clips move listeners 0.8 points more; valence does not depend on the source (no guess effects)."""
+    require_or_skip(_ordinal_available(), "Rscript with lme4 and ordinal (r-cran-lme4, r-cran-ordinal)")
+    study = simulate_study(60, 16, d_prime=1.0, n_clips=30, label_effects={}, source_effects={"moved": 0.8}, seed=5)
+    folder = tmp_path_factory.mktemp("clmm")
+    (folder / "trials.csv").write_bytes(table_to_csv(study))
+    subprocess.run(
+        ["Rscript", str(SCRIPT), "trials.csv", "estimates.csv"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=900,
+        env={**os.environ, "HUMAN_TOUCH_EMOTION_ONLY": "1", "HUMAN_TOUCH_SCALES": ",".join(EMOTION_SCALES)},
+    )
+    clmm = pd.read_csv(folder / "estimates.csv").set_index("model")
+    return clmm, {scale: models.emotion_mixed_model(study, scale) for scale in EMOTION_SCALES}
+
+
+@pytest.mark.parametrize("scale", EMOTION_SCALES)
+def test_linear_mixed_model_of_ratings_reaches_the_ordinal_models_conclusion(emotion_fits, scale):
+    """Ratings are ordinal: the LMM's true-source effect has the CLMM's sign and the same 5 % decision.
+
+    The CLMM's coefficient is on the latent (logit) scale and the LMM's in scale points, so only the
+    direction and the significance are comparable.
+    """
+    clmm, lmm = emotion_fits
+    ordinal = clmm.loc[f"emotion_clmm {scale}"]
+    linear = next(row for row in lmm[scale].fixed_effects if row["term"] == "is_ai")
+    assert (linear["p_value"] < 0.05) == (ordinal["p_value_chisq"] < 0.05), (linear, ordinal.to_dict())
+    if ordinal["p_value_chisq"] < 0.05:
+        assert np.sign(linear["estimate"]) == np.sign(ordinal["estimate"])
+    if scale == "moved":  # the simulated effect is there, and both find it
+        assert linear["p_value"] < 0.05 and linear["estimate"] > 0
