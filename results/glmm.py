@@ -271,7 +271,9 @@ def deviance_excess(
             start=start,
             hessian=False,
         )
-    except ModelFitError:
+    except (ModelFitError, np.linalg.LinAlgError):
+        # Far out on a nearly separated profile the held model's system can be singular: that
+        # value is simply not reachable, which the callers read as a failed profile point.
         return np.nan
     return max(held.deviance - fit.deviance, 0.0)
 
