@@ -52,6 +52,7 @@ _FLAG_LABELS = {
 ROSTER_FIELDS: tuple[str, ...] = (
     "participant_id",
     "status",
+    "condition",
     "step",
     "trials_done",
     "trials_total",
@@ -121,6 +122,7 @@ def roster(
             {
                 "participant_id": record["participant_id"],
                 "status": status_of(record, now, idle),
+                "condition": str(record.get("condition") or ""),  # drawn when the trial list is stored
                 "step": str(record.get("step") or ""),
                 "trials_done": int(record.get("n_answered") or 0),
                 "trials_total": int(record.get("n_trials_assigned") or 0),

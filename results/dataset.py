@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from core.db import get_engine
 from core.vocabulary import TrialKind
 from results import table, versions
-from results.flow import participant_flow
+from results.flow import flow_by_condition, participant_flow
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,7 @@ class Dataset:
     filters : the filters applied.
     loaded_at : when the data was read (UTC).
     flow : the participant flow from arrival to analysis (:func:`results.flow.participant_flow`).
+    condition_flow : the same per design condition (:func:`results.flow.flow_by_condition`).
     versions : every saved study version (:func:`results.versions.load_versions`).
     analysed_versions : the versions the analyses may include (None: all chosen, compatible).
     version_note : why versions were left out (different rating scales), or "".
@@ -142,6 +143,7 @@ class Dataset:
     filters: Filters
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     flow: pd.DataFrame | None = None
+    condition_flow: pd.DataFrame | None = None
     versions: dict[int, Any] = field(default_factory=dict)
     analysed_versions: tuple[int, ...] | None = None
     version_note: str = ""
@@ -242,9 +244,9 @@ def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -
     everyone = table.load_participants_table(engine, include_simulated=filters.include_simulated)
     participants = everyone[everyone["participant_id"].isin(trials["participant_id"])].reset_index(drop=True)
     clips = table.load_clips_table(engine, trials=trials)
-    flow = participant_flow(
-        everyone, versions.load_declines(engine), rules, set(trials["participant_id"].astype(int)), analysed
-    )
+    analysed_ids = set(trials["participant_id"].astype(int))
+    flow = participant_flow(everyone, versions.load_declines(engine), rules, analysed_ids, analysed)
+    condition_flow = flow_by_condition(everyone, rules, analysed_ids, analysed)
     return Dataset(
         trials=trials,
         participants=participants,
@@ -252,6 +254,7 @@ def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -
         counts=counts,
         filters=filters,
         flow=flow,
+        condition_flow=condition_flow,
         versions=known,
         analysed_versions=analysed,
         version_note=note,

@@ -98,6 +98,46 @@ def participant_flow(
     return frame
 
 
+CONDITION_FLOW_COLUMNS: tuple[str, ...] = ("condition", "assigned", "finished", "excluded", "analysed")
+"""Per design condition: trial list stored (assigned), reached the debrief, removed by an exclusion
+rule (dropping out included), and in the analysed data."""
+
+
+def flow_by_condition(
+    participants: pd.DataFrame,
+    rules: Mapping[int, Collection[str]],
+    analysed_ids: Collection[int],
+    versions: Collection[int] | None = None,
+) -> pd.DataFrame:
+    """The flow per design condition (issue 14): how many were assigned to each and how many are analysed.
+
+    A condition is drawn when the trial list is stored, so people who declined or were screened
+    out have none and appear only in :func:`participant_flow`. Same inputs as that function;
+    returns columns :data:`CONDITION_FLOW_COLUMNS`, one row per condition with participants
+    (empty when no one has a condition yet).
+    """
+    people = participants[participants["condition"].notna()] if "condition" in participants else participants[:0]
+    if versions is not None:
+        people = people[people["study_version_id"].isin({int(v) for v in versions})]
+    analysed = {int(i) for i in analysed_ids}
+    rows = []
+    for condition, group in people.groupby("condition", sort=True):
+        excluded = pd.Series(False, index=group.index)
+        for rule, column, _ in RULE_STEPS:
+            applies = {int(v) for v, chosen in rules.items() if rule in chosen}
+            excluded |= excluded_by(rule, group[column]) & group["study_version_id"].isin(applies)
+        rows.append(
+            (
+                str(condition),
+                len(group),
+                int(group["completed"].fillna(False).astype(bool).sum()),
+                int(excluded.sum()),
+                int(group["participant_id"].isin(analysed).sum()),
+            )
+        )
+    return pd.DataFrame(rows, columns=list(CONDITION_FLOW_COLUMNS))
+
+
 def flow_lines(flow: pd.DataFrame) -> list[str]:
     """The flow table as plain sentences (command line, captions)."""
     return [

@@ -11,6 +11,7 @@ from experiment.roster import ProlificList, Status
 COLUMNS = {
     "participant_id": st.column_config.NumberColumn("#", format="%d", help="Anonymous database id", width=40),
     "status": st.column_config.TextColumn("Status", width=95),
+    "condition": st.column_config.TextColumn("Condition", help="Design condition, drawn with the trial list", width=80),
     "step": st.column_config.TextColumn("Step", help="Last step of the journey reached", width=85),
     "trials": st.column_config.TextColumn("Trials", help="Answered of assigned (practice excluded)", width=65),
     "flags": st.column_config.TextColumn(
@@ -96,6 +97,10 @@ def participants_page() -> None:
     counts = frame["status"].value_counts()
     for column, status in zip(st.columns(len(Status)), Status, strict=True):
         column.metric(str(status).capitalize(), int(counts.get(str(status), 0)))
+    if frame["condition"].nunique() > 1:  # more than one condition (or some not yet drawn)
+        by_condition = pd.crosstab(frame["condition"].replace("", "(not yet drawn)"), frame["status"])
+        st.caption("Participants per design condition and status")
+        st.dataframe(by_condition, width="content")
     shown = _filters(frame)
     if shown.empty:
         st.info("No participant matches these filters.")

@@ -27,6 +27,19 @@ def show_flow(dataset: Dataset) -> None:
         hide_index=True,
         column_config={"stage": "Stage", "removed": "Removed", "remaining": "Remaining"},
     )
+    if dataset.condition_flow is not None and len(dataset.condition_flow) > 1:
+        st.markdown("**Per design condition** (a condition is drawn when the trial list is stored)")
+        st.dataframe(
+            dataset.condition_flow,
+            hide_index=True,
+            column_config={
+                "condition": "Condition",
+                "assigned": "Assigned",
+                "finished": "Finished",
+                "excluded": "Excluded (rules, dropping out included)",
+                "analysed": "Analysed",
+            },
+        )
     found = deviations(dataset)
     with st.expander(f"Deviations from the preregistration ({len(found)})"):
         for line in found or ["None found."]:
