@@ -36,6 +36,7 @@ from pathlib import Path
 from audio.errors import IngestError
 from audio.pipeline import ProcessedClip, process_guarded
 from audio.processing import ProcessingSettings
+from core.processes import spawn_pool
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,8 @@ def _in_worker(job: Job) -> JobResult:
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
-    # "spawn": the parent may be a threaded server (Streamlit); forking it is unsafe.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    # "spawn" workers, started clear of the page script that is __main__ (core.processes).
+    return spawn_pool(workers)
 
 
 class ProcessingWorker:

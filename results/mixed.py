@@ -329,7 +329,12 @@ def fit_binomial(
     cov = _hessian_fixed_cov(laplace_deviance, best.x, n_theta) if hessian else None
     if cov is None:
         _, weight = modes.deviance(theta, beta)
-        factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=True)
+        try:
+            factor = Factorisation(design, design.weighted_blocks(weight), theta, with_fixed=True)
+        except np.linalg.LinAlgError as error:
+            # The fixed effects are not identified at the optimum (e.g. a level answered all one
+            # way): no standard errors, so no fit; the caller's fallback takes over.
+            raise ModelFitError(f"the fixed effects have no finite standard errors at the optimum ({error})") from error
         cov = np.linalg.pinv(factor.fixed_precision(p))
     sds = design.random_sds(theta, factors)
     return MixedFit(

@@ -37,18 +37,14 @@ both equivalence tests (TOST) put d' within ``+- d_prime_margin`` and accuracy w
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
-import types
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from core.processes import spawn_pool
 from results.cluster_variance import ClusteredEstimate, two_way_clustered, two_way_variance
 from results.detection import main_trials
 from results.equivalence import DEFAULT_ACCURACY_MARGIN, DEFAULT_D_PRIME_MARGIN, tost
@@ -260,32 +256,13 @@ def power_curve(
             if progress:
                 progress(done, len(tasks))
     else:
-        # "spawn": a clean interpreter per worker, safe inside the threaded Streamlit server.
-        context = multiprocessing.get_context("spawn")
-        with _bare_main(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # A clean interpreter per worker, safe inside the threaded Streamlit server (core.processes).
+        with spawn_pool(workers) as pool:
             for done, result in enumerate(pool.map(_one, tasks, chunksize=max(1, n_sims // 10)), 1):
                 results.append(result)
                 if progress:
                     progress(done, len(tasks))
     return summarise(pd.DataFrame(results))
-
-
-@contextmanager
-def _bare_main() -> Iterator[None]:
-    """Hide the running script's ``__main__`` from spawned workers while the pool starts them.
-
-    A "spawn" worker re-runs the parent's ``__main__`` file first. Inside Streamlit (and after an
-    AppTest) that is a page script, which would then draw the page, and query its database, in
-    every worker; a worker that fails there dies and breaks the pool. A bare stand-in module has
-    no file to re-run, so the workers import only what the tasks need.
-    """
-    page_main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if page_main is not None:
-            sys.modules["__main__"] = page_main
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from results.mixed import RandomFactor, fit_binomial
+from results.mixed import ModelFitError, RandomFactor, fit_binomial
 from results.mixed_gaussian import fit_gaussian
 
 # lme4's Penicillin data (Davies & Goldsmith 1972): inhibition-zone diameter of 6 penicillin
@@ -209,3 +209,17 @@ def test_bad_input_is_refused():
         )
     with pytest.raises(ValueError, match="random factor"):
         fit_gaussian(np.ones(3), np.ones((3, 1)), ["(Intercept)"], [])
+
+
+def test_an_unidentified_fixed_effect_is_a_fit_error_the_fallback_can_handle():
+    # A breakdown level answered all one way (or a duplicated column) leaves the fixed effects
+    # without finite standard errors; that used to escape as numpy's LinAlgError and crash the
+    # Overview instead of letting fit_with_fallback try the next structure.
+    rng = np.random.default_rng(0)
+    n = 400
+    x = rng.integers(0, 2, n).astype(float)
+    X = np.column_stack([np.ones(n), x, x])
+    y = (rng.random(n) < 0.5).astype(float)
+    factor = RandomFactor("participant", rng.integers(0, 20, n), np.ones((n, 1)), ("(Intercept)",))
+    with pytest.raises(ModelFitError):
+        fit_binomial(y, X, ["(Intercept)", "a", "b"], [factor])
