@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -207,3 +208,30 @@ def finish_practice_and_trials(token: str) -> None:
     while step(token) in ("practice", "trials"):
         assert answer_current(token, guess_right=False).status == "recorded"
     answer_after_trials(token)
+
+
+def save_questionnaires_at_once(tokens: list[str], n_threads: int = 8) -> None:
+    """Save every participant's questionnaire from ``n_threads`` page runs started at the same moment.
+
+    Each save is its own page run (``session_scope``); with the audio check off it is where the
+    trial list (and the design condition) is assigned, so this is a Prolific launch in miniature.
+    Raises AssertionError listing any exception a thread met.
+    """
+    barrier = threading.Barrier(n_threads)
+    errors: list[BaseException] = []
+
+    def save_mine(mine: list[str]) -> None:
+        try:
+            barrier.wait()
+            for token in mine:
+                with db.session_scope() as s:
+                    save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
+        except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=save_mine, args=(tokens[i::n_threads],)) for i in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors

@@ -35,6 +35,7 @@ from tests.experiment.drive import (
     finish_practice_and_trials,
     good_answer,
     reach_trials,
+    save_questionnaires_at_once,
     shown_seconds_ago,
     step,
 )
@@ -231,29 +232,10 @@ def test_exposure_stays_within_one_when_participants_are_assigned_at_the_same_mo
 
     With the audio check off, the trial list is assigned when the questionnaire is saved.
     """
-    import threading
-
     add_clips(6, 6)
     configure(n_trials=4, screening="off", practice_trial=False, attention_check=False, repeat_check=False)
     tokens = [consent() for _ in range(24)]
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
-
-    def finish_questionnaire(mine: list[str]) -> None:
-        try:
-            barrier.wait()
-            for token in mine:
-                with db.session_scope() as s:  # one page run each, as in the browser
-                    save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
-        except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
-            errors.append(error)
-
-    threads = [threading.Thread(target=finish_questionnaire, args=(tokens[i::8],)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
+    save_questionnaires_at_once(tokens)
     with db.session_scope() as s:
         counts = repository.exposure_counts(s)
     assert sum(counts.values()) == 24 * 4

@@ -130,31 +130,11 @@ def test_previews_run_the_chosen_condition_and_are_never_counted():
 
 def test_conditions_stay_balanced_when_participants_arrive_at_the_same_moment(data_env):
     """Eight page runs at once assign 24 participants: the counter is read and written under the lock."""
-    import threading
-
-    from experiment.questionnaire import save_questionnaire
-    from tests.experiment.drive import consent
+    from tests.experiment.drive import consent, save_questionnaires_at_once
 
     add_clips(6, 6)
     configure(n_trials=4, screening="off", practice_trial=False, attention_check=False, repeat_check=False, **NEUTRAL)
     tokens = [consent() for _ in range(24)]
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
-
-    def finish_questionnaire(mine: list[str]) -> None:
-        try:
-            barrier.wait()
-            for token in mine:
-                with db.session_scope() as s:  # one page run each; the trial list (and condition) is assigned here
-                    save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
-        except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
-            errors.append(error)
-
-    threads = [threading.Thread(target=finish_questionnaire, args=(tokens[i::8],)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
+    save_questionnaires_at_once(tokens)
     with db.session_scope() as s:
         assert conditions.repository.condition_counts(s) == {c: 8 for c in CONDITIONS}
