@@ -1,7 +1,8 @@
 # The two commands of the README:  make run  (the app on SQLite + demo clips)  and  make test.
 # make serve REPLICAS=2: a real study, N replicas on PostgreSQL behind nginx (deploy/serve.sh).
-# Both create a virtual environment in .venv unless one is already active, and install the
-# project only when pyproject.toml changed since the last install.
+# Both create a virtual environment in .venv unless one is already active, and install exactly the
+# versions in the lock files (requirements/*.txt, with hashes) when a lock changed since the last
+# install. `make lock` refreshes the locks; `make test-latest` tries the newest releases instead.
 
 VENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),.venv)
 PYTHON   := $(VENV_DIR)/bin/python
@@ -11,7 +12,13 @@ TEST_STAMP := $(VENV_DIR)/.human-touch-test-installed
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run serve test lint install system-deps benchmarks clean-data catalogs
+.PHONY: run serve test test-latest lint lock install system-deps benchmarks clean-data catalogs
+
+# uv resolves and installs (hash-checked, about 5 s for the whole test set on this machine where pip
+# takes minutes); its own version is pinned with hashes in requirements/uv.txt and installed by pip
+# beside the environment's packages (--target), so that syncing the environment cannot remove it.
+UV := $(VENV_DIR)/uv-tool/bin/uv
+LOCK_PYTHON := 3.11
 
 REPLICAS ?= 2
 
@@ -26,6 +33,24 @@ test: lint system-deps
 	HUMAN_TOUCH_TEST_PG_URL="$${HUMAN_TOUCH_TEST_PG_URL:-$$(bash scripts/start_test_postgres.sh 2>/dev/null || true)}" \
 		$(PYTHON) -m pytest
 
+# Upgrade check, not part of CI: the newest releases the pyproject's ranges allow, in .venv-latest.
+test-latest: system-deps
+	@test -x .venv-latest/bin/python || $(BOOT_PY) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install -q --upgrade pip
+	.venv-latest/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test]'
+	.venv-latest/bin/python -m pip freeze --exclude-editable
+	HUMAN_TOUCH_TEST_PG_URL="$${HUMAN_TOUCH_TEST_PG_URL:-$$(bash scripts/start_test_postgres.sh 2>/dev/null || true)}" \
+		.venv-latest/bin/python -m pytest
+
+# Refresh the locks to the newest versions the pyproject allows (one resolution for every platform,
+# pinned for Python $(LOCK_PYTHON)). The app lock is constrained by the test lock, so `make run` and
+# `make test` install the same version of every shared package.
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --upgrade --universal --python-version $(LOCK_PYTHON) --extra test \
+		--generate-hashes --no-header -q -o requirements/test.txt
+	$(UV) pip compile pyproject.toml --universal --python-version $(LOCK_PYTHON) -c requirements/test.txt \
+		--generate-hashes --no-header -q -o requirements/app.txt
+
 # Lint, format and types before any test (configuration in pyproject.toml); `ruff format .` fixes
 # the formatting, `ruff check --fix .` the fixable lint.
 lint: $(TEST_STAMP)
@@ -35,15 +60,21 @@ lint: $(TEST_STAMP)
 
 install: $(RUN_STAMP)
 
-# The app needs only the runtime dependencies; the test extra adds Playwright and friends.
-$(RUN_STAMP): pyproject.toml
+$(UV): requirements/uv.txt
 	@test -x $(PYTHON) || $(BOOT_PY) -m venv $(VENV_DIR)
-	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -e .
+	$(PYTHON) -m pip install -q --require-hashes --no-deps --upgrade --target $(VENV_DIR)/uv-tool -r requirements/uv.txt
+	@touch $(UV)
+
+# The app needs only the runtime lock; the test lock adds Playwright and friends and is synced
+# exactly (anything not in it is removed), so a test run sees the locked set and nothing else.
+$(RUN_STAMP): requirements/app.txt pyproject.toml | $(UV)
+	$(UV) pip install -q --python $(PYTHON) --require-hashes -r requirements/app.txt
+	$(UV) pip install -q --python $(PYTHON) --no-deps -e .
 	@touch $(RUN_STAMP)
 
-$(TEST_STAMP): $(RUN_STAMP)
-	$(PYTHON) -m pip install -q -e '.[test]'
+$(TEST_STAMP): requirements/test.txt $(RUN_STAMP) | $(UV)
+	$(UV) pip sync -q --python $(PYTHON) --require-hashes requirements/test.txt
+	$(UV) pip install -q --python $(PYTHON) --no-deps -e .
 	@touch $(TEST_STAMP)
 
 system-deps:
