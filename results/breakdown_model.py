@@ -138,6 +138,13 @@ def breakdown_model(df: pd.DataFrame, by: str) -> BreakdownModel:
     )
     y, X, names, structures = _design(trials, levels, ai_only, with_interactions=True)
     full = fit_with_fallback(y, X, names, structures)
+    separated_levels = [name for name in full.fit.separated if name not in ("(Intercept)", "is_ai")]
+    if separated_levels:
+        # A level answered all one way has an infinite d' or criterion: no per-level estimate or test.
+        raise ModelFitError(
+            f"the answers are perfectly separated within {', '.join(separated_levels)} of '{by}' "
+            "(every answer there the same, or every one right): that level's estimate would be infinite"
+        )
     _, X0, names0, _ = _design(trials, levels, ai_only, with_interactions=False)
     null = fit_binomial(y, X0, names0, full.factors, hessian=False)
     k = len(levels) - 1

@@ -102,9 +102,14 @@ def _status(fit: MixedFit, failures: list[str]) -> str:
         parts.append(f"after {fit.restarts} restart(s) from other starting values")
     if failures:
         parts.append("fallback taken because the richer model failed (" + "; ".join(failures) + ")")
-    if np.any(np.abs(fit.fixed) > SEPARATION_PROBIT):
+    if fit.separated:
         parts.append(
-            f"a fixed effect exceeds {SEPARATION_PROBIT:g} probit units: the answers are (nearly) perfectly "
+            "the answers are perfectly separated along " + ", ".join(fit.separated) + ": the maximum-likelihood "
+            "estimate is infinite, so that estimate and its interval only say 'very large'"
+        )
+    elif np.any(np.abs(fit.fixed) > SEPARATION_PROBIT):
+        parts.append(
+            f"a fixed effect exceeds {SEPARATION_PROBIT:g} probit units: the answers are nearly perfectly "
             "separated, so that estimate and its interval only say 'very large'"
         )
     if fit.zero_components:

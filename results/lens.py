@@ -21,6 +21,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from core.numerics import collinear_columns
 from core.vocabulary import SCALES
 from results.clip_shrinkage import shrunken_proportions
 from results.detection import main_trials
@@ -347,6 +348,12 @@ def lens_summary(df: pd.DataFrame, features: Sequence[str] | None = None, *, top
     usable = clips.dropna(subset=list(features))
     features = list(features)[: max(len(usable) - 3, 0)]
     if not features or usable["is_ai"].nunique() < 2 or usable["prop_judged_ai"].nunique() < 2:
+        return no_model
+    # A cue that is a linear combination of the others adds nothing and leaves the F test's degrees of
+    # freedom to the BLAS's rounding; drop it explicitly (pivoted QR, core.numerics).
+    redundant = set(collinear_columns(sm.add_constant(usable[features].to_numpy(dtype=float)), ["const", *features]))
+    features = [f for f in features if f not in redundant]
+    if not features:
         return no_model
     X = usable[features].to_numpy()
     source, judged = usable["is_ai"].to_numpy(), usable["prop_judged_ai"].to_numpy(dtype=float)

@@ -37,6 +37,7 @@ from scipy import optimize
 from statsmodels.tools.numdiff import approx_hess3
 from threadpoolctl import threadpool_limits
 
+from core.numerics import collinear_columns, separating_columns, unusable_standard_errors
 from results.mixed_algebra import (
     FAILED_DEVIANCE,
     ConditionalModes,
@@ -134,6 +135,10 @@ class MixedFit:
     optimum: np.ndarray | None = None
     """The optimiser's solution (variance parameters in elimination order, then the fixed effects): a warm
     start for neighbouring fits."""
+    separated: tuple[str, ...] = ()
+    """Fixed effects along which the binary answers are (quasi-)completely separated
+    (:func:`core.numerics.separating_columns`): their maximum-likelihood estimates are infinite, so
+    the reported values are where the optimiser stopped and only say "very large"."""
 
     @property
     def fixed_se(self) -> np.ndarray:
@@ -171,6 +176,68 @@ def single_threaded_blas(fit):
             raise ModelFitError(f"the model could not be fitted: {error}") from error
 
     return wrapper
+
+
+def check_identified(X: np.ndarray, fixed_names: list[str]) -> None:
+    """Refuse a fixed-effects design without full column rank, before any fit.
+
+    Decided by a pivoted QR with a stated tolerance (:func:`core.numerics.collinear_columns`), not by
+    waiting for numpy's ``LinAlgError``, which some BLAS builds never raise for a duplicated column.
+
+    Raises
+    ------
+    ModelFitError
+        Naming the columns that are linear combinations of the others.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != len(fixed_names):
+        raise ValueError(f"X has shape {X.shape} but {len(fixed_names)} fixed-effect names were given")
+    dropped = collinear_columns(X, fixed_names)
+    if dropped:
+        raise ModelFitError(
+            f"the fixed effects are not identified: {', '.join(map(repr, dropped))} "
+            f"{'is a linear combination' if len(dropped) == 1 else 'are linear combinations'} of the others "
+            f"(rank {X.shape[1] - len(dropped)} of {X.shape[1]} columns)"
+        )
+
+
+def check_standard_errors(cov: np.ndarray, required: list[str], fixed_names: list[str] | None = None) -> None:
+    """Refuse a fit whose fixed effects have no finite, positive variance (after the fit).
+
+    Parameters
+    ----------
+    cov : ndarray, shape (p, p)
+    required : list of str
+        The estimates that must have a usable standard error.
+    fixed_names : list of str, length p, optional
+        Names of the rows of ``cov`` when they are not ``required`` itself.
+
+    Raises
+    ------
+    ModelFitError
+        Naming the estimates without a usable standard error.
+    """
+    unusable = [name for name in unusable_standard_errors(cov, fixed_names or required) if name in required]
+    if unusable:
+        raise ModelFitError(
+            f"the fixed effects have no finite standard errors at the optimum: {', '.join(map(repr, unusable))}"
+        )
+
+
+def _separated_variances_infinite(cov: np.ndarray, fixed_names: list[str], separated: tuple[str, ...]) -> np.ndarray:
+    """``cov`` with an infinite variance (and no covariances) for each separated estimate it gives no usable one.
+
+    Along a separating direction the likelihood is flat at infinity, so whatever the curvature
+    says there (a tiny, zero or negative variance, depending on rounding) means an unbounded estimate.
+    """
+    unusable = set(unusable_standard_errors(cov, fixed_names)) & set(separated)
+    if not unusable:
+        return cov
+    cov = np.array(cov, dtype=float)
+    for j in (fixed_names.index(name) for name in unusable):
+        cov[j, :] = cov[:, j] = 0.0
+        cov[j, j] = np.inf
+    return cov
 
 
 # Binomial -----------------------------------------------------------------------------------
@@ -310,6 +377,7 @@ def fit_binomial(
     y = np.asarray(y, dtype=float)
     if not np.isin(y, (0.0, 1.0)).all():
         raise ValueError("y must be 0 or 1")
+    check_identified(X, fixed_names)
     design = Design(X, factors)
     p, n_theta = design.p, design.n_theta
     if information not in ("observed", "expected"):
@@ -336,6 +404,10 @@ def fit_binomial(
             # way): no standard errors, so no fit; the caller's fallback takes over.
             raise ModelFitError(f"the fixed effects have no finite standard errors at the optimum ({error})") from error
         cov = np.linalg.pinv(factor.fixed_precision(p))
+    # Full fits only: profiling refits (hessian=False) need the deviance alone.
+    separated = tuple(separating_columns(y, design.X, fixed_names)) if hessian else ()
+    cov = _separated_variances_infinite(cov, fixed_names, separated)
+    check_standard_errors(cov, [name for name in fixed_names if name not in separated], fixed_names)
     sds = design.random_sds(theta, factors)
     return MixedFit(
         list(fixed_names),
@@ -350,4 +422,5 @@ def fit_binomial(
         singular=bool((theta < SINGULAR_SD).any()),
         restarts=restarts,
         optimum=best.x.copy(),
+        separated=separated,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-from results.mixed import MixedFit, RandomFactor, single_threaded_blas
+from results.mixed import MixedFit, RandomFactor, check_identified, check_standard_errors, single_threaded_blas
 from results.mixed_algebra import Design, Factorisation
 
 _LOG_2PI = np.log(2 * np.pi)
@@ -37,6 +37,7 @@ def fit_gaussian(
         Random SDs in the units of ``y``; the last ``random_sd`` entry is the residual.
     """
     y = np.asarray(y, dtype=float)
+    check_identified(X, fixed_names)
     design = Design(X, factors)
     n, p = design.n, design.p
     blocks = design.weighted_blocks(np.ones(n))
@@ -68,6 +69,7 @@ def fit_gaussian(
     factor, beta, prss = solve(theta)
     sigma2 = prss / (n - p if reml else n)
     cov = sigma2 * np.linalg.inv(factor.fixed_precision(p))
+    check_standard_errors(cov, fixed_names)
     sds = design.random_sds(theta * np.sqrt(sigma2), factors)
     sds.append({"group": "residual", "term": "", "sd": float(np.sqrt(sigma2))})
     return MixedFit(
