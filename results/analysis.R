@@ -33,10 +33,20 @@ main$guessed_ai <- as.integer(main$guess == "ai")
 main$participant_id <- factor(main$participant_id)
 main$clip_id <- factor(main$clip_id)
 
-detection_only <- identical(Sys.getenv("HUMAN_TOUCH_DETECTION_ONLY"), "1")
-emotion_only <- identical(Sys.getenv("HUMAN_TOUCH_EMOTION_ONLY"), "1")
 rows <- data.frame(model = character(0), term = character(0), estimate = numeric(0), se = numeric(0),
                    lr_statistic = numeric(0), p_value_chisq = numeric(0), stringsAsFactors = FALSE)
+# A pilot whose exclusion rules leave nobody exports a header-only trials.csv; lme4 would stop with
+# "Invalid grouping factor specification". Say why, write the empty estimates, and stop cleanly.
+if (nrow(main) == 0 || nlevels(main$participant_id) < 2 || nlevels(main$clip_id) < 2) {
+  message(sprintf("no analysed trials to model in %s (%d main trials with a guess, %d participants, %d clips; ",
+                  args[1], nrow(main), nlevels(main$participant_id), nlevels(main$clip_id)),
+          "the models need at least 2 participants and 2 clips)")
+  if (length(args) >= 2) write.csv(rows, args[2], row.names = FALSE)
+  quit(save = "no", status = 0)
+}
+
+detection_only <- identical(Sys.getenv("HUMAN_TOUCH_DETECTION_ONLY"), "1")
+emotion_only <- identical(Sys.getenv("HUMAN_TOUCH_EMOTION_ONLY"), "1")
 if (!emotion_only) {
   detection <- glmer(guessed_ai ~ is_ai + (1 + is_ai || participant_id) + (1 | clip_id),
                      data = main, family = binomial(link = "probit"))

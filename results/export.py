@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pyarrow_csv
@@ -163,9 +164,15 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for name in text_columns:
         column = frame[name]
-        risky = column.map(lambda cell: isinstance(cell, str) and cell.startswith(_FORMULA_STARTS))
+        # A plain numpy mask: Series.map keeps an empty or all-missing string column's string dtype, on
+        # which pandas 3 refuses .any() (Arrow strings).
+        risky = np.fromiter(
+            (isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) for cell in column),
+            dtype=bool,
+            count=len(column),
+        )
         if risky.any():
-            frame[name] = column.where(~risky, "'" + column.astype("string"))
+            frame[name] = column.astype("object").where(~risky, "'" + column.astype("string").astype("object"))
     return frame
 
 
