@@ -10,13 +10,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_or_skip
+from tests.waiting import GENEROUS_S, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -51,7 +51,7 @@ class StreamlitServer:
         self.log_path = data_dir.parent / f"streamlit-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 90.0) -> None:
+    def start(self, timeout_s: float = GENEROUS_S) -> None:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [
@@ -76,17 +76,16 @@ class StreamlitServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not become healthy:\n{self.log()}")
+        wait_until(self._healthy, f"streamlit on port {self.port} answers its health check", timeout_s)
+
+    def _healthy(self) -> bool:
+        if self.process is None or self.process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{self.log()}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from experiment.settings import StudySettings
 from tests.conftest import PG_URL, require_or_skip
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import ROOT, wait_for_app
+from tests.waiting import GENEROUS_S, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -118,15 +118,15 @@ def _drop_database(name: str) -> None:
     admin.dispose()
 
 
-def _wait_until_ready(process: subprocess.Popen, log: Path, timeout_s: float = 240) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+def _wait_until_ready(process: subprocess.Popen, log: Path, timeout_s: float = GENEROUS_S) -> None:
+    def ready() -> bool:
         if "serve.sh: ready" in log.read_text(errors="replace"):
-            return
+            return True
         if process.poll() is not None:
             raise RuntimeError(f"serve.sh exited with {process.returncode}:\n{log.read_text()}")
-        time.sleep(0.5)
-    raise RuntimeError(f"serve.sh not ready in {timeout_s} s:\n{log.read_text()}")
+        return False
+
+    wait_until(ready, "serve.sh prints 'ready'", timeout_s)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -300,8 +300,7 @@ def test_participant_survives_sigkill_of_their_replica(deployment, chromium):
         assert _replica_of(staying_context, deployment) == survivor
 
         os.kill(deployment.replicas[doomed], signal.SIGKILL)  # mid-study, no goodbye
-        while _alive(deployment.replicas[doomed]):
-            time.sleep(0.1)
+        wait_until(lambda: not _alive(deployment.replicas[doomed]), f"the SIGKILLed replica {doomed} is gone")
 
         moved.goto(f"{deployment.url}/?resume={tokens[0]}")  # the resume link
         _answer(moved, 3, "Maybe AI")

@@ -247,35 +247,67 @@ import json, sys
 from core import db
 from experiment.entry import load_participant
 from experiment.questionnaire import save_questionnaire
+
 with db.session_scope() as s:
-    save_questionnaire(s, load_participant(s, sys.argv[1]), json.loads(sys.argv[2]))
+    participant = load_participant(s, sys.argv[1])
+    print("saving", flush=True)  # tell the test: from here on this process needs the lock
+    save_questionnaire(s, participant, json.loads(sys.argv[2]))
 """
+
+
+def _read_line(stream, what: str, timeout_s: float = 240.0) -> str:
+    """The next line from a child's pipe, waiting for it (a closed pipe or the time limit fails)."""
+    import select
+
+    ready, _, _ = select.select([stream], [], [], timeout_s)
+    assert ready, f"still waiting after {timeout_s:.0f} s for: {what}"
+    return stream.readline()
 
 
 def test_an_assignment_in_another_process_waits_for_the_one_in_progress(data_env):
     """Balancing reads exposure then adds to it, so assignments anywhere must take turns.
 
-    The test holds the assignment lock as a replica in the middle of assigning would; a second
-    process reaching its trial list must not get it (computed from stale counts) until then.
+    This test assigns two participants while holding the assignment lock, as a replica in the middle
+    of assigning would, and lets a second process start its own assignment meanwhile. Waiting, that
+    process must see both assignments once they commit: its four clips are then exactly the four nobody
+    has heard (computed from stale counts they would overlap the others' clips). On PostgreSQL the test
+    also sees the other process queue for the advisory lock; on SQLite it waits at its first write,
+    since SQLite has one writer at a time.
     """
     import json
     import subprocess
     import sys
-    import time
+
+    from sqlalchemy import text
+
+    from tests.waiting import wait_until
 
     add_clips(6, 6)
     configure(n_trials=4, screening="off", practice_trial=False, attention_check=False, repeat_check=False)
-    token = consent()
+    earlier, token = [consent(), consent()], consent()
     with db.session_scope() as holder:
         db.hold_lock(holder, "assign-trials")
+        for other_token in earlier:  # assigned under the lock, committed when it is released
+            save_questionnaire(holder, load_participant(holder, other_token), QUESTIONNAIRE)
         other = subprocess.Popen(
             [sys.executable, "-c", _FINISH_QUESTIONNAIRE, token, json.dumps(QUESTIONNAIRE)],
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(6.0)  # ample time to import the app and reach the assignment
+        line = _read_line(other.stdout, "the other process starts saving")
+        assert line == "saving\n", other.communicate()[1][-3000:]
+        if holder.get_bind().dialect.name == "postgresql":
+            with db.get_engine().connect() as watcher:
+                queued = (  # advisory locks are server-wide: count this database's only (xdist workers)
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+                wait_until(lambda: watcher.execute(text(queued)).scalar(), "the other process queues for the lock")
         assert other.poll() is None, other.communicate()[1]
-    _, stderr = other.communicate(timeout=120)  # released: it goes ahead
+    _, stderr = other.communicate(timeout=240)  # released: it goes ahead
     assert other.returncode == 0, stderr
     with db.session_scope() as s:
         assert len(repository.trials_of(s, load_participant(s, token))) == 4
+        counts = repository.exposure_counts(s)
+    assert sorted(counts.values()) == [1] * 12, counts  # every clip heard once: the late one saw both
