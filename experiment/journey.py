@@ -2,7 +2,9 @@
 
 No Streamlit here. Each :class:`JourneyStep` says what the step is called, when it is shown (a
 predicate on :class:`~experiment.settings.StudySettings`), whether the trial list must exist from
-it on, and which service completes it. The function that *draws* each step is bound in
+it on, and which service completes it (named, and imported when asked for: the services move the
+participant on through :mod:`experiment.progress`, which reads this registry, so importing them here
+would make an import circle). The function that *draws* each step is bound in
 :data:`experiment.ui.journey.STEP_PAGES` (logic modules never import Streamlit); a test checks that
 both cover every step. Adding a step or a condition is one entry here, its service and its page.
 
@@ -29,6 +31,7 @@ the services (every call takes an open session from ``core.db.session_scope``, w
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +39,6 @@ from typing import Any
 from core.i18n import N_
 from core.models import Participant
 from core.vocabulary import Condition, ScreeningMode, Step
-from experiment import audio_check, entry, questionnaire, trials
 from experiment.settings import StudySettings
 
 
@@ -80,34 +82,48 @@ class JourneyStep:
     needs_trials : bool
         The participant's trial list must exist when they reach this step (it is assigned on the
         way in, after the audio check, so screen-outs use no clips).
-    complete : callable or None
-        The service that records the step and moves the participant on (None for an end step).
+    complete : str or None
+        The service that records the step and moves the participant on, as ``"module:function"``
+        (None for an end step); :meth:`service` imports it.
     """
 
     name: Step
     title: str
     shown: Callable[[StudySettings], bool] = always
     needs_trials: bool = False
-    complete: Callable[..., Any] | None = None
+    complete: str | None = None
 
     def is_shown(self, settings: StudySettings) -> bool:
         """Whether this step appears for a participant running under ``settings``."""
         return self.shown(settings)
 
+    def service(self) -> Callable[..., Any] | None:
+        """The function named by :attr:`complete` (None for an end step)."""
+        if self.complete is None:
+            return None
+        module, function = self.complete.split(":")
+        return getattr(importlib.import_module(module), function)
+
 
 STEPS: tuple[JourneyStep, ...] = (
-    JourneyStep(Step.CONSENT, N_("Information and consent"), complete=entry.begin),
-    JourneyStep(Step.QUESTIONNAIRE, N_("About you"), complete=questionnaire.save_questionnaire),
-    JourneyStep(Step.AUDIO_CHECK, N_("Audio check"), shown=screening_on, complete=audio_check.save_screening),
-    JourneyStep(Step.INSTRUCTIONS, N_("Instructions"), needs_trials=True, complete=trials.acknowledge_instructions),
-    JourneyStep(Step.PRACTICE, N_("Practice"), shown=practice_on, needs_trials=True, complete=trials.submit_answer),
-    JourneyStep(Step.TRIALS, N_("Listening"), needs_trials=True, complete=trials.submit_answer),
+    JourneyStep(Step.CONSENT, N_("Information and consent"), complete="experiment.entry:begin"),
+    JourneyStep(Step.QUESTIONNAIRE, N_("About you"), complete="experiment.questionnaire:save_questionnaire"),
+    JourneyStep(
+        Step.AUDIO_CHECK, N_("Audio check"), shown=screening_on, complete="experiment.audio_check:save_screening"
+    ),
+    JourneyStep(
+        Step.INSTRUCTIONS, N_("Instructions"), needs_trials=True, complete="experiment.trials:acknowledge_instructions"
+    ),
+    JourneyStep(
+        Step.PRACTICE, N_("Practice"), shown=practice_on, needs_trials=True, complete="experiment.trials:submit_answer"
+    ),
+    JourneyStep(Step.TRIALS, N_("Listening"), needs_trials=True, complete="experiment.trials:submit_answer"),
     JourneyStep(
         Step.AFTER_TRIALS,
         N_("A few last questions"),
         shown=after_trials_on,
         needs_trials=True,
-        complete=questionnaire.save_after_trials,
+        complete="experiment.questionnaire:save_after_trials",
     ),
     JourneyStep(Step.DEBRIEF, N_("Thank you"), needs_trials=True),
     JourneyStep(Step.SCREENED_OUT, N_("Thank you"), shown=never),

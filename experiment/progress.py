@@ -10,7 +10,6 @@ participant runs under.
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,10 +20,8 @@ from core.models import Participant, utcnow
 from core.vocabulary import Step
 from experiment import conditions, paired, repository
 from experiment.assignment import AssignmentError, AssignmentRules, assign_trials
+from experiment.journey import STEPS, JourneyStep
 from experiment.settings import StudySettings
-
-if TYPE_CHECKING:
-    from experiment.journey import JourneyStep
 
 RESUME_PARAM = "resume"
 """URL query parameter carrying the resume token."""
@@ -50,10 +47,6 @@ def settings_for(session: Session, participant: Participant) -> StudySettings:
 
 def step_after(step: Step, settings: StudySettings) -> JourneyStep:
     """The first step after ``step`` that is shown under ``settings``."""
-    # The registry names the step services, and they call advance(): read it at call time so
-    # that importing a service never needs the registry.
-    from experiment.journey import STEPS
-
     names = [entry.name for entry in STEPS]
     return next(entry for entry in STEPS[names.index(step) + 1 :] if entry.is_shown(settings))
 

@@ -13,8 +13,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from core.vocabulary import CONDITIONS, SCALES, Condition, ExclusionRule, ScreeningCriterion, ScreeningMode, TrialFormat
-from experiment.library_fit import library_problems
+from core.vocabulary import (
+    CONDITIONS,
+    SCALES,
+    SOURCES,
+    Condition,
+    ExclusionRule,
+    ScreeningCriterion,
+    ScreeningMode,
+    TrialFormat,
+)
 from experiment.study_texts import (
     _DEFAULT_TEXTS,
     DEFAULT_CONSENT_TEXT,
@@ -374,6 +382,39 @@ def _localised_text_problems(localised_texts: Any) -> list[str]:
             name not in TEXT_FIELDS or not isinstance(text, str) for name, text in texts.items()
         ):
             problems.append(f"localised_texts[{language!r}] must map some of {list(TEXT_FIELDS)} to text")
+    return problems
+
+
+def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int]) -> list[str]:
+    """Problems running ``settings`` with a library of ``clips_per_source`` active clips.
+
+    Parameters
+    ----------
+    settings : StudySettings
+    clips_per_source : mapping
+        Active (not retired) clip count per source, e.g. ``{"human": 20, "ai": 18}``.
+
+    Returns
+    -------
+    list of str
+        Empty when every participant can get n_trials/2 distinct clips of each source and, with a
+        practice trial, one more clip for it (the practice clip is never a main clip).
+    """
+    need = settings.n_trials // 2
+    problems = []
+    for source in SOURCES:
+        have = int(clips_per_source.get(source, 0))
+        if have < need:
+            problems.append(
+                f"n_trials={settings.n_trials} needs {need} {source} clips per participant, "
+                f"but the library has only {have} active {source} clip{'s' if have != 1 else ''}"
+            )
+    total = sum(int(clips_per_source.get(source, 0)) for source in SOURCES)
+    if not problems and settings.practice_trial and total <= settings.n_trials:
+        problems.append(
+            f"the practice trial needs a clip outside the {settings.n_trials} main clips, but the library has "
+            f"only {total} active clips: add a clip or switch the practice trial off"
+        )
     return problems
 
 

@@ -118,6 +118,7 @@ def sqlite_data_env(tmp_path: Path, monkeypatch, sqlite_template: Path) -> Itera
     db.dispose_engines()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items) -> None:
     """Under pytest-xdist (``--dist loadgroup``) the browser journeys share one worker.
 
