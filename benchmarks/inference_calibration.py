@@ -1,12 +1,12 @@
 """Calibration of the headline detection tests on simulated studies with known truth (issue 10).
 
 For every cell of the grid (true d' x clip SD x number of clips; 60 participants x 12 trials)
-it simulates studies with :func:`results.simulate.simulate_study` (``cue_weight`` is the clip
+it simulates studies with :func:`results.planning.simulate.simulate_study` (``cue_weight`` is the clip
 SD: each clip's "AI-soundingness" in probit units, unrelated to its true source) and reports,
 per headline test, the rejection rate of "no detection" (false-positive rate at d' = 0, power
 otherwise), the coverage of the 95 % interval of the true value, and how many GLMM fits aborted
 or fell back to a simpler random structure. The pooled tests that treat clips as fixed are shown
-for comparison. The GLMM statistics are the app's (:func:`results.models.detection_mixed_model`);
+for comparison. The GLMM statistics are the app's (:func:`results.statistics.models.detection_mixed_model`);
 the coverage of its profile interval is checked by test inversion (the likelihood-ratio
 statistic at the true value against the same critical value), which is what the interval is.
 ``--raw`` also writes every study's statistics, so other reference distributions can be
@@ -35,12 +35,12 @@ from multiprocessing import Pool
 import numpy as np
 from scipy import stats
 
-from results.cluster_variance import two_way_clustered
-from results.detection import detection_summary, main_trials
-from results.glmm import critical_value, deviance_excess, fit_with_fallback, lr_p_value, small_sample_scale
-from results.mixed import ModelFitError
-from results.models import clip_df, detection_design
-from results.simulate import CONFIDENCE_OFFSETS, simulate_study
+from results.mixed.inference import critical_value, deviance_excess, fit_with_fallback, lr_p_value, small_sample_scale
+from results.mixed.terms import ModelFitError
+from results.planning.simulate import CONFIDENCE_OFFSETS, simulate_study
+from results.statistics.cluster_variance import two_way_clustered
+from results.statistics.detection import detection_summary, main_trials
+from results.statistics.models import clip_df, detection_design
 
 D_PRIMES = (0.0, 0.5, 1.0)
 CLIP_SDS = (0.0, 0.5, 1.0)
@@ -92,7 +92,7 @@ def one_study(task: tuple[float, float, int, int, bool]) -> dict:
 def _glmm_outcomes(df, truth: dict[str, float]) -> dict:
     """The GLMM's tests of d' = 0 and c = 0 and whether its profile intervals cover the truth.
 
-    Exactly the app's statistics (:func:`results.models.detection_mixed_model`): the same fit with
+    Exactly the app's statistics (:func:`results.statistics.models.detection_mixed_model`): the same fit with
     fallback, likelihood ratios, ``small_sample_scale`` and ``F(1, clips - 2)`` reference. The profile
     interval is the set of values whose scaled likelihood-ratio statistic stays below the critical
     value, so it covers the truth exactly when the statistic *at the truth* does: one refit per term

@@ -1,6 +1,7 @@
-"""Calibration of the design analyses (:mod:`results.designs`) on simulated studies with known truth (issue 14).
+"""Calibration of the design analyses (:mod:`results.statistics.designs`) on simulated studies with known truth
+(issue 14).
 
-Three rows, each over ``--studies`` simulated studies (:func:`results.designs_simulate.simulate_design_study`,
+Three rows, each over ``--studies`` simulated studies (:func:`results.planning.designs_simulate.simulate_design_study`,
 40 participants x 12 trials from 40 clips, clip SD 0.7, rating noise SD 1.5, participants' own
 label effects SD 0.3, 1..9 integer ratings):
 
@@ -25,9 +26,9 @@ import time
 import numpy as np
 
 from core.vocabulary import Condition
-from results.designs import guess_question_effects, label_effects
-from results.designs_simulate import simulate_design_study
-from results.mixed import ModelFitError
+from results.mixed.terms import ModelFitError
+from results.planning.designs_simulate import simulate_design_study
+from results.statistics.designs import guess_question_effects, label_effects
 
 SCALE = ("moved",)
 

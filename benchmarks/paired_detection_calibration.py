@@ -1,4 +1,5 @@
-"""Calibration of the paired (2AFC) d' (:func:`results.paired_detection.paired_detection`) on simulated studies.
+"""Calibration of the paired (2AFC) d' on simulated studies
+(:func:`results.statistics.paired_detection.paired_detection`).
 
 Each study: ``--participants`` listeners x ``--pairs`` pairs drawn from 20 stimulus pairs, each
 pair answered right with probability Phi((d' / sqrt(2)) + participant effect + pair effect), the
@@ -24,8 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from results.paired_detection import paired_detection
-from results.table import pair_correct
+from results.data.table import pair_correct
+from results.statistics.paired_detection import paired_detection
 
 
 def simulate(dprime: float, n_participants: int, n_pairs: int, rng: np.random.Generator) -> pd.DataFrame:

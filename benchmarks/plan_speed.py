@@ -16,7 +16,7 @@ import argparse
 import statistics
 import time
 
-from results.power import DEFAULT_SIZES, PlanDesign, analyse_study, power_curve, simulate_design
+from results.planning.power import DEFAULT_SIZES, PlanDesign, analyse_study, power_curve, simulate_design
 
 
 def time_single_studies(design: PlanDesign, n_participants: int, repeats: int) -> dict[str, list[float]]:

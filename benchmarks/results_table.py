@@ -22,11 +22,13 @@ from sqlalchemy import insert
 
 from core import db
 from core.models import Clip, ClipFeatures, Participant, Response, StudyVersion, Trial
-from results import export, table
-from results.dataset import Filters, load_dataset
-from results.report import build_report_html
-from results.simulate import simulate_study
-from results.stats import headline_stats
+from results.analysis import Analysis
+from results.data import table
+from results.data.dataset import Filters, load_dataset
+from results.planning.simulate import simulate_study
+from results.rendering import export
+from results.rendering.report import build_report_html
+from results.rendering.stats import analysis_stats
 
 T = TypeVar("T")
 
@@ -160,12 +162,10 @@ def main() -> None:
         print(f"load_dataset (trials + participants + clips, filtered): median {seconds * 1000:.0f} ms")
         seconds, _ = median_seconds(lambda: export.export_files(dataset), args.repeats)
         print(f"export_files (CSV + Parquet + codebook): median {seconds * 1000:.0f} ms")
-        seconds, _ = median_seconds(lambda: headline_stats(dataset.trials), 1)
-        print(f"headline_stats: {seconds * 1000:.0f} ms (one run)")
-        seconds, html = median_seconds(
-            lambda: build_report_html(dataset.trials, dataset.filters.describe(), counts=dataset.counts), 1
-        )
-        print(f"build_report_html (no mixed models): {seconds:.1f} s (one run), {len(html) / 1e6:.1f} MB")
+        seconds, _ = median_seconds(lambda: analysis_stats(Analysis(dataset)), 1)
+        print(f"analysis_stats (a fresh Analysis, headline GLMM included): {seconds * 1000:.0f} ms (one run)")
+        seconds, html = median_seconds(lambda: build_report_html(Analysis(dataset)), 1)
+        print(f"build_report_html (a fresh Analysis): {seconds:.1f} s (one run), {len(html) / 1e6:.1f} MB")
         db.dispose_engines()
 
 

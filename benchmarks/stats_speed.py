@@ -1,6 +1,6 @@
 """How long the statistics take on a large study: 1,000 participants x 40 trials (simulated).
 
-Prints the median of repeated runs per function (seconds), their total, and ``headline_stats``
+Prints the median of repeated runs per function (seconds), their total, and ``analysis_stats``
 as a whole (target: under 2 s). The mixed models are timed once each.
 
 Run: ``.venv/bin/python benchmarks/stats_speed.py [--repeats 5] [--participants 1000]``
@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from functools import partial
 
-from results import breakdown, detection, emotion, lens, models, roc
-from results.filters import apply_filters
-from results.mixed import ModelFitError
-from results.simulate import simulate_study
-from results.stats import BREAKDOWN_COLUMNS, headline_stats
+from results.analysis import REPORTED_BREAKDOWNS, Analysis
+from results.data.filters import apply_filters
+from results.mixed.terms import ModelFitError
+from results.planning.simulate import simulate_study
+from results.rendering.stats import analysis_stats
+from results.statistics import breakdown, detection, emotion, lens, models, roc
 
 
 def median_seconds(function, repeats: int) -> float:
@@ -50,7 +51,7 @@ def main() -> None:
         "per_participant_sdt": lambda: detection.per_participant_sdt(data),
         "detection_summary": lambda: detection.detection_summary(data),
         "roc_from_confidence": lambda: roc.roc_from_confidence(data),
-        **{f"breakdown({column})": partial(breakdown.breakdown, data, column) for column in BREAKDOWN_COLUMNS},
+        **{f"breakdown({column})": partial(breakdown.breakdown, data, column) for column in REPORTED_BREAKDOWNS},
         "emotion_by_source": lambda: emotion.emotion_by_source(data),
         "emotion_tests": lambda: emotion.emotion_tests(data),
         "feature_associations": lambda: lens.feature_associations(data),
@@ -66,7 +67,8 @@ def main() -> None:
         print(f"  {name:<32} {seconds:8.3f} s")
     print(f"  {'total of the above':<32} {total:8.3f} s")
     print(
-        f"  {'headline_stats (all at once)':<32} {median_seconds(lambda: headline_stats(data), args.repeats):8.3f} s"
+        f"  {'analysis_stats (all at once)':<32} "
+        f"{median_seconds(lambda: analysis_stats(Analysis.of_trials(data)), args.repeats):8.3f} s"
         "   target < 2 s"
     )
 

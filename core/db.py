@@ -111,6 +111,26 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def snapshot_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A read-only session in which every query sees the same snapshot of the database.
+
+    For reads that must agree with each other while participants keep answering (the results' data
+    set: answers, participants, clips, versions and flow are read in one of these). PostgreSQL:
+    ``REPEATABLE READ, READ ONLY``. SQLite (WAL): one read transaction, begun explicitly, because the
+    driver begins a transaction only before a write, so each SELECT would otherwise see the newest data.
+    """
+    engine = engine or get_engine()
+    if engine.dialect.name == "postgresql":
+        readonly = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with session_scope(readonly) as session:
+            yield session
+        return
+    with session_scope(engine) as session:
+        session.execute(text("BEGIN"))
+        yield session
+
+
 def alembic_config(url: str):
     """An Alembic config object for ``url`` using the project's migration scripts."""
     from alembic.config import Config

@@ -18,7 +18,7 @@ def loglinear_rates(hits, misses, false_alarms, correct_rejections):
     tuple
         ``(H, F)`` with ``H = (hits + 0.5) / (n_ai + 1)`` and ``F = (false_alarms + 0.5) / (n_human + 1)``,
         never 0 or 1, so z-scores stay finite. This is the one place the correction is written;
-        ``results.detection`` uses it too.
+        ``results.statistics.detection`` uses it too.
     """
     hit_rate = (hits + 0.5) / (hits + misses + 1.0)
     false_alarm_rate = (false_alarms + 0.5) / (false_alarms + correct_rejections + 1.0)

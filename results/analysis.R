@@ -12,7 +12,7 @@
 #     criterion c (DeCarlo 1998). Likelihood-ratio tests against 0 and profile 95% intervals.
 #     (The app divides the LR statistic by a REML-type clip-variance correction, at most
 #     1 + 2 / (clips - 2), refers it to F(1, clips - 2) and uses that scale times t(clips - 2)^2 as the
-#     profile's critical value (results/glmm.py); R's defaults below are chi-square(1) and 1.96^2, so
+#     profile's critical value (results/mixed/inference.py); R's defaults below are chi-square(1) and 1.96^2, so
 #     with few clips the app's p-values are larger and its intervals wider, as calibration requires.)
 #  2. Emotion, per scale: the true-source effect from a model WITHOUT the listener's guess (the guess
 #     is caused by the listening experience, so adjusting for it would open a collider path):

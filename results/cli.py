@@ -12,8 +12,12 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from results.dataset import Dataset, Filters, load_dataset
+from results.data.dataset import Dataset, Filters, load_dataset
+
+if TYPE_CHECKING:
+    from results.analysis import Analysis
 
 
 def _date(text: str) -> date:
@@ -24,7 +28,7 @@ def _date(text: str) -> date:
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    """The filter flags shared by every results command (see :class:`results.dataset.Filters`)."""
+    """The filter flags shared by every results command (see :class:`results.data.dataset.Filters`)."""
     group = parser.add_argument_group(
         "filters (default: each study version's preregistered exclusion rules; any exclusion flag below "
         "replaces them with your own choice, labelled as not preregistered)"
@@ -125,8 +129,15 @@ def _load_filtered(args: argparse.Namespace, command_problem: str | None = None)
     return filters, load_dataset(filters)
 
 
+def _analysis(dataset: Dataset, args: argparse.Namespace) -> Analysis:
+    """The one analysis every output of a command reads; ``--mixed-models`` adds the emotion models."""
+    from results.analysis import Analysis, AnalysisPlan
+
+    return Analysis(dataset, AnalysisPlan(emotion_models=bool(getattr(args, "mixed_models", False))))
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
-    from results import export
+    from results.rendering import export
 
     formats: tuple[str, ...] = ()
     format_problem = None
@@ -140,10 +151,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     filters, dataset = loaded
     written = export.write_export(dataset, args.out, formats)
     if args.report:
-        from results.prereg import dataset_report_html
+        from results.rendering.report import analysis_report_html
 
         path = Path(args.out) / "report.html"
-        path.write_text(dataset_report_html(dataset, include_mixed_models=args.mixed_models), encoding="utf-8")
+        path.write_text(analysis_report_html(_analysis(dataset, args)), encoding="utf-8")
         written.append(path)
     for path in written:
         print(path)
@@ -154,13 +165,13 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     loaded = _load_filtered(args)
     if loaded is None:
         return 2
-    from results.stats import headline_stats
+    from results.rendering.stats import analysis_stats
 
     filters, dataset = loaded
     payload = {
         "filters": filters.describe(),
         "exclusions": dataset.counts,
-        **headline_stats(dataset.trials, include_mixed_models=args.mixed_models),
+        **analysis_stats(_analysis(dataset, args)),
     }
     json.dump(payload, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
@@ -171,17 +182,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     loaded = _load_filtered(args)
     if loaded is None:
         return 2
-    from results.prereg import dataset_report_html
+    from results.rendering.report import analysis_report_html
 
     _, dataset = loaded
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(dataset_report_html(dataset, include_mixed_models=args.mixed_models), encoding="utf-8")
+    out.write_text(analysis_report_html(_analysis(dataset, args)), encoding="utf-8")
     print(out)
     return 0
 
 
-_MIXED_HELP = "also fit the mixed models (crossed participant and clip effects; slower on large studies)"
+_MIXED_HELP = "also fit the emotion mixed models, one per scale (crossed participant and clip effects; slower)"
 
 
 def register(subparsers) -> None:
@@ -207,6 +218,6 @@ def register(subparsers) -> None:
     add_filter_arguments(report_parser)
     report_parser.set_defaults(handler=_cmd_report)
 
-    from results.planning_cli import register as register_planning
+    from results.planning.cli import register as register_planning
 
     register_planning(subparsers)

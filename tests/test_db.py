@@ -154,3 +154,19 @@ def test_the_data_folder_and_database_are_private(tmp_path, monkeypatch):
         if (data / name).exists():
             assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
     db.dispose_engines()
+
+
+def test_a_snapshot_does_not_see_answers_committed_after_it_began(database_url):
+    """The results read answers, participants and flow in one snapshot, so they agree during a live study."""
+    from sqlalchemy import func, select
+
+    engine = db.get_engine(database_url)
+    with db.session_scope(engine) as session:
+        session.add(StudyVersion(config={}))
+    with db.snapshot_scope(engine) as snapshot:
+        before = snapshot.scalar(select(func.count()).select_from(StudyVersion))
+        with db.session_scope(engine) as writer:  # another page run saving meanwhile
+            writer.add(StudyVersion(config={}))
+        assert snapshot.scalar(select(func.count()).select_from(StudyVersion)) == before == 1
+    with db.session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(StudyVersion)) == 2

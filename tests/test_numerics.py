@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 
 from core.numerics import collinear_columns, separating_columns, unusable_standard_errors
-from results.breakdown_model import breakdown_model
-from results.mixed import ModelFitError, RandomFactor, fit_binomial
-from results.mixed_gaussian import fit_gaussian
-from results.simulate import simulate_study
+from results.mixed.binomial import fit_binomial
+from results.mixed.gaussian import fit_gaussian
+from results.mixed.terms import ModelFitError, RandomFactor
+from results.planning.simulate import simulate_study
+from results.statistics.breakdown_model import breakdown_model
 
 NAMES = ["(Intercept)", "a", "b"]
 

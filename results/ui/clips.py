@@ -8,19 +8,21 @@ import streamlit as st
 from audio import library
 from core import db
 from core.vocabulary import SCALES, Source
-from results import clip_charts, lens
-from results.formatting import format_number, format_percent
-from results.table import feature_columns
-from results.ui.filters import page_dataset
+from results.data.table import feature_columns
+from results.rendering import clip_charts
+from results.rendering.formatting import format_number, format_percent
+from results.statistics import lens
+from results.ui.filters import page_analysis
 from results.ui.tables import show_table
 
 
 def clips_page() -> None:
     """The whole page under the sidebar's filters."""
     st.title("Per clip")
-    dataset = page_dataset()
-    summary = lens.clip_summary(dataset.trials)
-    st.altair_chart(clip_charts.clip_judged_ai_chart(summary, dataset.n_participants), width="content")
+    analysis = page_analysis()
+    dataset, summary = analysis.dataset, analysis.clip_summary
+    st.caption(f"Judgements rest on {analysis.rests_on}.")
+    st.altair_chart(clip_charts.clip_judged_ai_chart(summary, analysis.n_participants), width="content")
     fooling_clips_section(dataset.trials)
     st.subheader("All clips")
     st.caption(

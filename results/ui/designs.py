@@ -1,7 +1,7 @@
 """The overview's design-conditions section: participants per condition, the label effect, the asking effect.
 
-Drawn only when the data hold labelled, rate-only or paired (2AFC) answers (:mod:`results.designs`,
-:mod:`results.paired_detection`); paired data add single-clip vs paired detection side by side.
+Drawn only when the data hold labelled, rate-only or paired (2AFC) answers (:mod:`results.statistics.designs`,
+:mod:`results.statistics.paired_detection`); paired data add single-clip vs paired detection side by side.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from results.dataset import Dataset
-from results.designs import (
+from results.data.dataset import Dataset
+from results.mixed.terms import ModelFitError
+from results.rendering.report_designs import HEADER, SIDE_BY_SIDE_HEADER, effects_rows, side_by_side_rows
+from results.statistics.designs import (
     DesignEffects,
     condition_counts,
     guess_question_effects,
@@ -18,10 +20,8 @@ from results.designs import (
     has_label_data,
     label_effects,
 )
-from results.mixed import ModelFitError
-from results.paired_detection import METHODS as PAIRED_METHODS
-from results.paired_detection import detection_side_by_side, has_paired_data
-from results.report_designs import HEADER, SIDE_BY_SIDE_HEADER, effects_rows, side_by_side_rows
+from results.statistics.paired_detection import METHODS as PAIRED_METHODS
+from results.statistics.paired_detection import detection_side_by_side, has_paired_data
 
 
 def design_section(dataset: Dataset) -> None:

@@ -9,17 +9,18 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from results import export
-from results.dataset import Dataset
-from results.prereg import dataset_report_html
-from results.ui.filters import filtered_dataset, show_data_caption, stop_if_empty
+from results.data.dataset import Dataset
+from results.rendering import export
+from results.rendering.report import analysis_report_html
+from results.ui.filters import filtered_analysis, show_data_caption, stop_if_empty
 from results.ui.flow import prereg_download
 
 
 def export_page() -> None:
     """The whole page under the sidebar's filters."""
     st.title("Export")
-    dataset = filtered_dataset()
+    analysis = filtered_analysis()
+    dataset = analysis.dataset
     show_data_caption(dataset)
     if dataset.n_main_trials == 0:  # the preregistration is wanted before any data exist
         prereg_download()
@@ -35,10 +36,10 @@ def export_page() -> None:
         "Table formats", options=list(export.FORMATS), default=list(export.FORMATS), key="export_formats"
     )
     include_report = st.checkbox("Include the HTML report in the zip", value=True, key="export_include_report")
-    with_models = st.checkbox("Fit the mixed models for the report (slower on a large study)", key="export_with_models")
 
     def report() -> str:
-        return dataset_report_html(dataset, include_mixed_models=with_models)
+        # The page's analysis: every model the Overview fitted under these filters is reused, not refitted.
+        return analysis_report_html(analysis)
 
     if not formats:
         st.warning("Choose at least one format.")

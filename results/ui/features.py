@@ -5,18 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from results import clip_charts, lens
-from results.formatting import format_number
-from results.table import feature_columns
-from results.ui.filters import page_dataset
+from results.data.table import feature_columns
+from results.rendering import clip_charts
+from results.rendering.formatting import format_number
+from results.statistics import lens
+from results.ui.filters import page_analysis
 from results.ui.tables import show_table
 
 
 def features_page() -> None:
     """The whole page under the sidebar's filters."""
     st.title("Features and the lens model")
-    dataset = page_dataset()
-    trials = dataset.trials
+    analysis = page_analysis()
+    dataset, trials = analysis.dataset, analysis.trials
     if not feature_columns(trials):
         st.info(
             "The clips heard under these filters have no acoustic features yet (the clip library computes them "
@@ -30,10 +31,8 @@ def features_page() -> None:
     )
     lens_summary_section(trials)
     estimate_accuracy_section()
-    associations = lens.feature_associations(trials)
-    st.altair_chart(
-        clip_charts.lens_chart(associations, dataset.n_participants, dataset.n_main_trials), width="content"
-    )
+    associations = analysis.feature_associations
+    st.altair_chart(clip_charts.lens_chart(associations, analysis.n_participants, analysis.n_trials), width="content")
     with st.expander("All features (table)"):
         show_table(
             associations, empty="Too few rated clips with features to relate features to sources and judgements."
@@ -44,7 +43,7 @@ def features_page() -> None:
             "q (BH): Benjamini-Hochberg across features within each column."
         )
     st.subheader("Clips as points")
-    summary = lens.clip_summary(trials).merge(
+    summary = analysis.clip_summary.merge(
         dataset.clips[["clip_id", *feature_columns(dataset.clips)]], on="clip_id", how="left"
     )
     strongest = (
@@ -54,7 +53,7 @@ def features_page() -> None:
     )
     choices = [f for f in strongest if f in summary.columns]
     feature = st.selectbox("Feature", choices, format_func=lambda f: f.removeprefix("feat_"), key="features_scatter")
-    st.altair_chart(clip_charts.feature_scatter_chart(summary, feature, dataset.n_participants), width="content")
+    st.altair_chart(clip_charts.feature_scatter_chart(summary, feature, analysis.n_participants), width="content")
 
 
 def estimate_accuracy_section() -> None:

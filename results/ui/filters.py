@@ -1,8 +1,13 @@
-"""Sidebar filters shared by every results page, and the short-lived cache of the data they select.
+"""Sidebar filters shared by every results page, and the short-lived cache of the analysis they select.
 
-The study may be running while a researcher looks, so database reads are cached for
-:data:`CACHE_TTL_S` seconds only (keyed on the filters and the database), and a "Refresh data"
-button drops the cache at once.
+The study may be running while a researcher looks, so the data and its :class:`~results.analysis.Analysis`
+are kept for :data:`CACHE_TTL_S` seconds only (keyed on the filters and the database), and a "Refresh data"
+button drops them at once. Every results page (and the Export page's report) reads the same cached
+Analysis, so a model fitted for one page is not fitted again for another.
+
+The filter choice follows the researcher from page to page: Streamlit forgets a widget's value when the
+page that drew it is left, so each choice is also kept under a key of its own (:func:`_remember`) and
+given back to the widget on the next page.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import streamlit as st
 
 from core.config import database_url
 from core.db import get_engine
-from results.dataset import Dataset, Filters, exclusion_lines, load_dataset
-from results.table import load_study_versions
+from results.analysis import Analysis
+from results.data.dataset import Dataset, Filters, exclusion_lines, load_dataset
+from results.data.table import load_study_versions
 
 CACHE_TTL_S = 30
 EXCLUSION_MODES: dict[str, str] = {
@@ -25,10 +31,51 @@ EXCLUSION_MODES: dict[str, str] = {
 }
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Reading the answers ...")
-def cached_dataset(filters: Filters, url: str) -> Dataset:
-    """:func:`results.dataset.load_dataset` for the database at ``url``, cached for :data:`CACHE_TTL_S` seconds."""
-    return load_dataset(filters, get_engine(url))
+FILTER_KEYS = (
+    "rf_exclusion_mode",
+    "rf_completed_only",
+    "rf_exclude_screening",
+    "rf_exclude_attention",
+    "rf_exclude_fast",
+    "rf_exclude_inconsistent",
+    "rf_use_dates",
+    "rf_dates",
+    "rf_versions",
+    "rf_include_simulated",
+)
+"""Widget keys of the sidebar filters, kept across results pages."""
+_KEPT = "_kept_"
+
+
+@st.cache_resource(ttl=CACHE_TTL_S, show_spinner="Reading the answers ...", max_entries=16)
+def cached_analysis(filters: Filters, url: str) -> Analysis:
+    """The :class:`~results.analysis.Analysis` of the data ``filters`` select in the database at ``url``.
+
+    A resource, not a copy: every page and session with the same filters shares one Analysis (and so its
+    fitted models) for :data:`CACHE_TTL_S` seconds.
+    """
+    return Analysis(load_dataset(filters, get_engine(url)))
+
+
+def _restore_filters() -> None:
+    """Give each filter widget the value kept from the last change (on this page or another), or its default.
+
+    Defaults are set here, not as the widgets' ``value``: a widget given both warns on the page.
+    """
+    for key in FILTER_KEYS:
+        if _KEPT + key in st.session_state:
+            st.session_state[key] = st.session_state[_KEPT + key]
+    st.session_state.setdefault("rf_completed_only", True)
+
+
+def _keep(key: str) -> None:
+    """A filter widget's ``on_change``: keep its new value under a key no widget owns (it survives a page change)."""
+    st.session_state[_KEPT + key] = st.session_state[key]
+
+
+def _kept(key: str) -> dict:
+    """The ``key``, ``on_change`` and ``args`` of a filter widget whose choice follows the researcher."""
+    return {"key": key, "on_change": _keep, "args": (key,)}
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
@@ -43,22 +90,21 @@ def _exclusion_widgets() -> tuple[str, dict[str, bool]]:
         "Exclusions",
         EXCLUSION_MODES,
         format_func=EXCLUSION_MODES.__getitem__,
-        key="rf_exclusion_mode",
+        **_kept("rf_exclusion_mode"),
         help="By default each participant is judged by the exclusion rules saved with their study version "
         "before the data came in. Other choices are labelled as not preregistered.",
     )
     custom = mode == "custom"
     completed_only = custom and st.checkbox(
         "Completed participants only",
-        value=True,
-        key="rf_completed_only",
+        **_kept("rf_completed_only"),
         help="Leave out people who stopped before the debrief.",
     )
-    exclude_screening = custom and st.checkbox("Exclude failed headphone screening", key="rf_exclude_screening")
-    exclude_attention = custom and st.checkbox("Exclude failed attention check", key="rf_exclude_attention")
-    exclude_fast = custom and st.checkbox("Exclude too-fast answerers", key="rf_exclude_fast")
+    exclude_screening = custom and st.checkbox("Exclude failed headphone screening", **_kept("rf_exclude_screening"))
+    exclude_attention = custom and st.checkbox("Exclude failed attention check", **_kept("rf_exclude_attention"))
+    exclude_fast = custom and st.checkbox("Exclude too-fast answerers", **_kept("rf_exclude_fast"))
     exclude_inconsistent = custom and st.checkbox(
-        "Exclude inconsistent on the repeated clip", key="rf_exclude_inconsistent"
+        "Exclude inconsistent on the repeated clip", **_kept("rf_exclude_inconsistent")
     )
     return mode, {
         "completed_only": completed_only,
@@ -75,14 +121,16 @@ def sidebar_filters() -> Filters:
     Widget keys are shared across pages, so the choice follows the researcher from page to page.
     """
     url = database_url()
+    _restore_filters()
     with st.sidebar:
         st.header("Filters")
         mode, exclusions = _exclusion_widgets()
-        use_dates = st.checkbox("Limit to participants who started in a date range (UTC)", key="rf_use_dates")
+        use_dates = st.checkbox("Limit to participants who started in a date range (UTC)", **_kept("rf_use_dates"))
         date_from = date_to = None
         if use_dates:
             today = date.today()
-            chosen = st.date_input("Started between", value=(today.replace(day=1), today), key="rf_dates")
+            st.session_state.setdefault("rf_dates", (today.replace(day=1), today))
+            chosen = st.date_input("Started between", **_kept("rf_dates"))
             if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
                 date_from, date_to = chosen
             elif isinstance(chosen, (tuple, list)) and len(chosen) == 1:
@@ -99,17 +147,17 @@ def sidebar_filters() -> Filters:
                 "Study versions (empty = all with the newest version's scales)",
                 options=list(labels),
                 format_func=labels.__getitem__,
-                key="rf_versions",
+                **_kept("rf_versions"),
             )
             study_versions = tuple(chosen_versions) or None
         include_simulated = st.checkbox(
             "Include simulated participants",
-            key="rf_include_simulated",
+            **_kept("rf_include_simulated"),
             help="Simulated demo participants (human-touch demo participants) are never real data; tick to see "
             "the results pages filled on the demo study. Captions and exports then say so.",
         )
         if st.button("Refresh data", key="rf_refresh", help=f"Data is re-read at most every {CACHE_TTL_S} s."):
-            cached_dataset.clear()
+            cached_analysis.clear()
             cached_study_versions.clear()
     return Filters(
         preregistered=mode == "preregistered",
@@ -121,10 +169,9 @@ def sidebar_filters() -> Filters:
     )
 
 
-def filtered_dataset() -> Dataset:
-    """Sidebar filters plus the data they select (cached for :data:`CACHE_TTL_S` seconds)."""
-    filters = sidebar_filters()
-    return cached_dataset(filters, database_url())
+def filtered_analysis() -> Analysis:
+    """Sidebar filters plus the analysis of the data they select (cached for :data:`CACHE_TTL_S` seconds)."""
+    return cached_analysis(sidebar_filters(), database_url())
 
 
 def show_data_caption(dataset: Dataset) -> None:
@@ -145,9 +192,9 @@ def stop_if_empty(dataset: Dataset) -> None:
         st.stop()
 
 
-def page_dataset() -> Dataset:
-    """The sidebar's filtered dataset with its caption; stops the page when it holds no main trial."""
-    dataset = filtered_dataset()
-    show_data_caption(dataset)
-    stop_if_empty(dataset)
-    return dataset
+def page_analysis() -> Analysis:
+    """The sidebar's filtered analysis with its data caption; stops the page when it holds no main trial."""
+    analysis = filtered_analysis()
+    show_data_caption(analysis.dataset)
+    stop_if_empty(analysis.dataset)
+    return analysis

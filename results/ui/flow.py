@@ -7,8 +7,8 @@ import streamlit as st
 from audio import library
 from core import db
 from experiment import repository
-from results.dataset import Dataset
-from results.prereg import deviations, preregistration_markdown
+from results.data.dataset import Dataset
+from results.planning.prereg import deviations, preregistration_markdown
 
 
 def show_flow(dataset: Dataset) -> None:

@@ -1,4 +1,4 @@
-"""The machine baseline beside the listeners' AUC on the Overview (:mod:`results.machine`)."""
+"""The machine baseline beside the listeners' AUC on the Overview (:mod:`results.rendering.machine`)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from datetime import datetime
 import streamlit as st
 
 from core.config import database_url
-from results.dataset import Dataset, Filters
-from results.machine import machine_baseline_for, machine_vs_listeners
-from results.roc import ROC
-from results.ui.filters import CACHE_TTL_S, cached_dataset
+from results.data.dataset import Dataset, Filters
+from results.rendering.machine import machine_baseline_for, machine_vs_listeners
+from results.statistics.roc import ROC
+from results.ui.filters import CACHE_TTL_S, cached_analysis
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner="Cross-validating the machine baseline ...")
 def _baseline(filters: Filters, url: str, loaded_at: datetime):
-    return machine_baseline_for(cached_dataset(filters, url).trials)
+    return machine_baseline_for(cached_analysis(filters, url).trials)
 
 
 def machine_line(dataset: Dataset, roc: ROC) -> None:

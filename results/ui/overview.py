@@ -1,88 +1,79 @@
 """The results overview page: could listeners tell, how did the clips make them feel, and by group.
 
-Draws statistics from :mod:`results.detection`, :mod:`results.roc`, :mod:`results.breakdown`,
-:mod:`results.emotion` and :mod:`results.models`; every figure and table names the participants
+Everything drawn here is read from the page's :class:`~results.analysis.Analysis` (the one the other
+results pages and the Export page's report share).
+
+Draws statistics from :mod:`results.statistics.detection`, :mod:`results.statistics.roc`,
+:mod:`results.statistics.breakdown`,
+:mod:`results.statistics.emotion` and :mod:`results.statistics.models`; every figure and table names the participants
 and trials it rests on.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
-from core.config import database_url
-from core.vocabulary import SCALES
-from results import charts, detection, emotion, models
-from results.breakdown import breakdown
-from results.breakdown_model import BreakdownModel, breakdown_model
-from results.dataset import Dataset, Filters
-from results.detection import DetectionSummary
-from results.equivalence import (
+from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, Failure
+from results.rendering import charts
+from results.rendering.formatting import format_number, format_percent
+from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS, headline_sentence
+from results.statistics import emotion, models
+from results.statistics.detection import DetectionSummary
+from results.statistics.equivalence import (
     CHANCE,
     DEFAULT_ACCURACY_MARGIN,
     DEFAULT_D_PRIME_MARGIN,
     DETECTION,
-    detection_decision,
 )
-from results.formatting import format_number, format_percent
-from results.headline import FIXED_CLIPS_LABEL, HeadlineDetection, headline_detection
-from results.mixed import ModelFitError
-from results.roc import ROC, roc_from_confidence
+from results.statistics.headline import FIXED_CLIPS_LABEL, HeadlineDetection
+from results.statistics.roc import ROC
 from results.ui.designs import design_section
-from results.ui.filters import CACHE_TTL_S, cached_dataset, page_dataset
+from results.ui.filters import page_analysis
 from results.ui.flow import show_flow
 from results.ui.machine import machine_line
 from results.ui.tables import show_table
 
 
 def overview_page() -> None:
-    """The whole page: detection, emotion and by-group tabs under the sidebar's filters."""
+    """The whole page: the answer in words, then detection, emotion and by-group tabs under the sidebar's filters."""
     st.title("Results overview")
-    dataset = page_dataset()
-    show_flow(dataset)
+    analysis = page_analysis()
+    st.markdown(f"**{headline_sentence(analysis.headline)}**")
+    show_flow(analysis.dataset)
     detection_tab, emotion_tab, groups_tab = st.tabs(["Detection", "Emotion", "By group"])
     with detection_tab:
-        detection_section(dataset)
+        detection_section(analysis)
     with emotion_tab:
-        emotion_section(dataset)
+        emotion_section(analysis)
     with groups_tab:
         by = st.selectbox(
             "Break detection down by",
-            options=list(BREAKDOWN_CHOICES),
-            format_func=BREAKDOWN_CHOICES.__getitem__,
+            options=list(BREAKDOWN_ATTRIBUTES),
+            format_func=BREAKDOWN_ATTRIBUTES.__getitem__,
             key="overview_breakdown_by",
         )
-        breakdown_section(dataset, by)
-    design_section(dataset)  # only when labelled or rate-only participants have data
+        breakdown_section(analysis, by)
+    design_section(analysis.dataset)  # only when labelled or rate-only participants have data
 
 
-def detection_section(dataset: Dataset) -> None:
+def detection_section(analysis: Analysis) -> None:
     """Headline metrics, hits vs false alarms, per-participant d', the ROC, the mixed model and methods."""
-    trials = dataset.trials
-    summary = detection.detection_summary(trials)
-    roc = roc_from_confidence(trials)
-    top = _headline(dataset.filters, database_url(), dataset.loaded_at)
+    summary, roc, top = analysis.summary, analysis.roc, analysis.headline
     headline_metrics(top)
-    decision_line(top)
+    decision_line(analysis)
     with st.expander(f"Pooled and per-participant statistics ({FIXED_CLIPS_LABEL})"):
         detection_metrics(summary, roc)
     st.altair_chart(charts.hit_fa_chart(summary), width="content")
-    st.altair_chart(charts.dprime_distribution_chart(detection.per_participant_sdt(trials), summary), width="content")
+    st.altair_chart(charts.dprime_distribution_chart(analysis.per_participant, summary), width="content")
     st.altair_chart(charts.roc_chart(roc, summary.n_participants, summary.n_trials), width="content")
-    machine_line(dataset, roc)
-    mixed_model_section(top)
+    machine_line(analysis.dataset, roc)
+    mixed_model_section(analysis)
     with st.expander("Methods"):
         st.write(top.methods)
         if top.model is not None:
             st.write(top.model.method)
         st.write(summary.methods)
-
-
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection mixed model ...")
-def _headline(filters: Filters, url: str, loaded_at: datetime) -> HeadlineDetection:
-    return headline_detection(cached_dataset(filters, url).trials)
 
 
 def _metric(column, label: str, value, fmt, help_text: str) -> None:
@@ -96,7 +87,7 @@ def _metric(column, label: str, value, fmt, help_text: str) -> None:
     )
 
 
-def decision_line(top: HeadlineDetection) -> None:
+def decision_line(analysis: Analysis) -> None:
     """The decision (detection, chance level or inconclusive) under equivalence margins the researcher sets."""
     left, right = st.columns(2)
     accuracy_margin = left.number_input(
@@ -110,7 +101,7 @@ def decision_line(top: HeadlineDetection) -> None:
     d_prime_margin = right.number_input(
         "Chance band for d′ (±)", 0.01, 2.0, DEFAULT_D_PRIME_MARGIN, 0.05, key="overview_d_prime_margin"
     )
-    decision = detection_decision(top, accuracy_margin / 100, d_prime_margin)
+    decision = analysis.decision(accuracy_margin / 100, d_prime_margin)
     show = st.success if decision.verdict == DETECTION else st.info if decision.verdict == CHANCE else st.warning
     show(decision.sentence)
 
@@ -118,7 +109,7 @@ def decision_line(top: HeadlineDetection) -> None:
 def headline_metrics(top: HeadlineDetection) -> None:
     """d', c, accuracy and AUC with inference over participants and clips, and the GLMM's fit status."""
     st.caption(
-        f"Headline: generalises over participants and clips ({top.n_participants} participants, "
+        f"Headline: {OVER_PARTICIPANTS_AND_CLIPS} ({top.n_participants} participants, "
         f"{top.n_clips} clips, {top.n_trials} main trials)."
     )
     columns = st.columns(4)
@@ -153,27 +144,13 @@ def headline_metrics(top: HeadlineDetection) -> None:
             )
 
 
-BREAKDOWN_CHOICES: dict[str, str] = {
-    "training_years": "Years of musical training",
-    "practice_years": "Years of daily practice",
-    "training_self_rating": "Self-rated musicianship (1-7)",
-    "ai_exposure": "AI music heard before",
-    "ai_attitude": "Attitude to AI music (1-7)",
-    "age_band": "Age band",
-    "language": "Language taken in",
-    "genre": "Genre",
-    "vocals": "Vocals",
-    "ai_system": "AI system (AI clips only)",
-}
-
-
 def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
     """Four headline metrics, each with its 95 % interval and n."""
     acc, d = summary.accuracy, summary.d_prime
     columns = st.columns(4)
     columns[0].metric("Participants / main trials", f"{summary.n_participants} / {summary.n_trials}")
     columns[1].metric(
-        "Accuracy",
+        "Accuracy (clips fixed)",
         format_percent(acc.estimate),
         help=(
             f"95% Wilson interval {format_percent(acc.ci_low)} to {format_percent(acc.ci_high)}; "
@@ -185,7 +162,7 @@ def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
         delta=f"[{format_percent(acc.ci_low)}, {format_percent(acc.ci_high)}]",
     )
     columns[2].metric(
-        "Mean d′",
+        "Mean d′ (clips fixed)",
         format_number(d.mean),
         delta=f"[{format_number(d.ci_low)}, {format_number(d.ci_high)}]",
         delta_color="off",
@@ -195,7 +172,7 @@ def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
         ),
     )
     columns[3].metric(
-        "AUC (confidence)",
+        "AUC (confidence, clips fixed)",
         format_number(roc.auc),
         delta=f"[{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]",
         delta_color="off",
@@ -204,16 +181,17 @@ def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
     )
 
 
-def breakdown_section(dataset: Dataset, by: str) -> None:
+def breakdown_section(analysis: Analysis, by: str) -> None:
     """Detection per group of ``by``: d' per level from the GLMM with the test of equal d', chart and pooled table."""
-    table = breakdown(dataset.trials, by)
+    table = analysis.breakdown(by)
     if table.empty:
         st.info("No scored trials to break down.")
         return
-    label = BREAKDOWN_CHOICES.get(by, by)
-    model = _breakdown_model(dataset.filters, database_url(), dataset.loaded_at, by)
-    if isinstance(model, str):
-        st.warning(f"No model of d′ by {label}: {model}")
+    label = BREAKDOWN_ATTRIBUTES.get(by, by)
+    with st.spinner("Fitting the detection model by group ..."):
+        model = analysis.breakdown_model(by)
+    if isinstance(model, Failure):
+        st.warning(f"No model of d′ by {label}: {model.reason}")
     else:
         st.altair_chart(charts.breakdown_chart(model.levels, label), width="content")
         show_table(
@@ -250,29 +228,10 @@ def breakdown_section(dataset: Dataset, by: str) -> None:
     )
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the detection model by group ...")
-def _breakdown_model(filters: Filters, url: str, loaded_at: datetime, by: str) -> BreakdownModel | str:
-    try:
-        return breakdown_model(cached_dataset(filters, url).trials, by)
-    except ModelFitError as error:
-        return str(error)
-
-
-# Model fits are keyed on the data's read time too (``loaded_at``, hashed by st.cache_data but not
-# otherwise used), so fresh data after "Refresh data" is refitted rather than served from the cache.
-# A model that cannot be fitted is cached as its message, so the page does not refit it on every rerun.
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner="Fitting the emotion mixed model ...")
-def _emotion_mixed_model(filters: Filters, url: str, loaded_at: datetime, scale: str) -> models.EmotionModel | str:
-    try:
-        return models.emotion_mixed_model(cached_dataset(filters, url).trials, scale)
-    except ModelFitError as error:
-        return str(error)
-
-
-def show_model_result(result: models.DetectionModel | models.EmotionModel | str) -> None:
+def show_model_result(result: models.DetectionModel | models.EmotionModel | Failure) -> None:
     """A fitted model (n, fixed effects with Wald 95 % intervals, variance components, method) or why there is none."""
-    if isinstance(result, str):
-        st.warning(f"No model: {result}")
+    if isinstance(result, Failure):
+        st.warning(f"No model: {result.reason}")
         return
     st.caption(
         ", ".join(f"{count} {name}" for name, count in models.rests_on(result).items())
@@ -283,7 +242,7 @@ def show_model_result(result: models.DetectionModel | models.EmotionModel | str)
     st.caption(result.method)
 
 
-def mixed_model_section(top: HeadlineDetection) -> None:
+def mixed_model_section(analysis: Analysis) -> None:
     """The detection GLMM behind the headline: fixed effects, variance components, fit status."""
     st.subheader("Mixed model")
     st.caption(
@@ -293,13 +252,12 @@ def mixed_model_section(top: HeadlineDetection) -> None:
     )
     if not st.toggle("Show the detection mixed model", key="overview_fit_detection_model"):
         return
-    show_model_result(top.model if top.model is not None else top.model_error)
+    show_model_result(analysis.detection_model)
 
 
-def emotion_section(dataset: Dataset) -> None:
+def emotion_section(analysis: Analysis) -> None:
     """Emotion ratings by true and by perceived source: 2 x 2 charts, paired tests, mixed models."""
-    trials = dataset.trials
-    scales = [s for s in SCALES if trials[s].notna().any()]
+    trials, scales = analysis.trials, analysis.scales
     if not scales:
         st.info("No emotion ratings under these filters.")
         return
@@ -309,13 +267,13 @@ def emotion_section(dataset: Dataset) -> None:
         "the guess and the rating both come from the listening experience)? Parallel lines: no "
         "interaction; a drop from left to right: clips judged AI were rated lower."
     )
-    by_source = emotion.emotion_by_source(trials, scales)
+    by_source = analysis.emotion_by_source
     columns = st.columns(2)
     points = emotion.infer_scale_points(trials, scales)
     for position, scale in enumerate(scales):
         columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale, points), width="content")
     st.subheader("Paired tests (participants as the unit)")
-    tests = emotion.emotion_tests(trials, scales)
+    tests = analysis.emotion_tests
     show_table(tests, empty="Paired tests need participants who rated both AI and human clips (or both judgements).")
     st.caption(
         "Mean difference = AI minus human, in scale points, with a 95% t interval; Cohen's d_z with an "
@@ -324,4 +282,5 @@ def emotion_section(dataset: Dataset) -> None:
     st.subheader("Mixed model per scale")
     scale = st.selectbox("Scale", scales, key="overview_emotion_model_scale")
     if st.toggle("Fit the emotion mixed model", key="overview_fit_emotion_model"):
-        show_model_result(_emotion_mixed_model(dataset.filters, database_url(), dataset.loaded_at, scale))
+        with st.spinner("Fitting the emotion mixed model ..."):
+            show_model_result(analysis.emotion_model(scale))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from results.power import DEFAULT_SIZES, PlanDesign, power_curve
+from results.planning.power import DEFAULT_SIZES, PlanDesign, power_curve
 from results.ui.flow import prereg_download
 
 

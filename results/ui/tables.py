@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from results.labels import column_label
+from results.rendering.labels import column_label
 
 
 def show_table(
@@ -23,7 +23,7 @@ def show_table(
         Shown instead of an empty table: why there is nothing (e.g. the minimum number of ratings).
     column_config : dict, optional
         Streamlit column configurations by programmatic name; columns without one get their label
-        from :data:`results.labels.COLUMN_LABELS`.
+        from :data:`results.rendering.labels.COLUMN_LABELS`.
     """
     if frame.empty:
         st.info(empty)

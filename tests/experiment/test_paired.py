@@ -18,8 +18,8 @@ from experiment.assignment import AssignmentRules, ClipInfo, assign_trials
 from experiment.debrief import debrief
 from experiment.entry import load_participant
 from experiment.settings import StudySettings, settings_problems
-from results.codebook import TRIAL_COLUMNS
-from results.table import load_trial_table
+from results.data.codebook import TRIAL_COLUMNS
+from results.data.table import load_trial_table
 from tests.experiment.drive import add_clips, answer_after_trials, configure, reach_trials, shown_seconds_ago, step
 
 PAIRED = dict(trial_format="paired", n_trials=6, screening="off")

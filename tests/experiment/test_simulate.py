@@ -9,7 +9,7 @@ from scipy.stats import norm
 from core import db
 from experiment.simulate import EMOTION_EFFECTS, clip_draws, simulate_participants
 from human_touch.cli import main
-from results.dataset import Filters, load_dataset
+from results.data.dataset import Filters, load_dataset
 from tests.experiment.drive import add_clips, complete_participant, configure
 
 

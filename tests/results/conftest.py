@@ -122,7 +122,7 @@ def add_trial(
 
 
 def write_simulated_study(engine, trials: pd.DataFrame) -> None:
-    """Store a simulated tidy trial table (``results.simulate.simulate_study`` output) as real rows.
+    """Store a simulated tidy trial table (``results.planning.simulate.simulate_study`` output) as real rows.
 
     Needs the columns ``participant_id``, ``clip_id``, ``source``, ``trial_index`` and
     ``confidence``; ratings, ``kind``, ``completed``, ``answered_at``, questionnaire, screening,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from results.breakdown import breakdown
-from results.breakdown_model import LEVEL_COLUMNS, breakdown_model, natural_order
-from results.simulate import simulate_study
+from results.planning.simulate import simulate_study
+from results.statistics.breakdown import breakdown
+from results.statistics.breakdown_model import LEVEL_COLUMNS, breakdown_model, natural_order
 
 
 def test_equal_true_d_prime_across_levels_gives_equal_estimates_and_no_difference():

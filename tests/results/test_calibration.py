@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from results.cluster_variance import two_way_clustered
-from results.detection import detection_summary, main_trials
-from results.glmm import deviance_excess, fit_with_fallback, lr_p_value, small_sample_scale
-from results.models import clip_df, detection_design
-from results.simulate import simulate_study
+from results.mixed.inference import deviance_excess, fit_with_fallback, lr_p_value, small_sample_scale
+from results.planning.simulate import simulate_study
+from results.statistics.cluster_variance import two_way_clustered
+from results.statistics.detection import detection_summary, main_trials
+from results.statistics.models import clip_df, detection_design
 
 
 def _null_study(seed: int, n_participants: int = 40):
@@ -45,7 +45,7 @@ def test_glmm_likelihood_ratio_test_of_d_prime_keeps_false_positives_near_5_perc
         full = fit_with_fallback(y, X, names, structures)  # raises on an abort
         lr = deviance_excess(y, X, names, full, "is_ai", 0.0)
         assert np.isfinite(lr)  # the held fit must not fail either
-        # The app's test (results.models.detection_mixed_model), without its profile intervals.
+        # The app's test (results.statistics.models.detection_mixed_model), without its profile intervals.
         rejections += lr_p_value(lr, clip_df(trials), small_sample_scale(full, X, names, "is_ai")) < 0.05
     assert rejections <= stats.binom.ppf(0.999, n_studies, 0.05)  # 5 of 24; the Wald z-test used to give ~9 %
 

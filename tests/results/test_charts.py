@@ -4,10 +4,11 @@ import dataclasses
 
 import pandas as pd
 
-from results import charts, detection, emotion
-from results.chart_parts import SUBTITLE_CHAR_PX, WIDTH, to_svg
-from results.intervals import MeanTest
-from results.simulate import simulate_study
+from results.planning.simulate import simulate_study
+from results.rendering import charts
+from results.rendering.chart_parts import SUBTITLE_CHAR_PX, WIDTH, to_svg
+from results.statistics import detection, emotion
+from results.statistics.intervals import MeanTest
 
 
 def _layers(chart) -> list[dict]:

@@ -10,9 +10,9 @@ import pytest
 
 from core import db
 from human_touch.cli import main
-from results import detection
-from results.dataset import Filters, load_dataset
-from results.simulate import simulate_study
+from results.data.dataset import Filters, load_dataset
+from results.planning.simulate import simulate_study
+from results.statistics import detection
 from tests.results.conftest import write_simulated_study
 
 
@@ -44,7 +44,7 @@ def test_stats_prints_the_headline_numbers_as_json(study, capsys):
     payload = json.loads(capsys.readouterr().out)
     dataset = load_dataset(Filters(exclude_attention_failed=True), study)
     app = detection.detection_summary(dataset.trials)
-    assert "failed attention check" in payload["filters"]
+    assert "failed an attention check" in payload["filters"]
     assert payload["exclusions"]["n_participants_after"] == dataset.n_participants
     printed = payload["detection"]
     assert (printed["n_participants"], printed["n_trials"]) == (app.n_participants, app.n_trials)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from results import lens
-from results.clip_shrinkage import shrunken_proportions
-from results.simulate import simulate_study
+from results.planning.simulate import simulate_study
+from results.statistics import lens
+from results.statistics.clip_shrinkage import shrunken_proportions
 
 
 def test_estimates_lie_between_the_raw_proportion_and_the_source_mean_and_few_ratings_shrink_most():

@@ -9,19 +9,20 @@ from sqlalchemy import select
 from core import db
 from core.models import Participant, Trial
 from core.vocabulary import CONDITIONS, Condition
-from results.dataset import Filters, load_dataset
-from results.designs import (
+from results.analysis import Analysis
+from results.data.dataset import Filters, load_dataset
+from results.mixed.terms import ModelFitError
+from results.planning.designs_simulate import simulate_design_study
+from results.rendering.export import codebook_frame
+from results.rendering.report import build_report_html
+from results.rendering.report_designs import design_section
+from results.statistics.designs import (
     condition_counts,
     guess_question_effects,
     has_guess_question_data,
     has_label_data,
     label_effects,
 )
-from results.designs_simulate import simulate_design_study
-from results.export import codebook_frame
-from results.mixed import ModelFitError
-from results.report import build_report_html
-from results.report_designs import design_section
 from tests.experiment.drive import add_clips, complete_participant, configure
 
 
@@ -93,4 +94,4 @@ def test_condition_and_labels_reach_the_trial_table_export_and_codebook(database
         book.loc[book["table"] == "participants", "column"]
     )
     # The report shows the section even without blind participants (no detection data at all).
-    assert "Study designs" in build_report_html(trials[trials["condition"] != Condition.BLIND], "no blind")
+    assert "Study designs" in build_report_html(Analysis.of_trials(trials[trials["condition"] != Condition.BLIND]))

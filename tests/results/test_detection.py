@@ -13,12 +13,12 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.proportion import proportion_confint
 
-from results import detection, models
-from results.breakdown import BREAKDOWN_COLUMNS, MISSING_LEVEL, breakdown
-from results.intervals import t_interval, wilson_interval
-from results.mixed import ModelFitError
-from results.roc import roc_from_confidence
-from results.simulate import simulate_study
+from results.mixed.terms import ModelFitError
+from results.planning.simulate import simulate_study
+from results.statistics import detection, models
+from results.statistics.breakdown import BREAKDOWN_COLUMNS, MISSING_LEVEL, breakdown
+from results.statistics.intervals import t_interval, wilson_interval
+from results.statistics.roc import roc_from_confidence
 
 
 def expected_corrected_d_prime(d_prime: float, n_signal: int, n_noise: int, criterion: float = 0.0) -> float:

@@ -9,10 +9,10 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from core.vocabulary import SCALES
-from results import emotion, models
-from results.intervals import cohen_dz
-from results.mixed import ModelFitError
-from results.simulate import simulate_study
+from results.mixed.terms import ModelFitError
+from results.planning.simulate import simulate_study
+from results.statistics import emotion, models
+from results.statistics.intervals import cohen_dz
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from scipy import stats
 
-from results.equivalence import (
+from results.planning.simulate import simulate_study
+from results.statistics.equivalence import (
     CHANCE,
     DETECTION,
     INCONCLUSIVE,
     detection_decision,
     tost,
 )
-from results.headline import headline_detection
-from results.simulate import simulate_study
+from results.statistics.headline import headline_detection
 
 
 def test_tost_is_the_larger_one_sided_p_and_inverts_the_90_percent_interval():

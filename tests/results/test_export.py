@@ -12,9 +12,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from results import detection, export
-from results.dataset import Filters, load_dataset
-from results.simulate import simulate_study
+from results.data.dataset import Filters, load_dataset
+from results.planning.simulate import simulate_study
+from results.rendering import export
+from results.statistics import detection
 from tests.results.conftest import write_simulated_study
 
 
@@ -176,7 +177,7 @@ def test_unknown_format_is_refused_before_anything_is_written(study, tmp_path):
 
 
 def test_emotion_tests_recomputed_from_the_exported_parquet_match_the_app(study, tmp_path):
-    from results import emotion
+    from results.statistics import emotion
 
     filters = Filters(completed_only=False)
     export.export_all(tmp_path, engine=study, filters=filters, formats=["parquet"])
@@ -197,7 +198,7 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas():
 
     import pandas as pd
 
-    from results.export import table_to_csv
+    from results.rendering.export import table_to_csv
 
     frame = pd.DataFrame(
         {

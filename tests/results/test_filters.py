@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from results.filters import apply_filters
-from results.simulate import simulate_study
-from results.stats import headline_stats
+from results.analysis import Analysis, AnalysisPlan
+from results.data.filters import apply_filters
+from results.planning.simulate import simulate_study
+from results.rendering.stats import analysis_stats
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +101,14 @@ def test_study_versions(study):
         apply_filters(study.drop(columns="study_version_id"), study_versions=[1])
 
 
-def test_headline_stats_are_json_safe_and_complete(study):
+def test_analysis_stats_are_json_safe_and_complete(study):
     kept, _ = apply_filters(study)
-    stats = headline_stats(kept)
+    stats = analysis_stats(Analysis.of_trials(kept))
     text = json.dumps(stats, allow_nan=False)  # NaN would be invalid JSON
     assert set(stats) == {
         "headline",
+        "fixed_clips",
+        "mixed_models",
         "detection",
         "roc",
         "breakdowns",
@@ -124,13 +127,16 @@ def test_headline_stats_are_json_safe_and_complete(study):
     assert stats["detection"]["n_trials"] == int((kept["kind"] == "main").sum())
     assert len(stats["roc"]["points"]) == 7
     assert json.loads(text)["detection"]["hit_rate"]["n"] == int(kept.loc[kept["kind"] == "main", "is_ai"].sum())
-    empty = headline_stats(study.iloc[0:0])
+    assert stats["headline"]["sentence"].startswith("Listeners ")
+    assert stats["headline"]["generalises"] == "generalising over participants and clips"
+    assert {"pooled", "model"} <= set(stats["breakdowns"]["genre"])
+    empty = analysis_stats(Analysis.of_trials(study.iloc[0:0]))
     json.dumps(empty, allow_nan=False)
     assert empty["detection"]["n_trials"] == 0 and empty["detection"]["d_prime"]["mean"] is None
 
 
-def test_headline_stats_with_mixed_models(study):
-    stats = headline_stats(study, include_mixed_models=True)
+def test_analysis_stats_with_emotion_models(study):
+    stats = analysis_stats(Analysis.of_trials(study, AnalysisPlan(emotion_models=True)))
     json.dumps(stats, allow_nan=False)
     models = stats["mixed_models"]
     assert np.isfinite(models["detection"]["d_prime"]["estimate"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.vocabulary import Condition, ExclusionRule
-from results.flow import flow_by_condition
+from results.data.flow import flow_by_condition
 
 
 def _participants() -> pd.DataFrame:

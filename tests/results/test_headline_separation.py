@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from results.headline import headline_detection
-from results.simulate import simulate_study
+from results.planning.simulate import simulate_study
+from results.statistics.headline import headline_detection
 
 
 def test_near_perfect_detection_still_gives_a_headline():

@@ -9,8 +9,8 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from results import lens
-from results.simulate import simulate_study
+from results.planning.simulate import simulate_study
+from results.statistics import lens
 
 
 @pytest.fixture(scope="module")

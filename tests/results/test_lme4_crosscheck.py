@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from results import models
-from results.detection import main_trials
-from results.export import table_to_csv
-from results.mixed import fit_binomial
-from results.models import detection_design, detection_mixed_model
-from results.simulate import simulate_study
+from results.mixed.binomial import fit_binomial
+from results.planning.simulate import simulate_study
+from results.rendering.export import table_to_csv
+from results.statistics import models
+from results.statistics.detection import main_trials
+from results.statistics.models import detection_design, detection_mixed_model
 from tests.conftest import require_or_skip
 
 SCRIPT = Path(__file__).resolve().parents[2] / "results" / "analysis.R"

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from core import db
-from results.dataset import load_dataset
-from results.export import export_files
-from results.machine import machine_baseline_for, machine_vs_listeners
-from results.roc import roc_from_confidence
+from results.data.dataset import load_dataset
+from results.rendering.export import export_files
+from results.rendering.machine import machine_baseline_for, machine_vs_listeners
+from results.statistics.roc import roc_from_confidence
 from tests.results.conftest import add_clip, add_participant, add_study_version, add_trial
 
 

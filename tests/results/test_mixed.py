@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from results.mixed import ModelFitError, RandomFactor, fit_binomial
-from results.mixed_gaussian import fit_gaussian
+from results.mixed.binomial import fit_binomial
+from results.mixed.gaussian import fit_gaussian
+from results.mixed.terms import ModelFitError, RandomFactor
 
 # lme4's Penicillin data (Davies & Goldsmith 1972): inhibition-zone diameter of 6 penicillin
 # samples on each of 24 plates; rows are plates a..x, columns samples A..F.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from results.moderators import MODERATOR_COLUMNS, moderator_model
-from results.simulate import simulate_study
+from results.planning.simulate import simulate_study
+from results.statistics.moderators import MODERATOR_COLUMNS, moderator_model
 
 
 def test_training_that_raises_d_prime_is_found_and_attitude_that_does_nothing_is_not():

@@ -24,7 +24,7 @@ from experiment.entry import load_participant
 from experiment.questionnaire import save_questionnaire
 from experiment.trials import acknowledge_instructions
 from human_touch.cli import main
-from results.export import neutralise_formulas
+from results.rendering.export import neutralise_formulas
 from tests.conftest import require_or_skip
 from tests.experiment import drive
 

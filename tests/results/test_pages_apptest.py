@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import db
-from results.simulate import simulate_study
+from results.planning.simulate import simulate_study
 from tests.results.conftest import write_simulated_study
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +90,7 @@ def test_overview_leads_with_the_glmm_and_shows_the_models_on_request(filled_stu
 
 
 def test_clip_page_plays_the_served_file_and_warns_when_it_is_missing(filled_study, sqlite_data_env):
-    from results.table import load_clips_table
+    from results.data.table import load_clips_table
 
     clips = load_clips_table(db.get_engine())
     first = clips.sort_values("clip_id").iloc[0]
@@ -137,7 +137,7 @@ def test_export_page_offers_every_download(filled_study):
 
 
 def test_every_breakdown_renders(filled_study):
-    from results.ui.overview import BREAKDOWN_CHOICES
+    from results.analysis import BREAKDOWN_ATTRIBUTES as BREAKDOWN_CHOICES
 
     app = _page("results/pages/overview.py", staff=True).run()
     for column in BREAKDOWN_CHOICES:

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from results.paired_detection import (
+from results.data.table import pair_correct
+from results.statistics.paired_detection import (
     detection_side_by_side,
     has_paired_data,
     pair_choices,
     paired_detection,
     per_participant_paired,
 )
-from results.table import pair_correct
 
 
 def simulated_pairs(dprime: float, n_participants: int = 40, n_pairs: int = 10, seed: int = 3) -> pd.DataFrame:
@@ -77,7 +77,7 @@ def test_single_and_paired_detection_side_by_side():
 
 
 def test_the_report_shows_single_clip_and_paired_detection_side_by_side():
-    from results.report_designs import design_section
+    from results.rendering.report_designs import design_section
 
     html = design_section(simulated_pairs(1.0, n_participants=10, n_pairs=6).assign(condition="blind"))
     assert "Single-clip vs paired detection" in html and "paired (2AFC)" in html

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from human_touch.cli import main
-from results.power import PlanDesign, analytic_dprime_power, power_curve
+from results.planning.power import PlanDesign, analytic_dprime_power, power_curve
 
 
 def test_plan_reproduces_the_analytic_power_when_nothing_varies():

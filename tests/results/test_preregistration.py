@@ -11,8 +11,10 @@ from core.models import StudyVersion
 from core.vocabulary import ExclusionRule, Step
 from experiment import repository
 from experiment.settings import StudySettings
-from results.dataset import Filters, load_dataset
-from results.prereg import dataset_report_html, deviations, preregistration_markdown, settings_sha256
+from results.analysis import Analysis
+from results.data.dataset import Filters, load_dataset
+from results.planning.prereg import deviations, preregistration_markdown, settings_sha256
+from results.rendering.report import analysis_report_html
 from tests.results.conftest import add_clip, add_participant, add_trial
 
 
@@ -102,7 +104,7 @@ def test_flow_counts_add_up_from_arrival_to_analysis(sqlite_engine, clips):
     arrived, analysed = flow["remaining"].iloc[0], flow["remaining"].iloc[-1]
     assert arrived - flow["removed"].sum() == analysed == dataset.n_participants == 3
     assert "Analysed 3 participants; 10 were planned." in deviations(dataset)
-    report = dataset_report_html(dataset)
+    report = analysis_report_html(Analysis(dataset))
     assert report.index("Participant flow") < report.index("<h2>Data</h2>") and "10 were planned" in report
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
-from results import detection, emotion, models
-from results.report import build_report_html
-from results.roc import roc_from_confidence
-from results.simulate import simulate_study
-from results.table import empty_trial_table
+from results.analysis import Analysis, AnalysisPlan
+from results.data.dataset import Dataset, Filters
+from results.data.table import empty_trial_table
+from results.planning.simulate import simulate_study
+from results.rendering.report import build_report_html
+from results.statistics import detection, emotion, models
+from results.statistics.roc import roc_from_confidence
 
 
 @pytest.fixture(scope="module")
@@ -20,17 +23,15 @@ def trials():
 
 @pytest.fixture(scope="module")
 def html(trials):
-    return build_report_html(
-        trials,
-        "completed participants only; no quality exclusions",
-        counts={
-            "n_participants_before": 35,
-            "n_trials_before": 420,
-            "n_participants_after": 30,
-            "n_trials_after": 360,
-            "steps": [{"step": "completed", "n_participants": 30, "n_trials": 360}],
-        },
-    )
+    counts = {
+        "n_participants_before": 35,
+        "n_trials_before": 420,
+        "n_participants_after": 30,
+        "n_trials_after": 360,
+        "steps": [{"step": "completed", "n_participants": 30, "n_trials": 360}],
+    }
+    dataset = Dataset(trials, pd.DataFrame(), pd.DataFrame(), counts, Filters(completed_only=True))
+    return build_report_html(Analysis(dataset))
 
 
 def test_report_shows_the_headline_numbers(trials, html):
@@ -69,7 +70,7 @@ def test_report_is_self_contained(html):
 
 
 def test_report_with_mixed_models_reports_their_estimates(trials):
-    html = build_report_html(trials, "all", include_mixed_models=True)
+    html = build_report_html(Analysis.of_trials(trials, AnalysisPlan(emotion_models=True)))
     model = models.detection_mixed_model(trials)
     is_ai = next(row for row in model.fixed_effects if row["term"] == "is_ai")
     assert "Detection (probit GLMM)" in html
@@ -78,5 +79,5 @@ def test_report_with_mixed_models_reports_their_estimates(trials):
 
 
 def test_report_of_an_empty_table_says_so():
-    html = build_report_html(empty_trial_table(), "completed participants only")
+    html = build_report_html(Analysis.of_trials(empty_trial_table()))
     assert "No answered main trials under these filters." in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core import db
-from results import codebook, table
+from results.data import codebook, table
 from tests.results.conftest import add_clip, add_participant, add_study_version, add_trial
 
 
@@ -203,7 +203,7 @@ def test_codebook_covers_every_column_and_refuses_unknown_ones(engine):
 
 
 def test_a_simulated_study_written_to_the_database_reads_back_unchanged(sqlite_engine):
-    from results.simulate import simulate_study
+    from results.planning.simulate import simulate_study
     from tests.results.conftest import write_simulated_study
 
     simulated = simulate_study(
@@ -270,7 +270,7 @@ def _statements_to_load(engine) -> int:
 
 
 def test_loading_costs_the_same_few_queries_whatever_the_study_size(engine):
-    from results.simulate import simulate_study
+    from results.planning.simulate import simulate_study
     from tests.results.conftest import write_simulated_study
 
     write_simulated_study(engine, simulate_study(2, 4, n_clips=8, seed=1))

@@ -1,0 +1,1 @@
+"""Before and beside a study: power by simulation, simulated studies, the preregistration."""

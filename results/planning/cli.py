@@ -1,0 +1,117 @@
+"""``human-touch plan`` and ``human-touch prereg``: plan a sample size, write the preregistration.
+
+Registered by :func:`results.cli.register`. ``plan`` prints the power of the headline test (and of
+the equivalence test) over sample sizes (:mod:`results.planning.power`); ``prereg`` writes the study
+version's preregistration (:mod:`results.planning.prereg`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from results.planning.power import DEFAULT_SIZES, METHODS, PlanDesign
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of whole numbers: {text!r}") from None
+    if not sizes or min(sizes) < 2:
+        raise argparse.ArgumentTypeError("sample sizes must be whole numbers of at least 2")
+    return sizes
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from results.planning.power import power_curve
+
+    design = PlanDesign(
+        n_clips=args.clips,
+        n_trials=args.trials,
+        d_prime=args.d_prime,
+        participant_sd=args.participant_sd,
+        clip_sd=args.clip_sd,
+        criterion_sd=args.criterion_sd,
+        alpha=args.alpha,
+        d_prime_margin=args.d_prime_margin,
+        accuracy_margin=args.accuracy_margin,
+    )
+    if design.problems():
+        print("error: " + "; ".join(design.problems()), file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    curve = power_curve(design, args.participants, args.sims, method=args.method, workers=args.workers, seed=args.seed)
+    seconds = time.perf_counter() - start
+    if args.json:
+        payload = {
+            "design": asdict(design),
+            "method": args.method,
+            "seconds": seconds,
+            "curve": curve.to_dict("records"),
+        }
+        json.dump(payload, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"Design: {design}")
+    print(
+        f"Analysis: {args.method}; {args.sims} simulated studies per size; {seconds:.1f} s on {args.workers} worker(s)"
+    )
+    print(curve.round(3).to_string(index=False))
+    return 0
+
+
+def _cmd_prereg(args: argparse.Namespace) -> int:
+    from audio import library
+    from core.db import session_scope
+    from experiment import repository
+    from results.planning.prereg import preregistration_markdown
+
+    with session_scope() as session:
+        if args.version is None:
+            version_id, settings = repository.current_settings(session)
+        else:
+            try:
+                version_id, settings = args.version, repository.settings_version(session, args.version)
+            except KeyError as error:
+                print(f"error: {error.args[0]}", file=sys.stderr)
+                return 2
+        text = preregistration_markdown(version_id, settings, library.active_counts(session))
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(args.out)
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``plan`` and ``prereg`` to the ``human-touch`` command line."""
+    plan = subparsers.add_parser("plan", help="power of the headline test over sample sizes, by simulation")
+    d = PlanDesign()
+    plan.add_argument("--participants", type=_sizes, default=DEFAULT_SIZES, help="comma-separated sample sizes")
+    plan.add_argument("--clips", type=int, default=d.n_clips, help=f"clips in the library (default {d.n_clips})")
+    plan.add_argument("--trials", type=int, default=d.n_trials, help="main trials per participant")
+    plan.add_argument("--d-prime", type=float, default=d.d_prime, help="expected d' (GLMM scale)")
+    plan.add_argument("--participant-sd", type=float, default=d.participant_sd, help="SD of d' between participants")
+    plan.add_argument("--clip-sd", type=float, default=d.clip_sd, help="SD of clips' AI-soundingness (probit)")
+    plan.add_argument("--criterion-sd", type=float, default=d.criterion_sd, help="SD of the criterion c")
+    plan.add_argument("--alpha", type=float, default=d.alpha)
+    plan.add_argument("--d-prime-margin", type=float, default=d.d_prime_margin, help="equivalence margin of d'")
+    plan.add_argument("--accuracy-margin", type=float, default=d.accuracy_margin, help="equivalence margin of accuracy")
+    plan.add_argument("--sims", type=int, default=100, help="simulated studies per sample size")
+    plan.add_argument("--method", choices=METHODS, default="fast", help="fast (planning) or full (the headline GLMM)")
+    plan.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    plan.add_argument("--seed", type=int, default=1)
+    plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plan.set_defaults(handler=_cmd_plan)
+
+    prereg = subparsers.add_parser("prereg", help="write the preregistration (Markdown with embedded JSON)")
+    prereg.add_argument("--version", type=int, help="study version id (default: the version in force)")
+    prereg.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    prereg.set_defaults(handler=_cmd_prereg)

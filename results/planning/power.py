@@ -1,0 +1,300 @@
+"""Plan a study: power of the headline detection test, and of the equivalence test, by simulation.
+
+For a design (participants x clips x trials per participant, expected d', how much d' varies
+between participants, how much clips differ in "AI-soundingness", alpha, equivalence margins)
+each study is simulated with :func:`results.planning.simulate.simulate_study` and analysed as the
+headline analysis would, many times per sample size, on all cores. Power is the share of
+simulated studies that reach the decision.
+
+Generating model: participant ``p`` has ``d'_p ~ N(d', participant_sd)`` and criterion
+``c_p ~ N(0, criterion_sd)``; clip ``j`` shifts the evidence by ``clip_sd * z_j`` whatever its
+source (``cue_weight`` of the simulator). These are exactly the random effects of the headline
+GLMM ``guessed_ai ~ is_ai + (1 + is_ai || participant) + (1 | clip)``, whose ``is_ai``
+coefficient is the d' planned for.
+
+Two analyses
+------------
+"full"  the headline analysis itself (:func:`results.statistics.headline.headline_detection`): the GLMM with
+        its fallbacks, likelihood-ratio test and profile intervals of d' on F(1, clips - 2), and the
+        two-way cluster-robust accuracy test. About 1 s per study, so 1,000 studies take some
+        minutes on two cores.
+"fast"  (default, for planning) no model fit: the pooled probit d' with a two-way (participant x
+        clip) cluster-robust standard error on t(clips - 2), the inference the headline accuracy
+        uses, and the same accuracy test; milliseconds per study. The GLMM cannot be used here:
+        one fit costs 0.2-0.8 s on this machine, so 10 sizes x 100 studies would take 2-7 minutes
+        on two cores (``benchmarks/plan_speed.py`` prints both timings and the two methods' power
+        side by side). With no random variation the fast d' test is the normal test of
+        ``z(H) - z(F)`` whose power :func:`analytic_dprime_power` computes; ``tests/results/test_power.py``
+        checks the planner against it. With estimated variance components the GLMM's d' test is
+        somewhat more conservative than the fast one, so treat the fast power as an upper guide
+        and check the chosen size with ``method="full"``.
+
+Decisions (at ``alpha``, as :mod:`results.statistics.equivalence` states them): detection when the d' test
+or the accuracy test rejects chance in the direction of detection; chance-level detection when
+both equivalence tests (TOST) put d' within ``+- d_prime_margin`` and accuracy within
+``0.5 +- accuracy_margin``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from core.processes import spawn_pool
+from results.mixed.terms import ModelFitError
+from results.planning.simulate import simulate_study
+from results.statistics.cluster_variance import ClusteredEstimate, two_way_clustered, two_way_variance
+from results.statistics.detection import main_trials
+from results.statistics.equivalence import DEFAULT_ACCURACY_MARGIN, DEFAULT_D_PRIME_MARGIN, tost
+from results.statistics.models import clip_df
+
+METHODS = ("fast", "full")
+DEFAULT_SIZES: tuple[int, ...] = (20, 40, 60, 80, 100, 120, 140, 160, 180, 200)
+
+
+@dataclass(frozen=True)
+class PlanDesign:
+    """A study design and the effect to plan for.
+
+    Attributes
+    ----------
+    n_clips : int
+        Clips in the library (half human, half AI).
+    n_trials : int
+        Main trials per participant (even; distinct clips, half of each source).
+    d_prime : float
+        Expected d' of a typical participant on a typical clip (the GLMM's ``is_ai`` coefficient).
+    participant_sd : float
+        SD of d' between participants (probit units).
+    clip_sd : float
+        SD of the clips' "AI-soundingness", a shift of the evidence whatever the source (probit units).
+    criterion_sd : float
+        SD of the criterion c between participants (probit units).
+    alpha : float
+        Significance level of the detection and equivalence tests.
+    d_prime_margin, accuracy_margin : float
+        Equivalence margins: |d'| and |accuracy - 0.5| below these count as chance level.
+    """
+
+    n_clips: int = 40
+    n_trials: int = 12
+    d_prime: float = 0.5
+    participant_sd: float = 0.3
+    clip_sd: float = 0.5
+    criterion_sd: float = 0.3
+    alpha: float = 0.05
+    d_prime_margin: float = DEFAULT_D_PRIME_MARGIN
+    accuracy_margin: float = DEFAULT_ACCURACY_MARGIN
+
+    def problems(self) -> list[str]:
+        """Every reason this design cannot be simulated (empty when it can)."""
+        out = []
+        if self.n_trials < 2 or self.n_trials % 2:
+            out.append(f"trials per participant must be even and at least 2, got {self.n_trials}")
+        if self.n_clips < max(self.n_trials, 4):
+            out.append(f"clips ({self.n_clips}) must be at least 4 and at least the trials per participant")
+        if min(self.participant_sd, self.clip_sd, self.criterion_sd) < 0:
+            out.append("standard deviations must not be negative")
+        if not 0 < self.alpha < 0.5:
+            out.append(f"alpha must be between 0 and 0.5, got {self.alpha}")
+        if self.d_prime_margin <= 0 or not 0 < self.accuracy_margin < 0.5:
+            out.append("equivalence margins must be positive (accuracy margin below 0.5)")
+        return out
+
+
+def simulate_design(design: PlanDesign, n_participants: int, seed: int) -> pd.DataFrame:
+    """One simulated study of ``design`` with ``n_participants`` (the tidy trial table)."""
+    rng = np.random.default_rng(seed)
+    d_prime = design.d_prime + design.participant_sd * rng.standard_normal(n_participants)
+    criterion = design.criterion_sd * rng.standard_normal(n_participants)
+    return simulate_study(
+        n_participants,
+        design.n_trials,
+        d_prime=d_prime,
+        criterion=criterion,
+        n_clips=design.n_clips,
+        cue_weight=design.clip_sd,
+        label_effects={},
+        seed=int(rng.integers(2**31)),
+    )
+
+
+def _dprime_fast(trials: pd.DataFrame, design: PlanDesign) -> tuple[float, float, float, float]:
+    """d' (GLMM scale), its two-way cluster-robust SE, df and two-sided p-value, without a model fit.
+
+    The pooled probit d' ``z(H) - z(F)`` (log-linear corrected rates) is the marginal d'; its
+    standard error comes from the delta-method influence values, clustered over participants and
+    clips like the headline accuracy. The test of d' = 0 does not depend on the scale; for the
+    equivalence test the estimate is put on the GLMM's conditional scale with the design's own
+    random-effect SDs, ``d'_cond = d'_marg * sqrt(1 + clip_sd**2 + criterion_sd**2 + participant_sd**2 / 4)``.
+    """
+    participant = pd.factorize(trials["participant_id"])[0]
+    clip, levels = pd.factorize(trials["clip_id"])
+    is_ai = trials["is_ai"].to_numpy().astype(bool)
+    said_ai = trials["guessed_ai"].to_numpy().astype(float)
+    clip_is_ai = np.zeros(len(levels), dtype=bool)
+    clip_is_ai[clip] = is_ai
+    n_ai, n_human = int(is_ai.sum()), int((~is_ai).sum())
+    hit = (said_ai[is_ai].sum() + 0.5) / (n_ai + 1)
+    false_alarm = (said_ai[~is_ai].sum() + 0.5) / (n_human + 1)
+    z_hit, z_fa = stats.norm.ppf(hit), stats.norm.ppf(false_alarm)
+    psi = np.where(
+        is_ai, (said_ai - hit) / n_ai / stats.norm.pdf(z_hit), -(said_ai - false_alarm) / n_human / stats.norm.pdf(z_fa)
+    )
+    scale = np.sqrt(1 + design.clip_sd**2 + design.criterion_sd**2 + design.participant_sd**2 / 4)
+    estimate = float(z_hit - z_fa) * scale
+    se = float(np.sqrt(two_way_variance(psi, participant, clip, clip_is_ai))) * scale
+    df = clip_df(trials)
+    p_value = float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else float("nan")
+    return estimate, se, df, p_value
+
+
+def _dprime_full(df_table: pd.DataFrame) -> tuple[float, float, float, float, ClusteredEstimate | None]:
+    from results.statistics.headline import headline_detection
+
+    headline = headline_detection(df_table)
+    if headline.model is None:
+        raise ModelFitError(headline.model_error)
+    term = headline.model.d_prime
+    return term.estimate, term.se, term.df, term.p_value, headline.accuracy
+
+
+def analyse_study(table: pd.DataFrame, design: PlanDesign, method: str = "fast") -> dict[str, float]:
+    """The decisions for one simulated study: 1.0/0.0 per test, NaN when the model could not be fitted.
+
+    Returns
+    -------
+    dict
+        ``d_prime`` (estimate), ``detect_dprime``, ``detect_accuracy``, ``detected`` (either),
+        ``equivalent`` (both TOSTs), ``failed`` (1.0 when the GLMM could not be fitted).
+    """
+    trials = main_trials(table, optional=("confidence",))
+    accuracy = two_way_clustered(trials).get("accuracy")
+    try:
+        if method == "full":
+            estimate, se, df, p_value, accuracy = _dprime_full(table)
+        else:
+            estimate, se, df, p_value = _dprime_fast(trials, design)
+    except ModelFitError:
+        return dict.fromkeys(("d_prime", "detect_dprime", "detected", "equivalent"), np.nan) | {
+            "detect_accuracy": np.nan,
+            "failed": 1.0,
+        }
+    a = design.alpha
+    detect_d = p_value < a and estimate > 0
+    detect_acc = accuracy is not None and accuracy.p_value < a and accuracy.estimate > 0.5
+    d_tost = tost(estimate, se, df, 0.0, design.d_prime_margin).p_value
+    acc_tost = tost(accuracy.estimate, accuracy.se, accuracy.df, 0.5, design.accuracy_margin).p_value if accuracy else 1
+    return {
+        "d_prime": estimate,
+        "detect_dprime": float(detect_d),
+        "detect_accuracy": float(detect_acc),
+        "detected": float(detect_d or detect_acc),
+        "equivalent": float(d_tost < a and acc_tost < a),
+        "failed": 0.0,
+    }
+
+
+def _one(task: tuple[dict, int, int, str]) -> dict[str, float]:
+    design, n_participants, seed, method = task
+    plan = PlanDesign(**design)
+    return {
+        "n_participants": n_participants,
+        **analyse_study(simulate_design(plan, n_participants, seed), plan, method),
+    }
+
+
+def power_curve(
+    design: PlanDesign,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    n_sims: int = 100,
+    *,
+    method: str = "fast",
+    workers: int = 2,
+    seed: int = 1,
+    progress: Callable[[int, int], object] | None = None,
+) -> pd.DataFrame:
+    """Power per sample size, from ``n_sims`` simulated studies each.
+
+    Parameters
+    ----------
+    design : PlanDesign
+    sizes : sequence of int
+        Numbers of analysed participants.
+    n_sims : int
+        Simulated studies per size (the Monte Carlo SE of a power p is sqrt(p (1 - p) / n_sims)).
+    method : {"fast", "full"}
+        The analysis of each study (module docstring).
+    workers : int
+        Processes (1 = in this process).
+    seed : int
+        Same seed, same result.
+    progress : callable(done, total), optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per size: ``n_participants``, ``n_sims``, ``power_detection`` (either test),
+        ``power_dprime``, ``power_accuracy``, ``power_equivalence``, ``mc_se`` (of the detection
+        power), ``mean_d_prime``, ``fit_failures``. Failed fits count as no decision.
+    """
+    problems = design.problems()
+    if problems or method not in METHODS or not sizes or n_sims < 1:
+        raise ValueError("; ".join(problems) or f"method must be one of {METHODS}; sizes and n_sims must be positive")
+    seeds = np.random.SeedSequence(seed).generate_state(len(sizes) * n_sims)
+    tasks = [
+        (asdict(design), int(n), int(seeds[i * n_sims + k]), method) for i, n in enumerate(sizes) for k in range(n_sims)
+    ]
+    results = []
+    if workers <= 1:
+        for done, task in enumerate(tasks, 1):
+            results.append(_one(task))
+            if progress:
+                progress(done, len(tasks))
+    else:
+        # A clean interpreter per worker, safe inside the threaded Streamlit server (core.processes).
+        with spawn_pool(workers) as pool:
+            for done, result in enumerate(pool.map(_one, tasks, chunksize=max(1, n_sims // 10)), 1):
+                results.append(result)
+                if progress:
+                    progress(done, len(tasks))
+    return summarise(pd.DataFrame(results))
+
+
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
+    """Per-size power from per-study decisions (:func:`analyse_study` rows with ``n_participants``)."""
+    grouped = results.groupby("n_participants", sort=True)
+    decided = results.fillna({"detected": 0.0, "detect_dprime": 0.0, "detect_accuracy": 0.0, "equivalent": 0.0})
+    by = decided.groupby("n_participants", sort=True)
+    out = pd.DataFrame(
+        {
+            "n_sims": grouped.size(),
+            "power_detection": by["detected"].mean(),
+            "power_dprime": by["detect_dprime"].mean(),
+            "power_accuracy": by["detect_accuracy"].mean(),
+            "power_equivalence": by["equivalent"].mean(),
+            "mean_d_prime": grouped["d_prime"].mean(),
+            "fit_failures": grouped["failed"].sum().astype(int),
+        }
+    )
+    out["mc_se"] = np.sqrt(out["power_detection"] * (1 - out["power_detection"]) / out["n_sims"])
+    return out.reset_index()
+
+
+def analytic_dprime_power(design: PlanDesign, n_participants: int) -> float:
+    """Power of the d' test when nothing varies (participant, clip and criterion SDs all 0), with c = 0.
+
+    Then every trial is an independent probit observation, the d' estimate is
+    ``z(H) - z(F)`` with ``H = Phi(d'/2)``, ``F = Phi(-d'/2)``, and its variance (delta method) is
+    ``4 H (1 - H) / (N phi(d'/2)**2)`` for ``N`` trials in all. The test refers d'/SE to
+    t(clips - 2), so power = P(noncentral t(clips - 2, d'/SE) > t crit) (one direction: detection).
+    """
+    n = n_participants * design.n_trials
+    h = stats.norm.cdf(design.d_prime / 2)
+    se = np.sqrt(4 * h * (1 - h) / (n * stats.norm.pdf(design.d_prime / 2) ** 2))
+    df = design.n_clips - 2
+    return float(stats.nct.sf(stats.t.ppf(1 - design.alpha / 2, df), df, design.d_prime / se))

@@ -1,0 +1,184 @@
+"""The preregistration file, and the report's account of what happened: flow table and deviations.
+
+:func:`preregistration_markdown` writes one Markdown file with the study version's settings, the
+design, the exclusion rules, the planned sample size and the analysis that will be run, ending
+in the same content as a JSON block (machine-readable, and hashed so the posted file can be
+matched to the version later). It can be posted before data collection.
+
+:func:`deviations` lists where the analysed data depart from it: another number of participants
+than planned, settings that changed while data came in or afterwards, versions left out for
+their scales, exclusions other than the preregistered ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from core.vocabulary import EXCLUSION_RULE_LABELS, ScreeningMode
+from experiment.settings import EXCLUSION_RULES, SCREENING_CRITERIA, StudySettings
+from results.data.dataset import Dataset
+from results.data.versions import settings_differences
+from results.rendering.report_html import esc, html_table
+from results.statistics.equivalence import DEFAULT_ACCURACY_MARGIN, DEFAULT_D_PRIME_MARGIN
+from results.statistics.headline import METHODS as HEADLINE_METHODS
+
+ANALYSIS = {
+    "headline": HEADLINE_METHODS,
+    "detection_model": (
+        "Probit GLMM guessed_ai ~ is_ai + (1 + is_ai || participant) + (1 | clip), is_ai coded -0.5/+0.5; "
+        "d' = is_ai coefficient, c = -intercept; likelihood-ratio test of d' = 0 and profile-likelihood 95% "
+        "interval on F(1, clips - 2); simpler random structures only if the fit fails, stated in the report."
+    ),
+    "decision": (
+        "Evidence of detection: the d' test or the accuracy test rejects chance (alpha = 0.05) in the direction "
+        f"of detection. Evidence of chance-level detection: both equivalence tests (TOST) put d' within "
+        f"+-{DEFAULT_D_PRIME_MARGIN:g} and accuracy within 50% +- {100 * DEFAULT_ACCURACY_MARGIN:g} points. "
+        "Otherwise inconclusive."
+    ),
+    "emotion": (
+        "Per rating scale, the true-source effect (AI minus human clips) from a linear mixed model with crossed "
+        "participant and clip effects, without the listener's guess (a collider); ratings by guessed source are "
+        "reported as an association only."
+    ),
+    "pooling": "Study versions whose rating scales differ are never pooled; each participant is judged by "
+    "the exclusion rules of the version they took part under.",
+}
+"""The analysis that will be run, in the words the preregistration uses."""
+
+
+def settings_sha256(settings: StudySettings) -> str:
+    """SHA-256 of the settings as canonical JSON (sorted keys): identifies a version's settings."""
+    return hashlib.sha256(json.dumps(settings.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def preregistration_record(
+    version_id: int, settings: StudySettings, clips_per_source: dict[str, int] | None = None
+) -> dict:
+    """The preregistration as a JSON-ready dict."""
+    return {
+        "format": "human-touch preregistration 1",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "study_version_id": version_id,
+        "settings_sha256": settings_sha256(settings),
+        "planned_n": settings.planned_n,
+        "design": {
+            "main_trials_per_participant": settings.n_trials,
+            "sources_per_participant": {"human": settings.n_trials // 2, "ai": settings.n_trials // 2},
+            "clips_in_library": clips_per_source or {},
+            "scales": list(settings.scales),
+            "scale_points": settings.scale_points,
+            "listening_requirement": settings.listening_requirement,
+            "headphone_screen": {
+                "mode": str(settings.screening),
+                "trials": settings.screening_trials,
+                "pass_mark": settings.screening_pass_mark,
+                "criterion": str(settings.screening_criterion),
+                "citation": SCREENING_CRITERIA[settings.screening_criterion],
+            },
+        },
+        "exclusion_rules": [rule for rule in EXCLUSION_RULES if rule in settings.exclusion_rules],
+        "analysis": ANALYSIS,
+        "settings": settings.to_dict(),
+    }
+
+
+def preregistration_markdown(
+    version_id: int, settings: StudySettings, clips_per_source: dict[str, int] | None = None
+) -> str:
+    """One Markdown file: the preregistration in words, then the same as a JSON block."""
+    record = preregistration_record(version_id, settings, clips_per_source)
+    design = record["design"]
+    screen = design["headphone_screen"]
+    rules = [f"- {EXCLUSION_RULE_LABELS[r]} (`{r}`)" for r in record["exclusion_rules"]] or ["- none"]
+    screen_line = (
+        "no headphone screen"
+        if settings.screening == ScreeningMode.OFF
+        else f"{screen['mode']}, pass mark {screen['pass_mark']} of {screen['trials']} ({screen['citation']})"
+    )
+    lines = [
+        f"# Preregistration: {settings.title}",
+        "",
+        f"Study version {version_id}, settings SHA-256 `{record['settings_sha256']}`, generated "
+        f"{record['generated_at']}.",
+        "",
+        "## Sample",
+        "",
+        f"Planned number of analysed participants: {settings.planned_n or 'not set'}.",
+        "",
+        "## Design",
+        "",
+        f"- {settings.n_trials} main trials per participant, half human and half AI clips, in random order",
+        f"- clips in the library: {json.dumps(design['clips_in_library'])}",
+        f"- rating scales: {', '.join(settings.scales) or 'none'} on {settings.scale_points} points",
+        f"- answers accepted after {100 * settings.listening_requirement:.0f}% of each clip was heard",
+        f"- headphone screen: {screen_line}",
+        f"- practice trial: {settings.practice_trial}; attention check: {settings.attention_check}; "
+        f"repeated clip: {settings.repeat_check}",
+        "",
+        "## Exclusion rules (whole participants, applied in this order)",
+        "",
+        *rules,
+        "",
+        "## Analysis",
+        "",
+        *(f"- **{name}**: {text}" for name, text in ANALYSIS.items()),
+        "",
+        "## Machine-readable record",
+        "",
+        "```json",
+        json.dumps(record, indent=2, sort_keys=True, default=str),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def deviations(dataset: Dataset) -> list[str]:
+    """Where the analysed data depart from what each analysed version preregistered (empty: none)."""
+    out: list[str] = []
+    if not dataset.filters.preregistered:
+        out.append(f"Exclusions are not the preregistered ones: {dataset.filters.describe()}.")
+    if dataset.version_note:
+        out.append(dataset.version_note)
+    known = dataset.versions
+    analysed = sorted(dataset.analysed_versions or dataset.study_version_ids())
+    analysed = [v for v in analysed if v in known]
+    if not analysed:
+        return out
+    newest = known[analysed[-1]].settings
+    if newest.planned_n and newest.planned_n != dataset.n_participants:
+        out.append(f"Analysed {dataset.n_participants} participants; {newest.planned_n} were planned.")
+    for before, after in zip(analysed, analysed[1:], strict=False):
+        changed = settings_differences(known[before].settings, known[after].settings)
+        if changed:
+            out.append(f"Settings changed during data collection (version {before} to {after}): {', '.join(changed)}.")
+    later = [v for v in known if v > analysed[-1]]
+    if later:
+        changed = settings_differences(newest, known[max(later)].settings)
+        if changed:
+            out.append(
+                f"Settings were changed after the analysed version {analysed[-1]} (now version {max(later)}): "
+                f"{', '.join(changed)}."
+            )
+    return out
+
+
+def flow_and_deviations_html(dataset: Dataset) -> str:
+    """The report's opening sections: the participant flow table and the deviations from the preregistration."""
+    parts = []
+    if dataset.flow is not None:
+        rows = [
+            [row.stage, "" if pd.isna(row.removed) else f"-{row.removed}", str(row.remaining)]
+            for row in dataset.flow.itertuples()
+        ]
+        parts.append("<h2>Participant flow</h2>" + html_table(["Stage", "Removed", "Remaining"], rows))
+    found = deviations(dataset)
+    parts.append("<h2>Deviations from the preregistration</h2>")
+    parts.append(
+        "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in found) + "</ul>" if found else "<p>None found.</p>"
+    )
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""What researchers read: the report, charts, the stats JSON, exports, and numbers and names as text."""

@@ -1,0 +1,97 @@
+"""The report's section on the design conditions: the causal label effect and the effect of being asked to guess.
+
+Empty when the data hold no labelled participants, no rate-only ones and no paired (2AFC) trials
+(:mod:`results.statistics.designs`, :mod:`results.statistics.paired_detection`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from results.mixed.terms import ModelFitError
+from results.rendering.formatting import format_number, format_p
+from results.rendering.report_html import esc, format_interval, html_table
+from results.statistics.designs import (
+    DesignEffects,
+    guess_question_effects,
+    has_guess_question_data,
+    has_label_data,
+    label_effects,
+)
+from results.statistics.paired_detection import METHODS as PAIRED_METHODS
+from results.statistics.paired_detection import detection_side_by_side, has_paired_data
+
+TERM_LABELS = {
+    "label_ai": "AI label (vs person)",
+    "is_ai": "AI clip (vs human)",
+    "label_ai:is_ai": "label × source",
+    "asked": "asked the source (blind vs rate-only)",
+    "asked:is_ai": "asked × source",
+}
+
+
+def effects_rows(effects: DesignEffects) -> list[list[str]]:
+    """Table rows: scale, term, estimate [95 % CI], t(df), p, Holm p."""
+    return [
+        [
+            str(row.scale),
+            TERM_LABELS.get(str(row.term), str(row.term)),
+            f"{format_number(row.estimate)} {format_interval(row.ci_low, row.ci_high)}",
+            f"{format_number(row.t)} ({row.df:.0f})",
+            format_p(row.p_value),
+            format_p(row.p_holm) if pd.notna(row.p_holm) else "",
+        ]
+        for row in effects.table.itertuples()
+    ]
+
+
+HEADER = ["Scale", "Term", "Difference in scale points [95% CI]", "t (df)", "p", "p (Holm)"]
+SIDE_BY_SIDE_HEADER = ["Design", "Participants", "Answers", "Proportion correct", "d' [95% CI]", "p (vs chance)"]
+
+
+def side_by_side_rows(side: pd.DataFrame) -> list[list[str]]:
+    """Table rows of :func:`results.statistics.paired_detection.detection_side_by_side`."""
+    return [
+        [
+            str(row.design),
+            str(row.participants),
+            str(row.answers),
+            format_number(row.proportion_correct),
+            f"{format_number(row.dprime)} {format_interval(row.ci_low, row.ci_high)}",
+            format_p(row.p_value),
+        ]
+        for row in side.itertuples()
+    ]
+
+
+def _block(title: str, fit) -> str:
+    try:
+        effects = fit()
+    except ModelFitError as error:
+        return f"<h3>{esc(title)}</h3><p>Not modelled: {esc(error)}</p>"
+    return "\n".join(
+        [
+            f"<h3>{esc(title)}</h3>",
+            f'<p class="meta">{effects.n_participants} participants, {effects.n_clips} clips, '
+            f"{effects.n_ratings} ratings. {esc(effects.method)}</p>",
+            html_table(HEADER, effects_rows(effects), numeric=(2, 3, 4, 5)),
+        ]
+    )
+
+
+def design_section(df: pd.DataFrame) -> str:
+    """HTML for the design conditions that have data ('' when none has)."""
+    parts = []
+    if has_label_data(df):
+        parts.append(_block("Effect of the AI label", lambda: label_effects(df)))
+    if has_guess_question_data(df):
+        parts.append(_block("Effect of being asked to guess", lambda: guess_question_effects(df)))
+    if has_paired_data(df):
+        parts += [
+            "<h3>Single-clip vs paired detection</h3>",
+            f'<p class="meta">{esc(PAIRED_METHODS)}</p>',
+            html_table(SIDE_BY_SIDE_HEADER, side_by_side_rows(detection_side_by_side(df)), numeric=(1, 2, 3, 4, 5)),
+        ]
+    if not parts:
+        return ""
+    return "\n".join(["<h2>Study designs</h2>", *parts])

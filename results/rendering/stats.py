@@ -1,0 +1,112 @@
+"""Every statistic of an analysis in one JSON-safe dict: what ``human-touch stats`` prints.
+
+It reads the same :class:`~results.analysis.Analysis` as the pages and the report, so its numbers are
+theirs; each block says what it generalises over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from results.analysis import Analysis, Failure
+from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS, headline_sentence
+from results.statistics.headline import FIXED_CLIPS_LABEL
+
+ROC_METHOD = (
+    "Empirical ROC from the 6-point confidence scale; AUC = Mann-Whitney probability (ties half); "
+    "95% percentile interval from 2000 bootstrap resamples of participants (seed 0)."
+)
+
+
+def to_jsonable(value):
+    """``value`` with numpy scalars, NaN/inf (-> None), tuples, timestamps and frames made JSON-safe.
+
+    DataFrames become lists of row dicts, dataclasses (the typed statistics) dicts of their fields.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(dataclasses.asdict(value))
+    if isinstance(value, pd.DataFrame):
+        return [to_jsonable(row) for row in value.to_dict(orient="records")]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [to_jsonable(v) for v in list(value)]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return value.isoformat()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def analysis_stats(analysis: Analysis) -> dict:
+    """Every statistic of an :class:`~results.analysis.Analysis` as one JSON-safe dict.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        Its plan says which breakdowns, whether the emotion mixed models are fitted, and ``top_k``.
+
+    Returns
+    -------
+    dict
+        ``headline``: ``sentence`` (the answer in words), ``detection`` (the GLMM's d' and c,
+        accuracy and AUC, :data:`OVER_PARTICIPANTS_AND_CLIPS`), ``decision`` (the plan's margins);
+        ``fixed_clips``: what the statistics below it treat as fixed, then ``detection`` (pooled and
+        per-participant, clips fixed), ``roc`` (``points``, ``auc``, ``auc_ci_low``, ``auc_ci_high``,
+        ``method``, clips fixed); ``breakdowns``: attribute -> ``pooled`` rows and ``model`` (d' per
+        level from the GLMM, or ``{"failure": reason}``); ``emotion_by_source`` and ``emotion_tests``;
+        ``lens``: ``features`` and ``summary``; ``clips``: ``most_human_sounding_ai`` and
+        ``most_ai_sounding_human``; ``mixed_models``: ``detection`` and, with the plan's
+        ``emotion_models``, ``emotion`` (scale -> model or ``{"failure": reason}``). Missing values are None.
+    """
+    out: dict = {"fixed_clips": FIXED_CLIPS_LABEL, "detection": analysis.summary}
+    if analysis.n_trials == 0:
+        return to_jsonable(out)
+    out["headline"] = {
+        "sentence": headline_sentence(analysis.headline),
+        "generalises": OVER_PARTICIPANTS_AND_CLIPS,
+        "detection": analysis.headline,
+        "decision": analysis.decision(),
+    }
+    curve = analysis.roc
+    out["roc"] = {
+        "points": curve.points,
+        "auc": curve.auc,
+        "auc_ci_low": curve.auc_ci[0],
+        "auc_ci_high": curve.auc_ci[1],
+        "method": ROC_METHOD,
+    }
+    out["breakdowns"] = {
+        by: {"pooled": analysis.breakdown(by), "model": _model_or_failure(analysis.breakdown_model(by))}
+        for by in analysis.plan.breakdowns
+        if by in analysis.trials.columns
+    }
+    out["emotion_by_source"] = analysis.emotion_by_source
+    out["emotion_tests"] = analysis.emotion_tests
+    out["lens"] = {"features": analysis.feature_associations, "summary": analysis.lens_summary}
+    out["clips"] = {
+        "most_human_sounding_ai": analysis.most_human_sounding_ai,
+        "most_ai_sounding_human": analysis.most_ai_sounding_human,
+    }
+    out["mixed_models"] = {"detection": _model_or_failure(analysis.detection_model)}
+    if analysis.plan.emotion_models:
+        out["mixed_models"]["emotion"] = {
+            scale: _model_or_failure(analysis.emotion_model(scale)) for scale in analysis.scales
+        }
+    return to_jsonable(out)
+
+
+def _model_or_failure(result):
+    """A fitted model, or ``{"failure": reason}`` (the JSON shape of a model that could not be fitted)."""
+    return {"failure": result.reason} if isinstance(result, Failure) else result

@@ -1,0 +1,1 @@
+"""The statistics of a filtered data set: detection, emotion, lens model, breakdowns, designs (no drawing)."""
