@@ -27,6 +27,13 @@ from results.mixed.terms import ModelFitError
 from results.statistics import detection, emotion, lens, models
 from results.statistics.breakdown import breakdown
 from results.statistics.breakdown_model import BreakdownModel, breakdown_model
+from results.statistics.designs import (
+    DesignEffects,
+    guess_question_effects,
+    has_guess_question_data,
+    has_label_data,
+    label_effects,
+)
 from results.statistics.equivalence import (
     DEFAULT_ACCURACY_MARGIN,
     DEFAULT_D_PRIME_MARGIN,
@@ -35,6 +42,7 @@ from results.statistics.equivalence import (
 )
 from results.statistics.headline import HeadlineDetection, headline_detection
 from results.statistics.moderators import ModeratorModel, moderator_model
+from results.statistics.paired_detection import detection_side_by_side, has_paired_data
 from results.statistics.roc import ROC, roc_from_confidence
 
 T = TypeVar("T")
@@ -225,6 +233,29 @@ class Analysis:
     def moderators(self) -> ModeratorModel | Failure:
         """Musical training, AI exposure and attitude as moderators of d' and c in the GLMM, or why not."""
         return self._once(("moderators",), lambda: attempt(moderator_model, self.trials))
+
+    # Designs --------------------------------------------------------------------------------------
+
+    @property
+    def label_effects(self) -> DesignEffects | Failure | None:
+        """The causal effect of the AI label (labelled condition), or why not; None without labelled answers."""
+        if not has_label_data(self.trials):
+            return None
+        return self._once(("label_effects",), lambda: attempt(label_effects, self.trials))
+
+    @property
+    def guess_question_effects(self) -> DesignEffects | Failure | None:
+        """The effect of being asked to guess (rate-only condition), or why not; None without such answers."""
+        if not has_guess_question_data(self.trials):
+            return None
+        return self._once(("guess_question_effects",), lambda: attempt(guess_question_effects, self.trials))
+
+    @property
+    def paired_side_by_side(self) -> pd.DataFrame | None:
+        """Single-clip and paired (2AFC) detection side by side; None without paired answers."""
+        if not has_paired_data(self.trials):
+            return None
+        return self._once(("paired_side_by_side",), lambda: detection_side_by_side(self.trials))
 
     # Emotion, clips and features ------------------------------------------------------------------
 

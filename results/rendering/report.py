@@ -321,7 +321,7 @@ def build_report_html(
         mixed_html, mixed_methods = _mixed_models_section(analysis)
         body.append(mixed_html)
         methods += mixed_methods
-    body.append(design_section(df))  # '' unless labelled or rate-only participants have data
+    body.append(design_section(analysis))  # '' unless labelled, rate-only or paired answers
     body += [
         "<h2>Methods</h2>",
         *(f"<p>{esc(m)}</p>" for m in methods),

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from results.mixed.terms import ModelFitError
+from results.analysis import Analysis, Failure
 from results.rendering.formatting import format_number, format_p
 from results.rendering.report_html import esc, format_interval, html_table
 from results.statistics.designs import (
     DesignEffects,
-    guess_question_effects,
-    has_guess_question_data,
-    has_label_data,
-    label_effects,
 )
 from results.statistics.paired_detection import METHODS as PAIRED_METHODS
-from results.statistics.paired_detection import detection_side_by_side, has_paired_data
 
 TERM_LABELS = {
     "label_ai": "AI label (vs person)",
@@ -64,11 +59,9 @@ def side_by_side_rows(side: pd.DataFrame) -> list[list[str]]:
     ]
 
 
-def _block(title: str, fit) -> str:
-    try:
-        effects = fit()
-    except ModelFitError as error:
-        return f"<h3>{esc(title)}</h3><p>Not modelled: {esc(error)}</p>"
+def _block(title: str, effects: DesignEffects | Failure) -> str:
+    if isinstance(effects, Failure):
+        return f"<h3>{esc(title)}</h3><p>Not modelled: {esc(effects.reason)}</p>"
     return "\n".join(
         [
             f"<h3>{esc(title)}</h3>",
@@ -79,18 +72,18 @@ def _block(title: str, fit) -> str:
     )
 
 
-def design_section(df: pd.DataFrame) -> str:
+def design_section(analysis: Analysis) -> str:
     """HTML for the design conditions that have data ('' when none has)."""
     parts = []
-    if has_label_data(df):
-        parts.append(_block("Effect of the AI label", lambda: label_effects(df)))
-    if has_guess_question_data(df):
-        parts.append(_block("Effect of being asked to guess", lambda: guess_question_effects(df)))
-    if has_paired_data(df):
+    if analysis.label_effects is not None:
+        parts.append(_block("Effect of the AI label", analysis.label_effects))
+    if analysis.guess_question_effects is not None:
+        parts.append(_block("Effect of being asked to guess", analysis.guess_question_effects))
+    if analysis.paired_side_by_side is not None:
         parts += [
             "<h3>Single-clip vs paired detection</h3>",
             f'<p class="meta">{esc(PAIRED_METHODS)}</p>',
-            html_table(SIDE_BY_SIDE_HEADER, side_by_side_rows(detection_side_by_side(df)), numeric=(1, 2, 3, 4, 5)),
+            html_table(SIDE_BY_SIDE_HEADER, side_by_side_rows(analysis.paired_side_by_side), numeric=(1, 2, 3, 4, 5)),
         ]
     if not parts:
         return ""

@@ -54,7 +54,7 @@ def overview_page() -> None:
             key="overview_breakdown_by",
         )
         breakdown_section(analysis, by)
-    design_section(analysis.dataset)  # only when labelled or rate-only participants have data
+    design_section(analysis)  # only when labelled, rate-only or paired answers exist
 
 
 def detection_section(analysis: Analysis) -> None:
