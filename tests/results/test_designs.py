@@ -48,9 +48,9 @@ def test_no_label_effect_is_not_found_and_asking_is_compared_between_conditions(
     assert asked["ci_low"] < 0.8 < asked["ci_high"] and asked["p_value"] < 0.05
     with pytest.raises(ModelFitError):
         label_effects(both)
-    html = design_section(both)
+    html = design_section(Analysis.of_trials(both))
     assert "Effect of being asked to guess" in html and "Effect of the AI label" not in html
-    assert design_section(simulate_design_study(4, 4, conditions=(Condition.BLIND,), seed=1)) == ""
+    assert design_section(Analysis.of_trials(simulate_design_study(4, 4, conditions=(Condition.BLIND,), seed=1))) == ""
 
 
 @pytest.mark.usefixtures("data_env")

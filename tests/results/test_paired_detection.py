@@ -77,7 +77,10 @@ def test_single_and_paired_detection_side_by_side():
 
 
 def test_the_report_shows_single_clip_and_paired_detection_side_by_side():
+    from results.analysis import Analysis
     from results.rendering.report_designs import design_section
 
-    html = design_section(simulated_pairs(1.0, n_participants=10, n_pairs=6).assign(condition="blind"))
+    html = design_section(
+        Analysis.of_trials(simulated_pairs(1.0, n_participants=10, n_pairs=6).assign(condition="blind"))
+    )
     assert "Single-clip vs paired detection" in html and "paired (2AFC)" in html
