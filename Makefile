@@ -30,12 +30,13 @@ serve: $(RUN_STAMP)
 	REPLICAS=$(REPLICAS) PYTHON=$(PYTHON) bash deploy/serve.sh
 
 # The suite on TEST_WORKERS processes (pytest-xdist; each has its own SQLite and PostgreSQL databases,
-# and the browser journeys share one worker so that no two run at once), then the 30 slowest tests.
+# servers on free ports), then the 30 slowest tests. Work stealing: a worker that runs out takes queued
+# tests from the other, since a browser journey (mostly waiting for clips to play) takes minutes.
 TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 test: lint system-deps
 	HUMAN_TOUCH_TEST_PG_URL="$${HUMAN_TOUCH_TEST_PG_URL:-$$(bash scripts/start_test_postgres.sh 2>/dev/null || true)}" \
-		$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30 $(PYTEST_ARGS)
+		$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=30 $(PYTEST_ARGS)
 
 # Upgrade check, not part of CI: the newest releases the pyproject's ranges allow, in .venv-latest.
 test-latest: system-deps
@@ -44,7 +45,7 @@ test-latest: system-deps
 	.venv-latest/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[test]'
 	.venv-latest/bin/python -m pip freeze --exclude-editable
 	HUMAN_TOUCH_TEST_PG_URL="$${HUMAN_TOUCH_TEST_PG_URL:-$$(bash scripts/start_test_postgres.sh 2>/dev/null || true)}" \
-		.venv-latest/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30 $(PYTEST_ARGS)
+		.venv-latest/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=30 $(PYTEST_ARGS)
 
 # Refresh the locks to the newest versions the pyproject allows (one resolution for every platform,
 # pinned for Python $(LOCK_PYTHON)). The app lock is constrained by the test lock, so `make run` and

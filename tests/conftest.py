@@ -116,15 +116,3 @@ def sqlite_data_env(tmp_path: Path, monkeypatch, sqlite_template: Path) -> Itera
     monkeypatch.setenv("HUMAN_TOUCH_DATABASE_URL", url)
     yield data
     db.dispose_engines()
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(config, items) -> None:
-    """Under pytest-xdist (``--dist loadgroup``) the browser journeys share one worker.
-
-    Each starts a Streamlit server and one to five Chromiums; two at once on a 2-core machine would
-    only slow both, while the other worker runs the rest of the suite.
-    """
-    for item in items:
-        if item.get_closest_marker("e2e") or "e2e" in item.path.parts:
-            item.add_marker(pytest.mark.xdist_group("browser"))
