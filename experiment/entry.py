@@ -31,7 +31,9 @@ from experiment.progress import NOT_READY, RESUME_PARAM, JourneyError, step_afte
 from experiment.settings import StudySettings, library_problems
 
 PROLIFIC_PARAMS: tuple[str, ...] = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
+"""A Prolific id: 1-64 letters, digits, '_' or '-', never starting with '-' (a spreadsheet would read
+"-2-3" as a formula; Prolific's own ids are hexadecimal)."""
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -55,11 +57,14 @@ class Arrival:
 
     Attributes
     ----------
-    status : {"consent", "resume", "closed", "already_completed", "needs_prolific"}
+    status : {"consent", "resume", "closed", "already_completed", "other_session", "needs_prolific"}
         "consent": show the information sheet and consent question.
-        "resume": ``participant`` is set; continue at ``current_step(participant)``.
+        "resume": ``participant`` is set; continue at ``current_step(participant)`` (a participant who
+        finished sees the debrief again, with their completion code and redirect).
         "closed": the study is not accepting new participants.
-        "already_completed": this Prolific participant has already completed the study.
+        "already_completed": this Prolific ID completed the study from another Prolific session.
+        "other_session": this Prolific ID started the study from another Prolific session (the
+        resume link continues it).
         "needs_prolific": the study runs on Prolific and the link lacks its parameters.
     message : str
         A participant-facing sentence for every status except "consent" and "resume".
@@ -137,9 +142,10 @@ def arrive(session: Session, entry: Entry) -> Arrival:
         return Arrival("resume", "", participant, settings)
     if entry.prolific_pid is not None:  # entry.is_prolific
         existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
-        if existing is not None and existing.completed_at is not None:
-            return Arrival("already_completed", _(_ALREADY_COMPLETED), None, settings)
-        if existing is not None:
+        if existing is not None and not _same_prolific_session(existing, entry):
+            status, message = _other_session(existing)
+            return Arrival(status, _(message), None, settings)
+        if existing is not None:  # finished: the debrief again, with the completion code and redirect
             return Arrival("resume", "", existing, settings)
     refusal = _refusal(session, settings, entry)
     if refusal is not None:
@@ -167,8 +173,8 @@ def begin(session: Session, entry: Entry, language: str = DEFAULT_LANGUAGE) -> P
     if entry.prolific_pid is not None:  # entry.is_prolific
         existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
         if existing is not None:
-            if existing.completed_at is not None:
-                raise JourneyError(_(_ALREADY_COMPLETED))
+            if not _same_prolific_session(existing, entry):
+                raise JourneyError(_(_other_session(existing)[1]))
             return existing
     refusal = _refusal(session, settings, entry)
     if refusal is not None:
@@ -187,6 +193,23 @@ def begin(session: Session, entry: Entry, language: str = DEFAULT_LANGUAGE) -> P
     if participant is None:  # the same Prolific participant consented in another tab just now
         return begin(session, entry, language)
     return participant
+
+
+def _same_prolific_session(participant: Participant, entry: Entry) -> bool:
+    """Whether a Prolific link comes from the session the participant started in (same ``SESSION_ID``).
+
+    A Prolific ID is no secret (researchers, other studies and screenshots show it), so the ID alone
+    must not open someone's session: that needs the ``SESSION_ID`` Prolific generated for that
+    participant's submission, or the resume link.
+    """
+    return participant.prolific_session_id == entry.session_id
+
+
+def _other_session(participant: Participant) -> tuple[str, str]:
+    """Arrival status and message id for a Prolific ID already in the study from another Prolific session."""
+    if participant.completed_at is not None:
+        return "already_completed", _ALREADY_COMPLETED
+    return "other_session", _OTHER_SESSION
 
 
 def decline(session: Session) -> None:
@@ -272,6 +295,10 @@ def prolific_study_url(base_url: str) -> str:
 
 _ALREADY_COMPLETED = N_(
     "Our records show you have already completed this study - thank you! Each person can take part only once."
+)
+_OTHER_SESSION = N_(
+    "This Prolific ID has already started this study from another Prolific session. To continue, please use "
+    "the resume link from your first visit, or open the study again from the same Prolific submission."
 )
 _INVALID_RESUME_LINK = N_(
     "This resume link is not valid. Please use the full link you were given, "

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from core.spreadsheets import neutral_cell
 from core.vocabulary import Step
 
 
@@ -164,14 +165,16 @@ def prolific_csv(rows: Iterable[dict]) -> str:
     """CSV (UTF-8 text, header row) of Prolific ids with status, completion code and flags.
 
     The first column holds only Prolific participant ids, so it can be pasted into Prolific's
-    bulk approve / return boxes as it is.
+    bulk approve / return boxes as it is. Text a spreadsheet would run as a formula is neutralised
+    (:func:`core.spreadsheets.neutral_cell`), as in every CSV the app writes.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["prolific_pid", "status", "completion_code", "flags", "prolific_session_id", "participant_id"])
     for row in rows:
         writer.writerow(
-            [
+            neutral_cell(cell)
+            for cell in [
                 row["prolific_pid"],
                 row["status"],
                 row["completion_code"],

@@ -15,12 +15,12 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pyarrow_csv
 from sqlalchemy import Engine
 
+from core.spreadsheets import neutralise_formulas
 from results.data.codebook import codebook
 from results.data.dataset import Dataset, Filters, load_dataset
 from results.data.table import with_key_names
@@ -143,37 +143,9 @@ def table_to_csv(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix ``'`` to text cells a spreadsheet would run as a formula (CSV injection, OWASP).
-
-    Participants type free text (comments, questionnaire answers) that ends up in the CSV; a
-    cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return could run in Excel or
-    LibreOffice when a researcher opens the file. Only text columns change; numbers (negative
-    ones included) stay numbers, and the Parquet export keeps the text exactly as typed.
-    """
-    text_columns = [
-        name
-        for name in frame.columns
-        if pd.api.types.is_object_dtype(frame[name]) or pd.api.types.is_string_dtype(frame[name])
-    ]
-    if not text_columns:
-        return frame
-    frame = frame.copy()
-    for name in text_columns:
-        column = frame[name]
-        # A plain numpy mask: Series.map keeps an empty or all-missing string column's string dtype, on
-        # which pandas 3 refuses .any() (Arrow strings).
-        risky = np.fromiter(
-            (isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) for cell in column),
-            dtype=bool,
-            count=len(column),
-        )
-        if risky.any():
-            frame[name] = column.astype("object").where(~risky, "'" + column.astype("string").astype("object"))
-    return frame
+def codebook_csv(dataset: Dataset) -> str:
+    """The codebook as CSV text, formula-like cells neutralised like every CSV the app writes."""
+    return neutralise_formulas(codebook_frame(dataset)).to_csv(index=False)
 
 
 def table_to_parquet(frame: pd.DataFrame) -> bytes:
@@ -192,7 +164,7 @@ def export_files(dataset: Dataset, formats: Iterable[str] = FORMATS) -> dict[str
             files[f"{name}.csv"] = table_to_csv(frame)
         if "parquet" in formats:
             files[f"{name}.parquet"] = table_to_parquet(frame)
-    files["codebook.csv"] = codebook_frame(dataset).to_csv(index=False).encode("utf-8")
+    files["codebook.csv"] = codebook_csv(dataset).encode("utf-8")
     files["codebook.md"] = codebook_markdown(dataset).encode("utf-8")
     files["codebook.json"] = codebook_json(dataset).encode("utf-8")
     return files

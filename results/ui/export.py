@@ -89,7 +89,7 @@ def _single_files(dataset: Dataset, stamp: str) -> None:
     )
     right.download_button(
         "Codebook (CSV)",
-        data=lambda: export.codebook_frame(dataset).to_csv(index=False),
+        data=lambda: export.codebook_csv(dataset),
         file_name="codebook.csv",
         mime="text/csv",
         key="export_codebook_csv",

@@ -39,15 +39,33 @@ from tests.experiment.drive import (
 def test_an_unfinished_prolific_participant_resumes_instead_of_starting_again(data_env):
     add_clips(6, 6)
     configure(n_trials=4)
-    entry = prolific("P2")
+    entry = prolific("P2", session_id="SESSION-OF-P2")
     first = consent(entry)
     with db.session_scope() as s:
-        arrival = arrive(s, prolific("P2", session_id="NEWTAB"))
+        arrival = arrive(s, entry)  # the same Prolific submission, e.g. a new tab
         assert arrival.status == "resume" and arrival.participant.resume_token == first
         assert begin(s, entry).resume_token == first
         assert s.scalar(select(func.count()).select_from(Participant)) == 1
     # The same person in another Prolific study is a different participant.
     assert consent(prolific("P2", study="STUDY2")) != first
+
+
+def test_a_prolific_id_with_another_session_id_does_not_take_over_the_session(data_env):
+    """Anyone may know a participant's Prolific ID; only their SESSION_ID (or resume link) continues it."""
+    add_clips(6, 6)
+    configure(n_trials=4)
+    first = consent(prolific("P3", session_id="REAL-SESSION"))
+    stranger = prolific("P3", session_id="GUESSED")
+    with db.session_scope() as s:
+        arrival = arrive(s, stranger)
+        assert arrival.status == "other_session" and arrival.participant is None
+        assert "resume link" in arrival.message and first not in arrival.message
+        with pytest.raises(JourneyError, match="another Prolific session"):
+            begin(s, stranger)
+        assert arrive(s, prolific("P3", session_id=None)).status == "other_session"
+        assert s.scalar(select(func.count()).select_from(Participant)) == 1
+    with db.session_scope() as s:  # the resume link still works for the participant
+        assert arrive(s, parse_entry({RESUME_PARAM: first})).participant.resume_token == first
 
 
 @pytest.mark.parametrize(

@@ -132,12 +132,21 @@ def test_a_full_prolific_participant(data_env):
         assert all(r.time_to_answer_ms is not None and r.extra["client_time_to_answer_ms"] == 25_000 for r in stored)
         assert {r.guess for r in stored} == {"human", "ai"}
 
-    # Completing twice with the same Prolific id is refused; the record is unchanged.
+    # The same Prolific id from another Prolific session is refused; the record is unchanged.
     with db.session_scope() as s:
-        assert arrive(s, entry).status == "already_completed"
+        assert arrive(s, prolific("pid_A-1", session_id="OTHER")).status == "already_completed"
         with pytest.raises(JourneyError, match="already completed"):
             begin(s, prolific("pid_A-1", session_id="OTHER"))
         assert s.scalar(select(func.count()).select_from(Participant)) == 1
+    # The same submission coming back (code lost) resumes at the debrief: the code and redirect again.
+    with db.session_scope() as s:
+        arrival = arrive(s, entry)
+        assert arrival.status == "resume" and arrival.participant.resume_token == token
+        assert step(token) == "debrief"
+        shown_again = debrief(s, arrival.participant)
+        assert shown_again.completion_code == "C0DE1234"
+        assert shown_again.completion_url == "https://app.prolific.com/submissions/complete?cc=C0DE1234"
+        assert s.scalar(select(func.count()).select_from(Response)) == 11
 
 
 def test_nothing_in_a_trial_view_identifies_the_clip(data_env):

@@ -293,9 +293,14 @@ def test_prolific_entry_is_stored_and_url_switches_to_resume_token(study):
         "sess7",
     )
 
-    # Coming back through the Prolific link resumes the same participant instead of a new one.
-    again = open_page({"PROLIFIC_PID": "pid123", "STUDY_ID": "study9", "SESSION_ID": "sess8"})
+    # Coming back through the same Prolific link resumes the same participant instead of a new one.
+    again = open_page({"PROLIFIC_PID": "pid123", "STUDY_ID": "study9", "SESSION_ID": "sess7"})
     assert "About you" in texts(again)
+    assert len(participants()) == 1
+    # Someone who knows the Prolific ID but not the session is told to use the resume link, and gets no token.
+    stranger = open_page({"PROLIFIC_PID": "pid123", "STUDY_ID": "study9", "SESSION_ID": "sess8"})
+    assert "resume link" in texts(stranger) and "About you" not in texts(stranger)
+    assert "resume" not in dict(stranger.query_params) and token not in str(dict(stranger.query_params))
     assert len(participants()) == 1
 
 

@@ -4,6 +4,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from experiment import roster
 from experiment.roster import ProlificList, Status
 
@@ -73,3 +75,26 @@ def test_prolific_lists_split_approve_review_return_and_the_first_column_is_only
     table = list(csv.reader(io.StringIO(roster.prolific_csv(roster.prolific_list(rows, ProlificList.RETURN)))))
     assert table[0][0] == "prolific_pid"
     assert [line[0] for line in table[1:]] == [f"PID{5:021d}", f"PID{3:021d}"]
+
+
+def test_prolific_lists_neutralise_cells_a_spreadsheet_would_run():
+    row = {
+        "prolific_pid": "-2-3",
+        "status": "finished",
+        "completion_code": "=HYPERLINK(1)",
+        "flags": "+cmd",
+        "prolific_session_id": "@SUM(A1)",
+        "participant_id": 7,
+    }
+    (header, cells) = list(csv.reader(io.StringIO(roster.prolific_csv([row]))))
+    assert header[0] == "prolific_pid"
+    assert cells == ["'-2-3", "finished", "'=HYPERLINK(1)", "'+cmd", "'@SUM(A1)", "7"]
+
+
+@pytest.mark.parametrize("pid", ["-2-3", "-cmd"])
+def test_a_prolific_id_starting_with_a_minus_is_refused(pid):
+    from experiment.entry import parse_entry
+    from experiment.progress import JourneyError
+
+    with pytest.raises(JourneyError, match="invalid PROLIFIC_PID"):
+        parse_entry({"PROLIFIC_PID": pid})

@@ -20,11 +20,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import db
+from core.spreadsheets import neutralise_formulas
 from experiment.entry import load_participant
 from experiment.questionnaire import save_questionnaire
 from experiment.trials import acknowledge_instructions
 from human_touch.cli import main
-from results.rendering.export import neutralise_formulas
 from tests.conftest import require_or_skip
 from tests.experiment import drive
 
