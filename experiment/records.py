@@ -153,13 +153,28 @@ def participant_descriptors(session: Session, *, include_simulated: bool = False
     return [dict(row) for row in session.execute(statement).mappings()]
 
 
-def participant_records(session: Session, *, include_simulated: bool = False) -> list[dict]:
+_IDENTIFIERS = (Participant.prolific_pid, Participant.prolific_study_id, Participant.prolific_session_id)
+"""Columns that identify a person outside this database (Prolific's ids)."""
+
+
+def participant_records(
+    session: Session, *, include_simulated: bool = False, with_identifiers: bool = False
+) -> list[dict]:
     """One dict per participant who consented (previews excluded), with answer counts and times.
+
+    Parameters
+    ----------
+    include_simulated : bool
+        Also the simulated demo participants.
+    with_identifiers : bool
+        Also ``prolific_pid``, ``prolific_study_id`` and ``prolific_session_id``: only for the staff's
+        Participants page and its Prolific approve/return lists. Identifiers live apart from answers,
+        so the results (tables, exports, report) never read them.
 
     Returns
     -------
     list of dict
-        Participant fields (Prolific ids and completion code included) plus ``n_answered``
+        Participant fields (the completion code included) plus ``n_answered``
         (non-practice answers), ``n_trials_assigned``
         (non-practice trials in the stored list), ``first_answer_at``, ``last_answer_at``.
         Ordered by participant id.
@@ -187,9 +202,7 @@ def participant_records(session: Session, *, include_simulated: bool = False) ->
             Participant.id.label("participant_id"),
             Participant.study_version_id,
             Participant.prolific_pid.isnot(None).label("via_prolific"),
-            Participant.prolific_pid,
-            Participant.prolific_study_id,
-            Participant.prolific_session_id,
+            *(_IDENTIFIERS if with_identifiers else ()),
             Participant.completion_code,
             *_PARTICIPANT_FIELDS,
             func.coalesce(answered.c.n_answered, 0).label("n_answered"),

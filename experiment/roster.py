@@ -192,5 +192,5 @@ def load_roster(idle_minutes: float = DEFAULT_IDLE_MINUTES, now: datetime | None
     from experiment.records import participant_records
 
     with db.session_scope() as session:
-        records = participant_records(session)
+        records = participant_records(session, with_identifiers=True)
     return roster(records, now, idle_minutes)

@@ -381,9 +381,6 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
         "study_version_id", "int64", "", "positive integer", "Study settings version the participant started under."
     ),
     Column("via_prolific", "bool", "", "true, false", "Arrived through Prolific (a PROLIFIC_PID in the link)."),
-    Column("prolific_pid", "str", "", "Prolific id, missing", "Prolific participant id (PROLIFIC_PID; pseudonymous)."),
-    Column("prolific_study_id", "str", "", "Prolific id, missing", "Prolific study id (STUDY_ID from the link)."),
-    Column("prolific_session_id", "str", "", "Prolific id, missing", "Prolific session id (SESSION_ID from the link)."),
     Column("completion_code", "str", "", "code, missing", "Completion code shown at the debrief; missing before it."),
     Column(
         "created_at",

@@ -212,7 +212,8 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas():
     assert back["valence"].tolist() == [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0]  # numbers stay numbers
 
 
-def test_prolific_ids_and_completion_codes_are_exported_per_participant(sqlite_engine, tmp_path):
+def test_exports_carry_the_participant_number_and_never_a_prolific_id(sqlite_engine, tmp_path):
+    """Identifiers live apart from answers: they leave only in the Prolific approve/return lists."""
     from core.db import session_scope
     from tests.results.conftest import add_clip, add_participant, add_study_version, add_trial
 
@@ -230,14 +231,13 @@ def test_prolific_ids_and_completion_codes_are_exported_per_participant(sqlite_e
         second = add_participant(session, version, completed=False)  # an anonymous link: no Prolific id
         add_trial(session, first, 0, clip)
         add_trial(session, second, 0, clip)
-    export.export_all(tmp_path, engine=sqlite_engine, filters=Filters(completed_only=False), formats=["csv"])
+    written = export.export_all(tmp_path, engine=sqlite_engine, filters=Filters(completed_only=False))
     participants = pd.read_csv(tmp_path / "participants.csv")
-    assert participants["prolific_pid"].tolist()[0] == "5f0c2b0e8a1b2c3d4e5f6a7b"
-    assert participants["prolific_pid"].isna().tolist() == [False, True]
-    assert participants.loc[0, ["prolific_study_id", "prolific_session_id", "completion_code"]].tolist() == [
-        "STUDY1",
-        "SESS1",
-        "C0MPLETE",
-    ]
+    assert participants["participant_id"].tolist() == [first.id, second.id]
+    assert participants["via_prolific"].tolist() == [True, False]
+    assert participants.loc[0, "completion_code"] == "C0MPLETE"
+    for path in written:
+        content = path.read_bytes()
+        assert b"5f0c2b0e8a1b2c3d4e5f6a7b" not in content and b"SESS1" not in content, path.name
     codebook = pd.read_csv(tmp_path / "codebook.csv")
-    assert "prolific_pid" in set(codebook.loc[codebook["table"] == "participants", "column"])
+    assert not {"prolific_pid", "prolific_study_id", "prolific_session_id"} & set(codebook["column"])
