@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
 from core import auth, config, db
 
@@ -47,8 +48,34 @@ def _cmd_hash(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from core.backup import BackupError, backup
+
+    try:
+        command = backup(args.out)
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(" ".join(command))
+    print(f"Backup written to {args.out}. Restore it with: human-touch restore {args.out}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from core.backup import BackupError, restore
+
+    try:
+        command = restore(args.file)
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(" ".join(command))
+    print(f"Restored {args.file} into {config.database_url().split('@')[-1]}.")
+    return 0
+
+
 def register(subparsers) -> None:
-    """Add ``staff set-password`` and ``staff hash`` to the ``human-touch`` command line."""
+    """Add ``staff set-password``, ``staff hash``, ``backup`` and ``restore`` to the ``human-touch`` command line."""
     staff = subparsers.add_parser("staff", help="staff credentials")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     setpw = staff_sub.add_parser("set-password", help="set or reset the staff password")
@@ -59,3 +86,11 @@ def register(subparsers) -> None:
     )
     hash_cmd.add_argument("--stdin", action="store_true", help="read the password from standard input")
     hash_cmd.set_defaults(handler=_cmd_hash)
+    backup_cmd = subparsers.add_parser(
+        "backup", help="write a backup of the whole database while the app runs (SQLite backup API or pg_dump)"
+    )
+    backup_cmd.add_argument("--out", required=True, type=Path, help="backup file to write (must not exist)")
+    backup_cmd.set_defaults(handler=_cmd_backup)
+    restore_cmd = subparsers.add_parser("restore", help="restore a backup into a new, empty database")
+    restore_cmd.add_argument("file", type=Path, help="a file written by human-touch backup")
+    restore_cmd.set_defaults(handler=_cmd_restore)
