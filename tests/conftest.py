@@ -35,8 +35,14 @@ def require_or_skip(available: bool, what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-"""This pytest process's name under pytest-xdist (gw0, gw1, ...): each worker has its own databases."""
+WORKER = "_".join(
+    (
+        os.environ.get("PYTEST_XDIST_WORKER", "main"),
+        os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:12],
+    )
+)
+"""This test process's name (xdist worker and run): each has its own PostgreSQL databases, so two runs of the
+suite against one server (two developers on a shared machine) never touch each other's."""
 
 
 def _postgres_admin():
@@ -63,16 +69,26 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+def _drop_postgres(*names: str) -> None:
+    admin = _postgres_admin()
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_template() -> str:
+def postgres_template() -> Iterator[str]:
     """A PostgreSQL database migrated to head once per test process (``CREATE DATABASE ... TEMPLATE``
-    copies it in ~35 ms where Alembic takes ~250 ms)."""
+    copies it in ~35 ms where Alembic takes ~250 ms); it and the test copies are dropped at the end."""
     require_or_skip(bool(PG_URL), "PostgreSQL (HUMAN_TOUCH_TEST_PG_URL)")
     name = f"human_touch_template_{WORKER}"
     url = _recreate_postgres(name)
     db.migrate(url)
     db.dispose_engines()  # a template must have no open connections
-    return name
+    yield name
+    db.dispose_engines()
+    _drop_postgres(name, f"human_touch_test_{WORKER}", f"human_touch_restored_{WORKER}")
 
 
 def migrated_sqlite_copy(template: Path, path: Path) -> str:
