@@ -181,3 +181,13 @@ def attempt_login(
     with db.session_scope() as session:
         repository.record_login_failure(session, client, now)
     return LoginOutcome(False, seconds_until_login_allowed(client, now, policy), "That password is not right.")
+
+
+LOGIN_FAILURE_RETENTION_DAYS = int(os.environ.get("HUMAN_TOUCH_LOGIN_FAILURE_RETENTION_DAYS", "30"))
+"""Days a failed staff login (time and client address) is kept: long enough to see an attack in the
+log, far longer than any throttling window; set per server with ``HUMAN_TOUCH_LOGIN_FAILURE_RETENTION_DAYS``."""
+
+
+def forget_old_login_failures(session, now: datetime) -> int:
+    """Delete failed-login records (client addresses) older than :data:`LOGIN_FAILURE_RETENTION_DAYS`."""
+    return repository.forget_login_failures_before(session, now - timedelta(days=LOGIN_FAILURE_RETENTION_DAYS))

@@ -47,6 +47,12 @@ def record_login_failure(session: Session, client: str, at: datetime) -> None:
     session.add(LoginFailure(client=client[:64], at=at))
 
 
+def forget_login_failures_before(session: Session, before: datetime) -> int:
+    """Delete failed staff logins (their client addresses) older than ``before``; returns how many."""
+    result = session.execute(delete(LoginFailure).where(LoginFailure.at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def login_failures_since(session: Session, since: datetime, client: str | None = None) -> tuple[int, datetime | None]:
     """Failed logins at or after ``since`` (from ``client``, or from anyone): (count, newest time)."""
     query = select(func.count(LoginFailure.id), func.max(LoginFailure.at)).where(LoginFailure.at >= since)

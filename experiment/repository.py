@@ -224,6 +224,27 @@ def participant_by_prolific(session: Session, prolific_pid: str, study_id: str |
     return session.scalars(query).first()
 
 
+def erase_identifiers_finished_before(session: Session, study_version_id: int, before: datetime) -> int:
+    """Erase the Prolific ids of the version's participants who finished (or, unfinished, consented) before ``before``.
+
+    Returns the number of participants whose ids were erased; their answers stay under the participant number.
+    """
+    erased = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Participant)
+            .where(
+                Participant.study_version_id == study_version_id,
+                Participant.prolific_pid.isnot(None),
+                func.coalesce(Participant.completed_at, Participant.created_at) < before,
+            )
+            .values(prolific_pid=None, prolific_study_id=None, prolific_session_id=None)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return int(erased.rowcount or 0)
+
+
 def record_decline(session: Session, study_version_id: int) -> None:
     """Add one to the decline count of ``study_version_id`` (atomic on both backends)."""
     updated = cast(

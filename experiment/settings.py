@@ -137,6 +137,9 @@ class StudySettings:
     planned_n : int
         Planned number of analysed participants (0 = not planned), for the preregistration and
         the report's deviations.
+    identifier_retention_days : int
+        Days after a participant finished (or, for one who did not, consented) after which their
+        Prolific ids are erased (1-3650); the answers stay, under the participant number.
     conditions : tuple of str
         The design conditions (:class:`core.vocabulary.Condition`) participants are randomised to,
         balanced over arrivals (:mod:`experiment.conditions`); one condition = no randomisation.
@@ -183,6 +186,7 @@ class StudySettings:
     show_percentile: bool = True
     exclusion_rules: tuple[str, ...] = DEFAULT_EXCLUSION_RULES
     planned_n: int = 0
+    identifier_retention_days: int = 90
     conditions: tuple[str, ...] = (Condition.BLIND,)
     label_true_percent: int = 50
     label_reversed_percent: int = 50
@@ -348,6 +352,9 @@ def settings_problems(settings: StudySettings) -> list[str]:
         problems.append(f"exclusion_rules must be distinct values of {[str(r) for r in EXCLUSION_RULES]}")
     if not isinstance(s.planned_n, int) or isinstance(s.planned_n, bool) or not 0 <= s.planned_n <= 100_000:
         problems.append(f"planned_n must be a whole number between 0 and 100000, got {s.planned_n}")
+    days = s.identifier_retention_days
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
+        problems.append(f"identifier_retention_days must be a whole number of days between 1 and 3650, got {days}")
     if not 0.0 <= float(s.min_answer_seconds) <= 600.0:
         problems.append(f"min_answer_seconds must be between 0 and 600, got {s.min_answer_seconds}")
     if not 1 <= s.max_same_source_run <= 20:

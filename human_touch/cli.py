@@ -24,6 +24,15 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_maintenance(args: argparse.Namespace) -> int:
+    from core import db
+    from human_touch.maintenance import run_maintenance
+
+    db.migrate()
+    print(run_maintenance().describe())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="human-touch", description="Human Touch: a blind listening lab for human-composed vs AI-generated music."
@@ -33,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     prep = sub.add_parser("prepare", help="migrate the database, create the staff password, build the demo")
     prep.add_argument("--no-demo", action="store_true", help="do not build the demo clips")
     prep.set_defaults(handler=_cmd_prepare)
+    maintenance = sub.add_parser(
+        "maintenance", help="enforce retention periods (participants' Prolific ids, failed-login addresses); daily"
+    )
+    maintenance.set_defaults(handler=_cmd_maintenance)
 
     for package in PACKAGES_WITH_COMMANDS:
         try:

@@ -54,6 +54,11 @@ def prepare(
         ``.streamlit/config.toml``, see :func:`core.config.staff_url`).
     """
     prepare_ground(secret_hash=secret_hash, oidc=oidc, echo=echo, staff_url=staff_url)
+    from human_touch.maintenance import run_maintenance
+
+    report = run_maintenance()
+    if report.identifiers_erased or report.login_failures_forgotten:
+        echo(report.describe())
     store_missing_clip_blobs(echo=echo)
     if build_demo:
         build_demo_if_empty(echo=echo)

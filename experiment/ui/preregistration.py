@@ -58,6 +58,15 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         int(s.planned_n),
         key=k + "planned_n",
     )
+    retention = st.number_input(
+        "Erase participants' Prolific ids this many days after they finished (the answers stay)",
+        1,
+        3650,
+        int(s.identifier_retention_days),
+        key=k + "identifier_retention_days",
+        help="Checked at every start of the app and by `human-touch maintenance` (run it daily from cron or a "
+        "systemd timer). State the period in the consent text.",
+    )
     st.caption(
         "The preregistration file (settings, design, these rules, the planned N and the analysis) is on the "
         "Results → Plan and Export pages, and `human-touch prereg` writes it."
@@ -66,4 +75,5 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         "screening_criterion": str(criterion),
         "exclusion_rules": tuple(rule for rule in EXCLUSION_RULES if rule in rules),
         "planned_n": int(planned),
+        "identifier_retention_days": int(retention),
     }
