@@ -91,6 +91,9 @@ def simulate_participants(
         with session_factory() as session:
             participant = begin(session, Entry())
             participant.simulated = True
+            # begin() draws the seed of the trial list and the screening from the OS; a simulation
+            # draws it from its own seed, so that the same seed makes the same study.
+            participant.seed = int(rng.integers(2**31))
             _walk(session, participant, truth, seed=seed, rng=rng)
             made.append(SimulatedParticipant(participant.id, *truth))
         if (i + 1) % 10 == 0 or i + 1 == n:

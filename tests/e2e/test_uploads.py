@@ -78,8 +78,9 @@ def _put_file(server_url: str, page, session_id: str, size: int) -> int:
     except urllib.error.HTTPError as error:
         return error.code
     except urllib.error.URLError as error:
-        # The server answered 400 and closed before taking the rest of the body.
-        if isinstance(error.reason, ConnectionResetError):
+        # The server answered 400 and closed before taking the rest of the body: depending on when the
+        # close reaches this client, its next write fails with a reset or a broken pipe.
+        if isinstance(error.reason, (ConnectionResetError, BrokenPipeError)):
             return 400
         raise
 

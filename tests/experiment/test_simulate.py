@@ -36,8 +36,9 @@ def test_simulated_participants_recover_their_d_prime_and_emotion_effect_and_sta
     trials = included.trials[included.trials["simulated"] & (included.trials["kind"] == "main")]
     hits = trials.loc[trials["is_ai"], "guessed_ai"].mean()
     false_alarms = trials.loc[~trials["is_ai"], "guessed_ai"].mean()
-    # Clip spread (u_j) and criterion spread attenuate the pooled d' a little below the mean d_p.
-    assert 1.0 < norm.ppf(hits) - norm.ppf(false_alarms) < 1.7
+    # Clip spread (u_j) and criterion spread attenuate the pooled d' a little below the mean d_p; over
+    # 480 trials its standard error is about 0.13, so the band is the mean d_p (1.5 +- 0.2) -0.5/+0.3.
+    assert 1.0 < norm.ppf(hits) - norm.ppf(false_alarms) < 1.8
     # The clip offsets are known: take them out, and the built-in effect is what remains.
     moved_index = list(EMOTION_EFFECTS).index("moved")
     offsets = trials["clip_id"].map(lambda clip_id: clip_draws(3, int(clip_id))[1][moved_index])
