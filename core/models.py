@@ -10,6 +10,7 @@ clip_features    librosa features of exactly what participants hear (JSON name -
 participants     one row per consenting participant: resume token, Prolific ids,
                  questionnaire, screening result, progress, completion, quality flags.
 consent_declines a bare count per study version of people who declined consent.
+withdrawals      a bare count per study version of participants who withdrew (everything else erased).
 trials           the participant's stored trial list (assignment), in presentation order.
 responses        one row per answered trial; unique per (participant, trial index), so a
                  double submit cannot create a second row.
@@ -184,6 +185,15 @@ class ConsentDecline(Base):
     """How many people declined consent, per study version; nothing else about them is stored."""
 
     __tablename__ = "consent_declines"
+
+    study_version_id: Mapped[int] = mapped_column(ForeignKey("study_versions.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Withdrawal(Base):
+    """How many participants withdrew, per study version; everything else about them was erased."""
+
+    __tablename__ = "withdrawals"
 
     study_version_id: Mapped[int] = mapped_column(ForeignKey("study_versions.id"), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,5 +1,6 @@
-"""``human-touch study ...`` (show the settings, open or close the study) and ``human-touch demo
-participants`` (fill the demo study with simulated participants, :mod:`experiment.simulate`)."""
+"""``human-touch study ...`` (show the settings, open or close the study), ``human-touch demo
+participants`` (fill the demo study with simulated participants, :mod:`experiment.simulate`) and
+``human-touch participants withdraw`` (erase a participant on request, :mod:`experiment.withdrawal`)."""
 
 from __future__ import annotations
 
@@ -84,8 +85,22 @@ def _demo_participants(args: argparse.Namespace) -> int:
     return 0
 
 
+def _withdraw(args: argparse.Namespace) -> int:
+    from experiment.withdrawal import withdraw_on_request
+
+    db.migrate()
+    try:
+        with db.session_scope() as session:
+            number = withdraw_on_request(session, prolific_pid=args.prolific_pid, participant_id=args.participant_id)
+    except LookupError as error:
+        print(f"error: {error}; nothing was erased", file=sys.stderr)
+        return 2
+    print(f"Participant {number} withdrawn: their answers, trial list, questionnaire and ids are erased.")
+    return 0
+
+
 def register(subparsers) -> None:
-    """Add ``study show|open|close`` to the ``human-touch`` command."""
+    """Add ``study show|open|close``, ``demo participants`` and ``participants withdraw`` to ``human-touch``."""
     study = subparsers.add_parser("study", help="the participant study: show settings, open, close")
     study_sub = study.add_subparsers(dest="study_command", required=True)
     show = study_sub.add_parser("show", help="print the settings in force as JSON")
@@ -105,3 +120,13 @@ def register(subparsers) -> None:
     people.add_argument("--seed", type=int, default=0, help="seeds every simulated draw")
     people.add_argument("--force", action="store_true", help="also when the library holds non-demo clips")
     people.set_defaults(handler=_demo_participants)
+
+    participants = subparsers.add_parser("participants", help="participants: withdraw one on request")
+    participants_sub = participants.add_subparsers(dest="participants_command", required=True)
+    withdraw = participants_sub.add_parser(
+        "withdraw", help="erase everything of one participant (answers, trial list, questionnaire, ids)"
+    )
+    who = withdraw.add_mutually_exclusive_group(required=True)
+    who.add_argument("--prolific-pid", help="the participant's Prolific ID")
+    who.add_argument("--participant-id", type=int, help="the participant number of the exports")
+    withdraw.set_defaults(handler=_withdraw)

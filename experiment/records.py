@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import ConsentDecline, Participant, Response, StudyVersion, Trial
+from core.models import ConsentDecline, Participant, Response, StudyVersion, Trial, Withdrawal
 from core.vocabulary import TrialKind
 
 _NOT_PREVIEW = Participant.is_preview.is_not(True)
@@ -227,6 +227,12 @@ def study_versions(session: Session) -> list[dict]:
         StudyVersion.config,
     ).order_by(StudyVersion.id)
     return [dict(row) for row in session.execute(statement).mappings()]
+
+
+def withdrawals(session: Session) -> dict[int, int]:
+    """How many participants withdrew, per study version id (versions without a withdrawal are absent)."""
+    rows = session.execute(select(Withdrawal.study_version_id, Withdrawal.count)).all()
+    return {int(version): int(count or 0) for version, count in rows}
 
 
 def consent_declines(session: Session) -> dict[int, int]:

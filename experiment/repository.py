@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, event, func, inspect, select, update
+from sqlalchemy import CursorResult, case, delete, event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audio import library
 from core.i18n import DEFAULT_LANGUAGE
-from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial, utcnow
+from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial, Withdrawal, utcnow
 from core.vocabulary import Step, TrialKind
 from experiment.assignment import ClipInfo, PlannedTrial
 from experiment.settings import StudySettings, library_problems, settings_problems
@@ -247,22 +247,49 @@ def erase_identifiers_finished_before(session: Session, study_version_id: int, b
 
 def record_decline(session: Session, study_version_id: int) -> None:
     """Add one to the decline count of ``study_version_id`` (atomic on both backends)."""
+    _count_one(session, ConsentDecline, study_version_id)
+
+
+def record_withdrawal(session: Session, study_version_id: int) -> None:
+    """Add one to the withdrawal count of ``study_version_id`` (atomic on both backends)."""
+    _count_one(session, Withdrawal, study_version_id)
+
+
+def _count_one(session: Session, model: type[ConsentDecline] | type[Withdrawal], study_version_id: int) -> None:
+    """Add one to ``model``'s count row of the version, creating the row on the first count."""
     updated = cast(
         CursorResult[Any],
-        session.execute(
-            update(ConsentDecline)
-            .where(ConsentDecline.study_version_id == study_version_id)
-            .values(count=ConsentDecline.count + 1)
-        ),
+        session.execute(update(model).where(model.study_version_id == study_version_id).values(count=model.count + 1)),
     ).rowcount
     if updated:
         return
     try:
         with session.begin_nested():
-            session.add(ConsentDecline(study_version_id=study_version_id, count=1))
+            session.add(model(study_version_id=study_version_id, count=1))
             session.flush()
-    except IntegrityError:  # a concurrent first decline created the row: count on it
-        record_decline(session, study_version_id)
+    except IntegrityError:  # a concurrent first count created the row: count on it
+        _count_one(session, model, study_version_id)
+
+
+def erase_participant(session: Session, participant_id: int) -> int:
+    """Delete the participant and everything they gave: responses, trials, then the row (ids included).
+
+    Returns 1, or 0 when someone else erased them first (a double click, another tab).
+    """
+    session.execute(delete(Response).where(Response.participant_id == participant_id))
+    session.execute(delete(Trial).where(Trial.participant_id == participant_id))
+    erased = cast(CursorResult[Any], session.execute(delete(Participant).where(Participant.id == participant_id)))
+    return int(erased.rowcount or 0)
+
+
+def participants_by_prolific_pid(session: Session, prolific_pid: str) -> list[Participant]:
+    """Every participant with this Prolific participant id (one per Prolific study)."""
+    return list(session.scalars(select(Participant).where(Participant.prolific_pid == prolific_pid)).all())
+
+
+def participant_by_id(session: Session, participant_id: int) -> Participant | None:
+    """The participant with this number (the one exports and the Participants page show)."""
+    return session.get(Participant, participant_id)
 
 
 def decline_count(session: Session, study_version_id: int | None = None) -> int:

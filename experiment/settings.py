@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
 from typing import Any
 
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
@@ -140,6 +141,9 @@ class StudySettings:
     identifier_retention_days : int
         Days after a participant finished (or, for one who did not, consented) after which their
         Prolific ids are erased (1-3650); the answers stay, under the participant number.
+    withdrawal_deadline : str
+        Last day (ISO date, ``YYYY-MM-DD``, UTC) on which participants can withdraw with their
+        resume link; "" = no end. Staff can withdraw a participant on request at any time.
     conditions : tuple of str
         The design conditions (:class:`core.vocabulary.Condition`) participants are randomised to,
         balanced over arrivals (:mod:`experiment.conditions`); one condition = no randomisation.
@@ -187,6 +191,7 @@ class StudySettings:
     exclusion_rules: tuple[str, ...] = DEFAULT_EXCLUSION_RULES
     planned_n: int = 0
     identifier_retention_days: int = 90
+    withdrawal_deadline: str = ""
     conditions: tuple[str, ...] = (Condition.BLIND,)
     label_true_percent: int = 50
     label_reversed_percent: int = 50
@@ -314,6 +319,14 @@ def design_problems(settings: StudySettings) -> list[str]:
     return problems
 
 
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return len(text) == 10
+
+
 def settings_problems(settings: StudySettings) -> list[str]:
     """Every problem with ``settings`` as a readable sentence (empty list when valid)."""
     s = settings
@@ -355,6 +368,8 @@ def settings_problems(settings: StudySettings) -> list[str]:
     days = s.identifier_retention_days
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
         problems.append(f"identifier_retention_days must be a whole number of days between 1 and 3650, got {days}")
+    if s.withdrawal_deadline and not _is_iso_date(s.withdrawal_deadline):
+        problems.append(f"withdrawal_deadline must be a date like 2027-06-30 (or empty), got {s.withdrawal_deadline!r}")
     if not 0.0 <= float(s.min_answer_seconds) <= 600.0:
         problems.append(f"min_answer_seconds must be between 0 and 600, got {s.min_answer_seconds}")
     if not 1 <= s.max_same_source_run <= 20:

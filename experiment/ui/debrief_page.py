@@ -9,11 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import _, ngettext
+from core.models import utcnow
 from core.vocabulary import Source
-from experiment import debrief
+from experiment import debrief, withdrawal
 from experiment.progress import JourneyError
 from experiment.ui import design_text
 from experiment.ui.steps import StepPage, confidence_label
+
+WITHDRAWN_KEY = "withdrawn"
+"""Session-state flag: this browser session's participant has just withdrawn (the journey says so)."""
 
 
 def debrief_step(page: StepPage) -> bool:
@@ -30,7 +34,7 @@ def debrief_step(page: StepPage) -> bool:
     else:
         design_text.unscored_reveal(info)
     _completion(info)
-    return False
+    return _withdrawal(page)
 
 
 def _scored_reveal(info: debrief.Debrief) -> None:
@@ -71,6 +75,30 @@ def _completion(info: debrief.Debrief) -> None:
             info.completion_url,
             type="primary",
         )
+
+
+def _withdrawal(page: StepPage) -> bool:
+    """Withdraw from the study (while the study allows it): erases everything, after a confirmation."""
+    if page.participant.is_preview or not withdrawal.can_withdraw(page.session, page.participant, utcnow().date()):
+        return False
+    deadline = page.settings.withdrawal_deadline
+    with st.expander(_("Withdraw from the study")):
+        st.write(
+            _("You can withdraw until {deadline}: all your answers will be deleted.").format(deadline=deadline)
+            if deadline
+            else _("You can withdraw at any time: all your answers will be deleted.")
+        )
+        sure = st.checkbox(_("Yes, delete all my answers"), key="withdraw_confirm")
+        if not st.button(_("Withdraw and delete my answers"), disabled=not sure, key="withdraw_button"):
+            return False
+        try:
+            withdrawal.withdraw(page.session, page.participant, utcnow())
+        except JourneyError as error:
+            st.error(str(error))
+            return False
+    st.session_state[WITHDRAWN_KEY] = True
+    st.query_params.clear()  # the resume link no longer leads anywhere
+    return True
 
 
 def _reveal_row(item: debrief.RevealItem) -> dict[str, object]:

@@ -223,6 +223,7 @@ def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -
         everyone = table.read_participants_table(session, include_simulated=simulated)
         known = versions.read_versions(session)
         declines = versions.read_declines(session)
+        withdrawals = versions.read_withdrawals(session)
     with_data = {int(v) for v in all_trials["study_version_id"].unique()}
     analysed, note = versions.compatible_versions(known, with_data, filters.study_versions)
     rules = applied_rules(filters, known, with_data)
@@ -231,7 +232,7 @@ def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -
     participants = everyone[everyone["participant_id"].isin(trials["participant_id"])].reset_index(drop=True)
     clips = table.clips_table_from_records(clip_records, trials)
     analysed_ids = set(trials["participant_id"].astype(int))
-    flow = participant_flow(everyone, declines, rules, analysed_ids, analysed)
+    flow = participant_flow(everyone, declines, rules, analysed_ids, analysed, withdrawals)
     condition_flow = flow_by_condition(everyone, rules, analysed_ids, analysed)
     return Dataset(
         trials=trials,

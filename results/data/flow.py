@@ -38,6 +38,7 @@ def participant_flow(
     rules: Mapping[int, Collection[str]],
     analysed_ids: Collection[int],
     versions: Collection[int] | None = None,
+    withdrawals: Mapping[int, int] | None = None,
 ) -> pd.DataFrame:
     """The flow table from arrival to analysis.
 
@@ -55,6 +56,8 @@ def participant_flow(
         Participants in the analysed trial table.
     versions : collection of int, optional
         The study versions analysed (None = all).
+    withdrawals : mapping of version id to count, optional
+        Participants who withdrew (everything of them erased; only the count is left).
 
     Returns
     -------
@@ -62,13 +65,12 @@ def participant_flow(
         Columns :data:`FLOW_COLUMNS`; the first row "Arrived", the last "Analysed".
     """
     people = participants
-    if versions is not None:
-        wanted = {int(v) for v in versions}
+    wanted = None if versions is None else {int(v) for v in versions}
+    if wanted is not None:
         people = people[people["study_version_id"].isin(wanted)]
-        declined = sum(int(n) for v, n in declines.items() if int(v) in wanted)
-    else:
-        declined = sum(int(n) for n in declines.values())
-    arrived = declined + len(people)
+    declined = sum(int(n) for v, n in declines.items() if wanted is None or int(v) in wanted)
+    withdrew = sum(int(n) for v, n in (withdrawals or {}).items() if wanted is None or int(v) in wanted)
+    arrived = declined + withdrew + len(people)
     rows: list[tuple[str, int | None, int]] = [("Arrived (answered the consent question)", None, arrived)]
     remaining = arrived
 
@@ -78,6 +80,7 @@ def participant_flow(
         rows.append((stage, count, remaining))
 
     remove("Declined consent", declined)
+    remove("Withdrew (everything of them erased)", withdrew)
     screened = people["step"].astype(str).eq(Step.SCREENED_OUT).to_numpy()
     remove("Screened out (failed the required headphone screen)", int(screened.sum()))
     people = people[~screened]

@@ -54,3 +54,8 @@ def fetch_study_versions(session: Session) -> list[dict]:
 def fetch_consent_declines(session: Session) -> dict[int, int]:
     """Consent declines per study version id (:func:`experiment.records.consent_declines`)."""
     return records.consent_declines(session)
+
+
+def fetch_withdrawals(session: Session) -> dict[int, int]:
+    """Withdrawals per study version id (:func:`experiment.records.withdrawals`)."""
+    return records.withdrawals(session)

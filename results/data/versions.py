@@ -73,6 +73,11 @@ def read_declines(session: Session) -> dict[int, int]:
     return repository.fetch_consent_declines(session)
 
 
+def read_withdrawals(session: Session) -> dict[int, int]:
+    """Withdrawals per study version id, read in ``session``."""
+    return repository.fetch_withdrawals(session)
+
+
 def describe_scales(settings: StudySettings) -> str:
     """E.g. "9-point scales valence, arousal, moved, liking"."""
     return f"{settings.scale_points}-point scales {', '.join(settings.scales) or '(none)'}"

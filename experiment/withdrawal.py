@@ -1,0 +1,74 @@
+"""Withdrawal: a participant (with their resume link) or staff (on request) erases everything of that person.
+
+One transaction deletes the participant's answers, trial list, questionnaire, flags and identifiers
+(the ``participants`` row), on whichever replica is asked, and adds one to the version's bare count of
+withdrawals so that the participant flow can say how many withdrew (:mod:`experiment.records`). A
+participant can withdraw until the study's ``withdrawal_deadline``; staff, answering a request by
+e-mail, at any time. Nothing of the content is logged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from core.i18n import N_, _
+from core.models import Participant
+from experiment import repository
+from experiment.progress import JourneyError, settings_for
+
+WITHDRAWN = N_("Your answers and everything else we stored about your participation have been deleted.")
+"""What a participant reads once their withdrawal is done (a message id)."""
+_TOO_LATE = N_(
+    "Withdrawal was possible until {deadline}. Please contact the researchers named in the study information."
+)
+
+
+def can_withdraw(session: Session, participant: Participant, today: date) -> bool:
+    """Whether the participant may still withdraw themselves on ``today`` (UTC) under their version's deadline."""
+    deadline = settings_for(session, participant).withdrawal_deadline
+    return not deadline or today <= date.fromisoformat(deadline)
+
+
+def withdraw(session: Session, participant: Participant, now: datetime) -> None:
+    """The participant withdraws: erase everything of them in the caller's transaction.
+
+    Raises
+    ------
+    JourneyError
+        After the study's withdrawal deadline (nothing is erased).
+    """
+    if not can_withdraw(session, participant, now.date()):
+        deadline = settings_for(session, participant).withdrawal_deadline
+        raise JourneyError(_(_TOO_LATE).format(deadline=deadline))
+    _erase(session, participant)
+
+
+def withdraw_on_request(session: Session, *, prolific_pid: str | None = None, participant_id: int | None = None) -> int:
+    """Staff withdraw a participant found by Prolific ID or participant number; returns the number erased.
+
+    Raises
+    ------
+    LookupError
+        No participant (or more than one, for a Prolific ID used in several Prolific studies) matches.
+    """
+    if (prolific_pid is None) == (participant_id is None):
+        raise ValueError("give exactly one of prolific_pid and participant_id")
+    if participant_id is not None:
+        found = [p for p in [repository.participant_by_id(session, participant_id)] if p is not None]
+    else:
+        found = repository.participants_by_prolific_pid(session, str(prolific_pid))
+    if len(found) != 1:
+        what = f"participant {participant_id}" if participant_id is not None else f"Prolific ID {prolific_pid}"
+        raise LookupError(f"{what}: {'no participant' if not found else f'{len(found)} participants'} found")
+    number = found[0].id
+    _erase(session, found[0])
+    return number
+
+
+def _erase(session: Session, participant: Participant) -> None:
+    version_id, participant_id = participant.study_version_id, participant.id
+    session.expunge(participant)  # the rows go by id; the object must not be flushed back
+    if repository.erase_participant(session, participant_id):  # counted once, however often clicked
+        repository.record_withdrawal(session, version_id)
