@@ -30,6 +30,7 @@ from experiment.study_texts import (
     DEFAULT_DEBRIEF_TEXT,
     DEFAULT_INFORMATION_TEXT,
     DEFAULT_TITLE,
+    PLACEHOLDERS,
     TEXT_FIELDS,
 )
 
@@ -258,6 +259,20 @@ class StudySettings:
             elif getattr(self, name) == _DEFAULT_TEXTS[name]:
                 changes[name] = translate(_DEFAULT_TEXTS[name], language)
         return replace(self, **changes)
+
+    def with_facts(self, text: str) -> str:
+        """``text`` as participants read it: ``{retention_days}`` becomes this version's retention period.
+
+        Only that token is replaced (a plain replace, not ``str.format``), so braces an organiser writes
+        are shown as written.
+        """
+        return text.replace("{retention_days}", str(self.identifier_retention_days))
+
+    def unfilled_placeholders(self) -> list[str]:
+        """The default texts' bracketed fields (lab, contact) still in any participant text, in any language."""
+        texts = [str(getattr(self, name)) for name in TEXT_FIELDS]
+        texts += [text for language in self.localised_texts.values() for text in language.values()]
+        return [field for field in PLACEHOLDERS if any(field in text for text in texts)]
 
     @property
     def screening_pass_mark(self) -> int:

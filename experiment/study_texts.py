@@ -1,6 +1,9 @@
 """The study's own participant-facing texts: their built-in defaults (catalog messages) and field names.
 
 The organiser edits them per language in the study settings (:meth:`experiment.settings.StudySettings.localised`).
+The defaults say what is stored, who sees it, how long Prolific ids are kept (``{retention_days}``, filled in
+from the settings when shown) and how to withdraw; the lab's name and contact are placeholders in square
+brackets that the settings page asks the organiser to fill in (:data:`PLACEHOLDERS`).
 """
 
 from __future__ import annotations
@@ -9,14 +12,20 @@ from core.i18n import N_
 
 DEFAULT_TITLE = N_("Human or AI? A listening study")
 DEFAULT_INFORMATION_TEXT = N_(
-    "Thank you for your interest in this study. You will listen to short music clips and, for "
-    "each one, say how it made you feel and whether you think a person or an AI system made it. "
-    "It takes about 15 minutes. Please use headphones in a quiet place. Your answers are stored "
-    "anonymously and used for research only. You may stop at any time by closing this page."
+    "Thank you for your interest in this study by [name of the lab]. You will listen to short music clips and, for "
+    "each one, say how it made you feel and whether you think a person or an AI system made it. It takes about "
+    "15 minutes. Please use headphones in a quiet place.\n\n"
+    "**What is stored.** Your answers, the questionnaire and the times of your answers, under a participant "
+    "number. If you come from Prolific, your Prolific ID is stored apart from your answers, used only to approve "
+    "your payment and to handle a withdrawal, and deleted {retention_days} days after you finish. Only the "
+    "research team sees the data; anything published or shared carries the participant number only.\n\n"
+    "**Stopping and withdrawing.** You can stop at any time by closing this page. After the last clip, the final "
+    "page lets you withdraw and have all your answers deleted, and says until when; you can also write to us.\n\n"
+    "**Contact:** [contact e-mail]."
 )
 DEFAULT_CONSENT_TEXT = N_(
-    "I have read the information above, I am at least 18 years old, and I agree to take part "
-    "and to my anonymous answers being stored and used for research."
+    "I have read the information above, I am at least 18 years old, and I agree to take part and to my "
+    "answers being stored under a participant number and used for research as described."
 )
 DEFAULT_DEBRIEF_TEXT = N_(
     "Thank you for taking part. Some of the clips you heard were composed and performed by "
@@ -31,3 +40,6 @@ _DEFAULT_TEXTS: dict[str, str] = {
     "consent_text": DEFAULT_CONSENT_TEXT,
     "debrief_text": DEFAULT_DEBRIEF_TEXT,
 }
+
+PLACEHOLDERS: tuple[str, ...] = ("[name of the lab]", "[contact e-mail]", "[Name des Labors]", "[Kontakt-E-Mail]")
+"""Bracketed fields of the default texts that only the organiser can fill in."""

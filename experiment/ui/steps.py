@@ -114,9 +114,9 @@ def consent_form(settings: StudySettings, *, key: str = "consent") -> str | None
         What the participant chose in this run, None until they choose.
     """
     st.subheader(_("Information about this study"))
-    st.markdown(settings.information_text)
+    st.markdown(settings.with_facts(settings.information_text))
     st.subheader(_("Consent"))
-    st.markdown(settings.consent_text)
+    st.markdown(settings.with_facts(settings.consent_text))
     with st.container(horizontal=True):
         agree = st.button(_("I agree, start the study"), type="primary", key=f"{key}_agree")
         decline = st.button(_("I do not agree"), key=f"{key}_decline")

@@ -266,6 +266,12 @@ def _screening_fields(k: str, s: StudySettings) -> dict[str, object]:
 
 def _text_and_completion_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Texts**")
+    unfilled = s.unfilled_placeholders()
+    if unfilled:
+        st.warning(
+            "Fill in " + ", ".join(unfilled) + " in the participant texts (and their translations) before "
+            "participants see them. {retention_days} is filled in from the retention period for you."
+        )
     values: dict[str, object] = {}
     values["information_text"] = st.text_area(
         "Information sheet (Markdown)", s.information_text, height=160, key=k + "information"

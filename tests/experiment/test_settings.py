@@ -80,3 +80,23 @@ def test_cli_show_open_close(sqlite_data_env, capsys):
     assert "needs 6 human clips" in capsys.readouterr().err
     with db.session_scope() as s:
         assert repository.current_settings(s) == (version, settings)
+
+
+def test_default_texts_say_what_is_stored_for_how_long_and_how_to_withdraw():
+    settings = StudySettings(identifier_retention_days=45)
+    english = settings.with_facts(settings.information_text)
+    for said in ("participant number", "Prolific ID", "deleted 45 days after you finish", "withdraw", "Contact"):
+        assert said in english, said
+    assert "anonym" not in english.lower() and "{retention_days}" not in english
+    german = settings.localised("de")
+    shown = german.with_facts(german.information_text)
+    assert "45 Tage" in shown and "Teilnehmernummer" in shown and "zurücktreten" in shown
+    assert "anonym" not in german.consent_text.lower() and "Teilnehmernummer" in german.consent_text
+    assert settings.unfilled_placeholders() == ["[name of the lab]", "[contact e-mail]"]
+    filled = settings.with_changes(
+        information_text=settings.information_text.replace("[name of the lab]", "the Music Lab").replace(
+            "[contact e-mail]", "lab@example.org"
+        )
+    )
+    assert filled.unfilled_placeholders() == []
+    assert settings.with_facts("{not a token} {retention_days}") == "{not a token} 45"
