@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from experiment import roster
+from core import db
+from experiment import roster, withdrawal
 from experiment.roster import ProlificList, Status
 
 COLUMNS = {
@@ -30,6 +31,9 @@ LIST_HELP = {
     ProlificList.REVIEW: "Finished with a quality flag: look before deciding (Prolific needs a fair reason to reject).",
     ProlificList.RETURN: "Screened out or dropped out: ask them to return the submission, which reopens the place.",
 }
+
+
+_WITHDRAWN_MESSAGE = "participants_withdrawn_message"
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -82,6 +86,8 @@ def _prolific_downloads(rows: list[dict]) -> None:
 def participants_page() -> None:
     """The whole staff page: counts by status, filters, the table, and the Prolific lists."""
     st.title("Participants")
+    if _WITHDRAWN_MESSAGE in st.session_state:
+        st.success(st.session_state.pop(_WITHDRAWN_MESSAGE))
     idle = st.number_input(
         "Count as dropped out after this many minutes without activity",
         min_value=5,
@@ -107,3 +113,36 @@ def participants_page() -> None:
     else:
         st.dataframe(shown, hide_index=True, column_config=COLUMNS, width="stretch")
     _prolific_downloads(rows)
+    _withdraw_on_request()
+
+
+def _withdraw_on_request() -> None:
+    """Erase a participant who asked to withdraw (by e-mail, say): by Prolific ID or participant number."""
+    with st.expander("Withdraw a participant on request"):
+        st.caption(
+            "Erases their answers, trial list, questionnaire and ids in one step; only a count of withdrawals per "
+            "study version remains (shown in the participant flow). This cannot be undone."
+        )
+        with st.form("withdraw_form", clear_on_submit=True, enter_to_submit=False):
+            who = st.text_input("Prolific ID, or participant number (#)", key="withdraw_who").strip()
+            sure = st.checkbox("I have checked the request and want to erase this participant", key="withdraw_sure")
+            submitted = st.form_submit_button("Withdraw and erase")
+        if not submitted:
+            return
+        if not who or not sure:
+            st.warning("Give the Prolific ID or number and tick the confirmation; nothing was erased.")
+            return
+        by_number = who.lstrip("#").isdigit()
+        try:
+            with db.session_scope() as session:
+                number = withdrawal.withdraw_on_request(
+                    session,
+                    participant_id=int(who.lstrip("#")) if by_number else None,
+                    prolific_pid=None if by_number else who,
+                )
+        except LookupError as error:
+            st.error(f"{error}; nothing was erased.")
+            return
+        # Rerun so the table and the counts are read again without them; the message survives the rerun.
+        st.session_state[_WITHDRAWN_MESSAGE] = f"Participant {number} withdrawn: everything of them is erased."
+        st.rerun()

@@ -59,3 +59,20 @@ def test_preview_jumps_straight_to_the_debrief(sqlite_data_env):
     at.button[0].click().run()  # the form's "Start here"
     assert not at.exception, [e.value for e in at.exception]
     assert "Which clips were made by AI?" in texts(at) and "PREVIEW" in texts(at)
+
+
+def test_staff_withdraw_a_participant_on_request_from_the_participants_page(sqlite_data_env):
+    _study()
+    complete_participant(prolific("c" * 24))
+    reach_trials(prolific("d" * 24))
+    at = _staff_page("experiment/pages/participants.py").run()
+    at.text_input(key="withdraw_who").set_value("c" * 24)
+    at.button[-1].click().run()  # without the confirmation: refused
+    assert any("nothing was erased" in w.value for w in at.warning)
+    at.text_input(key="withdraw_who").set_value("c" * 24)
+    at.checkbox(key="withdraw_sure").check()
+    at.button[-1].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("withdrawn" in s.value for s in at.success)
+    (table,) = at.dataframe
+    assert set(table.value["prolific_pid"]) == {"d" * 24}
