@@ -242,7 +242,8 @@ def _model_html(result: models.DetectionModel | models.EmotionModel) -> str:
     )
 
 
-def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | None) -> str:
+def _data_section(analysis: Analysis) -> str:
+    df, filters_description, counts = analysis.trials, analysis.dataset.filters.describe(), analysis.dataset.counts
     main = df[df["kind"] == TrialKind.MAIN] if len(df) else df
     versions = ", ".join(str(v) for v in sorted(df["study_version_id"].unique())) if len(df) else "none"
     first = main["answered_at"].min() if len(main) else None
@@ -251,7 +252,11 @@ def _data_section(df: pd.DataFrame, filters_description: str, counts: dict | Non
     n_repeat = int((df["kind"] == TrialKind.REPEAT).sum()) if len(df) else 0
     rows = [
         ["Filters", filters_description],
-        ["Participants", str(df["participant_id"].nunique() if len(df) else 0)],
+        [
+            "Participants",
+            f"{df['participant_id'].nunique() if len(df) else 0} with an answered trial; {analysis.n_participants} "
+            "with a judged main trial (what the detection statistics rest on)",
+        ],
         ["Answered trials", f"{len(df)} ({len(main)} main, {n_attention} attention, {n_repeat} repeat)"],
         ["Clips heard", str(main["clip_id"].nunique() if len(main) else 0)],
         ["Study version(s)", versions],
@@ -299,14 +304,14 @@ def build_report_html(
         HTML with inline CSS and inline SVG figures; no external resources.
     """
     generated = datetime.now(UTC)
-    df, filters_description = analysis.trials, analysis.dataset.filters.describe()
+    filters_description = analysis.dataset.filters.describe()
     detection_html, detection_methods = detection_section(analysis)
     methods = [detection_methods, ROC_METHOD]
     body = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">Generated {generated:%Y-%m-%d %H:%M} UTC. Filters: {esc(filters_description)}.</p>',
         preamble_html,
-        _data_section(df, filters_description, analysis.dataset.counts),
+        _data_section(analysis),
         detection_html,
     ]
     if analysis.n_participants:
