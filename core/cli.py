@@ -49,28 +49,31 @@ def _cmd_hash(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from core.backup import BackupError, backup
+    from core.backup import backup
 
-    try:
-        command = backup(args.out)
-    except BackupError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(" ".join(command))
-    print(f"Backup written to {args.out}. Restore it with: human-touch restore {args.out}")
-    return 0
+    return _backup_tool(
+        lambda: backup(args.out), f"Backup written to {args.out}. Restore: human-touch restore {args.out}"
+    )
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from core.backup import BackupError, restore
+    from core.backup import restore
+
+    where = config.database_url().split("@")[-1]  # never the password
+    return _backup_tool(lambda: restore(args.file), f"Restored {args.file} into {where}.")
+
+
+def _backup_tool(run, done: str) -> int:
+    """Run a backup or restore; print its command and ``done``, or why it could not be done (exit 2)."""
+    from core.backup import BackupError
 
     try:
-        command = restore(args.file)
+        command = run()
     except BackupError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(" ".join(command))
-    print(f"Restored {args.file} into {config.database_url().split('@')[-1]}.")
+    print(done)
     return 0
 
 
