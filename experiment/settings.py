@@ -334,6 +334,17 @@ def design_problems(settings: StudySettings) -> list[str]:
     return problems
 
 
+def _participant_rights_problems(s: StudySettings) -> list[str]:
+    """Problems with how long identifiers are kept and until when participants can withdraw."""
+    problems = []
+    days = s.identifier_retention_days
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
+        problems.append(f"identifier_retention_days must be a whole number of days between 1 and 3650, got {days}")
+    if s.withdrawal_deadline and not _is_iso_date(s.withdrawal_deadline):
+        problems.append(f"withdrawal_deadline must be a date like 2027-06-30 (or empty), got {s.withdrawal_deadline!r}")
+    return problems
+
+
 def _is_iso_date(text: str) -> bool:
     try:
         date.fromisoformat(text)
@@ -380,11 +391,7 @@ def settings_problems(settings: StudySettings) -> list[str]:
         problems.append(f"exclusion_rules must be distinct values of {[str(r) for r in EXCLUSION_RULES]}")
     if not isinstance(s.planned_n, int) or isinstance(s.planned_n, bool) or not 0 <= s.planned_n <= 100_000:
         problems.append(f"planned_n must be a whole number between 0 and 100000, got {s.planned_n}")
-    days = s.identifier_retention_days
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650:
-        problems.append(f"identifier_retention_days must be a whole number of days between 1 and 3650, got {days}")
-    if s.withdrawal_deadline and not _is_iso_date(s.withdrawal_deadline):
-        problems.append(f"withdrawal_deadline must be a date like 2027-06-30 (or empty), got {s.withdrawal_deadline!r}")
+    problems += _participant_rights_problems(s)
     if not 0.0 <= float(s.min_answer_seconds) <= 600.0:
         problems.append(f"min_answer_seconds must be between 0 and 600, got {s.min_answer_seconds}")
     if not 1 <= s.max_same_source_run <= 20:
