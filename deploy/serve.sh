@@ -160,6 +160,14 @@ wait_healthy "${ports[@]}"
 nginx_pid=$!
 pids=("$nginx_pid" "${pids[@]}")  # nginx stops first, so no browser is sent to a stopping replica
 case "$LISTEN" in *:*) site="$LISTEN" ;; *) site="localhost:$LISTEN" ;; esac
+# "ready" means nginx answers and has written its pid file (it does both a moment after it starts).
+for _ in $(seq 1 600); do
+  [ -s "$RUN_DIR/nginx.pid" ] && "$PYTHON" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+    "http://$site/_stcore/health" 2>/dev/null && break
+  kill -0 "$nginx_pid" 2>/dev/null || die "nginx exited; see $RUN_DIR/nginx-error.log"
+  sleep 0.25
+done
+[ -s "$RUN_DIR/nginx.pid" ] || die "nginx did not start in 150 s; see $RUN_DIR/nginx-error.log"
 echo "serve.sh: participants: http://$site/   (nginx pid $nginx_pid, logs in $RUN_DIR)" >&2
 [ "$STAFF" = 1 ] && echo "serve.sh: staff (uploads): http://$STAFF_LISTEN/staff" >&2
 echo "serve.sh: ready" >&2
