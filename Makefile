@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: run serve test test-latest lint lock install system-deps benchmarks clean-data catalogs
 
 # uv resolves and installs: one tool for a universal, hash-checked lock and for exact syncs (5.5 s for the
-# 97 packages of the test lock into a fresh .venv here). Its own version is pinned with hashes in
+# whole test lock into a fresh .venv here). Its own version is pinned with hashes in
 # requirements/uv.txt and installed by pip beside the environment's packages (--target), so that syncing
 # the environment cannot remove it.
 UV := $(VENV_DIR)/uv-tool/bin/uv
