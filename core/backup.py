@@ -47,6 +47,19 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    """Copy a SQLite database page by page with the online backup API (a consistent snapshot while
+    writers go on); the copy is owner-only, as the data folder is."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    os.chmod(target_path, 0o600)
+
+
 def _run(command: list[str], env: dict[str, str]) -> None:
     tool = command[0]
     if shutil.which(tool) is None:
@@ -80,15 +93,7 @@ def backup(out: Path, url: str | None = None) -> list[str]:
         raise BackupError(f"{out} exists: choose a new file name (a backup never overwrites one)")
     out.parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
-        source = sqlite3.connect(_sqlite_path(url))
-        target = sqlite3.connect(out)
-        try:
-            with target:
-                source.backup(target)  # a consistent snapshot, while writers go on
-        finally:
-            target.close()
-            source.close()
-        os.chmod(out, 0o600)
+        _sqlite_copy(_sqlite_path(url), out)
         return ["sqlite3 online backup", str(_sqlite_path(url)), "->", str(out)]
     uri, env = _libpq(url)
     command = ["pg_dump", "--format=custom", "--no-owner", f"--file={out}", uri]
@@ -120,15 +125,7 @@ def restore(backup_file: Path, url: str | None = None) -> list[str]:
             raise BackupError(f"{path} already holds data: restore only into a new, empty database")
         db.dispose_engines()
         path.parent.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(backup_file)
-        target = sqlite3.connect(path)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
-        os.chmod(path, 0o600)
+        _sqlite_copy(backup_file, path)
         return ["sqlite3 online backup", str(backup_file), "->", str(path)]
     if not is_empty(url):
         raise BackupError("the database already holds tables: restore only into a new, empty database")
