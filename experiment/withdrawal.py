@@ -56,7 +56,8 @@ def withdraw_on_request(session: Session, *, prolific_pid: str | None = None, pa
     if (prolific_pid is None) == (participant_id is None):
         raise ValueError("give exactly one of prolific_pid and participant_id")
     if participant_id is not None:
-        found = [p for p in [repository.participant_by_id(session, participant_id)] if p is not None]
+        one = repository.participant_by_id(session, participant_id)
+        found = [one] if one is not None else []
     else:
         found = repository.participants_by_prolific_pid(session, str(prolific_pid))
     if len(found) != 1:
