@@ -139,6 +139,8 @@ class Analysis:
 
     def _once(self, key: tuple, compute: Callable[[], T]) -> T:
         """The value stored under ``key``, computed by ``compute`` the first time it is asked for."""
+        if key in self._values:  # computed: no waiting behind another session's slow fit
+            return self._values[key]
         with self._lock:
             if key not in self._values:
                 self._values[key] = compute()
