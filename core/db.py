@@ -151,9 +151,28 @@ def migrate(url: str | None = None) -> None:
     # Several replicas may start at once: one migrates, the others wait and then find nothing to
     # do. (On SQLite, Alembic's version check alone does not stop two processes from both seeing
     # "no version" and the second failing with "table ... already exists".)
-    with exclusive("migrate", engine), engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    with exclusive("migrate", engine), engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's batch ALTER rebuilds a table (copy, DROP, rename); with foreign keys on, the
+            # DROP would first delete every row and cascade into the tables that refer to it
+            # (dropping participants would empty trials and responses). Off for this connection
+            # only, and every reference is checked before the migration commits.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # ends SQLAlchemy's autobegun block; the pragma is outside any transaction
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def hold_lock(session: Session, name: str) -> None:

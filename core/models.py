@@ -2,8 +2,9 @@
 
 Tables
 ------
-study_versions   every saved version of the organiser's study settings (JSON config);
-                 the newest is in force, and each participant and response records its version.
+studies          the studies of this deployment: a name and a short slug for the participant link.
+study_versions   every saved version of one study's settings (JSON config); the study's newest is
+                 in force, and each participant and response records its version.
 library_settings every saved version of the clip processing settings (JSON config).
 clips            the clip library: processed-file facts, loudness, and catalogue metadata.
 clip_features    librosa features of exactly what participants hear (JSON name -> float).
@@ -21,6 +22,7 @@ staff_credential the one staff password hash of this database (local login), so 
 login_failures   failed staff logins (time, client address) for throttling and the audit log.
 staff_sessions   staff login sessions and one-time login tickets, by the SHA-256 of their secret,
                  with expiry and revocation, so a refresh on any replica stays logged in.
+audit_events     the audit trail: who did what, when, from where, to which study (append only).
 
 Schema changes go through Alembic migrations in ``core/migrations``.
 """
@@ -54,12 +56,27 @@ class Base(DeclarativeBase):
     pass
 
 
+class Study(Base):
+    """One study of this deployment. ``slug`` names it in links (``/?study=SLUG``) and on the command line."""
+
+    __tablename__ = "studies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when an owner deletes the study: its link stops working and staff lists hide it, but its
+    # rows stay (answers are research data; erasing them is withdrawal's job, not a menu click).
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class StudyVersion(Base):
-    """One saved version of the study settings; ``config`` is ``experiment.settings.StudySettings`` as JSON."""
+    """One saved version of a study's settings; ``config`` is ``experiment.settings.StudySettings`` as JSON."""
 
     __tablename__ = "study_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     config: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
@@ -150,6 +167,9 @@ class Participant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resume_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The study (also reachable through the version): stored so that every per-study count is one
+    # indexed filter rather than a join, e.g. exposure balancing at each arrival.
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
     study_version_id: Mapped[int] = mapped_column(ForeignKey("study_versions.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -333,3 +353,26 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """One entry of the audit trail (append only; nothing updates or deletes a row).
+
+    ``actor`` is the account's name at the time ("cli" for the command line, "system" for start-up
+    and maintenance), kept as text so the trail survives a deleted account; ``account_id`` links to
+    the account while it exists. ``study_id`` is None for server-wide events (accounts, logins, the
+    shared clip library). ``detail`` holds the action's facts, e.g. a settings diff
+    ``{"changes": {"n_trials": [12, 16]}}``.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    client: Mapped[str | None] = mapped_column(String(64))
+    study_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(300))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
