@@ -1,4 +1,4 @@
-"""The ground's part of start-up: data folders, database migrations, the staff credential.
+"""The ground's part of start-up: data folders, database migrations, the first (admin) staff account.
 
 The whole start-up (this, then the demo clips) is :func:`human_touch.startup.prepare`; it lives
 above the packages because the demo build belongs to ``audio``.
@@ -14,7 +14,8 @@ _PASSWORD_BANNER = """
 ======================================================================
  Human Touch staff password (shown once; only its hash is stored):
 
-     {password}
+     username: admin
+     password: {password}
 
  Staff login: {staff_url}
  Change it any time with:  human-touch staff set-password
@@ -29,7 +30,7 @@ def prepare_ground(
     echo: Callable[[str], None] = print,
     staff_url: str | None = None,
 ) -> None:
-    """Make the data folder, the database schema and the staff credential ready.
+    """Make the data folder, the database schema and the first staff account (``admin``) ready.
 
     Parameters
     ----------
@@ -46,6 +47,6 @@ def prepare_ground(
     config.ensure_dirs()
     db.migrate()
     if not oidc:
-        password = auth.ensure_staff_password(secret_hash)
+        password = auth.ensure_admin_account(secret_hash)
         if password:
             echo(_PASSWORD_BANNER.format(password=password, staff_url=staff_url or config.staff_url()))

@@ -17,11 +17,14 @@ responses        one row per answered trial; unique per (participant, trial inde
                  double submit cannot create a second row.
 clip_blobs       the served bytes of every clip, by content hash, so any app replica with any
                  data folder can serve any clip (files on disk are only a cache).
-staff_credential the one staff password hash of this database (local login), so every replica
-                 checks the same credential.
-login_failures   failed staff logins (time, client address) for throttling and the audit log.
+staff_accounts   named staff accounts: local password hash and/or OIDC identity, admin flag,
+                 disabled, and a session epoch whose bump ends every open session of the account.
+study_members    an account's role (owner, organiser, researcher) on one study.
+staff_invitations one-time invitation links (by the SHA-256 of their token) to set a password.
+staff_access_tokens personal access tokens for the command line (by the SHA-256 of the token).
+login_failures   failed staff logins (time, client address, account) for throttling.
 staff_sessions   staff login sessions and one-time login tickets, by the SHA-256 of their secret,
-                 with expiry and revocation, so a refresh on any replica stays logged in.
+                 with their account, expiry and revocation, so a refresh on any replica stays logged in.
 audit_events     the audit trail: who did what, when, from where, to which study (append only).
 
 Schema changes go through Alembic migrations in ``core/migrations``.
@@ -312,28 +315,77 @@ class ClipBlob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class StaffCredential(Base):
-    """The local staff password hash of this database: at most one row (``id`` is always 1).
+class StaffAccount(Base):
+    """A named staff account: a local password (scrypt hash), an OIDC identity (``st.login``), or both.
 
-    A single fixed primary key makes "create the first credential" race-free across processes: the
-    second insert fails on the key instead of creating a second password.
+    Accounts are disabled, never deleted (the audit trail and memberships keep pointing at them).
+    ``session_epoch`` is copied into a login when it starts; bumping it (log-out, password change,
+    disabling, a role change) ends every open session of the account at its next script run.
     """
 
-    __tablename__ = "staff_credential"
+    __tablename__ = "staff_accounts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    password_hash: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class StudyMember(Base):
+    """One account's role on one study (``core.access.Role``); at most one row per pair."""
+
+    __tablename__ = "study_members"
+    __table_args__ = (UniqueConstraint("study_id", "account_id", name="uq_study_member"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class StaffInvitation(Base):
+    """A one-time link (``/staff?invite=TOKEN``) with which an invited account sets its password."""
+
+    __tablename__ = "staff_invitations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffAccessToken(Base):
+    """A personal access token for the command line (``HUMAN_TOUCH_TOKEN``); only its SHA-256 is kept."""
+
+    __tablename__ = "staff_access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LoginFailure(Base):
-    """One failed staff login: when and from which client address (for throttling and audit)."""
+    """One failed staff login: when, from which client address, against which account (if one exists).
+
+    Stored *before* the password is checked (and deleted again when it was right), so parallel
+    guesses each see the others and all count.
+    """
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     client: Mapped[str] = mapped_column(String(64), index=True)
+    account_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class StaffSession(Base):
@@ -349,6 +401,7 @@ class StaffSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
     parent: Mapped[str | None] = mapped_column(String(64), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
     client: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -8,7 +8,6 @@ revokes the session on the server and expires the cookie.
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -17,29 +16,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core import staff_sessions
+from core import proxies, staff_sessions
 
 SESSION_PATH = "_ht/staff/session"
 LOGOUT_PATH = "_ht/staff/logout"
 
 
-def _from_local_proxy(request: Request) -> bool:
-    try:
-        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
-    except ValueError:
-        return False
-
-
 def _client(request: Request) -> str:
-    """The peer, or nginx's ``X-Real-IP`` when the peer is this machine (as :func:`core.ui.client_address`)."""
-    if _from_local_proxy(request) and request.headers.get("x-real-ip"):
-        return request.headers["x-real-ip"].strip()[:64]
-    return request.client.host if request.client else "unknown"
+    """The browser's address: the peer, or ``X-Real-IP`` from a trusted proxy (as :func:`core.ui.client_address`)."""
+    return proxies.client_address(request.client.host if request.client else None, request.headers.get("x-real-ip"))
 
 
 def _secure(request: Request) -> bool:
-    """Mark the cookie Secure when the browser came over https (directly or through the local nginx)."""
-    forwarded = request.headers.get("x-forwarded-proto", "") if _from_local_proxy(request) else ""
+    """Mark the cookie Secure when the browser came over https (directly or through a trusted proxy)."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-proto", "") if proxies.is_trusted(peer) else ""
     return request.url.scheme == "https" or forwarded.lower() == "https"
 
 
@@ -85,7 +76,7 @@ def routes(base_path: str = "") -> list[Route]:
             return Response(status_code=403)
         token = request.cookies.get(staff_sessions.SESSION_COOKIE)
         if token:
-            await run_in_threadpool(staff_sessions.revoke, token)
+            await run_in_threadpool(staff_sessions.revoke, token, _client(request))
         response = Response(status_code=204, headers={"Cache-Control": "no-store"})
         response.delete_cookie(staff_sessions.SESSION_COOKIE, path=cookie_path, httponly=True, samesite="strict")
         return response

@@ -16,7 +16,8 @@ The login is therefore also kept in an HttpOnly cookie, set by a small HTTP rout
 Tokens and tickets are 256-bit random secrets; the database keeps only their SHA-256, so a copy
 of the database opens no session. Sessions live in the database, so any replica accepts them,
 logging out revokes one on the server (the cookie alone is then worthless), and setting a new
-staff password revokes them all.
+account's password (or any other change that ends its sessions, see
+:func:`core.repository.end_account_sessions`) revokes them all.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from core import db, repository
+from core import audit, db, repository
 from core.models import utcnow
 
 SESSION_COOKIE = "ht_staff_session"
@@ -52,6 +53,7 @@ class SessionCheck:
 
     status: SessionStatus
     expires_at: datetime | None = None
+    account_id: int | None = None
 
 
 def session_lifetime() -> timedelta:
@@ -73,12 +75,12 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def issue_ticket(client: str | None = None, now: datetime | None = None) -> str:
-    """A one-time login ticket for a session whose password was just checked; valid :data:`TICKET_TTL`."""
+def issue_ticket(account_id: int | None, client: str | None = None, now: datetime | None = None) -> str:
+    """A one-time login ticket for an account whose password was just checked; valid :data:`TICKET_TTL`."""
     now = now or utcnow()
     ticket = secrets.token_urlsafe(32)
     with db.session_scope() as session:
-        repository.add_staff_session(session, token_hash(ticket), "ticket", now + TICKET_TTL, None, client)
+        repository.add_staff_session(session, token_hash(ticket), "ticket", now + TICKET_TTL, None, client, account_id)
     return ticket
 
 
@@ -93,7 +95,8 @@ def exchange_ticket(ticket: str, client: str | None = None, now: datetime | None
     with db.session_scope() as session:
         if not repository.consume_ticket(session, parent, now):
             return None
-        repository.add_staff_session(session, token_hash(token), "session", expires, parent, client)
+        account_id = repository.session_account(session, parent)
+        repository.add_staff_session(session, token_hash(token), "session", expires, parent, client, account_id)
         repository.forget_expired_staff_sessions(session, now - _KEEP_EXPIRED)
     return token, expires
 
@@ -107,22 +110,29 @@ def check_session(token: str | None, now: datetime | None = None) -> SessionChec
         row = repository.staff_session(session, token_hash(token))
         if row is None:
             return SessionCheck(SessionStatus.UNKNOWN)
-        if row.revoked_at is not None:
+        if row.revoked_at is not None or row.account_id is None:
             return SessionCheck(SessionStatus.REVOKED)
-        expires = _as_utc(row.expires_at)
+        expires, account_id = _as_utc(row.expires_at), row.account_id
     if expires <= now:
         return SessionCheck(SessionStatus.EXPIRED)
-    return SessionCheck(SessionStatus.VALID, expires)
+    return SessionCheck(SessionStatus.VALID, expires, account_id)
 
 
-def revoke(secret: str, now: datetime | None = None) -> None:
-    """End the session of ``secret``: a session token, or the ticket the session was made from."""
-    if secret:
-        with db.session_scope() as session:
-            repository.revoke_staff_sessions(session, now or utcnow(), token_hash(secret))
+def revoke(secret: str, client: str | None = None, now: datetime | None = None) -> None:
+    """Log out: end every session of the account that ``secret`` (a session token or its ticket) belongs to.
 
-
-def revoke_all(now: datetime | None = None) -> int:
-    """End every staff session (a new password was set); returns how many were live or pending."""
+    Every open tab and browser of the account is logged out at its next script run, not only
+    this one: whoever logs out because a laptop was left open means all of them.
+    """
+    if not secret:
+        return
+    now = now or utcnow()
     with db.session_scope() as session:
-        return repository.revoke_staff_sessions(session, now or utcnow())
+        account_id = repository.session_account(session, token_hash(secret))
+        if account_id is None:
+            repository.revoke_staff_sessions(session, now, token_hash(secret))
+            return
+        repository.end_account_sessions(session, account_id, now)
+        row = repository.account(session, account_id)
+        name = row.username if row is not None else "?"
+        audit.record(session, audit.Actor(name, account_id, client), "logout")

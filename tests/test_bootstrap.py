@@ -12,9 +12,12 @@ def test_prepare_on_an_empty_folder_migrates_and_prints_the_password_once(data_e
     assert "staff password" in first.lower()
     tables = set(inspect(db.get_engine()).get_table_names())
     assert {"clips", "participants", "trials", "responses", "study_versions"} <= tables
-    from core import auth
+    assert "username: admin" in first
+    from core import repository
 
-    assert auth.configured_hash() is not None  # the credential lives in the database
+    with db.session_scope() as session:  # the credential lives in the database, as the admin account
+        admin = repository.account_by_username(session, "admin")
+        assert admin is not None and admin.is_admin and admin.password_hash.startswith("scrypt$")
 
     assert cli_main(["prepare", "--no-demo"]) == 0
     assert "staff password" not in capsys.readouterr().out.lower()
