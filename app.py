@@ -19,6 +19,7 @@ from core import config
 config.configure_numba_cache()  # before anything imports librosa
 
 from core import ui  # noqa: E402
+from experiment.ui.study_context import study_picker  # noqa: E402
 from human_touch import startup  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -56,6 +57,7 @@ def _page(relative: str, title: str, icon: str, **kwargs) -> st.Page:
 
 STAFF_PAGES = {
     "Study": [
+        ("experiment/pages/studies.py", "Studies", "🗂️"),
         ("experiment/pages/study_settings.py", "Study settings", "⚙️"),
         ("experiment/pages/participants.py", "Participants", "👥"),
         ("experiment/pages/preview.py", "Preview", "👁️"),
@@ -91,6 +93,7 @@ def main() -> None:
         navigation["Account"] = [st.Page(ui.staff_home, title="Staff home", icon="🔑", url_path="staff")]
         with st.sidebar:
             ui.keep_login_cookie()
+        study_picker()  # which study every study page shows (kept in the address as ?study=SLUG)
         st.navigation(navigation, position="sidebar").run()
     else:
         # Participants get no sidebar at all; staff reach the login page by its URL (/staff), and
@@ -110,7 +113,11 @@ def main() -> None:
 if __name__ == "__main__":  # each script run of a Streamlit session
     main()
 elif __name__ == "app":  # `streamlit run app.py` imports this file as the server (st.App, Starlette)
-    from core import staff_routes
+    from core import proxies, staff_routes
 
-    # Streamlit's own routes plus the two that set and clear the HttpOnly staff session cookie.
-    app = st.App(__file__, routes=staff_routes.routes(st.get_option("server.baseUrlPath") or ""))
+    proxies.keep_real_peer()  # the client address comes only from trusted proxies (X-Real-IP), never X-Forwarded-For
+    # Streamlit's own routes plus the two that set and clear the HttpOnly staff session cookie; the
+    # lifespan guards uploads and cache clears before the server accepts its first connection.
+    app = st.App(
+        __file__, routes=staff_routes.routes(st.get_option("server.baseUrlPath") or ""), lifespan=ui.server_lifespan
+    )

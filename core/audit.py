@@ -103,3 +103,13 @@ def events(session: Session, study_id: int | None = None, limit: int | None = No
         Entry(row.at, row.actor, row.client, row.study_id, row.action, row.target, dict(row.detail or {}))
         for row in session.scalars(query)
     ]
+
+
+def describe_detail(detail: dict[str, Any]) -> str:
+    """An event's detail in one line for a table: settings changes as ``field: before → after``."""
+    changes = detail.get("changes")
+    if isinstance(changes, dict):
+        shown = [f"{name}: {pair[0]!r} → {pair[1]!r}" for name, pair in list(changes.items())[:6]]
+        more = f" (+{len(changes) - 6} more)" if len(changes) > 6 else ""
+        return "; ".join(shown) + more
+    return ", ".join(f"{key}: {value}" for key, value in detail.items())

@@ -187,7 +187,7 @@ def hold_lock(session: Session, name: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
     else:
-        session.execute(text("UPDATE staff_credential SET id = id WHERE 0 = 1"))
+        session.execute(text("UPDATE studies SET id = id WHERE 0 = 1"))
 
 
 @contextmanager

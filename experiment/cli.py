@@ -9,22 +9,47 @@ import json
 import sys
 
 from audio import library
-from core import db
-from experiment import repository
+from core import audit, db
+from experiment import repository, studies
+
+
+def add_study_option(parser: argparse.ArgumentParser) -> None:
+    """``--study SLUG`` on a command that reads or changes one study (default: the only/oldest study)."""
+    parser.add_argument("--study", metavar="SLUG", help="which study (default: the deployment's default study)")
+
+
+def study_for(session, args: argparse.Namespace, permission) -> tuple[studies.StudyRef, audit.Actor]:
+    """The study ``--study`` names and the actor, once the command's identity may do ``permission`` on it.
+
+    Raises
+    ------
+    experiment.studies.UnknownStudy
+        No such study.
+    core.access.Refused
+        The identity (``HUMAN_TOUCH_TOKEN``'s account, else the server operator) lacks the permission.
+    """
+    from core import access
+
+    study = studies.resolve(session, getattr(args, "study", None))
+    return study, access.require_cli(session, permission, study.id)
 
 
 def _show(args: argparse.Namespace) -> int:
+    from core.access import Permission
+
     db.migrate()
     with db.session_scope() as session:
-        version_id, settings = repository.current_settings(session)
-        active_clips = library.active_counts(session)
-        declines = repository.decline_count(session)
+        study, _actor = study_for(session, args, Permission.VIEW_STUDY)
+        version_id, settings = repository.current_settings(session, study.id)
+        clips = repository.study_clip_counts(session, settings)
+        declines = repository.decline_count(session, study_id=study.id)
     print(
         json.dumps(
             {
+                "study": {"slug": study.slug, "name": study.name},
                 "version": version_id,
                 "settings": settings.to_dict(),
-                "active_clips": active_clips,
+                "active_clips": clips,
                 "consent_declines": declines,
             },
             indent=2,
@@ -36,26 +61,78 @@ def _show(args: argparse.Namespace) -> int:
 
 def _set_open(is_open: bool):
     def handler(args: argparse.Namespace) -> int:
+        from core.access import Permission
+
         db.migrate()
         with db.session_scope() as session:
-            _, settings = repository.current_settings(session)
+            study, actor = study_for(session, args, Permission.OPEN_CLOSE)
+            _, settings = repository.current_settings(session, study.id)
             if settings.is_open == is_open:
-                print(f"The study is already {'open' if is_open else 'closed'}.")
+                print(f"The study {study.slug} is already {'open' if is_open else 'closed'}.")
                 return 0
             try:
-                version_id = repository.save_settings(
+                version_id = studies.save_settings(
                     session,
+                    study.id,
                     settings.with_changes(is_open=is_open),
+                    actor,
                     note="opened" if is_open else "closed",
                     check_library=is_open,
                 )
             except ValueError as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
-        print(f"The study is now {'open' if is_open else 'closed'} (settings version {version_id}).")
+        print(f"The study {study.slug} is now {'open' if is_open else 'closed'} (settings version {version_id}).")
         return 0
 
     return handler
+
+
+def _list(args: argparse.Namespace) -> int:
+    from core import access
+
+    db.migrate()
+    with db.session_scope() as session:
+        account = access.cli_account(session)
+        visible = set(access.studies_visible_to(session, account))
+        rows = []
+        for study in studies.live(session):
+            if study.id not in visible:
+                continue
+            version_id, settings = repository.current_settings(session, study.id)
+            counts = repository.study_participant_counts(session, study.id)
+            rows.append(
+                {"slug": study.slug, "name": study.name, "open": settings.is_open, "version": version_id, **counts}
+            )
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for row in rows:
+        state = "open" if row["open"] else "closed"
+        print(
+            f"{row['slug']:<24} {state:<7} {row['completed']:>5} completed {row['started']:>5} started  {row['name']}"
+        )
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from core.access import Permission, require_cli
+
+    db.migrate()
+    with db.session_scope() as session:
+        actor = require_cli(session, Permission.CREATE_STUDY, None)
+        settings = None
+        if args.copy_from:
+            source, _reader = study_for(session, argparse.Namespace(study=args.copy_from), Permission.VIEW_STUDY)
+            _, copied = repository.current_settings(session, source.id)
+            settings = copied.with_changes(title=args.name, is_open=False)
+        try:
+            study = studies.create(session, args.name, actor, slug=args.slug, settings=settings)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    print(f"Study {study.slug} created ({study.name}). Its link: /?study={study.slug}")
+    return 0
 
 
 def _demo_participants(args: argparse.Namespace) -> int:
@@ -86,12 +163,20 @@ def _demo_participants(args: argparse.Namespace) -> int:
 
 
 def _withdraw(args: argparse.Namespace) -> int:
+    from core.access import Permission
     from experiment.withdrawal import withdraw_on_request
 
     db.migrate()
     try:
         with db.session_scope() as session:
-            number = withdraw_on_request(session, prolific_pid=args.prolific_pid, participant_id=args.participant_id)
+            study, actor = study_for(session, args, Permission.MANAGE_PARTICIPANTS)
+            number = withdraw_on_request(
+                session,
+                prolific_pid=args.prolific_pid,
+                participant_id=args.participant_id,
+                study_id=study.id,
+                actor=actor,
+            )
     except LookupError as error:
         print(f"error: {error}; nothing was erased", file=sys.stderr)
         return 2
@@ -101,13 +186,24 @@ def _withdraw(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add ``study show|open|close``, ``demo participants`` and ``participants withdraw`` to ``human-touch``."""
-    study = subparsers.add_parser("study", help="the participant study: show settings, open, close")
+    study = subparsers.add_parser("study", help="the studies: list, new, show settings, open, close")
     study_sub = study.add_subparsers(dest="study_command", required=True)
+    listing = study_sub.add_parser("list", help="the studies you may see: slug, open or closed, participants")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.set_defaults(handler=_list)
+    new = study_sub.add_parser("new", help="create a study (closed until opened; you become its owner)")
+    new.add_argument("name", help="the study's name, e.g. 'Pilot 2027'")
+    new.add_argument("--slug", help="short name for links (default: made from the name)")
+    new.add_argument("--copy-from", metavar="SLUG", help="start from that study's current settings")
+    new.set_defaults(handler=_new)
     show = study_sub.add_parser("show", help="print the settings in force as JSON")
+    add_study_option(show)
     show.set_defaults(handler=_show)
     opener = study_sub.add_parser("open", help="accept new participants (checks the library first)")
+    add_study_option(opener)
     opener.set_defaults(handler=_set_open(True))
     closer = study_sub.add_parser("close", help="stop accepting new participants (those under way may finish)")
+    add_study_option(closer)
     closer.set_defaults(handler=_set_open(False))
 
     demo = subparsers.add_parser("demo", help="the offline demo: simulated participants")
@@ -129,4 +225,5 @@ def register(subparsers) -> None:
     who = withdraw.add_mutually_exclusive_group(required=True)
     who.add_argument("--prolific-pid", help="the participant's Prolific ID")
     who.add_argument("--participant-id", type=int, help="the participant number of the exports")
+    add_study_option(withdraw)
     withdraw.set_defaults(handler=_withdraw)

@@ -77,7 +77,7 @@ def ensure_condition(session: Session, participant: Participant, settings: Study
     The caller holds the ``assign-trials`` lock, so that the counts cannot change in between.
     """
     if participant.condition is None:
-        counts = repository.condition_counts(session)
+        counts = repository.condition_counts(session, participant.study_id)
         participant.condition = choose_condition(counts, settings.conditions, random.Random(participant.seed))
     return participant.condition
 

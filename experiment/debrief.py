@@ -102,7 +102,7 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     if participant.completed_at is None:
         raise JourneyError(_("The debrief is available once every clip has been answered."))
     settings = settings_for(session, participant).localised(participant.language)
-    _version, current = repository.current_settings(session)
+    _version, current = repository.current_settings(session, participant.study_id)
     responses = repository.responses_of(session, participant)
     trials = repository.trials_of(session, participant)
     numbers = clip_numbers(trials)
@@ -135,7 +135,9 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     misses = sum(1 for i in scored if i.truth == Source.AI and i.guess == Source.HUMAN)
     false_alarms = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.AI)
     correct_rejections = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.HUMAN)
-    others = repository.completed_accuracies(session, exclude_participant_id=participant.id)
+    others = repository.completed_accuracies(
+        session, exclude_participant_id=participant.id, study_id=participant.study_id
+    )
     is_paired = any(t.pair_trial is not None for t in trials)
     # Paired participants' choices are not single-clip guesses: no comparison with those scores.
     compare = settings.show_percentile and asks_source(participant.condition) and not is_paired

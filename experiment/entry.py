@@ -22,15 +22,16 @@ from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.orm import Session
 
-from audio import library
 from core.i18n import DEFAULT_LANGUAGE, N_, _
 from core.models import Participant
 from core.vocabulary import CONDITIONS, Step
-from experiment import repository
+from experiment import repository, studies
 from experiment.progress import NOT_READY, RESUME_PARAM, JourneyError, step_after
 from experiment.settings import StudySettings, library_problems
 
 PROLIFIC_PARAMS: tuple[str, ...] = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
+STUDY_PARAM = "study"
+"""The link parameter naming which of the deployment's studies to take (its slug); absent = the default study."""
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
 """A Prolific id: 1-64 letters, digits, '_' or '-', never starting with '-' (a spreadsheet would read
 "-2-3" as a formula; Prolific's own ids are hexadecimal)."""
@@ -45,6 +46,7 @@ class Entry:
     study_id: str | None = None
     session_id: str | None = None
     resume_token: str | None = None
+    study_slug: str | None = None  # which of this deployment's studies (``?study=``); None = the default
 
     @property
     def is_prolific(self) -> bool:
@@ -95,7 +97,7 @@ def parse_entry(params: Mapping[str, Any]) -> Entry:
     JourneyError
         A malformed parameter, or ``STUDY_ID``/``SESSION_ID`` without ``PROLIFIC_PID``.
     """
-    values: dict[str, str | None] = {}
+    values: dict[str, str | None] = {STUDY_PARAM: _study_slug(params)}
     for name in (*PROLIFIC_PARAMS, RESUME_PARAM):
         raw = params.get(name) if hasattr(params, "get") else None
         if isinstance(raw, (list, tuple)):
@@ -127,7 +129,35 @@ def parse_entry(params: Mapping[str, Any]) -> Entry:
         study_id=values["STUDY_ID"],
         session_id=values["SESSION_ID"],
         resume_token=values[RESUME_PARAM],
+        study_slug=values[STUDY_PARAM],
     )
+
+
+def _study_slug(params: Mapping[str, Any]) -> str | None:
+    """The ``study`` parameter, checked for shape only (whether it exists is :func:`arriving_study`'s question)."""
+    raw = params.get(STUDY_PARAM) if hasattr(params, "get") else None
+    if isinstance(raw, (list, tuple)):
+        raw = raw[0] if raw else None
+    if raw is None or not str(raw).strip():
+        return None
+    slug = str(raw).strip().lower()
+    if not studies.SLUG_PATTERN.fullmatch(slug):
+        raise JourneyError(_(_UNKNOWN_STUDY))
+    return slug
+
+
+def arriving_study(session: Session, entry: Entry) -> int:
+    """The study a new arrival joins: the link's ``?study=``, else the default study.
+
+    Raises
+    ------
+    JourneyError
+        The link names no study of this deployment (mistyped, or the study was deleted).
+    """
+    try:
+        return studies.resolve(session, entry.study_slug).id
+    except studies.UnknownStudy as error:
+        raise JourneyError(_(_UNKNOWN_STUDY)) from error
 
 
 def arrive(session: Session, entry: Entry) -> Arrival:
@@ -136,12 +166,14 @@ def arrive(session: Session, entry: Entry) -> Arrival:
     A resume token (or Prolific ids of an unfinished participant) resumes that participant,
     even when the study has since closed. Raises :class:`JourneyError` for an unknown token.
     """
-    _version, settings = repository.current_settings(session)
     if entry.resume_token is not None:
         participant = load_participant(session, entry.resume_token)
-        return Arrival("resume", "", participant, settings)
+        _version, own = repository.current_settings(session, participant.study_id)
+        return Arrival("resume", "", participant, own)
+    study_id = arriving_study(session, entry)
+    _version, settings = repository.current_settings(session, study_id)
     if entry.prolific_pid is not None:  # entry.is_prolific
-        existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
+        existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id, study_id)
         if existing is not None and not _same_prolific_session(existing, entry):
             status, message = _other_session(existing)
             return Arrival(status, _(message), None, settings)
@@ -169,9 +201,10 @@ def begin(session: Session, entry: Entry, language: str = DEFAULT_LANGUAGE) -> P
     """
     if entry.resume_token is not None:
         return load_participant(session, entry.resume_token)
-    version_id, settings = repository.current_settings(session)
+    study_id = arriving_study(session, entry)
+    version_id, settings = repository.current_settings(session, study_id)
     if entry.prolific_pid is not None:  # entry.is_prolific
-        existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id)
+        existing = repository.participant_by_prolific(session, entry.prolific_pid, entry.study_id, study_id)
         if existing is not None:
             if not _same_prolific_session(existing, entry):
                 raise JourneyError(_(_other_session(existing)[1]))
@@ -212,22 +245,24 @@ def _other_session(participant: Participant) -> tuple[str, str]:
     return "other_session", _OTHER_SESSION
 
 
-def decline(session: Session) -> None:
-    """Consent declined: add one to the current version's ``ConsentDecline`` count; nothing else."""
-    version_id, _settings = repository.current_settings(session)
+def decline(session: Session, entry: Entry | None = None) -> None:
+    """Consent declined: add one to the arrival study's current version's ``ConsentDecline`` count; nothing else."""
+    version_id, _settings = repository.current_settings(session, arriving_study(session, entry or Entry()))
     repository.record_decline(session, version_id)
 
 
-def start_preview(session: Session, condition: str | None = None, *, language: str = DEFAULT_LANGUAGE) -> Participant:
-    """A staff preview participant (``is_preview = True``) under the current settings, in ``language``.
+def start_preview(
+    session: Session, condition: str | None = None, *, language: str = DEFAULT_LANGUAGE, study_id: int | None = None
+) -> Participant:
+    """A staff preview participant (``is_preview = True``) under the study's current settings, in ``language``.
 
     Works while the study is closed; never counted anywhere. ``condition`` runs the preview in
     that design condition (:class:`core.vocabulary.Condition`); None draws one as for a participant.
     """
     if condition is not None and condition not in CONDITIONS:
         raise ValueError(f"unknown condition {condition!r}")
-    version_id, settings = repository.current_settings(session)
-    problems = library_problems(settings, library.active_counts(session))
+    version_id, settings = repository.current_settings(session, study_id)
+    problems = library_problems(settings, repository.study_clip_counts(session, settings))
     if problems:
         raise JourneyError("The study cannot run with the current library: " + "; ".join(problems))
     participant = repository.create_participant(
@@ -240,7 +275,7 @@ def start_preview(session: Session, condition: str | None = None, *, language: s
         language=language,
     )
     if participant is None:  # a resume token collision: as good as impossible, but never a crash
-        return start_preview(session, condition, language=language)
+        return start_preview(session, condition, language=language, study_id=study_id)
     participant.condition = condition
     return participant
 
@@ -275,17 +310,23 @@ def resume_link(base_url: str, participant: Participant) -> str:
 # Share links
 
 
-def participant_link(base_url: str) -> str:
-    """The anonymous study link (the app's public page)."""
+def participant_link(base_url: str, study_slug: str | None = None) -> str:
+    """The anonymous study link: the app's public page, with ``?study=SLUG`` when a study is named.
+
+    Links always name their study when they can: a link without one means "the default study",
+    which changes if that study is ever deleted.
+    """
+    if study_slug:
+        return _with_query(base_url, {STUDY_PARAM: study_slug})
     return _check_base_url(base_url)
 
 
-def prolific_study_url(base_url: str) -> str:
+def prolific_study_url(base_url: str, study_slug: str | None = None) -> str:
     """The study URL to paste into Prolific, with its placeholders.
 
-    ``base_url?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}``
+    ``base_url?study=SLUG&PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}``
     """
-    base = _check_base_url(base_url)
+    base = participant_link(base_url, study_slug)
     placeholders = "&".join(f"{name}={{{{%{name}%}}}}" for name in PROLIFIC_PARAMS)
     return f"{base}{'&' if '?' in base else '?'}{placeholders}"
 
@@ -300,6 +341,10 @@ _OTHER_SESSION = N_(
     "This Prolific ID has already started this study from another Prolific session. To continue, please use "
     "the resume link from your first visit, or open the study again from the same Prolific submission."
 )
+_UNKNOWN_STUDY = N_(
+    "The link you followed does not lead to a study here. Please check that you copied the whole link, "
+    "or ask the researchers for the right one."
+)
 _INVALID_RESUME_LINK = N_(
     "This resume link is not valid. Please use the full link you were given, "
     "or start again from the study's original link."
@@ -313,7 +358,7 @@ def _refusal(session: Session, settings: StudySettings, entry: Entry) -> tuple[s
             "closed",
             _("This study is closed at the moment and is not accepting new participants. Thank you for your interest."),
         )
-    if library_problems(settings, library.active_counts(session)):
+    if library_problems(settings, repository.study_clip_counts(session, settings)):
         return "closed", _(NOT_READY)
     if settings.prolific_enabled and not (entry.is_prolific and entry.study_id):
         return "needs_prolific", _(

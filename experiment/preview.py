@@ -32,9 +32,9 @@ JUMP_STEPS: tuple[Step, ...] = tuple(step.name for step in STEPS)
 _AFTER_THE_CLIPS = (Step.AFTER_TRIALS, Step.DEBRIEF)
 
 
-def jump_targets(session: Session) -> list[tuple[Step, str]]:
-    """``(step, title)`` of every step a preview can start at under the current settings."""
-    _version, settings = repository.current_settings(session)
+def jump_targets(session: Session, study_id: int | None = None) -> list[tuple[Step, str]]:
+    """``(step, title)`` of every step a preview can start at under the study's current settings."""
+    _version, settings = repository.current_settings(session, study_id)
     shown = {step.name for step in steps_for(settings)} | {Step.SCREENED_OUT}
     return [(step, STEP_BY_NAME[step].title) for step in JUMP_STEPS if step in shown]
 
@@ -83,8 +83,12 @@ def answer_until(session: Session, participant: Participant, position: int | Non
             )
 
 
-def start_preview_at(session: Session, step: Step, position: int | None = None) -> Participant:
-    """A preview participant standing at ``step`` (after consent), trial list assigned when needed.
+def start_preview_at(
+    session: Session, step: Step, position: int | None = None, study_id: int | None = None
+) -> Participant:
+    """A preview participant of the study (None: the default) at ``step`` (after consent).
+
+    The trial list is assigned when the step needs it.
 
     Parameters
     ----------
@@ -98,7 +102,7 @@ def start_preview_at(session: Session, step: Step, position: int | None = None) 
     JourneyError
         The step is switched off under the current settings, or the library cannot supply trials.
     """
-    participant = start_preview(session)
+    participant = start_preview(session, study_id=study_id)
     settings = settings_for(session, participant)
     target = STEP_BY_NAME[step]
     if step == Step.CONSENT or (step != Step.SCREENED_OUT and not target.is_shown(settings)):

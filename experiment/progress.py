@@ -87,7 +87,7 @@ def complete(session: Session, participant: Participant) -> None:
     The code is the current settings' code (an organiser may set it after launch), a personal
     random one when none is set, or "PREVIEW" for a staff preview.
     """
-    _version, current = repository.current_settings(session)
+    _version, current = repository.current_settings(session, participant.study_id)
     if participant.is_preview:
         code = "PREVIEW"
     else:
@@ -103,16 +103,17 @@ def _ensure_trials(session: Session, participant: Participant, settings: StudySe
     # Balancing reads every clip's exposure, then adds to it: participants assigned at the same
     # moment (other threads, processes or replicas) must take turns, or both pick the same
     # least-heard clips and the spread grows (it reached 3 with 5 processes on PostgreSQL).
-    db.hold_lock(session, "assign-trials")
+    # (Per study: two studies share no counts, so they need not wait for each other.)
+    db.hold_lock(session, f"assign-trials-{participant.study_id}")
     # The condition is drawn under the same lock: its balancing count must not interleave either.
     conditions.ensure_condition(session, participant, settings)
-    clips = repository.active_clips(session)
+    clips = repository.active_clips(session, settings)
     rules = AssignmentRules.from_settings(settings)
     is_paired = paired.is_paired(settings)
     try:
         planned = assign_trials(
             clips,
-            repository.exposure_counts(session),
+            repository.exposure_counts(session, participant.study_id, settings),
             paired.paired_rules(rules) if is_paired else rules,
             participant.seed,
         )

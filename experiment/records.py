@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import ConsentDecline, Participant, Response, StudyVersion, Trial, Withdrawal
+from core.models import ConsentDecline, Participant, Response, Study, StudyVersion, Trial, Withdrawal
 from core.vocabulary import TrialKind
 
 _NOT_PREVIEW = Participant.is_preview.is_not(True)
@@ -29,6 +29,17 @@ _NOT_SIMULATED = Participant.simulated.is_not(True)
 def _counted(include_simulated: bool):
     """The participant condition: never previews; simulated ones only when asked for."""
     return _NOT_PREVIEW if include_simulated else _NOT_PREVIEW & _NOT_SIMULATED
+
+
+def _of_study(session: Session, study_id: int | None) -> int:
+    """The study a read is about: ``study_id``, or the default study when None (see experiment.studies)."""
+    from experiment.repository import default_study_id
+
+    return default_study_id(session) if study_id is None else study_id
+
+
+def _versions_of(session: Session, study_id: int | None):
+    return select(StudyVersion.id).where(StudyVersion.study_id == _of_study(session, study_id))
 
 
 _PARTICIPANT_FIELDS = (
@@ -47,6 +58,7 @@ _PARTICIPANT_FIELDS = (
 )
 
 ANSWER_COLUMNS: tuple[str, ...] = (
+    "study",
     "participant_id",
     "study_version_id",
     "trial_index",
@@ -80,13 +92,17 @@ ANSWER_COLUMNS: tuple[str, ...] = (
 """The fields of each row of :func:`answer_rows`, in order."""
 
 
-def answer_rows(session: Session, *, include_simulated: bool = False) -> list[tuple[Any, ...]]:
-    """Every answered, non-practice trial of a non-preview (by default non-simulated) participant.
+def answer_rows(
+    session: Session, *, include_simulated: bool = False, study_id: int | None = None
+) -> list[tuple[Any, ...]]:
+    """Every answered, non-practice trial of a non-preview (by default non-simulated) participant of one study.
+
+    ``study_id`` None means the default study.
 
     Returns
     -------
     list of tuple
-        Fields :data:`ANSWER_COLUMNS` (the response fields, the trial's ``kind`` and ``clip_id``;
+        Fields :data:`ANSWER_COLUMNS` (the study's slug, the response fields, the trial's ``kind`` and ``clip_id``;
         ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when absent; the
         participant's design ``condition`` and the trial's ``label_shown`` and ``label_mode``; paired
         trials' ``pair_trial``, ``pair_position`` and the pair's ``pair_choice`` and ``pair_confidence``),
@@ -94,6 +110,7 @@ def answer_rows(session: Session, *, include_simulated: bool = False) -> list[tu
     """
     statement = (
         select(
+            Study.slug,
             Response.participant_id,
             Response.study_version_id,
             Response.trial_index,
@@ -127,16 +144,25 @@ def answer_rows(session: Session, *, include_simulated: bool = False) -> list[tu
         )
         .join(Trial, Trial.id == Response.trial_id)
         .join(Participant, Participant.id == Response.participant_id)
-        .where(Trial.kind != TrialKind.PRACTICE, _counted(include_simulated))
+        .join(Study, Study.id == Participant.study_id)
+        .where(
+            Participant.study_id == _of_study(session, study_id),
+            Trial.kind != TrialKind.PRACTICE,
+            _counted(include_simulated),
+        )
         .order_by(Response.participant_id, Response.trial_index)
     )
     # Core execution (no ORM row processing) and plain tuples keep 40,000 rows quick to read.
     return [tuple(row) for row in session.connection().execute(statement).all()]
 
 
-def participant_descriptors(session: Session, *, include_simulated: bool = False) -> list[dict]:
-    """Per non-preview participant: ``participant_id``, ``completed_at``, ``screening_passed``,
-    ``questionnaire`` and ``flags`` (JSON dicts or None) and ``language``, ordered by participant id."""
+def participant_descriptors(
+    session: Session, *, include_simulated: bool = False, study_id: int | None = None
+) -> list[dict]:
+    """Per non-preview participant of the study (None: the default study).
+
+    ``participant_id``, ``completed_at``, ``screening_passed``, ``questionnaire`` and ``flags`` (JSON
+    dicts or None) and ``language``, ordered by participant id."""
     statement = (
         select(
             Participant.id.label("participant_id"),
@@ -147,7 +173,7 @@ def participant_descriptors(session: Session, *, include_simulated: bool = False
             Participant.language,
             Participant.simulated,
         )
-        .where(_counted(include_simulated))
+        .where(Participant.study_id == _of_study(session, study_id), _counted(include_simulated))
         .order_by(Participant.id)
     )
     return [dict(row) for row in session.execute(statement).mappings()]
@@ -158,12 +184,14 @@ _IDENTIFIERS = (Participant.prolific_pid, Participant.prolific_study_id, Partici
 
 
 def participant_records(
-    session: Session, *, include_simulated: bool = False, with_identifiers: bool = False
+    session: Session, *, include_simulated: bool = False, with_identifiers: bool = False, study_id: int | None = None
 ) -> list[dict]:
-    """One dict per participant who consented (previews excluded), with answer counts and times.
+    """One dict per participant of the study who consented (previews excluded), with answer counts and times.
 
     Parameters
     ----------
+    study_id : int or None
+        The study (None: the default study).
     include_simulated : bool
         Also the simulated demo participants.
     with_identifiers : bool
@@ -212,30 +240,38 @@ def participant_records(
         )
         .outerjoin(answered, answered.c.participant_id == Participant.id)
         .outerjoin(assigned, assigned.c.participant_id == Participant.id)
-        .where(_counted(include_simulated))
+        .where(Participant.study_id == _of_study(session, study_id), _counted(include_simulated))
         .order_by(Participant.id)
     )
     return [dict(row) for row in session.execute(statement).mappings()]
 
 
-def study_versions(session: Session) -> list[dict]:
-    """Every saved study version: ``study_version_id``, ``created_at``, ``note``, ``config``."""
-    statement = select(
-        StudyVersion.id.label("study_version_id"),
-        StudyVersion.created_at,
-        StudyVersion.note,
-        StudyVersion.config,
-    ).order_by(StudyVersion.id)
+def study_versions(session: Session, study_id: int | None = None) -> list[dict]:
+    """Every saved version of the study (None: the default).
+
+    Keys ``study_version_id``, ``created_at``, ``note``, ``config``."""
+    statement = (
+        select(
+            StudyVersion.id.label("study_version_id"),
+            StudyVersion.created_at,
+            StudyVersion.note,
+            StudyVersion.config,
+        )
+        .where(StudyVersion.study_id == _of_study(session, study_id))
+        .order_by(StudyVersion.id)
+    )
     return [dict(row) for row in session.execute(statement).mappings()]
 
 
-def withdrawals(session: Session) -> dict[int, int]:
-    """How many participants withdrew, per study version id (versions without a withdrawal are absent)."""
-    rows = session.execute(select(Withdrawal.study_version_id, Withdrawal.count)).all()
+def withdrawals(session: Session, study_id: int | None = None) -> dict[int, int]:
+    """How many participants withdrew, per version id of the study (versions without a withdrawal are absent)."""
+    query = select(Withdrawal.study_version_id, Withdrawal.count)
+    rows = session.execute(query.where(Withdrawal.study_version_id.in_(_versions_of(session, study_id)))).all()
     return {int(version): int(count or 0) for version, count in rows}
 
 
-def consent_declines(session: Session) -> dict[int, int]:
-    """How many people declined consent, per study version id (versions without a decline are absent)."""
-    rows = session.execute(select(ConsentDecline.study_version_id, ConsentDecline.count)).all()
+def consent_declines(session: Session, study_id: int | None = None) -> dict[int, int]:
+    """How many people declined consent, per version id of the study (versions without a decline are absent)."""
+    query = select(ConsentDecline.study_version_id, ConsentDecline.count)
+    rows = session.execute(query.where(ConsentDecline.study_version_id.in_(_versions_of(session, study_id)))).all()
     return {int(version): int(count or 0) for version, count in rows}

@@ -19,23 +19,106 @@ from sqlalchemy.orm import Session
 
 from audio import library
 from core.i18n import DEFAULT_LANGUAGE
-from core.models import Clip, ConsentDecline, Participant, Response, StudyVersion, Trial, Withdrawal, utcnow
+from core.models import Clip, ConsentDecline, Participant, Response, Study, StudyVersion, Trial, Withdrawal, utcnow
 from core.vocabulary import Step, TrialKind
 from experiment.assignment import ClipInfo, PlannedTrial
 from experiment.settings import StudySettings, library_problems, settings_problems
 
 # ----------------------------------------------------------------------------------------------
+# Studies
+
+DEFAULT_STUDY_SLUG = "study"
+
+
+def live_studies(session: Session) -> list[Study]:
+    """Every study not deleted, oldest first."""
+    return list(session.scalars(select(Study).where(Study.deleted_at.is_(None)).order_by(Study.id)))
+
+
+def study_by_id(session: Session, study_id: int) -> Study | None:
+    """The study ``study_id`` (deleted ones included: their data still exists), or None."""
+    return session.get(Study, study_id)
+
+
+def study_by_slug(session: Session, slug: str) -> Study | None:
+    """The live study named ``slug`` in links, or None."""
+    return session.scalars(select(Study).where(Study.slug == slug, Study.deleted_at.is_(None))).first()
+
+
+def slug_taken(session: Session, slug: str) -> bool:
+    """Whether any study (deleted ones too: old links must not reach a new study) uses ``slug``."""
+    return session.scalar(select(func.count()).select_from(Study).where(Study.slug == slug)) != 0
+
+
+def add_study(session: Session, slug: str, name: str, settings: StudySettings) -> Study | None:
+    """Insert a study with ``settings`` as its first version; None when ``slug`` is taken (race lost).
+
+    The inserts run in a SAVEPOINT so a lost race leaves the caller's transaction usable.
+    """
+    try:
+        with session.begin_nested():
+            study = Study(slug=slug, name=name)
+            session.add(study)
+            session.flush()
+            session.add(StudyVersion(study_id=study.id, config=settings.to_dict(), note="created"))
+    except IntegrityError:
+        return None
+    return study
+
+
+def mark_study_deleted(session: Session, study_id: int) -> None:
+    """Hide a study from links and lists (its rows stay)."""
+    session.execute(update(Study).where(Study.id == study_id).values(deleted_at=utcnow()))
+
+
+def default_study_id(session: Session) -> int:
+    """The deployment's default study: the oldest live one, created (with default settings) when there is none.
+
+    A link without ``?study=`` and a command without ``--study`` mean this study. Two processes
+    creating it at once agree: the loser's insert fails on the unique slug and it reads the winner's.
+    """
+    studies = live_studies(session)
+    if studies:
+        return studies[0].id
+    created = add_study(session, DEFAULT_STUDY_SLUG, StudySettings().title, StudySettings())
+    if created is not None:
+        return created.id
+    existing = session.scalars(select(Study).where(Study.slug == DEFAULT_STUDY_SLUG)).first()
+    if existing is None or existing.deleted_at is not None:
+        raise LookupError("every study of this deployment is deleted; create one (human-touch study new)")
+    return existing.id
+
+
+def _study(session: Session, study_id: int | None) -> int:
+    return default_study_id(session) if study_id is None else study_id
+
+
+# ----------------------------------------------------------------------------------------------
 # Settings
 
 
-def current_settings(session: Session) -> tuple[int, StudySettings]:
-    """The settings in force and their version id; stores the defaults as version 1 if none exist."""
-    row = session.scalars(select(StudyVersion).order_by(StudyVersion.id.desc()).limit(1)).first()
+def current_settings(session: Session, study_id: int | None = None) -> tuple[int, StudySettings]:
+    """The settings in force for ``study_id`` (None: the default study) and their version id.
+
+    Stores the defaults as the study's first version if it has none.
+    """
+    study_id = _study(session, study_id)
+    row = session.scalars(
+        select(StudyVersion).where(StudyVersion.study_id == study_id).order_by(StudyVersion.id.desc()).limit(1)
+    ).first()
     if row is None:
-        row = StudyVersion(config=StudySettings().to_dict(), note="defaults")
+        row = StudyVersion(study_id=study_id, config=StudySettings().to_dict(), note="defaults")
         session.add(row)
         session.flush()
     return row.id, StudySettings.from_dict(row.config)
+
+
+def study_of_version(session: Session, version_id: int) -> int:
+    """The study a settings version belongs to (KeyError if there is no such version)."""
+    study_id = session.scalar(select(StudyVersion.study_id).where(StudyVersion.id == version_id))
+    if study_id is None:
+        raise KeyError(f"no study version {version_id}")
+    return int(study_id)
 
 
 def settings_version(session: Session, version_id: int) -> StudySettings:
@@ -47,9 +130,13 @@ def settings_version(session: Session, version_id: int) -> StudySettings:
 
 
 def save_settings(
-    session: Session, settings: StudySettings, note: str | None = None, check_library: bool = True
+    session: Session,
+    settings: StudySettings,
+    note: str | None = None,
+    check_library: bool = True,
+    study_id: int | None = None,
 ) -> int:
-    """Validate and store ``settings`` as a new version; returns its id.
+    """Validate and store ``settings`` as a new version of ``study_id`` (None: the default study); returns its id.
 
     Raises
     ------
@@ -59,10 +146,10 @@ def save_settings(
     """
     problems = settings_problems(settings)
     if check_library:
-        problems += library_problems(settings, library.active_counts(session))
+        problems += library_problems(settings, study_clip_counts(session, settings))
     if problems:
         raise ValueError("; ".join(problems))
-    row = StudyVersion(config=settings.to_dict(), note=note)
+    row = StudyVersion(study_id=_study(session, study_id), config=settings.to_dict(), note=note)
     session.add(row)
     session.flush()
     return row.id
@@ -104,9 +191,14 @@ def _refuse_editing_a_running_version(mapper, connection, target: StudyVersion) 
         )
 
 
-def settings_history(session: Session) -> list[tuple[int, datetime, str | None, StudySettings]]:
-    """Every stored version, newest first: ``(id, created_at, note, settings)``."""
-    rows = session.scalars(select(StudyVersion).order_by(StudyVersion.id.desc())).all()
+def settings_history(
+    session: Session, study_id: int | None = None
+) -> list[tuple[int, datetime, str | None, StudySettings]]:
+    """Every stored version of ``study_id`` (None: the default study), newest first.
+
+    Tuples ``(id, created_at, note, settings)``."""
+    query = select(StudyVersion).where(StudyVersion.study_id == _study(session, study_id))
+    rows = session.scalars(query.order_by(StudyVersion.id.desc())).all()
     return [(r.id, r.created_at, r.note, StudySettings.from_dict(r.config)) for r in rows]
 
 
@@ -114,9 +206,28 @@ def settings_history(session: Session) -> list[tuple[int, datetime, str | None, 
 # Library (read only)
 
 
-def active_clips(session: Session) -> list[ClipInfo]:
-    """Every clip that is not retired, as assignment sees it, ordered by id (read through audio.library)."""
-    return [ClipInfo(clip_id=c.clip_id, source=c.source, pair_id=c.pair_id) for c in library.active_clips(session)]
+def active_clips(session: Session, settings: StudySettings | None = None) -> list[ClipInfo]:
+    """The clips a study plays, as assignment sees them, ordered by id (read through audio.library).
+
+    Every clip that is not retired, or, when ``settings`` selects clips (``clip_ids``), the active
+    ones among them.
+    """
+    chosen = set(settings.clip_ids) if settings is not None and settings.clip_ids else None
+    return [
+        ClipInfo(clip_id=c.clip_id, source=c.source, pair_id=c.pair_id)
+        for c in library.active_clips(session)
+        if chosen is None or c.clip_id in chosen
+    ]
+
+
+def study_clip_counts(session: Session, settings: StudySettings) -> dict[str, int]:
+    """Clips per source a study with ``settings`` can play: ``{"human": n, "ai": n}`` (every source present)."""
+    if not settings.clip_ids:
+        return library.active_counts(session)
+    counts = {source: 0 for source in library.active_counts(session)}
+    for clip in active_clips(session, settings):
+        counts[clip.source] = counts.get(clip.source, 0) + 1
+    return counts
 
 
 def clip_has_been_heard(session: Session, clip_id: int) -> bool:
@@ -137,16 +248,23 @@ def clip_has_been_heard(session: Session, clip_id: int) -> bool:
     return bool(answered or shown)
 
 
-def exposure_counts(session: Session) -> dict[int, int]:
-    """Main trials stored per active clip across real participants (previews and screened-out excluded).
+def exposure_counts(
+    session: Session, study_id: int | None = None, settings: StudySettings | None = None
+) -> dict[int, int]:
+    """Main trials stored per clip of the study across its real participants (previews and screened-out excluded).
 
-    Every active clip is present (0 when never assigned).
+    Every clip the study plays (:func:`active_clips` under ``settings``) is present (0 when never assigned).
     """
-    counts = {clip.clip_id: 0 for clip in active_clips(session)}
+    counts = {clip.clip_id: 0 for clip in active_clips(session, settings)}
     rows = session.execute(
         select(Trial.clip_id, func.count())
         .join(Participant, Participant.id == Trial.participant_id)
-        .where(Trial.kind == TrialKind.MAIN, Participant.is_preview.is_(False), Participant.step != Step.SCREENED_OUT)
+        .where(
+            Participant.study_id == _study(session, study_id),
+            Trial.kind == TrialKind.MAIN,
+            Participant.is_preview.is_(False),
+            Participant.step != Step.SCREENED_OUT,
+        )
         .group_by(Trial.clip_id)
     ).all()
     for clip_id, n in rows:
@@ -155,11 +273,15 @@ def exposure_counts(session: Session) -> dict[int, int]:
     return counts
 
 
-def condition_counts(session: Session) -> dict[str, int]:
-    """Real (non-preview) participants randomised to each design condition so far."""
+def condition_counts(session: Session, study_id: int | None = None) -> dict[str, int]:
+    """Real (non-preview) participants of the study randomised to each design condition so far."""
     rows = session.execute(
         select(Participant.condition, func.count())
-        .where(Participant.condition.is_not(None), Participant.is_preview.is_(False))
+        .where(
+            Participant.study_id == _study(session, study_id),
+            Participant.condition.is_not(None),
+            Participant.is_preview.is_(False),
+        )
         .group_by(Participant.condition)
     ).all()
     return {str(condition): int(n) for condition, n in rows}
@@ -191,6 +313,7 @@ def create_participant(
     """
     participant = Participant(
         resume_token=resume_token,
+        study_id=study_of_version(session, study_version_id),
         study_version_id=study_version_id,
         seed=seed,
         consented_at=utcnow(),
@@ -214,9 +337,15 @@ def participant_by_token(session: Session, token: str) -> Participant | None:
     return session.scalars(select(Participant).where(Participant.resume_token == token)).first()
 
 
-def participant_by_prolific(session: Session, prolific_pid: str, study_id: str | None) -> Participant | None:
-    """The participant with these Prolific ids (``study_id`` None matches a missing STUDY_ID)."""
+def participant_by_prolific(
+    session: Session, prolific_pid: str, study_id: str | None, our_study_id: int | None = None
+) -> Participant | None:
+    """The participant of study ``our_study_id`` (None: any) with these Prolific ids.
+
+    ``study_id`` is Prolific's STUDY_ID; None matches a missing one."""
     query = select(Participant).where(Participant.prolific_pid == prolific_pid)
+    if our_study_id is not None:
+        query = query.where(Participant.study_id == our_study_id)
     if study_id is None:
         query = query.where(Participant.prolific_study_id.is_(None))
     else:
@@ -292,11 +421,14 @@ def participant_by_id(session: Session, participant_id: int) -> Participant | No
     return session.get(Participant, participant_id)
 
 
-def decline_count(session: Session, study_version_id: int | None = None) -> int:
-    """Declines for one version, or for all versions when ``study_version_id`` is None."""
+def decline_count(session: Session, study_version_id: int | None = None, study_id: int | None = None) -> int:
+    """Declines for one version, or for every version of ``study_id`` (None: the default study)."""
     query = select(func.coalesce(func.sum(ConsentDecline.count), 0))
     if study_version_id is not None:
         query = query.where(ConsentDecline.study_version_id == study_version_id)
+    else:
+        versions = select(StudyVersion.id).where(StudyVersion.study_id == _study(session, study_id))
+        query = query.where(ConsentDecline.study_version_id.in_(versions))
     return int(session.scalar(query) or 0)
 
 
@@ -376,8 +508,10 @@ def insert_response(session: Session, response: Response) -> bool:
     return True
 
 
-def completed_accuracies(session: Session, exclude_participant_id: int | None = None) -> list[float]:
-    """Main-trial accuracy of every completed real (non-preview, non-simulated) participant."""
+def completed_accuracies(
+    session: Session, exclude_participant_id: int | None = None, study_id: int | None = None
+) -> list[float]:
+    """Main-trial accuracy of every completed real (non-preview, non-simulated) participant of the study."""
     correct = func.sum(case((Response.guess == Clip.source, 1), else_=0))
     query = (
         select(Participant.id, correct, func.count(Response.id))
@@ -385,6 +519,7 @@ def completed_accuracies(session: Session, exclude_participant_id: int | None = 
         .join(Trial, Trial.id == Response.trial_id)
         .join(Clip, Clip.id == Trial.clip_id)
         .where(
+            Participant.study_id == _study(session, study_id),
             Participant.completed_at.is_not(None),
             Participant.is_preview.is_(False),
             Participant.simulated.is_(False),
@@ -396,3 +531,13 @@ def completed_accuracies(session: Session, exclude_participant_id: int | None = 
     if exclude_participant_id is not None:
         query = query.where(Participant.id != exclude_participant_id)
     return [float(c) / n for _, c, n in session.execute(query).all() if n]
+
+
+def study_participant_counts(session: Session, study_id: int) -> dict[str, int]:
+    """Real (non-preview, non-simulated) participants of a study: ``{"started": n, "completed": n}``."""
+    started, completed = session.execute(
+        select(func.count(Participant.id), func.count(Participant.completed_at)).where(
+            Participant.study_id == study_id, Participant.is_preview.is_(False), Participant.simulated.is_(False)
+        )
+    ).one()
+    return {"started": int(started), "completed": int(completed)}

@@ -186,11 +186,13 @@ def prolific_csv(rows: Iterable[dict]) -> str:
     return out.getvalue()
 
 
-def load_roster(idle_minutes: float = DEFAULT_IDLE_MINUTES, now: datetime | None = None) -> list[dict]:
-    """:func:`roster` of every non-preview participant in the database."""
+def load_roster(
+    idle_minutes: float = DEFAULT_IDLE_MINUTES, now: datetime | None = None, study_id: int | None = None
+) -> list[dict]:
+    """:func:`roster` of every non-preview participant of the study (None: the default study)."""
     from core import db
     from experiment.records import participant_records
 
     with db.session_scope() as session:
-        records = participant_records(session, with_identifiers=True)
+        records = participant_records(session, with_identifiers=True, study_id=study_id)
     return roster(records, now, idle_minutes)

@@ -148,6 +148,9 @@ class StudySettings:
     conditions : tuple of str
         The design conditions (:class:`core.vocabulary.Condition`) participants are randomised to,
         balanced over arrivals (:mod:`experiment.conditions`); one condition = no randomisation.
+    clip_ids : tuple of int
+        The study's clips, a selection from the shared library by clip id; empty = every active clip
+        (clips added later join). Retired clips in the selection are skipped.
     label_true_percent, label_reversed_percent, label_random_percent : int
         In the labelled condition, the share (percent, summing to 100) of each participant's clips
         announced with their true source, the other source, or a source drawn at random.
@@ -199,6 +202,7 @@ class StudySettings:
     label_random_percent: int = 0
     ai_questions_before: bool = False
     trial_format: str = TrialFormat.SINGLE
+    clip_ids: tuple[int, ...] = ()
 
     def validate(self) -> StudySettings:
         """Check every field; return ``self`` or raise ``ValueError`` naming each problem."""
@@ -213,6 +217,7 @@ class StudySettings:
         data["scales"] = list(self.scales)
         data["exclusion_rules"] = list(self.exclusion_rules)
         data["conditions"] = list(self.conditions)
+        data["clip_ids"] = list(self.clip_ids)
         return data
 
     @classmethod
@@ -302,7 +307,7 @@ class StudySettings:
         return ""
 
 
-_TUPLE_FIELDS = ("scales", "exclusion_rules", "conditions")
+_TUPLE_FIELDS = ("scales", "exclusion_rules", "conditions", "clip_ids")
 _MENTIONS_AI = re.compile(r"\bA\.?I\b|artificial intelligence|machine|computer|algorithm", re.IGNORECASE)
 
 
@@ -359,6 +364,8 @@ def settings_problems(settings: StudySettings) -> list[str]:
     problems: list[str] = []
     if not s.title.strip():
         problems.append("title must not be empty")
+    if any(not isinstance(c, int) or isinstance(c, bool) or c < 1 for c in s.clip_ids):
+        problems.append("clip_ids must be clip numbers (whole numbers from 1)")
     if not s.browser_title.strip() or len(s.browser_title) > 60:
         problems.append("browser_title must be between 1 and 60 characters")
     if not isinstance(s.n_trials, int) or isinstance(s.n_trials, bool) or s.n_trials < 2:

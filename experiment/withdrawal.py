@@ -4,7 +4,8 @@ One transaction deletes the participant's answers, trial list, questionnaire, fl
 (the ``participants`` row), on whichever replica is asked, and adds one to the version's bare count of
 withdrawals so that the participant flow can say how many withdrew (:mod:`experiment.records`). A
 participant can withdraw until the study's ``withdrawal_deadline``; staff, answering a request by
-e-mail, at any time. Nothing of the content is logged.
+e-mail, at any time. Nothing of the content is logged; the audit trail records that participant
+number N of the study withdrew, and who did it (the participant, or the staff member).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.i18n import N_, _
 from core.models import Participant
 from experiment import repository
@@ -42,34 +44,57 @@ def withdraw(session: Session, participant: Participant, now: datetime) -> None:
     if not can_withdraw(session, participant, now.date()):
         deadline = settings_for(session, participant).withdrawal_deadline
         raise JourneyError(_(_TOO_LATE).format(deadline=deadline))
-    _erase(session, participant)
+    _erase(session, participant, audit.Actor("participant"))
 
 
-def withdraw_on_request(session: Session, *, prolific_pid: str | None = None, participant_id: int | None = None) -> int:
-    """Staff withdraw a participant found by Prolific ID or participant number; returns the number erased.
+def withdraw_on_request(
+    session: Session,
+    *,
+    prolific_pid: str | None = None,
+    participant_id: int | None = None,
+    study_id: int | None = None,
+    actor: audit.Actor = audit.SYSTEM,
+) -> int:
+    """Staff (``actor``) withdraw a participant of the study found by Prolific ID or participant number.
+
+    Returns the number erased. ``study_id`` None means the default study; a participant of another
+    study is never found (staff of one study cannot erase another's participants).
 
     Raises
     ------
     LookupError
         No participant (or more than one, for a Prolific ID used in several Prolific studies) matches.
     """
+    study_id = repository.default_study_id(session) if study_id is None else study_id
     if (prolific_pid is None) == (participant_id is None):
         raise ValueError("give exactly one of prolific_pid and participant_id")
     if participant_id is not None:
         one = repository.participant_by_id(session, participant_id)
-        found = [one] if one is not None else []
+        found = [one] if one is not None and one.study_id == study_id and not one.is_preview else []
     else:
-        found = repository.participants_by_prolific_pid(session, str(prolific_pid))
+        found = [
+            p for p in repository.participants_by_prolific_pid(session, str(prolific_pid)) if p.study_id == study_id
+        ]
     if len(found) != 1:
         what = f"participant {participant_id}" if participant_id is not None else f"Prolific ID {prolific_pid}"
         raise LookupError(f"{what}: {'no participant' if not found else f'{len(found)} participants'} found")
     number = found[0].id
-    _erase(session, found[0])
+    _erase(session, found[0], actor)
     return number
 
 
-def _erase(session: Session, participant: Participant) -> None:
-    version_id, participant_id = participant.study_version_id, participant.id
+def _erase(session: Session, participant: Participant, actor: audit.Actor) -> None:
+    version_id, participant_id, study_id = participant.study_version_id, participant.id, participant.study_id
     session.expunge(participant)  # the rows go by id; the object must not be flushed back
     if repository.erase_participant(session, participant_id):  # counted once, however often clicked
         repository.record_withdrawal(session, version_id)
+        # The number only: the person's identifiers are erased and must not survive in the trail.
+        detail = {"by": "participant" if actor.name == "participant" else "staff", "version": version_id}
+        audit.record(
+            session,
+            actor,
+            "participant.withdraw",
+            study_id=study_id,
+            target=f"participant {participant_id}",
+            detail=detail,
+        )

@@ -64,7 +64,14 @@ def main(argv: list[str] | None = None) -> int:
 
     wire_packages()
     args = build_parser().parse_args(argv)
-    return int(args.handler(args) or 0)
+    from core.access import Refused
+    from experiment.studies import UnknownStudy
+
+    try:
+        return int(args.handler(args) or 0)
+    except (Refused, UnknownStudy) as error:  # checked on the server side of every command
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

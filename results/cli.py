@@ -29,6 +29,9 @@ def _date(text: str) -> date:
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     """The filter flags shared by every results command (see :class:`results.data.dataset.Filters`)."""
+    from experiment.cli import add_study_option
+
+    add_study_option(parser)
     group = parser.add_argument_group(
         "filters (default: each study version's preregistered exclusion rules; any exclusion flag below "
         "replaces them with your own choice, labelled as not preregistered)"
@@ -111,7 +114,9 @@ def _check_dates(filters: Filters) -> str | None:
     return None
 
 
-def _load_filtered(args: argparse.Namespace, command_problem: str | None = None) -> tuple[Filters, Dataset] | None:
+def _load_filtered(
+    args: argparse.Namespace, command_problem: str | None = None, action: str = "results.read"
+) -> tuple[Filters, Dataset] | None:
     """The filters the flags describe and the dataset under them, or None after printing why not.
 
     Parameters
@@ -120,12 +125,32 @@ def _load_filtered(args: argparse.Namespace, command_problem: str | None = None)
         Parsed flags of a results command (see :func:`add_filter_arguments`).
     command_problem : str or None
         A problem the command found in its own flags; reported only if the filters have none.
+    action : str
+        What the command does with the data, for the audit trail ("export.write", "report.write");
+        reading to the terminal ("results.read") is not audited.
+
+    Raises
+    ------
+    core.access.Refused
+        The command's identity may not read this study's results (the CLI prints why).
     """
+    from dataclasses import replace
+
+    from core import audit, db
+    from core.access import Permission
+    from experiment.cli import study_for
+
     filters = filters_from_args(args)
     problem = _check_dates(filters) or command_problem
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return None
+    with db.session_scope() as session:
+        permission = Permission.EXPORT if action != "results.read" else Permission.VIEW_RESULTS
+        study, actor = study_for(session, args, permission)
+        if action != "results.read":
+            audit.record(session, actor, action, study_id=study.id, detail={"filters": filters.describe()})
+    filters = replace(filters, study_id=study.id)
     return filters, load_dataset(filters)
 
 
@@ -145,7 +170,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         formats = export.check_formats(args.format.split(","))
     except ValueError as exc:
         format_problem = str(exc)
-    loaded = _load_filtered(args, format_problem)
+    loaded = _load_filtered(args, format_problem, action="export.write")
     if loaded is None:
         return 2
     filters, dataset = loaded
@@ -179,7 +204,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    loaded = _load_filtered(args)
+    loaded = _load_filtered(args, action="report.write")
     if loaded is None:
         return 2
     from results.rendering.report import analysis_report_html

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import db
 from core.models import Base, Clip, Participant, Response, StudyVersion, Trial
+from experiment.repository import default_study_id
 
 
 def test_migrations_produce_exactly_the_models(database_url):
@@ -21,7 +22,7 @@ def test_migrate_twice_is_harmless(database_url):
 
 
 def _participant_with_trial(session):
-    version = StudyVersion(config={})
+    version = StudyVersion(study_id=default_study_id(session), config={})
     clip = Clip(
         served_sha256="a" * 64,
         served_name="a.mp3",
@@ -35,7 +36,7 @@ def _participant_with_trial(session):
     )
     session.add_all([version, clip])
     session.flush()
-    participant = Participant(resume_token="tok", study_version_id=version.id, seed=1)
+    participant = Participant(resume_token="tok", study_id=version.study_id, study_version_id=version.id, seed=1)
     session.add(participant)
     session.flush()
     trial = Trial(participant_id=participant.id, trial_index=0, clip_id=clip.id, audio_nonce="n1")
@@ -78,17 +79,32 @@ def test_a_trial_cannot_be_answered_twice(database_url):
 def test_a_prolific_participant_is_stored_once_per_study(database_url):
     engine = db.get_engine(database_url)
     with db.session_scope(engine) as s:
-        version = StudyVersion(config={})
+        version = StudyVersion(study_id=default_study_id(s), config={})
         s.add(version)
         s.flush()
+        default_version = version.id
         s.add(
             Participant(
-                resume_token="t1", study_version_id=version.id, seed=1, prolific_pid="P1", prolific_study_id="S1"
+                resume_token="t1",
+                study_id=version.study_id,
+                study_version_id=version.id,
+                seed=1,
+                prolific_pid="P1",
+                prolific_study_id="S1"
             )
         )
     with pytest.raises(IntegrityError):
         with db.session_scope(engine) as s:
-            s.add(Participant(resume_token="t2", study_version_id=1, seed=2, prolific_pid="P1", prolific_study_id="S1"))
+            s.add(
+                Participant(
+                    resume_token="t2",
+                    study_id=default_study_id(s),
+                    study_version_id=default_version,
+                    seed=2,
+                    prolific_pid="P1",
+                    prolific_study_id="S1",
+                )
+            )
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
@@ -120,14 +136,17 @@ def test_hold_lock_serialises_read_then_write_across_connections(database_url):
 
     engine = db.get_engine(database_url)
     with db.session_scope(engine) as session:
-        session.add(StudyVersion(config={"n": 0}))
+        counter = StudyVersion(study_id=default_study_id(session), config={"n": 0})
+        session.add(counter)
+        session.flush()
+        counter_id = counter.id
 
     def bump() -> None:
         for _ in range(10):
             with db.session_scope(engine) as session:
                 session.execute(text("SELECT count(*) FROM participants")).all()  # an earlier read
                 db.hold_lock(session, "test-counter")
-                version = session.query(StudyVersion).one()
+                version = session.get(StudyVersion, counter_id)
                 version.config = {"n": version.config["n"] + 1}
 
     threads = [threading.Thread(target=bump) for _ in range(4)]
@@ -136,7 +155,7 @@ def test_hold_lock_serialises_read_then_write_across_connections(database_url):
     for thread in threads:
         thread.join()
     with db.session_scope(engine) as session:
-        assert session.query(StudyVersion).one().config == {"n": 40}
+        assert session.get(StudyVersion, counter_id).config == {"n": 40}
 
 
 def test_the_data_folder_and_database_are_private(tmp_path, monkeypatch):
@@ -162,11 +181,11 @@ def test_a_snapshot_does_not_see_answers_committed_after_it_began(database_url):
 
     engine = db.get_engine(database_url)
     with db.session_scope(engine) as session:
-        session.add(StudyVersion(config={}))
+        session.add(StudyVersion(study_id=default_study_id(session), config={}))
     with db.snapshot_scope(engine) as snapshot:
         before = snapshot.scalar(select(func.count()).select_from(StudyVersion))
         with db.session_scope(engine) as writer:  # another page run saving meanwhile
-            writer.add(StudyVersion(config={}))
+            writer.add(StudyVersion(study_id=default_study_id(writer), config={}))
         assert snapshot.scalar(select(func.count()).select_from(StudyVersion)) == before == 1
     with db.session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(StudyVersion)) == 2

@@ -1,4 +1,4 @@
-"""Staff: the study settings (every save is a new version), open/close, library status, share links."""
+"""Staff: the study settings (every save is a new version), open/close, clip selection, share links."""
 
 from core.ui import require_staff
 from experiment.ui import journey as ui_journey

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.i18n import _, ngettext
 from core.models import utcnow
+from core.plain_text import as_plain_markdown
 from core.vocabulary import Source
 from experiment import debrief, withdrawal
 from experiment.progress import JourneyError
@@ -103,8 +104,8 @@ def _withdrawal(page: StepPage) -> bool:
 
 def _reveal_row(item: debrief.RevealItem) -> dict[str, object]:
     made_by = _("AI") if item.truth == Source.AI else _("A person")
-    if item.creator:
-        made_by += f" ({item.creator})"
+    if item.creator:  # catalogue text: shown as typed, never as Markdown (an image would load from elsewhere)
+        made_by += f" ({as_plain_markdown(item.creator)})"
     if item.confidence is not None:
         answer = confidence_label(item.confidence)
     else:  # a paired trial: the clip chosen as AI, or the other one

@@ -152,7 +152,7 @@ def _participant_flow(session: Session, entry: Entry) -> bool:
         return False
     choice = ui_steps.consent_form(settings)
     if choice == "decline":
-        decline(session)
+        decline(session, entry)
         st.session_state["declined"] = True
         return True
     if choice == "agree":
@@ -184,7 +184,7 @@ def draw_step(session: Session, participant: Participant, resume_url: str | None
 # Staff preview
 
 
-def preview_page() -> None:
+def preview_page(study_id: int) -> None:
     """Walk through the participant journey as a preview participant (stored, but never counted)."""
     st.caption(
         "Preview: this is exactly what participants see, under the current settings. Preview answers "
@@ -204,7 +204,7 @@ def preview_page() -> None:
             st.session_state.pop(key, None)
         st.rerun()
     with db.session_scope() as session:
-        changed = _preview_flow(session, language)
+        changed = _preview_flow(session, language, study_id)
     if changed:
         st.rerun()
 
@@ -220,15 +220,17 @@ def _preview_condition(conditions: tuple[str, ...]) -> str | None:
     return None if choice == _RANDOM_CONDITION else choice
 
 
-def _preview_flow(session: Session, language: str) -> bool:
+def _preview_flow(session: Session, language: str, study_id: int) -> bool:
     token = st.session_state.get(_PREVIEW_TOKEN)
     if token is None:
-        _version, settings = repository.current_settings(session)
+        _version, settings = repository.current_settings(session, study_id)
         condition = _preview_condition(settings.conditions)
         with using_language(language):
-            return _preview_consent(session, language, condition)
+            return _preview_consent(session, language, condition, study_id)
     try:
         participant = load_participant(session, token)
+        if participant.study_id != study_id:  # the staff member switched study: preview that one afresh
+            raise JourneyError("another study")
     except JourneyError:
         st.session_state.pop(_PREVIEW_TOKEN, None)
         return True
@@ -236,9 +238,9 @@ def _preview_flow(session: Session, language: str) -> bool:
         return draw_step(session, participant, resume_url=None)
 
 
-def _preview_consent(session: Session, language: str, condition: str | None) -> bool:
-    """The consent page of the preview, in ``language``; True once the preview participant exists."""
-    _version, settings = repository.current_settings(session)
+def _preview_consent(session: Session, language: str, condition: str | None, study_id: int) -> bool:
+    """The consent page of the study's preview, in ``language``; True once the preview participant exists."""
+    _version, settings = repository.current_settings(session, study_id)
     settings = settings.localised(language)
     st.title(settings.title)
     choice = ui_steps.consent_form(settings, key="preview_consent")
@@ -250,7 +252,7 @@ def _preview_consent(session: Session, language: str, condition: str | None) -> 
         return False
     if choice == "agree":
         try:
-            participant = start_preview(session, condition, language=language)
+            participant = start_preview(session, condition, language=language, study_id=study_id)
         except JourneyError as error:
             st.error(str(error))
             return False

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import db
+from core import db, ui
+from core.access import Permission
 from experiment import roster, withdrawal
 from experiment.roster import ProlificList, Status
+from experiment.studies import StudyRef
+from experiment.ui.study_context import may
 
 COLUMNS = {
     "participant_id": st.column_config.NumberColumn("#", format="%d", help="Anonymous database id", width=40),
@@ -83,9 +86,9 @@ def _prolific_downloads(rows: list[dict]) -> None:
         column.caption(LIST_HELP[which])
 
 
-def participants_page() -> None:
-    """The whole staff page: counts by status, filters, the table, and the Prolific lists."""
-    st.title("Participants")
+def participants_page(study: StudyRef) -> None:
+    """The whole staff page for one study: counts by status, filters, the table, and the Prolific lists."""
+    st.title(f"Participants: {study.name}")
     if _WITHDRAWN_MESSAGE in st.session_state:
         st.success(st.session_state.pop(_WITHDRAWN_MESSAGE))
     idle = st.number_input(
@@ -95,7 +98,7 @@ def participants_page() -> None:
         value=int(roster.DEFAULT_IDLE_MINUTES),
         step=5,
     )
-    rows = roster.load_roster(idle_minutes=float(idle))
+    rows = roster.load_roster(idle_minutes=float(idle), study_id=study.id)
     if not rows:
         st.info("Nobody has taken part yet: participants appear here once they consent. Previews are never listed.")
         return
@@ -113,10 +116,11 @@ def participants_page() -> None:
     else:
         st.dataframe(shown, hide_index=True, column_config=COLUMNS, width="stretch")
     _prolific_downloads(rows)
-    _withdraw_on_request()
+    if may(Permission.MANAGE_PARTICIPANTS, study.id):
+        _withdraw_on_request(study)
 
 
-def _withdraw_on_request() -> None:
+def _withdraw_on_request(study: StudyRef) -> None:
     """Erase a participant who asked to withdraw (by e-mail, say): by Prolific ID or participant number."""
     with st.expander("Withdraw a participant on request"):
         st.caption(
@@ -133,12 +137,15 @@ def _withdraw_on_request() -> None:
             st.warning("Give the Prolific ID or number and tick the confirmation; nothing was erased.")
             return
         by_number = who.lstrip("#").isdigit()
+        ui.require(Permission.MANAGE_PARTICIPANTS, study.id)
         try:
             with db.session_scope() as session:
                 number = withdrawal.withdraw_on_request(
                     session,
                     participant_id=int(who.lstrip("#")) if by_number else None,
                     prolific_pid=None if by_number else who,
+                    study_id=study.id,
+                    actor=ui.current_actor(),
                 )
         except LookupError as error:
             st.error(f"{error}; nothing was erased.")

@@ -19,10 +19,10 @@ def _restart_with(token: str | None) -> None:
         st.session_state[ui_journey._PREVIEW_TOKEN] = token  # noqa: SLF001
 
 
-def jump_control() -> None:
-    """A step selector that starts a fresh preview participant at that step (trials assigned)."""
+def jump_control(study_id: int) -> None:
+    """A step selector that starts a fresh preview participant of the study at that step (trials assigned)."""
     with db.session_scope() as session:
-        targets = jump_targets(session)
+        targets = jump_targets(session, study_id)
     titles = {step: title for step, title in targets}
     with st.form("preview_jump", border=True):
         left, middle, right = st.columns([3, 2, 2], vertical_alignment="bottom")
@@ -41,7 +41,7 @@ def jump_control() -> None:
         st.rerun()
     try:
         with db.session_scope() as session:
-            participant = start_preview_at(session, Step(step), int(position))
+            participant = start_preview_at(session, Step(step), int(position), study_id=study_id)
             token = participant.resume_token
     except JourneyError as error:
         st.error(str(error))

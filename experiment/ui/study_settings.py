@@ -13,14 +13,15 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from audio import library
-from core import db
+from core import db, ui
+from core.access import Permission
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from core.vocabulary import SCALES, Scale, ScreeningMode, Source
-from experiment import entry, repository
+from experiment import entry, repository, studies
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, TEXT_FIELDS, StudySettings, library_problems
 from experiment.ui.design_settings import design_fields
 from experiment.ui.preregistration import preregistration_fields
+from experiment.ui.study_context import may, require_study
 
 SCALE_LABELS: dict[str, str] = {
     Scale.VALENCE: "Pleasantness (valence)",
@@ -37,15 +38,21 @@ SCREENING_LABELS: dict[str, str] = {
 
 def study_settings_page(page_url: str | None) -> None:
     """The whole staff page: status, share links, the settings form and the version history."""
-    st.title("Study settings")
+    study = require_study()
+    ui.require(Permission.VIEW_STUDY, study.id)
+    st.title(f"Study settings: {study.name}")
     if st.session_state.pop("settings_saved", False):
         st.success("Saved as a new version.")
+    may_edit = may(Permission.EDIT_SETTINGS, study.id)
+    if not may_edit:
+        st.info("Your role on this study lets you read its settings, not change them.")
     with db.session_scope() as session:
-        version_id, settings = repository.current_settings(session)
-        changed = status_section(session, version_id, settings)
-        links_section(page_url)
-        changed = settings_form(session, version_id, settings) or changed
-        history_section(session)
+        version_id, settings = repository.current_settings(session, study.id)
+        changed = status_section(session, study, version_id, settings, may_edit)
+        links_section(page_url, study)
+        if may_edit:
+            changed = settings_form(session, study, version_id, settings) or changed
+        history_section(session, study.id)
     if changed:
         st.rerun()
 
@@ -63,29 +70,35 @@ def app_root_url(page_url: str | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def status_section(session: Session, version_id: int, settings: StudySettings) -> bool:
-    """Open/closed toggle, library counts and consent declines. True when a new version was saved."""
-    counts = library.active_counts(session)
+def status_section(
+    session: Session, study: studies.StudyRef, version_id: int, settings: StudySettings, may_edit: bool
+) -> bool:
+    """Open/closed toggle, the study's clip counts and consent declines. True when a new version was saved."""
+    counts = repository.study_clip_counts(session, settings)
     st.subheader("Status")
     is_open = st.toggle(
         "Open for new participants",
         value=settings.is_open,
         key=f"open_{version_id}",
         help="People already under way can always finish.",
+        disabled=not may(Permission.OPEN_CLOSE, study.id),
     )
     human, ai, declines = st.columns(3)
     human.metric("Human clips", counts.get(Source.HUMAN, 0))
     ai.metric("AI clips", counts.get(Source.AI, 0))
-    declines.metric("Declined consent", repository.decline_count(session))
+    declines.metric("Declined consent", repository.decline_count(session, study_id=study.id))
     for problem in library_problems(settings, counts):
         st.warning(f"Participants cannot start yet: {problem}.")
     if is_open == settings.is_open:
         return False
+    ui.require(Permission.OPEN_CLOSE, study.id)  # checked on the server, not only by the disabled toggle
     try:
         # Closing must always work; opening checks that the library can serve every participant.
-        repository.save_settings(
+        studies.save_settings(
             session,
+            study.id,
             settings.with_changes(is_open=is_open),
+            ui.current_actor(),
             note="opened" if is_open else "closed",
             check_library=is_open,
         )
@@ -95,8 +108,8 @@ def status_section(session: Session, version_id: int, settings: StudySettings) -
     return True
 
 
-def links_section(page_url: str | None) -> None:
-    """The participant link and the ready-made Prolific study URL, from the app's address."""
+def links_section(page_url: str | None, study: studies.StudyRef) -> None:
+    """The study's participant link and its ready-made Prolific study URL, from the app's address."""
     st.subheader("Links to share")
     base = st.text_input(
         "Public address of this app",
@@ -109,8 +122,8 @@ def links_section(page_url: str | None) -> None:
         st.info("Enter the public address of this app to see the links.")
         return
     try:
-        participant_link = entry.participant_link(base)
-        prolific_url = entry.prolific_study_url(base)
+        participant_link = entry.participant_link(base, study.slug)
+        prolific_url = entry.prolific_study_url(base, study.slug)
     except ValueError as error:
         st.error(str(error))
         return
@@ -124,7 +137,7 @@ def links_section(page_url: str | None) -> None:
     )
 
 
-def settings_form(session: Session, version_id: int, settings: StudySettings) -> bool:
+def settings_form(session: Session, study: studies.StudyRef, version_id: int, settings: StudySettings) -> bool:
     """Every study setting in one form; a valid save becomes a new version. True when saved."""
     st.subheader("Settings")
     st.caption(
@@ -142,6 +155,7 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
             key=k + "browser_title",
         )
         values.update(_trial_fields(k, s))
+        values.update(_clip_selection_field(session, k, s))
         values.update(_question_fields(k, s))
         values.update(design_fields(k, s))
         values.update(_screening_fields(k, s))
@@ -153,8 +167,11 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
     if not saved:
         return False
     values["scales"] = tuple(scale for scale in SCALES if scale in values["scales"])
+    ui.require(Permission.EDIT_SETTINGS, study.id)
     try:
-        repository.save_settings(session, settings.with_changes(**values), note=note.strip() or None)
+        studies.save_settings(
+            session, study.id, settings.with_changes(**values), ui.current_actor(), note=note.strip() or None
+        )
     except ValueError as error:
         st.error("Not saved:\n\n" + "\n".join(f"- {problem}" for problem in str(error).split("; ")))
         return False
@@ -163,6 +180,25 @@ def settings_form(session: Session, version_id: int, settings: StudySettings) ->
 
 
 # The form's sections; each returns {setting name: value entered}. ``k`` prefixes the widget keys.
+
+
+def _clip_selection_field(session: Session, k: str, s: StudySettings) -> dict[str, object]:
+    """The study's clips: a selection from the shared library (none selected = every active clip)."""
+    from audio import library
+
+    records = [r for r in library.clip_records(session) if r["retired_at"] is None]
+    label = {r["clip_id"]: f"#{r['clip_id']} {r['clip_title'] or r['served_name']} ({r['source']})" for r in records}
+    chosen = [clip_id for clip_id in s.clip_ids if clip_id in label]
+    picked = st.multiselect(
+        "Clips of this study (leave empty for every clip in the library)",
+        list(label),
+        default=chosen,
+        format_func=label.__getitem__,
+        key=k + "clip_ids",
+        help="The library is shared by every study on this server; a study plays the clips chosen here. "
+        "Clips added to the library later join a study only when it plays every clip.",
+    )
+    return {"clip_ids": tuple(sorted(picked))}
 
 
 def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
@@ -334,8 +370,8 @@ def _localised_text_fields(k: str, s: StudySettings) -> dict[str, object]:
     return {"localised_texts": {language: texts for language, texts in localised.items() if texts}}
 
 
-def history_section(session: Session) -> None:
-    """Every stored version, newest first."""
+def history_section(session: Session, study_id: int) -> None:
+    """Every stored version of the study, newest first."""
     with st.expander("Version history"):
         rows = [
             {
@@ -345,6 +381,6 @@ def history_section(session: Session) -> None:
                 "Open": settings.is_open,
                 "Trials": settings.n_trials,
             }
-            for vid, created, note, settings in repository.settings_history(session)
+            for vid, created, note, settings in repository.settings_history(session, study_id)
         ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

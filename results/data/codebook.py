@@ -172,6 +172,13 @@ FEATURE_PREFIX = "feat_"
 _RATING = "1..scale_points (5, 7 or 9, see the study version); missing when not asked"
 
 TRIAL_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "study",
+        "str",
+        "",
+        "the study's short name (slug)",
+        "The study the answer belongs to (a deployment runs several; each export holds one).",
+    ),
     Column("participant_id", "int64", "", "positive integer", "Participant (anonymous database id)."),
     Column("study_version_id", "int64", "", "positive integer", "Study settings version the answer was given under."),
     Column(

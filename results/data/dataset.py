@@ -38,6 +38,8 @@ class Filters:
         above (:data:`PREREGISTERED`, the default of every results view).
     include_simulated : also the simulated demo participants (``human-touch demo participants``);
         they are read only when asked for, so ``as_kwargs`` leaves this out.
+    study_id : the study whose data are read (None: the deployment's default study); studies are
+        never pooled. Applied when reading, like ``include_simulated``.
     """
 
     completed_only: bool = True
@@ -50,12 +52,14 @@ class Filters:
     study_versions: tuple[int, ...] | None = None
     preregistered: bool = False
     include_simulated: bool = False
+    study_id: int | None = None
 
     def as_kwargs(self) -> dict:
         """Keyword arguments for :func:`results.data.filters.apply_filters` (without the version rules)."""
         kwargs = asdict(self)
         kwargs.pop("preregistered")
         kwargs.pop("include_simulated")  # applied when reading (experiment.records), not as a filter
+        kwargs.pop("study_id")
         if self.study_versions is not None:
             kwargs["study_versions"] = list(self.study_versions)
         return kwargs
@@ -215,15 +219,15 @@ def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -
         Default: the app's engine.
     """
     filters = filters or PREREGISTERED
-    simulated = filters.include_simulated
+    simulated, study = filters.include_simulated, filters.study_id
     # One snapshot: answers, participants, clips, versions and declines agree even while participants answer.
     with snapshot_scope(engine or get_engine()) as session:
         clip_records = library.clip_records(session)
-        all_trials = table.read_trial_table(session, clip_records, include_simulated=simulated)
-        everyone = table.read_participants_table(session, include_simulated=simulated)
-        known = versions.read_versions(session)
-        declines = versions.read_declines(session)
-        withdrawals = versions.read_withdrawals(session)
+        all_trials = table.read_trial_table(session, clip_records, include_simulated=simulated, study_id=study)
+        everyone = table.read_participants_table(session, include_simulated=simulated, study_id=study)
+        known = versions.read_versions(session, study)
+        declines = versions.read_declines(session, study)
+        withdrawals = versions.read_withdrawals(session, study)
     with_data = {int(v) for v in all_trials["study_version_id"].unique()}
     analysed, note = versions.compatible_versions(known, with_data, filters.study_versions)
     rules = applied_rules(filters, known, with_data)

@@ -233,18 +233,25 @@ def pair_correct(df: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.array(np.where(known, choice.eq(ai_position), None), dtype="boolean"), index=df.index)
 
 
-def read_trial_table(session: Session, clips: list[dict], *, include_simulated: bool = False) -> pd.DataFrame:
-    """The tidy trial table read in ``session`` (see :func:`trial_table_from_parts`), given the clip records."""
-    answers = repository.fetch_answers(session, include_simulated=include_simulated)
-    participants = repository.fetch_participant_descriptors(session, include_simulated=include_simulated)
+def read_trial_table(
+    session: Session, clips: list[dict], *, include_simulated: bool = False, study_id: int | None = None
+) -> pd.DataFrame:
+    """The study's tidy trial table read in ``session`` (see :func:`trial_table_from_parts`), given the clip records."""
+    answers = repository.fetch_answers(session, include_simulated=include_simulated, study_id=study_id)
+    participants = repository.fetch_participant_descriptors(
+        session, include_simulated=include_simulated, study_id=study_id
+    )
     return trial_table_from_parts(answers, participants, clips)
 
 
-def load_trial_table(engine: Engine | None = None, *, include_simulated: bool = False) -> pd.DataFrame:
-    """The tidy trial table from the database (see :func:`trial_table_from_parts`); simulated
+def load_trial_table(
+    engine: Engine | None = None, *, include_simulated: bool = False, study_id: int | None = None
+) -> pd.DataFrame:
+    """The study's tidy trial table from the database (see :func:`trial_table_from_parts`); simulated
     demo participants only with ``include_simulated``."""
     with session_scope(_engine(engine)) as session:
-        return read_trial_table(session, library.clip_records(session), include_simulated=include_simulated)
+        clips = library.clip_records(session)
+        return read_trial_table(session, clips, include_simulated=include_simulated, study_id=study_id)
 
 
 def participants_table_from_records(records: list[dict]) -> pd.DataFrame:
@@ -265,17 +272,21 @@ def participants_table_from_records(records: list[dict]) -> pd.DataFrame:
     return _apply_dtypes(df, PARTICIPANT_COLUMNS)
 
 
-def read_participants_table(session: Session, *, include_simulated: bool = False) -> pd.DataFrame:
-    """The participants table read in ``session`` (see :func:`participants_table_from_records`)."""
+def read_participants_table(
+    session: Session, *, include_simulated: bool = False, study_id: int | None = None
+) -> pd.DataFrame:
+    """The study's participants table read in ``session`` (see :func:`participants_table_from_records`)."""
     return participants_table_from_records(
-        repository.fetch_participant_records(session, include_simulated=include_simulated)
+        repository.fetch_participant_records(session, include_simulated=include_simulated, study_id=study_id)
     )
 
 
-def load_participants_table(engine: Engine | None = None, *, include_simulated: bool = False) -> pd.DataFrame:
-    """The participants table from the database (see :func:`participants_table_from_records`)."""
+def load_participants_table(
+    engine: Engine | None = None, *, include_simulated: bool = False, study_id: int | None = None
+) -> pd.DataFrame:
+    """The study's participants table from the database (see :func:`participants_table_from_records`)."""
     with session_scope(_engine(engine)) as session:
-        return read_participants_table(session, include_simulated=include_simulated)
+        return read_participants_table(session, include_simulated=include_simulated, study_id=study_id)
 
 
 def clips_table_from_records(records: list[dict], trials: pd.DataFrame) -> pd.DataFrame:
@@ -313,10 +324,10 @@ def load_clips_table(engine: Engine | None = None, trials: pd.DataFrame | None =
     return clips_table_from_records(records, trials)
 
 
-def load_study_versions(engine: Engine | None = None) -> pd.DataFrame:
-    """Saved study versions: ``study_version_id``, ``created_at`` (UTC), ``note``."""
+def load_study_versions(engine: Engine | None = None, study_id: int | None = None) -> pd.DataFrame:
+    """The study's saved versions: ``study_version_id``, ``created_at`` (UTC), ``note``."""
     with session_scope(_engine(engine)) as session:
-        records = repository.fetch_study_versions(session)
+        records = repository.fetch_study_versions(session, study_id)
     frame = pd.DataFrame.from_records(records, columns=["study_version_id", "created_at", "note", "config"])
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
     return frame.drop(columns="config")

@@ -54,9 +54,9 @@ def load_versions(engine: Engine) -> dict[int, StudyVersionInfo]:
         return read_versions(session)
 
 
-def read_versions(session: Session) -> dict[int, StudyVersionInfo]:
+def read_versions(session: Session, study_id: int | None = None) -> dict[int, StudyVersionInfo]:
     """Every saved study version by id, oldest first, read in ``session``."""
-    rows = repository.fetch_study_versions(session)
+    rows = repository.fetch_study_versions(session, study_id)
     return {
         int(row["study_version_id"]): StudyVersionInfo(
             int(row["study_version_id"]),
@@ -68,14 +68,14 @@ def read_versions(session: Session) -> dict[int, StudyVersionInfo]:
     }
 
 
-def read_declines(session: Session) -> dict[int, int]:
+def read_declines(session: Session, study_id: int | None = None) -> dict[int, int]:
     """Consent declines per study version id, read in ``session``."""
-    return repository.fetch_consent_declines(session)
+    return repository.fetch_consent_declines(session, study_id)
 
 
-def read_withdrawals(session: Session) -> dict[int, int]:
+def read_withdrawals(session: Session, study_id: int | None = None) -> dict[int, int]:
     """Withdrawals per study version id, read in ``session``."""
-    return repository.fetch_withdrawals(session)
+    return repository.fetch_withdrawals(session, study_id)
 
 
 def describe_scales(settings: StudySettings) -> str:

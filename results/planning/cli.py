@@ -66,21 +66,25 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_prereg(args: argparse.Namespace) -> int:
-    from audio import library
+    from core.access import Permission
     from core.db import session_scope
     from experiment import repository
+    from experiment.cli import study_for
     from results.planning.prereg import preregistration_markdown
 
     with session_scope() as session:
+        study, _actor = study_for(session, args, Permission.VIEW_STUDY)
         if args.version is None:
-            version_id, settings = repository.current_settings(session)
+            version_id, settings = repository.current_settings(session, study.id)
         else:
             try:
+                if repository.study_of_version(session, args.version) != study.id:
+                    raise KeyError(f"study {study.slug} has no version {args.version}")
                 version_id, settings = args.version, repository.settings_version(session, args.version)
             except KeyError as error:
                 print(f"error: {error.args[0]}", file=sys.stderr)
                 return 2
-        text = preregistration_markdown(version_id, settings, library.active_counts(session))
+        text = preregistration_markdown(version_id, settings, repository.study_clip_counts(session, settings))
     if args.out is None:
         sys.stdout.write(text)
     else:
@@ -114,4 +118,7 @@ def register(subparsers) -> None:
     prereg = subparsers.add_parser("prereg", help="write the preregistration (Markdown with embedded JSON)")
     prereg.add_argument("--version", type=int, help="study version id (default: the version in force)")
     prereg.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    from experiment.cli import add_study_option
+
+    add_study_option(prereg)
     prereg.set_defaults(handler=_cmd_prereg)

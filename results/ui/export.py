@@ -5,15 +5,31 @@ Files are built when a button is clicked (the buttons get callables), not on eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import streamlit as st
 
+from core import audit, db, ui
+from core.access import Permission
 from results.data.dataset import Dataset
 from results.rendering import export
 from results.rendering.report import analysis_report_html
-from results.ui.filters import filtered_analysis, show_data_caption, stop_if_empty
+from results.ui.filters import filtered_analysis, results_study, show_data_caption, stop_if_empty
 from results.ui.flow import prereg_download
+
+
+def _audited(what: str, dataset: Dataset, build: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
+    """``build``, recording in the audit trail that it ran (a download is built when clicked, not drawn)."""
+    actor, study_id, filters = ui.current_actor(), dataset.filters.study_id, dataset.filters.describe()
+
+    def audited() -> bytes | str:
+        data = build()
+        with db.session_scope() as session:
+            audit.record(session, actor, "export.download", study_id=study_id, target=what, detail={"filters": filters})
+        return data
+
+    return audited
 
 
 def export_page() -> None:
@@ -21,9 +37,11 @@ def export_page() -> None:
     st.title("Export")
     analysis = filtered_analysis()
     dataset = analysis.dataset
+    study_id = results_study()
+    ui.require(Permission.EXPORT, study_id)
     show_data_caption(dataset)
     if dataset.n_main_trials == 0:  # the preregistration is wanted before any data exist
-        prereg_download()
+        prereg_download(study_id)
     stop_if_empty(dataset)
     st.write(
         f"The files hold exactly the rows the results pages use under these filters: "
@@ -50,7 +68,11 @@ def export_page() -> None:
             file_name=f"human-touch-{stamp}.zip",
             mime="application/zip",
             key="export_zip",
-            data=lambda: export.export_zip(dataset, formats, report() if include_report else None),
+            data=_audited(
+                "everything.zip",
+                dataset,
+                lambda: export.export_zip(dataset, formats, report() if include_report else None),
+            ),
         )
     _single_files(dataset, stamp)
     st.subheader("Report")
@@ -60,13 +82,13 @@ def export_page() -> None:
     )
     st.download_button(
         "Download the report (HTML)",
-        data=report,
+        data=_audited("report.html", dataset, report),
         file_name=f"human-touch-report-{stamp}.html",
         mime="text/html",
         key="export_report",
     )
     st.subheader("Preregistration")
-    prereg_download()
+    prereg_download(study_id)
 
 
 def _single_files(dataset: Dataset, stamp: str) -> None:
@@ -75,7 +97,7 @@ def _single_files(dataset: Dataset, stamp: str) -> None:
     left, middle, right = st.columns(3)
     left.download_button(
         "Trials (CSV)",
-        data=lambda: export.table_to_csv(dataset.trials),
+        data=_audited("trials.csv", dataset, lambda: export.table_to_csv(dataset.trials)),
         file_name=f"trials-{stamp}.csv",
         mime="text/csv",
         key="export_trials_csv",

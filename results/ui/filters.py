@@ -79,9 +79,9 @@ def _kept(key: str) -> dict:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def cached_study_versions(url: str) -> pd.DataFrame:
-    """The saved study versions, cached like the data."""
-    return load_study_versions(get_engine(url))
+def cached_study_versions(url: str, study_id: int) -> pd.DataFrame:
+    """The study's saved versions, cached like the data."""
+    return load_study_versions(get_engine(url), study_id)
 
 
 def _exclusion_widgets() -> tuple[str, dict[str, bool]]:
@@ -121,6 +121,7 @@ def sidebar_filters() -> Filters:
     Widget keys are shared across pages, so the choice follows the researcher from page to page.
     """
     url = database_url()
+    study_id = results_study()
     _restore_filters()
     with st.sidebar:
         st.header("Filters")
@@ -135,7 +136,7 @@ def sidebar_filters() -> Filters:
                 date_from, date_to = chosen
             elif isinstance(chosen, (tuple, list)) and len(chosen) == 1:
                 date_from = chosen[0]
-        versions = cached_study_versions(url)
+        versions = cached_study_versions(url, study_id)
         study_versions = None
         if len(versions) > 1:
             labels = {
@@ -143,6 +144,8 @@ def sidebar_filters() -> Filters:
                 + (f" · {row.note}" if row.note else "")
                 for row in versions.itertuples()
             }
+            # Versions kept from another study's pages are not this study's: drop them before drawing.
+            st.session_state["rf_versions"] = [v for v in st.session_state.get("rf_versions", []) if v in labels]
             chosen_versions = st.multiselect(
                 "Study versions (empty = all with the newest version's scales)",
                 options=list(labels),
@@ -166,7 +169,19 @@ def sidebar_filters() -> Filters:
         date_to=date_to,
         study_versions=study_versions,
         include_simulated=include_simulated,
+        study_id=study_id,
     )
+
+
+def results_study() -> int:
+    """The study whose results the page shows, once the staff member's role there allows reading them."""
+    from core import ui
+    from core.access import Permission
+    from experiment.ui.study_context import require_study
+
+    study = require_study()
+    ui.require(Permission.VIEW_RESULTS, study.id)
+    return study.id
 
 
 def filtered_analysis() -> Analysis:

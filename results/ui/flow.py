@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audio import library
 from core import db
 from experiment import repository
 from results.data.dataset import Dataset
@@ -46,11 +45,11 @@ def show_flow(dataset: Dataset) -> None:
             st.markdown(f"- {line}")
 
 
-def prereg_download() -> None:
-    """Download the preregistration of the study version in force (Markdown with embedded JSON)."""
+def prereg_download(study_id: int) -> None:
+    """Download the preregistration of the study's version in force (Markdown with embedded JSON)."""
     with db.session_scope() as session:
-        version_id, settings = repository.current_settings(session)
-        text = preregistration_markdown(version_id, settings, library.active_counts(session))
+        version_id, settings = repository.current_settings(session, study_id)
+        text = preregistration_markdown(version_id, settings, repository.study_clip_counts(session, settings))
     st.download_button(
         f"Download the preregistration of study version {version_id} (Markdown + JSON)",
         data=text.encode("utf-8"),

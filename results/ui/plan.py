@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from results.planning.power import DEFAULT_SIZES, PlanDesign, power_curve
+from results.ui.filters import results_study
 from results.ui.flow import prereg_download
 
 
@@ -63,7 +64,7 @@ def plan_page() -> None:
         "size as the planned N in the study settings."
     )
     with st.expander("Preregistration of the study version in force"):
-        prereg_download()
+        prereg_download(results_study())
     chosen = _design_form()
     if chosen is not None:
         design, sizes, n_sims, method = chosen

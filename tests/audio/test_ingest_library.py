@@ -20,6 +20,7 @@ from audio.reprocess import reprocess
 from core import db
 from core.models import Clip, Participant, Response, StudyVersion, Trial
 from tests.audio.signals import SR, file_bytes, music_like, write
+from experiment.repository import default_study_id
 
 SETTINGS = ProcessingSettings(excerpt_seconds=6.0)
 
@@ -95,10 +96,12 @@ def test_every_served_clip_is_uniform_on_target_under_the_ceiling_and_untagged(t
 
 def _answer(session, clip_id: int) -> None:
     """A participant who heard ``clip_id`` and answered it."""
-    version = StudyVersion(config={})
+    version = StudyVersion(study_id=default_study_id(session), config={})
     session.add(version)
     session.flush()
-    participant = Participant(resume_token=f"token-{clip_id}", study_version_id=version.id, seed=1)
+    participant = Participant(
+        resume_token=f"token-{clip_id}", study_id=version.study_id, study_version_id=version.id, seed=1
+    )
     session.add(participant)
     session.flush()
     trial = Trial(participant_id=participant.id, trial_index=0, clip_id=clip_id, audio_nonce=f"nonce-{clip_id}")

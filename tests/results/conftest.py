@@ -17,6 +17,7 @@ import pytest
 
 from core import db
 from core.models import Clip, ClipFeatures, Participant, Response, StudyVersion, Trial
+from experiment.repository import default_study_id
 
 _counter = itertools.count(1)
 # Table column -> questionnaire key (experiment.questionnaire.QUESTIONNAIRE) and how to store it.
@@ -37,7 +38,7 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def add_study_version(session, **config) -> StudyVersion:
-    version = StudyVersion(config=config)
+    version = StudyVersion(study_id=default_study_id(session), config=config)
     session.add(version)
     session.flush()
     return version
@@ -71,6 +72,7 @@ def add_participant(session, version: StudyVersion, completed: bool = True, **fi
     created = fields.pop("created_at", START)
     participant = Participant(
         resume_token=f"token-{next(_counter)}",
+        study_id=version.study_id,
         study_version_id=version.id,
         seed=1,
         created_at=created,
