@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from audio import library
 from core.db import get_engine, snapshot_scope
 from core.vocabulary import EXCLUSION_RULE_LABELS, ExclusionRule, TrialKind
-from results.data import table, versions
+from results.data import repository, table, versions
 from results.data.flow import flow_by_condition, participant_flow
 
 
@@ -222,6 +222,7 @@ def load_dataset(filters: Filters | None = None, engine: Engine | None = None) -
     simulated, study = filters.include_simulated, filters.study_id
     # One snapshot: answers, participants, clips, versions and declines agree even while participants answer.
     with snapshot_scope(engine or get_engine()) as session:
+        study = repository.study_or_default(session, study)
         clip_records = library.clip_records(session)
         all_trials = table.read_trial_table(session, clip_records, include_simulated=simulated, study_id=study)
         everyone = table.read_participants_table(session, include_simulated=simulated, study_id=study)

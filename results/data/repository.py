@@ -23,6 +23,13 @@ from experiment import records
 from experiment.records import ANSWER_COLUMNS
 
 
+def study_or_default(session: Session, study_id: int | None) -> int:
+    """``study_id``, or the deployment's default study when None (looked up once per read, not per query)."""
+    from experiment.repository import default_study_id
+
+    return default_study_id(session) if study_id is None else study_id
+
+
 def fetch_answers(session: Session, *, include_simulated: bool = False, study_id: int | None = None) -> pd.DataFrame:
     """Every answered, non-practice trial of a non-preview participant, one row each.
 

@@ -237,6 +237,7 @@ def read_trial_table(
     session: Session, clips: list[dict], *, include_simulated: bool = False, study_id: int | None = None
 ) -> pd.DataFrame:
     """The study's tidy trial table read in ``session`` (see :func:`trial_table_from_parts`), given the clip records."""
+    study_id = repository.study_or_default(session, study_id)
     answers = repository.fetch_answers(session, include_simulated=include_simulated, study_id=study_id)
     participants = repository.fetch_participant_descriptors(
         session, include_simulated=include_simulated, study_id=study_id
