@@ -1,0 +1,111 @@
+"""A database written before studies existed migrates into one study with nothing lost, on both backends.
+
+The fixture (``tests/fixtures/single_study.db`` and its export ``single_study_export/``) was written by
+the code of commit c0bb91d, the last main with one study per deployment (``make_single_study_database.py``
+says how). On PostgreSQL the same rows are loaded into a database migrated to that code's last revision.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from alembic import command
+from sqlalchemy import MetaData, create_engine, func, select, text
+
+from core import db
+from core.models import ConsentDecline, Participant, Response, Study, StudyVersion, Withdrawal
+from results.data.dataset import PREREGISTERED, load_dataset
+from results.rendering.export import write_export
+from tests.conftest import PG_URL, WORKER, _drop_postgres, _recreate_postgres, require_or_skip
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LAST_SINGLE_STUDY_REVISION = "0010_withdrawals"
+TABLES_IN_ORDER = (
+    "study_versions",
+    "library_settings",
+    "clips",
+    "clip_features",
+    "clip_blobs",
+    "participants",
+    "consent_declines",
+    "withdrawals",
+    "trials",
+    "responses",
+)
+
+
+def _copy_rows_into_postgres(url: str) -> None:
+    """Load every row of the fixture into a PostgreSQL database at the fixture's revision."""
+    source = create_engine(f"sqlite:///{FIXTURES / 'single_study.db'}")
+    target = db.get_engine(url)
+    metadata = MetaData()
+    metadata.reflect(target)
+    with source.connect() as read, target.begin() as write:
+        for name in TABLES_IN_ORDER:
+            rows = [dict(row) for row in read.execute(select(metadata.tables[name])).mappings()]
+            if rows:
+                write.execute(metadata.tables[name].insert(), rows)
+            if "id" in metadata.tables[name].c and rows:
+                write.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), :n)"), {"n": len(rows)})
+    source.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def single_study_database(request, tmp_path):
+    """The fixture database, not yet migrated past the single-study revision, as a URL."""
+    if request.param == "sqlite":
+        path = tmp_path / "single_study.db"
+        shutil.copyfile(FIXTURES / "single_study.db", path)
+        yield f"sqlite:///{path}"
+        db.dispose_engines()
+        return
+    require_or_skip(bool(PG_URL), "PostgreSQL (HUMAN_TOUCH_TEST_PG_URL)")
+    name = f"human_touch_legacy_{WORKER}"
+    url = _recreate_postgres(name)
+    command.upgrade(db.alembic_config(url), LAST_SINGLE_STUDY_REVISION)
+    _copy_rows_into_postgres(url)
+    yield url
+    db.dispose_engines()
+    _drop_postgres(name)
+
+
+def _counts(url: str) -> dict[str, int]:
+    with db.session_scope(db.get_engine(url)) as session:
+        return {
+            model.__tablename__: int(session.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (StudyVersion, Participant, Response, ConsentDecline, Withdrawal)
+        }
+
+
+def test_a_single_study_database_becomes_one_study_with_every_answer(single_study_database, tmp_path):
+    before = _counts(single_study_database)
+    db.migrate(single_study_database)
+    assert _counts(single_study_database) == before
+    assert before["responses"] > 0 and before["study_versions"] == 2
+    with db.session_scope(db.get_engine(single_study_database)) as session:
+        studies = session.scalars(select(Study)).all()
+        assert [(s.id, s.slug) for s in studies] == [(1, "human-or-ai-a-listening-study")]
+        assert set(session.scalars(select(StudyVersion.study_id))) == {1}
+        assert set(session.scalars(select(Participant.study_id))) == {1}
+
+    write_export(load_dataset(PREREGISTERED, db.get_engine(single_study_database)), tmp_path / "export", ("csv",))
+    old, new = FIXTURES / "single_study_export", tmp_path / "export"
+    for name in sorted(p.name for p in old.glob("*.csv")):
+        before_rows = pd.read_csv(old / name, dtype=str, keep_default_na=False)
+        after_rows = pd.read_csv(new / name, dtype=str, keep_default_na=False)
+        if name == "trials.csv":
+            assert set(after_rows["study"]) == {"human-or-ai-a-listening-study"}
+            after_rows = after_rows.drop(columns="study")
+        if name == "versions.csv":  # the settings now name the study's clips: none chosen = every clip, as before
+            chosen = [json.loads(text).pop("clip_ids") for text in after_rows["settings_json"]]
+            assert chosen == [[], []]
+            after_rows["settings_json"] = [_without_clip_ids(text) for text in after_rows["settings_json"]]
+        pd.testing.assert_frame_equal(after_rows, before_rows, obj=name)
+
+
+def _without_clip_ids(settings_json: str) -> str:
+    settings = json.loads(settings_json)
+    settings.pop("clip_ids")
+    return json.dumps(settings, ensure_ascii=False, sort_keys=True)
