@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import AuditEvent, utcnow
@@ -94,14 +93,11 @@ class Entry:
 
 def events(session: Session, study_id: int | None = None, limit: int | None = None) -> list[Entry]:
     """The trail, newest first: one study's events (``study_id``) or every event (None)."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if study_id is not None:
-        query = query.where(AuditEvent.study_id == study_id)
-    if limit is not None:
-        query = query.limit(limit)
+    from core import repository
+
     return [
         Entry(row.at, row.actor, row.client, row.study_id, row.action, row.target, dict(row.detail or {}))
-        for row in session.scalars(query)
+        for row in repository.audit_events(session, study_id, limit)
     ]
 
 
