@@ -39,8 +39,12 @@ def client_address() -> str:
     Streamlit reports a loopback peer as None (and uvicorn no longer rewrites the peer from
     ``X-Forwarded-For``, see :func:`core.proxies.keep_real_peer`), so None means loopback.
     """
-    peer = st.context.ip_address or proxies.LOOPBACK
-    return proxies.client_address(peer, st.context.headers.get("X-Real-IP"))
+    peer = st.context.ip_address
+    header = st.context.headers.get("X-Real-IP")
+    # Outside a browser (AppTest) both may be stand-ins rather than text.
+    return proxies.client_address(
+        peer if isinstance(peer, str) and peer else proxies.LOOPBACK, header if isinstance(header, str) else None
+    )
 
 
 def oidc_configured() -> bool:

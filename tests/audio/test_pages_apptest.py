@@ -18,6 +18,7 @@ from audio.ingest import ingest_bytes
 from audio.processing import ProcessingSettings
 from core import db
 from core.models import Clip, ClipFeatures
+from tests.staff_accounts import log_in_as_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = {name: str(ROOT / "audio" / "pages" / f"{name}.py") for name in ("add_clips", "library", "balance")}
@@ -82,7 +83,7 @@ def clip_library(library_template: Path, tmp_path: Path, monkeypatch) -> Iterato
 
 def staff_page(name: str) -> AppTest:
     at = AppTest.from_file(PAGES[name], default_timeout=60)
-    at.session_state["_staff_authenticated"] = True
+    log_in_as_admin(at)
     return at.run()
 
 

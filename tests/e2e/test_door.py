@@ -13,11 +13,11 @@ def test_empty_data_folder_shows_the_participant_landing_page(streamlit_server, 
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     # Participants get no navigation to staff pages.
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
-    # The first run created a staff credential in the database, keeping only its hash.
+    # The first run created the admin account in the database, keeping only its password's hash.
     import sqlite3
 
     with sqlite3.connect(streamlit_server.data_dir / "human_touch.db") as connection:
-        (stored,) = connection.execute("SELECT password_hash FROM staff_credential").fetchone()
+        (stored,) = connection.execute("SELECT password_hash FROM staff_accounts WHERE username = 'admin'").fetchone()
     assert stored.startswith("scrypt$")
 
 
@@ -29,7 +29,7 @@ def test_staff_pages_need_login(streamlit_server, page):
         assert "Download" not in text and "Balance" not in text
         assert page.locator('[data-testid="stSidebarNav"]').count() == 0
     page.goto(f"{streamlit_server.url}/staff")
-    page.get_by_label("Staff password").wait_for()
+    page.get_by_label("Password", exact=True).wait_for()
     assert page.get_by_role("button", name="Log in").count() == 1
 
 
@@ -37,10 +37,10 @@ def test_wrong_password_is_refused_and_right_one_opens_staff_pages(streamlit_ser
     streamlit_server.set_staff_password("correct horse battery")
     page.goto(f"{streamlit_server.url}/staff")
     wait_for_app(page, "Staff login")
-    field = page.get_by_label("Staff password")
+    field = page.get_by_label("Password", exact=True)
     field.fill("wrong guess")
     page.get_by_role("button", name="Log in").click()
-    page.get_by_text("That password is not right.").wait_for()
+    page.get_by_text("That username or password is not right.").wait_for()
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
     field.fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()

@@ -10,7 +10,7 @@ PASSWORD = "correct horse battery"
 def _log_in_at(page, url: str) -> None:
     page.goto(url)
     wait_for_app(page, "Staff login")
-    page.get_by_label("Staff password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.locator('[data-testid="stSidebarNav"]').wait_for()
     # The ticket is traded for the cookie in the background right after the login.
@@ -53,5 +53,5 @@ def test_an_expired_session_asks_to_log_in_again_instead_of_showing_the_consent_
     page.goto(f"{streamlit_server.url}/overview")
     wait_for_app(page, "Staff login")
     page.get_by_text("Your staff session has expired. Please log in again.").wait_for()
-    assert page.get_by_label("Staff password").count() == 1
+    assert page.get_by_label("Password", exact=True).count() == 1
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0

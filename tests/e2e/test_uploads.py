@@ -104,7 +104,7 @@ def test_a_participant_session_cannot_park_uploads_in_server_memory(streamlit_se
 def test_a_logged_in_staff_session_can_upload(streamlit_server, page):
     streamlit_server.set_staff_password("correct horse battery")
     session_id = _session_id_of(page, f"{streamlit_server.url}/staff")
-    page.get_by_label("Staff password").fill("correct horse battery")
+    page.get_by_label("Password", exact=True).fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
     page.locator('[data-testid="stSidebarNav"]').wait_for()
     assert _put_file(streamlit_server.url, page, session_id, 64 * 1024) == 204

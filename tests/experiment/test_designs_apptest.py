@@ -21,6 +21,7 @@ from tests.experiment.test_participate_apptest import (
     pass_audio_check,
     texts,
 )
+from tests.staff_accounts import log_in_as_admin
 
 NEUTRAL = {"title": "A listening study", "information_text": "Short music clips; say how each made you feel."}
 
@@ -79,7 +80,7 @@ def test_the_preview_runs_the_condition_staff_choose(sqlite_data_env):
     with db.session_scope() as session:
         repository.save_settings(session, settings)
     at = AppTest.from_file(PREVIEW_PAGE, default_timeout=60)
-    at.session_state["_staff_authenticated"] = True
+    log_in_as_admin(at)
     at.run()
     at.selectbox(key="preview_condition_choice").set_value(Condition.LABELLED).run()
     at.button(key="preview_consent_agree").click().run()

@@ -39,6 +39,7 @@ from tests.experiment.test_participate_apptest import (
     progress,
     texts,
 )
+from tests.staff_accounts import log_in_as_admin
 
 GERMAN_STUDY = SHORT_STUDY.with_changes(attention_check=True)
 COMMON_ENGLISH = {
@@ -250,7 +251,7 @@ SETTINGS_PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages"
 
 def test_the_settings_page_edits_the_texts_of_each_language(study):
     at = AppTest.from_file(SETTINGS_PAGE, default_timeout=60)
-    at.session_state["_staff_authenticated"] = True
+    log_in_as_admin(at)
     at.run()
     german_title = next(area for area in at.text_area if area.key.endswith("de_title"))
     assert german_title.placeholder == "Mensch oder KI? Eine Hörstudie"  # what German participants see now
@@ -264,7 +265,7 @@ def test_the_settings_page_edits_the_texts_of_each_language(study):
 
 def test_the_staff_preview_runs_in_the_chosen_language(study):
     at = AppTest.from_file(PREVIEW_PAGE, default_timeout=60)
-    at.session_state["_staff_authenticated"] = True
+    log_in_as_admin(at)
     at.run()
     at.selectbox(key="preview_language").set_value("de").run()
     assert de("Information about this study") in texts(at)

@@ -22,6 +22,7 @@ from experiment import repository
 from experiment.settings import StudySettings
 from experiment.ui.player import player_key
 from tests.experiment.playable_clips import add_playable_clips
+from tests.staff_accounts import log_in_as_admin
 
 PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages" / "participate.py")
 
@@ -368,7 +369,7 @@ def test_staff_preview_walks_the_journey_as_a_preview_participant(study):
     assert "for study staff" in anonymous.error[0].value
 
     at = AppTest.from_file(PREVIEW_PAGE, default_timeout=60)
-    at.session_state["_staff_authenticated"] = True
+    log_in_as_admin(at)
     at.run()
     assert "Information about this study" in texts(at)  # works while the study is closed
     at.button(key="preview_consent_agree").click().run()

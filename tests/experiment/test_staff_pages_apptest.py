@@ -11,13 +11,14 @@ from experiment import repository
 from tests.experiment.drive import complete_participant, prolific, reach_trials
 from tests.experiment.playable_clips import add_playable_clips
 from tests.experiment.test_participate_apptest import SHORT_STUDY, texts
+from tests.staff_accounts import log_in_as_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _staff_page(relative: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / relative), default_timeout=60)
-    at.session_state["_staff_authenticated"] = True
+    log_in_as_admin(at)
     return at
 
 

@@ -11,6 +11,7 @@ from core import db
 from experiment import repository
 from experiment.ui.study_settings import app_root_url
 from tests.experiment.playable_clips import add_playable_clips
+from tests.staff_accounts import log_in_as_admin
 
 PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages" / "study_settings.py")
 
@@ -23,7 +24,7 @@ def library(sqlite_data_env):
 def open_settings(staff: bool = True) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     if staff:
-        at.session_state["_staff_authenticated"] = True
+        log_in_as_admin(at)
     return at.run()
 
 

@@ -27,6 +27,7 @@ from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS
 from results.rendering.stats import analysis_stats
 from results.ui.filters import cached_analysis
 from tests.results.conftest import write_simulated_study
+from tests.staff_accounts import log_in_as_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_FILTERS = Filters(preregistered=True, completed_only=False)
@@ -44,7 +45,7 @@ def stored_study(sqlite_data_env):
 
 def _overview() -> AppTest:
     app = AppTest.from_file(str(ROOT / "results/pages/overview.py"), default_timeout=180)
-    app.session_state["_staff_authenticated"] = True
+    log_in_as_admin(app)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
@@ -113,7 +114,7 @@ def test_the_export_pages_report_reuses_the_overviews_fits(stored_study, monkeyp
     levels = set(breakdown.levels["level"])
     fits = _count_fits(monkeypatch)
     export = AppTest.from_file(str(ROOT / "results/pages/export.py"), default_timeout=180)
-    export.session_state["_staff_authenticated"] = True
+    log_in_as_admin(export)
     export.run()
     assert not export.exception, [e.value for e in export.exception]
     analysis_report_html(_page_analysis())  # what the page's download button calls
@@ -137,7 +138,7 @@ def _results_pages(root: str) -> None:
 
 def test_include_simulated_participants_stays_on_across_results_pages(sqlite_data_env):
     app = AppTest.from_function(_results_pages, args=(str(ROOT),), default_timeout=180)
-    app.session_state["_staff_authenticated"] = True
+    log_in_as_admin(app)
     app.run()
     assert [t.value for t in app.title] == ["Results overview"]
     app.sidebar.checkbox(key="rf_include_simulated").check().run()

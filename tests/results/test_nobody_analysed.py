@@ -27,6 +27,7 @@ from experiment.trials import acknowledge_instructions
 from human_touch.cli import main
 from tests.conftest import require_or_skip
 from tests.experiment import drive
+from tests.staff_accounts import log_in_as_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_PAGES = ["results/pages/overview.py", "results/pages/clips.py", "results/pages/features.py"]
@@ -89,7 +90,7 @@ def test_analysis_r_stops_cleanly_on_a_header_only_export(nobody_analysed, tmp_p
 @pytest.mark.parametrize("path", [*RESULTS_PAGES, "results/pages/export.py", "experiment/pages/participants.py"])
 def test_staff_pages_render_when_nobody_is_analysed(nobody_analysed, path):
     app = AppTest.from_file(str(ROOT / path), default_timeout=120)
-    app.session_state["_staff_authenticated"] = True
+    log_in_as_admin(app)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error, [e.value for e in app.error]

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core import db
 from results.planning.simulate import simulate_study
 from tests.results.conftest import write_simulated_study
+from tests.staff_accounts import log_in_as_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["results/pages/overview.py", "results/pages/clips.py", "results/pages/features.py", "results/pages/export.py"]
@@ -19,7 +20,7 @@ TIMEOUT_S = 120
 def _page(path: str, staff: bool) -> AppTest:
     app = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT_S)
     if staff:
-        app.session_state["_staff_authenticated"] = True
+        log_in_as_admin(app)
     return app
 
 

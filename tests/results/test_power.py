@@ -12,6 +12,7 @@ from scipy import stats
 
 from human_touch.cli import main
 from results.planning.power import PlanDesign, analytic_dprime_power, power_curve
+from tests.staff_accounts import log_in_as_admin
 
 
 def test_plan_reproduces_the_analytic_power_when_nothing_varies():
@@ -54,7 +55,7 @@ def test_plan_page_draws_the_power_curve(sqlite_data_env):
 
     root = Path(__file__).resolve().parents[2]
     app = AppTest.from_file(str(root / "results/pages/plan.py"), default_timeout=120)
-    app.session_state["_staff_authenticated"] = True
+    log_in_as_admin(app)
     app.run()
     assert not app.exception and app.title[0].value == "Plan a study"
     app.text_input(key="plan_sizes").set_value("10, 30")

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core import db
 from experiment.simulate import simulate_participants
 from tests.experiment.drive import add_clips, configure
+from tests.staff_accounts import log_in_as_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["results/pages/overview.py", "results/pages/clips.py", "results/pages/features.py", "results/pages/export.py"]
@@ -26,7 +27,7 @@ def simulated_study(sqlite_data_env):
 @pytest.mark.parametrize("path", PAGES)
 def test_simulated_participants_fill_each_page_only_when_included(simulated_study, path):
     app = AppTest.from_file(str(ROOT / path), default_timeout=120)
-    app.session_state["_staff_authenticated"] = True
+    log_in_as_admin(app)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("No answered main trials" in i.value for i in app.info)  # left out by default
