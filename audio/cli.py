@@ -121,6 +121,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     config.ensure_dirs()
     db.migrate()
+    actor = _allowed_actor("ADD_CLIPS")
 
     def progress(outcome, done: int, total: int) -> None:
         if outcome.ok:
@@ -130,11 +131,30 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"[{done}/{total}] FAILED  {outcome.path}\n        {outcome.message}", file=sys.stderr)
 
     outcomes = import_items(items, workers=args.workers, progress=progress)
+    _audit_added(actor, [outcome for outcome in outcomes if outcome.ok])
     failed = [outcome for outcome in outcomes if not outcome.ok]
     print(f"imported {len(outcomes) - len(failed)}, failed {len(failed)}", file=sys.stderr)
     for outcome in failed:
         print(f"  - {outcome.message}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _allowed_actor(permission_name: str):
+    """The command's audit actor once its identity holds the server-wide permission (``core.access.Refused`` if not)."""
+    from core import access, db
+
+    with db.session_scope() as session:
+        return access.require_cli(session, access.Permission[permission_name], None)
+
+
+def _audit_added(actor, added: list) -> None:
+    """One ``clip.add`` entry per clip stored (after the clips themselves were committed)."""
+    from core import audit, db
+
+    with db.session_scope() as session:
+        for outcome in added:
+            detail = {"file": str(outcome.path)}
+            audit.record(session, actor, "clip.add", target=f"clip #{outcome.result.clip_id}", detail=detail)
 
 
 def _clip_summary(clip) -> dict:
@@ -219,6 +239,7 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
     if bool(args.all) == bool(args.clip_ids):
         return _error("give CLIP_IDs or --all")
     db.migrate()
+    actor = _allowed_actor("MANAGE_LIBRARY")
     if args.all:
         with db.session_scope() as session:
             settings = library.current_processing_settings(session)
@@ -238,4 +259,8 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
             continue
         flag = f"  [{result.loudness_flag}]" if result.loudness_flag else ""
         print(f"clip #{clip_id}: re-processed{flag}", file=sys.stderr)
+        from core import audit
+
+        with db.session_scope() as session:
+            audit.record(session, actor, "clip.reprocess", target=f"clip #{clip_id}")
     return 1 if failed else 0

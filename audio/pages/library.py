@@ -1,7 +1,9 @@
 """Staff page: the clip library, one clip's audio and features, metadata edits, retire/unretire."""
 
 from audio.ui.library import library_page
-from core.ui import require_staff
+from core import ui
+from core.access import Permission
 
-require_staff()
+ui.require_staff()
+ui.require(Permission.VIEW_LIBRARY, None)
 library_page()

@@ -17,6 +17,8 @@ from audio.ingest import IngestResult, ingest_bytes
 from audio.isolation import ProcessingWorker
 from audio.processing import ProcessingSettings
 from audio.reprocess import reprocess
+from core import audit, ui
+from core.access import Permission
 from core.db import session_scope
 from core.vocabulary import SOURCES, VOCALS_LABELS, Source
 
@@ -55,11 +57,25 @@ def add_clips_page() -> None:
             if shared["source"] is None:
                 st.error("Choose the source (human-composed or AI-generated) first; nothing was processed.")
             else:
+                ui.require(Permission.ADD_CLIPS, None)
                 st.session_state["add_clips_results"] = _process_uploads(uploads, per_file, shared)
     _show_results(st.session_state.get("add_clips_results"))
+    if not _may(Permission.MANAGE_LIBRARY):
+        return  # how every clip is processed is the library's, shared by every study: admins only
     st.divider()
     settings = _settings_form(settings)
     _reprocess_section(settings)
+
+
+def _may(permission: Permission) -> bool:
+    """Whether the logged-in staff member holds a server-wide ``permission`` (to show a section)."""
+    from core import access
+
+    account = ui.current_account()
+    if account is None:
+        return False
+    with session_scope() as session:
+        return access.allowed(session, account, permission, None)
 
 
 def _shared_metadata() -> dict:
@@ -143,6 +159,12 @@ def _process_uploads(uploads: list, per_file: pd.DataFrame, shared: dict) -> lis
             for position, (upload, row) in enumerate(zip(uploads, per_file.itertuples()), start=1)
         ]
     progress.progress(1.0, text="Done")
+    actor = ui.current_actor()
+    with session_scope() as session:  # after the clips are stored: an entry never names a clip that is not
+        for result in results:
+            if result["result"] == "added":
+                detail = {"file": result["file"], "source": shared["source"]}
+                audit.record(session, actor, "clip.add", target=f"clip #{result['clip_id']}", detail=detail)
     return results
 
 
@@ -166,7 +188,7 @@ def _process_upload(upload, row, shared: dict, worker: ProcessingWorker, progres
         )
         start = None if pd.isna(row.start_offset_s) else float(row.start_offset_s)
         outcome = ingest_bytes(upload.getvalue(), upload.name, metadata, start_offset_s=start, worker=worker)
-        return {"file": upload.name, "result": "added", "message": _describe(outcome)}
+        return {"file": upload.name, "result": "added", "message": _describe(outcome), "clip_id": outcome.clip_id}
     except IngestError as error:
         return {"file": upload.name, "result": "not added", "message": str(error)}
     except Exception as error:  # one broken file must not stop the batch or the app
@@ -249,8 +271,11 @@ def _settings_form(settings: ProcessingSettings) -> ProcessingSettings:
     if new_settings == settings:
         st.info("Nothing changed.")
         return settings
+    ui.require(Permission.MANAGE_LIBRARY, None)
     with session_scope() as session:
         library.save_processing_settings(session, new_settings)
+        changes = audit.settings_diff(settings.to_dict(), new_settings.to_dict())
+        audit.record(session, ui.current_actor(), "library.settings", detail={"changes": changes})
     st.success("Settings saved. New clips use them.")
     return new_settings
 
@@ -274,7 +299,10 @@ def _reprocess_section(settings: ProcessingSettings) -> None:
         "(their responses describe the old audio); retire those and add them again if needed."
     )
     if st.button(f"Re-process {len(outdated)} clip(s)", key="add_clips_reprocess"):
+        ui.require(Permission.MANAGE_LIBRARY, None)
         st.session_state["add_clips_reprocessed"] = _reprocess_all(outdated, settings)
+        with session_scope() as session:
+            audit.record(session, ui.current_actor(), "clip.reprocess", detail={"clips": outdated})
         st.rerun()  # redraw the outdated-clips warning from the new state
 
 

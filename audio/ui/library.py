@@ -8,6 +8,8 @@ import streamlit as st
 from audio import library
 from audio.balance import FEATURE_PREFIX
 from audio.errors import MetadataError
+from core import access, audit, ui
+from core.access import Permission
 from core.db import session_scope
 from core.models import Clip
 from core.vocabulary import SOURCES, VOCALS_LABELS, Source
@@ -84,8 +86,17 @@ def library_page() -> None:
         except OSError:
             served = None
     _clip_details(clip, served, frame)
-    _metadata_form(clip)
-    _retirement(clip)
+    if _may_manage():  # the library is shared by every study: its clips are edited and retired by admins
+        _metadata_form(clip)
+        _retirement(clip)
+
+
+def _may_manage() -> bool:
+    account = ui.current_account()
+    if account is None:
+        return False
+    with session_scope() as session:
+        return access.allowed(session, account, Permission.MANAGE_LIBRARY, None)
 
 
 def _filtered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -189,9 +200,11 @@ def _metadata_form(clip: Clip) -> None:
         save = st.form_submit_button("Save metadata", type="primary")
     if not save:
         return
+    ui.require(Permission.MANAGE_LIBRARY, None)
     try:
         with session_scope() as session:
             library.update_metadata(session, clip.id, **fields)
+            audit.record(session, ui.current_actor(), "clip.edit", target=f"clip #{clip.id}", detail=fields)
     except MetadataError as error:
         st.error(f"Not saved: {error}.")
     else:
@@ -208,8 +221,10 @@ def _retirement(clip: Clip) -> None:
         )
         confirm = st.checkbox(f"Yes, retire clip #{clip.id}", key=f"library_confirm_retire_{clip.id}")
         if st.button("Retire clip", disabled=not confirm, key=f"library_retire_{clip.id}"):
+            ui.require(Permission.MANAGE_LIBRARY, None)
             with session_scope() as session:
                 library.retire(session, clip.id)
+                audit.record(session, ui.current_actor(), "clip.retire", target=f"clip #{clip.id}")
             st.session_state["library_notice"] = f"Clip #{clip.id} retired."
             st.rerun()
     else:
@@ -217,7 +232,9 @@ def _retirement(clip: Clip) -> None:
             f"Yes, put clip #{clip.id} back into the library", key=f"library_confirm_unretire_{clip.id}"
         )
         if st.button("Unretire clip", disabled=not confirm, key=f"library_unretire_{clip.id}"):
+            ui.require(Permission.MANAGE_LIBRARY, None)
             with session_scope() as session:
                 library.unretire(session, clip.id)
+                audit.record(session, ui.current_actor(), "clip.unretire", target=f"clip #{clip.id}")
             st.session_state["library_notice"] = f"Clip #{clip.id} is active again."
             st.rerun()
