@@ -42,7 +42,13 @@ def current_study() -> StudyRef | None:
     options = visible_studies()
     if not options:
         return None
-    wanted = st.query_params.get("study") or st.session_state.get(_CHOSEN)
+    asked = st.query_params.get("study")
+    if asked and asked not in {study.slug for study in options}:
+        # An address naming a study this account may not open (or that does not exist): refuse it in
+        # words, then show one of the account's own studies (never silently in its place).
+        st.error(f"You have no role in a study called {asked!r}; this page shows one of your own studies instead.")
+        asked = None
+    wanted = asked or st.session_state.get(_CHOSEN)
     chosen = next((study for study in options if study.slug == wanted), options[0])
     st.session_state[_CHOSEN] = chosen.slug
     if st.query_params.get("study") != chosen.slug:
