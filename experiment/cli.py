@@ -12,6 +12,10 @@ from audio import library
 from core import audit, db
 from experiment import repository, studies
 
+STUDY_COMMANDS: argparse._SubParsersAction | None = None
+"""The ``study`` subcommands once :func:`register` ran; results adds ``archive``, ``import`` and ``replication``
+to them (experiment may not import results, so results reaches in)."""
+
 
 def add_study_option(parser: argparse.ArgumentParser) -> None:
     """``--study SLUG`` on a command that reads or changes one study (default: the only/oldest study)."""
@@ -186,8 +190,10 @@ def _withdraw(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add ``study show|open|close``, ``demo participants`` and ``participants withdraw`` to ``human-touch``."""
-    study = subparsers.add_parser("study", help="the studies: list, new, show settings, open, close")
+    study = subparsers.add_parser("study", help="the studies: list, new, show settings, open, close, archive, import")
     study_sub = study.add_subparsers(dest="study_command", required=True)
+    global STUDY_COMMANDS
+    STUDY_COMMANDS = study_sub
     listing = study_sub.add_parser("list", help="the studies you may see: slug, open or closed, participants")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     listing.set_defaults(handler=_list)

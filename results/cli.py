@@ -243,6 +243,8 @@ def register(subparsers) -> None:
     add_filter_arguments(report_parser)
     report_parser.set_defaults(handler=_cmd_report)
 
+    from results.archive_cli import register_archive_commands
     from results.planning.cli import register as register_planning
 
     register_planning(subparsers)
+    register_archive_commands()

@@ -20,12 +20,13 @@ from audio import library, served_bytes
 from audio.catalogue import ClipMetadata
 from audio.ingest import ingest_bytes
 from audio.processing import ProcessingSettings
-from core import audit, db
+from core import access, audit, db
 from core.models import Participant
 from experiment import repository, studies
 from experiment.entry import Entry, load_participant
 from experiment.settings import StudySettings
 from experiment.trials import audio_for, current_trial
+from human_touch import cli
 from results import archive
 from tests.audio.signals import SR, music_like
 from tests.conftest import WORKER, _recreate_postgres, migrated_sqlite_copy
@@ -230,3 +231,40 @@ def test_the_replication_package_holds_the_archive_its_hash_the_data_and_analysi
     assert "study.replication" in trail and len(digest) == 64
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(inner)).read("manifest.json"))
     assert manifest["study"] == {"name": "Strings pilot", "slug": "strings"}
+
+
+def _run_cli(monkeypatch, capsys, *argv: str, token: str | None = None) -> tuple[int, str, str]:
+    if token is None:
+        monkeypatch.delenv(access.TOKEN_ENV, raising=False)
+    else:
+        monkeypatch.setenv(access.TOKEN_ENV, token)
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_command_line_archives_imports_and_checks_permissions(sqlite_data_env, tmp_path, monkeypatch, capsys):
+    source = _make_source_study()
+    operator = access.operator()
+    with db.session_scope() as session:
+        access.create_account(session, operator, operator.actor(), "rita")
+        access.set_role(session, operator, operator.actor(), source.id, "rita", access.Role.RESEARCHER)
+        token = access.create_token(session, operator, operator.actor(), "rita", "laptop")
+    out = tmp_path / "strings.zip"
+    for command in ("archive", "replication"):  # a researcher reads results but may not take the study away
+        code, _, err = _run_cli(monkeypatch, capsys, "study", command, "strings", "--out", str(out), token=token)
+        assert code == 2 and "does not allow" in err and not out.exists()
+    code, printed, _ = _run_cli(monkeypatch, capsys, "study", "archive", "strings", "--out", str(out))
+    assert code == 0 and "2 settings version(s), 6 clip(s)" in printed and out.exists()
+    package = str(tmp_path / "r.zip")
+    code, printed, _ = _run_cli(monkeypatch, capsys, "study", "replication", "strings", "--out", package)
+    assert code == 0 and "replication package" in printed
+
+    code, _, err = _run_cli(monkeypatch, capsys, "study", "import", str(out), token=token)
+    assert code == 2 and "does not allow" in err
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(out.read_bytes()[:1000])
+    code, _, err = _run_cli(monkeypatch, capsys, "study", "import", str(broken))
+    assert code == 2 and "not a readable zip" in err and "Nothing was imported" in err
+    code, printed, _ = _run_cli(monkeypatch, capsys, "study", "import", str(out), "--slug", "strings-copy")
+    assert code == 0 and "/?study=strings-copy" in printed
