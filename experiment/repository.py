@@ -411,6 +411,20 @@ def erase_participant(session: Session, participant_id: int) -> int:
     return int(erased.rowcount or 0)
 
 
+def strip_identifiers(session: Session, participant: Participant, new_token: str) -> bool:
+    """Erase a participant's Prolific ids and replace the resume token; False when already done (a second click).
+
+    The participant is marked ``flags["withdrew"]`` so the Participants page can say so; the answers stay.
+    """
+    if (participant.flags or {}).get("withdrew"):
+        return False
+    participant.prolific_pid = participant.prolific_study_id = participant.prolific_session_id = None
+    participant.resume_token = new_token
+    participant.flags = {**(participant.flags or {}), "withdrew": True}
+    session.flush()
+    return True
+
+
 def participants_by_prolific_pid(session: Session, prolific_pid: str) -> list[Participant]:
     """Every participant with this Prolific participant id (one per Prolific study)."""
     return list(session.scalars(select(Participant).where(Participant.prolific_pid == prolific_pid)).all())

@@ -145,6 +145,9 @@ class StudySettings:
     withdrawal_deadline : str
         Last day (ISO date, ``YYYY-MM-DD``, UTC) on which participants can withdraw with their
         resume link; "" = no end. Staff can withdraw a participant on request at any time.
+    withdrawal_keeps_answers : bool
+        Where the study's consent says so: a withdrawal erases the person's identifiers (Prolific
+        ids, resume link) but keeps their answers, unlinkable, in the results. Default: erase everything.
     conditions : tuple of str
         The design conditions (:class:`core.vocabulary.Condition`) participants are randomised to,
         balanced over arrivals (:mod:`experiment.conditions`); one condition = no randomisation.
@@ -196,6 +199,7 @@ class StudySettings:
     planned_n: int = 0
     identifier_retention_days: int = 90
     withdrawal_deadline: str = ""
+    withdrawal_keeps_answers: bool = False
     conditions: tuple[str, ...] = (Condition.BLIND,)
     label_true_percent: int = 50
     label_reversed_percent: int = 50

@@ -10,6 +10,7 @@ number N of the study withdrew, and who did it (the participant, or the staff me
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -22,6 +23,11 @@ from experiment.progress import JourneyError, settings_for
 
 WITHDRAWN = N_("Your answers and everything else we stored about your participation have been deleted.")
 """What a participant reads once their withdrawal is done (a message id)."""
+WITHDRAWN_ANSWERS_KEPT = N_(
+    "Everything that identified you has been deleted. As the consent said, your answers stay in the study "
+    "without it: nobody can link them to you any more."
+)
+"""What they read when the study keeps answers without identifiers (``withdrawal_keeps_answers``)."""
 _TOO_LATE = N_(
     "Withdrawal was possible until {deadline}. Please contact the researchers named in the study information."
 )
@@ -83,8 +89,27 @@ def withdraw_on_request(
     return number
 
 
+def keeps_answers(session: Session, participant: Participant) -> bool:
+    """Whether the participant's study version keeps answers (without identifiers) on withdrawal."""
+    return settings_for(session, participant).withdrawal_keeps_answers
+
+
 def _erase(session: Session, participant: Participant, actor: audit.Actor) -> None:
     version_id, participant_id, study_id = participant.study_version_id, participant.id, participant.study_id
+    if keeps_answers(session, participant):
+        # The identifiers go and the resume token changes to one nobody knows, so no link reaches the
+        # answers and nothing ties them to the person; the answers stay (the consent said so).
+        if repository.strip_identifiers(session, participant, secrets.token_urlsafe(24)):
+            detail = {"by": "participant" if actor.name == "participant" else "staff", "answers_kept": True}
+            audit.record(
+                session,
+                actor,
+                "participant.withdraw",
+                study_id=study_id,
+                target=f"participant {participant_id}",
+                detail=detail,
+            )
+        return
     session.expunge(participant)  # the rows go by id; the object must not be flushed back
     if repository.erase_participant(session, participant_id):  # counted once, however often clicked
         repository.record_withdrawal(session, version_id)

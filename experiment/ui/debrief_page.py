@@ -83,21 +83,38 @@ def _withdrawal(page: StepPage) -> bool:
     if page.participant.is_preview or not withdrawal.can_withdraw(page.session, page.participant, utcnow().date()):
         return False
     deadline = page.settings.withdrawal_deadline
+    keep = page.settings.withdrawal_keeps_answers
     with st.expander(_("Withdraw from the study")):
-        st.write(
-            _("You can withdraw until {deadline}: all your answers will be deleted.").format(deadline=deadline)
-            if deadline
-            else _("You can withdraw at any time: all your answers will be deleted.")
+        if keep:
+            st.write(
+                _(
+                    "You can withdraw until {deadline}: everything that identifies you will be deleted; as the "
+                    "consent said, your answers stay in the study without it."
+                ).format(deadline=deadline)
+                if deadline
+                else _(
+                    "You can withdraw at any time: everything that identifies you will be deleted; as the "
+                    "consent said, your answers stay in the study without it."
+                )
+            )
+        else:
+            st.write(
+                _("You can withdraw until {deadline}: all your answers will be deleted.").format(deadline=deadline)
+                if deadline
+                else _("You can withdraw at any time: all your answers will be deleted.")
+            )
+        sure = st.checkbox(
+            _("Yes, I want to withdraw") if keep else _("Yes, delete all my answers"), key="withdraw_confirm"
         )
-        sure = st.checkbox(_("Yes, delete all my answers"), key="withdraw_confirm")
-        if not st.button(_("Withdraw and delete my answers"), disabled=not sure, key="withdraw_button"):
+        label = _("Withdraw") if keep else _("Withdraw and delete my answers")
+        if not st.button(label, disabled=not sure, key="withdraw_button"):
             return False
         try:
             withdrawal.withdraw(page.session, page.participant, utcnow())
         except JourneyError as error:
             st.error(str(error))
             return False
-    st.session_state[WITHDRAWN_KEY] = True
+    st.session_state[WITHDRAWN_KEY] = withdrawal.WITHDRAWN_ANSWERS_KEPT if keep else withdrawal.WITHDRAWN
     st.query_params.clear()  # the resume link no longer leads anywhere
     return True
 

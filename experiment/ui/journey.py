@@ -42,7 +42,6 @@ from experiment.ui import debrief_page, design_steps, paired_page
 from experiment.ui import steps as ui_steps
 from experiment.ui.steps import StepPage
 from experiment.ui.trial_page import trial_step
-from experiment.withdrawal import WITHDRAWN
 
 STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
     Step.QUESTIONNAIRE: ui_steps.questionnaire_step,
@@ -120,7 +119,7 @@ def _switch_language() -> None:
 
 def _participant_flow(session: Session, entry: Entry) -> bool:
     if st.session_state.get(debrief_page.WITHDRAWN_KEY):  # nothing of them is left to show
-        st.success(_(WITHDRAWN))
+        st.success(_(str(st.session_state[debrief_page.WITHDRAWN_KEY])))
         return False
     try:
         arrival = arrive(session, entry)

@@ -8,6 +8,8 @@ rules apply only to the participants who start under it.
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 from sqlalchemy.orm import Session
 
@@ -67,6 +69,19 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         help="Checked at every start of the app and by `human-touch maintenance` (run it daily from cron or a "
         "systemd timer). State the period in the consent text.",
     )
+    deadline = st.date_input(
+        "Participants can withdraw themselves until (empty: no end; staff can withdraw on request at any time)",
+        value=date.fromisoformat(s.withdrawal_deadline) if s.withdrawal_deadline else None,
+        key=k + "withdrawal_deadline",
+        help="The debrief offers the withdrawal until this day (UTC). State it in the consent text.",
+    )
+    keep = st.checkbox(
+        "A withdrawal keeps the answers without identifiers (only if the consent text says so)",
+        value=s.withdrawal_keeps_answers,
+        key=k + "withdrawal_keeps_answers",
+        help="Off (the default): a withdrawal erases everything of the person. On: their Prolific ids and resume "
+        "link are erased, their answers stay in the results, unlinkable to them.",
+    )
     st.caption(
         "The preregistration file (settings, design, these rules, the planned N and the analysis) is on the "
         "Results → Plan and Export pages, and `human-touch prereg` writes it."
@@ -76,4 +91,6 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         "exclusion_rules": tuple(rule for rule in EXCLUSION_RULES if rule in rules),
         "planned_n": int(planned),
         "identifier_retention_days": int(retention),
+        "withdrawal_deadline": deadline.isoformat() if isinstance(deadline, date) else "",
+        "withdrawal_keeps_answers": bool(keep),
     }

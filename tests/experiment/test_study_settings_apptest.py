@@ -79,9 +79,9 @@ def test_invalid_settings_are_explained_and_not_saved(library):
 def test_links_carry_the_prolific_placeholders(library):
     at = open_settings()
     at.text_input(key="public_base_url").set_value("https://lab.example.org/ht/").run()
-    assert [c.value for c in at.code] == [
-        "https://lab.example.org/ht/",
-        "https://lab.example.org/ht/?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}"
+    assert [c.value for c in at.code] == [  # each names its study: links outlive which study is the default
+        "https://lab.example.org/ht/?study=study",
+        "https://lab.example.org/ht/?study=study&PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}"
         "&SESSION_ID={{%SESSION_ID%}}",
     ]
 

@@ -94,3 +94,30 @@ def test_after_the_deadline_only_staff_can_withdraw_and_a_double_click_counts_on
         withdraw_on_request(s, participant_id=number)  # a second click finds nobody and counts nothing
     dataset = load_dataset(Filters(completed_only=False))
     assert dataset.flow.set_index("stage").loc["Withdrew (everything of them erased)", "removed"] == 1
+
+
+def test_where_the_consent_says_so_a_withdrawal_keeps_the_answers_without_identifiers(data_env):
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off", withdrawal_keeps_answers=True)
+    token = complete_participant(prolific("KEPT-1", study="STUDY9", session_id="SESSION9"))
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        number = participant.id
+        withdraw(s, participant, utcnow())
+    # Only the pseudonymous rows remain: no resume token, Prolific, study or session id anywhere.
+    assert set(_traces(number, token, "KEPT-1", "STUDY9", "SESSION9")) == {
+        f"{table} row of participant {number}" for table in ("participants", "trials", "responses")
+    }
+    with pytest.raises(JourneyError):  # the resume link reaches nothing any more
+        with db.session_scope() as s:
+            load_participant(s, token)
+    dataset = load_dataset(Filters(completed_only=False))
+    assert set(dataset.participants["participant_id"]) == {number}  # the answers stay in the results
+    assert dataset.n_main_trials == 4
+    with db.session_scope() as s, pytest.raises(LookupError):  # and no Prolific ID finds them again
+        withdraw_on_request(s, prolific_pid="KEPT-1")
+    with db.session_scope() as s:
+        from core import audit
+
+        (event,) = [e for e in audit.events(s) if e.action == "participant.withdraw"]
+    assert event.detail == {"by": "participant", "answers_kept": True} and event.target == f"participant {number}"
