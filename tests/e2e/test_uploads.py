@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import wait_for_app
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -108,3 +109,39 @@ def test_a_logged_in_staff_session_can_upload(streamlit_server, page):
     page.get_by_role("button", name="Log in").click()
     page.locator('[data-testid="stSidebarNav"]').wait_for()
     assert _put_file(streamlit_server.url, page, session_id, 64 * 1024) == 204
+
+
+def test_an_anonymous_upload_to_a_fresh_process_is_refused_before_any_page_has_run(streamlit_server, page):
+    """The guard is installed when the server starts (st.App's lifespan), not by the first page run.
+
+    The session id is taken from the very first message of the very first websocket, while the
+    first script run (migrations, start-up) is still going; before, uploads were accepted then.
+    """
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    found: list[str] = []
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, (bytes, bytearray)) and not found:
+            message = ForwardMsg()
+            try:
+                message.ParseFromString(bytes(payload))
+            except Exception:
+                return
+            if message.WhichOneof("type") == "new_session":
+                found.append(message.new_session.initialize.session_id)
+
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    page.goto(streamlit_server.url, wait_until="commit")
+    # Playwright delivers websocket frames only while it runs: each check lets it run for 50 ms.
+    wait_until(lambda: found or page.wait_for_timeout(50) or found, "the first session's NewSession message")
+    pid = streamlit_server.process.pid
+    statuses, grown = [], 0.0
+    for _ in range(3):
+        # Growth is summed over each request alone: the start-up running beside it grows the process too.
+        before = _rss_mb(pid)
+        statuses.append(_put_file(streamlit_server.url, page, found[0], 50 * 1024 * 1024))
+        grown += _rss_mb(pid) - before
+    print(f"fresh process: 3 x 50 MB anonymous uploads -> {statuses}, RSS +{grown:.1f} MB during them")
+    assert statuses == [400, 400, 400]
+    assert grown < 20  # 150 MB offered, none of it kept
