@@ -100,26 +100,17 @@ def _erase(session: Session, participant: Participant, actor: audit.Actor) -> No
         # The identifiers go and the resume token changes to one nobody knows, so no link reaches the
         # answers and nothing ties them to the person; the answers stay (the consent said so).
         if repository.strip_identifiers(session, participant, secrets.token_urlsafe(24)):
-            detail = {"by": "participant" if actor.name == "participant" else "staff", "answers_kept": True}
-            audit.record(
-                session,
-                actor,
-                "participant.withdraw",
-                study_id=study_id,
-                target=f"participant {participant_id}",
-                detail=detail,
-            )
+            _audit(session, actor, study_id, participant_id, {"answers_kept": True})
         return
     session.expunge(participant)  # the rows go by id; the object must not be flushed back
     if repository.erase_participant(session, participant_id):  # counted once, however often clicked
         repository.record_withdrawal(session, version_id)
-        # The number only: the person's identifiers are erased and must not survive in the trail.
-        detail = {"by": "participant" if actor.name == "participant" else "staff", "version": version_id}
-        audit.record(
-            session,
-            actor,
-            "participant.withdraw",
-            study_id=study_id,
-            target=f"participant {participant_id}",
-            detail=detail,
-        )
+        _audit(session, actor, study_id, participant_id, {"version": version_id})
+
+
+def _audit(session: Session, actor: audit.Actor, study_id: int, participant_id: int, facts: dict[str, object]) -> None:
+    """The trail's entry: the participant number only (their identifiers are gone and must not survive here)."""
+    detail = {"by": "participant" if actor.name == "participant" else "staff", **facts}
+    audit.record(
+        session, actor, "participant.withdraw", study_id=study_id, target=f"participant {participant_id}", detail=detail
+    )

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.vocabulary import CONDITIONS, TRIAL_FORMATS, Condition, TrialFormat
 from experiment.settings import StudySettings
+from experiment.ui.setting_labels import labelled
 
 DESIGN_EXPLANATIONS: dict[str, tuple[str, str]] = {
     Condition.BLIND: (
@@ -54,7 +55,7 @@ def design_fields(k: str, s: StudySettings) -> dict[str, object]:
         first, second = DESIGN_EXPLANATIONS[condition]
         st.caption(f"{first}  \n{second}")
     chosen = st.multiselect(
-        "Conditions (participants are randomised between them, balanced over arrivals)",
+        labelled("conditions", "Conditions (participants are randomised between them, balanced over arrivals)"),
         CONDITIONS,
         default=[c for c in s.conditions if c in CONDITIONS],
         format_func=CONDITION_NAMES.__getitem__,
@@ -77,7 +78,7 @@ def design_fields(k: str, s: StudySettings) -> dict[str, object]:
         first, second = FORMAT_EXPLANATIONS[trial_format]
         st.caption(f"{first}  \n{second}")
     trial_format = st.radio(
-        "Trial format",
+        labelled("trial_format", "Trial format"),
         TRIAL_FORMATS,
         index=TRIAL_FORMATS.index(TrialFormat(s.trial_format)) if s.trial_format in TRIAL_FORMATS else 0,
         format_func=FORMAT_NAMES.__getitem__,
@@ -85,7 +86,9 @@ def design_fields(k: str, s: StudySettings) -> dict[str, object]:
         key=k + "trial_format",
     )
     before = st.checkbox(
-        "Ask about AI music exposure and attitude before the clips (primes the task; by default after)",
+        labelled(
+            "ai_before", "Ask about AI music exposure and attitude before the clips (primes the task; by default after)"
+        ),
         s.ai_questions_before,
         key=k + "ai_before",
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.vocabulary import EXCLUSION_RULE_LABELS, ScreeningCriterion
 from experiment import repository
 from experiment.settings import EXCLUSION_RULES, SCREENING_CRITERIA, StudySettings
+from experiment.ui.setting_labels import labelled
 
 CRITERION_LABELS: dict[str, str] = {
     ScreeningCriterion.MILNE_2021: "Milne et al. 2021: all 6 of 6 correct (published for this test)",
@@ -28,7 +29,7 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
     """Screening criterion, exclusion rules and planned sample size; returns {setting name: value}."""
     criteria = tuple(ScreeningCriterion)
     criterion = st.selectbox(
-        "Headphone screen pass mark",
+        labelled("screening_criterion", "Headphone screen pass mark"),
         criteria,
         index=criteria.index(ScreeningCriterion(s.screening_criterion)),
         format_func=CRITERION_LABELS.__getitem__,
@@ -45,7 +46,7 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
             "the report lists the change as a deviation."
         )
     rules = st.multiselect(
-        "Leave a participant out of the analyses when they ...",
+        labelled("exclusion_rules", "Leave a participant out of the analyses when they ..."),
         EXCLUSION_RULES,
         default=[rule for rule in EXCLUSION_RULES if rule in s.exclusion_rules],
         format_func=EXCLUSION_RULE_LABELS.__getitem__,
@@ -54,14 +55,17 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         "look at unfiltered data, which is labelled as such.",
     )
     planned = st.number_input(
-        "Planned number of analysed participants (0 = not planned; see Results → Plan)",
+        labelled("planned_n", "Planned number of analysed participants (0 = not planned; see Results → Plan)"),
         0,
         100_000,
         int(s.planned_n),
         key=k + "planned_n",
     )
     retention = st.number_input(
-        "Erase participants' Prolific ids this many days after they finished (the answers stay)",
+        labelled(
+            "identifier_retention_days",
+            "Erase participants' Prolific ids this many days after they finished (the answers stay)",
+        ),
         1,
         3650,
         int(s.identifier_retention_days),
@@ -70,13 +74,19 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         "systemd timer). State the period in the consent text.",
     )
     deadline = st.date_input(
-        "Participants can withdraw themselves until (empty: no end; staff can withdraw on request at any time)",
+        labelled(
+            "withdrawal_deadline",
+            "Participants can withdraw themselves until (empty: no end; staff can withdraw on request at any time)",
+        ),
         value=date.fromisoformat(s.withdrawal_deadline) if s.withdrawal_deadline else None,
         key=k + "withdrawal_deadline",
         help="The debrief offers the withdrawal until this day (UTC). State it in the consent text.",
     )
     keep = st.checkbox(
-        "A withdrawal keeps the answers without identifiers (only if the consent text says so)",
+        labelled(
+            "withdrawal_keeps_answers",
+            "A withdrawal keeps the answers without identifiers (only if the consent text says so)",
+        ),
         value=s.withdrawal_keeps_answers,
         key=k + "withdrawal_keeps_answers",
         help="Off (the default): a withdrawal erases everything of the person. On: their Prolific ids and resume "

@@ -21,6 +21,7 @@ from experiment import entry, repository, studies
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, TEXT_FIELDS, StudySettings, library_problems
 from experiment.ui.design_settings import design_fields
 from experiment.ui.preregistration import preregistration_fields
+from experiment.ui.setting_labels import FIELD_LABELS, labelled, readable
 from experiment.ui.study_context import may, require_study
 
 SCALE_LABELS: dict[str, str] = {
@@ -88,7 +89,7 @@ def status_section(
     ai.metric("AI clips", counts.get(Source.AI, 0))
     declines.metric("Declined consent", repository.decline_count(session, study_id=study.id))
     for problem in library_problems(settings, counts):
-        st.warning(f"Participants cannot start yet: {problem}.")
+        st.warning(f"Participants cannot start yet: {readable(problem)}.")
     if is_open == settings.is_open:
         return False
     ui.require(Permission.OPEN_CLOSE, study.id)  # checked on the server, not only by the disabled toggle
@@ -103,7 +104,7 @@ def status_section(
             check_library=is_open,
         )
     except ValueError as error:
-        st.error(f"The study cannot open: {error}.")
+        st.error(f"The study cannot open: {readable(str(error))}.")
         return False
     return True
 
@@ -147,9 +148,11 @@ def settings_form(session: Session, study: studies.StudyRef, version_id: int, se
     k = f"settings_{version_id}_"  # fresh widgets for every version, initialised from it
     s = settings
     with st.form(f"{k}form"):
-        values: dict[str, Any] = {"title": st.text_input("Title shown to participants", s.title, key=k + "title")}
+        values: dict[str, Any] = {
+            "title": st.text_input(labelled("title", "Title shown to participants"), s.title, key=k + "title")
+        }
         values["browser_title"] = st.text_input(
-            "Browser tab title (neutral: participants see it on every page)",
+            labelled("browser_title", "Browser tab title (neutral: participants see it on every page)"),
             s.browser_title,
             max_chars=60,
             key=k + "browser_title",
@@ -173,7 +176,7 @@ def settings_form(session: Session, study: studies.StudyRef, version_id: int, se
             session, study.id, settings.with_changes(**values), ui.current_actor(), note=note.strip() or None
         )
     except ValueError as error:
-        st.error("Not saved:\n\n" + "\n".join(f"- {problem}" for problem in str(error).split("; ")))
+        st.error("Not saved:\n\n" + "\n".join(f"- {readable(problem)}" for problem in str(error).split("; ")))
         return False
     st.session_state["settings_saved"] = True
     return True
@@ -190,7 +193,7 @@ def _clip_selection_field(session: Session, k: str, s: StudySettings) -> dict[st
     label = {r["clip_id"]: f"#{r['clip_id']} {r['clip_title'] or r['served_name']} ({r['source']})" for r in records}
     chosen = [clip_id for clip_id in s.clip_ids if clip_id in label]
     picked = st.multiselect(
-        "Clips of this study (leave empty for every clip in the library)",
+        labelled("clip_ids", "Clips of this study (leave empty for every clip in the library)"),
         list(label),
         default=chosen,
         format_func=label.__getitem__,
@@ -206,7 +209,7 @@ def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
     values: dict[str, object] = {}
     values["n_trials"] = int(
         st.number_input(
-            "Main trials per participant (even: half human, half AI)",
+            labelled("n_trials", "Main trials per participant (even: half human, half AI)"),
             min_value=2,
             max_value=200,
             value=s.n_trials,
@@ -216,7 +219,7 @@ def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
     )
     values["listening_requirement"] = (
         st.slider(
-            "Share of each clip that must be heard before answering (%)",
+            labelled("listening_requirement", "Share of each clip that must be heard before answering (%)"),
             0,
             100,
             int(round(s.listening_requirement * 100)),
@@ -226,24 +229,40 @@ def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
         / 100.0
     )
     values["practice_trial"] = st.checkbox(
-        "One practice trial first (not scored)", s.practice_trial, key=k + "practice"
+        labelled("practice_trial", "One practice trial first (not scored)"), s.practice_trial, key=k + "practice"
     )
-    values["attention_check"] = st.checkbox("One attention-check trial", s.attention_check, key=k + "attention")
-    values["repeat_check"] = st.checkbox("Repeat one clip later (consistency check)", s.repeat_check, key=k + "repeat")
+    values["attention_check"] = st.checkbox(
+        labelled("attention_check", "One attention-check trial"), s.attention_check, key=k + "attention"
+    )
+    values["repeat_check"] = st.checkbox(
+        labelled("repeat_check", "Repeat one clip later (consistency check)"), s.repeat_check, key=k + "repeat"
+    )
     values["max_same_source_run"] = int(
         st.number_input(
-            "At most this many clips in a row from the same source", 1, 20, s.max_same_source_run, key=k + "run"
+            labelled("max_same_source_run", "At most this many clips in a row from the same source"),
+            1,
+            20,
+            s.max_same_source_run,
+            key=k + "run",
         )
     )
     values["use_pairs"] = st.checkbox(
-        "Draw whole human/AI pairs when the library has enough", s.use_pairs, key=k + "pairs"
+        labelled("use_pairs", "Draw whole human/AI pairs when the library has enough"), s.use_pairs, key=k + "pairs"
     )
     values["pair_gap"] = int(
-        st.number_input("Minimum trials between the two clips of a pair", 0, 20, s.pair_gap, key=k + "pair_gap")
+        st.number_input(
+            labelled("pair_gap", "Minimum trials between the two clips of a pair"),
+            0,
+            20,
+            s.pair_gap,
+            key=k + "pair_gap",
+        )
     )
     values["min_answer_seconds"] = float(
         st.number_input(
-            "Flag answers faster than (seconds after the listening requirement was met)",
+            labelled(
+                "min_answer_seconds", "Flag answers faster than (seconds after the listening requirement was met)"
+            ),
             0.0,
             600.0,
             float(s.min_answer_seconds),
@@ -258,20 +277,22 @@ def _question_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Questions on each trial**")
     return {
         "scales": st.multiselect(
-            "Felt-emotion scales",
+            labelled("scales", "Felt-emotion scales"),
             SCALES,
             default=list(s.scales),
             format_func=SCALE_LABELS.__getitem__,
             key=k + "scales",
         ),
         "scale_points": st.selectbox(
-            "Points on each scale",
+            labelled("scale_points", "Points on each scale"),
             SCALE_POINTS_ALLOWED,
             index=SCALE_POINTS_ALLOWED.index(s.scale_points),
             key=k + "points",
         ),
-        "ask_familiarity": st.checkbox("Ask whether they knew the piece", s.ask_familiarity, key=k + "familiar"),
-        "ask_comment": st.checkbox("Offer a comment box", s.ask_comment, key=k + "comment"),
+        "ask_familiarity": st.checkbox(
+            labelled("ask_familiarity", "Ask whether they knew the piece"), s.ask_familiarity, key=k + "familiar"
+        ),
+        "ask_comment": st.checkbox(labelled("ask_comment", "Offer a comment box"), s.ask_comment, key=k + "comment"),
     }
 
 
@@ -279,18 +300,20 @@ def _screening_fields(k: str, s: StudySettings) -> dict[str, object]:
     st.markdown("**Headphone check**")
     return {
         "screening": st.radio(
-            "Headphone screening (Huggins pitch)",
+            labelled("screening", "Headphone screening (Huggins pitch)"),
             SCREENING_MODES,
             index=SCREENING_MODES.index(s.screening),
             format_func=SCREENING_LABELS.__getitem__,
             key=k + "screening",
         ),
         "screening_trials": int(
-            st.number_input("Screening sounds", 1, 20, s.screening_trials, key=k + "screening_trials")
+            st.number_input(
+                labelled("screening_trials", "Screening sounds"), 1, 20, s.screening_trials, key=k + "screening_trials"
+            )
         ),
         "screening_pass": int(
             st.number_input(
-                "Correct answers needed to pass (custom pass mark only)",
+                labelled("screening_pass", "Correct answers needed to pass (custom pass mark only)"),
                 1,
                 20,
                 s.screening_pass,
@@ -310,37 +333,42 @@ def _text_and_completion_fields(k: str, s: StudySettings) -> dict[str, object]:
         )
     values: dict[str, object] = {}
     values["information_text"] = st.text_area(
-        "Information sheet (Markdown)", s.information_text, height=160, key=k + "information"
+        labelled("information_text", "Information sheet (Markdown)"),
+        s.information_text,
+        height=160,
+        key=k + "information",
     )
-    values["consent_text"] = st.text_area("Consent statement", s.consent_text, key=k + "consent")
-    values["debrief_text"] = st.text_area("Debrief explanation", s.debrief_text, key=k + "debrief")
+    values["consent_text"] = st.text_area(
+        labelled("consent_text", "Consent statement"), s.consent_text, key=k + "consent"
+    )
+    values["debrief_text"] = st.text_area(
+        labelled("debrief_text", "Debrief explanation"), s.debrief_text, key=k + "debrief"
+    )
     st.markdown("**Debrief and completion**")
     values["show_creator_in_debrief"] = st.checkbox(
-        "Name the creator or AI system of each clip", s.show_creator_in_debrief, key=k + "creator"
+        labelled("show_creator_in_debrief", "Name the creator or AI system of each clip"),
+        s.show_creator_in_debrief,
+        key=k + "creator",
     )
     values["show_percentile"] = st.checkbox(
-        "Compare the score with everyone so far", s.show_percentile, key=k + "percentile"
+        labelled("show_percentile", "Compare the score with everyone so far"), s.show_percentile, key=k + "percentile"
     )
     values["prolific_enabled"] = st.checkbox(
-        "Run on Prolific (entry needs Prolific's URL parameters)", s.prolific_enabled, key=k + "prolific"
+        labelled("prolific_enabled", "Run on Prolific (entry needs Prolific's URL parameters)"),
+        s.prolific_enabled,
+        key=k + "prolific",
     )
     values["completion_code"] = st.text_input(
-        "Completion code (empty: a personal random code)", s.completion_code, key=k + "code"
+        labelled("completion_code", "Completion code (empty: a personal random code)"),
+        s.completion_code,
+        key=k + "code",
     ).strip()
     values["completion_url"] = st.text_input(
-        "Completion URL (empty with Prolific: Prolific's completion link with the code)",
+        labelled("completion_url", "Completion URL (empty with Prolific: Prolific's completion link with the code)"),
         s.completion_url,
         key=k + "url",
     ).strip()
     return values
-
-
-_TEXT_LABELS: dict[str, str] = {
-    "title": "Title shown to participants",
-    "information_text": "Information sheet (Markdown)",
-    "consent_text": "Consent statement",
-    "debrief_text": "Debrief explanation",
-}
 
 
 def _localised_text_fields(k: str, s: StudySettings) -> dict[str, object]:
@@ -358,7 +386,7 @@ def _localised_text_fields(k: str, s: StudySettings) -> dict[str, object]:
             )
             texts = {
                 name: st.text_area(
-                    _TEXT_LABELS[name],
+                    FIELD_LABELS[name],  # the English field's label, drawn above
                     own.get(name, ""),
                     height=160 if name == "information_text" else None,
                     placeholder=getattr(shown, name),

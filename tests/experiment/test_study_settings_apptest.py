@@ -72,7 +72,9 @@ def test_invalid_settings_are_explained_and_not_saved(library):
     next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(8)  # library has 3 per source
     next(b for b in at.button if b.label == "Save as new version").click().run()
     message = at.error[0].value
-    assert "Not saved" in message and "screening_pass" in message and "only 3 active human clips" in message
+    assert "Not saved" in message and "“Correct answers needed to pass” must be between 1 and" in message
+    assert "“Main trials per participant” = 8 needs 4 human clips" in message and "only 3 active human clips" in message
+    assert "screening_pass" not in message and "n_trials" not in message
     assert len(versions()) == before
 
 
@@ -117,7 +119,9 @@ def test_each_design_is_explained_and_the_conditions_are_saved(library):
     at = open_settings()
     next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "rate_only"])
     next(b for b in at.button if b.label == "Save as new version").click().run()
-    assert "title must not mention AI" in at.error[0].value
+    # Said with the page's own labels, not the code's field names.
+    assert "“Title shown to participants” must not mention AI" in at.error[0].value
+    assert "“Information sheet” must not mention AI" in at.error[0].value and "information_text" not in at.error[0].value
 
 
 def test_the_trial_format_is_explained_and_paired_trials_are_saved(library):
