@@ -61,6 +61,7 @@ STAFF_PAGES = {
         ("experiment/pages/study_settings.py", "Study settings", "⚙️"),
         ("experiment/pages/participants.py", "Participants", "👥"),
         ("experiment/pages/preview.py", "Preview", "👁️"),
+        ("results/pages/archive.py", "Archive and import", "📦"),
     ],
     "Clip library": [
         ("audio/pages/add_clips.py", "Add clips", "➕"),
