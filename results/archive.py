@@ -50,8 +50,9 @@ from results.rendering.export import codebook_json, codebook_markdown, export_fi
 
 FORMAT = "human-touch study archive"
 FORMAT_VERSION = 1
-MAX_ARCHIVE_BYTES = 4 * 1024**3
-"""Refuse archives whose members unpack to more than this (a zip bomb); about 4 GB."""
+MAX_ARCHIVE_BYTES = 1024**3
+"""Refuse archives whose members unpack to more than this, 1 GiB (a zip bomb; an import is read in memory).
+The demo study's 14 clips of 20 s make an archive of 11.3 MB."""
 ANALYSIS_SCRIPT = Path(__file__).with_name("analysis.R")
 
 Destination = Path | str | IO[bytes]
@@ -231,7 +232,7 @@ def read_archive(source: Path | str | bytes | IO[bytes]) -> VerifiedArchive:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_ARCHIVE_BYTES:
-                raise ArchiveError("The archive unpacks to more than 4 GB; it is not a study archive.")
+                raise ArchiveError(f"The archive unpacks to more than {MAX_ARCHIVE_BYTES >> 20} MB: too large.")
             members = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as error:
         raise ArchiveError(f"This file is not a readable zip archive ({error}).") from None

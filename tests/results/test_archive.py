@@ -92,7 +92,9 @@ def test_an_archive_imports_into_a_fresh_server_and_runs_identically(data_env, t
         served = {clip.served_sha256: library.read_served_bytes(clip) for clip in library.list_clips(session)}
         source_trail = [e.action for e in audit.events(session, source.id)]
     assert summary.n_versions == 2 and summary.n_clips == 6 and path.stat().st_size == summary.byte_size
-    assert "study.archive" in source_trail
+    assert source_trail[::-1] == ["study.create", "settings.save", "study.archive"]
+    archived_trail = json.loads(zipfile.ZipFile(path).read("audit.json"))
+    assert [event["action"] for event in archived_trail] == ["study.create", "settings.save"]
 
     _use(monkeypatch, tmp_path / "target-data", target_url)
     db.migrate()
@@ -115,8 +117,8 @@ def test_an_archive_imports_into_a_fresh_server_and_runs_identically(data_env, t
             assert clips[clip_id].features is not None and clips[clip_id].title.startswith("Piece")
         trail = [e.action for e in audit.events(session, imported.id)]
         everywhere = [e.action for e in audit.events(session)]
-    assert {"study.import", "study.create", "settings.save"} <= set(trail)
-    assert everywhere.count("clip.add") == 6
+    assert trail[::-1] == ["study.create", "settings.save", "study.import"]
+    assert everywhere.count("clip.add") == 6 and len(everywhere) == 6 + len(trail)
 
     heard = _participant_hears(Entry(study_slug=imported.slug))
     assert heard and set(heard) <= set(served)
