@@ -102,9 +102,8 @@ def _write(session: Session, study_id: int, out: Destination) -> ArchiveSummary:
     history = list(reversed(experiment_repository.settings_history(session, study_id)))
     version_id, in_force = experiment_repository.current_settings(session, study_id)
     records = transfer.archived_records(session, _archived_clip_ids(session, [s for *_, s in history]))
-    hashing = _HashingWriter(out)
     members: dict[str, str] = {}
-    with zipfile.ZipFile(hashing, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with _HashingWriter(out) as hashing, zipfile.ZipFile(hashing, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
         def add(name: str, data: bytes, compress: bool = True) -> None:
             members[name] = hashlib.sha256(data).hexdigest()
@@ -124,7 +123,6 @@ def _write(session: Session, study_id: int, out: Destination) -> ArchiveSummary:
             add(name, data)
         add("audit.json", _json([_event(entry) for entry in reversed(audit.events(session, study_id))]))
         add("manifest.json", _json(_manifest(study, members)))
-    hashing.close()
     return ArchiveSummary(study, hashing.hexdigest(), hashing.size, len(history), len(records))
 
 
@@ -411,15 +409,13 @@ def write_replication_package(session: Session, study_id: int, out: Destination,
     archive = io.BytesIO()
     summary = _write(session, study_id, archive)
     dataset = load_dataset(replace(PREREGISTERED, study_id=study_id))
-    hashing = _HashingWriter(out)
-    with zipfile.ZipFile(hashing, "w", compression=zipfile.ZIP_DEFLATED) as package:
+    with _HashingWriter(out) as hashing, zipfile.ZipFile(hashing, "w", compression=zipfile.ZIP_DEFLATED) as package:
         package.writestr("study-archive.zip", archive.getvalue(), zipfile.ZIP_STORED)
         package.writestr("study-archive.zip.sha256", f"{summary.sha256}  study-archive.zip\n")
         for name, data in export_files(dataset, ("csv",)).items():
             package.writestr(f"data/{name}", data)
         package.writestr("analysis.R", ANALYSIS_SCRIPT.read_bytes())
         package.writestr("README.md", _readme(summary, dataset.filters.describe(), dataset.n_participants))
-    hashing.close()
     detail = {
         "sha256": hashing.hexdigest(),
         "archive_sha256": summary.sha256,
