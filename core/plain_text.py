@@ -17,3 +17,17 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 def as_plain_markdown(text: str) -> str:
     """``text`` escaped so that a Markdown renderer shows it literally (no links, images, HTML or maths)."""
     return _SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+_IMAGE = re.compile(r"(?<!\\)!\[")
+
+
+def markdown_without_images(markdown: str) -> str:
+    """Staff-written Markdown (information sheet, consent, debrief) with every image turned into a plain link.
+
+    The texts keep their formatting and links (a link loads nothing until clicked), but an image
+    ``![alt](https://elsewhere/…)`` would be fetched by every participant's browser from another host
+    the moment the page opens; escaping its ``!`` leaves the link ``[alt](…)``. Raw HTML is already
+    shown as text by ``st.markdown``.
+    """
+    return _IMAGE.sub(r"\\![", markdown)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import (
+    AuditEvent,
     LoginFailure,
     StaffAccessToken,
     StaffAccount,
@@ -333,3 +334,13 @@ def study_names(session: Session, study_ids: list[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Study.id, Study.name, Study.slug).where(Study.id.in_(study_ids))).all()
     return {sid: f"{name} ({slug})" for sid, name, slug in rows}
+
+
+def audit_events(session: Session, study_id: int | None = None, limit: int | None = None) -> list[AuditEvent]:
+    """Audit events, newest first: one study's (``study_id``) or all (None), at most ``limit``."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if study_id is not None:
+        query = query.where(AuditEvent.study_id == study_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))

@@ -56,6 +56,25 @@ def prepare_data(data_dir: Path, password: str) -> None:
     startup.wire_packages()
     startup.prepare(build_demo=True, echo=lambda line: print(line, flush=True) if "clip" in line.lower() else None)
     auth.set_staff_password(password)
+    add_sibling_studies()
+
+
+def add_sibling_studies() -> None:
+    """A pilot and a replication beside the demo study, as a lab's server holds them (for the Studies page)."""
+    from core import access, db
+    from experiment import repository, studies
+
+    operator = access.operator().actor()
+    with db.session_scope() as session:
+        if len(studies.live(session)) > 1:
+            return
+        _version, demo = repository.current_settings(session, studies.default(session).id)
+        studies.create(
+            session, "Pilot: strings only", operator, slug="pilot-strings", settings=demo.with_changes(is_open=False)
+        )
+        studies.create(
+            session, "Replication 2027", operator, slug="replication-2027", settings=demo.with_changes(n_trials=8)
+        )
 
 
 def _answer(token: str, rng: random.Random, sensitivity: float) -> str:
@@ -220,7 +239,8 @@ def staff_pages(browser, url: str, password: str, out: Path) -> None:
     page = context.new_page()
     page.goto(f"{url}/staff")
     wait_idle(page, "Staff login")
-    page.get_by_label("Staff password").fill(password)
+    page.get_by_label("Username", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     page.locator('[data-testid="stSidebarNav"]').wait_for()
     # Each page below is a new page load: it needs the session cookie, traded right after login.
@@ -232,6 +252,7 @@ def staff_pages(browser, url: str, password: str, out: Path) -> None:
         ("balance", "Balance report", "balance-report.png"),
         ("overview", "Results overview", "results-overview.png"),
         ("participants", "Participants", "participants.png"),
+        ("studies", "Studies", "studies.png"),
     ):
         page.set_viewport_size({"width": WIDTH, "height": 900})
         page.goto(f"{url}/{path}")

@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 import sys
 
 import pytest
@@ -129,3 +130,30 @@ def test_staff_text_is_escaped_so_that_markdown_shows_it_as_typed():
     assert re.search(r"(?<!\\)[!\[\]()<>*$]", escaped) is None, escaped
     # ... and removing the escapes gives back exactly what was typed.
     assert escaped.replace("\\", "") == creator
+
+
+def test_staff_markdown_shown_to_participants_keeps_its_links_but_loads_no_image(sqlite_data_env):
+    """An information sheet with an image from another host reaches the participant's page as a plain link."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.plain_text import markdown_without_images
+    from experiment import repository
+    from experiment.settings import StudySettings
+    from tests.experiment.playable_clips import add_playable_clips
+
+    assert markdown_without_images("a ![pixel](https://elsewhere.example/p.png) and **bold**") == (
+        "a \\![pixel](https://elsewhere.example/p.png) and **bold**"
+    )
+    assert markdown_without_images("already \\![escaped](x)") == "already \\![escaped](x)"
+    add_playable_clips(3, 3.0)
+    text = "Welcome. ![tracker](https://elsewhere.example/pixel.png) See [our lab](https://lab.example.org)."
+    with db.session_scope() as session:
+        repository.save_settings(
+            session,
+            StudySettings(n_trials=2, information_text=text, consent_text="![c](https://x.example/c.png) I agree."),
+        )
+    page = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "experiment" / "pages" / "participate.py"))
+    page.run(timeout=60)
+    shown = " ".join(str(element.value) for element in page.markdown)
+    assert "[our lab](https://lab.example.org)" in shown  # links stay
+    assert re.search(r"(?<!\\)!\[", shown) is None, shown  # no image syntax left to load

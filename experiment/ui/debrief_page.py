@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.i18n import _, ngettext
 from core.models import utcnow
-from core.plain_text import as_plain_markdown
+from core.plain_text import as_plain_markdown, markdown_without_images
 from core.vocabulary import Source
 from experiment import debrief, withdrawal
 from experiment.progress import JourneyError
@@ -29,7 +29,7 @@ def debrief_step(page: StepPage) -> bool:
         st.error(str(error))
         return False
     st.subheader(_("Thank you!"))
-    st.markdown(info.text)
+    st.markdown(markdown_without_images(info.text))
     if info.scored:
         _scored_reveal(info)
     else:

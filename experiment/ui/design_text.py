@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import _
+from core.plain_text import as_plain_markdown
 from core.vocabulary import Condition, Source
 from experiment import debrief
 
@@ -40,7 +41,8 @@ def task_steps(condition: str | None) -> str:
 
 def _made_by(item: debrief.RevealItem) -> str:
     made_by = _("AI") if item.truth == Source.AI else _("A person")
-    return f"{made_by} ({item.creator})" if item.creator else made_by
+    # Catalogue text: shown as typed, never as Markdown (an image would load from another host).
+    return f"{made_by} ({as_plain_markdown(item.creator)})" if item.creator else made_by
 
 
 def unscored_reveal(info: debrief.Debrief) -> None:

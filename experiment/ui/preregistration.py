@@ -61,6 +61,21 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         int(s.planned_n),
         key=k + "planned_n",
     )
+    st.caption(
+        "The preregistration file (settings, design, these rules, the planned N and the analysis) is on the "
+        "Results → Plan and Export pages, and `human-touch prereg` writes it."
+    )
+    return {
+        "screening_criterion": str(criterion),
+        "exclusion_rules": tuple(rule for rule in EXCLUSION_RULES if rule in rules),
+        "planned_n": int(planned),
+        **_participant_data_fields(k, s),
+    }
+
+
+def _participant_data_fields(k: str, s: StudySettings) -> dict[str, object]:
+    """How long identifiers are kept, and until when and how participants can withdraw."""
+    st.markdown("**Participants' data**")
     retention = st.number_input(
         labelled(
             "identifier_retention_days",
@@ -92,14 +107,7 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         help="Off (the default): a withdrawal erases everything of the person. On: their Prolific ids and resume "
         "link are erased, their answers stay in the results, unlinkable to them.",
     )
-    st.caption(
-        "The preregistration file (settings, design, these rules, the planned N and the analysis) is on the "
-        "Results → Plan and Export pages, and `human-touch prereg` writes it."
-    )
     return {
-        "screening_criterion": str(criterion),
-        "exclusion_rules": tuple(rule for rule in EXCLUSION_RULES if rule in rules),
-        "planned_n": int(planned),
         "identifier_retention_days": int(retention),
         "withdrawal_deadline": deadline.isoformat() if isinstance(deadline, date) else "",
         "withdrawal_keeps_answers": bool(keep),

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from core import db
 from core.i18n import _, using_language
 from core.models import Participant
+from core.plain_text import markdown_without_images
 from experiment import audio_check, clip_count, paired, quality, questionnaire, screening, trials
 from experiment.entry import load_participant
 from experiment.progress import JourneyError
@@ -114,9 +115,9 @@ def consent_form(settings: StudySettings, *, key: str = "consent") -> str | None
         What the participant chose in this run, None until they choose.
     """
     st.subheader(_("Information about this study"))
-    st.markdown(settings.with_facts(settings.information_text))
+    st.markdown(markdown_without_images(settings.with_facts(settings.information_text)))
     st.subheader(_("Consent"))
-    st.markdown(settings.with_facts(settings.consent_text))
+    st.markdown(markdown_without_images(settings.with_facts(settings.consent_text)))
     with st.container(horizontal=True):
         agree = st.button(_("I agree, start the study"), type="primary", key=f"{key}_agree")
         decline = st.button(_("I do not agree"), key=f"{key}_decline")

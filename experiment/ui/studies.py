@@ -33,7 +33,7 @@ def _studies_table() -> None:
     with db.session_scope() as session:
         account = ui.current_account()
         for study in visible_studies():
-            version_id, settings = repository.current_settings(session, study.id)
+            _version, settings = repository.current_settings(session, study.id)
             counts = repository.study_participant_counts(session, study.id)
             role = _role_label(session, account, study.id)
             rows.append(
@@ -43,7 +43,6 @@ def _studies_table() -> None:
                     "Status": "open" if settings.is_open else "closed",
                     "Started": counts["started"],
                     "Completed": counts["completed"],
-                    "Settings version": version_id,
                     "Participant link": f"/?study={study.slug}",
                     "Your role": role,
                 }

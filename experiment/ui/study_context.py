@@ -70,7 +70,9 @@ def study_picker() -> StudyRef | None:
     slugs = [study.slug for study in options]
     names = {study.slug: f"{study.name} ({study.slug})" for study in options}
     st.session_state["study_picker"] = current.slug
-    st.sidebar.selectbox("Study", slugs, key="study_picker", format_func=names.__getitem__, on_change=_remember_choice)
+    st.sidebar.selectbox(
+        "Working on the study", slugs, key="study_picker", format_func=names.__getitem__, on_change=_remember_choice
+    )
     return current
 
 

@@ -237,6 +237,12 @@ def _trial_fields(k: str, s: StudySettings) -> dict[str, object]:
     values["repeat_check"] = st.checkbox(
         labelled("repeat_check", "Repeat one clip later (consistency check)"), s.repeat_check, key=k + "repeat"
     )
+    return values | _order_fields(k, s)
+
+
+def _order_fields(k: str, s: StudySettings) -> dict[str, object]:
+    """How the trial list is ordered: runs of one source, pairs, and the too-fast flag."""
+    values: dict[str, object] = {}
     values["max_same_source_run"] = int(
         st.number_input(
             labelled("max_same_source_run", "At most this many clips in a row from the same source"),

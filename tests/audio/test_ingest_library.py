@@ -19,8 +19,8 @@ from audio.processing import ProcessingSettings, decode_mp3, integrated_loudness
 from audio.reprocess import reprocess
 from core import db
 from core.models import Clip, Participant, Response, StudyVersion, Trial
-from tests.audio.signals import SR, file_bytes, music_like, write
 from experiment.repository import default_study_id
+from tests.audio.signals import SR, file_bytes, music_like, write
 
 SETTINGS = ProcessingSettings(excerpt_seconds=6.0)
 

@@ -395,7 +395,7 @@ def login_page() -> None:
 
 def staff_home() -> None:
     """Landing page after login: where things are, one's account, people and roles, and log out."""
-    from core import account_ui
+    from core.ui import accounts as account_ui
 
     st.title("Staff home")
     st.write(
