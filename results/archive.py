@@ -151,10 +151,11 @@ def _manifest(study: studies.StudyRef, members: dict[str, str]) -> dict[str, Any
 
 
 def _event(entry: audit.Entry) -> dict[str, Any]:
+    # Who and when travel with the study; the staff's network addresses do not (they are personal
+    # data about staff, and a replication package goes public). They stay in this server's trail.
     return {
         "at": entry.at.isoformat(),
         "actor": entry.actor,
-        "client": entry.client,
         "action": entry.action,
         "target": entry.target,
         "detail": entry.detail,

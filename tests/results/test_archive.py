@@ -95,6 +95,7 @@ def test_an_archive_imports_into_a_fresh_server_and_runs_identically(data_env, t
     assert source_trail[::-1] == ["study.create", "settings.save", "study.archive"]
     archived_trail = json.loads(zipfile.ZipFile(path).read("audit.json"))
     assert [event["action"] for event in archived_trail] == ["study.create", "settings.save"]
+    assert all("client" not in event for event in archived_trail)  # staff addresses stay on this server
 
     _use(monkeypatch, tmp_path / "target-data", target_url)
     db.migrate()
