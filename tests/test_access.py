@@ -2,8 +2,8 @@
 
 import io
 import re
-from pathlib import Path
 import sys
+from pathlib import Path
 
 import pytest
 

@@ -63,8 +63,8 @@ def test_identifiers_are_erased_after_the_retention_period_and_answers_stay(data
 def test_maintenance_forgets_old_failed_login_addresses_and_keeps_recent_ones(data_env):
     now = utcnow()
     with db.session_scope() as s:
-        core_repository.record_login_failure(s, "203.0.113.9", now - timedelta(days=45))
-        core_repository.record_login_failure(s, "198.51.100.7", now - timedelta(days=2))
+        core_repository.record_login_failure(s, "203.0.113.9", None, now - timedelta(days=45))
+        core_repository.record_login_failure(s, "198.51.100.7", None, now - timedelta(days=2))
     report = run_maintenance(now)
     assert report.login_failures_forgotten == 1 and report.identifiers_erased == 0
     with db.session_scope() as s:

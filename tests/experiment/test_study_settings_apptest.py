@@ -121,7 +121,8 @@ def test_each_design_is_explained_and_the_conditions_are_saved(library):
     next(b for b in at.button if b.label == "Save as new version").click().run()
     # Said with the page's own labels, not the code's field names.
     assert "“Title shown to participants” must not mention AI" in at.error[0].value
-    assert "“Information sheet” must not mention AI" in at.error[0].value and "information_text" not in at.error[0].value
+    assert "“Information sheet” must not mention AI" in at.error[0].value
+    assert "information_text" not in at.error[0].value
 
 
 def test_the_trial_format_is_explained_and_paired_trials_are_saved(library):
