@@ -140,6 +140,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _demo_participants(args: argparse.Namespace) -> int:
+    from core.access import Permission
     from experiment.progress import JourneyError
     from experiment.simulate import EMOTION_EFFECTS, simulate_participants
 
@@ -154,7 +155,11 @@ def _demo_participants(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        made = simulate_participants(db.session_scope, args.n, d_prime=args.d_prime, seed=args.seed, echo=print)
+        with db.session_scope() as session:
+            study, _actor = study_for(session, args, Permission.EDIT_SETTINGS)
+        made = simulate_participants(
+            db.session_scope, args.n, d_prime=args.d_prime, seed=args.seed, echo=print, study_slug=study.slug
+        )
     except JourneyError as error:
         print(f"error: simulated participants start as anonymous visitors, and: {error}", file=sys.stderr)
         return 2
@@ -221,6 +226,7 @@ def register(subparsers) -> None:
     people.add_argument("--d-prime", type=float, default=1.0, help="mean sensitivity of the simulated listeners")
     people.add_argument("--seed", type=int, default=0, help="seeds every simulated draw")
     people.add_argument("--force", action="store_true", help="also when the library holds non-demo clips")
+    add_study_option(people)
     people.set_defaults(handler=_demo_participants)
 
     participants = subparsers.add_parser("participants", help="participants: withdraw one on request")

@@ -64,8 +64,9 @@ def simulate_participants(
     d_prime: float = 1.0,
     seed: int = 0,
     echo: Callable[[str], None] = print,
+    study_slug: str | None = None,
 ) -> list[SimulatedParticipant]:
-    """Add ``n`` completed simulated participants to the current study, one transaction each.
+    """Add ``n`` completed simulated participants to the study ``study_slug`` (None: the default), one transaction each.
 
     Parameters
     ----------
@@ -89,7 +90,7 @@ def simulate_participants(
     for i in range(n):
         truth = (float(rng.normal(d_prime, 0.4)), float(rng.normal(0.0, 0.3)))
         with session_factory() as session:
-            participant = begin(session, Entry())
+            participant = begin(session, Entry(study_slug=study_slug))
             participant.simulated = True
             # begin() draws the seed of the trial list and the screening from the OS; a simulation
             # draws it from its own seed, so that the same seed makes the same study.

@@ -178,3 +178,20 @@ def test_the_command_line_lists_studies_and_refuses_a_researcher_elsewhere(data_
     assert code == 0 and json.loads(out)["study"]["slug"] == first.slug
     with db.session_scope() as session:
         assert repository.current_settings(session, first.id)[1].is_open  # the refused close changed nothing
+
+
+def test_simulated_demo_participants_go_into_the_study_named(data_env, monkeypatch, capsys):
+    from experiment import records
+
+    add_clips(4, 4)
+    configure(n_trials=4)
+    second = _second_study(n_trials=2)
+    code, _out, err = _run_cli(
+        monkeypatch, capsys, "demo", "participants", "--n", "2", "--force", "--study", second.slug
+    )
+    assert code == 0, err
+    with db.session_scope() as session:
+        first = studies.default(session)
+        in_second = records.participant_records(session, include_simulated=True, study_id=second.id)
+        in_first = records.participant_records(session, include_simulated=True, study_id=first.id)
+    assert [row["simulated"] for row in in_second] == [True, True] and in_first == []
