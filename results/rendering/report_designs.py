@@ -45,15 +45,17 @@ SIDE_BY_SIDE_HEADER = ["Design", "Participants", "Answers", "Proportion correct"
 
 
 def side_by_side_rows(side: pd.DataFrame) -> list[list[str]]:
-    """Table rows of :func:`results.statistics.paired_detection.detection_side_by_side`."""
+    """Table rows of :func:`results.statistics.paired_detection.detection_side_by_side` ("not estimable: why")."""
     return [
         [
             str(row.design),
             str(row.participants),
             str(row.answers),
             format_number(row.proportion_correct),
-            f"{format_number(row.dprime)} {format_interval(row.ci_low, row.ci_high)}",
-            format_p(row.p_value),
+            f"not estimable: {row.not_estimable}"
+            if row.not_estimable
+            else f"{format_number(row.dprime)} {format_interval(row.ci_low, row.ci_high)}",
+            "" if row.not_estimable else format_p(row.p_value),
         ]
         for row in side.itertuples()
     ]

@@ -16,6 +16,7 @@ import pandas as pd
 from results.analysis import Analysis, Failure
 from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS, headline_sentence
 from results.statistics.headline import FIXED_CLIPS_LABEL
+from results.statistics.paired_detection import METHODS as PAIRED_METHODS
 
 ROC_METHOD = (
     "Empirical ROC from the 6-point confidence scale; AUC = Mann-Whitney probability (ties half); "
@@ -71,6 +72,8 @@ def analysis_stats(analysis: Analysis) -> dict:
         ``emotion_models``, ``emotion`` (scale -> model or ``{"failure": reason}``). Missing values are None.
     """
     out: dict = {"fixed_clips": FIXED_CLIPS_LABEL, "detection": analysis.summary}
+    if analysis.paired_side_by_side is not None:  # paired (2AFC) d' over participants and clips, or why not
+        out["paired"] = {"side_by_side": analysis.paired_side_by_side, "method": PAIRED_METHODS}
     if analysis.n_trials == 0:
         return to_jsonable(out)
     out["headline"] = {
