@@ -12,12 +12,22 @@ statistic at the true value against the same critical value), which is what the 
 ``--raw`` also writes every study's statistics, so other reference distributions can be
 evaluated on the same fits.
 
+Three references for the likelihood-ratio test of d' = 0 (issue 22): chi-square(1) (lme4's ``anova``), the
+app's page default ``F(1, clips - 2)`` (between-within df) and the parametric bootstrap
+(:mod:`results.mixed.bootstrap`). A full bootstrap per study (200 samples, about 30 s) would make the grid take
+days, so its rejection rate is estimated by the warp-speed method (Giacomini, Politis & White 2013,
+Econometric Theory 29): every study draws ONE bootstrap sample from its own null fit and refits both models;
+the cell's pooled bootstrap statistics are the reference distribution, and a study rejects when its statistic
+exceeds their 95 % quantile. ``--pb-samples B`` runs the real test with B samples per study instead (slow).
+The time of one bootstrap sample (two refits) is measured and printed as the cost of the default test.
+
 True values: the GLMM's d' is the generating d' (conditional on the clip) and c is 0; the
 population accuracy is ``Phi(d' / 2 / sqrt(1 + sd^2))`` and the population AUC is that of the
 6-point confidence scale under the marginal evidence distributions ``N(+-d'/2, 1 + sd^2)``.
 
 Usage::
 
+    nice -n 19 python benchmarks/inference_calibration.py --studies 40 --workers 1 --d-primes 0 0.5 --clip-sds 0.5 1
     python benchmarks/inference_calibration.py --studies 200 --workers 2
     python benchmarks/inference_calibration.py --clip-sds 0.5 1 0 --d-primes 0 1 --raw raw.jsonl
 
@@ -35,7 +45,9 @@ from multiprocessing import Pool
 import numpy as np
 from scipy import stats
 
-from results.mixed.inference import critical_value, deviance_excess, fit_with_fallback, lr_p_value, small_sample_scale
+from results.mixed.binomial import fit_binomial
+from results.mixed.bootstrap import DEFAULT_SAMPLES, parametric_bootstrap_lr, simulate_responses
+from results.mixed.inference import critical_value, deviance_excess, fit_with_fallback, lr_p_value
 from results.mixed.terms import ModelFitError
 from results.planning.simulate import CONFIDENCE_OFFSETS, simulate_study
 from results.statistics.cluster_variance import two_way_clustered
@@ -46,7 +58,16 @@ D_PRIMES = (0.0, 0.5, 1.0)
 CLIP_SDS = (0.0, 0.5, 1.0)
 N_CLIPS = (20, 40)
 N_PARTICIPANTS, N_TRIALS = 60, 12
-TESTS = ("glmm_dprime", "glmm_criterion", "accuracy", "auc", "pooled_binomial", "participant_t")
+TESTS = (
+    "glmm_dprime",
+    "glmm_dprime_chi2",
+    "glmm_dprime_pb",
+    "glmm_criterion",
+    "accuracy",
+    "auc",
+    "pooled_binomial",
+    "participant_t",
+)
 
 
 def true_values(d_prime: float, clip_sd: float) -> dict[str, float]:
@@ -64,9 +85,9 @@ def true_values(d_prime: float, clip_sd: float) -> dict[str, float]:
     }
 
 
-def one_study(task: tuple[float, float, int, int, bool]) -> dict:
+def one_study(task: tuple[float, float, int, int, bool, int]) -> dict:
     """Fit every headline test to one simulated study; rejections, coverage and fit outcome."""
-    d_prime, clip_sd, n_clips, seed, with_glmm = task
+    d_prime, clip_sd, n_clips, seed, with_glmm, pb_samples = task
     df = simulate_study(
         N_PARTICIPANTS, N_TRIALS, d_prime=d_prime, n_clips=n_clips, cue_weight=clip_sd, label_effects={}, seed=seed
     )
@@ -83,18 +104,18 @@ def one_study(task: tuple[float, float, int, int, bool]) -> dict:
     if not with_glmm:
         return out
     try:
-        out.update(_glmm_outcomes(df, truth))
+        out.update(_glmm_outcomes(df, truth, seed, pb_samples))
     except ModelFitError:
         out["aborted"] = True
     return out
 
 
-def _glmm_outcomes(df, truth: dict[str, float]) -> dict:
+def _glmm_outcomes(df, truth: dict[str, float], seed: int, pb_samples: int) -> dict:
     """The GLMM's tests of d' = 0 and c = 0 and whether its profile intervals cover the truth.
 
-    Exactly the app's statistics (:func:`results.statistics.models.detection_mixed_model`): the same fit with
-    fallback, likelihood ratios, ``small_sample_scale`` and ``F(1, clips - 2)`` reference. The profile
-    interval is the set of values whose scaled likelihood-ratio statistic stays below the critical
+    The app's fit with fallback and likelihood ratios, referred to ``F(1, clips - 2)`` (``glmm_dprime``,
+    ``glmm_criterion``) and for d' also to chi-square(1) and the parametric bootstrap (module docstring).
+    The profile interval is the set of values whose likelihood-ratio statistic stays below the critical
     value, so it covers the truth exactly when the statistic *at the truth* does: one refit per term
     instead of the four of the app's secant search, and free of its approximation.
     """
@@ -110,14 +131,54 @@ def _glmm_outcomes(df, truth: dict[str, float]) -> dict:
     # c = -intercept and its truth is 0, so "intercept = 0" is both its test and its coverage check.
     terms = (("glmm_dprime", "is_ai", truth["glmm_dprime"]), ("glmm_criterion", "(Intercept)", 0.0))
     for name, term, true_value in terms:
-        scale = small_sample_scale(structure, X, names, term)
         at_zero = deviance_excess(y, X, names, structure, term, 0.0)
         at_truth = at_zero if true_value == 0 else deviance_excess(y, X, names, structure, term, true_value)
         if not np.isfinite(at_zero) or not np.isfinite(at_truth):
             raise ModelFitError(f"the likelihood-ratio refit of {term} failed")
-        out[name] = (lr_p_value(at_zero, df_clips, scale) < 0.05, at_truth <= scale * critical_value(df_clips))
-        out["raw"][name] = (at_zero, at_truth, scale)  # type: ignore[index]
+        out[name] = (lr_p_value(at_zero, df_clips) < 0.05, at_truth <= critical_value(df_clips))
+        out["raw"][name] = (at_zero, at_truth)  # type: ignore[index]
+    at_zero, at_truth = out["raw"]["glmm_dprime"]  # type: ignore[index]
+    out["glmm_dprime_chi2"] = (lr_p_value(at_zero, np.inf) < 0.05, at_truth <= critical_value(np.inf))
+    if pb_samples:
+        started = time.perf_counter()
+        test = parametric_bootstrap_lr(y, X, names, structure, "is_ai", n_samples=pb_samples, seed=seed)
+        out["glmm_dprime_pb"] = (test.p_value < 0.05, None)
+        out["pb_seconds"] = (time.perf_counter() - started) / pb_samples
+    else:
+        out["pb_draw"], out["pb_seconds"] = _one_bootstrap_statistic(y, X, names, structure, seed)
     return out
+
+
+def _one_bootstrap_statistic(y, X, names, structure, seed: int) -> tuple[float, float]:
+    """One parametric-bootstrap draw of the LR statistic of d' = 0 (warp-speed method, module docstring)
+    and the seconds its two refits took (warm-started as in :func:`parametric_bootstrap_lr`)."""
+    j = names.index("is_ai")
+    keep = [k for k in range(len(names)) if k != j]
+    held = [names[k] for k in keep]
+    null = fit_binomial(y, X[:, keep], held, structure.factors, hessian=False)
+    assert null.optimum is not None
+    n_theta = null.optimum.size - len(keep)
+    y_star = simulate_responses(null, X[:, keep], structure, np.random.default_rng(seed))
+    started = time.perf_counter()
+    try:
+        null_star = fit_binomial(y_star, X[:, keep], held, structure.factors, start=null.optimum, hessian=False)
+        start = np.insert(null.optimum, n_theta + j, 0.0)
+        full_star = fit_binomial(y_star, X, names, structure.factors, start=start, hessian=False)
+    except (ModelFitError, np.linalg.LinAlgError):
+        return np.nan, time.perf_counter() - started
+    return max(null_star.deviance - full_star.deviance, 0.0), time.perf_counter() - started
+
+
+def warp_speed_rejections(results: list[dict]) -> None:
+    """Set ``glmm_dprime_pb`` of every study: its LR above the 95 % quantile of the cell's bootstrap draws."""
+    draws = np.array([r["pb_draw"] for r in results if "pb_draw" in r])
+    draws = draws[np.isfinite(draws)]
+    if draws.size == 0:
+        return
+    critical = np.quantile(draws, 0.95)
+    for r in results:
+        if "pb_draw" in r:
+            r["glmm_dprime_pb"] = (r["raw"]["glmm_dprime"][0] > critical, None)
 
 
 def summarise(results: list[dict]) -> dict:
@@ -127,6 +188,7 @@ def summarise(results: list[dict]) -> dict:
         "aborted": sum(r["aborted"] for r in results),
         "fell_back": sum(r["fell_back"] for r in results),
         "singular": sum(r["singular"] for r in results),
+        "pb_seconds": float(np.mean([r["pb_seconds"] for r in results if "pb_seconds" in r] or [np.nan])),
     }
     for test in TESTS:
         fitted = [r[test] for r in results if test in r]
@@ -145,8 +207,12 @@ HEADER = [
     "clip SD",
     "clips",
     "studies",
-    "GLMM d' rej",
-    "GLMM d' cov",
+    "GLMM d' rej F",
+    "GLMM d' cov F",
+    "rej chi2",
+    "cov chi2",
+    "rej PB",
+    "PB s/study",
     "GLMM c rej",
     "GLMM c cov",
     "acc rej",
@@ -160,7 +226,9 @@ HEADER = [
     "singular",
 ]
 FOOTNOTE = (
-    "* treat clips as fixed (shown for comparison, not headline tests). 'rej' is the false-positive rate "
+    "* treat clips as fixed (shown for comparison, not headline tests). GLMM d': likelihood-ratio test on "
+    "F(1, clips - 2), chi-square(1), and the parametric bootstrap (PB; warp-speed estimate unless --pb-samples; "
+    f"'PB s/study' = measured seconds of one bootstrap sample x {DEFAULT_SAMPLES}). 'rej' is the false-positive rate "
     "where d' = 0 (c is always 0, so 'GLMM c rej' is a false-positive rate in every row) and power "
     "otherwise; 'cov' the coverage of the true value by the 95% interval."
 )
@@ -170,7 +238,10 @@ def table_row(cell: tuple, row: dict) -> str:
     """One Markdown row of the calibration table: rejection % and coverage % per test, fit outcomes."""
     d_prime, clip_sd, n_clips = cell
     cells = [f"{d_prime:g}", f"{clip_sd:g}", str(n_clips), str(row["n"])]
-    for test in ("glmm_dprime", "glmm_criterion", "accuracy", "auc"):
+    cells += [_percent(row["glmm_dprime_reject"]), _percent(row["glmm_dprime_cover"])]
+    cells += [_percent(row["glmm_dprime_chi2_reject"]), _percent(row["glmm_dprime_chi2_cover"])]
+    cells += [_percent(row["glmm_dprime_pb_reject"]), f"{row['pb_seconds'] * DEFAULT_SAMPLES:.0f}"]
+    for test in ("glmm_criterion", "accuracy", "auc"):
         cells += [_percent(row[f"{test}_reject"]), _percent(row[f"{test}_cover"])]
     cells += [
         _percent(row["pooled_binomial_reject"]),
@@ -190,6 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clip-sds", type=float, nargs="+", default=CLIP_SDS)
     parser.add_argument("--clips", type=int, nargs="+", default=N_CLIPS)
     parser.add_argument("--skip-glmm", action="store_true", help="only the fast tests (GLMM columns n/a)")
+    parser.add_argument("--pb-samples", type=int, default=0, help="full bootstrap per study (slow; 0: warp-speed)")
     parser.add_argument("--raw", help="also write every study's outcome and statistics here (JSON lines)")
     args = parser.parse_args(argv)
     # Clip SD first in the loop order the user gave: each row is printed as soon as its cell is done.
@@ -204,8 +276,11 @@ def main(argv: list[str] | None = None) -> None:
     with Pool(args.workers) as pool:
         for cell in cells:
             results = pool.map(
-                one_study, [(*cell, seed, not args.skip_glmm) for seed in range(args.studies)], chunksize=2
+                one_study,
+                [(*cell, seed, not args.skip_glmm, args.pb_samples) for seed in range(args.studies)],
+                chunksize=2,
             )
+            warp_speed_rejections(results)
             print(table_row(cell, summarise(results)), flush=True)
             if args.raw:
                 with open(args.raw, "a", encoding="utf-8") as raw:

@@ -5,18 +5,15 @@ what it did (lme4 users do the same by hand: drop a random slope when the fit fa
 :func:`profile_term` tests one fixed effect by the likelihood ratio and gives its profile-likelihood
 interval (Venzon & Moolgavkar 1988; lme4's ``confint(method = "profile")``).
 
-Small-sample reference. With crossed random effects the likelihood-ratio statistic is referred
-to ``F(1, df)`` instead of chi-square(1), and the interval uses the same critical value
-``t(df)**2``, with ``df`` the "between-within" denominator degrees of freedom of a term that varies
-between clips: clips minus the clip-level fixed effects (SAS PROC GLIMMIX ``DDFM=BETWITHIN``;
-Schluchter & Elashoff 1990). Before that the statistic is divided by :func:`small_sample_scale`,
-a REML-type correction of the clip variance: maximum likelihood estimates the clip variance
-with divisor ``J`` (clips) where the unbiased (REML) one is ``J - p`` (``p`` clip-level fixed
-effects), so the part of a term's sampling variance that comes from clip differences is
-understated by ``p / J`` (Kenward & Roger 1997 correct the same bias; glmmTMB's ``REML = TRUE``
-integrates it out). With 20 clips the chi-square reference gave about 8-9 % false positives when
-clips differ (issue 10); ``benchmarks/inference_calibration.py`` measures the calibrated result.
-With many clips all references agree.
+Small-sample reference. With crossed random effects and few clips the likelihood-ratio statistic
+is not chi-square(1) (with 20 clips and clip SD 1 that reference rejected 8-9 % of null studies,
+issue 10). :func:`profile_term` refers it to ``F(1, df)`` and the interval uses the same critical
+value ``t(df)**2``, with ``df`` the "between-within" denominator degrees of freedom of a term that
+varies between clips: clips minus the clip-level fixed effects (SAS PROC GLIMMIX ``DDFM=BETWITHIN``;
+Schluchter & Elashoff 1990); ``df = inf`` gives lme4's chi-square(1) test and profile interval. The
+founded small-sample test is the parametric bootstrap of :mod:`results.mixed.bootstrap` (it needs
+hundreds of refits, so it is computed on request); ``benchmarks/inference_calibration.py`` measures
+both. With many clips all references agree.
 """
 
 from __future__ import annotations
@@ -132,15 +129,16 @@ class ProfiledTerm:
     estimate, se : float
         Maximum-likelihood estimate and its Wald standard error.
     ci_low, ci_high : float
-        Profile-likelihood 95 % interval (critical value ``scale * t(df)**2``).
+        Profile-likelihood 95 % interval (critical value ``t(df)**2``).
     lr_statistic : float
         Deviance of the model with the term fixed at 0 minus that of the full model.
     p_value : float
-        ``P(F(1, df) > lr_statistic / scale)``.
+        ``P(F(1, df) > lr_statistic)`` (chi-square(1) when ``df`` is infinite).
     df : float
         Denominator degrees of freedom of the reference distribution.
     scale : float
-        :func:`small_sample_scale` (>= 1): the statistic is divided by it before the reference.
+        Always 1: the home-made REML-type divisor of the statistic is gone (issue 22); kept only until
+        :mod:`results.statistics.equivalence` stops reading it.
     """
 
     estimate: float
@@ -197,52 +195,26 @@ def profile_term(
         raise ValueError("profiling needs the optimum that fit_binomial records")
     j = names.index(term)
     estimate, se = float(fit.fixed[j]), float(fit.fixed_se[j])
-    scale = small_sample_scale(structure, X, names, term)
 
     def excess(value: float) -> float:
         """Deviance with the term held at ``value`` minus the minimum (>= 0)."""
         return deviance_excess(y, X, names, structure, term, value)
 
-    quantile = np.sqrt(scale * critical_value(df, confidence))
+    quantile = np.sqrt(critical_value(df, confidence))
     lr = excess(0.0)
     ends = [_interval_end(excess, estimate, side * se * quantile, quantile) for side in (-1, 1)]
-    return ProfiledTerm(estimate, se, ends[0], ends[1], float(lr), lr_p_value(lr, df, scale), float(df), scale)
+    return ProfiledTerm(estimate, se, ends[0], ends[1], float(lr), lr_p_value(lr, df), float(df))
 
 
 def critical_value(df: float, confidence: float = 0.95) -> float:
-    """Critical value of the likelihood-ratio statistic (before scaling): ``t(df)**2``, chi-square(1) if df = inf."""
+    """Critical value of the likelihood-ratio statistic: ``t(df)**2``, chi-square(1) if df = inf."""
     quantile = stats.t.ppf(0.5 + confidence / 2, df) if np.isfinite(df) else stats.norm.ppf(0.5 + confidence / 2)
     return float(quantile**2)
 
 
-def lr_p_value(lr: float, df: float, scale: float = 1.0) -> float:
-    """``P(F(1, df) > lr / scale)`` (chi-square(1) when ``df`` is infinite); see the module docstring."""
-    return float(stats.f.sf(lr / scale, 1, df)) if np.isfinite(df) else float(stats.chi2.sf(lr / scale, 1))
-
-
-def small_sample_scale(structure: FittedStructure, X: np.ndarray, names: list[str], term: str) -> float:
-    """Divisor (>= 1) of the likelihood-ratio statistic of ``term``: the REML-type clip-variance correction.
-
-    ``1 + w * p / (J - p)``, with ``J`` clips, ``p`` the rank of the clip-level design (the clip
-    means of ``X``, shape (J, p)) and ``w`` (0..1) the share of the term's Wald variance that the
-    clip random effects contribute, ``sd_clip**2 * [(Xc' Xc)^-1]_jj / se**2``. Inflating that
-    share by ``J / (J - p)`` turns the ML clip variance into the unbiased one. 1 without a
-    ``clip`` random intercept in the model, or with its SD estimated at 0 (nothing is understated).
-    """
-    clip_sd = [c["sd"] for c in structure.fit.random_sd if c["group"] == "clip"]
-    clip_factors = [f for f in structure.factors if f.group == "clip"]
-    if not clip_sd or not clip_factors or clip_sd[0] <= 0:
-        return 1.0
-    clip_codes = clip_factors[0].codes
-    j = names.index(term)
-    counts = np.bincount(clip_codes).astype(float)
-    clip_means = np.column_stack([np.bincount(clip_codes, X[:, k]) for k in range(X.shape[1])]) / counts[:, None]
-    n_clips, rank = len(counts), int(np.linalg.matrix_rank(clip_means))
-    if n_clips <= rank:
-        return 1.0
-    clip_part = clip_sd[0] ** 2 * float(np.linalg.pinv(clip_means.T @ clip_means)[j, j])
-    share = min(clip_part / float(structure.fit.fixed_se[j]) ** 2, 1.0)
-    return 1.0 + share * rank / (n_clips - rank)
+def lr_p_value(lr: float, df: float) -> float:
+    """``P(F(1, df) > lr)`` (chi-square(1) when ``df`` is infinite); see the module docstring."""
+    return float(stats.f.sf(lr, 1, df)) if np.isfinite(df) else float(stats.chi2.sf(lr, 1))
 
 
 def deviance_excess(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from results.mixed.binomial import fit_binomial
+from results.mixed.bootstrap import DEFAULT_SAMPLES, BootstrapLRTest, parametric_bootstrap_lr
 from results.mixed.fit import MixedFit
 from results.mixed.inference import (
     FittedStructure,
@@ -22,7 +23,6 @@ from results.mixed.inference import (
     fit_with_fallback,
     lr_p_value,
     profile_term,
-    small_sample_scale,
 )
 from results.mixed.terms import RandomFactor
 
@@ -83,11 +83,18 @@ class GLMMFit:
         return profile_term(model.y, model.X, model.names, self.structure, term, df=df, confidence=confidence)
 
     def lr_test(self, term: str, *, df: float) -> tuple[float, float]:
-        """(likelihood-ratio statistic, p-value) of ``term = 0`` on ``F(1, df)`` after the small-sample scale."""
+        """(likelihood-ratio statistic, p-value) of ``term = 0`` on ``F(1, df)`` (chi-square(1) if ``df`` is inf)."""
         model = self.model
         lr = deviance_excess(model.y, model.X, model.names, self.structure, term, 0.0)
-        scale = small_sample_scale(self.structure, model.X, model.names, term)
-        return float(lr), lr_p_value(lr, df, scale)
+        return float(lr), lr_p_value(lr, df)
+
+    def bootstrap_test(self, term: str, *, n_samples: int = DEFAULT_SAMPLES, seed: int = 0) -> BootstrapLRTest:
+        """Parametric-bootstrap likelihood-ratio test of ``term = 0``, the small-sample test
+        (:func:`results.mixed.bootstrap.parametric_bootstrap_lr`; hundreds of refits, about 0.15 s each)."""
+        model = self.model
+        return parametric_bootstrap_lr(
+            model.y, model.X, model.names, self.structure, term, n_samples=n_samples, seed=seed
+        )
 
     def nested(self, X: np.ndarray, names: list[str]) -> MixedFit:
         """The same random-effects structure, link and data with the fixed design ``X`` (a nested model).

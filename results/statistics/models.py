@@ -205,7 +205,9 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
     fitted the participant slopes, then the participant intercepts are dropped
     (:func:`results.mixed.inference.fit_with_fallback`); ``fit_status`` says so. d' and c are tested by
     likelihood ratio against 0 and get profile-likelihood intervals, both referred to
-    ``F(1, clips - 2)`` after a REML-type correction of the clip variance (:mod:`results.mixed.inference`).
+    ``F(1, clips - 2)`` (between-within df, :mod:`results.mixed.inference`). The founded small-sample test
+    of d' is the parametric bootstrap (:func:`results.statistics.headline.bootstrap_detection_test`), run
+    on request because it refits the model hundreds of times.
 
     Because the clip effects are modelled, d' here is relative to the trial-to-trial noise
     within a clip; per-participant d' (:func:`results.statistics.detection.per_participant_sdt`) also
@@ -255,8 +257,9 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
             "structures stated in the fit status. d' = is_ai coefficient, c = -intercept (equal-variance "
             "SDT as a probit model, DeCarlo 1998). d' and c: likelihood-ratio tests against 0 and "
             f"profile-likelihood 95% intervals, referred to F(1, {df_clips:.0f}) (clips minus 2, "
-            "between-within df) after a REML-type correction of the clip variance (ML divides by clips, "
-            "REML by clips minus 2), so that the test generalises over clips as well as participants."
+            "between-within df, SAS GLIMMIX DDFM=BETWITHIN), so that the test generalises over clips as well as "
+            "participants; the coefficient table's Wald z-tests are shown for reference only. The small-sample "
+            "test of d' is the parametric-bootstrap likelihood-ratio test (Halekoh & Højsgaard 2014) when run."
         ),
     )
 

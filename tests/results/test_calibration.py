@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from results.mixed.inference import deviance_excess, fit_with_fallback, lr_p_value, small_sample_scale
+from results.mixed.inference import deviance_excess, fit_with_fallback, lr_p_value
 from results.planning.simulate import simulate_study
 from results.statistics.cluster_variance import two_way_clustered
 from results.statistics.detection import detection_summary, main_trials
@@ -46,7 +46,7 @@ def test_glmm_likelihood_ratio_test_of_d_prime_keeps_false_positives_near_5_perc
         lr = deviance_excess(y, X, names, full, "is_ai", 0.0)
         assert np.isfinite(lr)  # the held fit must not fail either
         # The app's test (results.statistics.models.detection_mixed_model), without its profile intervals.
-        rejections += lr_p_value(lr, clip_df(trials), small_sample_scale(full, X, names, "is_ai")) < 0.05
+        rejections += lr_p_value(lr, clip_df(trials)) < 0.05
     assert rejections <= stats.binom.ppf(0.999, n_studies, 0.05)  # 5 of 24; the Wald z-test used to give ~9 %
 
 
@@ -60,14 +60,3 @@ def test_simulated_clips_are_a_random_sample_so_their_mean_cue_varies_between_st
     assert stats.ttest_1samp(means, 0.0).pvalue > 0.001  # centred on 0 ...
     assert 0.1 < means.std() < 0.4  # ... but varying as the mean of 20 N(0, 1) draws (SD 0.22)
     assert np.std([c.std() for c in cues]) > 0.05  # and their spread varies too
-
-
-def test_small_sample_scale_inflates_the_likelihood_ratio_by_at_most_the_reml_correction():
-    trials = main_trials(_null_study(7))
-    y, X, names, structures = detection_design(trials)
-    with_clips = fit_with_fallback(y, X, names, structures)
-    n_clips = trials["clip_id"].nunique()
-    for term in names:
-        assert 1.0 < small_sample_scale(with_clips, X, names, term) <= 1 + 2 / (n_clips - 2)
-    no_clips = fit_with_fallback(y, X, names, [("(1 | participant)", [structures[1][1][0]])])
-    assert small_sample_scale(no_clips, X, names, "is_ai") == 1.0
