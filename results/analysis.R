@@ -9,11 +9,12 @@
 # Reproduces, with lme4 (Bates et al. 2015) and ordinal (Christensen 2019):
 #  1. Detection: probit GLMM  guessed_ai ~ is_ai + (1 + is_ai || participant_id) + (1 | clip_id),
 #     is_ai coded -0.5 (human) / +0.5 (AI): the is_ai coefficient is d', minus the intercept is the
-#     criterion c (DeCarlo 1998). Likelihood-ratio tests against 0 and profile 95% intervals.
-#     (The app divides the LR statistic by a REML-type clip-variance correction, at most
-#     1 + 2 / (clips - 2), refers it to F(1, clips - 2) and uses that scale times t(clips - 2)^2 as the
-#     profile's critical value (results/mixed/inference.py); R's defaults below are chi-square(1) and 1.96^2, so
-#     with few clips the app's p-values are larger and its intervals wider, as calibration requires.)
+#     criterion c (DeCarlo 1998). Likelihood-ratio tests against 0 and 95% intervals: lme4's profile
+#     intervals, or Wald intervals with a note when profiling fails (e.g. "profiling detected new, lower
+#     deviance" on a flat likelihood) or is skipped (HUMAN_TOUCH_DETECTION_ONLY); the ci_method column says
+#     which. (The app refers the LR statistic to F(1, clips - 2), between-within df, and its profile to
+#     t(clips - 2)^2; R's defaults below are chi-square(1) and 1.96^2. The app's small-sample test of d' is the
+#     parametric bootstrap, as pbkrtest::PBmodcomp(detection, no_dprime) here.)
 #  2. Emotion, per scale: the true-source effect from a model WITHOUT the listener's guess (the guess
 #     is caused by the listening experience, so adjusting for it would open a collider path):
 #     cumulative link mixed model  rating ~ is_ai + (1 + is_ai | participant_id) + (1 | clip_id)
@@ -34,7 +35,21 @@ main$participant_id <- factor(main$participant_id)
 main$clip_id <- factor(main$clip_id)
 
 rows <- data.frame(model = character(0), term = character(0), estimate = numeric(0), se = numeric(0),
-                   lr_statistic = numeric(0), p_value_chisq = numeric(0), stringsAsFactors = FALSE)
+                   lr_statistic = numeric(0), p_value_chisq = numeric(0), ci_low = numeric(0),
+                   ci_high = numeric(0), ci_method = character(0), stringsAsFactors = FALSE)
+
+# 95% intervals of the fixed effects: lme4's profile intervals, else Wald with a note saying why.
+fixed_intervals <- function(fit, profile = TRUE) {
+  why <- "profiles skipped (HUMAN_TOUCH_DETECTION_ONLY)"
+  if (profile) {
+    ci <- tryCatch(confint(fit, parm = "beta_", method = "profile"),
+                   error = function(e) { why <<- conditionMessage(e); NULL })
+    if (!is.null(ci) && all(is.finite(ci))) return(list(ci = ci, method = "profile"))
+    if (!is.null(ci)) why <- "the profile did not reach the 95% level on one side"
+  }
+  message("note: Wald 95% intervals instead of profile intervals: ", why)
+  list(ci = confint(fit, parm = "beta_", method = "Wald"), method = "Wald")
+}
 # A pilot whose exclusion rules leave nobody exports a header-only trials.csv; lme4 would stop with
 # "Invalid grouping factor specification". Say why, write the empty estimates, and stop cleanly.
 if (nrow(main) == 0 || nlevels(main$participant_id) < 2 || nlevels(main$clip_id) < 2) {
@@ -59,18 +74,17 @@ if (!emotion_only) {
   fixed <- fixef(detection)
   se <- sqrt(diag(as.matrix(vcov(detection))))
   vc <- as.data.frame(VarCorr(detection))
+  intervals <- fixed_intervals(detection, profile = !detection_only)
+  print(intervals)
   det_rows <- data.frame(model = "detection", term = names(fixed), estimate = unname(fixed), se = unname(se),
-                     lr_statistic = unname(lr[names(fixed)]), stringsAsFactors = FALSE)
+                     lr_statistic = unname(lr[names(fixed)]), ci_low = unname(intervals$ci[names(fixed), 1]),
+                     ci_high = unname(intervals$ci[names(fixed), 2]), ci_method = intervals$method,
+                     stringsAsFactors = FALSE)
   det_rows <- rbind(det_rows, data.frame(model = "detection", term = paste("sd", vc$grp, vc$var1),
-                                         estimate = vc$sdcor, se = NA, lr_statistic = NA))
+                                         estimate = vc$sdcor, se = NA, lr_statistic = NA, ci_low = NA,
+                                         ci_high = NA, ci_method = NA))
   det_rows$p_value_chisq <- pchisq(det_rows$lr_statistic, 1, lower.tail = FALSE)
   rows <- rbind(rows, det_rows)
-}
-if (!detection_only && !emotion_only) {
-  # lme4 stops when profiling finds a lower deviance than its optimum (a flat likelihood); say so.
-  profile_ci <- tryCatch(confint(detection, parm = "beta_", method = "profile"),
-                         error = function(e) { message("profile intervals not available: ", conditionMessage(e)); NULL })
-  print(profile_ci)
 }
 
 wanted <- Sys.getenv("HUMAN_TOUCH_SCALES")
@@ -82,14 +96,15 @@ for (scale in scales) {
   lmm <- lmer(as.formula(paste(scale, "~ is_ai + (1 + is_ai | participant_id) + (1 | clip_id)")), data = rated)
   rows <- rbind(rows, data.frame(model = paste("emotion_lmm", scale), term = "is_ai",
                                  estimate = fixef(lmm)[["is_ai"]],
-                                 se = sqrt(diag(as.matrix(vcov(lmm))))[2], lr_statistic = NA, p_value_chisq = NA))
+                                 se = sqrt(diag(as.matrix(vcov(lmm))))[2], lr_statistic = NA, p_value_chisq = NA,
+                                 ci_low = NA, ci_high = NA, ci_method = NA))
   if (requireNamespace("ordinal", quietly = TRUE)) {
     rated$rating <- factor(rated[[scale]], ordered = TRUE)
     clmm <- ordinal::clmm(rating ~ is_ai + (1 + is_ai | participant_id) + (1 | clip_id), data = rated)
     co <- summary(clmm)$coefficients
     rows <- rbind(rows, data.frame(model = paste("emotion_clmm", scale), term = "is_ai",
                                    estimate = co["is_ai", 1], se = co["is_ai", 2], lr_statistic = NA,
-                                   p_value_chisq = co["is_ai", 4]))
+                                   p_value_chisq = co["is_ai", 4], ci_low = NA, ci_high = NA, ci_method = NA))
   }
 }
 print(rows)

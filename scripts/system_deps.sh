@@ -9,7 +9,8 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 # The page icons are emoji; scripts/screenshots.py needs a font that has them.
 fc-list 2>/dev/null | grep -qi "color emoji" || need+=(fonts-noto-color-emoji)
-command -v Rscript >/dev/null 2>&1 && Rscript -e "library(lme4); library(ordinal)" >/dev/null 2>&1 || need+=(r-base-core r-cran-lme4 r-cran-ordinal)
+command -v Rscript >/dev/null 2>&1 && Rscript -e "library(lme4); library(ordinal); library(pbkrtest); library(lmerTest)" >/dev/null 2>&1 \
+  || need+=(r-base-core r-cran-lme4 r-cran-ordinal r-cran-pbkrtest r-cran-lmertest)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "note: install ${need[*]} with your package manager to run the browser/PostgreSQL/nginx tests" >&2

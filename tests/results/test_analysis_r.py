@@ -1,0 +1,52 @@
+"""``results/analysis.R`` (shipped with exports and the replication package) gives a 95 % interval for every
+fixed effect: lme4's profile interval, else a Wald interval with a note (issue 22: profiling used to stop with
+"profiling detected new, lower deviance" and print NULL). Needs ``Rscript`` with lme4 (skipped locally without)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from results.planning.simulate import simulate_study
+from results.rendering.export import table_to_csv
+from tests.conftest import require_or_skip
+from tests.results.test_lme4_crosscheck import _lme4_available
+
+SCRIPT = Path(__file__).resolve().parents[2] / "results" / "analysis.R"
+
+
+def _run(folder: Path, **env: str) -> tuple[pd.DataFrame, str]:
+    run = subprocess.run(
+        ["Rscript", str(SCRIPT), "trials.csv", "estimates.csv"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "HUMAN_TOUCH_SCALES": "none", **env},
+    )
+    return pd.read_csv(folder / "estimates.csv").set_index("term"), run.stderr
+
+
+@pytest.mark.slow
+def test_analysis_r_gives_an_interval_for_every_fixed_effect_profile_or_wald_with_a_note(tmp_path):
+    require_or_skip(_lme4_available(), "Rscript with lme4 (r-base-core, r-cran-lme4)")
+    # Small and singular (the participant d' SD is estimated at 0): the case where profiles used to fail.
+    study = simulate_study(20, 8, d_prime=0.8, n_clips=10, cue_weight=0.5, label_effects={}, seed=2)
+    (tmp_path / "trials.csv").write_bytes(table_to_csv(study))
+    profiled, log = _run(tmp_path)
+    wald, wald_log = _run(tmp_path, HUMAN_TOUCH_DETECTION_ONLY="1")
+    for estimates, note in ((profiled, log), (wald, wald_log)):
+        fixed = estimates.loc[["(Intercept)", "is_ai"]]
+        assert (fixed["ci_low"] < fixed["estimate"]).all() and (fixed["estimate"] < fixed["ci_high"]).all()
+        if (fixed["ci_method"] == "Wald").any():
+            assert "note: Wald 95% intervals instead of profile intervals" in note
+    assert set(profiled.loc[["(Intercept)", "is_ai"], "ci_method"]) <= {"profile", "Wald"}
+    assert (wald.loc[["(Intercept)", "is_ai"], "ci_method"] == "Wald").all()
+    # Wald: estimate +- 1.96 SE.
+    is_ai = wald.loc["is_ai"]
+    assert is_ai["ci_high"] - is_ai["estimate"] == pytest.approx(1.959964 * is_ai["se"], rel=1e-6)
