@@ -15,8 +15,8 @@ from experiment import entry, repository, studies, withdrawal
 from experiment.entry import Entry, parse_entry
 from experiment.progress import JourneyError
 from experiment.settings import StudySettings
-from human_touch import cli
 from results.data.dataset import Filters, load_dataset
+from tests.cli_runner import run_cli as _run_cli
 from tests.experiment.drive import add_clips, complete_participant, configure, consent
 
 OPERATOR = access.operator().actor()
@@ -142,16 +142,6 @@ def test_staff_withdraw_only_their_own_studys_participants_and_it_is_audited(dat
         )
         (event,) = [e for e in audit.events(session, study_id=second.id) if e.action == "participant.withdraw"]
     assert event.target == f"participant {number}" and event.detail["by"] == "staff"
-
-
-def _run_cli(monkeypatch, capsys, *argv: str, token: str | None = None) -> tuple[int, str, str]:
-    if token is None:
-        monkeypatch.delenv(access.TOKEN_ENV, raising=False)
-    else:
-        monkeypatch.setenv(access.TOKEN_ENV, token)
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_command_line_lists_studies_and_refuses_a_researcher_elsewhere(data_env, monkeypatch, capsys):

@@ -26,9 +26,9 @@ from experiment import repository, studies
 from experiment.entry import Entry, load_participant
 from experiment.settings import StudySettings
 from experiment.trials import audio_for, current_trial
-from human_touch import cli
 from results import archive
 from tests.audio.signals import SR, music_like
+from tests.cli_runner import run_cli as _run_cli
 from tests.conftest import WORKER, _recreate_postgres, migrated_sqlite_copy
 from tests.experiment.drive import answer_current, reach_trials, step
 
@@ -234,16 +234,6 @@ def test_the_replication_package_holds_the_archive_its_hash_the_data_and_analysi
     assert "study.replication" in trail and len(digest) == 64
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(inner)).read("manifest.json"))
     assert manifest["study"] == {"name": "Strings pilot", "slug": "strings"}
-
-
-def _run_cli(monkeypatch, capsys, *argv: str, token: str | None = None) -> tuple[int, str, str]:
-    if token is None:
-        monkeypatch.delenv(access.TOKEN_ENV, raising=False)
-    else:
-        monkeypatch.setenv(access.TOKEN_ENV, token)
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_command_line_archives_imports_and_checks_permissions(sqlite_data_env, tmp_path, monkeypatch, capsys):
