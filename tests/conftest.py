@@ -19,8 +19,12 @@ from sqlalchemy import create_engine, make_url, text
 
 from core import db
 
-# A persistent numba cache: librosa's kernels compile once per machine, not once per run.
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba-cache"))
+# A persistent numba cache: librosa's kernels compile once per machine, not once per run. Each xdist
+# worker keeps its own folder inside it: two workers compiling different signatures of one cached
+# gufunc at the same moment (librosa's peak_pick, float32 and float64) left an index that made every
+# later process segfault on loading it (a clean-clone CI run lost 7 workers that way).
+_NUMBA_CACHE = os.environ.get("NUMBA_CACHE_DIR") or str(Path(__file__).resolve().parents[1] / ".numba-cache")
+os.environ["NUMBA_CACHE_DIR"] = os.path.join(_NUMBA_CACHE, os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("HUMAN_TOUCH_TEST_PG_URL", "").strip()
