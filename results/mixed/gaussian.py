@@ -37,23 +37,10 @@ def fit_gaussian(
     MixedFit
         Random SDs in the units of ``y``; the last ``random_sd`` entry is the residual.
     """
-    y = np.asarray(y, dtype=float)
     check_identified(X, fixed_names)
-    design = Design(X, factors)
+    pls = PenalisedLeastSquares(np.asarray(y, dtype=float), X, factors)
+    design, solve = pls.design, pls.solve
     n, p = design.n, design.p
-    blocks = design.weighted_blocks(np.ones(n))
-    ones = np.ones(design.n_theta)
-    zty_big, zty_small = design.random_transpose(ones, y)
-    xty = design.X.T @ y
-
-    def solve(theta):
-        factor = Factorisation(design, blocks, theta, with_fixed=True)
-        rhs_rest = np.concatenate([zty_small * theta[design.small_theta_index], xty])
-        u_big, rest = factor.solve(zty_big * theta[: design.m], rhs_rest)
-        u_small, beta = rest[: design.qs], rest[design.qs :]
-        fitted = design.X @ beta + design.random_part(theta, u_big, u_small)
-        penalised_rss = float(((y - fitted) ** 2).sum() + (u_big**2).sum() + (u_small**2).sum())
-        return factor, beta, penalised_rss
 
     def deviance(theta):
         factor, _, prss = solve(theta)
@@ -83,4 +70,31 @@ def fit_gaussian(
         float(result.fun),
         bool(result.success),
         str(result.message),
+        optimum=np.concatenate([theta, beta]),
     )
+
+
+class PenalisedLeastSquares:
+    """The penalised least-squares solution of a Gaussian LMM at given relative SDs ``theta`` (Bates et al. 2015, 3.2).
+
+    Shared by :func:`fit_gaussian` and the Satterthwaite degrees of freedom
+    (:mod:`results.mixed.satterthwaite`), which differentiate the same quantities.
+    """
+
+    def __init__(self, y: np.ndarray, X: np.ndarray, factors: list[RandomFactor]):
+        self.y = y
+        self.design = Design(X, factors)
+        self.blocks = self.design.weighted_blocks(np.ones(self.design.n))
+        self.zty_big, self.zty_small = self.design.random_transpose(np.ones(self.design.n_theta), y)
+        self.xty = self.design.X.T @ y
+
+    def solve(self, theta: np.ndarray) -> tuple[Factorisation, np.ndarray, float]:
+        """(factorisation, fixed effects, penalised residual sum of squares) at ``theta``."""
+        design = self.design
+        factor = Factorisation(design, self.blocks, theta, with_fixed=True)
+        rhs_rest = np.concatenate([self.zty_small * theta[design.small_theta_index], self.xty])
+        u_big, rest = factor.solve(self.zty_big * theta[: design.m], rhs_rest)
+        u_small, beta = rest[: design.qs], rest[design.qs :]
+        fitted = design.X @ beta + design.random_part(theta, u_big, u_small)
+        penalised_rss = float(((self.y - fitted) ** 2).sum() + (u_big**2).sum() + (u_small**2).sum())
+        return factor, beta, penalised_rss
