@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from results.mixed.fit import MixedFit
 from results.mixed.gaussian import fit_gaussian
 from results.mixed.inference import ProfiledTerm
 from results.mixed.model import BinomialGLMM
+from results.mixed.satterthwaite import satterthwaite_df
 from results.mixed.terms import ModelFitError, RandomFactor, VarianceComponent
 from results.statistics.detection import main_trials
 from results.statistics.emotion import rated_trials
@@ -95,7 +97,7 @@ class EmotionModel:
         What the fit rests on.
     fixed_effects : list of FixedEffect
         :data:`EMOTION_TERMS`: the mean and the true-source effect (AI minus human clips, scale
-        points), Wald 95 % intervals and tests on t(clips - 2) (``z`` holds the t statistic).
+        points), 95 % intervals and t-tests with Satterthwaite df (``z`` holds the t statistic).
     variance_components : list of VarianceComponent
         participant intercept and ``is_ai`` slope, clip and residual SDs in scale points.
     reml_criterion : float
@@ -264,6 +266,17 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
     )
 
 
+def _satterthwaite_table(
+    y: np.ndarray, X: np.ndarray, factors: list[RandomFactor], fit: MixedFit, fallback_df: float
+) -> list[FixedEffect]:
+    """Wald rows of a REML fit, each tested on t with its Satterthwaite df (``fallback_df`` where not computable)."""
+    rows = []
+    for j, name in enumerate(fit.fixed_names):
+        df = satterthwaite_df(y, X, factors, fit, name)
+        rows += wald_table([name], fit.fixed[j : j + 1], fit.fixed_se[j : j + 1], df=df if df > 0 else fallback_df)
+    return rows
+
+
 def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     """Linear mixed model of one scale: the effect of the true source, without the listener's guess.
 
@@ -306,29 +319,27 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     check_model_data(rated, participants, clips, ("is_ai",))
     is_ai = rated["is_ai"].to_numpy() - 0.5
     ones = np.ones(len(rated))
-    fit = fit_gaussian(
-        rated[scale].to_numpy(),
-        np.column_stack([ones, is_ai]),
-        list(EMOTION_TERMS),
-        [
-            RandomFactor("participant", participants, np.column_stack([ones, is_ai]), ("(Intercept)", "is_ai")),
-            RandomFactor("clip", clips, ones[:, None], ("(Intercept)",)),
-        ],
-    )
+    y, X = rated[scale].to_numpy(), np.column_stack([ones, is_ai])
+    factors = [
+        RandomFactor("participant", participants, np.column_stack([ones, is_ai]), ("(Intercept)", "is_ai")),
+        RandomFactor("clip", clips, ones[:, None], ("(Intercept)",)),
+    ]
+    fit = fit_gaussian(y, X, list(EMOTION_TERMS), factors)
     df_clips = clip_df(rated)
     return EmotionModel(
         scale=scale,
         n_ratings=int(fit.n_obs),
         n_participants=int(fit.n_levels["participant"]),
         n_clips=int(fit.n_levels["clip"]),
-        fixed_effects=wald_table(fit.fixed_names, fit.fixed, fit.fixed_se, df=df_clips),
+        fixed_effects=_satterthwaite_table(y, X, factors, fit, df_clips),
         variance_components=fit.random_sd,
         reml_criterion=fit.deviance,
         converged=fit.converged,
         method=(
             f"True-source effect on {scale}: linear mixed model {scale} ~ is_ai + (1 + is_ai || participant) "
-            "+ (1 | clip), REML (lme4's algorithm, Bates et al. 2015), is_ai coded -0.5/+0.5; Wald 95% "
-            f"intervals and tests on t({df_clips:.0f}) (clips minus 2). The listener's guess is not in the "
+            "+ (1 | clip), REML (lme4's algorithm, Bates et al. 2015), is_ai coded -0.5/+0.5; 95% "
+            "intervals and t-tests with Satterthwaite df (lmerTest's method, Kuznetsova et al. 2017; "
+            f"t({df_clips:.0f}), clips minus 2, where not computable). The listener's guess is not in the "
             "model: it is caused by the listening experience, so adjusting for it would bias the "
             "true-source effect (collider). Ratings by guessed source are an association, not an effect "
             "of the label. results/analysis.R fits the ordinal (cumulative link) mixed model."
