@@ -190,7 +190,7 @@ def _mean_dprime_marks(mean: pd.DataFrame, x_scale: alt.Scale) -> tuple[alt.Char
 
 
 def roc_chart(roc: ROC, n_participants: int, n_trials: int) -> alt.LayerChart:
-    """Empirical ROC from the 6-point confidence scale, with AUC and its bootstrap 95 % interval.
+    """Empirical ROC from the 6-point confidence scale, with AUC and its 95 % interval over participants and clips.
 
     Parameters
     ----------
@@ -240,7 +240,7 @@ def roc_chart(roc: ROC, n_participants: int, n_trials: int) -> alt.LayerChart:
         title=chart_title(
             "ROC from confidence ratings",
             f"AUC = {format_number(roc.auc)} [{format_number(low)}, {format_number(high)}] "
-            "(95% bootstrap over participants); "
+            "(95% interval over participants and clips); "
             "diagonal: chance (AUC 0.5)",
             rests_on(n_participants, n_trials),
             width=320,

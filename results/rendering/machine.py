@@ -2,7 +2,8 @@
 
 The machine is :mod:`audio.balance.baseline` (cross-validated lasso logistic regression on the
 stored features, per clip) run on exactly the clips the filtered trials used; the listeners'
-AUC is the area under their confidence ROC (:mod:`results.statistics.roc`, per trial). A machine far above
+AUC is the area under their confidence ROC (:mod:`results.statistics.roc`, per trial), its interval
+generalising over participants and clips. A machine far above
 the listeners means the clips carry an acoustic cue listeners did not use (or could not hear);
 a machine near 0.5 with listeners above it means the listeners heard something the 40-odd
 summary features do not hold.
@@ -30,7 +31,8 @@ def machine_baseline_for(trials: pd.DataFrame, engine: Engine | None = None) -> 
 
 def machine_vs_listeners(baseline: MachineBaseline | None, roc: ROC) -> str:
     """One sentence: the machine's AUC and interval beside the listeners'."""
-    listeners = f"listeners {format_number(roc.auc)} [{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]"
+    low, high = (format_number(bound) for bound in roc.auc_ci)
+    listeners = f"listeners {format_number(roc.auc)} [{low}, {high}] (over participants and clips)"
     if baseline is None:
         return f"No machine baseline (it needs {MIN_PER_SOURCE} clips per source with stored features); {listeners}."
     return (

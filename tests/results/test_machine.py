@@ -39,7 +39,7 @@ def test_machine_finds_a_planted_confound_and_is_set_beside_the_listeners(sqlite
     baseline = machine_baseline_for(dataset.trials)
     assert baseline is not None and baseline.auc_low > 0.75 and (baseline.n_human, baseline.n_ai) == (12, 12)
     assert baseline.leaning_on[0][0] == "spectral_centroid_hz_mean"
-    sentence = machine_vs_listeners(baseline, roc_from_confidence(dataset.trials, n_boot=200))
+    sentence = machine_vs_listeners(baseline, roc_from_confidence(dataset.trials))
     assert sentence.startswith("A simple classifier on the audio features reaches AUC 0.")
     assert "; listeners 0." in sentence
 
