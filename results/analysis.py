@@ -7,9 +7,9 @@ resource cache, so the Export page's report reuses the Overview's fits). A model
 a :class:`Failure` with its reason, a value like any other, never an exception a view must catch.
 
 What each number generalises over is part of its definition here: the headline (``headline``:
-d', c, accuracy, AUC) generalises over participants *and* clips; the pooled and per-participant
-statistics (``summary``, ``per_participant``, ``roc``) and the paired tests of ``emotion_tests`` treat
-the clips as fixed (:data:`results.statistics.headline.FIXED_CLIPS_LABEL`).
+d', c, accuracy, AUC), the decision and the ROC's AUC interval generalise over participants *and* clips;
+the pooled and per-participant statistics (``summary``, ``per_participant``) and the paired tests of
+``emotion_tests`` treat the clips as fixed (:data:`results.statistics.headline.FIXED_CLIPS_LABEL`).
 """
 
 from __future__ import annotations
@@ -34,12 +34,7 @@ from results.statistics.designs import (
     has_label_data,
     label_effects,
 )
-from results.statistics.equivalence import (
-    DEFAULT_ACCURACY_MARGIN,
-    DEFAULT_D_PRIME_MARGIN,
-    Decision,
-    detection_decision,
-)
+from results.statistics.equivalence import DEFAULT_D_PRIME_MARGIN, Decision, detection_decision
 from results.statistics.headline import HeadlineDetection, headline_detection
 from results.statistics.moderators import ModeratorModel, moderator_model
 from results.statistics.paired_detection import detection_side_by_side, has_paired_data
@@ -93,16 +88,14 @@ class AnalysisPlan:
         Fit one linear mixed model per rating scale for the report and the stats JSON (seconds each).
     top_k : int
         Clips per list of most human-sounding AI and most AI-sounding human clips.
-    accuracy_margin : float
-        Equivalence margin of accuracy around 0.5 for the decision (proportion, e.g. 0.05).
     d_prime_margin : float
-        Equivalence margin of d' around 0 for the decision.
+        The preregistered equivalence margin of d' around 0 for the decision; its accuracy and AUC
+        equivalents follow at the study's SDs (:func:`results.statistics.equivalence.margins_at`).
     """
 
     breakdowns: tuple[str, ...] = REPORTED_BREAKDOWNS
     emotion_models: bool = False
     top_k: int = 5
-    accuracy_margin: float = DEFAULT_ACCURACY_MARGIN
     d_prime_margin: float = DEFAULT_D_PRIME_MARGIN
 
 
@@ -200,13 +193,10 @@ class Analysis:
         top = self.headline
         return top.model if top.model is not None else Failure(top.model_error)
 
-    def decision(self, accuracy_margin: float | None = None, d_prime_margin: float | None = None) -> Decision:
-        """Detection, chance level or inconclusive under the margins (default: the plan's)."""
-        margins = (
-            self.plan.accuracy_margin if accuracy_margin is None else accuracy_margin,
-            self.plan.d_prime_margin if d_prime_margin is None else d_prime_margin,
-        )
-        return self._once(("decision", *margins), lambda: detection_decision(self.headline, *margins))
+    def decision(self, d_prime_margin: float | None = None) -> Decision:
+        """Detection, reversed detection, equivalence or inconclusive under a d' margin (default: the plan's)."""
+        margin = self.plan.d_prime_margin if d_prime_margin is None else d_prime_margin
+        return self._once(("decision", margin), lambda: detection_decision(self.headline, margin))
 
     @property
     def summary(self) -> detection.DetectionSummary:
@@ -220,7 +210,7 @@ class Analysis:
 
     @property
     def roc(self) -> ROC:
-        """The empirical confidence ROC and its AUC (bootstrap over participants: clips fixed)."""
+        """The empirical confidence ROC and its AUC with the two-way interval (participants and clips)."""
         return self._once(("roc",), lambda: roc_from_confidence(self.trials))
 
     def breakdown(self, by: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from results.planning.power import DEFAULT_SIZES, METHODS, PlanDesign
+from results.planning.power import DEFAULT_SIZES, METHODS, PlanDesign, equivalence_plan
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -39,7 +39,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         criterion_sd=args.criterion_sd,
         alpha=args.alpha,
         d_prime_margin=args.d_prime_margin,
-        accuracy_margin=args.accuracy_margin,
     )
     if design.problems():
         print("error: " + "; ".join(design.problems()), file=sys.stderr)
@@ -47,12 +46,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     curve = power_curve(design, args.participants, args.sims, method=args.method, workers=args.workers, seed=args.seed)
     seconds = time.perf_counter() - start
+    equivalence = equivalence_plan(design, curve)
     if args.json:
         payload = {
             "design": asdict(design),
             "method": args.method,
             "seconds": seconds,
             "curve": curve.to_dict("records"),
+            "equivalence": equivalence,
         }
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -62,6 +63,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         f"Analysis: {args.method}; {args.sims} simulated studies per size; {seconds:.1f} s on {args.workers} worker(s)"
     )
     print(curve.round(3).to_string(index=False))
+    print(equivalence["sentence"])
     return 0
 
 
@@ -106,8 +108,9 @@ def register(subparsers) -> None:
     plan.add_argument("--clip-sd", type=float, default=d.clip_sd, help="SD of clips' AI-soundingness (probit)")
     plan.add_argument("--criterion-sd", type=float, default=d.criterion_sd, help="SD of the criterion c")
     plan.add_argument("--alpha", type=float, default=d.alpha)
-    plan.add_argument("--d-prime-margin", type=float, default=d.d_prime_margin, help="equivalence margin of d'")
-    plan.add_argument("--accuracy-margin", type=float, default=d.accuracy_margin, help="equivalence margin of accuracy")
+    plan.add_argument(
+        "--d-prime-margin", type=float, default=d.d_prime_margin, help="equivalence margin of d' (as preregistered)"
+    )
     plan.add_argument("--sims", type=int, default=100, help="simulated studies per sample size")
     plan.add_argument("--method", choices=METHODS, default="fast", help="fast (planning) or full (the headline GLMM)")
     plan.add_argument("--workers", type=int, default=2, help="processes (default 2)")

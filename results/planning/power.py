@@ -1,7 +1,7 @@
 """Plan a study: power of the headline detection test, and of the equivalence test, by simulation.
 
 For a design (participants x clips x trials per participant, expected d', how much d' varies
-between participants, how much clips differ in "AI-soundingness", alpha, equivalence margins)
+between participants, how much clips differ in "AI-soundingness", alpha, the d' equivalence margin)
 each study is simulated with :func:`results.planning.simulate.simulate_study` and analysed as the
 headline analysis would, many times per sample size, on all cores. Power is the share of
 simulated studies that reach the decision.
@@ -29,10 +29,18 @@ Two analyses
         somewhat more conservative than the fast one, so treat the fast power as an upper guide
         and check the chosen size with ``method="full"``.
 
-Decisions (at ``alpha``, as :mod:`results.statistics.equivalence` states them): detection when the d' test
-or the accuracy test rejects chance in the direction of detection; chance-level detection when
-both equivalence tests (TOST) put d' within ``+- d_prime_margin`` and accuracy within
-``0.5 +- accuracy_margin``.
+Verdicts (at ``alpha``, :func:`results.statistics.equivalence.verdict`): detection when the d' test
+rejects chance with d' > 0, reversed detection with d' < 0, otherwise equivalent to chance when the
+TOST puts d' within ``+- d_prime_margin``, else inconclusive. The accuracy test's power is reported
+beside, for information.
+
+Equivalence needs clips
+-----------------------
+Plan for equivalence as well as for detection: a study that cannot reach "equivalent" can only ever say
+"inconclusive" when listeners cannot tell. The clip sample's spread stays in the standard error of d'
+however many people listen (``2 * clip_sd / sqrt(clips)`` on the GLMM's scale), so below
+:func:`equivalence_floor` no number of participants reaches the margin, and :func:`clips_for_equivalence`
+says how many clips would; :func:`smallest_size` reads the N that reaches a power off a curve.
 """
 
 from __future__ import annotations
@@ -49,7 +57,17 @@ from results.mixed.terms import ModelFitError
 from results.planning.simulate import simulate_study
 from results.statistics.cluster_variance import ClusteredEstimate, two_way_clustered, two_way_variance
 from results.statistics.detection import main_trials
-from results.statistics.equivalence import DEFAULT_ACCURACY_MARGIN, DEFAULT_D_PRIME_MARGIN, tost
+from results.statistics.equivalence import (
+    DEFAULT_D_PRIME_MARGIN,
+    DETECTION,
+    EQUIVALENT,
+    REVERSED,
+    detection_decision,
+    marginal_scale,
+    margins_at,
+    tost,
+    verdict,
+)
 from results.statistics.models import clip_df
 
 METHODS = ("fast", "full")
@@ -76,8 +94,9 @@ class PlanDesign:
         SD of the criterion c between participants (probit units).
     alpha : float
         Significance level of the detection and equivalence tests.
-    d_prime_margin, accuracy_margin : float
-        Equivalence margins: |d'| and |accuracy - 0.5| below these count as chance level.
+    d_prime_margin : float
+        Equivalence margin: |d'| below it counts as chance level (its accuracy and AUC equivalents at the
+        design's SDs: ``margins_at(d_prime_margin, marginal_scale(clip_sd, criterion_sd, participant_sd))``).
     """
 
     n_clips: int = 40
@@ -88,7 +107,6 @@ class PlanDesign:
     criterion_sd: float = 0.3
     alpha: float = 0.05
     d_prime_margin: float = DEFAULT_D_PRIME_MARGIN
-    accuracy_margin: float = DEFAULT_ACCURACY_MARGIN
 
     def problems(self) -> list[str]:
         """Every reason this design cannot be simulated (empty when it can)."""
@@ -101,8 +119,8 @@ class PlanDesign:
             out.append("standard deviations must not be negative")
         if not 0 < self.alpha < 0.5:
             out.append(f"alpha must be between 0 and 0.5, got {self.alpha}")
-        if self.d_prime_margin <= 0 or not 0 < self.accuracy_margin < 0.5:
-            out.append("equivalence margins must be positive (accuracy margin below 0.5)")
+        if self.d_prime_margin <= 0:
+            out.append("the equivalence margin must be positive")
         return out
 
 
@@ -130,7 +148,7 @@ def _dprime_fast(trials: pd.DataFrame, design: PlanDesign) -> tuple[float, float
     standard error comes from the delta-method influence values, clustered over participants and
     clips like the headline accuracy. The test of d' = 0 does not depend on the scale; for the
     equivalence test the estimate is put on the GLMM's conditional scale with the design's own
-    random-effect SDs, ``d'_cond = d'_marg * sqrt(1 + clip_sd**2 + criterion_sd**2 + participant_sd**2 / 4)``.
+    random-effect SDs, ``d'_cond = d'_marg * marginal_scale(clip_sd, criterion_sd, participant_sd)``.
     """
     participant = pd.factorize(trials["participant_id"])[0]
     clip, levels = pd.factorize(trials["clip_id"])
@@ -145,7 +163,7 @@ def _dprime_fast(trials: pd.DataFrame, design: PlanDesign) -> tuple[float, float
     psi = np.where(
         is_ai, (said_ai - hit) / n_ai / stats.norm.pdf(z_hit), -(said_ai - false_alarm) / n_human / stats.norm.pdf(z_fa)
     )
-    scale = np.sqrt(1 + design.clip_sd**2 + design.criterion_sd**2 + design.participant_sd**2 / 4)
+    scale = marginal_scale(design.clip_sd, design.criterion_sd, design.participant_sd)
     estimate = float(z_hit - z_fa) * scale
     se = float(np.sqrt(two_way_variance(psi, participant, clip, clip_is_ai))) * scale
     df = clip_df(trials)
@@ -153,48 +171,45 @@ def _dprime_fast(trials: pd.DataFrame, design: PlanDesign) -> tuple[float, float
     return estimate, se, df, p_value
 
 
-def _dprime_full(df_table: pd.DataFrame) -> tuple[float, float, float, float, ClusteredEstimate | None]:
+def _verdict_full(table: pd.DataFrame, design: PlanDesign) -> tuple[float, str, ClusteredEstimate | None]:
+    """d' and the app's own verdict (:func:`results.statistics.equivalence.detection_decision`) on the GLMM."""
     from results.statistics.headline import headline_detection
 
-    headline = headline_detection(df_table)
+    headline = headline_detection(table)
     if headline.model is None:
         raise ModelFitError(headline.model_error)
-    term = headline.model.d_prime
-    return term.estimate, term.se, term.df, term.p_value, headline.accuracy
+    decision = detection_decision(headline, design.d_prime_margin, design.alpha)
+    return headline.model.d_prime.estimate, decision.verdict, headline.accuracy
 
 
 def analyse_study(table: pd.DataFrame, design: PlanDesign, method: str = "fast") -> dict[str, float]:
-    """The decisions for one simulated study: 1.0/0.0 per test, NaN when the model could not be fitted.
+    """The verdicts for one simulated study: 1.0/0.0 per outcome, NaN when the model could not be fitted.
 
     Returns
     -------
     dict
-        ``d_prime`` (estimate), ``detect_dprime``, ``detect_accuracy``, ``detected`` (either),
-        ``equivalent`` (both TOSTs), ``failed`` (1.0 when the GLMM could not be fitted).
+        ``d_prime`` (estimate), ``detected`` (the d' test, d' > 0), ``reversed`` (d' < 0), ``equivalent``
+        (the TOST within the margin, no detection), ``detect_accuracy`` (for information), ``failed``.
     """
     trials = main_trials(table, optional=("confidence",))
     accuracy = two_way_clustered(trials).get("accuracy")
     try:
         if method == "full":
-            estimate, se, df, p_value, accuracy = _dprime_full(table)
+            estimate, outcome, accuracy = _verdict_full(table, design)
         else:
             estimate, se, df, p_value = _dprime_fast(trials, design)
+            outcome = verdict(p_value, estimate, tost(estimate, se, df, 0.0, design.d_prime_margin), design.alpha)
     except ModelFitError:
-        return dict.fromkeys(("d_prime", "detect_dprime", "detected", "equivalent"), np.nan) | {
-            "detect_accuracy": np.nan,
-            "failed": 1.0,
+        return dict.fromkeys(("d_prime", "detected", "reversed", "equivalent", "detect_accuracy"), np.nan) | {
+            "failed": 1.0
         }
-    a = design.alpha
-    detect_d = p_value < a and estimate > 0
-    detect_acc = accuracy is not None and accuracy.p_value < a and accuracy.estimate > 0.5
-    d_tost = tost(estimate, se, df, 0.0, design.d_prime_margin).p_value
-    acc_tost = tost(accuracy.estimate, accuracy.se, accuracy.df, 0.5, design.accuracy_margin).p_value if accuracy else 1
+    detect_acc = accuracy is not None and accuracy.p_value < design.alpha and accuracy.estimate > 0.5
     return {
         "d_prime": estimate,
-        "detect_dprime": float(detect_d),
+        "detected": float(outcome == DETECTION),
+        "reversed": float(outcome == REVERSED),
+        "equivalent": float(outcome == EQUIVALENT),
         "detect_accuracy": float(detect_acc),
-        "detected": float(detect_d or detect_acc),
-        "equivalent": float(d_tost < a and acc_tost < a),
         "failed": 0.0,
     }
 
@@ -238,9 +253,10 @@ def power_curve(
     Returns
     -------
     pandas.DataFrame
-        One row per size: ``n_participants``, ``n_sims``, ``power_detection`` (either test),
-        ``power_dprime``, ``power_accuracy``, ``power_equivalence``, ``mc_se`` (of the detection
-        power), ``mean_d_prime``, ``fit_failures``. Failed fits count as no decision.
+        One row per size: ``n_participants``, ``n_sims``, ``power_detection`` (the d' test; ``power_dprime``
+        is the same), ``power_accuracy`` (for information), ``power_equivalence``, ``share_reversed``,
+        ``mc_se`` (of the detection power), ``mean_d_prime``, ``fit_failures``. Failed fits count as no
+        decision.
     """
     problems = design.problems()
     if problems or method not in METHODS or not sizes or n_sims < 1:
@@ -268,15 +284,16 @@ def power_curve(
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
     """Per-size power from per-study decisions (:func:`analyse_study` rows with ``n_participants``)."""
     grouped = results.groupby("n_participants", sort=True)
-    decided = results.fillna({"detected": 0.0, "detect_dprime": 0.0, "detect_accuracy": 0.0, "equivalent": 0.0})
+    decided = results.fillna({"detected": 0.0, "reversed": 0.0, "detect_accuracy": 0.0, "equivalent": 0.0})
     by = decided.groupby("n_participants", sort=True)
     out = pd.DataFrame(
         {
             "n_sims": grouped.size(),
             "power_detection": by["detected"].mean(),
-            "power_dprime": by["detect_dprime"].mean(),
+            "power_dprime": by["detected"].mean(),
             "power_accuracy": by["detect_accuracy"].mean(),
             "power_equivalence": by["equivalent"].mean(),
+            "share_reversed": by["reversed"].mean(),
             "mean_d_prime": grouped["d_prime"].mean(),
             "fit_failures": grouped["failed"].sum().astype(int),
         }
@@ -298,3 +315,80 @@ def analytic_dprime_power(design: PlanDesign, n_participants: int) -> float:
     se = np.sqrt(4 * h * (1 - h) / (n * stats.norm.pdf(design.d_prime / 2) ** 2))
     df = design.n_clips - 2
     return float(stats.nct.sf(stats.t.ppf(1 - design.alpha / 2, df), df, design.d_prime / se))
+
+
+def equivalence_floor(design: PlanDesign) -> float:
+    """The smallest d' margin any number of participants can reach with this many clips (probit units).
+
+    With infinitely many participants the standard error of d' is the clip sample's alone,
+    ``2 * clip_sd / sqrt(clips)`` (the difference of the mean clip effects of two halves of the
+    library); the TOST needs ``|d'| + t(1 - alpha, clips - 2) * SE`` below the margin, so a margin
+    below ``t * SE`` is out of reach whatever N.
+    """
+    se = 2 * design.clip_sd / np.sqrt(design.n_clips)
+    return float(stats.t.ppf(1 - design.alpha, design.n_clips - 2) * se)
+
+
+def clips_for_equivalence(design: PlanDesign, power: float = 0.8, max_clips: int = 2000) -> int | None:
+    """Fewest clips (even) with which a null study of unlimited participants reaches the margin with ``power``.
+
+    At true d' = 0 and standard error ``SE = 2 * clip_sd / sqrt(J)``, the TOST succeeds when
+    ``|d'_hat| < margin - t * SE``, with probability ``2 Phi(margin / SE - t) - 1``. None when even
+    ``max_clips`` do not suffice; 4 when the clips do not vary.
+    """
+    for n_clips in range(4, max_clips + 1, 2):
+        se = 2 * design.clip_sd / np.sqrt(n_clips)
+        if se == 0:
+            return n_clips
+        t = stats.t.ppf(1 - design.alpha, n_clips - 2)
+        if 2 * stats.norm.cdf(design.d_prime_margin / se - t) - 1 >= power:
+            return n_clips
+    return None
+
+
+def smallest_size(curve: pd.DataFrame, column: str = "power_equivalence", target: float = 0.8) -> int | None:
+    """The smallest simulated number of participants whose ``column`` reaches ``target`` (None: none does)."""
+    enough = curve.loc[curve[column] >= target, "n_participants"]
+    return int(enough.min()) if len(enough) else None
+
+
+def equivalence_plan(design: PlanDesign, curve: pd.DataFrame, target: float = 0.8) -> dict:
+    """What N and how many clips equivalence needs, for the planner's page and command.
+
+    Returns
+    -------
+    dict
+        ``margins`` (the d' margin with its accuracy and AUC equivalents at the design's SDs), ``floor``
+        (:func:`equivalence_floor`), ``clips_needed`` (:func:`clips_for_equivalence`), ``n_detection`` and
+        ``n_equivalence`` (:func:`smallest_size` at ``target``; None when no simulated size reaches it) and a
+        ``sentence`` saying so. The equivalence power is that of the design's d'; plan it at d' = 0.
+    """
+    margins = margins_at(
+        design.d_prime_margin, marginal_scale(design.clip_sd, design.criterion_sd, design.participant_sd)
+    )
+    floor, clips = equivalence_floor(design), clips_for_equivalence(design, target)
+    n_detect = smallest_size(curve, "power_detection", target)
+    n_equiv = smallest_size(curve, "power_equivalence", target)
+    words = (
+        f"Equivalence margin ±{margins.d_prime:g} d′ (≈ ±{100 * margins.accuracy:.1f} accuracy points, "
+        f"AUC 0.5 ± {margins.auc:.3f} at these SDs). "
+    )
+    if design.d_prime_margin <= floor:
+        words += (
+            f"With {design.n_clips} clips no number of participants reaches it (smallest reachable margin "
+            f"±{floor:.2f}); "
+        )
+    words += f"{target:.0%} equivalence power at true d′ = {design.d_prime:g}: " + (
+        f"{n_equiv} participants." if n_equiv is not None else "none of the simulated sizes."
+    )
+    words += f" Clips for {target:.0%} equivalence power with unlimited participants at d′ = 0: " + (
+        f"{clips}." if clips is not None else "more than 2000."
+    )
+    return {
+        "margins": asdict(margins),
+        "floor": floor,
+        "clips_needed": clips,
+        "n_detection": n_detect,
+        "n_equivalence": n_equiv,
+        "sentence": words,
+    }

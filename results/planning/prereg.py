@@ -23,7 +23,7 @@ from experiment.settings import EXCLUSION_RULES, SCREENING_CRITERIA, StudySettin
 from results.data.dataset import Dataset
 from results.data.versions import settings_differences
 from results.rendering.report_html import esc, html_table
-from results.statistics.equivalence import DEFAULT_ACCURACY_MARGIN, DEFAULT_D_PRIME_MARGIN
+from results.statistics.equivalence import DEFAULT_D_PRIME_MARGIN
 from results.statistics.headline import METHODS as HEADLINE_METHODS
 
 ANALYSIS = {
@@ -34,10 +34,11 @@ ANALYSIS = {
         "interval on F(1, clips - 2); simpler random structures only if the fit fails, stated in the report."
     ),
     "decision": (
-        "Evidence of detection: the d' test or the accuracy test rejects chance (alpha = 0.05) in the direction "
-        f"of detection. Evidence of chance-level detection: both equivalence tests (TOST) put d' within "
-        f"+-{DEFAULT_D_PRIME_MARGIN:g} and accuracy within 50% +- {100 * DEFAULT_ACCURACY_MARGIN:g} points. "
-        "Otherwise inconclusive."
+        "Detection: the d' test rejects d' = 0 (alpha = 0.05) with d' > 0; reversed detection: it rejects with "
+        "d' < 0 (a systematic reversal). Otherwise equivalent to chance within the preregistered margin "
+        f"+-{DEFAULT_D_PRIME_MARGIN:g} d' when the two one-sided tests (TOST, alpha = 0.05 each, inverting the "
+        "d' interval) put d' inside it; else inconclusive. The margin is set on d' (GLMM scale); its accuracy "
+        "and AUC equivalents are reported at the study's estimated random-effect SDs."
     ),
     "emotion": (
         "Per rating scale, the true-source effect (AI minus human clips) from a linear mixed model with crossed "

@@ -13,11 +13,10 @@ from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, Failure
 from results.rendering import charts
 from results.rendering.formatting import format_number, format_p, format_percent
 from results.rendering.report_html import esc, format_interval, html_figure, html_table
-from results.rendering.sentences import headline_sentence
+from results.rendering.sentences import decision_sentence, headline_sentence
 from results.statistics import detection
 from results.statistics.equivalence import Decision
 from results.statistics.headline import FIXED_CLIPS_LABEL, HeadlineDetection
-from results.statistics.roc import ROC
 
 
 def _headline_html(top: HeadlineDetection, decision: Decision) -> str:
@@ -57,7 +56,8 @@ def _headline_html(top: HeadlineDetection, decision: Decision) -> str:
     return "\n".join(
         [
             f'<p class="note"><strong>{esc(headline_sentence(top))}</strong></p>',
-            f'<p class="note">{esc(decision.sentence)} Default equivalence margins; set your own on the Overview.</p>',
+            f'<p class="note">{esc(decision_sentence(decision))} The margin is the analysis plan\'s; '
+            "the Overview shows the verdict under any other.</p>",
             f'<p class="meta">Headline: inference over participants <em>and</em> clips ({top.n_participants} '
             f"participants, {top.n_clips} clips, {top.n_trials} main trials). {status}</p>",
             html_table(["Measure", "Estimate", "95% interval", "Test"], rows, numeric=(1, 2)),
@@ -65,8 +65,8 @@ def _headline_html(top: HeadlineDetection, decision: Decision) -> str:
     )
 
 
-def _detection_rows(summary: detection.DetectionSummary, roc: ROC) -> list[list[str]]:
-    """Rows of the detection table: rates, accuracy, mean d' and c, and the AUC, each with interval, n and test."""
+def _detection_rows(summary: detection.DetectionSummary) -> list[list[str]]:
+    """Rows of the fixed-clips table: rates, accuracy, mean d' and c, each with interval, n and test."""
     hit, fa, acc = summary.hit_rate, summary.fa_rate, summary.accuracy
     d, c = summary.d_prime, summary.criterion
     return [
@@ -105,13 +105,6 @@ def _detection_rows(summary: detection.DetectionSummary, roc: ROC) -> list[list[
             f"{c.n} participants",
             f"t({format_number(c.df, 0)}) = {format_number(c.t)}, p {format_p(c.p_value)}",
         ],
-        [
-            "AUC (confidence ROC)",
-            format_number(roc.auc),
-            format_interval(*roc.auc_ci),
-            f"{summary.n_participants} participants, {summary.n_trials} trials",
-            "bootstrap over participants",
-        ],
     ]
 
 
@@ -122,7 +115,7 @@ def detection_section(analysis: Analysis) -> tuple[str, str]:
     if n_t == 0:
         return "<h2>Could listeners tell?</h2><p>No answered main trials under these filters.</p>", summary.methods
     top, roc = analysis.headline, analysis.roc
-    rows = _detection_rows(summary, roc)
+    rows = _detection_rows(summary)
     d = summary.d_prime
     rests_on = f"{n_p} participants, {n_t} main trials"
     parts = [
@@ -130,14 +123,18 @@ def detection_section(analysis: Analysis) -> tuple[str, str]:
         f'<p class="meta">Rests on {esc(rests_on)}. "AI" is the signal: a hit is an AI clip judged AI, '
         "a false alarm a human clip judged AI. Positive c means reluctant to answer “AI”.</p>",
         _headline_html(top, analysis.decision()),
-        f"<h3>Pooled and per-participant statistics ({esc(FIXED_CLIPS_LABEL)})</h3>",
+        f"<h3>Pooled binomial and per-participant t-tests ({esc(FIXED_CLIPS_LABEL)})</h3>",
         html_table(["Measure", "Estimate", "95% interval", "n", "Test"], rows, numeric=(1, 2)),
         html_figure(charts.hit_fa_chart(summary), f"Hits and false alarms with Wilson 95% intervals ({rests_on})."),
         html_figure(
             charts.dprime_distribution_chart(analysis.per_participant, summary),
             f"Per-participant d′ ({d.n} participants with both AI and human trials; {n_t} trials).",
         ),
-        html_figure(charts.roc_chart(roc, n_p, n_t), f"Empirical ROC from the 6-point confidence scale ({rests_on})."),
+        html_figure(
+            charts.roc_chart(roc, n_p, n_t),
+            f"Empirical ROC from the 6-point confidence scale ({rests_on}); the AUC interval generalises "
+            "over participants and clips.",
+        ),
     ]
     methods = top.methods + (" " + top.model.method if top.model is not None else "")
     return "\n".join(parts), methods + " " + summary.methods

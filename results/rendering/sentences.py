@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from results.rendering.formatting import format_number, format_p
+from results.rendering.formatting import format_number, format_p, format_percent
+from results.statistics.equivalence import DETECTION, EQUIVALENT, INCONCLUSIVE, REVERSED, Decision, Margins
 from results.statistics.headline import HeadlineDetection
 
 OVER_PARTICIPANTS_AND_CLIPS = "generalising over participants and clips"
@@ -44,3 +45,44 @@ def headline_sentence(top: HeadlineDetection) -> str:
     if d.estimate > 0:
         return f"Listeners told AI from human clips better than chance: {numbers}"
     return f"Listeners judged human clips to be AI more often than AI clips (a systematic reversal): {numbers}"
+
+
+def margin_words(margins: Margins) -> str:
+    """E.g. "±0.3 d′ (≈ ±5.1 accuracy points, AUC 0.5 ± 0.064 at this study's spread)"."""
+    return f"±{margins.d_prime:g} d′ (≈ ±{100 * margins.accuracy:.1f} accuracy points, AUC 0.5 ± {margins.auc:.3f})"
+
+
+_VERDICT_HEADS = {
+    DETECTION: "Detection",
+    REVERSED: "Reversed detection (a systematic reversal: human clips judged AI more often than AI clips)",
+    EQUIVALENT: "Equivalent to chance within the preregistered margin {margin}",
+    INCONCLUSIVE: "Inconclusive: no detection, and not shown equivalent to chance within {margin}",
+}
+
+
+def decision_sentence(decision: Decision) -> str:
+    """The verdict in words: the detection test first, then the equivalence test against the margin.
+
+    E.g. "Inconclusive: no detection, and not shown equivalent to chance within ±0.3 d′ (≈ ±5.1 accuracy
+    points, AUC 0.5 ± 0.064): d′ = 0.05 [-0.31, 0.42], detection test p = 0.77; equivalence (TOST)
+    p = 0.13, 90% interval [-0.25, 0.36]."
+    """
+    head = _VERDICT_HEADS[decision.verdict].format(margin=margin_words(decision.margins))
+    fmt = format_percent if decision.detection_test == "accuracy" else format_number
+    if decision.detection_test:
+        detection = (
+            f"{decision.detection_test} = {fmt(decision.detection_estimate)} "
+            f"[{fmt(decision.detection_ci_low)}, {fmt(decision.detection_ci_high)}], "
+            f"detection test p {format_p_equals(decision.detection_p)}"
+        )
+    else:
+        detection = "no detection test possible"
+    tost = decision.d_prime
+    if tost is None or tost.p_value != tost.p_value:  # NaN: no interval to invert
+        equivalence = "no equivalence test without the d′ model"
+    else:
+        equivalence = (
+            f"equivalence (TOST) p {format_p_equals(tost.p_value)}, 90% interval "
+            f"[{format_number(tost.ci90_low)}, {format_number(tost.ci90_high)}]"
+        )
+    return f"{head}: {detection}; {equivalence}."

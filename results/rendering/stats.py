@@ -14,13 +14,18 @@ import numpy as np
 import pandas as pd
 
 from results.analysis import Analysis, Failure
-from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS, headline_sentence
+from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS, decision_sentence, headline_sentence
 from results.statistics.headline import FIXED_CLIPS_LABEL
 from results.statistics.paired_detection import METHODS as PAIRED_METHODS
 
 ROC_METHOD = (
     "Empirical ROC from the 6-point confidence scale; AUC = Mann-Whitney probability (ties half); "
-    "95% percentile interval from 2000 bootstrap resamples of participants (seed 0)."
+    "95% interval and test against 0.5 with a two-way cluster-robust SE over participants and clips "
+    "(DeLong placement values, CR3 for clips) on t(clips - 2), the headline AUC's."
+)
+FIXED_CLIPS_TESTS = (
+    "pooled binomial test of accuracy, Wilson intervals of pooled rates, per-participant d' and c with "
+    "one-sample t-tests"
 )
 
 
@@ -62,25 +67,29 @@ def analysis_stats(analysis: Analysis) -> dict:
     -------
     dict
         ``headline``: ``sentence`` (the answer in words), ``detection`` (the GLMM's d' and c,
-        accuracy and AUC, :data:`OVER_PARTICIPANTS_AND_CLIPS`), ``decision`` (the plan's margins);
-        ``fixed_clips``: what the statistics below it treat as fixed, then ``detection`` (pooled and
-        per-participant, clips fixed), ``roc`` (``points``, ``auc``, ``auc_ci_low``, ``auc_ci_high``,
-        ``method``, clips fixed); ``breakdowns``: attribute -> ``pooled`` rows and ``model`` (d' per
-        level from the GLMM, or ``{"failure": reason}``); ``emotion_by_source`` and ``emotion_tests``;
+        accuracy and AUC, :data:`OVER_PARTICIPANTS_AND_CLIPS`), ``decision`` (verdict, the plan's margin
+        on the d', accuracy and AUC scales, the tests) and ``decision_sentence``; ``roc`` (``points``,
+        ``auc``, ``auc_ci_low``, ``auc_ci_high``, ``p_value``, ``method``, ``generalises``: participants
+        and clips); ``fixed_clips``: ``label`` (what treating clips as fixed means), ``tests`` and
+        ``detection`` (pooled and per-participant statistics); ``breakdowns``: attribute -> ``pooled``
+        rows and ``model`` (d' per level from the GLMM, or ``{"failure": reason}``); ``emotion_by_source``
+        and ``emotion_tests``;
         ``lens``: ``features`` and ``summary``; ``clips``: ``most_human_sounding_ai`` and
         ``most_ai_sounding_human``; ``mixed_models``: ``detection`` and, with the plan's
         ``emotion_models``, ``emotion`` (scale -> model or ``{"failure": reason}``). Missing values are None.
     """
-    out: dict = {"fixed_clips": FIXED_CLIPS_LABEL, "detection": analysis.summary}
+    out: dict = {"fixed_clips": {"label": FIXED_CLIPS_LABEL, "tests": FIXED_CLIPS_TESTS, "detection": analysis.summary}}
     if analysis.paired_side_by_side is not None:  # paired (2AFC) d' over participants and clips, or why not
         out["paired"] = {"side_by_side": analysis.paired_side_by_side, "method": PAIRED_METHODS}
     if analysis.n_trials == 0:
         return to_jsonable(out)
+    decision = analysis.decision()
     out["headline"] = {
         "sentence": headline_sentence(analysis.headline),
         "generalises": OVER_PARTICIPANTS_AND_CLIPS,
         "detection": analysis.headline,
-        "decision": analysis.decision(),
+        "decision": decision,
+        "decision_sentence": decision_sentence(decision),
     }
     curve = analysis.roc
     out["roc"] = {
@@ -88,7 +97,9 @@ def analysis_stats(analysis: Analysis) -> dict:
         "auc": curve.auc,
         "auc_ci_low": curve.auc_ci[0],
         "auc_ci_high": curve.auc_ci[1],
+        "p_value": curve.p_value,
         "method": ROC_METHOD,
+        "generalises": OVER_PARTICIPANTS_AND_CLIPS,
     }
     out["breakdowns"] = {
         by: {"pooled": analysis.breakdown(by), "model": _model_or_failure(analysis.breakdown_model(by))}

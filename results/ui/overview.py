@@ -17,17 +17,16 @@ import streamlit as st
 from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, Failure
 from results.rendering import charts
 from results.rendering.formatting import format_number, format_percent
-from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS, headline_sentence
+from results.rendering.sentences import (
+    OVER_PARTICIPANTS_AND_CLIPS,
+    decision_sentence,
+    headline_sentence,
+    margin_words,
+)
 from results.statistics import emotion, models
 from results.statistics.detection import DetectionSummary
-from results.statistics.equivalence import (
-    CHANCE,
-    DEFAULT_ACCURACY_MARGIN,
-    DEFAULT_D_PRIME_MARGIN,
-    DETECTION,
-)
+from results.statistics.equivalence import DETECTION, EQUIVALENT
 from results.statistics.headline import FIXED_CLIPS_LABEL, HeadlineDetection
-from results.statistics.roc import ROC
 from results.ui.designs import design_section
 from results.ui.filters import page_analysis
 from results.ui.flow import show_flow
@@ -62,8 +61,8 @@ def detection_section(analysis: Analysis) -> None:
     summary, roc, top = analysis.summary, analysis.roc, analysis.headline
     headline_metrics(top)
     decision_line(analysis)
-    with st.expander(f"Pooled and per-participant statistics ({FIXED_CLIPS_LABEL})"):
-        detection_metrics(summary, roc)
+    with st.expander(f"Pooled binomial and per-participant t-tests ({FIXED_CLIPS_LABEL})"):
+        detection_metrics(summary)
     st.altair_chart(charts.hit_fa_chart(summary), width="content")
     st.altair_chart(charts.dprime_distribution_chart(analysis.per_participant, summary), width="content")
     st.altair_chart(charts.roc_chart(roc, summary.n_participants, summary.n_trials), width="content")
@@ -88,22 +87,20 @@ def _metric(column, label: str, value, fmt, help_text: str) -> None:
 
 
 def decision_line(analysis: Analysis) -> None:
-    """The decision (detection, chance level or inconclusive) under equivalence margins the researcher sets."""
-    left, right = st.columns(2)
-    accuracy_margin = left.number_input(
-        "Chance band for accuracy (± percentage points)",
-        0.5,
-        25.0,
-        100 * DEFAULT_ACCURACY_MARGIN,
-        0.5,
-        key="overview_accuracy_margin",
+    """The verdict (detection, reversed detection, equivalent to chance or inconclusive) under one d' margin."""
+    margin = st.number_input(
+        "Equivalence margin for d′ (±, the preregistered one)",
+        0.01,
+        2.0,
+        analysis.plan.d_prime_margin,
+        0.05,
+        key="overview_d_prime_margin",
+        help="Set on d′; its accuracy and AUC equivalents follow at this study's clip and participant SDs.",
     )
-    d_prime_margin = right.number_input(
-        "Chance band for d′ (±)", 0.01, 2.0, DEFAULT_D_PRIME_MARGIN, 0.05, key="overview_d_prime_margin"
-    )
-    decision = analysis.decision(accuracy_margin / 100, d_prime_margin)
-    show = st.success if decision.verdict == DETECTION else st.info if decision.verdict == CHANCE else st.warning
-    show(decision.sentence)
+    decision = analysis.decision(margin)
+    show = st.success if decision.verdict == DETECTION else st.info if decision.verdict == EQUIVALENT else st.warning
+    show(decision_sentence(decision))
+    st.caption(f"Margin {margin_words(decision.margins)}: the detection test is quoted first, then the TOST.")
 
 
 def headline_metrics(top: HeadlineDetection) -> None:
@@ -144,10 +141,10 @@ def headline_metrics(top: HeadlineDetection) -> None:
             )
 
 
-def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
-    """Four headline metrics, each with its 95 % interval and n."""
+def detection_metrics(summary: DetectionSummary) -> None:
+    """The fixed-clip statistics (pooled accuracy, mean per-participant d'), each with its 95 % interval and n."""
     acc, d = summary.accuracy, summary.d_prime
-    columns = st.columns(4)
+    columns = st.columns(3)
     columns[0].metric("Participants / main trials", f"{summary.n_participants} / {summary.n_trials}")
     columns[1].metric(
         "Accuracy (clips fixed)",
@@ -170,14 +167,6 @@ def detection_metrics(summary: DetectionSummary, roc: ROC) -> None:
         help=(
             f"Mean of {d.n} participants' d′ with a 95% t interval; t-test against 0: p = {format_number(d.p_value, 4)}"
         ),
-    )
-    columns[3].metric(
-        "AUC (confidence, clips fixed)",
-        format_number(roc.auc),
-        delta=f"[{format_number(roc.auc_ci[0])}, {format_number(roc.auc_ci[1])}]",
-        delta_color="off",
-        delta_arrow="off",
-        help="Area under the confidence ROC; 95% bootstrap interval over participants",
     )
 
 

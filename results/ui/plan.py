@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from results.planning.power import DEFAULT_SIZES, PlanDesign, power_curve
+from results.planning.power import DEFAULT_SIZES, PlanDesign, equivalence_plan, power_curve
 from results.ui.filters import results_study
 from results.ui.flow import prereg_download
 
@@ -23,14 +23,11 @@ def _design_form() -> tuple[PlanDesign, tuple[int, ...], int, str] | None:
         criterion_sd = right.number_input("Participant SD of criterion c", 0.0, 3.0, d.criterion_sd, 0.05, key="plan_c")
         alpha = left.number_input("Alpha", 0.001, 0.2, d.alpha, 0.005, format="%.3f", key="plan_alpha")
         d_margin = right.number_input("Equivalence margin of d′", 0.01, 2.0, d.d_prime_margin, 0.05, key="plan_dm")
-        acc_margin = left.number_input(
-            "Equivalence margin of accuracy", 0.005, 0.4, d.accuracy_margin, 0.005, key="plan_am"
-        )
-        sizes_text = right.text_input(
+        sizes_text = left.text_input(
             "Sample sizes (participants)", ", ".join(map(str, DEFAULT_SIZES)), key="plan_sizes"
         )
-        n_sims = left.number_input("Simulated studies per size", 10, 5000, 100, 10, key="plan_sims")
-        method = right.radio(
+        n_sims = right.number_input("Simulated studies per size", 10, 5000, 100, 10, key="plan_sims")
+        method = left.radio(
             "Analysis of each study",
             ("fast", "full"),
             format_func={"fast": "Fast (cluster-robust, for planning)", "full": "Full headline GLMM (slow)"}.get,
@@ -44,9 +41,7 @@ def _design_form() -> tuple[PlanDesign, tuple[int, ...], int, str] | None:
     except ValueError:
         st.error("Sample sizes must be whole numbers separated by commas.")
         return None
-    design = PlanDesign(
-        int(n_clips), int(n_trials), d_prime, participant_sd, clip_sd, criterion_sd, alpha, d_margin, acc_margin
-    )
+    design = PlanDesign(int(n_clips), int(n_trials), d_prime, participant_sd, clip_sd, criterion_sd, alpha, d_margin)
     if design.problems() or not sizes or min(sizes) < 2:
         st.error("; ".join(design.problems()) or "Sample sizes must be at least 2.")
         return None
@@ -59,7 +54,8 @@ def plan_page() -> None:
     st.caption(
         "Simulates studies of your design and analyses each as the headline analysis does (generalising over "
         "participants and clips). Power = share of simulated studies with evidence of detection; equivalence "
-        "power = share with evidence of chance-level detection (both TOSTs). The fast analysis needs no model "
+        "power = share equivalent to chance within the d′ margin (TOST), at the expected d′: "
+        "plan it at d′ = 0. The fast analysis needs no model "
         "fit; the full GLMM is somewhat more conservative: check the chosen size with it. Enter the chosen "
         "size as the planned N in the study settings."
     )
@@ -91,6 +87,7 @@ def plan_page() -> None:
         f"Smallest simulated size with 80 % power to detect d′ = {design.d_prime:g}: "
         + (f"**{int(enough['n_participants'].iloc[0])} participants**." if len(enough) else "none of these sizes.")
     )
+    st.write(equivalence_plan(design, curve)["sentence"])
     st.caption(
         f"Analysis: {method}. Monte Carlo SE of each power: column mc_se. {pd.Timestamp.now(tz='UTC'):%H:%M} UTC."
     )

@@ -80,7 +80,9 @@ def test_overview_report_and_stats_show_the_same_numbers(stored_study):
     assert counts in sentence
     assert f"Headline: {OVER_PARTICIPANTS_AND_CLIPS} ({counts})." in [c.value for c in app.caption]
     assert stats["headline"]["detection"]["n_participants"] == analysis.n_participants == top.n_participants
-    assert stats["headline"]["detection"]["n_trials"] == analysis.n_trials == stats["detection"]["n_trials"]
+    assert (
+        stats["headline"]["detection"]["n_trials"] == analysis.n_trials == stats["fixed_clips"]["detection"]["n_trials"]
+    )
     metrics = {m.label: m for m in app.metric}
     interval = f"[{d.ci_low:.2f}, {d.ci_high:.2f}]"
     assert metrics["d′ (GLMM)"].value == f"{d.estimate:.2f}" and metrics["d′ (GLMM)"].delta == interval
@@ -89,7 +91,7 @@ def test_overview_report_and_stats_show_the_same_numbers(stored_study):
     assert f"{d.estimate:.2f} [{d.ci_low:.2f}, {d.ci_high:.2f}] profile" in report
     # The pooled accuracy is labelled as treating clips as fixed wherever it appears.
     assert metrics["Accuracy (clips fixed)"].value == f"{100 * analysis.summary.accuracy.estimate:.1f}%"
-    assert stats["fixed_clips"].startswith("treats clips as fixed")
+    assert stats["fixed_clips"]["label"].startswith("treats clips as fixed")
 
 
 def _count_fits(monkeypatch) -> list[tuple[str, ...]]:

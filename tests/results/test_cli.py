@@ -46,7 +46,7 @@ def test_stats_prints_the_headline_numbers_as_json(study, capsys):
     app = detection.detection_summary(dataset.trials)
     assert "failed an attention check" in payload["filters"]
     assert payload["exclusions"]["n_participants_after"] == dataset.n_participants
-    printed = payload["detection"]
+    printed = payload["fixed_clips"]["detection"]
     assert (printed["n_participants"], printed["n_trials"]) == (app.n_participants, app.n_trials)
     assert printed["hit_rate"]["successes"] == app.hit_rate.successes
     assert printed["d_prime"]["mean"] == pytest.approx(app.d_prime.mean)

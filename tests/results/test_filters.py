@@ -109,7 +109,6 @@ def test_analysis_stats_are_json_safe_and_complete(study):
         "headline",
         "fixed_clips",
         "mixed_models",
-        "detection",
         "roc",
         "breakdowns",
         "emotion_by_source",
@@ -118,21 +117,28 @@ def test_analysis_stats_are_json_safe_and_complete(study):
         "clips",
     }
     assert np.isfinite(stats["headline"]["detection"]["model"]["d_prime"]["estimate"])
-    assert stats["headline"]["decision"]["verdict"] in (
-        "evidence of detection",
-        "evidence of chance-level detection",
-        "inconclusive",
+    assert stats["headline"]["decision"]["verdict"] in ("detection", "reversed detection", "equivalent", "inconclusive")
+    assert (
+        stats["headline"]["decision_sentence"]
+        .split(":")[0]
+        .lower()
+        .startswith(stats["headline"]["decision"]["verdict"].split()[0])
     )
+    assert stats["roc"]["generalises"] == "generalising over participants and clips"
+    assert stats["fixed_clips"]["label"].startswith("treats clips as fixed")
     assert set(stats["breakdowns"]) == {"training_years", "ai_exposure", "genre", "vocals", "ai_system"}
-    assert stats["detection"]["n_trials"] == int((kept["kind"] == "main").sum())
+    assert stats["fixed_clips"]["detection"]["n_trials"] == int((kept["kind"] == "main").sum())
     assert len(stats["roc"]["points"]) == 7
-    assert json.loads(text)["detection"]["hit_rate"]["n"] == int(kept.loc[kept["kind"] == "main", "is_ai"].sum())
+    assert json.loads(text)["fixed_clips"]["detection"]["hit_rate"]["n"] == int(
+        kept.loc[kept["kind"] == "main", "is_ai"].sum()
+    )
     assert stats["headline"]["sentence"].startswith("Listeners ")
     assert stats["headline"]["generalises"] == "generalising over participants and clips"
     assert {"pooled", "model"} <= set(stats["breakdowns"]["genre"])
     empty = analysis_stats(Analysis.of_trials(study.iloc[0:0]))
     json.dumps(empty, allow_nan=False)
-    assert empty["detection"]["n_trials"] == 0 and empty["detection"]["d_prime"]["mean"] is None
+    fixed = empty["fixed_clips"]["detection"]
+    assert fixed["n_trials"] == 0 and fixed["d_prime"]["mean"] is None
 
 
 def test_analysis_stats_with_emotion_models(study):

@@ -62,7 +62,8 @@ def test_export_report_and_stats_say_nobody_was_analysed(nobody_analysed, tmp_pa
 
     assert main(["stats"]) == 0
     headline = json.loads(capsys.readouterr().out)
-    assert headline["detection"]["n_participants"] == 0 and headline["detection"]["n_trials"] == 0
+    fixed = headline["fixed_clips"]["detection"]
+    assert fixed["n_participants"] == 0 and fixed["n_trials"] == 0
     assert headline["exclusions"]["n_participants_after"] == 0
 
     report = tmp_path / "report.html"

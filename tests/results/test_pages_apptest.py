@@ -82,7 +82,11 @@ def test_overview_leads_with_the_glmm_and_shows_the_models_on_request(filled_stu
     assert {"Criterion c (GLMM)", "Accuracy", "AUC (confidence)"} <= set(metrics)
     assert any("GLMM (1 + is_ai || participant) + (1 | clip)" in c.value for c in app.caption)
     verdicts = [element.value for element in (*app.success, *app.info, *app.warning)]
-    assert any(v.startswith(("Evidence of detection", "Evidence of chance", "Inconclusive")) for v in verdicts)
+    # d' = 1: the verdict is detection, its test quoted first, with the margin on the d' scale converted.
+    assert any(v.startswith("Detection: d′ = ") and "detection test p" in v for v in (e.value for e in app.success)), (
+        verdicts
+    )
+    assert any("Margin ±0.3 d′ (≈ ±" in c.value for c in app.caption)
     app.toggle(key="overview_fit_detection_model").set_value(True).run()
     app.toggle(key="overview_fit_emotion_model").set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]
