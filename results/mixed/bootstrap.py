@@ -65,7 +65,7 @@ class BootstrapLRTest:
         """A sentence for the report."""
         return (
             f"parametric-bootstrap likelihood-ratio test of {self.term} = 0 ({self.n_samples} samples simulated from "
-            f"the fit without {self.term}, both models refitted; Halekoh & Højsgaard 2014), p = {self.p_value:.3f} "
+            f"the fit without {self.term}, both models refitted; Halekoh and Højsgaard 2014), p = {self.p_value:.3f} "
             f"± {self.mc_se:.3f} (Monte-Carlo SE); chi-square(1) p = {self.chi2_p_value:.3g} (large-sample)"
         )
 

@@ -136,9 +136,6 @@ class ProfiledTerm:
         ``P(F(1, df) > lr_statistic)`` (chi-square(1) when ``df`` is infinite).
     df : float
         Denominator degrees of freedom of the reference distribution.
-    scale : float
-        Always 1: the home-made REML-type divisor of the statistic is gone (issue 22); kept only until
-        :mod:`results.statistics.equivalence` stops reading it.
     """
 
     estimate: float
@@ -148,7 +145,6 @@ class ProfiledTerm:
     lr_statistic: float
     p_value: float
     df: float
-    scale: float = 1.0
 
 
 def profile_term(

@@ -232,7 +232,20 @@ def _model_html(result: models.DetectionModel | models.EmotionModel) -> str:
             f'<p class="meta">Rests on {esc(n)}.'
             + ("" if result.converged else " The optimiser did not report convergence.")
             + "</p>",
-            html_table(["Term", "Estimate", "95% CI", "SE", "z", "p"], rows, numeric=(1, 2, 3, 4, 5)),
+            # Wald columns, labelled so: d' and c are tested by the likelihood ratio in the headline (one p-value
+            # per question there); this table describes the fitted model.
+            html_table(
+                [
+                    "Term",
+                    "Estimate",
+                    "95% CI (Wald)",
+                    "SE",
+                    "Wald " + ("z" if isinstance(result, models.DetectionModel) else "t"),
+                    "Wald p",
+                ],
+                rows,
+                numeric=(1, 2, 3, 4, 5),
+            ),
             html_table(
                 ["Random effect", "Term", "SD"],
                 [[v["group"], v["term"], format_number(v["sd"], 3)] for v in result.variance_components],

@@ -261,7 +261,7 @@ def detection_mixed_model(df: pd.DataFrame, *, participant_slopes: bool = True) 
             f"profile-likelihood 95% intervals, referred to F(1, {df_clips:.0f}) (clips minus 2, "
             "between-within df, SAS GLIMMIX DDFM=BETWITHIN), so that the test generalises over clips as well as "
             "participants; the coefficient table's Wald z-tests are shown for reference only. The small-sample "
-            "test of d' is the parametric-bootstrap likelihood-ratio test (Halekoh & Højsgaard 2014) when run."
+            "test of d' is the parametric-bootstrap likelihood-ratio test (Halekoh and Højsgaard 2014) when run."
         ),
     )
 
