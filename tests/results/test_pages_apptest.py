@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import db
+from experiment import repository
 from results.planning.simulate import simulate_study
 from tests.results.conftest import write_simulated_study
 from tests.staff_accounts import log_in_as_admin
@@ -129,13 +130,15 @@ def test_export_page_offers_every_download(filled_study):
     app = _page("results/pages/export.py", staff=True).run()
     assert not app.exception
     labels = [button.proto.label for button in app.get("download_button")]
+    with db.session_scope() as session:
+        in_force, _settings = repository.current_settings(session)
     assert labels == [
         "Download everything (zip)",
         "Trials (CSV)",
         "Codebook (Markdown)",
         "Codebook (CSV)",
         "Download the report (HTML)",
-        "Download the preregistration of study version 1 (Markdown + JSON)",
+        f"Download the preregistration of study version {in_force} (Markdown + JSON)",
     ]
     app.multiselect(key="export_formats").set_value([]).run()
     assert [w.value for w in app.warning] == ["Choose at least one format."]
