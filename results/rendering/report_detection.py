@@ -125,10 +125,12 @@ def detection_section(analysis: Analysis) -> tuple[str, str]:
         _headline_html(top, analysis.decision()),
         f"<h3>Pooled binomial and per-participant t-tests ({esc(FIXED_CLIPS_LABEL)})</h3>",
         html_table(["Measure", "Estimate", "95% interval", "n", "Test"], rows, numeric=(1, 2)),
-        html_figure(charts.hit_fa_chart(summary), f"Hits and false alarms with Wilson 95% intervals ({rests_on})."),
+        html_figure(
+            charts.hit_fa_chart(summary), f"Hits and false alarms with Wilson 95% intervals ({rests_on}; clips fixed)."
+        ),
         html_figure(
             charts.dprime_distribution_chart(analysis.per_participant, summary),
-            f"Per-participant d′ ({d.n} participants with both AI and human trials; {n_t} trials).",
+            f"Per-participant d′ ({d.n} participants with both AI and human trials; {n_t} trials; clips fixed).",
         ),
         html_figure(
             charts.roc_chart(roc, n_p, n_t),

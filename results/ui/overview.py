@@ -63,8 +63,8 @@ def detection_section(analysis: Analysis) -> None:
     decision_line(analysis)
     with st.expander(f"Pooled binomial and per-participant t-tests ({FIXED_CLIPS_LABEL})"):
         detection_metrics(summary)
-    st.altair_chart(charts.hit_fa_chart(summary), width="content")
-    st.altair_chart(charts.dprime_distribution_chart(analysis.per_participant, summary), width="content")
+        st.altair_chart(charts.hit_fa_chart(summary), width="content")
+        st.altair_chart(charts.dprime_distribution_chart(analysis.per_participant, summary), width="content")
     st.altair_chart(charts.roc_chart(roc, summary.n_participants, summary.n_trials), width="content")
     machine_line(analysis.dataset, roc)
     mixed_model_section(analysis)
