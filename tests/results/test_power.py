@@ -11,7 +11,13 @@ import pytest
 from scipy import stats
 
 from human_touch.cli import main
-from results.planning.power import PlanDesign, analytic_dprime_power, power_curve
+from results.planning.power import (
+    PlanDesign,
+    analytic_dprime_power,
+    clips_for_equivalence,
+    equivalence_floor,
+    power_curve,
+)
 from tests.staff_accounts import log_in_as_admin
 
 
@@ -80,3 +86,29 @@ def test_the_workers_never_rerun_the_page_that_asked_for_the_plan(tmp_path, monk
     row = power_curve(design, (10,), 4, workers=2, seed=1).iloc[0]
     assert row["n_participants"] == 10
     assert sys.modules["__main__"] is page_main  # the page's module is back for the rest of its run
+
+
+def test_equivalence_is_reached_with_enough_clips_and_never_below_the_clip_floor():
+    """At d' = 0 the planner's studies reach "equivalent" when the clips allow it, and not below the floor."""
+    clear = PlanDesign(n_clips=40, n_trials=20, d_prime=0.0, participant_sd=0.0, clip_sd=0.0, criterion_sd=0.0)
+    assert power_curve(clear, (100,), 40, workers=1, seed=3).iloc[0].power_equivalence > 0.9
+    # Clip SD 0.5 and 40 clips: the clips alone put d' margins below about 0.27 out of reach, whatever N.
+    limited = PlanDesign(n_clips=40, n_trials=12, d_prime=0.0, clip_sd=0.5, d_prime_margin=0.2)
+    assert equivalence_floor(limited) == pytest.approx(stats.t.ppf(0.95, 38) * 2 * 0.5 / np.sqrt(40))
+    assert equivalence_floor(limited) > limited.d_prime_margin
+    assert power_curve(limited, (600,), 30, workers=1, seed=4).iloc[0].power_equivalence < 0.1
+    needed = clips_for_equivalence(limited)
+    assert needed is not None and needed > 40
+    se = 2 * 0.5 / np.sqrt(needed)
+    assert 2 * stats.norm.cdf(0.2 / se - stats.t.ppf(0.95, needed - 2)) - 1 >= 0.8
+
+
+def test_plan_command_says_what_equivalence_needs(capsys):
+    argv = ["plan", "--participants", "20,60", "--sims", "10", "--workers", "1", "--d-prime", "0", "--json"]
+    assert main([*argv, "--d-prime-margin", "0.2"]) == 0
+    equivalence = json.loads(capsys.readouterr().out)["equivalence"]
+    assert equivalence["n_equivalence"] is None and equivalence["clips_needed"] > 40
+    assert "no number of participants reaches it" in equivalence["sentence"]
+    assert equivalence["margins"]["accuracy"] == pytest.approx(
+        stats.norm.cdf(0.2 / 2 / np.sqrt(1 + 0.5**2 + 0.3**2 + 0.3**2 / 4)) - 0.5
+    )
