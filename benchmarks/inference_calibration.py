@@ -14,11 +14,12 @@ evaluated on the same fits.
 
 Three references for the likelihood-ratio test of d' = 0 (issue 22): chi-square(1) (lme4's ``anova``), the
 app's page default ``F(1, clips - 2)`` (between-within df) and the parametric bootstrap
-(:mod:`results.mixed.bootstrap`). A full bootstrap per study (200 samples, about 30 s) would make the grid take
-days, so its rejection rate is estimated by the warp-speed method (Giacomini, Politis & White 2013,
-Econometric Theory 29): every study draws ONE bootstrap sample from its own null fit and refits both models;
-the cell's pooled bootstrap statistics are the reference distribution, and a study rejects when its statistic
-exceeds their 95 % quantile. ``--pb-samples B`` runs the real test with B samples per study instead (slow).
+(:mod:`results.mixed.bootstrap`). A full bootstrap per study (200 samples, 1.5-3.5 min on a busy two-core
+machine) would make the grid take days, so its rejection rate is estimated by the warp-speed method (Giacomini,
+Politis & White 2013, Econometric Theory 29): every study draws one (``--pb-draws``) bootstrap sample from its
+own null fit and refits both models; the cell's pooled bootstrap statistics are the reference distribution,
+and a study rejects when its statistic exceeds their 95 % quantile.
+``--pb-samples B`` runs the real test with B samples per study instead (slow).
 The time of one bootstrap sample (two refits) is measured and printed as the cost of the default test.
 
 True values: the GLMM's d' is the generating d' (conditional on the clip) and c is 0; the
@@ -85,9 +86,9 @@ def true_values(d_prime: float, clip_sd: float) -> dict[str, float]:
     }
 
 
-def one_study(task: tuple[float, float, int, int, bool, int]) -> dict:
+def one_study(task: tuple[float, float, int, int, bool, int, int]) -> dict:
     """Fit every headline test to one simulated study; rejections, coverage and fit outcome."""
-    d_prime, clip_sd, n_clips, seed, with_glmm, pb_samples = task
+    d_prime, clip_sd, n_clips, seed, with_glmm, pb_samples, pb_draws = task
     df = simulate_study(
         N_PARTICIPANTS, N_TRIALS, d_prime=d_prime, n_clips=n_clips, cue_weight=clip_sd, label_effects={}, seed=seed
     )
@@ -104,13 +105,13 @@ def one_study(task: tuple[float, float, int, int, bool, int]) -> dict:
     if not with_glmm:
         return out
     try:
-        out.update(_glmm_outcomes(df, truth, seed, pb_samples))
+        out.update(_glmm_outcomes(df, truth, seed, (pb_samples, pb_draws)))
     except ModelFitError:
         out["aborted"] = True
     return out
 
 
-def _glmm_outcomes(df, truth: dict[str, float], seed: int, pb_samples: int) -> dict:
+def _glmm_outcomes(df, truth: dict[str, float], seed: int, bootstrap: tuple[int, int]) -> dict:
     """The GLMM's tests of d' = 0 and c = 0 and whether its profile intervals cover the truth.
 
     The app's fit with fallback and likelihood ratios, referred to ``F(1, clips - 2)`` (``glmm_dprime``,
@@ -139,39 +140,43 @@ def _glmm_outcomes(df, truth: dict[str, float], seed: int, pb_samples: int) -> d
         out["raw"][name] = (at_zero, at_truth)  # type: ignore[index]
     at_zero, at_truth = out["raw"]["glmm_dprime"]  # type: ignore[index]
     out["glmm_dprime_chi2"] = (lr_p_value(at_zero, np.inf) < 0.05, at_truth <= critical_value(np.inf))
+    pb_samples, pb_draws = bootstrap
     if pb_samples:
         started = time.perf_counter()
         test = parametric_bootstrap_lr(y, X, names, structure, "is_ai", n_samples=pb_samples, seed=seed)
         out["glmm_dprime_pb"] = (test.p_value < 0.05, None)
         out["pb_seconds"] = (time.perf_counter() - started) / pb_samples
     else:
-        out["pb_draw"], out["pb_seconds"] = _one_bootstrap_statistic(y, X, names, structure, seed)
+        out["pb_draw"], out["pb_seconds"] = _bootstrap_statistics(y, X, names, structure, seed, pb_draws)
     return out
 
 
-def _one_bootstrap_statistic(y, X, names, structure, seed: int) -> tuple[float, float]:
-    """One parametric-bootstrap draw of the LR statistic of d' = 0 (warp-speed method, module docstring)
-    and the seconds its two refits took (warm-started as in :func:`parametric_bootstrap_lr`)."""
+def _bootstrap_statistics(y, X, names, structure, seed: int, draws: int) -> tuple[list[float], float]:
+    """``draws`` parametric-bootstrap draws of the LR statistic of d' = 0 (warp-speed method, module docstring)
+    and the seconds one draw's two refits took (warm-started as in :func:`parametric_bootstrap_lr`)."""
     j = names.index("is_ai")
     keep = [k for k in range(len(names)) if k != j]
     held = [names[k] for k in keep]
     null = fit_binomial(y, X[:, keep], held, structure.factors, hessian=False)
     assert null.optimum is not None
     n_theta = null.optimum.size - len(keep)
-    y_star = simulate_responses(null, X[:, keep], structure, np.random.default_rng(seed))
-    started = time.perf_counter()
-    try:
-        null_star = fit_binomial(y_star, X[:, keep], held, structure.factors, start=null.optimum, hessian=False)
-        start = np.insert(null.optimum, n_theta + j, 0.0)
-        full_star = fit_binomial(y_star, X, names, structure.factors, start=start, hessian=False)
-    except (ModelFitError, np.linalg.LinAlgError):
-        return np.nan, time.perf_counter() - started
-    return max(null_star.deviance - full_star.deviance, 0.0), time.perf_counter() - started
+    rng = np.random.default_rng(seed)
+    start = np.insert(null.optimum, n_theta + j, 0.0)
+    started, statistics = time.perf_counter(), []
+    for _ in range(draws):
+        y_star = simulate_responses(null, X[:, keep], structure, rng)
+        try:
+            null_star = fit_binomial(y_star, X[:, keep], held, structure.factors, start=null.optimum, hessian=False)
+            full_star = fit_binomial(y_star, X, names, structure.factors, start=start, hessian=False)
+        except (ModelFitError, np.linalg.LinAlgError):
+            continue
+        statistics.append(max(null_star.deviance - full_star.deviance, 0.0))
+    return statistics, (time.perf_counter() - started) / draws
 
 
 def warp_speed_rejections(results: list[dict]) -> None:
     """Set ``glmm_dprime_pb`` of every study: its LR above the 95 % quantile of the cell's bootstrap draws."""
-    draws = np.array([r["pb_draw"] for r in results if "pb_draw" in r])
+    draws = np.array([d for r in results for d in r.get("pb_draw", [])])
     draws = draws[np.isfinite(draws)]
     if draws.size == 0:
         return
@@ -262,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clips", type=int, nargs="+", default=N_CLIPS)
     parser.add_argument("--skip-glmm", action="store_true", help="only the fast tests (GLMM columns n/a)")
     parser.add_argument("--pb-samples", type=int, default=0, help="full bootstrap per study (slow; 0: warp-speed)")
+    parser.add_argument("--pb-draws", type=int, default=1, help="warp-speed bootstrap draws per study")
     parser.add_argument("--raw", help="also write every study's outcome and statistics here (JSON lines)")
     args = parser.parse_args(argv)
     # Clip SD first in the loop order the user gave: each row is printed as soon as its cell is done.
@@ -277,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
         for cell in cells:
             results = pool.map(
                 one_study,
-                [(*cell, seed, not args.skip_glmm, args.pb_samples) for seed in range(args.studies)],
+                [(*cell, seed, not args.skip_glmm, args.pb_samples, args.pb_draws) for seed in range(args.studies)],
                 chunksize=2,
             )
             warp_speed_rejections(results)

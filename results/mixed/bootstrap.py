@@ -7,10 +7,11 @@ term (the null fit), refits both models to each and refers the observed statisti
 (Halekoh & Højsgaard 2014, J. Stat. Softw. 59(9), ``pbkrtest::PBmodcomp``, whose p-value it reproduces:
 ``(1 + #{LR* >= LR}) / (1 + B)``). The Monte-Carlo error of that p-value is reported beside it.
 
-Cost. Every bootstrap sample is two warm-started Laplace fits; at 60 participants x 12 trials, 20 clips
-they take 0.06-0.09 s each on a busy two-core machine (``benchmarks/inference_calibration.py`` prints the
-time per study), so :data:`DEFAULT_SAMPLES` = 200 takes about half a minute: a computation a researcher
-asks for, never one a page runs on its own.
+Cost. Every bootstrap sample is two warm-started Laplace fits. Measured on a busy two-core machine: 0.15 s
+a sample at 30 participants x 12 trials with two variance parameters, 0.4-1.1 s at 60 x 12 with the
+by-participant d' (three); ``benchmarks/inference_calibration.py`` prints it per cell. :data:`DEFAULT_SAMPLES`
+= 200 therefore takes half a minute to a few minutes: a computation a researcher asks for, never one a
+page runs on its own.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from results.mixed.inference import FittedStructure
 from results.mixed.terms import ModelFitError
 
 DEFAULT_SAMPLES = 200
-"""Bootstrap samples by default: Monte-Carlo SE of a p-value near .05 is 1.5 points (about 30 s, see above)."""
+"""Bootstrap samples by default: the Monte-Carlo SE of a p-value near .05 is 1.5 points (cost: see above)."""
 
 
 @dataclass(frozen=True)
