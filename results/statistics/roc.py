@@ -8,7 +8,9 @@ The AUC interval generalises over participants *and* clips: it is the two-way cl
 of :func:`results.statistics.cluster_variance.two_way_clustered` (DeLong placement values, t(clips - 2)),
 the headline's. The bootstrap over participants it replaces treated the clips as fixed and covered the
 true AUC in only 28-75 % of simulated studies with clip variation (issue 22);
-``benchmarks/roc_equivalence_calibration.py`` measures the coverage of this one.
+``benchmarks/roc_equivalence_calibration.py`` measures this one: 93.0-96.5 % coverage and 3.5-6.0 % false
+positives at 60 x 12, participant d' and criterion SD 0.3, clip SD 0.5 and 1, 20 and 40 clips (200 studies a
+cell, seed 7; 91-94 % with another seed at 100 studies a cell).
 """
 
 from __future__ import annotations
