@@ -26,7 +26,7 @@ def machine_line(dataset: Dataset, roc: ROC) -> None:
         help=(
             "Machine: lasso logistic regression on the stored audio features, AUC over clips from repeated "
             "cross-validation (audio.balance.baseline). Listeners: area under the confidence ROC over trials, "
-            "bootstrap over participants. A machine well above the listeners points to an acoustic cue in the "
-            "clips that listeners did not use."
+            "interval over participants and clips (two-way cluster-robust). A machine well above the listeners "
+            "points to an acoustic cue in the clips that listeners did not use."
         ),
     )
