@@ -22,6 +22,8 @@ from tests.conftest import PG_URL, WORKER, _drop_postgres, _recreate_postgres, r
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LAST_SINGLE_STUDY_REVISION = "0010_withdrawals"
+NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR = {"clip_ids": [], "withdrawal_keeps_answers": False}
+"""Settings added since the fixture was written: every clip (as then), and a withdrawal erases everything."""
 TABLES_IN_ORDER = (
     "study_versions",
     "library_settings",
@@ -98,14 +100,11 @@ def test_a_single_study_database_becomes_one_study_with_every_answer(single_stud
         if name == "trials.csv":
             assert set(after_rows["study"]) == {"human-or-ai-a-listening-study"}
             after_rows = after_rows.drop(columns="study")
-        if name == "versions.csv":  # the settings now name the study's clips: none chosen = every clip, as before
-            chosen = [json.loads(text).pop("clip_ids") for text in after_rows["settings_json"]]
-            assert chosen == [[], []]
-            after_rows["settings_json"] = [_without_clip_ids(text) for text in after_rows["settings_json"]]
+        if name == "versions.csv":  # settings added since: each at the default that does what the old code did
+            for old, new in zip(before_rows["settings_json"], after_rows["settings_json"], strict=True):
+                old_settings, new_settings = json.loads(old), json.loads(new)
+                added = {key: new_settings.pop(key) for key in set(new_settings) - set(old_settings)}
+                assert added == NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR and new_settings == old_settings
+            after_rows = after_rows.drop(columns="settings_json")
+            before_rows = before_rows.drop(columns="settings_json")
         pd.testing.assert_frame_equal(after_rows, before_rows, obj=name)
-
-
-def _without_clip_ids(settings_json: str) -> str:
-    settings = json.loads(settings_json)
-    settings.pop("clip_ids")
-    return json.dumps(settings, ensure_ascii=False, sort_keys=True)
