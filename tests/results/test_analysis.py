@@ -8,6 +8,7 @@ move between results pages with "Include simulated participants" ticked.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -18,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import db
 from core.config import database_url
+from experiment.repository import default_study_id
 from results.analysis import Analysis, Failure
 from results.data.dataset import Filters
 from results.mixed import inference, model
@@ -53,7 +55,9 @@ def _overview() -> AppTest:
 
 def _page_analysis() -> Analysis:
     """The Analysis the pages share (Streamlit's resource cache is per process, AppTest runs in it)."""
-    analysis = cached_analysis(PAGE_FILTERS, database_url())
+    with db.session_scope() as session:  # the pages read the study in force: the default one here
+        filters = dataclasses.replace(PAGE_FILTERS, study_id=default_study_id(session))
+    analysis = cached_analysis(filters, database_url())
     assert analysis.computed("headline"), "not the Overview's analysis: the pages' filters changed?"
     return analysis
 
