@@ -14,7 +14,7 @@ import pytest
 from results.planning.simulate import simulate_study
 from results.rendering.export import table_to_csv
 from tests.conftest import require_or_skip
-from tests.results.test_lme4_crosscheck import _lme4_available
+from tests.r_packages import r_package_available
 
 SCRIPT = Path(__file__).resolve().parents[2] / "results" / "analysis.R"
 
@@ -34,7 +34,7 @@ def _run(folder: Path, **env: str) -> tuple[pd.DataFrame, str]:
 
 @pytest.mark.slow
 def test_analysis_r_gives_an_interval_for_every_fixed_effect_profile_or_wald_with_a_note(tmp_path):
-    require_or_skip(_lme4_available(), "Rscript with lme4 (r-base-core, r-cran-lme4)")
+    require_or_skip(r_package_available("lme4"), "Rscript with lme4 (r-base-core, r-cran-lme4)")
     # Small and singular (the participant d' SD is estimated at 0): the case where profiles used to fail.
     study = simulate_study(20, 8, d_prime=0.8, n_clips=10, cue_weight=0.5, label_effects={}, seed=2)
     (tmp_path / "trials.csv").write_bytes(table_to_csv(study))

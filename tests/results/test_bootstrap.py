@@ -3,7 +3,6 @@ null fit, and agrees with ``pbkrtest::PBmodcomp`` (Debian ``r-cran-pbkrtest``) w
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from results.statistics.detection import main_trials
 from results.statistics.headline import headline_detection
 from results.statistics.models import detection_design
 from tests.conftest import require_or_skip
+from tests.r_packages import r_package_available
 
 R_SCRIPT = Path(__file__).resolve().parent / "r" / "pbmodcomp.R"
 
@@ -55,16 +55,9 @@ def test_simulated_responses_follow_the_fitted_model():
     assert draws.mean() == pytest.approx(y.mean(), abs=0.05)
 
 
-def _pbkrtest_available() -> bool:
-    if not shutil.which("Rscript"):
-        return False
-    probe = subprocess.run(["Rscript", "-e", "library(pbkrtest)"], capture_output=True, timeout=120, check=False)
-    return probe.returncode == 0
-
-
 @pytest.mark.slow
 def test_bootstrap_p_value_agrees_with_pbkrtest_within_monte_carlo_error(tmp_path):
-    require_or_skip(_pbkrtest_available(), "Rscript with lme4 and pbkrtest (r-cran-lme4, r-cran-pbkrtest)")
+    require_or_skip(r_package_available("pbkrtest"), "Rscript with lme4 and pbkrtest (r-cran-lme4, r-cran-pbkrtest)")
     trials, y, X, names, structure = _study(1.2)
     n_samples = 200
     ours = parametric_bootstrap_lr(y, X, names, structure, "is_ai", n_samples=n_samples, seed=1)

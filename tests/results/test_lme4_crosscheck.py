@@ -16,7 +16,6 @@ for the probit link its estimates then differ from lme4's by up to 0.03 in the f
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -31,20 +30,14 @@ from results.statistics import models
 from results.statistics.detection import main_trials
 from results.statistics.models import detection_design, detection_mixed_model
 from tests.conftest import require_or_skip
+from tests.r_packages import r_package_available
 
 SCRIPT = Path(__file__).resolve().parents[2] / "results" / "analysis.R"
 
 
-def _lme4_available() -> bool:
-    if not shutil.which("Rscript"):
-        return False
-    probe = subprocess.run(["Rscript", "-e", "library(lme4)"], capture_output=True, timeout=120, check=False)
-    return probe.returncode == 0
-
-
 @pytest.fixture(scope="module")
 def fits(tmp_path_factory):
-    require_or_skip(_lme4_available(), "Rscript with lme4 (r-base-core, r-cran-lme4)")
+    require_or_skip(r_package_available("lme4"), "Rscript with lme4 (r-base-core, r-cran-lme4)")
     rng = np.random.default_rng(3)
     study = simulate_study(
         80, 16, d_prime=rng.normal(1.0, 0.5, 80), criterion=rng.normal(0.2, 0.4, 80), n_clips=30, cue_weight=0.7, seed=3
@@ -93,20 +86,15 @@ def test_app_default_agrees_with_glmer_within_the_stated_tolerance(fits):
 # --- Emotion: the app's linear mixed model against the ordinal (cumulative link) mixed model ------------------
 
 
-def _ordinal_available() -> bool:
-    if not _lme4_available():
-        return False
-    probe = subprocess.run(["Rscript", "-e", "library(ordinal)"], capture_output=True, timeout=120, check=False)
-    return probe.returncode == 0
-
-
 EMOTION_SCALES = ("moved", "valence")
 
 
 @pytest.fixture(scope="module")
 def emotion_fits(tmp_path_factory):
     """AI clips move listeners 0.8 points more; valence does not depend on the source (no guess effects)."""
-    require_or_skip(_ordinal_available(), "Rscript with lme4 and ordinal (r-cran-lme4, r-cran-ordinal)")
+    require_or_skip(
+        r_package_available("lme4", "ordinal"), "Rscript with lme4 and ordinal (r-cran-lme4, r-cran-ordinal)"
+    )
     study = simulate_study(60, 16, d_prime=1.0, n_clips=30, label_effects={}, source_effects={"moved": 0.8}, seed=5)
     folder = tmp_path_factory.mktemp("clmm")
     (folder / "trials.csv").write_bytes(table_to_csv(study))

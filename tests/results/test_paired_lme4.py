@@ -12,7 +12,6 @@ random SDs within 0.05, standard errors and the likelihood-ratio statistic withi
 from __future__ import annotations
 
 import math
-import shutil
 import subprocess
 
 import pandas as pd
@@ -22,6 +21,7 @@ from results.mixed.inference import deviance_excess, fit_with_fallback
 from results.planning.paired_simulate import simulate_paired_study
 from results.statistics.paired_detection import pair_choices, paired_design, paired_detection
 from tests.conftest import require_or_skip
+from tests.r_packages import r_package_available
 
 GLMER = """
 library(lme4)
@@ -40,16 +40,9 @@ write.csv(out, "estimates.csv", row.names = FALSE)
 """
 
 
-def _lme4_available() -> bool:
-    if not shutil.which("Rscript"):
-        return False
-    probe = subprocess.run(["Rscript", "-e", "library(lme4)"], capture_output=True, timeout=120, check=False)
-    return probe.returncode == 0
-
-
 @pytest.fixture(scope="module")
 def fits(tmp_path_factory):
-    require_or_skip(_lme4_available(), "Rscript with lme4 (r-base-core, r-cran-lme4)")
+    require_or_skip(r_package_available("lme4"), "Rscript with lme4 (r-base-core, r-cran-lme4)")
     table = simulate_paired_study(60, 8, d_prime=0.8, clip_sd=0.8, n_clips=24, pairing="random", seed=11)
     pairs = pair_choices(table)
     folder = tmp_path_factory.mktemp("paired_lme4")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -16,6 +15,7 @@ from results.mixed.terms import RandomFactor
 from results.planning.simulate import simulate_study
 from results.statistics.emotion import rated_trials
 from tests.conftest import require_or_skip
+from tests.r_packages import r_package_available
 
 LMER_TEST = """
 suppressPackageStartupMessages(library(lmerTest))
@@ -25,15 +25,8 @@ write.csv(coef(summary(m)), "lmertest.csv")
 """
 
 
-def _lmertest_available() -> bool:
-    if not shutil.which("Rscript"):
-        return False
-    probe = subprocess.run(["Rscript", "-e", "library(lmerTest)"], capture_output=True, timeout=120, check=False)
-    return probe.returncode == 0
-
-
 def test_satterthwaite_df_agree_with_lmertest(tmp_path):
-    require_or_skip(_lmertest_available(), "Rscript with lmerTest (r-cran-lmertest)")
+    require_or_skip(r_package_available("lmerTest"), "Rscript with lmerTest (r-cran-lmertest)")
     study = simulate_study(30, 12, d_prime=1.0, n_clips=16, label_effects={}, source_effects={"moved": 0.5}, seed=5)
     trials, _ = rated_trials(study, ("moved",))
     rated = trials[trials["moved"].notna()].assign(is_ai=lambda t: t["is_ai"].to_numpy() - 0.5)
