@@ -1,12 +1,13 @@
 """A database written before studies existed migrates into one study with nothing lost, on both backends.
 
-The fixture (``tests/fixtures/single_study.db`` and its export ``single_study_export/``) was written by
-the code of commit c0bb91d, the last main with one study per deployment (``make_single_study_database.py``
-says how). On PostgreSQL the same rows are loaded into a database migrated to that code's last revision.
+The fixture (``tests/fixtures/single_study.sql``, an ``iterdump`` of the SQLite database, and its
+export ``single_study_export/``) was written by the code of commit c0bb91d, the last main with one
+study per deployment (``make_single_study_database.py`` says how). On PostgreSQL the same rows are
+loaded into a database migrated to that code's last revision.
 """
 
 import json
-import shutil
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -38,9 +39,16 @@ TABLES_IN_ORDER = (
 )
 
 
-def _copy_rows_into_postgres(url: str) -> None:
+def _restore_fixture(path: Path) -> str:
+    """The fixture's SQLite database, restored from its SQL dump at ``path``; returns its URL."""
+    with sqlite3.connect(path) as connection:
+        connection.executescript((FIXTURES / "single_study.sql").read_text(encoding="utf-8"))
+    return f"sqlite:///{path}"
+
+
+def _copy_rows_into_postgres(url: str, sqlite_copy: str) -> None:
     """Load every row of the fixture into a PostgreSQL database at the fixture's revision."""
-    source = create_engine(f"sqlite:///{FIXTURES / 'single_study.db'}")
+    source = create_engine(sqlite_copy)
     target = db.get_engine(url)
     metadata = MetaData()
     metadata.reflect(target)
@@ -57,17 +65,16 @@ def _copy_rows_into_postgres(url: str) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def single_study_database(request, tmp_path):
     """The fixture database, not yet migrated past the single-study revision, as a URL."""
+    restored = _restore_fixture(tmp_path / "single_study.db")
     if request.param == "sqlite":
-        path = tmp_path / "single_study.db"
-        shutil.copyfile(FIXTURES / "single_study.db", path)
-        yield f"sqlite:///{path}"
+        yield restored
         db.dispose_engines()
         return
     require_or_skip(bool(PG_URL), "PostgreSQL (HUMAN_TOUCH_TEST_PG_URL)")
     name = f"human_touch_legacy_{WORKER}"
     url = _recreate_postgres(name)
     command.upgrade(db.alembic_config(url), LAST_SINGLE_STUDY_REVISION)
-    _copy_rows_into_postgres(url)
+    _copy_rows_into_postgres(url, restored)
     yield url
     db.dispose_engines()
     _drop_postgres(name)
