@@ -21,31 +21,41 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.e2e
 
 
-def _session_id_of(page, url: str) -> str:
-    """Load ``url`` and return the Streamlit session id the server sent over the websocket."""
+def _listen_for_session_id(page) -> list[str]:
+    """Collect the Streamlit session id of the page's next websocket (from its NewSession message).
+
+    Returns the list it fills: empty until that message arrives, then one id.
+    """
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     found: list[str] = []
 
-    def on_socket(socket) -> None:
-        def on_frame(payload) -> None:
-            if isinstance(payload, (bytes, bytearray)) and not found:
-                message = ForwardMsg()
-                try:
-                    message.ParseFromString(bytes(payload))
-                except Exception:
-                    return
-                if message.WhichOneof("type") == "new_session":
-                    found.append(message.new_session.initialize.session_id)
+    def on_frame(payload) -> None:
+        if isinstance(payload, (bytes, bytearray)) and not found:
+            message = ForwardMsg()
+            try:
+                message.ParseFromString(bytes(payload))
+            except Exception:
+                return
+            if message.WhichOneof("type") == "new_session":
+                found.append(message.new_session.initialize.session_id)
 
-        socket.on("framereceived", on_frame)
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    return found
 
-    page.on("websocket", on_socket)
+
+def _wait_for_session_id(page, found: list[str]) -> str:
+    # Playwright delivers websocket frames only while it runs: each check lets it run for 50 ms.
+    wait_until(lambda: found or page.wait_for_timeout(50) or found, "the session's NewSession message")
+    return found[0]
+
+
+def _session_id_of(page, url: str) -> str:
+    """Load ``url`` and return the Streamlit session id the server sent over the websocket."""
+    found = _listen_for_session_id(page)
     page.goto(url)
     wait_for_app(page)
-    page.wait_for_timeout(500)
-    assert found, "no NewSession message seen on the websocket"
-    return found[0]
+    return _wait_for_session_id(page, found)
 
 
 def _put_file(server_url: str, page, session_id: str, size: int) -> int:
@@ -117,30 +127,15 @@ def test_an_anonymous_upload_to_a_fresh_process_is_refused_before_any_page_has_r
     The session id is taken from the very first message of the very first websocket, while the
     first script run (migrations, start-up) is still going; before, uploads were accepted then.
     """
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    found: list[str] = []
-
-    def on_frame(payload) -> None:
-        if isinstance(payload, (bytes, bytearray)) and not found:
-            message = ForwardMsg()
-            try:
-                message.ParseFromString(bytes(payload))
-            except Exception:
-                return
-            if message.WhichOneof("type") == "new_session":
-                found.append(message.new_session.initialize.session_id)
-
-    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    found = _listen_for_session_id(page)
     page.goto(streamlit_server.url, wait_until="commit")
-    # Playwright delivers websocket frames only while it runs: each check lets it run for 50 ms.
-    wait_until(lambda: found or page.wait_for_timeout(50) or found, "the first session's NewSession message")
+    session_id = _wait_for_session_id(page, found)
     pid = streamlit_server.process.pid
     statuses, grown = [], 0.0
     for _ in range(3):
         # Growth is summed over each request alone: the start-up running beside it grows the process too.
         before = _rss_mb(pid)
-        statuses.append(_put_file(streamlit_server.url, page, found[0], 50 * 1024 * 1024))
+        statuses.append(_put_file(streamlit_server.url, page, session_id, 50 * 1024 * 1024))
         grown += _rss_mb(pid) - before
     print(f"fresh process: 3 x 50 MB anonymous uploads -> {statuses}, RSS +{grown:.1f} MB during them")
     assert statuses == [400, 400, 400]
