@@ -22,6 +22,7 @@ from experiment import repository, studies
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import ROOT, wait_for_app
 from tests.e2e.test_replicas import STUDY, deployment  # noqa: F401 (the module-scoped deployment fixture)
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -91,6 +92,12 @@ def _log_in(chromium, staff_url: str):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.locator('[data-testid="stSidebarNav"]').wait_for()
+    # The next address is a new page load: it is logged in only once the browser has traded the login's
+    # ticket for the session cookie, which happens right after the login, in the background.
+    wait_until(
+        lambda: any(c["name"] == "ht_staff_session" for c in context.cookies()) or page.wait_for_timeout(50),
+        "the staff session cookie",
+    )
     return context, page
 
 
