@@ -44,6 +44,26 @@ class RevealItem:
 
 
 @dataclass(frozen=True)
+class PairReveal:
+    """One scored pair of a paired (2AFC) study in the reveal: the choice and what each clip was.
+
+    ``choice`` is the position (1 or 2) the participant chose as AI, ``confidence`` 1..3;
+    ``truths`` and ``creators`` are by position (first clip, second clip).
+    """
+
+    number: int
+    choice: int
+    confidence: int | None
+    truths: tuple[str, str]  # core.vocabulary.Source values
+    creators: tuple[str | None, str | None]
+
+    @property
+    def correct(self) -> bool:
+        """Whether the clip chosen as AI is the AI clip."""
+        return self.truths[self.choice - 1] == Source.AI
+
+
+@dataclass(frozen=True)
 class Debrief:
     """Everything the debrief page shows.
 
@@ -52,7 +72,8 @@ class Debrief:
     items : tuple of RevealItem
         Every clip after the practice, numbered as on the progress bar.
     n_correct, n_main : int
-        Correct guesses among the scored (main) clips, and their number.
+        Correct guesses among the scored (main) clips, and their number; in a paired study the
+        pairs chosen right and the scored pairs (one choice each).
     accuracy : float
         ``n_correct / n_main``.
     dprime : float
@@ -84,6 +105,7 @@ class Debrief:
     completion_code: str
     completion_url: str
     condition: str = Condition.BLIND
+    pairs: tuple[PairReveal, ...] = ()  # a paired study's scored pairs, in order (empty otherwise)
 
     @property
     def scored(self) -> bool:
@@ -138,13 +160,15 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     others = repository.completed_accuracies(
         session, exclude_participant_id=participant.id, study_id=participant.study_id
     )
-    is_paired = any(t.pair_trial is not None for t in trials)
+    pairs = _pair_reveals(trials, responses, settings.show_creator_in_debrief)
     # Paired participants' choices are not single-clip guesses: no comparison with those scores.
-    compare = settings.show_percentile and asks_source(participant.condition) and not is_paired
+    compare = settings.show_percentile and asks_source(participant.condition) and not pairs
     percentile = percentile_rank(accuracy, others) if compare else None
     sensitivity = dprime(hits, misses, false_alarms, correct_rejections)
-    if is_paired:  # each pair is one 2AFC choice, counted on both its clips: d' = sqrt(2) z(pc)
-        sensitivity = paired.dprime_2afc_from_counts(n_correct // 2, n_main // 2)
+    if pairs:  # each pair is one 2AFC choice, scored once: d' = sqrt(2) z(pc)
+        n_main, n_correct = len(pairs), sum(pair.correct for pair in pairs)
+        accuracy = n_correct / n_main
+        sensitivity = paired.dprime_2afc_from_counts(n_correct, n_main)
     return Debrief(
         items=tuple(items),
         n_correct=n_correct,
@@ -157,11 +181,34 @@ def debrief(session: Session, participant: Participant) -> Debrief:
         completion_code=participant.completion_code or "",
         completion_url=_completion_url(current, participant),
         condition=participant.condition or Condition.BLIND,
+        pairs=pairs,
     )
 
 
 # ----------------------------------------------------------------------------------------------
 # Internals
+
+
+def _pair_reveals(trials, responses, show_creator: bool) -> tuple[PairReveal, ...]:
+    """The scored pairs (``pair_trial`` 1..n, main trials) with the choice and both clips' truth."""
+    members: dict[int, list] = {}
+    for trial in trials:
+        if trial.kind == TrialKind.MAIN and trial.pair_trial not in (None, paired.PRACTICE_PAIR):
+            members.setdefault(trial.pair_trial, []).append(trial)
+    reveals = []
+    for number in sorted(members):
+        first, second = sorted(members[number], key=lambda t: t.pair_position or 0)
+        response = responses[first.trial_index]
+        reveals.append(
+            PairReveal(
+                number=number,
+                choice=int(response.pair_choice),
+                confidence=response.pair_confidence,
+                truths=(first.clip.source, second.clip.source),
+                creators=(_creator(first.clip), _creator(second.clip)) if show_creator else (None, None),
+            )
+        )
+    return tuple(reveals)
 
 
 def _completion_url(current: StudySettings, participant: Participant) -> str:

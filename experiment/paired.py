@@ -12,6 +12,10 @@ pair) or, without pairs, to an AI clip drawn at random, shuffles the pairs, and 
 order within the participant: exactly half the pairs (one more or less when the number is odd)
 play the AI clip first, which half being random.
 
+The practice is a pair too (``pair_trial`` 0, both clips "practice" trials): the task practised is
+the task scored. Its second clip is a spare clip of the other source than the practice clip
+:func:`~experiment.assignment.assign_trials` chose, so neither is a main clip; its order is random.
+
 Each clip stays one ``Trial`` row (so every rating and listening record keeps its own row and the
 export stays one row per clip), numbered by ``pair_trial`` (1..n pairs) and ``pair_position``
 (1 = heard first). The one choice is kept on both clips' responses (``pair_choice`` = the position
@@ -37,6 +41,9 @@ from scipy.stats import norm
 from core.vocabulary import Source, TrialFormat, TrialKind
 from experiment.assignment import AssignmentError, AssignmentRules, ClipInfo, PlannedTrial
 
+PRACTICE_PAIR = 0
+"""The ``pair_trial`` number of the practice pair (scored pairs are numbered from 1)."""
+
 PAIR_CONFIDENCE_OPTIONS: tuple[int, ...] = (1, 2, 3)
 """How sure the participant is of the pair choice: 1 = guessing, 2 = fairly sure, 3 = sure."""
 
@@ -45,7 +52,7 @@ PAIR_CONFIDENCE_OPTIONS: tuple[int, ...] = (1, 2, 3)
 class PairedPlan:
     """One stored trial of a paired study: the planned clip and its place in a pair.
 
-    ``pair_trial`` and ``pair_position`` are None for the practice trial (a single clip).
+    ``pair_trial`` is 0 for the practice pair, 1..n for the scored pairs.
     """
 
     trial: PlannedTrial
@@ -79,11 +86,15 @@ def arrange_pairs(planned: Sequence[PlannedTrial], clips: Sequence[ClipInfo], se
     Returns
     -------
     list of PairedPlan
-        The practice (if any) first, then pairs 1..n/2, each as position 1 then position 2.
+        The practice pair (if any) first, then pairs 1..n/2, each as position 1 then position 2.
+
+    Raises
+    ------
+    AssignmentError
+        Unequal sources, or a practice without a spare clip of the other source.
     """
     rng = random.Random(f"pairs-{seed}")
     info = {c.clip_id: c for c in clips}
-    extras = [p for p in planned if p.kind != TrialKind.MAIN]
     mains = [p for p in planned if p.kind == TrialKind.MAIN]
     humans = [p for p in mains if info[p.clip_id].source == Source.HUMAN]
     ais = [p for p in mains if info[p.clip_id].source == Source.AI]
@@ -100,11 +111,27 @@ def arrange_pairs(planned: Sequence[PlannedTrial], clips: Sequence[ClipInfo], se
     if n_pairs % 2:
         ai_first.append(rng.random() < 0.5)
     rng.shuffle(ai_first)
-    result = [PairedPlan(p) for p in extras]
+    result = _practice_pair(planned, clips, rng)
     for number, ((human, ai), first_is_ai) in enumerate(zip(partners, ai_first, strict=True), start=1):
         order = (ai, human) if first_is_ai else (human, ai)
         result += [PairedPlan(order[0], number, 1), PairedPlan(order[1], number, 2)]
     return result
+
+
+def _practice_pair(planned: Sequence[PlannedTrial], clips: Sequence[ClipInfo], rng: random.Random) -> list[PairedPlan]:
+    """The practice pair: the planned practice clip and a spare clip of the other source, in random order."""
+    practice = next((p for p in planned if p.kind == TrialKind.PRACTICE), None)
+    if practice is None:
+        return []
+    used = {p.clip_id for p in planned}
+    source = next(c.source for c in clips if c.clip_id == practice.clip_id)
+    spare = sorted(c.clip_id for c in clips if c.source != source and c.clip_id not in used)
+    if not spare:
+        raise AssignmentError("the practice pair needs a human and an AI clip outside the main clips")
+    partner = PlannedTrial(TrialKind.PRACTICE, rng.choice(spare))
+    order = [practice, partner]
+    rng.shuffle(order)
+    return [PairedPlan(order[0], PRACTICE_PAIR, 1), PairedPlan(order[1], PRACTICE_PAIR, 2)]
 
 
 def _matched(

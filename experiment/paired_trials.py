@@ -24,7 +24,7 @@ from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
 from experiment import listening, quality, repository, trials
 from experiment.answers import Answer, answer_problem, required_listen_seconds
-from experiment.paired import PAIR_CONFIDENCE_OPTIONS
+from experiment.paired import PAIR_CONFIDENCE_OPTIONS, PRACTICE_PAIR
 from experiment.progress import advance, settings_for
 from experiment.settings import StudySettings
 from experiment.trials import SubmitResult
@@ -49,9 +49,9 @@ class PairView:
     Attributes
     ----------
     pair_trial : int
-        The pair's number, 1-based; send it back on submit.
+        The pair's number, 1-based (0 for the practice pair); send it back on submit.
     n_pairs : int
-        Pairs in the participant's list (the "N" of "Pair k of N").
+        Scored pairs in the participant's list (the "N" of "Pair k of N").
     clips : tuple of PairClip
         The first and the second clip.
     scales : tuple of str
@@ -64,14 +64,22 @@ class PairView:
     scales: tuple[str, ...]
     scale_points: int
 
+    @property
+    def is_practice(self) -> bool:
+        """Whether this is the unscored practice pair."""
+        return self.pair_trial == PRACTICE_PAIR
+
 
 def current_pair(session: Session, participant: Participant) -> PairView | None:
-    """The first unanswered pair of the trials step; None when the next trial is not paired (or none is left)."""
-    if participant.step != Step.TRIALS:
+    """The first unanswered pair of the practice or trials step; None when the next trial is not paired."""
+    if participant.step not in (Step.PRACTICE, Step.TRIALS):
         return None
     stored = repository.trials_of(session, participant)
     answered = repository.answered_indices(session, participant)
-    first = next((t for t in stored if t.trial_index not in answered and t.kind != TrialKind.PRACTICE), None)
+    practice = participant.step == Step.PRACTICE
+    first = next(
+        (t for t in stored if t.trial_index not in answered and (t.kind == TrialKind.PRACTICE) == practice), None
+    )
     if first is None or first.pair_trial is None:
         return None
     members = sorted((t for t in stored if t.pair_trial == first.pair_trial), key=lambda t: t.pair_position or 0)
@@ -81,7 +89,7 @@ def current_pair(session: Session, participant: Participant) -> PairView | None:
     clips = tuple(_clip(session, settings, t) for t in members)
     return PairView(
         pair_trial=first.pair_trial,
-        n_pairs=len({t.pair_trial for t in stored if t.pair_trial is not None}),
+        n_pairs=len({t.pair_trial for t in stored if t.pair_trial not in (None, PRACTICE_PAIR)}),
         clips=(clips[0], clips[1]),
         scales=tuple(settings.scales),
         scale_points=settings.scale_points,
@@ -156,6 +164,10 @@ def submit_pair(
     for response in responses:
         if not repository.insert_response(session, response):
             return SubmitResult("duplicate", _("Your answer to this pair was already recorded."), participant.step)
+    if current.is_practice:  # the practice pair done: on to the scored pairs
+        participant.practice_done_at = now
+        advance(session, participant)
+        return SubmitResult("recorded", "", participant.step)
     _flag_too_fast(participant, settings, responses)
     if current_pair(session, participant) is None and trials.current_trial(session, participant) is None:
         advance(session, participant)  # to the questions after the clips, or completed at the debrief

@@ -453,7 +453,8 @@ def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int
     -------
     list of str
         Empty when every participant can get n_trials/2 distinct clips of each source and, with a
-        practice trial, one more clip for it (the practice clip is never a main clip).
+        practice trial, one more clip for it (the practice clip is never a main clip); a paired study's
+        practice pair needs one more clip of each source.
     """
     need = settings.n_trials // 2
     problems = []
@@ -469,6 +470,12 @@ def library_problems(settings: StudySettings, clips_per_source: Mapping[str, int
         problems.append(
             f"the practice trial needs a clip outside the {settings.n_trials} main clips, but the library has "
             f"only {total} active clips: add a clip or switch the practice trial off"
+        )
+    paired_practice = settings.trial_format == "paired" and settings.practice_trial
+    if not problems and paired_practice and min(int(clips_per_source.get(s, 0)) for s in SOURCES) <= need:
+        problems.append(
+            f"the practice pair needs a human and an AI clip outside the {settings.n_trials} main clips: "
+            f"add a clip of each source or switch the practice trial off"
         )
     return problems
 

@@ -2,7 +2,7 @@
 
 ``human-touch demo participants --n 60`` calls :func:`simulate_participants`, which walks each
 simulated participant through exactly the services a browser session uses (consent, questionnaire,
-audio check, instructions, practice, every trial, completion), so their rows look like a real
+audio check, instructions, practice, every trial or pair, completion), so their rows look like a real
 participant's, except that ``Participant.simulated`` is set. Results and exports leave them out
 unless the researcher asks to include them.
 
@@ -36,12 +36,12 @@ from sqlalchemy.orm import Session
 
 from core.models import Participant, utcnow
 from core.vocabulary import Source, Step
-from experiment import quality, repository, screening
+from experiment import paired_trials, quality, repository, screening
 from experiment.audio_check import save_screening
 from experiment.entry import Entry, begin
 from experiment.progress import settings_for
 from experiment.questionnaire import QUESTIONNAIRE, save_after_trials, save_questionnaire
-from experiment.trials import Answer, TrialView, acknowledge_instructions, current_trial, mark_shown, submit_answer
+from experiment.trials import Answer, acknowledge_instructions, current_trial, mark_shown, submit_answer
 
 #: Mean rating difference AI - human built into the simulation, scale points.
 EMOTION_EFFECTS = {"valence": 0.0, "arousal": 0.0, "moved": -0.8, "liking": -0.5}
@@ -116,11 +116,19 @@ def _walk(
         save_screening(session, participant, screening.screening_targets(participant.seed, n_screening))
     acknowledge_instructions(session, participant)
     rating_offset = rng.normal(0.0, 0.7, size=len(EMOTION_EFFECTS))
-    while (view := current_trial(session, participant)) is not None:
+    while True:
+        pair = paired_trials.current_pair(session, participant)
+        if pair is not None:  # a paired study: both clips and the choice, as one answer
+            _answer_pair(session, participant, pair, truth, rating_offset, seed, rng)
+            continue
+        view = current_trial(session, participant)
+        if view is None:
+            break
         mark_shown(session, participant, view.trial_index)
         trial = repository.trial_at(session, participant, view.trial_index)
         assert trial is not None
-        answer = _answer(view, trial.clip_id, trial.clip.source == Source.AI, truth, rating_offset, seed, rng)
+        task = _ClipTask(view.scales, view.scale_points, view.duration_s, view.ask_familiarity)
+        answer = _answer(task, trial.clip_id, trial.clip.source == Source.AI, truth, rating_offset, seed, rng)
         # Stands in for the wall time of a real listen, which the server checks: the clip was
         # sent as long ago as the answer took (listening plus deciding).
         trial.first_shown_at = utcnow() - timedelta(milliseconds=answer.client_time_to_answer_ms or 0)
@@ -143,8 +151,49 @@ def clip_draws(seed: int, clip_id: int) -> tuple[float, list[float]]:
     return clip_rng.gauss(0.0, 0.3), [clip_rng.gauss(0.0, 0.6) for _ in EMOTION_EFFECTS]
 
 
+@dataclass(frozen=True)
+class _ClipTask:
+    """What answering one clip asks: the scales, their points, the clip's length in seconds."""
+
+    scales: tuple[str, ...]
+    scale_points: int
+    duration_s: float
+    ask_familiarity: bool = False
+
+
+def _answer_pair(
+    session: Session,
+    participant: Participant,
+    pair: paired_trials.PairView,
+    truth: tuple[float, float],
+    rating_offset: np.ndarray,
+    seed: int,
+    rng: np.random.Generator,
+) -> None:
+    """A pair: each clip rated as a single clip is; the clip with more AI evidence is chosen as AI.
+
+    Choosing the larger of two evidence draws is the 2AFC observer of the module's model; the
+    confidence (1..3) grows with the gap between the two clips' confidence ratings.
+    """
+    answers, evidence = [], []
+    for clip in pair.clips:
+        mark_shown(session, participant, clip.trial_index)
+        trial = repository.trial_at(session, participant, clip.trial_index)
+        assert trial is not None
+        task = _ClipTask(pair.scales, pair.scale_points, clip.duration_s)
+        answer = _answer(task, trial.clip_id, trial.clip.source == Source.AI, truth, rating_offset, seed, rng)
+        trial.first_shown_at = utcnow() - timedelta(milliseconds=answer.client_time_to_answer_ms or 0)
+        evidence.append(int(answer.confidence or 0) + rng.random())  # ties broken at random
+        answers.append(dataclasses.replace(answer, confidence=None))
+    choice = 1 if evidence[0] > evidence[1] else 2
+    confidence = min(3, 1 + int(abs(evidence[0] - evidence[1])) // 2)
+    result = paired_trials.submit_pair(session, participant, pair.pair_trial, answers, choice, confidence)
+    if result.status != "recorded":
+        raise RuntimeError(f"a simulated pair was not recorded: {result.message}")
+
+
 def _answer(
-    view: TrialView,
+    view: _ClipTask,
     clip_id: int,
     is_ai: bool,
     truth: tuple[float, float],

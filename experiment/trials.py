@@ -249,6 +249,10 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
         return SubmitResult("rejected", _("This trial does not exist. Please reload the page."), participant.step)
     if trial.response is not None or trial_index in repository.answered_indices(session, participant):
         return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
+    if trial.pair_trial is not None:  # one clip of a pair: the pair is answered as one (experiment.paired_trials)
+        return SubmitResult(
+            "rejected", _("Please answer the pair currently shown. Reload the page if in doubt."), participant.step
+        )
     current = current_trial(session, participant)
     if current is None or current.trial_index != trial_index:
         if trial_index in repository.answered_indices(session, participant):  # answered meanwhile

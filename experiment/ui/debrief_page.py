@@ -14,7 +14,7 @@ from core.plain_text import as_plain_markdown, markdown_without_images
 from core.vocabulary import Source
 from experiment import debrief, withdrawal
 from experiment.progress import JourneyError
-from experiment.ui import design_text
+from experiment.ui import design_text, paired_text
 from experiment.ui.steps import StepPage, confidence_label
 
 WITHDRAWN_KEY = "withdrawn"
@@ -38,8 +38,33 @@ def debrief_step(page: StepPage) -> bool:
     return _withdrawal(page)
 
 
+def _paired_reveal(info: debrief.Debrief) -> None:
+    """A paired study's score in pairs and the reveal of each pair: the choice and what each clip was."""
+    score = ngettext("{k} of {n} pair", "{k} of {n} pairs", info.n_main).format(k=info.n_correct, n=info.n_main)
+    st.metric(_("Your score: pairs where you found the AI clip"), score)
+    st.markdown("#### " + _("Which clip of each pair was made by AI?"))
+    st.table([_pair_row(pair) for pair in info.pairs], hide_index=True, border="horizontal")
+
+
+def _pair_row(pair: debrief.PairReveal) -> dict[str, object]:
+    made_by = []
+    for truth, creator in zip(pair.truths, pair.creators, strict=True):
+        text = _("AI") if truth == Source.AI else _("A person")
+        made_by.append(text + (f" ({as_plain_markdown(creator)})" if creator else ""))
+    return {
+        _("Pair"): pair.number,
+        _("Your choice for AI"): _(paired_text.CHOICE_LABELS[pair.choice]),
+        _("First clip"): made_by[0],
+        _("Second clip"): made_by[1],
+        _("Right?"): "✓" if pair.correct else "✗",
+    }
+
+
 def _scored_reveal(info: debrief.Debrief) -> None:
     """The blind condition's score, comparison and reveal of each guess."""
+    if info.pairs:
+        _paired_reveal(info)
+        return
     # The value stays short (a metric is cut off on a phone); the label says what it counts.
     if len(info.items) > info.n_main:  # some numbered clips were checks
         label = _("Your score: correct guesses among the scored clips")

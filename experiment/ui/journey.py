@@ -41,13 +41,12 @@ from experiment.progress import RESUME_PARAM, JourneyError, settings_for
 from experiment.ui import debrief_page, design_steps, paired_page
 from experiment.ui import steps as ui_steps
 from experiment.ui.steps import StepPage
-from experiment.ui.trial_page import trial_step
 
 STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
     Step.QUESTIONNAIRE: ui_steps.questionnaire_step,
     Step.AUDIO_CHECK: ui_steps.audio_check_step,
     Step.INSTRUCTIONS: ui_steps.instructions_step,
-    Step.PRACTICE: trial_step,
+    Step.PRACTICE: paired_page.practice_step,  # the practice pair of a paired study, else one clip
     Step.TRIALS: paired_page.trials_step,  # paired (2AFC) trials, else the single-clip page
     Step.AFTER_TRIALS: design_steps.after_trials_step,
     Step.DEBRIEF: debrief_page.debrief_step,

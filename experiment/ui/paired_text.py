@@ -6,15 +6,18 @@ importing the page (which imports the steps).
 
 from __future__ import annotations
 
-from core.i18n import _
+from core.i18n import N_, _
 from experiment.settings import StudySettings
+
+CHOICE_LABELS: dict[int, str] = {1: N_("The first clip"), 2: N_("The second clip")}
+"""The answers to "Which one was made by AI?", by position; the debrief repeats the one chosen."""
 
 
 def paired_instructions(settings: StudySettings) -> str:
     """The instructions' body for a paired study under ``settings`` (markdown with a numbered list)."""
     n_pairs = settings.n_trials // 2
     if settings.practice_trial:
-        count = _("You will hear **{n} pairs of short music clips**, after one practice clip.")
+        count = _("You will hear **{n} pairs of short music clips**, after one practice pair.")
     else:
         count = _("You will hear **{n} pairs of short music clips**.")
     return (

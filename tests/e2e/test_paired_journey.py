@@ -62,11 +62,12 @@ def test_paired_design_from_consent_to_debrief(e2e_data_dir, monkeypatch, chromi
         drive.answer_questionnaire(page)
         wait_for_app(page, "You will hear 2 pairs of short music clips")
         drive.read_instructions(page)
-        drive.answer_current_trial(page, None, "Practice clip")  # rated only: the source is asked of pairs
+        # The practice is a pair, asked what every pair asks (issue 24, item 6).
+        drive.answer_current_pair(page, "The first clip", "Guessing", "Practice pair")
         with db.session_scope() as session:
             trials = session.scalars(select(Trial).order_by(Trial.trial_index)).all()
-            ai_position = {t.pair_trial: t.pair_position for t in trials if t.clip.source == Source.AI and t.pair_trial}
-        assert sorted(ai_position) == [1, 2] and sorted(ai_position.values()) == [1, 2]  # counterbalanced
+            ai_position = {t.pair_trial: t.pair_position for t in trials if t.clip.source == Source.AI}
+        assert sorted(ai_position) == [0, 1, 2] and sorted(ai_position[n] for n in (1, 2)) == [1, 2]  # counterbalanced
 
         texts = {}
         for number in (1, 2):
@@ -87,18 +88,22 @@ def test_paired_design_from_consent_to_debrief(e2e_data_dir, monkeypatch, chromi
         assert texts[1] == texts[2], "the pair page must read the same whichever clip is AI"
         drive.answer_after_trials(page)
 
-        wait_for_app(page, "Which clips were made by AI?")
+        wait_for_app(page, "Which clip of each pair was made by AI?")
         page.locator('[data-testid="stMetric"]').first.wait_for()
         text = page.locator('[data-testid="stMain"]').inner_text()
-        assert "2 of 4" in text  # one pair right, counted on both its clips
+        assert "1 of 2 pairs" in text  # one pair right: the score counts pairs, not clips
+        reveal = page.locator('[data-testid="stTable"]').inner_text()
+        assert "Pair" in reveal and "Clip" not in reveal  # the reveal lists the pairs
+        assert reveal.count("✓") == 1 and reveal.count("✗") == 1
         with db.session_scope() as session:
             participant = session.scalars(select(Participant)).one()
             rows = session.execute(
                 select(Trial, Response).join(Response, Response.trial_id == Trial.id).order_by(Trial.trial_index)
             ).all()
             assert participant.completed_at is not None
-            assert [t.trial_index for t, _r in rows] == [0, 1, 2, 3, 4]  # every clip answered exactly once
-            assert rows[0][1].confidence is None and rows[0][1].valence == 5  # the practice clip, rated
+            assert [t.trial_index for t, _r in rows] == [0, 1, 2, 3, 4, 5]  # every clip answered exactly once
+            practice = [r for t, r in rows if t.pair_trial == 0]  # the practice pair, its choice on both clips
+            assert [(r.pair_choice, r.pair_confidence, r.valence) for r in practice] == [(1, 1, 5)] * 2
             for number in (1, 2):
                 pair = [(t, r) for t, r in rows if t.pair_trial == number]
                 assert [t.pair_position for t, _r in pair] == [1, 2]

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from core import config, db
 from core.models import Clip, Participant, utcnow
-from experiment import quality, repository, screening
+from experiment import paired_trials, quality, repository, screening
 from experiment.audio_check import (
     ScreeningOutcome,
     save_screening,
@@ -171,6 +171,22 @@ def answer_current(
         return submit_answer(s, participant, view.trial_index, answer)
 
 
+def answer_practice_pair(token: str) -> SubmitResult | None:
+    """Answer a paired study's practice pair (both clips heard and rated, the first chosen); None if none."""
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        view = paired_trials.current_pair(s, participant)
+        if view is None:
+            return None
+        for clip in view.clips:
+            shown_seconds_ago(s, participant, clip.trial_index, clip.duration_s)
+        answers = [
+            Answer(confidence=None, valence=5, arousal=5, moved=5, liking=5, plays=1, listened_s=clip.duration_s)
+            for clip in view.clips
+        ]
+        return paired_trials.submit_pair(s, participant, view.pair_trial, answers, 1, 2)
+
+
 def reach_trials(entry: Entry = Entry()) -> str:
     token = consent(entry)
     with db.session_scope() as s:
@@ -180,7 +196,7 @@ def reach_trials(entry: Entry = Entry()) -> str:
     with db.session_scope() as s:
         acknowledge_instructions(s, load_participant(s, token))
     if step(token) == "practice":
-        assert answer_current(token).status == "recorded"
+        assert (answer_practice_pair(token) or answer_current(token)).status == "recorded"
     assert step(token) == "trials"
     return token
 

@@ -15,7 +15,6 @@ from tests.experiment.playable_clips import add_playable_clips
 from tests.experiment.test_participate_apptest import (
     SHORT_STUDY,
     answer_questionnaire,
-    answer_trial,
     consent,
     listened,
     open_page,
@@ -28,7 +27,7 @@ PAIRED = SHORT_STUDY.with_changes(trial_format="paired", n_trials=4)
 
 
 def current_pair(token: str) -> list[Trial]:
-    """The two trials of the first unanswered pair, first shown 4 s ago (AppTest does not wait)."""
+    """The two trials of the first unanswered pair (the practice pair first), shown 4 s ago (AppTest does not wait)."""
     with db.session_scope() as session:
         participant = repository.participant_by_token(session, token)
         answered = repository.answered_indices(session, participant)
@@ -43,7 +42,7 @@ def current_pair(token: str) -> list[Trial]:
 
 
 def test_the_paired_page_unlocks_per_clip_and_stores_both_clips_and_the_choice_once(sqlite_data_env):
-    add_playable_clips(3, 3.0)
+    add_playable_clips(3, 3.0)  # 2 + 2 main clips and a practice pair of the spare human and AI clip
     with db.session_scope() as session:
         repository.save_settings(session, PAIRED)
     at = open_page()
@@ -51,16 +50,17 @@ def test_the_paired_page_unlocks_per_clip_and_stores_both_clips_and_the_choice_o
     answer_questionnaire(at)
     pass_audio_check(at)
     instructions = texts(at)
-    assert "You will hear **2 pairs of short music clips**, after one practice clip." in instructions
+    assert "You will hear **2 pairs of short music clips**, after one practice pair." in instructions
     assert "Say which of the two you think was made by AI" in instructions
     at.button(key="instructions_done").click().run()
-    assert "Who do you think made this clip?" not in texts(at)  # the practice clip is rated only
-    answer_trial(at, token, confidence=6)
 
-    for number in (1, 2):
+    for number in (0, 1, 2):  # the practice pair asks what every pair asks
         pair = current_pair(token)
         at.run()
-        assert progress(at) == [f"Pair {number} of 2"]
+        if number == 0:
+            assert not progress(at) and "Practice pair" in texts(at)
+        else:
+            assert progress(at) == [f"Pair {number} of 2"]
         page = texts(at)
         assert "First clip" in page and "Second clip" in page and "Which one was made by AI?" in page
         assert len(at.segmented_control) == 8  # four scales for each clip
@@ -81,14 +81,15 @@ def test_the_paired_page_unlocks_per_clip_and_stores_both_clips_and_the_choice_o
 
     assert "A few last questions" in texts(at)
     answer_questionnaire(at)
-    assert "Thank you!" in texts(at) and at.get("metric")
+    assert "Thank you!" in texts(at) and at.metric[0].value.endswith("of 2 pairs")  # scored in pairs
+    assert "Which clip of each pair was made by AI?" in texts(at)
     with db.session_scope() as session:
         rows = session.execute(
             select(Trial, Response).join(Response, Response.trial_id == Trial.id).order_by(Trial.trial_index)
         ).all()
-        assert [t.trial_index for t, _r in rows] == [0, 1, 2, 3, 4]
-        assert [(t.pair_trial, t.pair_position) for t, _r in rows] == [(None, None), (1, 1), (1, 2), (2, 1), (2, 2)]
-        assert all((r.pair_choice, r.pair_confidence, r.valence) == (1, 3, 4) for _t, r in rows[1:])
-        assert rows[0][1].confidence is None and rows[0][1].pair_choice is None  # the practice clip
-        for number in (1, 2):
+        assert [t.trial_index for t, _r in rows] == [0, 1, 2, 3, 4, 5]
+        assert [(t.pair_trial, t.pair_position) for t, _r in rows] == [(0, 1), (0, 2), (1, 1), (1, 2), (2, 1), (2, 2)]
+        assert all((r.pair_choice, r.pair_confidence, r.valence) == (1, 3, 4) for _t, r in rows)
+        assert all(r.confidence is None and r.guess is None for _t, r in rows)
+        for number in (0, 1, 2):
             assert {t.clip.source for t, _r in rows if t.pair_trial == number} == {Source.HUMAN, Source.AI}

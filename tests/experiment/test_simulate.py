@@ -53,3 +53,15 @@ def test_demo_participants_command_refuses_a_real_library_unless_forced(study, c
     assert "Added 3 simulated participants" in capsys.readouterr().out
     assert load_dataset().n_participants == 0
     assert load_dataset(Filters(include_simulated=True)).n_participants == 3
+
+
+def test_simulated_participants_of_a_paired_study_answer_every_pair_once_and_detect(sqlite_data_env):
+    add_clips(8, 8)
+    configure(trial_format="paired", n_trials=8, screening="off")
+    simulate_participants(db.session_scope, 20, d_prime=1.5, seed=5, echo=lambda _: None)
+    trials = load_dataset(Filters(include_simulated=True)).trials
+    pairs = trials[trials["pair_trial"].notna()]
+    assert len(pairs) == 20 * 8 and (pairs.groupby(["participant_id", "pair_trial"]).size() == 2).all()
+    assert (pairs.groupby(["participant_id", "pair_trial"])["pair_choice"].nunique() == 1).all()
+    first = pairs[pairs["pair_position"] == 1]
+    assert 0.6 < first["pair_correct"].mean() < 0.95  # d' 1.5 gives about 0.86 in 2AFC, less the clip spread
