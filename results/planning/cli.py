@@ -27,12 +27,32 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _cmd_plan(args: argparse.Namespace) -> int:
-    from results.planning.power import power_curve
+def _clips_and_trials(args: argparse.Namespace) -> tuple[int, int, str | None]:
+    """``--clips`` and ``--trials``, each defaulting to the study version in force (and a sentence saying so)."""
+    if args.clips is not None and args.trials is not None:
+        return args.clips, args.trials, None
+    from core import db
+    from core.access import Permission
+    from experiment.cli import study_for
+    from results.planning.in_force import design_in_force
 
+    db.migrate()
+    with db.session_scope() as session:
+        study, _actor = study_for(session, args, Permission.VIEW_RESULTS)
+        in_force = design_in_force(session, study.id)
+    clips = args.clips if args.clips is not None else in_force.design.n_clips
+    trials = args.trials if args.trials is not None else in_force.design.n_trials
+    return clips, trials, in_force.source
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from results.planning.power import simulate_outcomes, summarise
+    from results.planning.sample_size import smallest_size_with_interval
+
+    n_clips, n_trials, source = _clips_and_trials(args)
     design = PlanDesign(
-        n_clips=args.clips,
-        n_trials=args.trials,
+        n_clips=n_clips,
+        n_trials=n_trials,
         d_prime=args.d_prime,
         participant_sd=args.participant_sd,
         clip_sd=args.clip_sd,
@@ -44,25 +64,35 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         print("error: " + "; ".join(design.problems()), file=sys.stderr)
         return 2
     start = time.perf_counter()
-    curve = power_curve(design, args.participants, args.sims, method=args.method, workers=args.workers, seed=args.seed)
+    outcomes = simulate_outcomes(
+        design, args.participants, args.sims, method=args.method, workers=args.workers, seed=args.seed
+    )
+    curve = summarise(outcomes)
     seconds = time.perf_counter() - start
-    equivalence = equivalence_plan(design, curve)
+    smallest = smallest_size_with_interval(outcomes, "power_detection", args.target, seed=args.seed)
+    equivalence = equivalence_plan(design, curve, args.target)
     if args.json:
         payload = {
             "design": asdict(design),
+            "design_source": source,
             "method": args.method,
             "seconds": seconds,
             "curve": curve.to_dict("records"),
+            "smallest_n": asdict(smallest),
             "equivalence": equivalence,
         }
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    if source:
+        print(source)
     print(f"Design: {design}")
     print(
-        f"Analysis: {args.method}; {args.sims} simulated studies per size; {seconds:.1f} s on {args.workers} worker(s)"
+        f"Analysis: {args.method}; {args.sims} simulated worlds, each studied at every size (common random "
+        f"numbers); {seconds:.1f} s"
     )
     print(curve.round(3).to_string(index=False))
+    print(smallest.sentence(f"to detect d′ = {design.d_prime:g}"))
     print(equivalence["sentence"])
     return 0
 
@@ -98,11 +128,13 @@ def _cmd_prereg(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add ``plan`` and ``prereg`` to the ``human-touch`` command line."""
+    from experiment.cli import add_study_option
+
     plan = subparsers.add_parser("plan", help="power of the headline test over sample sizes, by simulation")
     d = PlanDesign()
     plan.add_argument("--participants", type=_sizes, default=DEFAULT_SIZES, help="comma-separated sample sizes")
-    plan.add_argument("--clips", type=int, default=d.n_clips, help=f"clips in the library (default {d.n_clips})")
-    plan.add_argument("--trials", type=int, default=d.n_trials, help="main trials per participant")
+    plan.add_argument("--clips", type=int, help="clips in the library (default: those the study in force can play)")
+    plan.add_argument("--trials", type=int, help="main trials per participant (default: the study in force's)")
     plan.add_argument("--d-prime", type=float, default=d.d_prime, help="expected d' (GLMM scale)")
     plan.add_argument("--participant-sd", type=float, default=d.participant_sd, help="SD of d' between participants")
     plan.add_argument("--clip-sd", type=float, default=d.clip_sd, help="SD of clips' AI-soundingness (probit)")
@@ -113,15 +145,15 @@ def register(subparsers) -> None:
     )
     plan.add_argument("--sims", type=int, default=100, help="simulated studies per sample size")
     plan.add_argument("--method", choices=METHODS, default="fast", help="fast (planning) or full (the headline GLMM)")
-    plan.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    plan.add_argument("--target", type=float, default=0.8, help="power to reach (default 0.8)")
+    plan.add_argument("--workers", type=int, default=2, help="processes for --method full (default 2)")
     plan.add_argument("--seed", type=int, default=1)
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_study_option(plan)
     plan.set_defaults(handler=_cmd_plan)
 
     prereg = subparsers.add_parser("prereg", help="write the preregistration (Markdown with embedded JSON)")
     prereg.add_argument("--version", type=int, help="study version id (default: the version in force)")
     prereg.add_argument("--out", type=Path, help="file to write (default: standard output)")
-    from experiment.cli import add_study_option
-
     add_study_option(prereg)
     prereg.set_defaults(handler=_cmd_prereg)

@@ -2,9 +2,11 @@
 
 For a design (participants x clips x trials per participant, expected d', how much d' varies
 between participants, how much clips differ in "AI-soundingness", alpha, the d' equivalence margin)
-each study is simulated with :func:`results.planning.simulate.simulate_study` and analysed as the
-headline analysis would, many times per sample size, on all cores. Power is the share of
-simulated studies that reach the decision.
+many worlds are simulated (:mod:`results.planning.crn`: a clip library and a pool of listeners), the
+study of each sample size N is a world's first N listeners (common random numbers: the curve rises
+with N up to Monte Carlo error), and each study is analysed as the headline analysis would. Power is
+the share of simulated studies that reach the decision; :mod:`results.planning.sample_size` reads the
+smallest N reaching a target off the curve, with its Monte Carlo interval.
 
 Generating model: participant ``p`` has ``d'_p ~ N(d', participant_sd)`` and criterion
 ``c_p ~ N(0, criterion_sd)``; clip ``j`` shifts the evidence by ``clip_sd * z_j`` whatever its
@@ -25,7 +27,8 @@ Two analyses
         on two cores (``benchmarks/plan_speed.py`` prints both timings and the two methods' power
         side by side). With no random variation the fast d' test is the normal test of
         ``z(H) - z(F)`` whose power :func:`analytic_dprime_power` computes; ``tests/results/test_power.py``
-        checks the planner against it. With estimated variance components the GLMM's d' test is
+        checks the planner against it. A whole curve (10 sizes x 100 worlds) takes a few seconds in
+        one process, less than starting worker processes would. With estimated variance components the GLMM's d' test is
         somewhat more conservative than the fast one, so treat the fast power as an upper guide
         and check the chosen size with ``method="full"``.
 
@@ -54,8 +57,9 @@ from scipy import stats
 
 from core.processes import spawn_pool
 from results.mixed.terms import ModelFitError
+from results.planning.crn import draw_world
 from results.planning.simulate import simulate_study
-from results.statistics.cluster_variance import ClusteredEstimate, two_way_clustered, two_way_variance
+from results.statistics.cluster_variance import ClusteredEstimate, two_way_variance
 from results.statistics.detection import main_trials
 from results.statistics.equivalence import (
     DEFAULT_D_PRIME_MARGIN,
@@ -68,7 +72,6 @@ from results.statistics.equivalence import (
     tost,
     verdict,
 )
-from results.statistics.models import clip_df
 
 METHODS = ("fast", "full")
 DEFAULT_SIZES: tuple[int, ...] = (20, 40, 60, 80, 100, 120, 140, 160, 180, 200)
@@ -141,21 +144,20 @@ def simulate_design(design: PlanDesign, n_participants: int, seed: int) -> pd.Da
     )
 
 
-def _dprime_fast(trials: pd.DataFrame, design: PlanDesign) -> tuple[float, float, float, float]:
+def _dprime_fast(
+    participant: np.ndarray, clip: np.ndarray, clip_is_ai: np.ndarray, said_ai: np.ndarray, design: PlanDesign
+) -> tuple[float, float, float, float]:
     """d' (GLMM scale), its two-way cluster-robust SE, df and two-sided p-value, without a model fit.
 
-    The pooled probit d' ``z(H) - z(F)`` (log-linear corrected rates) is the marginal d'; its
-    standard error comes from the delta-method influence values, clustered over participants and
-    clips like the headline accuracy. The test of d' = 0 does not depend on the scale; for the
-    equivalence test the estimate is put on the GLMM's conditional scale with the design's own
-    random-effect SDs, ``d'_cond = d'_marg * marginal_scale(clip_sd, criterion_sd, participant_sd)``.
+    ``participant`` and ``clip`` are codes 0..G-1 per trial (every code present), ``clip_is_ai`` the
+    source per clip code, ``said_ai`` the 0/1 answers. The pooled probit d' ``z(H) - z(F)``
+    (log-linear corrected rates) is the marginal d'; its standard error comes from the delta-method
+    influence values, clustered over participants and clips like the headline accuracy. The test of
+    d' = 0 does not depend on the scale; for the equivalence test the estimate is put on the GLMM's
+    conditional scale with the design's own random-effect SDs,
+    ``d'_cond = d'_marg * marginal_scale(clip_sd, criterion_sd, participant_sd)``.
     """
-    participant = pd.factorize(trials["participant_id"])[0]
-    clip, levels = pd.factorize(trials["clip_id"])
-    is_ai = trials["is_ai"].to_numpy().astype(bool)
-    said_ai = trials["guessed_ai"].to_numpy().astype(float)
-    clip_is_ai = np.zeros(len(levels), dtype=bool)
-    clip_is_ai[clip] = is_ai
+    is_ai = clip_is_ai[clip]
     n_ai, n_human = int(is_ai.sum()), int((~is_ai).sum())
     hit = (said_ai[is_ai].sum() + 0.5) / (n_ai + 1)
     false_alarm = (said_ai[~is_ai].sum() + 0.5) / (n_human + 1)
@@ -166,9 +168,36 @@ def _dprime_fast(trials: pd.DataFrame, design: PlanDesign) -> tuple[float, float
     scale = marginal_scale(design.clip_sd, design.criterion_sd, design.participant_sd)
     estimate = float(z_hit - z_fa) * scale
     se = float(np.sqrt(two_way_variance(psi, participant, clip, clip_is_ai))) * scale
-    df = clip_df(trials)
+    df = float(max(clip_is_ai.size - 2, 1))  # clip_df: clips minus the two clip-level effects
     p_value = float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else float("nan")
     return estimate, se, df, p_value
+
+
+def _accuracy_detected(
+    participant: np.ndarray, clip: np.ndarray, clip_is_ai: np.ndarray, said_ai: np.ndarray, alpha: float
+) -> bool:
+    """The headline accuracy test (:func:`two_way_clustered`) rejects chance with accuracy above 0.5."""
+    correct = (clip_is_ai[clip] == said_ai.astype(bool)).astype(float)
+    estimate = float(correct.mean())
+    se = float(np.sqrt(two_way_variance((correct - estimate) / correct.size, participant, clip, clip_is_ai)))
+    df = float(clip_is_ai.size - 2)
+    return se > 0 and estimate > 0.5 and float(2 * stats.t.sf((estimate - 0.5) / se, df)) < alpha
+
+
+def _fast_outcomes(
+    participant: np.ndarray, clip: np.ndarray, clip_is_ai: np.ndarray, said_ai: np.ndarray, design: PlanDesign
+) -> dict[str, float]:
+    """:func:`analyse_study`'s outcomes by the fast method, from codes (see :func:`_dprime_fast`)."""
+    estimate, se, df, p_value = _dprime_fast(participant, clip, clip_is_ai, said_ai, design)
+    outcome = verdict(p_value, estimate, tost(estimate, se, df, 0.0, design.d_prime_margin), design.alpha)
+    return {
+        "d_prime": estimate,
+        "detected": float(outcome == DETECTION),
+        "reversed": float(outcome == REVERSED),
+        "equivalent": float(outcome == EQUIVALENT),
+        "detect_accuracy": float(_accuracy_detected(participant, clip, clip_is_ai, said_ai, design.alpha)),
+        "failed": 0.0,
+    }
 
 
 def _verdict_full(table: pd.DataFrame, design: PlanDesign) -> tuple[float, str, ClusteredEstimate | None]:
@@ -192,13 +221,14 @@ def analyse_study(table: pd.DataFrame, design: PlanDesign, method: str = "fast")
         (the TOST within the margin, no detection), ``detect_accuracy`` (for information), ``failed``.
     """
     trials = main_trials(table, optional=("confidence",))
-    accuracy = two_way_clustered(trials).get("accuracy")
+    if method != "full":
+        participant = pd.factorize(trials["participant_id"])[0]
+        clip, levels = pd.factorize(trials["clip_id"])
+        clip_is_ai = np.zeros(len(levels), dtype=bool)
+        clip_is_ai[clip] = trials["is_ai"].to_numpy().astype(bool)
+        return _fast_outcomes(participant, clip, clip_is_ai, trials["guessed_ai"].to_numpy().astype(float), design)
     try:
-        if method == "full":
-            estimate, outcome, accuracy = _verdict_full(table, design)
-        else:
-            estimate, se, df, p_value = _dprime_fast(trials, design)
-            outcome = verdict(p_value, estimate, tost(estimate, se, df, 0.0, design.d_prime_margin), design.alpha)
+        estimate, outcome, accuracy = _verdict_full(table, design)
     except ModelFitError:
         return dict.fromkeys(("d_prime", "detected", "reversed", "equivalent", "detect_accuracy"), np.nan) | {
             "failed": 1.0
@@ -214,13 +244,75 @@ def analyse_study(table: pd.DataFrame, design: PlanDesign, method: str = "fast")
     }
 
 
-def _one(task: tuple[dict, int, int, str]) -> dict[str, float]:
-    design, n_participants, seed, method = task
-    plan = PlanDesign(**design)
-    return {
-        "n_participants": n_participants,
-        **analyse_study(simulate_design(plan, n_participants, seed), plan, method),
-    }
+def _world_outcomes(task: tuple[dict, tuple[int, ...], int, str, int]) -> list[dict[str, float]]:
+    """Every size's outcomes in one world (:mod:`results.planning.crn`): its first N listeners per size."""
+    design_fields, sizes, seed, method, sim = task
+    design = PlanDesign(**design_fields)
+    world = draw_world(
+        max(sizes),
+        design.n_trials,
+        design.n_clips,
+        d_prime=design.d_prime,
+        participant_sd=design.participant_sd,
+        clip_sd=design.clip_sd,
+        criterion_sd=design.criterion_sd,
+        seed=seed,
+    )
+    rows = []
+    for n in sizes:
+        if method == "full":
+            outcomes = analyse_study(world.table(n), design, "full")
+        else:
+            trials = world.first(n)
+            seen, clip = np.unique(world.clip[trials], return_inverse=True)
+            said_ai = world.guessed_ai[trials].astype(float)
+            outcomes = _fast_outcomes(world.participant[trials], clip, world.clip_is_ai[seen], said_ai, design)
+        rows.append({"sim": sim, "n_participants": n, **outcomes})
+    return rows
+
+
+def simulate_outcomes(
+    design: PlanDesign,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    n_sims: int = 100,
+    *,
+    method: str = "fast",
+    workers: int = 2,
+    seed: int = 1,
+    progress: Callable[[int, int], object] | None = None,
+) -> pd.DataFrame:
+    """Each simulated study's outcomes, sizes nested within worlds (common random numbers).
+
+    Simulation ``sim`` draws one world (:func:`results.planning.crn.draw_world`: a clip library and
+    ``max(sizes)`` listeners); its study of size N is the world's first N listeners. Parameters as
+    :func:`power_curve`; the fast method runs in this process (a whole curve takes about a second,
+    less than starting worker processes), the full one on ``workers`` processes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per world and size: ``sim``, ``n_participants`` and :func:`analyse_study`'s outcomes.
+    """
+    problems = design.problems()
+    if problems or method not in METHODS or not sizes or n_sims < 1:
+        raise ValueError("; ".join(problems) or f"method must be one of {METHODS}; sizes and n_sims must be positive")
+    sizes = tuple(sorted({int(n) for n in sizes}))
+    seeds = np.random.SeedSequence(seed).generate_state(n_sims)
+    tasks = [(asdict(design), sizes, int(seeds[k]), method, k) for k in range(n_sims)]
+    rows: list[dict[str, float]] = []
+    if workers <= 1 or method == "fast":
+        for done, task in enumerate(tasks, 1):
+            rows.extend(_world_outcomes(task))
+            if progress:
+                progress(done, len(tasks))
+    else:
+        # A clean interpreter per worker, safe inside the threaded Streamlit server (core.processes).
+        with spawn_pool(workers) as pool:
+            for done, world_rows in enumerate(pool.map(_world_outcomes, tasks), 1):
+                rows.extend(world_rows)
+                if progress:
+                    progress(done, len(tasks))
+    return pd.DataFrame(rows)
 
 
 def power_curve(
@@ -233,7 +325,7 @@ def power_curve(
     seed: int = 1,
     progress: Callable[[int, int], object] | None = None,
 ) -> pd.DataFrame:
-    """Power per sample size, from ``n_sims`` simulated studies each.
+    """Power per sample size, from ``n_sims`` simulated worlds shared by all sizes (:func:`simulate_outcomes`).
 
     Parameters
     ----------
@@ -241,14 +333,16 @@ def power_curve(
     sizes : sequence of int
         Numbers of analysed participants.
     n_sims : int
-        Simulated studies per size (the Monte Carlo SE of a power p is sqrt(p (1 - p) / n_sims)).
+        Simulated studies per size (the Monte Carlo SE of a power p is sqrt(p (1 - p) / n_sims); the
+        difference between two sizes is far more precise, as both come from the same worlds).
     method : {"fast", "full"}
         The analysis of each study (module docstring).
     workers : int
-        Processes (1 = in this process).
+        Processes for the full method (1 = in this process).
     seed : int
         Same seed, same result.
     progress : callable(done, total), optional
+        Called after each world.
 
     Returns
     -------
@@ -258,27 +352,8 @@ def power_curve(
         ``mc_se`` (of the detection power), ``mean_d_prime``, ``fit_failures``. Failed fits count as no
         decision.
     """
-    problems = design.problems()
-    if problems or method not in METHODS or not sizes or n_sims < 1:
-        raise ValueError("; ".join(problems) or f"method must be one of {METHODS}; sizes and n_sims must be positive")
-    seeds = np.random.SeedSequence(seed).generate_state(len(sizes) * n_sims)
-    tasks = [
-        (asdict(design), int(n), int(seeds[i * n_sims + k]), method) for i, n in enumerate(sizes) for k in range(n_sims)
-    ]
-    results = []
-    if workers <= 1:
-        for done, task in enumerate(tasks, 1):
-            results.append(_one(task))
-            if progress:
-                progress(done, len(tasks))
-    else:
-        # A clean interpreter per worker, safe inside the threaded Streamlit server (core.processes).
-        with spawn_pool(workers) as pool:
-            for done, result in enumerate(pool.map(_one, tasks, chunksize=max(1, n_sims // 10)), 1):
-                results.append(result)
-                if progress:
-                    progress(done, len(tasks))
-    return summarise(pd.DataFrame(results))
+    outcomes = simulate_outcomes(design, sizes, n_sims, method=method, workers=workers, seed=seed, progress=progress)
+    return summarise(outcomes)
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:

@@ -95,7 +95,7 @@ def _clip_catalogue(n_clips: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def _assign_clips(n_participants: int, n_trials: int, n_clips: int, rng: np.random.Generator) -> np.ndarray:
+def assign_clips(n_participants: int, n_trials: int, n_clips: int, rng: np.random.Generator) -> np.ndarray:
     """Clip indices, shape (n_participants, n_trials): distinct clips, half human half AI, shuffled."""
     n_human = n_clips // 2
     n_ai = n_clips - n_human
@@ -234,7 +234,7 @@ def _trial_lists(
     n_participants: int, n_trials: int, n_clips: int, n_attention_trials: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Clip index and trial kind per participant and position, both shape (n_participants, n_per)."""
-    clip_index = _assign_clips(n_participants, n_trials, n_clips, rng)
+    clip_index = assign_clips(n_participants, n_trials, n_clips, rng)
     kind = np.full(clip_index.shape, TrialKind.MAIN, dtype=object)
     if n_attention_trials:
         # Attention checks sit at random positions among the main trials.

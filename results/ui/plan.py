@@ -1,18 +1,36 @@
-"""Streamlit drawing of the power planner: a design form, a run button, the power curve."""
+"""Streamlit drawing of the power planner: a design form starting from the study in force, the power curve."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from results.planning.power import DEFAULT_SIZES, PlanDesign, equivalence_plan, power_curve
+from core import db
+from results.planning.in_force import design_in_force
+from results.planning.power import DEFAULT_SIZES, PlanDesign, equivalence_plan, simulate_outcomes, summarise
+from results.planning.sample_size import smallest_size_with_interval
 from results.ui.filters import results_study
 from results.ui.flow import prereg_download
+from results.ui.tables import show_table
+
+TARGET_POWER = 0.8
+
+CURVE_COLUMNS = {
+    "n_participants": "Participants (n)",
+    "power_detection": "Power: detection",
+    "mc_se": "Monte Carlo SE",
+    "power_equivalence": "Power: equivalent to chance",
+    "power_accuracy": "Power: accuracy test",
+    "share_reversed": "Share reversed",
+    "mean_d_prime": "Mean d′",
+    "fit_failures": "Failed fits",
+}
+"""The curve's columns on the page, in order, with their labels."""
 
 
-def _design_form() -> tuple[PlanDesign, tuple[int, ...], int, str] | None:
-    """The design inputs; returns ``(design, sizes, n_sims, method)`` when the form was submitted."""
-    d = PlanDesign()
+def _design_form(start: PlanDesign) -> tuple[PlanDesign, tuple[int, ...], int, str] | None:
+    """The design inputs, starting from ``start``; returns ``(design, sizes, n_sims, method)`` when submitted."""
+    d = start
     with st.form("plan_form"):
         left, right = st.columns(2)
         n_clips = left.number_input("Clips in the library", 4, 2000, d.n_clips, key="plan_clips")
@@ -26,7 +44,7 @@ def _design_form() -> tuple[PlanDesign, tuple[int, ...], int, str] | None:
         sizes_text = left.text_input(
             "Sample sizes (participants)", ", ".join(map(str, DEFAULT_SIZES)), key="plan_sizes"
         )
-        n_sims = right.number_input("Simulated studies per size", 10, 5000, 100, 10, key="plan_sims")
+        n_sims = right.number_input("Simulated studies per size", 10, 5000, 200, 10, key="plan_sims")
         method = left.radio(
             "Analysis of each study",
             ("fast", "full"),
@@ -48,6 +66,33 @@ def _design_form() -> tuple[PlanDesign, tuple[int, ...], int, str] | None:
     return design, sizes, int(n_sims), str(method)
 
 
+def _show_result(design: PlanDesign, method: str, outcomes: pd.DataFrame) -> None:
+    """The power curve, its table and the recommended sample size."""
+    curve = summarise(outcomes)
+    smallest = smallest_size_with_interval(outcomes, "power_detection", TARGET_POWER)
+    st.subheader("Power over sample sizes")
+    st.markdown("**Recommended: " + smallest.sentence(f"to detect d′ = {design.d_prime:g}") + "**")
+    st.line_chart(
+        curve.set_index("n_participants")[["power_detection", "power_equivalence"]].rename(
+            columns={"power_detection": "detection", "power_equivalence": "chance level (equivalence)"}
+        ),
+        x_label="participants",
+        y_label="power",
+    )
+    show_table(
+        curve[list(CURVE_COLUMNS)].round(2),
+        empty="No sizes were simulated.",
+        column_config=CURVE_COLUMNS,
+    )
+    st.write(equivalence_plan(design, curve, TARGET_POWER)["sentence"])
+    st.caption(
+        f"Analysis: {method}; {int(curve['n_sims'].iloc[0])} simulated worlds, each studied at every size (a "
+        "larger study is a smaller one plus more listeners), so the curve rises with N up to Monte Carlo error. "
+        f"The interval of the recommended size says how much it would move with other simulations of the same "
+        f"design, not how wrong the design's assumptions may be. {pd.Timestamp.now(tz='UTC'):%H:%M} UTC."
+    )
+
+
 def plan_page() -> None:
     """The whole page."""
     st.title("Plan a study")
@@ -59,35 +104,20 @@ def plan_page() -> None:
         "fit; the full GLMM is somewhat more conservative: check the chosen size with it. Enter the chosen "
         "size as the planned N in the study settings."
     )
+    study_id = results_study()
     with st.expander("Preregistration of the study version in force"):
-        prereg_download(results_study())
-    chosen = _design_form()
+        prereg_download(study_id)
+    with db.session_scope() as session:
+        in_force = design_in_force(session, study_id)
+    st.caption(in_force.source)
+    chosen = _design_form(in_force.design)
     if chosen is not None:
         design, sizes, n_sims, method = chosen
         bar = st.progress(0.0, text="Simulating ...")
-        curve = power_curve(
+        outcomes = simulate_outcomes(
             design, sizes, n_sims, method=method, workers=2, progress=lambda done, total: bar.progress(done / total)
         )
         bar.empty()
-        st.session_state["plan_result"] = (design, method, curve)
-    if "plan_result" not in st.session_state:
-        return
-    design, method, curve = st.session_state["plan_result"]
-    st.subheader("Power over sample sizes")
-    st.line_chart(
-        curve.set_index("n_participants")[["power_detection", "power_equivalence"]].rename(
-            columns={"power_detection": "detection", "power_equivalence": "chance level (equivalence)"}
-        ),
-        x_label="participants",
-        y_label="power",
-    )
-    st.dataframe(curve.round(3), hide_index=True)
-    enough = curve[curve["power_detection"] >= 0.8]
-    st.write(
-        f"Smallest simulated size with 80 % power to detect d′ = {design.d_prime:g}: "
-        + (f"**{int(enough['n_participants'].iloc[0])} participants**." if len(enough) else "none of these sizes.")
-    )
-    st.write(equivalence_plan(design, curve)["sentence"])
-    st.caption(
-        f"Analysis: {method}. Monte Carlo SE of each power: column mc_se. {pd.Timestamp.now(tz='UTC'):%H:%M} UTC."
-    )
+        st.session_state["plan_result"] = (design, method, outcomes)
+    if "plan_result" in st.session_state:
+        _show_result(*st.session_state["plan_result"])

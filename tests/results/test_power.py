@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import types
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -17,7 +19,10 @@ from results.planning.power import (
     clips_for_equivalence,
     equivalence_floor,
     power_curve,
+    simulate_outcomes,
+    summarise,
 )
+from results.planning.sample_size import smallest_size_with_interval
 from tests.staff_accounts import log_in_as_admin
 
 
@@ -40,7 +45,8 @@ def test_plan_reproduces_the_analytic_power_when_nothing_varies():
 
 
 def test_plan_command_prints_power_over_sample_sizes(capsys):
-    code = main(["plan", "--participants", "10,40", "--sims", "20", "--workers", "1", "--d-prime", "1.5", "--json"])
+    argv = ["plan", "--participants", "10,40", "--sims", "20", "--clips", "40", "--trials", "12", "--d-prime", "1.5"]
+    code = main([*argv, "--json"])
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
     curve = payload["curve"]
@@ -49,8 +55,67 @@ def test_plan_command_prints_power_over_sample_sizes(capsys):
     assert payload["design"]["d_prime"] == 1.5
 
 
+def test_a_larger_simulated_study_is_the_smaller_one_plus_more_listeners():
+    from results.planning.crn import draw_world
+
+    world = draw_world(50, 12, 40, d_prime=0.5, participant_sd=0.3, clip_sd=0.5, criterion_sd=0.3, seed=3)
+    small, large = world.table(20), world.table(50)
+    pd.testing.assert_frame_equal(small, large.iloc[: len(small)])
+    assert large["participant_id"].nunique() == 50 and (large.groupby("participant_id")["is_ai"].sum() == 6).all()
+    assert (large["guessed_ai"] == (large["confidence"] >= 4)).all()
+
+
+def test_power_rises_with_n_up_to_monte_carlo_error_with_common_random_numbers():
+    # Every size is studied in the same worlds, so the drop between two sizes can only be Monte Carlo
+    # noise in the few worlds whose decision differs between them: at most 2 SE of that paired difference.
+    design = PlanDesign(n_clips=40, n_trials=12, d_prime=0.5)
+    sizes = (20, 40, 60, 80, 100, 120, 140, 160, 180, 200)
+    outcomes = simulate_outcomes(design, sizes, 200, seed=11)
+    decided = outcomes.pivot(index="sim", columns="n_participants", values="detected")
+    power = decided.mean()
+    assert power[200] - power[20] > 0.2
+    for smaller, larger in itertools.combinations(sizes, 2):
+        difference = decided[larger] - decided[smaller]
+        paired_se = difference.std(ddof=1) / np.sqrt(len(difference))
+        assert power[larger] >= power[smaller] - 2 * paired_se - 1e-12, (smaller, larger)
+
+
+def test_smallest_size_reaching_the_power_and_its_interval_cover_the_analytic_answer():
+    design = PlanDesign(n_clips=40, n_trials=12, d_prime=0.3, participant_sd=0.0, clip_sd=0.0, criterion_sd=0.0)
+    sizes = tuple(range(10, 101, 5))
+    analytic = next(n for n in sizes if analytic_dprime_power(design, n) >= 0.8)
+    outcomes = simulate_outcomes(design, sizes, 300, seed=5)
+    smallest = smallest_size_with_interval(outcomes, "power_detection", 0.8)
+    curve = summarise(outcomes)
+    assert smallest.n == curve.loc[curve["power_detection"] >= 0.8, "n_participants"].min()
+    assert smallest.low <= analytic <= smallest.high and smallest.low <= smallest.n <= smallest.high
+    assert f"{smallest.n} participants (Monte Carlo 95% interval {smallest.low}–{smallest.high})" in smallest.sentence(
+        "to detect"
+    )
+    beyond = smallest_size_with_interval(outcomes[outcomes["n_participants"] <= 20], "power_detection", 0.8)
+    assert beyond.n is None and "none of the simulated sizes (up to 20" in beyond.sentence("to detect")
+
+
+def test_plan_command_prints_the_smallest_size_and_starts_from_the_study_in_force(sqlite_data_env, capsys):
+    from core import db
+    from experiment import repository
+    from experiment.settings import StudySettings
+    from tests.results.conftest import add_clip
+
+    db.migrate()
+    with db.session_scope() as session:
+        for source in ["human"] * 9 + ["ai"] * 9:
+            add_clip(session, source)
+        repository.save_settings(session, StudySettings().with_changes(n_trials=4), check_library=False)
+    assert main(["plan", "--participants", "20,200", "--sims", "30", "--d-prime", "1.5"]) == 0
+    out = capsys.readouterr().out
+    assert "18 clips (9 ai, 9 human), 4 main trials per participant" in out
+    assert "n_clips=18, n_trials=4" in out
+    assert "80% power to detect d′ = 1.5: " in out and "participants (Monte Carlo 95% interval" in out
+
+
 def test_plan_refuses_an_impossible_design(capsys):
-    assert main(["plan", "--trials", "7"]) == 2
+    assert main(["plan", "--clips", "40", "--trials", "7"]) == 2
     assert "even" in capsys.readouterr().err
 
 
@@ -70,7 +135,32 @@ def test_plan_page_draws_the_power_curve(sqlite_data_env):
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
     table = app.dataframe[0].value
-    assert list(table["n_participants"]) == [10, 30] and (table["n_sims"] == 10).all()
+    assert list(table["Participants (n)"]) == [10, 30]
+    assert not [name for name in table.columns if "_" in name]  # labels, not code names
+    assert any("power to detect d′ = 1.5" in text.value for text in app.markdown)
+
+
+def test_plan_page_starts_from_the_study_and_library_in_force(sqlite_data_env):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from core import db
+    from experiment import repository
+    from experiment.settings import StudySettings
+    from tests.results.conftest import add_clip
+
+    with db.session_scope() as session:
+        for source in ["human"] * 9 + ["ai"] * 9:
+            add_clip(session, source)
+        repository.save_settings(session, StudySettings().with_changes(n_trials=4), check_library=False)
+    root = Path(__file__).resolve().parents[2]
+    app = AppTest.from_file(str(root / "results/pages/plan.py"), default_timeout=120)
+    log_in_as_admin(app)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.number_input(key="plan_clips").value == 18
+    assert app.number_input(key="plan_trials").value == 4
 
 
 def test_the_workers_never_rerun_the_page_that_asked_for_the_plan(tmp_path, monkeypatch):
@@ -104,7 +194,20 @@ def test_equivalence_is_reached_with_enough_clips_and_never_below_the_clip_floor
 
 
 def test_plan_command_says_what_equivalence_needs(capsys):
-    argv = ["plan", "--participants", "20,60", "--sims", "10", "--workers", "1", "--d-prime", "0", "--json"]
+    argv = [
+        "plan",
+        "--participants",
+        "20,60",
+        "--sims",
+        "10",
+        "--clips",
+        "40",
+        "--trials",
+        "12",
+        "--d-prime",
+        "0",
+        "--json",
+    ]
     assert main([*argv, "--d-prime-margin", "0.2"]) == 0
     equivalence = json.loads(capsys.readouterr().out)["equivalence"]
     assert equivalence["n_equivalence"] is None and equivalence["clips_needed"] > 40
