@@ -233,8 +233,8 @@ def trial_and_debrief(browser, url: str, out: Path) -> None:
     context.close()
 
 
-def staff_pages(browser, url: str, password: str, out: Path) -> None:
-    """Log in as staff, then the balance report, the results overview and the participants page."""
+def _staff_context(browser, url: str, password: str):
+    """A browser context logged in as staff (the session cookie traded), and its page."""
     context = browser.new_context(viewport={"width": WIDTH, "height": 900})
     page = context.new_page()
     page.goto(f"{url}/staff")
@@ -243,11 +243,16 @@ def staff_pages(browser, url: str, password: str, out: Path) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     page.locator('[data-testid="stSidebarNav"]').wait_for()
-    # Each page below is a new page load: it needs the session cookie, traded right after login.
     for _ in range(100):
         if any(cookie["name"] == "ht_staff_session" for cookie in context.cookies()):
             break
         page.wait_for_timeout(100)
+    return context, page
+
+
+def staff_pages(browser, url: str, password: str, out: Path) -> None:
+    """Log in as staff, then the balance report, the results overview and the participants page."""
+    context, page = _staff_context(browser, url, password)
     for path, text, name in (
         ("balance", "Balance report", "balance-report.png"),
         ("overview", "Results overview", "results-overview.png"),
@@ -267,7 +272,39 @@ def staff_pages(browser, url: str, password: str, out: Path) -> None:
     context.close()
 
 
-def take(data_dir: Path, out: Path, n_listeners: int, reuse: bool = False) -> None:
+def research_views(browser, url: str, password: str, out: Path) -> None:
+    """Every results chart and table a researcher reads: the Overview's tabs, per clip, features, plan, report."""
+    context, page = _staff_context(browser, url, password)
+    for tab in ("Detection", "Emotion", "By group"):
+        page.set_viewport_size({"width": WIDTH, "height": 900})
+        page.goto(f"{url}/overview")
+        wait_idle(page, "Results overview")
+        page.get_by_role("tab", name=tab).click()
+        wait_idle(page)
+        page.wait_for_timeout(1500)  # Vega draws after the script run
+        fit_height(page)
+        save_png(page, out / f"overview-{tab.lower().replace(' ', '-')}.png")
+    for path, name in (("clips", "per-clip.png"), ("features", "features.png"), ("plan", "plan.png")):
+        page.set_viewport_size({"width": WIDTH, "height": 900})
+        page.goto(f"{url}/{path}")
+        wait_idle(page)
+        page.wait_for_timeout(1500)
+        fit_height(page)
+        save_png(page, out / name)
+    report = out / "report.html"
+    from human_touch.cli import main as cli
+
+    cli(["report", "--out", str(report)])
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    page.goto(report.as_uri())
+    page.wait_for_timeout(1500)
+    height = page.evaluate("() => document.body.scrollHeight")
+    page.set_viewport_size({"width": WIDTH, "height": min(6000, int(height) + 40)})
+    save_png(page, out / "report.png")
+    context.close()
+
+
+def take(data_dir: Path, out: Path, n_listeners: int, reuse: bool = False, research: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import StreamlitServer
@@ -282,8 +319,11 @@ def take(data_dir: Path, out: Path, n_listeners: int, reuse: bool = False) -> No
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                trial_and_debrief(browser, server.url, out)
-                staff_pages(browser, server.url, password, out)
+                if research:
+                    research_views(browser, server.url, password, out)
+                else:
+                    trial_and_debrief(browser, server.url, out)
+                    staff_pages(browser, server.url, password, out)
             finally:
                 browser.close()
     finally:
@@ -296,15 +336,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, default=16, help="simulated listeners (at least 3)")
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary data folder")
     parser.add_argument("--data", type=Path, help="reuse a data folder kept by --keep-data (no new listeners)")
+    parser.add_argument(
+        "--research",
+        action="store_true",
+        help="the results views instead (every Overview tab, per clip, features, plan, report)",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.data:
-        take(args.data.resolve(), args.out.resolve(), 0, reuse=True)
+        take(args.data.resolve(), args.out.resolve(), 0, reuse=True, research=args.research)
         return 0
     data_dir = Path(tempfile.mkdtemp(prefix="ht-screenshots-")) / "data"
     data_dir.mkdir()
     try:
-        take(data_dir, args.out.resolve(), max(3, args.participants))
+        take(data_dir, args.out.resolve(), max(3, args.participants), research=args.research)
     finally:
         if args.keep_data:
             print(f"data kept in {data_dir}")
