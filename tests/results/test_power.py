@@ -82,7 +82,7 @@ def test_power_rises_with_n_up_to_monte_carlo_error_with_common_random_numbers()
 
 def test_smallest_size_reaching_the_power_and_its_interval_cover_the_analytic_answer():
     design = PlanDesign(n_clips=40, n_trials=12, d_prime=0.3, participant_sd=0.0, clip_sd=0.0, criterion_sd=0.0)
-    sizes = tuple(range(10, 101, 5))
+    sizes = tuple(range(10, 101, 10))
     analytic = next(n for n in sizes if analytic_dprime_power(design, n) >= 0.8)
     outcomes = simulate_outcomes(design, sizes, 300, seed=5)
     smallest = smallest_size_with_interval(outcomes, "power_detection", 0.8)
