@@ -16,6 +16,7 @@
 #   --no-staff             no staff replica and no staff site (STAFF=0)
 #   --no-prepare           skip `prepare` (migrate, staff password, demo clips) (PREPARE=0)
 #   --expose-upstream      send the replica's address as X-Human-Touch-Replica (EXPOSE_UPSTREAM=1)
+# A replica that dies is restarted (back-off 1 s doubling to 60 s, each restart logged here).
 # Environment: LISTEN (participant site, default 8080), STAFF_LISTEN (127.0.0.1:8090),
 #   BASE_PORT (8601), STAFF_PORT (8600), RUN_DIR (./run: pids, logs, rendered nginx config),
 #   PYTHON (.venv/bin/python), NGINX (nginx), PARTICIPANT_MAX_UPLOAD_MB (1),
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
     --no-staff) STAFF=0; shift ;;
     --no-prepare) PREPARE=0; shift ;;
     --expose-upstream) EXPOSE_UPSTREAM=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "serve.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,12 +71,15 @@ NGINX_BIN="$(command -v "$NGINX" || { [ -x "/usr/sbin/$NGINX" ] && echo "/usr/sb
 STREAMLIT_FLAGS=(--server.address 127.0.0.1 --server.headless true --server.fileWatcherType none
                  --server.runOnSave false --browser.gatherUsageStats false)
 
-pids=()
+declare -A replica_pid replica_args replica_started replica_delay  # by port: the current process, ...
+nginx_pid=""
 stopping=0
 stop_all() {
   [ "$stopping" = 1 ] && return
   stopping=1
   echo "serve.sh: stopping nginx and replicas ..." >&2
+  # nginx first, so no browser is sent to a stopping replica
+  local pids=($nginx_pid "${replica_pid[@]}")
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 1 50); do
     alive=0
@@ -103,7 +107,9 @@ start_replica() {  # start_replica PORT MAX_UPLOAD_MB DATA_DIR
   local port="$1" log="$RUN_DIR/replica-$1.log"
   HUMAN_TOUCH_DATA="$3" "$PYTHON" -m streamlit run "$ROOT/app.py" --server.port "$port" \
     --server.maxUploadSize "$2" "${STREAMLIT_FLAGS[@]}" >>"$log" 2>&1 &
-  pids+=("$!")
+  replica_pid[$port]=$!
+  replica_args[$port]="$2 $3"
+  replica_started[$port]=$SECONDS
   echo "$!" >"$RUN_DIR/replica-$port.pid"
   echo "serve.sh: replica on 127.0.0.1:$port (pid $!, data $3, log $log)" >&2
 }
@@ -158,7 +164,6 @@ mkdir -p "$RUN_DIR/nginx-tmp"
 wait_healthy "${ports[@]}"
 "$NGINX_BIN" -p "$RUN_DIR" -e "$RUN_DIR/nginx-error.log" -c "$RUN_DIR/nginx.conf" &
 nginx_pid=$!
-pids=("$nginx_pid" "${pids[@]}")  # nginx stops first, so no browser is sent to a stopping replica
 case "$LISTEN" in *:*) site="$LISTEN" ;; *) site="localhost:$LISTEN" ;; esac
 # "ready" means nginx answers and has written its pid file (it does both a moment after it starts).
 for _ in $(seq 1 600); do
@@ -172,6 +177,43 @@ echo "serve.sh: participants: http://$site/   (nginx pid $nginx_pid, logs in $RU
 [ "$STAFF" = 1 ] && echo "serve.sh: staff (uploads): http://$STAFF_LISTEN/staff" >&2
 echo "serve.sh: ready" >&2
 
-# Serve until nginx exits or Ctrl-C. A replica that dies is not restarted here: nginx moves its
-# browsers to the live replicas (use a process supervisor such as systemd to restart it).
-wait "$nginx_pid" || true
+# Serve until nginx exits or Ctrl-C, restarting any replica that dies (a crash, the OOM killer,
+# SIGKILL). Meanwhile nginx sends its browsers to the live replicas; once it is back, nginx uses it
+# again. Back-off: 1 s before the first restart, doubling up to 60 s while it keeps dying within a
+# minute of starting, back to 1 s after a run that lasted a minute.
+MIN_UPTIME_S=60
+MAX_DELAY_S=60
+announce_when_back() {  # announce_when_back PORT PID T0: one log line once the new replica is healthy
+  local port="$1" pid="$2" t0="$3"
+  while kill -0 "$pid" 2>/dev/null; do
+    if healthy "$port"; then
+      echo "serve.sh: replica $port is back (pid $pid, healthy $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s after it died)" >&2
+      return
+    fi
+    sleep 0.2
+  done
+}
+restart_replica() {  # restart_replica PORT EXIT_STATUS DIED_AT
+  local port="$1" status="$2" died_at="$3" delay how
+  if [ $((SECONDS - replica_started[$port])) -ge "$MIN_UPTIME_S" ]; then replica_delay[$port]=1; fi
+  delay="${replica_delay[$port]:-1}"
+  if [ "$status" -gt 128 ]; then how="killed by signal $((status - 128))"; else how="exited with status $status"; fi
+  echo "serve.sh: replica $port (pid ${replica_pid[$port]}) $how; restarting in $delay s (log $RUN_DIR/replica-$port.log)" >&2
+  sleep "$delay" & wait $!  # in the background, so Ctrl-C is handled at once
+  replica_delay[$port]=$((delay * 2 > MAX_DELAY_S ? MAX_DELAY_S : delay * 2))
+  # shellcheck disable=SC2086  # the two stored arguments: MAX_UPLOAD_MB DATA_DIR
+  start_replica "$port" ${replica_args[$port]}
+  announce_when_back "$port" "${replica_pid[$port]}" "$died_at" &
+}
+
+while true; do
+  status=0
+  wait -n -p dead_pid || status=$?
+  died_at=$EPOCHREALTIME
+  [ -z "${dead_pid:-}" ] && continue  # a signal interrupted the wait
+  [ "$dead_pid" = "$nginx_pid" ] && die "nginx exited (status $status); see $RUN_DIR/nginx-error.log"
+  for port in "${!replica_pid[@]}"; do
+    if [ "${replica_pid[$port]}" = "$dead_pid" ]; then restart_replica "$port" "$status" "$died_at"; fi
+  done
+  unset dead_pid
+done

@@ -202,11 +202,17 @@ def deployment(tmp_path_factory):
             f"http://127.0.0.1:{listen}", f"http://127.0.0.1:{staff_listen}", database_url, run_dir, replicas
         )
     finally:
+        restarted = _replica_pids(run_dir)  # replicas serve.sh restarted have new pids
         _stop(process)
         db.dispose_engines()
         _drop_database(name)
-    leftovers = [pid for pid in [nginx_pid, *replicas.values()] if pid and _alive(pid)]
+    leftovers = [pid for pid in {nginx_pid, *replicas.values(), *restarted} if pid and _alive(pid)]
     assert process.returncode is not None and not leftovers, f"Ctrl-C left processes running: {leftovers}"
+
+
+def _replica_pids(run_dir: Path) -> list[int]:
+    """The pids serve.sh wrote for its replicas now (a restarted replica has a new one)."""
+    return [int(text) for path in run_dir.glob("replica-*.pid") if (text := path.read_text().strip())]
 
 
 def _request(url: str, method: str, body: bytes = b"", source: str = "127.0.0.1") -> tuple[int, bytes]:
@@ -304,7 +310,8 @@ def test_participant_survives_sigkill_of_their_replica(deployment, chromium):
 
         moved.goto(f"{deployment.url}/?resume={tokens[0]}")  # the resume link
         _answer(moved, 3, "Maybe AI")
-        assert _replica_of(moved_context, deployment) == survivor
+        # On the survivor, or on the doomed replica once serve.sh has restarted it.
+        assert _replica_of(moved_context, deployment) in (survivor, doomed)
         _answer(moved, 4, "Sure human")
         _answer(staying, 3, "Maybe AI")
         _answer(staying, 4, "Sure human")
@@ -327,3 +334,37 @@ def test_participant_survives_sigkill_of_their_replica(deployment, chromium):
         answers = [(index, confidence, count) for t, index, confidence, count in rows if t == token]
         # Every trial answered exactly once, with what was clicked, before and after the kill.
         assert answers == [(0, 6, 1), (1, 2, 1), (2, 4, 1), (3, 1, 1)], answers
+
+
+def _healthy(port: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _kill_and_see_it_back(deployment: Deployment, address: str, cookie: str) -> None:
+    port = address.rsplit(":", 1)[1]
+    pid_file = deployment.run_dir / f"replica-{port}.pid"
+    log = deployment.run_dir.parent / "serve.log"
+    killed = int(pid_file.read_text())
+    os.kill(killed, signal.SIGKILL)
+    wait_until(lambda: not _alive(killed), f"the SIGKILLed replica {port} is gone")
+
+    def back() -> bool:
+        pid = int(pid_file.read_text() or 0)
+        return pid != killed and _alive(pid) and _healthy(port)
+
+    wait_until(back, f"serve.sh restarted replica {port} and it serves /_stcore/health")
+    wait_until(lambda: f"serve.sh: replica {port} is back" in log.read_text(), f"the log says {port} is back")
+    assert f"serve.sh: replica {port} (pid {killed}) killed by signal 9; restarting in" in log.read_text()
+    # nginx takes it back once its fail_timeout has passed: its sticky browsers land on it again.
+    wait_until(lambda: deployment.replica_for(cookie)[0] == address, f"nginx sends {address}'s browsers to it again")
+
+
+def test_serve_restarts_a_sigkilled_replica(deployment):
+    """Each replica in turn is SIGKILLed; serve.sh starts a new one, logs both, and nginx uses it again."""
+    cookies = _cookie_for_each_replica(deployment)
+    for address in sorted(deployment.replicas):
+        _kill_and_see_it_back(deployment, address, cookies[address])
