@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from core import config
 
@@ -49,20 +52,70 @@ def _create_private_file(path: Path) -> None:
         pass
 
 
-def pool_limits() -> dict[str, int]:
-    """Connection pool size per process, from ``HUMAN_TOUCH_DB_POOL_SIZE`` / ``HUMAN_TOUCH_DB_MAX_OVERFLOW``.
+DEFAULT_POOL = (10, 30)
+"""Pool size and overflow per process when the database sets no limit (SQLite) or allows more."""
+
+ADMIN_RESERVE = 5
+"""PostgreSQL connections left free for psql, backups and ``human-touch`` commands beside the app."""
+
+_log = logging.getLogger(__name__)
+
+
+def app_processes() -> int:
+    """How many app processes share the database: ``HUMAN_TOUCH_PROCESSES`` (serve.sh and the systemd units set it)."""
+    return max(1, int(os.environ.get("HUMAN_TOUCH_PROCESSES", "1")))
+
+
+def pool_limits(connection_limit: int | None = None, processes: int = 1) -> dict[str, int]:
+    """Connection pool size per process, within what the database server allows.
 
     Every participant's script run holds one connection while it runs, and a Prolific launch puts
     dozens of runs in flight in one process at once (they queue for the CPU while holding it).
     SQLAlchemy's default of 5 + 10 made 48 of 100 simulated participants fail with "QueuePool limit
-    reached" on 2 replicas. The default here, 10 + 30, keeps three processes (two participant
-    replicas and the staff replica) within PostgreSQL's default ``max_connections`` of 100.
+    reached" on 2 replicas; 10 + 30 did not (at most 61 connections were in use at 200 participants
+    on three processes). With ``connection_limit`` (PostgreSQL's ``max_connections`` minus its
+    superuser reserve) the ``processes`` share it, less :data:`ADMIN_RESERVE`: a quarter of a
+    process's share is kept open, the rest may open under load. ``HUMAN_TOUCH_DB_POOL_SIZE`` /
+    ``HUMAN_TOUCH_DB_MAX_OVERFLOW`` override either number; an override that lets the processes
+    together open more than the server allows is kept but logged as one warning line.
     """
-    return {
-        "pool_size": int(os.environ.get("HUMAN_TOUCH_DB_POOL_SIZE", "10")),
-        "max_overflow": int(os.environ.get("HUMAN_TOUCH_DB_MAX_OVERFLOW", "30")),
-        "pool_timeout": 60,
-    }
+    pool_size, max_overflow = DEFAULT_POOL
+    if connection_limit is not None:
+        share = max(2, (connection_limit - ADMIN_RESERVE) // max(1, processes))
+        pool_size = min(pool_size, max(1, share // 4))
+        max_overflow = min(max_overflow, share - pool_size)
+    pool_size = int(os.environ.get("HUMAN_TOUCH_DB_POOL_SIZE", pool_size))
+    max_overflow = int(os.environ.get("HUMAN_TOUCH_DB_MAX_OVERFLOW", max_overflow))
+    if connection_limit is not None and (pool_size + max_overflow) * processes > connection_limit:
+        _log.warning(
+            "Database connections: %d processes x (pool %d + overflow %d) = %d may exceed the %d PostgreSQL "
+            "allows (max_connections less its superuser reserve); lower HUMAN_TOUCH_DB_MAX_OVERFLOW or raise "
+            "max_connections.",
+            processes,
+            pool_size,
+            max_overflow,
+            (pool_size + max_overflow) * processes,
+            connection_limit,
+        )
+    return {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": 60}
+
+
+def server_connection_limit(url: str) -> int | None:
+    """Connections a PostgreSQL server at ``url`` gives ordinary users (None if it cannot be asked now).
+
+    One short connection outside any pool: ``max_connections`` less ``superuser_reserved_connections``.
+    """
+    probe = create_engine(url, poolclass=NullPool)
+    try:
+        with probe.connect() as conn:
+            allowed = int(conn.execute(text("SHOW max_connections")).scalar_one())
+            reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar_one())
+    except OperationalError as error:  # the server is down: size the pool as if it allowed the default
+        _log.warning("Database connections: could not ask the server for max_connections (%s)", error.orig)
+        return None
+    finally:
+        probe.dispose()
+    return allowed - reserved
 
 
 def make_engine(url: str) -> Engine:
@@ -75,7 +128,8 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **pool_limits())
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool_limits())
+    limits = pool_limits(server_connection_limit(url), app_processes())
+    return create_engine(url, pool_pre_ping=True, **limits)
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -55,6 +55,8 @@ if [ -z "${PYTHON:-}" ]; then
   if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python3; fi
 fi
 export HUMAN_TOUCH_DATA="${HUMAN_TOUCH_DATA:-$ROOT/data}"
+# The replicas share PostgreSQL's max_connections: each sizes its pool for this many (core/db.py).
+export HUMAN_TOUCH_PROCESSES="${HUMAN_TOUCH_PROCESSES:-$((REPLICAS + STAFF))}"
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$ROOT/.numba-cache}"
 
 die() { echo "serve.sh: $*" >&2; exit 1; }

@@ -3,11 +3,13 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from core import db
 from core.models import Base, Clip, Participant, Response, StudyVersion, Trial
 from experiment.repository import default_study_id
+from tests.conftest import PG_URL, require_or_skip
 
 
 def test_migrations_produce_exactly_the_models(database_url):
@@ -189,3 +191,53 @@ def test_a_snapshot_does_not_see_answers_committed_after_it_began(database_url):
         assert snapshot.scalar(select(func.count()).select_from(StudyVersion)) == before
     with db.session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(StudyVersion)) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("connection_limit", "processes", "expected"),
+    [
+        (None, 3, (10, 30)),  # SQLite: no server limit
+        (97, 1, (10, 30)),  # PostgreSQL's default 100 less 3 reserved, one process: the full default
+        (97, 3, (7, 23)),  # serve.sh's 2 replicas + staff replica: 92 // 3 = 30 each
+        (97, 20, (1, 3)),
+    ],
+)
+def test_the_pool_shares_what_the_server_allows(monkeypatch, connection_limit, processes, expected):
+    monkeypatch.delenv("HUMAN_TOUCH_DB_POOL_SIZE", raising=False)
+    monkeypatch.delenv("HUMAN_TOUCH_DB_MAX_OVERFLOW", raising=False)
+    limits = db.pool_limits(connection_limit, processes)
+    assert (limits["pool_size"], limits["max_overflow"]) == expected
+    if connection_limit is not None:
+        assert sum(expected) * processes <= connection_limit - db.ADMIN_RESERVE
+
+
+def test_a_pool_override_beyond_the_server_limit_warns_in_one_line(monkeypatch, caplog):
+    monkeypatch.setenv("HUMAN_TOUCH_DB_POOL_SIZE", "10")
+    monkeypatch.setenv("HUMAN_TOUCH_DB_MAX_OVERFLOW", "30")
+    with caplog.at_level("WARNING", logger="core.db"):
+        limits = db.pool_limits(97, 3)
+    assert (limits["pool_size"], limits["max_overflow"]) == (10, 30)  # the organiser's choice stands
+    (record,) = caplog.records
+    assert "\n" not in record.getMessage() and "3 processes x (pool 10 + overflow 30) = 120" in record.getMessage()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="core.db"):
+        db.pool_limits(97, 2)  # 80 fit
+    assert caplog.records == []
+
+
+def test_a_postgresql_engine_sizes_its_pool_from_max_connections(monkeypatch):
+    require_or_skip(bool(PG_URL), "PostgreSQL (HUMAN_TOUCH_TEST_PG_URL)")
+    monkeypatch.delenv("HUMAN_TOUCH_DB_POOL_SIZE", raising=False)
+    monkeypatch.delenv("HUMAN_TOUCH_DB_MAX_OVERFLOW", raising=False)
+    monkeypatch.setenv("HUMAN_TOUCH_PROCESSES", "6")
+    limit = db.server_connection_limit(PG_URL)
+    assert limit is not None and limit > 0
+    engine = db.make_engine(PG_URL)
+    try:
+        pool = engine.pool
+        per_process = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
+        assert per_process * 6 <= limit - db.ADMIN_RESERVE
+        with engine.connect() as conn:  # and it works
+            assert conn.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        engine.dispose()
