@@ -139,6 +139,9 @@ class StudySettings:
     planned_n : int
         Planned number of analysed participants (0 = not planned), for the preregistration and
         the report's deviations.
+    hypotheses : str
+        The researchers' own hypotheses and research questions (Markdown), preregistered beside the
+        ones the app's analysis answers (:func:`results.planning.prereg.research_questions`); staff only.
     identifier_retention_days : int
         Days after a participant finished (or, for one who did not, consented) after which their
         Prolific ids are erased (1-3650); the answers stay, under the participant number.
@@ -197,6 +200,7 @@ class StudySettings:
     show_percentile: bool = True
     exclusion_rules: tuple[str, ...] = DEFAULT_EXCLUSION_RULES
     planned_n: int = 0
+    hypotheses: str = ""
     identifier_retention_days: int = 90
     withdrawal_deadline: str = ""
     withdrawal_keeps_answers: bool = False
@@ -402,6 +406,8 @@ def settings_problems(settings: StudySettings) -> list[str]:
         problems.append(f"exclusion_rules must be distinct values of {[str(r) for r in EXCLUSION_RULES]}")
     if not isinstance(s.planned_n, int) or isinstance(s.planned_n, bool) or not 0 <= s.planned_n <= 100_000:
         problems.append(f"planned_n must be a whole number between 0 and 100000, got {s.planned_n}")
+    if not isinstance(s.hypotheses, str) or len(s.hypotheses) > 20_000:
+        problems.append("hypotheses must be text of at most 20000 characters")
     problems += _participant_rights_problems(s)
     if not 0.0 <= float(s.min_answer_seconds) <= 600.0:
         problems.append(f"min_answer_seconds must be between 0 and 600, got {s.min_answer_seconds}")

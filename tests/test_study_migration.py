@@ -23,8 +23,9 @@ from tests.conftest import PG_URL, WORKER, _drop_postgres, _recreate_postgres, r
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LAST_SINGLE_STUDY_REVISION = "0010_withdrawals"
-NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR = {"clip_ids": [], "withdrawal_keeps_answers": False}
-"""Settings added since the fixture was written: every clip (as then), and a withdrawal erases everything."""
+NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR = {"clip_ids": [], "withdrawal_keeps_answers": False, "hypotheses": ""}
+"""Settings added since the fixture was written: every clip (as then), a withdrawal erases everything, no own
+hypotheses."""
 TABLES_IN_ORDER = (
     "study_versions",
     "library_settings",

@@ -61,6 +61,19 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         int(s.planned_n),
         key=k + "planned_n",
     )
+    if not planned:
+        st.warning(
+            "No planned sample size is set: the preregistration will say so. Plan one on Results → Plan and "
+            "enter it here before data collection."
+        )
+    hypotheses = st.text_area(
+        labelled("hypotheses", "Your hypotheses and research questions (Markdown; preregistered, staff only)"),
+        s.hypotheses,
+        key=k + "hypotheses",
+        help="The preregistration lists the questions the app's analysis answers (detection, emotion by true "
+        "source, label effects, exploratory features); add your own predictions here, e.g. which scales "
+        "should differ and in which direction.",
+    )
     st.caption(
         "The preregistration file (settings, design, these rules, the planned N and the analysis) is on the "
         "Results → Plan and Export pages, and `human-touch prereg` writes it."
@@ -69,6 +82,7 @@ def preregistration_fields(session: Session, k: str, version_id: int, s: StudySe
         "screening_criterion": str(criterion),
         "exclusion_rules": tuple(rule for rule in EXCLUSION_RULES if rule in rules),
         "planned_n": int(planned),
+        "hypotheses": str(hypotheses),
         **_participant_data_fields(k, s),
     }
 

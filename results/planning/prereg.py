@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from core.vocabulary import EXCLUSION_RULE_LABELS, ScreeningMode
+from core.vocabulary import EXCLUSION_RULE_LABELS, Condition, ScreeningMode
 from experiment.settings import EXCLUSION_RULES, SCREENING_CRITERIA, StudySettings
 from results.data.dataset import Dataset
 from results.data.versions import settings_differences
@@ -51,6 +51,58 @@ ANALYSIS = {
 """The analysis that will be run, in the words the preregistration uses."""
 
 
+PLANNED_N_WARNING = (
+    "**Warning: no planned sample size is set.** Without one, the number of participants can be chosen "
+    "after seeing the data; set the planned N in the study settings (Results → Plan recommends one) "
+    "before posting this preregistration."
+)
+
+
+SOURCE_WORDS = {"ai": "AI", "human": "human"}
+
+
+def yes_no(value: bool) -> str:
+    """A switch as a word for people: ``"yes"`` or ``"no"``."""
+    return "yes" if value else "no"
+
+
+def research_questions(settings: StudySettings) -> list[str]:
+    """The research questions the study's analysis answers, each with its hypothesis and test (Markdown lines).
+
+    Derived from the design: detection for blind conditions, the true-source emotion effect per
+    rating scale, the label effect when clips are labelled, and the exploratory feature analyses.
+    The researchers' own hypotheses (``settings.hypotheses``) follow under their own heading.
+    """
+    conditions = set(settings.conditions)
+    scales = ", ".join(settings.scales) or "none"
+    lines = []
+    if Condition.BLIND in conditions:
+        lines.append(
+            "- **RQ1 (confirmatory): can listeners tell AI-generated from human-composed music?** "
+            'H1: sensitivity d′ > 0 ("AI" is the signal), generalising over participants and clips. '
+            f"H0 of chance (d′ = 0) is judged equivalent within ±{DEFAULT_D_PRIME_MARGIN:g} d′ by TOST when "
+            "detection is not shown (the decision rule under Analysis)."
+        )
+    lines.append(
+        "- **RQ2 (confirmatory): do AI and human clips differ in how they make listeners feel?** "
+        f"H2, per rating scale ({scales}): the true-source effect (AI minus human clips) differs from 0, "
+        "Holm-corrected over the scales. Ratings by the listener's guessed source are an association only."
+    )
+    if Condition.LABELLED in conditions:
+        lines.append(
+            "- **RQ3 (confirmatory): does being told a clip is AI change the ratings?** H3: the announced "
+            "label (randomised, true or reversed) shifts each rating scale, Holm-corrected over the scales."
+        )
+    lines.append(
+        "- **Exploratory: which acoustic features go with the true source and with listeners' judgements** "
+        "(lens model, false-discovery-rate controlled); no hypothesis, reported as exploratory."
+    )
+    own = settings.hypotheses.strip()
+    lines += ["", "### The researchers' own hypotheses", ""]
+    lines.append(own if own else "None written (Study settings → Preregistration).")
+    return lines
+
+
 def settings_sha256(settings: StudySettings) -> str:
     """SHA-256 of the settings as canonical JSON (sorted keys): identifies a version's settings."""
     return hashlib.sha256(json.dumps(settings.to_dict(), sort_keys=True).encode()).hexdigest()
@@ -66,6 +118,7 @@ def preregistration_record(
         "study_version_id": version_id,
         "settings_sha256": settings_sha256(settings),
         "planned_n": settings.planned_n,
+        "hypotheses": settings.hypotheses,
         "design": {
             "main_trials_per_participant": settings.n_trials,
             "sources_per_participant": {"human": settings.n_trials // 2, "ai": settings.n_trials // 2},
@@ -106,19 +159,28 @@ def preregistration_markdown(
         f"Study version {version_id}, settings SHA-256 `{record['settings_sha256']}`, generated "
         f"{record['generated_at']}.",
         "",
+        "## Research questions and hypotheses",
+        "",
+        *research_questions(settings),
+        "",
         "## Sample",
         "",
         f"Planned number of analysed participants: {settings.planned_n or 'not set'}.",
+        *(["", PLANNED_N_WARNING] if not settings.planned_n else []),
         "",
         "## Design",
         "",
         f"- {settings.n_trials} main trials per participant, half human and half AI clips, in random order",
-        f"- clips in the library: {json.dumps(design['clips_in_library'])}",
+        "- clips in the library: "
+        + (
+            ", ".join(f"{n} {SOURCE_WORDS.get(src, src)}" for src, n in sorted(design["clips_in_library"].items()))
+            or "not counted"
+        ),
         f"- rating scales: {', '.join(settings.scales) or 'none'} on {settings.scale_points} points",
         f"- answers accepted after {100 * settings.listening_requirement:.0f}% of each clip was heard",
         f"- headphone screen: {screen_line}",
-        f"- practice trial: {settings.practice_trial}; attention check: {settings.attention_check}; "
-        f"repeated clip: {settings.repeat_check}",
+        f"- practice trial: {yes_no(settings.practice_trial)}; attention check: "
+        f"{yes_no(settings.attention_check)}; repeated clip: {yes_no(settings.repeat_check)}",
         "",
         "## Exclusion rules (whole participants, applied in this order)",
         "",
@@ -126,7 +188,7 @@ def preregistration_markdown(
         "",
         "## Analysis",
         "",
-        *(f"- **{name}**: {text}" for name, text in ANALYSIS.items()),
+        *(f"- **{name.replace('_', ' ').capitalize()}**: {text}" for name, text in ANALYSIS.items()),
         "",
         "## Machine-readable record",
         "",

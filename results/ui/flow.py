@@ -50,6 +50,11 @@ def prereg_download(study_id: int) -> None:
     with db.session_scope() as session:
         version_id, settings = repository.current_settings(session, study_id)
         text = preregistration_markdown(version_id, settings, repository.study_clip_counts(session, settings))
+    if not settings.planned_n:
+        st.warning(
+            f'Study version {version_id} has no planned sample size: its preregistration says "not set". Plan one '
+            "below and enter it in Study settings → Preregistration before posting."
+        )
     st.download_button(
         f"Download the preregistration of study version {version_id} (Markdown + JSON)",
         data=text.encode("utf-8"),

@@ -141,3 +141,17 @@ def test_the_trial_format_is_explained_and_paired_trials_are_saved(library):
     next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "labelled"])
     next(b for b in at.button if b.label == "Save as new version").click().run()
     assert "blind condition only" in at.error[0].value
+
+
+def test_own_hypotheses_are_saved_and_a_missing_planned_n_is_warned_about(library):
+    at = open_settings()
+    assert any("No planned sample size is set" in w.value for w in at.warning)
+    own = "Arousal is higher for human clips."
+    next(a for a in at.text_area if a.key.endswith("hypotheses")).set_value(own)
+    next(n for n in at.number_input if n.key.endswith("planned_n")).set_value(60)
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(4)  # what 3 + 3 clips allow
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.exception and not at.error
+    newest = versions()[0][3]
+    assert newest.hypotheses == own and newest.planned_n == 60
+    assert not any("No planned sample size is set" in w.value for w in open_settings().warning)

@@ -137,6 +137,24 @@ def test_preregistration_file_holds_settings_rules_plan_and_analysis():
     assert "GLMM" in record["analysis"]["detection_model"] and "Planned number" in text
 
 
+def test_preregistration_states_hypotheses_in_words_and_warns_without_a_planned_n():
+    own = "Liking is lower for AI clips (one-sided)."
+    settings = StudySettings().with_changes(
+        practice_trial=True, repeat_check=False, conditions=["blind", "labelled"], hypotheses=own
+    )
+    text = preregistration_markdown(2, settings, {"human": 9, "ai": 9}).split("## Machine-readable record")[0]
+    questions = text.split("## Research questions and hypotheses", 1)[1].split("## Sample", 1)[0]
+    assert "RQ1" in questions and "d′ > 0" in questions and "RQ2" in questions and "liking" in questions
+    assert "RQ3" in questions and "label" in questions and own in questions
+    assert "practice trial: yes" in text and "repeated clip: no" in text
+    assert "True" not in text and "False" not in text and "9 AI, 9 human" in text
+    assert "Planned number of analysed participants: not set." in text and "Warning: no planned sample size" in text
+    planned = preregistration_markdown(2, settings.with_changes(planned_n=80), {"human": 9, "ai": 9})
+    assert "Planned number of analysed participants: 80." in planned and "Warning" not in planned
+    rate_only = preregistration_markdown(2, StudySettings().with_changes(conditions=["rate_only"]), None)
+    assert "RQ1" not in rate_only and "None written" in rate_only
+
+
 def test_stored_versions_keep_what_they_did_before_rules_were_settings():
     legacy = StudySettings.from_dict({"screening_pass": 5, "scale_points": 9})
     assert legacy.screening_pass_mark == 5 and legacy.exclusion_rules == (ExclusionRule.INCOMPLETE,)
