@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from audio import library
-from audio.catalogue import ClipMetadata
+from audio.catalogue import ClipMetadata, sanitise_filename
 from audio.decode import AUDIO_EXTENSIONS, SUPPORTED_FORMATS_TEXT
 from audio.errors import IngestError
 from audio.ingest import IngestResult, ingest_bytes
@@ -190,7 +190,7 @@ def _process_upload(upload, row, shared: dict, worker: ProcessingWorker, progres
         outcome = ingest_bytes(upload.getvalue(), upload.name, metadata, start_offset_s=start, worker=worker)
         return {"file": upload.name, "result": "added", "message": _describe(outcome), "clip_id": outcome.clip_id}
     except IngestError as error:
-        return {"file": upload.name, "result": "not added", "message": str(error)}
+        return {"file": upload.name, "result": "not added", "message": _reason(upload.name, str(error))}
     except Exception as error:  # one broken file must not stop the batch or the app
         log.exception("unexpected error while adding %s", upload.name)
         return {
@@ -198,6 +198,16 @@ def _process_upload(upload, row, shared: dict, worker: ProcessingWorker, progres
             "result": "not added",
             "message": f"Unexpected error ({type(error).__name__}): {error}",
         }
+
+
+def _reason(upload_name: str, message: str) -> str:
+    """``message`` without its leading "file name: ": the results already name the file once.
+
+    Ingest messages start with the sanitised file name (the command line prints them alone);
+    the page shows them beside the file name, where a second copy read "a.mp3: a.mp3: ...".
+    """
+    prefix = f"{sanitise_filename(upload_name) or 'upload'}: "
+    return message.removeprefix(prefix)
 
 
 def _describe(outcome: IngestResult) -> str:

@@ -252,10 +252,12 @@ def test_add_clips_stores_good_files_and_explains_bad_ones(clip_library):
     results = at.dataframe[-1].value.set_index("file")
     assert results.loc["violin.wav", "result"] == "added"
     assert results.loc["broken.wav", "result"] == "not added"
-    assert "broken.wav" in results.loc["broken.wav", "message"]
+    assert not results.loc["broken.wav", "message"].startswith("broken.wav")
     assert at.success[0].value == "1 clip(s) added to the library."
     assert at.error[0].value.startswith("1 file(s) not added; nothing was stored for them.")
-    assert "**broken.wav**" in at.error[0].value  # the whole reason, not cut off in a table cell
+    # The whole reason, not cut off in a table cell, naming the file once.
+    assert "- **broken.wav**: " in at.error[0].value
+    assert at.error[0].value.count("broken.wav") == 1
     assert len(at.get("progress")) == 1
 
     added = set(clips_by_title()) - before
@@ -309,7 +311,9 @@ def test_add_clips_ai_batch_records_the_system_and_refuses_duplicates(clip_libra
     results = at.dataframe[-1].value.set_index("file")
     assert results.loc["etude.wav", "result"] == "added"
     assert results.loc["same-audio.wav", "result"] == "not added"
-    assert "already in the library" in results.loc["same-audio.wav", "message"]
+    assert results.loc["same-audio.wav", "message"].startswith("this audio is already in the library as clip #")
+    assert "same-audio.wav: same-audio.wav" not in at.error[0].value
+    assert at.error[0].value.count("same-audio.wav") == 1
     added = {title: clip for title, clip in clips_by_title().items() if title not in before}
     assert list(added) == ["etude"]
     clip = added["etude"]
