@@ -142,7 +142,6 @@ def study_settings(n_trials: int, screening: bool, base: StudySettings | None = 
     return (
         (base or StudySettings())
         .with_changes(
-            is_open=True,
             prolific_enabled=False,
             ai_questions_before=True,  # the timed journey ends at the debrief right after the last clip
             n_trials=n_trials,
@@ -171,6 +170,7 @@ def configure_running_server(settings_fields: dict, add_clips: bool, clip_second
         _, current = repository.current_settings(session)
         settings = study_settings(base=current, **settings_fields)
         repository.save_settings(session, settings, note="benchmarks/browser_load.py")
+        repository.set_study_open(session, repository.default_study_id(session), True)
     return settings
 
 

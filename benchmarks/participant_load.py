@@ -150,13 +150,13 @@ def configure_study(n_trials: int, listening_requirement: float) -> str:
     with db.session_scope() as session:
         _, current = repository.current_settings(session)
         settings = current.with_changes(
-            is_open=True,
             prolific_enabled=False,
             n_trials=n_trials,
             screening="optional",
             listening_requirement=listening_requirement,
         )
         repository.save_settings(session, settings, note="benchmarks/participant_load.py")
+        repository.set_study_open(session, repository.default_study_id(session), True)
     extra = [name for name in ("practice_trial", "attention_check", "repeat_check") if getattr(settings, name)]
     return (
         f"{n_trials} main trials + {', '.join(extra) or 'nothing else'}; screening {settings.screening} "

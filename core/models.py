@@ -2,7 +2,8 @@
 
 Tables
 ------
-studies          the studies of this deployment: a name and a short slug for the participant link.
+studies          the studies of this deployment: a name, a short slug for the participant link, and
+                 whether it is open for new participants (a state of the study, not a settings version).
 study_versions   every saved version of one study's settings (JSON config); the study's newest is
                  in force, and each participant and response records its version.
 library_settings every saved version of the clip processing settings (JSON config).
@@ -46,6 +47,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -71,6 +73,10 @@ class Study(Base):
     # Set when an owner deletes the study: its link stops working and staff lists hide it, but its
     # rows stay (answers are research data; erasing them is withdrawal's job, not a menu click).
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Whether new participants may start. A state, not a setting: opening or closing is audited
+    # (study.open / study.close) but creates no settings version, so the version in force stays the
+    # one the organiser saved (what a preregistration refers to).
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class StudyVersion(Base):

@@ -47,10 +47,11 @@ def _show(args: argparse.Namespace) -> int:
         version_id, settings = repository.current_settings(session, study.id)
         clips = repository.study_clip_counts(session, settings)
         declines = repository.decline_count(session, study_id=study.id)
+        is_open = studies.is_open(session, study.id)
     print(
         json.dumps(
             {
-                "study": {"slug": study.slug, "name": study.name},
+                "study": {"slug": study.slug, "name": study.name, "open": is_open},
                 "version": version_id,
                 "settings": settings.to_dict(),
                 "active_clips": clips,
@@ -68,25 +69,18 @@ def _set_open(is_open: bool):
         from core.access import Permission
 
         db.migrate()
+        state = "open" if is_open else "closed"
         with db.session_scope() as session:
             study, actor = study_for(session, args, Permission.OPEN_CLOSE)
-            _, settings = repository.current_settings(session, study.id)
-            if settings.is_open == is_open:
-                print(f"The study {study.slug} is already {'open' if is_open else 'closed'}.")
-                return 0
             try:
-                version_id = studies.save_settings(
-                    session,
-                    study.id,
-                    settings.with_changes(is_open=is_open),
-                    actor,
-                    note="opened" if is_open else "closed",
-                    check_library=is_open,
-                )
+                changed = studies.set_open(session, study.id, is_open, actor)
             except ValueError as error:
-                print(f"error: {error}", file=sys.stderr)
+                print(f"error: the study cannot open: {error}", file=sys.stderr)
                 return 2
-        print(f"The study {study.slug} is now {'open' if is_open else 'closed'} (settings version {version_id}).")
+        if not changed:
+            print(f"The study {study.slug} is already {state}.")
+            return 0
+        print(f"The study {study.slug} is now {state} (its settings are unchanged; no new version).")
         return 0
 
     return handler
@@ -103,10 +97,16 @@ def _list(args: argparse.Namespace) -> int:
         for study in studies.live(session):
             if study.id not in visible:
                 continue
-            version_id, settings = repository.current_settings(session, study.id)
+            version_id, _settings = repository.current_settings(session, study.id)
             counts = repository.study_participant_counts(session, study.id)
             rows.append(
-                {"slug": study.slug, "name": study.name, "open": settings.is_open, "version": version_id, **counts}
+                {
+                    "slug": study.slug,
+                    "name": study.name,
+                    "open": studies.is_open(session, study.id),
+                    "version": version_id,
+                    **counts,
+                }
             )
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -129,9 +129,11 @@ def _new(args: argparse.Namespace) -> int:
         if args.copy_from:
             source, _reader = study_for(session, argparse.Namespace(study=args.copy_from), Permission.VIEW_STUDY)
             _, copied = repository.current_settings(session, source.id)
-            settings = copied.with_changes(title=args.name, is_open=False)
-        try:
-            study = studies.create(session, args.name, actor, slug=args.slug, settings=settings)
+            settings = copied.with_changes(title=args.name)
+        try:  # a copy starts closed: the organiser opens it once its clips and texts are right
+            study = studies.create(
+                session, args.name, actor, slug=args.slug, settings=settings, is_open=settings is None
+            )
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

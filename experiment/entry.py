@@ -179,7 +179,7 @@ def arrive(session: Session, entry: Entry) -> Arrival:
             return Arrival(status, _(message), None, settings)
         if existing is not None:  # finished: the debrief again, with the completion code and redirect
             return Arrival("resume", "", existing, settings)
-    refusal = _refusal(session, settings, entry)
+    refusal = _refusal(session, study_id, settings, entry)
     if refusal is not None:
         return Arrival(refusal[0], refusal[1], None, settings)
     return Arrival("consent", "", None, settings)
@@ -209,7 +209,7 @@ def begin(session: Session, entry: Entry, language: str = DEFAULT_LANGUAGE) -> P
             if not _same_prolific_session(existing, entry):
                 raise JourneyError(_(_other_session(existing)[1]))
             return existing
-    refusal = _refusal(session, settings, entry)
+    refusal = _refusal(session, study_id, settings, entry)
     if refusal is not None:
         raise JourneyError(refusal[1])
     participant = repository.create_participant(
@@ -351,9 +351,9 @@ _INVALID_RESUME_LINK = N_(
 )
 
 
-def _refusal(session: Session, settings: StudySettings, entry: Entry) -> tuple[str, str] | None:
-    """Why a new participant may not start now, as ``(status, message)``; None when they may."""
-    if not settings.is_open:
+def _refusal(session: Session, study_id: int, settings: StudySettings, entry: Entry) -> tuple[str, str] | None:
+    """Why a new participant may not start ``study_id`` now, as ``(status, message)``; None when they may."""
+    if not repository.study_is_open(session, study_id):
         return (
             "closed",
             _("This study is closed at the moment and is not accepting new participants. Thank you for your interest."),

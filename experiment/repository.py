@@ -50,14 +50,14 @@ def slug_taken(session: Session, slug: str) -> bool:
     return session.scalar(select(func.count()).select_from(Study).where(Study.slug == slug)) != 0
 
 
-def add_study(session: Session, slug: str, name: str, settings: StudySettings) -> Study | None:
+def add_study(session: Session, slug: str, name: str, settings: StudySettings, *, is_open: bool = True) -> Study | None:
     """Insert a study with ``settings`` as its first version; None when ``slug`` is taken (race lost).
 
     The inserts run in a SAVEPOINT so a lost race leaves the caller's transaction usable.
     """
     try:
         with session.begin_nested():
-            study = Study(slug=slug, name=name)
+            study = Study(slug=slug, name=name, is_open=is_open)
             session.add(study)
             session.flush()
             session.add(StudyVersion(study_id=study.id, config=settings.to_dict(), note="created"))
@@ -91,6 +91,16 @@ def default_study_id(session: Session) -> int:
 
 def _study(session: Session, study_id: int | None) -> int:
     return default_study_id(session) if study_id is None else study_id
+
+
+def study_is_open(session: Session, study_id: int | None = None) -> bool:
+    """Whether ``study_id`` (None: the default study) takes new participants."""
+    return bool(session.scalar(select(Study.is_open).where(Study.id == _study(session, study_id))))
+
+
+def set_study_open(session: Session, study_id: int, is_open: bool) -> None:
+    """Open or close ``study_id`` for new participants (no settings version is stored)."""
+    session.execute(update(Study).where(Study.id == study_id).values(is_open=is_open))
 
 
 # ----------------------------------------------------------------------------------------------

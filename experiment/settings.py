@@ -72,8 +72,6 @@ class StudySettings:
     browser_title : str
         The browser tab's title on every participant page: neutral, so that it does not frame
         the study (the tab shows it before and during the listening).
-    is_open : bool
-        Whether new participants may start. People already under way may always finish.
     n_trials : int
         Number of main (scored) trials; even, half human and half AI clips.
     listening_requirement : float
@@ -171,7 +169,6 @@ class StudySettings:
 
     title: str = DEFAULT_TITLE
     browser_title: str = "Listening study"
-    is_open: bool = True
     n_trials: int = 12
     listening_requirement: float = 1.0
     scales: tuple[str, ...] = SCALES
@@ -232,7 +229,8 @@ class StudySettings:
     def from_dict(cls, data: Mapping[str, Any]) -> StudySettings:
         """Build settings from stored JSON; unknown keys are ignored, missing keys take defaults.
 
-        Ignoring unknown keys lets an older stored version load after a field was removed;
+        Ignoring unknown keys lets an older stored version load after a field was removed (e.g.
+        ``is_open``, now a state of the study: :func:`experiment.studies.set_open`);
         defaults let a version stored before a field existed load unchanged. Two fields keep
         what such a version did rather than today's default: its pass mark stays its own
         ("custom" criterion) and its exclusion rules are :data:`LEGACY_EXCLUSION_RULES`.

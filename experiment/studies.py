@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core import repository as core_repository
 from experiment import repository
-from experiment.settings import StudySettings
+from experiment.settings import StudySettings, library_problems
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 """A slug: 1-40 lower-case letters, digits and inner hyphens (it appears in links and file names)."""
@@ -110,10 +110,13 @@ def create(
     actor: audit.Actor,
     slug: str | None = None,
     settings: StudySettings | None = None,
+    *,
+    is_open: bool = True,
 ) -> StudyRef:
     """Create a study named ``name`` with ``settings`` (default: the defaults, titled ``name``) as version 1.
 
     The creating account (``actor.account_id``; None for the command line) becomes the study's owner.
+    ``is_open``: whether it takes participants from the start (a copy of another study starts closed).
 
     Raises
     ------
@@ -130,7 +133,7 @@ def create(
     settings = settings or StudySettings(title=name)
     if repository.slug_taken(session, slug):
         raise ValueError(f"the short name {slug!r} is taken; choose another")
-    row = repository.add_study(session, slug, name, settings)
+    row = repository.add_study(session, slug, name, settings, is_open=is_open)
     if row is None:
         raise ValueError(f"the short name {slug!r} was taken just now; choose another")
     audit.record(session, actor, "study.create", study_id=row.id, target=slug, detail={"name": name})
@@ -156,8 +159,8 @@ def save_settings(
 ) -> int:
     """Store ``settings`` as the study's new version and audit it with the diff; returns the version id.
 
-    Opening or closing the study (``is_open`` the only change) is audited as ``study.open`` /
-    ``study.close``; any other change as ``settings.save`` with ``{"changes": {field: [before, after]}}``.
+    Audited as ``settings.save`` with ``{"changes": {field: [before, after]}}``. Opening and closing
+    the study is :func:`set_open`, not a version.
 
     Raises
     ------
@@ -167,10 +170,36 @@ def save_settings(
     _old_version, before = repository.current_settings(session, study_id)
     version_id = repository.save_settings(session, settings, note, check_library, study_id=study_id)
     changes = audit.settings_diff(before.to_dict(), settings.to_dict())
-    if set(changes) == {"is_open"}:
-        action = "study.open" if settings.is_open else "study.close"
-    else:
-        action = "settings.save"
     detail = {"version": version_id, "changes": changes, "note": note}
-    audit.record(session, actor, action, study_id=study_id, target=f"version {version_id}", detail=detail)
+    audit.record(session, actor, "settings.save", study_id=study_id, target=f"version {version_id}", detail=detail)
     return version_id
+
+
+def is_open(session: Session, study_id: int) -> bool:
+    """Whether the study takes new participants (people under way can always finish)."""
+    return repository.study_is_open(session, study_id)
+
+
+def set_open(session: Session, study_id: int, opened: bool, actor: audit.Actor) -> bool:
+    """Open or close the study for new participants; audited as ``study.open`` / ``study.close``.
+
+    A state of the study, not a settings version: the version in force stays the one last saved.
+    Closing always works; opening checks that the study's clips can serve every participant.
+    Returns False (and audits nothing) when the study was already in that state.
+
+    Raises
+    ------
+    ValueError
+        Opening while the settings in force cannot run with the study's clips; nothing changed.
+    """
+    if repository.study_is_open(session, study_id) == opened:
+        return False
+    version_id, settings = repository.current_settings(session, study_id)
+    if opened:
+        problems = library_problems(settings, repository.study_clip_counts(session, settings))
+        if problems:
+            raise ValueError("; ".join(problems))
+    repository.set_study_open(session, study_id, opened)
+    action = "study.open" if opened else "study.close"
+    audit.record(session, actor, action, study_id=study_id, target=f"version {version_id}")
+    return True

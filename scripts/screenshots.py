@@ -69,9 +69,7 @@ def add_sibling_studies() -> None:
         if len(studies.live(session)) > 1:
             return
         _version, demo = repository.current_settings(session, studies.default(session).id)
-        studies.create(
-            session, "Pilot: strings only", operator, slug="pilot-strings", settings=demo.with_changes(is_open=False)
-        )
+        studies.create(session, "Pilot: strings only", operator, slug="pilot-strings", settings=demo, is_open=False)
         studies.create(
             session, "Replication 2027", operator, slug="replication-2027", settings=demo.with_changes(n_trials=8)
         )

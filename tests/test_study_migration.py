@@ -26,6 +26,8 @@ LAST_SINGLE_STUDY_REVISION = "0010_withdrawals"
 NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR = {"clip_ids": [], "withdrawal_keeps_answers": False, "hypotheses": ""}
 """Settings added since the fixture was written: every clip (as then), a withdrawal erases everything, no own
 hypotheses."""
+SETTINGS_THAT_BECAME_STATE = {"is_open"}
+"""Settings since moved out of the versions: open/closed is a state of the study (``studies.is_open``)."""
 TABLES_IN_ORDER = (
     "study_versions",
     "library_settings",
@@ -97,6 +99,7 @@ def test_a_single_study_database_becomes_one_study_with_every_answer(single_stud
     with db.session_scope(db.get_engine(single_study_database)) as session:
         studies = session.scalars(select(Study)).all()
         assert [(s.id, s.slug) for s in studies] == [(1, "human-or-ai-a-listening-study")]
+        was_open = studies[0].is_open
         assert set(session.scalars(select(StudyVersion.study_id))) == {1}
         assert set(session.scalars(select(Participant.study_id))) == {1}
 
@@ -112,7 +115,9 @@ def test_a_single_study_database_becomes_one_study_with_every_answer(single_stud
             for old, new in zip(before_rows["settings_json"], after_rows["settings_json"], strict=True):
                 old_settings, new_settings = json.loads(old), json.loads(new)
                 added = {key: new_settings.pop(key) for key in set(new_settings) - set(old_settings)}
+                moved = {key: old_settings.pop(key) for key in SETTINGS_THAT_BECAME_STATE}
                 assert added == NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR and new_settings == old_settings
+            assert moved["is_open"] == was_open  # the newest version's state is the study's
             after_rows = after_rows.drop(columns="settings_json")
             before_rows = before_rows.drop(columns="settings_json")
         pd.testing.assert_frame_equal(after_rows, before_rows, obj=name)

@@ -33,14 +33,13 @@ def _studies_table() -> None:
     with db.session_scope() as session:
         account = ui.current_account()
         for study in visible_studies():
-            _version, settings = repository.current_settings(session, study.id)
             counts = repository.study_participant_counts(session, study.id)
             role = _role_label(session, account, study.id)
             rows.append(
                 {
                     "Study": study.name,
                     "Short name": study.slug,
-                    "Status": "open" if settings.is_open else "closed",
+                    "Status": "open" if studies.is_open(session, study.id) else "closed",
                     "Started": counts["started"],
                     "Completed": counts["completed"],
                     "Participant link": f"/?study={study.slug}",
@@ -83,8 +82,8 @@ def _new_study_form(current: StudyRef | None) -> None:
             settings = None
             if copy and current is not None:
                 _version, copied = repository.current_settings(session, current.id)
-                settings = copied.with_changes(title=name.strip() or copied.title, is_open=False)
-            study = studies.create(session, name, actor, slug=slug.strip() or None, settings=settings)
+                settings = copied.with_changes(title=name.strip() or copied.title)
+            study = studies.create(session, name, actor, slug=slug.strip() or None, settings=settings, is_open=False)
     except ValueError as error:
         st.error(f"Not created: {error}.")
         return

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from core import db, ui
+from core import audit, db, ui
 from core.access import Permission
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from core.vocabulary import SCALES, Scale, ScreeningMode, Source
@@ -21,7 +21,7 @@ from experiment import entry, repository, studies
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, TEXT_FIELDS, StudySettings, library_problems
 from experiment.ui.design_settings import design_fields
 from experiment.ui.preregistration import preregistration_fields
-from experiment.ui.setting_labels import FIELD_LABELS, labelled, readable
+from experiment.ui.setting_labels import FIELD_LABELS, labelled, readable, short
 from experiment.ui.study_context import may, require_study
 
 SCALE_LABELS: dict[str, str] = {
@@ -74,14 +74,18 @@ def app_root_url(page_url: str | None) -> str:
 def status_section(
     session: Session, study: studies.StudyRef, version_id: int, settings: StudySettings, may_edit: bool
 ) -> bool:
-    """Open/closed toggle, the study's clip counts and consent declines. True when a new version was saved."""
+    """Open/closed toggle, the study's clip counts and consent declines. True when the state changed.
+
+    Opening and closing change the study's state (audited), never its settings: no new version.
+    """
     counts = repository.study_clip_counts(session, settings)
     st.subheader("Status")
+    was_open = studies.is_open(session, study.id)
     is_open = st.toggle(
         "Open for new participants",
-        value=settings.is_open,
-        key=f"open_{version_id}",
-        help="People already under way can always finish.",
+        value=was_open,
+        key=f"open_{version_id}_{was_open}",
+        help="People already under way can always finish. Opening or closing does not change the settings.",
         disabled=not may(Permission.OPEN_CLOSE, study.id),
     )
     human, ai, declines = st.columns(3)
@@ -90,23 +94,14 @@ def status_section(
     declines.metric("Declined consent", repository.decline_count(session, study_id=study.id))
     for problem in library_problems(settings, counts):
         st.warning(f"Participants cannot start yet: {readable(problem)}.")
-    if is_open == settings.is_open:
+    if is_open == was_open:
         return False
     ui.require(Permission.OPEN_CLOSE, study.id)  # checked on the server, not only by the disabled toggle
     try:
-        # Closing must always work; opening checks that the library can serve every participant.
-        studies.save_settings(
-            session,
-            study.id,
-            settings.with_changes(is_open=is_open),
-            ui.current_actor(),
-            note="opened" if is_open else "closed",
-            check_library=is_open,
-        )
+        return studies.set_open(session, study.id, is_open, ui.current_actor())
     except ValueError as error:
         st.error(f"The study cannot open: {readable(str(error))}.")
         return False
-    return True
 
 
 def links_section(page_url: str | None, study: studies.StudyRef) -> None:
@@ -139,42 +134,50 @@ def links_section(page_url: str | None, study: studies.StudyRef) -> None:
 
 
 def settings_form(session: Session, study: studies.StudyRef, version_id: int, settings: StudySettings) -> bool:
-    """Every study setting in one form; a valid save becomes a new version. True when saved."""
+    """Every study setting; only the "Save as new version" button saves (a new version). True when saved.
+
+    The widgets are not in an ``st.form``: inside one, Enter in any number or text field submits it,
+    which saved versions nobody meant to save (each becomes the version in force). Here Enter only
+    applies the value; the page lists what is not saved yet.
+    """
     st.subheader("Settings")
     st.caption(
-        f"In force: version {version_id}. Saving creates a new version; participants already "
+        f"In force: version {version_id}. Only “Save as new version” saves; participants already "
         "under way keep the version they started with."
     )
     k = f"settings_{version_id}_"  # fresh widgets for every version, initialised from it
     s = settings
-    with st.form(f"{k}form"):
-        values: dict[str, Any] = {
-            "title": st.text_input(labelled("title", "Title shown to participants"), s.title, key=k + "title")
-        }
-        values["browser_title"] = st.text_input(
-            labelled("browser_title", "Browser tab title (neutral: participants see it on every page)"),
-            s.browser_title,
-            max_chars=60,
-            key=k + "browser_title",
-        )
-        values.update(_trial_fields(k, s))
-        values.update(_clip_selection_field(session, k, s))
-        values.update(_question_fields(k, s))
-        values.update(design_fields(k, s))
-        values.update(_screening_fields(k, s))
-        values.update(preregistration_fields(session, k, version_id, s))
-        values.update(_text_and_completion_fields(k, s))
-        values.update(_localised_text_fields(k, s))
-        note = st.text_input("Note for this version (optional)", key=k + "note")
-        saved = st.form_submit_button("Save as new version", type="primary")
-    if not saved:
-        return False
+    values: dict[str, Any] = {
+        "title": st.text_input(labelled("title", "Title shown to participants"), s.title, key=k + "title")
+    }
+    values["browser_title"] = st.text_input(
+        labelled("browser_title", "Browser tab title (neutral: participants see it on every page)"),
+        s.browser_title,
+        max_chars=60,
+        key=k + "browser_title",
+    )
+    values.update(_trial_fields(k, s))
+    values.update(_clip_selection_field(session, k, s))
+    values.update(_question_fields(k, s))
+    values.update(design_fields(k, s))
+    values.update(_screening_fields(k, s))
+    values.update(preregistration_fields(session, k, version_id, s))
+    values.update(_text_and_completion_fields(k, s))
+    values.update(_localised_text_fields(k, s))
     values["scales"] = tuple(scale for scale in SCALES if scale in values["scales"])
+    candidate = settings.with_changes(**values)
+    note = st.text_input("Note for this version (optional)", key=k + "note")
+    pending = changed_labels(settings, candidate)
+    if pending:
+        st.caption("Not saved yet: " + ", ".join(pending) + ".")
+    if not st.button("Save as new version", type="primary", key=k + "save"):
+        return False
+    if not pending:  # e.g. a double click: the second click finds the version already saved
+        st.info("Nothing has changed since the version in force; no new version was saved.")
+        return False
     ui.require(Permission.EDIT_SETTINGS, study.id)
     try:
-        studies.save_settings(
-            session, study.id, settings.with_changes(**values), ui.current_actor(), note=note.strip() or None
-        )
+        studies.save_settings(session, study.id, candidate, ui.current_actor(), note=note.strip() or None)
     except ValueError as error:
         st.error("Not saved:\n\n" + "\n".join(f"- {readable(problem)}" for problem in str(error).split("; ")))
         return False
@@ -182,7 +185,15 @@ def settings_form(session: Session, study: studies.StudyRef, version_id: int, se
     return True
 
 
-# The form's sections; each returns {setting name: value entered}. ``k`` prefixes the widget keys.
+def changed_labels(before: StudySettings, after: StudySettings) -> list[str]:
+    """The page's labels of the settings that differ between ``before`` and ``after``, in the page's order."""
+    changes = audit.settings_diff(before.to_dict(), after.to_dict())
+    order = list(FIELD_LABELS)
+    names = sorted(changes, key=lambda name: order.index(name) if name in order else len(order))
+    return [short(FIELD_LABELS[name]) if name in FIELD_LABELS else name for name in names]
+
+
+# The settings' sections; each returns {setting name: value entered}. ``k`` prefixes the widget keys.
 
 
 def _clip_selection_field(session: Session, k: str, s: StudySettings) -> dict[str, object]:
@@ -392,7 +403,8 @@ def _localised_text_fields(k: str, s: StudySettings) -> dict[str, object]:
             )
             texts = {
                 name: st.text_area(
-                    FIELD_LABELS[name],  # the English field's label, drawn above
+                    # The English field's label (drawn above) with the language: each field has its own name.
+                    f"{short(FIELD_LABELS[name])} ({LANGUAGE_NAMES[language]})",
                     own.get(name, ""),
                     height=160 if name == "information_text" else None,
                     placeholder=getattr(shown, name),
@@ -405,16 +417,26 @@ def _localised_text_fields(k: str, s: StudySettings) -> dict[str, object]:
 
 
 def history_section(session: Session, study_id: int) -> None:
-    """Every stored version of the study, newest first."""
+    """Every stored version of the study, newest first, with what changed from the one before."""
     with st.expander("Version history"):
+        history = repository.settings_history(session, study_id)
         rows = [
             {
                 "Version": vid,
                 "Saved (UTC)": created,
                 "Note": note or "",
-                "Open": settings.is_open,
+                "What changed": (
+                    ", ".join(changed_labels(history[index + 1][3], settings)) or "nothing"
+                    if index + 1 < len(history)
+                    else "first version"
+                ),
                 "Trials": settings.n_trials,
             }
-            for vid, created, note, settings in repository.settings_history(session, study_id)
+            for index, (vid, created, note, settings) in enumerate(history)
         ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            width="stretch",
+            column_config={"What changed": st.column_config.TextColumn(width="large")},
+        )

@@ -144,4 +144,4 @@ def test_two_studies_run_side_by_side_and_a_researcher_sees_only_hers(deployment
     finally:
         context.close()
     with db.session_scope(db.get_engine(deployment.database_url)) as session:
-        assert repository.current_settings(session, first.id)[1].is_open  # nothing the researcher tried changed it
+        assert repository.study_is_open(session, first.id)  # nothing the researcher tried changed it

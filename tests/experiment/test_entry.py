@@ -123,7 +123,8 @@ def test_closed_study_refuses_newcomers_but_lets_participants_finish(data_env):
     add_clips(6, 6)
     configure(n_trials=4, screening="off")
     token = reach_trials()
-    configure(n_trials=4, screening="off", is_open=False)
+    with db.session_scope() as s:
+        repository.set_study_open(s, repository.default_study_id(s), False)
     with db.session_scope() as s:
         arrival = arrive(s, Entry())
         assert arrival.status == "closed" and "closed" in arrival.message

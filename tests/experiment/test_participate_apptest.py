@@ -307,7 +307,7 @@ def test_prolific_entry_is_stored_and_url_switches_to_resume_token(study):
 
 def test_closed_study_says_so_politely(study):
     with db.session_scope() as session:
-        repository.save_settings(session, SHORT_STUDY.with_changes(is_open=False))
+        repository.set_study_open(session, repository.default_study_id(session), False)
     at = open_page()
     assert "closed" in texts(at)
     assert not at.button
@@ -364,7 +364,8 @@ PREVIEW_PAGE = str(Path(__file__).resolve().parents[2] / "experiment" / "pages" 
 
 def test_staff_preview_walks_the_journey_as_a_preview_participant(study):
     with db.session_scope() as session:
-        repository.save_settings(session, SHORT_STUDY.with_changes(is_open=False, screening="off"))
+        repository.save_settings(session, SHORT_STUDY.with_changes(screening="off"))
+        repository.set_study_open(session, repository.default_study_id(session), False)
     anonymous = AppTest.from_file(PREVIEW_PAGE, default_timeout=60).run()
     assert "for study staff" in anonymous.error[0].value
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from core import db
+from core import audit, db
 from experiment import repository
 from experiment.settings import StudySettings, library_problems, settings_problems
 from human_touch import cli
@@ -70,16 +70,23 @@ def test_completion_redirect():
 def test_cli_show_open_close(sqlite_data_env, capsys):
     assert cli.main(["study", "show"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["settings"]["is_open"] is True and shown["active_clips"] == {"human": 0, "ai": 0}
+    assert shown["study"]["open"] is True and shown["active_clips"] == {"human": 0, "ai": 0}
+    assert "is_open" not in shown["settings"]  # a state of the study, not a setting
     assert cli.main(["study", "close"]) == 0
+    assert "now closed" in capsys.readouterr().out
     with db.session_scope() as s:
-        version, settings = repository.current_settings(s)
-        assert settings.is_open is False and version == shown["version"] + 1
-    # Opening checks the library: with no clips it is refused and nothing is stored.
+        # Closing stores no settings version: the version in force is still the one shown.
+        assert repository.current_settings(s)[0] == shown["version"]
+        assert repository.study_is_open(s) is False
+        assert [e.action for e in audit.events(s)][:1] == ["study.close"]
+    assert cli.main(["study", "close"]) == 0
+    assert "already closed" in capsys.readouterr().out
+    # Opening checks the library: with no clips it is refused and nothing changes.
     assert cli.main(["study", "open"]) == 2
     assert "needs 6 human clips" in capsys.readouterr().err
     with db.session_scope() as s:
-        assert repository.current_settings(s) == (version, settings)
+        assert repository.current_settings(s)[0] == shown["version"] and repository.study_is_open(s) is False
+        assert len(repository.settings_history(s)) == 1
 
 
 def test_default_texts_say_what_is_stored_for_how_long_and_how_to_withdraw():

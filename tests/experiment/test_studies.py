@@ -119,9 +119,15 @@ def test_settings_saves_and_opening_are_audited_with_the_diff(data_env):
         study = studies.default(session)
         _version, settings = repository.current_settings(session, study.id)
         studies.save_settings(session, study.id, settings.with_changes(n_trials=6), alice, note="more trials")
-        studies.save_settings(session, study.id, settings.with_changes(n_trials=6, is_open=False), alice)
+        version_before_close = repository.current_settings(session, study.id)[0]
+        assert studies.set_open(session, study.id, False, alice)
+        assert not studies.set_open(session, study.id, False, alice)  # already closed: nothing to audit
         events = audit.events(session, study_id=study.id)
+        # Closing is a state of the study: audited, but the version in force stays the saved one.
+        assert repository.current_settings(session, study.id)[0] == version_before_close
+        assert not studies.is_open(session, study.id)
     assert [e.action for e in events[:2]] == ["study.close", "settings.save"]
+    assert events[0].target == f"version {version_before_close}" and events[0].actor == "alice"
     assert events[1].detail["changes"] == {"n_trials": [4, 6]}
     assert (events[1].actor, events[1].client) == ("alice", "192.0.2.7")
 
@@ -167,7 +173,7 @@ def test_the_command_line_lists_studies_and_refuses_a_researcher_elsewhere(data_
     code, out, _err = _run_cli(monkeypatch, capsys, "study", "show", "--study", first.slug, token=token)
     assert code == 0 and json.loads(out)["study"]["slug"] == first.slug
     with db.session_scope() as session:
-        assert repository.current_settings(session, first.id)[1].is_open  # the refused close changed nothing
+        assert studies.is_open(session, first.id)  # the refused close changed nothing
 
 
 def test_simulated_demo_participants_go_into_the_study_named(data_env, monkeypatch, capsys):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import db
+from core import audit, db
 from experiment import repository
 from experiment.ui.study_settings import app_root_url
 from tests.experiment.playable_clips import add_playable_clips
@@ -49,19 +49,48 @@ def test_library_shortfall_is_shown(library):
     assert any("needs 6 human clips" in w.value for w in at.warning)
 
 
-def test_saving_creates_a_new_version_and_closing_works(library):
+def test_only_the_save_button_saves_and_closing_is_no_version(library):
     at = open_settings()
-    trials = next(n for n in at.number_input if n.key.endswith("n_trials"))
-    trials.set_value(4)
-    next(b for b in at.button if b.label == "Save as new version").click().run()
+    before = len(versions())
+    # A value applied (what Enter in the field does) saves nothing; the page says what is not saved yet.
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(4).run()
+    next(t for t in at.text_input if t.key.endswith("_title")).set_value("Strings pilot").run()
+    assert not at.exception and len(versions()) == before
+    pending = "Not saved yet: Title shown to participants, Main trials per participant."
+    assert any(c.value == pending for c in at.caption)
+
+    save = next(b for b in at.button if b.label == "Save as new version")
+    save.click().run()
     assert not at.exception
     assert any("Saved as a new version" in s.value for s in at.success)
+    assert len(versions()) == before + 1
     newest = versions()[0]
-    assert newest[3].n_trials == 4 and newest[3].is_open
+    assert newest[3].n_trials == 4 and newest[3].title == "Strings pilot"
+    # A second click (double click) finds nothing to save.
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert len(versions()) == before + 1
+    assert any("Nothing has changed" in i.value for i in at.info)
 
     at.toggle[0].set_value(False).run()
-    newest = versions()[0]
-    assert newest[2] == "closed" and not newest[3].is_open and newest[3].n_trials == 4
+    assert not at.exception and len(versions()) == before + 1  # closing is a state, not a version
+    with db.session_scope() as session:
+        assert not repository.study_is_open(session)
+        assert audit.events(session)[0].action == "study.close"
+    at.toggle[0].set_value(True).run()
+    with db.session_scope() as session:
+        assert repository.study_is_open(session) and len(versions()) == before + 1
+
+
+def test_the_history_says_what_changed_between_versions(library):
+    at = open_settings()
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(4).run()
+    next(c for c in at.checkbox if c.key.endswith("comment")).set_value(True).run()
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    history = at.dataframe[-1].value
+    assert list(history["What changed"])[:2] == [
+        "Main trials per participant, Offer a comment box",
+        "first version",
+    ]
 
 
 def test_invalid_settings_are_explained_and_not_saved(library):
