@@ -215,19 +215,55 @@ def deviations(dataset: Dataset) -> list[str]:
     newest = known[analysed[-1]].settings
     if newest.planned_n and newest.planned_n != dataset.n_participants:
         out.append(f"Analysed {dataset.n_participants} participants; {newest.planned_n} were planned.")
-    for before, after in zip(analysed, analysed[1:], strict=False):
-        changed = settings_differences(known[before].settings, known[after].settings)
-        if changed:
-            out.append(f"Settings changed during data collection (version {before} to {after}): {', '.join(changed)}.")
-    later = [v for v in known if v > analysed[-1]]
-    if later:
-        changed = settings_differences(newest, known[max(later)].settings)
-        if changed:
-            out.append(
-                f"Settings were changed after the analysed version {analysed[-1]} (now version {max(later)}): "
-                f"{', '.join(changed)}."
-            )
+    # Every saved step counts, not only the versions at both ends: a setting changed and changed
+    # back, or changed in a version nobody took part in, still changed while people were taking part.
+    ordered = sorted(known)
+    during = [v for v in ordered if analysed[0] <= v <= analysed[-1]]
+    changed = _changes_along([known[v].settings for v in during])
+    if changed:
+        out.append(
+            f"Settings changed during data collection (version {analysed[0]} to {analysed[-1]}): {'; '.join(changed)}."
+        )
+    after = [v for v in ordered if v >= analysed[-1]]
+    changed = _changes_along([known[v].settings for v in after])
+    if changed:
+        out.append(
+            f"Settings were changed after the analysed version {analysed[-1]} (now version {after[-1]}): "
+            f"{'; '.join(changed)}."
+        )
     return out
+
+
+_SHORT_VALUE = 40
+"""Longest value (characters) a deviation quotes; longer ones (the texts) are named only."""
+
+
+def _changes_along(chain: list[StudySettings]) -> list[str]:
+    """Every setting that differs in any step of ``chain`` (consecutive versions), with its values.
+
+    Each reads ``name (value -> value -> ...)``, every value it took in turn (so a switch that was
+    undone still shows), or the bare name for long values (texts).
+    """
+    values: dict[str, list[str]] = {}
+    for before, after in zip(chain, chain[1:], strict=False):
+        old, new = before.to_dict(), after.to_dict()
+        for name in settings_differences(before, after):
+            values.setdefault(name, [_value_text(old.get(name))]).append(_value_text(new[name]))
+    return [
+        name if max(len(value) for value in taken) > _SHORT_VALUE else f"{name} ({' → '.join(taken)})"
+        for name, taken in values.items()
+    ]
+
+
+def _value_text(value: object) -> str:
+    """A setting's value as a deviation quotes it: lists comma-separated, booleans yes/no, empty as "none"."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "none"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value) if value not in ("", None) else "none"
 
 
 def flow_and_deviations_html(dataset: Dataset) -> str:

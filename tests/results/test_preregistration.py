@@ -160,3 +160,27 @@ def test_stored_versions_keep_what_they_did_before_rules_were_settings():
     assert legacy.screening_pass_mark == 5 and legacy.exclusion_rules == (ExclusionRule.INCOMPLETE,)
     assert StudySettings().screening_pass_mark == 6  # Milne et al. 2021: all 6 of 6
     assert StudySettings().with_changes(screening_criterion="woods2017").screening_pass_mark == 5
+
+
+def test_deviations_name_every_setting_changed_after_participants_took_part(sqlite_engine, clips):
+    """Versions 2-5 switch the trial count, rate-only and labelled and back: each step is named (issue 24)."""
+    neutral = {"title": "A listening study", "information_text": "You will hear short pieces of music."}
+    with db.session_scope(sqlite_engine) as session:
+        rows = _clip_rows(session, clips)
+        first = _save(session, n_trials=12, **neutral)
+        _answered(session, first, rows)
+        _save(session, n_trials=4, **neutral)
+        _save(session, n_trials=4, conditions=["blind", "rate_only"], **neutral)
+        _save(session, n_trials=4, conditions=["blind", "labelled"], **neutral)
+        last = _save(session, n_trials=4, **neutral)  # blind only again
+        _answered(session, last, rows)
+        _save(session, n_trials=4, ask_comment=True, **neutral)
+
+    found = deviations(load_dataset(engine=sqlite_engine))
+    (during,) = [line for line in found if line.startswith("Settings changed during data collection")]
+    assert f"(version {first.id} to {last.id})" in during
+    assert "n_trials (12 → 4)" in during
+    # Rate-only and labelled came and went: each switch is named, though the end is blind again.
+    assert "conditions (blind → blind, rate_only → blind, labelled → blind)" in during
+    (after,) = [line for line in found if line.startswith("Settings were changed after")]
+    assert "ask_comment (no → yes)" in after and "n_trials" not in after
