@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from experiment.settings import StudySettings
@@ -47,6 +48,30 @@ def test_enter_in_a_settings_field_saves_nothing_and_closing_is_no_version(e2e_d
         page.get_by_text("Saved as a new version.").wait_for()
         assert _versions(e2e_data_dir) == before + 1
 
+        # Removing the only design condition and adding another keeps only the new one (issue 24, item 4).
+        conditions = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Conditions (participants")
+        chips = conditions.locator("[data-tag]")
+        assert [chips.nth(i).get_attribute("aria-label") for i in range(chips.count())] == ["Blind (rate and guess)"]
+        conditions.get_by_role("button", name="Remove Blind (rate and guess)").click()
+        wait_for_app(page)
+        page.get_by_text("Not saved yet: Conditions.").wait_for()
+        assert chips.count() == 0
+        conditions.locator("input").click()
+        page.keyboard.type("Labelled")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        wait_for_app(page)
+        page.get_by_text("Not saved yet: Conditions.").wait_for()
+        page.get_by_role("button", name="Save as new version").click()
+        page.get_by_text("Saved as a new version.").wait_for()
+        assert [chips.nth(i).get_attribute("aria-label") for i in range(chips.count())] == [
+            "Labelled (AI / person announced)"
+        ]
+        with sqlite3.connect(e2e_data_dir / "human_touch.db") as connection:
+            config = connection.execute("SELECT config FROM study_versions ORDER BY id DESC LIMIT 1").fetchone()[0]
+        assert json.loads(config)["conditions"] == ["labelled"]
+        assert _versions(e2e_data_dir) == before + 2
+
         # Closing is a state of the study: no settings version.
         page.get_by_text("Open for new participants").click()
         wait_for_app(page)
@@ -54,7 +79,7 @@ def test_enter_in_a_settings_field_saves_nothing_and_closing_is_no_version(e2e_d
             if not _is_open(e2e_data_dir):
                 break
             page.wait_for_timeout(100)
-        assert not _is_open(e2e_data_dir) and _versions(e2e_data_dir) == before + 1
+        assert not _is_open(e2e_data_dir) and _versions(e2e_data_dir) == before + 2
     finally:
         context.close()
         server.stop()
