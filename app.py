@@ -114,11 +114,21 @@ def main() -> None:
 if __name__ == "__main__":  # each script run of a Streamlit session
     main()
 elif __name__ == "app":  # `streamlit run app.py` imports this file as the server (st.App, Starlette)
-    from core import proxies, staff_routes
+    from starlette.middleware import Middleware
+
+    from core import health, proxies, staff_routes
+    from core.ui import faults
 
     proxies.keep_real_peer()  # the client address comes only from trusted proxies (X-Real-IP), never X-Forwarded-For
     # Streamlit's own routes plus the two that set and clear the HttpOnly staff session cookie; the
-    # lifespan guards uploads and cache clears before the server accepts its first connection.
+    # lifespan guards uploads and cache clears before the server accepts its first connection. A
+    # storage fault (disk full, read-only, database lost) shows the retry page, turns the health
+    # check and new page loads into 503 (nginx sends new participants elsewhere) and logs one line.
     app = st.App(
-        __file__, routes=staff_routes.routes(st.get_option("server.baseUrlPath") or ""), lifespan=ui.server_lifespan
+        __file__,
+        routes=staff_routes.routes(st.get_option("server.baseUrlPath") or ""),
+        lifespan=ui.server_lifespan,
+        middleware=[Middleware(health.FaultGate)],
+        on_script_error=faults.explain_fault,
     )
+    health.log_faults_in_one_line()

@@ -87,9 +87,11 @@ def configure_numba_cache() -> None:
     Numba's first compile of librosa's kernels costs tens of seconds; a persistent cache
     makes every later start and every worker process cheap.
     """
+    if os.environ.get("NUMBA_CACHE_DIR"):  # chosen by the caller (tests, serve.sh): nothing to create here
+        return
     p = paths()
     p.numba_cache.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(p.numba_cache))
+    os.environ["NUMBA_CACHE_DIR"] = str(p.numba_cache)
 
 
 def _streamlit_server_settings() -> dict:

@@ -132,6 +132,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, **limits)
 
 
+def try_a_write(engine: Engine) -> None:
+    """Write to the database and roll it back (the storage probe of :mod:`core.faults`); raises what it meets.
+
+    SQLite: a table with a 4 KiB row, which needs new pages (a full database, a read-only file
+    raise). PostgreSQL: a connection and a query (a lost server raises).
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("BEGIN"))  # the driver would run the DDL outside any transaction
+            conn.execute(text("CREATE TABLE _ht_storage_probe (x BLOB)"))
+            conn.execute(text("INSERT INTO _ht_storage_probe VALUES (zeroblob(4096))"))
+        else:
+            conn.execute(text("SELECT 1"))
+        conn.rollback()
+
+
 def get_engine(url: str | None = None) -> Engine:
     """The process-wide engine for ``url`` (default :func:`core.config.database_url`)."""
     url = url or config.database_url()

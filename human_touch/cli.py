@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-from core import config
+from core import config, faults
 
 PACKAGES_WITH_COMMANDS = ("core", "audio", "experiment", "results")
 
@@ -58,7 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+STORAGE_FAULT_EXIT = 3
+"""Exit status when the data folder or database cannot be written or reached (one sentence on stderr)."""
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a storage fault (disk full, read-only folder, database gone) is one sentence, no traceback."""
+    try:
+        return _run(argv)
+    except Exception as error:
+        fault = faults.classify(error)
+        if fault is None:
+            raise  # a bug: the traceback is what a developer needs
+        print(f"error: {faults.describe(fault, error)}", file=sys.stderr)
+        return STORAGE_FAULT_EXIT
+
+
+def _run(argv: list[str] | None) -> int:
     config.configure_numba_cache()
     from human_touch.startup import wire_packages
 
