@@ -24,7 +24,7 @@ from core.models import Response
 from experiment.settings import StudySettings
 from tests.conftest import require_or_skip
 from tests.e2e import journey_driver as drive
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import StreamlitServer, wait_for_app
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -148,4 +148,21 @@ def test_a_full_disk_shows_the_retry_page_and_the_answer_is_stored_once_after_sp
         assert stored_answers() == [(0, 6)], "the answer that met the full disk is stored exactly once"
     finally:
         context.close()
+        server.stop()
+
+
+def test_a_lost_database_shows_the_retry_page_and_an_unhealthy_health_check(e2e_data_dir, page):
+    """The database file is not a database (overwritten, a broken restore): SQLite cannot read it."""
+    broken = e2e_data_dir / "human_touch.db"
+    broken.write_bytes(b"this is not a SQLite database " * 1000)
+    server = StreamlitServer(e2e_data_dir, env={"HUMAN_TOUCH_DATABASE_URL": f"sqlite:///{broken}"})
+    server.start()  # the server itself starts: the database is first needed by a visitor's page
+    try:
+        page.goto(server.url)
+        wait_for_app(page, RETRY_TITLE)
+        shown = page.locator('[data-testid="stMain"]').inner_text()
+        assert "Your answers so far are saved" in shown and "Traceback" not in shown
+        assert status_and_text(f"{server.url}/_stcore/health") == (503, "unhealthy: database unreachable")
+        assert server.log().count("Storage fault: The database") == 1 and "Traceback" not in server.log()
+    finally:
         server.stop()
