@@ -60,7 +60,7 @@ def human_touch_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProc
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=3 * GENEROUS_S,  # the demo build: minutes on a loaded 2-core machine
         check=True,
     )
 
