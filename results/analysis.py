@@ -24,7 +24,7 @@ import pandas as pd
 from core.vocabulary import SCALES
 from results.data.dataset import Dataset, Filters
 from results.mixed.terms import ModelFitError
-from results.statistics import detection, emotion, lens, models
+from results.statistics import detection, emotion, emotion_ordinal, lens, models
 from results.statistics.breakdown import breakdown
 from results.statistics.breakdown_model import BreakdownModel, breakdown_model
 from results.statistics.designs import (
@@ -85,7 +85,8 @@ class AnalysisPlan:
         Attributes (keys of :data:`BREAKDOWN_ATTRIBUTES`) detection is broken down by in the report and
         the stats JSON; a page may ask for any other attribute too (:meth:`Analysis.breakdown_model`).
     emotion_models : bool
-        Fit one linear mixed model per rating scale for the report and the stats JSON (seconds each).
+        Fit the emotion analysis per rating scale for the report and the stats JSON: the ordinal mixed model
+        and the linear one as its sensitivity check (seconds each).
     top_k : int
         Clips per list of most human-sounding AI and most AI-sounding human clips.
     d_prime_margin : float
@@ -262,8 +263,26 @@ class Analysis:
         return self._once(("emotion_tests",), lambda: emotion.emotion_tests(self.trials, self.scales))
 
     def emotion_model(self, scale: str) -> models.EmotionModel | Failure:
-        """The linear mixed model of one scale's true-source effect, or why not."""
+        """The linear mixed model of one scale's true-source effect (the sensitivity check), or why not."""
         return self._once(("emotion_model", scale), lambda: attempt(models.emotion_mixed_model, self.trials, scale))
+
+    def emotion_ordinal_model(self, scale: str) -> emotion_ordinal.OrdinalEmotionModel | Failure:
+        """The ordinal (cumulative link) mixed model of one scale's true-source effect, the reported one, or why not."""
+        return self._once(
+            ("emotion_ordinal_model", scale), lambda: attempt(emotion_ordinal.emotion_ordinal_model, self.trials, scale)
+        )
+
+    @property
+    def emotion_analysis(self) -> pd.DataFrame:
+        """Per scale: the ordinal model's true-source effect (one p-value, Holm across scales) and the linear
+        model's beside it as the sensitivity check; fits both models of every scale (about 2 s a scale)."""
+        return self._once(
+            ("emotion_analysis",),
+            lambda: emotion_ordinal.emotion_analysis_table(
+                {scale: self.emotion_ordinal_model(scale) for scale in self.scales},
+                {scale: self.emotion_model(scale) for scale in self.scales},
+            ),
+        )
 
     @property
     def feature_associations(self) -> pd.DataFrame:
