@@ -19,9 +19,11 @@ from results.rendering import charts, clip_charts
 from results.rendering.formatting import format_number, format_p, format_percent
 from results.rendering.report_designs import design_section
 from results.rendering.report_detection import breakdown_section, detection_section, moderator_section
+from results.rendering.report_emotion import emotion_analysis_html, ordinal_model_html
 from results.rendering.report_html import REPORT_CSS, esc, format_interval, html_figure, html_table
 from results.rendering.stats import ROC_METHOD
 from results.statistics import emotion, lens, models
+from results.statistics.emotion_ordinal import SENSITIVITY_LABEL, OrdinalEmotionModel
 
 
 def _effect_label(effect: str) -> str:
@@ -55,6 +57,11 @@ def _emotion_section(analysis: Analysis) -> str:
         "source association: clips the same listener judged AI vs judged human, whatever their true source. "
         "It is an association, not an effect of the AI label: the guess and the rating both come from the "
         "listening experience.</p>",
+        emotion_analysis_html(analysis.emotion_analysis)
+        if analysis.plan.emotion_models
+        else '<p class="meta">The emotion analysis (the ordinal mixed model per scale, over participants and '
+        "clips) is in the report when the emotion models are fitted.</p>",
+        "<h3>Paired tests (participants as the unit; clips fixed)</h3>",
         html_table(
             [
                 "Scale",
@@ -197,18 +204,23 @@ def _lens_section(analysis: Analysis) -> str:
 
 
 def _mixed_models_section(analysis: Analysis) -> tuple[str, list[str]]:
-    """(HTML, methods sentences) of the detection GLMM and, with the plan's emotion models, one LMM per scale."""
+    """(HTML, methods sentences) of the detection GLMM and, with the plan's emotion models, per scale the ordinal
+    model (the emotion analysis) and the LMM (its sensitivity check)."""
     parts, methods = ["<h2>Mixed models</h2>"], []
-    results: list[tuple[str, models.DetectionModel | models.EmotionModel | Failure]]
+    results: list[tuple[str, models.DetectionModel | models.EmotionModel | OrdinalEmotionModel | Failure]]
     results = [("Detection (probit GLMM)", analysis.detection_model)]
     if analysis.plan.emotion_models:
-        results += [(f"Emotion: {scale} (LMM)", analysis.emotion_model(scale)) for scale in analysis.scales]
+        for scale in analysis.scales:
+            results += [
+                (f"Emotion: {scale} (ordinal CLMM, the emotion analysis)", analysis.emotion_ordinal_model(scale)),
+                (f"Emotion: {scale} (LMM, {SENSITIVITY_LABEL})", analysis.emotion_model(scale)),
+            ]
     for title, result in results:
         parts.append(f"<h3>{esc(title)}</h3>")
         if isinstance(result, Failure):
             parts.append(f"<p>Not fitted: {esc(result.reason)}</p>")
             continue
-        parts.append(_model_html(result))
+        parts.append(ordinal_model_html(result) if isinstance(result, OrdinalEmotionModel) else _model_html(result))
         methods.append(result.method)
     return "\n".join(parts), methods
 
@@ -284,8 +296,9 @@ EMOTION_METHODS = (
     "The true-source effect compares AI with human clips, the guessed-source association clips judged AI with "
     "clips judged human (an association, not a causal label effect), both by paired t-tests with t intervals "
     "of the mean difference and Cohen's d_z with an exact noncentral-t interval; Holm's correction across "
-    "scales within each effect. These paired tests treat clips as fixed; the mixed model of each scale gives "
-    "the true-source effect over clips and listeners."
+    "scales within each effect. These paired tests treat clips as fixed; the ordinal mixed model of each scale "
+    "(the emotion analysis) gives the true-source effect over clips and listeners, with the linear mixed model as "
+    "its sensitivity check."
 )
 LENS_METHODS = (
     "Lens model (Brunswik; Juslin 2000): per clip, the proportion of 'AI' judgements over all listeners. Each "

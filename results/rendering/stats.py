@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from results.analysis import Analysis, Failure
+from results.rendering.report_emotion import EMOTION_ANALYSIS_CAPTION
 from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS, decision_sentence, headline_sentence
+from results.statistics.emotion_ordinal import GENERALISES, SENSITIVITY_LABEL
 from results.statistics.headline import FIXED_CLIPS_LABEL
 from results.statistics.paired_detection import METHODS as PAIRED_METHODS
 
@@ -76,7 +78,12 @@ def analysis_stats(analysis: Analysis) -> dict:
         and ``emotion_tests``;
         ``lens``: ``features`` and ``summary``; ``clips``: ``most_human_sounding_ai`` and
         ``most_ai_sounding_human``; ``mixed_models``: ``detection`` and, with the plan's
-        ``emotion_models``, ``emotion`` (scale -> model or ``{"failure": reason}``). Missing values are None.
+        ``emotion_models``, ``emotion`` (scale -> ``ordinal``, the reported model, and
+        ``linear_sensitivity_check``, each a model or ``{"failure": reason}``); with ``emotion_models`` also
+        ``emotion_analysis``: ``effects`` (per scale the ordinal model's true-source effect on the log-odds
+        scale, in rating points and as P(AI rated higher), its one p-value and Holm's across scales, and the
+        linear model's effect beside it), ``method``, ``generalises`` (participants and clips) and
+        ``sensitivity_check``. Missing values are None.
     """
     out: dict = {"fixed_clips": {"label": FIXED_CLIPS_LABEL, "tests": FIXED_CLIPS_TESTS, "detection": analysis.summary}}
     if analysis.paired_side_by_side is not None:  # paired (2AFC) d' over participants and clips, or why not
@@ -115,8 +122,18 @@ def analysis_stats(analysis: Analysis) -> dict:
     }
     out["mixed_models"] = {"detection": _model_or_failure(analysis.detection_model)}
     if analysis.plan.emotion_models:
+        out["emotion_analysis"] = {
+            "effects": analysis.emotion_analysis,
+            "method": EMOTION_ANALYSIS_CAPTION,
+            "generalises": GENERALISES,
+            "sensitivity_check": SENSITIVITY_LABEL,
+        }
         out["mixed_models"]["emotion"] = {
-            scale: _model_or_failure(analysis.emotion_model(scale)) for scale in analysis.scales
+            scale: {
+                "ordinal": _model_or_failure(analysis.emotion_ordinal_model(scale)),
+                "linear_sensitivity_check": _model_or_failure(analysis.emotion_model(scale)),
+            }
+            for scale in analysis.scales
         }
     return to_jsonable(out)
 

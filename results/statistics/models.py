@@ -291,8 +291,8 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
     rating through that experience (the guess is a collider) and bias the true-source effect;
     the old "label effect" coefficient was not a causal effect of the label either. Ratings by
     guessed source are reported as an association (:func:`results.statistics.emotion.emotion_tests`).
-    Ratings are ordinal (1..9); ``results/analysis.R`` fits the cumulative link mixed model
-    (``ordinal::clmm``) of the same formula for comparison.
+    Ratings are ordinal (1..9), so this model is the sensitivity check; the reported analysis is the
+    cumulative link mixed model (:func:`results.statistics.emotion_ordinal.emotion_ordinal_model`).
 
     Parameters
     ----------
@@ -342,6 +342,7 @@ def emotion_mixed_model(df: pd.DataFrame, scale: str) -> EmotionModel:
             f"t({df_clips:.0f}), clips minus 2, where not computable). The listener's guess is not in the "
             "model: it is caused by the listening experience, so adjusting for it would bias the "
             "true-source effect (collider). Ratings by guessed source are an association, not an effect "
-            "of the label. results/analysis.R fits the ordinal (cumulative link) mixed model."
+            "of the label. This linear model is the sensitivity check of the reported emotion analysis, the "
+            "ordinal (cumulative link) mixed model."
         ),
     )

@@ -17,6 +17,7 @@ import streamlit as st
 from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, Failure
 from results.rendering import charts
 from results.rendering.formatting import format_number, format_percent
+from results.rendering.report_emotion import EMOTION_ANALYSIS_CAPTION, EMOTION_ANALYSIS_LABELS
 from results.rendering.sentences import (
     OVER_PARTICIPANTS_AND_CLIPS,
     decision_sentence,
@@ -25,6 +26,7 @@ from results.rendering.sentences import (
 )
 from results.statistics import emotion, models
 from results.statistics.detection import DetectionSummary
+from results.statistics.emotion_ordinal import SENSITIVITY_LABEL
 from results.statistics.equivalence import DETECTION, EQUIVALENT
 from results.statistics.headline import FIXED_CLIPS_LABEL, HeadlineDetection
 from results.ui.designs import design_section
@@ -261,15 +263,38 @@ def emotion_section(analysis: Analysis) -> None:
     points = emotion.infer_scale_points(trials, scales)
     for position, scale in enumerate(scales):
         columns[position % 2].altair_chart(charts.emotion_interaction_chart(by_source, scale, points), width="content")
-    st.subheader("Paired tests (participants as the unit)")
+    emotion_analysis_section(analysis)
+    st.subheader("Paired tests (participants as the unit; clips fixed)")
     tests = analysis.emotion_tests
     show_table(tests, empty="Paired tests need participants who rated both AI and human clips (or both judgements).")
     st.caption(
         "Mean difference = AI minus human, in scale points, with a 95% t interval; Cohen's d_z with an "
-        "exact interval; p_holm: Holm correction across scales within each effect."
+        f"exact interval; p_holm: Holm correction across scales within each effect. {FIXED_CLIPS_LABEL.capitalize()}."
     )
-    st.subheader("Mixed model per scale")
-    scale = st.selectbox("Scale", scales, key="overview_emotion_model_scale")
-    if st.toggle("Fit the emotion mixed model", key="overview_fit_emotion_model"):
-        with st.spinner("Fitting the emotion mixed model ..."):
-            show_model_result(analysis.emotion_model(scale))
+
+
+def emotion_analysis_section(analysis: Analysis) -> None:
+    """The emotion analysis: the ordinal mixed model per scale, the linear model beside it as a sensitivity check.
+
+    Fitted on request (about two seconds a scale for 60 x 12 ratings, then kept in the page's Analysis).
+    """
+    st.subheader("The emotion analysis: ordinal mixed model per scale")
+    st.caption(EMOTION_ANALYSIS_CAPTION)
+    if not st.toggle("Fit the emotion models (a few seconds per scale)", key="overview_fit_emotion_model"):
+        return
+    with st.spinner("Fitting the ordinal and linear mixed models of every scale ..."):
+        table = analysis.emotion_analysis
+    show_table(table, empty="No scale has ratings to model.", column_config=EMOTION_ANALYSIS_LABELS)
+    scale = st.selectbox("Model details for", analysis.scales, key="overview_emotion_model_scale")
+    ordinal = analysis.emotion_ordinal_model(scale)
+    if isinstance(ordinal, Failure):
+        st.warning(f"No ordinal model: {ordinal.reason}")
+    else:
+        rests_on = f"{ordinal.n_ratings} ratings, {ordinal.n_participants} participants, {ordinal.n_clips} clips"
+        st.caption(f"{rests_on}; {ordinal.fit_status}")
+        estimates = pd.DataFrame([ordinal.effect, *ordinal.thresholds]).rename(columns={"z": "t (is_ai) / z"})
+        show_table(estimates, empty="The model has no estimates to show.")
+        show_table(pd.DataFrame(ordinal.variance_components), empty="The model has no variance components to show.")
+        st.caption(ordinal.method)
+    st.markdown(f"**{SENSITIVITY_LABEL.capitalize()}**")
+    show_model_result(analysis.emotion_model(scale))

@@ -147,3 +147,14 @@ def test_analysis_stats_with_emotion_models(study):
     models = stats["mixed_models"]
     assert np.isfinite(models["detection"]["d_prime"]["estimate"])
     assert set(models["emotion"]) == {"valence", "arousal", "moved", "liking"}
+    # The ordinal model is the emotion analysis (one p-value per scale); the linear model its sensitivity check.
+    analysis = stats["emotion_analysis"]
+    assert "participants and clips" in analysis["generalises"]
+    assert analysis["sensitivity_check"] == "sensitivity check (linear model)"
+    effects = {row["scale"]: row for row in analysis["effects"]}
+    assert set(effects) == set(models["emotion"])
+    ordinal = models["emotion"]["moved"]["ordinal"]
+    assert effects["moved"]["effect_logit"] == ordinal["effect"]["estimate"]
+    assert effects["moved"]["p_value"] == ordinal["effect"]["p_value"]
+    assert 0 < effects["moved"]["probability_higher"] < 1
+    assert "linear_sensitivity_check" in models["emotion"]["moved"]

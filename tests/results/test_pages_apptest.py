@@ -93,6 +93,10 @@ def test_overview_leads_with_the_glmm_and_shows_the_models_on_request(filled_stu
     assert not app.exception, [e.value for e in app.exception]
     terms = [list(frame.value["Term"]) for frame in app.dataframe if "Term" in frame.value.columns]  # labelled
     assert ["(Intercept)", "is_ai"] in terms  # detection GLMM and the emotion model without the guess
+    # The emotion analysis is the ordinal model per scale; the linear model is shown as its sensitivity check.
+    effects = next(frame.value for frame in app.dataframe if "P(AI rated higher)" in frame.value.columns)
+    assert list(effects["Scale"]) == ["valence", "arousal", "moved", "liking"]
+    assert any(m.value == "**Sensitivity check (linear model)**" for m in app.markdown)
 
 
 def test_clip_page_plays_the_served_file_and_warns_when_it_is_missing(filled_study, sqlite_data_env):

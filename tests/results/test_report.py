@@ -13,6 +13,7 @@ from results.data.table import empty_trial_table
 from results.planning.simulate import simulate_study
 from results.rendering.report import build_report_html
 from results.statistics import detection, emotion, models
+from results.statistics.emotion_ordinal import emotion_ordinal_model
 from results.statistics.roc import roc_from_confidence
 
 
@@ -76,6 +77,11 @@ def test_report_with_mixed_models_reports_their_estimates(trials):
     assert "Detection (probit GLMM)" in html
     assert f"{is_ai['estimate']:.3f}" in html
     assert model.method in html.replace("&#x27;", "'")
+    # The emotion analysis is the ordinal model, the linear model beside it as the sensitivity check.
+    assert "The emotion analysis: ordinal mixed model per scale" in html
+    assert "Emotion: moved (LMM, sensitivity check (linear model))" in html
+    effect = emotion_ordinal_model(trials, "moved").effect
+    assert f"{effect['estimate']:.2f} [{effect['ci_low']:.2f}, {effect['ci_high']:.2f}]" in html
 
 
 def test_report_of_an_empty_table_says_so():
