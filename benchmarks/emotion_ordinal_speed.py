@@ -19,10 +19,10 @@ from results.statistics.emotion_ordinal import emotion_ordinal_model
 from results.statistics.models import emotion_mixed_model
 
 
-def timed(function) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one call."""
+def timed(function, *args) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``function(*args)``."""
     wall, cpu = time.perf_counter(), time.process_time()
-    function()
+    function(*args)
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -33,8 +33,8 @@ def main() -> None:
     times: dict[str, list[tuple[float, float]]] = {"ordinal (CLMM)": [], "linear (LMM)": []}
     for seed in range(args.studies):
         data = simulate_study(60, 12, n_clips=20, source_effects={"moved": 0.5}, seed=seed)
-        times["ordinal (CLMM)"].append(timed(lambda: emotion_ordinal_model(data, "moved")))
-        times["linear (LMM)"].append(timed(lambda: emotion_mixed_model(data, "moved")))
+        times["ordinal (CLMM)"].append(timed(emotion_ordinal_model, data, "moved"))
+        times["linear (LMM)"].append(timed(emotion_mixed_model, data, "moved"))
     print(f"One scale of a 60 x 12 study (20 clips), {args.studies} studies:")
     medians = {}
     for name, values in times.items():
