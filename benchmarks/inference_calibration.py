@@ -86,11 +86,31 @@ def true_values(d_prime: float, clip_sd: float) -> dict[str, float]:
     }
 
 
-def one_study(task: tuple[float, float, int, int, bool, int, int]) -> dict:
+def participant_values(d_prime: float, participant_sd: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each participant's own d' ~ N(d', sd^2) and criterion c ~ N(0, sd^2), shapes (participants,).
+
+    Drawn from their own stream (``seed`` offset by 10^6) so that the study's clips and trials are
+    those of the same seed without participant variation.
+    """
+    rng = np.random.default_rng(seed + 1_000_000)
+    d_primes = d_prime + participant_sd * rng.standard_normal(N_PARTICIPANTS)
+    criteria = participant_sd * rng.standard_normal(N_PARTICIPANTS)
+    return d_primes, criteria
+
+
+def one_study(task: tuple[float, float, int, int, bool, int, int, float]) -> dict:
     """Fit every headline test to one simulated study; rejections, coverage and fit outcome."""
-    d_prime, clip_sd, n_clips, seed, with_glmm, pb_samples, pb_draws = task
+    d_prime, clip_sd, n_clips, seed, with_glmm, pb_samples, pb_draws, participant_sd = task
+    d_primes, criteria = participant_values(d_prime, participant_sd, seed)
     df = simulate_study(
-        N_PARTICIPANTS, N_TRIALS, d_prime=d_prime, n_clips=n_clips, cue_weight=clip_sd, label_effects={}, seed=seed
+        N_PARTICIPANTS,
+        N_TRIALS,
+        d_prime=d_primes,
+        criterion=criteria,
+        n_clips=n_clips,
+        cue_weight=clip_sd,
+        label_effects={},
+        seed=seed,
     )
     truth = true_values(d_prime, clip_sd)
     out: dict[str, object] = {"aborted": False, "fell_back": False, "singular": False}
@@ -258,6 +278,27 @@ def table_row(cell: tuple, row: dict) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def print_header() -> None:
+    print("| " + " | ".join(HEADER) + " |")
+    print("|" + "---|" * len(HEADER), flush=True)
+
+
+def summarise_raw(paths: list[str]) -> None:
+    """The table of every study written by ``--raw`` runs (e.g. several seed ranges), cell by cell."""
+    by_cell: dict[tuple, list[dict]] = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as raw:
+            for line in raw:
+                study = json.loads(line)
+                by_cell.setdefault(tuple(study.pop("cell")), []).append(study)
+    print_header()
+    for cell in sorted(by_cell, key=lambda c: (c[1], c[2], c[0])):
+        results = by_cell[cell]
+        warp_speed_rejections(results)
+        print(table_row(cell, summarise(results)), flush=True)
+    print(f"\n{FOOTNOTE}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--studies", type=int, default=200, help="simulated studies per cell (issue: >= 200)")
@@ -268,22 +309,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-glmm", action="store_true", help="only the fast tests (GLMM columns n/a)")
     parser.add_argument("--pb-samples", type=int, default=0, help="full bootstrap per study (slow; 0: warp-speed)")
     parser.add_argument("--pb-draws", type=int, default=1, help="warp-speed bootstrap draws per study")
+    parser.add_argument(
+        "--participant-sd", type=float, default=0.3, help="SD of participants' d' and of their criteria c (issue 22)"
+    )
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + studies - 1")
     parser.add_argument("--raw", help="also write every study's outcome and statistics here (JSON lines)")
+    parser.add_argument("--summarise", metavar="RAW", help="print the table of the studies in RAW files; run nothing")
     args = parser.parse_args(argv)
+    if args.summarise:
+        summarise_raw(args.summarise.split(","))
+        return
     # Clip SD first in the loop order the user gave: each row is printed as soon as its cell is done.
     cells = [(d, sd, n) for sd in args.clip_sds for n in args.clips for d in args.d_primes]
     print(
         f"{args.studies} studies per cell of {N_PARTICIPANTS} participants x {N_TRIALS} trials, "
-        f"{args.workers} processes\n"
+        f"participant d' and c SD {args.participant_sd:g}, {args.workers} processes\n"
     )
-    print("| " + " | ".join(HEADER) + " |")
-    print("|" + "---|" * len(HEADER), flush=True)
+    print_header()
     started = time.perf_counter()
     with Pool(args.workers) as pool:
         for cell in cells:
             results = pool.map(
                 one_study,
-                [(*cell, seed, not args.skip_glmm, args.pb_samples, args.pb_draws) for seed in range(args.studies)],
+                [
+                    (*cell, seed, not args.skip_glmm, args.pb_samples, args.pb_draws, args.participant_sd)
+                    for seed in range(args.first_seed, args.first_seed + args.studies)
+                ],
                 chunksize=2,
             )
             warp_speed_rejections(results)
