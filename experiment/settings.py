@@ -317,6 +317,22 @@ _TUPLE_FIELDS = ("scales", "exclusion_rules", "conditions", "clip_ids")
 _MENTIONS_AI = re.compile(r"\bA\.?I\b|artificial intelligence|machine|computer|algorithm", re.IGNORECASE)
 
 
+def _confounded_label_problems(s: StudySettings) -> list[str]:
+    """Label shares under which every label is the clip's source (or every one its opposite).
+
+    The label's effect is then the source's effect (issue 22): the label model has nothing to tell them
+    apart and fails later with a puzzling "too few participants". Any share of another kind of label
+    breaks the tie.
+    """
+    for share, words in (("label_true_percent", "its true source"), ("label_reversed_percent", "the other source")):
+        if getattr(s, share) == 100:
+            return [
+                f"with the labelled condition on, {share}=100 announces every clip as {words}, so the label "
+                "cannot be told apart from the source: give some clips reversed or random labels"
+            ]
+    return []
+
+
 def design_problems(settings: StudySettings) -> list[str]:
     """Problems with the design fields (conditions and label shares) as readable sentences."""
     s = settings
@@ -331,6 +347,8 @@ def design_problems(settings: StudySettings) -> list[str]:
         problems.append(
             f"the label shares (true, reversed, random) must be whole percents summing to 100, got {shares}"
         )
+    if Condition.LABELLED in s.conditions:
+        problems += _confounded_label_problems(s)
     if s.trial_format not in tuple(TrialFormat):
         problems.append(f"trial_format must be one of {[f.value for f in TrialFormat]}, got {s.trial_format!r}")
     if s.trial_format == TrialFormat.PAIRED and tuple(s.conditions) != (Condition.BLIND,):

@@ -63,7 +63,7 @@ def design_fields(k: str, s: StudySettings) -> dict[str, object]:
     )
     columns = st.columns(3)
     shares = {
-        name: int(column.number_input(label, 0, 100, getattr(s, name), step=5, key=k + name))
+        name: int(column.number_input(labelled(name, label), 0, 100, getattr(s, name), step=5, key=k + name))
         for column, (name, label) in zip(
             columns,
             (

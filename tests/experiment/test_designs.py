@@ -65,6 +65,25 @@ def test_rate_only_refuses_texts_that_mention_ai():
     assert settings_problems(StudySettings(label_true_percent=60))
 
 
+def test_labelled_design_refuses_label_shares_that_make_label_and_source_identical():
+    for shares in ((100, 0, 0), (0, 100, 0)):
+        true, reversed_, random_ = shares
+        settings = StudySettings(
+            conditions=("blind", "labelled"),
+            label_true_percent=true,
+            label_reversed_percent=reversed_,
+            label_random_percent=random_,
+        )
+        assert any("cannot be told apart from the source" in p for p in settings_problems(settings)), shares
+    # Any other kind of label breaks the tie; without the labelled condition the shares are not used.
+    assert not settings_problems(
+        StudySettings(
+            conditions=("blind", "labelled"), label_true_percent=95, label_reversed_percent=0, label_random_percent=5
+        )
+    )
+    assert not settings_problems(StudySettings(label_true_percent=100, label_reversed_percent=0))
+
+
 def test_gold_msi_training_score_sums_the_seven_items_with_two_reversed():
     lowest = {q.key: q.options[0] if q.kind == "choice" else (q.high if q.reverse else q.low) for q in MUSICAL_TRAINING}
     highest = {

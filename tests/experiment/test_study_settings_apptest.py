@@ -154,6 +154,22 @@ def test_each_design_is_explained_and_the_conditions_are_saved(library):
     assert "information_text" not in at.error[0].value
 
 
+def test_labelled_settings_refuse_100_percent_true_labels_in_the_pages_words(library):
+    at = open_settings()
+    before = versions()
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(4)
+    next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "labelled"])
+    next(n for n in at.number_input if n.key.endswith("label_true_percent")).set_value(100)
+    next(n for n in at.number_input if n.key.endswith("label_reversed_percent")).set_value(0)
+    next(n for n in at.number_input if n.key.endswith("label_random_percent")).set_value(0)
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "“Labelled: true labels” = 100" in message and "cannot be told apart from the source" in message
+    assert "label_true_percent" not in message
+    assert versions() == before  # nothing saved
+
+
 def test_the_trial_format_is_explained_and_paired_trials_are_saved(library):
     at = open_settings()
     captions = "\n".join(c.value for c in at.caption)
