@@ -34,6 +34,7 @@ def simulate_design_study(
     n_clips: int = 40,
     label_effect: float = 0.0,
     label_sd: float = 0.3,
+    clip_label_sd: float = 0.0,
     source_effect: float = 0.0,
     asked_effect: float = 0.0,
     settings: StudySettings | None = None,
@@ -41,6 +42,9 @@ def simulate_design_study(
     seed: int | None = None,
 ) -> pd.DataFrame:
     """A trial table (the columns :mod:`results.statistics.designs` reads) of a simulated study.
+
+    The label shifts a rating by ``label_effect`` plus the participant's own N(0, ``label_sd``) and the
+    clip's own N(0, ``clip_label_sd``) (scale points): labels may move some listeners and some clips more.
 
     Returns
     -------
@@ -53,6 +57,8 @@ def simulate_design_study(
     settings = settings or StudySettings()
     sources = {j: Source.HUMAN if j < n_clips // 2 else Source.AI for j in range(n_clips)}
     clip_offset = rng.normal(0, 0.7, n_clips)
+    # Each clip's own label effect (drawn only when asked for, so that other seeds keep their studies).
+    clip_label = rng.normal(0, clip_label_sd, n_clips) if clip_label_sd > 0 else np.zeros(n_clips)
     # Balanced over arrivals: every block of len(conditions) participants holds each condition once.
     blocks = -(-n_participants // len(conditions))
     arrivals = [str(c) for _ in range(blocks) for c in rng.permutation(list(conditions))]
@@ -84,7 +90,7 @@ def simulate_design_study(
             5.0
             + rng.normal(0, 1.0)
             + clip_offset[clip_ids]
-            + (label_effect + rng.normal(0, label_sd)) * label_ai
+            + (label_effect + rng.normal(0, label_sd) + clip_label[clip_ids]) * label_ai
             + source_effect * frame["is_ai"].to_numpy(dtype=float)
             + asked_effect * (condition == Condition.BLIND)
         )

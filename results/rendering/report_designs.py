@@ -68,7 +68,9 @@ def _block(title: str, effects: DesignEffects | Failure) -> str:
         [
             f"<h3>{esc(title)}</h3>",
             f'<p class="meta">{effects.n_participants} participants, {effects.n_clips} clips, '
-            f"{effects.n_ratings} ratings. {esc(effects.method)}</p>",
+            f"{effects.n_ratings} ratings. {esc(effects.method)}"
+            + "".join(f"<br>{esc(structure)}" for structure in effects.structures)
+            + "</p>",
             html_table(HEADER, effects_rows(effects), numeric=(2, 3, 4, 5)),
         ]
     )

@@ -43,4 +43,5 @@ def _effects(title: str, effects: DesignEffects | Failure) -> None:
     st.dataframe(pd.DataFrame(effects_rows(effects), columns=HEADER), hide_index=True)
     st.caption(
         f"{effects.n_participants} participants, {effects.n_clips} clips, {effects.n_ratings} ratings. {effects.method}"
+        + "".join(f"  \n{structure}" for structure in effects.structures)
     )

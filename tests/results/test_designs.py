@@ -53,6 +53,26 @@ def test_no_label_effect_is_not_found_and_asking_is_compared_between_conditions(
     assert design_section(Analysis.of_trials(simulate_design_study(4, 4, conditions=(Condition.BLIND,), seed=1))) == ""
 
 
+def test_label_model_gets_a_by_clip_label_slope_when_clips_answer_to_the_label_differently():
+    """Clips differ in how the label moves them (SD 1 scale point): the slope is fitted, the label term's df
+    come from the clips' variance too (far below participants - 1), and the interval still covers the truth."""
+    covered = 0
+    for seed in range(5):
+        study = simulate_design_study(
+            60, 12, label_effect=0.5, clip_label_sd=1.0, n_clips=30, seed=seed, scales=("moved",)
+        )
+        effects = label_effects(study, ("moved",))
+        label = effects.table.set_index("term").loc["label_ai"]
+        assert effects.structures == ("moved: (1 + label_ai || clip), label terms on Satterthwaite df",)
+        assert label["df"] < 59
+        covered += label["ci_low"] < 0.5 < label["ci_high"]
+    assert covered >= 4
+    # Eight clips cannot carry a variance of their own: the model says so and falls back.
+    few = simulate_design_study(40, 8, n_clips=8, seed=13, scales=("moved",))
+    (note,) = label_effects(few, ("moved",)).structures
+    assert "without a by-clip label slope (only" in note and "t(participants - 1)" in note
+
+
 @pytest.mark.usefixtures("data_env")
 def test_condition_and_labels_reach_the_trial_table_export_and_codebook(database_url):
     add_clips(8, 8)
