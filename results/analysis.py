@@ -23,10 +23,11 @@ import pandas as pd
 
 from core.vocabulary import SCALES
 from results.data.dataset import Dataset, Filters
+from results.mixed.bootstrap import BootstrapLRTest
 from results.mixed.terms import ModelFitError
 from results.statistics import detection, emotion, emotion_ordinal, lens, models
 from results.statistics.breakdown import breakdown
-from results.statistics.breakdown_model import BreakdownModel, breakdown_model
+from results.statistics.breakdown_model import BreakdownFamily, BreakdownModel, breakdown_model, holm_over_breakdowns
 from results.statistics.designs import (
     DesignEffects,
     guess_question_effects,
@@ -35,10 +36,11 @@ from results.statistics.designs import (
     label_effects,
 )
 from results.statistics.equivalence import DEFAULT_D_PRIME_MARGIN, Decision, detection_decision
-from results.statistics.headline import HeadlineDetection, headline_detection
+from results.statistics.headline import HeadlineDetection, bootstrap_detection_test, headline_detection
 from results.statistics.moderators import ModeratorModel, moderator_model
 from results.statistics.paired_detection import detection_side_by_side, has_paired_data
 from results.statistics.roc import ROC, roc_from_confidence
+from results.statistics.zroc import ZROC, zroc_fit
 
 T = TypeVar("T")
 
@@ -92,12 +94,16 @@ class AnalysisPlan:
     d_prime_margin : float
         The preregistered equivalence margin of d' around 0 for the decision; its accuracy and AUC
         equivalents follow at the study's SDs (:func:`results.statistics.equivalence.margins_at`).
+    bootstrap_samples : int
+        When > 0, the report and the stats JSON add the parametric-bootstrap test of d' = 0 with this many
+        samples (:meth:`Analysis.d_prime_bootstrap`; two refits a sample, minutes).
     """
 
     breakdowns: tuple[str, ...] = REPORTED_BREAKDOWNS
     emotion_models: bool = False
     top_k: int = 5
     d_prime_margin: float = DEFAULT_D_PRIME_MARGIN
+    bootstrap_samples: int = 0
 
 
 class Analysis:
@@ -199,6 +205,16 @@ class Analysis:
         margin = self.plan.d_prime_margin if d_prime_margin is None else d_prime_margin
         return self._once(("decision", margin), lambda: detection_decision(self.headline, margin))
 
+    def d_prime_bootstrap(self, n_samples: int) -> BootstrapLRTest | Failure:
+        """The parametric-bootstrap LR test of d' = 0 with ``n_samples`` samples (seed 0), or why not.
+
+        The small-sample test of the headline question, beside the chi-square LR test it carries; opt-in
+        because each sample refits the GLMM twice.
+        """
+        return self._once(
+            ("d_prime_bootstrap", n_samples), lambda: attempt(bootstrap_detection_test, self.trials, n_samples)
+        )
+
     @property
     def summary(self) -> detection.DetectionSummary:
         """Pooled hit and false-alarm rates, accuracy and mean per-participant d' and c (clips fixed)."""
@@ -214,6 +230,11 @@ class Analysis:
         """The empirical confidence ROC and its AUC with the two-way interval (participants and clips)."""
         return self._once(("roc",), lambda: roc_from_confidence(self.trials))
 
+    @property
+    def zroc(self) -> ZROC | None:
+        """The zROC slope (equal-variance check) and d_a over participants and clips; None without a ROC to fit."""
+        return self._once(("zroc",), lambda: zroc_fit(self.trials))
+
     def breakdown(self, by: str) -> pd.DataFrame:
         """Pooled detection per level of ``by`` (clips fixed)."""
         return self._once(("breakdown", by), lambda: breakdown(self.trials, by))
@@ -221,6 +242,21 @@ class Analysis:
     def breakdown_model(self, by: str) -> BreakdownModel | Failure:
         """d' per level of ``by`` from the GLMM with the test of equal d', or why not."""
         return self._once(("breakdown_model", by), lambda: attempt(breakdown_model, self.trials, by))
+
+    def breakdown_family(self, shown: str | None = None) -> BreakdownFamily:
+        """Holm over the tests of equal d' of the plan's breakdowns (those the report shows), and of ``shown``
+        too when a page shows an attribute outside the plan (it is then one more test picked out)."""
+        attributes = [by for by in self.plan.breakdowns if by in self.trials.columns]
+        if shown is not None and shown not in attributes:
+            attributes.append(shown)
+        models = {by: self.breakdown_model(by) for by in attributes}
+        fitted = {by: m for by, m in models.items() if isinstance(m, BreakdownModel)}
+        return self._once(
+            ("breakdown_family", tuple(attributes)),
+            lambda: holm_over_breakdowns(
+                fitted, tuple(by for by in models if by not in fitted), labels=BREAKDOWN_ATTRIBUTES
+            ),
+        )
 
     @property
     def moderators(self) -> ModeratorModel | Failure:

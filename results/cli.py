@@ -158,7 +158,13 @@ def _analysis(dataset: Dataset, args: argparse.Namespace) -> Analysis:
     """The one analysis every output of a command reads; ``--mixed-models`` adds the emotion models."""
     from results.analysis import Analysis, AnalysisPlan
 
-    return Analysis(dataset, AnalysisPlan(emotion_models=bool(getattr(args, "mixed_models", False))))
+    return Analysis(
+        dataset,
+        AnalysisPlan(
+            emotion_models=bool(getattr(args, "mixed_models", False)),
+            bootstrap_samples=int(getattr(args, "bootstrap", 0) or 0),
+        ),
+    )
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -217,6 +223,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (argparse turns the ValueError into a clear message)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_bootstrap_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bootstrap",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="also the parametric-bootstrap test of d' = 0 with N samples (small-sample p with its Monte-Carlo "
+        "error, beside the chi-square LR test; two GLMM refits a sample, e.g. 200 samples take minutes)",
+    )
+
+
 _MIXED_HELP = (
     "also fit the emotion analysis: per scale the ordinal mixed model, with the linear one as its sensitivity "
     "check (crossed participant and clip effects; about 2 s a scale)"
@@ -237,12 +262,14 @@ def register(subparsers) -> None:
 
     stats_parser = subparsers.add_parser("stats", help="print the headline statistics as JSON")
     stats_parser.add_argument("--mixed-models", action="store_true", help=_MIXED_HELP)
+    _add_bootstrap_argument(stats_parser)
     add_filter_arguments(stats_parser)
     stats_parser.set_defaults(handler=_cmd_stats)
 
     report_parser = subparsers.add_parser("report", help="write the self-contained HTML report")
     report_parser.add_argument("--out", required=True, type=Path, help="HTML file to write")
     report_parser.add_argument("--mixed-models", action="store_true", help=_MIXED_HELP)
+    _add_bootstrap_argument(report_parser)
     add_filter_arguments(report_parser)
     report_parser.set_defaults(handler=_cmd_report)
 

@@ -126,6 +126,7 @@ def simulate_study(
     n_attention_trials: int = 0,
     n_study_versions: int = 1,
     rating_missing_rate: float = 0.0,
+    ai_evidence_sd: float = 1.0,
     seed: int | None = None,
 ) -> pd.DataFrame:
     """Simulate a study and return its tidy trial table.
@@ -164,6 +165,9 @@ def simulate_study(
         Participants are spread over study versions ``1..n_study_versions``, in time order.
     rating_missing_rate : float
         Probability (0..1) that any single rating is missing.
+    ai_evidence_sd : float
+        SD of the trial-to-trial evidence noise on AI clips (human clips: 1); not 1 breaks equal-variance SDT
+        (the zROC slope is then below or above 1).
     seed : int, optional
         Seed of the random generator (same seed, same table).
 
@@ -193,7 +197,7 @@ def simulate_study(
     clips = _clip_catalogue(n_clips, rng)
     clip_index, kind = _trial_lists(n_participants, n_trials, n_clips, n_attention_trials, rng)
     is_ai = clips["is_ai"].to_numpy()[clip_index]
-    confidence = _confidence(clips, clip_index, kind, is_ai, d_prime, criterion, cue_weight, rng)
+    confidence = _confidence(clips, clip_index, kind, is_ai, d_prime, criterion, (cue_weight, ai_evidence_sd), rng)
     guessed_ai = confidence >= 4
     ratings = _ratings(clips, clip_index, is_ai, guessed_ai, label_effects, source_effects, rating_missing_rate, rng)
     trials = _trial_rows(
@@ -254,14 +258,19 @@ def _confidence(
     is_ai: np.ndarray,
     d_prime: np.ndarray,
     criterion: np.ndarray,
-    cue_weight: float,
+    weight_and_sd: tuple[float, float],
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Confidence 1..6 per trial from the evidence (module docstring); random on attention trials."""
+    """Confidence 1..6 per trial from the evidence (module docstring); random on attention trials.
+
+    ``weight_and_sd``: the cue weight and the SD of the AI clips' evidence noise.
+    """
+    cue_weight, ai_sd = weight_and_sd
     # Not standardised: a random sample of clips (module docstring).
     cue_z = clips["feat_listener_cue"].to_numpy()
     sign = np.where(is_ai, 0.5, -0.5)
-    evidence = sign * d_prime[:, None] + cue_weight * cue_z[clip_index] + rng.normal(size=clip_index.shape)
+    noise = rng.normal(size=clip_index.shape) * np.where(is_ai, ai_sd, 1.0)
+    evidence = sign * d_prime[:, None] + cue_weight * cue_z[clip_index] + noise
     thresholds = criterion[:, None, None] + CONFIDENCE_OFFSETS[None, None, :]
     confidence = 1 + (evidence[:, :, None] > thresholds).sum(axis=2)
     return np.where(kind == TrialKind.ATTENTION, rng.integers(1, 7, size=clip_index.shape), confidence)

@@ -13,7 +13,7 @@ from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, Failure
 from results.rendering import charts
 from results.rendering.formatting import format_number, format_p, format_percent
 from results.rendering.report_html import esc, format_interval, html_figure, html_table
-from results.rendering.sentences import decision_sentence, headline_sentence
+from results.rendering.sentences import decision_sentence, headline_sentence, zroc_sentence
 from results.statistics import detection
 from results.statistics.equivalence import Decision
 from results.statistics.headline import FIXED_CLIPS_LABEL, HeadlineDetection
@@ -63,6 +63,16 @@ def _headline_html(top: HeadlineDetection, decision: Decision) -> str:
             html_table(["Measure", "Estimate", "95% interval", "Test"], rows, numeric=(1, 2)),
         ]
     )
+
+
+def _bootstrap_html(analysis: Analysis) -> str:
+    """The plan's parametric-bootstrap test of d' = 0 beside the chi-square LR test ("" when not asked for)."""
+    if analysis.plan.bootstrap_samples <= 0 or analysis.headline.model is None:
+        return ""
+    test = analysis.d_prime_bootstrap(analysis.plan.bootstrap_samples)
+    if isinstance(test, Failure):
+        return f'<p class="meta">No parametric bootstrap of d′: {esc(test.reason)}</p>'
+    return f'<p class="meta">Small-sample test of d′ = 0: {esc(test.method)}.</p>'
 
 
 def _detection_rows(summary: detection.DetectionSummary) -> list[list[str]]:
@@ -123,6 +133,7 @@ def detection_section(analysis: Analysis) -> tuple[str, str]:
         f'<p class="meta">Rests on {esc(rests_on)}. "AI" is the signal: a hit is an AI clip judged AI, '
         "a false alarm a human clip judged AI. Positive c means reluctant to answer “AI”.</p>",
         _headline_html(top, analysis.decision()),
+        _bootstrap_html(analysis),
         f"<h3>Pooled binomial and per-participant t-tests ({esc(FIXED_CLIPS_LABEL)})</h3>",
         html_table(["Measure", "Estimate", "95% interval", "n", "Test"], rows, numeric=(1, 2)),
         html_figure(
@@ -137,8 +148,10 @@ def detection_section(analysis: Analysis) -> tuple[str, str]:
             f"Empirical ROC from the 6-point confidence scale ({rests_on}); the AUC interval generalises "
             "over participants and clips.",
         ),
+        f'<p class="meta">Equal-variance check: {esc(zroc_sentence(analysis.zroc))}</p>',
     ]
     methods = top.methods + (" " + top.model.method if top.model is not None else "")
+    methods += " " + analysis.zroc.method if analysis.zroc is not None else ""
     return "\n".join(parts), methods + " " + summary.methods
 
 
@@ -150,6 +163,8 @@ def breakdown_section(analysis: Analysis) -> str:
         "(95% Wilson interval, treats clips as fixed). A group holding only AI clips (an AI system) is "
         "measured against all human clips.</p>",
     ]
+    family = analysis.breakdown_family()
+    parts.append(f'<p class="meta">Multiplicity: {esc(family.family)}.</p>')
     for column in analysis.plan.breakdowns:
         if column not in analysis.trials.columns:
             continue
@@ -175,7 +190,8 @@ def breakdown_section(analysis: Analysis) -> str:
         test = (
             f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
             f"F({format_number(model.df_numerator, 0)}, {format_number(model.df_denominator, 0)}), "
-            f"p {format_p(model.p_value)}. Fit: {model.fit_status}."
+            f"p {format_p(model.p_value)}, Holm-adjusted p {format_p(family.p_holm(column))}. "
+            f"Fit: {model.fit_status}."
         )
         parts += [
             f"<h4>{esc(label)}</h4>",
@@ -212,6 +228,7 @@ def moderator_section(analysis: Analysis) -> str:
             format_number(row.sd),
             f"{format_number(row.estimate)} {format_interval(row.ci_low, row.ci_high)}",
             format_p(row.p_value),
+            format_p(row.p_holm),
         ]
         for row in model.table.itertuples()
     ]
@@ -219,7 +236,10 @@ def moderator_section(analysis: Analysis) -> str:
         [
             "<h3>Moderators</h3>",
             f'<p class="meta">Change per SD of the moderator ({model.n_participants} participants with every '
-            f"moderator answered, {model.n_trials} trials). {esc(model.method)} Fit: {esc(model.fit_status)}.</p>",
-            html_table(["Moderator", "Effect on", "SD", "Change per SD [95% CI]", "p"], rows, numeric=(2, 3, 4)),
+            f"moderator answered, {model.n_trials} trials). {esc(model.method)} Fit: {esc(model.fit_status)}. "
+            f"p (Holm): {esc(model.family)}.</p>",
+            html_table(
+                ["Moderator", "Effect on", "SD", "Change per SD [95% CI]", "p", "p (Holm)"], rows, numeric=(2, 3, 4, 5)
+            ),
         ]
     )

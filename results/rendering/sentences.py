@@ -5,6 +5,7 @@ from __future__ import annotations
 from results.rendering.formatting import format_number, format_p, format_percent
 from results.statistics.equivalence import DETECTION, EQUIVALENT, INCONCLUSIVE, REVERSED, Decision, Margins
 from results.statistics.headline import HeadlineDetection
+from results.statistics.zroc import ZROC
 
 OVER_PARTICIPANTS_AND_CLIPS = "generalising over participants and clips"
 """What the headline's intervals and tests generalise over, in the words every view uses."""
@@ -86,3 +87,20 @@ def decision_sentence(decision: Decision) -> str:
             f"[{format_number(tost.ci90_low)}, {format_number(tost.ci90_high)}]"
         )
     return f"{head}: {detection}; {equivalence}."
+
+
+def zroc_sentence(fit: ZROC | None) -> str:
+    """The equal-variance check in words: the zROC slope with its interval and, when it is not 1, d_a."""
+    if fit is None:
+        return "zROC: no confidence ratings from both sources to fit."
+    slope = (
+        f"zROC slope {format_number(fit.slope)} [{format_number(fit.slope_ci_low)}, {format_number(fit.slope_ci_high)}]"
+        f" (1 = equal variance; p = {format_number(fit.slope_p_value, 3)} against 1, {OVER_PARTICIPANTS_AND_CLIPS})"
+    )
+    d_a = f"d_a {format_number(fit.d_a)} [{format_number(fit.d_a_ci_low)}, {format_number(fit.d_a_ci_high)}]"
+    if fit.unequal:
+        return (
+            f"{slope}: the AI and human clips' evidence differ in spread, so d′ depends on the criterion; the "
+            f"unequal-variance sensitivity is {d_a} (pooled ROC scale)."
+        )
+    return f"{slope}: consistent with equal-variance SDT; the unequal-variance {d_a} (pooled ROC scale) agrees."

@@ -70,11 +70,18 @@ def analysis_stats(analysis: Analysis) -> dict:
     dict
         ``headline``: ``sentence`` (the answer in words), ``detection`` (the GLMM's d' and c,
         accuracy and AUC, :data:`OVER_PARTICIPANTS_AND_CLIPS`), ``decision`` (verdict, the plan's margin
-        on the d', accuracy and AUC scales, the tests) and ``decision_sentence``; ``roc`` (``points``,
+        on the d', accuracy and AUC scales, the tests) and ``decision_sentence`` (and, with the plan's
+        ``bootstrap_samples``, ``d_prime_bootstrap``: the parametric-bootstrap p of d' = 0, its ``mc_se``
+        and the chi-square LR p beside it); ``roc`` (``points``,
         ``auc``, ``auc_ci_low``, ``auc_ci_high``, ``p_value``, ``method``, ``generalises``: participants
-        and clips); ``fixed_clips``: ``label`` (what treating clips as fixed means), ``tests`` and
+        and clips); ``zroc``: the equal-variance check (zROC ``slope`` with its interval and test against 1,
+        ``d_a`` with its interval, ``unequal``, over participants and clips; None without confidence ratings);
+        ``fixed_clips``: ``label`` (what treating clips as fixed means), ``tests`` and
         ``detection`` (pooled and per-participant statistics); ``breakdowns``: attribute -> ``pooled``
-        rows and ``model`` (d' per level from the GLMM, or ``{"failure": reason}``); ``emotion_by_source``
+        rows, ``model`` (d' per level from the GLMM, or ``{"failure": reason}``) and ``p_holm`` (its test of
+        equal d' Holm-adjusted over the plan's breakdowns); ``breakdown_tests``: ``table`` (every breakdown's
+        raw and Holm p) and ``family`` (what Holm adjusts over); ``moderators``: ``table`` (raw ``p_value`` and
+        ``p_holm`` over the moderator tests), ``family``, or ``{"failure": reason}``; ``emotion_by_source``
         and ``emotion_tests``;
         ``lens``: ``features`` and ``summary``; ``clips``: ``most_human_sounding_ai`` and
         ``most_ai_sounding_human``; ``mixed_models``: ``detection`` and, with the plan's
@@ -98,6 +105,8 @@ def analysis_stats(analysis: Analysis) -> dict:
         "decision": decision,
         "decision_sentence": decision_sentence(decision),
     }
+    if analysis.plan.bootstrap_samples > 0:
+        out["headline"]["d_prime_bootstrap"] = _bootstrap_block(analysis)
     curve = analysis.roc
     out["roc"] = {
         "points": curve.points,
@@ -108,11 +117,19 @@ def analysis_stats(analysis: Analysis) -> dict:
         "method": ROC_METHOD,
         "generalises": OVER_PARTICIPANTS_AND_CLIPS,
     }
+    out["zroc"] = analysis.zroc
+    family = analysis.breakdown_family()
     out["breakdowns"] = {
-        by: {"pooled": analysis.breakdown(by), "model": _model_or_failure(analysis.breakdown_model(by))}
+        by: {
+            "pooled": analysis.breakdown(by),
+            "model": _model_or_failure(analysis.breakdown_model(by)),
+            "p_holm": family.p_holm(by),
+        }
         for by in analysis.plan.breakdowns
         if by in analysis.trials.columns
     }
+    out["breakdown_tests"] = family
+    out["moderators"] = _model_or_failure(analysis.moderators)
     out["emotion_by_source"] = analysis.emotion_by_source
     out["emotion_tests"] = analysis.emotion_tests
     out["lens"] = {"features": analysis.feature_associations, "summary": analysis.lens_summary}
@@ -136,6 +153,23 @@ def analysis_stats(analysis: Analysis) -> dict:
             for scale in analysis.scales
         }
     return to_jsonable(out)
+
+
+def _bootstrap_block(analysis: Analysis) -> dict:
+    """The parametric-bootstrap test of d' = 0 (p, Monte-Carlo SE, samples) beside the chi-square LR p."""
+    test = analysis.d_prime_bootstrap(analysis.plan.bootstrap_samples)
+    if isinstance(test, Failure):
+        return {"failure": test.reason}
+    return {
+        "p_value": test.p_value,
+        "mc_se": test.mc_se,
+        "n_samples": test.n_samples,
+        "n_failed": test.n_failed,
+        "seed": test.seed,
+        "statistic": test.statistic,
+        "chi2_p_value": test.chi2_p_value,
+        "method": test.method,
+    }
 
 
 def _model_or_failure(result):

@@ -13,11 +13,15 @@ interval, and "does d' differ between levels?" is the likelihood-ratio test of t
 for a clip attribute and clips minus 2 for a participant attribute: the between-within df of
 :mod:`results.mixed.inference`). An attribute that only AI clips have (the AI system) enters as ``is_ai:level``
 only: every level's d' is then measured against all human clips.
+
+The tests of equal d' over several attributes are one family: :func:`holm_over_breakdowns` adjusts them
+by Holm's method, the p-value to read when one attribute is picked out of several (issue 22).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,9 +33,11 @@ from results.mixed.model import BinomialGLMM
 from results.mixed.terms import ModelFitError
 from results.statistics.breakdown import MISSING_LEVEL
 from results.statistics.detection import REQUIRED_COLUMNS, main_trials
+from results.statistics.intervals import holm
 from results.statistics.models import check_model_data, detection_design
 
 LEVEL_COLUMNS = ("level", "n_trials", "d_prime", "se", "ci_low", "ci_high")
+FAMILY_COLUMNS = ("by", "lr_statistic", "df_numerator", "df_denominator", "p_value", "p_holm")
 _FREQUENCY_WORDS = {
     "none": 0,
     "never": 0,
@@ -70,6 +76,61 @@ class BreakdownModel:
     p_value: float
     fit_status: str
     method: str
+
+
+@dataclass(frozen=True)
+class BreakdownFamily:
+    """The tests of equal d' over several attributes, Holm-adjusted together (:func:`holm_over_breakdowns`).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per fitted attribute, columns :data:`FAMILY_COLUMNS`, in the order given.
+    family : str
+        What ``p_holm`` adjusts over, in words (the attributes, and those left out because not fitted).
+    """
+
+    table: pd.DataFrame
+    family: str
+
+    def p_holm(self, by: str) -> float:
+        """The Holm-adjusted p-value of ``by``'s test (NaN when ``by`` is not in the family)."""
+        row = self.table.loc[self.table["by"] == by, "p_holm"]
+        return float(row.iloc[0]) if len(row) else float("nan")
+
+
+def holm_over_breakdowns(
+    models: Mapping[str, BreakdownModel], not_fitted: tuple[str, ...] = (), labels: Mapping[str, str] | None = None
+) -> BreakdownFamily:
+    """Holm's adjustment over the tests of equal d' of the attributes in ``models`` (one family).
+
+    Parameters
+    ----------
+    models : mapping of attribute to BreakdownModel
+        The fitted breakdowns, in the order to report them.
+    not_fitted : tuple of str
+        Attributes of the family without a test (their model failed); named, not counted.
+    labels : mapping of attribute to str, optional
+        Names for people, used in ``family``.
+    """
+    name = (labels or {}).get
+    rows = [
+        {
+            "by": by,
+            "lr_statistic": m.lr_statistic,
+            "df_numerator": m.df_numerator,
+            "df_denominator": m.df_denominator,
+            "p_value": m.p_value,
+        }
+        for by, m in models.items()
+    ]
+    table = pd.DataFrame(rows, columns=[c for c in FAMILY_COLUMNS if c != "p_holm"])
+    table["p_holm"] = holm(table["p_value"])[1] if rows else []
+    family = f"Holm over the {len(rows)} breakdown test{'s' if len(rows) != 1 else ''} of equal d′"
+    family += f" ({'; '.join(name(by, by) for by in models)})" if rows else ""
+    if not_fitted:
+        family += f"; not fitted, so not counted: {'; '.join(name(by, by) for by in not_fitted)}"
+    return BreakdownFamily(table=table, family=family)
 
 
 def natural_order(values, column: str) -> list[str]:

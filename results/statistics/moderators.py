@@ -11,6 +11,8 @@ The ``moderator:is_ai`` coefficient is the change in d' per standard deviation o
 others held fixed); minus the moderator's own coefficient is the change in the criterion c. Wald 95 %
 intervals and tests on t(clips - 2) (participant-level terms spend no clip degrees of freedom).
 Participants without an answer to every moderator are left out, and the table says how many remain.
+The moderator tests are one family (up to three moderators x d' and c): ``p_holm`` is Holm's adjustment
+over all of them, the p-value to read when any one of them is picked out (issue 22).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from results.mixed.inference import fit_with_fallback
 from results.mixed.terms import ModelFitError
 from results.statistics.breakdown_model import natural_order
 from results.statistics.detection import REQUIRED_COLUMNS, main_trials
+from results.statistics.intervals import holm
 from results.statistics.models import clip_df, detection_design
 
 MODERATORS = {
@@ -33,7 +36,18 @@ MODERATORS = {
     "ai_exposure": "AI music heard before",
     "ai_attitude": "Attitude to AI music",
 }
-MODERATOR_COLUMNS = ("moderator", "label", "sd", "effect_on", "estimate", "se", "ci_low", "ci_high", "p_value")
+MODERATOR_COLUMNS = (
+    "moderator",
+    "label",
+    "sd",
+    "effect_on",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_holm",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,8 @@ class ModeratorModel:
     n_participants, n_trials : int
         What the fit rests on (participants with every moderator answered).
     fit_status, method : str
+    family : str
+        The multiplicity family ``p_holm`` adjusts over, in words.
     """
 
     table: pd.DataFrame
@@ -55,6 +71,7 @@ class ModeratorModel:
     n_trials: int
     fit_status: str
     method: str
+    family: str
 
 
 def _as_number(values: pd.Series, column: str) -> pd.Series:
@@ -117,8 +134,10 @@ def moderator_model(df: pd.DataFrame) -> ModeratorModel:
                     "p_value": float(2 * stats.t.sf(abs(estimate) / se, df_clips)),
                 }
             )
+    table = pd.DataFrame(rows, columns=[c for c in MODERATOR_COLUMNS if c != "p_holm"])
+    table["p_holm"] = holm(table["p_value"])[1]
     return ModeratorModel(
-        table=pd.DataFrame(rows, columns=list(MODERATOR_COLUMNS)),
+        table=table,
         n_participants=int(trials["participant_id"].nunique()),
         n_trials=len(trials),
         fit_status=structure.status,
@@ -126,5 +145,9 @@ def moderator_model(df: pd.DataFrame) -> ModeratorModel:
             f"Moderators: probit GLMM guessed_ai ~ is_ai * ({' + '.join(keep)}) + {structure.label}, each "
             "moderator standardised over participants; effects per SD on d' (moderator:is_ai) and on c (minus "
             f"the moderator's coefficient), Wald 95% intervals and tests on t({df_clips:.0f})."
+        ),
+        family=(
+            f"Holm over the {len(table)} moderator tests ({len(keep)} moderator{'s' if len(keep) > 1 else ''} "
+            "x effect on d' and on c)"
         ),
     )

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, Failure
+from results.mixed.bootstrap import DEFAULT_SAMPLES
 from results.rendering import charts
 from results.rendering.formatting import format_number, format_percent
 from results.rendering.report_emotion import EMOTION_ANALYSIS_CAPTION, EMOTION_ANALYSIS_LABELS
@@ -23,6 +24,7 @@ from results.rendering.sentences import (
     decision_sentence,
     headline_sentence,
     margin_words,
+    zroc_sentence,
 )
 from results.statistics import emotion, models
 from results.statistics.detection import DetectionSummary
@@ -55,6 +57,7 @@ def overview_page() -> None:
             key="overview_breakdown_by",
         )
         breakdown_section(analysis, by)
+        moderator_section(analysis)
     design_section(analysis)  # only when labelled, rate-only or paired answers exist
 
 
@@ -62,6 +65,7 @@ def detection_section(analysis: Analysis) -> None:
     """Headline metrics, hits vs false alarms, per-participant d', the ROC, the mixed model and methods."""
     summary, roc, top = analysis.summary, analysis.roc, analysis.headline
     headline_metrics(top)
+    bootstrap_line(analysis)
     decision_line(analysis)
     with st.expander(f"Pooled binomial and per-participant t-tests ({FIXED_CLIPS_LABEL})"):
         detection_metrics(summary)
@@ -69,12 +73,40 @@ def detection_section(analysis: Analysis) -> None:
         st.altair_chart(charts.dprime_distribution_chart(analysis.per_participant, summary), width="content")
     st.altair_chart(charts.roc_chart(roc, summary.n_participants, summary.n_trials), width="content")
     machine_line(analysis.dataset, roc)
+    zroc = analysis.zroc
+    (st.warning if zroc is not None and zroc.unequal else st.caption)(zroc_sentence(zroc))
     mixed_model_section(analysis)
     with st.expander("Methods"):
         st.write(top.methods)
         if top.model is not None:
             st.write(top.model.method)
+        if analysis.zroc is not None:
+            st.write(analysis.zroc.method)
         st.write(summary.methods)
+
+
+def bootstrap_line(analysis: Analysis) -> None:
+    """On request, the parametric-bootstrap test of d' = 0 (the small-sample test) beside the chi-square LR test."""
+    if analysis.headline.model is None:
+        return
+    n_samples = DEFAULT_SAMPLES
+    asked = st.button(
+        f"Parametric bootstrap of d′ = 0 ({n_samples} samples, minutes)",
+        key="overview_bootstrap",
+        help="Simulates the study without detection from the fitted GLMM and refits it twice per sample: the "
+        "small-sample p-value of the headline d′ test, with its Monte-Carlo error.",
+    )
+    if not asked and not analysis.computed("d_prime_bootstrap"):
+        return
+    with st.spinner(f"Refitting the GLMM on {n_samples} simulated studies ..."):
+        test = analysis.d_prime_bootstrap(n_samples)
+    if isinstance(test, Failure):
+        st.warning(f"No parametric bootstrap: {test.reason}")
+        return
+    st.caption(
+        f"d′ = 0, parametric bootstrap: p = {format_number(test.p_value, 3)} ± {format_number(test.mc_se, 3)} "
+        f"(Monte-Carlo SE, {test.n_samples} samples); chi-square LR test: p = {format_number(test.chi2_p_value, 4)}."
+    )
 
 
 def _metric(column, label: str, value, fmt, help_text: str) -> None:
@@ -172,6 +204,47 @@ def detection_metrics(summary: DetectionSummary) -> None:
     )
 
 
+def _holm_words(analysis: Analysis, by: str) -> str:
+    """ "; Holm-adjusted p = ... (family)" once the family's breakdowns are fitted, else a button that fits them.
+
+    Holm needs every breakdown of the family (the report's, plus this one), a GLMM fit each: the page
+    fits them on request, or finds them fitted by the report or an earlier request.
+    """
+    asked = st.button(
+        "Holm-adjust over the report's breakdowns (fits each)",
+        key="overview_breakdown_holm",
+        help="Picking the one attribute that differs out of several is a multiple comparison: Holm's method "
+        "adjusts its p-value over the family.",
+    )
+    if not asked and not analysis.computed("breakdown_family"):
+        return ""
+    with st.spinner("Fitting the other breakdowns of the family ..."):
+        family = analysis.breakdown_family(shown=by)
+    return f"; Holm-adjusted p = {format_number(family.p_holm(by), 4)} ({family.family})"
+
+
+def moderator_section(analysis: Analysis) -> None:
+    """Training, AI exposure and attitude as moderators of d' and c, raw and Holm-adjusted p side by side."""
+    st.subheader("Moderators of detection")
+    asked = st.button("Fit the moderator model (training, AI exposure, attitude)", key="overview_moderators")
+    if not asked and not analysis.computed("moderators"):
+        return
+    with st.spinner("Fitting the moderator model ..."):
+        model = analysis.moderators
+    if isinstance(model, Failure):
+        st.info(f"No moderator model: {model.reason}")
+        return
+    show_table(
+        model.table.drop(columns=["moderator"]),
+        empty="No moderator was answered.",
+        column_config={"label": "Moderator", "effect_on": "Effect on", "p_value": "p", "p_holm": "p (Holm)"},
+    )
+    st.caption(
+        f"Change per SD of the moderator; {model.n_participants} participants with every moderator answered, "
+        f"{model.n_trials} trials. p (Holm): {model.family}. {model.method} Fit: {model.fit_status}."
+    )
+
+
 def breakdown_section(analysis: Analysis, by: str) -> None:
     """Detection per group of ``by``: d' per level from the GLMM with the test of equal d', chart and pooled table."""
     table = analysis.breakdown(by)
@@ -192,8 +265,8 @@ def breakdown_section(analysis: Analysis, by: str) -> None:
         )
         st.caption(
             f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
-            f"F({model.df_numerator:.0f}, {model.df_denominator:.0f}), p = {format_number(model.p_value, 4)}. "
-            f"{model.method} Fit: {model.fit_status}."
+            f"F({model.df_numerator:.0f}, {model.df_denominator:.0f}), p = {format_number(model.p_value, 4)}"
+            f"{_holm_words(analysis, by)}. {model.method} Fit: {model.fit_status}."
         )
     shown = table[
         [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from statsmodels.stats.multitest import multipletests
 
+from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, AnalysisPlan
 from results.planning.simulate import simulate_study
 from results.statistics.breakdown import breakdown
 from results.statistics.breakdown_model import LEVEL_COLUMNS, breakdown_model, natural_order
@@ -72,3 +74,21 @@ def test_levels_sort_in_their_natural_order():
         "Some",
         "A lot",
     ]
+
+
+def test_breakdown_tests_are_one_holm_family_named_on_the_analysis():
+    """The plan's breakdowns form one family; an attribute a page adds joins it; a real difference survives."""
+    n = 80
+    study = simulate_study(
+        n, 16, d_prime=np.where(np.arange(n) < n // 2, 0.3, 1.7), n_clips=40, cue_weight=0.5, label_effects={}, seed=3
+    )
+    study["training_years"] = np.where(study["participant_id"] <= n // 2, "none", "10+")
+    analysis = Analysis.of_trials(study, AnalysisPlan(breakdowns=("training_years", "vocals")))
+    family = analysis.breakdown_family()
+    assert list(family.table["by"]) == ["training_years", "vocals"]
+    assert np.allclose(family.table["p_holm"], multipletests(family.table["p_value"], method="holm")[1])
+    assert family.p_holm("training_years") < 0.05
+    assert "2 breakdown tests" in family.family and BREAKDOWN_ATTRIBUTES["vocals"] in family.family
+    widened = analysis.breakdown_family(shown="genre")
+    assert list(widened.table["by"]) == ["training_years", "vocals", "genre"]
+    assert widened.p_holm("vocals") >= family.p_holm("vocals")

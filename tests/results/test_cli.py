@@ -72,3 +72,24 @@ def test_report_command_and_export_report_write_the_same_report(study, tmp_path)
     bundled = (tmp_path / "bundle" / "report.html").read_text(encoding="utf-8")
     drop_time = re.compile(r"Generated [^.]*UTC")
     assert drop_time.sub("", bundled) == drop_time.sub("", alone)
+
+
+def test_stats_bootstrap_reports_the_small_sample_p_with_its_monte_carlo_error_beside_the_chi2_lr(study, capsys):
+    assert main(["stats", "--bootstrap", "19"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    test = payload["headline"]["d_prime_bootstrap"]
+    assert test["n_samples"] + test["n_failed"] == 19 and test["n_samples"] >= 15
+    # p = (1 + #{LR* >= LR}) / (1 + B): a multiple of 1 / (B + 1), with its binomial Monte-Carlo error.
+    exceed = test["p_value"] * (test["n_samples"] + 1) - 1
+    assert exceed == pytest.approx(round(exceed)) and 0 <= round(exceed) <= test["n_samples"]
+    assert test["mc_se"] == pytest.approx((test["p_value"] * (1 - test["p_value"]) / test["n_samples"]) ** 0.5)
+    # The chi-square LR p beside it is that of the headline model's own LR statistic of d' = 0.
+    model = payload["headline"]["detection"]["model"]["d_prime"]
+    assert test["statistic"] == pytest.approx(model["lr_statistic"], rel=1e-4, abs=1e-6)
+    assert 0 < test["chi2_p_value"] <= 1 and "parametric-bootstrap" in test["method"]
+    # Without the option the JSON has no bootstrap block; a bad count is refused with a message.
+    assert main(["stats"]) == 0
+    assert "d_prime_bootstrap" not in json.loads(capsys.readouterr().out)["headline"]
+    with pytest.raises(SystemExit):
+        main(["stats", "--bootstrap", "0"])
+    assert "must be at least 1" in capsys.readouterr().err

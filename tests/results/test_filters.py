@@ -111,6 +111,9 @@ def test_analysis_stats_are_json_safe_and_complete(study):
         "mixed_models",
         "roc",
         "breakdowns",
+        "breakdown_tests",
+        "moderators",
+        "zroc",
         "emotion_by_source",
         "emotion_tests",
         "lens",
@@ -134,7 +137,16 @@ def test_analysis_stats_are_json_safe_and_complete(study):
     )
     assert stats["headline"]["sentence"].startswith("Listeners ")
     assert stats["headline"]["generalises"] == "generalising over participants and clips"
-    assert {"pooled", "model"} <= set(stats["breakdowns"]["genre"])
+    assert {"pooled", "model", "p_holm"} <= set(stats["breakdowns"]["genre"])
+    # Multiplicity: each breakdown's test of equal d' has its Holm p beside the raw p, and the family is named.
+    family = stats["breakdown_tests"]
+    assert family["family"].startswith(f"Holm over the {len(family['table'])} breakdown tests")
+    for row in family["table"]:
+        assert row["p_holm"] >= row["p_value"]
+        assert stats["breakdowns"][row["by"]]["p_holm"] == row["p_holm"]
+    if "failure" not in stats["moderators"]:
+        assert all(row["p_holm"] >= row["p_value"] for row in stats["moderators"]["table"])
+        assert "moderator tests" in stats["moderators"]["family"]
     empty = analysis_stats(Analysis.of_trials(study.iloc[0:0]))
     json.dumps(empty, allow_nan=False)
     fixed = empty["fixed_clips"]["detection"]
