@@ -8,16 +8,24 @@
 // the clip, so seeking forward or replaying the same part does not count twice),
 // first_play_ms (from mount to first play) and ended.
 //
-// Reports go to Python with setStateValue("report", ...) only at discrete events
-// (play, pause, seek, end, requirement reached): each one is a script rerun. Once the
-// report that meets the listening requirement is sent (none at all without a
-// requirement), the player goes quiet: a rerun it caused while the participant
-// clicks the now unlocked answer could drop that click (issue 12), and the answer
-// needs nothing more from it.
+// The player reports to Python with setStateValue("report", ...) once: when the
+// listening requirement is met (at the first position update past it, or at the end),
+// with the counts so far; none at all without a requirement. Each report is a script
+// rerun (of the step's fragment), and nothing before that moment changes the page; a
+// rerun while the participant clicks the now unlocked answer could drop that click
+// (issue 12), and the answer needs nothing more, so the player is quiet afterwards.
+//
+// Speed: playback is pinned to 1x (a browser's own speed menu or a script may change
+// it), and a stretch counts as heard for no more than the wall-clock time it took, so
+// what unlocks the answers is what the server accepts (it requires the clip's duration
+// to have passed since the clip was sent; issue 24).
 
 const MAGIC = "HTP1";
 // Gaps between two timeupdate positions above this are seeks, not listening (s).
 const MAX_STEP_S = 1.5;
+// A position update may run ahead of the wall clock by this much (s): timeupdate fires
+// about 4 times a second and a stretch's first update can come late.
+const CLOCK_SLACK_S = 0.05;
 // Players survive a re-invocation of this function on the same mount point
 // (Streamlit may call it again with identical data); keyed by parentElement.
 const players = new WeakMap();
@@ -72,7 +80,7 @@ function createPlayer(root, header, audioBytes) {
   const required = Number(header.required_s || 0);
   const player = {
     header, audio, url, wrapper, status,
-    intervals: [], lastPos: null,
+    intervals: [], lastPos: null, lastAt: null,
     plays: 0, pauses: 0, seeks: 0, firstPlayMs: null, ended: false, requirementMet: required <= 0,
     setStateValue: null,
     quiet: required <= 0,
@@ -80,8 +88,8 @@ function createPlayer(root, header, audioBytes) {
 
   const listened = () => totalLength(player.intervals);
   const report = () => {
-    if (!player.setStateValue || player.quiet) return;
-    if (player.requirementMet) player.quiet = true;
+    if (!player.setStateValue || player.quiet || !player.requirementMet) return;
+    player.quiet = true;
     player.setStateValue("report", {
       plays: player.plays,
       pauses: player.pauses,
@@ -98,13 +106,21 @@ function createPlayer(root, header, audioBytes) {
       ? (header.done_text || "Thank you, you can answer now.")
       : (header.todo_text || "Please listen to the whole clip before answering.");
   };
+  const startStretch = () => {
+    player.lastPos = audio.paused ? null : audio.currentTime;
+    player.lastAt = performance.now();
+  };
   const account = () => {
-    // Count the stretch since the last position if it was continuous playback.
+    // Count the stretch since the last position if it was continuous playback, and never
+    // more of it than the wall-clock time it took (faster playback hears no faster).
     const pos = audio.currentTime;
+    const now = performance.now();
     if (player.lastPos !== null && pos >= player.lastPos && pos - player.lastPos <= MAX_STEP_S) {
-      player.intervals = mergeInterval(player.intervals, player.lastPos, pos);
+      const wall = (now - player.lastAt) / 1000 + CLOCK_SLACK_S;
+      player.intervals = mergeInterval(player.intervals, player.lastPos, Math.min(pos, player.lastPos + wall));
     }
     player.lastPos = pos;
+    player.lastAt = now;
     if (!player.requirementMet && listened() >= required - (header.tolerance_s || 0)) {
       player.requirementMet = true;
       showStatus();
@@ -112,29 +128,31 @@ function createPlayer(root, header, audioBytes) {
     }
   };
 
+  // Pinned to normal speed: the browser's own menu (or anything else) may set another rate.
+  audio.addEventListener("ratechange", () => {
+    if (audio.playbackRate !== 1) { account(); audio.playbackRate = 1; }
+    if (audio.defaultPlaybackRate !== 1) audio.defaultPlaybackRate = 1;
+  });
   audio.addEventListener("play", () => {
     player.plays += 1;
     if (player.firstPlayMs === null) player.firstPlayMs = Math.round(performance.now() - mountedAt);
     player.lastPos = audio.currentTime;
-    report();
+    player.lastAt = performance.now();
   });
   audio.addEventListener("timeupdate", () => { if (!audio.paused) account(); });
   audio.addEventListener("pause", () => {
     account();
     player.lastPos = null;
     // The browser fires "pause" right before "ended"; count only real pauses.
-    if (!audio.ended) { player.pauses += 1; report(); }
+    if (!audio.ended) player.pauses += 1;
   });
   audio.addEventListener("seeking", () => { account(); player.lastPos = null; });
   audio.addEventListener("seeked", () => {
     player.seeks += 1;
-    player.lastPos = audio.paused ? null : audio.currentTime;
-    report();
+    startStretch();
   });
   audio.addEventListener("ended", () => {
-    if (player.lastPos !== null) {
-      player.intervals = mergeInterval(player.intervals, player.lastPos, audio.duration);
-    }
+    if (player.lastPos !== null) account();
     player.lastPos = null;
     player.ended = true;
     if (listened() >= required - (header.tolerance_s || 0)) player.requirementMet = true;
