@@ -308,8 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             f"think {args.think:g} s (x0.5..1.5)  ramp {args.ramp:g} s"
         )
         print(
-            f"study: {study}. Clips are not played in real time: the think time stands for "
-            f"listening + deciding; the player reports play, requirement met and end as player.js does."
+            f"study: {study}. Clips play in real time (no report says more was heard than time has "
+            f"passed); the player reports once, when the requirement is met, as player.js does."
         )
         asyncio.run(warm_up(url))  # not measured: a server in use has imported its pages already
         cpu_before = cpu_seconds(pids) if pids else None

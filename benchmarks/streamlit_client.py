@@ -9,11 +9,15 @@ It speaks Streamlit 1.67's protocol the way its frontend does (``static/js/index
   hashes of cached messages, the context (timezone, locale, URL, colour scheme) and the state of
   every widget on the page; a trigger (button click) is sent once and then forgotten;
 - ``ForwardMsg``s are decoded: ``new_session`` starts a run, deltas place elements by their
-  ``delta_path``, ``page_info_changed`` updates the query string (``st.query_params``),
-  cacheable messages are kept and ``ref_hash`` messages resolved from that cache,
-  ``script_finished`` ends a run; widgets that were not drawn in a finished run lose their state.
+  ``delta_path``, a fragment run (``metadata.run.fragment_ids``) replaces only the elements of
+  its fragments (the others stay on the page, as in the browser), ``page_info_changed``
+  updates the query string (``st.query_params``), cacheable messages are kept and ``ref_hash``
+  messages resolved from that cache, ``script_finished`` ends a run; widgets that were not drawn
+  in a finished run lose their state.
 
-Widgets inside a form keep their values until the submit button is sent, as in the browser.
+Widgets inside a form keep their values until the submit button is sent, as in the browser. A
+click or component report of a widget drawn inside an ``st.fragment`` asks for a rerun of that
+fragment only (``rerun_script.fragment_id``), as the frontend does.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class ScriptRun:
 
     number: int
     elements: dict[tuple[int, ...], Element] = field(default_factory=dict)
+    fragments: dict[tuple[int, ...], str] = field(default_factory=dict)
+    """The fragment each element was drawn in (elements outside fragments are absent)."""
     status: int | None = None  # ForwardMsg.ScriptFinishedStatus once finished
 
     def find(self, kind: str, predicate: Callable[[Any], bool] = lambda _: True) -> list:
@@ -59,6 +65,13 @@ class ScriptRun:
             if element.WhichOneof("type") == kind and predicate(getattr(element, kind)):
                 found.append(getattr(element, kind))
         return found
+
+    def fragment_of(self, widget_id: str) -> str:
+        """The id of the fragment that drew the widget ``widget_id`` ('' outside fragments)."""
+        for path, element in self.elements.items():
+            if getattr(getattr(element, element.WhichOneof("type") or "", None), "id", "") == widget_id:
+                return self.fragments.get(path, "")
+        return ""
 
     def texts(self) -> str:
         """The page's visible text (headings, markdown, alerts), for matching a step."""
@@ -159,12 +172,15 @@ class StreamlitTab:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.page_script_hash = message.new_session.page_script_hash
-            self.run = ScriptRun(self.run.number + 1)
+            self.run = self._next_run(set(message.metadata.run.fragment_ids))
         elif kind == "page_info_changed":
             self.query_string = message.page_info_changed.query_string
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
-            self.run.elements[tuple(message.metadata.delta_path)] = element
+            path = tuple(message.metadata.delta_path)
+            self.run.elements[path] = element
+            if message.delta.fragment_id:
+                self.run.fragments[path] = message.delta.fragment_id
             self._cache_touch(message.hash)
             if element.WhichOneof("type") == "exception":
                 self._failure = StreamlitError(f"exception on the page: {element.exception.message}")
@@ -172,11 +188,23 @@ class StreamlitTab:
                 self.on_element(element, received_at)
         elif kind == "script_finished":
             self.run.status = message.script_finished
-            if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+            if message.script_finished in (
+                ForwardMsg.FINISHED_SUCCESSFULLY,
+                ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+            ):
                 self.last_finished = self.run
                 self._forget_inactive_widgets()
         async with self._changed:
             self._changed.notify_all()
+
+    def _next_run(self, fragment_ids: set[str]) -> ScriptRun:
+        """A new run; a fragment run keeps the elements drawn outside its fragments."""
+        run = ScriptRun(self.run.number + 1)
+        if fragment_ids:
+            kept = [path for path in self.run.elements if self.run.fragments.get(path) not in fragment_ids]
+            run.elements = {path: self.run.elements[path] for path in kept}
+            run.fragments = {path: self.run.fragments[path] for path in kept if path in self.run.fragments}
+        return run
 
     def _cache_touch(self, message_hash: str) -> None:
         if message_hash and message_hash in self._cache:
@@ -233,8 +261,12 @@ class StreamlitTab:
 
     _requested_run = 0
 
-    async def rerun(self, extra: Iterable[WidgetState] = ()) -> float:
-        """Send ``rerun_script`` with every widget's state plus ``extra``; returns the send time."""
+    async def rerun(self, extra: Iterable[WidgetState] = (), fragment_id: str = "") -> float:
+        """Send ``rerun_script`` with every widget's state plus ``extra``; returns the send time.
+
+        ``fragment_id``: rerun only that fragment (what the frontend asks when a widget drawn in
+        an ``st.fragment`` changes).
+        """
         states = dict(self.widget_states)
         for state in extra:
             states[state.id] = state
@@ -243,6 +275,7 @@ class StreamlitTab:
         client.query_string = self.query_string
         client.page_script_hash = self.page_script_hash
         client.page_name = ""
+        client.fragment_id = fragment_id
         client.widget_states.widgets.extend(states.values())
         client.cached_message_hashes.extend(self._cache)
         context = client.context_info
@@ -266,13 +299,16 @@ class StreamlitTab:
         """Click ``button`` (a Button proto; a form's submit button sends the form's values in ``extra``)."""
         if button.disabled:
             raise StreamlitError(f"button {button.label!r} is disabled")
-        return await self.rerun([*extra, trigger(button.id)])
+        return await self.rerun([*extra, trigger(button.id)], fragment_id=self._fragment_of(button.id))
 
     async def set_component_state(self, component, state: dict) -> float:
         """What ``setStateValue`` does in a components-v2 element: the whole state dict as JSON."""
         value = WidgetState(id=component.id, json_value=json.dumps(state, separators=(",", ":")))
         self.widget_states[component.id] = value
-        return await self.rerun()
+        return await self.rerun(fragment_id=self._fragment_of(component.id))
+
+    def _fragment_of(self, widget_id: str) -> str:
+        return self.last_finished.fragment_of(widget_id) if self.last_finished is not None else ""
 
 
 def trigger(widget_id: str) -> WidgetState:
