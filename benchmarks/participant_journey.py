@@ -3,8 +3,8 @@
 Consent -> questionnaire -> audio check (calibration, headphone screening) -> instructions ->
 practice -> trials -> debrief, with the widget states a browser sends. The blind player (a
 components-v2 element, ``experiment/ui/player/player.js``) is answered with the reports its
-JavaScript sends through ``setStateValue("report", ...)``: one at "play" and one when the listening
-requirement is reached; then the player is quiet (:func:`player_reports`). A report is
+JavaScript sends through ``setStateValue("report", ...)``: one, when the listening requirement is
+reached; then the player is quiet (:func:`player_reports`). A report is
 never sent before as much time has passed as it says was heard: the server refuses an answer that
 comes sooner after the clip was sent than the listening requirement allows. The think time
 (listening and deciding) overlaps that wait.
@@ -95,21 +95,17 @@ def player_reports(header: dict, duration_s: float) -> list[dict]:
     """The reports player.js sends for one uninterrupted listen from start to end.
 
     As player.js does: nothing at all without a listening requirement (the player is quiet from
-    the start); otherwise one report at "play" and one when the requirement is met (at the
-    first position update past the threshold, or at the end), after which the player goes
-    quiet, so the end of the clip is not reported.
+    the start); otherwise one report, when the requirement is met (at the first position update
+    past the threshold, or at the end), with the counts so far; then the player is quiet.
     """
     required = float(header.get("required_s") or 0)
     if required <= 0:
         return []
     threshold = required - float(header.get("tolerance_s") or 0)
-    base: dict[str, Any] = {"plays": 1, "pauses": 0, "seeks": 0, "first_play_ms": 400}
-    play = {**base, "listened_s": 0, "ended": False, "requirement_met": False}
+    base: dict[str, Any] = {"plays": 1, "pauses": 0, "seeks": 0, "first_play_ms": 400, "requirement_met": True}
     if threshold < duration_s or header.get("loop"):
-        met = {**base, "listened_s": round(max(threshold, 0.0), 3), "ended": False, "requirement_met": True}
-    else:
-        met = {**base, "listened_s": round(duration_s, 3), "ended": True, "requirement_met": True}
-    return [play, met]
+        return [{**base, "listened_s": round(max(threshold, 0.0), 3), "ended": False}]
+    return [{**base, "listened_s": round(duration_s, 3), "ended": True}]
 
 
 class Participant:

@@ -6,7 +6,9 @@
 Every sample is put in the first category (in the order below) whose pattern occurs anywhere in
 its stack, so a settings load that runs SQL counts as "settings", not as "database". With
 ``--runs`` (script runs during the profile, as printed by participant_load.py) the milliseconds
-per script run are printed too.
+per script run are printed too. With ``--thread ScriptRunner`` only the script threads count
+(where a script run's own time goes; on a busy machine py-spy's ``--gil`` also counts idle
+pollers, such as Streamlit's config-file watcher, that wait for a core while holding the GIL).
 """
 
 from __future__ import annotations
@@ -45,14 +47,21 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 
 
-def categorise(lines: list[str]) -> tuple[Counter, int]:
-    """Samples per category; returns ``(counts, total)``."""
+def categorise(lines: list[str], thread: str | None = None) -> tuple[Counter, int]:
+    """Samples per category; returns ``(counts, total)``.
+
+    ``thread``: a pattern the thread's name (the stack's first frame, ``thread (id): name``)
+    must match; None counts every thread.
+    """
     patterns = [(name, re.compile(pattern)) for name, pattern in CATEGORIES]
+    wanted = re.compile(thread) if thread else None
     counts: Counter = Counter()
     total = 0
     for line in lines:
         stack, _, count = line.rstrip().rpartition(" ")
         if not count.isdigit():
+            continue
+        if wanted is not None and not wanted.search(stack.split(";", 1)[0]):
             continue
         n = int(count)
         total += n
@@ -65,8 +74,9 @@ def main() -> None:
     parser.add_argument("profile", type=Path)
     parser.add_argument("--runs", type=int, help="script runs during the profile")
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second (its --rate)")
+    parser.add_argument("--thread", help="count only threads whose name matches, e.g. ScriptRunner")
     args = parser.parse_args()
-    counts, total = categorise(args.profile.read_text().splitlines())
+    counts, total = categorise(args.profile.read_text().splitlines(), args.thread)
     print(f"{total} samples = {total / args.rate:.1f} CPU s")
     for name, n in counts.most_common():
         per_run = f"  {1000 * n / args.rate / args.runs:6.1f} ms/run" if args.runs else ""

@@ -54,6 +54,15 @@ STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
 }
 """The function that draws each step stored in ``Participant.step``; True means "progress changed"."""
 
+FRAGMENT_STEPS = frozenset({Step.AUDIO_CHECK, Step.PRACTICE, Step.TRIALS})
+"""Steps drawn inside an ``st.fragment`` (:func:`_step_fragment`).
+
+Their player reports and button clicks then rerun only the step, not the whole app (the door,
+the navigation, the arrival checks): about three quarters of a participant's script runs are
+these, and each full run cost several times a fragment run (issue 23). Moving between two of
+them (practice to trials) stays inside the fragment; leaving them reruns the whole page.
+"""
+
 # Browser-session keys of the journey's own (non-widget) state; cleared when a preview restarts.
 _SESSION_KEYS = ("calibrated", "screening_answers", "screening_message", "declined")
 _PREVIEW_TOKEN = "preview_token"
@@ -170,12 +179,41 @@ def draw_step(session: Session, participant: Participant, resume_url: str | None
 
     The caller has made the participant's language the active one.
     """
+    if participant.step in FRAGMENT_STEPS:
+        _step_fragment(participant.resume_token, resume_url)
+        return False
+    return _draw_stored_step(session, participant, resume_url)
+
+
+def _draw_stored_step(session: Session, participant: Participant, resume_url: str | None) -> bool:
     draw = STEP_PAGES.get(participant.step)
     if draw is None:
         st.error(_("Something went wrong with your session. Please reload the page."))
         return False
     settings = settings_for(session, participant).localised(participant.language)
     return draw(StepPage(session, participant, settings, resume_url))
+
+
+@st.fragment
+def _step_fragment(token: str, resume_url: str | None) -> None:
+    """One of :data:`FRAGMENT_STEPS`, drawn from the database in its own session scope.
+
+    A fragment rerun gets these arguments again (never a closed session), so the participant
+    and the step are read afresh; once the step is no longer one of :data:`FRAGMENT_STEPS`, or
+    the step reports a change, the whole page reruns (after this scope has committed).
+    """
+    changed = True
+    with db.session_scope() as session:
+        try:
+            participant = load_participant(session, token)
+        except JourneyError as error:
+            st.error(str(error))
+            return
+        if participant.step in FRAGMENT_STEPS:
+            with using_language(participant.language):
+                changed = _draw_stored_step(session, participant, resume_url)
+    if changed:
+        st.rerun(scope="app")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -61,9 +61,12 @@ def pair_step(page: StepPage, view: paired_trials.PairView) -> bool:
     the submit button once both are (the service checks both again against the server's clock).
     """
     session, participant = page.session, page.participant
-    with db.session_scope() as shown:  # the moment both clips are sent is kept even if this run stops
+    if not all(trial_page.recorded(trial_page.SHOWN, clip.audio_nonce) for clip in view.clips):
+        with db.session_scope() as shown:  # the moment both clips are sent is kept even if this run stops
+            for clip in view.clips:
+                trials.mark_shown(shown, participant, clip.trial_index)
         for clip in view.clips:
-            trials.mark_shown(shown, participant, clip.trial_index)
+            trial_page.remember(trial_page.SHOWN, clip.audio_nonce)
     if view.is_practice:
         st.markdown("#### " + _("Practice pair"))
         st.caption(_("This one is for practice and is not scored."))
@@ -77,7 +80,7 @@ def pair_step(page: StepPage, view: paired_trials.PairView) -> bool:
     for clip in view.clips:
         st.markdown("#### " + _(POSITION_NAMES[clip.position]))
         report = blind_player(
-            trials.audio_for(session, participant, clip.audio_nonce),
+            trial_page.clip_audio(session, participant, clip.audio_nonce),
             key=player_key(clip.audio_nonce),
             required_s=clip.required_listen_s,
             tolerance_s=0.0,  # required_listen_s already includes the tolerance
@@ -86,9 +89,10 @@ def pair_step(page: StepPage, view: paired_trials.PairView) -> bool:
             done_text=_("Thank you, you can answer now."),
             mime=clip.audio_mime,
         )
-        if report.requirement_met:
+        if report.requirement_met and not trial_page.recorded(trial_page.HEARD, clip.audio_nonce):
             with db.session_scope() as heard:
-                trials.mark_listened(heard, participant, clip.trial_index, report.listened_s)
+                if trials.mark_listened(heard, participant, clip.trial_index, report.listened_s):
+                    trial_page.remember(trial_page.HEARD, clip.audio_nonce)
         reports.append(report)
     unlocked = [r.requirement_met or c.required_listen_s <= 0 for r, c in zip(reports, view.clips, strict=True)]
     _pair_form(view, participant.resume_token, reports, unlocked)

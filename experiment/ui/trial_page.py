@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from core import db
 from core.i18n import N_, _
+from core.models import Participant
 from core.vocabulary import Scale, TrialKind
 from experiment import trials
 from experiment.ui.manikins import SAM_SCALES, manikin_row_html
@@ -70,10 +72,12 @@ def trial_step(page: StepPage) -> bool:
     view = trials.current_trial(session, participant)
     if view is None:
         return True  # nothing left in this step: the stored step has moved on
-    # Its own scope: the moment a clip is first shown is kept even if this run is interrupted.
-    with db.session_scope() as shown:
-        trials.mark_shown(shown, participant, view.trial_index)
-    audio = trials.audio_for(session, participant, view.audio_nonce)
+    if not recorded(SHOWN, view.audio_nonce):
+        # Its own scope: the moment a clip is first shown is kept even if this run is interrupted.
+        with db.session_scope() as shown:
+            trials.mark_shown(shown, participant, view.trial_index)
+        remember(SHOWN, view.audio_nonce)
+    audio = clip_audio(session, participant, view.audio_nonce)
 
     if view.kind == TrialKind.PRACTICE:
         st.subheader(_("Practice clip"))
@@ -97,13 +101,54 @@ def trial_step(page: StepPage) -> bool:
         mime=view.audio_mime,
     )
     unlocked = report.requirement_met or view.required_listen_s <= 0
-    if report.requirement_met:
+    if report.requirement_met and not recorded(HEARD, view.audio_nonce):
         with db.session_scope() as heard:
-            trials.mark_listened(heard, participant, view.trial_index, report.listened_s)
+            if trials.mark_listened(heard, participant, view.trial_index, report.listened_s):
+                remember(HEARD, view.audio_nonce)
     if view.instructions:
         st.warning(view.instructions)
     _rating_form(view, participant.resume_token, report, unlocked)
     return False
+
+
+_CLIP_AUDIO_KEY = "clip_audio"
+_CLIPS_HELD = 2
+"""Clips kept per browser session: the trial's one, or a pair's two."""
+
+
+def clip_audio(session: Session, participant: Participant, audio_nonce: str) -> bytes:
+    """The trial's audio bytes (:func:`experiment.trials.audio_for`), made once per browser session.
+
+    The individualised copy costs about 8 ms of CPU for a 20 s clip, and a trial page is drawn
+    several times (player report, submit); the copy is kept in this session's server-side state,
+    keyed by the trial's random nonce, until the next trial's clip replaces it.
+    """
+    held: dict[str, bytes] = st.session_state.setdefault(_CLIP_AUDIO_KEY, {})
+    audio = held.get(audio_nonce)
+    if audio is None:
+        audio = trials.audio_for(session, participant, audio_nonce)
+        while len(held) >= _CLIPS_HELD:
+            del held[next(iter(held))]  # the oldest (dicts keep insertion order)
+        held[audio_nonce] = audio
+    return audio
+
+
+SHOWN, HEARD = "shown", "heard"
+_RECORDED_KEY = "trial_marks"
+
+
+def recorded(mark: str, audio_nonce: str) -> bool:
+    """Whether this browser session has stored ``mark`` ("shown" or "heard") for the trial already.
+
+    :func:`experiment.trials.mark_shown` and ``mark_listened`` are idempotent, but each call is a
+    transaction of its own; a trial page is drawn several times, and after the first success
+    there is nothing left to store (a refresh starts a new session, which asks once again).
+    """
+    return (mark, audio_nonce) in st.session_state.get(_RECORDED_KEY, ())
+
+
+def remember(mark: str, audio_nonce: str) -> None:
+    st.session_state.setdefault(_RECORDED_KEY, set()).add((mark, audio_nonce))
 
 
 def trials_step(page: StepPage) -> bool:
