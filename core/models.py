@@ -11,6 +11,8 @@ clips            the clip library: processed-file facts, loudness, and catalogue
 clip_features    librosa features of exactly what participants hear (JSON name -> float).
 participants     one row per consenting participant: resume token, Prolific ids,
                  questionnaire, screening result, progress, completion, quality flags.
+participant_drafts what a participant has done of a step that is not finished yet (the headphone
+                 screen's answers so far), kept across reloads; deleted when the step is stored.
 consent_declines a bare count per study version of people who declined consent.
 withdrawals      a bare count per study version of participants who withdrew (everything else erased).
 trials           the participant's stored trial list (assignment), in presentation order.
@@ -217,6 +219,21 @@ class ConsentDecline(Base):
 
     study_version_id: Mapped[int] = mapped_column(ForeignKey("study_versions.id"), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ParticipantDraft(Base):
+    """Progress within an unfinished step, by name (e.g. "audio_check"), so a reload resumes it.
+
+    ``value`` is the step's own JSON (for the audio check: calibrated, answers so far). The
+    finished step is stored on the participant as before and its draft deleted.
+    """
+
+    __tablename__ = "participant_drafts"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class Withdrawal(Base):

@@ -1,6 +1,8 @@
 """The audio check step: the calibration sound and the headphone screening. No Streamlit here.
 
 The sounds come from :mod:`experiment.screening`; the correct intervals stay on the server.
+Progress within the step (volume set, answers so far) is a draft on the server
+(:func:`experiment.repository.draft`), so a reload resumes at the same sound (issue 24).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.i18n import _
 from core.models import Participant
 from core.vocabulary import ScreeningMode, Step
-from experiment import screening
+from experiment import repository, screening
 from experiment.progress import JourneyError, advance, settings_for
 from experiment.settings import StudySettings
 
@@ -46,6 +48,66 @@ class ScreeningOutcome:
     passed: bool
     may_continue: bool
     message: str
+
+
+@dataclass(frozen=True)
+class ScreeningProgress:
+    """How far the participant is in the audio check: volume set, answers (1..3) to the first sounds."""
+
+    calibrated: bool = False
+    answers: tuple[int, ...] = ()
+
+
+_DRAFT = "audio_check"
+
+
+def screening_progress(session: Session, participant: Participant) -> ScreeningProgress:
+    """The participant's progress within the audio check, as stored so far."""
+    stored = repository.draft(session, participant, _DRAFT)
+    answers = stored.get("answers")
+    if not (isinstance(answers, list) and all(a in (1, 2, 3) for a in answers)):
+        answers = []
+    return ScreeningProgress(bool(stored.get("calibrated")), tuple(answers))
+
+
+def note_calibrated(session: Session, participant: Participant) -> None:
+    """The participant has set the volume (the caller's session scope commits)."""
+    if participant.step != Step.AUDIO_CHECK:
+        return
+    progress = screening_progress(session, participant)
+    repository.save_draft(session, participant, _DRAFT, {"calibrated": True, "answers": list(progress.answers)})
+
+
+def answer_sound(session: Session, participant: Participant, number: int, interval: int) -> ScreeningOutcome | None:
+    """Keep the answer ``interval`` to sound ``number`` (1-based); after the last sound, score and store all.
+
+    A second answer to a sound already answered (a double click, a second tab) changes nothing.
+
+    Returns
+    -------
+    ScreeningOutcome or None
+        The stored result after the last sound; None before.
+
+    Raises
+    ------
+    JourneyError
+        Not at the audio check, or an answer outside 1..3; nothing stored.
+    """
+    if participant.step != Step.AUDIO_CHECK:
+        raise JourneyError(_("The audio check is not the current step."))
+    if interval not in (1, 2, 3):
+        raise JourneyError(_("Please choose 1, 2 or 3 for every sound."))
+    repository.lock_participant(session, participant)  # two tabs answering at once: one after the other
+    progress = screening_progress(session, participant)
+    if len(progress.answers) != number - 1:
+        return None
+    answers = [*progress.answers, interval]
+    if len(answers) < settings_for(session, participant).screening_trials:
+        repository.save_draft(session, participant, _DRAFT, {"calibrated": True, "answers": answers})
+        return None
+    outcome = save_screening(session, participant, answers)
+    repository.drop_draft(session, participant, _DRAFT)
+    return outcome
 
 
 def calibration_wav() -> bytes:

@@ -19,7 +19,18 @@ from sqlalchemy.orm import Session
 
 from audio import library
 from core.i18n import DEFAULT_LANGUAGE
-from core.models import Clip, ConsentDecline, Participant, Response, Study, StudyVersion, Trial, Withdrawal, utcnow
+from core.models import (
+    Clip,
+    ConsentDecline,
+    Participant,
+    ParticipantDraft,
+    Response,
+    Study,
+    StudyVersion,
+    Trial,
+    Withdrawal,
+    utcnow,
+)
 from core.vocabulary import Step, TrialKind
 from experiment.assignment import ClipInfo, PlannedTrial
 from experiment.settings import StudySettings, library_problems, settings_problems
@@ -410,6 +421,29 @@ def _count_one(session: Session, model: type[ConsentDecline] | type[Withdrawal],
         _count_one(session, model, study_version_id)
 
 
+def draft(session: Session, participant: Participant, name: str) -> dict:
+    """The participant's draft ``name`` (progress within an unfinished step); {} when there is none."""
+    row = session.get(ParticipantDraft, (participant.id, name))
+    return dict(row.value) if row is not None else {}
+
+
+def save_draft(session: Session, participant: Participant, name: str, value: dict) -> None:
+    """Store ``value`` as the participant's draft ``name`` (replacing the previous one)."""
+    row = session.get(ParticipantDraft, (participant.id, name))
+    if row is None:
+        session.add(ParticipantDraft(participant_id=participant.id, name=name, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+def drop_draft(session: Session, participant: Participant, name: str) -> None:
+    """Delete the participant's draft ``name`` (its step is stored)."""
+    session.execute(
+        delete(ParticipantDraft).where(ParticipantDraft.participant_id == participant.id, ParticipantDraft.name == name)
+    )
+
+
 def erase_participant(session: Session, participant_id: int) -> int:
     """Delete the participant and everything they gave: responses, trials, then the row (ids included).
 
@@ -417,6 +451,7 @@ def erase_participant(session: Session, participant_id: int) -> int:
     """
     session.execute(delete(Response).where(Response.participant_id == participant_id))
     session.execute(delete(Trial).where(Trial.participant_id == participant_id))
+    session.execute(delete(ParticipantDraft).where(ParticipantDraft.participant_id == participant_id))
     erased = cast(CursorResult[Any], session.execute(delete(Participant).where(Participant.id == participant_id)))
     return int(erased.rowcount or 0)
 

@@ -64,7 +64,7 @@ them (practice to trials) stays inside the fragment; leaving them reruns the who
 """
 
 # Browser-session keys of the journey's own (non-widget) state; cleared when a preview restarts.
-_SESSION_KEYS = ("calibrated", "screening_answers", "screening_message", "declined")
+_SESSION_KEYS = ("screening_message", "declined")
 _PREVIEW_TOKEN = "preview_token"
 _LANGUAGE_KEY = "language"
 

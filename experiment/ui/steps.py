@@ -178,18 +178,20 @@ def _save_questionnaire(token: str) -> None:
 def audio_check_step(page: StepPage) -> bool:
     """Calibration (set the volume) then the three-interval headphone screening, one sound at a time.
 
-    Answers are kept in the browser session until the last sound; a refresh restarts the check,
-    which stores nothing until it is complete.
+    The progress (volume set, answers so far) is stored on the server at every click
+    (:mod:`experiment.audio_check`), so a reload resumes at the same sound; the screening result
+    is stored after the last sound.
     """
     st.subheader(_("Audio check"))
-    if not st.session_state.get("calibrated"):
-        _calibration()
+    progress = audio_check.screening_progress(page.session, page.participant)
+    if not progress.calibrated:
+        _calibration(page.participant.resume_token)
         return False
-    _screening(page)
+    _screening(page, len(progress.answers))
     return False
 
 
-def _calibration() -> None:
+def _calibration(token: str) -> None:
     """The calibration noise plays in a loop while the volume is set; the button unlocks once it has played."""
     st.write(
         _(
@@ -214,20 +216,14 @@ def _calibration() -> None:
         type="primary",
         key="calibration_done",
         disabled=not report.requirement_met,
-        on_click=_calibrated,
+        on_click=act,
+        args=(token, audio_check.note_calibrated),
     )
 
 
-def _calibrated() -> None:
-    st.session_state["calibrated"] = True
-
-
-def _screening(page: StepPage) -> None:
+def _screening(page: StepPage, n_answered: int) -> None:
     screening_sounds = audio_check.screening_trials(page.session, page.participant)
-    answers: list[int] = st.session_state.setdefault("screening_answers", [])
-    if len(answers) >= len(screening_sounds):
-        answers.clear()  # a stale list from an earlier attempt in this browser session
-    current = screening_sounds[len(answers)]
+    current = screening_sounds[min(n_answered, len(screening_sounds) - 1)]
     st.write(
         _(
             "Each sound has three noises. In one of them you will hear a faint tone inside the noise. "
@@ -236,7 +232,7 @@ def _screening(page: StepPage) -> None:
         )
     )
     st.progress(
-        len(answers) / len(screening_sounds),
+        n_answered / len(screening_sounds),
         text=_("Sound {number} of {total}").format(number=current.number, total=len(screening_sounds)),
     )
     report = blind_player(
@@ -256,20 +252,13 @@ def _screening(page: StepPage) -> None:
                 key=f"screening_{current.number}_{interval}",
                 disabled=not report.requirement_met,
                 on_click=_answer_screening,
-                args=(page.participant.resume_token, current.number, interval, len(screening_sounds)),
+                args=(page.participant.resume_token, current.number, interval),
             )
 
 
-def _answer_screening(token: str, number: int, interval: int, n_sounds: int) -> None:
-    """Keep the answer to sound ``number``; after the last one, score and store them all."""
-    answers: list[int] = st.session_state.setdefault("screening_answers", [])
-    if len(answers) != number - 1:
-        return  # a click on a sound already answered (a double click): ignore
-    answers.append(interval)
-    if len(answers) < n_sounds:
-        return
-    outcome = act(token, lambda session, participant: audio_check.save_screening(session, participant, answers))
-    st.session_state.pop("screening_answers", None)
+def _answer_screening(token: str, number: int, interval: int) -> None:
+    """Store the answer to sound ``number``; after the last one the result (a double click counts once)."""
+    outcome = act(token, lambda session, participant: audio_check.answer_sound(session, participant, number, interval))
     if outcome is not None:
         st.session_state["screening_message"] = outcome.message
 

@@ -15,10 +15,14 @@ from sqlalchemy import func, select
 from core import config, db
 from core.models import Participant, Response, Trial
 from core.vocabulary import Step
-from experiment import repository
+from experiment import repository, screening
 from experiment.audio_check import (
+    ScreeningProgress,
+    answer_sound,
     calibration_wav,
+    note_calibrated,
     save_screening,
+    screening_progress,
     screening_trials,
 )
 from experiment.debrief import debrief
@@ -240,6 +244,37 @@ def test_optional_screening_failure_is_flagged_but_continues(data_env):
     outcome = pass_screening(token, correct=False)
     assert not outcome.passed and outcome.may_continue
     assert step(token) == "instructions"
+
+
+def test_headphone_screen_progress_survives_a_new_session_and_counts_each_sound_once(data_env):
+    """Issue 24: a reload mid-screen resumed at the volume page; progress now lives on the server."""
+    add_clips(6, 6)
+    configure(n_trials=4, screening="optional", screening_trials=3, screening_pass=2)
+    token = consent()
+    with db.session_scope() as s:
+        save_questionnaire(s, load_participant(s, token), QUESTIONNAIRE)
+    with db.session_scope() as s:  # each scope stands for one browser session's click
+        participant = load_participant(s, token)
+        targets = screening.screening_targets(participant.seed, 3)
+        assert screening_progress(s, participant) == ScreeningProgress(False, ())
+        note_calibrated(s, participant)
+    with db.session_scope() as s:
+        assert answer_sound(s, load_participant(s, token), 1, targets[0]) is None
+    with db.session_scope() as s:  # a double click, or the first sound again from a stale tab
+        assert answer_sound(s, load_participant(s, token), 1, targets[0] % 3 + 1) is None
+        with pytest.raises(JourneyError):
+            answer_sound(s, load_participant(s, token), 2, 4)
+    with db.session_scope() as s:  # a reload: a new browser session reads the same progress
+        assert screening_progress(s, load_participant(s, token)) == ScreeningProgress(True, (targets[0],))
+        assert answer_sound(s, load_participant(s, token), 2, targets[1]) is None
+    with db.session_scope() as s:
+        outcome = answer_sound(s, load_participant(s, token), 3, targets[2])
+    assert outcome is not None and outcome.n_correct == 3 and outcome.passed
+    assert step(token) == "instructions"
+    with db.session_scope() as s:
+        participant = load_participant(s, token)
+        assert participant.screening["answers"] == targets
+        assert repository.draft(s, participant, "audio_check") == {}  # the draft ends with the step
 
 
 def test_trial_rows_match_the_assignment(data_env):
