@@ -10,7 +10,9 @@ participant runs under.
 from __future__ import annotations
 
 import secrets
+from weakref import WeakKeyDictionary
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,9 +42,24 @@ class JourneyError(ValueError):
     """
 
 
+_SETTINGS_IN_USE: WeakKeyDictionary[Engine, dict[int, StudySettings]] = WeakKeyDictionary()
+"""Settings of versions that have participants, per database engine (a new engine starts afresh)."""
+
+
 def settings_for(session: Session, participant: Participant) -> StudySettings:
-    """The study settings the participant runs under (their stored version)."""
-    return repository.settings_version(session, participant.study_version_id)
+    """The study settings the participant runs under (their stored version).
+
+    Read once per process: a version that has participants never changes (the repository refuses
+    the edit; a change is a new version with a new id), and every script run of every participant
+    page asks for them several times (issue 23).
+    """
+    engine = session.get_bind()
+    cached = _SETTINGS_IN_USE.setdefault(engine, {}) if isinstance(engine, Engine) else {}
+    settings = cached.get(participant.study_version_id)
+    if settings is None:
+        settings = repository.settings_version(session, participant.study_version_id)
+        cached[participant.study_version_id] = settings
+    return settings
 
 
 def step_after(step: Step, settings: StudySettings) -> JourneyStep:

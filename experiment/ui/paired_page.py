@@ -17,7 +17,7 @@ import streamlit as st
 
 from core import db
 from core.i18n import N_, _
-from experiment import paired_trials, trials
+from experiment import paired, paired_trials, trials
 from experiment.answers import Answer
 from experiment.paired import PAIR_CONFIDENCE_OPTIONS
 from experiment.ui import trial_page
@@ -43,7 +43,8 @@ def practice_step(page: StepPage) -> bool:
 
 def trials_step(page: StepPage) -> bool:
     """The trials step: the current pair when the next trial is paired, else the single-clip page."""
-    view = paired_trials.current_pair(page.session, page.participant)
+    # Only a paired study has pairs; the others need not read the trial list a second time.
+    view = paired_trials.current_pair(page.session, page.participant) if paired.is_paired(page.settings) else None
     if view is None:
         return trial_page.trials_step(page)
     changed = pair_step(page, view)
