@@ -35,7 +35,7 @@ PAIR_CONFIDENCE_LABELS: dict[int, str] = {1: N_("Guessing"), 2: N_("Fairly sure"
 
 def practice_step(page: StepPage) -> bool:
     """The practice step: the practice pair of a paired study, else the single practice clip."""
-    view = paired_trials.current_pair(page.session, page.participant)
+    view = paired_trials.current_pair(page.session, page.participant) if paired.is_paired(page.settings) else None
     if view is None:
         return trial_page.trial_step(page)
     return pair_step(page, view)

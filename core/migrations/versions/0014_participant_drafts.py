@@ -1,14 +1,14 @@
 """participant_drafts: progress within an unfinished step (the headphone screen so far), kept across reloads
 
-Revision ID: 0013_participant_drafts
-Revises: 0012_accounts
+Revision ID: 0014_participant_drafts
+Revises: 0013_study_open
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_participant_drafts"
-down_revision = "0012_accounts"
+revision = "0014_participant_drafts"
+down_revision = "0013_study_open"
 branch_labels = None
 depends_on = None
 
