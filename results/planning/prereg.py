@@ -16,12 +16,11 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-import pandas as pd
-
 from core.vocabulary import EXCLUSION_RULE_LABELS, Condition, ScreeningMode
 from experiment.settings import EXCLUSION_RULES, SCREENING_CRITERIA, StudySettings
 from results.data.dataset import Dataset
 from results.data.versions import settings_differences
+from results.rendering.formatting import format_count_change
 from results.rendering.report_html import esc, html_table
 from results.statistics.equivalence import DEFAULT_D_PRIME_MARGIN
 from results.statistics.headline import METHODS as HEADLINE_METHODS
@@ -270,10 +269,7 @@ def flow_and_deviations_html(dataset: Dataset) -> str:
     """The report's opening sections: the participant flow table and the deviations from the preregistration."""
     parts = []
     if dataset.flow is not None:
-        rows = [
-            [row.stage, "" if pd.isna(row.removed) else f"-{row.removed}", str(row.remaining)]
-            for row in dataset.flow.itertuples()
-        ]
+        rows = [[row.stage, format_count_change(row.removed), str(row.remaining)] for row in dataset.flow.itertuples()]
         parts.append("<h2>Participant flow</h2>" + html_table(["Stage", "Removed", "Remaining"], rows))
     found = deviations(dataset)
     parts.append("<h2>Deviations from the preregistration</h2>")

@@ -16,7 +16,10 @@ import pandas as pd
 HUMAN_COLOUR = "#1b7837"
 AI_COLOUR = "#762a83"
 SOURCE_SCALE = alt.Scale(domain=["human", "ai"], range=[HUMAN_COLOUR, AI_COLOUR])
-SOURCE_LEGEND = alt.Legend(title="True source", labelExpr="datum.value == 'ai' ? 'AI' : 'Human'")
+# Below the plot: a legend to the right of a chart in a half-width column is cut at the column's edge.
+SOURCE_LEGEND = alt.Legend(
+    title="True source", labelExpr="datum.value == 'ai' ? 'AI' : 'Human'", orient="bottom", direction="horizontal"
+)
 NEUTRAL = "#555555"
 WIDTH = 420
 # Sizes below are of the plotting area; titles, axes and legends are added around it. Without
@@ -39,17 +42,20 @@ def layered(*charts: alt.Chart) -> alt.LayerChart:
 
 
 SUBTITLE_CHAR_PX = 6.2  # mean width of an 11 px subtitle character; keeps lines inside the chart
+TITLE_CHAR_PX = 7.8  # mean width of a 13 px bold title character
 
 
 def chart_title(text: str, *subtitle: str, width: int = WIDTH) -> alt.TitleParams:
-    """A title with subtitle lines wrapped to the chart's ``width`` (px).
+    """A title and subtitle lines, both wrapped to the chart's ``width`` (px).
 
-    Vega does not wrap subtitles: a long line runs past the chart into its neighbour when two
-    charts stand side by side. Each line is wrapped at the width of the plotting area.
+    Vega wraps neither: a long line runs past the chart into its neighbour when two charts stand
+    side by side, or is cut at the edge of a narrow column. Each line is wrapped at the width of
+    the plotting area.
     """
     chars = max(30, int(width / SUBTITLE_CHAR_PX))
     lines = [wrapped for line in subtitle for wrapped in (textwrap.wrap(line, chars) or [""])]
-    return alt.TitleParams(text=text, subtitle=lines, anchor="start")
+    title = textwrap.wrap(text, max(24, int(width / TITLE_CHAR_PX))) or [text]
+    return alt.TitleParams(text=title if len(title) > 1 else title[0], subtitle=lines, anchor="start")
 
 
 def sensible_domain(

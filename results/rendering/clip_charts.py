@@ -21,6 +21,7 @@ from results.rendering.chart_parts import (
     chart_title,
     layered,
 )
+from results.rendering.labels import feature_label
 
 
 def clip_judged_ai_chart(clips: pd.DataFrame, n_participants: int) -> alt.LayerChart:
@@ -92,7 +93,7 @@ def _lens_rows(ranked: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for row in ranked.itertuples():
-        name = row.feature.removeprefix("feat_")
+        name = feature_label(row.feature)
         rows.append(
             {
                 "feature": name,
@@ -134,7 +135,7 @@ def lens_chart(
     """
     ranked = associations.assign(strength=associations[["source_r", "judgement_r"]].abs().max(axis=1))
     ranked = ranked.dropna(subset=["strength"]).sort_values("strength", ascending=False).head(max_features)
-    order = list(ranked["feature"].str.removeprefix("feat_"))
+    order = [feature_label(name) for name in ranked["feature"]]
     data = _lens_rows(ranked)
     relation_scale = alt.Scale(domain=["true source (AI = 1)", "judged AI (proportion)"], range=[AI_COLOUR, "#e08214"])
     tooltip = [
@@ -206,7 +207,7 @@ def feature_scatter_chart(clips: pd.DataFrame, feature: str, n_participants: int
             .fillna("clip " + f["clip_id"].astype(str))
         )
     )
-    name = feature.removeprefix("feat_")
+    name = feature_label(feature)
     tooltip = [
         alt.Tooltip("label:N", title="Clip"),
         alt.Tooltip("source:N", title="True source"),
@@ -239,7 +240,7 @@ def feature_scatter_chart(clips: pd.DataFrame, feature: str, n_participants: int
         width=WIDTH,
         height=300,
         title=chart_title(
-            f"{name} vs how often clips were judged AI",
+            f"{name} and how often clips were judged AI",
             "Points: clips; lines: 95% Wilson intervals",
             f"{len(data)} clips, {int(data['n_ratings'].sum())} trials, {n_participants} participants",
         ),

@@ -89,6 +89,56 @@ COLUMN_LABELS: dict[str, str] = {
 """Column name -> label shown on the staff pages."""
 
 
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "effect": {
+        "true_source": "True source (AI − human clips)",
+        "guessed_source_association": "Guessed source (association)",
+    },
+    "source": {"ai": "AI", "human": "Human"},
+    "guessed_source": {"ai": "AI", "human": "Human"},
+}
+"""Column name -> {stored value: label} for columns whose values are code names."""
+
+_UNIT_WORDS = {"hz": "Hz", "db": "dB", "dbtp": "dBTP", "lufs": "LUFS", "bpm": "BPM", "s": "s"}
+_ABBREVIATIONS = {"mfcc": "MFCC", "rms": "RMS", "hpss": "HPSS", "ai": "AI"}
+
+
+def feature_label(name: str) -> str:
+    """A feature's name for people: ``"spectral_rolloff_99_hz_mean"`` -> ``"Spectral rolloff 99 mean (Hz)"``.
+
+    Words come from the stored name (so two features never share a label), abbreviations in capitals,
+    the unit last in brackets.
+    """
+    words, units = [], []
+    for token in name.removeprefix("feat_").split("_"):
+        if token in _UNIT_WORDS:
+            if _UNIT_WORDS[token] not in units:
+                units.append(_UNIT_WORDS[token])
+        else:
+            words.append(_ABBREVIATIONS.get(token, token.upper() if len(token) == 1 else token))
+    text = " ".join(words) or name
+    text = text[0].upper() + text[1:]
+    return f"{text} ({', '.join(units)})" if units else text
+
+
+def scale_label(scale: str) -> str:
+    """A rating scale's name for people: ``"valence"`` -> ``"Valence"``."""
+    return scale.replace("_", " ").capitalize()
+
+
+def with_value_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with code values shown as words: effects, sources, scales and feature names."""
+    out = frame.copy()
+    for column, labels in VALUE_LABELS.items():
+        if column in out.columns and labels:
+            out[column] = out[column].map(lambda value, labels=labels: labels.get(value, value))
+    if "scale" in out.columns:
+        out["scale"] = out["scale"].map(lambda value: scale_label(value) if isinstance(value, str) else value)
+    if "feature" in out.columns:
+        out["feature"] = out["feature"].map(lambda value: feature_label(value) if isinstance(value, str) else value)
+    return out
+
+
 def column_label(name: str) -> str:
     """The label of a column: from :data:`COLUMN_LABELS`, else ``feat_`` dropped and ``_`` as spaces."""
     if name in COLUMN_LABELS:

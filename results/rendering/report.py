@@ -17,6 +17,7 @@ from results.data.dataset import exclusion_lines
 from results.planning.prereg import flow_and_deviations_html
 from results.rendering import charts, clip_charts
 from results.rendering.formatting import format_number, format_p, format_percent
+from results.rendering.labels import VALUE_LABELS, scale_label
 from results.rendering.report_designs import design_section
 from results.rendering.report_detection import breakdown_section, detection_section, moderator_section
 from results.rendering.report_emotion import emotion_analysis_html, ordinal_model_html
@@ -28,7 +29,7 @@ from results.statistics.emotion_ordinal import SENSITIVITY_LABEL, OrdinalEmotion
 
 def _effect_label(effect: str) -> str:
     """Readable name of an emotion-test effect (``true_source``, ``guessed_source_association``)."""
-    return effect.replace("_", " ").replace("guessed source association", "guessed source (association)")
+    return VALUE_LABELS["effect"].get(effect, effect.replace("_", " "))
 
 
 def _emotion_section(analysis: Analysis) -> str:
@@ -38,7 +39,7 @@ def _emotion_section(analysis: Analysis) -> str:
     by_source, tests = analysis.emotion_by_source, analysis.emotion_tests
     rows = [
         [
-            row.scale,
+            scale_label(row.scale),
             _effect_label(row.effect),
             str(row.n_participants),
             format_number(row.mean_ai),

@@ -193,7 +193,7 @@ def breakdown_model(df: pd.DataFrame, by: str) -> BreakdownModel:
     trials = trials.assign(level=np.where(trials["is_ai"] | (not ai_only), level, ""))
     levels = [v for v in natural_order(trials.loc[trials["is_ai"] | (not ai_only), "level"], by) if v]
     if len(levels) < 2:
-        raise ModelFitError(f"'{by}' has fewer than two levels in the selected data")
+        raise ModelFitError("fewer than two groups in the selected data")  # the caller's heading names the grouping
     check_model_data(
         trials, pd.factorize(trials["participant_id"])[0], pd.factorize(trials["clip_id"])[0], ("is_ai", "guessed_ai")
     )

@@ -8,6 +8,7 @@ from core import db
 from experiment import repository
 from results.data.dataset import Dataset
 from results.planning.prereg import deviations, preregistration_markdown
+from results.ui.tables import show_table
 
 
 def show_flow(dataset: Dataset) -> None:
@@ -21,9 +22,9 @@ def show_flow(dataset: Dataset) -> None:
     if dataset.flow is None:
         return
     st.subheader("Participant flow")
-    st.dataframe(
+    show_table(
         dataset.flow,
-        hide_index=True,
+        empty="No participants yet.",
         column_config={"stage": "Stage", "removed": "Removed", "remaining": "Remaining"},
     )
     if dataset.condition_flow is not None and len(dataset.condition_flow) > 1:

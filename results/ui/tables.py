@@ -7,13 +7,18 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from results.rendering.labels import column_label
+from results.rendering.formatting import column_formats
+from results.rendering.labels import column_label, with_value_labels
 
 
 def show_table(
     frame: pd.DataFrame, *, empty: str, column_config: dict[str, Any] | None = None, key: str | None = None
 ) -> None:
-    """Draw ``frame`` with labelled columns over the page's full width, or say why it is empty.
+    """Draw ``frame`` with labelled columns and values, readable numbers, over the page's full width.
+
+    Code values (effect names, sources, scales, features) are shown as words, numbers to two decimals
+    (p-values in APA style, counts whole), missing cells as a dash; sorting still uses the numbers.
+    Says why the table is empty instead of drawing an empty one.
 
     Parameters
     ----------
@@ -36,4 +41,7 @@ def show_table(
         labels[name] = chosen if isinstance(chosen, str) else label or column_label(str(name))
     # Rename the data itself, so the labels travel with it (sorting, download as CSV, tests).
     config = {labels[name]: value for name, value in given.items() if name in labels and not isinstance(value, str)}
-    st.dataframe(frame.rename(columns=labels), hide_index=True, column_config=config, width="stretch", key=key)
+    shown = with_value_labels(frame)
+    formats = {labels[name]: function for name, function in column_formats(shown).items()}
+    styled = shown.rename(columns=labels).style.format(formats)
+    st.dataframe(styled, hide_index=True, column_config=config, width="stretch", key=key)

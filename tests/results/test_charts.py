@@ -6,7 +6,7 @@ import pandas as pd
 
 from results.planning.simulate import simulate_study
 from results.rendering import charts
-from results.rendering.chart_parts import SUBTITLE_CHAR_PX, WIDTH, to_svg
+from results.rendering.chart_parts import SUBTITLE_CHAR_PX, TITLE_CHAR_PX, WIDTH, chart_title, to_svg
 from results.statistics import detection, emotion
 from results.statistics.intervals import MeanTest
 
@@ -64,3 +64,19 @@ def test_subtitles_are_wrapped_to_the_chart_width():
     trials = simulate_study(4, 8, n_clips=8, seed=7)
     chart = charts.hit_fa_chart(detection.detection_summary(trials))
     assert all(len(line) <= WIDTH / SUBTITLE_CHAR_PX for line in _subtitle(chart))
+
+
+def test_titles_are_wrapped_and_legends_sit_below_the_plot():
+    # A legend right of a chart in a half-width column was cut to "Tru…"; a long title ran past the edge.
+    trials = simulate_study(12, 8, n_clips=8, seed=3)
+    by_source = emotion.emotion_by_source(trials)
+    chart = charts.emotion_interaction_chart(by_source, "valence").to_dict()
+    legends = [
+        layer["encoding"]["color"]["legend"]
+        for layer in chart["layer"]
+        if layer.get("encoding", {}).get("color", {}).get("legend")
+    ]
+    assert legends and all(legend["orient"] == "bottom" for legend in legends)
+    long = chart_title("Lens model: what gave the source away, and what listeners went by, over every clip")
+    assert isinstance(long.text, list) and all(len(line) * TITLE_CHAR_PX <= WIDTH for line in long.text)
+    assert " ".join(long.text).startswith("Lens model: what gave")
