@@ -145,7 +145,9 @@ def test_export_page_offers_every_download(filled_study):
         f"Download the preregistration of study version {in_force} (Markdown + JSON)",
     ]
     app.multiselect(key="export_formats").set_value([]).run()
-    assert [w.value for w in app.warning] == ["Choose at least one format."]
+    warnings = [w.value for w in app.warning]
+    assert "Choose at least one format." in warnings
+    assert any("has no planned sample size" in w for w in warnings) == (not _settings.planned_n)
 
 
 def test_every_breakdown_renders(filled_study):
