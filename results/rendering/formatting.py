@@ -6,16 +6,23 @@ few trials; every caller shows that the same way instead of "nan" or an exceptio
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from functools import partial
+
+import pandas as pd
 
 MISSING = "n/a"
 
 
 def _is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, NaT or pandas' NA (a nullable column's missing cell)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # not a scalar
+        return False
 
 
 def _without_negative_zero(text: str) -> str:

@@ -25,13 +25,14 @@ def test_numbers_that_round_to_zero_have_no_sign():
     assert format_percent(-0.00001) == "0.0%" and format_number(-0.004, 3) == "-0.004"
     assert format_number(-0.5) == "-0.50" and format_cell("d_prime", -1e-9) == "0.00"
     assert format_count_change(0) == "0" and format_count_change(3) == "−3" and format_count_change(np.nan) == ""
+    assert format_count_change(pd.NA) == "" and format_number(pd.NA) == "n/a"
 
 
 def test_table_cells_never_show_none_nan_or_four_decimals():
     frame = pd.DataFrame(
         {
             "stage": ["arrived", None],
-            "removed": [np.nan, 2.0],
+            "removed": pd.array([None, 2], dtype="Int64"),
             "mean_difference": [-0.34091, np.nan],
             "p_value": [0.00002, 0.4567],
             "completed": [True, False],
