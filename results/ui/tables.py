@@ -42,6 +42,9 @@ def show_table(
     # Rename the data itself, so the labels travel with it (sorting, download as CSV, tests).
     config = {labels[name]: value for name, value in given.items() if name in labels and not isinstance(value, str)}
     shown = with_value_labels(frame)
-    formats = {labels[name]: function for name, function in column_formats(shown).items()}
-    styled = shown.rename(columns=labels).style.format(formats)
+    formats = column_formats(shown)
+    # Streamlit draws a missing cell as "None" whatever the Styler says: such columns become their text.
+    for name in [name for name in shown.columns if shown[name].isna().any()]:
+        shown[name] = shown[name].map(formats.pop(name)).astype(str)
+    styled = shown.rename(columns=labels).style.format({labels[name]: function for name, function in formats.items()})
     st.dataframe(styled, hide_index=True, column_config=config, width="stretch", key=key)
