@@ -17,7 +17,7 @@ from results.data.dataset import exclusion_lines
 from results.planning.prereg import flow_and_deviations_html
 from results.rendering import charts, clip_charts
 from results.rendering.formatting import format_number, format_p, format_percent
-from results.rendering.labels import VALUE_LABELS, scale_label
+from results.rendering.labels import VALUE_LABELS, feature_label, scale_label
 from results.rendering.report_designs import design_section
 from results.rendering.report_detection import breakdown_section, detection_section, moderator_section
 from results.rendering.report_emotion import emotion_analysis_html, ordinal_model_html
@@ -178,7 +178,7 @@ def _lens_section(analysis: Analysis) -> str:
     ]
     if summary.cues:
         parts.append(
-            f'<p class="meta">Cues: {esc(", ".join(c.removeprefix("feat_") for c in summary.cues))} '
+            f'<p class="meta">Cues: {esc(", ".join(feature_label(c) for c in summary.cues))} '
             f"({esc(summary.cue_selection)}; choosing cues on the same data flatters both R).</p>"
         )
     n_trials = analysis.n_trials

@@ -8,6 +8,7 @@ import streamlit as st
 from results.data.table import feature_columns
 from results.rendering import clip_charts
 from results.rendering.formatting import format_number
+from results.rendering.labels import feature_label
 from results.statistics import lens
 from results.ui.filters import page_analysis
 from results.ui.tables import show_table
@@ -52,7 +53,7 @@ def features_page() -> None:
         .tolist()
     )
     choices = [f for f in strongest if f in summary.columns]
-    feature = st.selectbox("Feature", choices, format_func=lambda f: f.removeprefix("feat_"), key="features_scatter")
+    feature = st.selectbox("Feature", choices, format_func=feature_label, key="features_scatter")
     st.altair_chart(clip_charts.feature_scatter_chart(summary, feature, analysis.n_participants), width="content")
 
 
@@ -94,7 +95,7 @@ def lens_summary_section(trials: pd.DataFrame) -> None:
     columns[3].metric("Matching G", format_number(summary.matching_g))
     st.caption(
         f"Linear models over {summary.n_clips_model} clips with the cues "
-        f"{', '.join(c.removeprefix('feat_') for c in summary.cues)} ({summary.cue_selection}; "
+        f"{', '.join(feature_label(c) for c in summary.cues)} ({summary.cue_selection}; "
         "choosing cues on the same data flatters both R). Unmodelled agreement "
         f"C = {format_number(summary.unmodelled_c)}."
     )
