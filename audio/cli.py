@@ -43,7 +43,10 @@ def register(subparsers) -> None:
     imp.add_argument("--provenance")
     imp.add_argument("--notes")
     imp.add_argument(
-        "--start", type=float, metavar="SECONDS", help="excerpt start in seconds (default: one third into each file)"
+        "--start",
+        type=float,
+        metavar="SECONDS",
+        help="excerpt start in seconds (default: one third into the part of each file that has sound)",
     )
     imp.add_argument(
         "--workers",
@@ -127,6 +130,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if outcome.ok:
             flag = f"  [{outcome.result.loudness_flag}]" if outcome.result.loudness_flag else ""
             print(f"[{done}/{total}] ok      {outcome.path}  -> clip #{outcome.result.clip_id}{flag}", file=sys.stderr)
+            for warning in outcome.result.warnings:
+                print(f"        WARNING: {warning}", file=sys.stderr)
         else:
             print(f"[{done}/{total}] FAILED  {outcome.path}\n        {outcome.message}", file=sys.stderr)
 

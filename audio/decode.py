@@ -23,6 +23,8 @@ Policies
   variable-bitrate MP3 without a Xing/VBRI length header is rejected: libsndfile would guess
   its length from the first frame and silently cut it.
 * Non-finite samples (NaN/inf in float WAV) and files that are digitally silent are rejected.
+* The excerpt lies inside the sounding part of the file (its leading and trailing digital silence
+  left out) unless the organiser allows silent edges (``keep_silent_edges``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from audio.containers import (
     read_prefix,
     size_of,
 )
+from audio.damage import ExtentTracker, SoundingExtent
 from audio.errors import IngestError
 
 SUPPORTED_FORMATS_TEXT = "WAV, FLAC, OGG (Vorbis or Opus), MP3 or AIFF"
@@ -131,11 +134,14 @@ class DecodedExcerpt:
         The file's header facts.
     start_s : float
         Where the excerpt starts in the file, seconds.
+    extent : SoundingExtent
+        Where the whole file has sound (first to last sample above digital silence), seconds.
     """
 
     samples: np.ndarray
     info: AudioInfo
     start_s: float
+    extent: SoundingExtent
 
 
 def probe(source: FileSource, filename: str, limits: DecodeLimits | None = None) -> AudioInfo:
@@ -243,11 +249,13 @@ def decode_excerpt(
     excerpt_seconds: float,
     start_s: float | None = None,
     limits: DecodeLimits | None = None,
+    keep_silent_edges: bool = False,
 ) -> DecodedExcerpt:
     """Decode a whole file block by block, validate it, and keep one excerpt.
 
-    The whole stream is decoded (so truncation, corruption and non-finite samples anywhere in
-    the file are caught), but only the excerpt is kept in memory.
+    The whole stream is decoded once (so truncation, corruption and non-finite samples anywhere
+    in the file are caught, and the sounding part is found), then decoded again up to the end of
+    the excerpt, which is all that is kept in memory.
 
     Parameters
     ----------
@@ -258,9 +266,13 @@ def decode_excerpt(
     excerpt_seconds : float
         Length of the excerpt participants hear, seconds.
     start_s : float or None
-        Excerpt start in seconds. ``None`` uses :func:`default_start_s`.
+        Excerpt start in seconds. ``None`` uses :func:`default_start_s` on the sounding part.
     limits : DecodeLimits, optional
         Header limits (see :func:`probe`).
+    keep_silent_edges : bool
+        Allow an excerpt that starts or ends in the file's leading or trailing digital silence
+        (the organiser's explicit choice). By default the excerpt lies inside the sounding part
+        (:func:`audio.damage.sounding_extent`), so silence cannot tell the sources apart.
 
     Returns
     -------
@@ -270,15 +282,11 @@ def decode_excerpt(
     ------
     IngestError
         Anything :func:`probe` rejects; a file shorter than the excerpt; a start offset that
-        does not leave a whole excerpt; a truncated or corrupt file; NaN/inf samples; a
-        digitally silent file or excerpt.
+        does not leave a whole excerpt (inside the sounding part, unless ``keep_silent_edges``);
+        a truncated or corrupt file; NaN/inf samples; a digitally silent file or excerpt.
     """
     info = probe(source, filename, limits)
-    chosen_start = _chosen_start(info, filename, excerpt_seconds, start_s)
-    first = int(round(chosen_start * info.sample_rate))
-    wanted = int(round(excerpt_seconds * info.sample_rate))
-    samples, decoded, file_peak = _stream_excerpt(source, filename, info, first, wanted)
-
+    decoded, file_peak, extent = _scan(source, filename, info)
     # MP3 decoders may legitimately differ from the header by encoder delay/padding (< 2 frames).
     tolerance = 2304 if info.format == "MP3" else 0
     if decoded + tolerance < info.frames:
@@ -288,6 +296,11 @@ def decode_excerpt(
         )
     if file_peak == 0.0:
         raise IngestError(f"{filename}: the file contains only digital silence.")
+    window = SoundingExtent(0.0, info.duration_s) if keep_silent_edges else extent
+    chosen_start = _chosen_start(info, window, filename, excerpt_seconds, start_s)
+    first = int(round(chosen_start * info.sample_rate))
+    wanted = int(round(excerpt_seconds * info.sample_rate))
+    samples = _read_frames(source, filename, info, first, wanted)
     if samples.shape[0] < wanted - tolerance:
         raise IngestError(
             f"{filename}: only {samples.shape[0] / info.sample_rate:.1f} s could be decoded from "
@@ -297,45 +310,51 @@ def decode_excerpt(
         raise IngestError(
             f"{filename}: the excerpt starting at {chosen_start:g} s is digital silence; choose another start offset."
         )
-    return DecodedExcerpt(samples=samples, info=info, start_s=chosen_start)
+    return DecodedExcerpt(samples=samples, info=info, start_s=chosen_start, extent=extent)
 
 
-def _chosen_start(info: AudioInfo, filename: str, excerpt_seconds: float, start_s: float | None) -> float:
-    """The excerpt start in seconds (``start_s`` or the default rule), checked to leave a whole excerpt."""
+def _chosen_start(
+    info: AudioInfo, window: SoundingExtent, filename: str, excerpt_seconds: float, start_s: float | None
+) -> float:
+    """The excerpt start in seconds (``start_s`` or the default rule), checked to lie inside ``window``."""
     if info.duration_s + 1e-9 < excerpt_seconds:
         raise IngestError(
             f"{filename}: the recording is {info.duration_s:.1f} s long, shorter than the study's "
             f"clip length of {excerpt_seconds:g} s."
         )
-    chosen_start = default_start_s(info.duration_s, excerpt_seconds) if start_s is None else float(start_s)
+    trimmed = window.duration_s < info.duration_s - 1e-6
+    if window.duration_s + 1e-6 < excerpt_seconds:
+        raise IngestError(
+            f"{filename}: the recording has sound only from {window.start_s:.1f} s to {window.end_s:.1f} s "
+            f"({window.duration_s:.1f} s between digital silence), shorter than the study's clip length of "
+            f"{excerpt_seconds:g} s; use a longer recording, or allow silent edges in the processing settings."
+        )
+    if start_s is None:
+        chosen_start = round(window.start_s + default_start_s(window.duration_s, excerpt_seconds), 3)
+        return min(chosen_start, math.floor((window.end_s - excerpt_seconds) * 1000) / 1000)
+    chosen_start = float(start_s)
     if not math.isfinite(chosen_start) or chosen_start < 0:
         raise IngestError(f"{filename}: the start offset must be a number of seconds >= 0.")
-    if chosen_start + excerpt_seconds > info.duration_s + 1e-6:
+    if chosen_start + 1e-6 < window.start_s or chosen_start + excerpt_seconds > window.end_s + 1e-6:
+        latest = max(window.end_s - excerpt_seconds, window.start_s)
+        if not trimmed:
+            raise IngestError(
+                f"{filename}: a {excerpt_seconds:g} s excerpt starting at {chosen_start:g} s runs past the end "
+                f"of the {info.duration_s:.1f} s recording; choose a start offset of at most {latest:.1f} s."
+            )
         raise IngestError(
-            f"{filename}: a {excerpt_seconds:g} s excerpt starting at {chosen_start:g} s runs past the end "
-            f"of the {info.duration_s:.1f} s recording; choose a start offset of at most "
-            f"{max(info.duration_s - excerpt_seconds, 0.0):.1f} s."
+            f"{filename}: a {excerpt_seconds:g} s excerpt starting at {chosen_start:g} s would start or end in "
+            f"digital silence: the sound runs from {window.start_s:.1f} s to {window.end_s:.1f} s; choose a start "
+            f"offset from {window.start_s:.1f} s to {latest:.1f} s, or allow silent edges in the processing settings."
         )
     return chosen_start
 
 
-def _stream_excerpt(
-    source: FileSource, filename: str, info: AudioInfo, first: int, wanted: int
-) -> tuple[np.ndarray, int, float]:
-    """Decode the whole file block by block, keeping frames ``[first, first + wanted)``.
-
-    Returns
-    -------
-    samples : np.ndarray, shape (n_frames, channels), float32
-        The kept frames (fewer than ``wanted`` when the file ends early).
-    decoded : int
-        Frames decoded in the whole file.
-    file_peak : float
-        Largest absolute sample value of the whole file.
-    """
-    pieces: list[np.ndarray] = []
+def _scan(source: FileSource, filename: str, info: AudioInfo) -> tuple[int, float, SoundingExtent]:
+    """Decode the whole file block by block: frames decoded, the largest sample magnitude, the sounding extent."""
     decoded = 0
     file_peak = 0.0
+    tracker = ExtentTracker(info.sample_rate)
     try:
         with sf.SoundFile(open_for_soundfile(source)) as handle:
             # A plain read loop, not SoundFile.blocks(): blocks() trusts the announced length and
@@ -347,10 +366,7 @@ def _stream_excerpt(
                         f"{decoded / info.sample_rate:.1f} s."
                     )
                 file_peak = max(file_peak, float(np.abs(block).max()))
-                lo = max(first - decoded, 0)
-                hi = min(first + wanted - decoded, block.shape[0])
-                if hi > lo:
-                    pieces.append(block[lo:hi].copy())
+                tracker.update(block)
                 decoded += block.shape[0]
     except IngestError:
         raise
@@ -358,8 +374,32 @@ def _stream_excerpt(
         raise IngestError(
             f"{filename}: the file is corrupt (decoding failed after {decoded / info.sample_rate:.1f} s)."
         ) from None
-    samples = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, info.channels), np.float32)
-    return samples, decoded, file_peak
+    return decoded, file_peak, tracker.extent()
+
+
+def _read_frames(source: FileSource, filename: str, info: AudioInfo, first: int, wanted: int) -> np.ndarray:
+    """Frames ``[first, first + wanted)`` of a file :func:`_scan` found sound, shape (n, channels), float32.
+
+    Decoded from the start rather than by seeking: not every decoder seeks to the exact sample.
+    """
+    pieces: list[np.ndarray] = []
+    decoded = 0
+    try:
+        with sf.SoundFile(open_for_soundfile(source)) as handle:
+            while decoded < first + wanted:
+                block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                if not block.shape[0]:
+                    break
+                lo = max(first - decoded, 0)
+                hi = min(first + wanted - decoded, block.shape[0])
+                if hi > lo:
+                    pieces.append(block[lo:hi].copy())
+                decoded += block.shape[0]
+    except Exception:
+        raise IngestError(
+            f"{filename}: the file is corrupt (decoding failed after {decoded / info.sample_rate:.1f} s)."
+        ) from None
+    return np.concatenate(pieces, axis=0) if pieces else np.zeros((0, info.channels), np.float32)
 
 
 def default_start_s(duration_s: float, excerpt_seconds: float) -> float:

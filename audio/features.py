@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from audio.key import estimate_key  # noqa: E402
 
 #: Version of the feature definitions; stored with every feature row.
-FEATURE_VERSION = "3"  # 3: key from CENS + low STFT chroma, Albrecht-Shanahan profiles
+FEATURE_VERSION = "4"  # 4: silence features; 3: key from CENS + low STFT chroma, Albrecht-Shanahan profiles
 
 N_FFT = 2048
 HOP_LENGTH = 512
@@ -39,6 +39,9 @@ PITCH_CLASS_NAMES = ("c", "c_sharp", "d", "d_sharp", "e", "f", "f_sharp", "g", "
 #: Every feature name with a short human description (unit included). Stable order.
 FEATURE_DESCRIPTIONS: dict[str, str] = {
     "duration_s": "duration of the served clip, s",
+    "leading_silence_s": "silence at the start of the served clip (frames below -70 dBFS RMS), s",
+    "trailing_silence_s": "silence at the end of the served clip (frames below -70 dBFS RMS), s",
+    "longest_silence_s": "longest silence inside the served clip, between sound (frames below -70 dBFS RMS), s",
     "loudness_before_lufs": "integrated loudness of the excerpt before normalisation, LUFS",
     "loudness_lufs": "integrated loudness of the served clip, LUFS",
     "true_peak_dbtp": "true peak of the served clip (4x oversampled), dBTP",
@@ -76,6 +79,11 @@ MEASURED_AT_INGEST = ("loudness_before_lufs", "loudness_lufs", "true_peak_dbtp")
 SIGNAL_FEATURES = tuple(name for name in FEATURE_DESCRIPTIONS if name not in MEASURED_AT_INGEST)
 
 _EPS = 1e-10
+
+#: Frame RMS level at or below which a frame counts as silent, dB re full scale. The served clip
+#: is normalised (about -23 LUFS), so music sits 40-50 dB above this; digital silence and the
+#: first ~10 ms of the fade-in fall below it.
+SILENCE_FRAME_DB = -70.0
 
 # HPSS runs on power pooled over 4 bins x 4 frames (86 Hz x 46 ms cells at 44.1 kHz): a
 # median filter over the full STFT costs ~2.5 s per 30 s clip, the pooled one ~0.05 s, and
@@ -155,6 +163,43 @@ def bandwidth_hz(power: np.ndarray, sr: int, margin_db: float = 20.0) -> float:
     return float(above[-1] * sr / N_FFT) if above.size else 0.0
 
 
+def silence_seconds(
+    rms_db: np.ndarray, sr: int, hop_length: int = HOP_LENGTH, frame_length: int = N_FFT
+) -> dict[str, float]:
+    """Leading, trailing and longest internal silence of a clip from its frame RMS levels, seconds.
+
+    A frame is silent at or below :data:`SILENCE_FRAME_DB`. Leading (trailing) silence is the run of
+    silent frames at the start (end); the longest silence is the longest silent run between the
+    first and last sounding frame. A frame sounds when any of its ``frame_length`` samples does,
+    so a run of ``k`` silent frames stands for ``k - 1`` hops plus one frame of silence (half a
+    frame at the clip's edges, where frames are centred on the first and last sample). Resolution:
+    one hop (11.6 ms at 44.1 kHz).
+
+    Parameters
+    ----------
+    rms_db : np.ndarray, shape (n_frames,)
+        Frame RMS level, dB re full scale (``librosa.feature.rms`` with ``center=True``).
+    sr : int
+        Sample rate, Hz.
+    hop_length, frame_length : int
+        Samples between frames and per frame.
+    """
+    sounding = np.flatnonzero(rms_db > SILENCE_FRAME_DB)
+    if sounding.size == 0:
+        whole = len(rms_db) * hop_length / sr
+        return {"leading_silence_s": whole, "trailing_silence_s": whole, "longest_silence_s": 0.0}
+
+    def run_seconds(frames: int, extra: float) -> float:
+        return float((frames - 1) * hop_length + extra) / sr if frames > 0 else 0.0
+
+    gaps = np.diff(sounding) - 1  # silent frames between consecutive sounding frames
+    return {
+        "leading_silence_s": run_seconds(int(sounding[0]), frame_length / 2),
+        "trailing_silence_s": run_seconds(int(len(rms_db) - 1 - sounding[-1]), frame_length / 2),
+        "longest_silence_s": run_seconds(int(gaps.max()) if gaps.size else 0, frame_length),
+    }
+
+
 def spectral_shape_means(magnitude: np.ndarray, sr: int) -> dict[str, float]:
     """Mean spectral centroid, bandwidth and 85 % / 99 % roll-off of a magnitude STFT, Hz.
 
@@ -227,6 +272,7 @@ def _signal_features(y: np.ndarray, sr: int) -> dict[str, float]:
     rms_db = librosa.amplitude_to_db(frame_rms, ref=1.0, amin=_EPS)
     features["rms_db_mean"] = rms_db.mean()
     features["rms_db_dynamic_range_db"] = np.percentile(rms_db, 95) - np.percentile(rms_db, 5)
+    features.update(silence_seconds(rms_db, sr))
 
     features.update(spectral_shape_means(magnitude, sr))
     features["spectral_flatness_mean"] = librosa.feature.spectral_flatness(S=magnitude).mean()

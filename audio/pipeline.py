@@ -1,7 +1,8 @@
 """The processing pipeline of one clip: decode -> excerpt -> fades -> loudness -> encode -> features.
 
     original file -> decode + validate, keep the excerpt   (:mod:`audio.decode`)
-                  -> format, fades, loudness normalisation  (:mod:`audio.processing`)
+                  -> clipping and DC facts of the excerpt   (:mod:`audio.damage`)
+                  -> format, DC removal, fades, loudness    (:mod:`audio.processing`)
                   -> MP3, re-measured after decoding        (:func:`encode_under_ceiling`)
                   -> features of the decoded MP3            (:mod:`audio.features`)
 
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from audio.damage import HIGH_PASS_HZ, ClippingFacts, clipping_facts, remove_dc
 from audio.decode import DecodedExcerpt, DecodeLimits, decode_excerpt
 from audio.errors import IngestError
 from audio.features import FEATURE_VERSION, extract_features
@@ -51,7 +53,8 @@ _MAX_ENCODE_PASSES = 4
 class ProcessedClip:
     """Everything :func:`process_audio` produced for one file (picklable; nothing stored yet).
 
-    Sample rates in Hz, durations in seconds, loudness in LUFS, peaks in dBTP.
+    Sample rates in Hz, durations in seconds, loudness in LUFS, peaks in dBTP. ``warnings`` are
+    for the organiser at import (clipping, a removed DC offset); the clip is stored all the same.
     """
 
     original_sha256: str
@@ -71,6 +74,7 @@ class ProcessedClip:
     loudness_flag: str | None
     processing: dict
     features: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -148,7 +152,15 @@ def process_audio(
         The file cannot be used; the message says why.
     """
     excerpt = decode_excerpt(
-        source, filename, excerpt_seconds=settings.excerpt_seconds, start_s=start_offset_s, limits=limits
+        source,
+        filename,
+        excerpt_seconds=settings.excerpt_seconds,
+        start_s=start_offset_s,
+        limits=limits,
+        keep_silent_edges=settings.keep_silent_edges,
+    )
+    damage = clipping_facts(
+        excerpt.samples, excerpt.info.sample_rate, true_peak_dbtp(excerpt.samples, excerpt.info.sample_rate)
     )
     y, loudness = _levelled_excerpt(excerpt, filename, settings)
     sr = settings.sample_rate
@@ -178,8 +190,9 @@ def process_audio(
         loudness_after_lufs=float(loudness_after),
         true_peak_dbtp=float(encoded.peak_dbtp),
         loudness_flag=_loudness_flag(loudness, loudness_after, encoded.correction_db, settings),
-        processing=_processing_record(settings, excerpt, loudness, encoded, start_offset_s),
+        processing=_processing_record(settings, excerpt, loudness, encoded, start_offset_s, damage),
         features=features,
+        warnings=damage.warnings(),
     )
 
 
@@ -192,6 +205,7 @@ def _levelled_excerpt(
     y = fit_length(
         to_format(excerpt.samples, excerpt.info.sample_rate, sample_rate=sr, channels=settings.channels), n_frames
     )
+    y = remove_dc(y, sr)
     y = apply_fades(y, sr, settings.fade_seconds)
     try:
         return normalise_loudness(
@@ -229,8 +243,9 @@ def _processing_record(
     loudness: LoudnessResult,
     encoded: EncodedClip,
     start_offset_s: float | None,
+    damage: ClippingFacts,
 ) -> dict:
-    """``clips.processing``: enough to rebuild the served file from the original."""
+    """``clips.processing``: enough to rebuild the served file from the original, and what the original showed."""
     return {
         "settings": settings.to_dict(),
         "feature_version": FEATURE_VERSION,
@@ -238,6 +253,10 @@ def _processing_record(
         "gain_db": round(loudness.gain_db + encoded.correction_db, 3),
         "encode_passes": encoded.passes,
         "original_format": f"{excerpt.info.format}/{excerpt.info.subtype}",
+        "high_pass_hz": HIGH_PASS_HZ,
+        "dc_offset_removed": round(damage.dc_offset, 5),
+        "original_clipping": damage.to_dict(),
+        "original_sound_s": [round(excerpt.extent.start_s, 3), round(excerpt.extent.end_s, 3)],
     }
 
 

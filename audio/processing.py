@@ -2,7 +2,8 @@
 
 Every clip goes through the same chain, in this order:
 
-1. :func:`to_format`: mix to the target channel count and resample (soxr, very high quality).
+1. :func:`to_format`: mix to the target channel count and resample (soxr, very high quality),
+   then :func:`audio.damage.remove_dc` (the mean and everything below 20 Hz).
 2. :func:`apply_fades`: the same raised-cosine fade-in and fade-out on every clip.
 3. :func:`normalise_loudness`: one static gain to the target integrated loudness
    (ITU-R BS.1770-4 via pyloudnorm). Never a limiter or compressor: the music's dynamics are
@@ -61,6 +62,10 @@ class ProcessingSettings:
         320 kbit/s, is the highest MP3 rate: LAME's low-pass then sits at about 20.2 kHz (19.5 kHz at
         256 kbit/s), so even broadband material keeps its loudness within 0.5 LU of the target
         after encoding (white noise: -0.4 LU at 320, -0.5 at 256 kbit/s); 800 kB per 20 s clip.
+    keep_silent_edges : bool
+        Let an excerpt start or end in the original's leading or trailing digital silence. Off by
+        default: the excerpt is cut from the sounding part, because silence a listener hears at a
+        clip's start or end can tell the sources apart (see :mod:`audio.damage`).
     """
 
     excerpt_seconds: float = 20.0
@@ -70,6 +75,7 @@ class ProcessingSettings:
     target_lufs: float = -23.0
     true_peak_ceiling_dbtp: float = -1.0
     mp3_bitrate_kbps: int = 320
+    keep_silent_edges: bool = False
 
     def __post_init__(self) -> None:
         problems = []

@@ -33,7 +33,10 @@ from core.models import Clip
 
 @dataclass(frozen=True)
 class IngestResult:
-    """A clip that is now in the library (loudness in LUFS, peak in dBTP, start in seconds)."""
+    """A clip that is now in the library (loudness in LUFS, peak in dBTP, start in seconds).
+
+    ``warnings``: what the organiser should know about the original (clipping, a removed DC offset).
+    """
 
     clip_id: int
     served_sha256: str
@@ -41,6 +44,7 @@ class IngestResult:
     loudness_after_lufs: float
     true_peak_dbtp: float
     loudness_flag: str | None
+    warnings: tuple[str, ...] = ()
 
 
 def served_file_name(served_sha256: str) -> str:
@@ -129,6 +133,7 @@ def write_clip_rows(
         loudness_after_lufs=processed.loudness_after_lufs,
         true_peak_dbtp=processed.true_peak_dbtp,
         loudness_flag=processed.loudness_flag,
+        warnings=tuple(processed.warnings),
     )
 
 

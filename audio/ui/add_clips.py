@@ -188,7 +188,13 @@ def _process_upload(upload, row, shared: dict, worker: ProcessingWorker, progres
         )
         start = None if pd.isna(row.start_offset_s) else float(row.start_offset_s)
         outcome = ingest_bytes(upload.getvalue(), upload.name, metadata, start_offset_s=start, worker=worker)
-        return {"file": upload.name, "result": "added", "message": _describe(outcome), "clip_id": outcome.clip_id}
+        return {
+            "file": upload.name,
+            "result": "added",
+            "message": _describe(outcome),
+            "clip_id": outcome.clip_id,
+            "warnings": list(outcome.warnings),
+        }
     except IngestError as error:
         return {"file": upload.name, "result": "not added", "message": _reason(upload.name, str(error))}
     except Exception as error:  # one broken file must not stop the batch or the app
@@ -216,7 +222,8 @@ def _describe(outcome: IngestResult) -> str:
         f"clip #{outcome.clip_id}, from {outcome.start_offset_s:.1f} s, "
         f"{outcome.loudness_after_lufs:.1f} LUFS, true peak {outcome.true_peak_dbtp:.1f} dBTP"
     )
-    return f"{text}; warning: {outcome.loudness_flag}" if outcome.loudness_flag else text
+    warnings = ([outcome.loudness_flag] if outcome.loudness_flag else []) + list(outcome.warnings)
+    return f"{text}; warning: {'; '.join(warnings)}" if warnings else text
 
 
 def _show_results(results: list[dict] | None) -> None:
@@ -230,8 +237,11 @@ def _show_results(results: list[dict] | None) -> None:
         # Each reason in full (a table cell would cut a long message off at the right edge).
         reasons = "\n".join(f"- **{r['file']}**: {r['message']}" for r in results if r["result"] != "added")
         st.error(f"{failed} file(s) not added; nothing was stored for them.\n\n{reasons}")
+    warned = "\n".join(f"- **{r['file']}**: {warning}" for r in results for warning in r.get("warnings", []))
+    if warned:
+        st.warning(f"Added, but check these originals:\n\n{warned}")
     st.dataframe(
-        pd.DataFrame(results),
+        pd.DataFrame(results).drop(columns=["warnings"], errors="ignore"),
         hide_index=True,
         width="stretch",
         column_config={
@@ -263,6 +273,12 @@ def _settings_form(settings: ProcessingSettings) -> ProcessingSettings:
             value=float(settings.true_peak_ceiling_dbtp),
             step=0.5,
         )
+        keep_silent_edges = st.checkbox(
+            "Allow clips to start or end in the original's silence",
+            value=bool(settings.keep_silent_edges),
+            help="Off (recommended): each excerpt is cut from where the recording has sound, because "
+            "silence at a clip's start or end can tell human and AI clips apart.",
+        )
         save = st.form_submit_button("Save settings")
     if not save:
         return settings
@@ -273,6 +289,7 @@ def _settings_form(settings: ProcessingSettings) -> ProcessingSettings:
                 "excerpt_seconds": excerpt_seconds,
                 "target_lufs": target_lufs,
                 "true_peak_ceiling_dbtp": ceiling,
+                "keep_silent_edges": bool(keep_silent_edges),
             }
         )
     except ValueError as error:

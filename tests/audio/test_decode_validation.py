@@ -178,8 +178,10 @@ def test_a_silent_excerpt_in_a_file_with_sound_is_rejected(tmp_path):
     y = music_like(10.0)
     y[: 5 * SR] = 0.0
     path = write(tmp_path / "late", y)
-    with pytest.raises(IngestError, match="excerpt starting at 0.5 s is digital silence"):
+    with pytest.raises(IngestError, match=r"would start or end in digital silence: the sound runs from 5\.0 s"):
         decode_excerpt(path, path.name, excerpt_seconds=4.0, start_s=0.5)
+    with pytest.raises(IngestError, match="excerpt starting at 0.5 s is digital silence"):
+        decode_excerpt(path, path.name, excerpt_seconds=4.0, start_s=0.5, keep_silent_edges=True)
 
 
 def test_default_start_is_one_third_in_unless_the_excerpt_would_not_fit():
