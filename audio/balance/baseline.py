@@ -52,6 +52,10 @@ class MachineBaseline:
     folds, repeats : int
     leaning_on : list of (str, float)
         Up to five features with the largest standardised coefficients (positive: higher in AI).
+    left_out : list of (str, str)
+        Stored features the model did not use, each with the reason (not heard, the same in every
+        clip, a category rather than a quantity), so its feature count can be read against the
+        library's.
     """
 
     auc: float
@@ -63,6 +67,7 @@ class MachineBaseline:
     folds: int
     repeats: int
     leaning_on: list[tuple[str, float]] = field(default_factory=list)
+    left_out: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def beyond_chance(self) -> bool:
@@ -70,18 +75,37 @@ class MachineBaseline:
         return self.auc_low > 0.5
 
     def describe(self) -> str:
-        """One sentence: the AUC with its interval and the features it leans on."""
+        """The AUC with its interval, what it means with this many clips, the features used and leaned on."""
         leaning = ", ".join(f"{name} ({'+' if weight > 0 else '-'})" for name, weight in self.leaning_on)
         leaning_text = (
             f"leaning most on {leaning} (+: higher in AI clips)"
             if leaning
             else "leaning on no feature (the lasso shrinks every weight to zero on all clips)"
         )
+        used = f"{self.n_features} stored features"
+        if self.left_out:
+            reasons = "; ".join(f"{name}: {reason}" for name, reason in self.left_out)
+            used = (
+                f"{self.n_features} of the {self.n_features + len(self.left_out)} stored features (left out: {reasons})"
+            )
         return (
-            f"A simple machine (cross-validated lasso logistic regression on {self.n_features} stored features) "
-            f"tells AI from human clips with AUC {self.auc:.2f} (95% CI {self.auc_low:.2f} to "
-            f"{self.auc_high:.2f}; 0.5 = chance), {leaning_text}."
+            f"A simple machine (cross-validated lasso logistic regression on {used}) tells AI from human clips with "
+            f"AUC {self.auc:.2f} (95% CI {self.auc_low:.2f} to {self.auc_high:.2f}; 0.5 = chance), {leaning_text}. "
+            + self._meaning()
         )
+
+    def _meaning(self) -> str:
+        """How to read the AUC: beyond chance, at chance, or below 0.5 (chance as well, with few clips)."""
+        if self.beyond_chance:
+            return "The interval lies above 0.5: the features carry the source."
+        if self.auc < 0.5:
+            return (
+                f"An AUC below 0.5 is chance too, not a machine that does worse than guessing: with "
+                f"{self.n_human} human and {self.n_ai} AI clips, cross-validated AUCs of features that carry no "
+                "source scatter on both sides of 0.5, and often below it (each held-out clip is unlike the clips "
+                "the model was fitted on). No sign that the features give the source away."
+            )
+        return "The interval includes 0.5: no sign that the features give the source away."
 
     def to_dict(self) -> dict:
         """JSON-safe dict."""
@@ -95,11 +119,17 @@ class MachineBaseline:
             "folds": self.folds,
             "repeats": self.repeats,
             "leaning_on": [[name, weight] for name, weight in self.leaning_on],
+            "left_out": [[name, reason] for name, reason in self.left_out],
         }
 
 
 def machine_baseline(
-    groups: dict[str, pd.DataFrame], columns: list[str], *, repeats: int = 10, seed: int = 0
+    groups: dict[str, pd.DataFrame],
+    columns: list[str],
+    *,
+    repeats: int = 10,
+    seed: int = 0,
+    not_compared: dict[str, str] | None = None,
 ) -> MachineBaseline | None:
     """Cross-validate a logistic regression that predicts the source from ``columns``.
 
@@ -114,6 +144,9 @@ def machine_baseline(
         Repetitions of the k-fold split (different shuffles).
     seed : int
         Seed of the shuffles (the report is reproducible).
+    not_compared : dict of str to str, optional
+        Stored features the caller left out of ``columns`` on purpose, with the reason; listed
+        in :attr:`MachineBaseline.left_out` beside those this function drops.
 
     Returns
     -------
@@ -123,7 +156,7 @@ def machine_baseline(
     n_human, n_ai = len(groups["human"]), len(groups["ai"])
     if min(n_human, n_ai) < MIN_PER_SOURCE:
         return None
-    x, names = _design(pd.concat([groups["human"], groups["ai"]]), columns)
+    x, names, dropped = _design(pd.concat([groups["human"], groups["ai"]]), columns)
     if not names:
         return None
     y = np.r_[np.zeros(n_human, dtype=int), np.ones(n_ai, dtype=int)]
@@ -144,6 +177,7 @@ def machine_baseline(
         folds=folds,
         repeats=repeats,
         leaning_on=[(names[i], round(float(weights[i]), 3)) for i in top if weights[i] != 0],
+        left_out=dropped + sorted((not_compared or {}).items()),
     )
 
 
@@ -155,18 +189,22 @@ def _model():
     return make_pipeline(StandardScaler(), lasso)
 
 
-def _design(rows: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[str]]:
-    """The feature matrix (n_clips, n_features): heard, non-constant columns, medians for gaps."""
-    kept, names = [], []
+def _design(rows: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[str], list[tuple[str, str]]]:
+    """The feature matrix (n_clips, n_features) of heard, non-constant columns (medians for gaps),
+    its column names, and the columns dropped with the reason."""
+    kept, names, dropped = [], [], []
     for column in columns:
         if column in NOT_HEARD_FEATURES:
+            dropped.append((feature_name(column), "not what participants hear"))
             continue
         values = pd.to_numeric(rows[column], errors="coerce")
         values = values.fillna(values.median())
         if values.notna().all() and values.nunique() > 1:
             kept.append(values.to_numpy(dtype=float))
             names.append(feature_name(column))
-    return (np.column_stack(kept) if kept else np.empty((len(rows), 0))), names
+        else:
+            dropped.append((feature_name(column), "the same in every clip"))
+    return (np.column_stack(kept) if kept else np.empty((len(rows), 0))), names, dropped
 
 
 def _out_of_fold_auc(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> float:

@@ -7,6 +7,7 @@ also reported as it is.
 from __future__ import annotations
 
 import pandas as pd
+from scipy import stats
 
 from core.vocabulary import SOURCES, Source
 
@@ -215,3 +216,58 @@ def _differ(shares: dict[str, pd.Series], tolerance: float) -> bool:
 
 def _mix(share: pd.Series) -> str:
     return ", ".join(f"{category} {value:.0%}" for category, value in share.sort_index().items())
+
+
+#: Silence features the silence check reads, with what a clip over the threshold has.
+SILENCE_FEATURES = {
+    "feat_leading_silence_s": "silence at the start",
+    "feat_trailing_silence_s": "silence at the end",
+    "feat_longest_silence_s": "a silent pause",
+}
+
+#: Silence a listener hears as a gap, seconds (the audible threshold of the silence check).
+AUDIBLE_SILENCE_S = 0.25
+
+
+def silence_flags(groups: dict[str, pd.DataFrame], alpha: float = 0.05) -> tuple[list[str], list[str]]:
+    """Flags and notes for clips with audible silence (at least :data:`AUDIBLE_SILENCE_S`), per source.
+
+    Audible threshold: a clip counts when a silence feature reaches 0.25 s. Statistical threshold:
+    Fisher's exact test of the counts (clips with and without such silence, human against AI) at
+    ``alpha``. When the silence is audible but the counts are not beyond chance (few clips), the
+    clips are named in a note to listen to.
+
+    Returns
+    -------
+    flags, notes : list of str
+    """
+    if any(len(group) == 0 for group in groups.values()):
+        return [], []
+    flags, notes = [], []
+    for column, what in SILENCE_FEATURES.items():
+        if not all(column in group.columns for group in groups.values()):
+            continue
+        silent = {
+            name: pd.to_numeric(group[column], errors="coerce").fillna(0.0) >= AUDIBLE_SILENCE_S
+            for name, group in groups.items()
+        }
+        counts = {name: int(flags_.sum()) for name, flags_ in silent.items()}
+        if not any(counts.values()):
+            continue
+        sizes = {name: len(group) for name, group in groups.items()}
+        table = [[counts["ai"], sizes["ai"] - counts["ai"]], [counts["human"], sizes["human"] - counts["human"]]]
+        p_value = float(stats.fisher_exact(table).pvalue)
+        longest = max(float(pd.to_numeric(group[column], errors="coerce").max()) for group in groups.values())
+        sentence = (
+            f"{counts['human']} of {sizes['human']} human and {counts['ai']} of {sizes['ai']} AI clips have {what} "
+            f"of at least {AUDIBLE_SILENCE_S:g} s (longest {longest:.1f} s; audible threshold {AUDIBLE_SILENCE_S:g} s"
+        )
+        if p_value <= alpha:
+            flags.append(
+                f"Silence tells the sources apart: {sentence}; beyond chance: Fisher's exact p = {p_value:.3f}). "
+                "Cut the excerpts from where the music sounds (re-process with silent edges not allowed) or "
+                "choose other start offsets."
+            )
+        else:
+            notes.append(f"{sentence}; not beyond chance: Fisher's exact p = {p_value:.2f}); listen to them.")
+    return flags, notes

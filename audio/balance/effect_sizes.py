@@ -2,9 +2,11 @@
 
 Per feature: Hedges' g with its 95 % interval (the size), a Mann-Whitney rank test (exact for
 small groups without ties) and Benjamini-Hochberg q-values across every heard feature (is it
-more than chance, with the false discovery rate controlled). A feature is flagged when its
-q-value is at most the FDR level and its |g| reaches the threshold, or when the sources are
-perfectly separated by constant values. In a library whose sources do not differ, the chance of
+more than chance, with the false discovery rate controlled). A feature is flagged when it passes
+both thresholds: the statistical one (its q-value is at most the FDR level and its |g| reaches
+the threshold, or the sources are perfectly separated by constant values) and the audible one
+(the difference of means is at least the smallest a listener could hear,
+:mod:`audio.balance.audible`). In a library whose sources do not differ, the chance of
 even one such flag is then at most the FDR level (5 %), whatever the number of features; a bare
 |g| threshold instead flags about a quarter of 44 features with 10 clips per source.
 
@@ -20,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.meta_analysis import effectsize_smd
+
+from audio.balance.audible import audible_threshold
 
 FEATURE_PREFIX = "feat_"
 # Processing facts that are numbers a listener could perceive; compared like features.
@@ -39,6 +43,9 @@ NOT_HEARD_FEATURES = {"feat_loudness_before_lufs": "measured before normalisatio
 # Plain words for well-known features: (name pattern, label, what "higher" sounds like,
 # what "lower" sounds like). The first matching pattern wins, so specific names come first.
 _WORDING: tuple[tuple[str, str, str, str], ...] = (
+    (r"leading_silence", "silence at the start", "start with more silence", "start with less silence"),
+    (r"trailing_silence", "silence at the end", "end with more silence", "end with less silence"),
+    (r"longest_silence", "longest pause", "have longer silent pauses", "have shorter silent pauses"),
     (r"centroid", "spectral centroid", "are brighter", "are darker"),
     (r"roll_?off_99", "99% spectral roll-off", "reach higher frequencies", "stop at lower frequencies"),
     (r"roll_?off", "spectral roll-off", "have more high-frequency energy", "have less high-frequency energy"),
@@ -159,6 +166,18 @@ def numeric_feature_columns(frame: pd.DataFrame) -> list[str]:
     return processing + features
 
 
+def not_compared_features(frame: pd.DataFrame) -> dict[str, str]:
+    """Stored ``feat_*`` columns of ``frame`` that :func:`numeric_feature_columns` leaves out on purpose, with why.
+
+    Features repeating a processing fact are not listed: they are compared under the fact's name.
+    """
+    return {
+        feature_name(column): "a category (pitch class), not a quantity"
+        for column in frame.columns
+        if column in CATEGORICAL_FEATURES
+    }
+
+
 def feature_name(column: str) -> str:
     """``feat_spectral_centroid`` -> ``spectral_centroid``; processing columns stay as they are."""
     return column[len(FEATURE_PREFIX) :] if column.startswith(FEATURE_PREFIX) else column
@@ -189,18 +208,22 @@ def feature_table(
 ) -> pd.DataFrame:
     """One row per feature: group sizes, means, SDs, g with its interval, rank test, q-value and flag.
 
-    ``flagged``: heard, and either separated by constant values or ``q_fdr <= fdr_q`` with
-    ``|g| >= g_threshold``. The q-values are computed over heard features with a p-value.
+    ``statistical``: separated by constant values, or ``q_fdr <= fdr_q`` with ``|g| >= g_threshold``.
+    ``audible``: ``|mean_ai - mean_human| >= audible_min`` (the feature's audible threshold, in
+    ``audible_unit``; NaN when none is known, and then never audible). ``flagged``: heard, and both.
+    The q-values are computed over heard features with a p-value.
     """
     rows = [_feature_row(groups, column) for column in columns]
-    table = pd.DataFrame(rows, columns=_TABLE_COLUMNS[:-2])
+    table = pd.DataFrame(rows, columns=_TABLE_COLUMNS[:-4])
     heard = ~table["column"].isin(list(NOT_HEARD_FEATURES))
     table["q_fdr"] = math.nan
     if len(table):
         table.loc[heard, "q_fdr"] = benjamini_hochberg(table.loc[heard, "p_mannwhitney"].to_numpy(dtype=float))
     separated = np.isinf(table["g"].to_numpy(dtype=float))
     beyond_chance = (table["q_fdr"] <= fdr_q) & (table["g"].abs() >= g_threshold)
-    table["flagged"] = (heard & (separated | beyond_chance)).astype(bool)
+    table["statistical"] = (separated | beyond_chance).astype(bool)
+    table["audible"] = ((table["mean_ai"] - table["mean_human"]).abs() >= table["audible_min"]).astype(bool)
+    table["flagged"] = (heard & table["statistical"] & table["audible"]).astype(bool)
     return table[list(_TABLE_COLUMNS)]
 
 
@@ -219,7 +242,11 @@ _TABLE_COLUMNS = (
     "p_mannwhitney",
     "auc",
     "note",
+    "audible_min",
+    "audible_unit",
     "q_fdr",
+    "statistical",
+    "audible",
     "flagged",
 )
 
@@ -244,6 +271,7 @@ def _feature_row(groups: dict[str, pd.DataFrame], column: str) -> dict:
         auc = float(test.statistic) / (len(ai) * len(human))
         # Identical values carry no evidence either way; leaving them out of the FDR count is exact.
         p_value = float(test.pvalue) if note != "identical in every clip" else math.nan
+    audible = audible_threshold(feature_name(column))
     return {
         "feature": feature_name(column),
         "column": column,
@@ -259,6 +287,8 @@ def _feature_row(groups: dict[str, pd.DataFrame], column: str) -> dict:
         "p_mannwhitney": p_value,
         "auc": auc,
         "note": NOT_HEARD_FEATURES.get(column, note),
+        "audible_min": audible.minimum if audible else math.nan,
+        "audible_unit": audible.unit if audible else "",
     }
 
 
@@ -275,7 +305,7 @@ def feature_flags(table: pd.DataFrame) -> list[str]:
             of_family = table["feature"].str.match(family).sum()
             sentence = (
                 f"AI and human clips differ in {FEATURE_FAMILIES[family]}: {len(rows)} of {of_family} "
-                f"beyond chance, largest {largest['feature']} {_g_clause(largest)}."
+                f"beyond chance and audible, largest {largest['feature']} {_g_clause(largest)}."
             )
             sentences.append((largest["size"], sentence))
             continue
@@ -286,9 +316,21 @@ def feature_flags(table: pd.DataFrame) -> list[str]:
 
 
 def _g_clause(row: pd.Series) -> str:
+    """Which thresholds the flag passed: the statistical one, then the audible one."""
+    audible = (
+        f"audible: means differ by {_amount(abs(row['mean_ai'] - row['mean_human']), row['audible_unit'])}, "
+        f"at least {_amount(row['audible_min'], row['audible_unit'])}"
+    )
     if math.isinf(row["g"]):
-        return row["note"]
-    return f"g = {row['g']:+.2f} (95% CI {row['g_low']:+.2f} to {row['g_high']:+.2f}; FDR q = {row['q_fdr']:.3f})"
+        return f"{row['note']}; {audible}"
+    return (
+        f"g = {row['g']:+.2f} (95% CI {row['g_low']:+.2f} to {row['g_high']:+.2f}; beyond chance: "
+        f"FDR q = {row['q_fdr']:.3f}; {audible})"
+    )
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:.3g}{' ' + unit if unit else ''}"
 
 
 def _mean(values: np.ndarray) -> float:

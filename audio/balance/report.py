@@ -34,7 +34,13 @@ import pandas as pd
 from audio import library
 from audio.balance import checks
 from audio.balance.baseline import MachineBaseline, machine_baseline
-from audio.balance.effect_sizes import chance_of_large_g, feature_flags, feature_table, numeric_feature_columns
+from audio.balance.effect_sizes import (
+    chance_of_large_g,
+    feature_flags,
+    feature_table,
+    not_compared_features,
+    numeric_feature_columns,
+)
 from core.vocabulary import SOURCES
 
 
@@ -49,9 +55,11 @@ class BalanceReport:
         ``n_ai``, ``mean_human``, ``sd_human``, ``mean_ai``, ``sd_ai``, ``g``, ``g_low``,
         ``g_high`` (Hedges' g of AI minus human with its 95 % CI), ``p_mannwhitney``
         (two-sided rank test), ``auc`` (probability that a random AI clip has the higher
-        value; 0.5 = no difference), ``note``, ``q_fdr`` (Benjamini-Hochberg q-value over
-        the heard features) and ``flagged`` (``q_fdr <= fdr_q`` and ``|g| >= g_threshold``,
-        or perfectly separated sources).
+        value; 0.5 = no difference), ``note``, ``audible_min`` and ``audible_unit`` (the
+        smallest difference of means a listener could hear, :mod:`audio.balance.audible`),
+        ``q_fdr`` (Benjamini-Hochberg q-value over the heard features), ``statistical``
+        (``q_fdr <= fdr_q`` and ``|g| >= g_threshold``, or perfectly separated sources),
+        ``audible`` (means differ by at least ``audible_min``) and ``flagged`` (both).
     flags : list of str
         Plain-language problems, most basic first; empty when the library looks balanced.
     notes : list of str
@@ -111,8 +119,9 @@ class BalanceReport:
         """A plain-text report: counts, flags, then the standardised-difference table."""
         lines = [
             f"Balance report: {self.counts.get('human', 0)} human and {self.counts.get('ai', 0)} AI clips "
-            f"(a feature is flagged when beyond chance at false discovery rate {self.fdr_q:.0%} and "
-            f"|g| >= {self.g_threshold:.2f}; g > 0 means AI clips are higher)",
+            f"(a feature is flagged when beyond chance at false discovery rate {self.fdr_q:.0%} with "
+            f"|g| >= {self.g_threshold:.2f}, and its means differ by at least the audible threshold; "
+            "g > 0 means AI clips are higher)",
             "",
         ]
         if self.flags:
@@ -127,7 +136,7 @@ class BalanceReport:
         if self.table.empty:
             lines.append("(no numeric features to compare)")
             return "\n".join(lines)
-        header = ("feature", "n human/AI", "human mean (SD)", "AI mean (SD)", "g [95% CI]", "q", "flag")
+        header = ("feature", "n human/AI", "human mean (SD)", "AI mean (SD)", "g [95% CI]", "q", "audible >=", "flag")
         body = [
             (
                 row.feature,
@@ -136,6 +145,7 @@ class BalanceReport:
                 _mean_sd(row.mean_ai, row.sd_ai),
                 _g_text(row.g, row.g_low, row.g_high, row.note),
                 "-" if np.isnan(row.q_fdr) else f"{row.q_fdr:.3f}",
+                "-" if np.isnan(row.audible_min) else f"{row.audible_min:g} {row.audible_unit}".strip(),
                 "*" if row.flagged else "",
             )
             for row in self.table.itertuples()
@@ -204,12 +214,18 @@ def balance_report(
     flags += checks.range_flags(active, duration_tolerance_s, loudness_tolerance_lu)
     flags += checks.loudness_warning_flags(groups)
     flags += feature_flags(table)
+    silence_flags, silence_notes = checks.silence_flags(groups, fdr_q)
+    flags += silence_flags
     flags += checks.composition_flags(groups, composition_tolerance)
     if counts["human"] and counts["ai"]:
         flags += checks.pair_flags(active, source)
     chance = _chance(table, large_g)
-    notes = _notes(table, chance, fdr_q)
-    baseline = machine_baseline(groups, numeric_feature_columns(active)) if with_baseline else None
+    notes = _notes(table, chance, fdr_q) + silence_notes
+    baseline = (
+        machine_baseline(groups, numeric_feature_columns(active), not_compared=not_compared_features(active))
+        if with_baseline
+        else None
+    )
     if baseline is not None:
         (flags if baseline.beyond_chance else notes).append(
             baseline.describe() + (" Find and remove the confound before launch." if baseline.beyond_chance else "")
@@ -249,13 +265,27 @@ def _notes(table: pd.DataFrame, chance: dict[str, float], fdr_q: float) -> list[
         f"|g| >= {chance['large_g']:g} by chance alone, and the chance of any feature flag when the sources "
         f"do not differ is at most {fdr_q:.0%}."
     )
-    if large.empty:
-        return [summary]
-    names = ", ".join(
-        f"{row.feature} (g = {row.g:+.2f})"
-        for row in large.reindex(large["g"].abs().sort_values(ascending=False).index).itertuples()
-    )
-    return [summary, f"{len(large)} large difference(s) not beyond chance, worth listening to: {names}."]
+    notes = [summary]
+    large = large[~large["statistical"]]
+    if not large.empty:
+        names = ", ".join(
+            f"{row.feature} (g = {row.g:+.2f})"
+            for row in large.reindex(large["g"].abs().sort_values(ascending=False).index).itertuples()
+        )
+        notes.append(f"{len(large)} large difference(s) not beyond chance, worth listening to: {names}.")
+    inaudible = table[table["statistical"] & ~table["audible"] & table["q_fdr"].notna()]
+    if not inaudible.empty:
+        names = ", ".join(
+            f"{row.feature} (means differ by {abs(row.mean_ai - row.mean_human):.3g}"
+            + (
+                f", below the audible {row.audible_min:g}{' ' + row.audible_unit if row.audible_unit else ''})"
+                if not np.isnan(row.audible_min)
+                else ", no audible threshold known)"
+            )
+            for row in inaudible.itertuples()
+        )
+        notes.append(f"{len(inaudible)} difference(s) beyond chance but too small to hear, so not flagged: {names}.")
+    return notes
 
 
 def build_report(session, **options) -> BalanceReport:
@@ -273,7 +303,7 @@ def clips_baseline(session, clip_ids: Iterable[int]) -> MachineBaseline | None:
     frame = frame[frame["clip_id"].isin(set(int(i) for i in clip_ids))]
     source = frame["source"].astype(str).str.lower()
     groups = {str(name): frame[source == name] for name in SOURCES}
-    return machine_baseline(groups, numeric_feature_columns(frame))
+    return machine_baseline(groups, numeric_feature_columns(frame), not_compared=not_compared_features(frame))
 
 
 def _mean_sd(mean: float, sd: float) -> str:

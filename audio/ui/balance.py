@@ -30,6 +30,15 @@ _TABLE_COLUMNS = {
     "auc": st.column_config.NumberColumn(
         "P(AI higher)", format="%.2f", help="Chance a random AI clip has the higher value; 0.5 = none."
     ),
+    "audible_min": st.column_config.NumberColumn(
+        "audible from",
+        format="%g",
+        help="The smallest difference of means a listener could hear, in the feature's unit; flags need it.",
+    ),
+    "audible_unit": st.column_config.TextColumn("unit"),
+    "statistical": st.column_config.CheckboxColumn("beyond chance"),
+    "audible": st.column_config.CheckboxColumn("audible"),
+    "flagged": st.column_config.CheckboxColumn("flagged"),
 }
 
 
@@ -40,8 +49,10 @@ def balance_page() -> None:
         "Before launch, human and AI clips should differ only in who made them. Each flag below is a "
         "difference a listener could use instead of musical judgement. g is Hedges' standardised "
         "difference of AI minus human (positive: AI clips are higher). A feature is flagged only when its "
-        "difference is beyond chance (rank test, false discovery rate 5 % across features) and at least the "
-        "threshold below; the notes say how many large differences chance alone would give."
+        "difference is beyond chance (rank test, false discovery rate 5 % across features, |g| at least the "
+        "threshold below) and large enough to hear (the 'audible from' column: e.g. 0.5 LU of loudness, "
+        "0.1 s of duration, 1 kHz of bandwidth); the notes say how many large differences chance alone "
+        "would give and which differences are beyond chance but too small to hear."
     )
     with session_scope() as session:
         frame = library.features_frame(session, include_retired=False)
@@ -72,7 +83,7 @@ def _flags(report: BalanceReport, g_threshold: float) -> None:
     else:
         st.success(
             "No flags: formats and sizes match, loudness is even, and no feature differs beyond chance "
-            f"by |g| ≥ {g_threshold:.2f}."
+            f"by |g| ≥ {g_threshold:.2f} and by enough to hear."
         )
     for note in report.notes:
         st.info(note)

@@ -157,14 +157,16 @@ def test_a_small_shift_is_flagged_only_when_beyond_chance_and_above_the_threshol
     rng = np.random.default_rng(3)
     n = 300
     big = pd.DataFrame([_clip(i, "human" if i % 2 else "ai") for i in range(2 * n)])
-    big["feat_tempo"] = rng.normal(120.0, 10.0, 2 * n) + np.where(big["source"] == "ai", 5.0, 0.0)
+    big["feat_tempo"] = rng.normal(120.0, 15.0, 2 * n) + np.where(big["source"] == "ai", 7.5, 0.0)
     tempo = balance_report(big).table.set_index("feature").loc["tempo"]
     assert tempo["q_fdr"] < 0.05 and 0.3 < tempo["g"] < 0.7
     # (the machine baseline, which would rightly flag this shift too, is tested on its own)
     assert balance_report(big, g_threshold=0.8, with_baseline=False).flags == []  # beyond chance, but small
+    difference = tempo["mean_ai"] - tempo["mean_human"]
     assert balance_report(big, g_threshold=0.3, with_baseline=False).flags == [
         f"AI clips are faster than human clips (higher tempo); g = {tempo['g']:+.2f} "
-        f"(95% CI {tempo['g_low']:+.2f} to {tempo['g_high']:+.2f}; FDR q = {tempo['q_fdr']:.3f})."
+        f"(95% CI {tempo['g_low']:+.2f} to {tempo['g_high']:+.2f}; beyond chance: FDR q = {tempo['q_fdr']:.3f}; "
+        f"audible: means differ by {difference:.3g} bpm, at least 4 bpm)."
     ]
 
 
@@ -345,7 +347,79 @@ def test_mfcc_and_chroma_differences_are_summarised_per_family():
     report = balance_report(frame, with_baseline=False)
     largest = report.table.set_index("feature").loc["mfcc_3_mean"]
     assert report.flags == [
-        f"AI and human clips differ in timbre (MFCC coefficients): 3 of 4 beyond chance, "
+        f"AI and human clips differ in timbre (MFCC coefficients): 3 of 4 beyond chance and audible, "
         f"largest mfcc_3_mean g = {largest['g']:+.2f} (95% CI {largest['g_low']:+.2f} to {largest['g_high']:+.2f}; "
-        f"FDR q = {largest['q_fdr']:.3f})."
+        f"beyond chance: FDR q = {largest['q_fdr']:.3f}; audible: means differ by 120, at least 8)."
     ]
+
+
+def _big_library(n: int, seed: int = 4) -> pd.DataFrame:
+    return pd.DataFrame([_clip(i, "human" if i % 2 else "ai") for i in range(2 * n)])
+
+
+def test_a_loudness_difference_nobody_can_hear_raises_no_flag_however_certain():
+    rng = np.random.default_rng(5)
+    frame = _big_library(200)
+    is_ai = frame["source"] == "ai"
+    frame["loudness_after_lufs"] = -23.0 + 0.0001 * rng.normal(size=len(frame)) - np.where(is_ai, 0.001, 0.0)
+    report = balance_report(frame, with_baseline=False)
+    row = report.table.set_index("feature").loc["loudness_after_lufs"]
+    assert row["q_fdr"] < 1e-6 and row["statistical"]  # beyond chance, and large in SD units
+    assert not row["audible"] and not row["flagged"]
+    assert report.flags == []
+    assert any(
+        "beyond chance but too small to hear" in note and "below the audible 0.5 LU" in note for note in report.notes
+    )
+    # Constant within each source (a perfect statistical tell) and still inaudible: no flag either.
+    frame["loudness_after_lufs"] = np.where(is_ai, -23.001, -23.0)
+    assert balance_report(frame, with_baseline=False).flags == []
+
+
+def test_an_audible_loudness_difference_is_flagged_saying_which_thresholds_applied():
+    rng = np.random.default_rng(6)
+    frame = _big_library(40)
+    is_ai = frame["source"] == "ai"
+    frame["loudness_after_lufs"] = -23.0 + 0.05 * rng.normal(size=len(frame)) + np.where(is_ai, 0.7, 0.0)
+    flags = balance_report(frame, with_baseline=False).flags
+    assert len(flags) == 1  # (the spread stays under the 1 LU range tolerance)
+    assert flags[0].startswith("AI clips are louder than human clips (higher loudness after normalisation)")
+    assert "beyond chance: FDR q = 0.000" in flags[0] and "at least 0.5 LU)" in flags[0]
+
+
+def test_every_stored_feature_has_an_audible_threshold():
+    from audio.balance.audible import audible_threshold
+    from audio.balance.effect_sizes import CATEGORICAL_FEATURES, PROCESSING_COLUMNS
+    from audio.features import FEATURE_DESCRIPTIONS
+
+    compared = [name for name in FEATURE_DESCRIPTIONS if f"feat_{name}" not in CATEGORICAL_FEATURES]
+    missing = [name for name in (*PROCESSING_COLUMNS, *compared) if audible_threshold(name) is None]
+    assert missing == []
+    assert audible_threshold("loudness_after_lufs").minimum == 0.5
+    assert audible_threshold("duration_s").minimum == 0.1
+    assert audible_threshold("bandwidth_hz").minimum == 1000.0
+    assert audible_threshold("spectral_bandwidth_hz_mean").minimum == 100.0
+
+
+def _silence_frame(n_per_source: int, silent_human: int) -> pd.DataFrame:
+    rows = [_clip(i, "human" if i < n_per_source else "ai") for i in range(2 * n_per_source)]
+    frame = pd.DataFrame(rows)
+    for name in ("leading", "trailing", "longest"):
+        frame[f"feat_{name}_silence_s"] = 0.0
+    frame.loc[: silent_human - 1, "feat_trailing_silence_s"] = np.linspace(2.5, 3.0, silent_human)
+    return frame
+
+
+def test_the_report_names_silence_when_one_source_has_it():
+    report = balance_report(_silence_frame(8, silent_human=8), with_baseline=False)
+    silence = [flag for flag in report.flags if flag.startswith("Silence tells the sources apart")]
+    assert len(silence) == 1
+    assert "8 of 8 human and 0 of 8 AI clips have silence at the end of at least 0.25 s (longest 3.0 s" in silence[0]
+    assert "Fisher's exact p = 0.000" in silence[0]
+    # The feature comparison names it in plain words too.
+    assert any(flag.startswith("AI clips end with less silence than human clips") for flag in report.flags)
+
+
+def test_silence_in_too_few_clips_to_be_beyond_chance_is_a_note_to_listen_to():
+    report = balance_report(_silence_frame(4, silent_human=2), with_baseline=False)
+    assert not any("silence" in flag.lower() for flag in report.flags)
+    assert any("2 of 4 human and 0 of 4 AI clips have silence at the end" in note for note in report.notes)

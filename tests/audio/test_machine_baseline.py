@@ -53,3 +53,25 @@ def test_too_few_clips_give_no_baseline_rather_than_a_meaningless_one():
     report = balance_report(_library(3, 10, seed=3, confound=5.0))
     assert report.baseline is None
     assert json.loads(json.dumps(report.to_dict(), allow_nan=False))["machine_baseline"] is None
+
+
+def test_the_baseline_counts_features_as_the_library_stores_them_and_reads_an_auc_below_half_as_chance():
+    reports = []
+    for seed in range(12):
+        frame = _library(6, 10, seed=10 + seed)
+        # As the ingest stores them: duration also among the features, a pitch class, the level before normalisation.
+        frame["feat_duration_s"] = frame["duration_s"]
+        frame["feat_key_estimate"] = np.arange(len(frame)) % 12
+        frame["feat_loudness_before_lufs"] = np.random.default_rng(seed).normal(-14, 2, len(frame))
+        reports.append(balance_report(frame))
+    stored = sum(column.startswith("feat_") for column in frame.columns)
+    for report in reports:
+        note = next(note for note in report.flags + report.notes if note.startswith("A simple machine"))
+        assert f"on 10 of the {stored} stored features (left out: " in note
+        assert "duration_s: the same in every clip" in note and "key_estimate: a category" in note
+        assert "loudness_before_lufs: not what participants hear" in note
+    below = [report for report in reports if report.baseline.auc < 0.5]
+    assert below  # with 6 clips per source and no confound, AUCs fall below 0.5 often
+    for report in below:
+        note = next(note for note in report.notes if note.startswith("A simple machine"))
+        assert "An AUC below 0.5 is chance too, not a machine that does worse than guessing" in note
