@@ -6,15 +6,20 @@ Everything is read from the environment so that one code base serves a laptop de
 Environment variables
 ---------------------
 HUMAN_TOUCH_DATA
-    Folder for the SQLite database, clip files, originals, the numba cache and the
-    generated staff password hash. Default ``./data`` (git-ignored).
+    Folder for the SQLite database, clip files, originals and the generated staff password
+    hash. Default ``./data`` (git-ignored).
 HUMAN_TOUCH_DATABASE_URL
     SQLAlchemy URL of the database. Default: SQLite file ``<data>/human_touch.db``.
+NUMBA_CACHE_DIR
+    numba's compiled-kernel cache. Default: one per installation (:func:`numba_cache_dir`), shared
+    by every data folder, study and replica that runs from it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +39,6 @@ class Paths:
     def originals(self) -> Path:
         """Uploaded originals, kept so clips can be re-processed when settings change."""
         return self.data / "originals"
-
-    @property
-    def numba_cache(self) -> Path:
-        return self.data / "numba-cache"
 
     @property
     def staff_password_hash(self) -> Path:
@@ -60,7 +61,7 @@ def paths() -> Paths:
 def ensure_dirs(p: Paths | None = None) -> Paths:
     """Create the data folder tree if missing and return it."""
     p = p or paths()
-    for folder in (p.data, p.clips, p.originals, p.numba_cache, p.exports):
+    for folder in (p.data, p.clips, p.originals, p.exports):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     # The folder holds resume tokens, Prolific ids and unpublished clips: owner only, even when it
     # existed before (mkdir's mode applies only to new folders).
@@ -81,17 +82,45 @@ def database_url() -> str:
     return f"sqlite:///{data_dir() / 'human_touch.db'}"
 
 
-def configure_numba_cache() -> None:
-    """Point numba's on-disk cache at the persistent data folder (before librosa is imported).
+def numba_cache_dir() -> Path:
+    """numba's cache folder: ``NUMBA_CACHE_DIR``, else one per installation (Python environment).
+
+    Beside the environment (``<sys.prefix>/var/human-touch/numba-cache``) when that is writable,
+    else in the user's cache folder under a name derived from the environment's path
+    (``$XDG_CACHE_HOME`` or ``~/.cache``, ``human-touch/numba-<hash>``). Not in the data folder: a
+    second study, a restored backup or another replica would otherwise compile everything again
+    (3.6 CPU-s for the first clip instead of 1.6). numba keys cached kernels by the source file's
+    path and time stamp, so installations never read each other's kernels.
+    """
+    configured = os.environ.get("NUMBA_CACHE_DIR", "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    beside = Path(sys.prefix) / "var" / "human-touch" / "numba-cache"
+    try:
+        beside.mkdir(parents=True, exist_ok=True)
+        if os.access(beside, os.W_OK):
+            return beside
+    except OSError:
+        pass
+    user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    installation = hashlib.sha256(str(Path(sys.prefix).resolve()).encode()).hexdigest()[:12]
+    return user_cache / "human-touch" / f"numba-{installation}"
+
+
+def configure_numba_cache() -> Path:
+    """Point numba's on-disk cache at :func:`numba_cache_dir` (before librosa is imported); returns it.
 
     Numba's first compile of librosa's kernels costs tens of seconds; a persistent cache
-    makes every later start and every worker process cheap.
+    makes every later start and every worker process cheap. Processes that might compile at the
+    same time fill it one at a time (:func:`audio.numba_cache.warm_numba_cache`).
     """
-    if os.environ.get("NUMBA_CACHE_DIR"):  # chosen by the caller (tests, serve.sh): nothing to create here
-        return
-    p = paths()
-    p.numba_cache.mkdir(parents=True, exist_ok=True)
-    os.environ["NUMBA_CACHE_DIR"] = str(p.numba_cache)
+    folder = numba_cache_dir()
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only disk: numba then runs uncached, and the storage checks say why
+        pass
+    return folder
 
 
 def _streamlit_server_settings() -> dict:

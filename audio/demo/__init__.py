@@ -24,7 +24,7 @@ them while numba warms up and adds them through the ordinary bulk import.
 
 from __future__ import annotations
 
-from audio.demo.build import build_demo_library, warm_feature_kernels
+from audio.demo.build import build_demo_library
 from audio.demo.pieces import (
     AI_SYSTEM,
     GENRE,
@@ -42,5 +42,4 @@ __all__ = [
     "DemoPiece",
     "build_demo_library",
     "render_demo_pieces",
-    "warm_feature_kernels",
 ]

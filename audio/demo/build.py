@@ -11,11 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import Engine
 
 from audio.demo.pieces import GENRE, DemoPiece, render_demo_pieces
-from audio.demo.synth import SAMPLE_RATE
 
 if TYPE_CHECKING:
     from audio.bulk_import import ImportItem
@@ -26,17 +24,8 @@ RENDER_MARGIN_S = 1.0
 _WARM_UP_TIMEOUT_S = 300.0
 
 
-def warm_feature_kernels() -> None:
-    """Run the feature extractor once on a short synthetic signal (fills the numba cache)."""
-    from audio.features import extract_features
-
-    t = np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE
-    tone = (0.1 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
-    extract_features(np.stack([tone, tone], axis=1), SAMPLE_RATE)
-
-
 def _start_feature_warm_up() -> subprocess.Popen:
-    """Start :func:`warm_feature_kernels` in a fresh interpreter on the other core.
+    """Start :func:`audio.numba_cache.warm_numba_cache` in a fresh interpreter on the other core.
 
     Numba compiles librosa's kernels on a machine's first feature extraction (about half a
     minute); doing it while this process parses and renders keeps the first start short, and
@@ -47,7 +36,7 @@ def _start_feature_warm_up() -> subprocess.Popen:
     package_root = str(Path(__file__).resolve().parents[2])
     python_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     return subprocess.Popen(
-        [sys.executable, "-c", "from audio.demo.build import warm_feature_kernels as w; w()"],
+        [sys.executable, "-c", "from audio.numba_cache import warm_numba_cache as w; w()"],
         env=dict(os.environ, PYTHONPATH=python_path),
         cwd=package_root,
         stdout=subprocess.DEVNULL,
