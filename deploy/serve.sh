@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
     --no-staff) STAFF=0; shift ;;
     --no-prepare) PREPARE=0; shift ;;
     --expose-upstream) EXPOSE_UPSTREAM=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "serve.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
