@@ -344,6 +344,10 @@ def _healthy(port: str) -> bool:
         return False
 
 
+def _wait_healthy(port: str) -> None:
+    wait_until(lambda: _healthy(port), f"replica {port} serves /_stcore/health")
+
+
 def _kill_and_see_it_back(deployment: Deployment, address: str, cookie: str) -> None:
     port = address.rsplit(":", 1)[1]
     pid_file = deployment.run_dir / f"replica-{port}.pid"
@@ -365,6 +369,10 @@ def _kill_and_see_it_back(deployment: Deployment, address: str, cookie: str) -> 
 
 def test_serve_restarts_a_sigkilled_replica(deployment):
     """Each replica in turn is SIGKILLed; serve.sh starts a new one, logs both, and nginx uses it again."""
+    # The test before killed a replica: serve.sh may still be starting it again (a starting replica
+    # accepts connections some 20 s before it answers them, and nginx would wait on it).
+    for address in deployment.replicas:
+        _wait_healthy(address.rsplit(":", 1)[1])
     cookies = _cookie_for_each_replica(deployment)
     for address in sorted(deployment.replicas):
         _kill_and_see_it_back(deployment, address, cookies[address])
