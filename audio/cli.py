@@ -85,7 +85,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from audio.bulk_import import ImportItem, collect_audio_files, import_items, read_manifest
     from audio.catalogue import ClipMetadata
     from audio.errors import IngestError
-    from audio.numba_cache import warm_numba_cache
     from core import config, db
 
     if bool(args.manifest) == bool(args.paths):
@@ -136,7 +135,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
         else:
             print(f"[{done}/{total}] FAILED  {outcome.path}\n        {outcome.message}", file=sys.stderr)
 
-    warm_numba_cache()  # once, before the workers start: they must not compile into the cache at once
     outcomes = import_items(items, workers=args.workers, progress=progress)
     _audit_added(actor, [outcome for outcome in outcomes if outcome.ok])
     failed = [outcome for outcome in outcomes if not outcome.ok]

@@ -18,14 +18,9 @@ PACKAGES_WITH_COMMANDS = ("core", "audio", "experiment", "results")
 
 
 def _cmd_prepare(args: argparse.Namespace) -> int:
-    from audio.numba_cache import warm_numba_cache
     from human_touch.startup import prepare
 
     prepare(build_demo=not args.no_demo, echo=print)
-    # After the demo build, which warms the cache while it renders (then this is a no-op): replicas
-    # started after `prepare` (deploy/serve.sh, make run) only ever read the cache.
-    if warm_numba_cache():
-        print("Compiled the audio feature kernels into the numba cache (once per installation).")
     return 0
 
 
