@@ -84,6 +84,9 @@ class Debrief:
         None when nobody else has completed or the setting is off.
     n_compared : int
         Number of other completed participants in the comparison.
+    n_lower, n_tied : int
+        How many of them scored lower than this participant, and how many the same (the rest
+        scored higher); the page says these counts, which read right for a tie and for one person.
     text : str
         The organiser's debrief text, in the participant's language.
     completion_code : str
@@ -101,6 +104,8 @@ class Debrief:
     dprime: float
     percentile: float | None
     n_compared: int
+    n_lower: int
+    n_tied: int
     text: str
     completion_code: str
     completion_url: str
@@ -123,7 +128,7 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     """
     if participant.completed_at is None:
         raise JourneyError(_("The debrief is available once every clip has been answered."))
-    settings = settings_for(session, participant).localised(participant.language)
+    settings = settings_for(session, participant).localised(participant.language, participant.condition)
     _version, current = repository.current_settings(session, participant.study_id)
     responses = repository.responses_of(session, participant)
     trials = repository.trials_of(session, participant)
@@ -177,6 +182,8 @@ def debrief(session: Session, participant: Participant) -> Debrief:
         dprime=sensitivity,
         percentile=percentile,
         n_compared=len(others) if compare else 0,
+        n_lower=sum(other < accuracy for other in others) if compare else 0,
+        n_tied=sum(other == accuracy for other in others) if compare else 0,
         text=settings.debrief_text,
         completion_code=participant.completion_code or "",
         completion_url=_completion_url(current, participant),

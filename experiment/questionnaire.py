@@ -199,13 +199,18 @@ def validate_questionnaire(
     Raises
     ------
     JourneyError
-        Naming the first missing or invalid answer.
+        Naming every missing answer (a participant who skipped several sees them all at once), else
+        the first invalid one.
     """
+    missing = [question for question in questions if answers.get(question.key) in (None, "")]
+    if len(missing) == 1:
+        raise JourneyError(_("Please answer: {question}").format(question=_(missing[0].prompt)))
+    if missing:
+        listed = "\n".join(f"- {_(question.prompt)}" for question in missing)
+        raise JourneyError(_("Please answer these {n} questions:").format(n=len(missing)) + "\n\n" + listed)
     cleaned: dict[str, Any] = {}
     for question in questions:
         value = answers.get(question.key)
-        if value is None or value == "":
-            raise JourneyError(_("Please answer: {question}").format(question=_(question.prompt)))
         if question.kind == "choice":
             if str(value) not in question.options:
                 raise JourneyError(

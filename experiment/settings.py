@@ -25,13 +25,14 @@ from core.vocabulary import (
     TrialFormat,
 )
 from experiment.study_texts import (
-    _DEFAULT_TEXTS,
     DEFAULT_CONSENT_TEXT,
     DEFAULT_DEBRIEF_TEXT,
     DEFAULT_INFORMATION_TEXT,
     DEFAULT_TITLE,
     PLACEHOLDERS,
     TEXT_FIELDS,
+    built_in_text,
+    is_built_in,
 )
 
 SCALE_POINTS_ALLOWED: tuple[int, ...] = (5, 7, 9)
@@ -252,23 +253,23 @@ class StudySettings:
                 changes[name] = tuple(changes[name])
         return replace(self, **changes)
 
-    def localised(self, language: str) -> StudySettings:
-        """These settings with the participant-facing texts (:data:`TEXT_FIELDS`) in ``language``.
+    def localised(self, language: str, condition: str | None = None) -> StudySettings:
+        """These settings with the participant-facing texts (:data:`TEXT_FIELDS`) as a participant reads them.
 
         Each text is the organiser's text in ``language`` when one is set; else, while the English
-        text is still the built-in default, the catalog's translation of that default; else the
-        English text (better than no text).
+        text is still a built-in one, the built-in text that fits the design (a rate-only design's
+        title and information sheet do not mention AI; the debrief of ``condition``, None before
+        the condition is drawn, compares guesses only in the blind condition) in ``language``; else
+        the English text (better than no text).
         """
-        if language == DEFAULT_LANGUAGE:
-            return self
-        own = self.localised_texts.get(language, {})
+        own = {} if language == DEFAULT_LANGUAGE else self.localised_texts.get(language, {})
         changes: dict[str, Any] = {}
         for name in TEXT_FIELDS:
             text = own.get(name, "")
             if text.strip():
                 changes[name] = text
-            elif getattr(self, name) == _DEFAULT_TEXTS[name]:
-                changes[name] = translate(_DEFAULT_TEXTS[name], language)
+            elif is_built_in(name, getattr(self, name)):
+                changes[name] = translate(built_in_text(name, self.conditions, condition), language)
         return replace(self, **changes)
 
     def with_facts(self, text: str) -> str:
@@ -355,8 +356,10 @@ def design_problems(settings: StudySettings) -> list[str]:
         problems.append("paired trials run in the blind condition only (they ask which clip was made by AI)")
     if Condition.RATE_ONLY in s.conditions:
         # Its participants must hear of AI only after the last clip: what they read before must not say it.
+        # A built-in text is shown in its version for the design (experiment.study_texts.built_in_text).
         for name in ("title", "information_text", "consent_text"):
-            if _MENTIONS_AI.search(getattr(s, name)):
+            text = getattr(s, name)
+            if not is_built_in(name, text) and _MENTIONS_AI.search(text):
                 problems.append(f"with the rate-only condition on, {name} must not mention AI (asked only at the end)")
         if s.ai_questions_before:
             problems.append("with the rate-only condition on, the AI questions must come after the clips")

@@ -28,8 +28,8 @@ def debrief_step(page: StepPage) -> bool:
     except JourneyError as error:
         st.error(str(error))
         return False
-    st.subheader(_("Thank you!"))
-    st.markdown(markdown_without_images(info.text))
+    st.subheader(_("Thank you!"), anchor=False)
+    st.markdown(markdown_without_images(info.text), anchors=False)  # organiser text: its headings get no link tab stop
     if info.scored:
         _scored_reveal(info)
     else:
@@ -42,7 +42,7 @@ def _paired_reveal(info: debrief.Debrief) -> None:
     """A paired study's score in pairs and the reveal of each pair: the choice and what each clip was."""
     score = ngettext("{k} of {n} pair", "{k} of {n} pairs", info.n_main).format(k=info.n_correct, n=info.n_main)
     st.metric(_("Your score: pairs where you found the AI clip"), score)
-    st.markdown("#### " + _("Which clip of each pair was made by AI?"))
+    st.markdown("#### " + _("Which clip of each pair was made by AI?"), anchors=False)
     st.table([_pair_row(pair) for pair in info.pairs], hide_index=True, border="horizontal")
 
 
@@ -72,17 +72,11 @@ def _scored_reveal(info: debrief.Debrief) -> None:
         label = _("Your score: correct guesses")
     st.metric(label, _("{k} of {n}").format(k=info.n_correct, n=info.n_main))
     if info.percentile is not None:
-        st.write(
-            ngettext(
-                "You did better than {percent}% of the {n} person who took part before you.",
-                "You did better than {percent}% of the {n} people who took part before you.",
-                info.n_compared,
-            ).format(percent=f"{info.percentile:.0f}", n=info.n_compared)
-        )
+        st.write(comparison_sentence(info))
     else:
         st.write(_("You are among the first to take part, so there is no one to compare with yet."))
 
-    st.markdown("#### " + _("Which clips were made by AI?"))
+    st.markdown("#### " + _("Which clips were made by AI?"), anchors=False)
     # A plain HTML table (not the canvas data grid): readable by screen readers and on phones.
     st.table([_reveal_row(item) for item in info.items], hide_index=True, border="horizontal")
     checks = _checks_note(info.items)
@@ -90,10 +84,31 @@ def _scored_reveal(info: debrief.Debrief) -> None:
         st.caption(checks)
 
 
+def comparison_sentence(info: debrief.Debrief) -> str:
+    """How the score compares with everyone before, in counts (a percentage misread a tie with one person).
+
+    "You did better than 50 % of the 1 person" was a tie counted half; counts say what happened.
+    """
+    n, lower, tied = info.n_compared, info.n_lower, info.n_tied
+    higher = n - lower - tied
+    if n == 1:
+        if lower:
+            return _("You scored higher than the one person who took part before you.")
+        if tied:
+            return _("You scored the same as the one person who took part before you.")
+        return _("The one person who took part before you scored higher than you.")
+    if tied == n:
+        return _("You scored the same as all {n} people who took part before you.").format(n=n)
+    return _(
+        "Of the {n} people who took part before you, {lower} scored lower than you, {tied} the same and "
+        "{higher} higher."
+    ).format(n=n, lower=lower, tied=tied, higher=higher)
+
+
 def _completion(info: debrief.Debrief) -> None:
     """The completion code and the finish button."""
     if info.completion_code:
-        st.markdown("#### " + _("Your completion code"))
+        st.markdown("#### " + _("Your completion code"), anchors=False)
         st.code(info.completion_code, language=None)
     if info.completion_url:
         st.link_button(

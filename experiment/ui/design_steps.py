@@ -22,8 +22,8 @@ def _question_widget(question: Question) -> None:
         st.radio(_(question.prompt), question.options, index=None, format_func=_, key=key)
         return
     ends = f"{question.low} = {_(question.low_label)}, {question.high} = {_(question.high_label)}"
-    st.radio(
-        f"{_(question.prompt)}  \n*{ends}*",
+    st.radio(  # a plain label: screen readers read Markdown asterisks aloud
+        f"{_(question.prompt)} ({ends})",
         list(range(question.low, question.high + 1)),
         index=None,
         horizontal=True,
@@ -37,7 +37,7 @@ def after_trials_step(page: StepPage) -> bool:
     if not questions:
         questionnaire.save_after_trials(page.session, page.participant, {})
         return True
-    st.subheader(_("A few last questions"))
+    st.subheader(_("A few last questions"), anchor=False)
     st.write(_("All the clips are done. Just a few more questions; there are no right or wrong answers."))
     show_error()
     with st.form("after_trials", border=False):

@@ -48,7 +48,7 @@ def _made_by(item: debrief.RevealItem) -> str:
 def unscored_reveal(info: debrief.Debrief) -> None:
     """The reveal for conditions without guesses: which clips were AI and, when labelled, which labels were false."""
     if info.condition == Condition.LABELLED:
-        st.markdown("#### " + _("The labels you saw"))
+        st.markdown("#### " + _("The labels you saw"), anchors=False)
         st.write(
             _(
                 "Before each clip we told you who had made it. Some of these labels were false on purpose: "
@@ -65,7 +65,7 @@ def unscored_reveal(info: debrief.Debrief) -> None:
             for item in info.items
         ]
     else:
-        st.markdown("#### " + _("Which clips were made by AI?"))
+        st.markdown("#### " + _("Which clips were made by AI?"), anchors=False)
         rows = [{_("Clip"): item.position, _("Made by"): _made_by(item)} for item in info.items]
     # A plain HTML table (not the canvas data grid): readable by screen readers and on phones.
     st.table(rows, hide_index=True, border="horizontal")

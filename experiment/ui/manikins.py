@@ -4,8 +4,8 @@ The SAM shows five figures above each 9-point scale, on points 1, 3, 5, 7 and 9:
 the figure's mouth runs from a deep frown to a broad smile; for **arousal**
 the figure goes from sleepy (eyes closed, a small dot on its body) to wide awake with a large
 "explosion" bursting from its body. These are simple re-drawings in that spirit, generated here as
-SVG strings (no drawing is fetched from anywhere). No Streamlit here: :mod:`experiment.ui.trial_page`
-places them.
+SVG strings (no drawing is fetched from anywhere), each with a text alternative. No Streamlit here:
+:mod:`experiment.ui.trial_page` places them.
 
 Reference: Bradley, M. M., & Lang, P. J. (1994). Measuring emotion: the Self-Assessment Manikin
 and the semantic differential. Journal of Behavior Therapy and Experimental Psychiatry, 25(1), 49-59.
@@ -14,8 +14,12 @@ and the semantic differential. Journal of Behavior Therapy and Experimental Psyc
 from __future__ import annotations
 
 import base64
+import html
 import math
 
+from babel.numbers import format_decimal
+
+from core.i18n import N_, _, active_language
 from core.vocabulary import Scale
 
 N_FIGURES = 5
@@ -25,6 +29,23 @@ INK = "#31333F"
 _WIDTH, _HEIGHT = 100, 120
 SAM_SCALES: tuple[str, ...] = (Scale.VALENCE, Scale.AROUSAL)
 """The scales that get manikins (the SAM has none for "moved" or "liking")."""
+FIGURE_DESCRIPTIONS: dict[str, tuple[str, ...]] = {
+    Scale.VALENCE: (
+        N_("a figure with a deep frown"),
+        N_("a figure frowning"),
+        N_("a figure with a neutral face"),
+        N_("a figure smiling"),
+        N_("a figure with a broad smile"),
+    ),
+    Scale.AROUSAL: (
+        N_("a sleepy figure with closed eyes"),
+        N_("a calm figure"),
+        N_("a moderately alert figure"),
+        N_("an excited figure"),
+        N_("a very excited figure, wide awake and shaking"),
+    ),
+}
+"""Each figure's text alternative, lowest level first (what a screen reader says instead of the picture)."""
 
 
 def manikin_svg(scale: str, level: int) -> str:
@@ -69,16 +90,21 @@ def manikin_row_html(scale: str, scale_points: int) -> str:
 
     The row is as wide as the rating buttons under it, which share the width equally (the page's
     CSS), so figure ``i`` sits over point ``1 + i * (scale_points - 1) / 4``: 1, 3, 5, 7, 9 on the
-    SAM's 9 points. Decorative for screen readers (the scale's labels say the same in words).
+    SAM's 9 points. Each figure has a text alternative in the active language
+    (:data:`FIGURE_DESCRIPTIONS`, with the point it stands over).
     """
     figures = []
     for level in range(N_FIGURES):
         point = level * (scale_points - 1) / (N_FIGURES - 1)  # 0-based point under the figure
         left = (point + 0.5) / scale_points * 100
-        figures.append(
-            f'<img class="ht-sam-figure" src="{manikin_data_uri(scale, level)}" alt="" style="left:{left:.3f}%">'
+        alt = _("{figure} (at {point} on the scale)").format(
+            figure=_(FIGURE_DESCRIPTIONS[scale][level]), point=format_decimal(point + 1, locale=active_language())
         )
-    return f'<div class="ht-sam" aria-hidden="true">{"".join(figures)}</div>'
+        figures.append(
+            f'<img class="ht-sam-figure" src="{manikin_data_uri(scale, level)}" alt="{html.escape(alt)}" '
+            f'style="left:{left:.3f}%">'
+        )
+    return f'<div class="ht-sam">{"".join(figures)}</div>'
 
 
 # ----------------------------------------------------------------------------------------------

@@ -114,10 +114,10 @@ def consent_form(settings: StudySettings, *, key: str = "consent") -> str | None
     {"agree", "decline"} or None
         What the participant chose in this run, None until they choose.
     """
-    st.subheader(_("Information about this study"))
-    st.markdown(markdown_without_images(settings.with_facts(settings.information_text)))
-    st.subheader(_("Consent"))
-    st.markdown(markdown_without_images(settings.with_facts(settings.consent_text)))
+    st.subheader(_("Information about this study"), anchor=False)
+    st.markdown(markdown_without_images(settings.with_facts(settings.information_text)), anchors=False)
+    st.subheader(_("Consent"), anchor=False)
+    st.markdown(markdown_without_images(settings.with_facts(settings.consent_text)), anchors=False)
     with st.container(horizontal=True):
         agree = st.button(_("I agree, start the study"), type="primary", key=f"{key}_agree")
         decline = st.button(_("I do not agree"), key=f"{key}_decline")
@@ -143,7 +143,7 @@ def declined_message() -> None:
 
 def questionnaire_step(page: StepPage) -> bool:
     """The "About you" questionnaire in one form; stores the answers and advances."""
-    st.subheader(_("About you"))
+    st.subheader(_("About you"), anchor=False)
     st.write(_("A few short questions before we start. There are no right or wrong answers."))
     show_error()
     with st.form("questionnaire", border=False):
@@ -152,9 +152,9 @@ def questionnaire_step(page: StepPage) -> bool:
                 st.radio(_(question.prompt), question.options, index=None, format_func=_, key=f"q_{question.key}")
             else:
                 points = list(range(question.low, question.high + 1))
-                st.radio(
-                    f"{_(question.prompt)}  \n*{question.low} = {_(question.low_label)}, "
-                    f"{question.high} = {_(question.high_label)}*",
+                st.radio(  # a plain label: screen readers read Markdown asterisks aloud
+                    f"{_(question.prompt)} ({question.low} = {_(question.low_label)}, "
+                    f"{question.high} = {_(question.high_label)})",
                     points,
                     index=None,
                     horizontal=True,
@@ -182,7 +182,7 @@ def audio_check_step(page: StepPage) -> bool:
     (:mod:`experiment.audio_check`), so a reload resumes at the same sound; the screening result
     is stored after the last sound.
     """
-    st.subheader(_("Audio check"))
+    st.subheader(_("Audio check"), anchor=False)
     progress = audio_check.screening_progress(page.session, page.participant)
     if not progress.calibrated:
         _calibration(page.participant.resume_token)
@@ -284,7 +284,7 @@ def instructions_step(page: StepPage) -> bool:
     message = st.session_state.pop("screening_message", None)
     if message:
         st.success(message)
-    st.subheader(_("Instructions"))
+    st.subheader(_("Instructions"), anchor=False)
     settings = page.settings
     # The same count as the progress bar's "Clip k of N" and the debrief (experiment.clip_count).
     n_clips = clip_count.clips_to_hear(settings)

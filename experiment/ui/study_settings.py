@@ -348,6 +348,11 @@ def _text_and_completion_fields(k: str, s: StudySettings) -> dict[str, object]:
             "Fill in " + ", ".join(unfilled) + " in the participant texts (and their translations) before "
             "participants see them. {retention_days} is filled in from the retention period for you."
         )
+    st.caption(
+        "While a text is the built-in one, participants read the version that fits the design: with a rate-only "
+        "condition the title and information sheet do not mention AI, and rate-only and labelled participants' "
+        "debrief compares no guesses (they made none)."
+    )
     values: dict[str, object] = {}
     values["information_text"] = st.text_area(
         labelled("information_text", "Information sheet (Markdown)"),

@@ -80,7 +80,7 @@ def trial_step(page: StepPage) -> bool:
     audio = clip_audio(session, participant, view.audio_nonce)
 
     if view.kind == TrialKind.PRACTICE:
-        st.subheader(_("Practice clip"))
+        st.subheader(_("Practice clip"), anchor=False)
         st.caption(_("This one is for practice and is not scored."))
     else:
         st.progress(
@@ -167,7 +167,7 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
     st.html(_SCALES_CSS)
     show_error()
     with st.form(form_key, border=False):
-        st.markdown("#### " + _("How did this music make YOU feel?"))
+        st.markdown("#### " + _("How did this music make YOU feel?"), anchors=False)
         st.caption(_("Not what the music expresses, but what you felt while listening."))
         for scale in view.scales:
             _rating_scale(scale, view.scale_points, f"{form_key}_{scale}", disabled=not unlocked)
@@ -208,14 +208,15 @@ def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) ->
     radio wraps after 7); nothing is preselected, so no default biases the answer.
     """
     question, low, high = SCALE_QUESTIONS[scale]
-    label = f"{_(question)}  \n*1 = {_(low)}, {scale_points} = {_(high)}*"
+    ends = f"1 = {_(low)}, {scale_points} = {_(high)}"
     # The question, then the figures, then the buttons (the widget's own label would sit above
-    # the figures); every scale alike, and the label stays on the widget for screen readers.
-    st.markdown(label)
+    # the figures); every scale alike. The widget keeps a plain-text label for screen readers
+    # (Markdown there was read out with its asterisks).
+    st.markdown(f"{_(question)}  \n*{ends}*")
     if scale in SAM_SCALES:
         st.html(manikin_row_html(scale, scale_points))
     st.segmented_control(
-        label,
+        f"{_(question)} ({ends})",
         list(range(1, scale_points + 1)),
         key=key,
         disabled=disabled,
@@ -226,7 +227,7 @@ def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) ->
 
 def _source_question(form_key: str, *, disabled: bool) -> None:
     """Who made the clip, with confidence (blind condition only)."""
-    st.markdown("#### " + _("Who do you think made this clip?"))
+    st.markdown("#### " + _("Who do you think made this clip?"), anchors=False)
     # Vertical: six labels in one column read as a scale on a phone too (a horizontal
     # radio wraps them into uneven rows there).
     st.radio(

@@ -98,10 +98,10 @@ def play_through(page, timeout_ms: int = 30_000) -> None:
     )
 
 
-def calibrate(page) -> None:
+def calibrate(page, lang: str = "en") -> None:
     """Play the (looping) calibration sound until "My volume is set" unlocks, then click it."""
-    wait_for_app(page, "Audio check")
-    button = page.get_by_role("button", name="My volume is set, continue", exact=True)
+    wait_for_app(page, translate("Audio check", lang))
+    button = page.get_by_role("button", name=translate("My volume is set, continue", lang), exact=True)
     assert button.is_disabled(), "the volume is set only once the calibration sound has played"
     audio = page.locator("audio")
     audio.wait_for(state="attached")
@@ -111,12 +111,15 @@ def calibrate(page) -> None:
     button.click()
 
 
-def pass_audio_check(page) -> None:
-    calibrate(page)
-    wait_for_app(page, "Sound 1 of")
+def pass_audio_check(page, lang: str = "en", before_answer: Callable[[], None] | None = None) -> None:
+    """Calibrate, then answer the (single) screening sound with "1"; ``before_answer`` runs before that click."""
+    calibrate(page, lang)
+    wait_for_app(page, translate("Sound {number} of {total}", lang).split("{")[0])
     play_through(page)
     button = page.get_by_role("button", name="1", exact=True)
     page.wait_for_function("b => !b.disabled", arg=button.element_handle(), timeout=30_000)
+    if before_answer is not None:
+        before_answer()
     button.click()
 
 

@@ -10,9 +10,10 @@ from collections import Counter
 import pytest
 
 from core import db
+from core.i18n import using_language
 from core.models import Response
 from experiment import repository
-from experiment.debrief import debrief
+from experiment.debrief import Debrief, debrief
 from experiment.entry import (
     load_participant,
     start_preview,
@@ -24,6 +25,7 @@ from experiment.trials import (
     current_trial,
     submit_answer,
 )
+from experiment.ui.debrief_page import comparison_sentence
 from tests.experiment.drive import (
     DURATION_S,
     QUESTIONNAIRE,
@@ -149,9 +151,49 @@ def test_percentile_compares_with_completed_real_participants_only(data_env):
     with db.session_scope() as s:
         info = debrief(s, load_participant(s, third))
         assert info.n_compared == 2 and info.percentile == pytest.approx(75.0)  # above one, tied with one
+        assert (info.n_lower, info.n_tied) == (1, 1)
+        assert comparison_sentence(info) == (
+            "Of the 2 people who took part before you, 1 scored lower than you, 1 the same and 0 higher."
+        )
         preview_info = debrief(s, load_participant(s, preview_token))
         assert preview_info.completion_code == "PREVIEW" and preview_info.completion_url == ""
         assert preview_info.n_compared == 3  # the preview sees how it would compare; it is never compared
+
+
+@pytest.mark.parametrize(
+    ("others", "lower", "tied", "english", "german"),
+    [
+        (1, 0, 1, "You scored the same as the one person who took part before you.", "genauso abgeschnitten wie die"),
+        (1, 1, 0, "You scored higher than the one person who took part before you.", "besser abgeschnitten als die"),
+        (
+            1,
+            0,
+            0,
+            "The one person who took part before you scored higher than you.",
+            "hat besser abgeschnitten als Sie",
+        ),
+        (3, 0, 3, "You scored the same as all 3 people who took part before you.", "wie alle 3 Personen"),
+    ],
+)
+def test_the_comparison_reads_right_for_a_tie_and_for_one_person(others, lower, tied, english, german):
+    """A tie with one person read "You did better than 50 % of the 1 person" (issue 24)."""
+    info = Debrief(
+        items=(),
+        n_correct=2,
+        n_main=4,
+        accuracy=0.5,
+        dprime=0.0,
+        percentile=50.0,
+        n_compared=others,
+        n_lower=lower,
+        n_tied=tied,
+        text="",
+        completion_code="",
+        completion_url="",
+    )
+    assert comparison_sentence(info) == english
+    with using_language("de"):
+        assert german in comparison_sentence(info)
 
 
 def _submit_from_threads(token: str, n_threads: int) -> Counter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from typing import Any
 
@@ -56,11 +57,22 @@ def test_label_modes_follow_the_shares_and_labels_are_independent_of_the_source(
     assert labels[12] == labels[4]  # the repeat hears the same announcement
 
 
-def test_rate_only_refuses_texts_that_mention_ai():
-    problems = settings_problems(StudySettings(conditions=("blind", "rate_only")))
+def test_rate_only_refuses_own_texts_that_mention_ai_but_runs_on_the_built_in_ones():
+    own = StudySettings(conditions=("blind", "rate_only"), title="Human or AI?", information_text="AI music.")
+    problems = settings_problems(own)
     assert any("title must not mention AI" in p for p in problems)
     assert any("information_text must not mention AI" in p for p in problems)
     assert not settings_problems(StudySettings(**NEUTRAL))
+    # The built-in texts switch to their rate-only versions: switching the design on them just works.
+    built_in = StudySettings(conditions=("blind", "rate_only"))
+    assert not settings_problems(built_in)
+    for language, title in (("en", "A listening study"), ("de", "Eine Hörstudie")):
+        shown = built_in.localised(language)
+        assert shown.title == title
+        assert not re.search(r"\bA\.?I\b|\bKI\b|artificial|künstlich", shown.title + shown.information_text)
+        assert "{retention_days}" in shown.information_text  # still says how long ids are kept
+    blind_only = StudySettings().localised("de")
+    assert blind_only.title == "Mensch oder KI? Eine Hörstudie" and "KI-System" in blind_only.information_text
     assert settings_problems(StudySettings(conditions=()))
     assert settings_problems(StudySettings(label_true_percent=60))
 
@@ -82,6 +94,17 @@ def test_labelled_design_refuses_label_shares_that_make_label_and_source_identic
         )
     )
     assert not settings_problems(StudySettings(label_true_percent=100, label_reversed_percent=0))
+
+
+def test_only_the_blind_debrief_text_speaks_of_guesses_compared():
+    settings = StudySettings(conditions=tuple(CONDITIONS))
+    for language, compare in (("en", "how your guesses compare"), ("de", "im Vergleich")):
+        assert compare in settings.localised(language, Condition.BLIND).debrief_text
+        for condition in (Condition.RATE_ONLY, Condition.LABELLED):
+            text = settings.localised(language, condition).debrief_text
+            assert compare not in text and ("AI" in text or "KI" in text)  # the reveal itself is still explained
+    own = settings.with_changes(debrief_text="Thanks!")
+    assert own.localised("en", Condition.RATE_ONLY).debrief_text == "Thanks!"  # the organiser's own text stays
 
 
 def test_gold_msi_training_score_sums_the_seven_items_with_two_reversed():

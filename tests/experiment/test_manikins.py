@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from core.i18n import using_language
 from experiment.ui.manikins import N_FIGURES, SAM_SCALES, manikin_row_html, manikin_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -50,7 +51,15 @@ def test_the_row_puts_the_figures_over_points_1_3_5_7_9_of_nine():
     assert lefts == pytest.approx([(point - 0.5) / 9 * 100 for point in (1, 3, 5, 7, 9)], abs=1e-3)
     sources = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
     assert [base64.b64decode(s).decode() for s in sources] == [manikin_svg("valence", i) for i in range(5)]
-    assert 'aria-hidden="true"' in html  # decorative: the scale's words say the same
+    # Each figure says what it shows, in the participant's language (issue 24: no text alternative).
+    alts = re.findall(r'alt="([^"]*)"', html)
+    assert alts[0] == "a figure with a deep frown (at 1 on the scale)"
+    assert alts[-1] == "a figure with a broad smile (at 9 on the scale)"
+    assert "aria-hidden" not in html
+    with using_language("de"):
+        german = re.findall(r'alt="([^"]*)"', manikin_row_html("arousal", 7))
+    assert german[0] == "eine schläfrige Figur mit geschlossenen Augen (bei 1 auf der Skala)"
+    assert german[1].endswith("(bei 2,5 auf der Skala)") and len(set(german)) == 5
 
 
 def test_only_the_sam_scales_have_figures():

@@ -144,9 +144,11 @@ def test_each_design_is_explained_and_the_conditions_are_saved(library):
     newest = versions()[0][3]
     assert newest.conditions == ("blind", "labelled") and newest.label_random_percent == 20
 
-    # Rate-only with the default title ("Human or AI?") would tell its participants about AI: refused.
+    # Rate-only with the organiser's own texts about AI would tell its participants about AI: refused.
     at = open_settings()
     next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "rate_only"])
+    next(t for t in at.text_input if t.key.endswith("_title")).set_value("Human or AI? Our study")
+    next(t for t in at.text_area if t.key.endswith("_information")).set_value("Some clips are AI music.")
     next(b for b in at.button if b.label == "Save as new version").click().run()
     # Said with the page's own labels, not the code's field names.
     assert "“Title shown to participants” must not mention AI" in at.error[0].value
@@ -200,3 +202,21 @@ def test_own_hypotheses_are_saved_and_a_missing_planned_n_is_warned_about(librar
     newest = versions()[0][3]
     assert newest.hypotheses == own and newest.planned_n == 60
     assert not any("No planned sample size is set" in w.value for w in open_settings().warning)
+
+
+def test_switching_to_rate_only_works_on_the_built_in_texts_and_problems_use_the_labels(library):
+    at = open_settings()
+    before = len(versions())
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(2)
+    next(c for c in at.checkbox if c.key.endswith("practice")).set_value(False)
+    next(m for m in at.multiselect if m.key.endswith("conditions")).set_value(["blind", "rate_only"])
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.error, at.error[0].value
+    assert len(versions()) == before + 1 and versions()[0][3].conditions == ("blind", "rate_only")
+
+    next(t for t in at.text_input if t.key.endswith("_title")).set_value("Human or AI? Tell us")
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    message = at.error[0].value
+    assert "“Title shown to participants” must not mention AI" in message
+    assert "title" not in message.replace("Title", "")  # no field name in code
+    assert len(versions()) == before + 1
