@@ -7,6 +7,15 @@ The pooled (marginal) truth: slope ``sqrt((1 + v) / (sd_ai^2 + v))`` with ``v = 
 ``d_a = d' / sqrt((1 + sd_ai^2) / 2 + v)``. Per cell it prints the share of studies whose slope test rejects
 ``s = 1`` (false positives at sd_ai = 1, power otherwise) and the coverage of the true slope and d_a.
 
+Measured (issue 22; 100 studies a cell, d' 1, a shared machine at load 20; a 5 % rate's SE is 2.2 points):
+
+    sd_ai  clip SD  clips  true slope  rejects s=1  slope coverage  true d_a  d_a coverage
+    1      0.5      20     1.000        5.0 %        95.0 %          0.864     95.0 %
+    1      0.5      40     1.000        6.0 %        94.0 %          0.864     95.0 %
+    1      1.0      20     1.000        3.0 %        97.0 %          0.692     94.0 %
+    1      1.0      40     1.000        7.0 %        93.0 %          0.692     95.0 %
+    1.5    0.5      20     0.719       94.0 %        97.0 %          0.713     96.0 %
+
 Usage::
 
     nice -n 15 python benchmarks/zroc_calibration.py --studies 200
