@@ -1,4 +1,5 @@
-"""Every SQL statement on audio's tables: ``clips``, ``clip_features``, ``clip_blobs`` and ``library_settings``.
+"""Every SQL statement on audio's tables: ``clips``, ``clip_features``, ``clip_blobs``, ``library_settings`` and
+``pair_overrides``.
 
 Functions take an open :class:`sqlalchemy.orm.Session` and leave the transaction to whoever
 opened it (they flush, never commit or roll back). Other packages do not call this module: they
@@ -14,7 +15,7 @@ from sqlalchemy import CursorResult, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from core.models import Clip, ClipBlob, ClipFeatures, LibrarySettings, utcnow
+from core.models import Clip, ClipBlob, ClipFeatures, LibrarySettings, PairOverride, utcnow
 from core.vocabulary import SOURCES
 
 # --- processing settings ----------------------------------------------------------------------
@@ -189,3 +190,28 @@ def clips_without_blob(session: Session) -> list[tuple[int, str, str]]:
     missing = ~exists().where(ClipBlob.sha256 == Clip.served_sha256)
     rows = session.execute(select(Clip.id, Clip.served_sha256, Clip.served_name).where(missing).order_by(Clip.id))
     return [(row.id, row.served_sha256, row.served_name) for row in rows]
+
+
+# --- similarity-pair overrides (audio.pairing) ---------------------------------------------------
+
+
+def pair_overrides(session: Session) -> dict[int, int]:
+    """Every override as ``{human clip id: AI clip id}``."""
+    return {row.human_clip_id: row.ai_clip_id for row in session.scalars(select(PairOverride))}
+
+
+def set_pair_override(session: Session, human_clip_id: int, ai_clip_id: int) -> None:
+    """Pair the two clips, releasing any other override either clip was in."""
+    clear_pair_override(session, human_clip_id, ai_clip_id)
+    session.add(PairOverride(human_clip_id=human_clip_id, ai_clip_id=ai_clip_id))
+    session.flush()
+
+
+def clear_pair_override(session: Session, human_clip_id: int, ai_clip_id: int | None = None) -> int:
+    """Remove the overrides the clips are in; how many were removed."""
+    condition = PairOverride.human_clip_id == human_clip_id
+    if ai_clip_id is not None:
+        condition = or_(condition, PairOverride.ai_clip_id == ai_clip_id)
+    removed = cast(CursorResult[Any], session.execute(delete(PairOverride).where(condition)))
+    session.flush()
+    return int(removed.rowcount or 0)

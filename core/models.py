@@ -170,6 +170,19 @@ class ClipFeatures(Base):
     clip: Mapped[Clip] = relationship(back_populates="features")
 
 
+class PairOverride(Base):
+    """An organiser's choice of the AI clip paired with a human clip in similarity pairing (audio.pairing).
+
+    Each clip is in at most one override; the other clips are matched around them.
+    """
+
+    __tablename__ = "pair_overrides"
+
+    human_clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), primary_key=True)
+    ai_clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), unique=True)
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Participant(Base):
     """A participant who consented. The resume token is random, never derived from a Prolific id."""
 
@@ -205,6 +218,8 @@ class Participant(Base):
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # The design condition (core.vocabulary.Condition), drawn when the trial list is stored.
     condition: Mapped[str | None] = mapped_column(String(16))
+    # Paired studies with pairing type between participants: "similar" or "random" (drawn with the trials).
+    pairing: Mapped[str | None] = mapped_column(String(8))
     # Made by ``human-touch demo participants`` (experiment.simulate) through the real services so
     # that a demo shows filled results; left out of results and exports unless asked for.
     simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -273,6 +288,8 @@ class Trial(Base):
     # place in it (1 = heard first, 2 = second); None for single-clip trials and the practice.
     pair_trial: Mapped[int | None] = mapped_column(Integer)
     pair_position: Mapped[int | None] = mapped_column(Integer)
+    # Paired studies with a pairing design: how the pair was made, "similar" or "random" (issue 26).
+    pairing: Mapped[str | None] = mapped_column(String(8))
 
     participant: Mapped[Participant] = relationship(back_populates="trials")
     clip: Mapped[Clip] = relationship()
@@ -306,6 +323,8 @@ class Response(Base):
     confidence: Mapped[int | None] = mapped_column(Integer)
     familiar: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
+    # The answer to "What made you think so?" after the guess (paired: on both clips of the pair).
+    reason: Mapped[str | None] = mapped_column(Text)
     attention_answer: Mapped[str | None] = mapped_column(String(64))
     # Paired (2AFC) trials: the one answer "which one was made by AI?" - the position chosen (1 or 2)
     # and how sure (1 = guessing .. 3 = sure) - kept on the responses of both clips of the pair.

@@ -166,3 +166,40 @@ class LabelMode(StrEnum):
     """The label names the other source."""
     RANDOM = "random"
     """The label is drawn at random (a coin per trial), whatever the source."""
+
+
+class PairingDesign(StrEnum):
+    """How a paired study makes its pairs of one human and one AI clip (issue 26)."""
+
+    OFF = "off"
+    """Organisers' ``pair_id`` pairs when every clip has one, else random pairs (no pairing factor)."""
+    SIMILAR = "similar"
+    """Every pair similar: an AI clip with the human clip nearest to it in the features (audio.pairing)."""
+    RANDOM = "random"
+    """Every pair random (the similar pairs' humans re-paired among themselves)."""
+    WITHIN = "within"
+    """Each participant gets half similar and half random pairs (pairing type within participants)."""
+    BETWEEN = "between"
+    """Each participant gets all similar or all random pairs, balanced over arrivals."""
+
+
+PAIRING_DESIGNS: tuple[PairingDesign, ...] = tuple(PairingDesign)
+
+PAIRING_TYPES: tuple[str, ...] = ("similar", "random")
+"""The two kinds of pair a pairing design compares (``Trial.pairing``)."""
+
+PAIRING_FEATURE_GROUPS: tuple[str, ...] = ("timbre", "tempo", "key", "loudness range", "spectral shape")
+"""Feature groups similarity pairing can use (:data:`audio.pairing.FEATURE_GROUPS`); all by default."""
+
+
+class ReasonMode(StrEnum):
+    """When a blind participant is asked "What made you think so?" (optional free text, issue 26)."""
+
+    OFF = "off"
+    PER_TRIAL = "per_trial"
+    """After every guess (a paired study: after every pair's choice)."""
+    AT_END = "at_end"
+    """Once, after the last clip (stored with the last answer)."""
+
+
+REASON_MODES: tuple[ReasonMode, ...] = tuple(ReasonMode)

@@ -158,10 +158,6 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     n_main = len(scored)
     n_correct = sum(item.correct for item in scored)
     accuracy = n_correct / n_main if n_main else 0.0
-    hits = sum(1 for i in scored if i.truth == Source.AI and i.guess == Source.AI)
-    misses = sum(1 for i in scored if i.truth == Source.AI and i.guess == Source.HUMAN)
-    false_alarms = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.AI)
-    correct_rejections = sum(1 for i in scored if i.truth == Source.HUMAN and i.guess == Source.HUMAN)
     others = repository.completed_accuracies(
         session, exclude_participant_id=participant.id, study_id=participant.study_id
     )
@@ -169,7 +165,7 @@ def debrief(session: Session, participant: Participant) -> Debrief:
     # Paired participants' choices are not single-clip guesses: no comparison with those scores.
     compare = settings.show_percentile and asks_source(participant.condition) and not pairs
     percentile = percentile_rank(accuracy, others) if compare else None
-    sensitivity = dprime(hits, misses, false_alarms, correct_rejections)
+    sensitivity = _yes_no_dprime(scored)
     if pairs:  # each pair is one 2AFC choice, scored once: d' = sqrt(2) z(pc)
         n_main, n_correct = len(pairs), sum(pair.correct for pair in pairs)
         accuracy = n_correct / n_main
@@ -194,6 +190,20 @@ def debrief(session: Session, participant: Participant) -> Debrief:
 
 # ----------------------------------------------------------------------------------------------
 # Internals
+
+
+def _yes_no_dprime(scored: list[RevealItem]) -> float:
+    """d' of the scored single-clip guesses ("AI" is the signal), log-linear corrected."""
+
+    def count(truth: str, guess: str) -> int:
+        return sum(1 for i in scored if i.truth == truth and i.guess == guess)
+
+    return dprime(
+        count(Source.AI, Source.AI),
+        count(Source.AI, Source.HUMAN),
+        count(Source.HUMAN, Source.AI),
+        count(Source.HUMAN, Source.HUMAN),
+    )
 
 
 def _pair_reveals(trials, responses, show_creator: bool) -> tuple[PairReveal, ...]:

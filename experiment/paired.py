@@ -58,6 +58,7 @@ class PairedPlan:
     trial: PlannedTrial
     pair_trial: int | None = None
     pair_position: int | None = None
+    pairing: str | None = None  # "similar" or "random" under a pairing design (experiment.pairing_design)
 
 
 def is_paired(settings) -> bool:

@@ -10,6 +10,7 @@ participant runs under.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Engine
@@ -20,8 +21,8 @@ from core import db
 from core.i18n import N_, _
 from core.models import Participant, utcnow
 from core.vocabulary import Step
-from experiment import conditions, paired, repository
-from experiment.assignment import AssignmentError, AssignmentRules, assign_trials
+from experiment import conditions, paired, pairing_design, repository
+from experiment.assignment import AssignmentError, AssignmentRules, ClipInfo, PlannedTrial, assign_trials
 from experiment.journey import STEPS, JourneyStep
 from experiment.settings import StudySettings
 
@@ -113,6 +114,27 @@ def complete(session: Session, participant: Participant) -> None:
     participant.completed_at = utcnow()
 
 
+def _planned_trials(
+    session: Session, participant: Participant, settings: StudySettings, clips: list[ClipInfo]
+) -> tuple[list[PlannedTrial], list[paired.PairedPlan] | None]:
+    """The participant's trial list and, in a paired study, its pairs (similar/random under a pairing design)."""
+    rules = AssignmentRules.from_settings(settings)
+    exposure = repository.exposure_counts(session, participant.study_id, settings)
+    if not paired.is_paired(settings):
+        return assign_trials(clips, exposure, rules, participant.seed), None
+    rules = paired.paired_rules(rules)
+    designed = pairing_design.has_pairing_design(settings)
+    if designed:  # whole similar pairs are drawn; random pairs re-pair them (experiment.pairing_design)
+        clips, rules = pairing_design.with_similar_pairs(session, clips, settings), replace(rules, use_pairs=True)
+    plan = paired.arrange_pairs(assign_trials(clips, exposure, rules, participant.seed), clips, participant.seed)
+    if designed:
+        n_pairs = len({p.pair_trial for p in plan if p.pair_trial != paired.PRACTICE_PAIR})
+        chosen = pairing_design.ensure_pairing(session, participant, settings)
+        types = pairing_design.pairing_types(settings.pairing_design, n_pairs, chosen, participant.seed)
+        plan = pairing_design.apply_pairing(plan, types, {c.clip_id: c for c in clips}, participant.seed)
+    return [entry.trial for entry in plan], plan
+
+
 def _ensure_trials(session: Session, participant: Participant, settings: StudySettings) -> None:
     """Assign and store the trial list once (after the audio check, so screen-outs use no clips)."""
     if repository.trials_of(session, participant):
@@ -125,26 +147,17 @@ def _ensure_trials(session: Session, participant: Participant, settings: StudySe
     # The condition is drawn under the same lock: its balancing count must not interleave either.
     conditions.ensure_condition(session, participant, settings)
     clips = repository.active_clips(session, settings)
-    rules = AssignmentRules.from_settings(settings)
-    is_paired = paired.is_paired(settings)
     try:
-        planned = assign_trials(
-            clips,
-            repository.exposure_counts(session, participant.study_id, settings),
-            paired.paired_rules(rules) if is_paired else rules,
-            participant.seed,
-        )
-        plan = paired.arrange_pairs(planned, clips, participant.seed) if is_paired else None
+        planned, plan = _planned_trials(session, participant, settings, clips)
     except AssignmentError as error:
         raise JourneyError(_(NOT_READY)) from error
-    if plan is not None:
-        planned = [entry.trial for entry in plan]
     nonces = [secrets.token_urlsafe(18) for _trial in planned]
     try:
         with session.begin_nested():
             stored = repository.store_trials(session, participant, planned, nonces)
             for trial, entry in zip(stored, plan or (), strict=False):  # paired studies: number the pairs
                 trial.pair_trial, trial.pair_position = entry.pair_trial, entry.pair_position
+                trial.pairing = entry.pairing
             conditions.label_trials(stored, participant, settings, {c.clip_id: c.source for c in clips})
     except IntegrityError:  # a second tab of the same participant stored the list first
         session.expire(participant)

@@ -88,6 +88,8 @@ ANSWER_COLUMNS: tuple[str, ...] = (
     "pair_position",
     "pair_choice",
     "pair_confidence",
+    "pairing",
+    "reason",
 )
 """The fields of each row of :func:`answer_rows`, in order."""
 
@@ -105,7 +107,8 @@ def answer_rows(
         Fields :data:`ANSWER_COLUMNS` (the study's slug, the response fields, the trial's ``kind`` and ``clip_id``;
         ``answer_too_fast`` is the response's ``extra["too_fast"]`` flag, None when absent; the
         participant's design ``condition`` and the trial's ``label_shown`` and ``label_mode``; paired
-        trials' ``pair_trial``, ``pair_position`` and the pair's ``pair_choice`` and ``pair_confidence``),
+        trials' ``pair_trial``, ``pair_position`` and the pair's ``pair_choice`` and ``pair_confidence``;
+        the pair's ``pairing`` type under a pairing design; the ``reason`` given for the guess),
         ordered by participant, then trial index. Values are as the database driver returns them.
     """
     statement = (
@@ -141,6 +144,8 @@ def answer_rows(
             Trial.pair_position,
             Response.pair_choice,
             Response.pair_confidence,
+            Trial.pairing,
+            Response.reason,
         )
         .join(Trial, Trial.id == Response.trial_id)
         .join(Participant, Participant.id == Response.participant_id)

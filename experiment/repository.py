@@ -308,6 +308,20 @@ def condition_counts(session: Session, study_id: int | None = None) -> dict[str,
     return {str(condition): int(n) for condition, n in rows}
 
 
+def pairing_counts(session: Session, study_id: int | None = None) -> dict[str, int]:
+    """Real (non-preview) participants of the study given each pairing type (between participants) so far."""
+    rows = session.execute(
+        select(Participant.pairing, func.count())
+        .where(
+            Participant.study_id == _study(session, study_id),
+            Participant.pairing.is_not(None),
+            Participant.is_preview.is_(False),
+        )
+        .group_by(Participant.pairing)
+    ).all()
+    return {str(pairing): int(n) for pairing, n in rows}
+
+
 # ----------------------------------------------------------------------------------------------
 # Participants
 

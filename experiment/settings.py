@@ -16,10 +16,15 @@ from typing import Any
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from core.vocabulary import (
     CONDITIONS,
+    PAIRING_DESIGNS,
+    PAIRING_FEATURE_GROUPS,
+    REASON_MODES,
     SCALES,
     SOURCES,
     Condition,
     ExclusionRule,
+    PairingDesign,
+    ReasonMode,
     ScreeningCriterion,
     ScreeningMode,
     TrialFormat,
@@ -166,6 +171,15 @@ class StudySettings:
         :class:`core.vocabulary.TrialFormat`: "single" (one clip per trial) or "paired" (a human
         and an AI clip per trial, both rated, then which one was AI; blind condition only, no
         repeat or attention trial; :mod:`experiment.paired`).
+    pairing_design : str
+        :class:`core.vocabulary.PairingDesign` of a paired study: "off" (``pair_id`` pairs or random),
+        "similar", "random", or the pairing type as a factor "within" or "between" participants
+        (:mod:`experiment.pairing_design`).
+    pairing_features : tuple of str
+        Feature groups similarity pairing uses (:data:`core.vocabulary.PAIRING_FEATURE_GROUPS`).
+    ask_reason : str
+        :class:`core.vocabulary.ReasonMode`: ask "What made you think so?" after each guess
+        ("per_trial"), once after the last clip ("at_end"), or not ("off"). Optional to answer.
     """
 
     title: str = DEFAULT_TITLE
@@ -209,6 +223,9 @@ class StudySettings:
     ai_questions_before: bool = False
     trial_format: str = TrialFormat.SINGLE
     clip_ids: tuple[int, ...] = ()
+    pairing_design: str = PairingDesign.OFF
+    pairing_features: tuple[str, ...] = PAIRING_FEATURE_GROUPS
+    ask_reason: str = ReasonMode.OFF
 
     def validate(self) -> StudySettings:
         """Check every field; return ``self`` or raise ``ValueError`` naming each problem."""
@@ -224,6 +241,7 @@ class StudySettings:
         data["exclusion_rules"] = list(self.exclusion_rules)
         data["conditions"] = list(self.conditions)
         data["clip_ids"] = list(self.clip_ids)
+        data["pairing_features"] = list(self.pairing_features)
         return data
 
     @classmethod
@@ -314,7 +332,7 @@ class StudySettings:
         return ""
 
 
-_TUPLE_FIELDS = ("scales", "exclusion_rules", "conditions", "clip_ids")
+_TUPLE_FIELDS = ("scales", "exclusion_rules", "conditions", "clip_ids", "pairing_features")
 _MENTIONS_AI = re.compile(r"\bA\.?I\b|artificial intelligence|machine|computer|algorithm", re.IGNORECASE)
 
 
@@ -363,6 +381,22 @@ def design_problems(settings: StudySettings) -> list[str]:
                 problems.append(f"with the rate-only condition on, {name} must not mention AI (asked only at the end)")
         if s.ai_questions_before:
             problems.append("with the rate-only condition on, the AI questions must come after the clips")
+    return problems + _pairing_problems(s)
+
+
+def _pairing_problems(s: StudySettings) -> list[str]:
+    """Problems with the pairing design, its feature groups and the reason question."""
+    problems = []
+    if s.pairing_design not in PAIRING_DESIGNS:
+        problems.append(f"pairing_design must be one of {[d.value for d in PAIRING_DESIGNS]}, got {s.pairing_design!r}")
+    elif s.pairing_design != PairingDesign.OFF and s.trial_format != TrialFormat.PAIRED:
+        problems.append("a pairing design (similar or random pairs) needs paired trials")
+    elif s.pairing_design == PairingDesign.WITHIN and s.n_trials < 8:
+        problems.append("similar and random pairs within participants need at least 4 pairs (8 clips) each")
+    if not s.pairing_features or any(g not in PAIRING_FEATURE_GROUPS for g in s.pairing_features):
+        problems.append(f"pairing_features must be a non-empty selection of {list(PAIRING_FEATURE_GROUPS)}")
+    if s.ask_reason not in REASON_MODES:
+        problems.append(f"ask_reason must be one of {[m.value for m in REASON_MODES]}, got {s.ask_reason!r}")
     return problems
 
 

@@ -23,11 +23,20 @@ from tests.conftest import PG_URL, WORKER, _drop_postgres, _recreate_postgres, r
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LAST_SINGLE_STUDY_REVISION = "0010_withdrawals"
-NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR = {"clip_ids": [], "withdrawal_keeps_answers": False, "hypotheses": ""}
+NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR = {
+    "clip_ids": [],
+    "withdrawal_keeps_answers": False,
+    "hypotheses": "",
+    "pairing_design": "off",
+    "pairing_features": ["timbre", "tempo", "key", "loudness range", "spectral shape"],
+    "ask_reason": "off",
+}
 """Settings added since the fixture was written: every clip (as then), a withdrawal erases everything, no own
-hypotheses."""
+hypotheses, no pairing design and no reason question."""
 SETTINGS_THAT_BECAME_STATE = {"is_open"}
 """Settings since moved out of the versions: open/closed is a state of the study (``studies.is_open``)."""
+TRIAL_COLUMNS_ADDED_SINCE = {"pairing", "reason"}
+"""Trial table columns added since the fixture was written: empty for the old answers."""
 TABLES_IN_ORDER = (
     "study_versions",
     "library_settings",
@@ -110,7 +119,9 @@ def test_a_single_study_database_becomes_one_study_with_every_answer(single_stud
         after_rows = pd.read_csv(new / name, dtype=str, keep_default_na=False)
         if name == "trials.csv":
             assert set(after_rows["study"]) == {"human-or-ai-a-listening-study"}
-            after_rows = after_rows.drop(columns="study")
+            added = set(after_rows.columns) - set(before_rows.columns) - {"study"}
+            assert added <= TRIAL_COLUMNS_ADDED_SINCE and (after_rows[sorted(added)] == "").all().all()
+            after_rows = after_rows.drop(columns=["study", *added])
         if name == "versions.csv":  # settings added since: each at the default that does what the old code did
             for old, new in zip(before_rows["settings_json"], after_rows["settings_json"], strict=True):
                 old_settings, new_settings = json.loads(old), json.loads(new)

@@ -110,6 +110,16 @@ PAIR_COLUMNS: tuple[Column, ...] = (
         "Paired studies: the position chosen held the AI clip (the 2AFC outcome; d' = sqrt(2) z(proportion "
         "correct)). Same value on both rows of a pair.",
     ),
+    Column(
+        "pairing",
+        "str",
+        "",
+        "similar, random, missing",
+        "Paired studies with a pairing design: how the pair was made. similar = the AI clip with the human clip "
+        "nearest to it in the served clips' standardised features (optimal one-to-one matching, the organiser's "
+        "overrides kept); random = the human clips of a participant's random-type pairs re-paired among "
+        "themselves. Missing without a pairing design.",
+    ),
 )
 """The paired (2AFC) columns: which pair and position each clip had, and the pair's one choice."""
 
@@ -243,6 +253,14 @@ TRIAL_COLUMNS: tuple[Column, ...] = (
     ),
     Column("familiar", "boolean", "", "true, false, missing", "Participant said they knew the piece."),
     Column("comment", "str", "", "free text, missing", "Optional free-text comment."),
+    Column(
+        "reason",
+        "str",
+        "",
+        "free text, missing",
+        'Optional answer to "What made you think so?" after the guess (paired: on both clips\' rows of the '
+        "pair; asked once at the end: on the last answer's rows). The coded cues are in the reasons table.",
+    ),
     Column("attention_answer", "str", "", "free text, missing", "Answer given on an attention-check trial."),
     Column("plays", "int64", "count", ">= 0", "Times playback was started."),
     Column("pauses", "int64", "count", ">= 0", "Times playback was paused."),

@@ -13,7 +13,14 @@ counterbalanced within participant. Pairings:
 
 * ``"random"``: each participant's pairs are drawn at random from the library (no clip twice for one
   participant), so pairs share clips across participants;
-* ``"matched"``: the library is ``n_clips / 2`` fixed pairs (AI clip k always with human clip k).
+* ``"matched"``: the library is ``n_clips / 2`` fixed pairs (AI clip k always with human clip k);
+* ``"within"`` / ``"between"``: pairing type as a design factor (issue 26). The library is
+  ``n_clips / 2`` similar pairs (AI clip k with human clip k); a participant's "random" pairs re-pair
+  the humans of their drawn similar pairs among themselves (no pair left as it was), as
+  :mod:`experiment.pairing_design` does. Within participants half of each participant's pairs are
+  random; between participants alternate arrivals get all-similar or all-random pairs. Similar
+  pairs are answered with d' ``d_prime + pairing_effect / 2``, random ones with
+  ``d_prime - pairing_effect / 2``; the table gains a ``pairing`` column.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from scipy.stats import norm
 from results.data.table import pair_correct
 
 PAIRINGS = ("random", "matched")
+PAIRING_DESIGNS = ("within", "between")
 
 
 def _draw_pairs(pairing: str, per_source: int, n_pairs: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -34,6 +42,30 @@ def _draw_pairs(pairing: str, per_source: int, n_pairs: int, rng: np.random.Gene
     ai = rng.choice(per_source, n_pairs, replace=False)
     human = ai if pairing == "matched" else rng.choice(per_source, n_pairs, replace=False)
     return ai, human
+
+
+def _derangement(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A random permutation of 0..n-1 with no fixed point (n >= 2)."""
+    while True:
+        order = rng.permutation(n)
+        if not np.any(order == np.arange(n)):
+            return order
+
+
+def _draw_typed_pairs(
+    design: str, participant: int, per_source: int, n_pairs: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(AI clip, human clip, is similar) per pair for the pairing-type designs (module docstring)."""
+    ai = rng.choice(per_source, n_pairs, replace=False)
+    human = ai.copy()
+    if design == "within":
+        similar = rng.permutation(np.arange(n_pairs) < n_pairs - n_pairs // 2)
+    else:
+        similar = np.full(n_pairs, participant % 2 == 0)
+    shuffled = np.flatnonzero(~similar)
+    if len(shuffled) >= 2:
+        human[shuffled] = human[shuffled][_derangement(len(shuffled), rng)]
+    return ai, human, similar
 
 
 def simulate_paired_study(
@@ -46,6 +78,7 @@ def simulate_paired_study(
     pairing: str = "random",
     participant_sd: float = 0.3,
     seed: int | np.random.Generator | None = None,
+    pairing_effect: float = 0.0,
 ) -> pd.DataFrame:
     """A paired trial table: two rows per answered pair (one per clip), the pair's choice on both.
 
@@ -57,8 +90,10 @@ def simulate_paired_study(
         Mean d', clip SD and the SD of participants' d' and position bias (module docstring).
     n_clips : int
         Library size, half AI (clip ids 1000 + k) and half human (ids k).
-    pairing : {"random", "matched"}
+    pairing : {"random", "matched", "within", "between"}
     seed : int, numpy Generator or None
+    pairing_effect : float
+        d'(similar) - d'(random) in the "within" and "between" designs.
 
     Returns
     -------
@@ -66,17 +101,21 @@ def simulate_paired_study(
         Columns ``participant_id``, ``kind``, ``clip_id``, ``source``, ``pair_trial``, ``pair_position``,
         ``pair_choice``, ``pair_correct``.
     """
-    if pairing not in PAIRINGS:
-        raise ValueError(f"pairing must be one of {PAIRINGS}")
+    if pairing not in PAIRINGS + PAIRING_DESIGNS:
+        raise ValueError(f"pairing must be one of {PAIRINGS + PAIRING_DESIGNS}")
     rng = np.random.default_rng(seed)
     per_source = n_clips // 2
     ai_effect, human_effect = rng.normal(0.0, clip_sd, per_source), rng.normal(0.0, clip_sd, per_source)
     rows = []
     for participant in range(n_participants):
         own, bias = rng.normal(d_prime, participant_sd), rng.normal(0.0, participant_sd)
-        ai, human = _draw_pairs(pairing, per_source, n_pairs, rng)
+        if pairing in PAIRING_DESIGNS:
+            ai, human, similar = _draw_typed_pairs(pairing, participant, per_source, n_pairs, rng)
+        else:
+            (ai, human), similar = _draw_pairs(pairing, per_source, n_pairs, rng), np.zeros(n_pairs, dtype=bool)
+        typed = own + np.where(similar, pairing_effect / 2, -pairing_effect / 2) * (pairing in PAIRING_DESIGNS)
         ai_first = rng.permutation(np.arange(n_pairs) % 2 == 0)
-        signal = (own + ai_effect[ai] - human_effect[human]) / math.sqrt(2) + np.where(ai_first, bias, -bias)
+        signal = (typed + ai_effect[ai] - human_effect[human]) / math.sqrt(2) + np.where(ai_first, bias, -bias)
         right = rng.random(n_pairs) < norm.cdf(signal)
         for number in range(n_pairs):
             ai_position = 1 if ai_first[number] else 2
@@ -92,8 +131,11 @@ def simulate_paired_study(
                         "pair_trial": number + 1,
                         "pair_position": position,
                         "pair_choice": choice,
+                        "pairing": "similar" if similar[number] else "random",
                     }
                 )
     table = pd.DataFrame(rows)
+    if pairing not in PAIRING_DESIGNS:
+        table = table.drop(columns="pairing")
     table["pair_correct"] = pair_correct(table)
     return table

@@ -67,7 +67,8 @@ def pair_choices(df: pd.DataFrame) -> pd.DataFrame:
     """One row per answered pair: participant, pair trial, clips, order and whether the AI clip was named.
 
     Columns ``participant_id``, ``pair_trial``, ``human``, ``ai``, ``stimulus``, ``ai_first``,
-    ``correct``. ``human`` and ``ai`` are the clip ids, ``stimulus`` the pair of clips heard together ("human clip
+    ``correct`` (and ``pairing``, "similar" or "random", when the table has it). ``human`` and ``ai``
+    are the clip ids, ``stimulus`` the pair of clips heard together ("human clip
     id-AI clip id"); empty frame when the table holds no paired trials.
     """
     columns = ["participant_id", "pair_trial", "human", "ai", "stimulus", "ai_first", "correct"]
@@ -80,7 +81,11 @@ def pair_choices(df: pd.DataFrame) -> pd.DataFrame:
     ai = ai_rows["clip_id"].rename("ai")
     ai_first = ai_rows["pair_position"].eq(1).rename("ai_first")
     first = rows[rows["pair_position"] == 1].set_index(keys)["pair_correct"].rename("correct")
-    pairs = pd.concat([human, ai, ai_first, first], axis=1, join="inner").reset_index()
+    parts = [human, ai, ai_first, first]
+    if "pairing" in rows.columns:  # similar or random pairs (a design factor, issue 26)
+        parts.append(rows[rows["pair_position"] == 1].set_index(keys)["pairing"])
+        columns = [*columns, "pairing"]
+    pairs = pd.concat(parts, axis=1, join="inner").reset_index()
     pairs["stimulus"] = pairs["human"].astype(str) + "-" + pairs["ai"].astype(str)
     pairs["correct"] = pairs["correct"].astype(bool)
     return pairs[columns]
