@@ -119,9 +119,9 @@ def test_a_single_study_database_becomes_one_study_with_every_answer(single_stud
         after_rows = pd.read_csv(new / name, dtype=str, keep_default_na=False)
         if name == "trials.csv":
             assert set(after_rows["study"]) == {"human-or-ai-a-listening-study"}
-            added = set(after_rows.columns) - set(before_rows.columns) - {"study"}
-            assert added <= TRIAL_COLUMNS_ADDED_SINCE and (after_rows[sorted(added)] == "").all().all()
-            after_rows = after_rows.drop(columns=["study", *added])
+            new_columns = set(after_rows.columns) - set(before_rows.columns) - {"study"}
+            assert new_columns <= TRIAL_COLUMNS_ADDED_SINCE and (after_rows[sorted(new_columns)] == "").all().all()
+            after_rows = after_rows.drop(columns=["study", *new_columns])
         if name == "versions.csv":  # settings added since: each at the default that does what the old code did
             for old, new in zip(before_rows["settings_json"], after_rows["settings_json"], strict=True):
                 old_settings, new_settings = json.loads(old), json.loads(new)

@@ -1,4 +1,4 @@
-"""Similar versus random pairs (results.statistics.pairing_effect) on simulated studies with clips and participants varying.
+"""Similar versus random pairs (results.statistics.pairing_effect) on simulated studies, clips and participants varying.
 
 The calibration over 200 studies is benchmarks/pairing_effect_calibration.py; here one large study
 shows the planted difference recovered and each type reported.
