@@ -69,6 +69,20 @@ def ensure_dirs(p: Paths | None = None) -> Paths:
     return p
 
 
+def results_cache_seconds() -> int:
+    """How long (s) the results pages keep one snapshot of a study and its fitted models.
+
+    ``HUMAN_TOUCH_RESULTS_CACHE_S`` (default 30): a lab that wants answers to appear sooner shortens it,
+    a server with many researchers on large studies lengthens it; "Refresh data" always re-reads at once.
+    """
+    raw = os.environ.get("HUMAN_TOUCH_RESULTS_CACHE_S", "").strip()
+    try:
+        seconds = int(raw) if raw else 30
+    except ValueError:
+        raise ValueError(f"HUMAN_TOUCH_RESULTS_CACHE_S must be a whole number of seconds, not {raw!r}") from None
+    return max(seconds, 1)
+
+
 def database_url() -> str:
     """``HUMAN_TOUCH_DATABASE_URL`` or the embedded SQLite file in the data folder."""
     url = os.environ.get("HUMAN_TOUCH_DATABASE_URL", "").strip()

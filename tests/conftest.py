@@ -26,6 +26,10 @@ from core import db
 _NUMBA_CACHE = os.environ.get("NUMBA_CACHE_DIR") or str(Path(__file__).resolve().parents[1] / ".numba-cache")
 os.environ["NUMBA_CACHE_DIR"] = os.path.join(_NUMBA_CACHE, os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
+# The results pages keep an analysis for 30 s by default; on a loaded machine one AppTest run can take
+# longer, and a test that reads the pages' analysis after the run would find it expired and rebuilt.
+os.environ.setdefault("HUMAN_TOUCH_RESULTS_CACHE_S", "3600")
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("HUMAN_TOUCH_TEST_PG_URL", "").strip()
 
@@ -111,6 +115,15 @@ def database_url(request, tmp_path: Path) -> str:
     return _recreate_postgres(f"human_touch_test_{WORKER}", template)
 
 
+def _forget_streamlit_caches() -> None:
+    """Empty Streamlit's process-wide caches: AppTest runs pages in this process, and a PostgreSQL test
+    database keeps its URL from test to test, so a cached analysis of the last test's data would match."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 @pytest.fixture
 def data_env(tmp_path: Path, database_url: str, monkeypatch) -> Iterator[Path]:
     """Point the app at a temporary data folder and the fresh test database.
@@ -122,6 +135,7 @@ def data_env(tmp_path: Path, database_url: str, monkeypatch) -> Iterator[Path]:
     data.mkdir()
     monkeypatch.setenv("HUMAN_TOUCH_DATA", str(data))
     monkeypatch.setenv("HUMAN_TOUCH_DATABASE_URL", database_url)
+    _forget_streamlit_caches()
     yield data
     db.dispose_engines()
 
@@ -134,5 +148,6 @@ def sqlite_data_env(tmp_path: Path, monkeypatch, sqlite_template: Path) -> Itera
     url = migrated_sqlite_copy(sqlite_template, data / "human_touch.db")
     monkeypatch.setenv("HUMAN_TOUCH_DATA", str(data))
     monkeypatch.setenv("HUMAN_TOUCH_DATABASE_URL", url)
+    _forget_streamlit_caches()
     yield data
     db.dispose_engines()

@@ -1,7 +1,8 @@
 """Sidebar filters shared by every results page, and the short-lived cache of the analysis they select.
 
 The study may be running while a researcher looks, so the data and its :class:`~results.analysis.Analysis`
-are kept for :data:`CACHE_TTL_S` seconds only (keyed on the filters and the database), and a "Refresh data"
+are kept for :data:`CACHE_TTL_S` seconds only (``HUMAN_TOUCH_RESULTS_CACHE_S``, default 30; keyed on the
+filters and the database), and a "Refresh data"
 button drops them at once. Every results page (and the Export page's report) reads the same cached
 Analysis, so a model fitted for one page is not fitted again for another.
 
@@ -17,13 +18,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.config import database_url
+from core.config import database_url, results_cache_seconds
 from core.db import get_engine
 from results.analysis import Analysis
 from results.data.dataset import Dataset, Filters, exclusion_lines, load_dataset
 from results.data.table import load_study_versions
 
-CACHE_TTL_S = 30
+CACHE_TTL_S = results_cache_seconds()
 EXCLUSION_MODES: dict[str, str] = {
     "preregistered": "Preregistered rules (default)",
     "custom": "Custom (not preregistered)",
