@@ -16,6 +16,15 @@ Usage::
     nice -n 19 python benchmarks/pairing_effect_calibration.py --studies 200 --effects 0.6 --designs within
 
 Target: false positives 3-7 %, coverage 93-97 %.
+
+Measured (issue 26; within participants, 40 participants x 8 pairs, 40 clips, clip SD 0.5, mean d' 0.5;
+200 studies a cell, seeds 11 and 12, nice 10 on a loaded machine; Monte-Carlo SE after ±):
+
+    design   effect  fitted   mean est  p<0.05 (%)   covers (%)
+    within   0.00    200/200  -0.005     3.5 ± 1.3   96.5 ± 1.3
+    within   0.60    200/200   0.574    69.0 ± 3.3   95.5 ± 1.5
+
+The between-participants design is simulated and fitted by the same code but not yet measured.
 """
 
 from __future__ import annotations
