@@ -126,22 +126,24 @@ def _cmd_import(args: argparse.Namespace) -> int:
     db.migrate()
     actor = _allowed_actor("ADD_CLIPS")
 
-    def progress(outcome, done: int, total: int) -> None:
-        if outcome.ok:
-            flag = f"  [{outcome.result.loudness_flag}]" if outcome.result.loudness_flag else ""
-            print(f"[{done}/{total}] ok      {outcome.path}  -> clip #{outcome.result.clip_id}{flag}", file=sys.stderr)
-            for warning in outcome.result.warnings:
-                print(f"        WARNING: {warning}", file=sys.stderr)
-        else:
-            print(f"[{done}/{total}] FAILED  {outcome.path}\n        {outcome.message}", file=sys.stderr)
-
-    outcomes = import_items(items, workers=args.workers, progress=progress)
+    outcomes = import_items(items, workers=args.workers, progress=_print_import_progress)
     _audit_added(actor, [outcome for outcome in outcomes if outcome.ok])
     failed = [outcome for outcome in outcomes if not outcome.ok]
     print(f"imported {len(outcomes) - len(failed)}, failed {len(failed)}", file=sys.stderr)
     for outcome in failed:
         print(f"  - {outcome.message}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _print_import_progress(outcome, done: int, total: int) -> None:
+    """One line per imported file on stderr (its clip number, loudness flag and warnings, or why it failed)."""
+    if outcome.ok:
+        flag = f"  [{outcome.result.loudness_flag}]" if outcome.result.loudness_flag else ""
+        print(f"[{done}/{total}] ok      {outcome.path}  -> clip #{outcome.result.clip_id}{flag}", file=sys.stderr)
+        for warning in outcome.result.warnings:
+            print(f"        WARNING: {warning}", file=sys.stderr)
+    else:
+        print(f"[{done}/{total}] FAILED  {outcome.path}\n        {outcome.message}", file=sys.stderr)
 
 
 def _allowed_actor(permission_name: str):

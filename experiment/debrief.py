@@ -118,21 +118,8 @@ class Debrief:
         return self.condition == Condition.BLIND
 
 
-def debrief(session: Session, participant: Participant) -> Debrief:
-    """The reveal, score and completion details.
-
-    Raises
-    ------
-    JourneyError
-        The participant has not answered every trial yet.
-    """
-    if participant.completed_at is None:
-        raise JourneyError(_("The debrief is available once every clip has been answered."))
-    settings = settings_for(session, participant).localised(participant.language, participant.condition)
-    _version, current = repository.current_settings(session, participant.study_id)
-    responses = repository.responses_of(session, participant)
-    trials = repository.trials_of(session, participant)
-    numbers = clip_numbers(trials)
+def _reveal_items(trials, responses, numbers, show_creator: bool) -> list[RevealItem]:
+    """One reveal line per answered clip after the practice, numbered as the participant saw it."""
     main_number = {t.clip_id: numbers[t.trial_index] for t in trials if t.kind == TrialKind.MAIN}
     items = []
     for trial in trials:
@@ -148,12 +135,31 @@ def debrief(session: Session, participant: Participant) -> Debrief:
                 confidence=response.confidence,
                 truth=clip.source,
                 correct=guess == clip.source,
-                creator=_creator(clip) if settings.show_creator_in_debrief else None,
+                creator=_creator(clip) if show_creator else None,
                 kind=trial.kind,
                 repeat_of=main_number.get(trial.clip_id) if trial.kind == TrialKind.REPEAT else None,
                 label_shown=trial.label_shown,
             )
         )
+    return items
+
+
+def debrief(session: Session, participant: Participant) -> Debrief:
+    """The reveal, score and completion details.
+
+    Raises
+    ------
+    JourneyError
+        The participant has not answered every trial yet.
+    """
+    if participant.completed_at is None:
+        raise JourneyError(_("The debrief is available once every clip has been answered."))
+    settings = settings_for(session, participant).localised(participant.language, participant.condition)
+    _version, current = repository.current_settings(session, participant.study_id)
+    responses = repository.responses_of(session, participant)
+    trials = repository.trials_of(session, participant)
+    numbers = clip_numbers(trials)
+    items = _reveal_items(trials, responses, numbers, settings.show_creator_in_debrief)
     scored = [item for item in items if item.scored]
     n_main = len(scored)
     n_correct = sum(item.correct for item in scored)

@@ -472,6 +472,12 @@ def settings_problems(settings: StudySettings) -> list[str]:
         if not getattr(s, name).strip():
             problems.append(f"{name} must not be empty")
     problems += _localised_text_problems(s.localised_texts)
+    return problems + _completion_problems(s) + design_problems(s)
+
+
+def _completion_problems(s: StudySettings) -> list[str]:
+    """Problems with how a participant is sent back (completion code and URL, Prolific)."""
+    problems = []
     if len(s.completion_code) > 64:
         problems.append("completion_code must be at most 64 characters")
     if s.completion_code and not s.completion_code.replace("-", "").replace("_", "").isalnum():
@@ -480,7 +486,7 @@ def settings_problems(settings: StudySettings) -> list[str]:
         problems.append("completion_url must start with https:// or http://")
     if s.prolific_enabled and not (s.completion_code or s.completion_url):
         problems.append("with Prolific enabled, set the completion_code Prolific gave you (or a completion_url)")
-    return problems + design_problems(s)
+    return problems
 
 
 def _localised_text_problems(localised_texts: Any) -> list[str]:

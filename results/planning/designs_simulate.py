@@ -72,19 +72,7 @@ def simulate_design_study(
         frame["source"] = [sources[int(j)] for j in clip_ids]
         frame["is_ai"] = frame["source"].eq(Source.AI)
         frame["condition"] = condition
-        if condition == Condition.LABELLED:
-            labels = plan_labels(
-                [TrialKind.MAIN] * len(clip_ids),
-                [int(j) for j in clip_ids],
-                sources,
-                settings,
-                int(rng.integers(2**31)),
-            )
-            frame["label_shown"] = [shown for shown, _ in labels]
-            frame["label_mode"] = [mode for _, mode in labels]
-        else:
-            frame["label_shown"] = None
-            frame["label_mode"] = None
+        frame["label_shown"], frame["label_mode"] = _labels_shown(condition, clip_ids, sources, settings, rng)
         label_ai = frame["label_shown"].eq(Source.AI).to_numpy(dtype=float)
         latent = (
             5.0
@@ -101,3 +89,13 @@ def simulate_design_study(
     labelled = table["label_shown"].notna()
     table["label_true"] = pd.array(np.where(labelled, table["label_shown"].eq(table["source"]), None), dtype="boolean")
     return table
+
+
+def _labels_shown(condition: str, clip_ids: np.ndarray, sources: dict, settings: StudySettings, rng) -> tuple:
+    """The label each trial shows and how it was chosen (both None outside the labelled condition)."""
+    if condition != Condition.LABELLED:
+        return None, None
+    labels = plan_labels(
+        [TrialKind.MAIN] * len(clip_ids), [int(j) for j in clip_ids], sources, settings, int(rng.integers(2**31))
+    )
+    return [shown for shown, _ in labels], [mode for _, mode in labels]
