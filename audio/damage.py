@@ -25,6 +25,12 @@ from scipy import signal
 #: of 16-bit audio, ~-90 dBFS, with room for an MP3 decoder's noise, and far below any music).
 SILENCE_DBFS = -80.0
 
+#: Digital silence at an excerpt's edge shorter than this is not a silence anyone hears (a
+#: synthesiser's first sample sounds 0.4 ms in, an MP3 encoder primes ~26 ms), seconds: an excerpt
+#: may start or end that close to the sounding part. 50 ms is a fifth of the shortest silence the
+#: balance report counts (0.25 s).
+EDGE_TOLERANCE_S = 0.05
+
 #: A sample counts as full scale at or above this magnitude (32767/32768 of 16-bit audio is 0.99997).
 FULL_SCALE = 0.999
 

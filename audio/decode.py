@@ -43,7 +43,7 @@ from audio.containers import (
     read_prefix,
     size_of,
 )
-from audio.damage import ExtentTracker, SoundingExtent
+from audio.damage import EDGE_TOLERANCE_S, ExtentTracker, SoundingExtent
 from audio.errors import IngestError
 
 SUPPORTED_FORMATS_TEXT = "WAV, FLAC, OGG (Vorbis or Opus), MP3 or AIFF"
@@ -335,7 +335,10 @@ def _chosen_start(
     chosen_start = float(start_s)
     if not math.isfinite(chosen_start) or chosen_start < 0:
         raise IngestError(f"{filename}: the start offset must be a number of seconds >= 0.")
-    if chosen_start + 1e-6 < window.start_s or chosen_start + excerpt_seconds > window.end_s + 1e-6:
+    # A few milliseconds of silence at an edge are inaudible (EDGE_TOLERANCE_S); the file's end is not.
+    slack = EDGE_TOLERANCE_S if trimmed else 1e-6
+    last_end = min(window.end_s + slack, info.duration_s + 1e-6)
+    if chosen_start + slack < window.start_s or chosen_start + excerpt_seconds > last_end:
         latest = max(window.end_s - excerpt_seconds, window.start_s)
         if not trimmed:
             raise IngestError(

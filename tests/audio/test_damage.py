@@ -56,6 +56,19 @@ def test_an_excerpt_reaching_into_the_silence_is_refused_unless_the_organiser_al
     assert processed.features["leading_silence_s"] < 0.05
 
 
+def test_an_excerpt_may_start_a_few_milliseconds_before_the_first_sound(tmp_path):
+    # The demo's synthesiser sounds 0.4 ms in and its pieces are excerpted from 0 s: inaudible, so accepted.
+    data = file_bytes(tmp_path, "attack", _with_silence(9.0, before_s=0.01))
+
+    processed = process_audio(data, "attack.wav", SETTINGS, start_offset_s=0.0)
+
+    assert processed.start_offset_s == 0.0
+    with pytest.raises(IngestError, match="start or end in digital silence"):
+        process_audio(
+            file_bytes(tmp_path, "late", _with_silence(9.0, before_s=0.2)), "late.wav", SETTINGS, start_offset_s=0.0
+        )
+
+
 def test_a_pause_inside_the_excerpt_is_measured(tmp_path):
     y = np.concatenate([music_like(3.0, seed=1), np.zeros((2 * SR, 2)), music_like(4.0, seed=2)])
     processed = process_audio(file_bytes(tmp_path, "pause", y), "pause.wav", ProcessingSettings(excerpt_seconds=8.0))
