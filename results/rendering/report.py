@@ -32,12 +32,9 @@ def _effect_label(effect: str) -> str:
     return VALUE_LABELS["effect"].get(effect, effect.replace("_", " "))
 
 
-def _emotion_section(analysis: Analysis) -> str:
-    scales = analysis.scales
-    if not scales:
-        return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
-    by_source, tests = analysis.emotion_by_source, analysis.emotion_tests
-    rows = [
+def _emotion_test_rows(tests) -> list[list[str]]:
+    """One table row per scale and effect of the paired emotion tests (participants as the unit)."""
+    return [
         [
             scale_label(row.scale),
             _effect_label(row.effect),
@@ -52,6 +49,14 @@ def _emotion_section(analysis: Analysis) -> str:
         ]
         for row in tests.itertuples()
     ]
+
+
+def _emotion_section(analysis: Analysis) -> str:
+    scales = analysis.scales
+    if not scales:
+        return "<h2>How did the clips make listeners feel?</h2><p>No ratings under these filters.</p>"
+    by_source = analysis.emotion_by_source
+    rows = _emotion_test_rows(analysis.emotion_tests)
     parts = [
         "<h2>How did the clips make listeners feel?</h2>",
         '<p class="meta">True source: AI vs human clips (an effect: the design assigned the source). Guessed '

@@ -107,27 +107,10 @@ def analysis_stats(analysis: Analysis) -> dict:
     }
     if analysis.plan.bootstrap_samples > 0:
         out["headline"]["d_prime_bootstrap"] = _bootstrap_block(analysis)
-    curve = analysis.roc
-    out["roc"] = {
-        "points": curve.points,
-        "auc": curve.auc,
-        "auc_ci_low": curve.auc_ci[0],
-        "auc_ci_high": curve.auc_ci[1],
-        "p_value": curve.p_value,
-        "method": ROC_METHOD,
-        "generalises": OVER_PARTICIPANTS_AND_CLIPS,
-    }
+    out["roc"] = _roc_block(analysis)
     out["zroc"] = analysis.zroc
     family = analysis.breakdown_family()
-    out["breakdowns"] = {
-        by: {
-            "pooled": analysis.breakdown(by),
-            "model": _model_or_failure(analysis.breakdown_model(by)),
-            "p_holm": family.p_holm(by),
-        }
-        for by in analysis.plan.breakdowns
-        if by in analysis.trials.columns
-    }
+    out["breakdowns"] = _breakdowns_block(analysis, family)
     out["breakdown_tests"] = family
     out["moderators"] = _model_or_failure(analysis.moderators)
     out["emotion_by_source"] = analysis.emotion_by_source
@@ -153,6 +136,33 @@ def analysis_stats(analysis: Analysis) -> dict:
             for scale in analysis.scales
         }
     return to_jsonable(out)
+
+
+def _roc_block(analysis: Analysis) -> dict:
+    """The confidence-rating ROC: its points and AUC with the interval over participants and clips."""
+    curve = analysis.roc
+    return {
+        "points": curve.points,
+        "auc": curve.auc,
+        "auc_ci_low": curve.auc_ci[0],
+        "auc_ci_high": curve.auc_ci[1],
+        "p_value": curve.p_value,
+        "method": ROC_METHOD,
+        "generalises": OVER_PARTICIPANTS_AND_CLIPS,
+    }
+
+
+def _breakdowns_block(analysis: Analysis, family) -> dict:
+    """Per planned breakdown attribute: pooled rows, the GLMM's d' per level, its Holm-adjusted test."""
+    return {
+        by: {
+            "pooled": analysis.breakdown(by),
+            "model": _model_or_failure(analysis.breakdown_model(by)),
+            "p_holm": family.p_holm(by),
+        }
+        for by in analysis.plan.breakdowns
+        if by in analysis.trials.columns
+    }
 
 
 def _bootstrap_block(analysis: Analysis) -> dict:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from core import db
 from experiment import repository
 from results.planning.simulate import simulate_study
+from results.rendering.labels import scale_label
 from tests.results.conftest import write_simulated_study
 from tests.staff_accounts import log_in_as_admin
 
@@ -95,7 +96,8 @@ def test_overview_leads_with_the_glmm_and_shows_the_models_on_request(filled_stu
     assert ["(Intercept)", "is_ai"] in terms  # detection GLMM and the emotion model without the guess
     # The emotion analysis is the ordinal model per scale; the linear model is shown as its sensitivity check.
     effects = next(frame.value for frame in app.dataframe if "P(AI rated higher)" in frame.value.columns)
-    assert list(effects["Scale"]) == ["valence", "arousal", "moved", "liking"]
+    assert list(effects["Scale"]) == [scale_label(s) for s in ("valence", "arousal", "moved", "liking")]
+    assert list(effects["Scale"])[0] == "Valence"  # in words, not the code name
     assert any(m.value == "**Sensitivity check (linear model)**" for m in app.markdown)
 
 
