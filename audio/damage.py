@@ -19,7 +19,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import signal
 
 #: A sample counts as digital silence at or below this level, dBFS (-80 dBFS: below the dither
 #: of 16-bit audio, ~-90 dBFS, with room for an MP3 decoder's noise, and far below any music).
@@ -207,5 +206,7 @@ def remove_dc(y: np.ndarray, sr: int) -> np.ndarray:
     y = y - y.mean(axis=0, keepdims=True)
     if y.shape[0] < 16:
         return y
+    from scipy import signal  # here, not at import: scipy.signal costs seconds at every replica start
+
     sos = signal.butter(_HIGH_PASS_ORDER, HIGH_PASS_HZ, btype="highpass", fs=sr, output="sos")
     return signal.sosfiltfilt(sos, y, axis=0, padlen=min(y.shape[0] - 1, sr // 10))

@@ -24,7 +24,6 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
-import pyloudnorm
 import soundfile as sf
 import soxr
 
@@ -212,6 +211,10 @@ def integrated_loudness(y: np.ndarray, sr: int) -> float:
     sr : int
         Sample rate, Hz.
     """
+    # Imported here: pyloudnorm pulls in scipy.signal (2.6 s of a 7.7 s app import), which every replica
+    # paid at start-up (and again after a restart) although only ingest measures loudness.
+    import pyloudnorm
+
     meter = pyloudnorm.Meter(sr)
     with np.errstate(divide="ignore"):
         return float(meter.integrated_loudness(_as_2d(y).astype(np.float64, copy=False)))
