@@ -333,7 +333,10 @@ class StudySettings:
 
 
 _TUPLE_FIELDS = ("scales", "exclusion_rules", "conditions", "clip_ids", "pairing_features")
-_MENTIONS_AI = re.compile(r"\bA\.?I\b|artificial intelligence|machine|computer|algorithm", re.IGNORECASE)
+# English and German words that announce a machine (a study's own texts may be in either language).
+_MENTIONS_AI = re.compile(
+    r"\bA\.?I\b|\bK\.?I\b|\bKI-|artificial intelligence|künstlich|machine|maschin|computer|algorithm", re.IGNORECASE
+)
 
 
 def _confounded_label_problems(s: StudySettings) -> list[str]:
@@ -379,9 +382,27 @@ def design_problems(settings: StudySettings) -> list[str]:
             text = getattr(s, name)
             if not is_built_in(name, text) and _MENTIONS_AI.search(text):
                 problems.append(f"with the rate-only condition on, {name} must not mention AI (asked only at the end)")
+        problems += _translations_mentioning_ai(s.localised_texts)
         if s.ai_questions_before:
             problems.append("with the rate-only condition on, the AI questions must come after the clips")
     return problems + _pairing_problems(s)
+
+
+def _translations_mentioning_ai(localised_texts: Any) -> list[str]:
+    """The study's own translated texts read before the clips that mention AI (rate-only studies).
+
+    Only texts the organiser typed are stored (an empty field shows the built-in translation), so every
+    stored text is the organiser's own.
+    """
+    problems = []
+    for language, texts in (localised_texts if isinstance(localised_texts, Mapping) else {}).items():
+        for name in ("title", "information_text", "consent_text"):
+            text = texts.get(name, "") if isinstance(texts, Mapping) else ""
+            if isinstance(text, str) and _MENTIONS_AI.search(text):
+                problems.append(
+                    f"with the rate-only condition on, {name} ({language}) must not mention AI (asked only at the end)"
+                )
+    return problems
 
 
 def _pairing_problems(s: StudySettings) -> list[str]:

@@ -63,6 +63,15 @@ def test_rate_only_refuses_own_texts_that_mention_ai_but_runs_on_the_built_in_on
     assert any("title must not mention AI" in p for p in problems)
     assert any("information_text must not mention AI" in p for p in problems)
     assert not settings_problems(StudySettings(**NEUTRAL))
+    # The study's own German texts are read before the clips as well: "KI" there gives the design away.
+    german = StudySettings(
+        **NEUTRAL, localised_texts={"de": {"title": "Mensch oder KI?", "information_text": "Eine Hörstudie."}}
+    )
+    assert [p for p in settings_problems(german) if "mention AI" in p] == [
+        "with the rate-only condition on, title (de) must not mention AI (asked only at the end)"
+    ]
+    plain_german = StudySettings(**NEUTRAL, localised_texts={"de": {"title": "Eine Hörstudie über Musik"}})
+    assert not settings_problems(plain_german)
     # The built-in texts switch to their rate-only versions: switching the design on them just works.
     built_in = StudySettings(conditions=("blind", "rate_only"))
     assert not settings_problems(built_in)
