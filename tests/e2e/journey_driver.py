@@ -87,14 +87,21 @@ def play_through(page, timeout_ms: int = 30_000) -> None:
     Playwright's CSS locators pierce the player's open shadow root, so this is the player's own
     <audio> element playing the blob URL - the real thing, in real time.
     """
-    audio = page.locator("audio")
-    audio.wait_for(state="attached")
-    audio.evaluate("a => a.play()")
+    # Polled rather than played once: the step before (the volume calibration) may leave its looping
+    # player in the page for a moment, or the component may swap its <audio> element when the new sound
+    # arrives; a play() sent to either never ends. Only a non-looping element counts, and one found
+    # paused before its end is (re)started.
+    page.locator("audio").wait_for(state="attached")
     page.wait_for_function(
         """() => { const h = [...document.querySelectorAll('*')]
                          .find(e => e.shadowRoot && e.shadowRoot.querySelector('audio'));
-                   return h && h.shadowRoot.querySelector('audio').ended; }""",
+                   const a = h && h.shadowRoot.querySelector('audio');
+                   if (!a || a.loop) return false;
+                   if (a.ended) return true;
+                   if (a.paused) a.play().catch(() => {});
+                   return false; }""",
         timeout=timeout_ms,
+        polling=250,
     )
 
 

@@ -153,7 +153,9 @@ def test_the_german_journey_shows_no_english_and_stores_answers_in_english(germa
 
     assert_german(at, de("About you"))
     click(at, de("Continue"))  # nothing answered: the refusal comes from a callback, in German too
-    assert_german(at, "Bitte beantworten Sie: Wie alt sind Sie?")
+    # Every missing answer is named (issue 24, item 11), in German.
+    assert_german(at, "Bitte beantworten Sie diese")
+    assert any("Wie alt sind Sie?" in text for text in readable_texts(at)), readable_texts(at)
     for radio in at.radio:
         radio.set_value(radio.options[0] if not radio.options[0].isdigit() else int(radio.options[0]))
     click(at, de("Continue"))
