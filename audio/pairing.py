@@ -149,6 +149,63 @@ def _distance(matrix: Mapping[int, np.ndarray], human: int, ai: int) -> float:
     return float(np.linalg.norm(matrix[human] - matrix[ai]))
 
 
+# --- a pair's distance in words ------------------------------------------------------------------
+
+# Nearness bands, by the pair's distance over the median distance of every possible human-AI pair
+# of the same clips (what a random pair typically is): the ratio does not depend on how many clips
+# there are, as a rank would (n twins are the n nearest of n * n pairs, a share that shrinks with n).
+_NEARNESS_WORDS: tuple[tuple[float, str], ...] = (
+    (0.35, "very close"),
+    (0.7, "close"),
+    (1.2, "as far apart as a typical random pair"),
+    (np.inf, "far apart"),
+)
+
+
+def group_distances(
+    matrix: Mapping[int, np.ndarray], human: int, ai: int, groups: Sequence[str] = DEFAULT_GROUPS
+) -> dict[str, float]:
+    """Each feature group's part of the pair's distance (the parts' squares sum to the distance squared).
+
+    ``matrix`` rows must come from :func:`feature_matrix` with the same ``groups``, in that order.
+    """
+    widths = [3 if group == "key" else len(FEATURE_GROUPS[group]) for group in groups]
+    bounds = np.cumsum([0, *widths])
+    difference = matrix[human] - matrix[ai]
+    return {
+        group: float(np.linalg.norm(difference[start:stop]))
+        for group, start, stop in zip(groups, bounds[:-1], bounds[1:], strict=True)
+    }
+
+
+def describe_pairs(
+    pairs: Sequence[ClipPair],
+    human_ids: Sequence[int],
+    ai_ids: Sequence[int],
+    matrix: Mapping[int, np.ndarray],
+    groups: Sequence[str] = DEFAULT_GROUPS,
+) -> list[str]:
+    """Each pair's distance in words: how near against every possible human-AI pair, and by which features.
+
+    For example "very close (nearer than 94 % of the 12 possible pairs); most alike in timbre, most
+    different in tempo". Every group weighs the same (:func:`feature_matrix`), so the groups' parts
+    of a distance compare directly. One string per pair, in the order of ``pairs``.
+    """
+    every = cdist(np.array([matrix[h] for h in human_ids]), np.array([matrix[a] for a in ai_ids])).ravel()
+    words = []
+    for pair in pairs:
+        farther = float(np.mean(every > pair.distance + 1e-9))
+        ratio = pair.distance / max(float(np.median(every)), 1e-12)
+        band = next(word for limit, word in _NEARNESS_WORDS if ratio < limit)
+        text = f"{band} (nearer than {100 * farther:.0f} % of the {every.size} possible pairs)"
+        if len(groups) > 1:
+            parts = group_distances(matrix, pair.human_clip_id, pair.ai_clip_id, groups)
+            alike, different = min(parts, key=parts.__getitem__), max(parts, key=parts.__getitem__)
+            text += f"; most alike in {alike}, most different in {different}"
+        words.append(text)
+    return words
+
+
 # --- the library's pairs (database) -------------------------------------------------------------
 
 

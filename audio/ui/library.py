@@ -8,6 +8,7 @@ import streamlit as st
 from audio import library
 from audio.balance import FEATURE_PREFIX
 from audio.errors import MetadataError
+from audio.ui import pairing_section
 from core import access, audit, ui
 from core.access import Permission
 from core.db import session_scope
@@ -53,7 +54,7 @@ _TABLE_CONFIG = {
 
 
 def library_page() -> None:
-    """The whole page: filters and table, then the chosen clip's audio, facts, metadata form and retirement."""
+    """The whole page: filters and table, the chosen clip (audio, facts, metadata, retirement), the similarity pairs."""
     st.title("Clip library")
     notice = st.session_state.pop("library_notice", None)
     if notice:
@@ -71,6 +72,13 @@ def library_page() -> None:
     )
     shown = _filtered(frame)
     st.dataframe(shown[TABLE_COLUMNS], hide_index=True, column_config=_TABLE_CONFIG, width="stretch")
+    may_manage = _may_manage()
+    _chosen_clip(shown, frame, may_manage)
+    pairing_section.pairs_section(frame[~frame["retired"]], may_manage)
+
+
+def _chosen_clip(shown: pd.DataFrame, frame: pd.DataFrame, may_manage: bool) -> None:
+    """The clip chosen among the ``shown`` ones: its audio and facts, and for library managers its forms."""
     if shown.empty:
         st.info("No clip matches these filters.")
         return
@@ -86,7 +94,7 @@ def library_page() -> None:
         except OSError:
             served = None
     _clip_details(clip, served, frame)
-    if _may_manage():  # the library is shared by every study: its clips are edited and retired by admins
+    if may_manage:  # the library is shared by every study: its clips are edited and retired by admins
         _metadata_form(clip)
         _retirement(clip)
 

@@ -324,3 +324,68 @@ def test_add_clips_ai_batch_records_the_system_and_refuses_duplicates(clip_libra
         "a calm violin etude",
         None,
     )
+
+
+def _pairs_table(at: AppTest):
+    return at.dataframe[-1].value  # the similarity pairs close the page
+
+
+def test_library_shows_similarity_pairs_in_words_and_a_hand_set_pair_is_kept_undone_and_audited(clip_library):
+    from audio import pairing
+    from core import audit
+
+    clips = clips_by_title()
+    at = staff_page("library")
+    no_exceptions(at)
+    with db.session_scope() as session:
+        expected = pairing.library_pairs(session)
+    table = _pairs_table(at)
+    assert list(table["Distance"]) == [p.distance for p in expected] and len(expected) == 2
+    assert all("of the 4 possible pairs); most alike in" in words for words in table["How alike"])
+    assert not table["Set by hand"].any()
+    assert any("Paired on timbre, tempo, key, loudness range, spectral shape." in c.value for c in at.caption)
+
+    at.multiselect(key="library_pairing_groups").set_value(["tempo"]).run()
+    assert not any("most alike" in words for words in _pairs_table(at)["How alike"])  # one group named, no ranking
+
+    human = clips["Human piece 0"].id
+    chosen = {p.human_clip_id: p.ai_clip_id for p in expected}
+    other_ai = next(c.id for c in clips.values() if c.source == "ai" and c.id != chosen[human])
+    at.selectbox(key="library_pair_human").set_value(human)
+    at.selectbox(key="library_pair_ai").set_value(other_ai)
+    next(b for b in at.button if b.label == "Pair these two clips").click().run()
+    no_exceptions(at)
+    with db.session_scope() as session:
+        kept = {p.human_clip_id: (p.ai_clip_id, p.overridden) for p in pairing.library_pairs(session)}
+        paired = [e for e in audit.events(session) if e.action == "clip.pair"]
+    assert kept[human] == (other_ai, True)
+    assert [e.detail for e in paired] == [{"human_clip": human, "ai_clip": other_ai}]
+    assert list(_pairs_table(at)["Set by hand"]).count(True) == 1
+    assert f"Clips #{human} and #{other_ai} are paired by hand." in [s.value for s in at.success]
+
+    at.button(key="library_pair_release").click().run()
+    no_exceptions(at)
+    with db.session_scope() as session:
+        assert [(p.human_clip_id, p.ai_clip_id) for p in pairing.library_pairs(session)] == sorted(chosen.items())
+        assert [e.target for e in audit.events(session) if e.action == "clip.unpair"] == [f"clip #{human}"]
+    assert not _pairs_table(at)["Set by hand"].any() and not [b for b in at.button if b.label == "Undo this pair"]
+
+
+def test_staff_without_the_library_permission_see_the_pairs_but_cannot_set_one(clip_library):
+    from core import repository
+    from experiment import studies
+    from tests.staff_accounts import make_account
+
+    account_id = make_account("olga", is_admin=False)
+    with db.session_scope() as session:
+        repository.set_member_role(session, studies.default(session).id, account_id, "organiser")
+        epoch = repository.account(session, account_id).session_epoch
+    at = AppTest.from_file(PAGES["library"], default_timeout=60)
+    at.session_state["_staff_authenticated"] = True
+    at.session_state["_staff_account_id"] = account_id
+    at.session_state["_staff_session_epoch"] = epoch
+    at.run()
+    no_exceptions(at)
+    assert len(_pairs_table(at)) == 2
+    assert not [b for b in at.button if b.label in ("Pair these two clips", "Undo this pair")]
+    assert not [s for s in at.selectbox if s.key == "library_pair_human"]

@@ -83,3 +83,27 @@ def test_unequal_sources_leave_the_surplus_unpaired():
     pairs = pairing.similar_pairs(humans, ais[:3], matrix)
     assert len(pairs) == 3 and len({p.human_clip_id for p in pairs}) == 3
     assert all(a != b for a, b in itertools.combinations([p.ai_clip_id for p in pairs], 2))
+
+
+def test_a_pair_is_described_in_words_by_its_rank_among_all_pairs_and_its_features():
+    humans, ais, values, planted = planted_library(6, seed=5)
+    matrix = dict(zip(values.index, pairing.feature_matrix(values), strict=True))
+    pairs = pairing.similar_pairs(humans, ais, matrix)
+    words = pairing.describe_pairs(pairs, humans, ais, matrix)
+    # The planted partners differ only by a little timbre noise: nearest of all 36 pairs, and by timbre.
+    assert all(w.startswith("very close (nearer than") and "of the 36 possible pairs" in w for w in words)
+    assert all(w.endswith("most different in timbre") for w in words)
+    parts = pairing.group_distances(matrix, pairs[0].human_clip_id, pairs[0].ai_clip_id)
+    assert list(parts) == list(pairing.DEFAULT_GROUPS)
+    assert np.sqrt(sum(v**2 for v in parts.values())) == pytest.approx(pairs[0].distance)
+    strangers = [pairing.ClipPair(h, a, float(np.linalg.norm(matrix[h] - matrix[a]))) for h, a in [(0, planted[1])]]
+    far = pairing.describe_pairs(strangers, humans, ais, matrix)[0]
+    assert not far.startswith("very close") and "most alike in" in far
+    (single,) = pairing.describe_pairs(
+        strangers,
+        humans,
+        ais,
+        dict(zip(values.index, pairing.feature_matrix(values, ["tempo"]), strict=True)),
+        ["tempo"],
+    )
+    assert "most alike" not in single  # one group: nothing to compare it with
