@@ -1,4 +1,4 @@
-"""The design part of the study settings form: conditions, label shares and when the AI questions come.
+"""The design part of the study settings form: conditions, label shares, trial format, pairing, AI questions.
 
 Drawn inside :func:`experiment.ui.study_settings.settings_form`; each design is explained in two
 lines so that an organiser can choose without reading the code (:mod:`experiment.conditions`).
@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.vocabulary import CONDITIONS, TRIAL_FORMATS, Condition, TrialFormat
+from core.vocabulary import (
+    CONDITIONS,
+    PAIRING_DESIGNS,
+    PAIRING_FEATURE_GROUPS,
+    TRIAL_FORMATS,
+    Condition,
+    PairingDesign,
+    TrialFormat,
+)
 from experiment.settings import StudySettings
 from experiment.ui.setting_labels import labelled
 
@@ -41,6 +49,18 @@ FORMAT_EXPLANATIONS: dict[str, tuple[str, str]] = {
     ),
 }
 FORMAT_NAMES: dict[str, str] = {TrialFormat.SINGLE: "Single clips", TrialFormat.PAIRED: "Paired (2AFC)"}
+PAIRING_NAMES: dict[str, str] = {
+    PairingDesign.OFF: "By pair id (the library's pair ids; clips without one are paired at random)",
+    PairingDesign.SIMILAR: "Similar pairs (each AI clip with the human clip most like it)",
+    PairingDesign.RANDOM: "Random pairs (the same clips, paired at random)",
+    PairingDesign.WITHIN: "Similar and random, within participants (half of each participant's pairs each)",
+    PairingDesign.BETWEEN: "Similar or random, between participants (each participant one kind, balanced)",
+}
+PAIRING_FEATURE_HELP = (
+    "timbre = the 13 MFCC means; tempo in octaves (a doubled tempo is one step); key on the circle of fifths "
+    "with its mode; loudness range = the RMS dynamic range; spectral shape = centroid, bandwidth, roll-off, "
+    "flatness and contrast. Standardised over the library; each group weighs the same."
+)
 CONDITION_NAMES: dict[str, str] = {
     Condition.BLIND: "Blind (rate and guess)",
     Condition.RATE_ONLY: "Rate only",
@@ -85,6 +105,7 @@ def design_fields(k: str, s: StudySettings) -> dict[str, object]:
         horizontal=True,
         key=k + "trial_format",
     )
+    pairing = _pairing_fields(k, s) if trial_format == TrialFormat.PAIRED else {"pairing_design": PairingDesign.OFF}
     before = st.checkbox(
         labelled(
             "ai_before", "Ask about AI music exposure and attitude before the clips (primes the task; by default after)"
@@ -97,4 +118,35 @@ def design_fields(k: str, s: StudySettings) -> dict[str, object]:
         **shares,
         "ai_questions_before": before,
         "trial_format": str(trial_format),
+        **pairing,
     }
+
+
+def _pairing_fields(k: str, s: StudySettings) -> dict[str, object]:
+    """How a paired study makes its pairs, and the features similar pairs are matched on (issue 26).
+
+    Drawn only for paired trials: a single-clip study has no pairs (its design is saved as "off").
+    The feature groups are asked only when similar pairs are made; otherwise they keep their value.
+    """
+    st.caption(
+        "Similar pairs put each AI clip with the human clip nearest to it in the clips' features; random "
+        "pairs join the same clips at random. Listeners have been found near chance with random pairs and "
+        "above it with similar ones (Figueiredo et al. 2025): with both kinds, the results compare them."
+    )
+    design = st.radio(
+        labelled("pairing_design", "How pairs are made"),
+        PAIRING_DESIGNS,
+        index=PAIRING_DESIGNS.index(PairingDesign(s.pairing_design)) if s.pairing_design in PAIRING_DESIGNS else 0,
+        format_func=PAIRING_NAMES.__getitem__,
+        key=k + "pairing_design",
+    )
+    if design == PairingDesign.OFF:
+        return {"pairing_design": str(design)}
+    groups = st.multiselect(
+        labelled("pairing_features", "Features similar pairs are matched on (Clip library shows the pairs)"),
+        PAIRING_FEATURE_GROUPS,
+        default=[g for g in PAIRING_FEATURE_GROUPS if g in s.pairing_features],
+        key=k + "pairing_features",
+        help=PAIRING_FEATURE_HELP,
+    )
+    return {"pairing_design": str(design), "pairing_features": tuple(g for g in PAIRING_FEATURE_GROUPS if g in groups)}

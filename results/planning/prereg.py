@@ -16,7 +16,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from core.vocabulary import EXCLUSION_RULE_LABELS, Condition, ScreeningMode
+from core.vocabulary import EXCLUSION_RULE_LABELS, Condition, PairingDesign, ScreeningMode, TrialFormat
 from experiment.settings import EXCLUSION_RULES, SCREENING_CRITERIA, StudySettings
 from results.data.dataset import Dataset
 from results.data.versions import settings_differences
@@ -24,6 +24,7 @@ from results.rendering.formatting import format_count_change
 from results.rendering.report_html import esc, html_table
 from results.statistics.equivalence import DEFAULT_D_PRIME_MARGIN
 from results.statistics.headline import METHODS as HEADLINE_METHODS
+from results.statistics.pairing_effect import METHODS as PAIRING_METHODS
 
 ANALYSIS = {
     "headline": HEADLINE_METHODS,
@@ -48,6 +49,29 @@ ANALYSIS = {
     "the exclusion rules of the version they took part under.",
 }
 """The analysis that will be run, in the words the preregistration uses."""
+
+PAIRING_WORDS: dict[str, str] = {
+    PairingDesign.OFF: "by the library's pair ids (clips without one paired at random)",
+    PairingDesign.SIMILAR: "similar pairs: each AI clip with the human clip nearest to it in the features",
+    PairingDesign.RANDOM: "random pairs of the same clips",
+    PairingDesign.WITHIN: "similar and random pairs within participants (half of each participant's pairs each, "
+    "which half at random)",
+    PairingDesign.BETWEEN: "similar or random pairs between participants (randomised, balanced over arrivals)",
+}
+"""How a paired study makes its pairs (:class:`core.vocabulary.PairingDesign`), as the preregistration says it."""
+
+
+def pairing_is_a_factor(settings: StudySettings) -> bool:
+    """Whether the study compares similar with random pairs (pairing type randomised within or between)."""
+    return settings.trial_format == TrialFormat.PAIRED and settings.pairing_design in (
+        PairingDesign.WITHIN,
+        PairingDesign.BETWEEN,
+    )
+
+
+def analysis_for(settings: StudySettings) -> dict[str, str]:
+    """:data:`ANALYSIS`, with the pairing comparison when the design randomises the pairing type."""
+    return {**ANALYSIS, "pairing": PAIRING_METHODS} if pairing_is_a_factor(settings) else dict(ANALYSIS)
 
 
 PLANNED_N_WARNING = (
@@ -87,6 +111,11 @@ def research_questions(settings: StudySettings) -> list[str]:
         f"H2, per rating scale ({scales}): the true-source effect (AI minus human clips) differs from 0, "
         "Holm-corrected over the scales. Ratings by the listener's guessed source are an association only."
     )
+    if pairing_is_a_factor(settings):
+        lines.append(
+            "- **RQ1b (confirmatory): are AI clips easier to tell in similar pairs than in random pairs?** "
+            "H1b: d′(similar) − d′(random) > 0, generalising over participants and clips (the pairing analysis)."
+        )
     if Condition.LABELLED in conditions:
         lines.append(
             "- **RQ3 (confirmatory): does being told a clip is AI change the ratings?** H3: the announced "
@@ -125,6 +154,8 @@ def preregistration_record(
             "scales": list(settings.scales),
             "scale_points": settings.scale_points,
             "listening_requirement": settings.listening_requirement,
+            "trial_format": str(settings.trial_format),
+            **(_pairing_record(settings) if settings.trial_format == TrialFormat.PAIRED else {}),
             "headphone_screen": {
                 "mode": str(settings.screening),
                 "trials": settings.screening_trials,
@@ -134,9 +165,27 @@ def preregistration_record(
             },
         },
         "exclusion_rules": [rule for rule in EXCLUSION_RULES if rule in settings.exclusion_rules],
-        "analysis": ANALYSIS,
+        "analysis": analysis_for(settings),
         "settings": settings.to_dict(),
     }
+
+
+def _pairing_record(settings: StudySettings) -> dict[str, object]:
+    """A paired study's pairing design and, when pairs are matched by similarity, the features used."""
+    record: dict[str, object] = {"pairing_design": str(settings.pairing_design)}
+    if settings.pairing_design != PairingDesign.OFF:
+        record["pairing_features"] = list(settings.pairing_features)
+    return record
+
+
+def _pairing_line(settings: StudySettings) -> list[str]:
+    """The Design section's line on pairs (none for single-clip trials)."""
+    if settings.trial_format != TrialFormat.PAIRED:
+        return []
+    line = f"- paired trials (which of two clips was AI); pairs: {PAIRING_WORDS.get(settings.pairing_design, '')}"
+    if settings.pairing_design != PairingDesign.OFF:
+        line += f"; similarity on {', '.join(settings.pairing_features)}"
+    return [line]
 
 
 def preregistration_markdown(
@@ -176,6 +225,7 @@ def preregistration_markdown(
             or "not counted"
         ),
         f"- rating scales: {', '.join(settings.scales) or 'none'} on {settings.scale_points} points",
+        *_pairing_line(settings),
         f"- answers accepted after {100 * settings.listening_requirement:.0f}% of each clip was heard",
         f"- headphone screen: {screen_line}",
         f"- practice trial: {yes_no(settings.practice_trial)}; attention check: "
@@ -187,7 +237,7 @@ def preregistration_markdown(
         "",
         "## Analysis",
         "",
-        *(f"- **{name.replace('_', ' ').capitalize()}**: {text}" for name, text in ANALYSIS.items()),
+        *(f"- **{name.replace('_', ' ').capitalize()}**: {text}" for name, text in record["analysis"].items()),
         "",
         "## Machine-readable record",
         "",

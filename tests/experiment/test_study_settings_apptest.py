@@ -220,3 +220,36 @@ def test_switching_to_rate_only_works_on_the_built_in_texts_and_problems_use_the
     assert "“Title shown to participants” must not mention AI" in message
     assert "title" not in message.replace("Title", "")  # no field name in code
     assert len(versions()) == before + 1
+
+
+def test_pairing_is_asked_only_for_paired_trials_and_saved_with_the_version(library):
+    at = open_settings()
+    assert not [r for r in at.radio if r.key.endswith("pairing_design")]  # single clips have no pairs
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(4)
+    next(r for r in at.radio if r.key.endswith("trial_format")).set_value("paired").run()
+    design = next(r for r in at.radio if r.key.endswith("pairing_design"))
+    assert design.value == "off" and not [m for m in at.multiselect if m.key.endswith("pairing_features")]
+    design.set_value("between").run()
+    features = next(m for m in at.multiselect if m.key.endswith("pairing_features"))
+    assert features.value == ["timbre", "tempo", "key", "loudness range", "spectral shape"]  # the default
+    before = len(versions())
+    features.set_value(["key", "timbre"]).run()
+    assert len(versions()) == before  # applied, not saved
+    assert any("How pairs are made" in c.value and c.value.startswith("Not saved yet") for c in at.caption)
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.exception and not at.error
+    newest = versions()[0][3]
+    assert (newest.pairing_design, newest.pairing_features) == ("between", ("timbre", "key"))
+
+    # No feature left: refused in the page's words, nothing saved.
+    next(m for m in at.multiselect if m.key.endswith("pairing_features")).set_value([])
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert "“Features similar pairs are matched on” must be a non-empty selection" in at.error[0].value
+    assert len(versions()) == before + 1
+
+    # Back to single clips: the pairing widgets go and the design is saved as off.
+    at = open_settings()
+    next(r for r in at.radio if r.key.endswith("trial_format")).set_value("single").run()
+    assert not [r for r in at.radio if r.key.endswith("pairing_design")]
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.error and versions()[0][3].pairing_design == "off"

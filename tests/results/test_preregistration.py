@@ -184,3 +184,36 @@ def test_deviations_name_every_setting_changed_after_participants_took_part(sqli
     assert "conditions (blind → blind, rate_only → blind, labelled → blind)" in during
     (after,) = [line for line in found if line.startswith("Settings were changed after")]
     assert "ask_comment (no → yes)" in after and "n_trials" not in after
+
+
+def test_a_pairing_design_is_preregistered_with_its_question_features_and_analysis():
+    within = StudySettings().with_changes(
+        trial_format="paired", pairing_design="within", pairing_features=["timbre", "tempo"], practice_trial=False
+    )
+    text = preregistration_markdown(3, within, {"human": 8, "ai": 8})
+    words = text.split("## Machine-readable record")[0]
+    record = json.loads(text.split("```json\n", 1)[1].split("\n```", 1)[0])
+    assert "RQ1b" in words and "d′(similar) − d′(random) > 0" in words
+    assert "pairs: similar and random pairs within participants" in words and "similarity on timbre, tempo" in words
+    assert record["design"]["pairing_design"] == "within"
+    assert record["design"]["pairing_features"] == ["timbre", "tempo"]
+    assert "sqrt(2) times the pairing coefficient" in record["analysis"]["pairing"] and "**Pairing**" in words
+    # All pairs of one kind compare nothing: no pairing question; single clips have no pairs at all.
+    similar = preregistration_markdown(3, within.with_changes(pairing_design="similar"), None)
+    assert "RQ1b" not in similar and "pairs: similar pairs: each AI clip" in similar
+    assert '"pairing"' not in similar.split("```json")[1].split('"settings"')[0]
+    single = preregistration_markdown(3, StudySettings(), None)
+    assert "pairs:" not in single and '"pairing_design": "off"' not in single.split('"settings"')[0]
+
+
+def test_a_pairing_design_changed_during_data_collection_is_a_deviation(sqlite_engine, clips):
+    paired = {"trial_format": "paired", "practice_trial": False, "attention_check": False, "repeat_check": False}
+    with db.session_scope(sqlite_engine) as session:
+        rows = _clip_rows(session, clips)
+        first = _save(session, n_trials=4, pairing_design="similar", **paired)
+        _answered(session, first, rows)
+        last = _save(session, n_trials=8, pairing_design="within", pairing_features=["timbre"], **paired)
+        _answered(session, last, rows)
+    (during,) = [line for line in deviations(load_dataset(engine=sqlite_engine)) if "during data collection" in line]
+    assert "pairing_design (similar → within)" in during
+    assert "pairing_features" in during  # named only: its values are longer than a deviation quotes
