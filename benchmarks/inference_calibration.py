@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from multiprocessing import Pool
 
@@ -47,7 +48,7 @@ import numpy as np
 from scipy import stats
 
 from results.mixed.binomial import fit_binomial
-from results.mixed.bootstrap import DEFAULT_SAMPLES, parametric_bootstrap_lr, simulate_responses
+from results.mixed.bootstrap import parametric_bootstrap_lr, simulate_responses
 from results.mixed.inference import critical_value, deviance_excess, fit_with_fallback, lr_p_value
 from results.mixed.terms import ModelFitError
 from results.planning.simulate import CONFIDENCE_OFFSETS, simulate_study
@@ -64,6 +65,10 @@ TESTS = (
     "glmm_dprime_chi2",
     "glmm_dprime_pb",
     "glmm_criterion",
+    "glmm_criterion_chi2",
+    "glmm_criterion_pb",
+    "exact_criterion",
+    "exact_dprime",
     "accuracy",
     "auc",
     "pooled_binomial",
@@ -113,7 +118,8 @@ def one_study(task: tuple[float, float, int, int, bool, int, int, float]) -> dic
         seed=seed,
     )
     truth = true_values(d_prime, clip_sd)
-    out: dict[str, object] = {"aborted": False, "fell_back": False, "singular": False}
+    out: dict[str, object] = {"seed": seed, "aborted": False, "fell_back": False, "singular": False}
+    out.update(exact_clip_tests(df))
     summary = detection_summary(df)
     out["pooled_binomial"] = (summary.accuracy.p_value < 0.05, None)
     out["participant_t"] = (summary.d_prime.p_value < 0.05, None)
@@ -129,6 +135,30 @@ def one_study(task: tuple[float, float, int, int, bool, int, int, float]) -> dic
     except ModelFitError:
         out["aborted"] = True
     return out
+
+
+def exact_clip_tests(df) -> dict[str, tuple[bool, None]]:
+    """What an exact test would reject on this study's sample of clips (the seeds' own false-positive rate).
+
+    The clips' true cues ``z_j`` (``feat_listener_cue``) shift the observed criterion by their mean and the
+    observed d' by their AI-minus-human difference. The t-tests of both on the true cues, t(clips - 2), are
+    exact for a normal sample of clips: a test that generalises over clips can do no better than they do on
+    the same seeds. Their rate over a seed range is the benchmark's chance-level reference: with 25 or 100
+    seeds it strays far from 5 % (seeds 0-24 at 20 clips: 16 % for the criterion), and cells that share seeds
+    share their clips (the cue draws do not depend on d' or the clip SD), so they are not independent.
+    """
+    clips = df.drop_duplicates("clip_id")
+    design = np.column_stack([np.ones(len(clips)), clips["is_ai"].to_numpy(dtype=float) - 0.5])
+    cues = clips["feat_listener_cue"].to_numpy(dtype=float)
+    coefficients, residual, *_ = np.linalg.lstsq(design, cues, rcond=None)
+    df_clips = len(clips) - 2
+    covariance = residual[0] / df_clips * np.linalg.inv(design.T @ design)
+    t_squared = coefficients**2 / np.diag(covariance)
+    critical = stats.f.ppf(0.95, 1, df_clips)
+    return {
+        "exact_criterion": (bool(t_squared[0] > critical), None),
+        "exact_dprime": (bool(t_squared[1] > critical), None),
+    }
 
 
 def _glmm_outcomes(df, truth: dict[str, float], seed: int, bootstrap: tuple[int, int]) -> dict:
@@ -158,23 +188,27 @@ def _glmm_outcomes(df, truth: dict[str, float], seed: int, bootstrap: tuple[int,
             raise ModelFitError(f"the likelihood-ratio refit of {term} failed")
         out[name] = (lr_p_value(at_zero, df_clips) < 0.05, at_truth <= critical_value(df_clips))
         out["raw"][name] = (at_zero, at_truth)  # type: ignore[index]
-    at_zero, at_truth = out["raw"]["glmm_dprime"]  # type: ignore[index]
-    out["glmm_dprime_chi2"] = (lr_p_value(at_zero, np.inf) < 0.05, at_truth <= critical_value(np.inf))
     pb_samples, pb_draws = bootstrap
-    if pb_samples:
-        started = time.perf_counter()
-        test = parametric_bootstrap_lr(y, X, names, structure, "is_ai", n_samples=pb_samples, seed=seed)
-        out["glmm_dprime_pb"] = (test.p_value < 0.05, None)
-        out["pb_seconds"] = (time.perf_counter() - started) / pb_samples
-    else:
-        out["pb_draw"], out["pb_seconds"] = _bootstrap_statistics(y, X, names, structure, seed, pb_draws)
+    for name, term in (("glmm_dprime", "is_ai"), ("glmm_criterion", "(Intercept)")):
+        at_zero, at_truth = out["raw"][name]  # type: ignore[index]
+        out[f"{name}_chi2"] = (lr_p_value(at_zero, np.inf) < 0.05, at_truth <= critical_value(np.inf))
+        if pb_samples:
+            started = time.perf_counter()
+            test = parametric_bootstrap_lr(y, X, names, structure, term, n_samples=pb_samples, seed=seed)
+            out[f"{name}_pb"] = (test.p_value < 0.05, None)
+            out[f"{name}_pb_seconds"] = (time.perf_counter() - started) / pb_samples
+        else:
+            draws, seconds = _bootstrap_statistics(y, X, names, structure, (term, seed), pb_draws)
+            out[f"{name}_pb_draw"], out[f"{name}_pb_seconds"] = draws, seconds
+    out["pb_seconds"] = out["glmm_dprime_pb_seconds"]
     return out
 
 
-def _bootstrap_statistics(y, X, names, structure, seed: int, draws: int) -> tuple[list[float], float]:
-    """``draws`` parametric-bootstrap draws of the LR statistic of d' = 0 (warp-speed method, module docstring)
-    and the seconds one draw's two refits took (warm-started as in :func:`parametric_bootstrap_lr`)."""
-    j = names.index("is_ai")
+def _bootstrap_statistics(y, X, names, structure, term_seed: tuple[str, int], draws: int) -> tuple[list[float], float]:
+    """``draws`` parametric-bootstrap draws of the LR statistic of ``term = 0`` (warp-speed method, module
+    docstring) and the seconds one draw's two refits took (warm-started as in :func:`parametric_bootstrap_lr`)."""
+    term, seed = term_seed
+    j = names.index(term)
     keep = [k for k in range(len(names)) if k != j]
     held = [names[k] for k in keep]
     null = fit_binomial(y, X[:, keep], held, structure.factors, hessian=False)
@@ -195,15 +229,18 @@ def _bootstrap_statistics(y, X, names, structure, seed: int, draws: int) -> tupl
 
 
 def warp_speed_rejections(results: list[dict]) -> None:
-    """Set ``glmm_dprime_pb`` of every study: its LR above the 95 % quantile of the cell's bootstrap draws."""
-    draws = np.array([d for r in results for d in r.get("pb_draw", [])])
-    draws = draws[np.isfinite(draws)]
-    if draws.size == 0:
-        return
-    critical = np.quantile(draws, 0.95)
-    for r in results:
-        if "pb_draw" in r:
-            r["glmm_dprime_pb"] = (r["raw"]["glmm_dprime"][0] > critical, None)
+    """Set ``glmm_dprime_pb`` and ``glmm_criterion_pb`` of every study: its LR above the 95 % quantile of the
+    cell's bootstrap draws of that term (``pb_draw`` is the d' draws of runs before the criterion had its own)."""
+    for name in ("glmm_dprime", "glmm_criterion"):
+        keys = (f"{name}_pb_draw", "pb_draw") if name == "glmm_dprime" else (f"{name}_pb_draw",)
+        draws = np.array([d for r in results for key in keys for d in r.get(key, [])], dtype=float)
+        draws = draws[np.isfinite(draws)]
+        if draws.size == 0:
+            continue
+        critical = np.quantile(draws, 0.95)
+        for r in results:
+            if any(key in r for key in keys):
+                r[f"{name}_pb"] = (r["raw"][name][0] > critical, None)
 
 
 def summarise(results: list[dict]) -> dict:
@@ -232,14 +269,17 @@ HEADER = [
     "clip SD",
     "clips",
     "studies",
-    "GLMM d' rej F",
-    "GLMM d' cov F",
-    "rej chi2",
-    "cov chi2",
-    "rej PB",
-    "PB s/study",
-    "GLMM c rej",
-    "GLMM c cov",
+    "d' rej F",
+    "d' cov F",
+    "d' rej chi2",
+    "d' cov chi2",
+    "d' rej PB",
+    "d' exact",
+    "c rej F",
+    "c cov F",
+    "c rej chi2",
+    "c rej PB",
+    "c exact",
     "acc rej",
     "acc cov",
     "AUC rej",
@@ -249,13 +289,16 @@ HEADER = [
     "aborts",
     "fallbacks",
     "singular",
+    "PB s/sample",
 ]
 FOOTNOTE = (
-    "* treat clips as fixed (shown for comparison, not headline tests). GLMM d': likelihood-ratio test on "
-    "F(1, clips - 2), chi-square(1), and the parametric bootstrap (PB; warp-speed estimate unless --pb-samples; "
-    f"'PB s/study' = measured seconds of one bootstrap sample x {DEFAULT_SAMPLES}). 'rej' is the false-positive rate "
-    "where d' = 0 (c is always 0, so 'GLMM c rej' is a false-positive rate in every row) and power "
-    "otherwise; 'cov' the coverage of the true value by the 95% interval."
+    "* treat clips as fixed (shown for comparison, not headline tests). GLMM d' and c: likelihood-ratio test on "
+    "F(1, clips - 2) (the page's reference), chi-square(1) (lme4's anova), and the parametric bootstrap (PB; "
+    "warp-speed estimate from the cell's pooled bootstrap draws unless --pb-samples). 'exact': the t-test of the "
+    "clips' true cues (mean for c, AI minus human for d'), t(clips - 2): the rate an exact test shows on these "
+    "seeds' clip samples (exact_clip_tests). 'rej' is the false-positive rate where d' = 0 (c is always 0, so "
+    "'c rej' is a false-positive rate in every row) and power otherwise; 'cov' the coverage of the true value "
+    "by the 95% interval. 'PB s/sample': seconds of one bootstrap sample (two warm-started refits)."
 )
 
 
@@ -265,8 +308,11 @@ def table_row(cell: tuple, row: dict) -> str:
     cells = [f"{d_prime:g}", f"{clip_sd:g}", str(n_clips), str(row["n"])]
     cells += [_percent(row["glmm_dprime_reject"]), _percent(row["glmm_dprime_cover"])]
     cells += [_percent(row["glmm_dprime_chi2_reject"]), _percent(row["glmm_dprime_chi2_cover"])]
-    cells += [_percent(row["glmm_dprime_pb_reject"]), f"{row['pb_seconds'] * DEFAULT_SAMPLES:.0f}"]
-    for test in ("glmm_criterion", "accuracy", "auc"):
+    cells += [_percent(row["glmm_dprime_pb_reject"]), _percent(row["exact_dprime_reject"])]
+    cells += [_percent(row["glmm_criterion_reject"]), _percent(row["glmm_criterion_cover"])]
+    cells += [_percent(row[f"glmm_criterion_{ref}_reject"]) for ref in ("chi2", "pb")]
+    cells += [_percent(row["exact_criterion_reject"])]
+    for test in ("accuracy", "auc"):
         cells += [_percent(row[f"{test}_reject"]), _percent(row[f"{test}_cover"])]
     cells += [
         _percent(row["pooled_binomial_reject"]),
@@ -274,6 +320,7 @@ def table_row(cell: tuple, row: dict) -> str:
         str(row["aborted"]),
         str(row["fell_back"]),
         str(row["singular"]),
+        f"{row['pb_seconds']:.2f}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -283,38 +330,90 @@ def print_header() -> None:
     print("|" + "---|" * len(HEADER), flush=True)
 
 
-def summarise_raw(paths: list[str]) -> None:
-    """The table of every study written by ``--raw`` runs (e.g. several seed ranges), cell by cell."""
-    by_cell: dict[tuple, list[dict]] = {}
+def read_raw(paths: list[str]) -> dict[tuple, dict[int, dict]]:
+    """The studies of ``--raw`` files by cell ``(d', clip SD, clips, participant SD)`` and seed.
+
+    A study that several files (or rounds) hold counts once, so overlapping seed ranges add up safely.
+    """
+    by_cell: dict[tuple, dict[int, dict]] = {}
     for path in paths:
         with open(path, encoding="utf-8") as raw:
-            for line in raw:
+            for number, line in enumerate(raw):
                 study = json.loads(line)
-                by_cell.setdefault(tuple(study.pop("cell")), []).append(study)
-    print_header()
-    for cell in sorted(by_cell, key=lambda c: (c[1], c[2], c[0])):
-        results = by_cell[cell]
+                cell = (*study.pop("cell"), study.get("participant_sd"))
+                by_cell.setdefault(cell, {})[study.get("seed", -1 - number)] = study
+    return by_cell
+
+
+def summarise_raw(paths: list[str]) -> None:
+    """The table of every study written by ``--raw`` runs (e.g. several seed ranges), cell by cell."""
+    by_cell = read_raw(paths)
+    for participant_sd in sorted({cell[3] for cell in by_cell}, key=str):
+        print(f"\nParticipant d' and c SD: {participant_sd}\n")
+        print_header()
+        cells = [cell for cell in by_cell if cell[3] == participant_sd]
+        for cell in sorted(cells, key=lambda c: (c[1], c[2], c[0])):
+            results = list(by_cell[cell].values())
+            warp_speed_rejections(results)
+            print(table_row(cell[:3], summarise(results)), flush=True)
+    print(f"\n{FOOTNOTE}")
+
+
+def run_cells(args: argparse.Namespace, cells: list[tuple]) -> None:
+    """Every study of every cell, each written to ``--raw`` as soon as it is done; studies already there are skipped.
+
+    One process (``--workers 1``) runs in this process, so an interrupted round keeps every finished study and
+    the same command resumes it; more workers map a cell at a time over a pool.
+    """
+    done = read_raw([args.raw]) if args.raw and os.path.exists(args.raw) else {}
+    for cell in cells:
+        seeds = range(args.first_seed, args.first_seed + args.studies)
+        todo = [seed for seed in seeds if seed not in done.get((*cell, args.participant_sd), {})]
+        tasks = [
+            (*cell, seed, not args.skip_glmm, args.pb_samples, args.pb_draws, args.participant_sd) for seed in todo
+        ]
+        if args.workers > 1:
+            with Pool(args.workers) as pool:
+                results = pool.map(one_study, tasks, chunksize=2)
+        else:
+            results = []
+            for task in tasks:
+                results.append(one_study(task))
+                _append_raw(args.raw, cell, args.participant_sd, results[-1:])
+        if args.workers > 1:
+            _append_raw(args.raw, cell, args.participant_sd, results)
+        earlier = list(done.get((*cell, args.participant_sd), {}).values())
+        results = [r for r in earlier if r.get("seed") in seeds] + results
         warp_speed_rejections(results)
         print(table_row(cell, summarise(results)), flush=True)
-    print(f"\n{FOOTNOTE}")
+
+
+def _append_raw(path: str | None, cell: tuple, participant_sd: float, results: list[dict]) -> None:
+    if path:
+        with open(path, "a", encoding="utf-8") as raw:
+            raw.writelines(
+                json.dumps({"cell": cell, "participant_sd": participant_sd, **r}, default=float) + "\n" for r in results
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--studies", type=int, default=200, help="simulated studies per cell (issue: >= 200)")
-    parser.add_argument("--workers", type=int, default=2, help="processes (the machine's cores)")
+    parser.add_argument("--workers", type=int, default=1, help="processes (1 on a shared machine)")
     parser.add_argument("--d-primes", type=float, nargs="+", default=D_PRIMES)
     parser.add_argument("--clip-sds", type=float, nargs="+", default=CLIP_SDS)
     parser.add_argument("--clips", type=int, nargs="+", default=N_CLIPS)
     parser.add_argument("--skip-glmm", action="store_true", help="only the fast tests (GLMM columns n/a)")
     parser.add_argument("--pb-samples", type=int, default=0, help="full bootstrap per study (slow; 0: warp-speed)")
-    parser.add_argument("--pb-draws", type=int, default=1, help="warp-speed bootstrap draws per study")
+    parser.add_argument("--pb-draws", type=int, default=1, help="warp-speed bootstrap draws per study and term")
     parser.add_argument(
         "--participant-sd", type=float, default=0.3, help="SD of participants' d' and of their criteria c (issue 22)"
     )
     parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + studies - 1")
-    parser.add_argument("--raw", help="also write every study's outcome and statistics here (JSON lines)")
-    parser.add_argument("--summarise", metavar="RAW", help="print the table of the studies in RAW files; run nothing")
+    parser.add_argument("--raw", help="write every study's outcome and statistics here (JSON lines); resumes")
+    parser.add_argument(
+        "--summarise", metavar="RAW", help="print the table of the studies in RAW files (comma-separated); run nothing"
+    )
     args = parser.parse_args(argv)
     if args.summarise:
         summarise_raw(args.summarise.split(","))
@@ -322,27 +421,14 @@ def main(argv: list[str] | None = None) -> None:
     # Clip SD first in the loop order the user gave: each row is printed as soon as its cell is done.
     cells = [(d, sd, n) for sd in args.clip_sds for n in args.clips for d in args.d_primes]
     print(
-        f"{args.studies} studies per cell of {N_PARTICIPANTS} participants x {N_TRIALS} trials, "
-        f"participant d' and c SD {args.participant_sd:g}, {args.workers} processes\n"
+        f"{args.studies} studies per cell (seeds {args.first_seed}-{args.first_seed + args.studies - 1}) of "
+        f"{N_PARTICIPANTS} participants x {N_TRIALS} trials, participant d' and c SD {args.participant_sd:g}, "
+        f"{args.workers} process(es)\n"
     )
     print_header()
     started = time.perf_counter()
-    with Pool(args.workers) as pool:
-        for cell in cells:
-            results = pool.map(
-                one_study,
-                [
-                    (*cell, seed, not args.skip_glmm, args.pb_samples, args.pb_draws, args.participant_sd)
-                    for seed in range(args.first_seed, args.first_seed + args.studies)
-                ],
-                chunksize=2,
-            )
-            warp_speed_rejections(results)
-            print(table_row(cell, summarise(results)), flush=True)
-            if args.raw:
-                with open(args.raw, "a", encoding="utf-8") as raw:
-                    raw.writelines(json.dumps({"cell": cell, **r}, default=float) + "\n" for r in results)
-    print(f"\n{FOOTNOTE}\n{len(cells) * args.studies} studies in {time.perf_counter() - started:.0f} s")
+    run_cells(args, cells)
+    print(f"\n{FOOTNOTE}\n{time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":
