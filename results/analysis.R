@@ -17,9 +17,14 @@
 #     parametric bootstrap, as pbkrtest::PBmodcomp(detection, no_dprime) here.)
 #  2. Emotion, per scale: the true-source effect from a model WITHOUT the listener's guess (the guess
 #     is caused by the listening experience, so adjusting for it would open a collider path):
-#     cumulative link mixed model  rating ~ is_ai + (1 + is_ai | participant_id) + (1 | clip_id)
-#     (ordinal::clmm), and the linear mixed model of the same formula for comparison.
-# Writes one row per estimate to estimates.csv (default: stdout only).
+#     the app's reported model, the cumulative link mixed model
+#     rating ~ is_ai + (1 | participant_id) + (1 | clip_id)  (ordinal::clmm's defaults: logit link,
+#     flexible thresholds, Laplace), with its 95% interval and test on t(clips - 2) as on the app's pages;
+#     and the linear mixed model  rating ~ is_ai + (1 + is_ai | participant_id) + (1 | clip_id)  as the
+#     app's sensitivity check.
+# Writes one row per estimate to estimates.csv (default: stdout only). Column p_value is the app's test of
+# the row (detection: LR on F(1, clips - 2); emotion_clmm: Wald t on clips - 2 df); p_value_chisq is R's
+# large-sample test (LR on chi-square(1); emotion_clmm: clmm's Wald z).
 
 suppressPackageStartupMessages({
   library(lme4)
@@ -35,7 +40,7 @@ main$participant_id <- factor(main$participant_id)
 main$clip_id <- factor(main$clip_id)
 
 rows <- data.frame(model = character(0), term = character(0), estimate = numeric(0), se = numeric(0),
-                   lr_statistic = numeric(0), p_value_chisq = numeric(0), ci_low = numeric(0),
+                   lr_statistic = numeric(0), p_value = numeric(0), p_value_chisq = numeric(0), ci_low = numeric(0),
                    ci_high = numeric(0), ci_method = character(0), stringsAsFactors = FALSE)
 
 # 95% intervals of the fixed effects: lme4's profile intervals, else Wald with a note saying why.
@@ -83,8 +88,9 @@ if (!emotion_only) {
   det_rows <- rbind(det_rows, data.frame(model = "detection", term = paste("sd", vc$grp, vc$var1),
                                          estimate = vc$sdcor, se = NA, lr_statistic = NA, ci_low = NA,
                                          ci_high = NA, ci_method = NA))
+  det_rows$p_value <- pf(det_rows$lr_statistic, 1, nlevels(main$clip_id) - 2, lower.tail = FALSE)
   det_rows$p_value_chisq <- pchisq(det_rows$lr_statistic, 1, lower.tail = FALSE)
-  rows <- rbind(rows, det_rows)
+  rows <- rbind(rows, det_rows[, names(rows)])
 }
 
 wanted <- Sys.getenv("HUMAN_TOUCH_SCALES")
@@ -96,15 +102,20 @@ for (scale in scales) {
   lmm <- lmer(as.formula(paste(scale, "~ is_ai + (1 + is_ai | participant_id) + (1 | clip_id)")), data = rated)
   rows <- rbind(rows, data.frame(model = paste("emotion_lmm", scale), term = "is_ai",
                                  estimate = fixef(lmm)[["is_ai"]],
-                                 se = sqrt(diag(as.matrix(vcov(lmm))))[2], lr_statistic = NA, p_value_chisq = NA,
-                                 ci_low = NA, ci_high = NA, ci_method = NA))
+                                 se = sqrt(diag(as.matrix(vcov(lmm))))[2], lr_statistic = NA, p_value = NA,
+                                 p_value_chisq = NA, ci_low = NA, ci_high = NA, ci_method = NA))
   if (requireNamespace("ordinal", quietly = TRUE)) {
     rated$rating <- factor(rated[[scale]], ordered = TRUE)
-    clmm <- ordinal::clmm(rating ~ is_ai + (1 + is_ai | participant_id) + (1 | clip_id), data = rated)
+    # The app's model: crossed random intercepts, no by-participant slope; t on clips - 2 df.
+    clmm <- ordinal::clmm(rating ~ is_ai + (1 | participant_id) + (1 | clip_id), data = rated)
     co <- summary(clmm)$coefficients
+    df_clips <- nlevels(droplevels(rated$clip_id)) - 2
+    half <- qt(0.975, df_clips) * co["is_ai", 2]
     rows <- rbind(rows, data.frame(model = paste("emotion_clmm", scale), term = "is_ai",
                                    estimate = co["is_ai", 1], se = co["is_ai", 2], lr_statistic = NA,
-                                   p_value_chisq = co["is_ai", 4], ci_low = NA, ci_high = NA, ci_method = NA))
+                                   p_value = 2 * pt(-abs(co["is_ai", 3]), df_clips),
+                                   p_value_chisq = co["is_ai", 4], ci_low = co["is_ai", 1] - half,
+                                   ci_high = co["is_ai", 1] + half, ci_method = sprintf("Wald t(%d)", df_clips)))
   }
 }
 print(rows)
