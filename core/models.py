@@ -220,6 +220,9 @@ class Participant(Base):
     condition: Mapped[str | None] = mapped_column(String(16))
     # Paired studies with pairing type between participants: "similar" or "random" (drawn with the trials).
     pairing: Mapped[str | None] = mapped_column(String(8))
+    # The one answer to "What made you think so?" when a study asks it once after the last clip
+    # (experiment.reasons); a reason asked after each guess is stored on the response instead.
+    reason: Mapped[str | None] = mapped_column(Text)
     # Made by ``human-touch demo participants`` (experiment.simulate) through the real services so
     # that a demo shows filled results; left out of results and exports unless asked for.
     simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

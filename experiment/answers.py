@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 from core.i18n import _
 from core.vocabulary import Source
 from experiment import quality
+from experiment.reasons import reason_problem
 from experiment.settings import StudySettings
 
 LISTEN_TOLERANCE_S = 0.5
@@ -27,6 +28,7 @@ class Answer:
     """A participant's answer to one trial plus the player's listening telemetry.
 
     Ratings are integers ``1..scale_points`` (``None`` when the scale is not asked).
+    ``reason`` answers "What made you think so?" (:mod:`experiment.reasons`; None when not asked).
     ``confidence`` is 1..6: 1 "sure human" ... 6 "sure AI"; the guess is "ai" when >= 4.
     Telemetry: ``plays``, ``pauses``, ``seeks`` counts; ``listened_s`` seconds of distinct audio
     heard; ``time_to_first_play_ms`` and ``client_time_to_answer_ms`` as measured in the browser
@@ -40,6 +42,7 @@ class Answer:
     liking: int | None = None
     familiar: bool | None = None
     comment: str | None = None
+    reason: str | None = None
     plays: int = 0
     pauses: int = 0
     seeks: int = 0
@@ -133,4 +136,4 @@ def _extras_problem(answer: Answer) -> str:
         return _("Please answer whether you knew the piece with yes or no.")
     if answer.comment is not None and (not isinstance(answer.comment, str) or len(answer.comment) > MAX_COMMENT_CHARS):
         return _("Please keep your comment under {n} characters.").format(n=MAX_COMMENT_CHARS)
-    return ""
+    return reason_problem(answer.reason)

@@ -38,7 +38,7 @@ from typing import Any
 
 from core.i18n import N_
 from core.models import Participant
-from core.vocabulary import Condition, ScreeningMode, Step
+from core.vocabulary import Condition, ReasonMode, ScreeningMode, Step
 from experiment.settings import StudySettings
 
 
@@ -58,8 +58,13 @@ def screening_on(settings: StudySettings) -> bool:
 
 
 def after_trials_on(settings: StudySettings) -> bool:
-    """Questions follow the clips: AI exposure and attitude (not asked before), or rate-only's source question."""
-    return not settings.ai_questions_before or Condition.RATE_ONLY in settings.conditions
+    """Questions follow the clips: AI exposure and attitude (not asked before), rate-only's source question,
+    or the one reason for the guesses (asked once after the last clip)."""
+    return (
+        not settings.ai_questions_before
+        or Condition.RATE_ONLY in settings.conditions
+        or settings.ask_reason == ReasonMode.AT_END
+    )
 
 
 def practice_on(settings: StudySettings) -> bool:

@@ -22,7 +22,7 @@ from audio import library
 from core.i18n import _
 from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
-from experiment import listening, quality, repository, trials
+from experiment import listening, quality, reasons, repository, trials
 from experiment.answers import Answer, answer_problem, required_listen_seconds
 from experiment.paired import PAIR_CONFIDENCE_OPTIONS, PRACTICE_PAIR
 from experiment.progress import advance, settings_for
@@ -56,6 +56,8 @@ class PairView:
         The first and the second clip.
     scales : tuple of str
     scale_points : int
+    ask_reason : bool
+        Ask "What made you think so?" after the choice (:mod:`experiment.reasons`).
     """
 
     pair_trial: int
@@ -63,6 +65,7 @@ class PairView:
     clips: tuple[PairClip, PairClip]
     scales: tuple[str, ...]
     scale_points: int
+    ask_reason: bool = False
 
     @property
     def is_practice(self) -> bool:
@@ -93,6 +96,7 @@ def current_pair(session: Session, participant: Participant) -> PairView | None:
         clips=(clips[0], clips[1]),
         scales=tuple(settings.scales),
         scale_points=settings.scale_points,
+        ask_reason=reasons.asks_reason_per_trial(settings, participant.condition),
     )
 
 
@@ -124,13 +128,16 @@ def submit_pair(
     answers: Sequence[Answer],
     choice: int | None,
     confidence: int | None,
+    reason: str | None = None,
 ) -> SubmitResult:
     """Store both clips' answers and the pair choice exactly once, in the caller's transaction.
 
     ``answers`` holds the first and the second clip's ratings and listening reports
     (``Answer.confidence`` is ignored: the pair's ``choice``, 1 or 2 = the position chosen as AI,
-    and its ``confidence``, 1..3, are the source question). Rejected (nothing stored) as a single
-    trial is, for either clip; "duplicate" when the pair was already answered.
+    and its ``confidence``, 1..3, are the source question). The pair's ``reason``, when the study asks
+    it after each guess, is stored on both clips' rows (each row then reads alone). Rejected (nothing
+    stored) as a single trial is, for either clip, or for a reason over the length limit; "duplicate"
+    when the pair was already answered.
     """
     stored = [t for t in repository.trials_of(session, participant) if t.pair_trial == pair_trial]
     answered = repository.answered_indices(session, participant)
@@ -144,7 +151,7 @@ def submit_pair(
     settings = settings_for(session, participant)
     now = utcnow()
     by_index = {t.trial_index: t for t in stored}
-    problem = choice_problem(choice, confidence)
+    problem = choice_problem(choice, confidence) or reasons.reason_problem(reason)
     for clip, answer in zip(current.clips, answers, strict=True):
         problem = (
             problem
@@ -156,10 +163,13 @@ def submit_pair(
     if problem:
         return SubmitResult("rejected", problem, participant.step)
     responses = []
+    kept_reason = reasons.stored_reason(reason) if current.ask_reason else None
     for clip, answer in zip(current.clips, answers, strict=True):
         trial = by_index[clip.trial_index]
         listening.note_requirement_met(trial, now, clip.duration_s, settings.listening_requirement)
-        responses.append(_response(participant, settings, trial, answer, now, (int(choice or 0), int(confidence or 0))))
+        response = _response(participant, settings, trial, answer, now, (int(choice or 0), int(confidence or 0)))
+        response.reason = kept_reason
+        responses.append(response)
     repository.lock_participant(session, participant)  # see experiment.trials.submit_answer
     for response in responses:
         if not repository.insert_response(session, response):

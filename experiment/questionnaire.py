@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.i18n import N_, _
 from core.models import Participant
 from core.vocabulary import Condition, Step
+from experiment import reasons
 from experiment.progress import JourneyError, advance, settings_for
 from experiment.settings import StudySettings
 
@@ -250,15 +251,29 @@ def after_trials_questions(session: Session, participant: Participant) -> tuple[
     return questions_after(settings, participant.condition, participant.questionnaire or {})
 
 
-def save_after_trials(session: Session, participant: Participant, answers: Mapping[str, Any]) -> None:
+def asks_reason_after_trials(session: Session, participant: Participant) -> bool:
+    """Whether this participant is asked, once after the clips, what made them think so (:mod:`experiment.reasons`)."""
+    return reasons.asks_reason_at_end(settings_for(session, participant), participant.condition)
+
+
+def save_after_trials(
+    session: Session, participant: Participant, answers: Mapping[str, Any], reason: str | None = None
+) -> None:
     """Validate and add the answers given after the clips, then advance (to the debrief: completed).
 
-    With no question to ask, it only advances. Raises :class:`JourneyError` for a missing or
-    invalid answer; nothing stored.
+    ``reason`` is the optional answer to "What made you think so?" when the study asks it once after the
+    last clip (stored on the participant; ignored when not asked). With no question to ask, it only
+    advances. Raises :class:`JourneyError` for a missing or invalid answer or a reason over the length
+    limit; nothing stored. A second call (a form sent twice) changes nothing.
     """
     if participant.step != Step.AFTER_TRIALS:
         return  # already saved
     cleaned = validate_questionnaire(answers, after_trials_questions(session, participant))
+    if asks_reason_after_trials(session, participant):
+        problem = reasons.reason_problem(reason)
+        if problem:
+            raise JourneyError(problem)
+        participant.reason = reasons.stored_reason(reason)
     participant.questionnaire = {**(participant.questionnaire or {}), **cleaned}  # a new dict: the JSON is written
     advance(session, participant)
 

@@ -29,6 +29,7 @@ from core.vocabulary import (
     ScreeningMode,
     TrialFormat,
 )
+from experiment.reason_cues import DEFAULT_REASON_CUES, cue_problems
 from experiment.study_texts import (
     DEFAULT_CONSENT_TEXT,
     DEFAULT_DEBRIEF_TEXT,
@@ -180,6 +181,9 @@ class StudySettings:
     ask_reason : str
         :class:`core.vocabulary.ReasonMode`: ask "What made you think so?" after each guess
         ("per_trial"), once after the last clip ("at_end"), or not ("off"). Optional to answer.
+    reason_cues : str
+        The cue words the Results page counts in the reasons, one cue a line (``code: term, term``;
+        :mod:`experiment.reason_cues`); starts from :data:`~experiment.reason_cues.DEFAULT_REASON_CUES`.
     """
 
     title: str = DEFAULT_TITLE
@@ -226,6 +230,7 @@ class StudySettings:
     pairing_design: str = PairingDesign.OFF
     pairing_features: tuple[str, ...] = PAIRING_FEATURE_GROUPS
     ask_reason: str = ReasonMode.OFF
+    reason_cues: str = DEFAULT_REASON_CUES
 
     def validate(self) -> StudySettings:
         """Check every field; return ``self`` or raise ``ValueError`` naming each problem."""
@@ -418,7 +423,7 @@ def _pairing_problems(s: StudySettings) -> list[str]:
         problems.append(f"pairing_features must be a non-empty selection of {list(PAIRING_FEATURE_GROUPS)}")
     if s.ask_reason not in REASON_MODES:
         problems.append(f"ask_reason must be one of {[m.value for m in REASON_MODES]}, got {s.ask_reason!r}")
-    return problems
+    return problems + cue_problems(s.reason_cues)
 
 
 def _participant_rights_problems(s: StudySettings) -> list[str]:

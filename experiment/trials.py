@@ -25,7 +25,7 @@ from audio import library
 from core.i18n import N_, _
 from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
-from experiment import conditions, listening, paired, quality, repository
+from experiment import conditions, listening, paired, quality, reasons, repository
 from experiment.answers import (
     LISTEN_TOLERANCE_S,
     Answer,
@@ -92,6 +92,8 @@ class TrialView:
     label : str
         Labelled condition: the announcement shown before the clip plays (only the shown label's
         text, never whether it is true); '' otherwise.
+    ask_reason : bool
+        Ask "What made you think so?" after the guess (:func:`experiment.reasons.asks_reason_per_trial`).
     """
 
     trial_index: int
@@ -109,6 +111,7 @@ class TrialView:
     instructions: str = ""
     ask_source: bool = True
     label: str = ""
+    ask_reason: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,8 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
         instructions=instructions,
         ask_source=_asks_source(participant, settings),
         label=label,
+        ask_reason=_asks_source(participant, settings)
+        and reasons.asks_reason_per_trial(settings, participant.condition, trial.kind),
     )
 
 
@@ -327,6 +332,9 @@ def _response(
         confidence=confidence,
         familiar=answer.familiar if settings.ask_familiarity else None,
         comment=(answer.comment or "").strip() or None if settings.ask_comment else None,
+        reason=reasons.stored_reason(answer.reason)
+        if confidence is not None and reasons.asks_reason_per_trial(settings, participant.condition, trial.kind)
+        else None,
         attention_answer=attention_answer_text(replace(answer, confidence=confidence), ratings)
         if is_attention
         else None,

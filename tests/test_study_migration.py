@@ -17,6 +17,7 @@ from sqlalchemy import MetaData, create_engine, func, select, text
 
 from core import db
 from core.models import ConsentDecline, Participant, Response, Study, StudyVersion, Withdrawal
+from experiment.reason_cues import DEFAULT_REASON_CUES
 from results.data.dataset import PREREGISTERED, load_dataset
 from results.rendering.export import write_export
 from tests.conftest import PG_URL, WORKER, _drop_postgres, _recreate_postgres, require_or_skip
@@ -30,9 +31,10 @@ NEW_SETTINGS_AT_THEIR_OLD_BEHAVIOUR = {
     "pairing_design": "off",
     "pairing_features": ["timbre", "tempo", "key", "loudness range", "spectral shape"],
     "ask_reason": "off",
+    "reason_cues": DEFAULT_REASON_CUES,
 }
 """Settings added since the fixture was written: every clip (as then), a withdrawal erases everything, no own
-hypotheses, no pairing design and no reason question."""
+hypotheses, no pairing design and no reason question (the default cue words, which only the analysis reads)."""
 SETTINGS_THAT_BECAME_STATE = {"is_open"}
 """Settings since moved out of the versions: open/closed is a state of the study (``studies.is_open``)."""
 TRIAL_COLUMNS_ADDED_SINCE = {"pairing", "reason"}

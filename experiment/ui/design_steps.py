@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import _
-from experiment import questionnaire
+from experiment import questionnaire, reasons
 from experiment.questionnaire import Question
 from experiment.ui.steps import StepPage, act, show_error
 
@@ -34,7 +34,8 @@ def _question_widget(question: Question) -> None:
 def after_trials_step(page: StepPage) -> bool:
     """The questions after the last clip; with none to ask, the participant moves straight on."""
     questions = questionnaire.after_trials_questions(page.session, page.participant)
-    if not questions:
+    ask_reason = questionnaire.asks_reason_after_trials(page.session, page.participant)
+    if not questions and not ask_reason:
         questionnaire.save_after_trials(page.session, page.participant, {})
         return True
     st.subheader(_("A few last questions"), anchor=False)
@@ -43,6 +44,9 @@ def after_trials_step(page: StepPage) -> bool:
     with st.form("after_trials", border=False):
         for question in questions:
             _question_widget(question)
+        if ask_reason:
+            # A text area: Enter starts a new line there and never sends the form.
+            st.text_area(_(reasons.AT_END_PROMPT), max_chars=reasons.MAX_REASON_CHARS, key=_REASON_KEY)
         st.form_submit_button(
             _("Continue"),
             type="primary",
@@ -52,6 +56,10 @@ def after_trials_step(page: StepPage) -> bool:
     return False
 
 
+_REASON_KEY = f"{_PREFIX}reason"
+
+
 def _save_after_trials(token: str, keys: tuple[str, ...]) -> None:
     answers = {key: st.session_state.get(f"{_PREFIX}{key}") for key in keys}
-    act(token, lambda session, participant: questionnaire.save_after_trials(session, participant, answers))
+    reason = st.session_state.get(_REASON_KEY)
+    act(token, lambda session, participant: questionnaire.save_after_trials(session, participant, answers, reason))

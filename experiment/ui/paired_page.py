@@ -135,6 +135,8 @@ def _pair_form(view: paired_trials.PairView, token: str, reports: list[Listening
             horizontal=True,
             disabled=not both,
         )
+        if view.ask_reason:
+            trial_page.reason_box(form_key, disabled=not both)
         st.form_submit_button(
             _("Save and continue"),
             type="primary",
@@ -169,10 +171,11 @@ def _save_pair(token: str, view: paired_trials.PairView, drawn: tuple[ListeningR
         )
     choice = st.session_state.get(f"{form_key}_choice")
     confidence = st.session_state.get(f"{form_key}_confidence")
+    reason = st.session_state.get(f"{form_key}_reason") or None
     result = act(
         token,
         lambda session, participant: paired_trials.submit_pair(
-            session, participant, view.pair_trial, answers, choice, confidence
+            session, participant, view.pair_trial, answers, choice, confidence, reason
         ),
     )
     if result is not None and result.status == "rejected":

@@ -21,6 +21,7 @@ from experiment import entry, repository, studies
 from experiment.settings import SCALE_POINTS_ALLOWED, SCREENING_MODES, TEXT_FIELDS, StudySettings, library_problems
 from experiment.ui.design_settings import design_fields
 from experiment.ui.preregistration import preregistration_fields
+from experiment.ui.reason_settings import reason_fields
 from experiment.ui.setting_labels import FIELD_LABELS, labelled, readable, short
 from experiment.ui.study_context import may, require_study
 
@@ -159,6 +160,7 @@ def settings_form(session: Session, study: studies.StudyRef, version_id: int, se
     values.update(_trial_fields(k, s))
     values.update(_clip_selection_field(session, k, s))
     values.update(_question_fields(k, s))
+    values.update(reason_fields(k, s))
     values.update(design_fields(k, s))
     values.update(_screening_fields(k, s))
     values.update(preregistration_fields(session, k, version_id, s))

@@ -16,7 +16,7 @@ from core import db
 from core.i18n import N_, _
 from core.models import Participant
 from core.vocabulary import Scale, TrialKind
-from experiment import trials
+from experiment import reasons, trials
 from experiment.ui.manikins import SAM_SCALES, manikin_row_html
 from experiment.ui.player import ListeningReport, blind_player, player_key
 from experiment.ui.steps import StepPage, act, confidence_label, show_error
@@ -173,6 +173,8 @@ def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, un
             _rating_scale(scale, view.scale_points, f"{form_key}_{scale}", disabled=not unlocked)
         if view.ask_source:
             _source_question(form_key, disabled=not unlocked)
+        if view.ask_reason:
+            reason_box(form_key, disabled=not unlocked)
         if view.ask_familiarity:
             st.radio(
                 _("Did you know this piece before? (optional)"),
@@ -225,6 +227,21 @@ def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) ->
     )
 
 
+def reason_box(form_key: str, *, disabled: bool) -> None:
+    """The optional "What made you think so?" after the guess (also under a pair's choice).
+
+    A text area, so Enter starts a new line and never sends the form; the browser stops typing at
+    the limit and the server checks it again (:func:`experiment.reasons.reason_problem`).
+    """
+    st.text_area(
+        _(reasons.PER_TRIAL_PROMPT),
+        max_chars=reasons.MAX_REASON_CHARS,
+        key=f"{form_key}_reason",
+        disabled=disabled,
+        height=80,
+    )
+
+
 def _source_question(form_key: str, *, disabled: bool) -> None:
     """Who made the clip, with confidence (blind condition only)."""
     st.markdown("#### " + _("Who do you think made this clip?"), anchors=False)
@@ -259,6 +276,7 @@ def _save_answer(
         confidence=st.session_state.get(f"{form_key}_confidence"),
         familiar=None if familiar is None else familiar == "Yes",
         comment=st.session_state.get(f"{form_key}_comment") or None,
+        reason=st.session_state.get(f"{form_key}_reason") or None,
         plays=report.plays,
         pauses=report.pauses,
         seeks=report.seeks,

@@ -17,6 +17,7 @@ import json
 from datetime import UTC, datetime
 
 from core.vocabulary import EXCLUSION_RULE_LABELS, Condition, PairingDesign, ScreeningMode, TrialFormat
+from experiment.reason_cues import parse_cues
 from experiment.settings import EXCLUSION_RULES, SCREENING_CRITERIA, StudySettings
 from results.data.dataset import Dataset
 from results.data.versions import settings_differences
@@ -125,10 +126,33 @@ def research_questions(settings: StudySettings) -> list[str]:
         "- **Exploratory: which acoustic features go with the true source and with listeners' judgements** "
         "(lens model, false-discovery-rate controlled); no hypothesis, reported as exploratory."
     )
+    if settings.ask_reason != "off":
+        lines.append(
+            "- **Exploratory: what listeners say made them think so.** The free-text reasons are coded by the "
+            "cue words under Design; per cue, the share of correct guesses among those whose reason mentions it, "
+            "with an interval over participants; descriptive, no test."
+        )
     own = settings.hypotheses.strip()
     lines += ["", "### The researchers' own hypotheses", ""]
     lines.append(own if own else "None written (Study settings → Preregistration).")
     return lines
+
+
+REASON_MODE_WORDS: dict[str, str] = {
+    "off": "not asked",
+    "per_trial": 'asked after every guess ("What made you think so?", optional)',
+    "at_end": 'asked once after the last clip ("What made you think so?", optional)',
+}
+
+
+def _cue_lines(settings: StudySettings) -> list[str]:
+    """The coding scheme of the reasons (cue code: terms), when reasons are asked."""
+    if settings.ask_reason == "off":
+        return []
+    return [
+        "- reasons are coded by cue words (a term matches words beginning with it; *term inside words too):",
+        *(f"  - `{code}`: {', '.join(terms)}" for code, terms in parse_cues(settings.reason_cues).items()),
+    ]
 
 
 def settings_sha256(settings: StudySettings) -> str:
@@ -156,6 +180,7 @@ def preregistration_record(
             "listening_requirement": settings.listening_requirement,
             "trial_format": str(settings.trial_format),
             **(_pairing_record(settings) if settings.trial_format == TrialFormat.PAIRED else {}),
+            "reasons": {"asked": str(settings.ask_reason), "cues": parse_cues(settings.reason_cues)},
             "headphone_screen": {
                 "mode": str(settings.screening),
                 "trials": settings.screening_trials,
@@ -230,6 +255,8 @@ def preregistration_markdown(
         f"- headphone screen: {screen_line}",
         f"- practice trial: {yes_no(settings.practice_trial)}; attention check: "
         f"{yes_no(settings.attention_check)}; repeated clip: {yes_no(settings.repeat_check)}",
+        f"- reasons for the guess: {REASON_MODE_WORDS.get(settings.ask_reason, settings.ask_reason)}",
+        *_cue_lines(settings),
         "",
         "## Exclusion rules (whole participants, applied in this order)",
         "",
