@@ -39,6 +39,7 @@ from results.statistics.equivalence import DEFAULT_D_PRIME_MARGIN, Decision, det
 from results.statistics.headline import HeadlineDetection, bootstrap_detection_test, headline_detection
 from results.statistics.moderators import ModeratorModel, moderator_model
 from results.statistics.paired_detection import detection_side_by_side, has_paired_data
+from results.statistics.pairing_effect import PairingEffect, pairing_effect
 from results.statistics.roc import ROC, roc_from_confidence
 from results.statistics.zroc import ZROC, zroc_fit
 
@@ -285,6 +286,14 @@ class Analysis:
         if not has_paired_data(self.trials):
             return None
         return self._once(("paired_side_by_side",), lambda: detection_side_by_side(self.trials))
+
+    @property
+    def pairing_effect(self) -> PairingEffect | Failure | None:
+        """Paired detection per pairing type (similar, random) and the difference, over participants and clips.
+
+        None unless the answered pairs hold both types (a pairing design within or between participants).
+        """
+        return self._once(("pairing_effect",), lambda: attempt(pairing_effect, self.trials))
 
     # Emotion, clips and features ------------------------------------------------------------------
 

@@ -11,10 +11,12 @@ import pandas as pd
 from results.analysis import Analysis, Failure
 from results.rendering.formatting import format_number, format_p
 from results.rendering.report_html import esc, format_interval, html_table
+from results.rendering.sentences import pairing_sentence
 from results.statistics.designs import (
     DesignEffects,
 )
 from results.statistics.paired_detection import METHODS as PAIRED_METHODS
+from results.statistics.pairing_effect import PairingEffect
 
 TERM_LABELS = {
     "label_ai": "AI label (vs person)",
@@ -61,6 +63,53 @@ def side_by_side_rows(side: pd.DataFrame) -> list[list[str]]:
     ]
 
 
+PAIRING_HEADER = ["Pairs", "Participants", "Answered pairs", "Proportion correct", "d' [95% CI]", "p"]
+PAIRING_GENERALISES = (
+    "Each d' and the difference generalise over participants and clips: both are random effects of the models "
+    "(participants, the AI clip and the human clip of each pair). The interval assumes the difference itself "
+    "is the same for every participant and clip (no random slopes); p of each type is against chance, p of the "
+    "difference against no difference."
+)
+PAIRING_TITLE = "Similar versus random pairs"
+
+
+def pairing_rows(effect: PairingEffect) -> list[list[str]]:
+    """Table rows: each pairing type's paired d' (vs chance), then the difference similar − random."""
+
+    def estimate(value: float, low: float, high: float, why: str) -> str:
+        return f"not estimable: {why}" if why else f"{format_number(value)} {format_interval(low, high)}"
+
+    rows = [
+        [
+            f"{kind} pairs",
+            str(result.n_participants),
+            str(result.n_pairs),
+            format_number(result.pc),
+            estimate(result.dprime, result.ci_low, result.ci_high, result.not_estimable),
+            "" if result.not_estimable else format_p(result.p_value),
+        ]
+        for kind, result in effect.by_type.items()
+    ]
+    difference = estimate(effect.difference, effect.ci_low, effect.ci_high, effect.not_estimable)
+    p = "" if effect.not_estimable else format_p(effect.p_value)
+    rows.append(["difference (similar − random)", str(effect.n_participants), str(effect.n_pairs), "", difference, p])
+    return rows
+
+
+def pairing_block(effect: PairingEffect | Failure) -> str:
+    """The report's similar-versus-random section."""
+    if isinstance(effect, Failure):
+        return f"<h3>{PAIRING_TITLE}</h3><p>Not modelled: {esc(effect.reason)}</p>"
+    return "\n".join(
+        [
+            f"<h3>{PAIRING_TITLE}</h3>",
+            f"<p>{esc(pairing_sentence(effect))}</p>",
+            html_table(PAIRING_HEADER, pairing_rows(effect), numeric=(1, 2, 3, 4, 5)),
+            f'<p class="meta">{esc(PAIRING_GENERALISES)} {esc(effect.methods)} Fit: {esc(effect.fit_status)}</p>',
+        ]
+    )
+
+
 def _block(title: str, effects: DesignEffects | Failure) -> str:
     if isinstance(effects, Failure):
         return f"<h3>{esc(title)}</h3><p>Not modelled: {esc(effects.reason)}</p>"
@@ -89,6 +138,8 @@ def design_section(analysis: Analysis) -> str:
             f'<p class="meta">{esc(PAIRED_METHODS)}</p>',
             html_table(SIDE_BY_SIDE_HEADER, side_by_side_rows(analysis.paired_side_by_side), numeric=(1, 2, 3, 4, 5)),
         ]
+    if analysis.pairing_effect is not None:
+        parts.append(pairing_block(analysis.pairing_effect))
     if not parts:
         return ""
     return "\n".join(["<h2>Study designs</h2>", *parts])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from results.rendering.formatting import format_number, format_p, format_percent
 from results.statistics.equivalence import DETECTION, EQUIVALENT, INCONCLUSIVE, REVERSED, Decision, Margins
 from results.statistics.headline import HeadlineDetection
+from results.statistics.pairing_effect import PairingEffect
 from results.statistics.zroc import ZROC
 
 OVER_PARTICIPANTS_AND_CLIPS = "generalising over participants and clips"
@@ -104,3 +105,22 @@ def zroc_sentence(fit: ZROC | None) -> str:
             f"unequal-variance sensitivity is {d_a} (pooled ROC scale)."
         )
     return f"{slope}: consistent with equal-variance SDT; the unequal-variance {d_a} (pooled ROC scale) agrees."
+
+
+def pairing_sentence(effect: PairingEffect) -> str:
+    """Similar versus random pairs in one sentence: which were easier to tell, by how much, how sure, over what.
+
+    E.g. "Listeners told AI from human clips better in similar pairs: d′ difference (similar − random)
+    0.62 [0.11, 1.15], p = 0.019, generalising over participants and clips."
+    """
+    if effect.not_estimable:
+        return f"The difference between similar and random pairs could not be estimated: {effect.not_estimable}."
+    numbers = (
+        f"d′ difference (similar − random) {format_number(effect.difference)} "
+        f"[{format_number(effect.ci_low)}, {format_number(effect.ci_high)}], p {format_p_equals(effect.p_value)}, "
+        f"{OVER_PARTICIPANTS_AND_CLIPS}"
+    )
+    if effect.p_value < 0.05:
+        easier = "similar" if effect.difference > 0 else "random"
+        return f"Listeners told AI from human clips better in {easier} pairs: {numbers}."
+    return f"No difference between similar and random pairs was shown: {numbers}."

@@ -14,11 +14,18 @@ import numpy as np
 import pandas as pd
 
 from results.analysis import Analysis, Failure
+from results.rendering.report_designs import PAIRING_GENERALISES
 from results.rendering.report_emotion import EMOTION_ANALYSIS_CAPTION
-from results.rendering.sentences import OVER_PARTICIPANTS_AND_CLIPS, decision_sentence, headline_sentence
+from results.rendering.sentences import (
+    OVER_PARTICIPANTS_AND_CLIPS,
+    decision_sentence,
+    headline_sentence,
+    pairing_sentence,
+)
 from results.statistics.emotion_ordinal import GENERALISES, SENSITIVITY_LABEL
 from results.statistics.headline import FIXED_CLIPS_LABEL
 from results.statistics.paired_detection import METHODS as PAIRED_METHODS
+from results.statistics.pairing_effect import PairingEffect, pairing_table
 
 ROC_METHOD = (
     "Empirical ROC from the 6-point confidence scale; AUC = Mann-Whitney probability (ties half); "
@@ -90,11 +97,16 @@ def analysis_stats(analysis: Analysis) -> dict:
         ``emotion_analysis``: ``effects`` (per scale the ordinal model's true-source effect on the log-odds
         scale, in rating points and as P(AI rated higher), its one p-value and Holm's across scales, and the
         linear model's effect beside it), ``method``, ``generalises`` (participants and clips) and
-        ``sensitivity_check``. Missing values are None.
+        ``sensitivity_check``; ``pairing`` (with similar and random pairs answered): ``sentence``, ``table``
+        (d' per pairing type against chance and the difference), ``difference`` (d'(similar) - d'(random),
+        its interval, p and df), ``method`` and ``generalises`` (participants and clips), or
+        ``{"failure": reason}``. Missing values are None.
     """
     out: dict = {"fixed_clips": {"label": FIXED_CLIPS_LABEL, "tests": FIXED_CLIPS_TESTS, "detection": analysis.summary}}
     if analysis.paired_side_by_side is not None:  # paired (2AFC) d' over participants and clips, or why not
         out["paired"] = {"side_by_side": analysis.paired_side_by_side, "method": PAIRED_METHODS}
+    if analysis.pairing_effect is not None:  # similar versus random pairs, over participants and clips, or why not
+        out["pairing"] = _pairing_block(analysis.pairing_effect)
     if analysis.n_trials == 0:
         return to_jsonable(out)
     decision = analysis.decision()
@@ -136,6 +148,29 @@ def analysis_stats(analysis: Analysis) -> dict:
             for scale in analysis.scales
         }
     return to_jsonable(out)
+
+
+def _pairing_block(effect: PairingEffect | Failure) -> dict:
+    """Similar versus random pairs: per type and the difference, in words and numbers, or why not."""
+    if isinstance(effect, Failure):
+        return {"failure": effect.reason}
+    return {
+        "sentence": pairing_sentence(effect),
+        "table": pairing_table(effect),
+        "difference": {
+            "dprime": effect.difference,
+            "ci_low": effect.ci_low,
+            "ci_high": effect.ci_high,
+            "p_value": effect.p_value,
+            "df": effect.df,
+            "not_estimable": effect.not_estimable,
+        },
+        "n_participants": effect.n_participants,
+        "n_pairs": effect.n_pairs,
+        "fit_status": effect.fit_status,
+        "method": effect.methods,
+        "generalises": PAIRING_GENERALISES,
+    }
 
 
 def _roc_block(analysis: Analysis) -> dict:

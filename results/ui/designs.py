@@ -1,7 +1,8 @@
 """The overview's design-conditions section: participants per condition, the label effect, the asking effect.
 
 Drawn only when the data hold labelled, rate-only or paired (2AFC) answers (:mod:`results.statistics.designs`,
-:mod:`results.statistics.paired_detection`); paired data add single-clip vs paired detection side by side.
+:mod:`results.statistics.paired_detection`); paired data add single-clip vs paired detection side by side,
+and similar and random pairs their comparison (:mod:`results.statistics.pairing_effect`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,23 @@ import pandas as pd
 import streamlit as st
 
 from results.analysis import Analysis, Failure
-from results.rendering.report_designs import HEADER, SIDE_BY_SIDE_HEADER, effects_rows, side_by_side_rows
+from results.rendering.report_designs import (
+    HEADER,
+    PAIRING_GENERALISES,
+    PAIRING_HEADER,
+    PAIRING_TITLE,
+    SIDE_BY_SIDE_HEADER,
+    effects_rows,
+    pairing_rows,
+    side_by_side_rows,
+)
+from results.rendering.sentences import pairing_sentence
 from results.statistics.designs import (
     DesignEffects,
     condition_counts,
 )
 from results.statistics.paired_detection import METHODS as PAIRED_METHODS
+from results.statistics.pairing_effect import PairingEffect
 
 
 def design_section(analysis: Analysis) -> None:
@@ -29,10 +41,23 @@ def design_section(analysis: Analysis) -> None:
         st.markdown("#### Single-clip vs paired detection")
         st.dataframe(pd.DataFrame(side_by_side_rows(paired), columns=SIDE_BY_SIDE_HEADER), hide_index=True)
         st.caption(PAIRED_METHODS)
+    if analysis.pairing_effect is not None:
+        _pairing(analysis.pairing_effect)
     if labelled is not None:
         _effects("Effect of the AI label", labelled)
     if asked is not None:
         _effects("Effect of being asked to guess", asked)
+
+
+def _pairing(effect: PairingEffect | Failure) -> None:
+    """Detection in similar and in random pairs, and the difference with its interval (issue 26)."""
+    st.markdown(f"#### {PAIRING_TITLE}")
+    if isinstance(effect, Failure):
+        st.info(f"Not modelled: {effect.reason}")
+        return
+    st.write(pairing_sentence(effect))
+    st.dataframe(pd.DataFrame(pairing_rows(effect), columns=PAIRING_HEADER), hide_index=True)
+    st.caption(f"{PAIRING_GENERALISES}  \n{effect.methods}  \nFit: {effect.fit_status}")
 
 
 def _effects(title: str, effects: DesignEffects | Failure) -> None:
