@@ -1,7 +1,9 @@
 """``human-touch plan`` and ``human-touch prereg``: plan a sample size, write the preregistration.
 
 Registered by :func:`results.cli.register`. ``plan`` prints the power of the headline test (and of
-the equivalence test) over sample sizes (:mod:`results.planning.power`); ``prereg`` writes the study
+the equivalence test) over sample sizes (:mod:`results.planning.power`), or with ``--pairing-effect``
+the power to show a difference between similar and random pairs (:mod:`results.planning.pairing_power`,
+pairs = trials / 2); ``prereg`` writes the study
 version's preregistration (:mod:`results.planning.prereg`).
 """
 
@@ -50,6 +52,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from results.planning.sample_size import smallest_size_with_interval
 
     n_clips, n_trials, source = _clips_and_trials(args)
+    if args.pairing_effect is not None:
+        return _plan_pairing(args, n_clips, n_trials, source)
     design = PlanDesign(
         n_clips=n_clips,
         n_trials=n_trials,
@@ -94,6 +98,47 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     print(curve.round(3).to_string(index=False))
     print(smallest.sentence(f"to detect d′ = {design.d_prime:g}"))
     print(equivalence["sentence"])
+    return 0
+
+
+def _plan_pairing(args: argparse.Namespace, n_clips: int, n_trials: int, source: str | None) -> int:
+    """``plan --pairing-effect``: power to show d'(similar) - d'(random) (:mod:`results.planning.pairing_power`)."""
+    from results.planning.pairing_power import PairingPlan, pairing_plan_sentence, pairing_power_curve
+
+    plan = PairingPlan(
+        n_clips=n_clips,
+        n_pairs=n_trials // 2,
+        pairing_effect=args.pairing_effect,
+        design=args.pairing_design,
+        d_prime=args.d_prime,
+        participant_sd=args.participant_sd,
+        clip_sd=args.clip_sd,
+        alpha=args.alpha,
+    )
+    if plan.problems():
+        print("error: " + "; ".join(plan.problems()), file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    curve = pairing_power_curve(plan, args.participants, args.sims, method=args.method, seed=args.seed)
+    seconds, sentence = time.perf_counter() - start, pairing_plan_sentence(plan, curve, args.target)
+    if args.json:
+        payload = {
+            "pairing_plan": asdict(plan),
+            "design_source": source,
+            "method": args.method,
+            "seconds": seconds,
+            "curve": curve.to_dict("records"),
+            "sentence": sentence,
+        }
+        json.dump(payload, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if source:
+        print(source)
+    print(f"Similar versus random pairs: {plan}")
+    print(f"Analysis: {args.method}; {args.sims} simulated worlds, each studied at every size; {seconds:.1f} s")
+    print(curve.round(3).to_string(index=False))
+    print(sentence)
     return 0
 
 
@@ -149,6 +194,17 @@ def register(subparsers) -> None:
     plan.add_argument("--workers", type=int, default=2, help="processes for --method full (default 2)")
     plan.add_argument("--seed", type=int, default=1)
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plan.add_argument(
+        "--pairing-effect",
+        type=float,
+        help="plan a similar-versus-random paired study instead: the d' difference (similar - random) to show",
+    )
+    plan.add_argument(
+        "--pairing-design",
+        choices=("within", "between"),
+        default="within",
+        help="with --pairing-effect: pairing type within or between participants (default within)",
+    )
     add_study_option(plan)
     plan.set_defaults(handler=_cmd_plan)
 

@@ -25,10 +25,13 @@ class DesignInForce:
         Clips and trials of the study in force; the effect and SDs are :class:`PlanDesign`'s defaults.
     source : str
         One sentence naming the study version and its clips, for the page and the command.
+    pairing_design : str
+        The version's :class:`core.vocabulary.PairingDesign` ("off" for single clips), for the pairing planner.
     """
 
     design: PlanDesign
     source: str
+    pairing_design: str = "off"
 
 
 def design_in_force(session: Session, study_id: int | None = None) -> DesignInForce:
@@ -50,9 +53,11 @@ def design_in_force(session: Session, study_id: int | None = None) -> DesignInFo
             f"The study version in force ({version_id}: {clips}, {settings.n_trials} trials per participant) "
             f"cannot be simulated ({'; '.join(candidate.problems())}); starting from {fallback.n_clips} clips "
             f"and {fallback.n_trials} trials instead.",
+            str(settings.pairing_design),
         )
     return DesignInForce(
         candidate,
         f"Starting from the study version in force ({version_id}): {clips}, "
         f"{settings.n_trials} main trials per participant.",
+        str(settings.pairing_design),
     )

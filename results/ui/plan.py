@@ -11,6 +11,7 @@ from results.planning.power import DEFAULT_SIZES, PlanDesign, equivalence_plan, 
 from results.planning.sample_size import smallest_size_with_interval
 from results.ui.filters import results_study
 from results.ui.flow import prereg_download
+from results.ui.plan_pairing import pairing_plan_section
 from results.ui.tables import show_table
 
 TARGET_POWER = 0.8
@@ -121,3 +122,4 @@ def plan_page() -> None:
         st.session_state["plan_result"] = (design, method, outcomes)
     if "plan_result" in st.session_state:
         _show_result(*st.session_state["plan_result"])
+    pairing_plan_section(in_force.design, in_force.pairing_design)
