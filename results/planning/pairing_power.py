@@ -34,9 +34,10 @@ Measured (fast, 200 worlds a cell, seed 3, 40 clips, 8 pairs, clip SD 0.5, mean 
     within   0.6          37.5 %  59.5 %  87.5 %    (the GLMM at n=40: 69.0 ± 3.3 %, benchmark)
     between  0.6          38.5 %  67.0 %  89.5 %
 
-So the fast power is a somewhat conservative guide to the report's GLMM. ``benchmarks/pairing_effect_calibration.py`` measures the GLMM's false positives and
-coverage; ``tests/results/test_pairing_power.py`` checks the fast test's false-positive rate and that
-its power is near the GLMM's measured power.
+So the fast power is a somewhat conservative guide to the report's GLMM.
+``benchmarks/pairing_effect_calibration.py`` measures the GLMM's false positives and coverage;
+``tests/results/test_pairing_power.py`` checks the fast test's false-positive rate and that its power
+is near the GLMM's measured power.
 """
 
 from __future__ import annotations
