@@ -26,6 +26,7 @@ from results.rendering.report_html import esc, html_table
 from results.statistics.equivalence import DEFAULT_D_PRIME_MARGIN
 from results.statistics.headline import METHODS as HEADLINE_METHODS
 from results.statistics.pairing_effect import METHODS as PAIRING_METHODS
+from results.statistics.roles import TestRole, roles_for, study_designs
 
 ANALYSIS = {
     "headline": HEADLINE_METHODS,
@@ -155,6 +156,29 @@ def _cue_lines(settings: StudySettings) -> list[str]:
     ]
 
 
+def planned_tests(settings: StudySettings) -> list[TestRole]:
+    """Every test the study's results will show, each marked confirmatory or exploratory
+    (:mod:`results.statistics.roles`, the table the Overview tags its tests with)."""
+    paired = settings.trial_format == TrialFormat.PAIRED
+    return roles_for(study_designs(settings.conditions, paired, pairing_is_a_factor(settings)))
+
+
+def planned_tests_markdown(settings: StudySettings) -> list[str]:
+    """The section (after a blank line) with the tests as a Markdown table: test, role, question, generalises over."""
+    lines = [
+        "",
+        "## Confirmatory and exploratory tests",
+        "",
+        "Only the confirmatory tests answer the research questions above (one p-value each); every other test is "
+        "exploratory and reported as such.",
+        "",
+        "| Test | Role | Question | Generalises over |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {r.test} | {r.role} | {r.question} | {r.generalises} |" for r in planned_tests(settings)]
+    return lines
+
+
 def settings_sha256(settings: StudySettings) -> str:
     """SHA-256 of the settings as canonical JSON (sorted keys): identifies a version's settings."""
     return hashlib.sha256(json.dumps(settings.to_dict(), sort_keys=True).encode()).hexdigest()
@@ -191,6 +215,10 @@ def preregistration_record(
         },
         "exclusion_rules": [rule for rule in EXCLUSION_RULES if rule in settings.exclusion_rules],
         "analysis": analysis_for(settings),
+        "tests": [
+            {"test": r.key, "role": r.role, "question": r.question, "generalises_over": r.generalises}
+            for r in planned_tests(settings)
+        ],
         "settings": settings.to_dict(),
     }
 
@@ -235,6 +263,7 @@ def preregistration_markdown(
         "## Research questions and hypotheses",
         "",
         *research_questions(settings),
+        *planned_tests_markdown(settings),
         "",
         "## Sample",
         "",

@@ -28,6 +28,7 @@ from results.statistics.designs import (
 )
 from results.statistics.paired_detection import METHODS as PAIRED_METHODS
 from results.statistics.pairing_effect import PairingEffect
+from results.statistics.roles import role_tag
 
 
 def design_section(analysis: Analysis) -> None:
@@ -40,18 +41,19 @@ def design_section(analysis: Analysis) -> None:
     if paired is not None:
         st.markdown("#### Single-clip vs paired detection")
         st.dataframe(pd.DataFrame(side_by_side_rows(paired), columns=SIDE_BY_SIDE_HEADER), hide_index=True)
-        st.caption(PAIRED_METHODS)
+        st.caption(f"{role_tag('paired_detection')}. {PAIRED_METHODS}")
     if analysis.pairing_effect is not None:
         _pairing(analysis.pairing_effect)
     if labelled is not None:
-        _effects("Effect of the AI label", labelled)
+        _effects(f"Effect of the AI label: {role_tag('label')}", labelled)
     if asked is not None:
-        _effects("Effect of being asked to guess", asked)
+        _effects(f"Effect of being asked to guess: {role_tag('asked')}", asked)
 
 
 def _pairing(effect: PairingEffect | Failure) -> None:
     """Detection in similar and in random pairs, and the difference with its interval (issue 26)."""
     st.markdown(f"#### {PAIRING_TITLE}")
+    st.caption(role_tag("pairing"))
     if isinstance(effect, Failure):
         st.info(f"Not modelled: {effect.reason}")
         return

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.vocabulary import Condition
 from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, Failure
 from results.mixed.bootstrap import DEFAULT_SAMPLES
 from results.rendering import charts
@@ -31,6 +32,8 @@ from results.statistics.detection import DetectionSummary
 from results.statistics.emotion_ordinal import SENSITIVITY_LABEL
 from results.statistics.equivalence import DETECTION, EQUIVALENT
 from results.statistics.headline import FIXED_CLIPS_LABEL, HeadlineDetection
+from results.statistics.paired_detection import has_paired_data
+from results.statistics.roles import role_tag, roles_for, study_designs
 from results.ui.designs import design_section
 from results.ui.filters import page_analysis
 from results.ui.flow import show_flow
@@ -44,6 +47,7 @@ def overview_page() -> None:
     analysis = page_analysis()
     st.markdown(f"**{headline_sentence(analysis.headline)}**")
     show_flow(analysis.dataset)
+    roles_section(analysis)
     detection_tab, emotion_tab, groups_tab = st.tabs(["Detection", "Emotion", "By group"])
     with detection_tab:
         detection_section(analysis)
@@ -61,13 +65,41 @@ def overview_page() -> None:
     design_section(analysis)  # only when labelled, rate-only or paired answers exist
 
 
+def roles_section(analysis: Analysis) -> None:
+    """Which of the page's tests are confirmatory (the preregistered questions) and which exploratory.
+
+    The table the preregistration prints (:mod:`results.statistics.roles`), for the designs in the data; every
+    test below carries its tag too.
+    """
+    trials = analysis.trials
+    # Missing condition: answers from before the designs existed, all blind (as results.statistics.designs reads it).
+    conditions = trials["condition"].astype("object").fillna(Condition.BLIND).unique() if "condition" in trials else []
+    conditions = list(conditions) or [Condition.BLIND]
+    randomised = "pairing" in trials and trials["pairing"].dropna().nunique() > 1
+    roles = roles_for(study_designs(conditions, has_paired_data(trials), randomised))
+    with st.expander("Confirmatory and exploratory tests (as preregistered)"):
+        show_table(
+            pd.DataFrame(
+                [
+                    {"Test": r.test, "Role": r.role, "Question": r.question, "Generalises over": r.generalises}
+                    for r in roles
+                ]
+            ),
+            empty="No tests.",
+        )
+        st.caption(
+            "Only a confirmatory test answers its research question (one p-value each); every other p-value on "
+            "these pages is exploratory."
+        )
+
+
 def detection_section(analysis: Analysis) -> None:
     """Headline metrics, hits vs false alarms, per-participant d', the ROC, the mixed model and methods."""
     summary, roc, top = analysis.summary, analysis.roc, analysis.headline
     headline_metrics(top)
     bootstrap_line(analysis)
     decision_line(analysis)
-    with st.expander(f"Pooled binomial and per-participant t-tests ({FIXED_CLIPS_LABEL})"):
+    with st.expander(f"Pooled binomial and per-participant t-tests ({FIXED_CLIPS_LABEL}; exploratory)"):
         detection_metrics(summary)
         st.altair_chart(charts.hit_fa_chart(summary), width="content")
         st.altair_chart(charts.dprime_distribution_chart(analysis.per_participant, summary), width="content")
@@ -134,7 +166,10 @@ def decision_line(analysis: Analysis) -> None:
     decision = analysis.decision(margin)
     show = st.success if decision.verdict == DETECTION else st.info if decision.verdict == EQUIVALENT else st.warning
     show(decision_sentence(decision))
-    st.caption(f"Margin {margin_words(decision.margins)}: the detection test is quoted first, then the TOST.")
+    st.caption(
+        f"{role_tag('equivalence')}. Margin {margin_words(decision.margins)}: the detection test is quoted first, "
+        "then the TOST."
+    )
 
 
 def headline_metrics(top: HeadlineDetection) -> None:
@@ -158,6 +193,9 @@ def headline_metrics(top: HeadlineDetection) -> None:
                 f"F(1, {term.df:.0f}): p = {format_number(term.p_value, 4)}",
             )
         st.caption(f"GLMM {top.model.random_structure}: {top.model.fit_status}.")
+        st.caption(
+            f"d′: {role_tag('d_prime')}. c: {role_tag('criterion')}. Accuracy and AUC: {role_tag('accuracy_auc')}."
+        )
     else:
         st.warning(f"The detection GLMM could not be fitted: {top.model_error}")
     for column, label, value, fmt in (
@@ -226,6 +264,7 @@ def _holm_words(analysis: Analysis, by: str) -> str:
 def moderator_section(analysis: Analysis) -> None:
     """Training, AI exposure and attitude as moderators of d' and c, raw and Holm-adjusted p side by side."""
     st.subheader("Moderators of detection")
+    st.caption(role_tag("moderators"))
     asked = st.button("Fit the moderator model (training, AI exposure, attitude)", key="overview_moderators")
     if not asked and not analysis.computed("moderators"):
         return
@@ -264,7 +303,7 @@ def breakdown_section(analysis: Analysis, by: str) -> None:
             column_config={"level": label, "d_prime": "d′ (GLMM)"},
         )
         st.caption(
-            f"Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
+            f"{role_tag('breakdowns')}. Equal d′ across groups: LR = {format_number(model.lr_statistic)}, "
             f"F({model.df_numerator:.0f}, {model.df_denominator:.0f}), p = {format_number(model.p_value, 4)}"
             f"{_holm_words(analysis, by)}. {model.method} Fit: {model.fit_status}."
         )
@@ -342,7 +381,8 @@ def emotion_section(analysis: Analysis) -> None:
     show_table(tests, empty="Paired tests need participants who rated both AI and human clips (or both judgements).")
     st.caption(
         "Mean difference = AI minus human, in scale points, with a 95% t interval; Cohen's d_z with an "
-        f"exact interval; p_holm: Holm correction across scales within each effect. {FIXED_CLIPS_LABEL.capitalize()}."
+        f"exact interval; p_holm: Holm correction across scales within each effect. {FIXED_CLIPS_LABEL.capitalize()}. "
+        f"{role_tag('emotion_paired')}."
     )
 
 
@@ -352,7 +392,7 @@ def emotion_analysis_section(analysis: Analysis) -> None:
     Fitted on request (about two seconds a scale for 60 x 12 ratings, then kept in the page's Analysis).
     """
     st.subheader("The emotion analysis: ordinal mixed model per scale")
-    st.caption(EMOTION_ANALYSIS_CAPTION)
+    st.caption(f"{role_tag('emotion')}. {EMOTION_ANALYSIS_CAPTION}")
     if not st.toggle("Fit the emotion models (a few seconds per scale)", key="overview_fit_emotion_model"):
         return
     with st.spinner("Fitting the ordinal and linear mixed models of every scale ..."):

@@ -89,6 +89,11 @@ def test_overview_leads_with_the_glmm_and_shows_the_models_on_request(filled_stu
         verdicts
     )
     assert any("Margin ±0.3 d′ (≈ ±" in c.value for c in app.caption)
+    # Which test is confirmatory: the preregistration's table, and a tag beside the tests themselves.
+    roles = next(frame.value for frame in app.dataframe if "Role" in frame.value.columns).set_index("Test")["Role"]
+    assert roles["d′ = 0, likelihood-ratio test of the probit GLMM"] == "confirmatory"
+    assert roles["criterion c = 0 (response bias)"] == roles["accuracy and AUC against 50 %"] == "exploratory"
+    assert any(c.value.startswith("d′: Confirmatory (RQ1). c: Exploratory") for c in app.caption)
     app.toggle(key="overview_fit_detection_model").set_value(True).run()
     app.toggle(key="overview_fit_emotion_model").set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]

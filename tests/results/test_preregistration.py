@@ -155,6 +155,29 @@ def test_preregistration_states_hypotheses_in_words_and_warns_without_a_planned_
     assert "RQ1" not in rate_only and "None written" in rate_only
 
 
+def test_preregistration_marks_every_test_confirmatory_or_exploratory():
+    settings = StudySettings().with_changes(conditions=["blind", "labelled"])
+    text = preregistration_markdown(3, settings, {"human": 9, "ai": 9})
+    section = text.split("## Confirmatory and exploratory tests", 1)[1].split("## Sample", 1)[0]
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[1:3] for line in section.splitlines() if " | " in line}
+    assert rows["d′ = 0, likelihood-ratio test of the probit GLMM"] == ["confirmatory", "RQ1"]
+    assert rows["effect of the announced label per rating scale, Holm over scales"] == ["confirmatory", "RQ3"]
+    assert rows["criterion c = 0 (response bias)"][0] == "exploratory"
+    assert rows["accuracy and AUC against 50 %"][0] == "exploratory"  # one p-value for RQ1: d′'s
+    record = json.loads(text.split("```json\n", 1)[1].split("\n```", 1)[0])
+    roles = {t["test"]: t["role"] for t in record["tests"]}
+    confirmatory = {"d_prime", "equivalence", "emotion", "label"}
+    assert {test for test, role in roles.items() if role == "confirmatory"} == confirmatory
+    assert roles["moderators"] == roles["breakdowns"] == roles["fixed_clips"] == "exploratory"
+    assert "pairing" not in roles and "asked" not in roles  # not this study's design
+    rate_only = json.loads(
+        preregistration_markdown(3, StudySettings().with_changes(conditions=["rate_only"]), None)
+        .split("```json\n", 1)[1]
+        .split("\n```", 1)[0]
+    )
+    assert "d_prime" not in {t["test"] for t in rate_only["tests"]}
+
+
 def test_stored_versions_keep_what_they_did_before_rules_were_settings():
     legacy = StudySettings.from_dict({"screening_pass": 5, "scale_points": 9})
     assert legacy.screening_pass_mark == 5 and legacy.exclusion_rules == (ExclusionRule.INCOMPLETE,)
