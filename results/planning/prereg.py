@@ -241,6 +241,16 @@ def _pairing_line(settings: StudySettings) -> list[str]:
     return [line]
 
 
+def _questions_and_tests(settings: StudySettings) -> list[str]:
+    """The research questions and hypotheses, then which tests are confirmatory and which exploratory."""
+    return [
+        "## Research questions and hypotheses",
+        "",
+        *research_questions(settings),
+        *planned_tests_markdown(settings),
+    ]
+
+
 def preregistration_markdown(
     version_id: int, settings: StudySettings, clips_per_source: dict[str, int] | None = None
 ) -> str:
@@ -260,10 +270,7 @@ def preregistration_markdown(
         f"Study version {version_id}, settings SHA-256 `{record['settings_sha256']}`, generated "
         f"{record['generated_at']}.",
         "",
-        "## Research questions and hypotheses",
-        "",
-        *research_questions(settings),
-        *planned_tests_markdown(settings),
+        *_questions_and_tests(settings),
         "",
         "## Sample",
         "",
