@@ -93,3 +93,49 @@ def test_the_paired_page_unlocks_per_clip_and_stores_both_clips_and_the_choice_o
         assert all(r.confidence is None and r.guess is None for _t, r in rows)
         for number in (0, 1, 2):
             assert {t.clip.source for t, _r in rows if t.pair_trial == number} == {Source.HUMAN, Source.AI}
+
+
+def _everything(at) -> str:
+    """Every element the last run sent (its protobuf as text: labels, options, values, widget ids), lower case."""
+    parts, stack = [], [at._tree]
+    while stack:
+        node = stack.pop()
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        children = getattr(node, "children", {})
+        stack.extend(children.values() if isinstance(children, dict) else children)
+    return "\n".join(parts).lower()
+
+
+def test_similar_and_random_pairs_look_the_same_and_nothing_on_the_page_names_the_pairing(sqlite_data_env):
+    """Blinding (issue 26): the pairing type and the pair's distance never reach the participant's page."""
+    add_playable_clips(5, 3.0)  # 4 + 4 main clips and a practice pair
+    with db.session_scope() as session:
+        repository.save_settings(session, PAIRED.with_changes(n_trials=8, pairing_design="within", ask_comment=False))
+    at = open_page()
+    token = consent(at)
+    answer_questionnaire(at)
+    pass_audio_check(at)
+    at.button(key="instructions_done").click().run()
+    pages: dict[str, set[str]] = {"similar": set(), "random": set()}
+    for number in range(5):  # the practice pair, then 2 similar and 2 random pairs in random order
+        pair = current_pair(token)
+        for trial in pair:
+            listened(at, player_key(trial.audio_nonce))
+        at.run()
+        seen = _everything(at)
+        assert "which one was made by ai?" in seen and f"pair_{number}_choice" in seen  # the walk sees the page
+        for word in ("similar", "random", "pairing", "distance", "ähnlich", "zufällig", "abstand"):
+            assert word not in seen, f"{word!r} reached the page of pair {number}"
+        if pair[0].pairing is not None:
+            shown = texts(at).replace(f"Pair {number} of 4", "POSITION")
+            pages[pair[0].pairing].add(shown + "|" + "|".join(str(r.options) for r in at.radio))
+        for scale in at.segmented_control:
+            scale.set_value(4)
+        at.radio(key=f"pair_{number}_choice").set_value(1)
+        at.radio(key=f"pair_{number}_confidence").set_value(3)
+        next(b for b in at.button if b.label == "Save and continue").click().run()
+        assert not at.exception
+    assert pages["similar"] and pages["random"]
+    assert len(pages["similar"] | pages["random"]) == 1  # word for word the same page for either type
