@@ -5,8 +5,9 @@ page's address, which shows the login while logged out); then the organiser and 
 appear in the navigation.
 
 ``streamlit run app.py`` finds ``app = st.App(...)`` at the bottom and serves this file through
-Streamlit's Starlette server with two extra routes (:mod:`core.staff_routes`) that set and clear
-the HttpOnly staff session cookie; every session then runs this file as ``__main__``.
+Streamlit's Starlette server with extra routes: two (:mod:`core.staff_routes`) that set and clear
+the HttpOnly staff session cookie, and the one-time URLs of the blind player's sounds
+(:mod:`core.handoff`); every session then runs this file as ``__main__``.
 """
 
 import gc
@@ -116,17 +117,19 @@ if __name__ == "__main__":  # each script run of a Streamlit session
 elif __name__ == "app":  # `streamlit run app.py` imports this file as the server (st.App, Starlette)
     from starlette.middleware import Middleware
 
-    from core import health, proxies, staff_routes
+    from core import handoff, health, proxies, staff_routes
     from core.ui import faults
 
     proxies.keep_real_peer()  # the client address comes only from trusted proxies (X-Real-IP), never X-Forwarded-For
-    # Streamlit's own routes plus the two that set and clear the HttpOnly staff session cookie; the
+    # Streamlit's own routes, the one-time URLs the blind player fetches its sounds from (core.handoff),
+    # and the two that set and clear the HttpOnly staff session cookie; the
     # lifespan guards uploads and cache clears before the server accepts its first connection. A
     # storage fault (disk full, read-only, database lost) shows the retry page, turns the health
     # check and new page loads into 503 (nginx sends new participants elsewhere) and logs one line.
+    base_path = st.get_option("server.baseUrlPath") or ""
     app = st.App(
         __file__,
-        routes=staff_routes.routes(st.get_option("server.baseUrlPath") or ""),
+        routes=[*staff_routes.routes(base_path), *handoff.routes(base_path)],
         lifespan=ui.server_lifespan,
         middleware=[Middleware(health.FaultGate)],
         on_script_error=faults.explain_fault,

@@ -6,13 +6,14 @@ Latency: on a temporary SQLite database with a realistic library (``--clips-per-
 AI clips of 30 s), simulated participants answer trial after trial. One measured step is what the
 participant page does between the click on "Save and continue" and the next clip being ready to
 send: ``submit_answer`` (committed), then - as the rerun does, in a new session - load the participant
-by resume token, ``current_trial``, ``mark_shown``, ``audio_for`` and framing the bytes for the player.
+by resume token, ``current_trial``, ``mark_shown``, ``audio_for`` and offering the bytes under the
+player's one-time URL (``core.handoff``).
 Streamlit's own rendering and the network are not included.
 
 Bytes: 30 s clips made by the real ingest pipeline (default processing settings: MP3 VBR at
-libsndfile quality 0.1) from synthetic music-like audio; printed are the MP3 size, the framed
-payload the player receives (raw bytes in the websocket message) and, for comparison, what a
-base64 string in JSON would cost. With ``--browser`` the same library is served by
+libsndfile quality 0.1) from synthetic music-like audio; printed are the MP3 size (the body of
+the one-time URL's response the player fetches) and, for comparison, what a base64 string in
+JSON would cost. With ``--browser`` the same library is served by
 ``streamlit run app.py`` and Chromium answers two trials (playing, pausing, answering): printed are
 the websocket bytes received per trial, reruns included. Nothing in ./data is touched.
 """
@@ -91,9 +92,8 @@ def build_library(processed: list, per_source: int) -> None:
 
 def simulate(n_answers: int) -> list[float]:
     """Answer ``n_answers`` trials as successive participants; milliseconds per measured step."""
-    from core import db
+    from core import db, handoff
     from experiment import entry, questionnaire, trials
-    from experiment.ui.player import encode_payload
 
     timings: list[float] = []
     participant_number = 0
@@ -130,10 +130,7 @@ def simulate(n_answers: int) -> list[float]:
                 view = trials.current_trial(session, participant)
                 if view is not None:
                     trials.mark_shown(session, participant, view.trial_index)
-                    encode_payload(
-                        trials.audio_for(session, participant, view.audio_nonce),
-                        {"instance": view.audio_nonce, "required_s": view.required_listen_s},
-                    )
+                    handoff.offer(trials.audio_for(session, participant, view.audio_nonce), view.audio_mime)
             timings.append((time.perf_counter() - start) * 1000)
     print(f"  ({participant_number} simulated participants)")
     return timings
@@ -203,7 +200,6 @@ def main() -> None:
         from core import db
         from experiment import repository
         from experiment.settings import StudySettings
-        from experiment.ui.player import encode_payload
 
         db.migrate()
         print(f"Encoding {N_DISTINCT_AUDIO} clips of {CLIP_SECONDS:g} s through the ingest pipeline ...")
@@ -221,14 +217,13 @@ def main() -> None:
         p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
         print(f"  median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms")
 
-        print(f"Audio bytes per {CLIP_SECONDS:g} s trial (one message; reruns reuse Streamlit's message cache):")
+        print(f"Audio bytes per {CLIP_SECONDS:g} s trial (one fetch of the player's one-time URL):")
         for clip in processed:
             mp3 = len(clip.served_bytes)
-            framed = len(encode_payload(clip.served_bytes, {"instance": "x" * 48, "required_s": 29.5}))
             as_base64 = len(base64.b64encode(clip.served_bytes))
             print(
                 f"  MP3 {mp3 / 1000:7.1f} kB ({mp3 * 8 / CLIP_SECONDS / 1000:5.1f} kbit/s)  "
-                f"framed payload {framed / 1000:7.1f} kB  (base64 in JSON would be {as_base64 / 1000:7.1f} kB)"
+                f"(base64 in JSON would be {as_base64 / 1000:7.1f} kB)"
             )
         db.dispose_engines()
 

@@ -2,9 +2,10 @@
 
 Consent -> questionnaire -> audio check (calibration, headphone screening) -> instructions ->
 practice -> trials -> debrief, with the widget states a browser sends. The blind player (a
-components-v2 element, ``experiment/ui/player/player.js``) is answered with the reports its
-JavaScript sends through ``setStateValue("report", ...)``: one, when the listening requirement is
-reached; then the player is quiet (:func:`player_reports`). A report is
+components-v2 element, ``experiment/ui/player/player.js``) is treated as its JavaScript does: the
+first time a player appears, its one-time URL is fetched over HTTP (with the tab's cookies), and
+it is answered with the reports it sends through ``setStateValue("report", ...)``: one, when the
+listening requirement is reached; then the player is quiet (:func:`player_reports`). A report is
 never sent before as much time has passed as it says was heard: the server refuses an answer that
 comes sooner after the clip was sent than the listening requirement allows. The think time
 (listening and deciding) overlaps that wait.
@@ -20,7 +21,6 @@ import asyncio
 import io
 import json
 import random
-import struct
 import time
 import wave
 from dataclasses import dataclass, field
@@ -57,12 +57,11 @@ class ParticipantResult:
     bytes_received: int = 0
 
 
-def decode_player_data(data: bytes) -> tuple[dict, bytes]:
-    """Split the player's framed data ``b"HTP1" | uint32 | JSON header | audio`` (see player.js)."""
-    if data[:4] != b"HTP1":
-        raise StreamlitError("the blind player's data is not in its HTP1 frame")
-    (length,) = struct.unpack(">I", data[4:8])
-    return json.loads(data[8 : 8 + length]), data[8 + length :]
+def player_data(player) -> dict:
+    """The player's JSON data (its one-time ``src`` URL, requirement, texts; see player.js)."""
+    if player.WhichOneof("data") != "json":
+        raise StreamlitError("the blind player's data is not JSON")
+    return json.loads(player.json)
 
 
 _DURATIONS: dict[int, float] = {}
@@ -117,21 +116,26 @@ class Participant:
         self.rng = rng
         self.tab = StreamlitTab(base_url, timeout_s=timeout_s, on_element=self._on_element)
         self._answer_sent_at: float | None = None
-        self._seen_players: set[str] = set()
+        self._audio: dict[str, asyncio.Task[bytes]] = {}  # by player id: its bytes, fetched once
 
     # ------------------------------------------------------------------------------------------
 
     def _on_element(self, element, received_at: float) -> None:
-        """Time answer -> next clip: the first arrival of a new player element with audio bytes."""
+        """A player seen for the first time fetches its URL at once, as player.js does when it mounts."""
         if element.WhichOneof("type") != "bidi_component":
             return
         player = element.bidi_component
-        if PLAYER_NAME not in player.component_name or player.id in self._seen_players or not player.bytes:
+        if PLAYER_NAME not in player.component_name or player.id in self._audio:
             return
-        self._seen_players.add(player.id)
+        self._audio[player.id] = asyncio.ensure_future(self._fetch(player_data(player)["src"]))
+
+    async def _fetch(self, src: str) -> bytes:
+        """The player's bytes; times answer -> next clip (answer sent to its bytes received)."""
+        audio = await self.tab.fetch(src)
         if self._answer_sent_at is not None:
-            self.result.clip_latencies_s.append(received_at - self._answer_sent_at)
+            self.result.clip_latencies_s.append(time.perf_counter() - self._answer_sent_at)
             self._answer_sent_at = None
+        return audio
 
     async def _think(self, share: float = 1.0) -> None:
         if self.think_s > 0:
@@ -193,8 +197,9 @@ class Participant:
     async def _listen(self, page: ScriptRun) -> dict:
         """Play the page's player to its end, sending the reports player.js sends; returns its header."""
         (player,) = page.find("bidi_component", lambda c: PLAYER_NAME in c.component_name)
-        started = time.perf_counter()
-        header, audio = decode_player_data(player.bytes)
+        header = player_data(player)
+        audio = await self._audio[player.id]
+        started = time.perf_counter()  # playback starts once the bytes are in
         reports = player_reports(header, audio_duration_s(audio, header.get("mime", "audio/mpeg")))
         for i, report in enumerate(reports):
             if i == len(reports) - 1:
@@ -226,7 +231,7 @@ class Participant:
         submit = _button(page, "Save and continue")
         self.result.answers_sent += 1
         self._answer_sent_at = time.perf_counter()
-        await self._send(self.tab.click(submit, values))  # _on_element times the next clip
+        await self._send(self.tab.click(submit, values))  # _fetch times the next clip
 
 
 def _button(page: ScriptRun | None, label: str, enabled: bool = True):

@@ -15,7 +15,8 @@ Printed: participants started, completed, errors, lost or duplicated answers (ch
 database afterwards: every completed participant has each of its trials answered exactly once),
 server CPU seconds per completed participant (``/proc/<pid>/stat`` of the server process, found
 by its port unless ``--server-pid``), and p50/p95/max of answer -> next clip ready (from sending
-an answer to receiving the next trial's player element with its audio bytes).
+an answer to receiving the next trial's audio bytes: the player element, then its one-time URL
+fetched as player.js does).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,6 +214,8 @@ async def run_participants(
     url: str, n: int, think_s: float, ramp_s: float, seed: int = 1, timeout_s: float = 300.0
 ) -> list[ParticipantResult]:
     """Start ``n`` participants spread evenly over ``ramp_s`` seconds; wait for all of them."""
+    # HTTP fetches (the page, the players' clips) run in threads: enough that none waits for another.
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
 
     async def one(number: int) -> ParticipantResult:
         await asyncio.sleep(ramp_s * number / max(n, 1))

@@ -2,6 +2,8 @@
 
 It speaks Streamlit 1.67's protocol the way its frontend does (``static/js/index.*.js``):
 
+- the page is loaded first (``GET /``) and its cookies (nginx's sticky ``ht_replica``) are sent
+  with the websocket and every later fetch, so all of them reach the same replica;
 - websocket ``/_stcore/stream`` with subprotocols ``["streamlit", <xsrf or placeholder token>]``,
   an ``Origin`` header, permessage-deflate offered (as Chromium does);
 - every run of the script is requested with a ``BackMsg.rerun_script`` carrying the URL's query
@@ -25,8 +27,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,12 +119,14 @@ class StreamlitTab:
         self._socket: ClientConnection | None = None
         self._reader: asyncio.Task | None = None
         self._failure: BaseException | None = None
+        self.cookies: dict[str, str] = {}
 
     # ------------------------------------------------------------------------------------------
     # Connection
 
     async def open(self) -> None:
-        """Connect the websocket and request the first run, as a page load does."""
+        """Load the page, connect the websocket and request the first run, as a browser does."""
+        await self.fetch("/" + (f"?{self.query_string}" if self.query_string else ""))
         parts = urlsplit(self.base_url)
         scheme = "wss" if parts.scheme == "https" else "ws"
         self._socket = await connect(
@@ -128,11 +134,39 @@ class StreamlitTab:
             subprotocols=[Subprotocol("streamlit"), Subprotocol(PLACEHOLDER_TOKEN)],
             origin=Origin(f"{parts.scheme}://{parts.netloc}"),
             max_size=None,
+            additional_headers=self._cookie_header(),
             open_timeout=self.timeout_s,
             ping_interval=None,
         )
         self._reader = asyncio.create_task(self._read_forever())
         await self.rerun()
+
+    async def fetch(self, path: str) -> bytes:
+        """GET ``path`` (absolute, e.g. "/_ht/clip/..."), with this tab's cookies; keeps cookies set.
+
+        Raises
+        ------
+        StreamlitError
+            Any status other than 200.
+        """
+        parts = urlsplit(self.base_url)
+        request = urllib.request.Request(f"{parts.scheme}://{parts.netloc}{path}", headers=self._cookie_header())
+
+        def get() -> tuple[bytes, list[str]]:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                return response.read(), response.headers.get_all("Set-Cookie") or []
+
+        try:
+            body, set_cookies = await asyncio.to_thread(get)
+        except OSError as error:
+            raise StreamlitError(f"GET {path.split('?')[0]} failed: {error}") from None
+        for header in set_cookies:
+            self.cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+        self.bytes_received += len(body)
+        return body
+
+    def _cookie_header(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
 
     async def close(self) -> None:
         if self._socket is not None:

@@ -40,6 +40,7 @@ from experiment.entry import (
 from experiment.progress import RESUME_PARAM, JourneyError, settings_for
 from experiment.ui import debrief_page, design_steps, paired_page
 from experiment.ui import steps as ui_steps
+from experiment.ui.player import forget_clip_urls
 from experiment.ui.steps import StepPage
 
 STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
@@ -247,6 +248,7 @@ def preview_page(study_id: int) -> None:
     if restart:
         for key in (_PREVIEW_TOKEN, *_SESSION_KEYS):
             st.session_state.pop(key, None)
+        forget_clip_urls()  # the new preview participant's sounds differ under the same player keys
         st.rerun()
     with db.session_scope() as session:
         changed = _preview_flow(session, language, study_id)

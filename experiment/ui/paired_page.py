@@ -11,6 +11,7 @@ the pair's number and the position.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import streamlit as st
@@ -81,7 +82,7 @@ def pair_step(page: StepPage, view: paired_trials.PairView) -> bool:
     for clip in view.clips:
         st.markdown("#### " + _(POSITION_NAMES[clip.position]), anchors=False)
         report = blind_player(
-            trial_page.clip_audio(session, participant, clip.audio_nonce),
+            functools.partial(trials.audio_for, session, participant, clip.audio_nonce),
             key=player_key(clip.audio_nonce),
             required_s=clip.required_listen_s,
             tolerance_s=0.0,  # required_listen_s already includes the tolerance

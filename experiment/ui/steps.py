@@ -201,7 +201,7 @@ def _calibration(token: str) -> None:
         )
     )
     report = blind_player(
-        audio_check.calibration_wav(),
+        audio_check.calibration_wav,
         key="calibration",
         required_s=CALIBRATION_LISTEN_S,
         tolerance_s=0.0,
@@ -222,8 +222,8 @@ def _calibration(token: str) -> None:
 
 
 def _screening(page: StepPage, n_answered: int) -> None:
-    screening_sounds = audio_check.screening_trials(page.session, page.participant)
-    current = screening_sounds[min(n_answered, len(screening_sounds) - 1)]
+    n_sounds = page.settings.screening_trials
+    number = min(n_answered, n_sounds - 1) + 1
     st.write(
         _(
             "Each sound has three noises. In one of them you will hear a faint tone inside the noise. "
@@ -232,27 +232,28 @@ def _screening(page: StepPage, n_answered: int) -> None:
         )
     )
     st.progress(
-        n_answered / len(screening_sounds),
-        text=_("Sound {number} of {total}").format(number=current.number, total=len(screening_sounds)),
+        n_answered / n_sounds,
+        text=_("Sound {number} of {total}").format(number=number, total=n_sounds),
     )
     report = blind_player(
-        current.wav,
-        key=f"screening_{current.number}",
+        # Made only when this browser session has no URL for the sound yet, not on every run.
+        lambda: audio_check.screening_trials(page.session, page.participant)[number - 1].wav,
+        key=f"screening_{number}",
         required_s=SCREENING_SOUND_S - 0.5,
-        label=_("Headphone check sound {number}").format(number=current.number),
+        label=_("Headphone check sound {number}").format(number=number),
         todo_text=_("Please listen to the whole sound, then choose 1, 2 or 3."),
         done_text=_("Which noise held the tone?"),
         mime="audio/wav",
     )
     show_error()
     with st.container(horizontal=True):
-        for interval in range(1, current.n_intervals + 1):
+        for interval in range(1, audio_check.ScreeningTrialView.n_intervals + 1):
             st.button(
                 str(interval),
-                key=f"screening_{current.number}_{interval}",
+                key=f"screening_{number}_{interval}",
                 disabled=not report.requirement_met,
                 on_click=_answer_screening,
-                args=(page.participant.resume_token, current.number, interval),
+                args=(page.participant.resume_token, number, interval),
             )
 
 

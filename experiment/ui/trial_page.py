@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from core import db
 from core.i18n import N_, _
-from core.models import Participant
 from core.vocabulary import Scale, TrialKind
 from experiment import reasons, trials
 from experiment.ui.manikins import SAM_SCALES, manikin_row_html
@@ -77,7 +75,6 @@ def trial_step(page: StepPage) -> bool:
         with db.session_scope() as shown:
             trials.mark_shown(shown, participant, view.trial_index)
         remember(SHOWN, view.audio_nonce)
-    audio = clip_audio(session, participant, view.audio_nonce)
 
     if view.kind == TrialKind.PRACTICE:
         st.subheader(_("Practice clip"), anchor=False)
@@ -91,7 +88,9 @@ def trial_step(page: StepPage) -> bool:
     if view.label:  # labelled condition: the announcement comes before the clip plays
         st.info(view.label)
     report = blind_player(
-        audio,
+        # The individualised copy (about 8 ms of CPU for a 20 s clip) is made only when this
+        # browser session has no URL for the trial's player yet, not on every run.
+        lambda: trials.audio_for(session, participant, view.audio_nonce),
         key=player_key(view.audio_nonce),
         required_s=view.required_listen_s,
         tolerance_s=0.0,  # the service's required_listen_s already includes the tolerance
@@ -109,28 +108,6 @@ def trial_step(page: StepPage) -> bool:
         st.warning(view.instructions)
     _rating_form(view, participant.resume_token, report, unlocked)
     return False
-
-
-_CLIP_AUDIO_KEY = "clip_audio"
-_CLIPS_HELD = 2
-"""Clips kept per browser session: the trial's one, or a pair's two."""
-
-
-def clip_audio(session: Session, participant: Participant, audio_nonce: str) -> bytes:
-    """The trial's audio bytes (:func:`experiment.trials.audio_for`), made once per browser session.
-
-    The individualised copy costs about 8 ms of CPU for a 20 s clip, and a trial page is drawn
-    several times (player report, submit); the copy is kept in this session's server-side state,
-    keyed by the trial's random nonce, until the next trial's clip replaces it.
-    """
-    held: dict[str, bytes] = st.session_state.setdefault(_CLIP_AUDIO_KEY, {})
-    audio = held.get(audio_nonce)
-    if audio is None:
-        audio = trials.audio_for(session, participant, audio_nonce)
-        while len(held) >= _CLIPS_HELD:
-            del held[next(iter(held))]  # the oldest (dicts keep insertion order)
-        held[audio_nonce] = audio
-    return audio
 
 
 SHOWN, HEARD = "shown", "heard"

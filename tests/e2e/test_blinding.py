@@ -4,9 +4,10 @@ Two participants take the study in Chromium. Until right before the last answer 
 test records every HTTP response (URL, headers, body), every websocket frame in both directions,
 the page URL, and the DOM including the player's shadow root on every trial. None of it may contain
 any clip's identity: file names, hashes, uploaded name, title, creator or AI system. No clip is
-served from a ``/media/`` URL (st.audio's shared content-hash URLs), every clip plays from a
-``blob:`` URL private to the tab, the two participants share no audio URL or player key, and the
-visible trial page is word for word the same for human and AI clips.
+served from a ``/media/`` URL (st.audio's shared content-hash URLs); every clip arrives through a
+one-time URL (``/_ht/clip/<random token>``) that answers a second request with nothing, and plays
+from a ``blob:`` URL private to the tab; the two participants share no audio URL or player key, and
+the visible trial page is word for word the same for human and AI clips.
 
 Both languages: in German, one participant's browser prefers German (``Accept-Language``) and the
 other follows a ``?lang=de`` link from an English browser.
@@ -66,6 +67,8 @@ def allowed_key(lang: str) -> re.Pattern[str]:
 
 # Streamlit's media endpoint (st.audio, st.image ...); its own fonts live under /static/media/.
 MEDIA_URL = re.compile(rb"(?<!/static)/media/")
+# The blind player's one-time URLs (core.handoff).
+CLIP_URL = re.compile(r"/_ht/clip/[A-Za-z0-9_-]{43}$")
 
 _DOM_WITH_SHADOW_ROOTS = """() => {
     const parts = [document.documentElement.outerHTML];
@@ -93,7 +96,7 @@ class Capture:
             if not self.active:
                 return
             try:
-                body = response.body()
+                body = clip_bodies.get(response.url) or response.body()
             except Exception:  # redirects and aborted requests have no body
                 body = b""
             self.responses.append((response.url, response.all_headers(), body))
@@ -106,12 +109,26 @@ class Capture:
             ws.on("framereceived", on_frame)
             ws.on("framesent", on_frame)
 
+        # Chromium keeps no body of a fetch read into a Blob (response.body() is empty): the clip
+        # requests are passed through here, which keeps each body as the browser received it.
+        clip_bodies: dict[str, bytes] = {}
+
+        def pass_clip(route) -> None:
+            response = route.fetch()
+            clip_bodies[route.request.url] = response.body()
+            route.fulfill(response=response)
+
+        page.route(CLIP_URL, pass_clip)
         page.on("response", on_response)
         page.on("websocket", on_websocket)
 
     def snapshot(self, page) -> None:
         self.doms.append(page.evaluate(_DOM_WITH_SHADOW_ROOTS))
         self.urls.append(page.url)
+
+    def clip_urls(self) -> list[str]:
+        """The one-time URLs the player fetched its sounds from."""
+        return [url for url, _headers, _body in self.responses if CLIP_URL.search(url)]
 
     def haystacks(self):
         """(where, bytes) for everything captured."""
@@ -241,6 +258,8 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
             capture = Capture()
             tokens.append(take_study(page, server.url + "/" + query, capture, confidences, lang))
             captures.append(capture)
+            # A copied clip URL gives nothing: each answered the player's fetch, and only that one.
+            assert capture.clip_urls() and all(page.request.get(url).status == 404 for url in capture.clip_urls())
             context.close()
     finally:
         server.stop()
@@ -254,8 +273,9 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
     audio_samples = [_unvaried_stretch((e2e_data_dir / "clips" / i.served_name).read_bytes()) for i in identities]
     for capture in captures:
         assert capture.responses and capture.frames and capture.doms, "nothing was captured"
-        # Positive control: the clips' audio really travelled through the captured websocket frames.
-        assert any(sample in frame for sample in audio_samples for frame in capture.frames)
+        # Positive control: the clips' audio really travelled through the captured one-time URLs.
+        bodies = [body for url, _headers, body in capture.responses if CLIP_URL.search(url)]
+        assert any(sample in body for sample in audio_samples for body in bodies)
         for where, data in capture.haystacks():
             for secret, clip_id in secrets.items():
                 assert secret.encode() not in data, f"clip {clip_id}'s {secret!r} reached the browser in {where}"
@@ -276,6 +296,7 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
     # Two participants: no common audio URL and no common player key.
     srcs = [set(capture.audio_srcs) for capture in captures]
     assert not srcs[0] & srcs[1]
+    assert not set(captures[0].clip_urls()) & set(captures[1].clip_urls())
     player_keys = [{k for dom in c.doms for k in re.findall(r"st-key-player_[A-Za-z0-9_-]+", dom)} for c in captures]
     assert player_keys[0] and player_keys[1] and not player_keys[0] & player_keys[1]
 

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-import struct
+import re
 
 from streamlit.testing.v1 import AppTest
 
-from experiment.ui.player import ListeningReport, encode_payload, player_key
-
-
-def test_payload_frames_header_and_audio_bytes_unchanged():
-    audio = bytes(range(256)) * 10
-    framed = encode_payload(audio, {"required_s": 2.5, "label": "Music clip"})
-    assert framed[:4] == b"HTP1"
-    (length,) = struct.unpack(">I", framed[4:8])
-    assert json.loads(framed[8 : 8 + length]) == {"required_s": 2.5, "label": "Music clip"}
-    assert framed[8 + length :] == audio
+from core import handoff
+from experiment.ui.player import ListeningReport, player_key
 
 
 def test_player_keys_are_one_to_one_and_never_contain_a_double_underscore():
@@ -68,3 +60,39 @@ def test_player_mounts_with_a_nonce_containing_a_double_underscore_and_returns_i
     }
     at.run()
     assert at.markdown[0].value == "heard 3.0 s, unlocked True"
+
+
+def _two_runs_page() -> None:
+    import streamlit as st
+
+    from experiment.ui.player import blind_player
+
+    def clip() -> bytes:
+        st.session_state["made"] = st.session_state.get("made", 0) + 1
+        return b"ID3" + bytes(range(200)) * 50
+
+    blind_player(clip, key="player_aa", required_s=1.0, mime="audio/mpeg")
+
+
+def _player_data(at: AppTest) -> dict:
+    (element,) = [e for e in at.get("bidi_component")]
+    return json.loads(element.proto.json)
+
+
+def test_the_page_carries_a_one_time_url_not_the_bytes_and_makes_them_once_per_session():
+    at = AppTest.from_function(_two_runs_page).run()
+    assert not at.exception
+    first = _player_data(at)
+    assert re.fullmatch(r"/_ht/clip/[A-Za-z0-9_-]{43}", first["src"]), first["src"]
+    assert "ID3" not in json.dumps(first)
+    at.run()  # a rerun (a player report, a click) sends the same small data, no new copy
+    assert _player_data(at)["src"] == first["src"] and at.session_state["made"] == 1
+    token = first["src"].rsplit("/", 1)[1]
+    assert handoff.take(token) == (b"ID3" + bytes(range(200)) * 50, "audio/mpeg")
+    assert handoff.take(token) is None  # used up: a copied URL gives nothing
+
+
+def test_a_new_session_gets_a_new_url_for_the_same_player():
+    one = _player_data(AppTest.from_function(_two_runs_page).run())["src"]
+    two = _player_data(AppTest.from_function(_two_runs_page).run())["src"]
+    assert one != two

@@ -1,30 +1,35 @@
 """The blind audio player: a Streamlit components v2 element that plays clip bytes from a blob URL.
 
 ``st.audio`` serves every file under a content-hash ``/media/`` URL that is the same for every
-participant, so one leaked URL-to-label mapping would unblind everyone. This player receives the
-MP3 bytes inside the component's data instead, plays them from a ``blob:`` URL that exists only in
-the participant's tab, and reports back what was heard (plays, pauses, seeks, the union of heard
-seconds, time to first play, whether the clip ended). The caller passes a ``key`` made from the
-trial's random ``audio_nonce`` (or a position counter), never from a clip identifier.
+participant, so one leaked URL-to-label mapping would unblind everyone. This player's data names
+the bytes by a one-time URL instead (:mod:`core.handoff`: a random token that answers one fetch),
+which the player fetches once and plays from a ``blob:`` URL that exists only in the participant's
+tab; it reports back what was heard (plays, pauses, seeks, the union of heard seconds, time to
+first play, whether the clip ended). The caller passes a ``key`` made from the trial's random
+``audio_nonce`` (or a position counter), never from a clip identifier.
 
-Wire format of the data (bytes, so no base64 overhead on the websocket)::
-
-    b"HTP1" | uint32 big-endian header length | UTF-8 JSON header | audio bytes
+The URL is made once per browser session and player (kept in the session's state), so a rerun
+sends the same small JSON data: an 800 kB clip inside the data was hashed and serialised on every
+run that drew the player (issue 23). The bytes are asked for (``audio`` may be a function) only then.
 """
 
 from __future__ import annotations
 
-import json
-import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from core import handoff
+from core.i18n import N_, _
+
 _HERE = Path(__file__).resolve().parent
-_MAGIC = b"HTP1"
+_URLS_KEY = "player_urls"
+"""Session-state key of the one-time URLs handed out in this browser session, by player key."""
+_URLS_KEPT = 4
+LOAD_FAILED = N_("The sound could not be loaded. Please reload the page.")
 
 _component = st.components.v2.component(
     "human_touch.blind_player",
@@ -84,10 +89,26 @@ class ListeningReport:
         )
 
 
-def encode_payload(audio: bytes, header: Mapping[str, Any]) -> bytes:
-    """Frame ``audio`` with its JSON ``header`` in the player's wire format (see module docstring)."""
-    header_bytes = json.dumps(dict(header), separators=(",", ":")).encode("utf-8")
-    return _MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes + bytes(audio)
+def clip_url(key: str, audio: bytes | Callable[[], bytes], mime: str) -> str:
+    """The one-time URL of player ``key``'s bytes in this browser session, offered on first use.
+
+    The latest few are kept (a trial's one, a pair's two); a refresh starts a new session and
+    gets new URLs, as the old ones were used up by the page that fetched them.
+    """
+    urls: dict[str, str] = st.session_state.setdefault(_URLS_KEY, {})
+    url = urls.get(key)
+    if url is None:
+        data = audio() if callable(audio) else audio
+        url = handoff.offer(data, mime, st.get_option("server.baseUrlPath") or "")
+        while len(urls) >= _URLS_KEPT:
+            del urls[next(iter(urls))]  # the oldest (dicts keep insertion order)
+        urls[key] = url
+    return url
+
+
+def forget_clip_urls() -> None:
+    """Drop this session's URLs (a staff preview restarting as a new participant reuses player keys)."""
+    st.session_state.pop(_URLS_KEY, None)
 
 
 def player_key(audio_nonce: str) -> str:
@@ -104,7 +125,7 @@ def _ignore_report() -> None:
 
 
 def blind_player(
-    audio: bytes,
+    audio: bytes | Callable[[], bytes],
     *,
     key: str,
     required_s: float = 0.0,
@@ -112,6 +133,7 @@ def blind_player(
     label: str = "Music clip",
     todo_text: str = "Please listen to the whole clip before answering.",
     done_text: str = "Thank you, you can answer now.",
+    error_text: str | None = None,
     mime: str = "audio/mpeg",
     loop: bool = False,
 ) -> ListeningReport:
@@ -119,8 +141,9 @@ def blind_player(
 
     Parameters
     ----------
-    audio : bytes
-        The encoded clip exactly as stored (MP3 by default).
+    audio : bytes or callable returning bytes
+        The encoded clip exactly as stored (MP3 by default); a function is called only when this
+        session has no URL for ``key`` yet (:func:`clip_url`).
     key : str
         Widget key; must come from the trial's random ``audio_nonce`` (see :func:`player_key`) or
         a position counter, never from a clip id, file name or hash (it reaches the browser).
@@ -134,6 +157,9 @@ def blind_player(
         Accessible name of the audio element (screen readers). Must not identify the clip.
     todo_text, done_text : str
         Status line shown under the player before and after the requirement is met.
+    error_text : str or None
+        Status line when the bytes could not be fetched (a reload draws the page with new URLs);
+        None: the catalog's message in the active language.
     mime : str
         MIME type of ``audio``.
     loop : bool
@@ -144,19 +170,21 @@ def blind_player(
     ListeningReport
         The latest report; all zeros before the first event.
     """
-    header = {
+    data = {
         "instance": key,
+        "src": clip_url(key, audio, mime),
         "required_s": round(float(required_s), 3),
         "tolerance_s": float(tolerance_s),
         "label": label,
         "todo_text": todo_text,
         "done_text": done_text,
+        "error_text": error_text or _(LOAD_FAILED),
         "mime": mime,
         "loop": bool(loop),
     }
     result = _component(
         key=key,
-        data=encode_payload(audio, header),
+        data=data,
         on_report_change=_ignore_report,
     )
     return ListeningReport.from_state(result.get("report"))

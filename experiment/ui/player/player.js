@@ -1,9 +1,10 @@
 // Blind audio player for Streamlit components v2.
 //
-// The MP3 arrives inside the component's data (never as a URL), framed as
-//   "HTP1" | uint32 big-endian header length | UTF-8 JSON header | audio bytes
-// and plays from a blob: URL that exists only in this browser tab, so no URL is
-// shared between participants and nothing names the clip. The player reports
+// The component's data names the clip by a one-time URL (core/handoff.py: a random token,
+// unrelated to the clip, that answers once), never by anything about the clip. The player
+// fetches it once, when it first mounts, and plays the bytes from a blob: URL that exists only
+// in this browser tab. A re-mount of the same player (same instance) reuses the fetched bytes
+// (the URL has been used up). The player reports
 // what was heard: plays, pauses, seeks, listened_s (the union of heard intervals of
 // the clip, so seeking forward or replaying the same part does not count twice),
 // first_play_ms (from mount to first play) and ended.
@@ -20,7 +21,6 @@
 // what unlocks the answers is what the server accepts (it requires the clip's duration
 // to have passed since the clip was sent; issue 24).
 
-const MAGIC = "HTP1";
 // Gaps between two timeupdate positions above this are seeks, not listening (s).
 const MAX_STEP_S = 1.5;
 // A position update may run ahead of the wall clock by this much (s): timeupdate fires
@@ -30,14 +30,22 @@ const CLOCK_SLACK_S = 0.05;
 // (Streamlit may call it again with identical data); keyed by parentElement.
 const players = new WeakMap();
 
-function decodeFrame(data) {
-  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
-  if (magic !== MAGIC) throw new Error("blind player: unexpected data");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(4, false);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  return { header, audio: bytes.subarray(8 + headerLength) };
+// Fetched bytes by URL, the latest few kept: a URL answers only once, and React may mount the
+// same player again (the same URL in its data).
+const fetched = new Map();
+const FETCHED_KEPT = 4;
+
+function fetchOnce(src) {
+  let blob = fetched.get(src);
+  if (!blob) {
+    blob = fetch(src, { credentials: "same-origin", cache: "no-store" }).then((response) => {
+      if (!response.ok) throw new Error(`blind player: ${response.status}`);
+      return response.blob();
+    });
+    fetched.set(src, blob);
+    while (fetched.size > FETCHED_KEPT) fetched.delete(fetched.keys().next().value);
+  }
+  return blob;
 }
 
 function mergeInterval(intervals, start, end) {
@@ -56,7 +64,7 @@ function totalLength(intervals) {
   return intervals.reduce((sum, [s, e]) => sum + (e - s), 0);
 }
 
-function createPlayer(root, header, audioBytes) {
+function createPlayer(root, header) {
   const wrapper = document.createElement("div");
   wrapper.className = "ht-player";
   const audio = document.createElement("audio");
@@ -68,8 +76,6 @@ function createPlayer(root, header, audioBytes) {
   // playback-rate menu (speeding up would defeat the listening requirement).
   audio.setAttribute("controlsList", "nodownload noplaybackrate");
   audio.setAttribute("aria-label", header.label || "Music clip");
-  const url = URL.createObjectURL(new Blob([audioBytes], { type: header.mime || "audio/mpeg" }));
-  audio.src = url;
   const status = document.createElement("p");
   status.className = "ht-status";
   status.setAttribute("aria-live", "polite");
@@ -79,7 +85,7 @@ function createPlayer(root, header, audioBytes) {
   const mountedAt = performance.now();
   const required = Number(header.required_s || 0);
   const player = {
-    header, audio, url, wrapper, status,
+    header, audio, url: null, src: null, loadFailed: false, wrapper, status,
     intervals: [], lastPos: null, lastAt: null,
     plays: 0, pauses: 0, seeks: 0, firstPlayMs: null, ended: false, requirementMet: required <= 0,
     setStateValue: null,
@@ -101,6 +107,7 @@ function createPlayer(root, header, audioBytes) {
     });
   };
   const showStatus = () => {
+    if (player.loadFailed) { status.textContent = header.error_text || "The sound could not be loaded. Please reload the page."; return; }
     if (!required) { status.textContent = ""; return; }
     status.textContent = player.requirementMet
       ? (header.done_text || "Thank you, you can answer now.")
@@ -159,26 +166,44 @@ function createPlayer(root, header, audioBytes) {
     showStatus();
     report();
   });
+  player.load = (src) => {
+    // Plays the bytes behind the one-time URL ``src`` from a blob: URL private to this tab. A
+    // failed fetch (the URL expired, or another replica drew the page) is retried only with
+    // the new URL that a later script run brings.
+    if (player.src === src || player.url) return;
+    player.src = src;
+    fetchOnce(src).then(
+      (blob) => {
+        if (player.url) return;
+        player.loadFailed = false;
+        player.url = URL.createObjectURL(blob); // typed by the response's Content-Type (header.mime)
+        audio.src = player.url;
+        showStatus();
+      },
+      () => { player.loadFailed = true; showStatus(); },
+    );
+  };
   showStatus();
   return player;
 }
 
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
-  if (!data) return undefined;
-  const { header, audio } = decodeFrame(data);
+  if (!data || typeof data.src !== "string") return undefined;
+  const header = data;
   let player = players.get(parentElement);
   if (player && player.header.instance !== header.instance) {
     player.setStateValue = null; // a replaced player must not report (a stray rerun for a widget gone)
     player.audio.pause();
-    URL.revokeObjectURL(player.url);
+    if (player.url) URL.revokeObjectURL(player.url);
     player.wrapper.remove();
     player = undefined;
   }
   if (!player) {
-    player = createPlayer(parentElement, header, audio);
+    player = createPlayer(parentElement, header);
     players.set(parentElement, player);
   }
+  player.load(header.src);
   player.setStateValue = setStateValue;
   return () => {
     // Called before a re-invocation and on unmount; only an unmount detaches the root.
@@ -186,7 +211,7 @@ export default function (component) {
       if (!parentElement.isConnected) {
         player.setStateValue = null; // its pause is no news to anyone: no rerun for a widget gone
         player.audio.pause();
-        URL.revokeObjectURL(player.url);
+        if (player.url) URL.revokeObjectURL(player.url);
         players.delete(parentElement);
       }
     }, 0);
