@@ -345,17 +345,61 @@ def read_raw(paths: list[str]) -> dict[tuple, dict[int, dict]]:
     return by_cell
 
 
+def seed_adjusted(results: list[dict], test: str, exact: str) -> tuple[float, float]:
+    """False-positive rate of ``test`` with the exact clip test as control variate, and its standard error.
+
+    Most of a null cell's sampling error is the luck of its clip samples, which the exact test of the same
+    studies (:func:`exact_clip_tests`, known rate 5 %) measures: ``mean(g) - b (mean(e) - 0.05)`` with ``b`` the
+    regression of the test's rejections ``g`` on the exact test's ``e`` (control variates; Rubinstein & Kroese
+    2016, sec. 5.4). Unbiased up to the estimate of ``b``, with the SE of ``g - b e``.
+    """
+    pairs = np.array([(r[test][0], r[exact][0]) for r in results if test in r and exact in r], dtype=float)
+    if len(pairs) < 2:
+        return np.nan, np.nan
+    g, e = pairs[:, 0], pairs[:, 1]
+    slope = np.cov(g, e)[0, 1] / e.var(ddof=1) if e.var() > 0 else 0.0
+    return float(g.mean() - slope * (e.mean() - 0.05)), float(np.std(g - slope * e, ddof=1) / np.sqrt(len(g)))
+
+
+ADJUSTED = (
+    ("d' F", "glmm_dprime", "exact_dprime"),
+    ("d' chi2", "glmm_dprime_chi2", "exact_dprime"),
+    ("c F", "glmm_criterion", "exact_criterion"),
+    ("c chi2", "glmm_criterion_chi2", "exact_criterion"),
+)
+
+
+def adjusted_row(cell: tuple, results: list[dict]) -> str:
+    """Seed-adjusted false-positive rates (% ± SE) and mean LR statistics of one cell (d' only where d' = 0)."""
+    cells = [f"{cell[0]:g}", f"{cell[1]:g}", str(cell[2]), str(len(results))]
+    for _, test, exact in ADJUSTED:
+        estimate, se = seed_adjusted(results, test, exact) if cell[0] == 0 or "criterion" in test else (np.nan,) * 2
+        cells.append("n/a" if not np.isfinite(estimate) else f"{100 * estimate:.1f} ± {100 * se:.1f}")
+    for name in ("glmm_dprime", "glmm_criterion"):
+        statistics = [r["raw"][name][0] for r in results if "raw" in r]
+        null = cell[0] == 0 or name == "glmm_criterion"
+        cells.append(f"{np.mean(statistics):.2f}" if statistics and null else "n/a")
+    return "| " + " | ".join(cells) + " |"
+
+
 def summarise_raw(paths: list[str]) -> None:
-    """The table of every study written by ``--raw`` runs (e.g. several seed ranges), cell by cell."""
+    """The table of every study written by ``--raw`` runs (e.g. several seed ranges), cell by cell, then the
+    seed-adjusted false-positive rates (:func:`seed_adjusted`)."""
     by_cell = read_raw(paths)
     for participant_sd in sorted({cell[3] for cell in by_cell}, key=str):
         print(f"\nParticipant d' and c SD: {participant_sd}\n")
         print_header()
-        cells = [cell for cell in by_cell if cell[3] == participant_sd]
-        for cell in sorted(cells, key=lambda c: (c[1], c[2], c[0])):
+        cells = sorted([cell for cell in by_cell if cell[3] == participant_sd], key=lambda c: (c[1], c[2], c[0]))
+        for cell in cells:
             results = list(by_cell[cell].values())
             warp_speed_rejections(results)
             print(table_row(cell[:3], summarise(results)), flush=True)
+        print("\nSeed-adjusted false-positive rates (control variate: the exact clip test), % ± SE; mean LR at 0\n")
+        header = ["d'", "clip SD", "clips", "studies", *(f"{label} adj" for label, _, _ in ADJUSTED)]
+        print("| " + " | ".join([*header, "d' LR mean", "c LR mean"]) + " |")
+        print("|" + "---|" * (len(header) + 2))
+        for cell in cells:
+            print(adjusted_row(cell, list(by_cell[cell].values())))
     print(f"\n{FOOTNOTE}")
 
 
