@@ -22,6 +22,9 @@ Usage::
 
     nice -n 19 python benchmarks/paired_detection_calibration.py               # 100 studies a cell
     nice -n 19 python benchmarks/paired_detection_calibration.py --studies 200 --pairings random
+    # rounds that add up: seeds per study, every study appended to RAW as it finishes, a rerun resumes
+    nice -n 10 python benchmarks/paired_detection_calibration.py --studies 50 --first-seed 50 --raw paired.jsonl
+    python benchmarks/paired_detection_calibration.py --summarise paired.jsonl
 
 Target: false positives 3-7 %, coverage 93-97 % (with 100 studies a rate's standard error is
 about 2.2 points at 5 %).
@@ -48,7 +51,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import math
+import os
 import time
 
 import numpy as np
@@ -59,37 +64,59 @@ from results.statistics.paired_detection import paired_detection
 PARTICIPANT_SD = 0.3
 
 
-def run_cell(cell: tuple[str, float, int, float], args: argparse.Namespace, rng: np.random.Generator) -> str:
-    """Simulate and fit ``args.studies`` studies of one cell; its line of the table."""
+def one_study(cell: tuple[str, float, int, float], seed: int, args: argparse.Namespace) -> dict:
+    """Simulate study ``seed`` of one cell and fit it: estimable, p < 0.05, covered, fit seconds."""
     pairing, clip_sd, n_clips, truth = cell
-    rejected, covered, fitted, seconds = 0, 0, 0, []
-    for _ in range(args.studies):
-        table = simulate_paired_study(
-            args.participants,
-            args.pairs,
-            d_prime=truth,
-            clip_sd=clip_sd,
-            n_clips=n_clips,
-            pairing=pairing,
-            participant_sd=PARTICIPANT_SD,
-            seed=rng,
-        )
-        began = time.perf_counter()
-        result = paired_detection(table)
-        seconds.append(time.perf_counter() - began)
-        if result is None or result.not_estimable:
-            continue
-        fitted += 1
-        rejected += result.p_value < 0.05
-        covered += result.ci_low <= truth <= result.ci_high
-    n = max(fitted, 1)
-    rate, coverage = rejected / n, covered / n
+    table = simulate_paired_study(
+        args.participants,
+        args.pairs,
+        d_prime=truth,
+        clip_sd=clip_sd,
+        n_clips=n_clips,
+        pairing=pairing,
+        participant_sd=PARTICIPANT_SD,
+        seed=seed,
+    )
+    began = time.perf_counter()
+    result = paired_detection(table)
+    seconds = time.perf_counter() - began
+    if result is None or result.not_estimable:
+        return {"seed": seed, "estimable": False, "seconds": seconds}
+    covered = bool(result.ci_low <= truth <= result.ci_high)
+    return {
+        "seed": seed,
+        "estimable": True,
+        "rejected": bool(result.p_value < 0.05),
+        "covered": covered,
+        "seconds": seconds,
+    }
+
+
+def cell_line(cell: tuple[str, float, int, float], studies: list[dict]) -> str:
+    """The cell's line of the table: rejection rate and coverage (± Monte-Carlo SE) over its estimable studies."""
+    pairing, clip_sd, n_clips, truth = cell
+    fitted = [s for s in studies if s["estimable"]]
+    n = max(len(fitted), 1)
+    rate = sum(s["rejected"] for s in fitted) / n
+    coverage = sum(s["covered"] for s in fitted) / n
+    seconds = np.median([s["seconds"] for s in studies]) if studies else np.nan
     return (
-        f"{pairing:8s} {clip_sd:7.1f} {n_clips:5d} {truth:4.1f} {fitted:4d}/{args.studies:<4d} "
+        f"{pairing:8s} {clip_sd:7.1f} {n_clips:5d} {truth:4.1f} {len(fitted):4d}/{len(studies):<4d} "
         f"{100 * rate:6.1f} ± {100 * math.sqrt(rate * (1 - rate) / n):3.1f} "
         f"{100 * coverage:6.1f} ± {100 * math.sqrt(coverage * (1 - coverage) / n):3.1f} "
-        f"{np.median(seconds):8.2f}"
+        f"{seconds:8.2f}"
     )
+
+
+def read_raw(path: str | None) -> dict[tuple, dict[int, dict]]:
+    """Studies of a ``--raw`` file by cell and seed (a study written twice counts once)."""
+    by_cell: dict[tuple, dict[int, dict]] = {}
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as raw:
+            for line in raw:
+                study = json.loads(line)
+                by_cell.setdefault(tuple(study.pop("cell")), {})[study["seed"]] = study
+    return by_cell
 
 
 def main() -> None:
@@ -101,16 +128,29 @@ def main() -> None:
     parser.add_argument("--clip-sds", nargs="+", type=float, default=[0.5, 1.0])
     parser.add_argument("--clips", nargs="+", type=int, default=[20, 40], help="library sizes (half AI)")
     parser.add_argument("--d-primes", nargs="+", type=float, default=[0.0, 0.5])
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=0, help="study seeds first-seed .. first-seed + studies - 1")
+    parser.add_argument("--raw", help="append every study here (JSON lines) as it finishes; a rerun resumes")
+    parser.add_argument("--summarise", metavar="RAW", help="print the table of a --raw file; run nothing")
     args = parser.parse_args()
-    rng = np.random.default_rng(args.seed)
     print(
         f"{args.participants} participants x {args.pairs} pairs, participant d' and bias SD {PARTICIPANT_SD}; "
         "p<0.05 is the false-positive rate at d' = 0 and the power otherwise (± Monte-Carlo SE)"
     )
     print("pairing  clip_sd clips   d'  estimable  p<0.05 (%)    covers (%)  median s")
+    if args.summarise:
+        for cell, studies in sorted(read_raw(args.summarise).items()):
+            print(cell_line(cell, list(studies.values())))
+        return
+    done = read_raw(args.raw)
     for cell in itertools.product(args.pairings, args.clip_sds, args.clips, args.d_primes):
-        print(run_cell(cell, args, rng), flush=True)
+        studies = []
+        for seed in range(args.first_seed, args.first_seed + args.studies):
+            study = done.get(cell, {}).get(seed) or one_study(cell, seed, args)
+            studies.append(study)
+            if args.raw and seed not in done.get(cell, {}):
+                with open(args.raw, "a", encoding="utf-8") as raw:
+                    raw.write(json.dumps({"cell": cell, **study}) + "\n")
+        print(cell_line(cell, studies), flush=True)
 
 
 if __name__ == "__main__":
