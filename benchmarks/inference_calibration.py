@@ -12,14 +12,24 @@ statistic at the true value against the same critical value), which is what the 
 ``--raw`` also writes every study's statistics, so other reference distributions can be
 evaluated on the same fits.
 
-Three references for the likelihood-ratio test of d' = 0 (issue 22): chi-square(1) (lme4's ``anova``), the
-app's page default ``F(1, clips - 2)`` (between-within df) and the parametric bootstrap
+Three references for the likelihood-ratio tests of d' = 0 and of c = 0 (issue 22): chi-square(1) (lme4's
+``anova``), the app's page default ``F(1, clips - 2)`` (between-within df) and the parametric bootstrap
 (:mod:`results.mixed.bootstrap`). A full bootstrap per study (200 samples, 1.5-3.5 min on a busy two-core
 machine) would make the grid take days, so its rejection rate is estimated by the warp-speed method (Giacomini,
 Politis & White 2013, Econometric Theory 29): every study draws one (``--pb-draws``) bootstrap sample from its
 own null fit and refits both models; the cell's pooled bootstrap statistics are the reference distribution,
 and a study rejects when its statistic exceeds their 95 % quantile.
 ``--pb-samples B`` runs the real test with B samples per study instead (slow).
+
+Seeds and clip samples. Study ``seed`` draws the same clips (their cues) in every cell with the same number of
+clips, so cells that share seeds are not independent, and a few dozen seeds can hold several clip samples whose
+mean cue is far from 0: seeds 0-24 at 20 clips hold four (16 %) where an exact t-test of the true cues rejects
+(:func:`exact_clip_tests`), which is why the criterion seemed to reject 13 of 100 null studies in issue 22's first
+run. The table shows that exact test's rate per cell, and ``--summarise`` also gives seed-adjusted false-positive
+rates with it as control variate (:func:`seed_adjusted`) and the size-adjusted power of d'
+(:func:`size_adjusted_power`).
+Rounds add up: ``--first-seed`` picks the seeds, one process appends each study to ``--raw`` as it finishes, a
+rerun resumes, and ``--summarise`` merges raw files counting each (cell, seed) once.
 The time of one bootstrap sample (two refits) is measured and printed as the cost of the default test.
 
 True values: the GLMM's d' is the generating d' (conditional on the clip) and c is 0; the
@@ -28,7 +38,9 @@ population accuracy is ``Phi(d' / 2 / sqrt(1 + sd^2))`` and the population AUC i
 
 Usage::
 
-    nice -n 19 python benchmarks/inference_calibration.py --studies 40 --workers 1 --d-primes 0 0.5 --clip-sds 0.5 1
+    nice -n 10 python benchmarks/inference_calibration.py --studies 50 --first-seed 50 --d-primes 0 --clip-sds 1 \
+        --clips 20 --raw raw.jsonl
+    python benchmarks/inference_calibration.py --summarise raw.jsonl
     python benchmarks/inference_calibration.py --studies 200 --workers 2
     python benchmarks/inference_calibration.py --clip-sds 0.5 1 0 --d-primes 0 1 --raw raw.jsonl
 
@@ -369,16 +381,31 @@ ADJUSTED = (
 )
 
 
-def adjusted_row(cell: tuple, results: list[dict]) -> str:
-    """Seed-adjusted false-positive rates (% ± SE) and mean LR statistics of one cell (d' only where d' = 0)."""
+def size_adjusted_power(results: list[dict], null: list[dict]) -> float:
+    """Share of studies whose d' LR statistic exceeds the 95 % quantile of the null cell's (same clip SD and clips).
+
+    Every reference distribution of the one LR statistic (chi-square, F, bootstrap) orders studies alike, so this
+    is the power each of them would have at an exact 5 % size: their powers differ only by their sizes.
+    """
+    null_statistics = [r["raw"]["glmm_dprime"][0] for r in null if "raw" in r]
+    statistics = [r["raw"]["glmm_dprime"][0] for r in results if "raw" in r]
+    if len(null_statistics) < 20 or not statistics:
+        return np.nan
+    return float(np.mean(np.array(statistics) > np.quantile(null_statistics, 0.95)))
+
+
+def adjusted_row(cell: tuple, results: list[dict], null: list[dict]) -> str:
+    """Seed-adjusted false-positive rates (% ± SE), mean LR statistics (d' only where d' = 0) and, where d' > 0,
+    the size-adjusted power of the d' test (:func:`size_adjusted_power`; ``null``: the cell's d' = 0 studies)."""
     cells = [f"{cell[0]:g}", f"{cell[1]:g}", str(cell[2]), str(len(results))]
     for _, test, exact in ADJUSTED:
         estimate, se = seed_adjusted(results, test, exact) if cell[0] == 0 or "criterion" in test else (np.nan,) * 2
         cells.append("n/a" if not np.isfinite(estimate) else f"{100 * estimate:.1f} ± {100 * se:.1f}")
     for name in ("glmm_dprime", "glmm_criterion"):
         statistics = [r["raw"][name][0] for r in results if "raw" in r]
-        null = cell[0] == 0 or name == "glmm_criterion"
-        cells.append(f"{np.mean(statistics):.2f}" if statistics and null else "n/a")
+        null_cell = cell[0] == 0 or name == "glmm_criterion"
+        cells.append(f"{np.mean(statistics):.2f}" if statistics and null_cell else "n/a")
+    cells.append(_percent(size_adjusted_power(results, null)) if cell[0] != 0 else "n/a")
     return "| " + " | ".join(cells) + " |"
 
 
@@ -396,10 +423,11 @@ def summarise_raw(paths: list[str]) -> None:
             print(table_row(cell[:3], summarise(results)), flush=True)
         print("\nSeed-adjusted false-positive rates (control variate: the exact clip test), % ± SE; mean LR at 0\n")
         header = ["d'", "clip SD", "clips", "studies", *(f"{label} adj" for label, _, _ in ADJUSTED)]
-        print("| " + " | ".join([*header, "d' LR mean", "c LR mean"]) + " |")
-        print("|" + "---|" * (len(header) + 2))
+        print("| " + " | ".join([*header, "d' LR mean", "c LR mean", "d' power at exact size"]) + " |")
+        print("|" + "---|" * (len(header) + 3))
         for cell in cells:
-            print(adjusted_row(cell, list(by_cell[cell].values())))
+            null = list(by_cell.get((0.0, *cell[1:]), {}).values())
+            print(adjusted_row(cell, list(by_cell[cell].values()), null))
     print(f"\n{FOOTNOTE}")
 
 
