@@ -138,12 +138,12 @@ def main() -> None:
     )
     print("pairing  clip_sd clips   d'  estimable  p<0.05 (%)    covers (%)  median s")
     if args.summarise:
-        for cell, studies in sorted(read_raw(args.summarise).items()):
-            print(cell_line(cell, list(studies.values())))
+        for cell, by_seed in sorted(read_raw(args.summarise).items()):
+            print(cell_line(cell, list(by_seed.values())))
         return
     done = read_raw(args.raw)
     for cell in itertools.product(args.pairings, args.clip_sds, args.clips, args.d_primes):
-        studies = []
+        studies: list[dict] = []
         for seed in range(args.first_seed, args.first_seed + args.studies):
             study = done.get(cell, {}).get(seed) or one_study(cell, seed, args)
             studies.append(study)
