@@ -1,6 +1,6 @@
 // Blind audio player for Streamlit components v2.
 //
-// The component's data names the clip by a one-time URL (core/handoff.py: a random token,
+// The component's data names the clip by a one-time URL (core/handoff.py: an unguessable token,
 // unrelated to the clip, that answers once), never by anything about the clip. The player
 // fetches it once, when it first mounts, and plays the bytes from a blob: URL that exists only
 // in this browser tab. A re-mount of the same player (same instance) reuses the fetched bytes
