@@ -85,10 +85,14 @@ def _override_form(pairs: list[pairing.ClipPair], humans: list[int], ais: list[i
     with st.form("library_pair_override", border=False):
         left, right = st.columns(2)
         label = lambda c: f"#{c} {titles.get(c, '')}"  # noqa: E731 (a label shared by both boxes)
-        human = left.selectbox("Human clip", humans, format_func=label, key="library_pair_human")
-        ai = right.selectbox("AI clip", ais, format_func=label, key="library_pair_ai")
+        # No preselected clip: a choice whose clip left the list meanwhile (retired) comes back as None,
+        # never as the first clip of the list, which nobody chose.
+        human = left.selectbox("Human clip", humans, None, label, key="library_pair_human", placeholder="Choose")
+        ai = right.selectbox("AI clip", ais, None, label, key="library_pair_ai", placeholder="Choose")
         pair_them = st.form_submit_button("Pair these two clips")
-    if pair_them and human is not None and ai is not None:
+    if pair_them and (human is None or ai is None):
+        st.error("Not paired: choose an active human clip and an active AI clip (one may have been retired meanwhile).")
+    elif pair_them:
         ui.require(Permission.MANAGE_LIBRARY, None)
         try:
             with session_scope() as session:

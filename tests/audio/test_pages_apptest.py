@@ -389,3 +389,21 @@ def test_staff_without_the_library_permission_see_the_pairs_but_cannot_set_one(c
     assert len(_pairs_table(at)) == 2
     assert not [b for b in at.button if b.label in ("Pair these two clips", "Undo this pair")]
     assert not [s for s in at.selectbox if s.key == "library_pair_human"]
+
+
+def test_a_pair_with_a_clip_retired_meanwhile_is_refused_and_nothing_is_stored(clip_library):
+    from audio import pairing
+    from core import audit
+
+    clips = clips_by_title()
+    at = staff_page("library")
+    at.selectbox(key="library_pair_human").set_value(clips["Human piece 0"].id)
+    at.selectbox(key="library_pair_ai").set_value(clips["AI piece 1"].id)
+    with db.session_scope() as session:  # another admin retires the AI clip before the click arrives
+        library.retire(session, clips["AI piece 1"].id)
+    next(b for b in at.button if b.label == "Pair these two clips").click().run()
+    no_exceptions(at)
+    assert at.error[0].value.startswith("Not paired: choose an active human clip and an active AI clip")
+    with db.session_scope() as session:
+        assert not any(p.overridden for p in pairing.library_pairs(session))
+        assert not [e for e in audit.events(session) if e.action == "clip.pair"]
