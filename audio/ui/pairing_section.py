@@ -92,7 +92,7 @@ def _override_form(pairs: list[pairing.ClipPair], humans: list[int], ais: list[i
         pair_them = st.form_submit_button("Pair these two clips")
     if pair_them and (human is None or ai is None):
         st.error("Not paired: choose an active human clip and an active AI clip (one may have been retired meanwhile).")
-    elif pair_them:
+    elif pair_them and human is not None and ai is not None:
         ui.require(Permission.MANAGE_LIBRARY, None)
         try:
             with session_scope() as session:
