@@ -83,3 +83,29 @@ def test_between_participants_the_types_are_balanced_over_arrivals():
         pairs = pairs_of(participant_id)
         assert {k for k, _h, _a in pairs} == {kind}
         assert all((planted[h] == a) == (kind == "similar") for _k, h, a in pairs)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("sqlite_data_env")
+def test_a_within_study_taken_through_the_services_reaches_the_overview_by_pairing_type():
+    """From stored trials to the Overview: the tidy table's pairing column feeds the pairing comparison."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from experiment.simulate import simulate_participants
+    from tests.staff_accounts import log_in_as_admin
+
+    add_clips_with_planted_neighbours()
+    configure(trial_format="paired", n_trials=8, screening="off", pairing_design="within")
+    simulate_participants(db.session_scope, 16, d_prime=1.0, seed=2, echo=lambda _: None)
+    page = Path(__file__).resolve().parents[2] / "results" / "pages" / "overview.py"
+    app = AppTest.from_file(str(page), default_timeout=300)
+    log_in_as_admin(app)
+    app.run()
+    app.sidebar.checkbox(key="rf_include_simulated").check().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "#### Similar versus random pairs" in [m.value for m in app.markdown]
+    table = next(d.value for d in app.dataframe if "Pairs" in d.value.columns)
+    assert list(table["Pairs"]) == ["similar pairs", "random pairs", "difference (similar − random)"]
+    assert list(table["Answered pairs"]) == ["32", "32", "64"]  # 16 participants x 2 pairs of each type
