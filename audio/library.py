@@ -22,8 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import pandas as pd
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, object_session
 
 from audio import repository, served_bytes
@@ -230,10 +232,24 @@ def clip_records(session: Session) -> list[dict]:
     return repository.clip_record_rows(session)
 
 
+_FACTS: WeakKeyDictionary[Engine, dict[int, ServedAudioFacts]] = WeakKeyDictionary()
+"""Served audio facts by clip id, per database engine (a new engine starts afresh)."""
+
+
 def served_audio_facts(session: Session, clip_id: int) -> ServedAudioFacts:
-    """MIME type and duration (s) of the audio participants are sent for ``clip_id``."""
-    clip = _existing_clip(session, clip_id)
-    return ServedAudioFacts(mime=_mime(clip), duration_s=float(clip.duration_s))
+    """MIME type and duration (s) of the audio participants are sent for ``clip_id``.
+
+    Read once per process and database: a clip's served file never changes (a new file is a new
+    clip), and every script run of a trial page asks (loading the whole clip row each time was
+    a tenth of a trial page's database time; issue 23).
+    """
+    engine = session.get_bind()
+    cached = _FACTS.setdefault(engine, {}) if isinstance(engine, Engine) else {}
+    facts = cached.get(clip_id)
+    if facts is None:
+        clip = _existing_clip(session, clip_id)
+        facts = cached[clip_id] = ServedAudioFacts(mime=_mime(clip), duration_s=float(clip.duration_s))
+    return facts
 
 
 def served_audio(session: Session, clip_id: int) -> bytes:

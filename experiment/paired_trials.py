@@ -77,8 +77,7 @@ def current_pair(session: Session, participant: Participant) -> PairView | None:
     """The first unanswered pair of the practice or trials step; None when the next trial is not paired."""
     if participant.step not in (Step.PRACTICE, Step.TRIALS):
         return None
-    stored = repository.trials_of(session, participant)
-    answered = repository.answered_indices(session, participant)
+    stored, answered = repository.trials_and_answered(session, participant)
     practice = participant.step == Step.PRACTICE
     first = next(
         (t for t in stored if t.trial_index not in answered and (t.kind == TrialKind.PRACTICE) == practice), None

@@ -542,6 +542,17 @@ def trial_by_nonce(session: Session, participant: Participant, audio_nonce: str)
     ).first()
 
 
+def trials_and_answered(session: Session, participant: Participant) -> tuple[list[Trial], set[int]]:
+    """:func:`trials_of` and :func:`answered_indices` in one round trip (what every trial page needs)."""
+    rows = session.execute(
+        select(Trial, Response.trial_index)
+        .outerjoin(Response, Response.trial_id == Trial.id)
+        .where(Trial.participant_id == participant.id)
+        .order_by(Trial.trial_index)
+    ).all()
+    return [trial for trial, _answered in rows], {index for _trial, index in rows if index is not None}
+
+
 def answered_indices(session: Session, participant: Participant) -> set[int]:
     return set(session.scalars(select(Response.trial_index).where(Response.participant_id == participant.id)))
 

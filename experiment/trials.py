@@ -147,8 +147,7 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
     if participant.step not in _TRIAL_STEPS:
         return None
     settings = settings_for(session, participant)
-    trials = repository.trials_of(session, participant)
-    answered = repository.answered_indices(session, participant)
+    trials, answered = repository.trials_and_answered(session, participant)
     wanted_practice = participant.step == Step.PRACTICE
     trial = next(
         (t for t in trials if t.trial_index not in answered and (t.kind == TrialKind.PRACTICE) == wanted_practice),
