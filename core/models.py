@@ -12,7 +12,8 @@ clip_features    librosa features of exactly what participants hear (JSON name -
 participants     one row per consenting participant: resume token, Prolific ids,
                  questionnaire, screening result, progress, completion, quality flags.
 participant_drafts what a participant has done of a step that is not finished yet (the headphone
-                 screen's answers so far), kept across reloads; deleted when the step is stored.
+                 screen's answers so far; the trial page's answers so far and the listening the
+                 server accepted), kept across reloads; deleted when the step or answer is stored.
 consent_declines a bare count per study version of people who declined consent.
 withdrawals      a bare count per study version of participants who withdrew (everything else erased).
 trials           the participant's stored trial list (assignment), in presentation order.

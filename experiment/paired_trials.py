@@ -22,7 +22,7 @@ from audio import library
 from core.i18n import _
 from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
-from experiment import listening, quality, reasons, repository, trials
+from experiment import listening, quality, reasons, repository, trial_drafts, trials
 from experiment.answers import Answer, answer_problem, required_listen_seconds
 from experiment.paired import PAIR_CONFIDENCE_OPTIONS, PRACTICE_PAIR
 from experiment.progress import advance, settings_for
@@ -32,7 +32,10 @@ from experiment.trials import SubmitResult
 
 @dataclass(frozen=True)
 class PairClip:
-    """One clip of the pair as the page needs it (position 1 or 2; no clip id or source)."""
+    """One clip of the pair as the page needs it (position 1 or 2; no clip id or source).
+
+    ``heard``: the server has accepted its listening requirement (see :class:`trials.TrialView`).
+    """
 
     position: int
     trial_index: int
@@ -40,6 +43,7 @@ class PairClip:
     audio_mime: str
     duration_s: float
     required_listen_s: float
+    heard: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ def _clip(session: Session, settings: StudySettings, trial: Trial) -> PairClip:
         audio_mime=served.mime,
         duration_s=served.duration_s,
         required_listen_s=required_listen_seconds(served.duration_s, settings.listening_requirement),
+        heard=trial.listen_met_at is not None,
     )
 
 
@@ -150,6 +155,10 @@ def submit_pair(
     settings = settings_for(session, participant)
     now = utcnow()
     by_index = {t.trial_index: t for t in stored}
+    answers = [  # heard before a refresh: the reports the server accepted then
+        trial_drafts.with_kept_listening(session, participant, by_index[clip.trial_index], answer)
+        for clip, answer in zip(current.clips, answers, strict=True)
+    ]
     problem = choice_problem(choice, confidence) or reasons.reason_problem(reason)
     for clip, answer in zip(current.clips, answers, strict=True):
         problem = (
@@ -173,6 +182,7 @@ def submit_pair(
     for response in responses:
         if not repository.insert_response(session, response):
             return SubmitResult("duplicate", _("Your answer to this pair was already recorded."), participant.step)
+    trial_drafts.drop(session, participant)
     if current.is_practice:  # the practice pair done: on to the scored pairs
         participant.practice_done_at = now
         advance(session, participant)

@@ -25,7 +25,7 @@ from audio import library
 from core.i18n import N_, _
 from core.models import Participant, Response, Trial, utcnow
 from core.vocabulary import SCALES, Step, TrialKind
-from experiment import conditions, listening, paired, quality, reasons, repository
+from experiment import conditions, listening, paired, quality, reasons, repository, trial_drafts
 from experiment.answers import (
     LISTEN_TOLERANCE_S,
     Answer,
@@ -37,10 +37,12 @@ from experiment.answers import (
 from experiment.clip_count import clip_numbers
 from experiment.progress import JourneyError, advance, settings_for
 from experiment.settings import StudySettings
+from experiment.trial_drafts import Listening
 
 __all__ = [  # Answer and the listening rule live in experiment.answers; callers of the trial service see them here
     "LISTEN_TOLERANCE_S",
     "Answer",
+    "Listening",
     "SubmitResult",
     "TrialView",
     "acknowledge_instructions",
@@ -94,6 +96,9 @@ class TrialView:
         text, never whether it is true); '' otherwise.
     ask_reason : bool
         Ask "What made you think so?" after the guess (:func:`experiment.reasons.asks_reason_per_trial`).
+    heard : bool
+        The server has accepted the listening requirement (before a refresh, say): the questions
+        are open without hearing the clip again.
     """
 
     trial_index: int
@@ -112,6 +117,7 @@ class TrialView:
     ask_source: bool = True
     label: str = ""
     ask_reason: bool = False
+    heard: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,7 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
         label=label,
         ask_reason=_asks_source(participant, settings)
         and reasons.asks_reason_per_trial(settings, participant.condition, trial.kind),
+        heard=trial.listen_met_at is not None,
     )
 
 
@@ -193,13 +200,16 @@ def mark_shown(session: Session, participant: Participant, trial_index: int) -> 
         listening.note_requirement_met(trial, trial.first_shown_at, *_listening_terms(session, participant, trial))
 
 
-def mark_listened(session: Session, participant: Participant, trial_index: int, listened_s: float) -> bool:
+def mark_listened(session: Session, participant: Participant, trial_index: int, heard: Listening) -> bool:
     """The browser reports the listening requirement met: record when, if the server's clock agrees.
+
+    The accepted report is kept in the trial's draft (:mod:`experiment.trial_drafts`), so after a
+    refresh the questions stay open and the answer carries it.
 
     Parameters
     ----------
-    listened_s : float
-        Seconds of distinct audio the player says it played.
+    heard : Listening
+        What the player reports (``listened_s``: seconds of distinct audio it played).
 
     Returns
     -------
@@ -214,9 +224,12 @@ def mark_listened(session: Session, participant: Participant, trial_index: int, 
     if trial.response is not None:
         return False
     duration_s, requirement = _listening_terms(session, participant, trial)
-    if listened_s < required_listen_seconds(duration_s, requirement):
+    if not heard.listened_s >= required_listen_seconds(duration_s, requirement):
         return False
-    return listening.note_requirement_met(trial, utcnow(), duration_s, requirement)
+    if not listening.note_requirement_met(trial, utcnow(), duration_s, requirement):
+        return False
+    trial_drafts.keep_heard(session, participant, trial_index, heard)
+    return True
 
 
 def audio_for(session: Session, participant: Participant, audio_nonce: str) -> bytes:
@@ -266,6 +279,8 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
         )
     settings = settings_for(session, participant)
     now = utcnow()
+    # Heard before a refresh: the answer carries the report the server accepted then.
+    answer = trial_drafts.with_kept_listening(session, participant, trial, answer)
     problem = answer_problem(
         answer, settings, current.required_listen_s, ask_source=current.ask_source
     ) or listening.too_early_problem(trial, now, current.duration_s, settings.listening_requirement)
@@ -280,6 +295,7 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
     repository.lock_participant(session, participant)
     if not repository.insert_response(session, response):
         return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
+    trial_drafts.drop(session, participant)
     _update_flags(session, participant, settings, trial, response)
     if trial.kind == TrialKind.PRACTICE:
         participant.practice_done_at = response.answered_at

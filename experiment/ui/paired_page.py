@@ -12,12 +12,12 @@ the pair's number and the position.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import streamlit as st
 
 from core import db
-from core.i18n import N_, _
+from core.i18n import N_, _, active_language, using_language
 from experiment import paired, paired_trials, trials
 from experiment.answers import Answer
 from experiment.paired import PAIR_CONFIDENCE_OPTIONS
@@ -57,10 +57,12 @@ def trials_step(page: StepPage) -> bool:
 
 
 def pair_step(page: StepPage, view: paired_trials.PairView) -> bool:
-    """Both players, the ratings of each clip and the pair question, in one form sent by :func:`_save_pair`.
+    """Both players, the ratings of each clip and the pair question (:func:`_pair_questions`), then the submit.
 
-    Each clip's ratings unlock once its own listening requirement is met; the pair question and
-    the submit button once both are (the service checks both again against the server's clock).
+    Each clip's ratings unlock once its own listening requirement is met (or was accepted by the
+    server before a refresh); the pair question and the submit button once both are (the service
+    checks both again against the server's clock). The answers are kept as they are given
+    (:func:`experiment.ui.trial_page.keep_answer`), so a refresh shows them again.
     """
     session, participant = page.session, page.participant
     if not all(trial_page.recorded(trial_page.SHOWN, clip.audio_nonce) for clip in view.clips):
@@ -90,14 +92,17 @@ def pair_step(page: StepPage, view: paired_trials.PairView) -> bool:
             todo_text=_("Please listen to the whole clip before answering."),
             done_text=_("Thank you, you can answer now."),
             mime=clip.audio_mime,
+            heard=trial_page.heard_when_drawn(clip.audio_nonce, clip.heard),
         )
         if report.requirement_met and not trial_page.recorded(trial_page.HEARD, clip.audio_nonce):
             with db.session_scope() as heard:
-                if trials.mark_listened(heard, participant, clip.trial_index, report.listened_s):
+                if trials.mark_listened(heard, participant, clip.trial_index, trial_page.listening_of(report)):
                     trial_page.remember(trial_page.HEARD, clip.audio_nonce)
         reports.append(report)
-    unlocked = [r.requirement_met or c.required_listen_s <= 0 for r, c in zip(reports, view.clips, strict=True)]
-    _pair_form(view, participant.resume_token, reports, unlocked)
+    unlocked = [
+        r.requirement_met or c.heard or c.required_listen_s <= 0 for r, c in zip(reports, view.clips, strict=True)
+    ]
+    _pair_form(page, view, reports, unlocked)
     return False
 
 
@@ -105,18 +110,64 @@ def _form_key(pair_trial: int) -> str:
     return f"pair_{pair_trial}"
 
 
-def _pair_form(view: paired_trials.PairView, token: str, reports: list[ListeningReport], unlocked: list[bool]) -> None:
+def _pair_form(
+    page: StepPage, view: paired_trials.PairView, reports: list[ListeningReport], unlocked: list[bool]
+) -> None:
+    """The questions (kept as given; see :func:`experiment.ui.trial_page._rating_form`) and the submit button."""
     form_key = _form_key(view.pair_trial)
+    token = page.participant.resume_token
     st.html(trial_page._SCALES_CSS)
     show_error()
-    with st.form(form_key, border=False):
-        for clip, open_ in zip(view.clips, unlocked, strict=True):
+    screen = view.clips[0].trial_index
+    trial_page.restore_answers(page.session, page.participant, screen, form_key, _pair_fields(view))
+    _pair_questions(view, form_key, token, tuple(not open_ for open_ in unlocked), active_language())
+    st.button(
+        _("Save and continue"),
+        key=f"{form_key}_submit",
+        type="primary",
+        disabled=not all(unlocked),
+        on_click=_save_pair,
+        args=(token, view, tuple(reports)),
+    )
+    if not all(unlocked):
+        st.caption(_("The questions unlock once you have listened to both clips."))
+
+
+def _pair_fields(view: paired_trials.PairView) -> dict[str, Collection[object] | type[str]]:
+    """The pair's questions by field name ("1_valence", "choice" ...), with the values each may hold."""
+    fields: dict[str, Collection[object] | type[str]] = {
+        f"{clip.position}_{scale}": range(1, view.scale_points + 1) for clip in view.clips for scale in view.scales
+    }
+    fields["choice"] = (1, 2)
+    fields["confidence"] = PAIR_CONFIDENCE_OPTIONS
+    if view.ask_reason:
+        fields["reason"] = str
+    return fields
+
+
+@st.fragment
+def _pair_questions(
+    view: paired_trials.PairView, form_key: str, token: str, locked: tuple[bool, ...], language: str
+) -> None:
+    """Both clips' ratings and the pair question; a change reruns only this fragment and is kept.
+
+    ``language``: the participant's; a rerun of this fragment alone starts outside the page's.
+    """
+    screen = view.clips[0].trial_index
+    with using_language(language), st.container(key=trial_page.ANSWERS_KEY):
+        for clip, closed in zip(view.clips, locked, strict=True):
             st.markdown("#### " + _(RATING_HEADINGS[clip.position]), anchors=False)
             for scale in view.scales:
+                field = f"{clip.position}_{scale}"
                 trial_page._rating_scale(
-                    scale, view.scale_points, f"{form_key}_{clip.position}_{scale}", disabled=not open_
+                    scale,
+                    view.scale_points,
+                    f"{form_key}_{field}",
+                    disabled=closed,
+                    on_change=trial_page.keep_answer,
+                    args=(token, screen, form_key, field),
                 )
-        both = all(unlocked)
+        pair_closed = any(locked)
         st.markdown("#### " + _("Which one was made by AI?"), anchors=False)
         st.radio(
             _("Which one was made by AI?"),
@@ -125,7 +176,9 @@ def _pair_form(view: paired_trials.PairView, token: str, reports: list[Listening
             format_func=lambda v: _(CHOICE_LABELS[v]),
             key=f"{form_key}_choice",
             label_visibility="collapsed",
-            disabled=not both,
+            disabled=pair_closed,
+            on_change=trial_page.keep_answer,
+            args=(token, screen, form_key, "choice"),
         )
         st.radio(
             _("How sure are you?"),
@@ -134,19 +187,12 @@ def _pair_form(view: paired_trials.PairView, token: str, reports: list[Listening
             format_func=lambda v: _(PAIR_CONFIDENCE_LABELS[v]),
             key=f"{form_key}_confidence",
             horizontal=True,
-            disabled=not both,
+            disabled=pair_closed,
+            on_change=trial_page.keep_answer,
+            args=(token, screen, form_key, "confidence"),
         )
         if view.ask_reason:
-            trial_page.reason_box(form_key, disabled=not both)
-        st.form_submit_button(
-            _("Save and continue"),
-            type="primary",
-            disabled=not both,
-            on_click=_save_pair,
-            args=(token, view, tuple(reports)),
-        )
-    if not all(unlocked):
-        st.caption(_("The questions unlock once you have listened to both clips."))
+            trial_page.reason_box(form_key, disabled=pair_closed, args=(token, screen, form_key, "reason"))
 
 
 def _save_pair(token: str, view: paired_trials.PairView, drawn: tuple[ListeningReport, ...]) -> None:

@@ -7,14 +7,17 @@ the browser session. Blinding: widget keys come from the trial's position or its
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from core import db
-from core.i18n import N_, _
+from core.i18n import N_, _, active_language, using_language
+from core.models import Participant
 from core.vocabulary import Scale, TrialKind
-from experiment import reasons, trials
+from experiment import reasons, trial_drafts, trials
+from experiment.answers import MAX_COMMENT_CHARS
 from experiment.ui.manikins import SAM_SCALES, manikin_row_html
 from experiment.ui.player import ListeningReport, blind_player, player_key
 from experiment.ui.steps import StepPage, act, confidence_label, show_error
@@ -37,14 +40,17 @@ SCALE_QUESTIONS: dict[str, tuple[str, str, str]] = {
     Scale.LIKING: (N_("Liking: how much did you like it?"), N_("not at all"), N_("very much")),
 }
 CONFIDENCE_OPTIONS: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+FAMILIARITY_OPTIONS: tuple[str, ...] = (N_("No"), N_("Yes"))
 SELECTED_COLOUR = "#1f3a60"
 """Fill of a chosen rating button: dark blue with white digits, unmistakable (Streamlit's own is a pale tint)."""
-# Rating buttons share the form's width equally (so the SAM figures above line up with their
+ANSWERS_KEY = "answers"
+"""Key of the container holding a trial's questions (the rating buttons' style is scoped to it)."""
+# Rating buttons share the questions' width equally (so the SAM figures above line up with their
 # points, and a 9-point scale stays on one row on a 390 px phone); the chosen one is filled.
-_SEGMENTS = "[data-testid='stForm'] button[data-variant='segmented_control']"
+_SEGMENTS = f".st-key-{ANSWERS_KEY} button[data-variant='segmented_control']"
 _SCALES_CSS = (
     "<style>"
-    "[data-testid='stForm'] [role='radiogroup']:has(> button[data-variant='segmented_control'])"
+    f".st-key-{ANSWERS_KEY} [role='radiogroup']:has(> button[data-variant='segmented_control'])"
     "{width:100%;display:flex}"
     f"{_SEGMENTS}{{flex:1 1 0;min-width:0;padding-left:0.2rem;padding-right:0.2rem}}"
     f"{_SEGMENTS}[aria-checked='true']"
@@ -59,12 +65,12 @@ _SCALES_CSS = (
 def trial_step(page: StepPage) -> bool:
     """The current unanswered trial of the practice or trials step, taken from the database.
 
-    One form sends ratings, guess and the player's listening report together; the questions and
-    the submit button stay disabled until the browser reports the listening requirement met, and
-    the server checks it again against its own clock (and records the moment it was met). The
-    answer is stored by the button's callback (see :mod:`experiment.ui.steps`: a click is never
-    lost to a player report), so this run already draws whatever trial is now first unanswered
-    in the database.
+    The submit sends ratings, guess and the player's listening report together; the questions and
+    the submit button stay disabled until the browser reports the listening requirement met (or
+    the server had accepted it before a refresh), and the server checks it again against its own
+    clock (and records the moment it was met). The answer is stored by the button's callback (see
+    :mod:`experiment.ui.steps`: a click is never lost to a player report), so this run already
+    draws whatever trial is now first unanswered in the database.
     """
     session, participant = page.session, page.participant
     view = trials.current_trial(session, participant)
@@ -98,15 +104,18 @@ def trial_step(page: StepPage) -> bool:
         todo_text=_("Please listen to the whole clip before answering."),
         done_text=_("Thank you, you can answer now."),
         mime=view.audio_mime,
+        heard=heard_when_drawn(view.audio_nonce, view.heard),
     )
-    unlocked = report.requirement_met or view.required_listen_s <= 0
+    # Heard in this session, or accepted by the server before (a refresh): the answer then
+    # carries the report the server accepted (experiment.trial_drafts).
+    unlocked = report.requirement_met or view.heard or view.required_listen_s <= 0
     if report.requirement_met and not recorded(HEARD, view.audio_nonce):
         with db.session_scope() as heard:
-            if trials.mark_listened(heard, participant, view.trial_index, report.listened_s):
+            if trials.mark_listened(heard, participant, view.trial_index, listening_of(report)):
                 remember(HEARD, view.audio_nonce)
     if view.instructions:
         st.warning(view.instructions)
-    _rating_form(view, participant.resume_token, report, unlocked)
+    _rating_form(page, view, report, unlocked)
     return False
 
 
@@ -128,6 +137,18 @@ def remember(mark: str, audio_nonce: str) -> None:
     st.session_state.setdefault(_RECORDED_KEY, set()).add((mark, audio_nonce))
 
 
+_HEARD_WHEN_DRAWN_KEY = "heard_when_drawn"
+
+
+def heard_when_drawn(audio_nonce: str, heard: bool) -> bool:
+    """Whether the server had accepted the clip's listening when this browser session first drew it.
+
+    True after a refresh of a clip heard before: its player opens at once (``blind_player``'s
+    ``heard``). Fixed for the session, as the player reads it only when it is created.
+    """
+    return bool(st.session_state.setdefault(_HEARD_WHEN_DRAWN_KEY, {}).setdefault(audio_nonce, heard))
+
+
 def trials_step(page: StepPage) -> bool:
     """The rated trials: :func:`trial_step` plus a reminder of the resume link."""
     changed = trial_step(page)
@@ -138,49 +159,157 @@ def trials_step(page: StepPage) -> bool:
     return changed
 
 
-def _rating_form(view: trials.TrialView, token: str, report: ListeningReport, unlocked: bool) -> None:
-    """The ratings, the guess and the optional questions in one form; sent by :func:`_save_answer`."""
+def _rating_form(page: StepPage, view: trials.TrialView, report: ListeningReport, unlocked: bool) -> None:
+    """The ratings, the guess and the optional questions (:func:`_trial_questions`), then the submit.
+
+    Not an ``st.form``: a form sends nothing before its submit, so a refresh lost every rating
+    given (issue 24). Each change now reruns only :func:`_trial_questions` and is kept on the
+    server as it is given; a refresh shows it again (:func:`restore_answers`). The button's
+    callback :func:`_save_answer` sends all of them with the listening report.
+    """
     form_key = f"trial_{view.trial_index}"
+    token = page.participant.resume_token
     st.html(_SCALES_CSS)
     show_error()
-    with st.form(form_key, border=False):
-        st.markdown("#### " + _("How did this music make YOU feel?"), anchors=False)
-        st.caption(_("Not what the music expresses, but what you felt while listening."))
-        for scale in view.scales:
-            _rating_scale(scale, view.scale_points, f"{form_key}_{scale}", disabled=not unlocked)
-        if view.ask_source:
-            _source_question(form_key, disabled=not unlocked)
-        if view.ask_reason:
-            reason_box(form_key, disabled=not unlocked)
-        if view.ask_familiarity:
-            st.radio(
-                _("Did you know this piece before? (optional)"),
-                (N_("No"), N_("Yes")),
-                index=None,
-                format_func=_,
-                horizontal=True,
-                key=f"{form_key}_familiar",
-                disabled=not unlocked,
-            )
-        if view.ask_comment:
-            st.text_area(
-                _("Anything you would like to add? (optional)"),
-                max_chars=2000,
-                key=f"{form_key}_comment",
-                disabled=not unlocked,
-            )
-        st.form_submit_button(
-            _("Save and continue"),
-            type="primary",
-            disabled=not unlocked,
-            on_click=_save_answer,
-            args=(token, view.trial_index, tuple(view.scales), player_key(view.audio_nonce), report),
-        )
+    restore_answers(page.session, page.participant, view.trial_index, form_key, _trial_fields(view))
+    _trial_questions(view, form_key, token, not unlocked, active_language())
+    st.button(
+        _("Save and continue"),
+        key=f"{form_key}_submit",
+        type="primary",
+        disabled=not unlocked,
+        on_click=_save_answer,
+        args=(token, view.trial_index, tuple(view.scales), player_key(view.audio_nonce), report),
+    )
     if not unlocked:
         st.caption(_("The questions unlock once you have listened to the clip."))
 
 
-def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) -> None:
+def _trial_fields(view: trials.TrialView) -> dict[str, Collection[object] | type[str]]:
+    """The trial's questions by field name, with the values each may hold (``str``: any text)."""
+    fields: dict[str, Collection[object] | type[str]] = {
+        scale: range(1, view.scale_points + 1) for scale in view.scales
+    }
+    if view.ask_source:
+        fields["confidence"] = CONFIDENCE_OPTIONS
+    if view.ask_reason:
+        fields["reason"] = str
+    if view.ask_familiarity:
+        fields["familiar"] = FAMILIARITY_OPTIONS
+    if view.ask_comment:
+        fields["comment"] = str
+    return fields
+
+
+@st.fragment
+def _trial_questions(view: trials.TrialView, form_key: str, token: str, disabled: bool, language: str) -> None:
+    """The trial's questions; a change reruns only this fragment and is kept by :func:`keep_answer`.
+
+    ``language``: the participant's; a rerun of this fragment alone starts outside the page's.
+    """
+    with using_language(language), st.container(key=ANSWERS_KEY):
+        st.markdown("#### " + _("How did this music make YOU feel?"), anchors=False)
+        st.caption(_("Not what the music expresses, but what you felt while listening."))
+        for scale in view.scales:
+            _rating_scale(
+                scale,
+                view.scale_points,
+                f"{form_key}_{scale}",
+                disabled=disabled,
+                on_change=keep_answer,
+                args=(token, view.trial_index, form_key, scale),
+            )
+        if view.ask_source:
+            _source_question(form_key, disabled=disabled, args=(token, view.trial_index, form_key, "confidence"))
+        if view.ask_reason:
+            reason_box(form_key, disabled=disabled, args=(token, view.trial_index, form_key, "reason"))
+        if view.ask_familiarity:
+            st.radio(
+                _("Did you know this piece before? (optional)"),
+                FAMILIARITY_OPTIONS,
+                index=None,
+                format_func=_,
+                horizontal=True,
+                key=f"{form_key}_familiar",
+                disabled=disabled,
+                on_change=keep_answer,
+                args=(token, view.trial_index, form_key, "familiar"),
+            )
+        if view.ask_comment:
+            st.text_area(
+                _("Anything you would like to add? (optional)"),
+                max_chars=MAX_COMMENT_CHARS,
+                key=f"{form_key}_comment",
+                disabled=disabled,
+                on_change=keep_answer,
+                args=(token, view.trial_index, form_key, "comment"),
+            )
+
+
+def restore_answers(
+    session: Session,
+    participant: Participant,
+    screen: int,
+    form_key: str,
+    fields: Mapping[str, Collection[object] | type[str]],
+) -> None:
+    """In a new browser session (a refresh), show the answers kept for this screen so far.
+
+    Only questions this session has not drawn yet are set (each widget's key is then absent), so
+    the draft is read once per screen and session. A kept value a question cannot hold is left out.
+
+    Parameters
+    ----------
+    screen : int
+        The trial index of the screen's (first) clip.
+    form_key : str
+        Prefix of the questions' widget keys: ``{form_key}_{field}``.
+    fields : mapping
+        Field name -> the values its widget may hold (``str``: any text).
+    """
+    missing = {field: allowed for field, allowed in fields.items() if f"{form_key}_{field}" not in st.session_state}
+    if not missing:
+        return
+    kept = trial_drafts.answers_so_far(session, participant, screen)
+    for field, allowed in missing.items():
+        value = kept.get(field)
+        if value is not None and _fits(value, allowed):
+            st.session_state[f"{form_key}_{field}"] = value
+
+
+def _fits(value: object, allowed: Collection[object] | type[str]) -> bool:
+    """Whether a kept ``value`` is one its question can hold (a draft is read back from JSON)."""
+    if isinstance(allowed, type):
+        return isinstance(value, str) and len(value) <= MAX_COMMENT_CHARS
+    return not isinstance(value, bool) and value in allowed
+
+
+def keep_answer(token: str, screen: int, form_key: str, field: str) -> None:
+    """A question's ``on_change``: keep its new value as the screen's draft (:mod:`experiment.trial_drafts`)."""
+    value = st.session_state.get(f"{form_key}_{field}")
+    act(token, lambda session, participant: trial_drafts.keep_answer(session, participant, screen, field, value))
+
+
+def listening_of(report: ListeningReport) -> trials.Listening:
+    """What the server keeps of a player's report (:func:`experiment.trials.mark_listened`)."""
+    return trials.Listening(
+        listened_s=report.listened_s,
+        plays=report.plays,
+        pauses=report.pauses,
+        seeks=report.seeks,
+        first_play_ms=report.first_play_ms,
+    )
+
+
+def _rating_scale(
+    scale: str,
+    scale_points: int,
+    key: str,
+    *,
+    disabled: bool,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[object, ...] = (),
+) -> None:
     """One rating scale: its question, the SAM figures (valence, arousal) and one button per point.
 
     A segmented control keeps all points on one row even on a 390 px phone screen (a horizontal
@@ -201,13 +330,15 @@ def _rating_scale(scale: str, scale_points: int, key: str, *, disabled: bool) ->
         disabled=disabled,
         label_visibility="collapsed",
         width="stretch",
+        on_change=on_change,
+        args=args,
     )
 
 
-def reason_box(form_key: str, *, disabled: bool) -> None:
+def reason_box(form_key: str, *, disabled: bool, args: tuple[object, ...]) -> None:
     """The optional "What made you think so?" after the guess (also under a pair's choice).
 
-    A text area, so Enter starts a new line and never sends the form; the browser stops typing at
+    A text area, so Enter starts a new line and never sends the answer; the browser stops typing at
     the limit and the server checks it again (:func:`experiment.reasons.reason_problem`).
     """
     st.text_area(
@@ -216,10 +347,12 @@ def reason_box(form_key: str, *, disabled: bool) -> None:
         key=f"{form_key}_reason",
         disabled=disabled,
         height=80,
+        on_change=keep_answer,
+        args=args,
     )
 
 
-def _source_question(form_key: str, *, disabled: bool) -> None:
+def _source_question(form_key: str, *, disabled: bool, args: tuple[object, ...]) -> None:
     """Who made the clip, with confidence (blind condition only)."""
     st.markdown("#### " + _("Who do you think made this clip?"), anchors=False)
     # Vertical: six labels in one column read as a scale on a phone too (a horizontal
@@ -232,6 +365,8 @@ def _source_question(form_key: str, *, disabled: bool) -> None:
         key=f"{form_key}_confidence",
         label_visibility="collapsed",
         disabled=disabled,
+        on_change=keep_answer,
+        args=args,
     )
 
 

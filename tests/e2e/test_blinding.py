@@ -55,13 +55,11 @@ def allowed_key(lang: str) -> re.Pattern[str]:
 
     A form's submit button is keyed by its label (in the participant's language).
     """
-    continue_, save = (
-        re.escape(translate(label, lang).replace(" ", "-")) for label in ("Continue", "Save and continue")
-    )
+    continue_ = re.escape(translate("Continue", lang).replace(" ", "-"))
     return re.compile(
         r"st-key-(language|consent_(agree|decline)|q_[a-z_]+|calibration(_done)?|screening_\d+(_\d)?"
-        r"|instructions_done|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment)"
-        rf"|player_[0-9a-f]{{48}}|FormSubmitter-(questionnaire-{continue_}|trial_\d+-{save}))"
+        r"|instructions_done|answers|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment|submit)"
+        rf"|player_[0-9a-f]{{48}}|FormSubmitter-questionnaire-{continue_})"
     )
 
 

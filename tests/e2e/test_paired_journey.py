@@ -38,8 +38,8 @@ _DOM_WITH_SHADOW_ROOTS = """() => {
     return parts.join('\\n');
 }"""
 ALLOWED_KEY = re.compile(
-    r"st-key-(language|consent_(agree|decline)|q_[a-z_]+|instructions_done|trial_\d+_[a-z_]+"
-    r"|pair_\d+_(\d_(valence|arousal|moved|liking)|choice|confidence)|player_[0-9a-f]{48}"
+    r"st-key-(language|consent_(agree|decline)|q_[a-z_]+|instructions_done|answers|trial_\d+_[a-z_]+"
+    r"|pair_\d+_(\d_(valence|arousal|moved|liking)|choice|confidence|submit)|player_[0-9a-f]{48}"
     r"|FormSubmitter-[A-Za-z0-9_-]+)"
 )
 

@@ -13,7 +13,7 @@ from experiment.clip_count import clips_to_hear
 from experiment.debrief import debrief
 from experiment.entry import load_participant
 from experiment.progress import settings_for
-from experiment.trials import current_trial, mark_listened, mark_shown, submit_answer
+from experiment.trials import Listening, current_trial, mark_listened, mark_shown, submit_answer
 from tests.experiment.drive import (
     DURATION_S,
     add_clips,
@@ -37,7 +37,7 @@ def test_an_answer_sooner_than_the_clip_could_be_heard_is_rejected_and_nothing_s
         mark_shown(s, participant, view.trial_index)
     with db.session_scope() as s:  # the browser claims the whole 20 s clip was heard, 0.1 s later
         participant = load_participant(s, token)
-        assert not mark_listened(s, participant, view.trial_index, DURATION_S)
+        assert not mark_listened(s, participant, view.trial_index, Listening(DURATION_S))
         result = submit_answer(s, participant, view.trial_index, good_answer(view))
         assert result.status == "rejected" and "sooner than the clip could have been heard" in result.message
     with db.session_scope() as s:
@@ -54,7 +54,7 @@ def test_a_planted_fast_answer_after_the_listening_fires_too_fast(data_env):
         participant = load_participant(s, token)
         view = current_trial(s, participant)
         shown_seconds_ago(s, participant, view.trial_index, DURATION_S)  # the clip was heard in full
-        assert mark_listened(s, participant, view.trial_index, DURATION_S)  # the requirement is met now
+        assert mark_listened(s, participant, view.trial_index, Listening(DURATION_S))  # the requirement is met now
     with db.session_scope() as s:  # ... and the answer follows at once
         participant = load_participant(s, token)
         assert submit_answer(s, participant, view.trial_index, good_answer(view)).status == "recorded"
@@ -68,7 +68,7 @@ def test_a_planted_fast_answer_after_the_listening_fires_too_fast(data_env):
         # The next clip is answered 10 s after the listening: not too fast.
         view = current_trial(s, participant)
         shown_seconds_ago(s, participant, view.trial_index, DURATION_S + 10)
-        assert mark_listened(s, participant, view.trial_index, DURATION_S)
+        assert mark_listened(s, participant, view.trial_index, Listening(DURATION_S))
         trial = repository.trial_at(s, participant, view.trial_index)
         trial.listen_met_at = utcnow() - timedelta(seconds=10)
         assert submit_answer(s, participant, view.trial_index, good_answer(view)).status == "recorded"

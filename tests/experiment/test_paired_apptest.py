@@ -139,3 +139,43 @@ def test_similar_and_random_pairs_look_the_same_and_nothing_on_the_page_names_th
         assert not at.exception
     assert pages["similar"] and pages["random"]
     assert len(pages["similar"] | pages["random"]) == 1  # word for word the same page for either type
+
+
+def test_a_refreshed_pair_shows_both_clips_ratings_and_the_choice_given_so_far(sqlite_data_env):
+    add_playable_clips(3, 3.0)
+    with db.session_scope() as session:
+        repository.save_settings(session, PAIRED)
+    at = open_page()
+    token = consent(at)
+    answer_questionnaire(at)
+    pass_audio_check(at)
+    at.button(key="instructions_done").click().run()
+    pair = current_pair(token)  # the practice pair
+    at.run()
+    listened(at, player_key(pair[0].audio_nonce))
+    at.run()
+    at.segmented_control[0].set_value(3)  # the first clip's first scale; the second clip is not heard yet
+    at.run()
+
+    refreshed = open_page({"resume": token})
+    assert [s.value for s in refreshed.segmented_control] == [3] + [None] * 7
+    # Only what the server accepted opens: the first clip, not yet the second or the pair question.
+    assert [s.disabled for s in refreshed.segmented_control] == [False] * 4 + [True] * 4
+    assert next(b for b in refreshed.button if b.label == "Save and continue").disabled
+    listened(refreshed, player_key(pair[1].audio_nonce))
+    refreshed.run()
+    for scale in refreshed.segmented_control[1:]:
+        scale.set_value(4)
+    refreshed.radio(key="pair_0_choice").set_value(2)
+    refreshed.run()
+
+    again = open_page({"resume": token})  # a second refresh: everything given is still there
+    assert [s.value for s in again.segmented_control] == [3] + [4] * 7
+    assert again.radio(key="pair_0_choice").value == 2 and again.radio(key="pair_0_confidence").value is None
+    again.radio(key="pair_0_confidence").set_value(2)
+    next(b for b in again.button if b.label == "Save and continue").click().run()
+    assert not again.exception and progress(again) == ["Pair 1 of 2"]
+    with db.session_scope() as session:
+        rows = session.scalars(select(Response).order_by(Response.trial_index)).all()
+        assert [(r.valence, r.pair_choice, r.pair_confidence) for r in rows] == [(3, 2, 2), (4, 2, 2)]
+        assert all(r.listened_s == 3.0 for r in rows)

@@ -386,3 +386,43 @@ def test_staff_preview_walks_the_journey_as_a_preview_participant(study):
 
     at.button(key="preview_restart").click().run()
     assert "Information about this study" in texts(at)
+
+
+def test_a_refresh_mid_trial_keeps_the_ratings_given_and_the_listening_the_server_accepted(study):
+    at = open_page()
+    token = consent(at)
+    answer_questionnaire(at)
+    pass_audio_check(at)
+    at.button(key="instructions_done").click().run()
+    answer_trial(at, token)  # the practice clip
+    clip_time_passes(token)
+    listened(at, player_key(current_nonce(token)))
+    at.run()
+    at.segmented_control[0].set_value(2)
+    at.segmented_control[2].set_value(7)
+    at.text_area[0].input("rain on a window")
+    at.run()  # each change is kept as it is given (its on_change)
+
+    refreshed = open_page({"resume": token})  # a new browser session: no widget values, no player report
+    assert progress(refreshed) == ["Clip 1 of 2"]
+    scales = refreshed.segmented_control
+    assert [s.value for s in scales] == [2, None, 7, None]
+    assert refreshed.text_area[0].value == "rain on a window"
+    # Heard before the refresh (the server accepted it): open at once, without hearing it again.
+    assert not any(s.disabled for s in scales)
+    submit = next(b for b in refreshed.button if b.label == "Save and continue")
+    assert not submit.disabled
+    scales[1].set_value(5)
+    scales[3].set_value(6)
+    refreshed.radio(key=f"{scales[0].key.rsplit('_', 1)[0]}_confidence").set_value(5)
+    next(b for b in refreshed.button if b.label == "Save and continue").click().run()
+    assert not refreshed.exception and progress(refreshed) == ["Clip 2 of 2"]
+    assert not any(s.value for s in refreshed.segmented_control)  # the next clip starts empty
+
+    with db.session_scope() as session:
+        answer = session.scalars(select(Response).where(Response.trial_index == 1)).one()
+        assert (answer.valence, answer.arousal, answer.moved, answer.liking) == (2, 5, 7, 6)
+        assert (answer.confidence, answer.comment) == (5, "rain on a window")
+        assert answer.listened_s == 3.0 and answer.plays == 1  # the report the server accepted before
+        participant = repository.participant_by_token(session, token)
+        assert repository.draft(session, participant, "trial_answers") == {}

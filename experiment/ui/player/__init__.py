@@ -136,6 +136,7 @@ def blind_player(
     error_text: str | None = None,
     mime: str = "audio/mpeg",
     loop: bool = False,
+    heard: bool = False,
 ) -> ListeningReport:
     """Show the blind player for ``audio`` and return what the browser has reported so far.
 
@@ -164,6 +165,10 @@ def blind_player(
         MIME type of ``audio``.
     loop : bool
         Play the sound over and over until the player is removed (the volume calibration).
+    heard : bool
+        The server accepted the requirement before this player was drawn (a refresh): the player
+        shows ``done_text`` from the start and reports nothing. Read once, when the player is
+        created (a later change is not seen).
 
     Returns
     -------
@@ -181,6 +186,7 @@ def blind_player(
         "error_text": error_text or _(LOAD_FAILED),
         "mime": mime,
         "loop": bool(loop),
+        "heard": bool(heard),
     }
     result = _component(
         key=key,

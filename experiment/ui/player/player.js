@@ -11,10 +11,12 @@
 //
 // The player reports to Python with setStateValue("report", ...) once: when the
 // listening requirement is met (at the first position update past it, or at the end),
-// with the counts so far; none at all without a requirement. Each report is a script
-// rerun (of the step's fragment), and nothing before that moment changes the page; a
-// rerun while the participant clicks the now unlocked answer could drop that click
-// (issue 12), and the answer needs nothing more, so the player is quiet afterwards.
+// with the counts so far; none at all without a requirement, or when the server had
+// accepted it before this player was drawn (header.heard: a refresh mid-trial). Each
+// report is a script rerun (of the step's fragment), and nothing before that moment
+// changes the page; a rerun while the participant clicks the now unlocked answer could
+// drop that click (issue 12), and the answer needs nothing more, so the player is quiet
+// afterwards.
 //
 // Speed: playback is pinned to 1x (a browser's own speed menu or a script may change
 // it), and a stretch counts as heard for no more than the wall-clock time it took, so
@@ -87,9 +89,11 @@ function createPlayer(root, header) {
   const player = {
     header, audio, url: null, src: null, loadFailed: false, wrapper, status,
     intervals: [], lastPos: null, lastAt: null,
-    plays: 0, pauses: 0, seeks: 0, firstPlayMs: null, ended: false, requirementMet: required <= 0,
+    plays: 0, pauses: 0, seeks: 0, firstPlayMs: null, ended: false,
+    // Heard before a refresh (the server says so): open from the start, and nothing to report.
+    requirementMet: required <= 0 || Boolean(header.heard),
     setStateValue: null,
-    quiet: required <= 0,
+    quiet: required <= 0 || Boolean(header.heard),
   };
 
   const listened = () => totalLength(player.intervals);
