@@ -96,12 +96,20 @@ def test_the_paired_page_unlocks_per_clip_and_stores_both_clips_and_the_choice_o
 
 
 def _everything(at) -> str:
-    """Every element the last run sent (its protobuf as text: labels, options, values, widget ids), lower case."""
+    """Every element the last run sent (its protobuf as text: labels, options, values, widget ids), lower case.
+
+    A component's JavaScript and CSS are left out: the same source on every page (the player's
+    comments speak of "a random token"), not what the page says.
+    """
     parts, stack = [], [at._tree]
     while stack:
         node = stack.pop()
         proto = getattr(node, "proto", None)
         if proto is not None:
+            if {"js_content", "css_content"} <= set(proto.DESCRIPTOR.fields_by_name):
+                proto = type(proto).FromString(proto.SerializeToString())
+                proto.ClearField("js_content")
+                proto.ClearField("css_content")
             parts.append(str(proto))
         children = getattr(node, "children", {})
         stack.extend(children.values() if isinstance(children, dict) else children)
