@@ -12,6 +12,7 @@ import csv
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,7 @@ def import_items(
     workers: int = 2,
     progress: ProgressCallback | None = None,
     engine: Engine | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[ImportOutcome]:
     """Import many files: decode/process/encode/features in worker processes, store in this one.
 
@@ -192,6 +194,9 @@ def import_items(
     progress : callable, optional
         Called as ``progress(outcome, done, total)`` after each file, in completion order.
     engine : sqlalchemy.Engine, optional
+    pool : ProcessPoolExecutor, optional
+        ``workers`` worker processes started earlier (see :func:`audio.isolation.process_many`);
+        the caller shuts it down. Default: started here.
 
     Returns
     -------
@@ -220,7 +225,7 @@ def import_items(
         finish(pending.index, ImportOutcome(path=path, result=result))
 
     pending = _checked_in_parent(items, settings, engine, finish)
-    _process_all(pending, settings, workers, store)
+    _process_all(pending, settings, workers, store, pool)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
@@ -259,6 +264,7 @@ def _process_all(
     settings: ProcessingSettings,
     workers: int,
     store: Callable[[_Pending, ProcessedClip | None, str], None],
+    pool: ProcessPoolExecutor | None = None,
 ) -> None:
     """Process every pending item and store each as it completes (in worker processes unless ``workers`` is 0)."""
     jobs = [Job(job.item.path, job.display, settings.to_dict(), job.item.start_offset_s, job.digest) for job in pending]
@@ -266,4 +272,4 @@ def _process_all(
         for job, isolated in zip(pending, jobs):
             store(job, *process_job(isolated))
         return
-    process_many(jobs, workers, lambda index, processed, reason: store(pending[index], processed, reason))
+    process_many(jobs, workers, lambda index, processed, reason: store(pending[index], processed, reason), pool)

@@ -146,7 +146,10 @@ class ProcessingWorker:
 
 
 def process_many(
-    jobs: Sequence[Job], workers: int, on_result: Callable[[int, ProcessedClip | None, str], None]
+    jobs: Sequence[Job],
+    workers: int,
+    on_result: Callable[[int, ProcessedClip | None, str], None],
+    pool: ProcessPoolExecutor | None = None,
 ) -> None:
     """Process every job in up to ``workers`` worker processes; a worker's death fails only its own job.
 
@@ -156,12 +159,17 @@ def process_many(
     At most ``workers`` jobs are in flight, so a crash can only involve those. If one job was in
     flight it is the culprit; if several were, each is retried alone in a fresh pool, which finds
     the culprit without blaming its neighbours. The other jobs continue in a fresh pool.
+
+    ``pool``: workers the caller started earlier (:func:`core.processes.spawn_pool`, e.g. busy
+    filling numba's cache meanwhile), used first; the caller shuts it down. Fresh pools follow a crash.
     """
     waiting = deque(range(len(jobs)))
     suspects: deque[int] = deque()
+    if pool is not None:
+        _run_until_done_or_broken(pool, jobs, workers, waiting, suspects, on_result)
     while waiting or suspects:
-        with _new_pool(workers) as pool:
-            _run_until_done_or_broken(pool, jobs, workers, waiting, suspects, on_result)
+        with _new_pool(workers) as fresh:
+            _run_until_done_or_broken(fresh, jobs, workers, waiting, suspects, on_result)
 
 
 def _run_until_done_or_broken(

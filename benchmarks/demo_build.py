@@ -5,7 +5,7 @@
 Each run is a fresh process on a fresh temporary data folder (SQLite), exactly like a first
 ``human-touch prepare``: migrate, then :func:`audio.demo.build_demo_library`. ``--numba cold``
 also starts from an empty numba cache (a machine's very first start: librosa's kernels are
-compiled, on the second core while the corpus is parsed); ``warm`` reuses the repository's
+compiled by an ingest worker on the second core while the corpus is parsed); ``warm`` reuses the repository's
 ``.numba-cache`` (every later start). Prints wall seconds per stage and in total, the CPU
 seconds of the build and its worker processes, and the machine's load average, because the
 machine is shared and wall time depends on it.
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("corpus", "model", "render", "warm_up_wait", "ingest")
+STAGES = ("corpus", "model", "render", "ingest")
 
 
 def child(seconds: float) -> None:

@@ -1,14 +1,11 @@
-"""Build the demo library: render the pieces while numba warms up, then ingest them as ordinary clips."""
+"""Build the demo library: render the pieces while the ingest workers fill numba's cache, then ingest them."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -20,51 +17,23 @@ if TYPE_CHECKING:
 
 #: Rendered beyond the study's clip length, seconds (the ingest pipeline cuts the excerpt).
 RENDER_MARGIN_S = 1.0
-#: Longest wait for the feature warm-up after rendering, seconds.
-_WARM_UP_TIMEOUT_S = 300.0
+#: Ingest worker processes (one per core of a small machine).
+INGEST_WORKERS = 2
 
 
-def _start_feature_warm_up() -> subprocess.Popen:
-    """Start :func:`audio.numba_cache.warm_numba_cache` in a fresh interpreter on the other core.
+def _start_ingest_workers() -> ProcessPoolExecutor:
+    """Start the ingest worker processes now, each filling numba's cache first; returns the pool.
 
-    Numba compiles librosa's kernels on a machine's first feature extraction (about half a
-    minute); doing it while this process parses and renders keeps the first start short, and
-    the ingest workers then load the kernels from the on-disk cache. A plain subprocess, not a
-    multiprocessing worker: under Streamlit the app script is ``__main__``, and a spawned
-    worker would re-run it.
+    On a machine's first start the first worker compiles librosa's kernels (about 20 CPU-s)
+    while this process parses and renders on the other core; the other worker waits for the
+    cache's lock (:func:`audio.numba_cache.warm_numba_cache`: one process compiles, numba #10128)
+    and then loads the kernels. The clips queue behind the warm-up. Later starts find the cache
+    warm and the warm-up returns at once.
     """
-    package_root = str(Path(__file__).resolve().parents[2])
-    python_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-    return subprocess.Popen(
-        [sys.executable, "-c", "from audio.numba_cache import warm_numba_cache as w; w()"],
-        env=dict(os.environ, PYTHONPATH=python_path),
-        cwd=package_root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    from audio.numba_cache import warm_numba_cache
+    from core.processes import spawn_pool
 
-
-def _render_while_warming(
-    folder: str, *, seed: int, n_per_source: int, seconds: float, say: Callable[[str], None], timings: dict[str, float]
-) -> list[DemoPiece]:
-    """:func:`render_demo_pieces` while another process fills the numba cache (see :func:`_start_feature_warm_up`)."""
-    warming = _start_feature_warm_up()
-    try:
-        say(f"Demo library: rendering {2 * n_per_source} chorales ...")
-        pieces = render_demo_pieces(folder, seed=seed, n_per_source=n_per_source, seconds=seconds, timings=timings)
-        clock = time.perf_counter()
-        try:
-            warmed = warming.wait(timeout=_WARM_UP_TIMEOUT_S) == 0
-        except subprocess.TimeoutExpired:
-            warmed = False
-        if not warmed:  # only a speed-up: the ingest workers compile whatever is missing
-            say("Demo library: the feature warm-up did not finish; continuing without it.")
-        timings["warm_up_wait"] = time.perf_counter() - clock
-    finally:
-        if warming.poll() is None:
-            warming.kill()
-            warming.wait()
-    return pieces
+    return spawn_pool(INGEST_WORKERS, first_task=warm_numba_cache)
 
 
 def build_demo_library(
@@ -91,7 +60,8 @@ def build_demo_library(
     echo : callable, optional
         Receives one-line progress messages.
     timings : dict, optional
-        Filled with seconds spent in "corpus", "model", "render" and "ingest".
+        Filled with seconds spent in "corpus", "model", "render" and "ingest" (the ingest waits
+        for numba's first compile, if it is still running).
 
     Returns
     -------
@@ -114,22 +84,19 @@ def build_demo_library(
         settings = library.current_processing_settings(session)
 
     timings = timings if timings is not None else {}
-    with tempfile.TemporaryDirectory(prefix="human-touch-demo-") as folder:
-        pieces = _render_while_warming(
-            folder,
-            seed=seed,
-            n_per_source=n_per_source,
-            seconds=settings.excerpt_seconds + RENDER_MARGIN_S,
-            say=say,
-            timings=timings,
-        )
+    with _start_ingest_workers() as pool, tempfile.TemporaryDirectory(prefix="human-touch-demo-") as folder:
+        say(f"Demo library: rendering {2 * n_per_source} chorales ...")
+        seconds = settings.excerpt_seconds + RENDER_MARGIN_S
+        pieces = render_demo_pieces(folder, seed=seed, n_per_source=n_per_source, seconds=seconds, timings=timings)
         items = [_import_item(piece) for piece in pieces]
         say("Demo library: processing and adding the clips ...")
         clock = time.perf_counter()
         outcomes = import_items(
             items,
             settings,
+            workers=INGEST_WORKERS,
             engine=engine,
+            pool=pool,
             progress=lambda _outcome, done, total: say(f"Demo library: {done}/{total} clips processed"),
         )
         timings["ingest"] = time.perf_counter() - clock
