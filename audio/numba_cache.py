@@ -51,11 +51,12 @@ def warm_numba_cache(compile_kernels: Callable[[], None] = warm_feature_kernels)
     """Compile the feature kernels into the cache unless it is warm; True when this call compiled.
 
     Safe to call from any number of processes at once: one compiles under an exclusive lock,
-    the others wait for it and then find the marker. Used by the demo build's warm-up. Not yet
-    called before CLI imports or by ``prepare``: a benchmark run in which this process compiled the
-    kernels and an ingest worker then added to the same cache crashed the next worker that loaded
-    it (numba #10128: kernels compiled by different processes can disagree), so the warm-up must
-    first be shown to cover every signature the pipeline compiles.
+    the others wait for it and then find the marker. The demo build's ingest workers run it first
+    (:mod:`audio.demo.build`); after it the ingest pipeline compiles nothing more on the demo's
+    clips (tests/audio/test_numba_cache.py). Not yet called before CLI imports or by ``prepare``:
+    a benchmark run in which this process compiled the kernels and an ingest worker then added to
+    the same cache crashed the next worker that loaded it (numba #10128: kernels compiled by
+    different processes can disagree).
 
     Parameters
     ----------

@@ -59,3 +59,42 @@ def test_processes_warming_one_cold_cache_at_once_compile_it_once(tmp_path):
     assert any(path.suffix == ".nbi" for path in (tmp_path / "cache").rglob("*"))  # numba's cache index
     rerun = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert rerun.stdout.strip() == "False"
+
+
+PIPELINE_RUN = """
+import sys
+import soundfile as sf
+from audio.demo import synth
+from audio.pipeline import process_audio
+from audio.processing import ProcessingSettings
+
+events = [synth.NoteEvent(0.4 * i, 0.8, 60 + (7 * i) % 12, i % 4) for i in range(52)]
+sf.write(sys.argv[1], synth.render_events(events, seconds=21.0), synth.SAMPLE_RATE, subtype="PCM_24")
+print(len(process_audio(sys.argv[1], "clip.wav", ProcessingSettings(), start_offset_s=0.0).features))
+"""
+
+
+def test_after_the_warm_up_the_ingest_pipeline_only_reads_the_cache(tmp_path):
+    # Ingest workers run side by side; they are safe only if none of them compiles into the shared
+    # cache (numba #10128), i.e. if the warm-up compiled every kernel the pipeline uses.
+    cache = tmp_path / "cache"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    warm = "from audio.numba_cache import warm_numba_cache; print(warm_numba_cache())"
+    warmed = subprocess.run(
+        [sys.executable, "-c", warm], env=env, cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert warmed.stdout.strip() == "True", warmed.stderr
+    after_warm_up = {path: path.stat().st_mtime_ns for path in cache.rglob("*") if path.is_file()}
+
+    run = subprocess.run(
+        [sys.executable, "-c", PIPELINE_RUN, str(tmp_path / "clip.wav")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout.strip()) > 40  # the features were extracted
+    assert {path: path.stat().st_mtime_ns for path in cache.rglob("*") if path.is_file()} == after_warm_up
