@@ -24,7 +24,10 @@ shared, and wall time depends on the load while CPU seconds mostly do not. Phase
 beside it in its own process) until "processing and adding", ``ingest`` (decode, loudness,
 encode, features in two worker processes) until "Demo library ready", ``exit``. Then ``health``
 (``streamlit run`` until ``/_stcore/health`` answers) and ``page`` (until the consent page is
-drawn). ``numba`` is the compiling process's own CPU and wall (it overlaps ``render``).
+drawn). ``numba``: seconds from the start of ``prepare`` until numba's cache is marked warm
+(``.numba-cache/warm-*``, written when the first compile of librosa's kernels ends), and the CPU
+seconds the compiling process (the busiest one besides ``prepare``'s own) had used by then; it
+overlaps ``render`` and ``ingest``.
 
 ``idle 2-core estimate``: what the wall time would be on an idle two-core machine if every
 process were CPU-bound, per phase max(tree CPU / 2, the busiest single process's CPU), summed.
@@ -102,6 +105,9 @@ class TreeSampler:
     """
 
     root: int
+    watch: Path | None = None
+    """A path (glob pattern) whose first appearance is noted in ``watch_seen_at``."""
+    watch_seen_at: float | None = None
     samples: list[tuple[float, dict[int, float]]] = field(default_factory=list)
     """(time, CPU seconds of every process seen so far, the exited ones at their last sample)."""
     alive: list[set[int]] = field(default_factory=list)
@@ -128,6 +134,8 @@ class TreeSampler:
                 pending += _children(pid)
             self.samples.append((now, dict(latest)))
             self.alive.append(alive)
+            if self.watch is not None and self.watch_seen_at is None and any(self.watch.parent.glob(self.watch.name)):
+                self.watch_seen_at = now
             self._stop.wait(SAMPLE_EVERY_S)
 
     def stop(self) -> None:
@@ -145,14 +153,9 @@ class TreeSampler:
         used = [cpu - first.get(pid, 0.0) for pid, cpu in last.items()]
         return sum(used), max(used, default=0.0)
 
-    def process_totals(self, needle: str) -> tuple[float, float]:
-        """(CPU seconds, seconds alive) of the processes whose command line contains ``needle``."""
-        pids = {pid for pid, command in self.commands.items() if needle in command}
-        alive = [when for (when, _), running in zip(self.samples, self.alive) if running & pids]
-        if not alive:
-            return 0.0, 0.0
-        last = self.samples[-1][1]
-        return sum(last.get(pid, 0.0) for pid in pids), alive[-1] - alive[0]
+    def busiest_child_cpu(self, moment: float) -> float:
+        """CPU seconds of the busiest process other than ``root`` at ``moment``."""
+        return max((cpu for pid, cpu in self.at(moment).items() if pid != self.root), default=0.0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,7 +227,7 @@ def _run_prepare(python: str, clone: Path, env: dict[str, str], log, result: Col
         stderr=subprocess.STDOUT,
         text=True,
     )
-    sampler = TreeSampler(process.pid)
+    sampler = TreeSampler(process.pid, watch=clone / ".numba-cache" / "warm-*")
     marks: dict[str, float] = {}
     assert process.stdout is not None
     for line in process.stdout:
@@ -247,7 +250,9 @@ def _run_prepare(python: str, clone: Path, env: dict[str, str], log, result: Col
         result.cpu[phase], busiest = sampler.window(previous, marks[phase])
         result.critical[phase] = max(result.cpu[phase] / 2, busiest)
         previous = marks[phase]
-    result.cpu["numba"], result.wall["numba"] = sampler.process_totals("warm_numba_cache")
+    warm = sampler.watch_seen_at
+    result.wall["numba"] = warm - start if warm is not None else float("nan")
+    result.cpu["numba"] = sampler.busiest_child_cpu(warm) if warm is not None else float("nan")
 
 
 def _wait_healthy(url: str, server: subprocess.Popen, timeout_s: float = 300.0) -> None:
