@@ -73,6 +73,7 @@ STAFF_PAGES = {
         ("results/pages/overview.py", "Overview", "📊"),
         ("results/pages/clips.py", "Per clip", "🎼"),
         ("results/pages/features.py", "Features", "🔬"),
+        ("results/pages/reasons.py", "Reasons", "💬"),
         ("results/pages/export.py", "Export", "⬇️"),
         ("results/pages/plan.py", "Plan", "📈"),
     ],

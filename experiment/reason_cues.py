@@ -75,12 +75,15 @@ def parse_cues(text: str) -> dict[str, tuple[str, ...]]:
 
 
 def cue_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
-    """One case-insensitive pattern matching any of ``terms`` (word beginnings; ``*`` inside words too)."""
+    """One case-insensitive pattern matching any of ``terms`` (word beginnings; ``*`` inside words too).
+
+    A match is the whole word that holds the term ("vocal" finds "Vocals"), so the words found can be shown.
+    """
     parts = []
     for term in terms:
         inside = term.startswith("*")
         words = r"\s+".join(re.escape(word) for word in term.lstrip("*").split())
-        parts.append(words if inside else rf"(?<!\w){words}")
+        parts.append(rf"\w*{words}\w*" if inside else rf"(?<!\w){words}\w*")
     return re.compile("|".join(parts), re.IGNORECASE)
 
 

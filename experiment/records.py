@@ -55,6 +55,7 @@ _PARTICIPANT_FIELDS = (
     Participant.language,
     Participant.condition,
     Participant.simulated,
+    Participant.reason.label("reason_at_end"),
 )
 
 ANSWER_COLUMNS: tuple[str, ...] = (

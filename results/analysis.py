@@ -25,7 +25,7 @@ from core.vocabulary import SCALES
 from results.data.dataset import Dataset, Filters
 from results.mixed.bootstrap import BootstrapLRTest
 from results.mixed.terms import ModelFitError
-from results.statistics import detection, emotion, emotion_ordinal, lens, models
+from results.statistics import detection, emotion, emotion_ordinal, lens, models, reasons
 from results.statistics.breakdown import breakdown
 from results.statistics.breakdown_model import BreakdownFamily, BreakdownModel, breakdown_model, holm_over_breakdowns
 from results.statistics.designs import (
@@ -333,6 +333,16 @@ class Analysis:
     def feature_associations(self) -> pd.DataFrame:
         """Each feature's correlation with the true source and with the proportion judged AI."""
         return self._once(("feature_associations",), lambda: lens.feature_associations(self.trials))
+
+    @property
+    def coded_reasons(self) -> pd.DataFrame:
+        """The reasons given, one row per reason x cue of the cue list in force (:mod:`results.statistics.reasons`)."""
+        return self._once(("coded_reasons",), lambda: reasons.coded_reasons(self.dataset))
+
+    @property
+    def reason_cues(self) -> pd.DataFrame:
+        """Per cue: mentions and the share of correct guesses with and without it (interval over participants)."""
+        return self._once(("reason_cues",), lambda: reasons.cue_summary(self.coded_reasons))
 
     @property
     def lens_summary(self) -> lens.LensSummary:

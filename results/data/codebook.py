@@ -452,6 +452,14 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
             "flag_too_fast",
         )
     ),
+    Column(
+        "reason_at_end",
+        "str",
+        "",
+        "free text, missing",
+        'Optional answer to "What made you think so?" asked once after the last clip (studies that ask it at '
+        "the end); the coded cues are in the reasons table.",
+    ),
     Column("n_trials_assigned", "int64", "count", ">= 0", "Non-practice trials in the participant's stored list."),
     Column("n_answered", "int64", "count", ">= 0", "Non-practice trials answered."),
     Column("first_answer_at", "datetime64[ns, UTC]", "UTC time", "ISO 8601, missing", "First non-practice answer."),
@@ -464,6 +472,71 @@ PARTICIPANT_COLUMNS: tuple[Column, ...] = (
         "Time from consent to debrief (completed) or to the last answer.",
     ),
 )
+
+REASON_COLUMNS: tuple[Column, ...] = (
+    Column("reason_id", "int64", "", "positive integer", "One reason given (numbered in participant order)."),
+    Column("participant_id", "int64", "", "positive integer", "Participant (anonymous database id)."),
+    Column(
+        "asked",
+        "str",
+        "",
+        "guess, pair, at_end",
+        "When the reason was given: after a single clip's guess, after a pair's choice (one reason per pair, "
+        "though stored on both clips' rows of the trials table), or once after the last clip.",
+    ),
+    Column(
+        "trial_index",
+        "int64",
+        "",
+        ">= 0; 1000000 for at_end",
+        "Position of the trial (a pair: its first clip) in the participant's list; at_end reasons sort last.",
+    ),
+    Column("pair_trial", "Int64", "", ">= 1, missing", "The pair's number (pair reasons)."),
+    Column("clip_id", "Int64", "", "positive integer, missing", "The clip guessed (single-clip reasons)."),
+    Column(
+        "guess",
+        "str",
+        "",
+        "human, ai, position 1, position 2, all guesses",
+        "The guess the reason explains: the source guessed, the position chosen as AI, or all guesses (at_end).",
+    ),
+    Column(
+        "truth",
+        "str",
+        "",
+        "human, ai, AI at position 1, AI at position 2, all clips",
+        "The true source of the clip, or where the pair's AI clip was.",
+    ),
+    Column("correct", "boolean", "", "true, false, missing", "The guess was right (missing for at_end reasons)."),
+    Column(
+        "n_guesses",
+        "int64",
+        "count",
+        ">= 1",
+        "Guesses the reason speaks for: 1, or every analysed guess (a pair counted once) of the participant (at_end).",
+    ),
+    Column("n_correct", "int64", "count", ">= 0", "How many of those guesses were right."),
+    Column("reason", "str", "", "free text", "The reason as the participant wrote it (trimmed)."),
+    Column(
+        "cue",
+        "str",
+        "",
+        "a code of the study's cue list",
+        "The cue code this row checks; every reason has one row per code of the cue list in force (the newest "
+        "study version's reason_cues setting), whether it mentions the cue or not.",
+    ),
+    Column(
+        "cue_terms",
+        "str",
+        "",
+        "comma-separated terms",
+        "What the code means: the words counted. A term matches words that begin with it, in any case; a term "
+        "starting with * matches inside a word too (German compounds).",
+    ),
+    Column("mentioned", "bool", "", "true, false", "The reason holds at least one of the cue's terms."),
+    Column("matched", "str", "", "words separated by '; ', empty", "The words of the reason that matched, lower case."),
+)
+"""The reasons table: one row per reason x cue code (:func:`results.statistics.reasons.code_reasons`)."""
 
 CLIP_COLUMNS: tuple[Column, ...] = (
     Column("clip_id", "int64", "", "positive integer", "Clip (database id)."),
@@ -534,7 +607,7 @@ def codebook(df: pd.DataFrame, table: str) -> list[Column]:
     ----------
     df : pandas.DataFrame
         The table as exported.
-    table : {"trials", "participants", "clips", "versions", "flow"}
+    table : {"trials", "participants", "clips", "versions", "flow", "reasons"}
 
     Raises
     ------
@@ -548,6 +621,7 @@ def codebook(df: pd.DataFrame, table: str) -> list[Column]:
         "clips": CLIP_COLUMNS,
         "versions": VERSION_COLUMNS,
         "flow": FLOW_COLUMNS,
+        "reasons": REASON_COLUMNS,
     }
     if table not in known:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(known)}")

@@ -26,7 +26,7 @@ from results.data.dataset import Dataset, Filters, load_dataset
 from results.data.table import with_key_names
 
 FORMATS: tuple[str, ...] = ("csv", "parquet")
-TABLES: tuple[str, ...] = ("trials", "participants", "clips", "versions", "flow")
+TABLES: tuple[str, ...] = ("trials", "participants", "clips", "versions", "flow", "reasons")
 CODEBOOK_FIELDS: tuple[str, ...] = ("table", "column", "type", "unit", "allowed", "description")
 
 
@@ -46,9 +46,11 @@ def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 
 
 def _tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
-    """The exported tables; ``versions`` holds every saved version's settings, ``flow`` the participant flow."""
+    """The exported tables; ``versions`` holds every saved version's settings, ``flow`` the participant flow,
+    ``reasons`` one row per reason x cue code (:mod:`results.statistics.reasons`)."""
     from results.data.flow import FLOW_COLUMNS
     from results.data.versions import versions_table
+    from results.statistics.reasons import coded_reasons
 
     flow = dataset.flow if dataset.flow is not None else pd.DataFrame(columns=list(FLOW_COLUMNS))
     # The key also as a name ("G major") beside its numeric code, for readers of the files.
@@ -58,6 +60,7 @@ def _tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
         "clips": with_key_names(dataset.clips),
         "versions": versions_table(dataset.versions),
         "flow": flow,
+        "reasons": coded_reasons(dataset),
     }
 
 

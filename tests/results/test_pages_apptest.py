@@ -15,7 +15,13 @@ from tests.results.conftest import write_simulated_study
 from tests.staff_accounts import log_in_as_admin
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["results/pages/overview.py", "results/pages/clips.py", "results/pages/features.py", "results/pages/export.py"]
+PAGES = [
+    "results/pages/overview.py",
+    "results/pages/clips.py",
+    "results/pages/features.py",
+    "results/pages/reasons.py",
+    "results/pages/export.py",
+]
 TIMEOUT_S = 120
 
 
