@@ -12,10 +12,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from audio import repository as audio_repository
 from core import db
 from core.i18n import translate
 from experiment import repository
 from experiment.questionnaire import questions_before
+from experiment.reasons import PER_TRIAL_PROMPT as REASON_PROMPT
 from experiment.settings import StudySettings
 from tests.e2e.conftest import StreamlitServer, wait_for_app
 from tests.experiment.playable_clips import ClipIdentity, add_playable_clips
@@ -33,6 +35,22 @@ def prepare_study(
     with db.session_scope() as session:
         repository.save_settings(session, settings)
     return identities
+
+
+def plant_similar_pairs(identities: list[ClipIdentity]) -> dict[int, int]:
+    """Features (timbre) that put the k-th AI clip next to the k-th human clip and far from the others.
+
+    For a pairing design (issue 26): similarity pairing then matches exactly these; returns {human: AI}
+    clip ids. Stored before the server starts, as the organiser's ingest would have.
+    """
+    humans = [i.clip_id for i in identities if i.source == "human"]
+    ais = [i.clip_id for i in identities if i.source == "ai"]
+    with db.session_scope() as session:
+        for k, (human, ai) in enumerate(zip(humans, ais, strict=True)):
+            for clip_id, nudge in ((human, 0.0), (ai, 0.1)):
+                values = {f"mfcc_{i}_mean": 10.0 * k + nudge for i in range(1, 14)}
+                audio_repository.put_features(session, clip_id, values, "test")
+    return dict(zip(humans, ais, strict=True))
 
 
 def start_server(data_dir: Path) -> StreamlitServer:
@@ -216,12 +234,24 @@ def play_every_clip(page, count: int, timeout_ms: int = 30_000) -> None:
     )
 
 
-def answer_current_pair(page, choice: str, confidence: str, expected: str, n_scales: int = 4, lang: str = "en") -> None:
+def answer_current_pair(
+    page,
+    choice: str,
+    confidence: str,
+    expected: str,
+    n_scales: int = 4,
+    lang: str = "en",
+    reason: str | None = None,
+    before_submit: Callable[[], None] | None = None,
+    double_click: bool = False,
+) -> None:
     """A paired trial: play both clips in full, rate both, say which was AI and how sure.
 
     ``choice`` is e.g. "The first clip", ``confidence`` e.g. "Fairly sure".
     ``expected`` is a text the page must show first (e.g. "Pair 1 of 3"); every text is an English
-    catalog message translated into ``lang``.
+    catalog message translated into ``lang``. ``reason``: typed into "What made you think so?" key by
+    key, each line ended with the Enter key (which must start a new line, never send the form).
+    ``before_submit`` runs right before the click; ``double_click`` sends it with a double click.
     """
     wait_for_app(page, translate(expected, lang))
     page.wait_for_function(
@@ -240,4 +270,25 @@ def answer_current_pair(page, choice: str, confidence: str, expected: str, n_sca
     radios = page.locator('[data-testid="stRadio"]')
     radios.filter(has_text=translate("The first clip", lang)).get_by_text(translate(choice, lang), exact=True).click()
     radios.filter(has_text=translate("Fairly sure", lang)).get_by_text(translate(confidence, lang), exact=True).click()
-    submit.click()
+    if reason is not None:
+        type_reason(page, reason, lang)
+    if before_submit is not None:
+        before_submit()
+    if double_click:
+        submit.dblclick()
+    else:
+        submit.click()
+
+
+def type_reason(page, reason: str, lang: str = "en") -> None:
+    """Type ``reason`` into "What made you think so?" as a person does, Enter between lines.
+
+    Checks that Enter kept the page where it was: the form was not sent (the box still holds the text).
+    """
+    box = page.get_by_label(translate(REASON_PROMPT, lang), exact=True)
+    box.click()
+    for number, line in enumerate(reason.split("\n")):
+        if number:
+            box.press("Enter")
+        box.press_sequentially(line)
+    assert box.input_value() == reason, "Enter in the reason box must add a line, not send the form"
