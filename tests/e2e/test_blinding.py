@@ -21,14 +21,16 @@ whatever its source or whether its label is true.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import select
 
+from audio import pairing
 from core import db
 from core.i18n import translate
-from core.models import Participant, Trial
+from core.models import Clip, Participant, Trial
 from core.vocabulary import Condition, LabelMode
 from experiment.conditions import label_text
 from experiment.settings import StudySettings
@@ -58,7 +60,8 @@ def allowed_key(lang: str) -> re.Pattern[str]:
     continue_ = re.escape(translate("Continue", lang).replace(" ", "-"))
     return re.compile(
         r"st-key-(language|consent_(agree|decline)|q_[a-z_]+|calibration(_done)?|screening_\d+(_\d)?"
-        r"|instructions_done|answers|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment|submit)"
+        r"|instructions_done|answers|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment|reason|submit)"
+        r"|pair_\d+_(\d_(valence|arousal|moved|liking)|choice|confidence|reason|submit)"
         rf"|player_[0-9a-f]{{48}}|FormSubmitter-questionnaire-{continue_})"
     )
 
@@ -229,6 +232,35 @@ def _unvaried_stretch(stored: bytes, length: int = 48) -> bytes:
     return stored[start : start + length]
 
 
+def check_captures(captures: list[Capture], identities, data_dir, lang: str, extra_secrets: dict | None = None) -> None:
+    """No clip identity (nor any of ``extra_secrets``: text -> what it is) in anything captured; only allowed
+    widget keys; every clip played from a ``blob:`` URL; the clips' audio did travel (positive control)."""
+    secrets = {secret: f"clip {identity.clip_id}'s" for identity in identities for secret in identity.secrets()}
+    secrets.update(extra_secrets or {})
+    audio_samples = [_unvaried_stretch((data_dir / "clips" / i.served_name).read_bytes()) for i in identities]
+    for capture in captures:
+        assert capture.responses and capture.frames and capture.doms, "nothing was captured"
+        # Positive control: the clips' audio really travelled through the captured one-time URLs.
+        bodies = [body for url, _headers, body in capture.responses if CLIP_URL.search(url)]
+        assert any(sample in body for sample in audio_samples for body in bodies)
+        for where, data in capture.haystacks():
+            for secret, what in secrets.items():
+                assert secret.encode() not in data, f"{what} {secret!r} reached the browser in {where}"
+            # st.audio would put its shared /media/ URL into a websocket frame and the DOM, and the
+            # browser would request it. (Streamlit's static bundles mention the route; not checked.)
+            if not where.startswith("body of"):
+                assert not MEDIA_URL.search(data), f"a /media/ URL reached the browser in {where}"
+
+        keys = set()
+        for dom in capture.doms:
+            keys |= set(re.findall(r"st-key-[A-Za-z0-9_-]+", dom))
+        assert keys, "no widget keys found"
+        allowed = allowed_key(lang)
+        assert all(allowed.fullmatch(key) for key in keys), sorted(k for k in keys if not allowed.fullmatch(k))
+
+        assert capture.audio_srcs and all(src.startswith("blob:") for src in capture.audio_srcs)
+
+
 # Per language: for each of the two participants, the browser's language and the link's query.
 ARRIVALS = {
     "en": (("en-US", ""), ("en-GB", "")),
@@ -267,29 +299,7 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
         ]
     assert languages == [lang, lang]
 
-    secrets = {secret: identity.clip_id for identity in identities for secret in identity.secrets()}
-    audio_samples = [_unvaried_stretch((e2e_data_dir / "clips" / i.served_name).read_bytes()) for i in identities]
-    for capture in captures:
-        assert capture.responses and capture.frames and capture.doms, "nothing was captured"
-        # Positive control: the clips' audio really travelled through the captured one-time URLs.
-        bodies = [body for url, _headers, body in capture.responses if CLIP_URL.search(url)]
-        assert any(sample in body for sample in audio_samples for body in bodies)
-        for where, data in capture.haystacks():
-            for secret, clip_id in secrets.items():
-                assert secret.encode() not in data, f"clip {clip_id}'s {secret!r} reached the browser in {where}"
-            # st.audio would put its shared /media/ URL into a websocket frame and the DOM, and the
-            # browser would request it. (Streamlit's static bundles mention the route; not checked.)
-            if not where.startswith("body of"):
-                assert not MEDIA_URL.search(data), f"a /media/ URL reached the browser in {where}"
-
-        keys = set()
-        for dom in capture.doms:
-            keys |= set(re.findall(r"st-key-[A-Za-z0-9_-]+", dom))
-        assert keys, "no widget keys found"
-        allowed = allowed_key(lang)
-        assert all(allowed.fullmatch(key) for key in keys), sorted(k for k in keys if not allowed.fullmatch(k))
-
-        assert capture.audio_srcs and all(src.startswith("blob:") for src in capture.audio_srcs)
+    check_captures(captures, identities, e2e_data_dir, lang)
 
     # Two participants: no common audio URL and no common player key.
     srcs = [set(capture.audio_srcs) for capture in captures]
@@ -326,3 +336,127 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
         assert len(texts_by_source["human"] | texts_by_source["ai"]) == 1, texts_by_source
     if condition == Condition.LABELLED:
         assert LabelMode.REVERSED in modes and LabelMode.TRUE in modes
+
+
+# A paired study whose pairing type varies within participants and that asks the reason after every
+# pair (issue 26): nothing before the debrief may say which pairs are the similar ones (the type, the
+# distances, their description), nor carry any other participant's reason.
+PAIRED_STUDY = STUDY.with_changes(
+    trial_format="paired",
+    pairing_design="within",
+    ask_reason="per_trial",
+    n_trials=8,
+    attention_check=False,
+)
+PAIRING_WORDS = re.compile(rb"similar|random|nearer than|possible pairs|\bdistance", re.IGNORECASE)
+
+
+def take_paired_study(page, url: str, capture: Capture, reasons: dict[int, str], lang: str) -> str:
+    """One participant's paired journey in ``lang``, ``reasons[pair]`` typed after each pair's choice."""
+    capture.attach(page)
+    page.goto(url)
+    capture.snapshot(page)
+    token = drive.consent(page, lang)
+    capture.snapshot(page)
+    drive.answer_questionnaire(page, lang)
+    drive.read_instructions(page, lang)
+    with db.session_scope() as session:
+        participant = session.scalars(select(Participant).where(Participant.resume_token == token)).one()
+        numbers = sorted({t.pair_trial for t in participant.trials})
+    n_scored = sum(number != 0 for number in numbers)
+    for number in numbers:
+        expected = (
+            translate("Practice pair", lang)
+            if number == 0
+            else translate("Pair {position} of {total}", lang).format(position=number, total=n_scored)
+        )
+
+        def record(number=number, last=number == numbers[-1]) -> None:
+            capture.snapshot(page)
+            capture.audio_srcs += page.locator("audio").evaluate_all("elements => elements.map(a => a.src)")
+            capture.trial_texts.append((number, page.locator('[data-testid="stMain"]').inner_text()))
+            if last:
+                capture.active = False  # the answer below leads on to the debrief
+
+        choice = "The first clip" if number % 2 else "The second clip"
+        drive.answer_current_pair(
+            page, choice, "Fairly sure", expected, lang=lang, reason=reasons[number], before_submit=record
+        )
+    drive.answer_after_trials(page, lang)
+    wait_for_app(page, translate("Which clip of each pair was made by AI?", lang))
+    return token
+
+
+def normalised_pair_text(text: str, lang: str) -> str:
+    """The pair page's words without its position line and the resume-link caption."""
+    resume = "Your answers are saved after every pair. To continue later, use: {url}"
+    text = re.sub(_message_pattern("Pair {position} of {total}", lang, r"\d+"), "POSITION", text)
+    text = re.sub(_message_pattern(resume, lang) + r"[^\n]*", "", text)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _pair_secrets(session) -> dict[str, str]:
+    """Every similar pair's distance (as Python and as the Clip library print it) and its description."""
+    humans = sorted(session.scalars(select(Clip.id).where(Clip.source == "human")))
+    ais = sorted(session.scalars(select(Clip.id).where(Clip.source == "ai")))
+    matrix, _sources = pairing.library_matrix(session)
+    pairs = pairing.pairs_among(session, humans + ais)
+    assert pairs, "the planted features make similar pairs"
+    secrets = {}
+    for pair, words in zip(pairs, pairing.describe_pairs(pairs, humans, ais, matrix), strict=True):
+        for text in (repr(pair.distance), f"{pair.distance:.3f}", words):
+            secrets[text] = f"the distance of pair {pair.human_clip_id}-{pair.ai_clip_id}"
+    return secrets
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_paired_study_with_pairing_types_and_reasons_reveals_nothing(e2e_data_dir, monkeypatch, chromium, lang):
+    identities = drive.prepare_study(e2e_data_dir, monkeypatch, PAIRED_STUDY, n_per_source=5)
+    drive.plant_similar_pairs(identities)
+    server = drive.start_server(e2e_data_dir)
+    captures, tokens = [], []
+    reasons = [{n: f"zqreason{who}p{n} vocals" for n in range(5)} for who in range(2)]
+    try:
+        for (locale, query), mine in zip(ARRIVALS[lang], reasons, strict=True):
+            context = chromium.new_context(viewport={"width": 1000, "height": 900}, locale=locale)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            capture = Capture()
+            tokens.append(take_paired_study(page, server.url + "/" + query, capture, mine, lang))
+            captures.append(capture)
+            assert capture.clip_urls() and all(page.request.get(url).status == 404 for url in capture.clip_urls())
+            context.close()
+    finally:
+        server.stop()
+
+    with db.session_scope() as session:
+        trials = session.scalars(select(Trial)).all()
+        pairing_of = {(t.participant.resume_token, t.pair_trial): t.pairing for t in trials}
+        assert {t.participant.language for t in trials} == {lang}
+        stored = Counter((t.participant.resume_token, t.pair_trial, t.response.reason) for t in trials)
+        secrets = _pair_secrets(session)
+    assert sorted(Counter(p for (_t, n), p in pairing_of.items() if n).values()) == [4, 4]  # 2 x 2 pairs each
+    for who, token in enumerate(tokens):  # every pair's reason stored once, on both of its clips
+        mine = {(n, r): count for (t, n, r), count in stored.items() if t == token}
+        assert mine == {(n, reasons[who][n]): 2 for n in range(5)}
+    others = {reason: "another participant's reason" for reason in reasons[0].values()}
+    check_captures(captures[1:], identities, e2e_data_dir, lang, {**secrets, **others})
+    check_captures(captures[:1], identities, e2e_data_dir, lang, secrets)
+    assert not set(captures[0].clip_urls()) & set(captures[1].clip_urls())
+    for capture in captures:  # the pairing type and distances are in no page or message
+        for where, data in capture.haystacks():
+            if not where.startswith(("body of", "response URL", "headers of")):
+                assert not PAIRING_WORDS.search(data), f"a pairing word reached the browser in {where}"
+    typed = [reason for mine in reasons for reason in mine.values()]
+    for who, capture in enumerate(captures):  # no page holds a reason but the one being typed on it
+        for (number, _text), dom in zip(capture.trial_texts, capture.doms[2:], strict=True):
+            assert {reason for reason in typed if reason in dom} <= {reasons[who][number]}
+
+    # The pair page reads the same whichever clip is AI and whichever the pairing type.
+    for capture, token in zip(captures, tokens, strict=True):
+        by_type: dict[str, set[str]] = {"similar": set(), "random": set()}
+        for number, text in capture.trial_texts:
+            if number:
+                by_type[pairing_of[(token, number)]].add(normalised_pair_text(text, lang))
+        assert by_type["similar"] and by_type["random"]
+        assert len(by_type["similar"] | by_type["random"]) == 1, by_type
