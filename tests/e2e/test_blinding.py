@@ -437,8 +437,8 @@ def test_a_paired_study_with_pairing_types_and_reasons_reveals_nothing(e2e_data_
         secrets = _pair_secrets(session)
     assert sorted(Counter(p for (_t, n), p in pairing_of.items() if n).values()) == [4, 4]  # 2 x 2 pairs each
     for who, token in enumerate(tokens):  # every pair's reason stored once, on both of its clips
-        mine = {(n, r): count for (t, n, r), count in stored.items() if t == token}
-        assert mine == {(n, reasons[who][n]): 2 for n in range(5)}
+        theirs = {(n, r): count for (t, n, r), count in stored.items() if t == token}
+        assert theirs == {(n, reasons[who][n]): 2 for n in range(5)}
     others = {reason: "another participant's reason" for reason in reasons[0].values()}
     check_captures(captures[1:], identities, e2e_data_dir, lang, {**secrets, **others})
     check_captures(captures[:1], identities, e2e_data_dir, lang, secrets)

@@ -86,7 +86,7 @@ def test_similar_and_random_pairs_with_reasons_store_every_answer_once(e2e_data_
         for trial, response in rows:
             pairs.setdefault(trial.pair_trial, []).append((trial, response))
         assert sorted(pairs) == [1, 2, 3, 4]
-        types = Counter()
+        types: Counter[str] = Counter()
         for number, members in pairs.items():
             assert [t.pair_position for t, _r in members] == [1, 2]
             clip_of = {t.clip.source: t.clip_id for t, _r in members}
