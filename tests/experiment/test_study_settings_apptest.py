@@ -253,3 +253,26 @@ def test_pairing_is_asked_only_for_paired_trials_and_saved_with_the_version(libr
     assert not [r for r in at.radio if r.key.endswith("pairing_design")]
     next(b for b in at.button if b.label == "Save as new version").click().run()
     assert not at.error and versions()[0][3].pairing_design == "off"
+
+
+def test_the_reason_question_and_its_cue_words_are_saved_as_a_version_and_audited(library):
+    at = open_settings()
+    next(n for n in at.number_input if n.key.endswith("n_trials")).set_value(4)  # the library has 3 a source
+    mode = next(r for r in at.radio if r.key.endswith("ask_reason"))
+    assert mode.value == "off"  # off by default
+    cues = next(t for t in at.text_area if t.key.endswith("reason_cues"))
+    assert cues.value.startswith("voice: voice, vocal")  # the default list, English and German
+    mode.set_value("at_end").run()
+    next(t for t in at.text_area if t.key.endswith("reason_cues")).set_value("voice: vocal, stimme\nbad line").run()
+    before = len(versions())
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert "reason_cues" not in at.error[0].value and "line 2 must read 'code: term, term'" in at.error[0].value
+    assert len(versions()) == before  # a bad cue list changes nothing
+    next(t for t in at.text_area if t.key.endswith("reason_cues")).set_value("voice: vocal, stimme").run()
+    next(b for b in at.button if b.label == "Save as new version").click().run()
+    assert not at.error, at.error[0].value if at.error else ""
+    newest = versions()[0][3]
+    assert (newest.ask_reason, newest.reason_cues) == ("at_end", "voice: vocal, stimme")
+    with db.session_scope() as session:
+        changes = audit.events(session)[0].detail["changes"]
+    assert changes["ask_reason"] == ["off", "at_end"] and changes["reason_cues"][1] == "voice: vocal, stimme"
