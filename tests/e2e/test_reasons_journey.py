@@ -3,7 +3,7 @@
 A participant takes a paired study whose pairing type varies within participants (half the pairs the
 most similar human-AI pairs, half random re-pairings) and that asks "What made you think so?" after
 every pair's choice. They type reasons over several lines (Enter adds a line and never sends the
-form), leave one empty, and double-click one submit. Every clip's answer is stored exactly once, each
+answer), leave one empty, and double-click one submit. Every clip's answer is stored exactly once, each
 pair's reason on both of its clips, and the pairs are the planted similar pairs and random ones.
 """
 
