@@ -1,6 +1,6 @@
 """Cold start: a fresh clone's first ``make run`` until the first participant page is served.
 
-    .venv/bin/python benchmarks/cold_start.py [--repeats 3] [--rev HEAD] [--install]
+    .venv/bin/python benchmarks/cold_start.py [--repeats 3] [--rev BEFORE --rev AFTER] [--bytecode cold] [--install]
 
 Each repeat clones this repository at ``--rev`` into a temporary folder (a fresh clone: no
 ``data/``, no ``.numba-cache/``) and runs what ``make run`` runs there, with the environment
@@ -394,23 +394,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument(
-        "--rev", default="HEAD", help="commit to clone (default HEAD: uncommitted changes are not in it)"
+        "--rev",
+        action="append",
+        help="commit to clone (default HEAD: uncommitted changes are not in it); give two to compare "
+        "before and after, run alternately so that both see the same load",
     )
     parser.add_argument("--bytecode", choices=("cold", "warm", "inherit"), default="cold", help="see _make_environment")
     parser.add_argument("--install", action="store_true", help="also time `make install` into a new .venv")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "ht-cold-start.log")
     args = parser.parse_args()
-    rev = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", args.rev], check=True, capture_output=True, text=True
-    ).stdout.strip()
-    runs = []
+    revs = [
+        subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", rev], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        for rev in args.rev or ["HEAD"]
+    ]
+    runs: dict[str, list[ColdStart]] = {rev: [] for rev in revs}
     for index in range(args.repeats):
-        runs.append(cold_start(rev, sys.executable, args.bytecode, args.log))
-        total = sum(runs[-1].wall[p] for p in PHASES)
-        print(f"  run {index + 1}: {total:.1f} s wall, load {runs[-1].load:.1f} (log: {args.log})", flush=True)
-    report(runs, rev, args.bytecode)
+        for rev in revs:
+            runs[rev].append(cold_start(rev, sys.executable, args.bytecode, args.log))
+            total = sum(runs[rev][-1].wall[p] for p in PHASES)
+            print(f"  {rev} run {index + 1}: {total:.1f} s wall, load {runs[rev][-1].load:.1f}", flush=True)
+    for rev in revs:
+        report(runs[rev], rev, args.bytecode)
     if args.install:
-        wall, cpu = time_install(rev)
+        wall, cpu = time_install(revs[-1])
         print(f"  install (make install into a new .venv, reported apart): {wall:.1f} s wall, {cpu:.1f} s CPU")
 
 
