@@ -12,7 +12,10 @@ copied URL can neither be passed around nor used to enumerate clips. The respons
 bytes and their MIME type only (no file name, no ETag, ``Cache-Control: no-store``).
 
 The store lives in the process that drew the page; nginx's sticky cookie sends the browser's
-fetch to the replica whose websocket drew the player. No Streamlit here.
+fetch to the replica whose websocket drew the player. After a replica died and came back, a tab
+that moved to another replica has its fetches sent back to the first one, which does not know
+the URL: the player then reloads the page once (player.js), and the resume link puts page and
+fetches on one replica again. No Streamlit here.
 """
 
 from __future__ import annotations

@@ -50,6 +50,23 @@ function fetchOnce(src) {
   return blob;
 }
 
+// A URL answers on the replica that drew the page. When a replica died, this tab's websocket
+// moved to another one; once the first is back, nginx's sticky cookie sends fetches there
+// again, where the URL is unknown. A reload puts page and fetches on one replica again (the
+// resume link in the address resumes at this trial; nothing of it is answered yet). At most
+// once a minute, so a real outage ends in the status message, not in a reload loop.
+const RELOAD_KEY = "ht-player-reloaded-at";
+function reloadOnce() {
+  try {
+    const last = Number(window.sessionStorage.getItem(RELOAD_KEY) || 0);
+    if (Date.now() - last < 60000) return;
+    window.sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
+  } catch (error) {
+    return; // no storage (privacy mode): keep the message, never risk a loop
+  }
+  window.location.reload();
+}
+
 function mergeInterval(intervals, start, end) {
   if (!(end > start)) return intervals;
   const all = intervals.concat([[start, end]]).sort((a, b) => a[0] - b[0]);
@@ -184,7 +201,11 @@ function createPlayer(root, header) {
         audio.src = player.url;
         showStatus();
       },
-      () => { player.loadFailed = true; showStatus(); },
+      () => {
+        player.loadFailed = true;
+        showStatus();
+        reloadOnce();
+      },
     );
   };
   showStatus();
