@@ -25,7 +25,7 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ),
     ("file watcher (watchdog, streamlit.watcher)", r"watchdog|streamlit/watcher|inotify"),
     ("websocket send, compression (uvicorn, websockets, zlib)", r"uvicorn|websockets/|zlib|compress"),
-    ("headphone-screening sounds (generate, WAV encode)", r"experiment/screening\.py|_screening_wavs|calibration_wav"),
+    ("headphone-screening sounds (generate, WAV encode)", r"experiment/screening\.py|_screening_wavs?|calibration_wav"),
     ("clip bytes reading (library.read_served_bytes)", r"read_served_bytes"),
     ("study settings loads (settings_for, current_settings)", r"settings_for|current_settings|settings_version"),
     ("database (SQLAlchemy, sqlite3)", r"sqlalchemy|sqlite3|core/db\.py"),

@@ -117,11 +117,16 @@ def calibration_wav() -> bytes:
 
 def screening_trials(session: Session, participant: Participant) -> list[ScreeningTrialView]:
     """The participant's headphone-screening trials (deterministic from their seed)."""
-    settings = settings_for(session, participant)
+    n_trials = settings_for(session, participant).screening_trials
     return [
-        ScreeningTrialView(number=i + 1, wav=wav)
-        for i, wav in enumerate(_screening_wavs(participant.seed, settings.screening_trials))
+        ScreeningTrialView(number=number, wav=screening_wav(session, participant, number))
+        for number in range(1, n_trials + 1)
     ]
+
+
+def screening_wav(session: Session, participant: Participant, number: int) -> bytes:
+    """Sound ``number`` (1-based) of the participant's headphone screening as WAV bytes (only that one)."""
+    return _screening_wav(participant.seed, settings_for(session, participant).screening_trials, number)
 
 
 def save_screening(session: Session, participant: Participant, answers: Sequence[int]) -> ScreeningOutcome:
@@ -176,9 +181,10 @@ def _calibration_wav_cached() -> bytes:
     return screening.to_wav_bytes(screening.calibration_noise(), screening.SAMPLE_RATE)
 
 
-@lru_cache(maxsize=32)
-def _screening_wavs(seed: int, n_trials: int) -> tuple[bytes, ...]:
-    return tuple(screening.to_wav_bytes(t.audio, t.sample_rate) for t in screening.screening_test(seed, n_trials))
+@lru_cache(maxsize=16)
+def _screening_wav(seed: int, n_trials: int, number: int) -> bytes:
+    sound = screening.screening_sound(seed, number, n_trials)
+    return screening.to_wav_bytes(sound.audio, sound.sample_rate)
 
 
 def _screening_outcome(stored: Mapping[str, Any], settings: StudySettings, may_continue: bool) -> ScreeningOutcome:

@@ -237,7 +237,7 @@ def _screening(page: StepPage, n_answered: int) -> None:
     )
     report = blind_player(
         # Made only when this browser session has no URL for the sound yet, not on every run.
-        lambda: audio_check.screening_trials(page.session, page.participant)[number - 1].wav,
+        lambda: audio_check.screening_wav(page.session, page.participant, number),
         key=f"screening_{number}",
         required_s=SCREENING_SOUND_S - 0.5,
         label=_("Headphone check sound {number}").format(number=number),
