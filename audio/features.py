@@ -56,7 +56,8 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "spectral_contrast_db_mean": "mean spectral contrast over bands and frames, dB",
     "zero_crossing_rate_mean": "mean zero-crossing rate, crossings per sample",
     "onset_rate_per_s": "detected onsets per second",
-    "tempo_estimate_bpm": "estimated tempo, beats per minute (may be half or double the felt tempo)",
+    "tempo_estimate_bpm": "estimated tempo, beats per minute (may be half or double the felt tempo, or 4:3 / 3:2 "
+    "of it where the music can be felt in 3 or in 4, e.g. reels and strathspeys)",
     "key_estimate": "estimated key tonic as pitch class (0 = C ... 11 = B)",
     "key_mode_estimate": "estimated mode: 1 = major, 0 = minor",
     "key_clarity": "correlation of the key's pitch-class summary with the best Albrecht-Shanahan key profile (-1..1)",

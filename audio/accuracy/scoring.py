@@ -16,7 +16,15 @@ import numpy as np
 
 from audio.key import KEY_NAMES, KRUMHANSL_KESSLER, key_from_chroma, key_name
 
-__all__ = ["KEY_NAMES", "Tally", "key_name", "mirex_key_score", "plain_librosa_estimates", "tempo_correct"]
+__all__ = [
+    "KEY_NAMES",
+    "Tally",
+    "key_name",
+    "mirex_key_score",
+    "plain_librosa_estimates",
+    "tempo_correct",
+    "tempo_metrically_ambiguous",
+]
 
 TEMPO_TOLERANCE = 0.04
 
@@ -24,6 +32,19 @@ TEMPO_TOLERANCE = 0.04
 def tempo_correct(estimate_bpm: float, true_bpm: float, tolerance: float = TEMPO_TOLERANCE) -> bool:
     """True when ``estimate_bpm`` is within ``tolerance`` (relative) of the true tempo, x2 or /2."""
     return any(abs(estimate_bpm - true_bpm * factor) <= tolerance * true_bpm * factor for factor in (0.5, 1.0, 2.0))
+
+
+#: Tempo ratios that are another metrical level of the same music rather than a wrong beat: a
+#: dotted or triplet grouping (3:2, 2:3) and the 4:3 / 3:4 of reels and strathspeys felt in 3 or 4.
+METRICAL_RATIOS = (4 / 3, 3 / 4, 3 / 2, 2 / 3)
+
+
+def tempo_metrically_ambiguous(estimate_bpm: float, true_bpm: float, tolerance: float = TEMPO_TOLERANCE) -> bool:
+    """True when ``estimate_bpm`` is within ``tolerance`` of a 4:3, 3:4, 3:2 or 2:3 multiple of the truth.
+
+    Not counted as right by :func:`tempo_correct`; reported beside it, as the metrical ambiguity it is.
+    """
+    return any(abs(estimate_bpm - true_bpm * ratio) <= tolerance * true_bpm * ratio for ratio in METRICAL_RATIOS)
 
 
 def mirex_key_score(est_tonic: int, est_major: int, true_tonic: int, true_major: int) -> float:
@@ -58,6 +79,7 @@ class Tally:
     """Running scores of one estimator on one set."""
 
     tempo_right: int = 0
+    tempo_metrical: int = 0
     tempo_total: int = 0
     key_exact: int = 0
     key_weighted: float = 0.0
@@ -66,7 +88,9 @@ class Tally:
     def add(self, estimates: dict[str, float], true_bpm: float | None, true_key: tuple[int, int] | None) -> None:
         if true_bpm is not None:
             self.tempo_total += 1
-            self.tempo_right += tempo_correct(estimates["tempo_estimate_bpm"], true_bpm)
+            right = tempo_correct(estimates["tempo_estimate_bpm"], true_bpm)
+            self.tempo_right += right
+            self.tempo_metrical += not right and tempo_metrically_ambiguous(estimates["tempo_estimate_bpm"], true_bpm)
         if true_key is not None:
             est = (int(estimates["key_estimate"]), int(estimates["key_mode_estimate"]))
             self.key_total += 1
@@ -76,6 +100,11 @@ class Tally:
     @property
     def tempo_accuracy(self) -> float:
         return self.tempo_right / self.tempo_total if self.tempo_total else float("nan")
+
+    @property
+    def tempo_metrical_share(self) -> float:
+        """Share of clips whose tempo is off by 4:3, 3:4, 3:2 or 2:3 (metrically ambiguous, not right)."""
+        return self.tempo_metrical / self.tempo_total if self.tempo_total else float("nan")
 
     @property
     def key_accuracy(self) -> float:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from audio.accuracy import chorales
 from audio.accuracy.evaluate import evaluate_sets
-from audio.accuracy.scoring import KEY_NAMES, key_name, mirex_key_score, tempo_correct
+from audio.accuracy.scoring import KEY_NAMES, key_name, mirex_key_score, tempo_correct, tempo_metrically_ambiguous
 from audio.accuracy.sets import ground_truth_sets
 from audio.demo.corpus import chorale_paths
 
@@ -24,6 +25,22 @@ def test_mirex_weighted_score_is_mir_evals():
 def test_tempo_counts_within_four_percent_of_the_beat_its_double_or_half():
     assert tempo_correct(123.0, 120.0) and tempo_correct(241.0, 120.0) and tempo_correct(59.0, 120.0)
     assert not tempo_correct(126.0, 120.0) and not tempo_correct(180.0, 120.0)
+
+
+def test_a_four_to_three_tempo_is_reported_as_metrically_ambiguous_not_as_right():
+    assert tempo_metrically_ambiguous(123.0, 92.0) and not tempo_correct(123.0, 92.0)  # the strathspey case
+    assert tempo_metrically_ambiguous(80.0, 120.0) and tempo_metrically_ambiguous(180.0, 120.0)
+    assert not tempo_metrically_ambiguous(120.0, 120.0) and not tempo_metrically_ambiguous(100.0, 120.0)
+
+
+def test_produced_clips_are_stereo_mastered_and_differ_by_key():
+    from audio.accuracy.produced import render_produced
+
+    c_major = render_produced(0, 1, "pop", bpm=100.0, seconds=4.0, seed=1)
+    assert c_major.shape == (4 * 44100, 2) and c_major.dtype == np.float32
+    assert 20 * np.log10(np.abs(c_major).max()) == pytest.approx(-1.0, abs=0.05)  # mastered to -1 dBFS
+    assert not np.allclose(c_major[:, 0], c_major[:, 1])  # panned tracks and a stereo reverb
+    assert not np.allclose(c_major, render_produced(2, 1, "pop", bpm=100.0, seconds=4.0, seed=1))
 
 
 def test_chorale_key_is_the_encoded_signature_confirmed_by_the_final_bass_note():
