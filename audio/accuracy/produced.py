@@ -9,8 +9,11 @@ compressor and a mastering chain.
   additive drawbar organ, playing the chords in a style's rhythm;
 * pad: additive sawtooth (12 partials, 1/k), two voices detuned by 7 cents (chorus), slow attack;
 * bass: Karplus-Strong plucked string (``scipy.signal.lfilter`` on a noise burst), roots and fifths;
-* lead: a square-ish FM lead on chord tones and scale passing notes of the key;
-* drums: synthesised kick, snare and hi-hat in the style's pattern;
+* lead: a square-ish FM lead on chord tones and scale passing notes of the key, in straight
+  eighths; or (strathspey) an additive fiddle with vibrato in the dotted rhythm of a strathspey
+  (a dotted eighth and a sixteenth, then the Scotch snap: a sixteenth and a dotted eighth), whose
+  notes repeat every three quarters of a beat as often as every beat (the 4:3 tempo trap);
+* drums: synthesised kick, snare and hi-hat in the style's pattern (none in the strathspey);
 * mix: per-track level and pan, convolution reverb (decaying noise, 1.6 s), a feed-forward bus
   compressor (4:1 above -18 dBFS RMS, 10 ms attack, 150 ms release), a high-shelf lift and a
   ``tanh`` soft clipper into -1 dBFS: the loudness-war chain a mastered track has.
@@ -53,15 +56,17 @@ class Style:
 
     name: str
     keys: str  # "fm" or "organ"
-    drums: str  # "backbeat", "four_on_floor" or "half_time"
+    drums: str  # "backbeat", "four_on_floor", "half_time" or "none"
     tempi: tuple[float, ...]
     reverb_mix: float
+    lead: str = "fm"  # "fm" (straight eighths) or "fiddle" (dotted strathspey rhythm)
 
 
 STYLES = {
     "pop": Style("pop", "fm", "backbeat", (84.0, 92.0, 100.0, 108.0, 116.0, 124.0), 0.18),
     "band": Style("band", "organ", "half_time", (72.0, 88.0, 96.0, 104.0, 132.0, 140.0), 0.28),
     "electronic": Style("electronic", "fm", "four_on_floor", (118.0, 122.0, 124.0, 126.0, 128.0, 130.0), 0.12),
+    "strathspey": Style("strathspey", "fm", "none", (76.0, 84.0, 92.0, 100.0, 108.0, 116.0), 0.22, "fiddle"),
 }
 
 
@@ -83,7 +88,7 @@ def _organ_note(hz: float, n: int, rng: np.random.Generator) -> np.ndarray:
     return tone * np.minimum(1.0, t / 0.01) * np.minimum(1.0, (n - np.arange(n)) / (0.02 * SAMPLE_RATE))
 
 
-_SAW_TABLE = sum(np.sin(2 * np.pi * k * np.arange(4096) / 4096) / k for k in range(1, 13))  # 12 partials, 1/k
+_SAW_TABLE = np.asarray(sum(np.sin(2 * np.pi * k * np.arange(4096) / 4096) / k for k in range(1, 13)))  # 1/k
 
 
 def _pad_note(hz: float, n: int) -> np.ndarray:
@@ -94,6 +99,14 @@ def _pad_note(hz: float, n: int) -> np.ndarray:
     )
     envelope = np.minimum(1.0, t / 0.4) * np.minimum(1.0, (n - np.arange(n)) / (0.3 * SAMPLE_RATE))
     return voices * envelope
+
+
+def _fiddle_note(hz: float, n: int) -> np.ndarray:
+    """Additive bowed tone: 9 partials at 1/k with 5.5 Hz vibrato of +-5 cents, 20 ms bow attack."""
+    t = np.arange(n) / SAMPLE_RATE
+    phase = 2 * np.pi * hz * np.cumsum(1 + 0.003 * np.sin(2 * np.pi * 5.5 * t)) / SAMPLE_RATE
+    tone = sum(np.sin(k * phase) / k for k in range(1, 10))
+    return tone * np.minimum(1.0, t / 0.02) * np.minimum(1.0, (n - np.arange(n)) / (0.01 * SAMPLE_RATE))
 
 
 def _pluck(hz: float, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -144,6 +157,34 @@ def _place(track: np.ndarray, note: np.ndarray, start_s: float) -> None:
         track[start:end] += note[: end - start]
 
 
+#: (beat in the bar, interval above the root) of the bass; the strathspey's bass plays on 1 and 3 only.
+_BASS_HITS = ((0.0, 0), (1.0, 0), (2.0, 7), (3.0, 0), (3.5, 12))
+_STRATHSPEY_BASS_HITS = ((0.0, 0), (2.0, 7))
+#: A strathspey's beat pair: a dotted eighth and a sixteenth, then the Scotch snap; (start, length) in beats.
+_STRATHSPEY_RHYTHM = (((0.0, 0.75), (0.75, 0.25)), ((0.0, 0.25), (0.25, 0.75)))
+
+
+def _lead_bar(track: np.ndarray, bar_s: float, beat: float, tones: tuple[list[int], list[int]], style: Style, rng):
+    """One bar of the lead: ``tones`` = (chord tones, scale tones) as pitch classes."""
+    chord_tones, scale_tones = tones
+    if style.lead == "fiddle":
+        for beat_in_bar in range(4):
+            for start, length in _STRATHSPEY_RHYTHM[beat_in_bar % 2]:
+                pitch = int(rng.choice(chord_tones if length > 0.5 else scale_tones))
+                note = _fiddle_note(_midi_hz(67 + (pitch - 7) % 12), int(length * beat * SAMPLE_RATE))
+                _place(track, note, bar_s + (beat_in_bar + start) * beat)
+        return
+    for eighth in range(8):
+        if rng.random() < 0.3:
+            continue
+        pitch = int(rng.choice(chord_tones)) if eighth % 2 == 0 else int(rng.choice(scale_tones))
+        _place(
+            track,
+            _fm_note(_midi_hz(72 + pitch), int(0.5 * beat * SAMPLE_RATE), rng, ratio=2.0, index=1.5),
+            bar_s + eighth * 0.5 * beat,
+        )
+
+
 def _tracks(tonic: int, major: int, style: Style, bpm: float, seconds: float, seed: int) -> dict[str, np.ndarray]:
     """The instrument tracks of one clip, mono, each shape (n,)."""
     rng = np.random.default_rng(seed)
@@ -151,7 +192,8 @@ def _tracks(tonic: int, major: int, style: Style, bpm: float, seconds: float, se
     beat = 60.0 / bpm
     loops = MAJOR_LOOPS if major else MINOR_LOOPS
     loop = loops[seed % len(loops)]
-    scale = _MAJOR_SCALE if major else _MINOR_SCALE
+    scale_tones = [(tonic + step) % 12 for step in (_MAJOR_SCALE if major else _MINOR_SCALE)]
+    sparse = style.drums in ("half_time", "none")
     tracks = {name: np.zeros(n) for name in ("keys", "pad", "bass", "lead")}
     for bar in range(int(np.ceil(seconds / (4 * beat)))):
         offset, quality = loop[bar % len(loop)]
@@ -160,7 +202,7 @@ def _tracks(tonic: int, major: int, style: Style, bpm: float, seconds: float, se
         bar_s = bar * 4 * beat
         for midi in chord:
             _place(tracks["pad"], _pad_note(_midi_hz(midi + 12), int(4 * beat * SAMPLE_RATE)), bar_s)
-        for hit in (0.0, 1.5, 2.5, 3.0) if style.drums != "half_time" else (0.0, 2.0):
+        for hit in (0.0, 2.0) if sparse else (0.0, 1.5, 2.5, 3.0):
             for midi in chord:
                 length = int(1.2 * beat * SAMPLE_RATE)
                 note = (
@@ -170,23 +212,15 @@ def _tracks(tonic: int, major: int, style: Style, bpm: float, seconds: float, se
                 )
                 _place(tracks["keys"], note, bar_s + hit * beat)
         bass_root = 28 + (root - 4) % 12  # E1 .. D#2
-        for hit, interval in ((0.0, 0), (1.0, 0), (2.0, 7), (3.0, 0), (3.5, 12)):
+        for hit, interval in _STRATHSPEY_BASS_HITS if style.lead == "fiddle" else _BASS_HITS:
             _place(
                 tracks["bass"],
                 _pluck(_midi_hz(bass_root + interval + 12), int(beat * SAMPLE_RATE), rng),
                 bar_s + hit * beat,
             )
         chord_tones = [(root + step) % 12 for step in _TRIADS[quality]]
-        for eighth in range(8):
-            if rng.random() < 0.3:
-                continue
-            pitch = int(rng.choice(chord_tones)) if eighth % 2 == 0 else (tonic + int(rng.choice(scale))) % 12
-            _place(
-                tracks["lead"],
-                _fm_note(_midi_hz(72 + pitch), int(0.5 * beat * SAMPLE_RATE), rng, ratio=2.0, index=1.5),
-                bar_s + eighth * 0.5 * beat,
-            )
-    tracks["drums"] = _drums(style.drums, bpm, n, rng)
+        _lead_bar(tracks["lead"], bar_s, beat, (chord_tones, scale_tones), style, rng)
+    tracks["drums"] = _drums(style.drums, bpm, n, rng) if style.drums != "none" else np.zeros(n)
     return tracks
 
 
@@ -223,6 +257,8 @@ def render_produced(tonic: int, major: int, style_name: str, *, bpm: float, seco
     rng = np.random.default_rng(seed + 10_000)
     tracks = _tracks(tonic, major, style, bpm, seconds, seed)
     levels = {"keys": 0.25, "pad": 0.05, "bass": 0.5, "lead": 0.2, "drums": 0.6}
+    if style.lead == "fiddle":  # the fiddle carries the tune; piano and bass accompany
+        levels.update(keys=0.15, bass=0.3, lead=0.5)
     pans = {"keys": -0.3, "pad": 0.0, "bass": 0.0, "lead": 0.35, "drums": 0.0}
     mix = np.zeros((tracks["drums"].size, 2))
     for name, track in tracks.items():
