@@ -15,6 +15,7 @@ import librosa
 import numpy as np
 
 from audio.key import KEY_NAMES, KRUMHANSL_KESSLER, key_from_chroma, key_name
+from audio.tempo import AMBIGUOUS_STRENGTH
 
 __all__ = [
     "KEY_NAMES",
@@ -80,6 +81,7 @@ class Tally:
 
     tempo_right: int = 0
     tempo_metrical: int = 0
+    tempo_flagged: int = 0  # the estimator said the tempo is ambiguous (plain librosa never does)
     tempo_total: int = 0
     key_exact: int = 0
     key_weighted: float = 0.0
@@ -91,6 +93,7 @@ class Tally:
             right = tempo_correct(estimates["tempo_estimate_bpm"], true_bpm)
             self.tempo_right += right
             self.tempo_metrical += not right and tempo_metrically_ambiguous(estimates["tempo_estimate_bpm"], true_bpm)
+            self.tempo_flagged += estimates.get("tempo_alternative_strength", 0.0) >= AMBIGUOUS_STRENGTH
         if true_key is not None:
             est = (int(estimates["key_estimate"]), int(estimates["key_mode_estimate"]))
             self.key_total += 1
@@ -105,6 +108,11 @@ class Tally:
     def tempo_metrical_share(self) -> float:
         """Share of clips whose tempo is off by 4:3, 3:4, 3:2 or 2:3 (metrically ambiguous, not right)."""
         return self.tempo_metrical / self.tempo_total if self.tempo_total else float("nan")
+
+    @property
+    def tempo_flagged_share(self) -> float:
+        """Share of clips whose tempo the estimator called ambiguous (an alternative reading nearly as strong)."""
+        return self.tempo_flagged / self.tempo_total if self.tempo_total else float("nan")
 
     @property
     def key_accuracy(self) -> float:

@@ -8,6 +8,7 @@ import streamlit as st
 from audio import library
 from audio.balance import FEATURE_PREFIX
 from audio.errors import MetadataError
+from audio.tempo import describe_tempo
 from audio.ui import pairing_section
 from core import access, audit, ui
 from core.access import Permission
@@ -138,6 +139,7 @@ def _clip_details(clip: Clip, served: bytes | None, frame: pd.DataFrame) -> None
         st.error("The served file is missing from the data folder; re-process or re-add this clip.")
     else:
         st.audio(served, format="audio/mpeg")
+    row = frame[frame["clip_id"] == clip.id].iloc[0]
     facts = pd.DataFrame(
         {
             "fact": [
@@ -150,6 +152,7 @@ def _clip_details(clip: Clip, served: bytes | None, frame: pd.DataFrame) -> None
                 "loudness after (LUFS)",
                 "true peak (dBTP)",
                 "gain (dB)",
+                "tempo",
                 "added",
             ],
             "value": [
@@ -162,18 +165,30 @@ def _clip_details(clip: Clip, served: bytes | None, frame: pd.DataFrame) -> None
                 "" if clip.loudness_after_lufs is None else f"{clip.loudness_after_lufs:.1f}",
                 "" if clip.true_peak_dbtp is None else f"{clip.true_peak_dbtp:.1f}",
                 f"{processing['gain_db']:+.1f}" if "gain_db" in processing else "",
+                _tempo_fact(row),
                 f"{clip.created_at:%Y-%m-%d %H:%M}",
             ],
         }
     )
     facts_column, features_column = st.columns(2)
     facts_column.dataframe(facts, hide_index=True)
-    row = frame[frame["clip_id"] == clip.id].iloc[0]
     feature_columns = [c for c in frame.columns if c.startswith(FEATURE_PREFIX)]
     features = pd.DataFrame(
         {"feature": [c[len(FEATURE_PREFIX) :] for c in feature_columns], "value": [row[c] for c in feature_columns]}
     )
     features_column.dataframe(features, hide_index=True)
+
+
+def _tempo_fact(row: pd.Series) -> str:
+    """The clip's tempo, and the other reading when the beat is ambiguous (empty before features exist)."""
+    tempo = row.get(f"{FEATURE_PREFIX}tempo_estimate_bpm")
+    if tempo is None or pd.isna(tempo):
+        return ""
+    return describe_tempo(
+        tempo,
+        row.get(f"{FEATURE_PREFIX}tempo_alternative_bpm"),
+        row.get(f"{FEATURE_PREFIX}tempo_alternative_strength"),
+    )
 
 
 def _metadata_form(clip: Clip) -> None:

@@ -77,8 +77,11 @@ def test_a_major_cadence_is_a_major_and_a_minor_cadence_is_a_minor():
 
 
 def test_key_clarity_is_low_for_noise_and_high_for_a_cadence():
-    noise = extract_features(0.1 * np.random.default_rng(0).standard_normal(SR * 10), SR)
-    assert noise["key_clarity"] < 0.5 < extract_features(arpeggio(A_MAJOR_CADENCE, 10.0), SR)["key_clarity"]
+    # A correlation with the best of 24 Krumhansl-Kessler profiles: noise's near-flat chroma
+    # still correlates by chance (0.36-0.53 over these seeds), a plain cadence near 1.
+    noises = [extract_features(0.1 * np.random.default_rng(seed).standard_normal(SR * 10), SR) for seed in range(3)]
+    cadence = extract_features(arpeggio(A_MAJOR_CADENCE, 10.0), SR)
+    assert max(noise["key_clarity"] for noise in noises) < 0.6 < 0.9 < cadence["key_clarity"]
 
 
 def test_spectral_shape_of_a_tone_and_of_band_limited_noise():
