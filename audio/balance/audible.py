@@ -66,6 +66,10 @@ _THRESHOLDS: tuple[tuple[str, AudibleThreshold], ...] = (
         AudibleThreshold(0.005, "per sample", "0.005 crossings per sample is a 110 Hz shift of the dominant frequency"),
     ),
     (r"onset_rate", AudibleThreshold(0.25, "per s", "one more note attack every 4 s is audibly busier")),
+    (
+        r"tempo_alternative_strength",
+        AudibleThreshold(0.1, "", "a tenth of the way from a beat felt one way (0) to two equally (1)"),
+    ),
     (r"tempo", AudibleThreshold(4.0, "bpm", "tempo JND is about 4 % (about 4 bpm at 100 bpm)")),
     (r"key_mode", AudibleThreshold(0.2, "share", "one clip in five more in a major key changes the library's mood")),
     (r"key_clarity", AudibleThreshold(0.05, "", "a tenth of the spread between atonal (0.3) and plain tonal (0.9)")),

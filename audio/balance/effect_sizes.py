@@ -61,6 +61,13 @@ _WORDING: tuple[tuple[str, str, str, str], ...] = (
     (r"contrast", "spectral contrast", "have more spectral contrast", "have less spectral contrast"),
     (r"zero_?crossing|zcr", "zero-crossing rate", "are noisier or brighter", "are smoother"),
     (r"onset", "onset rate", "are busier", "are sparser"),
+    (
+        r"tempo_alternative_strength",
+        "metrical ambiguity of the beat",
+        "have a beat more easily felt at two tempi",
+        "have a clearer beat",
+    ),
+    (r"tempo_alternative", "other reading of the tempo", "have a faster other reading", "have a slower other reading"),
     (r"tempo|bpm", "tempo", "are faster", "are slower"),
     (r"harmonic_percussive", "harmonic-to-percussive ratio", "are more harmonic", "are more percussive"),
     (r"key_mode", "share of major keys", "are more often in a major key", "are more often in a minor key"),

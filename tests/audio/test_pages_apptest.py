@@ -123,6 +123,8 @@ def test_library_lists_clips_and_plays_the_selected_one(clip_library):
     assert len(at.get("audio")) == 1
     features = at.dataframe[2].value.set_index("feature")["value"]
     assert features["spectral_centroid_hz_mean"] > 1500
+    facts = at.dataframe[1].value.set_index("fact")["value"]
+    assert facts["tempo"].startswith(f"{features['tempo_estimate_bpm']:.0f} BPM")  # and the other reading if close
 
 
 def test_editing_metadata_persists_and_bad_values_change_nothing(clip_library):
