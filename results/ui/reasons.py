@@ -56,7 +56,7 @@ def cue_section(summary: pd.DataFrame) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key="reason_cues")
     st.caption(
         "Share correct: among the guesses whose reason mentions the cue (a reason given once after the last "
-        "clip speaks for all that participant's guesses). The interval resamples participants, so it "
+        "clip speaks for all that participant's guesses). The interval takes participants as the unit, so it "
         "generalises over listeners who name the cue, for these clips and this coding, not over other clips. "
         "Descriptive: no test is made across the cues, so there is no p-value to correct."
     )

@@ -71,7 +71,7 @@ def test_reasons_are_listed_with_their_guess_and_truth_and_coded_once_per_cue():
     assert table.loc[("ai", "ai"), "voice"] == 1 and table.loc[("human", "human"), "voice"] == 1
 
 
-def test_the_share_correct_per_cue_counts_guesses_and_its_interval_resamples_participants():
+def test_the_share_correct_per_cue_counts_guesses_and_its_interval_takes_participants_as_the_unit():
     rows = []
     # Ten participants; "vocals" reasons are right 3 times in 4, "lyrics" reasons right once in 4.
     for person in range(10):
@@ -84,7 +84,7 @@ def test_the_share_correct_per_cue_counts_guesses_and_its_interval_resamples_par
     assert summary.loc["lyrics", "share_correct"] == pytest.approx(0.25)
     assert summary.loc["voice", "share_correct_without"] == pytest.approx(0.25)
     assert summary.loc["voice", "n_participants"] == 10 and summary.loc["voice", "n_guesses"] == 40
-    # Every participant alike: resampling participants changes nothing, the interval is the point.
+    # Every participant alike: participants do not vary, so the interval is the point.
     assert summary.loc["voice", "ci_low"] == pytest.approx(0.75) and summary.loc["voice", "ci_high"] == pytest.approx(
         0.75
     )
@@ -198,4 +198,4 @@ def test_the_reasons_page_shows_the_cues_their_shares_and_examples(sqlite_data_e
     cues = app.dataframe[0].value.set_index("Cue")
     assert cues.loc["voice"].tolist() == [2, 2, 2, "100 % [100 %, 100 %]", "0 %"]  # both voice guesses right
     assert cues.loc["instruments"].tolist() == [1, 1, 1, "0 %", "100 %"]  # one participant: no interval
-    assert any("resamples participants" in c.value for c in app.caption)
+    assert any("participants as the unit" in c.value for c in app.caption)
