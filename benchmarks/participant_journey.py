@@ -98,7 +98,7 @@ def player_reports(header: dict, duration_s: float) -> list[dict]:
     past the threshold, or at the end), with the counts so far; then the player is quiet.
     """
     required = float(header.get("required_s") or 0)
-    if required <= 0:
+    if required <= 0 or header.get("heard"):  # heard before a refresh: the player is quiet too
         return []
     threshold = required - float(header.get("tolerance_s") or 0)
     base: dict[str, Any] = {"plays": 1, "pauses": 0, "seeks": 0, "first_play_ms": 400, "requirement_met": True}
@@ -228,10 +228,13 @@ class Participant:
             option = "No" if "No" in radio.options else self.rng.choice(list(radio.options))
             values.append(choose(radio, option))
         await self._think(1 - LISTEN_SHARE)
+        for value in values:  # each answer is sent as it is given (kept on the server for a refresh)
+            await self._send(self.tab.change(value))
+            page = await self.tab.wait_for_page(lambda p: True, "the page after an answer given")
         submit = _button(page, "Save and continue")
         self.result.answers_sent += 1
         self._answer_sent_at = time.perf_counter()
-        await self._send(self.tab.click(submit, values))  # _fetch times the next clip
+        await self._send(self.tab.click(submit))  # _fetch times the next clip
 
 
 def _button(page: ScriptRun | None, label: str, enabled: bool = True):

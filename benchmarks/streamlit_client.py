@@ -17,7 +17,8 @@ It speaks Streamlit 1.67's protocol the way its frontend does (``static/js/index
   messages resolved from that cache, ``script_finished`` ends a run; widgets that were not drawn
   in a finished run lose their state.
 
-Widgets inside a form keep their values until the submit button is sent, as in the browser. A
+Widgets inside a form keep their values until the submit button is sent, as in the browser; a
+widget outside a form sends its new value at once (:meth:`StreamlitTab.change`). A
 click or component report of a widget drawn inside an ``st.fragment`` asks for a rerun of that
 fragment only (``rerun_script.fragment_id``), as the frontend does.
 """
@@ -334,6 +335,11 @@ class StreamlitTab:
         if button.disabled:
             raise StreamlitError(f"button {button.label!r} is disabled")
         return await self.rerun([*extra, trigger(button.id)], fragment_id=self._fragment_of(button.id))
+
+    async def change(self, state: WidgetState) -> float:
+        """A widget outside a form takes the value ``state``: the browser sends it at once (a rerun of its fragment)."""
+        self.widget_states[state.id] = state
+        return await self.rerun(fragment_id=self._fragment_of(state.id))
 
     async def set_component_state(self, component, state: dict) -> float:
         """What ``setStateValue`` does in a components-v2 element: the whole state dict as JSON."""

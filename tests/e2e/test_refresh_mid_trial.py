@@ -4,7 +4,8 @@ Issue 24, item 8: a refresh mid-trial lost the ratings given so far, and the 20 
 heard again in full. Each answer is now kept on the server as it is given and shown again after a
 reload; a clip the server had accepted as heard opens its questions at once, and the stored answer
 carries the listening the server accepted (so the server's own check passes). A refresh before the
-clip was heard keeps the questions locked: what unlocks is what the server accepts.
+clip was heard keeps the questions locked: what unlocks is what the server accepts. The refreshed
+page names no clip (what tests/e2e/test_blinding.py checks of every participant view).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from experiment import trial_drafts
 from experiment.settings import StudySettings
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import wait_for_app
+from tests.e2e.test_blinding import Capture
+from tests.experiment.playable_clips import ClipIdentity
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -91,8 +94,17 @@ def new_page(chromium):
     return context, page
 
 
+def assert_blind(capture: Capture, identities: list[ClipIdentity]) -> None:
+    """Nothing the refreshed page received or showed names a clip (see tests/e2e/test_blinding.py)."""
+    assert capture.frames and capture.doms, "nothing was captured"
+    for where, data in capture.haystacks():
+        for identity in identities:
+            for secret in identity.secrets():
+                assert secret.encode() not in data, f"{secret!r} of clip {identity.clip_id} reached {where}"
+
+
 def test_a_refresh_keeps_the_ratings_given_and_the_clip_heard(e2e_data_dir, monkeypatch, chromium):
-    drive.prepare_study(e2e_data_dir, monkeypatch, SINGLE, n_per_source=1, clip_seconds=CLIP_S)
+    identities = drive.prepare_study(e2e_data_dir, monkeypatch, SINGLE, n_per_source=1, clip_seconds=CLIP_S)
     server = drive.start_server(e2e_data_dir)
     context, page = new_page(chromium)
     try:
@@ -108,6 +120,8 @@ def test_a_refresh_keeps_the_ratings_given_and_the_clip_heard(e2e_data_dir, monk
         page.locator('[data-testid="stRadio"]').filter(has_text="Sure human").get_by_text("Maybe AI").click()
         wait_until_kept({"valence": 3, "moved": 7, "confidence": 4})
 
+        capture = Capture()  # the refreshed page, as test_blinding captures every participant view
+        capture.attach(page)
         page.reload()
         wait_for_app(page, "Clip 1 of 2")
         page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stButtonGroup\"]').length >= 4")
@@ -119,6 +133,9 @@ def test_a_refresh_keeps_the_ratings_given_and_the_clip_heard(e2e_data_dir, monk
         submit = page.get_by_role("button", name="Save and continue")
         assert submit.is_enabled()
         assert players_played(page) == [0]
+        capture.snapshot(page)
+        capture.active = False
+        assert_blind(capture, identities)
         rate(page, 1, "5")
         rate(page, 3, "6")
         submit.click()
