@@ -74,7 +74,7 @@ class MeasuringParticipant(Participant):
         submit = _button(page, "Save and continue")
         trial_fragment = page.fragment_of(submit.id)
         change = Block("a rating changed (kept as a draft)", self.pids)
-        rerun = Block("the trial fragment rerun (for scale)", self.pids)
+        rerun = Block("the whole trial fragment rerun", self.pids)
         for block in (change, rerun):
             cpu_before, runs_before = cpu_seconds(self.pids), self.tab.run.number
             for i in range(self.changes):
@@ -87,7 +87,7 @@ class MeasuringParticipant(Participant):
             block.cpu_s = cpu_seconds(self.pids) - cpu_before
             block.runs = self.tab.run.number - runs_before
             self.blocks.append(block)
-        return await super()._trial(self.tab.last_finished or page)
+        return await self._answer(self.tab.last_finished or page)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -220,7 +220,10 @@ class Participant:
     async def _trial(self, page: ScriptRun) -> None:
         await self._listen(page)
         assert self.tab.last_finished is not None  # _listen waited for the run its reports started
-        page = self.tab.last_finished
+        await self._answer(self.tab.last_finished)
+
+    async def _answer(self, page: ScriptRun) -> None:
+        """Rate the heard clip (each answer sent as it is given), then submit."""
         values = [
             choose_segment(scale, scale.options[len(scale.options) // 2].content) for scale in page.find("button_group")
         ]

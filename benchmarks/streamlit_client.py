@@ -213,6 +213,7 @@ class StreamlitTab:
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             path = tuple(message.metadata.delta_path)
+            self._replace_subtree(path)
             self.run.elements[path] = element
             if message.delta.fragment_id:
                 self.run.fragments[path] = message.delta.fragment_id
@@ -240,6 +241,17 @@ class StreamlitTab:
             run.elements = {path: self.run.elements[path] for path in kept}
             run.fragments = {path: self.run.fragments[path] for path in kept if path in self.run.fragments}
         return run
+
+    def _replace_subtree(self, path: tuple[int, ...]) -> None:
+        """An element drawn at ``path`` replaces whatever the page held under it, as in the browser.
+
+        A fragment rerun keeps the elements of other fragments, and a nested fragment's container
+        may move (the page above it changed); its old elements must not stay under the new element.
+        """
+        below = [kept for kept in self.run.elements if len(kept) > len(path) and kept[: len(path)] == path]
+        for kept in below:
+            del self.run.elements[kept]
+            self.run.fragments.pop(kept, None)
 
     def _cache_touch(self, message_hash: str) -> None:
         if message_hash and message_hash in self._cache:
