@@ -18,6 +18,7 @@ from core import db
 from core.i18n import translate
 from core.models import Participant, Response, Trial
 from core.vocabulary import Source
+from experiment.reasons import AT_END_PROMPT, PER_TRIAL_PROMPT
 from experiment.settings import StudySettings
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import wait_for_app
@@ -100,3 +101,45 @@ def test_similar_and_random_pairs_with_reasons_store_every_answer_once(e2e_data_
                 (chosen, 2, REASONS[lang].get(number))
             }
         assert types == {"similar": 2, "random": 2}  # within participants: half and half
+
+
+def test_a_reason_once_after_the_last_pair_is_stored_once_on_the_participant(e2e_data_dir, monkeypatch, chromium):
+    """In German: no reason box on the pairs; one after the last pair, Enter adding lines, sent once."""
+    study = STUDY.with_changes(ask_reason="at_end")
+    identities = drive.prepare_study(e2e_data_dir, monkeypatch, study, n_per_source=4)
+    drive.plant_similar_pairs(identities)
+    server = drive.start_server(e2e_data_dir)
+    context = chromium.new_context(viewport={"width": 1000, "height": 900}, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    reason = "Der Gesang klang zu sauber.\nDie Wiederholungen auch."
+    try:
+        page.goto(server.url)
+        drive.consent(page, "de")
+        drive.answer_questionnaire(page, "de", study)
+        drive.read_instructions(page, "de")
+        for number in range(1, 5):
+            expected = translate("Pair {position} of {total}", "de").format(position=number, total=4)
+            wait_for_app(page, expected)
+            assert not page.get_by_label(translate(PER_TRIAL_PROMPT, "de"), exact=True).count()
+            drive.answer_current_pair(page, "The first clip", "Fairly sure", expected, lang="de")
+        wait_for_app(page, translate("A few last questions", "de"))
+        drive.wait_for_radios(page, 1)
+        drive.choose_first_options(page)
+        box = page.get_by_label(translate(AT_END_PROMPT, "de"), exact=True)
+        box.click()
+        for number, line in enumerate(reason.split("\n")):
+            if number:
+                box.press("Enter")  # a new line; the questions are not sent
+            box.press_sequentially(line)
+        assert box.input_value() == reason
+        page.get_by_role("button", name=translate("Continue", "de"), exact=True).dblclick()
+        wait_for_app(page, translate("Which clip of each pair was made by AI?", "de"))
+    finally:
+        context.close()
+        server.stop()
+    with db.session_scope() as session:
+        participant = session.scalars(select(Participant)).one()
+        assert participant.reason == reason and participant.completed_at is not None
+        assert session.scalar(select(func.count()).select_from(Response)) == 8
+        assert set(session.scalars(select(Response.reason))) == {None}  # not asked per pair
