@@ -600,6 +600,14 @@ def _feature_entry(name: str, table: str) -> Column:
     )
 
 
+def _cue_entry(reasons: pd.DataFrame) -> Column:
+    """The reasons table's ``cue`` entry with the codes it holds and the words each counts."""
+    codes = reasons.drop_duplicates("cue")[["cue", "cue_terms"]]
+    base = next(c for c in REASON_COLUMNS if c.name == "cue")
+    listed = "; ".join(f"{code} = {terms}" for code, terms in codes.itertuples(index=False))
+    return Column(base.name, base.dtype, base.unit, listed, base.description)
+
+
 def codebook(df: pd.DataFrame, table: str) -> list[Column]:
     """Codebook entries for every column of ``df`` (a trials, participants or clips table).
 
@@ -626,6 +634,8 @@ def codebook(df: pd.DataFrame, table: str) -> list[Column]:
     if table not in known:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(known)}")
     by_name = {c.name: c for c in known[table]}
+    if table == "reasons" and {"cue", "cue_terms"} <= set(df.columns) and len(df):
+        by_name["cue"] = _cue_entry(df)
     entries = []
     for name in df.columns:
         if name in by_name:

@@ -149,6 +149,8 @@ def test_reasons_from_the_real_journey_are_exported_as_a_tidy_table_the_codebook
     book = codebook_frame(dataset)
     assert list(book[book["table"] == "reasons"]["column"]) == list(exported.columns)
     assert "## reasons" in codebook_markdown(dataset)
+    cue_entry = book[(book["table"] == "reasons") & (book["column"] == "cue")].iloc[0]
+    assert cue_entry["allowed"] == "voice = vocal, stimme; drums = drum, schlagzeug"  # the codes explained
 
 
 @pytest.mark.usefixtures("data_env")
