@@ -51,6 +51,7 @@ rate's standard error is about 1.5 points at 5 %.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import time
@@ -349,7 +350,9 @@ def read_raw(paths: list[str]) -> dict[tuple, dict[int, dict]]:
     """
     by_cell: dict[tuple, dict[int, dict]] = {}
     for path in paths:
-        with open(path, encoding="utf-8") as raw:
+        # A finished round is kept gzipped beside the tables (benchmarks/results/raw/); later rounds add to it.
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as raw:
             for number, line in enumerate(raw):
                 study = json.loads(line)
                 cell = (*study.pop("cell"), study.get("participant_sd"))
