@@ -113,7 +113,10 @@ def _form_key(pair_trial: int) -> str:
 def _pair_form(
     page: StepPage, view: paired_trials.PairView, reports: list[ListeningReport], unlocked: list[bool]
 ) -> None:
-    """The questions (kept as given; see :func:`experiment.ui.trial_page._rating_form`) and the submit button."""
+    """The clicked answers (kept as given), then the typed reason and the submit in a form.
+
+    See :func:`experiment.ui.trial_page._rating_form` for why the typed answers stay in a form.
+    """
     form_key = _form_key(view.pair_trial)
     token = page.participant.resume_token
     st.html(trial_page._SCALES_CSS)
@@ -121,27 +124,27 @@ def _pair_form(
     screen = view.clips[0].trial_index
     trial_page.restore_answers(page.session, page.participant, screen, form_key, _pair_fields(view))
     _pair_questions(view, form_key, token, tuple(not open_ for open_ in unlocked), active_language())
-    st.button(
-        _("Save and continue"),
-        key=f"{form_key}_submit",
-        type="primary",
-        disabled=not all(unlocked),
-        on_click=_save_pair,
-        args=(token, view, tuple(reports)),
-    )
+    with st.form(form_key, border=False):  # the typed reason travels with the click (see trial_page._rating_form)
+        if view.ask_reason:
+            trial_page.reason_box(form_key, disabled=not all(unlocked))
+        st.form_submit_button(
+            _("Save and continue"),
+            type="primary",
+            disabled=not all(unlocked),
+            on_click=_save_pair,
+            args=(token, view, tuple(reports)),
+        )
     if not all(unlocked):
         st.caption(_("The questions unlock once you have listened to both clips."))
 
 
-def _pair_fields(view: paired_trials.PairView) -> dict[str, Collection[object] | type[str]]:
-    """The pair's questions by field name ("1_valence", "choice" ...), with the values each may hold."""
-    fields: dict[str, Collection[object] | type[str]] = {
+def _pair_fields(view: paired_trials.PairView) -> dict[str, Collection[object]]:
+    """The pair's clicked questions by field name ("1_valence", "choice" ...), with the values each may hold."""
+    fields: dict[str, Collection[object]] = {
         f"{clip.position}_{scale}": range(1, view.scale_points + 1) for clip in view.clips for scale in view.scales
     }
     fields["choice"] = (1, 2)
     fields["confidence"] = PAIR_CONFIDENCE_OPTIONS
-    if view.ask_reason:
-        fields["reason"] = str
     return fields
 
 
@@ -191,8 +194,6 @@ def _pair_questions(
             on_change=trial_page.keep_answer,
             args=(token, screen, form_key, "confidence"),
         )
-        if view.ask_reason:
-            trial_page.reason_box(form_key, disabled=pair_closed, args=(token, screen, form_key, "reason"))
 
 
 def _save_pair(token: str, view: paired_trials.PairView, drawn: tuple[ListeningReport, ...]) -> None:

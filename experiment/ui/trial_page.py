@@ -160,12 +160,16 @@ def trials_step(page: StepPage) -> bool:
 
 
 def _rating_form(page: StepPage, view: trials.TrialView, report: ListeningReport, unlocked: bool) -> None:
-    """The ratings, the guess and the optional questions (:func:`_trial_questions`), then the submit.
+    """The ratings, the guess and the familiarity (:func:`_trial_questions`), then the typed answers and the submit.
 
-    Not an ``st.form``: a form sends nothing before its submit, so a refresh lost every rating
-    given (issue 24). Each change now reruns only :func:`_trial_questions` and is kept on the
-    server as it is given; a refresh shows it again (:func:`restore_answers`). The button's
-    callback :func:`_save_answer` sends all of them with the listening report.
+    The clicked answers are not in a form: a form sends nothing before its submit, so a refresh
+    lost every rating given (issue 24). Each change reruns only :func:`_trial_questions` and is
+    kept on the server as it is given; a refresh shows it again (:func:`restore_answers`). The
+    typed answers (reason, comment) stay in a form with the submit button: a text box outside a
+    form sends its text when it loses the focus, and that rerun swallowed the click on "Save and
+    continue" that took the focus away (the participant had to click twice); in the form the
+    text travels with the click. They are not kept across a refresh. The button's callback
+    :func:`_save_answer` sends everything with the listening report.
     """
     form_key = f"trial_{view.trial_index}"
     token = page.participant.resume_token
@@ -173,31 +177,34 @@ def _rating_form(page: StepPage, view: trials.TrialView, report: ListeningReport
     show_error()
     restore_answers(page.session, page.participant, view.trial_index, form_key, _trial_fields(view))
     _trial_questions(view, form_key, token, not unlocked, active_language())
-    st.button(
-        _("Save and continue"),
-        key=f"{form_key}_submit",
-        type="primary",
-        disabled=not unlocked,
-        on_click=_save_answer,
-        args=(token, view.trial_index, tuple(view.scales), player_key(view.audio_nonce), report),
-    )
+    with st.form(form_key, border=False):
+        if view.ask_reason:
+            reason_box(form_key, disabled=not unlocked)
+        if view.ask_comment:
+            st.text_area(
+                _("Anything you would like to add? (optional)"),
+                max_chars=MAX_COMMENT_CHARS,
+                key=f"{form_key}_comment",
+                disabled=not unlocked,
+            )
+        st.form_submit_button(
+            _("Save and continue"),
+            type="primary",
+            disabled=not unlocked,
+            on_click=_save_answer,
+            args=(token, view.trial_index, tuple(view.scales), player_key(view.audio_nonce), report),
+        )
     if not unlocked:
         st.caption(_("The questions unlock once you have listened to the clip."))
 
 
-def _trial_fields(view: trials.TrialView) -> dict[str, Collection[object] | type[str]]:
-    """The trial's questions by field name, with the values each may hold (``str``: any text)."""
-    fields: dict[str, Collection[object] | type[str]] = {
-        scale: range(1, view.scale_points + 1) for scale in view.scales
-    }
+def _trial_fields(view: trials.TrialView) -> dict[str, Collection[object]]:
+    """The trial's clicked questions by field name, with the values each may hold."""
+    fields: dict[str, Collection[object]] = {scale: range(1, view.scale_points + 1) for scale in view.scales}
     if view.ask_source:
         fields["confidence"] = CONFIDENCE_OPTIONS
-    if view.ask_reason:
-        fields["reason"] = str
     if view.ask_familiarity:
         fields["familiar"] = FAMILIARITY_OPTIONS
-    if view.ask_comment:
-        fields["comment"] = str
     return fields
 
 
@@ -221,8 +228,6 @@ def _trial_questions(view: trials.TrialView, form_key: str, token: str, disabled
             )
         if view.ask_source:
             _source_question(form_key, disabled=disabled, args=(token, view.trial_index, form_key, "confidence"))
-        if view.ask_reason:
-            reason_box(form_key, disabled=disabled, args=(token, view.trial_index, form_key, "reason"))
         if view.ask_familiarity:
             st.radio(
                 _("Did you know this piece before? (optional)"),
@@ -235,15 +240,6 @@ def _trial_questions(view: trials.TrialView, form_key: str, token: str, disabled
                 on_change=keep_answer,
                 args=(token, view.trial_index, form_key, "familiar"),
             )
-        if view.ask_comment:
-            st.text_area(
-                _("Anything you would like to add? (optional)"),
-                max_chars=MAX_COMMENT_CHARS,
-                key=f"{form_key}_comment",
-                disabled=disabled,
-                on_change=keep_answer,
-                args=(token, view.trial_index, form_key, "comment"),
-            )
 
 
 def restore_answers(
@@ -251,7 +247,7 @@ def restore_answers(
     participant: Participant,
     screen: int,
     form_key: str,
-    fields: Mapping[str, Collection[object] | type[str]],
+    fields: Mapping[str, Collection[object]],
 ) -> None:
     """In a new browser session (a refresh), show the answers kept for this screen so far.
 
@@ -265,7 +261,7 @@ def restore_answers(
     form_key : str
         Prefix of the questions' widget keys: ``{form_key}_{field}``.
     fields : mapping
-        Field name -> the values its widget may hold (``str``: any text).
+        Field name -> the values its widget may hold.
     """
     missing = {field: allowed for field, allowed in fields.items() if f"{form_key}_{field}" not in st.session_state}
     if not missing:
@@ -273,15 +269,9 @@ def restore_answers(
     kept = trial_drafts.answers_so_far(session, participant, screen)
     for field, allowed in missing.items():
         value = kept.get(field)
-        if value is not None and _fits(value, allowed):
+        # Only a value the question can hold (a draft is read back from JSON; True == 1 there).
+        if value is not None and not isinstance(value, bool) and value in allowed:
             st.session_state[f"{form_key}_{field}"] = value
-
-
-def _fits(value: object, allowed: Collection[object] | type[str]) -> bool:
-    """Whether a kept ``value`` is one its question can hold (a draft is read back from JSON)."""
-    if isinstance(allowed, type):
-        return isinstance(value, str) and len(value) <= MAX_COMMENT_CHARS
-    return not isinstance(value, bool) and value in allowed
 
 
 def keep_answer(token: str, screen: int, form_key: str, field: str) -> None:
@@ -335,11 +325,12 @@ def _rating_scale(
     )
 
 
-def reason_box(form_key: str, *, disabled: bool, args: tuple[object, ...]) -> None:
+def reason_box(form_key: str, *, disabled: bool) -> None:
     """The optional "What made you think so?" after the guess (also under a pair's choice).
 
-    A text area, so Enter starts a new line and never sends the answer; the browser stops typing at
-    the limit and the server checks it again (:func:`experiment.reasons.reason_problem`).
+    A text area in the answer's form, so Enter starts a new line and never sends the answer, and
+    its text travels with the submit (see :func:`_rating_form`); the browser stops typing at the
+    limit and the server checks it again (:func:`experiment.reasons.reason_problem`).
     """
     st.text_area(
         _(reasons.PER_TRIAL_PROMPT),
@@ -347,8 +338,6 @@ def reason_box(form_key: str, *, disabled: bool, args: tuple[object, ...]) -> No
         key=f"{form_key}_reason",
         disabled=disabled,
         height=80,
-        on_change=keep_answer,
-        args=args,
     )
 
 

@@ -58,12 +58,14 @@ def allowed_key(lang: str) -> re.Pattern[str]:
 
     A form's submit button is keyed by its label (in the participant's language).
     """
-    continue_ = re.escape(translate("Continue", lang).replace(" ", "-"))
+    continue_, save = (
+        re.escape(translate(label, lang).replace(" ", "-")) for label in ("Continue", "Save and continue")
+    )
     return re.compile(
         r"st-key-(language|consent_(agree|decline)|q_[a-z_]+|calibration(_done)?|screening_\d+(_\d)?"
-        r"|instructions_done|answers|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment|reason|submit)"
-        r"|pair_\d+_(\d_(valence|arousal|moved|liking)|choice|confidence|reason|submit)"
-        rf"|player_[0-9a-f]{{48}}|FormSubmitter-questionnaire-{continue_})"
+        r"|instructions_done|answers|trial_\d+_(valence|arousal|moved|liking|confidence|familiar|comment|reason)"
+        r"|pair_\d+_(\d_(valence|arousal|moved|liking)|choice|confidence|reason)"
+        rf"|player_[0-9a-f]{{48}}|FormSubmitter-(questionnaire-{continue_}|(trial|pair)_\d+-{save}))"
     )
 
 

@@ -35,6 +35,7 @@ SINGLE = StudySettings(
     listening_requirement=1.0,
     min_answer_seconds=0.0,
     max_same_source_run=3,
+    ask_comment=True,
 )
 PAIRED = StudySettings(
     trial_format="paired",
@@ -160,10 +161,15 @@ def test_a_refresh_keeps_the_ratings_given_and_the_clip_heard(e2e_data_dir, monk
         page.get_by_text("Please listen to the whole clip before answering.").wait_for()
         submit = page.get_by_role("button", name="Save and continue")
         assert submit.is_disabled()
-        drive.answer_current_trial(page, "Sure human", "Clip 2 of 2")
+
+        def type_comment() -> None:  # the box keeps the focus: one click on Save must still send all
+            page.get_by_label("Anything you would like to add? (optional)").press_sequentially("a long\nfade")
+
+        drive.answer_current_trial(page, "Sure human", "Clip 2 of 2", before_submit=type_comment)
         wait_for_app(page, "A few last questions")
         with db.session_scope() as session:
-            assert [r.trial_index for r in session.scalars(select(Response))] == [0, 1]  # each once
+            stored = session.scalars(select(Response).order_by(Response.trial_index)).all()
+        assert [(r.trial_index, r.comment) for r in stored] == [(0, None), (1, "a long\nfade")]  # each once
     finally:
         context.close()
         server.stop()
