@@ -170,11 +170,13 @@ def answer_current_trial(
     before_submit: Callable[[], None] | None = None,
     whole_clip: bool = True,
     lang: str = "en",
+    reason: str | None = None,
 ) -> None:
     """Listen to the whole clip, rate it, guess with ``confidence`` (e.g. "Sure AI"; None where not asked) and submit.
 
     ``expected`` is a text the trial page must show first ("Practice clip" or "Clip 2 of 4");
     ``n_scales`` the number of rating scales on it; ``before_submit`` runs right before the click.
+    ``reason``: typed into "What made you think so?" (:func:`type_reason`).
     ``whole_clip=False`` listens only until the answers unlock (long clips, short requirement).
     ``confidence`` and ``expected`` may be catalog messages in English ("Sure AI", "Practice clip"):
     they are translated into ``lang``; any other text is taken as it is.
@@ -207,6 +209,8 @@ def answer_current_trial(
     familiarity = page.locator('[data-testid="stRadio"]').filter(has_text=familiar)
     if familiarity.count():
         familiarity.get_by_text(translate("No", lang), exact=True).click()
+    if reason is not None:
+        type_reason(page, reason, lang)
     if before_submit is not None:
         before_submit()
     submit.click()

@@ -31,9 +31,10 @@ from sqlalchemy import select
 from audio import pairing
 from core import db
 from core.i18n import translate
-from core.models import Clip, Participant, Trial
+from core.models import Clip, Participant, Response, Trial
 from core.vocabulary import Condition, LabelMode
 from experiment.conditions import label_text
+from experiment.reasons import PER_TRIAL_PROMPT
 from experiment.settings import StudySettings
 from tests.e2e import journey_driver as drive
 from tests.e2e.conftest import wait_for_app
@@ -48,6 +49,7 @@ STUDY = StudySettings(
     screening="off",
     listening_requirement=1.0,
     ask_comment=False,
+    ask_reason="per_trial",  # asked in the blind condition only: the others have no guess to explain
     title="A listening study",  # rate-only participants may read nothing about AI before the end
     information_text="You will listen to short music clips and say how each one made you feel.",
 )
@@ -182,7 +184,9 @@ def take_study(page, url: str, capture: Capture, confidences: list[str | None], 
                 capture.active = False  # the answer below leads to the debrief, which may reveal
 
         confidence = confidences[index % len(confidences)]
-        drive.answer_current_trial(page, confidence, expected, before_submit=record, lang=lang)
+        # The reason box follows the guess (not on the attention trial, whose answer is set).
+        reason = f"zqreason{token[:6]}t{index}" if confidence is not None and kind != "attention" else None
+        drive.answer_current_trial(page, confidence, expected, before_submit=record, lang=lang, reason=reason)
     drive.answer_after_trials(page, lang)
     done = "The labels you saw" if _is_labelled(token) else "Which clips were made by AI?"
     wait_for_app(page, translate(done, lang))
@@ -220,6 +224,8 @@ def normalised_trial_text(text: str, lang: str = "en") -> str:
     for attention in ATTENTION_MESSAGES:
         text = re.sub(_message_pattern(attention, lang), "", text)
     text = re.sub(_message_pattern(resume, lang) + r"[^\n]*", "", text)
+    # The reason box follows every guess but the attention trial's (set by its instruction), whatever the source.
+    text = text.replace(translate(PER_TRIAL_PROMPT, lang), "")
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
@@ -302,7 +308,19 @@ def test_nothing_reaching_the_browser_identifies_a_clip(e2e_data_dir, monkeypatc
         ]
     assert languages == [lang, lang]
 
-    check_captures(captures, identities, e2e_data_dir, lang)
+    with db.session_scope() as session:  # each reason stored once, with its answer (blind condition only)
+        given = Response.reason.is_not(None)
+        reasons = [
+            session.scalars(select(Response.reason).join(Participant).where(Participant.resume_token == t, given)).all()
+            for t in tokens
+        ]
+    if condition == Condition.BLIND:
+        assert all(len(mine) == len(set(mine)) >= 3 for mine in reasons), reasons
+    else:
+        assert reasons == [[], []]
+    others = {reason: "another participant's reason" for reason in reasons[0]}
+    check_captures(captures[:1], identities, e2e_data_dir, lang)
+    check_captures(captures[1:], identities, e2e_data_dir, lang, others)
 
     # Two participants: no common audio URL and no common player key.
     srcs = [set(capture.audio_srcs) for capture in captures]
