@@ -211,6 +211,10 @@ ATTENTION_MESSAGES = (
 )
 
 
+STREAMLIT_BOX_HINTS = re.compile(r"(Press Ctrl\+Enter to submit form)?\d+/\d+")
+"""What Streamlit writes under a focused text box in a form: its hint and the character count."""
+
+
 def normalised_trial_text(text: str, lang: str = "en") -> str:
     """The trial page's words without what legitimately differs between trials.
 
@@ -224,8 +228,10 @@ def normalised_trial_text(text: str, lang: str = "en") -> str:
     for attention in ATTENTION_MESSAGES:
         text = re.sub(_message_pattern(attention, lang), "", text)
     text = re.sub(_message_pattern(resume, lang) + r"[^\n]*", "", text)
-    # The reason box follows every guess but the attention trial's (set by its instruction), whatever the source.
+    # The reason box follows every guess but the attention trial's (set by its instruction), whatever the source;
+    # while it has the focus Streamlit adds its form hint and a character count.
     text = text.replace(translate(PER_TRIAL_PROMPT, lang), "")
+    text = re.sub(STREAMLIT_BOX_HINTS, "", text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
@@ -414,8 +420,9 @@ def take_paired_study(page, url: str, capture: Capture, reasons: dict[int, str],
 
 
 def normalised_pair_text(text: str, lang: str) -> str:
-    """The pair page's words without its position line and the resume-link caption."""
+    """The pair page's words without its position line, the resume-link caption and the box's hints."""
     resume = "Your answers are saved after every pair. To continue later, use: {url}"
+    text = re.sub(STREAMLIT_BOX_HINTS, "", text)
     text = re.sub(_message_pattern("Pair {position} of {total}", lang, r"\d+"), "POSITION", text)
     text = re.sub(_message_pattern(resume, lang) + r"[^\n]*", "", text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
