@@ -30,6 +30,7 @@ def test_export_writes_the_chosen_formats_under_the_filters(study, tmp_path, cap
     assert sorted(p.rsplit("/", 1)[-1] for p in printed) == sorted(
         [
             *("trials.parquet", "participants.parquet", "clips.parquet", "versions.parquet", "flow.parquet"),
+            "reasons.parquet",  # one row per reason x cue code (issue 26), written even when empty
             *("codebook.csv", "codebook.md", "codebook.json"),
         ]
     )
