@@ -92,7 +92,7 @@ def current_pair(session: Session, participant: Participant) -> PairView | None:
     if len(members) != 2:
         return None
     settings = settings_for(session, participant)
-    clips = tuple(_clip(session, settings, t) for t in members)
+    clips = tuple(_clip(session, participant, settings, t) for t in members)
     return PairView(
         pair_trial=first.pair_trial,
         n_pairs=len({t.pair_trial for t in stored if t.pair_trial not in (None, PRACTICE_PAIR)}),
@@ -103,7 +103,7 @@ def current_pair(session: Session, participant: Participant) -> PairView | None:
     )
 
 
-def _clip(session: Session, settings: StudySettings, trial: Trial) -> PairClip:
+def _clip(session: Session, participant: Participant, settings: StudySettings, trial: Trial) -> PairClip:
     served = library.served_audio_facts(session, trial.clip_id)
     return PairClip(
         position=int(trial.pair_position or 0),
@@ -112,7 +112,7 @@ def _clip(session: Session, settings: StudySettings, trial: Trial) -> PairClip:
         audio_mime=served.mime,
         duration_s=served.duration_s,
         required_listen_s=required_listen_seconds(served.duration_s, settings.listening_requirement),
-        heard=trial.listen_met_at is not None,
+        heard=trial_drafts.heard_by_player(session, participant, trial),
     )
 
 

@@ -118,6 +118,16 @@ def keep_heard(session: Session, participant: Participant, trial_index: int, hea
     repository.save_draft(session, participant, HEARD_DRAFT, {**stored, str(trial_index): heard.as_dict()})
 
 
+def heard_by_player(session: Session, participant: Participant, trial: Trial) -> bool:
+    """Whether the participant's player reported ``trial``'s clip heard and the server accepted it.
+
+    Not ``trial.listen_met_at`` alone: with a requirement within the server's clock tolerance
+    (e.g. 1 s of a 20 s clip) the server's clock check passes the moment the clip is sent, and
+    a refresh would then open the questions of a clip nobody played.
+    """
+    return trial.listen_met_at is not None and heard_so_far(session, participant, trial.trial_index) is not None
+
+
 def heard_so_far(session: Session, participant: Participant, trial_index: int) -> Listening | None:
     """The report kept by :func:`keep_heard` for ``trial_index`` (None when there is none)."""
     return Listening.from_dict(repository.draft(session, participant, HEARD_DRAFT).get(str(trial_index)))

@@ -185,7 +185,7 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
         label=label,
         ask_reason=_asks_source(participant, settings)
         and reasons.asks_reason_per_trial(settings, participant.condition, trial.kind),
-        heard=trial.listen_met_at is not None,
+        heard=trial_drafts.heard_by_player(session, participant, trial),
     )
 
 
@@ -219,8 +219,8 @@ def mark_listened(session: Session, participant: Participant, trial_index: int, 
     trial = repository.trial_at(session, participant, trial_index)
     if trial is None:
         return False
-    if trial.listen_met_at is not None:  # every rerun after the report asks again: answer cheaply
-        return True
+    if trial.listen_met_at is not None and trial_drafts.heard_so_far(session, participant, trial_index) is not None:
+        return True  # every rerun after the report asks again: answer cheaply
     if trial.response is not None:
         return False
     duration_s, requirement = _listening_terms(session, participant, trial)

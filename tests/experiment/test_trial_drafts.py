@@ -17,7 +17,7 @@ from experiment import paired_trials, repository, trial_drafts
 from experiment.answers import Answer
 from experiment.entry import load_participant
 from experiment.trial_drafts import ANSWERS_DRAFT, HEARD_DRAFT, Listening
-from experiment.trials import current_trial, mark_listened, submit_answer
+from experiment.trials import current_trial, mark_listened, mark_shown, submit_answer
 from tests.experiment.drive import add_clips, configure, good_answer, reach_trials, shown_seconds_ago
 
 pytestmark = pytest.mark.usefixtures("data_env")
@@ -171,3 +171,22 @@ def test_a_refreshed_pair_keeps_both_clips_answers_and_listening():
     with db.session_scope() as s:
         rows = [r for r in s.scalars(select(Response)) if r.trial_index in {c.trial_index for c in view.clips}]
         assert len(rows) == 2 and all(r.listened_s == 20.0 and r.plays == 2 and r.pair_choice == 2 for r in rows)
+
+
+def test_a_short_requirement_the_clock_passes_at_once_opens_nothing_until_the_player_reports():
+    """1 % of a clip is within the server's clock tolerance: the clock check passes when the clip
+    is sent, yet a refresh before the player reported must not open the questions."""
+    add_clips(6, 6)
+    configure(n_trials=4, screening="off", practice_trial=False, listening_requirement=0.01)
+    token = reach_trials()
+    screen = current_index(token)
+    with db.session_scope() as s:
+        mark_shown(s, load_participant(s, token), screen)
+    with db.session_scope() as s:  # the refresh: a new page run, no report from any player
+        view = current_trial(s, load_participant(s, token))
+        assert view.trial_index == screen and view.required_listen_s <= 1.0
+        assert not view.heard
+    with db.session_scope() as s:
+        assert mark_listened(s, load_participant(s, token), screen, Listening(listened_s=1.0, plays=1))
+    with db.session_scope() as s:
+        assert current_trial(s, load_participant(s, token)).heard
