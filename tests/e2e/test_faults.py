@@ -112,7 +112,9 @@ def test_a_full_disk_shows_the_retry_page_and_the_answer_is_stored_once_after_sp
             "Sure AI",
             clip_heading(1, "de"),
             lang="de",
-            before_submit=lambda: filler.append(fill(small_disk)),
+            # Each rating click stores a draft (issue 24 item 8): let those runs finish before the disk
+            # fills, or the last one meets the full disk first and the retry page replaces the button.
+            before_submit=lambda: (wait_for_app(page), filler.append(fill(small_disk))),
         )
         wait_for_app(page, translate(RETRY_TITLE, "de"))
         shown = page.locator('[data-testid="stMain"]').inner_text()
