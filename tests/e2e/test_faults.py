@@ -102,6 +102,11 @@ def test_a_full_disk_shows_the_retry_page_and_the_answer_is_stored_once_after_sp
     page = context.new_page()
     page.set_default_timeout(60_000)
     filler: list[Path] = []
+
+    def fill_the_disk_once_drafts_are_stored() -> None:
+        wait_for_app(page)
+        filler.append(fill(small_disk))
+
     try:
         page.goto(f"{server.url}/?lang=de")
         drive.consent(page, lang="de")
@@ -114,7 +119,7 @@ def test_a_full_disk_shows_the_retry_page_and_the_answer_is_stored_once_after_sp
             lang="de",
             # Each rating click stores a draft (issue 24 item 8): let those runs finish before the disk
             # fills, or the last one meets the full disk first and the retry page replaces the button.
-            before_submit=lambda: (wait_for_app(page), filler.append(fill(small_disk))),
+            before_submit=fill_the_disk_once_drafts_are_stored,
         )
         wait_for_app(page, translate(RETRY_TITLE, "de"))
         shown = page.locator('[data-testid="stMain"]').inner_text()
