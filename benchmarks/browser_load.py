@@ -215,6 +215,35 @@ def _journey(page, options: Options, result: BrowserResult, rng: random.Random, 
     result.completed = True
 
 
+def count_script_runs(page, result: BrowserResult) -> None:
+    """Count the script runs the server starts for this tab, as the websocket client does.
+
+    Every run, a fragment's included, begins with a ``new_session`` ForwardMsg; every rerun the
+    frontend asks for is a ``rerun_script`` BackMsg (``reruns_requested``).
+    """
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    def received(payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg()
+            message.ParseFromString(payload)
+            result.script_runs += message.WhichOneof("type") == "new_session"
+
+    def sent(payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            message = BackMsg()
+            message.ParseFromString(payload)
+            result.reruns_requested += message.WhichOneof("type") == "rerun_script"
+
+    def watch(socket) -> None:
+        if socket.url.endswith("/_stcore/stream"):
+            socket.on("framereceived", received)
+            socket.on("framesent", sent)
+
+    page.on("websocket", watch)
+
+
 def run_participant(number: int, options: Options, stop: threading.Event) -> BrowserResult:
     """Consent to debrief in its own Chromium; errors are kept in the result, browsers always closed."""
     from playwright.sync_api import sync_playwright
@@ -229,6 +258,7 @@ def run_participant(number: int, options: Options, stop: threading.Event) -> Bro
                 context = browser.new_context(viewport={"width": 1000, "height": 900})
                 context.add_init_script(CLICK_CLOCK_JS)
                 page = context.new_page()
+                count_script_runs(page, result)
                 page.set_default_timeout(options.timeout_s * 1000)
                 _journey(page, options, result, rng, stop)
             finally:
@@ -308,6 +338,7 @@ def report(
         state = "completed" if r.completed else f"FAILED ({r.error})"
         print(
             f"  participant {r.number}: {state}; {r.answers_sent} answers in {r.wall_s:.0f} s; "
+            f"{r.script_runs} script runs ({r.reruns_requested} reruns asked); "
             f"next clip ready [s]: {clips or '-'}; last answer -> debrief {debrief} s"
         )
     completed = [r for r in results if r.completed]
@@ -319,9 +350,14 @@ def report(
         f"completed but not marked complete {check.incomplete}  (answers stored per participant "
         f"{check.answers_per_participant})"
     )
+    runs = sum(r.script_runs for r in results)
+    print(f"script runs per participant {runs / max(len(results), 1):.1f}")
     if cpu_s is not None:
         per = cpu_s / len(completed) if completed else float("nan")
-        print(f"server CPU {cpu_s:.1f} s: {per:.2f} s per completed participant")
+        print(
+            f"server CPU {cpu_s:.1f} s: {per:.2f} s per completed participant, "
+            f"{1000 * cpu_s / max(runs, 1):.0f} ms per script run"
+        )
     print(
         f"browser-side CPU (Chromium + Playwright drivers + this process) {client_cpu_s:.1f} s, "
         f"{client_cpu_s / max(len(results), 1):.1f} s per participant"

@@ -144,19 +144,29 @@ def start_server(app_dir: Path, data_dir: Path, log_path: Path) -> tuple[subproc
 # Study settings and the database check
 
 
-def configure_study(n_trials: int, listening_requirement: float) -> str:
-    """Store the benchmark's settings as a new study version; returns a one-line description."""
+def configure_study(n_trials: int, listening_requirement: float, like_browser_load: bool = False) -> str:
+    """Store the benchmark's settings as a new study version; returns a one-line description.
+
+    ``like_browser_load``: the study of ``benchmarks/browser_load.py --screening`` instead (main
+    trials only, one headphone sound, no questions after the clips), so that the script runs a
+    Chromium participant causes can be compared with this client's.
+    """
     from core import db
     from experiment import repository
 
     with db.session_scope() as session:
         _, current = repository.current_settings(session)
-        settings = current.with_changes(
-            prolific_enabled=False,
-            n_trials=n_trials,
-            screening="optional",
-            listening_requirement=listening_requirement,
-        )
+        if like_browser_load:
+            from benchmarks.browser_load import study_settings
+
+            settings = study_settings(n_trials, screening=True, base=current)
+        else:
+            settings = current.with_changes(
+                prolific_enabled=False,
+                n_trials=n_trials,
+                screening="optional",
+                listening_requirement=listening_requirement,
+            )
         repository.save_settings(session, settings, note="benchmarks/participant_load.py")
         repository.set_study_open(session, repository.default_study_id(session), True)
     extra = [name for name in ("practice_trial", "attention_check", "repeat_check") if getattr(settings, name)]
@@ -283,6 +293,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ramp", type=float, default=0.0, help="arrivals spread evenly over this many s")
     parser.add_argument("--trials", type=int, default=12, help="main trials (even; default 12 -> 15 answers)")
     parser.add_argument("--listening-requirement", type=float, default=1.0)
+    parser.add_argument(
+        "--like-browser-load",
+        action="store_true",
+        help="the study of browser_load.py --screening (main trials only, one headphone sound), to compare runs",
+    )
     parser.add_argument("--server-pid", type=int, action="append", help="server process(es) for CPU")
     parser.add_argument("--app-dir", type=Path, default=REPO, help="with --start-server: the checkout to serve")
     parser.add_argument("--data", type=Path, help="with --start-server: data folder (default: a fresh temp one)")
@@ -305,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         url = args.url.rstrip("/")
         wait_healthy(url, None, timeout_s=10)
     try:
-        study = configure_study(args.trials, args.listening_requirement)
+        study = configure_study(args.trials, args.listening_requirement, args.like_browser_load)
         pids = args.server_pid or ([process.pid] if process else pids_listening_on(int(url.rsplit(":", 1)[1])))
         print(
             f"participant_load: {url}  server pid(s) {pids or 'not found'}  n={args.n}  "
