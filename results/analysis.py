@@ -41,6 +41,7 @@ from results.statistics.moderators import ModeratorModel, moderator_model
 from results.statistics.paired_detection import detection_side_by_side, has_paired_data
 from results.statistics.pairing_effect import PairingEffect, pairing_effect
 from results.statistics.roc import ROC, roc_from_confidence
+from results.statistics.roles import TestRole, designs_in_data, roles_for
 from results.statistics.zroc import ZROC, zroc_fit
 
 T = TypeVar("T")
@@ -187,6 +188,11 @@ class Analysis:
     def scales(self) -> list[str]:
         """The rating scales with at least one rating under the filters."""
         return [s for s in SCALES if s in self.trials.columns and self.trials[s].notna().any()]
+
+    @property
+    def test_roles(self) -> list[TestRole]:
+        """The tests of the designs in the data, each with its preregistered role (confirmatory or exploratory)."""
+        return self._once(("test_roles",), lambda: roles_for(designs_in_data(self.trials)))
 
     # Detection ------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from results.rendering.report_html import REPORT_CSS, esc, format_interval, html
 from results.rendering.stats import ROC_METHOD
 from results.statistics import emotion, lens, models
 from results.statistics.emotion_ordinal import SENSITIVITY_LABEL, OrdinalEmotionModel
+from results.statistics.roles import role_tag
 
 
 def _effect_label(effect: str) -> str:
@@ -63,11 +64,13 @@ def _emotion_section(analysis: Analysis) -> str:
         "source association: clips the same listener judged AI vs judged human, whatever their true source. "
         "It is an association, not an effect of the AI label: the guess and the rating both come from the "
         "listening experience.</p>",
+        f'<p class="meta">The emotion analysis: {esc(role_tag("emotion"))}.</p>',
         emotion_analysis_html(analysis.emotion_analysis)
         if analysis.plan.emotion_models
         else '<p class="meta">The emotion analysis (the ordinal mixed model per scale, over participants and '
         "clips) is in the report when the emotion models are fitted.</p>",
         "<h3>Paired tests (participants as the unit; clips fixed)</h3>",
+        f'<p class="meta">{esc(role_tag("emotion_paired"))}.</p>',
         html_table(
             [
                 "Scale",
@@ -179,6 +182,7 @@ def _lens_section(analysis: Analysis) -> str:
     rows = _lens_rows(summary)
     parts = [
         "<h2>Acoustic features (lens model)</h2>",
+        f'<p class="meta">{esc(role_tag("features"))}.</p>',
         html_table(["Quantity", "Value", "95% interval", "n"], rows, numeric=(1, 2, 3)),
     ]
     if summary.cues:
@@ -213,16 +217,23 @@ def _mixed_models_section(analysis: Analysis) -> tuple[str, list[str]]:
     """(HTML, methods sentences) of the detection GLMM and, with the plan's emotion models, per scale the ordinal
     model (the emotion analysis) and the LMM (its sensitivity check)."""
     parts, methods = ["<h2>Mixed models</h2>"], []
-    results: list[tuple[str, models.DetectionModel | models.EmotionModel | OrdinalEmotionModel | Failure]]
-    results = [("Detection (probit GLMM)", analysis.detection_model)]
+    # (title, key of its test's role in results.statistics.roles or "" for a model that describes, fitted model)
+    results: list[tuple[str, str, models.DetectionModel | models.EmotionModel | OrdinalEmotionModel | Failure]]
+    results = [("Detection (probit GLMM)", "", analysis.detection_model)]
     if analysis.plan.emotion_models:
         for scale in analysis.scales:
             results += [
-                (f"Emotion: {scale} (ordinal CLMM, the emotion analysis)", analysis.emotion_ordinal_model(scale)),
-                (f"Emotion: {scale} (LMM, {SENSITIVITY_LABEL})", analysis.emotion_model(scale)),
+                (
+                    f"Emotion: {scale} (ordinal CLMM, the emotion analysis)",
+                    "emotion",
+                    analysis.emotion_ordinal_model(scale),
+                ),
+                (f"Emotion: {scale} (LMM, {SENSITIVITY_LABEL})", "emotion_linear", analysis.emotion_model(scale)),
             ]
-    for title, result in results:
+    for title, role, result in results:
         parts.append(f"<h3>{esc(title)}</h3>")
+        if role:
+            parts.append(f'<p class="meta">{esc(role_tag(role))}.</p>')
         if isinstance(result, Failure):
             parts.append(f"<p>Not fitted: {esc(result.reason)}</p>")
             continue
@@ -269,6 +280,23 @@ def _model_html(result: models.DetectionModel | models.EmotionModel) -> str:
                 [[v["group"], v["term"], format_number(v["sd"], 3)] for v in result.variance_components],
                 numeric=(2,),
             ),
+        ]
+    )
+
+
+ROLES_HEADER = ["Test", "Role", "Question", "Generalises over"]
+
+
+def _roles_section(analysis: Analysis) -> str:
+    """The tests of the designs in the data with their preregistered roles, as the Overview and the preregistration
+    list them (:mod:`results.statistics.roles`); each test's section below carries its tag."""
+    rows = [[r.test, r.role, r.question, r.generalises] for r in analysis.test_roles]
+    return "\n".join(
+        [
+            "<h2>Confirmatory and exploratory tests (as preregistered)</h2>",
+            html_table(ROLES_HEADER, rows),
+            '<p class="meta">Only a confirmatory test answers its research question (one p-value each); every other '
+            "p-value in this report is exploratory.</p>",
         ]
     )
 
@@ -344,6 +372,7 @@ def build_report_html(
         f'<p class="meta">Generated {generated:%Y-%m-%d %H:%M} UTC. Filters: {esc(filters_description)}.</p>',
         preamble_html,
         _data_section(analysis),
+        _roles_section(analysis),
         detection_html,
     ]
     if analysis.n_participants:

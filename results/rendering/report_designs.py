@@ -17,6 +17,7 @@ from results.statistics.designs import (
 )
 from results.statistics.paired_detection import METHODS as PAIRED_METHODS
 from results.statistics.pairing_effect import PairingEffect
+from results.statistics.roles import role_tag
 
 TERM_LABELS = {
     "label_ai": "AI label (vs person)",
@@ -98,11 +99,12 @@ def pairing_rows(effect: PairingEffect) -> list[list[str]]:
 
 def pairing_block(effect: PairingEffect | Failure) -> str:
     """The report's similar-versus-random section."""
+    heading = f'<h3>{PAIRING_TITLE}</h3><p class="meta">{esc(role_tag("pairing"))}.</p>'
     if isinstance(effect, Failure):
-        return f"<h3>{PAIRING_TITLE}</h3><p>Not modelled: {esc(effect.reason)}</p>"
+        return f"{heading}<p>Not modelled: {esc(effect.reason)}</p>"
     return "\n".join(
         [
-            f"<h3>{PAIRING_TITLE}</h3>",
+            heading,
             f"<p>{esc(pairing_sentence(effect))}</p>",
             html_table(PAIRING_HEADER, pairing_rows(effect), numeric=(1, 2, 3, 4, 5)),
             f'<p class="meta">{esc(PAIRING_GENERALISES)} {esc(effect.methods)} Fit: {esc(effect.fit_status)}</p>',
@@ -110,12 +112,15 @@ def pairing_block(effect: PairingEffect | Failure) -> str:
     )
 
 
-def _block(title: str, effects: DesignEffects | Failure) -> str:
+def _block(title: str, role: str, effects: DesignEffects | Failure) -> str:
+    """One design effect's section: its title, its preregistered role (a key of :data:`results.statistics.roles.ROLES`)
+    and its table, or why it was not modelled."""
+    heading = f'<h3>{esc(title)}</h3><p class="meta">{esc(role_tag(role))}.</p>'
     if isinstance(effects, Failure):
-        return f"<h3>{esc(title)}</h3><p>Not modelled: {esc(effects.reason)}</p>"
+        return f"{heading}<p>Not modelled: {esc(effects.reason)}</p>"
     return "\n".join(
         [
-            f"<h3>{esc(title)}</h3>",
+            heading,
             f'<p class="meta">{effects.n_participants} participants, {effects.n_clips} clips, '
             f"{effects.n_ratings} ratings. {esc(effects.method)}"
             + "".join(f"<br>{esc(structure)}" for structure in effects.structures)
@@ -129,13 +134,13 @@ def design_section(analysis: Analysis) -> str:
     """HTML for the design conditions that have data ('' when none has)."""
     parts = []
     if analysis.label_effects is not None:
-        parts.append(_block("Effect of the AI label", analysis.label_effects))
+        parts.append(_block("Effect of the AI label", "label", analysis.label_effects))
     if analysis.guess_question_effects is not None:
-        parts.append(_block("Effect of being asked to guess", analysis.guess_question_effects))
+        parts.append(_block("Effect of being asked to guess", "asked", analysis.guess_question_effects))
     if analysis.paired_side_by_side is not None:
         parts += [
             "<h3>Single-clip vs paired detection</h3>",
-            f'<p class="meta">{esc(PAIRED_METHODS)}</p>',
+            f'<p class="meta">{esc(role_tag("paired_detection"))}. {esc(PAIRED_METHODS)}</p>',
             html_table(SIDE_BY_SIDE_HEADER, side_by_side_rows(analysis.paired_side_by_side), numeric=(1, 2, 3, 4, 5)),
         ]
     if analysis.pairing_effect is not None:

@@ -17,6 +17,7 @@ from results.rendering.sentences import decision_sentence, headline_sentence, zr
 from results.statistics import detection
 from results.statistics.equivalence import Decision
 from results.statistics.headline import FIXED_CLIPS_LABEL, HeadlineDetection
+from results.statistics.roles import role_tag
 
 
 def _headline_html(top: HeadlineDetection, decision: Decision) -> str:
@@ -57,10 +58,12 @@ def _headline_html(top: HeadlineDetection, decision: Decision) -> str:
         [
             f'<p class="note"><strong>{esc(headline_sentence(top))}</strong></p>',
             f'<p class="note">{esc(decision_sentence(decision))} The margin is the analysis plan\'s; '
-            "the Overview shows the verdict under any other.</p>",
+            f"the Overview shows the verdict under any other. {esc(role_tag('equivalence'))}.</p>",
             f'<p class="meta">Headline: inference over participants <em>and</em> clips ({top.n_participants} '
             f"participants, {top.n_clips} clips, {top.n_trials} main trials). {status}</p>",
             html_table(["Measure", "Estimate", "95% interval", "Test"], rows, numeric=(1, 2)),
+            f'<p class="meta">d′: {esc(role_tag("d_prime"))}. c: {esc(role_tag("criterion"))}. Accuracy and AUC: '
+            f"{esc(role_tag('accuracy_auc'))}.</p>",
         ]
     )
 
@@ -135,6 +138,7 @@ def detection_section(analysis: Analysis) -> tuple[str, str]:
         _headline_html(top, analysis.decision()),
         _bootstrap_html(analysis),
         f"<h3>Pooled binomial and per-participant t-tests ({esc(FIXED_CLIPS_LABEL)})</h3>",
+        f'<p class="meta">{esc(role_tag("fixed_clips"))}.</p>',
         html_table(["Measure", "Estimate", "95% interval", "n", "Test"], rows, numeric=(1, 2)),
         html_figure(
             charts.hit_fa_chart(summary), f"Hits and false alarms with Wilson 95% intervals ({rests_on}; clips fixed)."
@@ -148,7 +152,7 @@ def detection_section(analysis: Analysis) -> tuple[str, str]:
             f"Empirical ROC from the 6-point confidence scale ({rests_on}); the AUC interval generalises "
             "over participants and clips.",
         ),
-        f'<p class="meta">Equal-variance check: {esc(zroc_sentence(analysis.zroc))}</p>',
+        f'<p class="meta">Equal-variance check ({esc(role_tag("zroc"))}): {esc(zroc_sentence(analysis.zroc))}</p>',
     ]
     methods = top.methods + (" " + top.model.method if top.model is not None else "")
     methods += " " + analysis.zroc.method if analysis.zroc is not None else ""
@@ -164,7 +168,7 @@ def breakdown_section(analysis: Analysis) -> str:
         "measured against all human clips.</p>",
     ]
     family = analysis.breakdown_family()
-    parts.append(f'<p class="meta">Multiplicity: {esc(family.family)}.</p>')
+    parts.append(f'<p class="meta">{esc(role_tag("breakdowns"))}. Multiplicity: {esc(family.family)}.</p>')
     for column in analysis.plan.breakdowns:
         if column not in analysis.trials.columns:
             continue
@@ -218,9 +222,9 @@ def _pooled_accuracy(pooled: pd.DataFrame, level: object) -> str:
 def moderator_section(analysis: Analysis) -> str:
     """Effects of training, AI exposure and attitude on d' and c
     (:func:`results.statistics.moderators.moderator_model`)."""
-    model = analysis.moderators
+    model, role = analysis.moderators, f'<p class="meta">{esc(role_tag("moderators"))}.</p>'
     if isinstance(model, Failure):
-        return f"<h3>Moderators</h3><p>Not modelled: {esc(model.reason)}</p>"
+        return f"<h3>Moderators</h3>{role}<p>Not modelled: {esc(model.reason)}</p>"
     rows = [
         [
             row.label,
@@ -235,6 +239,7 @@ def moderator_section(analysis: Analysis) -> str:
     return "\n".join(
         [
             "<h3>Moderators</h3>",
+            role,
             f'<p class="meta">Change per SD of the moderator ({model.n_participants} participants with every '
             f"moderator answered, {model.n_trials} trials). {esc(model.method)} Fit: {esc(model.fit_status)}. "
             f"p (Holm): {esc(model.family)}.</p>",

@@ -14,6 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pandas as pd
+
+from core.vocabulary import Condition
+from results.statistics.paired_detection import has_paired_data
+
 CONFIRMATORY = "confirmatory"
 EXPLORATORY = "exploratory"
 
@@ -141,6 +146,20 @@ def study_designs(conditions: Iterable[str], paired: bool, pairing_randomised: b
         | ({"paired"} if paired else set())
         | ({"paired pairing"} if pairing_randomised else set())
     )
+
+
+def designs_in_data(trials: pd.DataFrame) -> set[str]:
+    """The designs of :func:`study_designs` that a trial table holds answers from (what its results pages show).
+
+    A missing condition is an answer from before the designs existed, all blind (as
+    :mod:`results.statistics.designs` reads it); similar-versus-random pairing needs both pairing types.
+    """
+    if "condition" in trials:
+        conditions = list(trials["condition"].astype("object").fillna(Condition.BLIND).unique())
+    else:
+        conditions = []
+    randomised = "pairing" in trials and trials["pairing"].dropna().nunique() > 1
+    return study_designs(conditions or [Condition.BLIND], has_paired_data(trials), randomised)
 
 
 def roles_for(designs: set[str]) -> list[TestRole]:

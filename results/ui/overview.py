@@ -14,7 +14,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.vocabulary import Condition
 from results.analysis import BREAKDOWN_ATTRIBUTES, Analysis, Failure
 from results.mixed.bootstrap import DEFAULT_SAMPLES
 from results.rendering import charts
@@ -32,8 +31,7 @@ from results.statistics.detection import DetectionSummary
 from results.statistics.emotion_ordinal import SENSITIVITY_LABEL
 from results.statistics.equivalence import DETECTION, EQUIVALENT
 from results.statistics.headline import FIXED_CLIPS_LABEL, HeadlineDetection
-from results.statistics.paired_detection import has_paired_data
-from results.statistics.roles import role_tag, roles_for, study_designs
+from results.statistics.roles import role_tag
 from results.ui.designs import design_section
 from results.ui.filters import page_analysis
 from results.ui.flow import show_flow
@@ -71,18 +69,12 @@ def roles_section(analysis: Analysis) -> None:
     The table the preregistration prints (:mod:`results.statistics.roles`), for the designs in the data; every
     test below carries its tag too.
     """
-    trials = analysis.trials
-    # Missing condition: answers from before the designs existed, all blind (as results.statistics.designs reads it).
-    conditions = trials["condition"].astype("object").fillna(Condition.BLIND).unique() if "condition" in trials else []
-    conditions = list(conditions) or [Condition.BLIND]
-    randomised = "pairing" in trials and trials["pairing"].dropna().nunique() > 1
-    roles = roles_for(study_designs(conditions, has_paired_data(trials), randomised))
     with st.expander("Confirmatory and exploratory tests (as preregistered)"):
         show_table(
             pd.DataFrame(
                 [
                     {"Test": r.test, "Role": r.role, "Question": r.question, "Generalises over": r.generalises}
-                    for r in roles
+                    for r in analysis.test_roles
                 ]
             ),
             empty="No tests.",

@@ -10,8 +10,10 @@ import pytest
 from results.analysis import Analysis, AnalysisPlan
 from results.data.dataset import Dataset, Filters
 from results.data.table import empty_trial_table
+from results.planning.designs_simulate import simulate_design_study
 from results.planning.simulate import simulate_study
 from results.rendering.report import build_report_html
+from results.rendering.report_designs import design_section
 from results.statistics import detection, emotion, models
 from results.statistics.emotion_ordinal import emotion_ordinal_model
 from results.statistics.roc import roc_from_confidence
@@ -87,3 +89,44 @@ def test_report_with_mixed_models_reports_their_estimates(trials):
 def test_report_of_an_empty_table_says_so():
     html = build_report_html(Analysis.of_trials(empty_trial_table()))
     assert "No answered main trials under these filters." in html
+
+
+def _role_tags_after(html: str, heading: str) -> str:
+    """The first role note (class "meta") after ``heading``, unescaped."""
+    start = html.index(heading)
+    found = re.search(r'<p class="meta">([^<]*?(?:Confirmatory|Exploratory) \([^<]*?\))', html[start:])
+    assert found, heading
+    return found.group(1).replace("&#x27;", "'")
+
+
+def test_report_tags_each_test_confirmatory_or_exploratory_as_preregistered(trials, html):
+    # The table the Overview and the preregistration show, for the designs in the data (a blind study).
+    roles = Analysis.of_trials(trials).test_roles
+    table = re.search(r"Confirmatory and exploratory tests \(as preregistered\)</h2>(.*?)</table>", html, re.S)
+    assert table, "the report lists the tests with their roles"
+    listed = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", table.group(1))
+    assert [(test.replace("&#x27;", "'"), role) for test, role, _ in listed] == [(r.test, r.role) for r in roles]
+    assert {r.key for r in roles} >= {"d_prime", "criterion", "fixed_clips", "moderators"}
+    assert "pairing" not in {r.key for r in roles} and "label" not in {r.key for r in roles}
+    # Each test carries its tag where the report shows it.
+    assert "d′: Confirmatory (RQ1). c: Exploratory (no hypothesis). Accuracy and AUC: Exploratory (RQ1 on other" in html
+    assert "Confirmatory (RQ1, when detection is not shown)" in html  # the equivalence verdict
+    assert (
+        _role_tags_after(html, "Pooled binomial and per-participant t-tests") == "Exploratory (clips treated as fixed)"
+    )
+    assert "Equal-variance check (Exploratory (model check of d′))" in html
+    assert _role_tags_after(html, "<h3>Moderators</h3>") == "Exploratory (no hypothesis)"
+    assert _role_tags_after(html, "Detection by group").startswith("Exploratory (no hypothesis)")
+    assert "The emotion analysis: Confirmatory (RQ2)" in html
+    assert _role_tags_after(html, "<h3>Paired tests") == "Exploratory (clips treated as fixed)"
+    assert _role_tags_after(html, "Acoustic features (lens model)") == "Exploratory (no hypothesis)"
+
+
+def test_report_tags_the_emotion_models_and_the_design_effects(trials):
+    html = build_report_html(Analysis.of_trials(trials, AnalysisPlan(emotion_models=True)))
+    assert _role_tags_after(html, "Emotion: moved (ordinal CLMM") == "Confirmatory (RQ2)"
+    assert _role_tags_after(html, "Emotion: moved (LMM") == "Exploratory (sensitivity check of RQ2)"
+    study = simulate_design_study(40, 12, seed=5, scales=("moved",))  # blind and labelled participants
+    designs = design_section(Analysis.of_trials(study))
+    assert _role_tags_after(designs, "<h3>Effect of the AI label</h3>") == "Confirmatory (RQ3)"
+    assert "label" in {role.key for role in Analysis.of_trials(study).test_roles}  # and in the roles table
