@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, delete, event, func, inspect, select, update
+from sqlalchemy import JSON, CursorResult, DateTime, String, case, delete, event, func, inspect, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -449,6 +450,34 @@ def save_draft(session: Session, participant: Participant, name: str, value: dic
     else:
         row.value = value
     session.flush()
+
+
+def save_screen_draft(session: Session, token: str, name: str, screen: int, value: dict) -> bool:
+    """Store ``value`` as the draft ``name`` of the participant with resume ``token``, unless ``screen`` is answered.
+
+    One statement, no participant row loaded (a draft is written at every answer given on a trial
+    page, about six times a trial): an INSERT ... SELECT from the participant by token, skipped
+    when a response to trial ``screen`` exists, that replaces the draft on conflict. A change
+    racing the submit of the same screen on PostgreSQL may leave a draft naming the answered
+    screen (it waits for the submit's delete, then inserts); such a draft is never shown (only
+    the unanswered screen's draft is read back) and the next screen's replaces it.
+
+    Returns
+    -------
+    bool
+        False when nothing was stored (unknown token, or the screen answered already).
+    """
+    answered = select(Response.id).where(Response.participant_id == Participant.id, Response.trial_index == screen)
+    source = select(
+        Participant.id, literal(name, String), literal(value, JSON), literal(utcnow(), DateTime(timezone=True))
+    ).where(Participant.resume_token == token, ~answered.exists())
+    insert_ = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert_(ParticipantDraft).from_select(["participant_id", "name", "value", "updated_at"], source)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ParticipantDraft.participant_id, ParticipantDraft.name],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+    )
+    return session.execute(statement.returning(ParticipantDraft.participant_id)).first() is not None
 
 
 def drop_draft(session: Session, participant: Participant, name: str) -> None:

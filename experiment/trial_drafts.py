@@ -7,7 +7,7 @@ so far were gone, and the questions stayed locked until the clip had been heard 
 ``trial_answers``
     The answers so far on the screen shown (one clip, or a pair), by field ("valence",
     "confidence", "1_liking" ...), for the screen named by its first trial's index. Written at
-    every change of a question, shown again after a refresh.
+    every change of a question (all the screen's clicked answers at once), shown again after a refresh.
 ``trial_heard``
     Per trial index, what the player reported when the server accepted the listening
     requirement (:func:`experiment.trials.mark_listened`): after a refresh the questions stay
@@ -22,6 +22,7 @@ Drafts stay on the server; the browser gets back only the participant's own answ
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -92,24 +93,22 @@ def answers_so_far(session: Session, participant: Participant, screen: int) -> d
     return dict(fields)
 
 
-def keep_answer(session: Session, participant: Participant, screen: int, field: str, value: Any) -> bool:
-    """Keep ``value`` as the answer to ``field`` on the screen whose first trial is ``screen``.
+def keep_answers(session: Session, token: str, screen: int, answers: Mapping[str, Any]) -> bool:
+    """Keep ``answers`` as what the participant with resume ``token`` has given on the screen ``screen``.
 
-    ``value`` is what the question's widget holds: an int (a rating, a choice), a short string
-    (an option, a comment) or None (cleared). Nothing is kept (False) for a screen already
-    answered (a click that raced the submit, a second tab), a malformed field or value.
+    ``answers`` is every clicked question of the screen as the browser session holds it now,
+    field -> value: an int (a rating, a choice), a short string (an option) or None (not yet
+    given); it replaces what was kept for the screen (a refresh restores the questions from it,
+    so a session holds what was kept before). One UPSERT, no participant loaded: it runs at every
+    answer given (:func:`experiment.repository.save_screen_draft`). Nothing is kept (False) for a
+    screen already answered (a click that raced the submit, a second tab), an unknown token, or
+    a malformed field or value.
     """
-    if not (isinstance(field, str) and _FIELD.fullmatch(field) and _storable(value)):
+    if not all(isinstance(field, str) and _FIELD.fullmatch(field) and _storable(v) for field, v in answers.items()):
         return False
-    # After a concurrent submit's transaction (which drops the drafts), never before it.
-    repository.lock_participant(session, participant)
-    if screen in repository.answered_indices(session, participant):
-        return False
-    stored = repository.draft(session, participant, ANSWERS_DRAFT)
-    fields = stored.get("fields") if stored.get("screen") == screen else None
-    fields = {**(fields if isinstance(fields, dict) else {}), field: value}
-    repository.save_draft(session, participant, ANSWERS_DRAFT, {"screen": screen, "fields": fields})
-    return True
+    return repository.save_screen_draft(
+        session, token, ANSWERS_DRAFT, screen, {"screen": screen, "fields": dict(answers)}
+    )
 
 
 def keep_heard(session: Session, participant: Participant, trial_index: int, heard: Listening) -> None:

@@ -154,11 +154,7 @@ def current_trial(session: Session, participant: Participant) -> TrialView | Non
         return None
     settings = settings_for(session, participant)
     trials, answered = repository.trials_and_answered(session, participant)
-    wanted_practice = participant.step == Step.PRACTICE
-    trial = next(
-        (t for t in trials if t.trial_index not in answered and (t.kind == TrialKind.PRACTICE) == wanted_practice),
-        None,
-    )
+    trial = _first_unanswered(trials, answered, participant.step)
     if trial is None:
         return None
     numbers = clip_numbers(trials)
@@ -261,33 +257,36 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
     submits race. Quality flags are updated; after the last trial the participant is completed
     (completion code set). The caller's session scope commits (before the next clip is shown).
     """
-    trial = repository.trial_at(session, participant, trial_index) if isinstance(trial_index, int) else None
+    # The trial list and the answered set once (a submit used to read them five times); the
+    # unique answer per trial, taken under the participant's lock, still decides a race.
+    trials, answered = repository.trials_and_answered(session, participant)
+    trial = next((t for t in trials if t.trial_index == trial_index), None) if isinstance(trial_index, int) else None
     if trial is None:
         return SubmitResult("rejected", _("This trial does not exist. Please reload the page."), participant.step)
-    if trial.response is not None or trial_index in repository.answered_indices(session, participant):
+    if trial_index in answered:
         return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
     if trial.pair_trial is not None:  # one clip of a pair: the pair is answered as one (experiment.paired_trials)
         return SubmitResult(
             "rejected", _("Please answer the pair currently shown. Reload the page if in doubt."), participant.step
         )
-    current = current_trial(session, participant)
+    current = _first_unanswered(trials, answered, participant.step)
     if current is None or current.trial_index != trial_index:
-        if trial_index in repository.answered_indices(session, participant):  # answered meanwhile
-            return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
         return SubmitResult(
             "rejected", _("Please answer the clip currently shown. Reload the page if in doubt."), participant.step
         )
     settings = settings_for(session, participant)
+    duration_s, requirement = _listening_terms(session, participant, trial)
+    ask_source = _asks_source(participant, settings)
     now = utcnow()
     # Heard before a refresh: the answer carries the report the server accepted then.
     answer = trial_drafts.with_kept_listening(session, participant, trial, answer)
     problem = answer_problem(
-        answer, settings, current.required_listen_s, ask_source=current.ask_source
-    ) or listening.too_early_problem(trial, now, current.duration_s, settings.listening_requirement)
+        answer, settings, required_listen_seconds(duration_s, requirement), ask_source=ask_source
+    ) or listening.too_early_problem(trial, now, duration_s, requirement)
     if problem:
         return SubmitResult("rejected", problem, participant.step)
     # The answer proves the requirement met by now, if no report said so earlier.
-    listening.note_requirement_met(trial, now, current.duration_s, settings.listening_requirement)
+    listening.note_requirement_met(trial, now, duration_s, requirement)
 
     response = _response(participant, settings, trial, answer, now)
     # Serialise with a concurrent submit of the same participant before inserting; the lock's
@@ -296,17 +295,29 @@ def submit_answer(session: Session, participant: Participant, trial_index: int, 
     if not repository.insert_response(session, response):
         return SubmitResult("duplicate", _(_DUPLICATE), participant.step)
     trial_drafts.drop(session, participant)
-    _update_flags(session, participant, settings, trial, response)
+    answered = answered | {trial_index}
+    _update_flags(session, participant, settings, trial, response, trials, answered)
     if trial.kind == TrialKind.PRACTICE:
         participant.practice_done_at = response.answered_at
         advance(session, participant)
-    elif current_trial(session, participant) is None:
+    elif _first_unanswered(trials, answered, participant.step) is None:
         advance(session, participant)  # to the questions after the clips, or completed at the debrief
     return SubmitResult("recorded", "", participant.step)
 
 
 # ----------------------------------------------------------------------------------------------
 # Internals
+
+
+def _first_unanswered(trials: list[Trial], answered: set[int], step: str) -> Trial | None:
+    """The first trial of ``step`` (practice, or the rated trials) not in ``answered``; None otherwise."""
+    if step not in _TRIAL_STEPS:
+        return None
+    wanted_practice = step == Step.PRACTICE
+    return next(
+        (t for t in trials if t.trial_index not in answered and (t.kind == TrialKind.PRACTICE) == wanted_practice),
+        None,
+    )
 
 
 def _listening_terms(session: Session, participant: Participant, trial: Trial) -> tuple[float, float]:
@@ -380,9 +391,18 @@ _RATED_KINDS = (TrialKind.MAIN, TrialKind.REPEAT)
 
 
 def _update_flags(
-    session: Session, participant: Participant, settings: StudySettings, trial: Trial, response: Response
+    session: Session,
+    participant: Participant,
+    settings: StudySettings,
+    trial: Trial,
+    response: Response,
+    trials: list[Trial],
+    answered: set[int],
 ) -> None:
-    """Refresh the quality flags touched by this response (see :mod:`experiment.quality`)."""
+    """Refresh the quality flags touched by this response (see :mod:`experiment.quality`).
+
+    ``trials``: the participant's, in order; ``answered``: their indices answered, this one included.
+    """
     flags = dict(participant.flags or {})
     if trial.kind == TrialKind.ATTENTION:
         flags["attention_failed"] = not response.extra["attention_passed"]
@@ -393,7 +413,7 @@ def _update_flags(
         flags["too_fast_trials"] = int(flags.get("too_fast_trials", 0)) + 1
         flags["too_fast"] = True
     if trial.kind in _RATED_KINDS:
-        pair = _repeat_pair(session, participant)
+        pair = _repeat_pair(session, participant, trials, answered)
         if pair is not None:
             original, repeat = pair
             asked = original.confidence is not None and repeat.confidence is not None  # blind condition
@@ -409,14 +429,17 @@ def _update_flags(
     participant.flags = flags  # a new dict, so the JSON column is written
 
 
-def _repeat_pair(session: Session, participant: Participant) -> tuple[Response, Response] | None:
-    """(original, repeat) responses once both exist."""
-    trials = repository.trials_of(session, participant)
+def _repeat_pair(
+    session: Session, participant: Participant, trials: list[Trial], answered: set[int]
+) -> tuple[Response, Response] | None:
+    """(original, repeat) responses once both exist (read only then: once per participant)."""
     repeat = next((t for t in trials if t.kind == TrialKind.REPEAT), None)
     if repeat is None:
         return None
     original = next((t for t in trials if t.kind == TrialKind.MAIN and t.clip_id == repeat.clip_id), None)
+    if original is None or original.trial_index not in answered or repeat.trial_index not in answered:
+        return None
     responses = repository.responses_of(session, participant)
-    if original is None or original.trial_index not in responses or repeat.trial_index not in responses:
+    if original.trial_index not in responses or repeat.trial_index not in responses:
         return None
     return responses[original.trial_index], responses[repeat.trial_index]

@@ -41,6 +41,7 @@ from experiment.progress import RESUME_PARAM, JourneyError, settings_for
 from experiment.ui import debrief_page, design_steps, paired_page
 from experiment.ui import steps as ui_steps
 from experiment.ui.player import forget_clip_urls
+from experiment.ui.session_participant import forget_participant, participant_for_run
 from experiment.ui.steps import StepPage
 
 STEP_PAGES: dict[str, Callable[[StepPage], bool]] = {
@@ -95,6 +96,7 @@ _PAGE_CSS = (
 
 def participant_page() -> None:
     """The public study page: arrival, consent, then the participant's current step."""
+    forget_participant()  # a full run draws from the database (the step fragment keeps it until a change)
     st.html(_PAGE_CSS)
     params = st.query_params.to_dict()
     language = choose_language(
@@ -208,14 +210,16 @@ def _draw_stored_step(session: Session, participant: Participant, resume_url: st
 def _step_fragment(token: str, resume_url: str | None) -> None:
     """One of :data:`FRAGMENT_STEPS`, drawn from the database in its own session scope.
 
-    A fragment rerun gets these arguments again (never a closed session), so the participant
-    and the step are read afresh; once the step is no longer one of :data:`FRAGMENT_STEPS`, or
-    the step reports a change, the whole page reruns (after this scope has committed).
+    A fragment rerun gets these arguments again (never a closed session); the participant row is
+    the one this browser session loaded since progress last changed
+    (:mod:`experiment.ui.session_participant`). Once the step is no longer one of
+    :data:`FRAGMENT_STEPS`, or the step reports a change, the whole page reruns (after this scope
+    has committed), and that run loads the participant afresh.
     """
     changed = True
     with db.session_scope() as session:
         try:
-            participant = load_participant(session, token)
+            participant = participant_for_run(session, token)
         except JourneyError as error:
             st.error(str(error))
             return
@@ -232,6 +236,7 @@ def _step_fragment(token: str, resume_url: str | None) -> None:
 
 def preview_page(study_id: int) -> None:
     """Walk through the participant journey as a preview participant (stored, but never counted)."""
+    forget_participant()  # a full run draws from the database, as the participant page does
     st.caption(
         "Preview: this is exactly what participants see, under the current settings. Preview answers "
         "are marked as previews and excluded from exposure counts, scores and every result."

@@ -62,7 +62,7 @@ def pair_step(page: StepPage, view: paired_trials.PairView) -> bool:
     Each clip's ratings unlock once its own listening requirement is met (or was accepted by the
     server before a refresh); the pair question and the submit button once both are (the service
     checks both again against the server's clock). The answers are kept as they are given
-    (:func:`experiment.ui.trial_page.keep_answer`), so a refresh shows them again.
+    (:func:`experiment.ui.trial_page.keep_answers`), so a refresh shows them again.
     """
     session, participant = page.session, page.participant
     if not all(trial_page.recorded(trial_page.SHOWN, clip.audio_nonce) for clip in view.clips):
@@ -157,6 +157,7 @@ def _pair_questions(
     ``language``: the participant's; a rerun of this fragment alone starts outside the page's.
     """
     screen = view.clips[0].trial_index
+    fields = tuple(_pair_fields(view))
     with using_language(language), st.container(key=trial_page.ANSWERS_KEY):
         for clip, closed in zip(view.clips, locked, strict=True):
             st.markdown("#### " + _(RATING_HEADINGS[clip.position]), anchors=False)
@@ -167,8 +168,8 @@ def _pair_questions(
                     view.scale_points,
                     f"{form_key}_{field}",
                     disabled=closed,
-                    on_change=trial_page.keep_answer,
-                    args=(token, screen, form_key, field),
+                    on_change=trial_page.keep_answers,
+                    args=(token, screen, form_key, fields),
                 )
         pair_closed = any(locked)
         st.markdown("#### " + _("Which one was made by AI?"), anchors=False)
@@ -180,8 +181,8 @@ def _pair_questions(
             key=f"{form_key}_choice",
             label_visibility="collapsed",
             disabled=pair_closed,
-            on_change=trial_page.keep_answer,
-            args=(token, screen, form_key, "choice"),
+            on_change=trial_page.keep_answers,
+            args=(token, screen, form_key, fields),
         )
         st.radio(
             _("How sure are you?"),
@@ -191,8 +192,8 @@ def _pair_questions(
             key=f"{form_key}_confidence",
             horizontal=True,
             disabled=pair_closed,
-            on_change=trial_page.keep_answer,
-            args=(token, screen, form_key, "confidence"),
+            on_change=trial_page.keep_answers,
+            args=(token, screen, form_key, fields),
         )
 
 

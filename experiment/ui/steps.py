@@ -37,6 +37,7 @@ from experiment.settings import StudySettings
 from experiment.ui import design_text
 from experiment.ui.paired_text import paired_instructions
 from experiment.ui.player import blind_player
+from experiment.ui.session_participant import forget_participant
 
 SCREENING_SOUND_S = 3 * screening.INTERVAL_S + 2 * screening.GAP_S
 """Length of one headphone-check sound (three noises and two gaps), seconds."""
@@ -79,6 +80,7 @@ def act(token: str, service: Callable[[Session, Participant], Any]) -> Any:
     object or None
         What ``service`` returned; None when it raised a :class:`JourneyError`.
     """
+    forget_participant()  # the service may store progress: the run it starts loads the participant again
     try:
         with db.session_scope() as session:
             participant = load_participant(session, token)

@@ -210,10 +210,11 @@ def _trial_fields(view: trials.TrialView) -> dict[str, Collection[object]]:
 
 @st.fragment
 def _trial_questions(view: trials.TrialView, form_key: str, token: str, disabled: bool, language: str) -> None:
-    """The trial's questions; a change reruns only this fragment and is kept by :func:`keep_answer`.
+    """The trial's questions; a change reruns only this fragment and is kept by :func:`keep_answers`.
 
     ``language``: the participant's; a rerun of this fragment alone starts outside the page's.
     """
+    fields = tuple(_trial_fields(view))
     with using_language(language), st.container(key=ANSWERS_KEY):
         st.markdown("#### " + _("How did this music make YOU feel?"), anchors=False)
         st.caption(_("Not what the music expresses, but what you felt while listening."))
@@ -223,11 +224,11 @@ def _trial_questions(view: trials.TrialView, form_key: str, token: str, disabled
                 view.scale_points,
                 f"{form_key}_{scale}",
                 disabled=disabled,
-                on_change=keep_answer,
-                args=(token, view.trial_index, form_key, scale),
+                on_change=keep_answers,
+                args=(token, view.trial_index, form_key, fields),
             )
         if view.ask_source:
-            _source_question(form_key, disabled=disabled, args=(token, view.trial_index, form_key, "confidence"))
+            _source_question(form_key, disabled=disabled, args=(token, view.trial_index, form_key, fields))
         if view.ask_familiarity:
             st.radio(
                 _("Did you know this piece before? (optional)"),
@@ -237,8 +238,8 @@ def _trial_questions(view: trials.TrialView, form_key: str, token: str, disabled
                 horizontal=True,
                 key=f"{form_key}_familiar",
                 disabled=disabled,
-                on_change=keep_answer,
-                args=(token, view.trial_index, form_key, "familiar"),
+                on_change=keep_answers,
+                args=(token, view.trial_index, form_key, fields),
             )
 
 
@@ -274,10 +275,15 @@ def restore_answers(
             st.session_state[f"{form_key}_{field}"] = value
 
 
-def keep_answer(token: str, screen: int, form_key: str, field: str) -> None:
-    """A question's ``on_change``: keep its new value as the screen's draft (:mod:`experiment.trial_drafts`)."""
-    value = st.session_state.get(f"{form_key}_{field}")
-    act(token, lambda session, participant: trial_drafts.keep_answer(session, participant, screen, field, value))
+def keep_answers(token: str, screen: int, form_key: str, fields: tuple[str, ...]) -> None:
+    """A question's ``on_change``: keep the screen's clicked answers as its draft (:mod:`experiment.trial_drafts`).
+
+    All of ``fields`` as this session holds them (restored from the draft after a refresh), in
+    one UPSERT without loading the participant: a trial page sends one such change per answer given.
+    """
+    answers = {field: st.session_state.get(f"{form_key}_{field}") for field in fields}
+    with db.session_scope() as session:
+        trial_drafts.keep_answers(session, token, screen, answers)
 
 
 def listening_of(report: ListeningReport) -> trials.Listening:
@@ -354,7 +360,7 @@ def _source_question(form_key: str, *, disabled: bool, args: tuple[object, ...])
         key=f"{form_key}_confidence",
         label_visibility="collapsed",
         disabled=disabled,
-        on_change=keep_answer,
+        on_change=keep_answers,
         args=args,
     )
 

@@ -30,9 +30,10 @@ def current_index(token: str) -> int:
         return current_trial(s, load_participant(s, token)).trial_index
 
 
-def keep(token: str, screen: int, field: str, value: object) -> bool:
+def keep(token: str, screen: int, **answers: object) -> bool:
+    """What the trial page sends at every answer given: all the screen's answers the tab holds."""
     with db.session_scope() as s:
-        return trial_drafts.keep_answer(s, load_participant(s, token), screen, field, value)
+        return trial_drafts.keep_answers(s, token, screen, answers)
 
 
 def kept(token: str, screen: int) -> dict:
@@ -66,20 +67,23 @@ def test_answers_given_so_far_are_kept_per_screen_and_never_become_an_answer():
     token = reach_trials()
     screen = current_index(token)
     assert kept(token, screen) == {}
-    assert keep(token, screen, "valence", 3) and keep(token, screen, "liking", 8)
-    assert keep(token, screen, "valence", 4)  # a changed mind replaces the earlier rating
-    assert keep(token, screen, "comment", "Reminds me of rain")
-    assert kept(token, screen) == {"valence": 4, "liking": 8, "comment": "Reminds me of rain"}
+    assert keep(token, screen, valence=3, liking=None) and keep(token, screen, valence=3, liking=8)
+    assert keep(token, screen, valence=4, liking=8)  # a changed mind replaces the earlier rating
+    assert keep(token, screen, valence=4, liking=8, familiar="No")
+    assert kept(token, screen) == {"valence": 4, "liking": 8, "familiar": "No"}
     assert kept(token, screen + 1) == {}  # another screen's answers are not this one's
+    assert keep(token, screen + 1, valence=1) and kept(token, screen) == {}  # the next screen replaces it
+    assert keep(token, screen, valence=4, liking=8, familiar="No")
 
     # Kept answers are no answer: nothing stored, the same trial is still the one to answer.
     assert n_responses() == 0 and current_index(token) == screen
 
-    # Malformed fields and values are refused and change nothing.
-    assert not keep(token, screen, "valence; drop table", 1)
-    assert not keep(token, screen, "comment", "x" * 5000)
-    assert not keep(token, screen, "arousal", [1, 2])
-    assert kept(token, screen) == {"valence": 4, "liking": 8, "comment": "Reminds me of rain"}
+    # Malformed fields and values, or an unknown token, are refused and change nothing.
+    assert not keep(token, screen, valence=1, **{"valence; drop table": 1})
+    assert not keep(token, screen, valence=1, comment="x" * 5000)
+    assert not keep(token, screen, arousal=[1, 2])
+    assert not keep("x" * len(token), screen, valence=1)
+    assert kept(token, screen) == {"valence": 4, "liking": 8, "familiar": "No"}
 
 
 def test_the_stored_answer_drops_the_drafts_and_a_late_change_keeps_nothing():
@@ -87,7 +91,7 @@ def test_the_stored_answer_drops_the_drafts_and_a_late_change_keeps_nothing():
     configure(n_trials=4, screening="off", practice_trial=False)
     token = reach_trials()
     screen = current_index(token)
-    assert keep(token, screen, "valence", 2)
+    assert keep(token, screen, valence=2)
     assert hear_in_full(token, screen)
     assert all(drafts(token))
     with db.session_scope() as s:
@@ -95,7 +99,7 @@ def test_the_stored_answer_drops_the_drafts_and_a_late_change_keeps_nothing():
         assert submit_answer(s, participant, screen, good_answer(current_trial(s, participant))).status == "recorded"
     assert drafts(token) == ({}, {})
     # A change that raced the submit (or came from a second tab) finds the screen answered.
-    assert not keep(token, screen, "arousal", 5)
+    assert not keep(token, screen, valence=2, arousal=5)
     assert drafts(token) == ({}, {})
     assert n_responses() == 1
 
@@ -157,7 +161,9 @@ def test_a_refreshed_pair_keeps_both_clips_answers_and_listening():
     with db.session_scope() as s:
         view = paired_trials.current_pair(s, load_participant(s, token))
     screen = view.clips[0].trial_index
-    assert keep(token, screen, "1_valence", 7) and keep(token, screen, "choice", 2)
+    assert keep(token, screen, **{"1_valence": 7, "choice": None}) and keep(
+        token, screen, **{"1_valence": 7, "choice": 2}
+    )
     assert kept(token, screen) == {"1_valence": 7, "choice": 2}
     for clip in view.clips:
         assert hear_in_full(token, clip.trial_index)
