@@ -9,14 +9,30 @@ in :mod:`experiment.records`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, DateTime, String, case, delete, event, func, inspect, literal, select, update
+from sqlalchemy import (
+    JSON,
+    CursorResult,
+    DateTime,
+    String,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.schema import Table
 
 from audio import library
 from core.i18n import DEFAULT_LANGUAGE
@@ -457,27 +473,42 @@ def save_screen_draft(session: Session, token: str, name: str, screen: int, valu
 
     One statement, no participant row loaded (a draft is written at every answer given on a trial
     page, about six times a trial): an INSERT ... SELECT from the participant by token, skipped
-    when a response to trial ``screen`` exists, that replaces the draft on conflict. A change
-    racing the submit of the same screen on PostgreSQL may leave a draft naming the answered
-    screen (it waits for the submit's delete, then inserts); such a draft is never shown (only
-    the unanswered screen's draft is read back) and the next screen's replaces it.
+    when a response to trial ``screen`` exists, that replaces the draft on conflict. The
+    statement is built once per dialect (building and hashing it cost more than running it). A
+    change racing the submit of the same screen on PostgreSQL may leave a draft naming the
+    answered screen (it waits for the submit's delete, then inserts); such a draft is never
+    shown (only the unanswered screen's draft is read back) and the next screen's replaces it.
 
     Returns
     -------
     bool
         False when nothing was stored (unknown token, or the screen answered already).
     """
-    answered = select(Response.id).where(Response.participant_id == Participant.id, Response.trial_index == screen)
+    statement = _screen_draft_statement(session.get_bind().dialect.name)
+    parameters = {"token": token, "name": name, "screen": screen, "value": value, "updated_at": utcnow()}
+    return session.execute(statement, parameters).first() is not None
+
+
+@functools.cache
+def _screen_draft_statement(dialect: str) -> Executable:
+    drafts = cast(Table, ParticipantDraft.__table__)
+    participants, responses = Participant.__table__, Response.__table__
+    answered = select(responses.c.id).where(
+        responses.c.participant_id == participants.c.id, responses.c.trial_index == bindparam("screen")
+    )
     source = select(
-        Participant.id, literal(name, String), literal(value, JSON), literal(utcnow(), DateTime(timezone=True))
-    ).where(Participant.resume_token == token, ~answered.exists())
-    insert_ = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert_(ParticipantDraft).from_select(["participant_id", "name", "value", "updated_at"], source)
+        participants.c.id,
+        bindparam("name", type_=String),
+        bindparam("value", type_=JSON),
+        bindparam("updated_at", type_=DateTime(timezone=True)),
+    ).where(participants.c.resume_token == bindparam("token"), ~answered.exists())
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(drafts).from_select(["participant_id", "name", "value", "updated_at"], source)
     statement = statement.on_conflict_do_update(
-        index_elements=[ParticipantDraft.participant_id, ParticipantDraft.name],
+        index_elements=[drafts.c.participant_id, drafts.c.name],
         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
     )
-    return session.execute(statement.returning(ParticipantDraft.participant_id)).first() is not None
+    return statement.returning(drafts.c.participant_id)
 
 
 def drop_draft(session: Session, participant: Participant, name: str) -> None:

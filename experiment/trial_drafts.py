@@ -97,8 +97,8 @@ def keep_answers(session: Session, token: str, screen: int, answers: Mapping[str
     """Keep ``answers`` as what the participant with resume ``token`` has given on the screen ``screen``.
 
     ``answers`` is every clicked question of the screen as the browser session holds it now,
-    field -> value: an int (a rating, a choice), a short string (an option) or None (not yet
-    given); it replaces what was kept for the screen (a refresh restores the questions from it,
+    field -> value: an int (a rating, a choice), a short string (an option) or None (not given,
+    or taken back; not kept); it replaces what was kept for the screen (a refresh restores the questions from it,
     so a session holds what was kept before). One UPSERT, no participant loaded: it runs at every
     answer given (:func:`experiment.repository.save_screen_draft`). Nothing is kept (False) for a
     screen already answered (a click that raced the submit, a second tab), an unknown token, or
@@ -106,9 +106,8 @@ def keep_answers(session: Session, token: str, screen: int, answers: Mapping[str
     """
     if not all(isinstance(field, str) and _FIELD.fullmatch(field) and _storable(v) for field, v in answers.items()):
         return False
-    return repository.save_screen_draft(
-        session, token, ANSWERS_DRAFT, screen, {"screen": screen, "fields": dict(answers)}
-    )
+    given = {field: value for field, value in answers.items() if value is not None}
+    return repository.save_screen_draft(session, token, ANSWERS_DRAFT, screen, {"screen": screen, "fields": given})
 
 
 def keep_heard(session: Session, participant: Participant, trial_index: int, heard: Listening) -> None:

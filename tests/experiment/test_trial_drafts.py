@@ -67,7 +67,8 @@ def test_answers_given_so_far_are_kept_per_screen_and_never_become_an_answer():
     token = reach_trials()
     screen = current_index(token)
     assert kept(token, screen) == {}
-    assert keep(token, screen, valence=3, liking=None) and keep(token, screen, valence=3, liking=8)
+    assert keep(token, screen, valence=3, liking=None) and kept(token, screen) == {"valence": 3}
+    assert keep(token, screen, valence=3, liking=8)
     assert keep(token, screen, valence=4, liking=8)  # a changed mind replaces the earlier rating
     assert keep(token, screen, valence=4, liking=8, familiar="No")
     assert kept(token, screen) == {"valence": 4, "liking": 8, "familiar": "No"}
