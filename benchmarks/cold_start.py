@@ -270,7 +270,7 @@ def _wait_healthy(url: str, server: subprocess.Popen, timeout_s: float = 300.0) 
     raise RuntimeError(f"{url} did not answer its health check in {timeout_s:.0f} s")
 
 
-async def _first_page(url: str) -> ScriptRun:
+async def first_participant_page(url: str) -> ScriptRun:
     tab = StreamlitTab(url, timeout_s=300.0)
     await tab.open()
     try:
@@ -298,7 +298,7 @@ def _serve(python: str, clone: Path, env: dict[str, str], log, result: ColdStart
     try:
         _wait_healthy(url, server)
         healthy = time.perf_counter()
-        page = asyncio.run(_first_page(url))
+        page = asyncio.run(first_participant_page(url))
         served = time.perf_counter()
         time.sleep(2 * SAMPLE_EVERY_S)
     finally:
