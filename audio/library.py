@@ -22,14 +22,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
-import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, object_session
 
 from audio import repository, served_bytes
 from audio.catalogue import clean_metadata
+
+if TYPE_CHECKING:  # pandas (2 s to import) only where a frame is built: a participant's replica never needs it
+    import pandas as pd
 from audio.errors import MetadataError
 from audio.listener_copy import listener_copy
 from audio.processing import ProcessingSettings
@@ -164,6 +167,8 @@ def features_frame(session: Session, include_retired: bool = False) -> pd.DataFr
     A clip without features has NaN there. An empty library gives an empty frame with the
     clip columns.
     """
+    import pandas as pd
+
     rows = []
     sizes = repository.blob_sizes(session)
     for clip in repository.list_clips(session, include_retired=include_retired):
