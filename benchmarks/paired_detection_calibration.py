@@ -43,6 +43,9 @@ pairs - 1)) rejected 42-49 % of random-pairing null studies.
     matched  1.0     20      50           2.0 (2.0)    98.0 (2.0)      10 (4.2)       94 (3.4)
     matched  1.0     40      50           0.0 (-)     100.0 (-)        16 (5.2)       90 (4.2)
 
+Round 3 (200-400 studies a cell, one seed a study, raw file kept):
+benchmarks/results/inference_calibration.md, "Paired (2AFC) d' and the label tests".
+
 Random pairing: 21 of 650 null studies (3.2 %). Matched pairs: 2 of 200 (1.0 %): the F(1, pairs - 1)
 reference is conservative when participants carry much of the intercept's variance.
 """
