@@ -110,11 +110,21 @@ def player_reports(header: dict, duration_s: float) -> list[dict]:
 class Participant:
     """Drives one tab through the journey; ``think_s`` is the mean pause before each answer."""
 
-    def __init__(self, number: int, base_url: str, think_s: float, rng: random.Random, timeout_s: float):
+    def __init__(
+        self,
+        number: int,
+        base_url: str,
+        think_s: float,
+        rng: random.Random,
+        timeout_s: float,
+        source_address: str | None = None,
+    ):
         self.result = ParticipantResult(number)
         self.think_s = think_s
         self.rng = rng
-        self.tab = StreamlitTab(base_url, timeout_s=timeout_s, on_element=self._on_element)
+        self.tab = StreamlitTab(
+            base_url, timeout_s=timeout_s, on_element=self._on_element, source_address=source_address
+        )
         self._answer_sent_at: float | None = None
         self._audio: dict[str, asyncio.Task[bytes]] = {}  # by player id: its bytes, fetched once
 

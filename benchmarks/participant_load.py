@@ -220,16 +220,33 @@ def check_database(results: Sequence[ParticipantResult]) -> StoredCheck:
 # The run
 
 
+def loopback_address(number: int) -> str:
+    """Participant ``number``'s own loopback address (127.0.1.2, 127.0.1.3, ...; all of 127/8 is local)."""
+    return f"127.0.{1 + number // 250}.{2 + number % 250}"
+
+
 async def run_participants(
-    url: str, n: int, think_s: float, ramp_s: float, seed: int = 1, timeout_s: float = 300.0
+    url: str,
+    n: int,
+    think_s: float,
+    ramp_s: float,
+    seed: int = 1,
+    timeout_s: float = 300.0,
+    own_addresses: bool = False,
 ) -> list[ParticipantResult]:
-    """Start ``n`` participants spread evenly over ``ramp_s`` seconds; wait for all of them."""
+    """Start ``n`` participants spread evenly over ``ramp_s`` seconds; wait for all of them.
+
+    ``own_addresses``: each participant connects from its own loopback address
+    (:func:`loopback_address`), as real participants come from their own: nginx allows 300
+    websockets per client address (``deploy/nginx``), which 400 participants from 127.0.0.1 exceed.
+    """
     # HTTP fetches (the page, the players' clips) run in threads: enough that none waits for another.
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
 
     async def one(number: int) -> ParticipantResult:
         await asyncio.sleep(ramp_s * number / max(n, 1))
-        participant = Participant(number, url, think_s, random.Random(seed * 1_000_003 + number), timeout_s)
+        source = loopback_address(number) if own_addresses else None
+        participant = Participant(number, url, think_s, random.Random(seed * 1_000_003 + number), timeout_s, source)
         return await participant.run()
 
     return list(await asyncio.gather(*(one(i) for i in range(n))))
@@ -303,6 +320,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, help="with --start-server: data folder (default: a fresh temp one)")
     parser.add_argument("--timeout", type=float, default=300.0, help="longest wait for one page, s")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--own-addresses",
+        action="store_true",
+        help="each participant from its own 127.0.x.y (nginx allows 300 websockets per address)",
+    )
     return parser.parse_args(argv)
 
 
@@ -333,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(warm_up(url))  # not measured: a server in use has imported its pages already
         cpu_before = cpu_seconds(pids) if pids else None
         started = time.perf_counter()
-        results = asyncio.run(run_participants(url, args.n, args.think, args.ramp, args.seed, args.timeout))
+        results = asyncio.run(
+            run_participants(url, args.n, args.think, args.ramp, args.seed, args.timeout, args.own_addresses)
+        )
         wall = time.perf_counter() - started
         cpu = cpu_seconds(pids) - cpu_before if cpu_before is not None else None
         report(results, check_database(results), cpu, wall)

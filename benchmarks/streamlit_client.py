@@ -26,13 +26,15 @@ fragment only (``rerun_script.fragment_id``), as the frontend does.
 from __future__ import annotations
 
 import asyncio
+import functools
+import http.client
 import json
 import time
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -97,6 +99,8 @@ class StreamlitTab:
 
     ``on_element`` is called with ``(element, received_at)`` for every element as it arrives
     (before the run finishes), so a caller can time when something became visible.
+    ``source_address``: the local address every connection of this tab comes from (e.g. its own
+    127.0.x.y, as participants come from their own addresses; nginx limits connections per address).
     """
 
     def __init__(
@@ -105,8 +109,11 @@ class StreamlitTab:
         query_string: str = "",
         timeout_s: float = 120.0,
         on_element: Callable[[Element, float], None] | None = None,
+        source_address: str | None = None,
     ):
         self.base_url = base_url.rstrip("/")
+        self.source_address = source_address
+        self._opener = urllib.request.build_opener(_SourceHandler(source_address)) if source_address else None
         self.query_string = query_string
         self.timeout_s = timeout_s
         self.on_element = on_element
@@ -138,6 +145,8 @@ class StreamlitTab:
             additional_headers=self._cookie_header(),
             open_timeout=self.timeout_s,
             ping_interval=None,
+            # Passed on to the event loop's create_connection (websockets' connect takes them so).
+            **cast(Any, {"local_addr": (self.source_address, 0)} if self.source_address else {}),
         )
         self._reader = asyncio.create_task(self._read_forever())
         await self.rerun()
@@ -154,7 +163,8 @@ class StreamlitTab:
         request = urllib.request.Request(f"{parts.scheme}://{parts.netloc}{path}", headers=self._cookie_header())
 
         def get() -> tuple[bytes, list[str]]:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+            opener = self._opener.open if self._opener is not None else urllib.request.urlopen
+            with opener(request, timeout=self.timeout_s) as response:
                 return response.read(), response.headers.get_all("Set-Cookie") or []
 
         try:
@@ -361,6 +371,17 @@ class StreamlitTab:
 
     def _fragment_of(self, widget_id: str) -> str:
         return self.last_finished.fragment_of(widget_id) if self.last_finished is not None else ""
+
+
+class _SourceHandler(urllib.request.HTTPHandler):
+    """Plain HTTP from a chosen local address (urllib has no option for it)."""
+
+    def __init__(self, source_address: str):
+        super().__init__()
+        self.source_address = source_address
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.source_address, 0)), req)
 
 
 def trigger(widget_id: str) -> WidgetState:
