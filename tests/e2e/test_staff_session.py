@@ -53,5 +53,7 @@ def test_an_expired_session_asks_to_log_in_again_instead_of_showing_the_consent_
     page.goto(f"{streamlit_server.url}/overview")
     wait_for_app(page, "Staff login")
     page.get_by_text("Your staff session has expired. Please log in again.").wait_for()
+    # The notice is drawn before the form under it: wait for the field (strict: exactly one) rather than count now.
+    page.get_by_label("Password", exact=True).wait_for()
     assert page.get_by_label("Password", exact=True).count() == 1
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
