@@ -104,8 +104,8 @@ def drop_database(admin_url: str, name: str) -> None:
     admin.dispose()
 
 
-def start_deployment(base: Path, database_url: str) -> tuple[subprocess.Popen, dict[str, str], list[int]]:
-    """``prepare`` the database, then ``serve.sh --replicas 2 --no-staff``; returns (process, env, replica ports)."""
+def start_deployment(base: Path, database_url: str) -> tuple[subprocess.Popen, list[int]]:
+    """``prepare`` the database, then ``serve.sh --replicas 2 --no-staff``; returns (process, replica ports)."""
     replica_port, _second, listen = free_ports(3)
     env = {
         **os.environ,
@@ -130,7 +130,7 @@ def start_deployment(base: Path, database_url: str) -> tuple[subprocess.Popen, d
     # serve.sh gives replicas consecutive ports from BASE_PORT.
     ports = [replica_port, replica_port + 1]
     wait_for(lambda: "serve.sh: ready" in (base / "serve.log").read_text(), "serve.sh ready")
-    return process, env, ports
+    return process, ports
 
 
 def kill_and_time(base: Path, port: int) -> dict[str, float]:
@@ -174,7 +174,7 @@ def main() -> int:
     database_url = create_database(admin_url, name)
     with tempfile.TemporaryDirectory(prefix="ht-restart-") as folder:
         base = Path(folder)
-        process, _env, ports = start_deployment(base, database_url)
+        process, ports = start_deployment(base, database_url)
         load_before = os.getloadavg()
         started = {port: time.monotonic() for port in ports}
         rows: list[dict[str, float]] = []
